@@ -1,0 +1,158 @@
+"""The Piccolo engine and the one transaction that every request and job runs in.
+
+* One engine object (Piccolo tables bind to it at import time), but **one asyncpg pool per event
+  loop**: the web server's loop and the Dramatiq worker's loop each get their own pool, so an
+  in-process worker never touches a connection that belongs to another loop.
+* The DSN is resolved when a connection is made: the application role (RLS-bound) by default, the
+  owner role only inside :func:`owner_role` (migrations).
+* :func:`transaction` opens the transaction, applies ``set_config`` settings transaction-locally and
+  runs the callbacks registered with :func:`on_commit` after a successful commit (the job outbox).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import asyncpg
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+
+from pilotzone.settings import get_settings
+
+_use_owner: contextvars.ContextVar[bool] = contextvars.ContextVar("pilotzone_db_owner", default=False)
+_on_commit: contextvars.ContextVar[list[Callable[[], Awaitable[None]]] | None] = contextvars.ContextVar(
+    "pilotzone_on_commit", default=None
+)
+
+
+class TransactionRequired(RuntimeError):
+    """Raised when code that needs the request/job transaction runs outside one."""
+
+
+class LoopPoolEngine(PostgresEngine):
+    """PostgresEngine with a pool per running event loop and a DSN resolved at connect time."""
+
+    def __init__(self) -> None:
+        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncpg.Pool] = (
+            weakref.WeakKeyDictionary()
+        )
+        super().__init__(config={}, extensions=())
+
+    @property  # type: ignore[override]
+    def pool(self) -> asyncpg.Pool | None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        return self._pools.get(loop)
+
+    @pool.setter
+    def pool(self, value: asyncpg.Pool | None) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # PostgresEngine.__init__ sets None outside any loop
+        if value is None:
+            self._pools.pop(loop, None)
+        else:
+            self._pools[loop] = value
+
+    def connect_config(self) -> dict[str, Any]:
+        settings = get_settings()
+        dsn = settings.owner_dsn() if _use_owner.get() else settings.app_dsn()
+        return {"dsn": dsn, "server_settings": {"application_name": "pilotzone"}}
+
+    async def get_new_connection(self) -> asyncpg.Connection:
+        return await asyncpg.connect(**self.connect_config())
+
+    async def start_connection_pool(self, **kwargs: Any) -> None:
+        if self.pool is not None:
+            return
+        settings = get_settings()
+        self.pool = await asyncpg.create_pool(
+            **self.connect_config(),
+            min_size=kwargs.get("min_size", settings.db_pool_min),
+            max_size=kwargs.get("max_size", settings.db_pool_max),
+        )
+
+    async def close_connection_pool(self) -> None:
+        pool = self.pool
+        if pool is not None:
+            self.pool = None
+            await pool.close()
+
+    async def get_version(self) -> float:
+        return 16.0
+
+    async def prep_database(self) -> None:
+        return None
+
+
+DB = LoopPoolEngine()
+
+
+@contextlib.contextmanager
+def owner_role() -> Any:
+    """Connections made inside this block use the owner DSN (migrations, test set-up)."""
+    if DB.pool is not None:
+        raise RuntimeError("owner_role() needs a loop without the application pool")
+    token = _use_owner.set(True)
+    try:
+        yield
+    finally:
+        _use_owner.reset(token)
+
+
+async def ensure_pool() -> None:
+    """Start the pool of the running loop if it is not running yet (worker loops start lazily)."""
+    if DB.pool is None:
+        await DB.start_connection_pool()
+
+
+def current_transaction() -> PostgresTransaction:
+    tx = DB.current_transaction.get()
+    if tx is None:
+        raise TransactionRequired("no transaction is active; run inside the request or job transaction")
+    return tx
+
+
+def on_commit(callback: Callable[[], Awaitable[None]]) -> None:
+    """Run ``callback`` after the current transaction commits (dropped on rollback)."""
+    hooks = _on_commit.get()
+    if hooks is None:
+        raise TransactionRequired("on_commit() needs the request or job transaction")
+    hooks.append(callback)
+
+
+@contextlib.asynccontextmanager
+async def transaction(settings: dict[str, str]) -> AsyncIterator[PostgresTransaction]:
+    """One top-level transaction with transaction-local ``set_config`` values; never nested."""
+    if DB.current_transaction.get() is not None:
+        raise RuntimeError("a transaction is already active; tenancy is set once per entry point")
+    hooks: list[Callable[[], Awaitable[None]]] = []
+    token = _on_commit.set(hooks)
+    try:
+        async with DB.transaction() as tx:
+            if settings:
+                names = list(settings)
+                sql = "SELECT " + ", ".join(
+                    f"set_config(${2 * i + 1}, ${2 * i + 2}, true)" for i in range(len(names))
+                )
+                args: list[str] = []
+                for name in names:
+                    args += [name, settings[name]]
+                await tx.connection.execute(sql, *args)
+            yield tx
+    finally:
+        _on_commit.reset(token)
+    for hook in hooks:
+        await hook()
+
+
+async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
+    """Raw SQL on the current transaction's connection (RLS applies)."""
+    return await current_transaction().connection.fetch(sql, *args)

@@ -1,0 +1,16 @@
+"""Piccolo configuration: the engine from db.py and one app per domain package."""
+
+from piccolo.conf.apps import AppRegistry
+
+from pilotzone.db import DB
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "pilotzone.tenancy.piccolo_app",
+        "pilotzone.registry.piccolo_app",
+        "pilotzone.documents.piccolo_app",
+        "pilotzone.jobs.piccolo_app",
+    ]
+)
+
+__all__ = ["DB", "APP_REGISTRY"]

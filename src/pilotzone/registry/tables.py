@@ -1,0 +1,35 @@
+"""Registry tables. Parks come from the tenant TOML (source='policy') or are created by the bureau."""
+
+from __future__ import annotations
+
+from piccolo.columns import Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+
+from pilotzone.db import DB
+from pilotzone.tenancy.tables import TenantTable
+
+PARK_KINDS = (
+    "comprehensive_bonded_zone",
+    "bonded_port_area",
+    "bonded_zone",
+    "bonded_logistics_center",
+    "industrial_park",
+    "specialized_market",
+    "supervision_center",
+    "clearance_center",
+)
+
+
+class Park(TenantTable, db=DB):
+    """A park or zone of a tenant. ``key`` is unique per tenant (index on tenant_id, key)."""
+
+    key = Varchar(length=80)
+    name_zh = Varchar(length=200)
+    name_en = Varchar(length=300, default="")
+    kind = Varchar(length=40, choices=None)
+    district_code = Varchar(length=12, default="")
+    note_zh = Text(default="")
+    note_en = Text(default="")
+    status = Varchar(length=20, default="active")
+    source = Varchar(length=20, default="policy")
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,62 @@
+"""The one tenant ContextVar and the transaction every entry point runs in.
+
+Entry points (the HTTP middleware, the Dramatiq middleware, CLI commands) call
+:func:`tenant_transaction`; nothing else sets the tenant. Code that needs a tenant and finds
+none raises :class:`TenantRequired` (fail closed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Literal
+
+from pilotzone import db
+
+Scope = Literal["tenant", "province", "public"]
+
+
+class TenantRequired(RuntimeError):
+    """Code that needs a tenant ran without one."""
+
+
+@dataclass(frozen=True, slots=True)
+class TenantContext:
+    tenant_id: int | None
+    slug: str | None = None
+    scope: Scope = "tenant"
+
+    def __post_init__(self) -> None:
+        if self.scope == "tenant" and self.tenant_id is None:
+            raise TenantRequired("scope 'tenant' needs a tenant id")
+
+
+_current: contextvars.ContextVar[TenantContext | None] = contextvars.ContextVar("pilotzone_tenant", default=None)
+
+
+def current_context() -> TenantContext | None:
+    return _current.get()
+
+
+def current_tenant_id(required: bool = True) -> int | None:
+    ctx = _current.get()
+    if ctx is None or ctx.tenant_id is None:
+        if required:
+            raise TenantRequired("no tenant in context")
+        return None
+    return ctx.tenant_id
+
+
+@contextlib.asynccontextmanager
+async def tenant_transaction(ctx: TenantContext) -> AsyncIterator[TenantContext]:
+    """Set the context and open the transaction with ``app.tenant_id`` and ``app.scope``."""
+    token = _current.set(ctx)
+    try:
+        async with db.transaction(
+            {"app.tenant_id": "" if ctx.tenant_id is None else str(ctx.tenant_id), "app.scope": ctx.scope}
+        ):
+            yield ctx
+    finally:
+        _current.reset(token)

@@ -1,0 +1,80 @@
+"""Row-level security: the application role, grants and policies on every tenant table.
+
+Run by ``pilotzone migrate`` as the owner role after the Piccolo migrations. Idempotent: policies
+are dropped and re-created, so a changed policy text reaches every table on the next migrate.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+from pilotzone import db
+from pilotzone.settings import get_settings
+from pilotzone.tenancy.tables import Tenant, tenant_tables
+
+TENANT_EXPR = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int"
+PROVINCE_EXPR = "current_setting('app.scope', true) = 'province'"
+
+
+def policy_statements(tablename: str) -> list[str]:
+    return [
+        f'ALTER TABLE "{tablename}" ENABLE ROW LEVEL SECURITY',
+        f'ALTER TABLE "{tablename}" FORCE ROW LEVEL SECURITY',
+        f'DROP POLICY IF EXISTS pz_tenant_isolation ON "{tablename}"',
+        f'CREATE POLICY pz_tenant_isolation ON "{tablename}" USING ({TENANT_EXPR}) WITH CHECK ({TENANT_EXPR})',
+        f'DROP POLICY IF EXISTS pz_province_read ON "{tablename}"',
+        f'CREATE POLICY pz_province_read ON "{tablename}" FOR SELECT USING ({PROVINCE_EXPR})',
+    ]
+
+
+async def ensure_app_role(conn: asyncpg.Connection, user: str, password: str) -> None:
+    """Create (or correct) the login role the app uses: owns nothing, no BYPASSRLS."""
+    exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", user)
+    verb = "ALTER" if exists else "CREATE"
+    sql = await conn.fetchval(
+        "SELECT format('%s ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', "
+        "$1::text, $2::text, $3::text)",
+        verb,
+        user,
+        password,
+    )
+    await conn.execute(sql)
+
+
+async def secure_database(conn: asyncpg.Connection) -> list[str]:
+    """Role, grants and RLS policies; returns the tenant tables it covered."""
+    settings = get_settings()
+    user = settings.app_db_user
+    await ensure_app_role(conn, user, settings.app_db_password)
+    ident = await conn.fetchval("SELECT quote_ident($1)", user)
+    dbname = await conn.fetchval("SELECT quote_ident(current_database())")
+    statements = [
+        f"GRANT CONNECT ON DATABASE {dbname} TO {ident}",
+        f"GRANT USAGE ON SCHEMA public TO {ident}",
+        f"REVOKE CREATE ON SCHEMA public FROM {ident}",
+        f'GRANT SELECT, INSERT, UPDATE ON "{Tenant._meta.tablename}" TO {ident}',
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {ident}",
+    ]
+    names = [t._meta.tablename for t in tenant_tables()]
+    for name in names:
+        statements.append(f'GRANT SELECT, INSERT, UPDATE, DELETE ON "{name}" TO {ident}')
+        statements.extend(policy_statements(name))
+    async with conn.transaction():
+        for sql in statements:
+            await conn.execute(sql)
+    return names
+
+
+async def migrate() -> list[str]:
+    """Apply Piccolo migrations and the RLS contract, as the owner role."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    with db.owner_role():
+        response = await run_forwards(app_name="all")
+        if not response.success:
+            raise RuntimeError(f"migrations failed: {response.message}")
+        conn = await db.DB.get_new_connection()
+        try:
+            return await secure_database(conn)
+        finally:
+            await conn.close()

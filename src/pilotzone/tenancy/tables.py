@@ -1,0 +1,67 @@
+"""The Tenant table and the TenantTable base that every tenant-owned table inherits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from piccolo.columns import JSONB, Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from pilotzone.db import DB
+from pilotzone.tenancy.context import current_tenant_id
+
+
+class Tenant(Table, db=DB):
+    """A city pilot zone. Global (no RLS): the landing page lists them; province admins manage them."""
+
+    slug = Varchar(length=40, unique=True)
+    sort_order = Integer(default=100)
+    name_zh = Varchar(length=100)
+    name_en = Varchar(length=100)
+    zone_zh = Varchar(length=200)
+    zone_en = Varchar(length=300)
+    approved_year = Integer(null=True, default=None)
+    bureau_zh = Varchar(length=200)
+    bureau_en = Varchar(length=300)
+    primary_colour = Varchar(length=7, default="#0b4f8a")
+    accent_colour = Varchar(length=7, default="#b3261e")
+    districts = JSONB(default=[])
+    sources = JSONB(default=[])
+    source_file = Varchar(length=200, default="")
+    active = Boolean(default=True)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class TenantTable(Table, db=DB):
+    """Base of every tenant-owned table: ``tenant_id`` NOT NULL, indexed, covered by RLS.
+
+    A new row takes the tenant of the current context when none is given; with no tenant in
+    context the insert carries NULL and the database refuses it (fail closed).
+    """
+
+    tenant = ForeignKey(Tenant, null=False, index=True, db_column_name="tenant_id", on_delete=OnDelete.restrict)
+
+    def __init__(self, _data: dict | None = None, _ignore_missing: bool = False, _exists_in_db: bool = False, **kwargs: Any):
+        super().__init__(_data=_data, _ignore_missing=_ignore_missing, _exists_in_db=_exists_in_db, **kwargs)
+        if not _exists_in_db and self.tenant is None:
+            self.tenant = current_tenant_id(required=False)
+
+
+def tenant_tables() -> list[type[TenantTable]]:
+    """Every concrete tenant table, found by inheritance (RLS and snapshots iterate over this)."""
+    found: list[type[TenantTable]] = []
+    stack = list(TenantTable.__subclasses__())
+    while stack:
+        table = stack.pop()
+        found.append(table)
+        stack.extend(table.__subclasses__())
+    return sorted(found, key=lambda t: t._meta.tablename)
+
+
+class TenantSnapshot(TenantTable, db=DB):
+    """Row counts of every tenant table, taken by the snapshot job; the province page reads the latest."""
+
+    run_id = Integer(null=True, default=None)
+    counts = JSONB(default={})
+    taken_at = Timestamptz(default=TimestamptzNow())
