@@ -137,20 +137,24 @@ async def transaction(settings: dict[str, str]) -> AsyncIterator[PostgresTransac
     token = _on_commit.set(hooks)
     try:
         async with DB.transaction() as tx:
-            if settings:
-                names = list(settings)
-                sql = "SELECT " + ", ".join(
-                    f"set_config(${2 * i + 1}, ${2 * i + 2}, true)" for i in range(len(names))
-                )
-                args: list[str] = []
-                for name in names:
-                    args += [name, settings[name]]
-                await tx.connection.execute(sql, *args)
+            await set_local(settings)
             yield tx
     finally:
         _on_commit.reset(token)
     for hook in hooks:
         await hook()
+
+
+async def set_local(settings: dict[str, str]) -> None:
+    """``set_config(name, value, true)`` for each pair: local to the current transaction."""
+    if not settings:
+        return
+    names = list(settings)
+    sql = "SELECT " + ", ".join(f"set_config(${2 * i + 1}, ${2 * i + 2}, true)" for i in range(len(names)))
+    args: list[str] = []
+    for name in names:
+        args += [name, settings[name]]
+    await current_transaction().connection.execute(sql, *args)
 
 
 async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:

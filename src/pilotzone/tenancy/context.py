@@ -54,9 +54,28 @@ async def tenant_transaction(ctx: TenantContext) -> AsyncIterator[TenantContext]
     """Set the context and open the transaction with ``app.tenant_id`` and ``app.scope``."""
     token = _current.set(ctx)
     try:
-        async with db.transaction(
-            {"app.tenant_id": "" if ctx.tenant_id is None else str(ctx.tenant_id), "app.scope": ctx.scope}
-        ):
+        async with db.transaction(_config(ctx)):
             yield ctx
     finally:
         _current.reset(token)
+
+
+def _config(ctx: TenantContext | None) -> dict[str, str]:
+    if ctx is None:
+        return {"app.tenant_id": "", "app.scope": "public"}
+    return {"app.tenant_id": "" if ctx.tenant_id is None else str(ctx.tenant_id), "app.scope": ctx.scope}
+
+
+@contextlib.asynccontextmanager
+async def switch_tenant(ctx: TenantContext) -> AsyncIterator[TenantContext]:
+    """Act for ``ctx`` inside an already open transaction, then return to no tenant.
+
+    Only for entry points that serve several tenants in one transaction (``tenants sync``).
+    """
+    await db.set_local(_config(ctx))
+    token = _current.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current.reset(token)
+        await db.set_local(_config(None))

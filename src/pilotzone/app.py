@@ -1,0 +1,62 @@
+"""create_app(): plugins, middleware and the one route list. No handlers here."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.config.compression import CompressionConfig
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.openapi.config import OpenAPIConfig
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from pilotzone import db
+from pilotzone.documents.controllers import DocumentController
+from pilotzone.overview.controllers import ProvinceController
+from pilotzone.registry.controllers import ParkController
+from pilotzone.settings import ROOT
+from pilotzone.tenancy.controllers import TenantHomeController
+from pilotzone.tenancy.middleware import TenancyMiddleware
+from pilotzone.web import errors
+from pilotzone.web.controllers import HealthController, PublicController
+from pilotzone.web.i18n import gettext, ngettext, pick
+from pilotzone.web.middleware import LocaleMiddleware
+
+ROUTES = [
+    PublicController,
+    HealthController,
+    TenantHomeController,
+    ParkController,
+    DocumentController,
+    ProvinceController,
+    create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
+]
+
+
+def configure_templates(engine: JinjaTemplateEngine) -> None:
+    env = engine.engine
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["pick"] = pick
+    env.policies["ext.i18n.trimmed"] = True
+
+
+def create_app() -> Litestar:
+    return Litestar(
+        route_handlers=ROUTES,
+        middleware=[LocaleMiddleware(), TenancyMiddleware()],
+        plugins=[HTMXPlugin()],
+        template_config=TemplateConfig(
+            directory=ROOT / "templates", engine=JinjaTemplateEngine, engine_callback=configure_templates
+        ),
+        exception_handlers={
+            NotFoundException: errors.not_found,
+            HTTPException: errors.http_error,
+            Exception: errors.server_error,
+        },
+        on_startup=[db.ensure_pool],
+        on_shutdown=[db.DB.close_connection_pool],
+        openapi_config=OpenAPIConfig(title="PilotZone", version="0.1.0", path="/schema"),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+    )

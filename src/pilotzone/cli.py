@@ -1,0 +1,163 @@
+"""The ``pilotzone`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from pilotzone.settings import SettingsError, get_settings
+
+
+def _settings():
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def main() -> None:
+    """PilotZone: cross-border e-commerce pilot zones, one deployment for every city."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default PILOTZONE_HOST or 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default PILOTZONE_PORT or 8000).")
+@click.option("--setup/--no-setup", default=None, help="Migrate, sync tenants and seed demo data first "
+              "(default: on in development, off in production).")
+@click.option("--server", type=click.Choice(["uvicorn", "granian"]), default="uvicorn")
+@click.option("--workers", default=1, type=int, help="Web worker processes (external services only).")
+def serve(host: str | None, port: int | None, setup: bool | None, server: str, workers: int) -> None:
+    """Start the web app; starts embedded PostgreSQL/S3 and an in-process worker where not configured."""
+    from pilotzone.embedded import embedded_services
+
+    settings = _settings()
+    host, port = host or settings.host, port or settings.port
+    if setup is None:
+        setup = not settings.production
+    print("PilotZone starting…", flush=True)
+    with embedded_services(settings) as settings:
+        if setup:
+            asyncio.run(_setup(settings.tenants_dir, demo=True))
+        worker = None
+        if not settings.redis_url:
+            from pilotzone.jobs.worker import InProcessWorker
+
+            worker = InProcessWorker()
+            print("  jobs: in-process worker (no REDIS_URL)", flush=True)
+        if workers > 1 and (worker is not None or not settings.database_url):
+            raise click.ClickException("--workers > 1 needs external DATABASE_URL and REDIS_URL")
+        print(f"\n  PilotZone is running at http://{host}:{port}/", flush=True)
+        print(f"  Demo tenants and accounts: README.md, section 'Demo' ({Path('README.md').resolve()})", flush=True)
+        print("  Ctrl-C stops everything this command started.\n", flush=True)
+        try:
+            _run_server(server, host, port, workers)
+        finally:
+            if worker is not None:
+                worker.stop()
+
+
+def _run_server(server: str, host: str, port: int, workers: int) -> None:
+    if server == "granian":
+        from granian import Granian
+        from granian.constants import Interfaces
+
+        Granian(
+            "pilotzone.app:create_app", address=host, port=port, interface=Interfaces.ASGI, factory=True,
+            workers=workers, log_access=False,
+        ).serve()
+        return
+    import uvicorn
+
+    uvicorn.run("pilotzone.app:create_app", factory=True, host=host, port=port, workers=workers,
+                access_log=False, log_level="info")
+
+
+async def _setup(tenants_dir: Path, demo: bool) -> None:
+    from pilotzone.tenancy.loader import TenantFileError, sync
+    from pilotzone.tenancy.rls import migrate as run_migrate
+
+    tables = await run_migrate()
+    print(f"  migrations applied; RLS forced on {len(tables)} tenant tables", flush=True)
+    try:
+        report = await sync(tenants_dir)
+    except TenantFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    print(f"  tenants: {len(report.created)} created, {len(report.updated)} updated, "
+          f"{len(report.unchanged)} unchanged", flush=True)
+    if demo:
+        from pilotzone.demo import seed
+
+        await seed()
+    from pilotzone.db import DB
+
+    await DB.close_connection_pool()
+
+
+@main.command()
+def migrate() -> None:
+    """Apply migrations as the owner role, create the app role, force RLS on every tenant table."""
+    from pilotzone.embedded import embedded_services
+    from pilotzone.tenancy.rls import migrate as run_migrate
+
+    with embedded_services(_settings(), s3=False):
+        tables = asyncio.run(run_migrate())
+    click.echo(f"migrated; RLS forced on: {', '.join(tables)}")
+
+
+@main.group()
+def tenants() -> None:
+    """Tenant files in tenants/."""
+
+
+@tenants.command("sync")
+@click.option("--dir", "directory", type=click.Path(path_type=Path, file_okay=False), default=None)
+def tenants_sync(directory: Path | None) -> None:
+    """Validate every tenants/*.toml, then write them all in one transaction (idempotent)."""
+    from pilotzone.embedded import embedded_services
+    from pilotzone.tenancy.loader import TenantFileError, sync
+
+    settings = _settings()
+    with embedded_services(settings, s3=False) as settings:
+        try:
+            report = asyncio.run(sync(directory or settings.tenants_dir))
+        except TenantFileError as exc:
+            click.echo(f"error: {exc}", err=True)
+            click.echo("nothing was changed", err=True)
+            sys.exit(2)
+    click.echo(
+        f"created: {', '.join(report.created) or '-'}; updated: {', '.join(report.updated) or '-'}; "
+        f"unchanged: {', '.join(report.unchanged) or '-'}; parks written: {report.parks_written}, "
+        f"retired: {report.parks_retired}"
+    )
+
+
+@main.command()
+def demo() -> None:
+    """Seed demo data (idempotent): sample documents and statistics snapshots for every tenant."""
+    from pilotzone.embedded import embedded_services
+
+    with embedded_services(_settings()) as settings:
+        asyncio.run(_setup(settings.tenants_dir, demo=True))
+
+
+@main.command()
+@click.option("--processes", "-p", default=2, type=int)
+@click.option("--threads", "-t", default=4, type=int)
+def worker(processes: int, threads: int) -> None:
+    """Run Dramatiq workers against REDIS_URL (unfinished runs are re-sent at start)."""
+    settings = _settings()
+    if not settings.redis_url:
+        raise click.ClickException("REDIS_URL is not set; `pilotzone serve` runs an in-process worker instead")
+    os.execvp(  # noqa: S606
+        sys.executable,
+        [sys.executable, "-m", "dramatiq", "pilotzone.jobs.actors", "-p", str(processes), "-t", str(threads)],
+    )
+
+
+if __name__ == "__main__":
+    main()

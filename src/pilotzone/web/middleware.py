@@ -1,0 +1,38 @@
+"""Per-request locale from the ``lang`` cookie (zh-CN by default)."""
+
+from __future__ import annotations
+
+from http.cookies import SimpleCookie
+
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from pilotzone.settings import get_settings
+from pilotzone.web.i18n import COOKIE, LOCALES, reset_locale, set_locale
+
+
+def _cookie_locale(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:
+                return None
+            morsel = jar.get(COOKIE)
+            if morsel is not None and morsel.value in LOCALES:
+                return morsel.value
+    return None
+
+
+class LocaleMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+    exclude_path_pattern = ("^/static/",)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        token = set_locale(_cookie_locale(scope) or get_settings().default_locale)
+        try:
+            await next_app(scope, receive, send)
+        finally:
+            reset_locale(token)

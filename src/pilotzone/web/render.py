@@ -1,0 +1,60 @@
+"""Page-or-fragment rendering (the page template includes its partial) and pagination."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request
+from litestar.response import Template
+
+from pilotzone.web.i18n import HTML_LANG, LOCALE_LABELS, get_locale
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
+
+
+def render(
+    request: Request, page: str, context: dict[str, Any], partial: str | None = None, status_code: int = 200
+) -> Template:
+    """Render ``partial`` for an HTMX request, else the full ``page`` (which includes the partial)."""
+    locale = get_locale()
+    merged = {
+        "tenant": request.scope.get("state", {}).get("tenant"),
+        "locale": locale,
+        "html_lang": HTML_LANG[locale],
+        "locales": LOCALE_LABELS,
+        "current_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        **context,
+    }
+    name = partial if partial and is_htmx(request) else page
+    return Template(template_name=name, context=merged, status_code=status_code)
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    size: int
+    total: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def page_of(number: int | None, size: int, total: int) -> Page:
+    pages = max(1, -(-total // size))
+    return Page(number=min(max(1, number or 1), pages), size=size, total=total)
