@@ -21,6 +21,7 @@ from pilotzone.tenancy.middleware import TenancyMiddleware
 from pilotzone.web import errors
 from pilotzone.web.controllers import HealthController, PublicController
 from pilotzone.web.i18n import gettext, ngettext, pick
+from pilotzone.web.labels import label
 from pilotzone.web.middleware import LocaleMiddleware
 
 ROUTES = [
@@ -39,6 +40,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["pick"] = pick
+    env.globals["label"] = label
     env.policies["ext.i18n.trimmed"] = True
 
 

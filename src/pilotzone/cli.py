@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -39,6 +40,7 @@ def serve(host: str | None, port: int | None, setup: bool | None, server: str, w
     host, port = host or settings.host, port or settings.port
     if setup is None:
         setup = not settings.production
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # so the embedded services are stopped too
     print("PilotZone starting…", flush=True)
     with embedded_services(settings) as settings:
         if setup:
@@ -59,6 +61,10 @@ def serve(host: str | None, port: int | None, setup: bool | None, server: str, w
         finally:
             if worker is not None:
                 worker.stop()
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _run_server(server: str, host: str, port: int, workers: int) -> None:

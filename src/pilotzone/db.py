@@ -40,6 +40,7 @@ class LoopPoolEngine(PostgresEngine):
         self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncpg.Pool] = (
             weakref.WeakKeyDictionary()
         )
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
         super().__init__(config={}, extensions=())
 
     @property  # type: ignore[override]
@@ -70,14 +71,17 @@ class LoopPoolEngine(PostgresEngine):
         return await asyncpg.connect(**self.connect_config())
 
     async def start_connection_pool(self, **kwargs: Any) -> None:
-        if self.pool is not None:
-            return
-        settings = get_settings()
-        self.pool = await asyncpg.create_pool(
-            **self.connect_config(),
-            min_size=kwargs.get("min_size", settings.db_pool_min),
-            max_size=kwargs.get("max_size", settings.db_pool_max),
-        )
+        loop = asyncio.get_running_loop()
+        lock = self._locks.setdefault(loop, asyncio.Lock())
+        async with lock:  # concurrent first requests on one loop must share one pool
+            if self.pool is not None:
+                return
+            settings = get_settings()
+            self.pool = await asyncpg.create_pool(
+                **self.connect_config(),
+                min_size=kwargs.get("min_size", settings.db_pool_min),
+                max_size=kwargs.get("max_size", settings.db_pool_max),
+            )
 
     async def close_connection_pool(self) -> None:
         pool = self.pool
@@ -133,6 +137,7 @@ async def transaction(settings: dict[str, str]) -> AsyncIterator[PostgresTransac
     """One top-level transaction with transaction-local ``set_config`` values; never nested."""
     if DB.current_transaction.get() is not None:
         raise RuntimeError("a transaction is already active; tenancy is set once per entry point")
+    await ensure_pool()  # a pool started mid-transaction would be handed a foreign connection
     hooks: list[Callable[[], Awaitable[None]]] = []
     token = _on_commit.set(hooks)
     try:

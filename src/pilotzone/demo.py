@@ -36,7 +36,6 @@ def sample_pdf(title: str) -> bytes:
 
 
 async def seed() -> None:
-    await db.ensure_pool()
     async with db.transaction({"app.scope": "public"}):
         tenants = await list_tenants()
     for tenant in tenants:

@@ -61,8 +61,30 @@ class WeedServer:
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.s3_port}"
 
+    def _stop_stale(self) -> None:
+        """A weed left behind by a killed run of ours (its pid file names it) is stopped first."""
+        pid_file = self.data_dir / "weed.pid"
+        if not pid_file.exists():
+            return
+        try:
+            pid = int(pid_file.read_text())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except (ValueError, OSError):
+            return
+        if "weed" in cmdline and str(self.data_dir) in cmdline:
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(150):
+                if not Path(f"/proc/{pid}").exists():
+                    break
+                time.sleep(0.1)
+
     def start(self, timeout: float = 30.0) -> None:
-        if port_open("127.0.0.1", self.s3_port):
+        self._stop_stale()
+        for _ in range(50):  # a weed that is still shutting down frees its port within seconds
+            if not port_open("127.0.0.1", self.s3_port):
+                break
+            time.sleep(0.1)
+        else:
             raise RuntimeError(f"port {self.s3_port} is taken: stop what runs there or set S3_ENDPOINT")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir / "weed.log"
@@ -81,6 +103,7 @@ class WeedServer:
             self.process = subprocess.Popen(  # noqa: S603 - fixed argument list
                 args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
+        (self.data_dir / "weed.pid").write_text(str(self.process.pid))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -114,10 +137,23 @@ def _credentials(path: Path) -> tuple[str, str]:
     return access, secret
 
 
+def _forget_dead_handles(path: Path) -> None:
+    """pgserver stops PostgreSQL when its last handle exits, but never forgets a handle whose
+    process was killed; drop those so our exit stops the server again."""
+    if not path.exists():
+        return
+    try:
+        pids = json.loads(path.read_text() or "[]")
+    except ValueError:
+        pids = []
+    path.write_text(json.dumps([pid for pid in pids if Path(f"/proc/{pid}").exists()]))
+
+
 def start_postgres(data_dir: Path) -> tuple[str, object]:
     import pgserver
 
     data_dir.mkdir(parents=True, exist_ok=True)
+    _forget_dead_handles(data_dir / "pg" / ".handle_pids.json")
     server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
     if not server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}';").strip().endswith("1 row)"):
         server.psql(f"CREATE DATABASE {DB_NAME};")

@@ -151,6 +151,13 @@ async def _remove(key: str) -> None:
     await asyncio.get_running_loop().run_in_executor(_transfers, _remove_quietly, key)
 
 
+async def _then_eof(body: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    async for chunk in body:
+        if chunk:
+            yield chunk
+    yield b""  # tells the push parser that the body ended
+
+
 def object_key(tenant_id: int, owner_kind: str, owner_id: int) -> str:
     return f"{tenant_id}/{owner_kind}/{owner_id}/{uuid.uuid4().hex}"
 
@@ -179,7 +186,7 @@ async def receive_upload(
     segment: MultipartSegment | None = None
     try:
         with PushMultipartParser(boundary.encode(), max_segment_count=20) as parser:
-            async for chunk in body:
+            async for chunk in _then_eof(body):
                 for part in parser.parse(chunk):
                     if isinstance(part, MultipartSegment):
                         segment, text = part, bytearray()
@@ -239,9 +246,6 @@ async def receive_upload(
 async def store_bytes(owner_kind: str, owner_id: int, filename: str, data: bytes) -> Document:
     """Store a document produced by the system (same checks and bookkeeping as an upload)."""
 
-    async def one_part() -> AsyncIterator[bytes]:
-        yield data
-
     boundary = uuid.uuid4().hex
     head = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{clean_filename(filename)}"\r\n'
@@ -250,8 +254,7 @@ async def store_bytes(owner_kind: str, owner_id: int, filename: str, data: bytes
 
     async def body() -> AsyncIterator[bytes]:
         yield head
-        async for chunk in one_part():
-            yield chunk
+        yield data
         yield f"\r\n--{boundary}--\r\n".encode()
 
     return (await receive_upload(body(), boundary, owner_kind, owner_id)).document

@@ -16,7 +16,6 @@ from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AsyncIO, Middleware
 
-from pilotzone.db import ensure_pool
 from pilotzone.settings import Settings, get_settings
 from pilotzone.tenancy.context import TenantContext, TenantRequired, tenant_transaction
 
@@ -45,7 +44,6 @@ class TenantMiddleware(Middleware):
         local = self._local
 
         async def in_tenant(tenant_id: int, args: tuple, kwargs: dict) -> Any:
-            await ensure_pool()
             async with tenant_transaction(TenantContext(int(tenant_id))):
                 return await original(*args, **kwargs)
 

@@ -15,7 +15,6 @@ from litestar.exceptions import NotFoundException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from pilotzone import db
 from pilotzone.settings import get_settings
 from pilotzone.tenancy.context import TenantContext, tenant_transaction
 from pilotzone.tenancy.tables import Tenant
@@ -84,7 +83,6 @@ class TenancyMiddleware(ASGIMiddleware):
     exclude_path_pattern = ("^/static/", "^/healthz$", "^/readyz$", "^/schema")
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        await db.ensure_pool()
         slug = tenant_slug(scope)
         if slug is not None:
             info = await lookup(slug)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pilotzone.tenancy.tables import Tenant, TenantSnapshot
+import json
+
+from pilotzone import db
+from pilotzone.tenancy.tables import Tenant
 
 
 async def tenant_record(tenant_id: int) -> Tenant | None:
@@ -23,8 +26,10 @@ async def list_tenants() -> list[dict]:
 
 async def latest_snapshots() -> dict[int, dict]:
     """Latest snapshot per visible tenant (one for a tenant request, all of them in province scope)."""
-    rows = await TenantSnapshot.raw(
+    rows = await db.fetch(
         "SELECT DISTINCT ON (tenant_id) tenant_id, counts, taken_at FROM tenant_snapshot "
         "ORDER BY tenant_id, taken_at DESC"
-    ).output(load_json=True)
-    return {row["tenant_id"]: row for row in rows}
+    )
+    return {
+        row["tenant_id"]: {"counts": json.loads(row["counts"]), "taken_at": row["taken_at"]} for row in rows
+    }

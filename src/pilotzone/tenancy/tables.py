@@ -43,9 +43,11 @@ class TenantTable(Table, db=DB):
     tenant = ForeignKey(Tenant, null=False, index=True, db_column_name="tenant_id", on_delete=OnDelete.restrict)
 
     def __init__(self, _data: dict | None = None, _ignore_missing: bool = False, _exists_in_db: bool = False, **kwargs: Any):
+        if not _exists_in_db and "tenant" not in kwargs and not (_data and TenantTable.tenant in _data):
+            tenant_id = current_tenant_id(required=False)
+            if tenant_id is not None:
+                kwargs["tenant"] = tenant_id
         super().__init__(_data=_data, _ignore_missing=_ignore_missing, _exists_in_db=_exists_in_db, **kwargs)
-        if not _exists_in_db and self.tenant is None:
-            self.tenant = current_tenant_id(required=False)
 
 
 def tenant_tables() -> list[type[TenantTable]]:

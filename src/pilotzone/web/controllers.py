@@ -47,7 +47,6 @@ class HealthController(Controller):
     async def readyz(self) -> Response[dict[str, Any]]:
         checks: dict[str, str] = {}
         try:
-            await db.ensure_pool()
             async with db.transaction({"app.scope": "public"}):
                 await db.fetch("SELECT 1")
             checks["database"] = "ok"

@@ -1,0 +1,42 @@
+"""Display labels for stored codes (park kinds, table names, job states); English msgids."""
+
+from __future__ import annotations
+
+from pilotzone.web.i18n import gettext
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional marker for message extraction
+    return message
+
+
+LABELS: dict[str, dict[str, str]] = {
+    "park_kind": {
+        "comprehensive_bonded_zone": N_("Comprehensive bonded zone"),
+        "bonded_port_area": N_("Bonded port area"),
+        "bonded_zone": N_("Bonded zone"),
+        "bonded_logistics_center": N_("Bonded logistics centre"),
+        "industrial_park": N_("Industrial park"),
+        "specialized_market": N_("Specialised market"),
+        "supervision_center": N_("Customs supervision centre"),
+        "clearance_center": N_("Clearance service centre"),
+    },
+    "table": {
+        "park": N_("Parks"),
+        "document": N_("Documents"),
+        "job_run": N_("Job runs"),
+        "tenant_snapshot": N_("Statistics snapshots"),
+    },
+    "job_kind": {"tenant_snapshot": N_("Statistics snapshot")},
+    "job_status": {
+        "queued": N_("queued"),
+        "running": N_("running"),
+        "done": N_("done"),
+        "failed": N_("failed"),
+    },
+}
+
+
+def label(group: str, code: str) -> str:
+    """Translated label of ``code``; an unknown code is shown as it is."""
+    message = LABELS.get(group, {}).get(code)
+    return gettext(message) if message else code
