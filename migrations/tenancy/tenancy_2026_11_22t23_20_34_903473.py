@@ -13,7 +13,6 @@ from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
 
-
 class Tenant(Table, tablename="tenant", schema=None):
     id = Serial(
         null=False,
@@ -38,21 +37,121 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="Tenant", tablename="tenant", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="TenantTable",
-        tablename="tenant_table",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
         class_name="TenantSnapshot",
         tablename="tenant_snapshot",
         schema=None,
         columns=None,
+    )
+
+    manager.add_table(
+        class_name="Tenant", tablename="tenant", schema=None, columns=None
+    )
+
+    manager.add_column(
+        table_class_name="TenantSnapshot",
+        tablename="tenant_snapshot",
+        column_name="tenant",
+        db_column_name="tenant_id",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
+        params={
+            "references": Tenant,
+            "on_delete": OnDelete.restrict,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": "tenant_id",
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TenantSnapshot",
+        tablename="tenant_snapshot",
+        column_name="id",
+        db_column_name="id",
+        column_class_name="Serial",
+        column_class=Serial,
+        params={
+            "null": False,
+            "primary_key": True,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": "id",
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TenantSnapshot",
+        tablename="tenant_snapshot",
+        column_name="run_id",
+        db_column_name="run_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TenantSnapshot",
+        tablename="tenant_snapshot",
+        column_name="counts",
+        db_column_name="counts",
+        column_class_name="JSONB",
+        column_class=JSONB,
+        params={
+            "default": "{}",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TenantSnapshot",
+        tablename="tenant_snapshot",
+        column_name="taken_at",
+        db_column_name="taken_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
     )
 
     manager.add_column(
@@ -385,137 +484,6 @@ async def forwards():
         tablename="tenant",
         column_name="updated_at",
         db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TenantTable",
-        tablename="tenant_table",
-        column_name="tenant",
-        db_column_name="tenant_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Tenant,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": "tenant_id",
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TenantSnapshot",
-        tablename="tenant_snapshot",
-        column_name="tenant",
-        db_column_name="tenant_id",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Tenant,
-            "on_delete": OnDelete.restrict,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": "tenant_id",
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TenantSnapshot",
-        tablename="tenant_snapshot",
-        column_name="id",
-        db_column_name="id",
-        column_class_name="Serial",
-        column_class=Serial,
-        params={
-            "null": False,
-            "primary_key": True,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": "id",
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TenantSnapshot",
-        tablename="tenant_snapshot",
-        column_name="run_id",
-        db_column_name="run_id",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TenantSnapshot",
-        tablename="tenant_snapshot",
-        column_name="counts",
-        db_column_name="counts",
-        column_class_name="JSONB",
-        column_class=JSONB,
-        params={
-            "default": "{}",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TenantSnapshot",
-        tablename="tenant_snapshot",
-        column_name="taken_at",
-        db_column_name="taken_at",
         column_class_name="Timestamptz",
         column_class=Timestamptz,
         params={

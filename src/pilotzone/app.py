@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.exceptions import HTTPException, NotFoundException
@@ -10,6 +12,7 @@ from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
+from litestar.types import ControllerRouterHandler
 
 from pilotzone import db
 from pilotzone.documents.controllers import DocumentController
@@ -44,9 +47,10 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.policies["ext.i18n.trimmed"] = True
 
 
-def create_app() -> Litestar:
+def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar:
+    """The application; ``extra_routes`` lets tests mount probes behind the same middleware."""
     return Litestar(
-        route_handlers=ROUTES,
+        route_handlers=[*ROUTES, *extra_routes],
         middleware=[LocaleMiddleware(), TenancyMiddleware()],
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(

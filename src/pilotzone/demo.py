@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from pilotzone import db
 from pilotzone.documents.services import documents_of, store_bytes
 from pilotzone.registry.tables import Park
 from pilotzone.tenancy.context import TenantContext, tenant_transaction
 from pilotzone.tenancy.jobs import start_snapshot
 from pilotzone.tenancy.services import list_tenants
-from pilotzone import db
 
 
 def sample_pdf(title: str) -> bytes:

@@ -155,7 +155,7 @@ def start_postgres(data_dir: Path) -> tuple[str, object]:
     data_dir.mkdir(parents=True, exist_ok=True)
     _forget_dead_handles(data_dir / "pg" / ".handle_pids.json")
     server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
-    if not server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}';").strip().endswith("1 row)"):
+    if not server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}';").strip().endswith("1 row)"):  # noqa: S608 - constant
         server.psql(f"CREATE DATABASE {DB_NAME};")
     return server.get_uri(DB_NAME), server
 

@@ -4,6 +4,7 @@ from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect, Stream, Template
 
 from pilotzone.documents import services
@@ -17,7 +18,7 @@ class DocumentController(Controller):
     path = "/z/{slug:str}/documents"
 
     @post("/{owner_kind:str}/{owner_id:int}", name="upload", status_code=303)
-    async def upload(self, request: Request, slug: str, owner_kind: str, owner_id: int) -> Redirect | Template:
+    async def upload(self, request: Request, slug: FromPath[str], owner_kind: FromPath[str], owner_id: FromPath[int]) -> Redirect | Template:
         owner = OWNERS.get(owner_kind)
         if owner is None or not await owner.exists(owner_id):
             raise NotFoundException("nothing to attach the document to")
@@ -34,7 +35,7 @@ class DocumentController(Controller):
         return Redirect(path=owner.url(slug, owner_id), status_code=303)
 
     @get("/{document_id:int}", name="download")
-    async def download(self, document_id: int) -> Stream:
+    async def download(self, document_id: FromPath[int]) -> Stream:
         document = await services.get_document(document_id)
         if document is None:
             raise NotFoundException("document not found")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from pilotzone.documents.owners import OwnerKind
@@ -15,7 +16,7 @@ class ParkController(Controller):
     path = "/z/{slug:str}/parks"
 
     @get("/", name="parks")
-    async def index(self, request: Request, page: int | None = None, q: str = "") -> Template:
+    async def index(self, request: Request, page: FromQuery[int | None] = None, q: FromQuery[str] = "") -> Template:
         current, parks = await services.list_parks(page, q.strip())
         return render(
             request,
@@ -25,7 +26,7 @@ class ParkController(Controller):
         )
 
     @get("/{park_id:int}", name="park")
-    async def detail(self, request: Request, park_id: int) -> Template:
+    async def detail(self, request: Request, park_id: FromPath[int]) -> Template:
         if not await _park_exists(park_id):
             raise NotFoundException("park not found")
         return render(request, "registry/park.html", await _park_context(park_id))

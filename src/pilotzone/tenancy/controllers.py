@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from pilotzone.jobs.services import get_run
@@ -27,14 +28,14 @@ class TenantHomeController(Controller):
         )
 
     @post("/stats", name="stats_refresh", status_code=303)
-    async def refresh_stats(self, request: Request, slug: str) -> Redirect | Template:
+    async def refresh_stats(self, request: Request, slug: FromPath[str]) -> Redirect | Template:
         run = await start_snapshot()
         if request.headers.get("hx-request") == "true":
             return render(request, "jobs/partials/progress.html", {"run": run, "slug": slug})
         return Redirect(path=f"/z/{slug}/jobs/{run.id}", status_code=303)
 
     @get("/jobs/{run_id:int}", name="job_run")
-    async def job_run(self, request: Request, slug: str, run_id: int) -> Template:
+    async def job_run(self, request: Request, slug: FromPath[str], run_id: FromPath[int]) -> Template:
         run = await get_run(run_id)
         return render(
             request, "jobs/run.html", {"run": run, "slug": slug}, partial="jobs/partials/progress.html",

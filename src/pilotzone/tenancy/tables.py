@@ -33,7 +33,7 @@ class Tenant(Table, db=DB):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
-class TenantTable(Table, db=DB):
+class TenantTable(Table, db=DB, tags=["abstract"]):
     """Base of every tenant-owned table: ``tenant_id`` NOT NULL, indexed, covered by RLS.
 
     A new row takes the tenant of the current context when none is given; with no tenant in
