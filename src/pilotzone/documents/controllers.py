@@ -17,7 +17,8 @@ from pilotzone.web.render import render
 class DocumentController(Controller):
     path = "/z/{slug:str}/documents"
 
-    @post("/{owner_kind:str}/{owner_id:int}", name="upload", status_code=303)
+    # the size limit is enforced while streaming (UPLOAD_MAX_BYTES), not by buffering the body
+    @post("/{owner_kind:str}/{owner_id:int}", name="upload", status_code=303, request_max_body_size=None)
     async def upload(self, request: Request, slug: FromPath[str], owner_kind: FromPath[str], owner_id: FromPath[int]) -> Redirect | Template:
         owner = OWNERS.get(owner_kind)
         if owner is None or not await owner.exists(owner_id):

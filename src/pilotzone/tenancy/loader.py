@@ -181,7 +181,7 @@ async def sync(directory: Path) -> SyncReport:
     async with db.transaction({"app.scope": "public"}):
         for spec in specs:
             values = _tenant_values(spec, f"{spec.slug}.toml")
-            row = await Tenant.objects().where(Tenant.slug == spec.slug).first()
+            row = await Tenant.objects().where(Tenant.slug == spec.slug).output(load_json=True).first()
             if row is None:
                 row = Tenant(slug=spec.slug, **values)
                 await row.save()
