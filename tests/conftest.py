@@ -156,9 +156,10 @@ async def client(app):  # type: ignore[no-untyped-def]
         yield client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def worker():  # type: ignore[no-untyped-def]
-    """A Dramatiq worker on the real Redis broker, in this process."""
+    """A Dramatiq worker on the real Redis broker, in this process. One at a time: Dramatiq's
+    AsyncIO middleware keeps a process-wide event loop thread that a stopping worker clears."""
     from pilotzone.jobs.worker import InProcessWorker
 
     w = InProcessWorker(threads=2)
