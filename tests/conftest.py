@@ -152,7 +152,7 @@ def app():  # type: ignore[no-untyped-def]
 async def client(app):  # type: ignore[no-untyped-def]
     from litestar.testing import AsyncTestClient
 
-    async with AsyncTestClient(app=app, base_url="http://testserver") as client:
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         yield client
 
 

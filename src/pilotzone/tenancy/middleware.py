@@ -80,7 +80,12 @@ def tenant_slug(scope: Scope) -> str | None:
 
 class TenancyMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
-    exclude_path_pattern = ("^/static/", "^/healthz$", "^/readyz$", "^/schema")
+
+    def __init__(self) -> None:
+        # static files, probes and the schema need no tenant and no transaction
+        self.should_bypass_for_scope = lambda scope: scope["path"].startswith(
+            ("/static/", "/healthz", "/readyz", "/schema")
+        )
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         slug = tenant_slug(scope)

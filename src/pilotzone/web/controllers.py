@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from litestar import Controller, Request, get, post
@@ -23,7 +23,7 @@ class PublicController(Controller):
 
     @post("/lang", name="set_language", status_code=303)
     async def set_language(
-        self, data: dict[str, str] = Body(media_type=RequestEncodingType.URL_ENCODED)  # noqa: B008
+        self, data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
     ) -> Redirect:
         lang = data.get("lang", "")
         target = data.get("next", "/")

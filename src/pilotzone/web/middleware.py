@@ -28,7 +28,9 @@ def _cookie_locale(scope: Scope) -> str | None:
 
 class LocaleMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
-    exclude_path_pattern = ("^/static/",)
+
+    def __init__(self) -> None:
+        self.should_bypass_for_scope = lambda scope: scope["path"].startswith("/static/")
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         token = set_locale(_cookie_locale(scope) or get_settings().default_locale)

@@ -25,11 +25,18 @@ def render(
         "locale": locale,
         "html_lang": HTML_LANG[locale],
         "locales": LOCALE_LABELS,
-        "current_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        "current_path": current_path(request),
         **context,
     }
     name = partial if partial and is_htmx(request) else page
     return Template(template_name=name, context=merged, status_code=status_code)
+
+
+def current_path(request: Request) -> str:
+    """The path as the browser sent it (routing strips a trailing slash from ``url.path``)."""
+    raw = request.scope.get("raw_path") or request.scope["path"].encode()
+    query = request.scope.get("query_string", b"")
+    return raw.decode("latin-1") + (f"?{query.decode('latin-1')}" if query else "")
 
 
 @dataclass(frozen=True)
