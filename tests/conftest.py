@@ -57,7 +57,9 @@ def pytest_configure(config: pytest.Config) -> None:
     weed = WeedServer(tmp / "s3", free_port(), "testaccess", "testsecret-" + uuid.uuid4().hex)
     weed.start()
     _state["weed"] = weed
-    os.environ.update({"S3_ENDPOINT": weed.endpoint, "S3_ACCESS_KEY": weed.access_key, "S3_SECRET_KEY": weed.secret_key})
+    os.environ.update(
+        {"S3_ENDPOINT": weed.endpoint, "S3_ACCESS_KEY": weed.access_key, "S3_SECRET_KEY": weed.secret_key}
+    )
 
     asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{DB_NAME}"'))
     asyncio.run(_admin(f'CREATE DATABASE "{DB_NAME}"'))
@@ -102,7 +104,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
     skipped = terminalreporter.stats.get("skipped", [])
     if skipped:
-        terminalreporter.write_line(f"FAIL: {len(skipped)} skipped test(s); CI runs with zero skips", red=True)
+        terminalreporter.write_line(
+            f"FAIL: {len(skipped)} skipped test(s); CI runs with zero skips", red=True
+        )
 
 
 @pytest.hookimpl(trylast=True)

@@ -12,7 +12,6 @@ from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
 
-
 class Tenant(Table, tablename="tenant", schema=None):
     id = Serial(
         null=False,
@@ -32,13 +31,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="documents", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="documents", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Document", tablename="document", schema=None, columns=None
-    )
+    manager.add_table(class_name="Document", tablename="document", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Document",

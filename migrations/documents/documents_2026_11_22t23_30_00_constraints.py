@@ -12,8 +12,8 @@ async def forwards():
 
     async def constraints() -> None:
         """Uniqueness and lookups always include tenant_id (shared schema, Citus-ready)."""
-        await DB.run_ddl('CREATE UNIQUE INDEX document_tenant_key ON document (tenant_id, storage_key)')
-        await DB.run_ddl('CREATE INDEX document_tenant_owner ON document (tenant_id, owner_kind, owner_id)')
+        await DB.run_ddl("CREATE UNIQUE INDEX document_tenant_key ON document (tenant_id, storage_key)")
+        await DB.run_ddl("CREATE INDEX document_tenant_owner ON document (tenant_id, owner_kind, owner_id)")
 
     manager.add_raw(constraints)
 

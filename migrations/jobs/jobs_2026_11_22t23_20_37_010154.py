@@ -13,7 +13,6 @@ from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
 
-
 class Tenant(Table, tablename="tenant", schema=None):
     id = Serial(
         null=False,
@@ -33,13 +32,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="jobs", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="jobs", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="JobRun", tablename="job_run", schema=None, columns=None
-    )
+    manager.add_table(class_name="JobRun", tablename="job_run", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="JobRun",

@@ -12,7 +12,7 @@ async def forwards():
 
     async def constraints() -> None:
         """Uniqueness and lookups always include tenant_id (shared schema, Citus-ready)."""
-        await DB.run_ddl('CREATE INDEX job_run_tenant_status ON job_run (tenant_id, status)')
+        await DB.run_ddl("CREATE INDEX job_run_tenant_status ON job_run (tenant_id, status)")
 
     manager.add_raw(constraints)
 

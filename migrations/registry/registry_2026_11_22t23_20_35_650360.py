@@ -11,7 +11,6 @@ from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
 
-
 class Tenant(Table, tablename="tenant", schema=None):
     id = Serial(
         null=False,
@@ -31,13 +30,9 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="registry", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="registry", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Park", tablename="park", schema=None, columns=None
-    )
+    manager.add_table(class_name="Park", tablename="park", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Park",

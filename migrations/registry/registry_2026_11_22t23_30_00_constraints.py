@@ -12,8 +12,8 @@ async def forwards():
 
     async def constraints() -> None:
         """Uniqueness and lookups always include tenant_id (shared schema, Citus-ready)."""
-        await DB.run_ddl('CREATE UNIQUE INDEX park_tenant_key ON park (tenant_id, key)')
-        await DB.run_ddl('CREATE INDEX park_tenant_name ON park (tenant_id, name_zh, id)')
+        await DB.run_ddl("CREATE UNIQUE INDEX park_tenant_key ON park (tenant_id, key)")
+        await DB.run_ddl("CREATE INDEX park_tenant_name ON park (tenant_id, name_zh, id)")
 
     manager.add_raw(constraints)
 

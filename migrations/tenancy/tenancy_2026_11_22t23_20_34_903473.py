@@ -32,9 +32,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="tenancy", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="tenancy", description=DESCRIPTION)
 
     manager.add_table(
         class_name="TenantSnapshot",
@@ -43,9 +41,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Tenant", tablename="tenant", schema=None, columns=None
-    )
+    manager.add_table(class_name="Tenant", tablename="tenant", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="TenantSnapshot",

@@ -12,7 +12,7 @@ async def forwards():
 
     async def constraints() -> None:
         """Uniqueness and lookups always include tenant_id (shared schema, Citus-ready)."""
-        await DB.run_ddl('CREATE INDEX tenant_snapshot_latest ON tenant_snapshot (tenant_id, taken_at DESC)')
+        await DB.run_ddl("CREATE INDEX tenant_snapshot_latest ON tenant_snapshot (tenant_id, taken_at DESC)")
 
     manager.add_raw(constraints)
 

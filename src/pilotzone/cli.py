@@ -28,8 +28,11 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Interface to bind (default PILOTZONE_HOST or 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default PILOTZONE_PORT or 8000).")
-@click.option("--setup/--no-setup", default=None, help="Migrate, sync tenants and seed demo data first "
-              "(default: on in development, off in production).")
+@click.option(
+    "--setup/--no-setup",
+    default=None,
+    help="Migrate, sync tenants and seed demo data first (default: on in development, off in production).",
+)
 @click.option("--server", type=click.Choice(["uvicorn", "granian"]), default="uvicorn")
 @click.option("--workers", default=1, type=int, help="Web worker processes (external services only).")
 def serve(host: str | None, port: int | None, setup: bool | None, server: str, workers: int) -> None:
@@ -54,7 +57,10 @@ def serve(host: str | None, port: int | None, setup: bool | None, server: str, w
         if workers > 1 and (worker is not None or not settings.database_url):
             raise click.ClickException("--workers > 1 needs external DATABASE_URL and REDIS_URL")
         print(f"\n  PilotZone is running at http://{host}:{port}/", flush=True)
-        print(f"  Demo tenants and accounts: README.md, section 'Demo' ({Path('README.md').resolve()})", flush=True)
+        print(
+            f"  Demo tenants and accounts: README.md, section 'Demo' ({Path('README.md').resolve()})",
+            flush=True,
+        )
         print("  Ctrl-C stops everything this command started.\n", flush=True)
         try:
             _run_server(server, host, port, workers)
@@ -73,14 +79,26 @@ def _run_server(server: str, host: str, port: int, workers: int) -> None:
         from granian.constants import Interfaces
 
         Granian(
-            "pilotzone.app:create_app", address=host, port=port, interface=Interfaces.ASGI, factory=True,
-            workers=workers, log_access=False,
+            "pilotzone.app:create_app",
+            address=host,
+            port=port,
+            interface=Interfaces.ASGI,
+            factory=True,
+            workers=workers,
+            log_access=False,
         ).serve()
         return
     import uvicorn
 
-    uvicorn.run("pilotzone.app:create_app", factory=True, host=host, port=port, workers=workers,
-                access_log=False, log_level="info")
+    uvicorn.run(
+        "pilotzone.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_level="info",
+    )
 
 
 async def _setup(tenants_dir: Path, demo: bool) -> None:
@@ -93,8 +111,11 @@ async def _setup(tenants_dir: Path, demo: bool) -> None:
         report = await sync(tenants_dir)
     except TenantFileError as exc:
         raise click.ClickException(str(exc)) from None
-    print(f"  tenants: {len(report.created)} created, {len(report.updated)} updated, "
-          f"{len(report.unchanged)} unchanged", flush=True)
+    print(
+        f"  tenants: {len(report.created)} created, {len(report.updated)} updated, "
+        f"{len(report.unchanged)} unchanged",
+        flush=True,
+    )
     if demo:
         from pilotzone.demo import seed
 
@@ -158,7 +179,9 @@ def worker(processes: int, threads: int) -> None:
     """Run Dramatiq workers against REDIS_URL (unfinished runs are re-sent at start)."""
     settings = _settings()
     if not settings.redis_url:
-        raise click.ClickException("REDIS_URL is not set; `pilotzone serve` runs an in-process worker instead")
+        raise click.ClickException(
+            "REDIS_URL is not set; `pilotzone serve` runs an in-process worker instead"
+        )
     os.execvp(  # noqa: S606
         sys.executable,
         [sys.executable, "-m", "dramatiq", "pilotzone.jobs.actors", "-p", str(processes), "-t", str(threads)],

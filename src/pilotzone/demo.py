@@ -42,6 +42,11 @@ async def seed() -> None:
         async with tenant_transaction(TenantContext(tenant["id"], tenant["slug"])):
             park = await Park.objects().where(Park.status == "active").order_by(Park.id).first()
             if park is not None and not await documents_of("park", park.id):
-                await store_bytes("park", park.id, f"{park.key}-profile.pdf", sample_pdf(f"{tenant['name_en']}: {park.name_en}"))
+                await store_bytes(
+                    "park",
+                    park.id,
+                    f"{park.key}-profile.pdf",
+                    sample_pdf(f"{tenant['name_en']}: {park.name_en}"),
+                )
             await start_snapshot()
     print(f"  demo data: sample documents and statistics snapshots for {len(tenants)} tenants", flush=True)

@@ -90,12 +90,26 @@ class WeedServer:
         self.log_path = self.data_dir / "weed.log"
         ports = [free_port() for _ in range(8)]
         args = [
-            weed_binary(), "mini", f"-dir={self.data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-            "-webdav=false", "-master.telemetry=false", f"-admin.password={secrets.token_urlsafe(16)}",
-            f"-s3.port={self.s3_port}", f"-s3.port.grpc={ports[0]}", f"-master.port={ports[1]}",
-            f"-master.port.grpc={ports[2]}", f"-volume.port={ports[3]}", f"-volume.port.grpc={ports[4]}",
-            f"-filer.port={ports[5]}", f"-filer.port.grpc={ports[6]}", f"-admin.port={ports[7]}",
-            f"-admin.port.grpc={free_port()}", f"-s3.port.iceberg={free_port()}", f"-metricsPort={free_port()}",
+            weed_binary(),
+            "mini",
+            f"-dir={self.data_dir}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            "-webdav=false",
+            "-master.telemetry=false",
+            f"-admin.password={secrets.token_urlsafe(16)}",
+            f"-s3.port={self.s3_port}",
+            f"-s3.port.grpc={ports[0]}",
+            f"-master.port={ports[1]}",
+            f"-master.port.grpc={ports[2]}",
+            f"-volume.port={ports[3]}",
+            f"-volume.port.grpc={ports[4]}",
+            f"-filer.port={ports[5]}",
+            f"-filer.port.grpc={ports[6]}",
+            f"-admin.port={ports[7]}",
+            f"-admin.port.grpc={free_port()}",
+            f"-s3.port.iceberg={free_port()}",
+            f"-metricsPort={free_port()}",
             "-debug.port=0",
         ]
         env = {**os.environ, "AWS_ACCESS_KEY_ID": self.access_key, "AWS_SECRET_ACCESS_KEY": self.secret_key}
@@ -112,7 +126,9 @@ class WeedServer:
                 return
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"weed mini did not open port {self.s3_port} in {timeout:.0f}s; see {self.log_path}")
+        raise RuntimeError(
+            f"weed mini did not open port {self.s3_port} in {timeout:.0f}s; see {self.log_path}"
+        )
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -173,10 +189,14 @@ def embedded_services(settings: Settings, database: bool = True, s3: bool = True
             print(f"  embedded PostgreSQL: {data_dir / 'pg'}", flush=True)
         if s3 and not settings.s3_endpoint:
             access, secret = _credentials(data_dir / "s3-credentials.json")
-            weed = WeedServer(data_dir / "s3", int(os.environ.get("EMBEDDED_S3_PORT", "8333")), access, secret)
+            weed = WeedServer(
+                data_dir / "s3", int(os.environ.get("EMBEDDED_S3_PORT", "8333")), access, secret
+            )
             weed.start()
             started.append(weed)
-            os.environ.update({"S3_ENDPOINT": weed.endpoint, "S3_ACCESS_KEY": access, "S3_SECRET_KEY": secret})
+            os.environ.update(
+                {"S3_ENDPOINT": weed.endpoint, "S3_ACCESS_KEY": access, "S3_SECRET_KEY": secret}
+            )
             print(f"  embedded S3 (weed mini): {weed.endpoint}, data in {data_dir / 's3'}", flush=True)
         yield reload_settings()
     finally:

@@ -165,8 +165,7 @@ def check_production(settings: Settings) -> None:
     required = {
         "SECRET_KEY": settings.secret_key != DEV_SECRET and len(settings.secret_key) >= 32,
         "DATABASE_URL": bool(settings.database_url),
-        "APP_DB_PASSWORD": bool(settings.app_database_url)
-        or settings.app_db_password != DEV_APP_DB_PASSWORD,
+        "APP_DB_PASSWORD": bool(settings.app_database_url) or settings.app_db_password != DEV_APP_DB_PASSWORD,
         "REDIS_URL": bool(settings.redis_url),
         "S3_ENDPOINT": bool(settings.s3_endpoint),
         "S3_ACCESS_KEY": bool(settings.s3_access_key),

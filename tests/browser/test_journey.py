@@ -15,8 +15,16 @@ from playwright.sync_api import Browser, expect, sync_playwright
 from pilotzone.embedded import free_port
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +32,9 @@ def server() -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "pilotzone.cli", "serve", "--no-setup", "--port", str(port)],
-        env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -65,7 +75,9 @@ def test_landing_to_tenant_home_to_english(server: str, browser: Browser) -> Non
     expect(page).to_have_url(server + "/z/guangzhou/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name="Parks and zones")).to_be_visible()
-    expect(page.get_by_role("link", name="Guangzhou Baiyun Airport Comprehensive Bonded Zone")).to_be_visible()
+    expect(
+        page.get_by_role("link", name="Guangzhou Baiyun Airport Comprehensive Bonded Zone")
+    ).to_be_visible()
 
     page.get_by_role("link", name="All pilot zones").click()  # the choice persists across pages
     expect(page.locator("html")).to_have_attribute("lang", "en")

@@ -17,7 +17,9 @@ def test_production_starts_with_everything_set(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
     monkeypatch.setenv("APP_DB_PASSWORD", "a-real-password")
     settings = load_settings()
-    assert settings.production and settings.app_dsn().startswith("postgresql://pilotzone_app:a-real-password@")
+    assert settings.production and settings.app_dsn().startswith(
+        "postgresql://pilotzone_app:a-real-password@"
+    )
 
 
 def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:

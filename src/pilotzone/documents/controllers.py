@@ -19,7 +19,9 @@ class DocumentController(Controller):
 
     # the size limit is enforced while streaming (UPLOAD_MAX_BYTES), not by buffering the body
     @post("/{owner_kind:str}/{owner_id:int}", name="upload", status_code=303, request_max_body_size=None)
-    async def upload(self, request: Request, slug: FromPath[str], owner_kind: FromPath[str], owner_id: FromPath[int]) -> Redirect | Template:
+    async def upload(
+        self, request: Request, slug: FromPath[str], owner_kind: FromPath[str], owner_id: FromPath[int]
+    ) -> Redirect | Template:
         owner = OWNERS.get(owner_kind)
         if owner is None or not await owner.exists(owner_id):
             raise NotFoundException("nothing to attach the document to")
@@ -40,7 +42,11 @@ class DocumentController(Controller):
         document = await services.get_document(document_id)
         if document is None:
             raise NotFoundException("document not found")
-        disposition = "inline" if document.content_type in ("application/pdf", "image/png", "image/jpeg") else "attachment"
+        disposition = (
+            "inline"
+            if document.content_type in ("application/pdf", "image/png", "image/jpeg")
+            else "attachment"
+        )
         return Stream(
             get_storage().iter_object(document.storage_key),
             media_type=document.content_type,

@@ -85,7 +85,9 @@ class _Sink:
     async def write(self, data: bytes) -> None:
         self.size += len(data)
         if self.size > self.max_bytes:
-            raise UploadRejected(413, _("The file is larger than the limit of %(mb)s MB.", mb=self.max_bytes // (1024 * 1024)))
+            raise UploadRejected(
+                413, _("The file is larger than the limit of %(mb)s MB.", mb=self.max_bytes // (1024 * 1024))
+            )
         self.sha.update(data)
         self.pending += data
         if self.reader is None and len(self.pending) >= SNIFF_BYTES:
@@ -261,9 +263,11 @@ async def store_bytes(owner_kind: str, owner_id: int, filename: str, data: bytes
 
 
 async def documents_of(owner_kind: str, owner_id: int) -> list[Document]:
-    return await Document.objects().where(
-        (Document.owner_kind == owner_kind) & (Document.owner_id == owner_id)
-    ).order_by(Document.uploaded_at, ascending=False)
+    return (
+        await Document.objects()
+        .where((Document.owner_kind == owner_kind) & (Document.owner_id == owner_id))
+        .order_by(Document.uploaded_at, ascending=False)
+    )
 
 
 async def get_document(document_id: int) -> Document | None:

@@ -28,7 +28,9 @@ class Storage:
     def __init__(self, settings: Settings) -> None:
         if not settings.s3_endpoint:
             raise StorageError("S3_ENDPOINT is not set and no embedded S3 was started")
-        url = urlsplit(settings.s3_endpoint if "://" in settings.s3_endpoint else f"http://{settings.s3_endpoint}")
+        url = urlsplit(
+            settings.s3_endpoint if "://" in settings.s3_endpoint else f"http://{settings.s3_endpoint}"
+        )
         self.bucket = settings.s3_bucket
         self.client = Minio(
             url.netloc,
@@ -48,7 +50,13 @@ class Storage:
 
     def put_stream(self, key: str, reader: IO[bytes], content_type: str, metadata: dict[str, str]) -> str:
         result = self.client.put_object(
-            self.bucket, key, reader, length=-1, part_size=PART_SIZE, content_type=content_type, metadata=metadata
+            self.bucket,
+            key,
+            reader,
+            length=-1,
+            part_size=PART_SIZE,
+            content_type=content_type,
+            metadata=metadata,
         )
         return result.etag
 

@@ -32,7 +32,9 @@ class TenantMiddleware(Middleware):
     def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
         self._local.tenant_id = message.options.get("tenant_id")
 
-    def after_process_message(self, broker: dramatiq.Broker, message: Any, *, result: Any = None, exception: Any = None) -> None:
+    def after_process_message(
+        self, broker: dramatiq.Broker, message: Any, *, result: Any = None, exception: Any = None
+    ) -> None:
         self._local.tenant_id = None
 
     after_skip_message = after_process_message

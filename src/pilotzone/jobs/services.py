@@ -86,7 +86,9 @@ async def start_run(kind: str, total: int = 0, args: dict[str, Any] | None = Non
     """Record a run in the current tenant transaction; its first message goes out after commit."""
     if kind not in _jobs:
         raise KeyError(f"unknown job kind {kind!r}")
-    run = JobRun(tenant=current_tenant_id(), kind=kind, actor=_jobs[kind].actor_name, args=args or {}, total=total)
+    run = JobRun(
+        tenant=current_tenant_id(), kind=kind, actor=_jobs[kind].actor_name, args=args or {}, total=total
+    )
     await run.save()
     _send_after_commit(run)
     return run

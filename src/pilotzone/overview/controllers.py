@@ -18,7 +18,10 @@ class ProvinceController(Controller):
         tenants = await list_tenants()
         snapshots = await latest_snapshots()
         columns = [t._meta.tablename for t in tenant_tables()]
-        totals = {c: sum((snapshots.get(t["id"]) or {}).get("counts", {}).get(c, 0) for t in tenants) for c in columns}
+        totals = {
+            c: sum((snapshots.get(t["id"]) or {}).get("counts", {}).get(c, 0) for t in tenants)
+            for c in columns
+        }
         return render(
             request,
             "overview/province.html",

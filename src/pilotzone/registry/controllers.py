@@ -16,7 +16,9 @@ class ParkController(Controller):
     path = "/z/{slug:str}/parks"
 
     @get("/", name="parks")
-    async def index(self, request: Request, page: FromQuery[int | None] = None, q: FromQuery[str] = "") -> Template:
+    async def index(
+        self, request: Request, page: FromQuery[int | None] = None, q: FromQuery[str] = ""
+    ) -> Template:
         current, parks = await services.list_parks(page, q.strip())
         return render(
             request,

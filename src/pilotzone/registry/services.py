@@ -9,7 +9,13 @@ from pilotzone.web.render import Page, page_of
 
 PARK_PAGE_SIZE = 20
 PARK_COLUMNS: tuple[Column, ...] = (
-    Park.id, Park.key, Park.name_zh, Park.name_en, Park.kind, Park.district_code, Park.status,
+    Park.id,
+    Park.key,
+    Park.name_zh,
+    Park.name_en,
+    Park.kind,
+    Park.district_code,
+    Park.status,
 )
 
 

@@ -33,7 +33,9 @@ class TenantContext:
             raise TenantRequired("scope 'tenant' needs a tenant id")
 
 
-_current: contextvars.ContextVar[TenantContext | None] = contextvars.ContextVar("pilotzone_tenant", default=None)
+_current: contextvars.ContextVar[TenantContext | None] = contextvars.ContextVar(
+    "pilotzone_tenant", default=None
+)
 
 
 def current_context() -> TenantContext | None:

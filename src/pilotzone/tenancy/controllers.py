@@ -38,6 +38,9 @@ class TenantHomeController(Controller):
     async def job_run(self, request: Request, slug: FromPath[str], run_id: FromPath[int]) -> Template:
         run = await get_run(run_id)
         return render(
-            request, "jobs/run.html", {"run": run, "slug": slug}, partial="jobs/partials/progress.html",
+            request,
+            "jobs/run.html",
+            {"run": run, "slug": slug},
+            partial="jobs/partials/progress.html",
             status_code=200 if run else 404,
         )

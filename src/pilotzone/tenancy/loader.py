@@ -119,9 +119,13 @@ def _check(path: Path, spec: TenantSpec) -> None:
             raise TenantFileError(path, f"parks[{i}].key", f"duplicate park key '{park.key}'")
         keys.add(park.key)
         if park.kind not in PARK_KINDS:
-            raise TenantFileError(path, f"parks[{i}].kind", f"'{park.kind}' is not one of {', '.join(PARK_KINDS)}")
+            raise TenantFileError(
+                path, f"parks[{i}].kind", f"'{park.kind}' is not one of {', '.join(PARK_KINDS)}"
+            )
         if park.district not in codes:
-            raise TenantFileError(path, f"parks[{i}].district", f"'{park.district}' is not a code in [[districts]]")
+            raise TenantFileError(
+                path, f"parks[{i}].district", f"'{park.district}' is not a code in [[districts]]"
+            )
 
 
 def load_dir(directory: Path) -> list[TenantSpec]:

@@ -15,8 +15,16 @@ async def tenant_record(tenant_id: int) -> Tenant | None:
 async def list_tenants() -> list[dict]:
     return (
         await Tenant.select(
-            Tenant.id, Tenant.slug, Tenant.name_zh, Tenant.name_en, Tenant.zone_zh, Tenant.zone_en,
-            Tenant.bureau_zh, Tenant.bureau_en, Tenant.primary_colour, Tenant.approved_year,
+            Tenant.id,
+            Tenant.slug,
+            Tenant.name_zh,
+            Tenant.name_en,
+            Tenant.zone_zh,
+            Tenant.zone_en,
+            Tenant.bureau_zh,
+            Tenant.bureau_en,
+            Tenant.primary_colour,
+            Tenant.approved_year,
         )
         .where(Tenant.active == True)  # noqa: E712
         .order_by(Tenant.sort_order)

@@ -40,9 +40,17 @@ class TenantTable(Table, db=DB, tags=["abstract"]):
     context the insert carries NULL and the database refuses it (fail closed).
     """
 
-    tenant = ForeignKey(Tenant, null=False, index=True, db_column_name="tenant_id", on_delete=OnDelete.restrict)
+    tenant = ForeignKey(
+        Tenant, null=False, index=True, db_column_name="tenant_id", on_delete=OnDelete.restrict
+    )
 
-    def __init__(self, _data: dict | None = None, _ignore_missing: bool = False, _exists_in_db: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        _data: dict | None = None,
+        _ignore_missing: bool = False,
+        _exists_in_db: bool = False,
+        **kwargs: Any,
+    ):
         if not _exists_in_db and "tenant" not in kwargs and not (_data and TenantTable.tenant in _data):
             tenant_id = current_tenant_id(required=False)
             if tenant_id is not None:

@@ -33,7 +33,9 @@ class PublicController(Controller):
         response = Redirect(path=target, status_code=303)
         if lang in LOCALES:
             response.cookies.append(
-                Cookie(key=COOKIE, value=lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax", path="/")
+                Cookie(
+                    key=COOKIE, value=lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax", path="/"
+                )
             )
         return response
 
@@ -55,7 +57,9 @@ class HealthController(Controller):
         checks["s3"] = await _probe(_s3_ready)
         checks["broker"] = await _probe(_broker_ready)
         ready = all(v == "ok" for v in checks.values())
-        return Response({"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503)
+        return Response(
+            {"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
+        )
 
 
 def _s3_ready() -> bool:

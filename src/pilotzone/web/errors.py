@@ -20,12 +20,18 @@ def not_found(request: Request, exc: NotFoundException) -> Response | Template:
 
 def http_error(request: Request, exc: HTTPException) -> Response | Template:
     return render(
-        request, "errors/error.html", {"status": exc.status_code, "detail": exc.detail}, status_code=exc.status_code
+        request,
+        "errors/error.html",
+        {"status": exc.status_code, "detail": exc.detail},
+        status_code=exc.status_code,
     )
 
 
 def server_error(request: Request, exc: Exception) -> Response | Template:
     log.exception("unhandled error on %s", request.url.path, exc_info=exc)
     return render(
-        request, "errors/error.html", {"status": 500, "detail": _("Something went wrong on our side.")}, status_code=500
+        request,
+        "errors/error.html",
+        {"status": 500, "detail": _("Something went wrong on our side.")},
+        status_code=500,
     )

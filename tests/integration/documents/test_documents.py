@@ -54,7 +54,8 @@ async def test_other_tenants_document_is_not_found(client, owner: asyncpg.Connec
     fs = tenants["foshan"]
     park = await _park(owner, fs)
     response = await client.post(
-        f"/z/foshan/documents/park/{park}", files={"file": ("a.pdf", sample_pdf("foshan secret"), "application/pdf")},
+        f"/z/foshan/documents/park/{park}",
+        files={"file": ("a.pdf", sample_pdf("foshan secret"), "application/pdf")},
         follow_redirects=False,
     )
     assert response.status_code == 303
@@ -75,13 +76,16 @@ async def _counts(owner: asyncpg.Connection, tenant_id: int) -> tuple[int, int]:
     return rows, len(_objects(f"{tenant_id}/"))
 
 
-async def test_rejected_type_leaves_no_row_and_no_object(client, owner: asyncpg.Connection, tenants: dict) -> None:
+async def test_rejected_type_leaves_no_row_and_no_object(
+    client, owner: asyncpg.Connection, tenants: dict
+) -> None:
     st = tenants["shantou"]
     park = await _park(owner, st)
     before = await _counts(owner, st)
     exe = b"MZ\x90\x00" + os.urandom(10_000)
     response = await client.post(
-        f"/z/shantou/documents/park/{park}", files={"file": ("report.pdf", exe, "application/pdf")},
+        f"/z/shantou/documents/park/{park}",
+        files={"file": ("report.pdf", exe, "application/pdf")},
         headers={"cookie": "lang=en"},
     )
     assert response.status_code == 415
@@ -102,7 +106,9 @@ async def test_too_large_upload_is_stopped_midway_and_cleaned(
     park = await _park(owner, st)
     before = await _counts(owner, st)
     big = sample_pdf("big") + os.urandom(20 * 1024 * 1024)  # the S3 transfer has begun when the limit hits
-    response = await client.post(f"/z/shantou/documents/park/{park}", files={"file": ("big.pdf", big, "application/pdf")})
+    response = await client.post(
+        f"/z/shantou/documents/park/{park}", files={"file": ("big.pdf", big, "application/pdf")}
+    )
     assert response.status_code == 413
     assert "12 MB" in response.text
     assert await _counts(owner, st) == before
@@ -112,7 +118,9 @@ async def test_empty_and_missing_file(client, owner: asyncpg.Connection, tenants
     st = tenants["shantou"]
     park = await _park(owner, st)
     before = await _counts(owner, st)
-    empty = await client.post(f"/z/shantou/documents/park/{park}", files={"file": ("e.pdf", b"", "application/pdf")})
+    empty = await client.post(
+        f"/z/shantou/documents/park/{park}", files={"file": ("e.pdf", b"", "application/pdf")}
+    )
     assert empty.status_code == 400
     missing = await client.post(f"/z/shantou/documents/park/{park}", data={"note": "no file"})
     assert missing.status_code == 400

@@ -14,18 +14,20 @@ from pilotzone.tenancy.context import TenantContext, TenantRequired, tenant_tran
 from pilotzone.tenancy.tables import tenant_tables
 
 
-async def _wait_done(owner: asyncpg.Connection, run_id: int, timeout: float = 20) -> asyncpg.Record:
-    deadline = asyncio.get_running_loop().time() + timeout
+async def _wait_done(owner: asyncpg.Connection, run_id: int, limit: float = 20) -> asyncpg.Record:
+    deadline = asyncio.get_running_loop().time() + limit
     while True:
         row = await owner.fetchrow("SELECT * FROM job_run WHERE id = $1", run_id)
         if row["status"] in ("done", "failed"):
             return row
         if asyncio.get_running_loop().time() > deadline:
-            pytest.fail(f"run {run_id} still {row['status']} after {timeout}s ({row['done']}/{row['total']})")
+            pytest.fail(f"run {run_id} still {row['status']} after {limit}s ({row['done']}/{row['total']})")
         await asyncio.sleep(0.05)
 
 
-async def test_snapshot_through_the_ui_counts_every_tenant_table(client, worker, owner: asyncpg.Connection, tenants: dict) -> None:
+async def test_snapshot_through_the_ui_counts_every_tenant_table(
+    client, worker, owner: asyncpg.Connection, tenants: dict
+) -> None:
     gz = tenants["guangzhou"]
     response = await client.post("/z/guangzhou/stats", follow_redirects=False)
     assert response.status_code == 303
@@ -39,7 +41,8 @@ async def test_snapshot_through_the_ui_counts_every_tenant_table(client, worker,
     for table in tenant_tables():
         name = table._meta.tablename
         if name not in ("job_run", "tenant_snapshot"):  # these grow while the run is going
-            assert counts[name] == await owner.fetchval(f'SELECT count(*) FROM "{name}" WHERE tenant_id = $1', gz)  # noqa: S608
+            sql = f'SELECT count(*) FROM "{name}" WHERE tenant_id = $1'  # noqa: S608 - our table names
+            assert counts[name] == await owner.fetchval(sql, gz)
     # the finished widget stops polling; the unfinished one polls itself
     fragment = await client.get(f"/z/guangzhou/jobs/{run_id}", headers={"HX-Request": "true"})
     assert "<html" not in fragment.text and "hx-trigger" not in fragment.text
@@ -73,7 +76,9 @@ async def test_rolled_back_transaction_sends_nothing(owner: asyncpg.Connection, 
     assert await owner.fetchval("SELECT count(*) FROM job_run WHERE id = $1", run.id) == 0
 
 
-async def test_run_whose_enqueue_was_lost_is_recovered(worker, owner: asyncpg.Connection, tenants: dict) -> None:
+async def test_run_whose_enqueue_was_lost_is_recovered(
+    worker, owner: asyncpg.Connection, tenants: dict
+) -> None:
     from pilotzone.jobs import services
 
     original = services.send
@@ -117,7 +122,9 @@ async def test_duplicate_messages_do_no_harm(worker, owner: asyncpg.Connection, 
     done = await _wait_done(owner, run.id)
     await asyncio.sleep(0.3)
     assert done["done"] == len(tenant_tables())
-    assert (await owner.fetchrow("SELECT done FROM job_run WHERE id = $1", run.id))["done"] == len(tenant_tables())
+    assert (await owner.fetchrow("SELECT done FROM job_run WHERE id = $1", run.id))["done"] == len(
+        tenant_tables()
+    )
     assert await owner.fetchval("SELECT count(*) FROM tenant_snapshot WHERE run_id = $1", run.id) == 1
 
 

@@ -36,7 +36,9 @@ async def leaky_client():  # type: ignore[no-untyped-def]
         yield client
 
 
-async def test_unfiltered_read_returns_only_own_tenant(leaky_client, tenants: dict, owner: asyncpg.Connection) -> None:
+async def test_unfiltered_read_returns_only_own_tenant(
+    leaky_client, tenants: dict, owner: asyncpg.Connection
+) -> None:
     response = await leaky_client.get("/z/guangzhou/__test/parks")
     assert response.status_code == 200
     rows = response.json()
@@ -46,15 +48,21 @@ async def test_unfiltered_read_returns_only_own_tenant(leaky_client, tenants: di
     assert other > 0
 
 
-async def test_unfiltered_update_cannot_touch_other_tenant(leaky_client, tenants: dict, owner: asyncpg.Connection) -> None:
-    victim = await owner.fetchrow("SELECT id, name_zh FROM park WHERE tenant_id = $1 ORDER BY id LIMIT 1", tenants["foshan"])
+async def test_unfiltered_update_cannot_touch_other_tenant(
+    leaky_client, tenants: dict, owner: asyncpg.Connection
+) -> None:
+    victim = await owner.fetchrow(
+        "SELECT id, name_zh FROM park WHERE tenant_id = $1 ORDER BY id LIMIT 1", tenants["foshan"]
+    )
     response = await leaky_client.post(f"/z/guangzhou/__test/parks/{victim['id']}/rename")
     assert response.status_code == 201
     assert response.json() == {"updated": 0}
     assert await owner.fetchval("SELECT name_zh FROM park WHERE id = $1", victim["id"]) == victim["name_zh"]
 
 
-async def test_insert_for_other_tenant_is_refused(leaky_client, tenants: dict, owner: asyncpg.Connection) -> None:
+async def test_insert_for_other_tenant_is_refused(
+    leaky_client, tenants: dict, owner: asyncpg.Connection
+) -> None:
     before = await owner.fetchval("SELECT count(*) FROM park WHERE tenant_id = $1", tenants["foshan"])
     response = await leaky_client.post(f"/z/guangzhou/__test/parks/plant/{tenants['foshan']}")
     assert response.status_code == 500

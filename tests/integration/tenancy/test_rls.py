@@ -55,7 +55,9 @@ async def test_every_table_with_tenant_id_is_a_forced_rls_tenant_table(owner: as
         assert mine["pz_province_read"]["cmd"] == "SELECT"
 
 
-async def test_no_tenant_set_sees_nothing_and_cannot_insert(app_dsn: str, owner: asyncpg.Connection, tenants: dict) -> None:
+async def test_no_tenant_set_sees_nothing_and_cannot_insert(
+    app_dsn: str, owner: asyncpg.Connection, tenants: dict
+) -> None:
     parks_total = await owner.fetchval("SELECT count(*) FROM park")
     assert parks_total > 0
     conn = await asyncpg.connect(app_dsn)
@@ -77,7 +79,9 @@ async def test_no_tenant_set_sees_nothing_and_cannot_insert(app_dsn: str, owner:
     assert await owner.fetchval("SELECT count(*) FROM park") == parks_total
 
 
-async def test_tenant_sees_and_writes_only_its_rows(app_dsn: str, owner: asyncpg.Connection, tenants: dict) -> None:
+async def test_tenant_sees_and_writes_only_its_rows(
+    app_dsn: str, owner: asyncpg.Connection, tenants: dict
+) -> None:
     gz, fs = tenants["guangzhou"], tenants["foshan"]
     conn = await asyncpg.connect(app_dsn)
     try:
@@ -87,7 +91,8 @@ async def test_tenant_sees_and_writes_only_its_rows(app_dsn: str, owner: asyncpg
             assert seen == {gz}
             with pytest.raises(asyncpg.InsufficientPrivilegeError):
                 await conn.execute(
-                    "INSERT INTO park (tenant_id, key, name_zh, kind) VALUES ($1, 'x', 'x', 'industrial_park')", fs
+                    "INSERT INTO park (tenant_id, key, name_zh, kind) VALUES ($1, 'x', 'x', 'industrial_park')",
+                    fs,
                 )
         async with conn.transaction():
             await conn.execute(SET, str(gz), "tenant")
@@ -100,7 +105,9 @@ async def test_tenant_sees_and_writes_only_its_rows(app_dsn: str, owner: asyncpg
     assert await owner.fetchval("SELECT count(*) FROM park WHERE tenant_id = $1", gz) > 0
 
 
-async def test_province_scope_reads_all_and_writes_nothing(app_dsn: str, owner: asyncpg.Connection, tenants: dict) -> None:
+async def test_province_scope_reads_all_and_writes_nothing(
+    app_dsn: str, owner: asyncpg.Connection, tenants: dict
+) -> None:
     total = await owner.fetchval("SELECT count(*) FROM park")
     conn = await asyncpg.connect(app_dsn)
     try:

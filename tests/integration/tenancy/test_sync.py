@@ -40,7 +40,7 @@ def _copy_tenants(tmp_path: Path) -> Path:
 BAD_CASES = [
     # (file, replace old text, with new text, expected key, words in reason)
     ("foshan.toml", 'primary = "', 'primary = "#12345G', "branding.primary", "matching regex"),
-    ("shantou.toml", "[bureau]", "[bureau]\nphone = \"0754\"", "bureau", "unknown field `phone`"),
+    ("shantou.toml", "[bureau]", '[bureau]\nphone = "0754"', "bureau", "unknown field `phone`"),
     ("guangzhou.toml", 'slug = "guangzhou"', 'slug = "canton"', "slug", "must equal the file name"),
     ("foshan.toml", 'key = "guotong-blc"', "key = 42", "parks[0].key", "Expected `str`"),
 ]
@@ -95,17 +95,24 @@ async def test_syntax_error_is_reported(tmp_path: Path) -> None:
 def test_cli_reports_bad_file_and_exits_nonzero(tmp_path: Path) -> None:
     directory = _copy_tenants(tmp_path)
     path = directory / "foshan.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace('kind = "', 'kind = "casino_', 1), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('kind = "', 'kind = "casino_', 1), encoding="utf-8"
+    )
     result = subprocess.run(
         [sys.executable, "-m", "pilotzone.cli", "tenants", "sync", "--dir", str(directory)],
-        capture_output=True, text=True, env=os.environ.copy(), timeout=60,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=60,
     )
     assert result.returncode == 2
     assert "foshan.toml" in result.stderr and "parks[0].kind" in result.stderr and "casino_" in result.stderr
     assert "nothing was changed" in result.stderr
 
 
-async def test_removed_park_is_retired_not_deleted(tmp_path: Path, owner: asyncpg.Connection, tenants: dict) -> None:
+async def test_removed_park_is_retired_not_deleted(
+    tmp_path: Path, owner: asyncpg.Connection, tenants: dict
+) -> None:
     directory = _copy_tenants(tmp_path)
     path = directory / "foshan.toml"
     text = path.read_text(encoding="utf-8")
@@ -122,5 +129,7 @@ async def test_removed_park_is_retired_not_deleted(tmp_path: Path, owner: asyncp
         assert row["status"] == "retired"
     finally:
         await sync(ROOT / "tenants")
-    row = await owner.fetchrow("SELECT status FROM park WHERE tenant_id = $1 AND key = $2", tenants["foshan"], removed_key)
+    row = await owner.fetchrow(
+        "SELECT status FROM park WHERE tenant_id = $1 AND key = $2", tenants["foshan"], removed_key
+    )
     assert row["status"] == "active"

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The test command: install, then run every test against real services: PostgreSQL on
+# 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (override with TEST_PG_ADMIN_URL / TEST_REDIS_URL);
+# the tests start their own S3 (weed mini) and drive Debian's Chromium. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qiE "wqy|noto.*cjk"; then
+  echo "installing Debian chromium and a CJK font for the browser tests" >&2
+  (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null
+fi
+uv run --frozen ruff check src tests bench scripts
+exec uv run --frozen pytest -p no:cacheprovider "$@"
