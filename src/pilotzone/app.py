@@ -16,9 +16,10 @@ from litestar.types import ControllerRouterHandler
 
 from pilotzone import db
 from pilotzone.documents.controllers import DocumentController
+from pilotzone.documents.storage import prepare_bucket
 from pilotzone.overview.controllers import ProvinceController
 from pilotzone.registry.controllers import ParkController
-from pilotzone.settings import ROOT
+from pilotzone.settings import ROOT, get_settings
 from pilotzone.tenancy.controllers import TenantHomeController
 from pilotzone.tenancy.middleware import TenancyMiddleware
 from pilotzone.web import errors
@@ -40,6 +41,7 @@ ROUTES = [
 
 def configure_templates(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
+    env.auto_reload = get_settings().env == "development"  # no per-render stat() of every template
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["pick"] = pick
@@ -61,7 +63,7 @@ def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar
             HTTPException: errors.http_error,
             Exception: errors.server_error,
         },
-        on_startup=[db.ensure_pool],
+        on_startup=[db.ensure_pool, prepare_bucket],
         on_shutdown=[db.DB.close_connection_pool],
         openapi_config=OpenAPIConfig(title="PilotZone", version="0.1.0", path="/schema"),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),

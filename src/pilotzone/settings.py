@@ -68,6 +68,7 @@ class Settings:
     app_database_url: str | None = None
     app_db_user: str = "pilotzone_app"
     app_db_password: str = DEV_APP_DB_PASSWORD
+    province_db_role: str = "pilotzone_province"
     db_pool_min: int = 2
     db_pool_max: int = 10
     # broker
@@ -137,6 +138,7 @@ def load_settings() -> Settings:
         app_database_url=_env("APP_DATABASE_URL"),
         app_db_user=_env("APP_DB_USER", "pilotzone_app"),
         app_db_password=_env("APP_DB_PASSWORD", DEV_APP_DB_PASSWORD),
+        province_db_role=_env("PROVINCE_DB_ROLE", "pilotzone_province"),
         db_pool_min=_int("DB_POOL_MIN", 2),
         db_pool_max=_int("DB_POOL_MAX", 10),
         redis_url=_env("REDIS_URL"),

@@ -6,6 +6,8 @@ Keys always start with the tenant id. Uploads stream from a reader with unknown 
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import IO
@@ -16,6 +18,7 @@ from minio.error import S3Error
 
 from pilotzone.settings import Settings, get_settings
 
+log = logging.getLogger(__name__)
 PART_SIZE = 8 * 1024 * 1024
 CHUNK = 256 * 1024
 
@@ -87,3 +90,11 @@ class Storage:
 @lru_cache(maxsize=1)
 def get_storage() -> Storage:
     return Storage(get_settings())
+
+
+async def prepare_bucket() -> None:
+    """App start-up: create the bucket if missing; an unreachable S3 is reported by /readyz, not fatal."""
+    try:
+        await asyncio.to_thread(get_storage().ensure_bucket)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("S3 bucket check failed at start-up: %s", exc)

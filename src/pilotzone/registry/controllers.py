@@ -17,9 +17,13 @@ class ParkController(Controller):
 
     @get("/", name="parks")
     async def index(
-        self, request: Request, page: FromQuery[int | None] = None, q: FromQuery[str] = ""
+        self,
+        request: Request,
+        page: FromQuery[int | None] = None,
+        q: FromQuery[str] = "",
+        per_page: FromQuery[int] = services.PARK_PAGE_SIZE,
     ) -> Template:
-        current, parks = await services.list_parks(page, q.strip())
+        current, parks = await services.list_parks(page, q.strip(), size=min(max(per_page, 10), 100))
         return render(
             request,
             "registry/parks.html",

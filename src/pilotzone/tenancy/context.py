@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pilotzone import db
+from pilotzone.settings import get_settings
 
 Scope = Literal["tenant", "province", "public"]
 
@@ -65,7 +66,11 @@ async def tenant_transaction(ctx: TenantContext) -> AsyncIterator[TenantContext]
 def _config(ctx: TenantContext | None) -> dict[str, str]:
     if ctx is None:
         return {"app.tenant_id": "", "app.scope": "public"}
-    return {"app.tenant_id": "" if ctx.tenant_id is None else str(ctx.tenant_id), "app.scope": ctx.scope}
+    config = {"app.tenant_id": "" if ctx.tenant_id is None else str(ctx.tenant_id), "app.scope": ctx.scope}
+    if ctx.scope == "province":
+        # the read-only role that alone has the cross-tenant read policy (SET LOCAL ROLE)
+        config["role"] = get_settings().province_db_role
+    return config
 
 
 @contextlib.asynccontextmanager

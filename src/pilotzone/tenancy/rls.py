@@ -16,23 +16,26 @@ TENANT_EXPR = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::i
 PROVINCE_EXPR = "current_setting('app.scope', true) = 'province'"
 
 
-def policy_statements(tablename: str) -> list[str]:
+def policy_statements(tablename: str, province: str) -> list[str]:
+    """``province`` is the quoted province role: only it has the cross-tenant read policy, so the
+    app role's queries carry the single index-friendly tenant predicate."""
     return [
         f'ALTER TABLE "{tablename}" ENABLE ROW LEVEL SECURITY',
         f'ALTER TABLE "{tablename}" FORCE ROW LEVEL SECURITY',
         f'DROP POLICY IF EXISTS pz_tenant_isolation ON "{tablename}"',
         f'CREATE POLICY pz_tenant_isolation ON "{tablename}" USING ({TENANT_EXPR}) WITH CHECK ({TENANT_EXPR})',
         f'DROP POLICY IF EXISTS pz_province_read ON "{tablename}"',
-        f'CREATE POLICY pz_province_read ON "{tablename}" FOR SELECT USING ({PROVINCE_EXPR})',
+        f'CREATE POLICY pz_province_read ON "{tablename}" FOR SELECT TO {province} USING ({PROVINCE_EXPR})',
     ]
 
 
 async def ensure_app_role(conn: asyncpg.Connection, user: str, password: str) -> None:
-    """Create (or correct) the login role the app uses: owns nothing, no BYPASSRLS."""
+    """Create (or correct) the login role the app uses: owns nothing, no BYPASSRLS, NOINHERIT (it may
+    SET ROLE to the province role but never holds that role's policy by membership)."""
     exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", user)
     verb = "ALTER" if exists else "CREATE"
     sql = await conn.fetchval(
-        "SELECT format('%s ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', "
+        "SELECT format('%s ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOINHERIT', "
         "$1::text, $2::text, $3::text)",
         verb,
         user,
@@ -41,24 +44,41 @@ async def ensure_app_role(conn: asyncpg.Connection, user: str, password: str) ->
     await conn.execute(sql)
 
 
+async def ensure_province_role(conn: asyncpg.Connection, role: str) -> None:
+    """The read-only role a province-scope transaction switches to (``SET LOCAL ROLE``)."""
+    exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
+    verb = "ALTER" if exists else "CREATE"
+    sql = await conn.fetchval(
+        "SELECT format('%s ROLE %I NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', $1::text, $2::text)",
+        verb,
+        role,
+    )
+    await conn.execute(sql)
+
+
 async def secure_database(conn: asyncpg.Connection) -> list[str]:
-    """Role, grants and RLS policies; returns the tenant tables it covered."""
+    """Roles, grants and RLS policies; returns the tenant tables it covered."""
     settings = get_settings()
     user = settings.app_db_user
     await ensure_app_role(conn, user, settings.app_db_password)
+    await ensure_province_role(conn, settings.province_db_role)
     ident = await conn.fetchval("SELECT quote_ident($1)", user)
+    province = await conn.fetchval("SELECT quote_ident($1)", settings.province_db_role)
     dbname = await conn.fetchval("SELECT quote_ident(current_database())")
     statements = [
         f"GRANT CONNECT ON DATABASE {dbname} TO {ident}",
-        f"GRANT USAGE ON SCHEMA public TO {ident}",
-        f"REVOKE CREATE ON SCHEMA public FROM {ident}",
+        f"GRANT {province} TO {ident}",
+        f"GRANT USAGE ON SCHEMA public TO {ident}, {province}",
+        f"REVOKE CREATE ON SCHEMA public FROM {ident}, {province}",
         f'GRANT SELECT, INSERT, UPDATE ON "{Tenant._meta.tablename}" TO {ident}',
+        f'GRANT SELECT ON "{Tenant._meta.tablename}" TO {province}',
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {ident}",
     ]
     names = [t._meta.tablename for t in tenant_tables()]
     for name in names:
         statements.append(f'GRANT SELECT, INSERT, UPDATE, DELETE ON "{name}" TO {ident}')
-        statements.extend(policy_statements(name))
+        statements.append(f'GRANT SELECT ON "{name}" TO {province}')
+        statements.extend(policy_statements(name, province))
     async with conn.transaction():
         for sql in statements:
             await conn.execute(sql)

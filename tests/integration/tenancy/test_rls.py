@@ -16,13 +16,13 @@ async def test_app_role_is_not_privileged(owner: asyncpg.Connection, app_dsn: st
     conn = await asyncpg.connect(app_dsn)
     try:
         role = await conn.fetchrow(
-            "SELECT rolname, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user"
+            "SELECT rolname, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb, rolinherit FROM pg_roles WHERE rolname = current_user"
         )
     finally:
         await conn.close()
     assert role["rolname"] == "pilotzone_app"
     assert not role["rolsuper"] and not role["rolbypassrls"]
-    assert not role["rolcreaterole"] and not role["rolcreatedb"]
+    assert not role["rolcreaterole"] and not role["rolcreatedb"] and not role["rolinherit"]
     owned = await owner.fetchval(
         "SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE r.rolname = 'pilotzone_app'"
     )
@@ -111,17 +111,45 @@ async def test_province_scope_reads_all_and_writes_nothing(
     total = await owner.fetchval("SELECT count(*) FROM park")
     conn = await asyncpg.connect(app_dsn)
     try:
+        async with conn.transaction():  # the setting alone is not enough: the role holds the policy
+            await conn.execute(SET, "", "province")
+            assert await conn.fetchval("SELECT count(*) FROM park") == 0
+        async with conn.transaction():  # the role alone is not enough either
+            await conn.execute("SELECT set_config('role', 'pilotzone_province', true)")
+            assert await conn.fetchval("SELECT count(*) FROM park") == 0
         async with conn.transaction():
             await conn.execute(SET, "", "province")
+            await conn.execute("SELECT set_config('role', 'pilotzone_province', true)")
             assert await conn.fetchval("SELECT count(*) FROM park") == total
-            assert await conn.fetchval("UPDATE park SET name_zh = name_zh RETURNING 1") is None
+            with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied"):
+                await conn.execute("UPDATE park SET name_zh = name_zh")
+        async with conn.transaction():
+            await conn.execute(SET, "", "province")
+            await conn.execute("SELECT set_config('role', 'pilotzone_province', true)")
             with pytest.raises(asyncpg.InsufficientPrivilegeError):
                 await conn.execute(
                     "INSERT INTO park (tenant_id, key, name_zh, kind) VALUES ($1, 'p', 'p', 'industrial_park')",
                     tenants["shantou"],
                 )
+        assert (
+            await conn.fetchval("SELECT current_user") == "pilotzone_app"
+        )  # SET LOCAL ended with the transaction
     finally:
         await conn.close()
+
+
+async def test_province_request_transaction_reads_every_tenant(owner: asyncpg.Connection) -> None:
+    from pilotzone import db
+    from pilotzone.registry.tables import Park
+    from pilotzone.tenancy.context import TenantContext, tenant_transaction
+
+    total = await owner.fetchval("SELECT count(*) FROM park")
+    async with tenant_transaction(TenantContext(None, None, "province")):
+        assert await Park.count() == total
+        assert (await db.fetch("SELECT current_user AS u"))[0]["u"] == "pilotzone_province"
+        with pytest.raises(asyncpg.InsufficientPrivilegeError):
+            await Park.update({Park.name_zh: "x"}).where(Park.id > 0)
+    await db.DB.close_connection_pool()
 
 
 async def test_pooled_connections_do_not_leak_the_tenant(tenants: dict) -> None:
