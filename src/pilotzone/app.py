@@ -42,11 +42,10 @@ ROUTES = [
 def configure_templates(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.auto_reload = get_settings().env == "development"  # no per-render stat() of every template
-    env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # plain callables (no jinja2.ext.i18n wrapper per call): the whole result is autoescaped as usual
+    env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
     env.globals["pick"] = pick
     env.globals["label"] = label
-    env.policies["ext.i18n.trimmed"] = True
 
 
 def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar:

@@ -134,6 +134,33 @@ def on_commit(callback: Callable[[], Awaitable[None]]) -> None:
     hooks.append(callback)
 
 
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class _ConfiguredTransaction(PostgresTransaction):
+    """BEGIN and the ``set_config`` calls in one round trip (simple query protocol), then Piccolo's
+    usual bookkeeping: every query inside uses this connection, savepoints work as before."""
+
+    __slots__ = ("_begin_sql",)
+
+    def __init__(self, engine: PostgresEngine, settings: dict[str, str]) -> None:
+        super().__init__(engine=engine, allow_nested=False)
+        calls = ", ".join(f"set_config({_literal(k)}, {_literal(v)}, true)" for k, v in settings.items())
+        self._begin_sql = "BEGIN" + (f"; SELECT {calls}" if calls else "")
+
+    async def begin(self) -> None:
+        await self.connection.execute(self._begin_sql)
+
+    async def commit(self) -> None:
+        await self.connection.execute("COMMIT")
+        self._committed = True
+
+    async def rollback(self) -> None:
+        await self.connection.execute("ROLLBACK")
+        self._rolled_back = True
+
+
 @contextlib.asynccontextmanager
 async def transaction(settings: dict[str, str]) -> AsyncIterator[PostgresTransaction]:
     """One top-level transaction with transaction-local ``set_config`` values; never nested."""
@@ -143,8 +170,7 @@ async def transaction(settings: dict[str, str]) -> AsyncIterator[PostgresTransac
     hooks: list[Callable[[], Awaitable[None]]] = []
     token = _on_commit.set(hooks)
     try:
-        async with DB.transaction() as tx:
-            await set_local(settings)
+        async with _ConfiguredTransaction(DB, settings) as tx:
             yield tx
     finally:
         _on_commit.reset(token)

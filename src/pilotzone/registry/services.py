@@ -2,37 +2,47 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Column
-
+from pilotzone import db
 from pilotzone.registry.tables import Park
+from pilotzone.tenancy.middleware import current_tenant_districts
+from pilotzone.web.i18n import pick
+from pilotzone.web.labels import label
 from pilotzone.web.render import Page, page_of
 
 PARK_PAGE_SIZE = 20
-PARK_COLUMNS: tuple[Column, ...] = (
-    Park.id,
-    Park.key,
-    Park.name_zh,
-    Park.name_en,
-    Park.kind,
-    Park.district_code,
-    Park.status,
+# The list page is the hot path: plain SQL on the request transaction (RLS adds the tenant predicate).
+_PARK_FILTER = "status <> 'retired' AND ($1 = '' OR name_zh ILIKE $1 OR name_en ILIKE $1)"
+_PARK_COUNT = f"SELECT count(*) FROM park WHERE {_PARK_FILTER}"  # noqa: S608 - constant text
+_PARK_PAGE = (
+    "SELECT id, key, name_zh, name_en, kind, district_code, status FROM park "  # noqa: S608 - constant text
+    f"WHERE {_PARK_FILTER} ORDER BY id LIMIT $2 OFFSET $3"
 )
 
 
+def _like(q: str) -> str:
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%" if q else ""
+
+
 async def list_parks(page: int | None, q: str = "", size: int = PARK_PAGE_SIZE) -> tuple[Page, list[dict]]:
-    where = Park.status != "retired"
-    if q:
-        where = where & (Park.name_zh.ilike(f"%{q}%") | Park.name_en.ilike(f"%{q}%"))
-    total = await Park.count().where(where)
+    """One page of the tenant's parks, each row with its display texts in the request's language."""
+    pattern = _like(q)
+    total = (await db.fetch(_PARK_COUNT, pattern))[0][0]
     current = page_of(page, size, total)
-    rows = (
-        await Park.select(*PARK_COLUMNS)
-        .where(where)
-        .order_by(Park.id)
-        .limit(current.size)
-        .offset(current.offset)
-    )
-    return current, rows
+    rows = [dict(r) for r in await db.fetch(_PARK_PAGE, pattern, current.size, current.offset)]
+    return current, with_display_names(rows)
+
+
+def with_display_names(rows: list[dict]) -> list[dict]:
+    """Name, kind and district in the current language, computed once here instead of per cell in
+    the template (the list page is the hot path)."""
+    districts = current_tenant_districts()
+    for row in rows:
+        row["name"] = pick(row["name_zh"], row["name_en"])
+        row["kind_label"] = label("park_kind", row["kind"])
+        names = districts.get(row["district_code"])
+        row["district"] = pick(*names) if names else row["district_code"]
+    return rows
 
 
 async def get_park(park_id: int) -> Park | None:

@@ -16,7 +16,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from pilotzone.settings import get_settings
-from pilotzone.tenancy.context import TenantContext, tenant_transaction
+from pilotzone.tenancy.context import TenantContext, current_context, tenant_transaction
 from pilotzone.tenancy.tables import Tenant
 
 CACHE_SECONDS = 30.0
@@ -64,6 +64,13 @@ async def lookup(slug: str) -> TenantInfo | None:
         info = TenantInfo(**row, district_names=names)
     _cache[slug] = (now + CACHE_SECONDS, info)
     return info
+
+
+def current_tenant_districts() -> dict[str, tuple[str, str]]:
+    """District names (code -> (zh, en)) of the request's tenant, from the resolution cache."""
+    ctx = current_context()
+    hit = _cache.get(ctx.slug) if ctx and ctx.slug else None
+    return hit[1].district_names if hit and hit[1] else {}
 
 
 def tenant_slug(scope: Scope) -> str | None:
