@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import logging
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -23,6 +24,7 @@ from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
 from pilotzone.settings import get_settings
 
+log = logging.getLogger(__name__)
 _use_owner: contextvars.ContextVar[bool] = contextvars.ContextVar("pilotzone_db_owner", default=False)
 _on_commit: contextvars.ContextVar[list[Callable[[], Awaitable[None]]] | None] = contextvars.ContextVar(
     "pilotzone_on_commit", default=None
@@ -175,7 +177,10 @@ async def transaction(settings: dict[str, str]) -> AsyncIterator[PostgresTransac
     finally:
         _on_commit.reset(token)
     for hook in hooks:
-        await hook()
+        try:
+            await hook()
+        except Exception:  # the data is committed; an unsent message is re-sent at worker start
+            log.exception("after-commit callback failed")
 
 
 async def set_local(settings: dict[str, str]) -> None:
