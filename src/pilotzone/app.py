@@ -42,6 +42,7 @@ ROUTES = [
 def configure_templates(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.auto_reload = get_settings().env == "development"  # no per-render stat() of every template
+    env.trim_blocks = env.lstrip_blocks = True  # no whitespace-only output around tags
     # plain callables (no jinja2.ext.i18n wrapper per call): the whole result is autoescaped as usual
     env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
     env.globals["pick"] = pick

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pilotzone.web.i18n import gettext
+from functools import cache
+
+from pilotzone.web.i18n import get_locale, gettext
 
 
 def N_(message: str) -> str:  # noqa: N802 - the conventional marker for message extraction
@@ -38,5 +40,10 @@ LABELS: dict[str, dict[str, str]] = {
 
 def label(group: str, code: str) -> str:
     """Translated label of ``code``; an unknown code is shown as it is."""
+    return _label(get_locale(), group, code)
+
+
+@cache
+def _label(locale: str, group: str, code: str) -> str:  # codes and locales are finite sets
     message = LABELS.get(group, {}).get(code)
     return gettext(message) if message else code
