@@ -69,8 +69,11 @@ def pytest_configure(config: pytest.Config) -> None:
     from pilotzone.tenancy.rls import migrate
 
     async def prepare() -> None:
+        from pilotzone.demo import seed_accounts
+
         await migrate()
         await sync(ROOT / "tenants")
+        await seed_accounts()
         from pilotzone.db import DB
 
         await DB.close_connection_pool()
@@ -157,6 +160,59 @@ async def client(app):  # type: ignore[no-untyped-def]
     from litestar.testing import AsyncTestClient
 
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        yield client
+
+
+PASSWORD = "pilotzone-demo-2026"
+
+
+def demo(local: str, slug: str | None = None) -> str:
+    from pilotzone.demo import demo_email
+
+    return demo_email(local, slug)
+
+
+async def csrf_of(client) -> str:  # type: ignore[no-untyped-def]
+    """The CSRF token the layout gives this client (its session's, or its pre-sign-in cookie's)."""
+    page = await client.get("/login")
+    return page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
+async def sign_in(client, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    token = await csrf_of(client)
+    response = await client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=False
+    )
+    assert response.status_code == 303, response.text[:500]
+    client.headers["X-CSRF-Token"] = await csrf_of(client)  # like the layout's hx-headers
+    return response
+
+
+@pytest.fixture(scope="session")
+def as_user(app):  # type: ignore[no-untyped-def]
+    """``async with as_user(email) as client`` — a client signed in as that user."""
+    import contextlib
+
+    from litestar.testing import AsyncTestClient
+
+    @contextlib.asynccontextmanager
+    async def make(email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+        async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+            await sign_in(client, email, password)
+            yield client
+
+    return make
+
+
+@pytest.fixture(scope="session")
+async def admin_gz(as_user):  # type: ignore[no-untyped-def]
+    async with as_user(demo("admin", "guangzhou")) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+async def admin_fs(as_user):  # type: ignore[no-untyped-def]
+    async with as_user(demo("admin", "foshan")) as client:
         yield client
 
 

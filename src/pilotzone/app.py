@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -15,10 +20,14 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from pilotzone import db
+from pilotzone.auth.audit_controllers import ProvinceAuditController, TenantAuditController
+from pilotzone.auth.controllers import AuthController
+from pilotzone.auth.guards import PUBLIC, allow, check_access
+from pilotzone.auth.middleware import AuthMiddleware, CSRFMiddleware
 from pilotzone.documents.controllers import DocumentController
 from pilotzone.documents.storage import prepare_bucket
 from pilotzone.overview.controllers import ProvinceController
-from pilotzone.registry.controllers import ParkController
+from pilotzone.registry.controllers import EnterpriseController, ParkController
 from pilotzone.settings import ROOT, get_settings
 from pilotzone.tenancy.controllers import TenantHomeController
 from pilotzone.tenancy.middleware import TenancyMiddleware
@@ -29,12 +38,15 @@ from pilotzone.web.labels import label
 from pilotzone.web.middleware import LocaleMiddleware
 
 ROUTES = [
+    AuthController,
     PublicController,
     HealthController,
     TenantHomeController,
     ParkController,
+    EnterpriseController,
     DocumentController,
     ProvinceController,
+    TenantAuditController, ProvinceAuditController,
     create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
 ]
 
@@ -53,18 +65,24 @@ def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar
     """The application; ``extra_routes`` lets tests mount probes behind the same middleware."""
     return Litestar(
         route_handlers=[*ROUTES, *extra_routes],
-        middleware=[LocaleMiddleware(), TenancyMiddleware()],
+        middleware=[LocaleMiddleware(), AuthMiddleware(), CSRFMiddleware(), TenancyMiddleware()],
+        guards=[check_access],
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(
             directory=ROOT / "templates", engine=JinjaTemplateEngine, engine_callback=configure_templates
         ),
         exception_handlers={
             NotFoundException: errors.not_found,
+            NotAuthorizedException: errors.not_signed_in,
+            PermissionDeniedException: errors.refused,
             HTTPException: errors.http_error,
             Exception: errors.server_error,
         },
         on_startup=[db.ensure_pool, prepare_bucket],
         on_shutdown=[db.DB.close_connection_pool],
-        openapi_config=OpenAPIConfig(title="PilotZone", version="0.1.0", path="/schema"),
+        openapi_config=OpenAPIConfig(
+            title="PilotZone", version="0.1.0",
+            openapi_router=Router(path="/schema", route_handlers=[], opt=allow(PUBLIC)),  # public API docs
+        ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
     )

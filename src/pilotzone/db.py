@@ -195,6 +195,17 @@ async def set_local(settings: dict[str, str]) -> None:
     await current_transaction().connection.execute(sql, *args)
 
 
+async def fetch_global(sql: str, *args: Any) -> list[asyncpg.Record]:
+    """One autocommit query outside any tenant transaction, for global tables only (sessions)."""
+    if DB.current_transaction.get() is not None:
+        raise RuntimeError("fetch_global() runs outside the request transaction")
+    await ensure_pool()
+    pool = DB.pool
+    assert pool is not None
+    async with pool.acquire() as conn:
+        return await conn.fetch(sql, *args)
+
+
 async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
     """Raw SQL on the current transaction's connection (RLS applies)."""
     return await current_transaction().connection.fetch(sql, *args)

@@ -1,13 +1,40 @@
-"""Demo data for the embedded run (idempotent): a sample document per tenant and a statistics snapshot."""
+"""Demo data for the embedded run (idempotent): demo enterprises and accounts for every role,
+a sample document per tenant and a statistics snapshot. Never in production."""
 
 from __future__ import annotations
 
+import os
+
 from pilotzone import db
+from pilotzone.auth.passwords import hash_password
+from pilotzone.auth.services import add_membership
+from pilotzone.auth.tables import User
 from pilotzone.documents.services import documents_of, store_bytes
-from pilotzone.registry.tables import Park
+from pilotzone.registry.tables import Enterprise, Park
+from pilotzone.registry.uscc import with_check
+from pilotzone.settings import get_settings
 from pilotzone.tenancy.context import TenantContext, tenant_transaction
 from pilotzone.tenancy.jobs import start_snapshot
 from pilotzone.tenancy.services import list_tenants
+
+DEMO_DOMAIN = "demo.pilotzone.cn"
+DEMO_TENANTS = ("guangzhou", "foshan")
+TENANT_ACCOUNTS = (  # (local part, role, scope)
+    ("admin", "bureau_admin", None),
+    ("reviewer", "bureau_reviewer", None),
+    ("district", "district_reviewer", "district"),
+    ("park", "park_operator", "park"),
+    ("enterprise", "enterprise_user", "enterprise"),
+)
+PROVINCE_ACCOUNTS = (("province-admin", "province_admin"), ("province-viewer", "province_viewer"))
+
+
+def demo_password() -> str:
+    return os.environ.get("DEMO_PASSWORD", "pilotzone-demo-2026")
+
+
+def demo_email(local: str, slug: str | None = None) -> str:
+    return f"{local}.{slug}@{DEMO_DOMAIN}" if slug else f"{local}@{DEMO_DOMAIN}"
 
 
 def sample_pdf(title: str) -> bytes:
@@ -35,18 +62,76 @@ def sample_pdf(title: str) -> bytes:
     return bytes(out)
 
 
+async def _user(email: str, name: str, province_role: str | None = None) -> int:
+    row = await User.objects().where(User.email == email).first()
+    if row is None:
+        row = User(email=email, display_name=name, password_hash=hash_password(demo_password()), province_role=province_role)
+        await row.save()
+    return row.id
+
+
+async def _enterprises(slug: str, parks: list[Park]) -> list[Enterprise]:
+    """Two demo enterprises, in the first two parks (another park for the isolation checks)."""
+    found = []
+    for i, park in enumerate(parks[:2]):
+        uscc = with_check(f"91{park.district_code}MA{len(slug):02d}{i + 1:05d}")
+        row = await Enterprise.objects().where(Enterprise.uscc == uscc).first()
+        if row is None:
+            row = Enterprise(
+                name=f"{park.name_zh}示范跨境电商企业{i + 1}", uscc=uscc, park=park.id, district_code=park.district_code
+            )
+            await row.save()
+        found.append(row)
+    return found
+
+
+async def seed_accounts() -> list[tuple[str, str, str]]:
+    """Demo accounts for every role in guangzhou and foshan, and the province. Returns (email, role, where)."""
+    if get_settings().production:
+        raise RuntimeError("demo accounts are never created in production")
+    created: list[tuple[str, str, str]] = []
+    async with db.transaction({"app.scope": "public"}):
+        for local, role in PROVINCE_ACCOUNTS:
+            await _user(demo_email(local), role.replace("_", " ").title(), province_role=role)
+            created.append((demo_email(local), role, "province"))
+        users = {
+            (local, slug): await _user(demo_email(local, slug), f"{slug} {role}")
+            for slug in DEMO_TENANTS
+            for local, role, _ in TENANT_ACCOUNTS
+        }
+        multi = await _user(demo_email("multi"), "Two-city reviewer")
+        tenants = {t["slug"]: t for t in await list_tenants()}
+    for slug in DEMO_TENANTS:
+        if slug not in tenants:
+            continue
+        async with tenant_transaction(TenantContext(tenants[slug]["id"], slug)):
+            parks = await Park.objects().where(Park.status == "active").order_by(Park.id)
+            enterprises = await _enterprises(slug, parks)
+            first = parks[0]
+            for local, role, scope in TENANT_ACCOUNTS:
+                grant: dict = {"role": role}
+                if scope == "district":
+                    grant["district_code"] = first.district_code
+                elif scope == "park":
+                    grant["park_id"] = first.id
+                elif scope == "enterprise":
+                    grant["enterprise_id"] = enterprises[0].id
+                await add_membership(users[(local, slug)], grant)
+                created.append((demo_email(local, slug), role, slug))
+            await add_membership(multi, {"role": "bureau_reviewer"})
+            created.append((demo_email("multi"), "bureau_reviewer", slug))
+    return created
+
+
 async def seed() -> None:
+    accounts = await seed_accounts()
     async with db.transaction({"app.scope": "public"}):
         tenants = await list_tenants()
     for tenant in tenants:
         async with tenant_transaction(TenantContext(tenant["id"], tenant["slug"])):
             park = await Park.objects().where(Park.status == "active").order_by(Park.id).first()
             if park is not None and not await documents_of("park", park.id):
-                await store_bytes(
-                    "park",
-                    park.id,
-                    f"{park.key}-profile.pdf",
-                    sample_pdf(f"{tenant['name_en']}: {park.name_en}"),
-                )
+                await store_bytes("park", park.id, f"{park.key}-profile.pdf", sample_pdf(f"{tenant['name_en']}: {park.name_en}"))
             await start_snapshot()
-    print(f"  demo data: sample documents and statistics snapshots for {len(tenants)} tenants", flush=True)
+    print(f"  demo data: {len(accounts)} demo memberships/roles, sample documents and snapshots for "
+          f"{len(tenants)} tenants; demo password: DEMO_PASSWORD (default pilotzone-demo-2026)", flush=True)

@@ -10,6 +10,7 @@ APP_REGISTRY = AppRegistry(
         "pilotzone.registry.piccolo_app",
         "pilotzone.documents.piccolo_app",
         "pilotzone.jobs.piccolo_app",
+        "pilotzone.auth.piccolo_app",
     ]
 )
 

@@ -11,7 +11,10 @@ import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
+
+import msgspec
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,6 +61,29 @@ def _int(name: str, default: int) -> int:
         raise SettingsError(f"{name} must be an integer, got {value!r}") from None
 
 
+class OIDCRuleSetting(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One claim rule of a deployment-wide OpenID provider: a province role, or a role in ``tenant``."""
+
+    claim_value: str
+    role: Literal["province_admin", "province_viewer", "bureau_admin", "bureau_reviewer", "district_reviewer"]
+    tenant: str = ""  # tenant slug, for the tenant roles
+    district_code: str = ""  # district_reviewer only
+
+
+class OIDCProviderSetting(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One entry of ``OIDC_PROVIDERS`` (a JSON list); the secret stays in the variable it names."""
+
+    key: Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,39}$")]
+    label: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    issuer: Annotated[str, msgspec.Meta(pattern=r"^https?://")]
+    client_id: Annotated[str, msgspec.Meta(min_length=1)]
+    client_secret_env: Annotated[str, msgspec.Meta(pattern=r"^([A-Z][A-Z0-9_]*)?$")] = ""  # "" = public client
+    scopes: tuple[str, ...] = ("openid", "email", "profile")
+    auto_provision: bool = False
+    role_claim: str = ""
+    rules: tuple[OIDCRuleSetting, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     env: str = "development"
@@ -89,6 +115,8 @@ class Settings:
     default_locale: str = "zh_CN"
     tenants_dir: Path = ROOT / "tenants"
     host_map: dict[str, str] = field(default_factory=dict)
+    # deployment-wide OpenID providers (tenant-owned ones come from tenants/<slug>.toml)
+    oidc_providers: tuple[OIDCProviderSetting, ...] = ()
 
     @property
     def production(self) -> bool:
@@ -125,6 +153,40 @@ def _host_map(raw: str | None) -> dict[str, str]:
     return result
 
 
+def _oidc_providers(raw: str | None) -> tuple[OIDCProviderSetting, ...]:
+    """``OIDC_PROVIDERS='[{"key": "gd-idp", "label": "...", "issuer": "https://...", "client_id": "...",
+    "client_secret_env": "GD_IDP_SECRET", "rules": [{"claim_value": "x", "role": "province_viewer"}]}]'``."""
+    if not raw:
+        return ()
+    try:
+        providers = msgspec.json.decode(raw, type=tuple[OIDCProviderSetting, ...])
+    except msgspec.ValidationError as exc:  # (a DecodeError subclass: first)
+        raise SettingsError(f"OIDC_PROVIDERS: {exc}") from None
+    except msgspec.DecodeError as exc:
+        raise SettingsError(f"OIDC_PROVIDERS is not valid JSON: {exc}") from None
+    keys: set[str] = set()
+    for i, p in enumerate(providers):
+        where = f"OIDC_PROVIDERS[{i}]"
+        if p.key in keys:
+            raise SettingsError(f"{where}.key: duplicate provider key {p.key!r}")
+        keys.add(p.key)
+        if "openid" not in p.scopes:
+            raise SettingsError(f"{where}.scopes must include 'openid'")
+        if p.rules and not p.role_claim:
+            raise SettingsError(f"{where}.role_claim must name the claim the rules match")
+        if p.client_secret_env and _env(p.client_secret_env) is None:
+            raise SettingsError(f"{where}.client_secret_env: the variable {p.client_secret_env} is not set")
+        for j, rule in enumerate(p.rules):
+            at = f"{where}.rules[{j}]"
+            if rule.role.startswith("province_") and (rule.tenant or rule.district_code):
+                raise SettingsError(f"{at}: a province role takes no tenant or district_code")
+            if not rule.role.startswith("province_") and not rule.tenant:
+                raise SettingsError(f"{at}.tenant: role {rule.role!r} needs the tenant slug it applies in")
+            if (rule.role == "district_reviewer") != bool(rule.district_code):
+                raise SettingsError(f"{at}.district_code: required for district_reviewer, and only for it")
+    return providers
+
+
 def load_settings() -> Settings:
     env = _env("PILOTZONE_ENV", "development")
     if env not in ("development", "production", "test"):
@@ -156,6 +218,7 @@ def load_settings() -> Settings:
         default_locale=_env("DEFAULT_LOCALE", "zh_CN"),
         tenants_dir=Path(_env("TENANTS_DIR", str(ROOT / "tenants"))).resolve(),
         host_map=_host_map(_env("TENANT_HOSTS")),
+        oidc_providers=_oidc_providers(_env("OIDC_PROVIDERS")),
     )
     if settings.production:
         check_production(settings)

@@ -7,8 +7,12 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Stream, Template
 
+from pilotzone.auth import audit
+from pilotzone.auth.guards import MEMBERS, allow, tenant
+from pilotzone.auth.middleware import CsrfFailed, token_matches
+from pilotzone.auth.principal import current_principal
 from pilotzone.documents import services
-from pilotzone.documents.owners import OWNERS
+from pilotzone.documents.owners import OWNERS, UPLOADERS
 from pilotzone.documents.storage import get_storage
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
@@ -17,36 +21,45 @@ from pilotzone.web.render import render
 class DocumentController(Controller):
     path = "/z/{slug:str}/documents"
 
-    # the size limit is enforced while streaming (UPLOAD_MAX_BYTES), not by buffering the body
-    @post("/{owner_kind:str}/{owner_id:int}", name="upload", status_code=303, request_max_body_size=None)
+    # the size limit is enforced while streaming (UPLOAD_MAX_BYTES), not by buffering the body; the
+    # CSRF field is checked by the streaming parser before the first byte of the file
+    @post(
+        "/{owner_kind:str}/{owner_id:int}", name="upload", status_code=303, request_max_body_size=None,
+        opt={**allow(tenant(*UPLOADERS)), "csrf_in_stream": True},
+    )
     async def upload(
         self, request: Request, slug: FromPath[str], owner_kind: FromPath[str], owner_id: FromPath[int]
     ) -> Redirect | Template:
         owner = OWNERS.get(owner_kind)
-        if owner is None or not await owner.exists(owner_id):
+        principal = current_principal()
+        if owner is None or not await owner.may_upload(principal, owner_id):
             raise NotFoundException("nothing to attach the document to")
         content_type = request.headers.get("content-type", "")
         boundary = content_type.partition("boundary=")[2].split(";")[0].strip('"')
+        header_ok = token_matches(request.scope, request.headers.get("x-csrf-token"))
         try:
             if not content_type.startswith("multipart/form-data") or not boundary:
                 raise services.UploadRejected(400, _("The upload could not be read; try again."))
-            await services.receive_upload(request.stream(), boundary, owner_kind, owner_id)
+            upload = await services.receive_upload(
+                request.stream(), boundary, owner_kind, owner_id,
+                csrf_ok=lambda fields: header_ok or token_matches(request.scope, fields.get("csrf_token")),
+            )
         except services.UploadRejected as exc:
+            if exc.status == 403:
+                raise CsrfFailed(exc.message) from None
             context = await owner.context(owner_id)
             context["error"] = exc.message
             return render(request, owner.page, context, status_code=exc.status)
+        await audit.record("document.uploaded", "document", upload.document.id, after=_facts(upload.document))
         return Redirect(path=owner.url(slug, owner_id), status_code=303)
 
-    @get("/{document_id:int}", name="download")
+    @get("/{document_id:int}", name="download", opt=allow(MEMBERS))
     async def download(self, document_id: FromPath[int]) -> Stream:
         document = await services.get_document(document_id)
-        if document is None:
+        owner = OWNERS.get(document.owner_kind) if document else None
+        if document is None or owner is None or not await owner.visible(current_principal(), document.owner_id):
             raise NotFoundException("document not found")
-        disposition = (
-            "inline"
-            if document.content_type in ("application/pdf", "image/png", "image/jpeg")
-            else "attachment"
-        )
+        disposition = "inline" if document.content_type in ("application/pdf", "image/png", "image/jpeg") else "attachment"
         return Stream(
             get_storage().iter_object(document.storage_key),
             media_type=document.content_type,
@@ -57,3 +70,8 @@ class DocumentController(Controller):
                 "ETag": f'"{document.sha256}"',
             },
         )
+
+
+def _facts(document: object) -> dict:
+    keys = ("owner_kind", "owner_id", "filename", "content_type", "size", "sha256")
+    return {k: getattr(document, k) for k in keys}

@@ -1,20 +1,25 @@
-"""Which rows may own documents: kind → (exists check, page to return to). Domains register here."""
+"""Which rows may own documents. Each domain registers its owner kinds with their object-level rules:
+who may see the owner (and so its documents) and who may upload to it."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from pilotzone.auth.principal import Principal
+
 
 @dataclass(frozen=True)
 class OwnerKind:
-    exists: Callable[[int], Awaitable[bool]]
+    visible: Callable[[Principal, int], Awaitable[bool]]  # False also when the row does not exist
+    may_upload: Callable[[Principal, int], Awaitable[bool]]
     page: str  # template of the owner's page, re-rendered with the upload error
     context: Callable[[int], Awaitable[dict]]
     url: Callable[[str, int], str]  # (tenant slug, owner id) -> the owner's page, where uploads return
 
 
 OWNERS: dict[str, OwnerKind] = {}
+UPLOADERS = ("bureau_admin", "park_operator", "enterprise_user")  # roles that may upload at all
 
 
 def register(kind: str, owner: OwnerKind) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -176,9 +176,17 @@ class ParsedUpload:
 
 
 async def receive_upload(
-    body: AsyncIterator[bytes], boundary: str, owner_kind: str, owner_id: int, file_field: str = "file"
+    body: AsyncIterator[bytes],
+    boundary: str,
+    owner_kind: str,
+    owner_id: int,
+    file_field: str = "file",
+    csrf_ok: Callable[[dict[str, str]], bool] | None = None,
 ) -> ParsedUpload:
-    """Parse a multipart body, streaming its one file to S3, and record the Document."""
+    """Parse a multipart body, streaming its one file to S3, and record the Document.
+
+    ``csrf_ok`` sees the fields that came before the file and must accept them before any byte of
+    the file is read (the form puts its csrf_token field first)."""
     settings = get_settings()
     tenant_id = current_tenant_id()
     fields: dict[str, str] = {}
@@ -195,6 +203,8 @@ async def receive_upload(
                         if part.filename is not None:
                             if part.name != file_field or done is not None:
                                 raise UploadRejected(400, _("Send one file at a time."))
+                            if csrf_ok is not None and not csrf_ok(fields):
+                                raise UploadRejected(403, "csrf token missing or wrong")
                             sink = _Sink(
                                 key=object_key(tenant_id, owner_kind, owner_id),
                                 filename=clean_filename(part.filename),

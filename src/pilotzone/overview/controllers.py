@@ -3,6 +3,7 @@ from __future__ import annotations
 from litestar import Controller, Request, get
 from litestar.response import Template
 
+from pilotzone.auth.guards import allow, province
 from pilotzone.tenancy.services import latest_snapshots, list_tenants
 from pilotzone.tenancy.tables import tenant_tables
 from pilotzone.web.render import render
@@ -13,7 +14,7 @@ class ProvinceController(Controller):
 
     path = "/province"
 
-    @get("/", name="province")
+    @get("/", name="province", opt=allow(province()))
     async def index(self, request: Request) -> Template:
         tenants = await list_tenants()
         snapshots = await latest_snapshots()

@@ -5,7 +5,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from pilotzone.documents.owners import OwnerKind
+from pilotzone.auth.guards import MEMBERS, allow
+from pilotzone.auth.principal import Principal, current_principal
+from pilotzone.documents.owners import UPLOADERS, OwnerKind
 from pilotzone.documents.owners import register as register_owner
 from pilotzone.documents.services import documents_of
 from pilotzone.registry import services
@@ -15,7 +17,7 @@ from pilotzone.web.render import render
 class ParkController(Controller):
     path = "/z/{slug:str}/parks"
 
-    @get("/", name="parks")
+    @get("/", name="parks", opt=allow(MEMBERS))
     async def index(
         self,
         request: Request,
@@ -31,28 +33,84 @@ class ParkController(Controller):
             partial="registry/partials/parks.html",
         )
 
-    @get("/{park_id:int}", name="park")
+    @get("/{park_id:int}", name="park", opt=allow(MEMBERS))
     async def detail(self, request: Request, park_id: FromPath[int]) -> Template:
-        if not await _park_exists(park_id):
+        if not await _park_visible(current_principal(), park_id):
             raise NotFoundException("park not found")
         return render(request, "registry/park.html", await _park_context(park_id))
 
 
-async def _park_exists(park_id: int) -> bool:
-    return await services.get_park(park_id) is not None
+class EnterpriseController(Controller):
+    path = "/z/{slug:str}/enterprises"
+
+    @get("/", name="enterprises", opt=allow(MEMBERS))
+    async def index(self, request: Request, page: FromQuery[int | None] = None) -> Template:
+        current, rows = await services.list_enterprises(current_principal(), page)
+        return render(request, "registry/enterprises.html", {"page": current, "enterprises": rows})
+
+    @get("/{enterprise_id:int}", name="enterprise", opt=allow(MEMBERS))
+    async def detail(self, request: Request, enterprise_id: FromPath[int]) -> Template:
+        if not await _enterprise_visible(current_principal(), enterprise_id):
+            raise NotFoundException("enterprise not found")
+        return render(request, "registry/enterprise.html", await _enterprise_context(enterprise_id))
+
+
+async def _park_visible(principal: Principal, park_id: int) -> bool:
+    park = await services.get_park(park_id)
+    return park is not None and principal.sees_park(park.id, park.district_code)
+
+
+async def _park_upload(principal: Principal, park_id: int) -> bool:
+    return principal.role in ("bureau_admin", "park_operator") and await _park_visible(principal, park_id)
 
 
 async def _park_context(park_id: int) -> dict:
     park = await services.get_park(park_id)
-    return {"park": park, "documents": await documents_of("park", park_id), "error": None}
+    principal = current_principal()
+    return {
+        "park": park,
+        "documents": await documents_of("park", park_id),
+        "error": None,
+        "can_upload": await _park_upload(principal, park_id),
+    }
+
+
+async def _enterprise_visible(principal: Principal, enterprise_id: int) -> bool:
+    row = await services.get_enterprise(enterprise_id)
+    return row is not None and principal.sees_enterprise(row.id, row.park, row.district_code)
+
+
+async def _enterprise_upload(principal: Principal, enterprise_id: int) -> bool:
+    return principal.role in UPLOADERS and await _enterprise_visible(principal, enterprise_id)
+
+
+async def _enterprise_context(enterprise_id: int) -> dict:
+    principal = current_principal()
+    return {
+        "enterprise": await services.get_enterprise(enterprise_id),
+        "documents": await documents_of("enterprise", enterprise_id),
+        "error": None,
+        "can_upload": await _enterprise_upload(principal, enterprise_id),
+    }
 
 
 register_owner(
     "park",
     OwnerKind(
-        exists=_park_exists,
+        visible=_park_visible,
+        may_upload=_park_upload,
         page="registry/park.html",
         context=_park_context,
         url=lambda slug, park_id: f"/z/{slug}/parks/{park_id}",
+    ),
+)
+register_owner(
+    "enterprise",
+    OwnerKind(
+        visible=_enterprise_visible,
+        may_upload=_enterprise_upload,
+        page="registry/enterprise.html",
+        context=_enterprise_context,
+        url=lambda slug, enterprise_id: f"/z/{slug}/enterprises/{enterprise_id}",
     ),
 )

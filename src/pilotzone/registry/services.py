@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pilotzone import db
-from pilotzone.registry.tables import Park
+from pilotzone.auth.principal import Principal
+from pilotzone.registry.tables import Enterprise, Park
 from pilotzone.tenancy.middleware import current_tenant_districts
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import label
@@ -47,3 +48,41 @@ def with_display_names(rows: list[dict]) -> list[dict]:
 
 async def get_park(park_id: int) -> Park | None:
     return await Park.objects().where(Park.id == park_id).first()
+
+
+async def get_enterprise(enterprise_id: int) -> Enterprise | None:
+    return await Enterprise.objects().where(Enterprise.id == enterprise_id).first()
+
+
+def enterprise_scope(principal: Principal) -> tuple[str, list]:
+    """SQL condition limiting enterprises to what the acting role may see (RLS already limits the tenant)."""
+    m = principal.acting
+    if principal.province or (m and m.role in ("bureau_admin", "bureau_reviewer")):
+        return "TRUE", []
+    if m and m.role == "district_reviewer":
+        return "district_code = $1", [m.district_code]
+    if m and m.role == "park_operator":
+        return "park = $1", [m.park_id]
+    if m and m.role == "enterprise_user":
+        return "id = $1", [m.enterprise_id]
+    return "FALSE", []
+
+
+async def list_enterprises(principal: Principal, page: int | None, size: int = 20) -> tuple[Page, list[dict]]:
+    where, args = enterprise_scope(principal)
+    n = len(args)
+    total = (await db.fetch(f"SELECT count(*) FROM enterprise WHERE {where}", *args))[0][0]  # noqa: S608
+    current = page_of(page, size, total)
+    rows = await db.fetch(
+        f"SELECT id, name, uscc, park, district_code, credit_status FROM enterprise WHERE {where} "  # noqa: S608
+        f"ORDER BY id LIMIT ${n + 1} OFFSET ${n + 2}",
+        *args, current.size, current.offset,
+    )
+    districts = current_tenant_districts()
+    result = []
+    for row in rows:
+        item = dict(row)
+        names = districts.get(item["district_code"])
+        item["district"] = pick(*names) if names else item["district_code"]
+        result.append(item)
+    return current, result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Text, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
 from pilotzone.db import DB
@@ -32,4 +32,16 @@ class Park(TenantTable, db=DB):
     note_en = Text(default="")
     status = Varchar(length=20, default="active")
     source = Varchar(length=20, default="policy")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Enterprise(TenantTable, db=DB):
+    """An enterprise of a tenant (the registries issue adds the rest: scope, contacts, registration)."""
+
+    name = Varchar(length=200)
+    uscc = Varchar(length=18)  # 统一社会信用代码, unique per tenant
+    park = ForeignKey(Park, null=True, default=None, on_delete=OnDelete.restrict)
+    district_code = Varchar(length=12, default="")
+    credit_status = Varchar(length=20, default="normal")
+    status = Varchar(length=20, default="active")
     created_at = Timestamptz(default=TimestamptzNow())

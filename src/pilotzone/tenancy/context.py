@@ -28,6 +28,8 @@ class TenantContext:
     tenant_id: int | None
     slug: str | None = None
     scope: Scope = "tenant"
+    user_id: int | None = None  # app.user_id: the caller's own memberships are visible in every tenant
+    read_only: bool = False  # run as the read-only province role (provincial users; scope province)
 
     def __post_init__(self) -> None:
         if self.scope == "tenant" and self.tenant_id is None:
@@ -65,10 +67,14 @@ async def tenant_transaction(ctx: TenantContext) -> AsyncIterator[TenantContext]
 
 def _config(ctx: TenantContext | None) -> dict[str, str]:
     if ctx is None:
-        return {"app.tenant_id": "", "app.scope": "public"}
-    config = {"app.tenant_id": "" if ctx.tenant_id is None else str(ctx.tenant_id), "app.scope": ctx.scope}
-    if ctx.scope == "province":
-        # the read-only role that alone has the cross-tenant read policy (SET LOCAL ROLE)
+        return {"app.tenant_id": "", "app.scope": "public", "app.user_id": ""}
+    config = {
+        "app.tenant_id": "" if ctx.tenant_id is None else str(ctx.tenant_id),
+        "app.scope": ctx.scope,
+        "app.user_id": "" if ctx.user_id is None else str(ctx.user_id),
+    }
+    if ctx.read_only or ctx.scope == "province":
+        # the read-only role; only it has the cross-tenant read policy (SET LOCAL ROLE)
         config["role"] = get_settings().province_db_role
     return config
 

@@ -4,6 +4,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, allow
 from pilotzone.jobs.services import get_run
 from pilotzone.registry.services import list_parks
 from pilotzone.tenancy import services
@@ -15,7 +16,7 @@ from pilotzone.web.render import render
 class TenantHomeController(Controller):
     path = "/z/{slug:str}"
 
-    @get("/", name="tenant_home")
+    @get("/", name="tenant_home", opt=allow(MEMBERS))
     async def home(self, request: Request) -> Template:
         tenant_id = current_tenant_id()
         record = await services.tenant_record(tenant_id)
@@ -27,14 +28,14 @@ class TenantHomeController(Controller):
             {"record": record, "page": page, "parks": parks, "q": "", "snapshot": snapshot, "run": None},
         )
 
-    @post("/stats", name="stats_refresh", status_code=303)
+    @post("/stats", name="stats_refresh", status_code=303, opt=allow(BUREAU_ADMIN))
     async def refresh_stats(self, request: Request, slug: FromPath[str]) -> Redirect | Template:
         run = await start_snapshot()
         if request.headers.get("hx-request") == "true":
             return render(request, "jobs/partials/progress.html", {"run": run, "slug": slug})
         return Redirect(path=f"/z/{slug}/jobs/{run.id}", status_code=303)
 
-    @get("/jobs/{run_id:int}", name="job_run")
+    @get("/jobs/{run_id:int}", name="job_run", opt=allow(BUREAU_ADMIN))
     async def job_run(self, request: Request, slug: FromPath[str], run_id: FromPath[int]) -> Template:
         run = await get_run(run_id)
         return render(

@@ -96,15 +96,20 @@ class TenancyMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         slug = tenant_slug(scope)
+        auth = scope.get("auth")  # the session, loaded by the identity middleware
+        user_id = auth.user_id if auth else None
+        provincial = bool(auth and auth.province and auth.province_role)
+        reading = scope["method"] in ("GET", "HEAD")
         if slug is not None:
             info = await lookup(slug)
             if info is None:
                 raise NotFoundException(f"no pilot zone named '{slug}'")
             scope.setdefault("state", {})["tenant"] = info
-            ctx = TenantContext(info.id, info.slug, "tenant")
-        elif scope["path"] == "/province" or scope["path"].startswith("/province/"):
-            ctx = TenantContext(None, None, "province")
+            # provincial staff see a city's pages as that city, through the read-only role
+            ctx = TenantContext(info.id, info.slug, "tenant", user_id, read_only=provincial)
+        elif provincial and reading and (scope["path"] == "/province" or scope["path"].startswith("/province/")):
+            ctx = TenantContext(None, None, "province", user_id, read_only=True)
         else:
-            ctx = TenantContext(None, None, "public")
+            ctx = TenantContext(None, None, "public", user_id)
         async with tenant_transaction(ctx):
             await next_app(scope, receive, send)

@@ -29,6 +29,46 @@ def policy_statements(tablename: str, province: str) -> list[str]:
     ]
 
 
+USER_EXPR = "NULLIF(current_setting('app.user_id', true), '')::int"
+# global identity tables: grants only (no tenant column); sessions are looked up before any tenant is set
+GLOBAL_GRANTS = {
+    "pz_user": "SELECT, INSERT, UPDATE",
+    "user_identity": "SELECT, INSERT, DELETE",
+    "pz_session": "SELECT, INSERT, UPDATE, DELETE",
+    "login_failure": "SELECT, INSERT, DELETE",
+    "one_time_token": "SELECT, INSERT, UPDATE",
+}
+
+
+def identity_statements(app: str, province: str) -> list[str]:
+    """Membership: a user reads their own memberships in every tenant (to pick one). Audit log:
+    append-only for the app (INSERT, SELECT; no UPDATE/DELETE), rows of the tenant in context,
+    every row for the province role; ENABLEd but not FORCEd so that ``audit_append()`` (owner's
+    rights) reads each chain whole."""
+    out = [f'GRANT {privileges} ON "{table}" TO {app}' for table, privileges in GLOBAL_GRANTS.items()]
+    out += [
+        f'GRANT SELECT ON "pz_user" TO {province}',
+        'DROP POLICY IF EXISTS pz_own_memberships ON "membership"',
+        f'CREATE POLICY pz_own_memberships ON "membership" FOR SELECT USING ("user" = {USER_EXPR})',
+        'ALTER TABLE "audit_log" ENABLE ROW LEVEL SECURITY',
+        'ALTER TABLE "audit_log" NO FORCE ROW LEVEL SECURITY',
+        f'REVOKE ALL ON "audit_log" FROM {app}, {province}',
+        f'GRANT SELECT, INSERT ON "audit_log" TO {app}',
+        f'GRANT SELECT ON "audit_log" TO {province}',
+        'DROP POLICY IF EXISTS pz_audit_tenant ON "audit_log"',
+        f'CREATE POLICY pz_audit_tenant ON "audit_log" FOR SELECT USING (tenant_id = {TENANT_EXPR.split(" = ", 1)[1]})',
+        'DROP POLICY IF EXISTS pz_audit_province ON "audit_log"',
+        f'CREATE POLICY pz_audit_province ON "audit_log" FOR SELECT TO {province} USING ({PROVINCE_EXPR})',
+        'DROP POLICY IF EXISTS pz_audit_insert ON "audit_log"',
+        'CREATE POLICY pz_audit_insert ON "audit_log" FOR INSERT WITH CHECK '
+        f"(tenant_id IS NULL OR tenant_id = {TENANT_EXPR.split(' = ', 1)[1]})",
+        "REVOKE ALL ON FUNCTION audit_append(int, int, text, text, text, text, jsonb, jsonb, text, text, text) FROM PUBLIC",
+        "GRANT EXECUTE ON FUNCTION audit_append(int, int, text, text, text, text, jsonb, jsonb, text, text, text) "
+        f"TO {app}",
+    ]
+    return out
+
+
 async def ensure_app_role(conn: asyncpg.Connection, user: str, password: str) -> None:
     """Create (or correct) the login role the app uses: owns nothing, no BYPASSRLS, NOINHERIT (it may
     SET ROLE to the province role but never holds that role's policy by membership)."""
@@ -79,6 +119,7 @@ async def secure_database(conn: asyncpg.Connection) -> list[str]:
         statements.append(f'GRANT SELECT, INSERT, UPDATE, DELETE ON "{name}" TO {ident}')
         statements.append(f'GRANT SELECT ON "{name}" TO {province}')
         statements.extend(policy_statements(name, province))
+    statements.extend(identity_statements(ident, province))
     async with conn.transaction():
         for sql in statements:
             await conn.execute(sql)

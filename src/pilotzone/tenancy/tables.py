@@ -28,6 +28,7 @@ class Tenant(Table, db=DB):
     accent_colour = Varchar(length=7, default="#b3261e")
     districts = JSONB(default=[])
     sources = JSONB(default=[])
+    oidc = JSONB(default=[])  # the city's own OpenID providers ([[oidc]] in its TOML; no secrets)
     source_file = Varchar(length=200, default="")
     active = Boolean(default=True)
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -11,17 +11,18 @@ from litestar.params import Body
 from litestar.response import Redirect, Response, Template
 
 from pilotzone import db
+from pilotzone.auth.guards import PUBLIC, allow
 from pilotzone.tenancy.services import list_tenants
 from pilotzone.web.i18n import COOKIE, LOCALES
 from pilotzone.web.render import render
 
 
 class PublicController(Controller):
-    @get("/", name="landing")
+    @get("/", name="landing", opt=allow(PUBLIC))
     async def landing(self, request: Request) -> Template:
         return render(request, "web/landing.html", {"tenants": await list_tenants()})
 
-    @post("/lang", name="set_language", status_code=303)
+    @post("/lang", name="set_language", status_code=303, opt=allow(PUBLIC))
     async def set_language(
         self, data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
     ) -> Redirect:
@@ -41,11 +42,11 @@ class PublicController(Controller):
 
 
 class HealthController(Controller):
-    @get("/healthz", name="healthz", sync_to_thread=False)
+    @get("/healthz", name="healthz", sync_to_thread=False, opt=allow(PUBLIC))
     def healthz(self) -> dict[str, str]:
         return {"status": "ok"}
 
-    @get("/readyz", name="readyz")
+    @get("/readyz", name="readyz", opt=allow(PUBLIC))
     async def readyz(self) -> Response[dict[str, Any]]:
         checks: dict[str, str] = {}
         try:

@@ -3,19 +3,56 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotFoundException
-from litestar.response import Template
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
+from litestar.response import Redirect, Template
 
+from pilotzone.auth.guards import NotInThisTenant
+from pilotzone.auth.middleware import CsrfFailed
+from pilotzone.auth.principal import current_principal
 from pilotzone.web.i18n import gettext as _
-from pilotzone.web.render import render
+from pilotzone.web.render import current_path, render
 
 log = logging.getLogger(__name__)
 
 
 def not_found(request: Request, exc: NotFoundException) -> Response | Template:
     return render(request, "errors/404.html", {"detail": exc.detail}, status_code=404)
+
+
+def not_signed_in(request: Request, exc: NotAuthorizedException) -> Response | Template:
+    """Pages send people to the sign-in form and back; other requests get a plain 401."""
+    if request.method in ("GET", "HEAD") and not request.headers.get("hx-request"):
+        return Redirect(path=f"/login?next={quote(current_path(request))}", status_code=303)
+    return render(request, "errors/error.html", {"status": 401, "detail": _("Sign in first.")}, status_code=401)
+
+
+def refused(request: Request, exc: PermissionDeniedException) -> Response | Template:
+    """The refusal page: why, and where the user can go instead."""
+    principal = request.scope.get("principal") or current_principal()
+    tenant = request.scope.get("state", {}).get("tenant")
+    if isinstance(exc, CsrfFailed):
+        reason = _("The form's security token is missing or out of date. Reload the page and try again.")
+    elif isinstance(exc, NotInThisTenant) or (tenant and principal.authenticated and principal.acting is None and not principal.province):
+        reason = _("Your account has no role in this pilot zone.")
+    elif principal.province and tenant:
+        reason = _("Provincial staff can read a pilot zone's pages but not change them.")
+    else:
+        reason = _("Your role does not allow this.")
+    switch_to = principal.in_tenant(tenant.id) if tenant and principal.authenticated else []
+    home = None
+    if not switch_to and principal.acting is None and principal.memberships:
+        home = f"/z/{principal.memberships[0].tenant_slug}/"
+    return render(
+        request, "errors/403.html", {"reason": reason, "switch_to": switch_to, "home": home}, status_code=403
+    )
 
 
 def http_error(request: Request, exc: HTTPException) -> Response | Template:

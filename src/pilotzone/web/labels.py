@@ -27,6 +27,17 @@ LABELS: dict[str, dict[str, str]] = {
         "document": N_("Documents"),
         "job_run": N_("Job runs"),
         "tenant_snapshot": N_("Statistics snapshots"),
+        "enterprise": N_("Enterprises"),
+        "membership": N_("Memberships"),
+    },
+    "role": {
+        "province_admin": N_("Provincial administrator"),
+        "province_viewer": N_("Provincial viewer"),
+        "bureau_admin": N_("Bureau administrator"),
+        "bureau_reviewer": N_("Bureau reviewer"),
+        "district_reviewer": N_("District reviewer"),
+        "park_operator": N_("Park operator"),
+        "enterprise_user": N_("Enterprise user"),
     },
     "job_kind": {"tenant_snapshot": N_("Statistics snapshot")},
     "job_status": {

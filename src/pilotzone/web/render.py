@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Request
 from litestar.response import Template
 
+from pilotzone.auth.principal import current_principal
 from pilotzone.web.i18n import HTML_LANG, LOCALE_LABELS, get_locale
 
 
@@ -29,6 +30,8 @@ def render(
         "html_lang": HTML_LANG[locale],
         "locales": LOCALE_LABELS,
         "current_path": current_path(request),
+        "principal": request.scope.get("principal") or current_principal(),
+        "csrf_token": request.scope.get("csrf_token", ""),
         **context,
     }
     name = partial if partial and is_htmx(request) else page

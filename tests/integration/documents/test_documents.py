@@ -21,11 +21,11 @@ def _objects(prefix: str) -> list[str]:
     return [o.object_name for o in storage.client.list_objects(storage.bucket, prefix=prefix, recursive=True)]
 
 
-async def test_upload_download_round_trip(client, owner: asyncpg.Connection, tenants: dict) -> None:
+async def test_upload_download_round_trip(admin_gz, owner: asyncpg.Connection, tenants: dict) -> None:
     gz = tenants["guangzhou"]
     park = await _park(owner, gz)
     body = sample_pdf("round trip") + os.urandom(3 * 1024 * 1024)  # > one queue chunk, several reads
-    response = await client.post(
+    response = await admin_gz.post(
         f"/z/guangzhou/documents/park/{park}",
         files={"file": ("园区简介.pdf", body, "image/png")},  # the client lies about the type
         follow_redirects=False,
@@ -40,32 +40,34 @@ async def test_upload_download_round_trip(client, owner: asyncpg.Connection, ten
     assert row["storage_key"].startswith(f"{gz}/park/{park}/")
     assert row["storage_key"] in _objects(f"{gz}/")
 
-    page = await client.get(f"/z/guangzhou/parks/{park}")
+    page = await admin_gz.get(f"/z/guangzhou/parks/{park}")
     assert f"/z/guangzhou/documents/{row['id']}" in page.text
 
-    download = await client.get(f"/z/guangzhou/documents/{row['id']}")
+    download = await admin_gz.get(f"/z/guangzhou/documents/{row['id']}")
     assert download.status_code == 200
     assert download.content == body
     assert download.headers["content-type"].startswith("application/pdf")
     assert "filename*=UTF-8''" in download.headers["content-disposition"]
 
 
-async def test_other_tenants_document_is_not_found(client, owner: asyncpg.Connection, tenants: dict) -> None:
+async def test_other_tenants_document_is_not_found(admin_gz, admin_fs, owner: asyncpg.Connection, tenants: dict) -> None:
     fs = tenants["foshan"]
     park = await _park(owner, fs)
-    response = await client.post(
-        f"/z/foshan/documents/park/{park}",
-        files={"file": ("a.pdf", sample_pdf("foshan secret"), "application/pdf")},
+    response = await admin_fs.post(
+        f"/z/foshan/documents/park/{park}", files={"file": ("a.pdf", sample_pdf("foshan secret"), "application/pdf")},
         follow_redirects=False,
     )
     assert response.status_code == 303
     doc_id = await owner.fetchval("SELECT max(id) FROM document WHERE tenant_id = $1", fs)
-    stolen = await client.get(f"/z/guangzhou/documents/{doc_id}")
+    stolen = await admin_gz.get(f"/z/guangzhou/documents/{doc_id}")  # through my own tenant: RLS hides it
     assert stolen.status_code == 404
     assert b"foshan secret" not in stolen.content
-    assert (await client.get(f"/z/foshan/documents/{doc_id}")).status_code == 200
-    # nor can guangzhou attach documents to foshan's park
-    attach = await client.post(
+    refused = await admin_gz.get(f"/z/foshan/documents/{doc_id}")  # through the victim's URL: no membership
+    assert refused.status_code == 403
+    assert b"foshan secret" not in refused.content
+    assert (await admin_fs.get(f"/z/foshan/documents/{doc_id}")).status_code == 200
+    # nor can a guangzhou admin attach documents to foshan's park through its own tenant
+    attach = await admin_gz.post(
         f"/z/guangzhou/documents/park/{park}", files={"file": ("b.pdf", sample_pdf("x"), "application/pdf")}
     )
     assert attach.status_code == 404
@@ -77,51 +79,50 @@ async def _counts(owner: asyncpg.Connection, tenant_id: int) -> tuple[int, int]:
 
 
 async def test_rejected_type_leaves_no_row_and_no_object(
-    client, owner: asyncpg.Connection, tenants: dict
+    admin_gz, owner: asyncpg.Connection, tenants: dict
 ) -> None:
-    st = tenants["shantou"]
-    park = await _park(owner, st)
-    before = await _counts(owner, st)
+    gz_ = tenants["guangzhou"]
+    park = await _park(owner, gz_)
+    before = await _counts(owner, gz_)
     exe = b"MZ\x90\x00" + os.urandom(10_000)
-    response = await client.post(
-        f"/z/shantou/documents/park/{park}",
+    response = await admin_gz.post(
+        f"/z/guangzhou/documents/park/{park}",
         files={"file": ("report.pdf", exe, "application/pdf")},
-        headers={"cookie": "lang=en"},
     )
     assert response.status_code == 415
-    assert "application/x-msdownload are not accepted" in response.text
+    assert "不接受 application/x-msdownload 类型的文件" in response.text
     assert 'aria-invalid="true"' in response.text
-    assert await _counts(owner, st) == before
+    assert await _counts(owner, gz_) == before
 
 
 async def test_too_large_upload_is_stopped_midway_and_cleaned(
-    client, owner: asyncpg.Connection, tenants: dict, monkeypatch: pytest.MonkeyPatch
+    admin_gz, owner: asyncpg.Connection, tenants: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pilotzone.documents import services
     from pilotzone.settings import get_settings
 
     limited = get_settings().with_overrides(upload_max_bytes=12 * 1024 * 1024)
     monkeypatch.setattr(services, "get_settings", lambda: limited)
-    st = tenants["shantou"]
-    park = await _park(owner, st)
-    before = await _counts(owner, st)
+    gz_ = tenants["guangzhou"]
+    park = await _park(owner, gz_)
+    before = await _counts(owner, gz_)
     big = sample_pdf("big") + os.urandom(20 * 1024 * 1024)  # the S3 transfer has begun when the limit hits
-    response = await client.post(
-        f"/z/shantou/documents/park/{park}", files={"file": ("big.pdf", big, "application/pdf")}
+    response = await admin_gz.post(
+        f"/z/guangzhou/documents/park/{park}", files={"file": ("big.pdf", big, "application/pdf")}
     )
     assert response.status_code == 413
     assert "12 MB" in response.text
-    assert await _counts(owner, st) == before
+    assert await _counts(owner, gz_) == before
 
 
-async def test_empty_and_missing_file(client, owner: asyncpg.Connection, tenants: dict) -> None:
-    st = tenants["shantou"]
-    park = await _park(owner, st)
-    before = await _counts(owner, st)
-    empty = await client.post(
-        f"/z/shantou/documents/park/{park}", files={"file": ("e.pdf", b"", "application/pdf")}
+async def test_empty_and_missing_file(admin_gz, owner: asyncpg.Connection, tenants: dict) -> None:
+    gz_ = tenants["guangzhou"]
+    park = await _park(owner, gz_)
+    before = await _counts(owner, gz_)
+    empty = await admin_gz.post(
+        f"/z/guangzhou/documents/park/{park}", files={"file": ("e.pdf", b"", "application/pdf")}
     )
     assert empty.status_code == 400
-    missing = await client.post(f"/z/shantou/documents/park/{park}", data={"note": "no file"})
+    missing = await admin_gz.post(f"/z/guangzhou/documents/park/{park}", data={"note": "no file"})
     assert missing.status_code == 400
-    assert await _counts(owner, st) == before
+    assert await _counts(owner, gz_) == before

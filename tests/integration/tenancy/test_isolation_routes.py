@@ -7,23 +7,25 @@ import pytest
 from litestar import get, post
 from litestar.params import FromPath
 from litestar.testing import AsyncTestClient
+from tests.conftest import demo, sign_in
 
 from pilotzone.app import create_app
+from pilotzone.auth.guards import MEMBERS, allow
 from pilotzone.registry.tables import Park
 
 
-@get("/z/{slug:str}/__test/parks")
+@get("/z/{slug:str}/__test/parks", opt=allow(MEMBERS))
 async def all_parks_unfiltered() -> list[dict]:
     return await Park.select(Park.id, Park.tenant, Park.name_zh)  # no tenant filter on purpose
 
 
-@post("/z/{slug:str}/__test/parks/{park_id:int}/rename")
+@post("/z/{slug:str}/__test/parks/{park_id:int}/rename", opt=allow(MEMBERS))
 async def rename_any_park(park_id: FromPath[int]) -> dict:
     rows = await Park.update({Park.name_zh: "被篡改"}).where(Park.id == park_id).returning(Park.id)
     return {"updated": len(rows)}
 
 
-@post("/z/{slug:str}/__test/parks/plant/{victim:int}")
+@post("/z/{slug:str}/__test/parks/plant/{victim:int}", opt=allow(MEMBERS))
 async def plant_park(victim: FromPath[int]) -> dict:
     await Park(tenant=victim, key="planted", name_zh="植入", kind="industrial_park").save()
     return {"planted": True}
@@ -32,7 +34,8 @@ async def plant_park(victim: FromPath[int]) -> dict:
 @pytest.fixture(scope="module")
 async def leaky_client():  # type: ignore[no-untyped-def]
     app = create_app(extra_routes=[all_parks_unfiltered, rename_any_park, plant_park])
-    async with AsyncTestClient(app=app) as client:
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        await sign_in(client, demo("admin", "guangzhou"))
         yield client
 
 

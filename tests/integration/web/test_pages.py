@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.conftest import demo
+
 
 async def test_landing_lists_every_tenant(client) -> None:
     response = await client.get("/")
@@ -12,14 +14,15 @@ async def test_landing_lists_every_tenant(client) -> None:
     assert "跨境电子商务综合试验区" in response.text
 
 
-async def test_tenant_home_has_branding_parks_and_districts(client, owner, tenants) -> None:
-    response = await client.get("/z/shantou/")
+async def test_tenant_home_has_branding_parks_and_districts(as_user, owner, tenants) -> None:
+    async with as_user(demo("reviewer", "foshan")) as client:
+        response = await client.get("/z/foshan/")
     assert response.status_code == 200
-    colour = await owner.fetchval("SELECT primary_colour FROM tenant WHERE slug = 'shantou'")
+    colour = await owner.fetchval("SELECT primary_colour FROM tenant WHERE slug = 'foshan'")
     assert f"--pz-primary: {colour}" in response.text
-    for name in await owner.fetch("SELECT name_zh FROM park WHERE tenant_id = $1", tenants["shantou"]):
+    for name in await owner.fetch("SELECT name_zh FROM park WHERE tenant_id = $1", tenants["foshan"]):
         assert name["name_zh"] in response.text
-    assert "澄海区" in response.text
+    assert "顺德区" in response.text
     assert "广州白云机场综合保税区" not in response.text
 
 
@@ -31,26 +34,26 @@ async def test_unknown_tenant_is_a_404_page(client) -> None:
     assert (await client.get("/z/atlantis/parks/1")).status_code == 404
 
 
-async def test_language_switch_persists_and_refuses_open_redirects(client) -> None:
-    response = await client.post("/lang", data={"lang": "en", "next": "/z/foshan/"}, follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"] == "/z/foshan/"
-    assert "lang=en" in response.headers["set-cookie"]
-    page = await client.get("/z/foshan/", headers={"cookie": "lang=en"})
-    assert '<html lang="en">' in page.text and "Parks and zones" in page.text and "Nanhai" in page.text
-    evil = await client.post("/lang", data={"lang": "en", "next": "//evil.example/"}, follow_redirects=False)
-    assert evil.headers["location"] == "/"
-    client.cookies.clear()
+async def test_language_switch_persists_and_refuses_open_redirects(as_user) -> None:
+    async with as_user(demo("reviewer", "foshan")) as client:
+        response = await client.post("/lang", data={"lang": "en", "next": "/z/foshan/"}, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == "/z/foshan/"
+        assert "lang=en" in response.headers["set-cookie"]
+        page = await client.get("/z/foshan/")
+        assert '<html lang="en">' in page.text and "Parks and zones" in page.text and "Nanhai" in page.text
+        evil = await client.post("/lang", data={"lang": "en", "next": "//evil.example/"}, follow_redirects=False)
+        assert evil.headers["location"] == "/"
 
 
-async def test_htmx_gets_the_fragment_and_plain_get_the_page(client) -> None:
-    full = await client.get("/z/guangzhou/parks/?q=保税")
-    fragment = await client.get("/z/guangzhou/parks/?q=保税", headers={"HX-Request": "true"})
+async def test_htmx_gets_the_fragment_and_plain_get_the_page(admin_gz) -> None:
+    full = await admin_gz.get("/z/guangzhou/parks/?q=保税")
+    fragment = await admin_gz.get("/z/guangzhou/parks/?q=保税", headers={"HX-Request": "true"})
     assert "<html" in full.text and '<div id="parks">' in full.text
     assert "<html" not in fragment.text and fragment.text.lstrip().startswith('<div id="parks">')
     assert "广州保税区" in fragment.text and "花都皮革皮具市场" not in fragment.text
 
 
-async def test_parks_pagination(client, owner, tenants) -> None:
+async def test_parks_pagination(admin_gz, owner, tenants) -> None:
     gz = tenants["guangzhou"]
     await owner.executemany(
         "INSERT INTO park (tenant_id, key, name_zh, name_en, kind, district_code, status, source) "
@@ -58,8 +61,8 @@ async def test_parks_pagination(client, owner, tenants) -> None:
         [(gz, f"page-test-{i:02}", f"分页测试园区{i:02}") for i in range(25)],
     )
     try:
-        first = await client.get("/z/guangzhou/parks/")
-        second = await client.get("/z/guangzhou/parks/?page=2")
+        first = await admin_gz.get("/z/guangzhou/parks/")
+        second = await admin_gz.get("/z/guangzhou/parks/?page=2")
         assert "page=2" in first.text and 'rel="next"' in first.text
         assert 'rel="prev"' in second.text and "分页测试园区24" in second.text
         assert "分页测试园区24" not in first.text
@@ -67,8 +70,9 @@ async def test_parks_pagination(client, owner, tenants) -> None:
         await owner.execute("DELETE FROM park WHERE key LIKE 'page-test-%'")
 
 
-async def test_province_page_lists_all_tenants(client) -> None:
-    response = await client.get("/province/")
+async def test_province_page_lists_all_tenants(as_user) -> None:
+    async with as_user(demo("province-viewer")) as client:
+        response = await client.get("/province/")
     assert response.status_code == 200
     for name in ("广州", "汕头", "佛山"):
         assert name in response.text

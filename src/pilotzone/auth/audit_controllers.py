@@ -1,0 +1,175 @@
+"""The audit trail pages: a bureau's own trail, and the province's view of every chain.
+
+Both are plain GET forms (they work without JavaScript); HTMX swaps only the rows. RLS decides what
+a transaction sees: the bureau page runs in its tenant's transaction, the provincial page as the
+read-only province role.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+from litestar import Controller, Request, get
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from pilotzone.auth import audit
+from pilotzone.auth.guards import allow, province, tenant
+from pilotzone.tenancy.context import current_tenant_id
+from pilotzone.tenancy.services import list_tenants
+from pilotzone.web.i18n import gettext as _
+from pilotzone.web.labels import N_
+from pilotzone.web.render import render
+
+# bureau administrators only; provincial staff read every trail on /province/audit (admins only)
+AUDIT_READERS = tenant("bureau_admin", province_read=False)
+PROVINCIAL_CHAIN = "_province"  # the tenant filter's value for the provincial chain (never a slug)
+
+# display texts of the recorded codes; a code missing here is shown as it is
+ACTIONS = {
+    "login": N_("Signed in"),
+    "login.failed": N_("Sign-in failed"),
+    "login.throttled": N_("Sign-in throttled"),
+    "logout": N_("Signed out"),
+    "session.context": N_("Switched role"),
+    "invitation.issued": N_("Invitation sent"),
+    "user.created": N_("Account created"),
+    "membership.added": N_("Role granted"),
+    "province_role.granted": N_("Provincial role granted"),
+    "password.reset_issued": N_("Password reset link sent"),
+    "password.reset": N_("Password reset"),
+    "document.uploaded": N_("Document uploaded"),
+}
+OBJECT_TYPES = {
+    "user": N_("User"),
+    "session": N_("Session"),
+    "invitation": N_("Invitation"),
+    "membership": N_("Membership"),
+    "document": N_("Document"),
+}
+
+
+def action_label(code: str) -> str:
+    return _(ACTIONS[code]) if code in ACTIONS else code
+
+
+def object_label(code: str) -> str:
+    return _(OBJECT_TYPES[code]) if code in OBJECT_TYPES else code
+
+
+def _date(text: str) -> tuple[date | None, bool]:
+    """(the date, whether the text was usable); an empty field is usable and means no bound."""
+    text = text.strip()
+    if not text:
+        return None, True
+    try:
+        return date.fromisoformat(text), True
+    except ValueError:
+        return None, False
+
+
+def _form(action: str, actor: str, object_type: str, date_from: str, date_to: str, **extra: str) -> dict:
+    fields = {"action": action, "actor": actor, "object_type": object_type, "date_from": date_from, "date_to": date_to}
+    return {k: v.strip() for k, v in {**fields, **extra}.items()}
+
+
+def _filter(values: dict, **scope: object) -> tuple[audit.TrailFilter, list[str]]:
+    errors = []
+    start, ok_start = _date(values["date_from"])
+    end, ok_end = _date(values["date_to"])
+    if not (ok_start and ok_end):
+        errors.append(_("Write dates as YYYY-MM-DD."))
+    return (
+        audit.TrailFilter(
+            action=values["action"][:60],
+            actor=values["actor"][:254],
+            object_type=values["object_type"][:40],
+            date_from=start,
+            date_to=end,
+            **scope,  # type: ignore[arg-type]
+        ),
+        errors,
+    )
+
+
+def _query(values: dict) -> str:
+    """The filters as a query string (without the page) for the pager's links."""
+    return urlencode({k: v for k, v in values.items() if v})
+
+
+async def _page(
+    request: Request, base: str, trail_filter: audit.TrailFilter, page: int | None, values: dict, errors: list[str],
+    tenant_options: list[dict] | None = None,
+) -> Template:
+    current, rows = await audit.list_trail(trail_filter, page)
+    return render(
+        request,
+        "auth/audit.html",
+        {
+            "base": base,
+            "page": current,
+            "rows": rows,
+            "values": values,
+            "query": _query(values),
+            "errors": errors,
+            "choices": await audit.trail_choices(trail_filter),
+            "action_label": action_label,
+            "object_label": object_label,
+            "province_view": tenant_options is not None,
+            "tenant_options": tenant_options or [],
+            "provincial_chain": PROVINCIAL_CHAIN,
+        },
+        partial="auth/partials/audit_rows.html",
+    )
+
+
+class TenantAuditController(Controller):
+    path = "/z/{slug:str}/admin/audit"
+
+    @get("/", name="tenant_audit", opt=allow(AUDIT_READERS))
+    async def index(
+        self,
+        request: Request,
+        slug: FromPath[str],
+        page: FromQuery[int | None] = None,
+        action: FromQuery[str] = "",
+        actor: FromQuery[str] = "",
+        object_type: FromQuery[str] = "",
+        date_from: FromQuery[str] = "",
+        date_to: FromQuery[str] = "",
+    ) -> Template:
+        values = _form(action, actor, object_type, date_from, date_to)
+        trail_filter, errors = _filter(values, tenant_id=current_tenant_id())
+        return await _page(request, f"/z/{slug}/admin/audit", trail_filter, page, values, errors)
+
+
+class ProvinceAuditController(Controller):
+    path = "/province/audit"
+
+    @get("/", name="province_audit", opt=allow(province("province_admin")))
+    async def index(
+        self,
+        request: Request,
+        page: FromQuery[int | None] = None,
+        tenant: FromQuery[str] = "",
+        action: FromQuery[str] = "",
+        actor: FromQuery[str] = "",
+        object_type: FromQuery[str] = "",
+        date_from: FromQuery[str] = "",
+        date_to: FromQuery[str] = "",
+    ) -> Template:
+        values = _form(action, actor, object_type, date_from, date_to, tenant=tenant)
+        tenants = await list_tenants()
+        by_slug = {t["slug"]: t["id"] for t in tenants}
+        scope: dict[str, object] = {}
+        errors: list[str] = []
+        if values["tenant"] == PROVINCIAL_CHAIN:
+            scope["provincial_only"] = True
+        elif values["tenant"] in by_slug:
+            scope["tenant_id"] = by_slug[values["tenant"]]
+        elif values["tenant"]:
+            errors.append(_("There is no such pilot zone."))
+            values["tenant"] = ""
+        trail_filter, date_errors = _filter(values, **scope)
+        return await _page(request, "/province/audit", trail_filter, page, values, errors + date_errors, tenants)

@@ -1,0 +1,154 @@
+"""Sign-in, sign-out, choosing the acting membership, invitations and password resets."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote, urlsplit
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+
+from pilotzone.auth import audit, services, sessions
+from pilotzone.auth.guards import PUBLIC, SIGNED_IN, allow
+from pilotzone.auth.principal import current_principal, load_memberships
+from pilotzone.auth.tables import OneTimeToken, User
+from pilotzone.tenancy.context import current_context
+from pilotzone.web.i18n import gettext as _
+from pilotzone.web.labels import N_
+from pilotzone.web.render import render
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only local paths; anything else falls back to ``default`` (no open redirects)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+async def signed_in_response(request: Request, user: User, next_path: str | None) -> Redirect:
+    """Rotate the session, pick the acting membership when there is only one choice, go on."""
+    client = request.client.host if request.client else ""
+    token, session = await sessions.start(
+        user.id, request.cookies.get(sessions.COOKIE), client, request.headers.get("user-agent", "")
+    )
+    memberships = await load_memberships(user.id)
+    if user.province_role and not memberships:
+        await sessions.choose(session.id, None, True)
+        target = safe_next(next_path, "/province/")
+    elif len(memberships) == 1 and not user.province_role:
+        await sessions.choose(session.id, memberships[0].id, False)
+        target = safe_next(next_path, f"/z/{memberships[0].tenant_slug}/")
+    elif not memberships and not user.province_role:
+        target = "/account/no-access"
+    else:
+        target = "/account/context" + (f"?next={quote(safe_next(next_path))}" if next_path else "")
+    response = Redirect(path=target, status_code=303)
+    response.cookies.append(sessions.cookie(token))
+    return response
+
+
+async def _invitation(token: str) -> OneTimeToken:
+    link = await services.find_link(token, "invite")
+    ctx = current_context()
+    if link is None or link.tenant != (ctx.tenant_id if ctx else None):
+        raise NotFoundException("invitation not found, used or expired")
+    return link
+
+
+def invitation_path(link: OneTimeToken, token: str, slug: str | None) -> str:
+    return f"/z/{slug}/invite/{token}" if link.tenant else f"/invite/{token}"
+
+
+class AuthController(Controller):
+    @get("/login", name="login", opt=allow(PUBLIC))
+    async def login_form(self, request: Request, next: str = "") -> Template:  # noqa: A002
+        return render(request, "auth/login.html", {"next": safe_next(next, ""), "error": None, "email": ""})
+
+    @post("/login", name="login_submit", opt=allow(PUBLIC), status_code=303)
+    async def login(self, request: Request, data: Form) -> Redirect | Template:
+        email, password = data.get("email", ""), data.get("password", "")
+        client = request.client.host if request.client else ""
+        try:
+            if not email.strip() or not password:
+                raise services.SignInRefused(N_("Enter your email and password."))
+            user = await services.authenticate(email, password, client)
+        except services.SignInRefused as exc:
+            context = {"next": safe_next(data.get("next"), ""), "email": email, "error": _(exc.message, minutes=exc.minutes) if exc.minutes else _(exc.message)}
+            return render(request, "auth/login.html", context, status_code=429 if exc.minutes else 400)
+        return await signed_in_response(request, user, data.get("next"))
+
+    @post("/logout", name="logout", opt=allow(SIGNED_IN), status_code=303)
+    async def logout(self, request: Request) -> Redirect:
+        session = request.scope.get("auth")
+        await audit.record("logout", "user", session.user_id)
+        await sessions.end(session.id)
+        response = Redirect(path="/", status_code=303)
+        response.cookies.append(sessions.expired_cookie())
+        return response
+
+    @get("/account/context", name="choose_context", opt=allow(SIGNED_IN))
+    async def context_form(self, request: Request, next: str = "") -> Template:  # noqa: A002
+        principal = current_principal()
+        return render(request, "auth/context.html", {"principal": principal, "next": safe_next(next, "")})
+
+    @post("/account/context", name="choose_context_submit", opt=allow(SIGNED_IN), status_code=303)
+    async def choose(self, request: Request, data: Form) -> Redirect:
+        principal = current_principal()
+        session = request.scope["auth"]
+        choice = data.get("membership", "")
+        if choice == "province" and session.province_role:
+            await sessions.choose(session.id, None, True)
+            target = "/province/"
+        else:
+            chosen = next((m for m in principal.memberships if str(m.id) == choice), None)
+            if chosen is None:
+                raise PermissionDeniedException("not one of your memberships")
+            await sessions.choose(session.id, chosen.id, False)
+            target = f"/z/{chosen.tenant_slug}/"
+        await audit.record("session.context", "session", session.id, after={"choice": choice})
+        return Redirect(path=safe_next(data.get("next"), target), status_code=303)
+
+    @get("/account/no-access", name="no_access", opt=allow(SIGNED_IN))
+    async def no_access(self, request: Request) -> Template:
+        return render(request, "auth/no_access.html", {})
+
+    # a tenant invitation is accepted under its tenant's URL (the membership is written in that
+    # tenant's transaction); a provincial one under /invite/
+    @get(["/invite/{token:str}", "/z/{slug:str}/invite/{token:str}"], name="invite", opt=allow(PUBLIC))
+    async def invite_form(self, request: Request, token: FromPath[str]) -> Template:
+        link = await _invitation(token)
+        return render(request, "auth/invite.html", {"link": link, "token": token, "error": None})
+
+    @post(["/invite/{token:str}", "/z/{slug:str}/invite/{token:str}"], name="invite_accept", opt=allow(PUBLIC), status_code=303)
+    async def invite_accept(self, request: Request, token: FromPath[str], data: Form) -> Redirect | Template:
+        link = await _invitation(token)
+        try:
+            user = await services.accept_invitation(link, data.get("display_name", ""), data.get("password", ""))
+        except services.SignInRefused as exc:
+            return render(request, "auth/invite.html", {"link": link, "token": token, "error": _(exc.message)}, status_code=400)
+        return await signed_in_response(request, user, None)
+
+    @get("/reset/{token:str}", name="reset", opt=allow(PUBLIC))
+    async def reset_form(self, request: Request, token: FromPath[str]) -> Template:
+        if await services.find_link(token, "reset") is None:
+            raise NotFoundException("link not found, used or expired")
+        return render(request, "auth/reset.html", {"token": token, "error": None})
+
+    @post("/reset/{token:str}", name="reset_submit", opt=allow(PUBLIC), status_code=303)
+    async def reset(self, request: Request, token: FromPath[str], data: Form) -> Redirect | Template:
+        link = await services.find_link(token, "reset")
+        if link is None:
+            raise NotFoundException("link not found, used or expired")
+        try:
+            await services.apply_reset(link, data.get("password", ""))
+        except services.SignInRefused as exc:
+            return render(request, "auth/reset.html", {"token": token, "error": _(exc.message)}, status_code=400)
+        return Redirect(path="/login?reset=1", status_code=303)

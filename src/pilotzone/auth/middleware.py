@@ -1,0 +1,171 @@
+"""Entry-point middleware of identity: session lookup, request id, and CSRF.
+
+* :class:`AuthMiddleware` loads the session (global tables, before the tenant transaction) into
+  ``scope["auth"]`` and gives the request an id; the tenancy middleware uses the user id to set
+  ``app.user_id`` and, for provincial users, the read-only role.
+* :class:`CSRFMiddleware`: every unsafe request carries the token of its session (or, before sign-in,
+  of the ``pz_csrf`` cookie) in the ``X-CSRF-Token`` header (HTMX, set once in the layout) or the
+  ``csrf_token`` form field. Streaming uploads check the field themselves before the first file byte.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs
+
+from litestar.enums import ScopeType
+from litestar.exceptions import PermissionDeniedException
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from pilotzone.auth import sessions
+
+ANON_CSRF_COOKIE = "pz_csrf"
+SAFE = {"GET", "HEAD", "OPTIONS", "TRACE"}
+MAX_FORM = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class RequestMeta:
+    request_id: str
+    ip: str
+    user_agent: str
+
+
+_meta: contextvars.ContextVar[RequestMeta | None] = contextvars.ContextVar("pilotzone_request", default=None)
+
+
+def request_meta() -> RequestMeta | None:
+    return _meta.get()
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    jar: SimpleCookie = SimpleCookie()
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # noqa: S112 - a malformed cookie header is ignored
+                continue
+    return {k: m.value for k, m in jar.items()}
+
+
+def _header(scope: Scope, wanted: bytes) -> str:
+    for name, value in scope.get("headers", []):
+        if name == wanted:
+            return value.decode("latin-1")
+    return ""
+
+
+def _bypass(scope: Scope) -> bool:
+    return scope["path"].startswith(("/static/", "/healthz", "/readyz", "/schema"))
+
+
+class AuthMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self) -> None:
+        self.should_bypass_for_scope = _bypass
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        cookies = _cookies(scope)
+        scope["cookies_parsed"] = cookies  # type: ignore[typeddict-unknown-key]
+        scope["auth"] = await sessions.load(cookies.get(sessions.COOKIE))  # type: ignore[typeddict-unknown-key]
+        client = scope.get("client") or ("", 0)
+        meta = RequestMeta(uuid.uuid4().hex[:16], client[0], _header(scope, b"user-agent")[:300])
+        token = _meta.set(meta)
+        try:
+            await next_app(scope, receive, send)
+        finally:
+            _meta.reset(token)
+
+
+class CsrfFailed(PermissionDeniedException):
+    """403: the request's CSRF token is missing or wrong."""
+
+
+def expected_token(scope: Scope) -> str:
+    return scope.get("csrf_token", "")  # type: ignore[return-value]
+
+
+def token_matches(scope: Scope, offered: str | None) -> bool:
+    expected = expected_token(scope)
+    return bool(expected and offered) and hmac.compare_digest(expected, offered or "")
+
+
+class CSRFMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self) -> None:
+        self.should_bypass_for_scope = _bypass
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        session = scope.get("auth")
+        cookies = scope.get("cookies_parsed") or {}
+        new_anon = None
+        if session is not None:
+            scope["csrf_token"] = session.csrf_token  # type: ignore[typeddict-unknown-key]
+        else:
+            anon = cookies.get(ANON_CSRF_COOKIE, "")
+            if len(anon) < 32:
+                anon = new_anon = secrets.token_urlsafe(32)
+            scope["csrf_token"] = anon  # type: ignore[typeddict-unknown-key]
+        if scope["method"] not in SAFE:
+            receive = await self._check(scope, receive)
+        if new_anon is not None:
+            send = _with_cookie(send, f"{ANON_CSRF_COOKIE}={new_anon}; Path=/; HttpOnly; SameSite=Lax")
+        await next_app(scope, receive, send)
+
+    async def _check(self, scope: Scope, receive: Receive) -> Receive:
+        header = _header(scope, b"x-csrf-token")
+        if header:
+            if token_matches(scope, header):
+                return receive
+            raise CsrfFailed("the form's security token is wrong")
+        content_type = _header(scope, b"content-type")
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            body = bytearray()
+            more = True
+            while more:
+                message = await receive()
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+                if len(body) > MAX_FORM:
+                    raise CsrfFailed("form too large")
+            offered = parse_qs(body.decode("latin-1")).get("csrf_token", [""])[0]
+            if not token_matches(scope, offered):
+                raise CsrfFailed("the form's security token is missing or wrong")
+            return _replay(bytes(body))
+        handler = scope.get("route_handler")
+        if content_type.startswith("multipart/form-data") and handler is not None and handler.opt.get("csrf_in_stream"):
+            return receive  # the streaming parser checks the csrf_token field before any file byte
+        raise CsrfFailed("the request carries no security token")
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+def _with_cookie(send: Send, cookie: str) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            headers.append((b"set-cookie", cookie.encode("latin-1")))
+            message = {**message, "headers": headers}  # type: ignore[assignment]
+        await send(message)
+
+    return wrapped

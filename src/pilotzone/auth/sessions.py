@@ -1,0 +1,115 @@
+"""Server-side sessions in PostgreSQL. The cookie holds a random token; the table holds its sha256.
+
+Login rotates: any session the browser had is deleted and a new token issued. Sessions slide
+(``IDLE``) up to an absolute limit (``ABSOLUTE``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from litestar.datastructures import Cookie
+
+from pilotzone import db
+from pilotzone.auth.tables import Session
+from pilotzone.settings import get_settings
+
+COOKIE = "pz_session"
+IDLE = timedelta(hours=8)
+ABSOLUTE = timedelta(hours=24)
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """What the request knows about its session (loaded before the tenant transaction)."""
+
+    id: int
+    user_id: int
+    email: str
+    display_name: str
+    province_role: str | None
+    membership_id: int | None
+    province: bool
+    csrf_token: str
+
+
+_LOAD = """
+SELECT s.id, s.user AS user_id, s.membership_id, s.province, s.csrf_token, s.created_at, s.last_seen_at,
+       s.expires_at, u.email, u.display_name, u.province_role, u.is_active
+  FROM pz_session s JOIN pz_user u ON u.id = s.user
+ WHERE s.token_hash = $1
+"""
+
+
+async def load(token: str | None) -> SessionInfo | None:
+    """The session for a cookie value; expired or disabled ones are deleted and give None."""
+    if not token or len(token) > 100:
+        return None
+    rows = await db.fetch_global(_LOAD, token_hash(token))
+    if not rows:
+        return None
+    row = rows[0]
+    now = datetime.now(UTC)
+    if row["expires_at"] <= now or not row["is_active"] or row["created_at"] + ABSOLUTE <= now:
+        await db.fetch_global("DELETE FROM pz_session WHERE id = $1", row["id"])
+        return None
+    if now - row["last_seen_at"] > TOUCH_EVERY:
+        await db.fetch_global(
+            "UPDATE pz_session SET last_seen_at = $2, expires_at = $3 WHERE id = $1",
+            row["id"], now, min(now + IDLE, row["created_at"] + ABSOLUTE),
+        )
+    return SessionInfo(
+        id=row["id"], user_id=row["user_id"], email=row["email"], display_name=row["display_name"],
+        province_role=row["province_role"], membership_id=row["membership_id"], province=row["province"],
+        csrf_token=row["csrf_token"],
+    )
+
+
+async def start(user_id: int, old_token: str | None, ip: str, user_agent: str) -> tuple[str, Session]:
+    """A new session (rotation: the browser's previous session, if any, is deleted)."""
+    if old_token:
+        await Session.delete().where(Session.token_hash == token_hash(old_token))
+    token = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    session = Session(
+        token_hash=token_hash(token), user=user_id, csrf_token=secrets.token_urlsafe(32),
+        created_at=now, last_seen_at=now, expires_at=now + IDLE, ip=ip[:64], user_agent=user_agent[:300],
+    )
+    await session.save()
+    # from here on this (sign-in) transaction acts for the user: their memberships become readable
+    await db.set_local({"app.user_id": str(user_id)})
+    return token, session
+
+
+async def end(session_id: int) -> None:
+    await Session.delete().where(Session.id == session_id)
+
+
+async def end_all_for(user_id: int) -> None:
+    await Session.delete().where(Session.user == user_id)
+
+
+async def choose(session_id: int, membership_id: int | None, province: bool) -> None:
+    await Session.update({Session.membership_id: membership_id, Session.province: province}).where(
+        Session.id == session_id
+    )
+
+
+def cookie(token: str) -> Cookie:
+    return Cookie(
+        key=COOKIE, value=token, httponly=True, samesite="lax", secure=get_settings().production,
+        path="/", max_age=int(ABSOLUTE.total_seconds()),
+    )
+
+
+def expired_cookie() -> Cookie:
+    return Cookie(key=COOKIE, value="", httponly=True, samesite="lax", path="/", max_age=0,
+                  secure=get_settings().production)

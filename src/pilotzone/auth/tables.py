@@ -1,0 +1,113 @@
+"""Identity tables. Users, sessions and one-time tokens are global (a user may belong to several
+tenants, province users to none); memberships are tenant rows; the audit log carries a nullable tenant."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSONB,
+    BigSerial,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from pilotzone.db import DB
+from pilotzone.registry.tables import Enterprise, Park
+from pilotzone.tenancy.tables import Tenant, TenantTable
+
+TENANT_ROLES = ("bureau_admin", "bureau_reviewer", "district_reviewer", "park_operator", "enterprise_user")
+PROVINCE_ROLES = ("province_admin", "province_viewer")
+
+
+class User(Table, db=DB, tablename="pz_user"):
+    email = Varchar(length=254, unique=True)  # stored lower-case
+    display_name = Varchar(length=100, default="")
+    password_hash = Varchar(length=200, null=True, default=None)  # None: OIDC only / not set yet
+    province_role = Varchar(length=30, null=True, default=None)
+    is_active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class UserIdentity(Table, db=DB):
+    """An OIDC identity (issuer + subject) linked to a user."""
+
+    user = ForeignKey(User, null=False, on_delete=OnDelete.cascade)
+    issuer = Varchar(length=300)
+    subject = Varchar(length=255)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Membership(TenantTable, db=DB):
+    """A user's role in a tenant, optionally narrowed to a district, park or enterprise."""
+
+    user = ForeignKey(User, null=False, on_delete=OnDelete.cascade)
+    role = Varchar(length=30)
+    district_code = Varchar(length=12, default="")
+    park = ForeignKey(Park, null=True, default=None, on_delete=OnDelete.restrict)
+    enterprise = ForeignKey(Enterprise, null=True, default=None, on_delete=OnDelete.restrict)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Session(Table, db=DB, tablename="pz_session"):
+    """Server-side session; only the sha256 of the cookie value is stored."""
+
+    token_hash = Varchar(length=64, unique=True)
+    user = ForeignKey(User, null=False, on_delete=OnDelete.cascade)
+    membership_id = Integer(null=True, default=None)  # the chosen tenant membership
+    province = Boolean(default=False)  # acting with the user's province role
+    csrf_token = Varchar(length=64)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    ip = Varchar(length=64, default="")
+    user_agent = Varchar(length=300, default="")
+
+
+class LoginFailure(Table, db=DB):
+    email = Varchar(length=254, index=True)
+    ip = Varchar(length=64, index=True)
+    at = Timestamptz(default=TimestamptzNow())
+
+
+class OneTimeToken(Table, db=DB):
+    """Invitation or password-reset link; only the hash is stored; used once, expires."""
+
+    token_hash = Varchar(length=64, unique=True)
+    kind = Varchar(length=20)  # invite | reset
+    email = Varchar(length=254)
+    user = ForeignKey(User, null=True, default=None, on_delete=OnDelete.cascade)
+    tenant = ForeignKey(Tenant, null=True, default=None, on_delete=OnDelete.cascade)
+    grant = JSONB(default={})  # invite: role, district_code, park_id, enterprise_id, province_role
+    created_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class AuditLog(Table, db=DB):
+    """Append-only (the app role may INSERT and SELECT only). ``hash`` chains each row to the
+    previous row of the same tenant (NULL tenant: the provincial chain)."""
+
+    id = BigSerial(primary_key=True)
+    at = Timestamptz(default=TimestamptzNow())
+    tenant_id = Integer(null=True, default=None, index=True)
+    actor_id = Integer(null=True, default=None)
+    actor = Varchar(length=254, default="")
+    action = Varchar(length=60, index=True)
+    object_type = Varchar(length=40, default="")
+    object_id = Varchar(length=40, default="")
+    before = JSONB(null=True, default=None)
+    after = JSONB(null=True, default=None)
+    request_id = Varchar(length=40, default="")
+    ip = Varchar(length=64, default="")
+    prev_hash = Varchar(length=64, default="")
+    hash = Varchar(length=64, default="")
+    note = Text(default="")
