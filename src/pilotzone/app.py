@@ -24,6 +24,7 @@ from pilotzone.auth.audit_controllers import ProvinceAuditController, TenantAudi
 from pilotzone.auth.controllers import AuthController
 from pilotzone.auth.guards import PUBLIC, allow, check_access
 from pilotzone.auth.middleware import AuthMiddleware, CSRFMiddleware
+from pilotzone.auth.oidc_controllers import OIDCController
 from pilotzone.documents.controllers import DocumentController
 from pilotzone.documents.storage import prepare_bucket
 from pilotzone.overview.controllers import ProvinceController
@@ -39,6 +40,7 @@ from pilotzone.web.middleware import LocaleMiddleware
 
 ROUTES = [
     AuthController,
+    OIDCController,
     PublicController,
     HealthController,
     TenantHomeController,
@@ -47,7 +49,7 @@ ROUTES = [
     DocumentController,
     ProvinceController,
     TenantAuditController, ProvinceAuditController,
-    create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
+    create_static_files_router(path="/static", directories=[ROOT / "static"], name="static", opt=allow(PUBLIC)),
 ]
 
 

@@ -209,7 +209,8 @@ def audit_verify(slug: str | None) -> None:
     if result.intact:
         click.echo(f"audit trail intact: {counted}")
     else:
-        click.echo(f"audit trail BROKEN: {len(result.problems)} problems; {counted}")
+        n = len(result.problems)
+        click.echo(f"audit trail BROKEN: {n} problem{'s' if n > 1 else ''}; {counted}")
     for head in result.heads:  # worth keeping elsewhere: a truncated chain is only seen against these
         click.echo(f"  {head.chain}: {head.rows} rows, last row {head.last_id}, hash {head.last_hash}")
     for problem in result.problems:

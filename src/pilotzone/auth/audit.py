@@ -16,7 +16,6 @@ from pilotzone import db
 from pilotzone.auth.middleware import request_meta
 from pilotzone.auth.principal import current_principal
 from pilotzone.tenancy.context import current_context
-from pilotzone.web.i18n import pick
 from pilotzone.web.render import Page, page_of
 
 _APPEND = "SELECT audit_append($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11)"
@@ -81,7 +80,7 @@ _CHAIN = (
 _PROBLEMS = (
     f"WITH chain AS ({_CHAIN}) "  # noqa: S608 - constant text
     "SELECT c.tenant_id, t.slug, c.id, c.hash <> c.computed AS altered, "
-    "c.prev_hash <> coalesce(c.expected_prev, '') AS unlinked, c.prev_hash, c.expected_prev "
+    "c.prev_hash <> coalesce(c.expected_prev, '') AS unlinked, c.expected_prev "
     "FROM chain c LEFT JOIN tenant t ON t.id = c.tenant_id "
     "WHERE c.hash <> c.computed OR c.prev_hash <> coalesce(c.expected_prev, '') "
     "ORDER BY c.tenant_id NULLS FIRST, c.id"
@@ -95,6 +94,13 @@ _HEADS = (
 )
 
 
+def chain_name(tenant_id: int | None, slug: str | None) -> str:
+    """How the CLI names a chain: the tenant's slug, or ``province`` for the provincial chain."""
+    if tenant_id is None:
+        return "province"
+    return slug or f"tenant {tenant_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class ChainProblem:
     tenant_id: int | None  # None: the provincial chain
@@ -105,9 +111,7 @@ class ChainProblem:
 
     @property
     def chain(self) -> str:
-        if self.tenant_id is None:
-            return "province"
-        return self.slug or f"tenant {self.tenant_id}"
+        return chain_name(self.tenant_id, self.slug)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +126,7 @@ class ChainHead:
 
     @property
     def chain(self) -> str:
-        if self.tenant_id is None:
-            return "province"
-        return self.slug or f"tenant {self.tenant_id}"
+        return chain_name(self.tenant_id, self.slug)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,35 +158,41 @@ async def verify(slug: str | None = None, conn: asyncpg.Connection | None = None
     * Deleting the **last** rows of a chain leaves a shorter chain that is still valid; only a head
       recorded earlier outside the database (``VerifyResult.heads``: last id and hash per chain) shows it.
     * The hash has no secret key: someone with the owner's rights who rewrites a row *and* every later
-      row of its chain (recomputing their hashes) leaves a valid chain. The chain proves the app role
-      did not change history; against the owner only an external copy of the heads helps.
+      row of its chain (recomputing their hashes) leaves a valid chain. The chain catches edits and
+      deletions that did not rewrite the rest of it; against a deliberate rewrite only heads kept
+      outside the database help.
 
-    Runs in one REPEATABLE READ, READ ONLY transaction: a consistent snapshot while others append.
-    ``conn`` (an owner connection) is used as given; without it one is opened and closed here.
+    Runs in one REPEATABLE READ, READ ONLY transaction (a consistent snapshot while others append),
+    or in the caller's transaction if ``conn`` is in one. ``conn`` (an owner connection) is used as
+    given; without it one is opened and closed here.
     """
     own = conn is None
     if conn is None:
         with db.owner_role():
             conn = await db.DB.get_new_connection()
     try:
+        if conn.is_in_transaction():  # the caller's transaction (and snapshot) it is
+            return await _verify(conn, slug)
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            tenant_id = None
-            if slug is not None:
-                tenant_id = await conn.fetchval("SELECT id FROM tenant WHERE slug = $1", slug)
-                if tenant_id is None:
-                    raise UnknownTenant(f"no tenant named '{slug}'")
-            only = slug is not None
-            heads = [
-                ChainHead(r["tenant_id"], r["slug"], r["rows"], r["id"], r["hash"])
-                for r in await conn.fetch(_HEADS, only, tenant_id)
-            ]
-            problems = [p for r in await conn.fetch(_PROBLEMS, only, tenant_id) for p in _problems(r)]
+            return await _verify(conn, slug)
     finally:
         if own:
             await conn.close()
-    return VerifyResult(
-        chains=len(heads), rows=sum(h.rows for h in heads), problems=problems, heads=heads
-    )
+
+
+async def _verify(conn: asyncpg.Connection, slug: str | None) -> VerifyResult:
+    tenant_id = None
+    if slug is not None:
+        tenant_id = await conn.fetchval("SELECT id FROM tenant WHERE slug = $1", slug)
+        if tenant_id is None:
+            raise UnknownTenant(f"no tenant named '{slug}'")
+    only = slug is not None
+    heads = [
+        ChainHead(r["tenant_id"], r["slug"], r["rows"], r["id"], r["hash"])
+        for r in await conn.fetch(_HEADS, only, tenant_id)
+    ]
+    problems = [p for r in await conn.fetch(_PROBLEMS, only, tenant_id) for p in _problems(r)]
+    return VerifyResult(chains=len(heads), rows=sum(h.rows for h in heads), problems=problems, heads=heads)
 
 
 def _problems(row: asyncpg.Record) -> list[ChainProblem]:
@@ -252,7 +260,7 @@ def _where(f: TrailFilter) -> tuple[str, list[Any]]:
 
 
 async def list_trail(f: TrailFilter, page: int | None, size: int = PAGE_SIZE) -> tuple[Page, list[dict]]:
-    """Newest first, one page; each row with its time in Beijing time and its tenant's name."""
+    """Newest first, one page; each row with its time in Beijing time and its tenant's names."""
     where, args = _where(f)
     n = len(args)
     total = (await db.fetch(f"SELECT count(*) FROM audit_log a WHERE {where}", *args))[0][0]  # noqa: S608
@@ -266,7 +274,6 @@ async def list_trail(f: TrailFilter, page: int | None, size: int = PAGE_SIZE) ->
     for r in rows:
         row = dict(r)
         row["at_local"] = r["at"].astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M:%S")
-        row["tenant_name"] = pick(r["name_zh"], r["name_en"]) if r["slug"] else ""
         out.append(row)
     return current, out
 

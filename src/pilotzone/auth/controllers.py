@@ -11,7 +11,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
-from pilotzone.auth import audit, services, sessions
+from pilotzone.auth import audit, oidc, services, sessions
 from pilotzone.auth.guards import PUBLIC, SIGNED_IN, allow
 from pilotzone.auth.principal import current_principal, load_memberships
 from pilotzone.auth.tables import OneTimeToken, User
@@ -70,7 +70,8 @@ def invitation_path(link: OneTimeToken, token: str, slug: str | None) -> str:
 class AuthController(Controller):
     @get("/login", name="login", opt=allow(PUBLIC))
     async def login_form(self, request: Request, next: str = "") -> Template:  # noqa: A002
-        return render(request, "auth/login.html", {"next": safe_next(next, ""), "error": None, "email": ""})
+        providers = await oidc.login_choices(ctx.tenant_id if (ctx := current_context()) else None)
+        return render(request, "auth/login.html", {"next": safe_next(next, ""), "error": None, "email": "", "oidc_providers": providers})
 
     @post("/login", name="login_submit", opt=allow(PUBLIC), status_code=303)
     async def login(self, request: Request, data: Form) -> Redirect | Template:

@@ -11,10 +11,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 
 import msgspec
 
 from pilotzone import db
+from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES
 from pilotzone.registry.tables import PARK_KINDS, Park
 from pilotzone.tenancy.context import TenantContext, switch_tenant
 from pilotzone.tenancy.tables import Tenant
@@ -66,6 +68,32 @@ class Source(_Strict):
     year: Annotated[int, msgspec.Meta(ge=2000, le=2100)]
 
 
+# roles a city's identity provider may grant from a claim (park and enterprise users need a park or
+# enterprise, which a claim does not name: they are invited in the app)
+OIDC_RULE_ROLES = ("bureau_admin", "bureau_reviewer", "district_reviewer")
+
+
+class OidcRule(_Strict):
+    claim_value: Text
+    role: str
+    district_code: str = ""
+
+
+class OidcSpec(_Strict):
+    """``[[oidc]]``: the city's own OpenID provider. The secret is never here: ``client_secret_env``
+    names the environment variable that holds it (empty: a public client, PKCE only)."""
+
+    key: Slug
+    label: Text
+    issuer: Annotated[str, msgspec.Meta(min_length=8, max_length=300)]
+    client_id: Text
+    client_secret_env: Annotated[str, msgspec.Meta(pattern=r"^([A-Z][A-Z0-9_]*)?$")] = ""
+    scopes: list[str] = msgspec.field(default_factory=lambda: ["openid", "email", "profile"])
+    auto_provision: bool = False
+    role_claim: str = ""
+    rules: list[OidcRule] = []
+
+
 class TenantSpec(_Strict):
     slug: Slug
     name: Names
@@ -76,6 +104,7 @@ class TenantSpec(_Strict):
     parks: list[ParkSpec] = []
     sources: Annotated[list[Source], msgspec.Meta(min_length=1)] = []
     sort_order: int = 100
+    oidc: list[OidcSpec] = []
 
 
 class TenantFileError(ValueError):
@@ -94,6 +123,14 @@ def parse_file(path: Path) -> TenantSpec:
         raise TenantFileError(path, "(syntax)", str(exc)) from None
     except UnicodeDecodeError as exc:
         raise TenantFileError(path, "(encoding)", f"not UTF-8: {exc}") from None
+    oidc = raw.get("oidc")
+    for i, entry in enumerate(oidc if isinstance(oidc, list) else []):
+        if isinstance(entry, dict) and "client_secret" in entry:
+            raise TenantFileError(
+                path, f"oidc[{i}].client_secret",
+                "secrets never go in tenant files: put it in an environment variable and name that variable "
+                "in client_secret_env",
+            )
     try:
         spec = msgspec.convert(raw, TenantSpec)
     except msgspec.ValidationError as exc:
@@ -126,13 +163,67 @@ def _check(path: Path, spec: TenantSpec) -> None:
             raise TenantFileError(
                 path, f"parks[{i}].district", f"'{park.district}' is not a code in [[districts]]"
             )
+    _check_oidc(path, spec, codes)
+
+
+def _check_oidc(path: Path, spec: TenantSpec, codes: set[str]) -> None:
+    keys: set[str] = set()
+    for i, provider in enumerate(spec.oidc):
+        at = f"oidc[{i}]"
+        if provider.key in keys:
+            raise TenantFileError(path, f"{at}.key", f"duplicate provider key '{provider.key}'")
+        keys.add(provider.key)
+        issuer = urlsplit(provider.issuer)
+        local = issuer.hostname in ("127.0.0.1", "localhost", "::1")
+        if not issuer.hostname or not (issuer.scheme == "https" or (issuer.scheme == "http" and local)):
+            raise TenantFileError(path, f"{at}.issuer", f"'{provider.issuer}' must be an https:// URL")
+        if "openid" not in provider.scopes:
+            raise TenantFileError(path, f"{at}.scopes", "must include 'openid'")
+        if provider.rules and not provider.role_claim:
+            raise TenantFileError(path, f"{at}.role_claim", "name the claim that the rules match")
+        for j, rule in enumerate(provider.rules):
+            where = f"{at}.rules[{j}]"
+            if rule.role in PROVINCE_ROLES:
+                raise TenantFileError(
+                    path, f"{where}.role",
+                    f"'{rule.role}' is a provincial role; a city's provider grants roles in this city only",
+                )
+            if rule.role not in TENANT_ROLES:
+                raise TenantFileError(
+                    path, f"{where}.role", f"'{rule.role}' is not one of {', '.join(OIDC_RULE_ROLES)}"
+                )
+            if rule.role not in OIDC_RULE_ROLES:
+                raise TenantFileError(
+                    path, f"{where}.role",
+                    f"'{rule.role}' needs a park or enterprise, which a claim cannot name; invite these users "
+                    f"in the app (rules may grant {', '.join(OIDC_RULE_ROLES)})",
+                )
+            if rule.role == "district_reviewer" and not rule.district_code:
+                raise TenantFileError(path, f"{where}.district_code", "district_reviewer needs a district_code")
+            if rule.district_code and rule.role != "district_reviewer":
+                raise TenantFileError(
+                    path, f"{where}.district_code", "only district_reviewer rules take a district_code"
+                )
+            if rule.district_code and rule.district_code not in codes:
+                raise TenantFileError(
+                    path, f"{where}.district_code", f"'{rule.district_code}' is not a code in [[districts]]"
+                )
 
 
 def load_dir(directory: Path) -> list[TenantSpec]:
     files = sorted(directory.glob("*.toml"))
     if not files:
         raise TenantFileError(directory, "(files)", "no *.toml tenant files found")
-    return [parse_file(path) for path in files]
+    specs = [parse_file(path) for path in files]
+    owners: dict[str, str] = {}  # provider keys are global: /oidc/<key>/...
+    for path, spec in zip(files, specs, strict=True):
+        for i, provider in enumerate(spec.oidc):
+            if provider.key in owners:
+                raise TenantFileError(
+                    path, f"oidc[{i}].key", f"'{provider.key}' is already the key of a provider in {owners[provider.key]}"
+                )
+            owners[provider.key] = path.name
+    return specs
 
 
 @dataclass
@@ -161,6 +252,7 @@ def _tenant_values(spec: TenantSpec, source_file: str) -> dict:
         "accent_colour": spec.branding.accent.lower(),
         "districts": msgspec.to_builtins(spec.districts),
         "sources": msgspec.to_builtins(spec.sources),
+        "oidc": msgspec.to_builtins(spec.oidc),
         "source_file": source_file,
         "active": True,
     }
