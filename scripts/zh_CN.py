@@ -188,3 +188,46 @@ ZH_CN.update(
         "Write dates as YYYY-MM-DD.": "日期请按 YYYY-MM-DD 格式填写。",
     }
 )
+
+# administration
+ZH_CN.update(
+    {
+        "A form field is required.": "此项为必填项。",
+        "Actions": "操作",
+        "Bureau administrators of each pilot zone": "各综试区的商务局管理员",
+        "Choose a district of this pilot zone.": "请选择本综试区的行政区。",
+        "Choose a park of this pilot zone.": "请选择本综试区的园区。",
+        "Choose a role.": "请选择角色。",
+        "Choose an enterprise of this pilot zone.": "请选择本综试区的企业。",
+        "Create invitation link": "生成邀请链接",
+        "District (district reviewers)": "所在区（区级审核员）",
+        "Enter a valid email address.": "请输入有效的电子邮箱地址。",
+        "Enterprise (enterprise users)": "企业（企业用户）",
+        "Invite a user": "邀请用户",
+        "Invite provincial staff": "邀请省级工作人员",
+        "Members of this pilot zone": "本综试区成员",
+        "No members yet.": "暂无成员。",
+        "No such membership in this pilot zone.": "本综试区不存在该成员身份。",
+        "No such provincial user.": "不存在该省级用户。",
+        "Open invitations": "未使用的邀请",
+        "Park (park operators)": "园区（园区运营方）",
+        "Password link": "密码重置链接",
+        "Provincial administrators appoint bureau administrators only.": "省级管理员只能任免商务局管理员。",
+        "Provincial department staff": "省商务厅工作人员",
+        "Provincial users": "省级用户",
+        "Remove role": "撤销角色",
+        "Restore role": "恢复角色",
+        "Role": "角色",
+        "Scope": "范围",
+        "Send this one-time link to %(email)s. It is shown only now.": "请将此一次性链接发送给 %(email)s。链接仅显示这一次。",
+        "Status": "状态",
+        "Unknown action.": "未知操作。",
+        "User": "用户",
+        "Users and roles": "用户与角色",
+        "You cannot remove your own role.": "不能撤销您自己的角色。",
+        "active": "有效",
+        "removed": "已撤销",
+        "until %(date)s": "有效期至 %(date)s",
+        "whole pilot zone": "全综试区",
+    }
+)

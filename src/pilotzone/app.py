@@ -20,6 +20,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from pilotzone import db
+from pilotzone.auth.admin_controllers import ProvinceAdminController, TenantAdminController
 from pilotzone.auth.audit_controllers import ProvinceAuditController, TenantAuditController
 from pilotzone.auth.controllers import AuthController
 from pilotzone.auth.guards import PUBLIC, allow, check_access
@@ -40,6 +41,8 @@ from pilotzone.web.middleware import LocaleMiddleware
 
 ROUTES = [
     AuthController,
+    TenantAdminController,
+    ProvinceAdminController,
     OIDCController,
     PublicController,
     HealthController,

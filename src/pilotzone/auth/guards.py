@@ -27,6 +27,7 @@ class Access:
     kind: str  # public | signed_in | tenant | province
     roles: frozenset[str] = frozenset()
     province_read: bool = True  # tenant routes: province users may GET them (read-only role)
+    province_writers: frozenset[str] = frozenset()  # province roles that may also write here (as the app role)
 
     def describe(self) -> str:
         return f"{self.kind}:{','.join(sorted(self.roles))}" if self.roles else self.kind
@@ -36,11 +37,12 @@ PUBLIC = Access("public")
 SIGNED_IN = Access("signed_in")
 
 
-def tenant(*roles: str, province_read: bool = True) -> Access:
+def tenant(*roles: str, province_read: bool = True, province_writers: tuple[str, ...] = ()) -> Access:
     unknown = set(roles) - set(TENANT_ROLES)
-    if unknown:
-        raise ValueError(f"unknown tenant roles {unknown}")
-    return Access("tenant", frozenset(roles or TENANT_ROLES), province_read)
+    if unknown or set(province_writers) - set(PROVINCE_ROLES):
+        raise ValueError(f"unknown roles {unknown or province_writers}")
+    return Access("tenant", frozenset(roles or TENANT_ROLES), province_read, frozenset(province_writers))
+
 
 
 def province(*roles: str) -> Access:
@@ -88,6 +90,8 @@ def decide(access: Access, principal: Principal, method: str, tenant_id: int | N
             raise HTTPException(status_code=500, detail="tenant route outside a tenant")
         if principal.province:
             if access.province_read and method in SAFE_METHODS:
+                return
+            if principal.role in access.province_writers:
                 return
             raise PermissionDeniedException("provincial staff read, they do not change a city's data")
         if principal.acting is not None and principal.acting.role in access.roles:

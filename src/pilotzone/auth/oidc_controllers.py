@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from pilotzone.auth import oidc
@@ -44,7 +44,7 @@ class OIDCController(Controller):
     path = "/oidc"
 
     @get("/{key:str}/login", name="oidc_login", opt=allow(PUBLIC))
-    async def login(self, request: Request, key: FromPath[str], next: str = "") -> Redirect | Template:  # noqa: A002
+    async def login(self, request: Request, key: FromPath[str], next: FromQuery[str] = "") -> Redirect | Template:  # noqa: A002
         provider = await _provider(key)
         try:
             url, sealed = await oidc.begin(provider, callback_url(request, key), safe_next(next, ""))

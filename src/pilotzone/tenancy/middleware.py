@@ -105,8 +105,12 @@ class TenancyMiddleware(ASGIMiddleware):
             if info is None:
                 raise NotFoundException(f"no pilot zone named '{slug}'")
             scope.setdefault("state", {})["tenant"] = info
-            # provincial staff see a city's pages as that city, through the read-only role
-            ctx = TenantContext(info.id, info.slug, "tenant", user_id, read_only=provincial)
+            # provincial staff see a city's pages as that city, through the read-only role, except on
+            # the few routes that let a province admin manage a city's administrators
+            handler = scope.get("route_handler")
+            writers = getattr(handler.opt.get("access"), "province_writers", ()) if handler is not None else ()
+            writes = provincial and auth.province_role in writers
+            ctx = TenantContext(info.id, info.slug, "tenant", user_id, read_only=provincial and not writes)
         elif provincial and reading and (scope["path"] == "/province" or scope["path"].startswith("/province/")):
             ctx = TenantContext(None, None, "province", user_id, read_only=True)
         else:

@@ -47,7 +47,7 @@ def identity_statements(app: str, province: str) -> list[str]:
     rights) reads each chain whole."""
     out = [f'GRANT {privileges} ON "{table}" TO {app}' for table, privileges in GLOBAL_GRANTS.items()]
     out += [
-        f'GRANT SELECT ON "pz_user" TO {province}',
+        f'GRANT SELECT ON "pz_user", "one_time_token" TO {province}',
         'DROP POLICY IF EXISTS pz_own_memberships ON "membership"',
         f'CREATE POLICY pz_own_memberships ON "membership" FOR SELECT USING ("user" = {USER_EXPR})',
         'ALTER TABLE "audit_log" ENABLE ROW LEVEL SECURITY',

@@ -4,6 +4,7 @@ test plays the browser at the provider with httpx (see :func:`authorize`)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import tempfile
@@ -132,12 +133,20 @@ async def city_provider(idp: IdP, owner) -> AsyncIterator[dict]:  # type: ignore
     await owner.execute("UPDATE tenant SET oidc = $1::jsonb WHERE slug = 'guangzhou'", before)
 
 
-@pytest.fixture
-async def browser(app, deployment_providers, city_provider) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
-    """A fresh browser (cookie jar) on the app."""
+@contextlib.asynccontextmanager
+async def app_browser(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    """A fresh browser (cookie jar) on the in-process app; redirects are looked at, not followed
+    (the test client would send the provider's URL to the app)."""
     from litestar.testing import AsyncTestClient
 
     async with AsyncTestClient(app=app, base_url=APP_BASE) as client:
+        client.follow_redirects = False
+        yield client
+
+
+@pytest.fixture
+async def browser(app, deployment_providers, city_provider) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    async with app_browser(app) as client:
         yield client
 
 

@@ -1,0 +1,121 @@
+"""Admin pages: a tenant's users and memberships; provincial users. HTMX-enhanced, plain forms underneath."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+
+from pilotzone.auth import admin_services as admin
+from pilotzone.auth.guards import allow, province, tenant
+from pilotzone.auth.principal import current_principal
+from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES
+from pilotzone.registry.tables import Enterprise, Park
+from pilotzone.tenancy.context import current_tenant_id
+from pilotzone.web.i18n import gettext as _
+from pilotzone.web.render import render
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+# bureau admins manage their tenant; a province admin may appoint or remove its bureau admins
+TENANT_ADMIN = tenant("bureau_admin", province_writers=("province_admin",))
+
+
+def _absolute(request: Request, context: dict) -> None:
+    """The one-time link as a full address the admin can copy into a message."""
+    issued = context.get("issued")
+    if issued is not None and issued.path.startswith("/"):
+        issued.path = str(request.base_url).rstrip("/") + issued.path
+
+
+async def _tenant_page(request: Request, status: int = 200, **extra: object) -> Template:
+    context = {
+        "members": await admin.tenant_members(),
+        "invitations": await admin.pending_invitations(current_tenant_id()),
+        "roles": TENANT_ROLES,
+        "parks": await Park.select(Park.id, Park.name_zh, Park.name_en).where(Park.status == "active").order_by(Park.id),
+        "enterprises": await Enterprise.select(Enterprise.id, Enterprise.name).order_by(Enterprise.id),
+        "form": {},
+        "errors": {},
+        "issued": None,
+        **extra,
+    }
+    _absolute(request, context)
+    return render(request, "auth/admin_users.html", context, partial="auth/partials/admin_members.html", status_code=status)
+
+
+class TenantAdminController(Controller):
+    path = "/z/{slug:str}/admin/users"
+
+    @get("/", name="tenant_users", opt=allow(TENANT_ADMIN))
+    async def index(self, request: Request) -> Template:
+        return await _tenant_page(request)
+
+    @post("/invite", name="tenant_invite", opt=allow(TENANT_ADMIN), status_code=200)
+    async def invite(self, request: Request, slug: FromPath[str], data: Form) -> Template:
+        try:
+            issued = await admin.invite_member(current_principal(), current_tenant_id(), slug, data)
+        except admin.AdminError as exc:
+            return await _tenant_page(request, 400, form=data, errors={exc.field: _(exc.message)})
+        return await _tenant_page(request, issued=issued)
+
+    @post("/memberships/{membership_id:int}/{action:str}", name="tenant_membership", opt=allow(TENANT_ADMIN), status_code=303)
+    async def membership(
+        self, request: Request, slug: FromPath[str], membership_id: FromPath[int], action: FromPath[str]
+    ) -> Redirect | Template:
+        try:
+            if action in ("deactivate", "activate"):
+                await admin.set_membership_active(current_principal(), membership_id, action == "activate")
+            elif action == "reset" and not current_principal().province:
+                issued = await admin.reset_link_for_member(membership_id)
+                return await _tenant_page(request, issued=issued)
+            else:
+                return await _tenant_page(request, 400, errors={"membership": _("Unknown action.")})
+        except admin.AdminError as exc:
+            return await _tenant_page(request, 400, errors={exc.field: _(exc.message)})
+        if request.headers.get("hx-request") == "true":
+            return await _tenant_page(request)
+        return Redirect(path=f"/z/{slug}/admin/users/", status_code=303)
+
+
+async def _province_page(request: Request, status: int = 200, **extra: object) -> Template:
+    from pilotzone.tenancy.services import list_tenants
+
+    context = {
+        "users": await admin.provincial_users(),
+        "invitations": await admin.pending_invitations(None),
+        "tenants": await list_tenants(),
+        "roles": PROVINCE_ROLES,
+        "form": {},
+        "errors": {},
+        "issued": None,
+        **extra,
+    }
+    _absolute(request, context)
+    return render(request, "auth/admin_province.html", context, status_code=status)
+
+
+class ProvinceAdminController(Controller):
+    path = "/province/admin/users"
+
+    @get("/", name="province_users", opt=allow(province("province_admin")))
+    async def index(self, request: Request) -> Template:
+        return await _province_page(request)
+
+    @post("/invite", name="province_invite", opt=allow(province("province_admin")), status_code=200)
+    async def invite(self, request: Request, data: Form) -> Template:
+        try:
+            issued = await admin.invite_provincial(current_principal(), data)
+        except admin.AdminError as exc:
+            return await _province_page(request, 400, form=data, errors={exc.field: _(exc.message)})
+        return await _province_page(request, issued=issued)
+
+    @post("/{user_id:int}/revoke", name="province_revoke", opt=allow(province("province_admin")), status_code=303)
+    async def revoke(self, request: Request, user_id: FromPath[int]) -> Redirect | Template:
+        try:
+            await admin.revoke_provincial(current_principal(), user_id)
+        except admin.AdminError as exc:
+            return await _province_page(request, 400, errors={exc.field: _(exc.message)})
+        return Redirect(path="/province/admin/users/", status_code=303)
