@@ -231,3 +231,24 @@ ZH_CN.update(
         "whole pilot zone": "全综试区",
     }
 )
+
+# OpenID Connect sign-in
+ZH_CN.update(
+    {
+        "Back to sign-in": "返回登录页",
+        "Identity provider: %(name)s": "身份认证平台：%(name)s",
+        "If you ask for help, quote this reference: %(reference)s": "如需协助，请提供以下编号：%(reference)s",
+        "Sign-in refused": "登录未获准许",
+        "The answer from the identity provider does not belong to the sign-in started in this browser.": "身份认证平台返回的结果与本浏览器发起的登录请求不一致。",
+        "The identity provider cannot be reached or answered wrongly. Try again later.": "暂时无法连接身份认证平台，或其返回的信息有误。请稍后再试。",
+        "The identity provider did not sign you in (%(error)s).": "身份认证平台未完成登录（%(error)s）。",
+        "The identity provider refused the sign-in code: it is invalid, already used or expired. Start again.": "身份认证平台拒绝了本次登录的授权码：授权码无效、已被使用或已过期。请重新登录。",
+        "The identity provider's answer could not be verified.": "无法核验身份认证平台返回的身份信息。",
+        "There is no account for this identity. Ask your bureau administrator to invite you.": "该身份尚未开通本平台账号。请联系所在市商务局的管理员邀请您加入。",
+        "This account is disabled. Ask your bureau administrator.": "该账号已停用。请联系所在市商务局的管理员。",
+        "This identity provider belongs to one pilot zone and may not sign in this account, which also works elsewhere. Sign in with your password or another option.": "该身份认证平台仅适用于一个综试区，不能登录同时在其他综试区或省级部门任职的账号。请使用密码或其他方式登录。",
+        "This sign-in was not started in this browser, or took longer than 10 minutes. Start again from the sign-in page.": "本次登录并非从本浏览器发起，或已超过 10 分钟有效期。请返回登录页重新登录。",
+        "You have not been signed in.": "本次登录未成功，您目前未登录。",
+        "Your identity provider has not confirmed your email address, so no account can be created for it. Ask your bureau administrator to invite you.": "身份认证平台未确认您的电子邮箱，因此无法为您开通账号。请联系所在市商务局的管理员邀请您加入。",
+    }
+)

@@ -4,6 +4,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from pilotzone.auth import audit
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, allow
 from pilotzone.jobs.services import get_run
 from pilotzone.registry.services import list_parks
@@ -31,6 +32,7 @@ class TenantHomeController(Controller):
     @post("/stats", name="stats_refresh", status_code=303, opt=allow(BUREAU_ADMIN))
     async def refresh_stats(self, request: Request, slug: FromPath[str]) -> Redirect | Template:
         run = await start_snapshot()
+        await audit.record("job.started", "job_run", run.id, after={"kind": run.kind, "total": run.total})
         if request.headers.get("hx-request") == "true":
             return render(request, "jobs/partials/progress.html", {"run": run, "slug": slug})
         return Redirect(path=f"/z/{slug}/jobs/{run.id}", status_code=303)

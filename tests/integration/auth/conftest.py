@@ -83,7 +83,7 @@ def idp() -> Iterator[IdP]:
         log.unlink(missing_ok=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def deployment_providers(idp: IdP) -> Iterator[dict[str, object]]:
     """The two deployment-wide providers, registered as settings loading would register them."""
     from pilotzone.auth import oidc
@@ -111,7 +111,7 @@ def deployment_providers(idp: IdP) -> Iterator[dict[str, object]]:
         oidc.unregister_provider(key)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def city_provider(idp: IdP, owner) -> AsyncIterator[dict]:  # type: ignore[no-untyped-def]
     """guangzhou's own provider, written to tenant.oidc in the loader's format (as `tenants sync` would)."""
     import msgspec

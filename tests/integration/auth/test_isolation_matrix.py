@@ -64,12 +64,21 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> dict:
     started = await admin_gz.post(f"/z/{VICTIM}/stats", follow_redirects=False)
     run = int(started.headers["location"].rsplit("/", 1)[1])
     assert first["id"] != second["id"] and document and run
+    reviewer = demo("reviewer", VICTIM)
+    membership = await owner.fetchval(
+        'SELECT m.id FROM membership m JOIN pz_user u ON u.id = m."user" WHERE u.email = $1 AND m.tenant_id = $2',
+        reviewer, gz,
+    )
+    provincial = await owner.fetchval("SELECT id FROM pz_user WHERE email = $1", demo("province-viewer"))
     return {
         "values": {
             "park_id": second["id"], "enterprise_id": enterprise["id"], "document_id": document,
             "run_id": run, "owner_kind": "enterprise", "owner_id": enterprise["id"], "token": "x" * 43,
+            "membership_id": membership, "action": "deactivate", "user_id": provincial,
         },
-        "markers": [marker, enterprise["name"], enterprise["uscc"]],
+        "markers": [marker, enterprise["name"], enterprise["uscc"], reviewer],
+        "membership": membership,
+        "provincial": provincial,
     }
 
 
@@ -134,6 +143,9 @@ async def test_no_route_leaks_the_victims_objects(
                 elif must_refuse and response.status_code not in (403, 404):
                     failures.append(f"{who} {method} {url} ({access.describe()}): {response.status_code}")
     assert failures == []
+    # and nothing was changed by the attempts
+    assert await owner.fetchval("SELECT active FROM membership WHERE id = $1", victim["membership"]) is True
+    assert await owner.fetchval("SELECT province_role FROM pz_user WHERE id = $1", victim["provincial"]) == "province_viewer"
 
 
 async def test_victim_objects_are_reachable_by_the_victim(admin_gz, victim: dict) -> None:

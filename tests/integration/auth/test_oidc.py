@@ -82,6 +82,11 @@ async def test_sign_in_page_offers_the_providers(browser: httpx.AsyncClient, mon
 
 
 async def test_the_redirect_carries_pkce_state_and_nonce(browser: httpx.AsyncClient, idp: IdP) -> None:
+    import base64
+    import hashlib
+
+    from pilotzone.auth import oidc
+
     location = await start(browser, DEPLOYMENT_KEY, "https://evil.example/")
     parts = urlsplit(location)
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
@@ -93,8 +98,12 @@ async def test_the_redirect_carries_pkce_state_and_nonce(browser: httpx.AsyncCli
     assert set(query["scope"].split()) == {"openid", "email", "profile", "pz"}
     cookie = next(c for c in browser.cookies.jar if c.name == "pz_oidc")
     assert cookie.path == "/oidc/" and cookie.has_nonstandard_attr("HttpOnly")
-    # the browser-visible cookie does not let anyone forge the next hop: it is signed
-    assert query["state"] not in location.split("state=")[0]
+    # the signed cookie holds this flow: state, nonce, the verifier behind the challenge, a local next
+    flow = oidc.unseal(cookie.value)
+    assert (flow.provider, flow.state, flow.nonce) == (DEPLOYMENT_KEY, query["state"], query["nonce"])
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(flow.verifier.encode()).digest()).rstrip(b"=").decode()
+    assert challenge == query["code_challenge"] and flow.verifier not in location
+    assert flow.next == ""  # an off-site next is dropped (no open redirect)
 
 
 # ---------------------------------------------------------------- success
@@ -141,7 +150,7 @@ async def test_wrong_state_is_refused(browser: httpx.AsyncClient, owner: asyncpg
     callback = await authorize(await start(browser, DEPLOYMENT_KEY), "admin-gz")
     response = await browser.get(with_param(callback, "state", "not-the-state-of-this-browser"))
     await assert_failed(browser, owner, since, response, 400, "state_mismatch")
-    assert "does not belong to the sign-in started in this browser" in response.text or "不属于" in response.text
+    assert "与本浏览器发起的登录请求不一致" in response.text  # zh-CN is the default locale
 
 
 async def test_callback_without_the_flow_cookie_is_refused(
@@ -209,7 +218,7 @@ async def test_unknown_user_is_refused_when_provisioning_is_off(
     since = await last_audit_id(owner)
     response = await browser.get(await authorize(await start(browser, DEPLOYMENT_KEY), "newcomer-off"))
     await assert_failed(browser, owner, since, response, 403, "no_account")
-    assert "bureau administrator" in response.text or "管理员" in response.text
+    assert "该身份尚未开通本平台账号" in response.text and "管理员" in response.text
     assert await owner.fetchval("SELECT count(*) FROM pz_user WHERE email = 'newcomer-off@idp.example.cn'") == 0
     assert await owner.fetchval("SELECT count(*) FROM user_identity WHERE subject = 'newcomer-off'") == 0
 
@@ -296,11 +305,12 @@ def test_flow_cookie_is_signed_and_expires() -> None:
     flow = oidc.Flow("test-idp", "s" * 43, "n" * 43, "v" * 86, "/z/guangzhou/", 2_000_000_000)
     sealed = oidc.seal(flow)
     assert oidc.unseal(sealed, now=1_999_999_999) == flow
+    other = oidc.seal(oidc.Flow("test-idp", "s" * 43, "n" * 43, "v" * 86, "/province/", 2_000_000_000))
     for value, reason in [
         (None, "flow_missing"),
         ("garbage", "flow_missing"),
         (sealed[:-1] + ("A" if sealed[-1] != "A" else "B"), "flow_tampered"),
-        (oidc.seal(flow).replace(sealed.split(".")[0], sealed.split(".")[0][:-2] + "xx"), "flow_tampered"),
+        (other.split(".")[0] + "." + sealed.split(".")[1], "flow_tampered"),  # another body, old signature
     ]:
         with pytest.raises(oidc.SignInFailed) as info:
             oidc.unseal(value, now=1_999_999_999)
