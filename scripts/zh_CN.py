@@ -192,7 +192,6 @@ ZH_CN.update(
 # administration
 ZH_CN.update(
     {
-        "A form field is required.": "此项为必填项。",
         "Actions": "操作",
         "Bureau administrators of each pilot zone": "各综试区的商务局管理员",
         "Choose a district of this pilot zone.": "请选择本综试区的行政区。",

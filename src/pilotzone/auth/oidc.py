@@ -379,20 +379,27 @@ def _half_hash(value: str, alg: str) -> str:
     return _b64(raw[: len(raw) // 2])
 
 
+def _kid(compact: str) -> str | None:
+    try:
+        header = json.loads(_unb64(compact.split(".", 1)[0]))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    kid = header.get("kid") if isinstance(header, dict) else None
+    return kid if isinstance(kid, str) else None
+
+
 async def verify_id_token(
     provider: Provider, meta: dict[str, Any], id_token: str, access_token: str | None, nonce: str
 ) -> dict[str, Any]:
     """Signature (the provider's JWKS), iss, aud (+azp), exp, iat, sub, nonce, at_hash when present."""
-    token = None
-    for refresh in (False, True):  # a key that is not in the cached set: the provider may have rotated
-        keys = await _keyset(meta["jwks_uri"], refresh=refresh)
-        try:
-            token = jwt.decode(id_token, keys, algorithms=ALGORITHMS)
-            break
-        except (JoseError, ValueError) as exc:
-            if refresh:
-                raise SignInFailed("id_token_invalid", MSG_TOKEN, 400, f"signature: {exc}") from None
-    assert token is not None
+    keys = await _keyset(meta["jwks_uri"])
+    kid = _kid(id_token)
+    if kid is not None and all(key.kid != kid for key in keys.keys):
+        keys = await _keyset(meta["jwks_uri"], refresh=True)  # the provider may have rotated its keys
+    try:
+        token = jwt.decode(id_token, keys, algorithms=ALGORITHMS)
+    except (JoseError, ValueError) as exc:
+        raise SignInFailed("id_token_invalid", MSG_TOKEN, 400, f"signature: {exc}") from None
     claims = dict(token.claims)
     registry = jwt.JWTClaimsRegistry(
         leeway=LEEWAY,

@@ -320,6 +320,54 @@ def test_flow_cookie_is_signed_and_expires() -> None:
     assert info.value.reason == "flow_expired"
 
 
+async def test_id_token_checks() -> None:
+    """verify_id_token on tokens signed here (the test provider never sends at_hash from its token
+    endpoint, nor bad tokens): the key set is seeded into the cache under a URL nobody serves."""
+    import base64
+    import hashlib
+    import time
+
+    from joserfc import jwt
+    from joserfc.jwk import KeySet, OctKey, RSAKey
+
+    from pilotzone.auth import oidc
+
+    key = RSAKey.generate_key(2048, parameters={"kid": "k1"})
+    impostor = RSAKey.generate_key(2048, parameters={"kid": "k1"})
+    uri = "https://idp.test.invalid/jwks"
+    oidc._keysets[uri] = (time.monotonic() + 600, KeySet.import_key_set({"keys": [key.as_dict(private=False)]}))
+    provider = oidc.Provider(key="unit", label="Unit", issuer="https://idp.test.invalid", client_id="pz")
+    meta = {"jwks_uri": uri}
+    now = int(time.time())
+    at_hash = base64.urlsafe_b64encode(hashlib.sha256(b"access-1").digest()[:16]).rstrip(b"=").decode()
+    assert oidc._half_hash("access-1", "RS256") == at_hash
+    good = {"iss": provider.issuer, "aud": "pz", "sub": "s1", "iat": now, "exp": now + 300, "nonce": "n1",
+            "at_hash": at_hash}
+
+    def sign(claims: dict, signer=key, alg: str = "RS256") -> str:  # type: ignore[no-untyped-def]
+        return jwt.encode({"alg": alg, "kid": "k1"}, claims, signer)
+
+    try:
+        assert (await oidc.verify_id_token(provider, meta, sign(good), "access-1", "n1"))["sub"] == "s1"
+        without_nonce = {k: v for k, v in good.items() if k != "nonce"}
+        for token, reason in [
+            (sign({**good, "at_hash": oidc._half_hash("access-2", "RS256")}), "at_hash_mismatch"),
+            (sign({**good, "aud": "another-client"}), "id_token_invalid"),
+            (sign({**good, "aud": ["pz", "another-client"]}), "id_token_invalid"),  # no azp
+            (sign({**good, "iss": "https://evil.invalid"}), "id_token_invalid"),
+            (sign({**good, "exp": now - 300}), "id_token_invalid"),
+            (sign({**good, "nonce": "n2"}), "nonce_mismatch"),
+            (sign(without_nonce), "nonce_mismatch"),
+            (sign(good, impostor), "id_token_invalid"),  # same kid, another key
+            (sign(good, OctKey.import_key("pilotzone-test-secret-0123456789abcdef"), "HS256"), "id_token_invalid"),
+        ]:
+            with pytest.raises(oidc.SignInFailed) as info:
+                await oidc.verify_id_token(provider, meta, token, "access-1", "n1")
+            assert info.value.reason == reason, (reason, info.value)
+    finally:
+        oidc._keysets.pop(uri, None)
+
+
 def test_oidc_providers_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     from pilotzone.settings import SettingsError, load_settings
 
