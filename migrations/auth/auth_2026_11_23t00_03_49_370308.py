@@ -73,9 +73,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="auth", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="auth", description=DESCRIPTION)
 
     manager.add_table(
         class_name="OneTimeToken",
@@ -84,17 +82,11 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="User", tablename="pz_user", schema=None, columns=None
-    )
+    manager.add_table(class_name="User", tablename="pz_user", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Membership", tablename="membership", schema=None, columns=None
-    )
+    manager.add_table(class_name="Membership", tablename="membership", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="AuditLog", tablename="audit_log", schema=None, columns=None
-    )
+    manager.add_table(class_name="AuditLog", tablename="audit_log", schema=None, columns=None)
 
     manager.add_table(
         class_name="UserIdentity",
@@ -103,9 +95,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Session", tablename="pz_session", schema=None, columns=None
-    )
+    manager.add_table(class_name="Session", tablename="pz_session", schema=None, columns=None)
 
     manager.add_table(
         class_name="LoginFailure",

@@ -7,10 +7,12 @@ VERSION = "1.38.0"
 DESCRIPTION = "identity keys; audit_append(): the hash-chained insert into audit_log"
 
 AUDIT_HASH = """
-encode(sha256(convert_to(concat_ws('|', {prev}, coalesce({t}.tenant_id::text, '-'),
-    to_char({t}.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), coalesce({t}.actor_id::text, '-'),
-    {t}.actor, {t}.action, {t}.object_type, {t}.object_id, coalesce({t}.before::text, '-'),
-    coalesce({t}.after::text, '-'), {t}.request_id, {t}.ip, {t}.note), 'UTF8')), 'hex')
+encode(sha256(convert_to(concat_ws('|', quote_nullable({prev}), quote_nullable({t}.tenant_id::text),
+    quote_nullable(to_char({t}.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')),
+    quote_nullable({t}.actor_id::text), quote_nullable({t}.actor), quote_nullable({t}.action),
+    quote_nullable({t}.object_type), quote_nullable({t}.object_id), quote_nullable({t}.before::text),
+    quote_nullable({t}.after::text), quote_nullable({t}.request_id), quote_nullable({t}.ip),
+    quote_nullable({t}.note)), 'UTF8')), 'hex')
 """
 
 
@@ -18,9 +20,11 @@ async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="auth", description=DESCRIPTION)
 
     async def keys() -> None:
-        await DB.run_ddl("CREATE UNIQUE INDEX user_identity_issuer_subject ON user_identity (issuer, subject)")
         await DB.run_ddl(
-            "CREATE UNIQUE INDEX membership_unique ON membership (tenant_id, \"user\", role, district_code, "
+            "CREATE UNIQUE INDEX user_identity_issuer_subject ON user_identity (issuer, subject)"
+        )
+        await DB.run_ddl(
+            'CREATE UNIQUE INDEX membership_unique ON membership (tenant_id, "user", role, district_code, '
             "coalesce(park, 0), coalesce(enterprise, 0))"
         )
         await DB.run_ddl('CREATE INDEX membership_user ON membership ("user")')

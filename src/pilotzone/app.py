@@ -51,8 +51,11 @@ ROUTES = [
     EnterpriseController,
     DocumentController,
     ProvinceController,
-    TenantAuditController, ProvinceAuditController,
-    create_static_files_router(path="/static", directories=[ROOT / "static"], name="static", opt=allow(PUBLIC)),
+    TenantAuditController,
+    ProvinceAuditController,
+    create_static_files_router(
+        path="/static", directories=[ROOT / "static"], name="static", opt=allow(PUBLIC)
+    ),
 ]
 
 
@@ -86,7 +89,8 @@ def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar
         on_startup=[db.ensure_pool, prepare_bucket],
         on_shutdown=[db.DB.close_connection_pool],
         openapi_config=OpenAPIConfig(
-            title="PilotZone", version="0.1.0",
+            title="PilotZone",
+            version="0.1.0",
             openapi_router=Router(path="/schema", route_handlers=[], opt=allow(PUBLIC)),  # public API docs
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),

@@ -65,7 +65,12 @@ def sample_pdf(title: str) -> bytes:
 async def _user(email: str, name: str, province_role: str | None = None) -> int:
     row = await User.objects().where(User.email == email).first()
     if row is None:
-        row = User(email=email, display_name=name, password_hash=hash_password(demo_password()), province_role=province_role)
+        row = User(
+            email=email,
+            display_name=name,
+            password_hash=hash_password(demo_password()),
+            province_role=province_role,
+        )
         await row.save()
     return row.id
 
@@ -78,7 +83,10 @@ async def _enterprises(slug: str, parks: list[Park]) -> list[Enterprise]:
         row = await Enterprise.objects().where(Enterprise.uscc == uscc).first()
         if row is None:
             row = Enterprise(
-                name=f"{park.name_zh}示范跨境电商企业{i + 1}", uscc=uscc, park=park.id, district_code=park.district_code
+                name=f"{park.name_zh}示范跨境电商企业{i + 1}",
+                uscc=uscc,
+                park=park.id,
+                district_code=park.district_code,
             )
             await row.save()
         found.append(row)
@@ -131,7 +139,15 @@ async def seed() -> None:
         async with tenant_transaction(TenantContext(tenant["id"], tenant["slug"])):
             park = await Park.objects().where(Park.status == "active").order_by(Park.id).first()
             if park is not None and not await documents_of("park", park.id):
-                await store_bytes("park", park.id, f"{park.key}-profile.pdf", sample_pdf(f"{tenant['name_en']}: {park.name_en}"))
+                await store_bytes(
+                    "park",
+                    park.id,
+                    f"{park.key}-profile.pdf",
+                    sample_pdf(f"{tenant['name_en']}: {park.name_en}"),
+                )
             await start_snapshot()
-    print(f"  demo data: {len(accounts)} demo memberships/roles, sample documents and snapshots for "
-          f"{len(tenants)} tenants; demo password: DEMO_PASSWORD (default pilotzone-demo-2026)", flush=True)
+    print(
+        f"  demo data: {len(accounts)} demo memberships/roles, sample documents and snapshots for "
+        f"{len(tenants)} tenants; demo password: DEMO_PASSWORD (default pilotzone-demo-2026)",
+        flush=True,
+    )

@@ -77,7 +77,9 @@ class OIDCProviderSetting(msgspec.Struct, frozen=True, forbid_unknown_fields=Tru
     label: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     issuer: Annotated[str, msgspec.Meta(pattern=r"^https?://")]
     client_id: Annotated[str, msgspec.Meta(min_length=1)]
-    client_secret_env: Annotated[str, msgspec.Meta(pattern=r"^([A-Z][A-Z0-9_]*)?$")] = ""  # "" = public client
+    client_secret_env: Annotated[str, msgspec.Meta(pattern=r"^([A-Z][A-Z0-9_]*)?$")] = (
+        ""  # "" = public client
+    )
     scopes: tuple[str, ...] = ("openid", "email", "profile")
     auto_provision: bool = False
     role_claim: str = ""

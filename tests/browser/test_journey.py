@@ -66,7 +66,13 @@ def sign_in(page, server: str, email: str, next_path: str = "") -> None:  # type
     page.goto(server + "/login" + (f"?next={next_path}" if next_path else ""))
     page.get_by_label("电子邮箱").fill(email)
     page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    with page.expect_response(lambda r: r.url.endswith("/login") and r.request.method == "POST") as posted:
+        page.get_by_role("button", name="登录").click()
+    if posted.value.status != 303:  # say why, instead of a bare URL mismatch later
+        pytest.fail(
+            f"sign-in as {email}: {posted.value.status} {page.locator('[role=alert]').all_inner_texts()}"
+        )
+    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def test_landing_sign_in_tenant_home_english(server: str, browser: Browser) -> None:
@@ -89,7 +95,9 @@ def test_landing_sign_in_tenant_home_english(server: str, browser: Browser) -> N
     expect(page).to_have_url(server + "/z/guangzhou/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", name="Parks and zones")).to_be_visible()
-    expect(page.get_by_role("link", name="Guangzhou Baiyun Airport Comprehensive Bonded Zone")).to_be_visible()
+    expect(
+        page.get_by_role("link", name="Guangzhou Baiyun Airport Comprehensive Bonded Zone")
+    ).to_be_visible()
 
     page.get_by_role("link", name="All pilot zones").click()  # the choice persists across pages
     expect(page.locator("html")).to_have_attribute("lang", "en")

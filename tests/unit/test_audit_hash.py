@@ -16,6 +16,21 @@ ROOT = Path(__file__).resolve().parents[2]
 MIGRATION = ROOT / "migrations/auth/auth_2026_11_23t00_05_00_keys_and_audit.py"
 
 SAMPLES = [
+    {  # a backslash and a quote: quote_literal's E'' form
+        "prev": "ab" * 32,
+        "tenant_id": 3,
+        "at": datetime(2026, 11, 23, 1, 2, 3, 4, tzinfo=UTC),
+        "actor_id": 1,
+        "actor": "o'brien",
+        "action": "x",
+        "object_type": "t",
+        "object_id": "C:\\path",
+        "before": None,
+        "after": None,
+        "request_id": "",
+        "ip": "",
+        "note": "",
+    },
     {  # a tenant row with every field set, Chinese text and a '|' inside a field
         "prev": "9f" * 32,
         "tenant_id": 7,
@@ -64,23 +79,50 @@ def migration_hash_text() -> str:
 
 
 def _args(sample: dict) -> list:
-    keys = ("prev", "tenant_id", "at", "actor_id", "actor", "action", "object_type", "object_id", "before", "after",
-            "request_id", "ip", "note")
+    keys = (
+        "prev",
+        "tenant_id",
+        "at",
+        "actor_id",
+        "actor",
+        "action",
+        "object_type",
+        "object_id",
+        "before",
+        "after",
+        "request_id",
+        "ip",
+        "note",
+    )
     return [sample[k] for k in keys]
 
 
+def _quoted(value: str | None) -> str:
+    """PostgreSQL's quote_nullable(): every field is a quoted literal, so '|' inside one is not a separator."""
+    if value is None:
+        return "NULL"
+    text = value.replace("'", "''")
+    return f"E'{text.replace(chr(92), chr(92) * 2)}'" if chr(92) in value else f"'{text}'"
+
+
 def reference_hash(sample: dict) -> str:
-    """The expression in Python, as documentation of what is hashed (NULLs as '-', UTC microseconds)."""
+    """The expression in Python, as documentation of what is hashed (each field quoted, UTC microseconds)."""
     parts = [
         sample["prev"],
-        "-" if sample["tenant_id"] is None else str(sample["tenant_id"]),
+        None if sample["tenant_id"] is None else str(sample["tenant_id"]),
         sample["at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f"),
-        "-" if sample["actor_id"] is None else str(sample["actor_id"]),
-        sample["actor"], sample["action"], sample["object_type"], sample["object_id"],
-        sample["before"] or "-", sample["after"] or "-",
-        sample["request_id"], sample["ip"], sample["note"],
+        None if sample["actor_id"] is None else str(sample["actor_id"]),
+        sample["actor"],
+        sample["action"],
+        sample["object_type"],
+        sample["object_id"],
+        sample["before"],
+        sample["after"],
+        sample["request_id"],
+        sample["ip"],
+        sample["note"],
     ]
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+    return hashlib.sha256("|".join(_quoted(p) for p in parts).encode()).hexdigest()
 
 
 async def test_migration_and_verifier_expressions_give_one_hash(owner: asyncpg.Connection) -> None:
@@ -106,3 +148,13 @@ def test_the_hash_covers_every_column_but_id_and_the_hashes() -> None:
     columns = {c._meta.db_column_name for c in AuditLog._meta.columns} - {"id", "prev_hash", "hash"}
     text = audit.AUDIT_HASH
     assert {c for c in columns if "{t}." + c not in text} == set()
+
+
+async def test_moving_a_separator_between_fields_changes_the_hash(owner: asyncpg.Connection) -> None:
+    ours = audit.AUDIT_HASH.format(prev="$1::text", t="r")
+    first = {**SAMPLES[-1], "actor": "a|b", "action": "c"}
+    second = {**SAMPLES[-1], "actor": "a", "action": "b|c"}
+    hashes = [
+        (await owner.fetchrow(f"SELECT {ours} AS h FROM {_ROW}", *_args(s)))["h"] for s in (first, second)
+    ]  # noqa: S608
+    assert hashes[0] != hashes[1]

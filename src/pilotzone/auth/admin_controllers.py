@@ -35,7 +35,9 @@ async def _tenant_page(request: Request, status: int = 200, **extra: object) -> 
         "members": await admin.tenant_members(),
         "invitations": await admin.pending_invitations(current_tenant_id()),
         "roles": TENANT_ROLES,
-        "parks": await Park.select(Park.id, Park.name_zh, Park.name_en).where(Park.status == "active").order_by(Park.id),
+        "parks": await Park.select(Park.id, Park.name_zh, Park.name_en)
+        .where(Park.status == "active")
+        .order_by(Park.id),
         "enterprises": await Enterprise.select(Enterprise.id, Enterprise.name).order_by(Enterprise.id),
         "form": {},
         "errors": {},
@@ -43,7 +45,13 @@ async def _tenant_page(request: Request, status: int = 200, **extra: object) -> 
         **extra,
     }
     _absolute(request, context)
-    return render(request, "auth/admin_users.html", context, partial="auth/partials/admin_members.html", status_code=status)
+    return render(
+        request,
+        "auth/admin_users.html",
+        context,
+        partial="auth/partials/admin_members.html",
+        status_code=status,
+    )
 
 
 class TenantAdminController(Controller):
@@ -61,7 +69,12 @@ class TenantAdminController(Controller):
             return await _tenant_page(request, 400, form=data, errors={exc.field: _(exc.message)})
         return await _tenant_page(request, issued=issued)
 
-    @post("/memberships/{membership_id:int}/{action:str}", name="tenant_membership", opt=allow(TENANT_ADMIN), status_code=303)
+    @post(
+        "/memberships/{membership_id:int}/{action:str}",
+        name="tenant_membership",
+        opt=allow(TENANT_ADMIN),
+        status_code=303,
+    )
     async def membership(
         self, request: Request, slug: FromPath[str], membership_id: FromPath[int], action: FromPath[str]
     ) -> Redirect | Template:
@@ -112,7 +125,12 @@ class ProvinceAdminController(Controller):
             return await _province_page(request, 400, form=data, errors={exc.field: _(exc.message)})
         return await _province_page(request, issued=issued)
 
-    @post("/{user_id:int}/revoke", name="province_revoke", opt=allow(province("province_admin")), status_code=303)
+    @post(
+        "/{user_id:int}/revoke",
+        name="province_revoke",
+        opt=allow(province("province_admin")),
+        status_code=303,
+    )
     async def revoke(self, request: Request, user_id: FromPath[int]) -> Redirect | Template:
         try:
             await admin.revoke_provincial(current_principal(), user_id)

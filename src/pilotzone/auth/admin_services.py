@@ -42,10 +42,16 @@ async def tenant_members() -> list[dict]:
 
 async def pending_invitations(tenant_id: int | None) -> list[dict]:
     now = datetime.now(UTC)
-    query = OneTimeToken.select(OneTimeToken.id, OneTimeToken.email, OneTimeToken.grant, OneTimeToken.expires_at).where(
+    query = OneTimeToken.select(
+        OneTimeToken.id, OneTimeToken.email, OneTimeToken.grant, OneTimeToken.expires_at
+    ).where(
         (OneTimeToken.kind == "invite") & OneTimeToken.used_at.is_null() & (OneTimeToken.expires_at > now)
     )
-    query = query.where(OneTimeToken.tenant == tenant_id) if tenant_id else query.where(OneTimeToken.tenant.is_null())
+    query = (
+        query.where(OneTimeToken.tenant == tenant_id)
+        if tenant_id
+        else query.where(OneTimeToken.tenant.is_null())
+    )
     return await query.order_by(OneTimeToken.id, ascending=False).output(load_json=True)
 
 
@@ -68,7 +74,9 @@ async def validate_grant(principal: Principal, form: dict[str, str]) -> dict[str
             raise AdminError("park_id", N_("Choose a park of this pilot zone."))
         grant["park_id"] = park.id
     elif role == "enterprise_user":
-        enterprise = await Enterprise.objects().where(Enterprise.id == _int(form.get("enterprise_id"))).first()
+        enterprise = (
+            await Enterprise.objects().where(Enterprise.id == _int(form.get("enterprise_id"))).first()
+        )
         if enterprise is None:
             raise AdminError("enterprise_id", N_("Choose an enterprise of this pilot zone."))
         grant["enterprise_id"] = enterprise.id
@@ -121,8 +129,11 @@ async def set_membership_active(principal: Principal, membership_id: int, active
     if not active:  # the user's sessions acting with this membership end now
         await db.fetch("DELETE FROM pz_session WHERE membership_id = $1", membership.id)
     await audit.record(
-        "membership.activated" if active else "membership.deactivated", "membership", membership.id,
-        before=before, after={"active": active, "role": membership.role, "user": membership.user},
+        "membership.activated" if active else "membership.deactivated",
+        "membership",
+        membership.id,
+        before=before,
+        after={"active": active, "role": membership.role, "user": membership.user},
     )
     return membership
 
@@ -144,9 +155,11 @@ async def reset_link_for_member(membership_id: int) -> Invitation:
 
 
 async def provincial_users() -> list[dict]:
-    return await User.select(User.id, User.email, User.display_name, User.province_role, User.last_login_at).where(
-        User.province_role.is_not_null()
-    ).order_by(User.email)
+    return (
+        await User.select(User.id, User.email, User.display_name, User.province_role, User.last_login_at)
+        .where(User.province_role.is_not_null())
+        .order_by(User.email)
+    )
 
 
 async def invite_provincial(principal: Principal, form: dict[str, str]) -> Invitation:
@@ -167,5 +180,5 @@ async def revoke_provincial(principal: Principal, user_id: int) -> None:
     before = {"province_role": user.province_role}
     user.province_role = None
     await user.save([User.province_role])
-    await db.fetch("DELETE FROM pz_session WHERE \"user\" = $1 AND province", user.id)
+    await db.fetch('DELETE FROM pz_session WHERE "user" = $1 AND province', user.id)
     await audit.record("province_role.revoked", "user", user.id, before=before, after={"province_role": None})

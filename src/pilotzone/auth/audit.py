@@ -62,14 +62,18 @@ async def record(
 # (that copy is frozen with the migration; tests/unit/test_audit_hash.py proves both give one hash).
 # ``{prev}``: the previous hash; ``{t}``: the row (a record or table alias).
 AUDIT_HASH = """
-encode(sha256(convert_to(concat_ws('|', {prev}, coalesce({t}.tenant_id::text, '-'),
-    to_char({t}.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), coalesce({t}.actor_id::text, '-'),
-    {t}.actor, {t}.action, {t}.object_type, {t}.object_id, coalesce({t}.before::text, '-'),
-    coalesce({t}.after::text, '-'), {t}.request_id, {t}.ip, {t}.note), 'UTF8')), 'hex')
+encode(sha256(convert_to(concat_ws('|', quote_nullable({prev}), quote_nullable({t}.tenant_id::text),
+    quote_nullable(to_char({t}.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')),
+    quote_nullable({t}.actor_id::text), quote_nullable({t}.actor), quote_nullable({t}.action),
+    quote_nullable({t}.object_type), quote_nullable({t}.object_id), quote_nullable({t}.before::text),
+    quote_nullable({t}.after::text), quote_nullable({t}.request_id), quote_nullable({t}.ip),
+    quote_nullable({t}.note)), 'UTF8')), 'hex')
 """
 
 HASH_MISMATCH = "hash_mismatch"  # the row's fields (or its prev_hash) were changed after it was written
-LINK_MISMATCH = "link_mismatch"  # prev_hash is not the previous row's hash: a row before it is gone (or moved)
+LINK_MISMATCH = (
+    "link_mismatch"  # prev_hash is not the previous row's hash: a row before it is gone (or moved)
+)
 
 _CHAIN = (
     "SELECT a.id, a.tenant_id, a.hash, a.prev_hash, "  # noqa: S608 - constant text
@@ -199,7 +203,11 @@ def _problems(row: asyncpg.Record) -> list[ChainProblem]:
     out = []
     where = (row["tenant_id"], row["slug"], row["id"])
     if row["altered"]:
-        out.append(ChainProblem(*where, HASH_MISMATCH, "stored hash does not match the row's fields: the row was changed"))
+        out.append(
+            ChainProblem(
+                *where, HASH_MISMATCH, "stored hash does not match the row's fields: the row was changed"
+            )
+        )
     if row["unlinked"]:
         if row["expected_prev"] is None:
             detail = "the chain's first row links to an earlier row: rows before it were deleted"
@@ -254,7 +262,7 @@ def _where(f: TrailFilter) -> tuple[str, list[Any]]:
         clauses.append(f"a.object_type = {arg(f.object_type)}")
     if f.date_from:
         clauses.append(f"a.at >= {arg(datetime.combine(f.date_from, time(), CHINA_TIME))}")
-    if f.date_to:
+    if f.date_to and f.date_to < date.max:  # 9999-12-31 bounds nothing (and has no next day)
         clauses.append(f"a.at < {arg(datetime.combine(f.date_to + timedelta(days=1), time(), CHINA_TIME))}")
     return (" AND ".join(clauses) or "TRUE"), args
 
@@ -268,7 +276,9 @@ async def list_trail(f: TrailFilter, page: int | None, size: int = PAGE_SIZE) ->
     rows = await db.fetch(
         f"SELECT {_ROW_COLUMNS} FROM audit_log a LEFT JOIN tenant t ON t.id = a.tenant_id "  # noqa: S608
         f"WHERE {where} ORDER BY a.id DESC LIMIT ${n + 1} OFFSET ${n + 2}",
-        *args, current.size, current.offset,
+        *args,
+        current.size,
+        current.offset,
     )
     out = []
     for r in rows:

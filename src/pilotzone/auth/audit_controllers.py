@@ -70,7 +70,13 @@ def _date(text: str) -> tuple[date | None, bool]:
 
 
 def _form(action: str, actor: str, object_type: str, date_from: str, date_to: str, **extra: str) -> dict:
-    fields = {"action": action, "actor": actor, "object_type": object_type, "date_from": date_from, "date_to": date_to}
+    fields = {
+        "action": action,
+        "actor": actor,
+        "object_type": object_type,
+        "date_from": date_from,
+        "date_to": date_to,
+    }
     return {k: v.strip() for k, v in {**fields, **extra}.items()}
 
 
@@ -99,7 +105,12 @@ def _query(values: dict) -> str:
 
 
 async def _page(
-    request: Request, base: str, trail_filter: audit.TrailFilter, page: int | None, values: dict, errors: list[str],
+    request: Request,
+    base: str,
+    trail_filter: audit.TrailFilter,
+    page: int | None,
+    values: dict,
+    errors: list[str],
     tenant_options: list[dict] | None = None,
 ) -> Template:
     current, rows = await audit.list_trail(trail_filter, page)
@@ -172,4 +183,6 @@ class ProvinceAuditController(Controller):
             errors.append(_("There is no such pilot zone."))
             values["tenant"] = ""
         trail_filter, date_errors = _filter(values, **scope)
-        return await _page(request, "/province/audit", trail_filter, page, values, errors + date_errors, tenants)
+        return await _page(
+            request, "/province/audit", trail_filter, page, values, errors + date_errors, tenants
+        )

@@ -8,7 +8,7 @@ from urllib.parse import quote, urlsplit
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from pilotzone.auth import audit, oidc, services, sessions
@@ -28,7 +28,13 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if not target:
         return default
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return default
     return target
 
@@ -69,9 +75,13 @@ def invitation_path(link: OneTimeToken, token: str, slug: str | None) -> str:
 
 class AuthController(Controller):
     @get("/login", name="login", opt=allow(PUBLIC))
-    async def login_form(self, request: Request, next: str = "") -> Template:  # noqa: A002
+    async def login_form(self, request: Request, next: FromQuery[str] = "") -> Template:  # noqa: A002
         providers = await oidc.login_choices(ctx.tenant_id if (ctx := current_context()) else None)
-        return render(request, "auth/login.html", {"next": safe_next(next, ""), "error": None, "email": "", "oidc_providers": providers})
+        return render(
+            request,
+            "auth/login.html",
+            {"next": safe_next(next, ""), "error": None, "email": "", "oidc_providers": providers},
+        )
 
     @post("/login", name="login_submit", opt=allow(PUBLIC), status_code=303)
     async def login(self, request: Request, data: Form) -> Redirect | Template:
@@ -82,7 +92,11 @@ class AuthController(Controller):
                 raise services.SignInRefused(N_("Enter your email and password."))
             user = await services.authenticate(email, password, client)
         except services.SignInRefused as exc:
-            context = {"next": safe_next(data.get("next"), ""), "email": email, "error": _(exc.message, minutes=exc.minutes) if exc.minutes else _(exc.message)}
+            context = {
+                "next": safe_next(data.get("next"), ""),
+                "email": email,
+                "error": _(exc.message, minutes=exc.minutes) if exc.minutes else _(exc.message),
+            }
             return render(request, "auth/login.html", context, status_code=429 if exc.minutes else 400)
         return await signed_in_response(request, user, data.get("next"))
 
@@ -96,7 +110,7 @@ class AuthController(Controller):
         return response
 
     @get("/account/context", name="choose_context", opt=allow(SIGNED_IN))
-    async def context_form(self, request: Request, next: str = "") -> Template:  # noqa: A002
+    async def context_form(self, request: Request, next: FromQuery[str] = "") -> Template:  # noqa: A002
         principal = current_principal()
         return render(request, "auth/context.html", {"principal": principal, "next": safe_next(next, "")})
 
@@ -128,13 +142,25 @@ class AuthController(Controller):
         link = await _invitation(token)
         return render(request, "auth/invite.html", {"link": link, "token": token, "error": None})
 
-    @post(["/invite/{token:str}", "/z/{slug:str}/invite/{token:str}"], name="invite_accept", opt=allow(PUBLIC), status_code=303)
+    @post(
+        ["/invite/{token:str}", "/z/{slug:str}/invite/{token:str}"],
+        name="invite_accept",
+        opt=allow(PUBLIC),
+        status_code=303,
+    )
     async def invite_accept(self, request: Request, token: FromPath[str], data: Form) -> Redirect | Template:
         link = await _invitation(token)
         try:
-            user = await services.accept_invitation(link, data.get("display_name", ""), data.get("password", ""))
+            user = await services.accept_invitation(
+                link, data.get("display_name", ""), data.get("password", "")
+            )
         except services.SignInRefused as exc:
-            return render(request, "auth/invite.html", {"link": link, "token": token, "error": _(exc.message)}, status_code=400)
+            return render(
+                request,
+                "auth/invite.html",
+                {"link": link, "token": token, "error": _(exc.message)},
+                status_code=400,
+            )
         return await signed_in_response(request, user, None)
 
     @get("/reset/{token:str}", name="reset", opt=allow(PUBLIC))
@@ -151,5 +177,7 @@ class AuthController(Controller):
         try:
             await services.apply_reset(link, data.get("password", ""))
         except services.SignInRefused as exc:
-            return render(request, "auth/reset.html", {"token": token, "error": _(exc.message)}, status_code=400)
+            return render(
+                request, "auth/reset.html", {"token": token, "error": _(exc.message)}, status_code=400
+            )
         return Redirect(path="/login?reset=1", status_code=303)

@@ -27,7 +27,9 @@ class Access:
     kind: str  # public | signed_in | tenant | province
     roles: frozenset[str] = frozenset()
     province_read: bool = True  # tenant routes: province users may GET them (read-only role)
-    province_writers: frozenset[str] = frozenset()  # province roles that may also write here (as the app role)
+    province_writers: frozenset[str] = (
+        frozenset()
+    )  # province roles that may also write here (as the app role)
 
     def describe(self) -> str:
         return f"{self.kind}:{','.join(sorted(self.roles))}" if self.roles else self.kind
@@ -42,7 +44,6 @@ def tenant(*roles: str, province_read: bool = True, province_writers: tuple[str,
     if unknown or set(province_writers) - set(PROVINCE_ROLES):
         raise ValueError(f"unknown roles {unknown or province_writers}")
     return Access("tenant", frozenset(roles or TENANT_ROLES), province_read, frozenset(province_writers))
-
 
 
 def province(*roles: str) -> Access:

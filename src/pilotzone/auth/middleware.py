@@ -142,7 +142,11 @@ class CSRFMiddleware(ASGIMiddleware):
                 raise CsrfFailed("the form's security token is missing or wrong")
             return _replay(bytes(body))
         handler = scope.get("route_handler")
-        if content_type.startswith("multipart/form-data") and handler is not None and handler.opt.get("csrf_in_stream"):
+        if (
+            content_type.startswith("multipart/form-data")
+            and handler is not None
+            and handler.opt.get("csrf_in_stream")
+        ):
             return receive  # the streaming parser checks the csrf_token field before any file byte
         raise CsrfFailed("the request carries no security token")
 

@@ -124,9 +124,14 @@ class Provider:
 
 def provider_from_setting(setting: OIDCProviderSetting) -> Provider:
     return Provider(
-        key=setting.key, label=setting.label, issuer=setting.issuer, client_id=setting.client_id,
-        client_secret_env=setting.client_secret_env, scopes=tuple(setting.scopes),
-        auto_provision=setting.auto_provision, role_claim=setting.role_claim,
+        key=setting.key,
+        label=setting.label,
+        issuer=setting.issuer,
+        client_id=setting.client_id,
+        client_secret_env=setting.client_secret_env,
+        scopes=tuple(setting.scopes),
+        auto_provision=setting.auto_provision,
+        role_claim=setting.role_claim,
         rules=tuple(Rule(r.claim_value, r.role, r.tenant, r.district_code) for r in setting.rules),
     )
 
@@ -134,13 +139,20 @@ def provider_from_setting(setting: OIDCProviderSetting) -> Provider:
 def provider_from_tenant(entry: dict[str, Any], tenant_id: int, slug: str) -> Provider:
     """A provider of ``tenant.oidc`` (validated by the loader); its rules apply in its own tenant."""
     return Provider(
-        key=entry["key"], label=entry["label"], issuer=entry["issuer"], client_id=entry["client_id"],
-        client_secret_env=entry.get("client_secret_env") or "", scopes=tuple(entry.get("scopes") or DEFAULT_SCOPES),
-        auto_provision=bool(entry.get("auto_provision")), role_claim=entry.get("role_claim") or "",
+        key=entry["key"],
+        label=entry["label"],
+        issuer=entry["issuer"],
+        client_id=entry["client_id"],
+        client_secret_env=entry.get("client_secret_env") or "",
+        scopes=tuple(entry.get("scopes") or DEFAULT_SCOPES),
+        auto_provision=bool(entry.get("auto_provision")),
+        role_claim=entry.get("role_claim") or "",
         rules=tuple(
-            Rule(r["claim_value"], r["role"], slug, r.get("district_code") or "") for r in entry.get("rules") or []
+            Rule(r["claim_value"], r["role"], slug, r.get("district_code") or "")
+            for r in entry.get("rules") or []
         ),
-        tenant_id=tenant_id, tenant_slug=slug,
+        tenant_id=tenant_id,
+        tenant_slug=slug,
     )
 
 
@@ -175,7 +187,9 @@ async def _tenant_providers(tenant_id: int | None = None) -> list[Provider]:
     if tenant_id is not None:
         query = query.where(Tenant.id == tenant_id)
     rows = await query.order_by(Tenant.sort_order).output(load_json=True)
-    return [provider_from_tenant(entry, row["id"], row["slug"]) for row in rows for entry in row["oidc"] or []]
+    return [
+        provider_from_tenant(entry, row["id"], row["slug"]) for row in rows for entry in row["oidc"] or []
+    ]
 
 
 async def find_provider(key: str) -> Provider | None:
@@ -199,24 +213,40 @@ async def login_choices(tenant_id: int | None = None) -> list[dict[str, str]]:
 class SignInFailed(Exception):
     """``reason`` goes to the audit log; ``message`` (a msgid) to the page, with ``status``."""
 
-    def __init__(self, reason: str, message: str, status: int = 400, detail: str = "", email: str = "",
-                 **params: str) -> None:
+    def __init__(
+        self, reason: str, message: str, status: int = 400, detail: str = "", email: str = "", **params: str
+    ) -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason, self.message, self.status, self.detail, self.email, self.params = (
-            reason, message, status, detail, email, params,
+            reason,
+            message,
+            status,
+            detail,
+            email,
+            params,
         )
 
 
-MSG_FLOW = N_("This sign-in was not started in this browser, or took longer than 10 minutes. Start again from the sign-in page.")
-MSG_MISMATCH = N_("The answer from the identity provider does not belong to the sign-in started in this browser.")
+MSG_FLOW = N_(
+    "This sign-in was not started in this browser, or took longer than 10 minutes. Start again from the sign-in page."
+)
+MSG_MISMATCH = N_(
+    "The answer from the identity provider does not belong to the sign-in started in this browser."
+)
 MSG_PROVIDER_ERROR = N_("The identity provider did not sign you in (%(error)s).")
-MSG_CODE = N_("The identity provider refused the sign-in code: it is invalid, already used or expired. Start again.")
+MSG_CODE = N_(
+    "The identity provider refused the sign-in code: it is invalid, already used or expired. Start again."
+)
 MSG_TOKEN = N_("The identity provider's answer could not be verified.")
 MSG_UNREACHABLE = N_("The identity provider cannot be reached or answered wrongly. Try again later.")
 MSG_NO_ACCOUNT = N_("There is no account for this identity. Ask your bureau administrator to invite you.")
-MSG_UNVERIFIED = N_("Your identity provider has not confirmed your email address, so no account can be created for it. Ask your bureau administrator to invite you.")
+MSG_UNVERIFIED = N_(
+    "Your identity provider has not confirmed your email address, so no account can be created for it. Ask your bureau administrator to invite you."
+)
 MSG_DISABLED = N_("This account is disabled. Ask your bureau administrator.")
-MSG_ELSEWHERE = N_("This identity provider belongs to one pilot zone and may not sign in this account, which also works elsewhere. Sign in with your password or another option.")
+MSG_ELSEWHERE = N_(
+    "This identity provider belongs to one pilot zone and may not sign in this account, which also works elsewhere. Sign in with your password or another option."
+)
 
 
 # -- the signed flow cookie --------------------------------------------------------------------
@@ -245,7 +275,9 @@ def _flow_key() -> bytes:
 
 
 def seal(flow: Flow) -> str:
-    body = _b64(json.dumps([flow.provider, flow.state, flow.nonce, flow.verifier, flow.next, flow.expires]).encode())
+    body = _b64(
+        json.dumps([flow.provider, flow.state, flow.nonce, flow.verifier, flow.next, flow.expires]).encode()
+    )
     return body + "." + _b64(hmac.new(_flow_key(), body.encode(), hashlib.sha256).digest())
 
 
@@ -266,13 +298,27 @@ def unseal(value: str | None, now: float | None = None) -> Flow:
 
 
 def flow_cookie(value: str) -> Cookie:
-    return Cookie(key=FLOW_COOKIE, value=value, path=FLOW_PATH, max_age=FLOW_TTL, httponly=True,
-                  samesite="lax", secure=get_settings().production)
+    return Cookie(
+        key=FLOW_COOKIE,
+        value=value,
+        path=FLOW_PATH,
+        max_age=FLOW_TTL,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().production,
+    )
 
 
 def clear_flow_cookie() -> Cookie:
-    return Cookie(key=FLOW_COOKIE, value="", path=FLOW_PATH, max_age=0, httponly=True, samesite="lax",
-                  secure=get_settings().production)
+    return Cookie(
+        key=FLOW_COOKIE,
+        value="",
+        path=FLOW_PATH,
+        max_age=0,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().production,
+    )
 
 
 # -- discovery and keys ------------------------------------------------------------------------
@@ -304,7 +350,11 @@ async def discover(provider: Provider) -> dict[str, Any]:
     meta = await _get_json(provider.issuer.rstrip("/") + "/.well-known/openid-configuration")
     if not isinstance(meta, dict) or meta.get("issuer") != provider.issuer:
         raise SignInFailed("discovery_invalid", MSG_UNREACHABLE, 502, "issuer in discovery document differs")
-    missing = [k for k in ("authorization_endpoint", "token_endpoint", "jwks_uri") if not isinstance(meta.get(k), str)]
+    missing = [
+        k
+        for k in ("authorization_endpoint", "token_endpoint", "jwks_uri")
+        if not isinstance(meta.get(k), str)
+    ]
     if missing:
         raise SignInFailed("discovery_invalid", MSG_UNREACHABLE, 502, f"discovery lacks {', '.join(missing)}")
     methods = meta.get("code_challenge_methods_supported")
@@ -320,7 +370,9 @@ async def _keyset(jwks_uri: str, refresh: bool = False) -> KeySet:
         return hit[1]
     data = await _get_json(jwks_uri)
     try:
-        keys = KeySet.import_key_set({"keys": [k for k in data.get("keys", []) if k.get("use", "sig") == "sig"]})
+        keys = KeySet.import_key_set(
+            {"keys": [k for k in data.get("keys", []) if k.get("use", "sig") == "sig"]}
+        )
     except (JoseError, ValueError, TypeError, AttributeError) as exc:
         raise SignInFailed("jwks_invalid", MSG_UNREACHABLE, 502, str(exc)) from None
     _keysets[jwks_uri] = (time.monotonic() + CACHE_SECONDS, keys)
@@ -346,8 +398,12 @@ async def begin(provider: Provider, redirect_uri: str, next_path: str) -> tuple[
     """The provider's authorization URL and the sealed flow for the cookie."""
     meta = await discover(provider)
     flow = Flow(
-        provider=provider.key, state=secrets.token_urlsafe(32), nonce=secrets.token_urlsafe(32),
-        verifier=secrets.token_urlsafe(64), next=next_path, expires=int(time.time()) + FLOW_TTL,
+        provider=provider.key,
+        state=secrets.token_urlsafe(32),
+        nonce=secrets.token_urlsafe(32),
+        verifier=secrets.token_urlsafe(64),
+        next=next_path,
+        expires=int(time.time()) + FLOW_TTL,
     )
     async with _client(provider, redirect_uri) as client:
         url, _state = client.create_authorization_url(
@@ -356,12 +412,17 @@ async def begin(provider: Provider, redirect_uri: str, next_path: str) -> tuple[
     return url, seal(flow)
 
 
-async def _exchange(provider: Provider, meta: dict[str, Any], redirect_uri: str, code: str, verifier: str) -> dict:
+async def _exchange(
+    provider: Provider, meta: dict[str, Any], redirect_uri: str, code: str, verifier: str
+) -> dict:
     try:
         async with _client(provider, redirect_uri) as client:
             return dict(
                 await client.fetch_token(
-                    meta["token_endpoint"], grant_type="authorization_code", code=code, code_verifier=verifier,
+                    meta["token_endpoint"],
+                    grant_type="authorization_code",
+                    code=code,
+                    code_verifier=verifier,
                 )
             )
     except OAuthError as exc:
@@ -415,7 +476,9 @@ async def verify_id_token(
         raise SignInFailed("id_token_invalid", MSG_TOKEN, 400, f"claims: {exc}") from None
     audience = claims["aud"]
     azp = claims.get("azp")
-    if (isinstance(audience, list) and len(audience) > 1 and azp is None) or (azp is not None and azp != provider.client_id):
+    if (isinstance(audience, list) and len(audience) > 1 and azp is None) or (
+        azp is not None and azp != provider.client_id
+    ):
         raise SignInFailed("id_token_invalid", MSG_TOKEN, 400, "azp is not this client")
     offered = claims.get("nonce")
     if not isinstance(offered, str) or not hmac.compare_digest(offered.encode(), nonce.encode()):
@@ -439,8 +502,13 @@ async def complete(
         raise SignInFailed("issuer_mismatch", MSG_MISMATCH, 400, f"iss={params['iss'][:100]}")
     if params.get("error"):
         error = params["error"][:60]
-        raise SignInFailed("provider_error", MSG_PROVIDER_ERROR, 400, (params.get("error_description") or "")[:200],
-                           error=error)
+        raise SignInFailed(
+            "provider_error",
+            MSG_PROVIDER_ERROR,
+            400,
+            (params.get("error_description") or "")[:200],
+            error=error,
+        )
     code = params.get("code")
     if not code:
         raise SignInFailed("code_missing", MSG_CODE)
@@ -464,7 +532,13 @@ def _email(claims: dict[str, Any]) -> tuple[str, bool]:
 
 def matching_rules(provider: Provider, claims: dict[str, Any]) -> list[Rule]:
     raw = claims.get(provider.role_claim) if provider.role_claim else None
-    values = {raw} if isinstance(raw, str) else {v for v in raw if isinstance(v, str)} if isinstance(raw, list) else set()
+    values = (
+        {raw}
+        if isinstance(raw, str)
+        else {v for v in raw if isinstance(v, str)}
+        if isinstance(raw, list)
+        else set()
+    )
     return [rule for rule in provider.rules if rule.claim_value in values]
 
 
@@ -478,17 +552,23 @@ async def _check_may_sign_in(provider: Provider, user: User | None, email: str) 
     ctx = current_context()
     await db.set_local({"app.user_id": str(user.id)})  # the user's own memberships become readable
     try:
-        elsewhere = [m.tenant_slug for m in await load_memberships(user.id) if m.tenant_id != provider.tenant_id]
+        elsewhere = [
+            m.tenant_slug for m in await load_memberships(user.id) if m.tenant_id != provider.tenant_id
+        ]
     finally:
         await db.set_local({"app.user_id": str(ctx.user_id) if ctx and ctx.user_id is not None else ""})
     if elsewhere:
-        raise SignInFailed("account_elsewhere", MSG_ELSEWHERE, 403, f"memberships in {','.join(elsewhere)}", email=email)
+        raise SignInFailed(
+            "account_elsewhere", MSG_ELSEWHERE, 403, f"memberships in {','.join(elsewhere)}", email=email
+        )
     return user
 
 
 async def _provision(provider: Provider, claims: dict[str, Any], email: str) -> User:
     rules = matching_rules(provider, claims)
-    province_role = next((r.role for r in rules if r.role in PROVINCE_ROLES and provider.tenant_id is None), None)
+    province_role = next(
+        (r.role for r in rules if r.role in PROVINCE_ROLES and provider.tenant_id is None), None
+    )
     name = claims.get("name") if isinstance(claims.get("name"), str) else ""
     user = User(email=email, display_name=name.strip()[:100], password_hash=None, province_role=province_role)
     await user.save()
@@ -513,15 +593,34 @@ async def _provision(provider: Provider, claims: dict[str, Any], email: str) -> 
             continue
         async with switch_tenant(TenantContext(tenant["id"], tenant["slug"])):
             membership = await add_membership(
-                user.id, {"role": rule.role, "district_code": rule.district_code}, actor_id=user.id, actor=email
+                user.id,
+                {"role": rule.role, "district_code": rule.district_code},
+                actor_id=user.id,
+                actor=email,
             )
-        granted.append({"tenant": tenant["slug"], "role": rule.role, "district_code": rule.district_code,
-                        "membership": membership.id})
+        granted.append(
+            {
+                "tenant": tenant["slug"],
+                "role": rule.role,
+                "district_code": rule.district_code,
+                "membership": membership.id,
+            }
+        )
     await audit.record(
-        "user.provisioned", "user", user.id,
-        after={"email": email, "provider": provider.key, "issuer": claims["iss"], "subject": claims["sub"],
-               "province_role": province_role, "memberships": granted, "skipped_rules": skipped},
-        actor_id=user.id, actor=email,
+        "user.provisioned",
+        "user",
+        user.id,
+        after={
+            "email": email,
+            "provider": provider.key,
+            "issuer": claims["iss"],
+            "subject": claims["sub"],
+            "province_role": province_role,
+            "memberships": granted,
+            "skipped_rules": skipped,
+        },
+        actor_id=user.id,
+        actor=email,
     )
     return user
 
@@ -530,9 +629,11 @@ async def resolve_user(provider: Provider, claims: dict[str, Any]) -> tuple[User
     """The account for these verified claims, and whether it was just created (see the module doc)."""
     issuer, subject = claims["iss"], claims["sub"]
     email, verified = _email(claims)
-    identity = await UserIdentity.objects().where(
-        (UserIdentity.issuer == issuer) & (UserIdentity.subject == subject)
-    ).first()
+    identity = (
+        await UserIdentity.objects()
+        .where((UserIdentity.issuer == issuer) & (UserIdentity.subject == subject))
+        .first()
+    )
     if identity is not None:
         user = await User.objects().where(User.id == identity.user).first()
         return await _check_may_sign_in(provider, user, email), False
@@ -542,9 +643,17 @@ async def resolve_user(provider: Provider, claims: dict[str, Any]) -> tuple[User
             user = await _check_may_sign_in(provider, user, email)
             await UserIdentity(user=user.id, issuer=issuer, subject=subject).save()
             await audit.record(
-                "identity.linked", "user", user.id,
-                after={"provider": provider.key, "issuer": issuer, "subject": subject, "by": "verified email"},
-                actor_id=user.id, actor=user.email,
+                "identity.linked",
+                "user",
+                user.id,
+                after={
+                    "provider": provider.key,
+                    "issuer": issuer,
+                    "subject": subject,
+                    "by": "verified email",
+                },
+                actor_id=user.id,
+                actor=user.email,
             )
             return user, False
     if not provider.auto_provision:
@@ -554,7 +663,9 @@ async def resolve_user(provider: Provider, claims: dict[str, Any]) -> tuple[User
     return await _provision(provider, claims, email), True
 
 
-async def sign_in(provider: Provider, cookie: str | None, params: dict[str, str], redirect_uri: str) -> tuple[User, str]:
+async def sign_in(
+    provider: Provider, cookie: str | None, params: dict[str, str], redirect_uri: str
+) -> tuple[User, str]:
     """The whole callback: the verified, resolved user and the local path to go on to.
     Raises :class:`SignInFailed`; nothing is written before every check has passed."""
     claims, flow = await complete(provider, cookie, params, redirect_uri)
@@ -562,16 +673,27 @@ async def sign_in(provider: Provider, cookie: str | None, params: dict[str, str]
     user.last_login_at = datetime.now(UTC)
     await user.save([User.last_login_at])
     await audit.record(
-        "login.oidc", "user", user.id,
-        after={"provider": provider.key, "issuer": claims["iss"], "subject": claims["sub"], "provisioned": created},
-        actor_id=user.id, actor=user.email,
+        "login.oidc",
+        "user",
+        user.id,
+        after={
+            "provider": provider.key,
+            "issuer": claims["iss"],
+            "subject": claims["sub"],
+            "provisioned": created,
+        },
+        actor_id=user.id,
+        actor=user.email,
     )
     return user, flow.next
 
 
 async def record_failure(key: str, failure: SignInFailed) -> None:
     await audit.record(
-        "login.oidc_failed", "oidc_provider", key,
+        "login.oidc_failed",
+        "oidc_provider",
+        key,
         after={"reason": failure.reason, "detail": failure.detail[:300]},
-        note=failure.reason, actor=failure.email,
+        note=failure.reason,
+        actor=failure.email,
     )

@@ -44,7 +44,9 @@ class OIDCController(Controller):
     path = "/oidc"
 
     @get("/{key:str}/login", name="oidc_login", opt=allow(PUBLIC))
-    async def login(self, request: Request, key: FromPath[str], next: FromQuery[str] = "") -> Redirect | Template:  # noqa: A002
+    async def login(
+        self, request: Request, key: FromPath[str], next: FromQuery[str] = ""
+    ) -> Redirect | Template:  # noqa: A002
         provider = await _provider(key)
         try:
             url, sealed = await oidc.begin(provider, callback_url(request, key), safe_next(next, ""))

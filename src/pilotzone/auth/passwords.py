@@ -11,6 +11,7 @@ _hasher = PasswordHasher()
 def N_(message: str) -> str:  # noqa: N802 - extraction marker (web.labels imports this module's users)
     return message
 
+
 MIN_LENGTH = 10
 # verifying against this keeps the time of "no such user" equal to "wrong password"
 _DUMMY = _hasher.hash("pilotzone-timing-equaliser")

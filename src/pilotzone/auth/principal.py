@@ -108,9 +108,13 @@ async def load_principal(session: SessionInfo | None, tenant_id: int | None) -> 
     memberships = await load_memberships(session.user_id)
     acting = None
     if tenant_id is not None and not session.province:
-        acting = next((m for m in memberships if m.id == session.membership_id and m.tenant_id == tenant_id), None)
+        acting = next(
+            (m for m in memberships if m.id == session.membership_id and m.tenant_id == tenant_id), None
+        )
     return Principal(
-        session=session, memberships=memberships, acting=acting,
+        session=session,
+        memberships=memberships,
+        acting=acting,
         province=session.province and session.province_role is not None,
     )
 

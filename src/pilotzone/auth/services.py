@@ -36,8 +36,10 @@ async def _throttled(email: str, ip: str) -> int:
     """Minutes until the account or address may try again (0: not throttled)."""
     since = datetime.now(UTC) - WINDOW
     for column, value, limit in ((LoginFailure.email, email, ACCOUNT_LIMIT), (LoginFailure.ip, ip, IP_LIMIT)):
-        rows = await LoginFailure.select(LoginFailure.at).where((column == value) & (LoginFailure.at > since)).order_by(
-            LoginFailure.at
+        rows = (
+            await LoginFailure.select(LoginFailure.at)
+            .where((column == value) & (LoginFailure.at > since))
+            .order_by(LoginFailure.at)
         )
         if len(rows) >= limit:
             oldest = rows[-limit]["at"]
@@ -77,12 +79,19 @@ class IssuedLink:
     row: OneTimeToken
 
 
-async def issue_invitation(email: str, tenant_id: int | None, grant: dict[str, Any], created_by: int | None) -> IssuedLink:
+async def issue_invitation(
+    email: str, tenant_id: int | None, grant: dict[str, Any], created_by: int | None
+) -> IssuedLink:
     """An invitation to ``email`` carrying the membership (or province role) it grants."""
     token = secrets.token_urlsafe(32)
     row = OneTimeToken(
-        token_hash=_hash(token), kind="invite", email=normalise_email(email), tenant=tenant_id, grant=grant,
-        created_by=created_by, expires_at=datetime.now(UTC) + INVITE_TTL,
+        token_hash=_hash(token),
+        kind="invite",
+        email=normalise_email(email),
+        tenant=tenant_id,
+        grant=grant,
+        created_by=created_by,
+        expires_at=datetime.now(UTC) + INVITE_TTL,
     )
     await row.save()
     await audit.record("invitation.issued", "invitation", row.id, after={"email": row.email, **grant})
@@ -92,7 +101,11 @@ async def issue_invitation(email: str, tenant_id: int | None, grant: dict[str, A
 async def issue_reset(user: User, created_by: int | None) -> IssuedLink:
     token = secrets.token_urlsafe(32)
     row = OneTimeToken(
-        token_hash=_hash(token), kind="reset", email=user.email, user=user.id, created_by=created_by,
+        token_hash=_hash(token),
+        kind="reset",
+        email=user.email,
+        user=user.id,
+        created_by=created_by,
         expires_at=datetime.now(UTC) + RESET_TTL,
     )
     await row.save()
@@ -121,16 +134,22 @@ async def accept_invitation(link: OneTimeToken, display_name: str, password: str
     if user is None:
         if problem:
             raise SignInRefused(problem)
-        user = User(email=link.email, display_name=display_name.strip()[:100], password_hash=hash_password(password))
+        user = User(
+            email=link.email, display_name=display_name.strip()[:100], password_hash=hash_password(password)
+        )
         await user.save()
-        await audit.record("user.created", "user", user.id, after={"email": user.email}, actor_id=user.id, actor=user.email)
+        await audit.record(
+            "user.created", "user", user.id, after={"email": user.email}, actor_id=user.id, actor=user.email
+        )
     elif not verify_password(user.password_hash, password):
         raise SignInRefused(N_("This email already has an account: enter its password to accept."))
     grant = dict(link.grant or {})
     if grant.get("province_role"):
         user.province_role = grant["province_role"]
         await user.save([User.province_role])
-        await audit.record("province_role.granted", "user", user.id, after=grant, actor_id=user.id, actor=user.email)
+        await audit.record(
+            "province_role.granted", "user", user.id, after=grant, actor_id=user.id, actor=user.email
+        )
     else:
         await add_membership(user.id, grant, actor_id=user.id, actor=user.email)
     link.used_at = datetime.now(UTC)
@@ -168,13 +187,24 @@ def membership_values(grant: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def add_membership(user_id: int, grant: dict[str, Any], actor_id: int | None = None, actor: str | None = None) -> Membership:
+async def add_membership(
+    user_id: int, grant: dict[str, Any], actor_id: int | None = None, actor: str | None = None
+) -> Membership:
     values = membership_values(grant)
-    existing = await Membership.objects().where(
-        (Membership.user == user_id) & (Membership.role == values["role"])
-        & (Membership.district_code == values["district_code"])
-    ).first()
-    if existing is not None and existing.park == values["park"] and existing.enterprise == values["enterprise"]:
+    existing = (
+        await Membership.objects()
+        .where(
+            (Membership.user == user_id)
+            & (Membership.role == values["role"])
+            & (Membership.district_code == values["district_code"])
+        )
+        .first()
+    )
+    if (
+        existing is not None
+        and existing.park == values["park"]
+        and existing.enterprise == values["enterprise"]
+    ):
         if not existing.active:
             existing.active = True
             await existing.save([Membership.active])
@@ -182,6 +212,11 @@ async def add_membership(user_id: int, grant: dict[str, Any], actor_id: int | No
     membership = Membership(user=user_id, **values)
     await membership.save()
     await audit.record(
-        "membership.added", "membership", membership.id, after={"user": user_id, **values}, actor_id=actor_id, actor=actor
+        "membership.added",
+        "membership",
+        membership.id,
+        after={"user": user_id, **values},
+        actor_id=actor_id,
+        actor=actor,
     )
     return membership

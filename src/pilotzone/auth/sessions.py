@@ -64,11 +64,18 @@ async def load(token: str | None) -> SessionInfo | None:
     if now - row["last_seen_at"] > TOUCH_EVERY:
         await db.fetch_global(
             "UPDATE pz_session SET last_seen_at = $2, expires_at = $3 WHERE id = $1",
-            row["id"], now, min(now + IDLE, row["created_at"] + ABSOLUTE),
+            row["id"],
+            now,
+            min(now + IDLE, row["created_at"] + ABSOLUTE),
         )
     return SessionInfo(
-        id=row["id"], user_id=row["user_id"], email=row["email"], display_name=row["display_name"],
-        province_role=row["province_role"], membership_id=row["membership_id"], province=row["province"],
+        id=row["id"],
+        user_id=row["user_id"],
+        email=row["email"],
+        display_name=row["display_name"],
+        province_role=row["province_role"],
+        membership_id=row["membership_id"],
+        province=row["province"],
         csrf_token=row["csrf_token"],
     )
 
@@ -80,8 +87,14 @@ async def start(user_id: int, old_token: str | None, ip: str, user_agent: str) -
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     session = Session(
-        token_hash=token_hash(token), user=user_id, csrf_token=secrets.token_urlsafe(32),
-        created_at=now, last_seen_at=now, expires_at=now + IDLE, ip=ip[:64], user_agent=user_agent[:300],
+        token_hash=token_hash(token),
+        user=user_id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + IDLE,
+        ip=ip[:64],
+        user_agent=user_agent[:300],
     )
     await session.save()
     # from here on this (sign-in) transaction acts for the user: their memberships become readable
@@ -105,11 +118,23 @@ async def choose(session_id: int, membership_id: int | None, province: bool) -> 
 
 def cookie(token: str) -> Cookie:
     return Cookie(
-        key=COOKIE, value=token, httponly=True, samesite="lax", secure=get_settings().production,
-        path="/", max_age=int(ABSOLUTE.total_seconds()),
+        key=COOKIE,
+        value=token,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().production,
+        path="/",
+        max_age=int(ABSOLUTE.total_seconds()),
     )
 
 
 def expired_cookie() -> Cookie:
-    return Cookie(key=COOKIE, value="", httponly=True, samesite="lax", path="/", max_age=0,
-                  secure=get_settings().production)
+    return Cookie(
+        key=COOKIE,
+        value="",
+        httponly=True,
+        samesite="lax",
+        path="/",
+        max_age=0,
+        secure=get_settings().production,
+    )

@@ -24,7 +24,10 @@ class DocumentController(Controller):
     # the size limit is enforced while streaming (UPLOAD_MAX_BYTES), not by buffering the body; the
     # CSRF field is checked by the streaming parser before the first byte of the file
     @post(
-        "/{owner_kind:str}/{owner_id:int}", name="upload", status_code=303, request_max_body_size=None,
+        "/{owner_kind:str}/{owner_id:int}",
+        name="upload",
+        status_code=303,
+        request_max_body_size=None,
         opt={**allow(tenant(*UPLOADERS)), "csrf_in_stream": True},
     )
     async def upload(
@@ -41,7 +44,10 @@ class DocumentController(Controller):
             if not content_type.startswith("multipart/form-data") or not boundary:
                 raise services.UploadRejected(400, _("The upload could not be read; try again."))
             upload = await services.receive_upload(
-                request.stream(), boundary, owner_kind, owner_id,
+                request.stream(),
+                boundary,
+                owner_kind,
+                owner_id,
                 csrf_ok=lambda fields: header_ok or token_matches(request.scope, fields.get("csrf_token")),
             )
         except services.UploadRejected as exc:
@@ -57,9 +63,17 @@ class DocumentController(Controller):
     async def download(self, document_id: FromPath[int]) -> Stream:
         document = await services.get_document(document_id)
         owner = OWNERS.get(document.owner_kind) if document else None
-        if document is None or owner is None or not await owner.visible(current_principal(), document.owner_id):
+        if (
+            document is None
+            or owner is None
+            or not await owner.visible(current_principal(), document.owner_id)
+        ):
             raise NotFoundException("document not found")
-        disposition = "inline" if document.content_type in ("application/pdf", "image/png", "image/jpeg") else "attachment"
+        disposition = (
+            "inline"
+            if document.content_type in ("application/pdf", "image/png", "image/jpeg")
+            else "attachment"
+        )
         return Stream(
             get_storage().iter_object(document.storage_key),
             media_type=document.content_type,

@@ -76,7 +76,9 @@ async def list_enterprises(principal: Principal, page: int | None, size: int = 2
     rows = await db.fetch(
         f"SELECT id, name, uscc, park, district_code, credit_status FROM enterprise WHERE {where} "  # noqa: S608
         f"ORDER BY id LIMIT ${n + 1} OFFSET ${n + 2}",
-        *args, current.size, current.offset,
+        *args,
+        current.size,
+        current.offset,
     )
     districts = current_tenant_districts()
     result = []

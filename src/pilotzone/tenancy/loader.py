@@ -127,7 +127,8 @@ def parse_file(path: Path) -> TenantSpec:
     for i, entry in enumerate(oidc if isinstance(oidc, list) else []):
         if isinstance(entry, dict) and "client_secret" in entry:
             raise TenantFileError(
-                path, f"oidc[{i}].client_secret",
+                path,
+                f"oidc[{i}].client_secret",
                 "secrets never go in tenant files: put it in an environment variable and name that variable "
                 "in client_secret_env",
             )
@@ -185,7 +186,8 @@ def _check_oidc(path: Path, spec: TenantSpec, codes: set[str]) -> None:
             where = f"{at}.rules[{j}]"
             if rule.role in PROVINCE_ROLES:
                 raise TenantFileError(
-                    path, f"{where}.role",
+                    path,
+                    f"{where}.role",
                     f"'{rule.role}' is a provincial role; a city's provider grants roles in this city only",
                 )
             if rule.role not in TENANT_ROLES:
@@ -194,12 +196,15 @@ def _check_oidc(path: Path, spec: TenantSpec, codes: set[str]) -> None:
                 )
             if rule.role not in OIDC_RULE_ROLES:
                 raise TenantFileError(
-                    path, f"{where}.role",
+                    path,
+                    f"{where}.role",
                     f"'{rule.role}' needs a park or enterprise, which a claim cannot name; invite these users "
                     f"in the app (rules may grant {', '.join(OIDC_RULE_ROLES)})",
                 )
             if rule.role == "district_reviewer" and not rule.district_code:
-                raise TenantFileError(path, f"{where}.district_code", "district_reviewer needs a district_code")
+                raise TenantFileError(
+                    path, f"{where}.district_code", "district_reviewer needs a district_code"
+                )
             if rule.district_code and rule.role != "district_reviewer":
                 raise TenantFileError(
                     path, f"{where}.district_code", "only district_reviewer rules take a district_code"
@@ -220,7 +225,9 @@ def load_dir(directory: Path) -> list[TenantSpec]:
         for i, provider in enumerate(spec.oidc):
             if provider.key in owners:
                 raise TenantFileError(
-                    path, f"oidc[{i}].key", f"'{provider.key}' is already the key of a provider in {owners[provider.key]}"
+                    path,
+                    f"oidc[{i}].key",
+                    f"'{provider.key}' is already the key of a provider in {owners[provider.key]}",
                 )
             owners[provider.key] = path.name
     return specs

@@ -108,10 +108,16 @@ class TenancyMiddleware(ASGIMiddleware):
             # provincial staff see a city's pages as that city, through the read-only role, except on
             # the few routes that let a province admin manage a city's administrators
             handler = scope.get("route_handler")
-            writers = getattr(handler.opt.get("access"), "province_writers", ()) if handler is not None else ()
+            writers = (
+                getattr(handler.opt.get("access"), "province_writers", ()) if handler is not None else ()
+            )
             writes = provincial and auth.province_role in writers
             ctx = TenantContext(info.id, info.slug, "tenant", user_id, read_only=provincial and not writes)
-        elif provincial and reading and (scope["path"] == "/province" or scope["path"].startswith("/province/")):
+        elif (
+            provincial
+            and reading
+            and (scope["path"] == "/province" or scope["path"].startswith("/province/"))
+        ):
             ctx = TenantContext(None, None, "province", user_id, read_only=True)
         else:
             ctx = TenantContext(None, None, "public", user_id)

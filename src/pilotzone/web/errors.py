@@ -31,7 +31,9 @@ def not_signed_in(request: Request, exc: NotAuthorizedException) -> Response | T
     """Pages send people to the sign-in form and back; other requests get a plain 401."""
     if request.method in ("GET", "HEAD") and not request.headers.get("hx-request"):
         return Redirect(path=f"/login?next={quote(current_path(request))}", status_code=303)
-    return render(request, "errors/error.html", {"status": 401, "detail": _("Sign in first.")}, status_code=401)
+    return render(
+        request, "errors/error.html", {"status": 401, "detail": _("Sign in first.")}, status_code=401
+    )
 
 
 def refused(request: Request, exc: PermissionDeniedException) -> Response | Template:
@@ -40,9 +42,11 @@ def refused(request: Request, exc: PermissionDeniedException) -> Response | Temp
     tenant = request.scope.get("state", {}).get("tenant")
     if isinstance(exc, CsrfFailed):
         reason = _("The form's security token is missing or out of date. Reload the page and try again.")
-    elif isinstance(exc, NotInThisTenant) or (tenant and principal.authenticated and principal.acting is None and not principal.province):
+    elif isinstance(exc, NotInThisTenant) or (
+        tenant and principal.authenticated and principal.acting is None and not principal.province
+    ):
         reason = _("Your account has no role in this pilot zone.")
-    elif principal.province and tenant:
+    elif principal.province and tenant and request.method not in ("GET", "HEAD"):
         reason = _("Provincial staff can read a pilot zone's pages but not change them.")
     else:
         reason = _("Your role does not allow this.")

@@ -53,7 +53,11 @@ def idp() -> Iterator[IdP]:
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [NODE, str(ROOT / "tests/oidc/provider.mjs"), str(port)], cwd=ROOT, env=env, stdout=out, stderr=out
+            [NODE, str(ROOT / "tests/oidc/provider.mjs"), str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=out,
         )
     issuer = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
@@ -91,13 +95,25 @@ def deployment_providers(idp: IdP) -> Iterator[dict[str, object]]:
     scopes = ("openid", "email", "profile", "pz")
     providers = {
         DEPLOYMENT_KEY: oidc.Provider(
-            key=DEPLOYMENT_KEY, label="Test IdP", issuer=idp.issuer, client_id=CLIENT_ID,
-            client_secret_env=SECRET_ENV, scopes=scopes, auto_provision=False, role_claim="pz_role",
+            key=DEPLOYMENT_KEY,
+            label="Test IdP",
+            issuer=idp.issuer,
+            client_id=CLIENT_ID,
+            client_secret_env=SECRET_ENV,
+            scopes=scopes,
+            auto_provision=False,
+            role_claim="pz_role",
             rules=(oidc.Rule("province-viewers", "province_viewer"),),
         ),
         AUTO_KEY: oidc.Provider(
-            key=AUTO_KEY, label="Test IdP (auto)", issuer=idp.issuer, client_id=CLIENT_ID,
-            client_secret_env=SECRET_ENV, scopes=scopes, auto_provision=True, role_claim="pz_role",
+            key=AUTO_KEY,
+            label="Test IdP (auto)",
+            issuer=idp.issuer,
+            client_id=CLIENT_ID,
+            client_secret_env=SECRET_ENV,
+            scopes=scopes,
+            auto_provision=True,
+            role_claim="pz_role",
             rules=(
                 oidc.Rule("province-viewers", "province_viewer"),
                 oidc.Rule("district-reviewers", "district_reviewer", tenant="foshan", district_code="440605"),
@@ -119,8 +135,13 @@ async def city_provider(idp: IdP, owner) -> AsyncIterator[dict]:  # type: ignore
     from pilotzone.tenancy.loader import OidcRule, OidcSpec
 
     spec = OidcSpec(
-        key=CITY_KEY, label="广州市统一身份认证（测试）", issuer=idp.issuer, client_id=CLIENT_ID,
-        client_secret_env=SECRET_ENV, scopes=["openid", "email", "profile", "pz"], auto_provision=True,
+        key=CITY_KEY,
+        label="广州市统一身份认证（测试）",
+        issuer=idp.issuer,
+        client_id=CLIENT_ID,
+        client_secret_env=SECRET_ENV,
+        scopes=["openid", "email", "profile", "pz"],
+        auto_provision=True,
         role_claim="pz_role",
         rules=[OidcRule(claim_value="district-reviewers", role="district_reviewer", district_code="440106")],
     )
@@ -179,7 +200,7 @@ async def authorize(authorization_url: str, login: str, abort: bool = False) -> 
             if response.is_redirect:
                 target = urljoin(str(response.url), response.headers["location"])
                 if target.startswith(APP_BASE + "/"):
-                    return target[len(APP_BASE):]
+                    return target[len(APP_BASE) :]
                 response = await provider_browser.get(target)
                 continue
             assert response.status_code == 200, response.text[:1000]
@@ -189,7 +210,9 @@ async def authorize(authorization_url: str, login: str, abort: bool = False) -> 
             data = dict(form.fields)
             if data.get("prompt") == "login":
                 if abort:
-                    response = await provider_browser.get(urljoin(str(response.url), form.action.rstrip("/") + "/abort"))
+                    response = await provider_browser.get(
+                        urljoin(str(response.url), form.action.rstrip("/") + "/abort")
+                    )
                     continue
                 data.update(login=login, password="any-password")
             response = await provider_browser.post(urljoin(str(response.url), form.action), data=data)

@@ -27,7 +27,9 @@ def marker(prefix: str) -> str:
 async def add_row(tenants: dict, slug: str, action: str, actor: str, object_type: str = "probe") -> int:
     """One audit row in ``slug``'s chain, written like the app writes it (its own transaction)."""
     async with tenant_transaction(TenantContext(tenants[slug], slug)):
-        return await audit.record(action, object_type, "1", after={"by": "pytest"}, actor=actor, note="pytest")
+        return await audit.record(
+            action, object_type, "1", after={"by": "pytest"}, actor=actor, note="pytest"
+        )
 
 
 def ids_on(html: str) -> list[int]:
@@ -37,8 +39,15 @@ def ids_on(html: str) -> list[int]:
 async def run_cli(*args: str) -> tuple[int, str]:
     """``pilotzone audit verify`` in its own process, with this test session's environment."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "pilotzone.cli", "audit", "verify", *args,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=dict(os.environ),
+        sys.executable,
+        "-m",
+        "pilotzone.cli",
+        "audit",
+        "verify",
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        env=dict(os.environ),
     )
     out, _ = await asyncio.wait_for(process.communicate(), timeout=120)
     return process.returncode or 0, out.decode()
@@ -81,7 +90,9 @@ async def test_every_chain_verifies_and_the_cli_says_so(owner: asyncpg.Connectio
     assert code == 2, out
 
 
-async def test_a_changed_row_makes_the_cli_fail_naming_the_row(owner: asyncpg.Connection, tenants: dict) -> None:
+async def test_a_changed_row_makes_the_cli_fail_naming_the_row(
+    owner: asyncpg.Connection, tenants: dict
+) -> None:
     row_id = await add_row(tenants, "guangzhou", "test.tamper", marker("tamper"))
     await add_row(tenants, "guangzhou", "test.tamper", marker("after-tamper"))  # a row after it
     original = await owner.fetchval("SELECT note FROM audit_log WHERE id = $1", row_id)
@@ -91,7 +102,9 @@ async def test_a_changed_row_makes_the_cli_fail_naming_the_row(owner: asyncpg.Co
         assert code == 1, out
         assert f"guangzhou row {row_id}: hash_mismatch" in out
         problem_lines = [ln for ln in out.splitlines() if re.match(r"\S+ row \d+: ", ln)]
-        assert len(problem_lines) == 1, out  # only the changed row; the next row still links to its stored hash
+        assert len(problem_lines) == 1, (
+            out
+        )  # only the changed row; the next row still links to its stored hash
         code, out = await run_cli("--tenant", "foshan")  # other chains are unaffected
         assert code == 0, out
     finally:
@@ -126,7 +139,10 @@ async def test_a_deleted_row_is_found_but_a_deleted_last_row_only_against_a_kept
         await tx.rollback()
     assert result.intact  # the documented limit: a shorter chain is still a valid chain ...
     head = next(h for h in result.heads if h.chain == "foshan")
-    assert (head.last_id, head.last_hash) != (kept_head.last_id, kept_head.last_hash)  # ... unless a head was kept
+    assert (head.last_id, head.last_hash) != (
+        kept_head.last_id,
+        kept_head.last_hash,
+    )  # ... unless a head was kept
     assert head.last_id == middle and first < middle
 
 
@@ -142,7 +158,9 @@ async def test_the_app_role_may_not_update_or_delete_audit_rows(
         ):
             with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied"):
                 async with conn.transaction():
-                    await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenants["guangzhou"]))
+                    await conn.execute(
+                        "SELECT set_config('app.tenant_id', $1, true)", str(tenants["guangzhou"])
+                    )
                     await conn.execute(sql, row_id)
         with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied"):
             await conn.execute("TRUNCATE audit_log")
@@ -151,7 +169,9 @@ async def test_the_app_role_may_not_update_or_delete_audit_rows(
     assert await owner.fetchval("SELECT note FROM audit_log WHERE id = $1", row_id) == "pytest"
 
 
-async def test_concurrent_appends_in_one_tenant_keep_one_chain(owner: asyncpg.Connection, tenants: dict) -> None:
+async def test_concurrent_appends_in_one_tenant_keep_one_chain(
+    owner: asyncpg.Connection, tenants: dict
+) -> None:
     actor = marker("concurrent")
     ids = await asyncio.gather(*(add_row(tenants, "guangzhou", "test.concurrent", actor) for _ in range(20)))
     assert len(set(ids)) == 20
@@ -198,7 +218,9 @@ async def test_another_tenants_admin_is_refused(admin_fs, tenants: dict) -> None
 
 async def test_filters_narrow_the_rows(admin_gz, owner: asyncpg.Connection, tenants: dict) -> None:
     tag = uuid.uuid4().hex[:8]
-    alice = await add_row(tenants, "guangzhou", "test.filter-a", f"alice-{tag}@example.cn", object_type="thing")
+    alice = await add_row(
+        tenants, "guangzhou", "test.filter-a", f"alice-{tag}@example.cn", object_type="thing"
+    )
     bob = await add_row(tenants, "guangzhou", "test.filter-b", f"bob-{tag}@example.cn", object_type="gadget")
     base = "/z/guangzhou/admin/audit"
 
@@ -212,7 +234,9 @@ async def test_filters_narrow_the_rows(admin_gz, owner: asyncpg.Connection, tena
     assert await shown(action="test.filter-b") == {bob}
     assert await shown(action="test.filter-a", actor=tag) == {alice}
     assert await shown(object_type="gadget", actor=tag) == {bob}
-    assert await shown(actor="%") == await shown(actor="no-actor-contains-this") == set()  # LIKE text is literal
+    assert (
+        await shown(actor="%") == await shown(actor="no-actor-contains-this") == set()
+    )  # LIKE text is literal
 
     at = await owner.fetchval("SELECT at FROM audit_log WHERE id = $1", bob)
     day = at.astimezone(audit.CHINA_TIME).date()  # the pages' dates are Beijing dates
@@ -225,7 +249,11 @@ async def test_filters_narrow_the_rows(admin_gz, owner: asyncpg.Connection, tena
     assert set(ids_on(bad.text)) == {alice, bob}
 
     full = await admin_gz.get(base, params={"actor": tag})
-    assert "<html" in full.text and 'hx-get="/z/guangzhou/admin/audit"' in full.text and 'name="actor"' in full.text
+    assert (
+        "<html" in full.text
+        and 'hx-get="/z/guangzhou/admin/audit"' in full.text
+        and 'name="actor"' in full.text
+    )
     partial = await admin_gz.get(base, params={"actor": tag}, headers={"HX-Request": "true"})
     assert partial.text.lstrip().startswith('<div id="audit-rows">') and "<html" not in partial.text
     assert set(ids_on(partial.text)) == {alice, bob}
@@ -255,7 +283,9 @@ async def test_province_admin_sees_every_tenant_and_filters_by_tenant(
         everyone = ids_on(response.text)
         seen = {
             r["tenant_id"]
-            for r in await owner.fetch("SELECT tenant_id FROM audit_log WHERE id = ANY($1::bigint[])", everyone)
+            for r in await owner.fetch(
+                "SELECT tenant_id FROM audit_log WHERE id = ANY($1::bigint[])", everyone
+            )
         }
         assert {tenants["guangzhou"], tenants["foshan"]} <= seen  # several tenants on one page
 

@@ -45,7 +45,9 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> dict:
     """Guangzhou objects outside the scope of the guangzhou park operator / enterprise user /
     district reviewer (they belong to the first park and its district), each with a private marker."""
     gz = tenants[VICTIM]
-    parks = await owner.fetch("SELECT id, district_code FROM park WHERE tenant_id = $1 AND status = 'active' ORDER BY id", gz)
+    parks = await owner.fetch(
+        "SELECT id, district_code FROM park WHERE tenant_id = $1 AND status = 'active' ORDER BY id", gz
+    )
     first, second = parks[0], next(p for p in parks[1:] if p["district_code"] != parks[0]["district_code"])
     enterprise = await owner.fetchrow(
         "SELECT id, name, uscc FROM enterprise WHERE tenant_id = $1 AND park = $2", gz, second["id"]
@@ -67,14 +69,22 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> dict:
     reviewer = demo("reviewer", VICTIM)
     membership = await owner.fetchval(
         'SELECT m.id FROM membership m JOIN pz_user u ON u.id = m."user" WHERE u.email = $1 AND m.tenant_id = $2',
-        reviewer, gz,
+        reviewer,
+        gz,
     )
     provincial = await owner.fetchval("SELECT id FROM pz_user WHERE email = $1", demo("province-viewer"))
     return {
         "values": {
-            "park_id": second["id"], "enterprise_id": enterprise["id"], "document_id": document,
-            "run_id": run, "owner_kind": "enterprise", "owner_id": enterprise["id"], "token": "x" * 43,
-            "membership_id": membership, "action": "deactivate", "user_id": provincial,
+            "park_id": second["id"],
+            "enterprise_id": enterprise["id"],
+            "document_id": document,
+            "run_id": run,
+            "owner_kind": "enterprise",
+            "owner_id": enterprise["id"],
+            "token": "x" * 43,
+            "membership_id": membership,
+            "action": "deactivate",
+            "user_id": provincial,
         },
         "markers": [marker, enterprise["name"], enterprise["uscc"], reviewer],
         "membership": membership,
@@ -98,7 +108,9 @@ async def call(client, method: str, url: str):  # type: ignore[no-untyped-def]
     if method == "GET":
         return await client.get(url, follow_redirects=False)
     if "/documents/" in url:
-        return await client.post(url, files={"file": ("x.pdf", sample_pdf("x"), "application/pdf")}, follow_redirects=False)
+        return await client.post(
+            url, files={"file": ("x.pdf", sample_pdf("x"), "application/pdf")}, follow_redirects=False
+        )
     return await client.request(method, url, data={"probe": "1"}, follow_redirects=False)
 
 
@@ -106,13 +118,22 @@ def attackers() -> list[tuple[str, str, bool]]:
     """(email, label, same tenant?) — every role of the other tenant, and the narrow roles of the victim's."""
     out = [(demo(local, OTHER), f"{OTHER}:{role}", False) for local, role, _ in TENANT_ACCOUNTS]
     out += [(demo("multi"), "multi:other-context", False)]
-    out += [(demo(local, VICTIM), f"{VICTIM}:{role}", True) for local, role, scope in TENANT_ACCOUNTS if scope]
+    out += [
+        (demo(local, VICTIM), f"{VICTIM}:{role}", True) for local, role, scope in TENANT_ACCOUNTS if scope
+    ]
     return out
 
 
 @pytest.mark.parametrize(("email", "who", "same_tenant"), attackers(), ids=[a[1] for a in attackers()])
 async def test_no_route_leaks_the_victims_objects(
-    app, as_user, owner: asyncpg.Connection, tenants: dict, victim: dict, email: str, who: str, same_tenant: bool
+    app,
+    as_user,
+    owner: asyncpg.Connection,
+    tenants: dict,
+    victim: dict,
+    email: str,
+    who: str,
+    same_tenant: bool,
 ) -> None:
     routes = tenant_routes(app)
     assert len(routes) >= 8  # the matrix really walks the route table
@@ -121,9 +142,12 @@ async def test_no_route_leaks_the_victims_objects(
         if who.startswith("multi"):  # acting in foshan, though also a guangzhou member
             membership = await owner.fetchval(
                 'SELECT m.id FROM membership m JOIN pz_user u ON u.id = m."user" WHERE u.email = $1 AND m.tenant_id = $2',
-                email, tenants[OTHER],
+                email,
+                tenants[OTHER],
             )
-            chosen = await client.post("/account/context", data={"membership": str(membership)}, follow_redirects=False)
+            chosen = await client.post(
+                "/account/context", data={"membership": str(membership)}, follow_redirects=False
+            )
             assert chosen.status_code == 303
         for method, path, access in routes:
             slugs = [VICTIM] if same_tenant else [VICTIM, OTHER]
@@ -145,14 +169,18 @@ async def test_no_route_leaks_the_victims_objects(
     assert failures == []
     # and nothing was changed by the attempts
     assert await owner.fetchval("SELECT active FROM membership WHERE id = $1", victim["membership"]) is True
-    assert await owner.fetchval("SELECT province_role FROM pz_user WHERE id = $1", victim["provincial"]) == "province_viewer"
+    assert (
+        await owner.fetchval("SELECT province_role FROM pz_user WHERE id = $1", victim["provincial"])
+        == "province_viewer"
+    )
 
 
 async def test_victim_objects_are_reachable_by_the_victim(admin_gz, victim: dict) -> None:
     """The matrix would pass vacuously if the objects were unreachable: the bureau admin reaches them."""
     v = victim["values"]
     for url in (
-        f"/z/{VICTIM}/parks/{v['park_id']}", f"/z/{VICTIM}/enterprises/{v['enterprise_id']}",
+        f"/z/{VICTIM}/parks/{v['park_id']}",
+        f"/z/{VICTIM}/enterprises/{v['enterprise_id']}",
         f"/z/{VICTIM}/documents/{v['document_id']}",
     ):
         assert (await admin_gz.get(url)).status_code == 200, url
@@ -181,6 +209,8 @@ async def test_a_route_without_declaration_is_refused() -> None:
     def undeclared() -> str:
         return "should not be served"
 
-    async with AsyncTestClient(app=create_app(extra_routes=[undeclared]), base_url="http://testserver.local") as client:
+    async with AsyncTestClient(
+        app=create_app(extra_routes=[undeclared]), base_url="http://testserver.local"
+    ) as client:
         response = await client.get("/undeclared")
     assert response.status_code == 403 and "should not be served" not in response.text

@@ -43,7 +43,8 @@ async def last_audit_id(owner: asyncpg.Connection) -> int:
 async def audits_since(owner: asyncpg.Connection, since: int, action: str) -> list[asyncpg.Record]:
     return await owner.fetch(
         "SELECT tenant_id, actor_id, actor, object_id, after, note FROM audit_log WHERE id > $1 AND action = $2 ORDER BY id",
-        since, action,
+        since,
+        action,
     )
 
 
@@ -53,7 +54,12 @@ def assert_not_signed_in(browser: httpx.AsyncClient, response: httpx.Response) -
 
 
 async def assert_failed(
-    browser: httpx.AsyncClient, owner: asyncpg.Connection, since: int, response: httpx.Response, status: int, reason: str
+    browser: httpx.AsyncClient,
+    owner: asyncpg.Connection,
+    since: int,
+    response: httpx.Response,
+    status: int,
+    reason: str,
 ) -> None:
     assert response.status_code == status, response.text[:800]
     assert 'role="alert"' in response.text and 'href="/login"' in response.text
@@ -67,7 +73,9 @@ async def assert_failed(
 # ---------------------------------------------------------------- the sign-in page
 
 
-async def test_sign_in_page_offers_the_providers(browser: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_sign_in_page_offers_the_providers(
+    browser: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     page = await browser.get("/login")
     assert page.status_code == 200
     for key in (DEPLOYMENT_KEY, AUTO_KEY, CITY_KEY):
@@ -101,7 +109,9 @@ async def test_the_redirect_carries_pkce_state_and_nonce(browser: httpx.AsyncCli
     # the signed cookie holds this flow: state, nonce, the verifier behind the challenge, a local next
     flow = oidc.unseal(cookie.value)
     assert (flow.provider, flow.state, flow.nonce) == (DEPLOYMENT_KEY, query["state"], query["nonce"])
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(flow.verifier.encode()).digest()).rstrip(b"=").decode()
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(flow.verifier.encode()).digest()).rstrip(b"=").decode()
+    )
     assert challenge == query["code_challenge"] and flow.verifier not in location
     assert flow.next == ""  # an off-site next is dropped (no open redirect)
 
@@ -163,7 +173,9 @@ async def test_callback_without_the_flow_cookie_is_refused(
         await assert_failed(stranger, owner, since, response, 400, "flow_missing")
     # a forged cookie (signature does not match) is no better
     since = await last_audit_id(owner)
-    browser.cookies.set("pz_oidc", browser.cookies["pz_oidc"][:-4] + "AAAA", domain="testserver.local", path="/oidc/")
+    browser.cookies.set(
+        "pz_oidc", browser.cookies["pz_oidc"][:-4] + "AAAA", domain="testserver.local", path="/oidc/"
+    )
     response = await browser.get(callback)
     assert response.status_code == 400
     assert [r["note"] for r in await audits_since(owner, since, "login.oidc_failed")] == ["flow_tampered"]
@@ -173,7 +185,9 @@ async def test_wrong_nonce_is_refused(browser: httpx.AsyncClient, owner: asyncpg
     """The provider is asked for another nonce than the one this browser's flow holds: it signs an ID
     token with that nonce, which the app must not accept (replayed or injected tokens)."""
     since = await last_audit_id(owner)
-    location = with_param(await start(browser, DEPLOYMENT_KEY), "nonce", "a-nonce-from-another-flow-0123456789")
+    location = with_param(
+        await start(browser, DEPLOYMENT_KEY), "nonce", "a-nonce-from-another-flow-0123456789"
+    )
     response = await browser.get(await authorize(location, "admin-gz"))
     await assert_failed(browser, owner, since, response, 400, "nonce_mismatch")
     assert not await audits_since(owner, since, "identity.linked")
@@ -219,16 +233,23 @@ async def test_unknown_user_is_refused_when_provisioning_is_off(
     response = await browser.get(await authorize(await start(browser, DEPLOYMENT_KEY), "newcomer-off"))
     await assert_failed(browser, owner, since, response, 403, "no_account")
     assert "该身份尚未开通本平台账号" in response.text and "管理员" in response.text
-    assert await owner.fetchval("SELECT count(*) FROM pz_user WHERE email = 'newcomer-off@idp.example.cn'") == 0
+    assert (
+        await owner.fetchval("SELECT count(*) FROM pz_user WHERE email = 'newcomer-off@idp.example.cn'") == 0
+    )
     assert await owner.fetchval("SELECT count(*) FROM user_identity WHERE subject = 'newcomer-off'") == 0
 
 
 async def test_unverified_email_is_not_linked(browser: httpx.AsyncClient, owner: asyncpg.Connection) -> None:
     """The provider says the email is NOT verified: it must not open the account with that email."""
     since = await last_audit_id(owner)
-    response = await browser.get(await authorize(await start(browser, DEPLOYMENT_KEY), "reviewer-gz-unverified"))
+    response = await browser.get(
+        await authorize(await start(browser, DEPLOYMENT_KEY), "reviewer-gz-unverified")
+    )
     await assert_failed(browser, owner, since, response, 403, "no_account")
-    assert await owner.fetchval("SELECT count(*) FROM user_identity WHERE subject = 'reviewer-gz-unverified'") == 0
+    assert (
+        await owner.fetchval("SELECT count(*) FROM user_identity WHERE subject = 'reviewer-gz-unverified'")
+        == 0
+    )
 
 
 async def test_city_provider_provisions_user_with_mapped_membership(
@@ -245,11 +266,14 @@ async def test_city_provider_provisions_user_with_mapped_membership(
     )
     assert user is not None and user["password_hash"] is None and user["province_role"] is None
     assert user["display_name"] == "Newcomer (provisioned)"
-    assert await owner.fetchval(
-        "SELECT \"user\" FROM user_identity WHERE issuer = $1 AND subject = 'newcomer-on'", idp.issuer
-    ) == user["id"]
+    assert (
+        await owner.fetchval(
+            "SELECT \"user\" FROM user_identity WHERE issuer = $1 AND subject = 'newcomer-on'", idp.issuer
+        )
+        == user["id"]
+    )
     memberships = await owner.fetch(
-        "SELECT tenant_id, role, district_code FROM membership WHERE \"user\" = $1", user["id"]
+        'SELECT tenant_id, role, district_code FROM membership WHERE "user" = $1', user["id"]
     )
     # "unrelated-group" matched no rule; the one rule gives a role in guangzhou, nowhere else
     assert [tuple(m) for m in memberships] == [(tenants["guangzhou"], "district_reviewer", "440106")]
@@ -263,7 +287,9 @@ async def test_city_provider_provisions_user_with_mapped_membership(
     assert len(await audits_since(owner, since, "login.oidc")) == 1
 
     home = await browser.get("/z/guangzhou/")
-    assert home.status_code == 200 and "Newcomer (provisioned)" in home.text and 'action="/logout"' in home.text
+    assert (
+        home.status_code == 200 and "Newcomer (provisioned)" in home.text and 'action="/logout"' in home.text
+    )
 
 
 async def test_provisioned_user_without_matching_rule_has_no_access(
@@ -272,7 +298,7 @@ async def test_provisioned_user_without_matching_rule_has_no_access(
     response = await browser.get(await authorize(await start(browser, CITY_KEY), "newcomer-norole"))
     assert response.status_code == 303 and response.headers["location"] == "/account/no-access"
     user_id = await owner.fetchval("SELECT id FROM pz_user WHERE email = 'newcomer-norole@idp.example.cn'")
-    assert await owner.fetchval("SELECT count(*) FROM membership WHERE \"user\" = $1", user_id) == 0
+    assert await owner.fetchval('SELECT count(*) FROM membership WHERE "user" = $1', user_id) == 0
     assert (await browser.get("/account/no-access")).status_code == 200
 
 
@@ -281,9 +307,11 @@ async def test_deployment_provider_grants_a_province_role(
 ) -> None:
     response = await browser.get(await authorize(await start(browser, AUTO_KEY), "province-staff"))
     assert response.status_code == 303 and response.headers["location"] == "/province/"
-    row = await owner.fetchrow("SELECT id, province_role FROM pz_user WHERE email = 'province-staff@idp.example.cn'")
+    row = await owner.fetchrow(
+        "SELECT id, province_role FROM pz_user WHERE email = 'province-staff@idp.example.cn'"
+    )
     assert row["province_role"] == "province_viewer"
-    assert await owner.fetchval("SELECT count(*) FROM membership WHERE \"user\" = $1", row["id"]) == 0
+    assert await owner.fetchval('SELECT count(*) FROM membership WHERE "user" = $1', row["id"]) == 0
     assert (await browser.get("/province/")).status_code == 200
 
 
@@ -293,7 +321,9 @@ async def test_city_provider_cannot_sign_in_a_provincial_account(
     since = await last_audit_id(owner)
     response = await browser.get(await authorize(await start(browser, CITY_KEY), "province-admin-demo"))
     await assert_failed(browser, owner, since, response, 403, "account_elsewhere")
-    assert await owner.fetchval("SELECT count(*) FROM user_identity WHERE subject = 'province-admin-demo'") == 0
+    assert (
+        await owner.fetchval("SELECT count(*) FROM user_identity WHERE subject = 'province-admin-demo'") == 0
+    )
 
 
 # ---------------------------------------------------------------- pieces
@@ -335,14 +365,24 @@ async def test_id_token_checks() -> None:
     key = RSAKey.generate_key(2048, parameters={"kid": "k1"})
     impostor = RSAKey.generate_key(2048, parameters={"kid": "k1"})
     uri = "https://idp.test.invalid/jwks"
-    oidc._keysets[uri] = (time.monotonic() + 600, KeySet.import_key_set({"keys": [key.as_dict(private=False)]}))
+    oidc._keysets[uri] = (
+        time.monotonic() + 600,
+        KeySet.import_key_set({"keys": [key.as_dict(private=False)]}),
+    )
     provider = oidc.Provider(key="unit", label="Unit", issuer="https://idp.test.invalid", client_id="pz")
     meta = {"jwks_uri": uri}
     now = int(time.time())
     at_hash = base64.urlsafe_b64encode(hashlib.sha256(b"access-1").digest()[:16]).rstrip(b"=").decode()
     assert oidc._half_hash("access-1", "RS256") == at_hash
-    good = {"iss": provider.issuer, "aud": "pz", "sub": "s1", "iat": now, "exp": now + 300, "nonce": "n1",
-            "at_hash": at_hash}
+    good = {
+        "iss": provider.issuer,
+        "aud": "pz",
+        "sub": "s1",
+        "iat": now,
+        "exp": now + 300,
+        "nonce": "n1",
+        "at_hash": at_hash,
+    }
 
     def sign(claims: dict, signer=key, alg: str = "RS256") -> str:  # type: ignore[no-untyped-def]
         return jwt.encode({"alg": alg, "kid": "k1"}, claims, signer)
@@ -359,7 +399,10 @@ async def test_id_token_checks() -> None:
             (sign({**good, "nonce": "n2"}), "nonce_mismatch"),
             (sign(without_nonce), "nonce_mismatch"),
             (sign(good, impostor), "id_token_invalid"),  # same kid, another key
-            (sign(good, OctKey.import_key("pilotzone-test-secret-0123456789abcdef"), "HS256"), "id_token_invalid"),
+            (
+                sign(good, OctKey.import_key("pilotzone-test-secret-0123456789abcdef"), "HS256"),
+                "id_token_invalid",
+            ),
         ]:
             with pytest.raises(oidc.SignInFailed) as info:
                 await oidc.verify_id_token(provider, meta, token, "access-1", "n1")
@@ -371,9 +414,19 @@ async def test_id_token_checks() -> None:
 def test_oidc_providers_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     from pilotzone.settings import SettingsError, load_settings
 
-    good = [{"key": "gd-idp", "label": "广东政务", "issuer": "https://idp.gd.example", "client_id": "pz",
-             "role_claim": "groups", "rules": [{"claim_value": "pz-viewers", "role": "province_viewer"},
-                                               {"claim_value": "gz-admins", "role": "bureau_admin", "tenant": "guangzhou"}]}]
+    good = [
+        {
+            "key": "gd-idp",
+            "label": "广东政务",
+            "issuer": "https://idp.gd.example",
+            "client_id": "pz",
+            "role_claim": "groups",
+            "rules": [
+                {"claim_value": "pz-viewers", "role": "province_viewer"},
+                {"claim_value": "gz-admins", "role": "bureau_admin", "tenant": "guangzhou"},
+            ],
+        }
+    ]
     monkeypatch.setenv("OIDC_PROVIDERS", json.dumps(good))
     settings = load_settings()
     assert settings.oidc_providers[0].rules[1].tenant == "guangzhou"
@@ -392,13 +445,28 @@ def test_oidc_providers_setting_names_the_variable(monkeypatch: pytest.MonkeyPat
 
 BAD_OIDC = [
     # (replace in foshan.toml, with, expected key, words in reason)
-    ('role_claim = "pz_role"', 'role_claim = "pz_role"\nclient_secret = "s3cret"', "oidc[0].client_secret", "never"),
-    ('role_claim = "pz_role"', 'role_claim = "pz_role"\nsecret_level = 3', "oidc[0]", "unknown field `secret_level`"),
+    (
+        'role_claim = "pz_role"',
+        'role_claim = "pz_role"\nclient_secret = "s3cret"',
+        "oidc[0].client_secret",
+        "never",
+    ),
+    (
+        'role_claim = "pz_role"',
+        'role_claim = "pz_role"\nsecret_level = 3',
+        "oidc[0]",
+        "unknown field `secret_level`",
+    ),
     ('role = "bureau_reviewer"', 'role = "province_admin"', "oidc[0].rules[0].role", "provincial role"),
     ('role = "bureau_reviewer"', 'role = "mayor"', "oidc[0].rules[0].role", "'mayor'"),
     ('role = "bureau_reviewer"', 'role = "enterprise_user"', "oidc[0].rules[0].role", "park or enterprise"),
     ('district_code = "440605"', 'district_code = "440106"', "oidc[0].rules[1].district_code", "not a code"),
-    ('issuer = "https://idp.foshan.example"', 'issuer = "http://idp.foshan.example"', "oidc[0].issuer", "https"),
+    (
+        'issuer = "https://idp.foshan.example"',
+        'issuer = "http://idp.foshan.example"',
+        "oidc[0].issuer",
+        "https",
+    ),
     ('scopes = ["openid", "email", "profile"]', 'scopes = ["email"]', "oidc[0].scopes", "openid"),
 ]
 
@@ -424,8 +492,10 @@ def test_provider_keys_are_unique_across_tenants(tmp_path: Path) -> None:
     directory = tmp_path / "tenants"
     shutil.copytree(ROOT / "tenants", directory)
     example = (directory / "foshan.toml").read_text(encoding="utf-8")
-    block = example[example.index("[[oidc]]"):].replace('district_code = "440605"\n', "").replace(
-        'role = "district_reviewer"', 'role = "bureau_admin"'
+    block = (
+        example[example.index("[[oidc]]") :]
+        .replace('district_code = "440605"\n', "")
+        .replace('role = "district_reviewer"', 'role = "bureau_admin"')
     )
     with (directory / "shantou.toml").open("a", encoding="utf-8") as fh:
         fh.write("\n" + block)

@@ -44,7 +44,9 @@ async def test_sign_in_rotates_the_session_and_logout_kills_it(fresh, owner: asy
 async def test_session_cookie_flags(fresh) -> None:
     token = await csrf_of(fresh)
     response = await fresh.post(
-        "/login", data={"email": demo("admin", "foshan"), "password": PASSWORD, "csrf_token": token}, follow_redirects=False
+        "/login",
+        data={"email": demo("admin", "foshan"), "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
     )
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
@@ -54,12 +56,17 @@ async def test_wrong_password_and_throttling_per_account(fresh, owner: asyncpg.C
     email = demo("district", "foshan")
     token = await csrf_of(fresh)
     for _ in range(5):
-        wrong = await fresh.post("/login", data={"email": email, "password": "nope-nope-1", "csrf_token": token})
+        wrong = await fresh.post(
+            "/login", data={"email": email, "password": "nope-nope-1", "csrf_token": token}
+        )
         assert wrong.status_code == 400 and "电子邮箱或密码错误" in wrong.text
     blocked = await fresh.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
     assert blocked.status_code == 429 and "登录失败次数过多" in blocked.text and "分钟后再试" in blocked.text
     assert "pz_session" not in fresh.cookies
-    actions = [r["action"] for r in await owner.fetch("SELECT action FROM audit_log WHERE actor = $1 ORDER BY id", email)]
+    actions = [
+        r["action"]
+        for r in await owner.fetch("SELECT action FROM audit_log WHERE actor = $1 ORDER BY id", email)
+    ]
     assert actions.count("login.failed") == 5 and actions[-1] == "login.throttled"
     await owner.execute("DELETE FROM login_failure WHERE email = $1", email)  # the window passes
     await sign_in(fresh, email)
@@ -69,7 +76,9 @@ async def test_throttling_per_address(fresh, owner: asyncpg.Connection) -> None:
     token = await csrf_of(fresh)
     try:
         for i in range(20):
-            await fresh.post("/login", data={"email": f"nobody{i}@example.cn", "password": "x" * 12, "csrf_token": token})
+            await fresh.post(
+                "/login", data={"email": f"nobody{i}@example.cn", "password": "x" * 12, "csrf_token": token}
+            )
         blocked = await fresh.post(
             "/login", data={"email": demo("reviewer", "foshan"), "password": PASSWORD, "csrf_token": token}
         )
@@ -78,7 +87,9 @@ async def test_throttling_per_address(fresh, owner: asyncpg.Connection) -> None:
         await owner.execute("DELETE FROM login_failure WHERE email LIKE 'nobody%@example.cn'")
 
 
-async def test_csrf_missing_or_wrong_is_refused_with_a_clear_page(admin_fs, owner: asyncpg.Connection, tenants: dict) -> None:
+async def test_csrf_missing_or_wrong_is_refused_with_a_clear_page(
+    admin_fs, owner: asyncpg.Connection, tenants: dict
+) -> None:
     park = await owner.fetchval("SELECT min(id) FROM park WHERE tenant_id = $1", tenants["foshan"])
     before = await owner.fetchval("SELECT count(*) FROM document")
     saved = admin_fs.headers.pop("X-CSRF-Token")
@@ -97,8 +108,10 @@ async def test_csrf_missing_or_wrong_is_refused_with_a_clear_page(admin_fs, owne
         assert upload.status_code == 403 and "表单安全令牌" in upload.text
         assert await owner.fetchval("SELECT count(*) FROM document") == before
         in_form = await admin_fs.post(
-            f"/z/foshan/documents/park/{park}", data={"csrf_token": saved},
-            files={"file": ("a.pdf", b"%PDF-1.4 x", "application/pdf")}, follow_redirects=False,
+            f"/z/foshan/documents/park/{park}",
+            data={"csrf_token": saved},
+            files={"file": ("a.pdf", b"%PDF-1.4 x", "application/pdf")},
+            follow_redirects=False,
         )
         assert in_form.status_code == 303
     finally:
@@ -111,7 +124,9 @@ async def test_login_form_itself_needs_the_token(fresh) -> None:
     assert response.status_code == 403
 
 
-async def test_user_with_several_memberships_chooses_and_switches(fresh, owner: asyncpg.Connection, tenants: dict) -> None:
+async def test_user_with_several_memberships_chooses_and_switches(
+    fresh, owner: asyncpg.Connection, tenants: dict
+) -> None:
     response = await sign_in(fresh, demo("multi"))
     assert response.headers["location"] == "/account/context"
     page = await fresh.get("/account/context")
@@ -125,11 +140,15 @@ async def test_user_with_several_memberships_chooses_and_switches(fresh, owner: 
     }
     refused = await fresh.get("/z/foshan/")
     assert refused.status_code == 403 and 'name="membership"' in refused.text  # offers the switch
-    chosen = await fresh.post("/account/context", data={"membership": str(ids[tenants["foshan"]])}, follow_redirects=False)
+    chosen = await fresh.post(
+        "/account/context", data={"membership": str(ids[tenants["foshan"]])}, follow_redirects=False
+    )
     assert chosen.headers["location"] == "/z/foshan/"
     assert (await fresh.get("/z/foshan/")).status_code == 200
     assert (await fresh.get("/z/guangzhou/")).status_code == 403
-    other = await fresh.post("/account/context", data={"membership": str(ids[tenants["guangzhou"]])}, follow_redirects=False)
+    other = await fresh.post(
+        "/account/context", data={"membership": str(ids[tenants["guangzhou"]])}, follow_redirects=False
+    )
     assert other.headers["location"] == "/z/guangzhou/"
     assert (await fresh.get("/z/guangzhou/")).status_code == 200
     stranger = await owner.fetchval("SELECT min(id) FROM membership WHERE tenant_id = $1", tenants["foshan"])
@@ -145,11 +164,15 @@ async def test_invitation_then_reset_link(admin_gz, app, owner: asyncpg.Connecti
     async with tenant_transaction(TenantContext(tenants["guangzhou"], "guangzhou")):
         link = await services.issue_invitation(email, tenants["guangzhou"], {"role": "bureau_reviewer"}, None)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as guest:
-        assert (await guest.get(f"/invite/{link.token}")).status_code == 404  # a tenant invitation lives under its tenant
+        assert (
+            await guest.get(f"/invite/{link.token}")
+        ).status_code == 404  # a tenant invitation lives under its tenant
         form = await guest.get(f"/z/guangzhou/invite/{link.token}")
         assert form.status_code == 200 and email in form.text
         token = form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-        weak = await guest.post(f"/z/guangzhou/invite/{link.token}", data={"password": "short", "csrf_token": token})
+        weak = await guest.post(
+            f"/z/guangzhou/invite/{link.token}", data={"password": "short", "csrf_token": token}
+        )
         assert weak.status_code == 400 and "至少 10 个字符" in weak.text
         accepted = await guest.post(
             f"/z/guangzhou/invite/{link.token}",
@@ -170,7 +193,11 @@ async def test_invitation_then_reset_link(admin_gz, app, owner: asyncpg.Connecti
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as guest:
         page = await guest.get(f"/reset/{reset.token}")
         token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-        done = await guest.post(f"/reset/{reset.token}", data={"password": "another-passw0rd", "csrf_token": token}, follow_redirects=False)
+        done = await guest.post(
+            f"/reset/{reset.token}",
+            data={"password": "another-passw0rd", "csrf_token": token},
+            follow_redirects=False,
+        )
         assert done.status_code == 303
         await sign_in(guest, email, "another-passw0rd")
         assert (await guest.get(f"/reset/{reset.token}")).status_code == 404
@@ -182,7 +209,8 @@ async def test_signed_in_without_memberships_sees_whom_to_ask(app, owner: asyncp
     email = f"lonely-{uuid.uuid4().hex[:6]}@example.cn"
     await owner.execute(
         "INSERT INTO pz_user (email, display_name, password_hash, is_active, created_at) VALUES ($1, '', $2, true, now())",
-        email, hash_password(PASSWORD),
+        email,
+        hash_password(PASSWORD),
     )
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         response = await sign_in(client, email)

@@ -50,11 +50,14 @@ async def test_upload_download_round_trip(admin_gz, owner: asyncpg.Connection, t
     assert "filename*=UTF-8''" in download.headers["content-disposition"]
 
 
-async def test_other_tenants_document_is_not_found(admin_gz, admin_fs, owner: asyncpg.Connection, tenants: dict) -> None:
+async def test_other_tenants_document_is_not_found(
+    admin_gz, admin_fs, owner: asyncpg.Connection, tenants: dict
+) -> None:
     fs = tenants["foshan"]
     park = await _park(owner, fs)
     response = await admin_fs.post(
-        f"/z/foshan/documents/park/{park}", files={"file": ("a.pdf", sample_pdf("foshan secret"), "application/pdf")},
+        f"/z/foshan/documents/park/{park}",
+        files={"file": ("a.pdf", sample_pdf("foshan secret"), "application/pdf")},
         follow_redirects=False,
     )
     assert response.status_code == 303

@@ -51,7 +51,9 @@ async def test_every_table_with_tenant_id_is_a_forced_rls_tenant_table(owner: as
     )
     for name in declared:
         mine = {p["policyname"]: p for p in policies if p["tablename"] == name}
-        extra = {"pz_own_memberships"} if name == "membership" else set()  # a user reads their own memberships
+        extra = (
+            {"pz_own_memberships"} if name == "membership" else set()
+        )  # a user reads their own memberships
         assert set(mine) == {"pz_tenant_isolation", "pz_province_read"} | extra
         assert "app.tenant_id" in mine["pz_tenant_isolation"]["qual"]
         assert "app.tenant_id" in mine["pz_tenant_isolation"]["with_check"]

@@ -36,12 +36,16 @@ async def test_unknown_tenant_is_a_404_page(client) -> None:
 
 async def test_language_switch_persists_and_refuses_open_redirects(as_user) -> None:
     async with as_user(demo("reviewer", "foshan")) as client:
-        response = await client.post("/lang", data={"lang": "en", "next": "/z/foshan/"}, follow_redirects=False)
+        response = await client.post(
+            "/lang", data={"lang": "en", "next": "/z/foshan/"}, follow_redirects=False
+        )
         assert response.status_code == 303 and response.headers["location"] == "/z/foshan/"
         assert "lang=en" in response.headers["set-cookie"]
         page = await client.get("/z/foshan/")
         assert '<html lang="en">' in page.text and "Parks and zones" in page.text and "Nanhai" in page.text
-        evil = await client.post("/lang", data={"lang": "en", "next": "//evil.example/"}, follow_redirects=False)
+        evil = await client.post(
+            "/lang", data={"lang": "en", "next": "//evil.example/"}, follow_redirects=False
+        )
         assert evil.headers["location"] == "/"
 
 
