@@ -3,8 +3,9 @@
     uv run python bench/pages.py [--duration 15] [--connections 32]
 
 Seeds a bench tenant with 10,000 parks in a fresh database (on the machine's PostgreSQL, or
-BENCH_PG_ADMIN_URL), serves PilotZone with granian (1 worker, the app's full stack: locale and
-tenancy middleware, RLS transaction as the app role, Jinja page) and, in the same run, the bare app
+BENCH_PG_ADMIN_URL), serves PilotZone with granian (1 worker, the app's full stack as a signed-in
+bureau reviewer: session lookup, CSRF, guard with membership check, RLS transaction as the app role,
+Jinja page) and, in the same run, the bare app
 (bench/bare_app.py: asyncpg pool as owner, no middleware, same template). A separate wrk process
 drives each at 32 connections. Prints req/s, p50/p99 and the ratio. Targets: ratio >= 0.5, p99 <= 50 ms.
 """
@@ -29,6 +30,7 @@ ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:54
 DB = "pilotzone_bench"
 ROWS = 10_000
 PAGE = 101  # rows 5001-5050: an offset deep into the table, the same for both
+BENCH_PASSWORD = "bench-passw0rd"
 
 
 def db_url() -> str:
@@ -86,8 +88,33 @@ async def prepare() -> int:
         ],
     )
     await conn.execute("ANALYZE park")
+    from pilotzone.auth.passwords import hash_password
+
+    user_id = await conn.fetchval(
+        "INSERT INTO pz_user (email, display_name, password_hash, is_active, created_at) "
+        "VALUES ('bench@example.cn', 'bench', $1, true, now()) RETURNING id",
+        hash_password(BENCH_PASSWORD),
+    )
+    await conn.execute(
+        'INSERT INTO membership (tenant_id, "user", role, district_code, active, created_at) '
+        "VALUES ($1, $2, 'bureau_reviewer', '', true, now())",
+        tenant_id,
+        user_id,
+    )
     await conn.close()
     return tenant_id
+
+
+def session_cookie(base: str) -> str:
+    """Sign in through the app like a browser; the benchmark requests carry this session."""
+    with httpx.Client(base_url=base, follow_redirects=False) as client:
+        page = client.get("/login")
+        token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        signed_in = client.post(
+            "/login", data={"email": "bench@example.cn", "password": BENCH_PASSWORD, "csrf_token": token}
+        )
+        assert signed_in.status_code == 303, signed_in.text[:300]
+        return f"pz_session={client.cookies['pz_session']}"
 
 
 def start(args: list[str], env: dict[str, str], url: str) -> subprocess.Popen:
@@ -163,14 +190,19 @@ def main() -> int:
         "--log-level",
         "warning",
     ]
-    ours = start([*granian, "--port", "8701", "--factory", "pilotzone.app:create_app"], env, ours_url)
+    ours = start(
+        [*granian, "--port", "8701", "--factory", "pilotzone.app:create_app"],
+        env,
+        "http://127.0.0.1:8701/healthz",
+    )
     bare = start(
         [*granian, "--port", "8702", "bench.bare_app:app"],
         {**env, "BENCH_TENANT_ID": str(tenant_id)},
         bare_url,
     )
     try:
-        a, b = httpx.get(ours_url).text, httpx.get(bare_url).text
+        cookie = session_cookie("http://127.0.0.1:8701")
+        a, b = httpx.get(ours_url, headers={"Cookie": cookie}).text, httpx.get(bare_url).text
         rows_ours, rows_bare = a.count("<tr>") - 1, b.count("<tr>") - 1
         assert rows_ours == rows_bare == 50, (rows_ours, rows_bare)
         results = {}
@@ -180,7 +212,7 @@ def main() -> int:
             ("bare", bare_url),
             ("pilotzone", ours_url),
         ):
-            r = wrk(url, opts.duration, opts.connections)
+            r = wrk(url, opts.duration, opts.connections, cookie if name == "pilotzone" else "")
             best = results.get(name)
             results[name] = r if best is None or r["rps"] > best["rps"] else best  # best of two rounds each
     finally:
