@@ -128,6 +128,16 @@ def current_transaction() -> PostgresTransaction:
     return tx
 
 
+async def commit_now() -> None:
+    """Commit the current top-level transaction before the response leaves (idempotent).
+
+    A client that follows a redirect must find what this request wrote; after this, the request runs
+    no more queries (a later query would find no tenant setting: fail closed)."""
+    tx = DB.current_transaction.get()
+    if tx is not None and not tx._committed and not tx._rolled_back:
+        await tx.commit()
+
+
 def on_commit(callback: Callable[[], Awaitable[None]]) -> None:
     """Run ``callback`` after the current transaction commits (dropped on rollback)."""
     hooks = _on_commit.get()

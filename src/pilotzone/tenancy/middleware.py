@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from litestar.enums import ScopeType
 from litestar.exceptions import NotFoundException
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from pilotzone import db
 from pilotzone.settings import get_settings
 from pilotzone.tenancy.context import TenantContext, current_context, tenant_transaction
 from pilotzone.tenancy.tables import Tenant
@@ -121,5 +122,10 @@ class TenancyMiddleware(ASGIMiddleware):
             ctx = TenantContext(None, None, "province", user_id, read_only=True)
         else:
             ctx = TenantContext(None, None, "public", user_id)
+        async def send_after_commit(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                await db.commit_now()  # the answer (a redirect, say) never outruns the data
+            await send(message)
+
         async with tenant_transaction(ctx):
-            await next_app(scope, receive, send)
+            await next_app(scope, receive, send_after_commit)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
+
 import asyncpg
 import pytest
 from litestar import get, post
 from litestar.params import FromPath
+from litestar.response import Redirect
 from litestar.testing import AsyncTestClient
 from tests.conftest import demo, sign_in
 
 from pilotzone.app import create_app
-from pilotzone.auth.guards import MEMBERS, allow
+from pilotzone.auth.guards import MEMBERS, PUBLIC, allow
 from pilotzone.registry.tables import Park
 
 
@@ -71,3 +74,48 @@ async def test_insert_for_other_tenant_is_refused(
     assert response.status_code == 500
     assert await owner.fetchval("SELECT count(*) FROM park WHERE tenant_id = $1", tenants["foshan"]) == before
     assert await owner.fetchval("SELECT count(*) FROM park WHERE key = 'planted'") == 0
+
+
+@post("/z/{slug:str}/__test/parks/commit-probe", opt=allow(PUBLIC), status_code=303)
+async def write_then_redirect(slug: FromPath[str]) -> Redirect:
+    await Park(key=f"probe-{uuid.uuid4().hex[:8]}", name_zh="提交探针", kind="industrial_park").save()
+    return Redirect(path=f"/z/{slug}/")
+
+
+async def test_the_response_starts_only_after_the_commit(owner: asyncpg.Connection) -> None:
+    """A browser following a redirect must find what the request wrote: when the first byte of the
+    response leaves, another connection already sees the row."""
+    app = create_app(extra_routes=[write_then_redirect])
+    before = await owner.fetchval("SELECT count(*) FROM park WHERE name_zh = '提交探针'")
+    seen_at_start: list[int] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            seen_at_start.append(await owner.fetchval("SELECT count(*) FROM park WHERE name_zh = '提交探针'"))
+
+    token = "t" * 43
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/z/guangzhou/__test/parks/commit-probe",
+        "raw_path": b"/z/guangzhou/__test/parks/commit-probe",
+        "query_string": b"",
+        "root_path": "",
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+        "headers": [
+            (b"host", b"testserver"),
+            (b"cookie", f"pz_csrf={token}".encode()),
+            (b"x-csrf-token", token.encode()),
+        ],
+    }
+    async with AsyncTestClient(app=app):  # runs the app's start-up (pool, bucket)
+        await app(scope, receive, send)
+    assert seen_at_start == [before + 1]
+    await owner.execute("DELETE FROM park WHERE name_zh = '提交探针'")
