@@ -87,7 +87,7 @@ async def prepare() -> int:
             "source",
         ],
     )
-    await conn.execute("ANALYZE park")
+    await conn.execute("VACUUM ANALYZE park")  # the steady state autovacuum keeps: visibility map, statistics
     from pilotzone.auth.passwords import hash_password
 
     user_id = await conn.fetchval(
@@ -131,16 +131,12 @@ def start(args: list[str], env: dict[str, str], url: str) -> subprocess.Popen:
     raise SystemExit(f"server did not answer {url}: {process.stderr.read().decode()[-2000:]}")
 
 
-def wrk(url: str, seconds: int, connections: int) -> dict[str, float]:
-    subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", "-d3s", url], capture_output=True, check=True
-    )  # warm-up
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+def wrk(url: str, seconds: int, connections: int, cookie: str = "") -> dict[str, float]:
+    header = ["-H", f"Cookie: {cookie}"] if cookie else []
+    warm_up = ["wrk", "-t2", f"-c{connections}", "-d3s", *header, url]
+    subprocess.run(warm_up, capture_output=True, check=True)
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *header, url]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non2xx:
         raise SystemExit(f"{url} answered {non2xx.group(1)} errors:\n{out}")

@@ -10,20 +10,7 @@ import contextvars
 from dataclasses import dataclass, field
 
 from pilotzone import db
-from pilotzone.auth.sessions import SessionInfo
-
-
-@dataclass(frozen=True, slots=True)
-class MembershipInfo:
-    id: int
-    tenant_id: int
-    tenant_slug: str
-    tenant_name_zh: str
-    tenant_name_en: str
-    role: str
-    district_code: str
-    park_id: int | None
-    enterprise_id: int | None
+from pilotzone.auth.sessions import MembershipInfo, SessionInfo
 
 
 @dataclass(slots=True)
@@ -105,7 +92,7 @@ async def load_principal(session: SessionInfo | None, tenant_id: int | None) -> 
     """Inside the request transaction (``app.user_id`` set by the entry point)."""
     if session is None:
         return ANONYMOUS
-    memberships = await load_memberships(session.user_id)
+    memberships = list(session.memberships)
     acting = None
     if tenant_id is not None and not session.province:
         acting = next(

@@ -7,6 +7,7 @@ Login rotates: any session the browser had is deleted and a new token issued. Se
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,19 @@ def token_hash(token: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class MembershipInfo:
+    id: int
+    tenant_id: int
+    tenant_slug: str
+    tenant_name_zh: str
+    tenant_name_en: str
+    role: str
+    district_code: str
+    park_id: int | None
+    enterprise_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class SessionInfo:
     """What the request knows about its session (loaded before the tenant transaction)."""
 
@@ -39,34 +53,33 @@ class SessionInfo:
     membership_id: int | None
     province: bool
     csrf_token: str
-
-
-_LOAD = """
-SELECT s.id, s.user AS user_id, s.membership_id, s.province, s.csrf_token, s.created_at, s.last_seen_at,
-       s.expires_at, u.email, u.display_name, u.province_role, u.is_active
-  FROM pz_session s JOIN pz_user u ON u.id = s.user
- WHERE s.token_hash = $1
-"""
+    memberships: tuple[MembershipInfo, ...] = ()  # the user's own, in every tenant
 
 
 async def load(token: str | None) -> SessionInfo | None:
-    """The session for a cookie value; expired or disabled ones are deleted and give None."""
+    """The session for a cookie value, with its user's memberships (one round trip through
+    ``pz_session_principal()``); expired or disabled sessions are deleted and give None."""
     if not token or len(token) > 100:
         return None
-    rows = await db.fetch_global(_LOAD, token_hash(token))
-    if not rows:
+    rows = await db.fetch_global("SELECT pz_session_principal($1)", token_hash(token))
+    if not rows or rows[0][0] is None:
         return None
-    row = rows[0]
+    data = json.loads(rows[0][0])
+    row = data["session"]
     now = datetime.now(UTC)
-    if row["expires_at"] <= now or not row["is_active"] or row["created_at"] + ABSOLUTE <= now:
+    created, last_seen = (
+        datetime.fromisoformat(row["created_at"]),
+        datetime.fromisoformat(row["last_seen_at"]),
+    )
+    if datetime.fromisoformat(row["expires_at"]) <= now or not row["is_active"] or created + ABSOLUTE <= now:
         await db.fetch_global("DELETE FROM pz_session WHERE id = $1", row["id"])
         return None
-    if now - row["last_seen_at"] > TOUCH_EVERY:
+    if now - last_seen > TOUCH_EVERY:
         await db.fetch_global(
             "UPDATE pz_session SET last_seen_at = $2, expires_at = $3 WHERE id = $1",
             row["id"],
             now,
-            min(now + IDLE, row["created_at"] + ABSOLUTE),
+            min(now + IDLE, created + ABSOLUTE),
         )
     return SessionInfo(
         id=row["id"],
@@ -77,6 +90,7 @@ async def load(token: str | None) -> SessionInfo | None:
         membership_id=row["membership_id"],
         province=row["province"],
         csrf_token=row["csrf_token"],
+        memberships=tuple(MembershipInfo(**m) for m in data["memberships"]),
     )
 
 

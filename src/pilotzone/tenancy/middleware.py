@@ -122,6 +122,7 @@ class TenancyMiddleware(ASGIMiddleware):
             ctx = TenantContext(None, None, "province", user_id, read_only=True)
         else:
             ctx = TenantContext(None, None, "public", user_id)
+
         async def send_after_commit(message: Message) -> None:
             if message["type"] == "http.response.start":
                 await db.commit_now()  # the answer (a redirect, say) never outruns the data

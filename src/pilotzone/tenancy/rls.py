@@ -65,6 +65,8 @@ def identity_statements(app: str, province: str) -> list[str]:
         "REVOKE ALL ON FUNCTION audit_append(int, int, text, text, text, text, jsonb, jsonb, text, text, text) FROM PUBLIC",
         "GRANT EXECUTE ON FUNCTION audit_append(int, int, text, text, text, text, jsonb, jsonb, text, text, text) "
         f"TO {app}",
+        "REVOKE ALL ON FUNCTION pz_session_principal(text) FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION pz_session_principal(text) TO {app}",
     ]
     return out
 
