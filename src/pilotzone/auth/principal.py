@@ -42,24 +42,11 @@ class Principal:
         return [m for m in self.memberships if m.tenant_id == tenant_id]
 
     # -- object-level checks (the rows are already limited to the tenant by RLS)
-    def sees_park(self, park_id: int, district_code: str) -> bool:
-        m = self.acting
+    def _covers(self, district_code: str, park_id: int | None, enterprise_id: int | None = None) -> bool:
+        """Whether the acting role's scope (tenant, district, park or enterprise) covers an object."""
         if self.province:
             return True
-        if m is None:
-            return False
-        if m.role in ("bureau_admin", "bureau_reviewer"):
-            return True
-        if m.role == "district_reviewer":
-            return district_code == m.district_code
-        if m.role == "park_operator":
-            return park_id == m.park_id
-        return False
-
-    def sees_enterprise(self, enterprise_id: int, park_id: int | None, district_code: str) -> bool:
         m = self.acting
-        if self.province:
-            return True
         if m is None:
             return False
         if m.role in ("bureau_admin", "bureau_reviewer"):
@@ -68,7 +55,13 @@ class Principal:
             return district_code == m.district_code
         if m.role == "park_operator":
             return park_id is not None and park_id == m.park_id
-        return m.role == "enterprise_user" and enterprise_id == m.enterprise_id
+        return m.role == "enterprise_user" and enterprise_id is not None and enterprise_id == m.enterprise_id
+
+    def sees_park(self, park_id: int, district_code: str) -> bool:
+        return self._covers(district_code, park_id)
+
+    def sees_enterprise(self, enterprise_id: int, park_id: int | None, district_code: str) -> bool:
+        return self._covers(district_code, park_id, enterprise_id)
 
 
 ANONYMOUS = Principal(session=None)
