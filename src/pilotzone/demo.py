@@ -27,6 +27,15 @@ TENANT_ACCOUNTS = (  # (local part, role, scope)
     ("enterprise", "enterprise_user", "enterprise"),
 )
 PROVINCE_ACCOUNTS = (("province-admin", "province_admin"), ("province-viewer", "province_viewer"))
+ROLE_ZH = {
+    "province_admin": "管理员",
+    "province_viewer": "查看员",
+    "bureau_admin": "商务局管理员",
+    "bureau_reviewer": "商务局审核员",
+    "district_reviewer": "区级审核员",
+    "park_operator": "园区运营方",
+    "enterprise_user": "企业用户",
+}
 
 
 def demo_password() -> str:
@@ -100,14 +109,17 @@ async def seed_accounts() -> list[tuple[str, str, str]]:
     created: list[tuple[str, str, str]] = []
     async with db.transaction({"app.scope": "public"}):
         for local, role in PROVINCE_ACCOUNTS:
-            await _user(demo_email(local), role.replace("_", " ").title(), province_role=role)
+            await _user(demo_email(local), f"省商务厅{ROLE_ZH[role]}（演示）", province_role=role)
             created.append((demo_email(local), role, "province"))
+        names = {t["slug"]: t["name_zh"] for t in await list_tenants()}
         users = {
-            (local, slug): await _user(demo_email(local, slug), f"{slug} {role}")
+            (local, slug): await _user(
+                demo_email(local, slug), f"{names.get(slug, slug)}{ROLE_ZH[role]}（演示）"
+            )
             for slug in DEMO_TENANTS
             for local, role, _ in TENANT_ACCOUNTS
         }
-        multi = await _user(demo_email("multi"), "Two-city reviewer")
+        multi = await _user(demo_email("multi"), "两市审核员（演示）")
         tenants = {t["slug"]: t for t in await list_tenants()}
     for slug in DEMO_TENANTS:
         if slug not in tenants:
