@@ -251,3 +251,19 @@ ZH_CN.update(
         "Your identity provider has not confirmed your email address, so no account can be created for it. Ask your bureau administrator to invite you.": "身份认证平台未确认您的电子邮箱，因此无法为您开通账号。请联系所在市商务局的管理员邀请您加入。",
     }
 )
+
+# registries
+ZH_CN.update(
+    {
+        "(the park's district)": "（按所选园区）",
+        "An enterprise with this credit code is already registered here.": "该统一社会信用代码的企业已在本综试区登记。",
+        "Enter the enterprise's registered name.": "请输入企业的登记名称。",
+        "Park": "园区",
+        "Register": "登记",
+        "Register an enterprise": "登记企业",
+        "Registered name": "登记名称",
+        "Search by name or credit code": "按名称或信用代码搜索",
+        "The park lies in another district.": "所选园区位于其他行政区。",
+        "This is not a valid unified social credit code (18 characters, check digit).": "统一社会信用代码无效（应为 18 位并符合校验位规则）。",
+    }
+)

@@ -1,17 +1,25 @@
 from __future__ import annotations
 
-from litestar import Controller, Request, get
-from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
-from litestar.response import Template
+from typing import Annotated
 
-from pilotzone.auth.guards import MEMBERS, allow
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from pilotzone.auth import audit
+from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, allow
 from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.documents.owners import UPLOADERS, OwnerKind
 from pilotzone.documents.owners import register as register_owner
 from pilotzone.documents.services import documents_of
 from pilotzone.registry import services
+from pilotzone.registry.tables import Park
+from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 class ParkController(Controller):
@@ -44,15 +52,68 @@ class EnterpriseController(Controller):
     path = "/z/{slug:str}/enterprises"
 
     @get("/", name="enterprises", opt=allow(MEMBERS))
-    async def index(self, request: Request, page: FromQuery[int | None] = None) -> Template:
-        current, rows = await services.list_enterprises(current_principal(), page)
-        return render(request, "registry/enterprises.html", {"page": current, "enterprises": rows})
+    async def index(
+        self, request: Request, page: FromQuery[int | None] = None, q: FromQuery[str] = ""
+    ) -> Template:
+        return await _enterprise_list(request, page, q.strip())
+
+    @post("/", name="enterprise_create", opt=allow(BUREAU_ADMIN), status_code=303)
+    async def create(self, request: Request, slug: FromPath[str], data: Form) -> Redirect | Template:
+        try:
+            enterprise = await services.create_enterprise(data)
+        except services.RegistryError as exc:
+            return await _enterprise_list(
+                request, None, "", form=data, errors={exc.field: _(exc.message)}, status=400
+            )
+        await audit.record(
+            "enterprise.created",
+            "enterprise",
+            enterprise.id,
+            after={
+                "name": enterprise.name,
+                "uscc": enterprise.uscc,
+                "park": enterprise.park,
+                "district_code": enterprise.district_code,
+            },
+        )
+        return Redirect(path=f"/z/{slug}/enterprises/{enterprise.id}", status_code=303)
 
     @get("/{enterprise_id:int}", name="enterprise", opt=allow(MEMBERS))
     async def detail(self, request: Request, enterprise_id: FromPath[int]) -> Template:
         if not await _enterprise_visible(current_principal(), enterprise_id):
             raise NotFoundException("enterprise not found")
         return render(request, "registry/enterprise.html", await _enterprise_context(enterprise_id))
+
+
+async def _enterprise_list(
+    request: Request,
+    page: int | None,
+    q: str,
+    form: dict | None = None,
+    errors: dict | None = None,
+    status: int = 200,
+) -> Template:
+    current, rows = await services.list_enterprises(current_principal(), page, q)
+    parks = (
+        await Park.select(Park.id, Park.name_zh, Park.name_en)
+        .where(Park.status == "active")
+        .order_by(Park.id)
+    )
+    context = {
+        "page": current,
+        "enterprises": rows,
+        "q": q,
+        "parks": parks,
+        "form": form or {},
+        "errors": errors or {},
+    }
+    return render(
+        request,
+        "registry/enterprises.html",
+        context,
+        partial="registry/partials/enterprises.html",
+        status_code=status,
+    )
 
 
 async def _park_visible(principal: Principal, park_id: int) -> bool:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pilotzone import db
 from pilotzone.auth.principal import Principal
+from pilotzone.registry import uscc
 from pilotzone.registry.tables import Enterprise, Park
 from pilotzone.tenancy.middleware import current_tenant_districts
 from pilotzone.web.i18n import pick
-from pilotzone.web.labels import label
+from pilotzone.web.labels import N_, label
 from pilotzone.web.render import Page, page_of
 
 PARK_PAGE_SIZE = 20
@@ -68,8 +69,13 @@ def enterprise_scope(principal: Principal) -> tuple[str, list]:
     return "FALSE", []
 
 
-async def list_enterprises(principal: Principal, page: int | None, size: int = 20) -> tuple[Page, list[dict]]:
+async def list_enterprises(
+    principal: Principal, page: int | None, q: str = "", size: int = 20
+) -> tuple[Page, list[dict]]:
     where, args = enterprise_scope(principal)
+    if q:
+        args = [*args, _like(q)]
+        where = f"({where}) AND (name ILIKE ${len(args)} OR uscc ILIKE ${len(args)})"
     n = len(args)
     total = (await db.fetch(f"SELECT count(*) FROM enterprise WHERE {where}", *args))[0][0]  # noqa: S608
     current = page_of(page, size, total)
@@ -88,3 +94,47 @@ async def list_enterprises(principal: Principal, page: int | None, size: int = 2
         item["district"] = pick(*names) if names else item["district_code"]
         result.append(item)
     return current, result
+
+
+class RegistryError(Exception):
+    """``field`` names the form field; ``message`` is an English msgid."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+async def create_enterprise(form: dict[str, str]) -> Enterprise:
+    """A bureau registers an enterprise: name, credit code (check digit), district, optional park."""
+    name = form.get("name", "").strip()
+    if not 2 <= len(name) <= 200:
+        raise RegistryError("name", N_("Enter the enterprise's registered name."))
+    code = form.get("uscc", "").strip().upper()
+    if not uscc.is_valid(code):
+        raise RegistryError(
+            "uscc", N_("This is not a valid unified social credit code (18 characters, check digit).")
+        )
+    if await Enterprise.exists().where(Enterprise.uscc == code):
+        raise RegistryError("uscc", N_("An enterprise with this credit code is already registered here."))
+    park = None
+    if form.get("park_id"):
+        park = (
+            await Park.objects().where((Park.id == _int(form["park_id"])) & (Park.status == "active")).first()
+        )
+        if park is None:
+            raise RegistryError("park_id", N_("Choose a park of this pilot zone."))
+    district = form.get("district_code", "") or (park.district_code if park else "")
+    if district not in current_tenant_districts():
+        raise RegistryError("district_code", N_("Choose a district of this pilot zone."))
+    if park is not None and park.district_code and park.district_code != district:
+        raise RegistryError("district_code", N_("The park lies in another district."))
+    enterprise = Enterprise(name=name, uscc=code, park=park.id if park else None, district_code=district)
+    await enterprise.save()
+    return enterprise
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        return -1
