@@ -42,12 +42,10 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import secrets
 import time
 import warnings
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import authlib.deprecate  # noqa: F401  (installs its warning filter before ours below)
@@ -57,15 +55,34 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from litestar.datastructures import Cookie
 
-from pilotzone import db
-from pilotzone.auth import audit
-from pilotzone.auth.principal import load_memberships
-from pilotzone.auth.services import add_membership, normalise_email
-from pilotzone.auth.tables import PROVINCE_ROLES, User, UserIdentity
-from pilotzone.settings import OIDCProviderSetting, get_settings
-from pilotzone.tenancy.context import TenantContext, current_context, switch_tenant
-from pilotzone.tenancy.tables import Tenant
-from pilotzone.web.labels import N_
+from pilotzone.auth.oidc_providers import (  # noqa: F401 - the provider API is used as oidc.<name>
+    ALGORITHMS,
+    CACHE_SECONDS,
+    DEFAULT_SCOPES,
+    FLOW_COOKIE,
+    FLOW_PATH,
+    FLOW_TTL,
+    HTTP_TIMEOUT,
+    LEEWAY,
+    MSG_CODE,
+    MSG_DISABLED,
+    MSG_ELSEWHERE,
+    MSG_FLOW,
+    MSG_MISMATCH,
+    MSG_NO_ACCOUNT,
+    MSG_PROVIDER_ERROR,
+    MSG_TOKEN,
+    MSG_UNREACHABLE,
+    MSG_UNVERIFIED,
+    Provider,
+    Rule,
+    SignInFailed,
+    find_provider,
+    login_choices,
+    register_provider,
+    unregister_provider,
+)
+from pilotzone.settings import get_settings
 
 with warnings.catch_warnings():
     # Authlib 1.9.9 prefers the `httpx2` package and warns when it falls back to httpx (0.28.1 here)
@@ -74,179 +91,6 @@ with warnings.catch_warnings():
     from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 log = logging.getLogger(__name__)
-
-FLOW_COOKIE = "pz_oidc"
-FLOW_PATH = "/oidc/"
-FLOW_TTL = 600  # seconds between leaving for the provider and coming back
-CACHE_SECONDS = 3600.0  # discovery documents and key sets
-HTTP_TIMEOUT = 10.0
-LEEWAY = 60  # clock skew allowed on exp/iat
-ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
-DEFAULT_SCOPES = ("openid", "email", "profile")
-
-
-# -- providers ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """``claim_value`` in the role claim grants ``role``: a province role, or a tenant role in
-    ``tenant`` (a slug; a city's own provider: always its city), narrowed to ``district_code``."""
-
-    claim_value: str
-    role: str
-    tenant: str = ""
-    district_code: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Provider:
-    key: str
-    label: str
-    issuer: str
-    client_id: str
-    client_secret_env: str = ""  # the variable holding the secret; "" = public client (PKCE only)
-    scopes: tuple[str, ...] = DEFAULT_SCOPES
-    auto_provision: bool = False
-    role_claim: str = ""
-    rules: tuple[Rule, ...] = ()
-    tenant_id: int | None = None  # a city's own provider; None: deployment-wide
-    tenant_slug: str = ""
-
-    @property
-    def client_secret(self) -> str | None:
-        return (os.environ.get(self.client_secret_env) or None) if self.client_secret_env else None
-
-    @property
-    def available(self) -> bool:
-        return not self.client_secret_env or self.client_secret is not None
-
-
-def provider_from_setting(setting: OIDCProviderSetting) -> Provider:
-    return Provider(
-        key=setting.key,
-        label=setting.label,
-        issuer=setting.issuer,
-        client_id=setting.client_id,
-        client_secret_env=setting.client_secret_env,
-        scopes=tuple(setting.scopes),
-        auto_provision=setting.auto_provision,
-        role_claim=setting.role_claim,
-        rules=tuple(Rule(r.claim_value, r.role, r.tenant, r.district_code) for r in setting.rules),
-    )
-
-
-def provider_from_tenant(entry: dict[str, Any], tenant_id: int, slug: str) -> Provider:
-    """A provider of ``tenant.oidc`` (validated by the loader); its rules apply in its own tenant."""
-    return Provider(
-        key=entry["key"],
-        label=entry["label"],
-        issuer=entry["issuer"],
-        client_id=entry["client_id"],
-        client_secret_env=entry.get("client_secret_env") or "",
-        scopes=tuple(entry.get("scopes") or DEFAULT_SCOPES),
-        auto_provision=bool(entry.get("auto_provision")),
-        role_claim=entry.get("role_claim") or "",
-        rules=tuple(
-            Rule(r["claim_value"], r["role"], slug, r.get("district_code") or "")
-            for r in entry.get("rules") or []
-        ),
-        tenant_id=tenant_id,
-        tenant_slug=slug,
-    )
-
-
-_registered: dict[str, Provider] = {}
-_settings_loaded = False
-
-
-def register_provider(provider: Provider) -> Provider:
-    """Make ``provider`` usable under ``/oidc/<key>/``; a key can be registered once."""
-    _deployment_providers()
-    if provider.key in _registered and _registered[provider.key] != provider:
-        raise ValueError(f"an OpenID provider with key {provider.key!r} is already registered")
-    _registered[provider.key] = provider
-    return provider
-
-
-def unregister_provider(key: str) -> None:
-    _registered.pop(key, None)
-
-
-def _deployment_providers() -> dict[str, Provider]:
-    global _settings_loaded
-    if not _settings_loaded:
-        _settings_loaded = True
-        for setting in get_settings().oidc_providers:
-            _registered.setdefault(setting.key, provider_from_setting(setting))
-    return _registered
-
-
-async def _tenant_providers(tenant_id: int | None = None) -> list[Provider]:
-    query = Tenant.select(Tenant.id, Tenant.slug, Tenant.oidc).where(Tenant.active == True)  # noqa: E712
-    if tenant_id is not None:
-        query = query.where(Tenant.id == tenant_id)
-    rows = await query.order_by(Tenant.sort_order).output(load_json=True)
-    return [
-        provider_from_tenant(entry, row["id"], row["slug"]) for row in rows for entry in row["oidc"] or []
-    ]
-
-
-async def find_provider(key: str) -> Provider | None:
-    """The usable provider with this key (deployment-wide first, then the cities' own)."""
-    provider = _deployment_providers().get(key)
-    if provider is None:
-        provider = next((p for p in await _tenant_providers() if p.key == key), None)
-    return provider if provider is not None and provider.available else None
-
-
-async def login_choices(tenant_id: int | None = None) -> list[dict[str, str]]:
-    """``[{key, label}]`` for the sign-in page: deployment-wide providers, then the cities' own (only
-    the current city's when the page is served for one)."""
-    providers = [*_deployment_providers().values(), *await _tenant_providers(tenant_id)]
-    return [{"key": p.key, "label": p.label} for p in providers if p.available]
-
-
-# -- failures ----------------------------------------------------------------------------------
-
-
-class SignInFailed(Exception):
-    """``reason`` goes to the audit log; ``message`` (a msgid) to the page, with ``status``."""
-
-    def __init__(
-        self, reason: str, message: str, status: int = 400, detail: str = "", email: str = "", **params: str
-    ) -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason, self.message, self.status, self.detail, self.email, self.params = (
-            reason,
-            message,
-            status,
-            detail,
-            email,
-            params,
-        )
-
-
-MSG_FLOW = N_(
-    "This sign-in was not started in this browser, or took longer than 10 minutes. Start again from the sign-in page."
-)
-MSG_MISMATCH = N_(
-    "The answer from the identity provider does not belong to the sign-in started in this browser."
-)
-MSG_PROVIDER_ERROR = N_("The identity provider did not sign you in (%(error)s).")
-MSG_CODE = N_(
-    "The identity provider refused the sign-in code: it is invalid, already used or expired. Start again."
-)
-MSG_TOKEN = N_("The identity provider's answer could not be verified.")
-MSG_UNREACHABLE = N_("The identity provider cannot be reached or answered wrongly. Try again later.")
-MSG_NO_ACCOUNT = N_("There is no account for this identity. Ask your bureau administrator to invite you.")
-MSG_UNVERIFIED = N_(
-    "Your identity provider has not confirmed your email address, so no account can be created for it. Ask your bureau administrator to invite you."
-)
-MSG_DISABLED = N_("This account is disabled. Ask your bureau administrator.")
-MSG_ELSEWHERE = N_(
-    "This identity provider belongs to one pilot zone and may not sign in this account, which also works elsewhere. Sign in with your password or another option."
-)
 
 
 # -- the signed flow cookie --------------------------------------------------------------------
@@ -518,182 +362,3 @@ async def complete(
     if not isinstance(id_token, str):
         raise SignInFailed("id_token_missing", MSG_TOKEN)
     return await verify_id_token(provider, meta, id_token, token.get("access_token"), flow.nonce), flow
-
-
-# -- who signs in ------------------------------------------------------------------------------
-
-
-def _email(claims: dict[str, Any]) -> tuple[str, bool]:
-    email = claims.get("email")
-    email = normalise_email(email) if isinstance(email, str) and "@" in email and len(email) <= 254 else ""
-    verified = claims.get("email_verified") in (True, "true")
-    return email, verified
-
-
-def matching_rules(provider: Provider, claims: dict[str, Any]) -> list[Rule]:
-    raw = claims.get(provider.role_claim) if provider.role_claim else None
-    values = (
-        {raw}
-        if isinstance(raw, str)
-        else {v for v in raw if isinstance(v, str)}
-        if isinstance(raw, list)
-        else set()
-    )
-    return [rule for rule in provider.rules if rule.claim_value in values]
-
-
-async def _check_may_sign_in(provider: Provider, user: User | None, email: str) -> User:
-    if user is None or not user.is_active:
-        raise SignInFailed("account_disabled", MSG_DISABLED, 403, email=email)
-    if provider.tenant_id is None:
-        return user
-    if user.province_role:
-        raise SignInFailed("account_elsewhere", MSG_ELSEWHERE, 403, "province account", email=email)
-    ctx = current_context()
-    await db.set_local({"app.user_id": str(user.id)})  # the user's own memberships become readable
-    try:
-        elsewhere = [
-            m.tenant_slug for m in await load_memberships(user.id) if m.tenant_id != provider.tenant_id
-        ]
-    finally:
-        await db.set_local({"app.user_id": str(ctx.user_id) if ctx and ctx.user_id is not None else ""})
-    if elsewhere:
-        raise SignInFailed(
-            "account_elsewhere", MSG_ELSEWHERE, 403, f"memberships in {','.join(elsewhere)}", email=email
-        )
-    return user
-
-
-async def _provision(provider: Provider, claims: dict[str, Any], email: str) -> User:
-    rules = matching_rules(provider, claims)
-    province_role = next(
-        (r.role for r in rules if r.role in PROVINCE_ROLES and provider.tenant_id is None), None
-    )
-    name = claims.get("name") if isinstance(claims.get("name"), str) else ""
-    user = User(email=email, display_name=name.strip()[:100], password_hash=None, province_role=province_role)
-    await user.save()
-    await UserIdentity(user=user.id, issuer=claims["iss"], subject=claims["sub"]).save()
-    granted: list[dict[str, Any]] = []
-    skipped: list[dict[str, Any]] = []
-    for rule in rules:
-        if rule.role in PROVINCE_ROLES:
-            continue
-        tenant = (
-            await Tenant.select(Tenant.id, Tenant.slug, Tenant.districts)
-            .where((Tenant.slug == rule.tenant) & (Tenant.active == True))  # noqa: E712
-            .output(load_json=True)
-            .first()
-        )
-        if provider.tenant_id is not None and (tenant is None or tenant["id"] != provider.tenant_id):
-            tenant = None  # a city's provider grants in its own city only
-        codes = {d["code"] for d in (tenant or {}).get("districts") or []}
-        if tenant is None or (rule.district_code and rule.district_code not in codes):
-            log.warning("OIDC provider %s: rule %s names no active tenant/district", provider.key, rule)
-            skipped.append({"claim_value": rule.claim_value, "tenant": rule.tenant, "role": rule.role})
-            continue
-        async with switch_tenant(TenantContext(tenant["id"], tenant["slug"])):
-            membership = await add_membership(
-                user.id,
-                {"role": rule.role, "district_code": rule.district_code},
-                actor_id=user.id,
-                actor=email,
-            )
-        granted.append(
-            {
-                "tenant": tenant["slug"],
-                "role": rule.role,
-                "district_code": rule.district_code,
-                "membership": membership.id,
-            }
-        )
-    await audit.record(
-        "user.provisioned",
-        "user",
-        user.id,
-        after={
-            "email": email,
-            "provider": provider.key,
-            "issuer": claims["iss"],
-            "subject": claims["sub"],
-            "province_role": province_role,
-            "memberships": granted,
-            "skipped_rules": skipped,
-        },
-        actor_id=user.id,
-        actor=email,
-    )
-    return user
-
-
-async def resolve_user(provider: Provider, claims: dict[str, Any]) -> tuple[User, bool]:
-    """The account for these verified claims, and whether it was just created (see the module doc)."""
-    issuer, subject = claims["iss"], claims["sub"]
-    email, verified = _email(claims)
-    identity = (
-        await UserIdentity.objects()
-        .where((UserIdentity.issuer == issuer) & (UserIdentity.subject == subject))
-        .first()
-    )
-    if identity is not None:
-        user = await User.objects().where(User.id == identity.user).first()
-        return await _check_may_sign_in(provider, user, email), False
-    if email and verified:
-        user = await User.objects().where(User.email == email).first()
-        if user is not None:
-            user = await _check_may_sign_in(provider, user, email)
-            await UserIdentity(user=user.id, issuer=issuer, subject=subject).save()
-            await audit.record(
-                "identity.linked",
-                "user",
-                user.id,
-                after={
-                    "provider": provider.key,
-                    "issuer": issuer,
-                    "subject": subject,
-                    "by": "verified email",
-                },
-                actor_id=user.id,
-                actor=user.email,
-            )
-            return user, False
-    if not provider.auto_provision:
-        raise SignInFailed("no_account", MSG_NO_ACCOUNT, 403, email=email)
-    if not (email and verified):
-        raise SignInFailed("email_not_verified", MSG_UNVERIFIED, 403, email=email)
-    return await _provision(provider, claims, email), True
-
-
-async def sign_in(
-    provider: Provider, cookie: str | None, params: dict[str, str], redirect_uri: str
-) -> tuple[User, str]:
-    """The whole callback: the verified, resolved user and the local path to go on to.
-    Raises :class:`SignInFailed`; nothing is written before every check has passed."""
-    claims, flow = await complete(provider, cookie, params, redirect_uri)
-    user, created = await resolve_user(provider, claims)
-    user.last_login_at = datetime.now(UTC)
-    await user.save([User.last_login_at])
-    await audit.record(
-        "login.oidc",
-        "user",
-        user.id,
-        after={
-            "provider": provider.key,
-            "issuer": claims["iss"],
-            "subject": claims["sub"],
-            "provisioned": created,
-        },
-        actor_id=user.id,
-        actor=user.email,
-    )
-    return user, flow.next
-
-
-async def record_failure(key: str, failure: SignInFailed) -> None:
-    await audit.record(
-        "login.oidc_failed",
-        "oidc_provider",
-        key,
-        after={"reason": failure.reason, "detail": failure.detail[:300]},
-        note=failure.reason,
-        actor=failure.email,
-    )

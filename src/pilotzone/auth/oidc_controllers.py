@@ -8,7 +8,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from pilotzone.auth import oidc
+from pilotzone.auth import oidc, oidc_accounts
 from pilotzone.auth.controllers import safe_next, signed_in_response
 from pilotzone.auth.guards import PUBLIC, allow
 from pilotzone.auth.middleware import request_meta
@@ -51,7 +51,7 @@ class OIDCController(Controller):
         try:
             url, sealed = await oidc.begin(provider, callback_url(request, key), safe_next(next, ""))
         except oidc.SignInFailed as failure:
-            await oidc.record_failure(key, failure)
+            await oidc_accounts.record_failure(key, failure)
             return _failed(request, provider, failure)
         response = Redirect(path=url, status_code=303)
         response.cookies.append(oidc.flow_cookie(sealed))
@@ -62,11 +62,11 @@ class OIDCController(Controller):
         provider = await _provider(key)
         params = {name: request.query_params.get(name) or "" for name in request.query_params}
         try:
-            user, next_path = await oidc.sign_in(
+            user, next_path = await oidc_accounts.sign_in(
                 provider, request.cookies.get(oidc.FLOW_COOKIE), params, callback_url(request, key)
             )
         except oidc.SignInFailed as failure:
-            await oidc.record_failure(key, failure)
+            await oidc_accounts.record_failure(key, failure)
             return _failed(request, provider, failure)
         response = await signed_in_response(request, user, next_path or None)
         response.cookies.append(oidc.clear_flow_cookie())
