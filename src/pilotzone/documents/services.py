@@ -200,7 +200,7 @@ async def receive_upload(
                 for part in parser.parse(chunk):
                     if isinstance(part, MultipartSegment):
                         segment, text = part, bytearray()
-                        if part.filename is not None:
+                        if part.filename:  # a form sent with no file chosen has filename=""
                             if part.name != file_field or done is not None:
                                 raise UploadRejected(400, _("Send one file at a time."))
                             if csrf_ok is not None and not csrf_ok(fields):

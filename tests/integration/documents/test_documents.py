@@ -129,3 +129,11 @@ async def test_empty_and_missing_file(admin_gz, owner: asyncpg.Connection, tenan
     missing = await admin_gz.post(f"/z/guangzhou/documents/park/{park}", data={"note": "no file"})
     assert missing.status_code == 400
     assert await _counts(owner, gz_) == before
+
+
+async def test_form_sent_without_choosing_a_file(admin_gz, owner: asyncpg.Connection, tenants: dict) -> None:
+    park = await _park(owner, tenants["guangzhou"])
+    response = await admin_gz.post(
+        f"/z/guangzhou/documents/park/{park}", files={"file": ("", b"", "application/octet-stream")}
+    )
+    assert response.status_code == 400 and "请选择要上传的文件" in response.text
