@@ -26,10 +26,13 @@ from pilotzone.auth.controllers import AuthController
 from pilotzone.auth.guards import PUBLIC, allow, check_access
 from pilotzone.auth.middleware import AuthMiddleware, CSRFMiddleware
 from pilotzone.auth.oidc_controllers import OIDCController
+from pilotzone.certification.controllers import SchemeController
 from pilotzone.documents.controllers import DocumentController
 from pilotzone.documents.storage import prepare_bucket
 from pilotzone.overview.controllers import ProvinceController
 from pilotzone.registry.controllers import EnterpriseController, ParkController
+from pilotzone.registry.talents import TalentController
+from pilotzone.registry.warehouses import WarehouseController
 from pilotzone.settings import ROOT, get_settings
 from pilotzone.tenancy.controllers import TenantHomeController
 from pilotzone.tenancy.middleware import TenancyMiddleware
@@ -49,6 +52,9 @@ ROUTES = [
     TenantHomeController,
     ParkController,
     EnterpriseController,
+    WarehouseController,
+    TalentController,
+    SchemeController,
     DocumentController,
     ProvinceController,
     TenantAuditController,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import JSONB, Boolean, ForeignKey, Numeric, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
 from pilotzone.db import DB
@@ -44,4 +44,33 @@ class Enterprise(TenantTable, db=DB):
     district_code = Varchar(length=12, default="")
     credit_status = Varchar(length=20, default="normal")
     status = Varchar(length=20, default="active")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+WAREHOUSE_SERVICES = ("storage", "last_mile", "returns", "repair", "public_service")
+TALENT_CATEGORIES = ("leading_talent", "shortage_occupation", "high_skill")
+
+
+class OverseasWarehouse(TenantTable, db=DB):
+    """An overseas warehouse (海外仓) run by an enterprise of the tenant; ``pending`` until a bureau accepts."""
+
+    enterprise = ForeignKey(Enterprise, null=False, on_delete=OnDelete.restrict)
+    country = Varchar(length=2)  # ISO 3166-1 alpha-2
+    city = Varchar(length=100)
+    address = Varchar(length=300)
+    floor_area = Numeric(digits=(12, 2))  # m², > 0
+    services = JSONB(default=[])  # codes from WAREHOUSE_SERVICES
+    wms_integrated = Boolean(default=False)
+    status = Varchar(length=20, default="pending")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Talent(TenantTable, db=DB):
+    """A talent employed by an enterprise; ``id_number`` (PRC resident ID) is unique per tenant."""
+
+    name = Varchar(length=100)
+    id_number = Varchar(length=18)
+    employer = ForeignKey(Enterprise, null=False, on_delete=OnDelete.restrict)
+    category = Varchar(length=40)
+    status = Varchar(length=20, default="pending")
     created_at = Timestamptz(default=TimestamptzNow())

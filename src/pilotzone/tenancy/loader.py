@@ -17,6 +17,9 @@ import msgspec
 
 from pilotzone import db
 from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES
+from pilotzone.certification.schemes import SchemeError, SchemeSpec
+from pilotzone.certification.schemes import parse as parse_schemes
+from pilotzone.certification.services import sync_schemes
 from pilotzone.registry.tables import PARK_KINDS, Park
 from pilotzone.tenancy.context import TenantContext, switch_tenant
 from pilotzone.tenancy.tables import Tenant
@@ -105,6 +108,7 @@ class TenantSpec(_Strict):
     sources: Annotated[list[Source], msgspec.Meta(min_length=1)] = []
     sort_order: int = 100
     oidc: list[OidcSpec] = []
+    certificate_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2,4}$")] = ""
 
 
 class TenantFileError(ValueError):
@@ -240,9 +244,12 @@ class SyncReport:
     unchanged: list[str] = field(default_factory=list)
     parks_written: int = 0
     parks_retired: int = 0
+    schemes_written: int = 0
 
     def changed(self) -> bool:
-        return bool(self.created or self.updated or self.parks_written or self.parks_retired)
+        return bool(
+            self.created or self.updated or self.parks_written or self.parks_retired or self.schemes_written
+        )
 
 
 def _tenant_values(spec: TenantSpec, source_file: str) -> dict:
@@ -277,9 +284,24 @@ def _park_values(park: ParkSpec) -> dict:
     }
 
 
+def load_schemes(directory: Path, specs: list[TenantSpec]) -> dict[str, list[SchemeSpec]]:
+    """``<slug>/schemes.toml`` of each tenant (optional), validated like the tenant files."""
+    found: dict[str, list[SchemeSpec]] = {}
+    for spec in specs:
+        path = directory / spec.slug / "schemes.toml"
+        if path.exists():
+            prefix = spec.certificate_prefix or spec.slug[:2].upper()
+            try:
+                found[spec.slug] = parse_schemes(path, prefix)
+            except SchemeError as exc:
+                raise TenantFileError(path, exc.key, exc.reason) from None
+    return found
+
+
 async def sync(directory: Path) -> SyncReport:
-    """Validate every file, then upsert tenants and their policy parks in one transaction."""
+    """Validate every file, then upsert tenants, their policy parks and schemes in one transaction."""
     specs = load_dir(directory)
+    schemes = load_schemes(directory, specs)
     report = SyncReport()
     async with db.transaction({"app.scope": "public"}):
         for spec in specs:
@@ -296,6 +318,7 @@ async def sync(directory: Path) -> SyncReport:
                 report.unchanged.append(spec.slug)
             async with switch_tenant(TenantContext(row.id, spec.slug)):
                 await _sync_parks(row.id, spec.parks, report)
+                report.schemes_written += await sync_schemes(schemes.get(spec.slug, []))
     return report
 
 

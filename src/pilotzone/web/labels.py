@@ -29,6 +29,9 @@ LABELS: dict[str, dict[str, str]] = {
         "tenant_snapshot": N_("Statistics snapshots"),
         "enterprise": N_("Enterprises"),
         "membership": N_("Memberships"),
+        "scheme": N_("Certification schemes"),
+        "overseas_warehouse": N_("Overseas warehouses"),
+        "talent": N_("Talents"),
     },
     "role": {
         "province_admin": N_("Provincial administrator"),
@@ -38,6 +41,20 @@ LABELS: dict[str, dict[str, str]] = {
         "district_reviewer": N_("District reviewer"),
         "park_operator": N_("Park operator"),
         "enterprise_user": N_("Enterprise user"),
+    },
+    "subject": {
+        "park": N_("Park"),
+        "enterprise": N_("Enterprise"),
+        "overseas_warehouse": N_("Overseas warehouse"),
+        "talent": N_("Talent"),
+    },
+    "field_type": {
+        "text": N_("Text"),
+        "integer": N_("Whole number"),
+        "decimal": N_("Number"),
+        "date": N_("Date"),
+        "choice": N_("Choice"),
+        "boolean": N_("Yes / no"),
     },
     "job_kind": {"tenant_snapshot": N_("Statistics snapshot")},
     "job_status": {

@@ -73,6 +73,26 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> dict:
         gz,
     )
     provincial = await owner.fetchval("SELECT id FROM pz_user WHERE email = $1", demo("province-viewer"))
+    warehouse = await owner.fetchval(
+        "INSERT INTO overseas_warehouse (tenant_id, enterprise, country, city, address, floor_area, services, "
+        "wms_integrated, status) VALUES ($1, $2, 'US', 'Newark', $3, 500, '[\"storage\"]', false, 'pending') "
+        "RETURNING id",
+        gz,
+        enterprise["id"],
+        f"{marker}-warehouse",
+    )
+    from pilotzone.registry.talents import id_check_char
+
+    talent_body = f"4401051990{uuid.uuid4().int % 10**7:07d}"
+    talent_number = talent_body + id_check_char(talent_body)
+    talent = await owner.fetchval(
+        "INSERT INTO talent (tenant_id, name, id_number, employer, category, status) "
+        "VALUES ($1, $2, $3, $4, 'leading_talent', 'pending') RETURNING id",
+        gz,
+        f"{marker}-talent",
+        talent_number,
+        enterprise["id"],
+    )
     return {
         "values": {
             "park_id": second["id"],
@@ -83,10 +103,13 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> dict:
             "owner_id": enterprise["id"],
             "token": "x" * 43,
             "membership_id": membership,
+            "scheme_key": "overseas-warehouse",
             "action": "deactivate",
             "user_id": provincial,
+            "warehouse_id": warehouse,
+            "talent_id": talent,
         },
-        "markers": [marker, enterprise["name"], enterprise["uscc"], reviewer],
+        "markers": [marker, enterprise["name"], enterprise["uscc"], reviewer, talent_number],
         "membership": membership,
         "provincial": provincial,
     }

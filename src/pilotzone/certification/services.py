@@ -1,0 +1,57 @@
+"""Certification services: schemes (synced from the tenant files, listed for members)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pilotzone.certification.schemes import SchemeSpec, to_json
+from pilotzone.certification.tables import Scheme
+
+
+async def sync_schemes(schemes: list[SchemeSpec]) -> int:
+    """Upsert the current tenant's schemes; a changed spec gets the next version; schemes dropped from
+    the file are deactivated (applications keep the version they were made under). Returns rows written."""
+    existing = {row.key: row for row in await Scheme.objects().output(load_json=True)}
+    written = 0
+    for spec in schemes:
+        data = to_json(spec)
+        row = existing.pop(spec.key, None)
+        values = {
+            "subject": spec.subject,
+            "name_zh": spec.name_zh,
+            "name_en": spec.name_en,
+            "spec": data,
+            "active": True,
+        }
+        if row is None:
+            await Scheme(key=spec.key, version=1, **values).save()
+            written += 1
+        elif row.spec != data or not row.active or row.name_zh != spec.name_zh or row.name_en != spec.name_en:
+            await Scheme.update(
+                {**values, "version": row.version + (row.spec != data), "updated_at": datetime.now(UTC)}
+            ).where(Scheme.id == row.id)
+            written += 1
+    for row in existing.values():
+        if row.active:
+            await Scheme.update({Scheme.active: False}).where(Scheme.id == row.id)
+            written += 1
+    return written
+
+
+async def active_schemes() -> list[dict]:
+    return (
+        await Scheme.select(Scheme.key, Scheme.subject, Scheme.name_zh, Scheme.name_en, Scheme.version)
+        .where(
+            Scheme.active == True  # noqa: E712
+        )
+        .order_by(Scheme.id)
+    )
+
+
+async def get_scheme(key: str) -> Scheme | None:
+    return (
+        await Scheme.objects()
+        .where((Scheme.key == key) & (Scheme.active == True))  # noqa: E712 - a Piccolo expression
+        .output(load_json=True)
+        .first()
+    )  # noqa: E712
