@@ -26,6 +26,7 @@ from pilotzone.auth.controllers import AuthController
 from pilotzone.auth.guards import PUBLIC, allow, check_access
 from pilotzone.auth.middleware import AuthMiddleware, CSRFMiddleware
 from pilotzone.auth.oidc_controllers import OIDCController
+from pilotzone.certification.application_controllers import ApplicationController
 from pilotzone.certification.controllers import SchemeController
 from pilotzone.documents.controllers import DocumentController
 from pilotzone.documents.storage import prepare_bucket
@@ -55,6 +56,7 @@ ROUTES = [
     WarehouseController,
     TalentController,
     SchemeController,
+    ApplicationController,
     DocumentController,
     ProvinceController,
     TenantAuditController,

@@ -3,7 +3,7 @@ notices and certificates arrive with the rest of the certification engine."""
 
 from __future__ import annotations
 
-from piccolo.columns import JSONB, Boolean, Integer, Timestamptz, Varchar
+from piccolo.columns import JSONB, Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
 from pilotzone.db import DB
@@ -22,3 +22,41 @@ class Scheme(TenantTable, db=DB):
     version = Integer(default=1)
     active = Boolean(default=True)
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+APPLICATION_STATUSES = ("draft", "submitted", "withdrawn")
+
+
+class Application(TenantTable, db=DB):
+    """An application for a certification. ``spec`` is a copy of the scheme's spec at version
+    ``scheme_version`` (the version at creation): submission is judged by it. ``values`` holds the
+    declared field values as entered (text); ``applicant_enterprise`` / ``applicant_park`` scope it."""
+
+    scheme = ForeignKey(Scheme, null=False, on_delete=OnDelete.restrict)
+    scheme_version = Integer()
+    spec = JSONB(default={})
+    subject_kind = Varchar(length=30)
+    subject_id = Integer()
+    subject_label = Varchar(length=300, default="")  # shown in lists (the subject as named at creation)
+    applicant_enterprise = Integer(null=True, default=None)
+    applicant_park = Integer(null=True, default=None)
+    district_code = Varchar(length=12, default="")
+    status = Varchar(length=20, default="draft")
+    values = JSONB(default={})
+    created_by = Integer(null=True, default=None)
+    updated_by = Integer(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    submitted_at = Timestamptz(null=True, default=None)
+
+
+class ApplicationChange(TenantTable, db=DB):
+    """Who changed what in an application: one row per changed field (or status, or document)."""
+
+    application = ForeignKey(Application, null=False, on_delete=OnDelete.cascade)
+    user_id = Integer(null=True, default=None)
+    user_email = Varchar(length=254, default="")
+    at = Timestamptz(default=TimestamptzNow())
+    field_key = Varchar(length=80)
+    old_value = Text(default="")
+    new_value = Text(default="")

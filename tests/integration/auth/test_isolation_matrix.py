@@ -93,8 +93,26 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> dict:
         talent_number,
         enterprise["id"],
     )
+    scheme = await owner.fetchrow(
+        "SELECT id, version, spec FROM scheme WHERE tenant_id = $1 AND key = 'overseas-warehouse'", gz
+    )
+    application = await owner.fetchval(
+        "INSERT INTO application (tenant_id, scheme, scheme_version, spec, subject_kind, subject_id, subject_label, "
+        'applicant_enterprise, applicant_park, district_code, status, "values") '
+        "VALUES ($1, $2, $3, $4, 'overseas_warehouse', $5, $6, $7, $8, $9, 'draft', '{}') RETURNING id",
+        gz,
+        scheme["id"],
+        scheme["version"],
+        scheme["spec"],
+        warehouse,
+        f"{marker}-application",
+        enterprise["id"],
+        second["id"],
+        second["district_code"],
+    )
     return {
         "values": {
+            "application_id": application,
             "park_id": second["id"],
             "enterprise_id": enterprise["id"],
             "document_id": document,

@@ -1,0 +1,380 @@
+"""Application pages: start, the form with autosave, documents by key, submit, withdraw."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from pilotzone.auth import audit
+from pilotzone.auth.guards import MEMBERS, allow, tenant
+from pilotzone.auth.middleware import CsrfFailed, token_matches
+from pilotzone.auth.principal import Principal, current_principal
+from pilotzone.certification.applications import (
+    STARTERS,
+    ApplicationError,
+    create_application,
+    documents_by_key,
+    get_application,
+    list_applications,
+    may_change,
+    merged_values,
+    save_values,
+    status_label,
+    subjects,
+    validate,
+    visible_application,
+)
+from pilotzone.certification.applications import (
+    discard as _discard,
+)
+from pilotzone.certification.applications import (
+    now as _now,
+)
+from pilotzone.certification.applications import (
+    spec_of as _spec,
+)
+from pilotzone.certification.applications import (
+    write_changes as _write_changes,
+)
+from pilotzone.certification.services import active_schemes, get_scheme
+from pilotzone.certification.tables import Application, ApplicationChange
+from pilotzone.documents import services as documents
+from pilotzone.documents.owners import UPLOADERS, OwnerKind
+from pilotzone.documents.owners import register as register_owner
+from pilotzone.documents.tables import Document
+from pilotzone.web.i18n import gettext as _
+from pilotzone.web.i18n import pick
+from pilotzone.web.render import is_htmx, render
+
+# -- pages
+
+
+async def _page_context(
+    application: Application,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    error: str | None = None,
+) -> dict:
+    principal = current_principal()
+    spec = _spec(application.spec)
+    history = (
+        await ApplicationChange.select()
+        .where(ApplicationChange.application == application.id)
+        .order_by(ApplicationChange.id, ascending=False)
+        .limit(200)
+    )
+    labels = {f["key"]: pick(f["label_zh"], f["label_en"]) for f in spec.get("fields", [])}
+    labels.update(
+        {f"document:{d['key']}": pick(d["label_zh"], d["label_en"]) for d in spec.get("documents", [])}
+    )
+    labels["status"] = _("Status")
+    for row in history:
+        row["field_label"] = labels.get(row["field_key"], row["field_key"])
+    changeable = may_change(principal, application)
+    return {
+        "application": application,
+        "spec": spec,
+        "values": values if values is not None else {k: str(v) for k, v in _spec(application.values).items()},
+        "errors": errors or {},
+        "error": error,
+        "documents": await documents_by_key(application.id),
+        "history": history,
+        "status_label": status_label(application.status),
+        "can_edit": changeable and application.status == "draft",
+        "can_withdraw": changeable and application.status in ("draft", "submitted"),
+    }
+
+
+async def _context_for(application_id: int) -> dict:
+    application = await get_application(application_id)
+    if application is None:
+        raise NotFoundException("application not found")
+    return await _page_context(application)
+
+
+async def _owner_visible(principal: Principal, application_id: int) -> bool:
+    return await visible_application(principal, application_id) is not None
+
+
+async def _owner_upload(principal: Principal, application_id: int) -> bool:
+    # uploads go through /applications/<id>/documents, which records the scheme's document key
+    return False
+
+
+register_owner(
+    "application",
+    OwnerKind(
+        visible=_owner_visible,
+        may_upload=_owner_upload,
+        page="certification/application.html",
+        context=_context_for,
+        url=lambda slug, application_id: f"/z/{slug}/applications/{application_id}",
+    ),
+)
+
+
+async def _form_of(request: Request) -> dict[str, str]:
+    data = await request.form()
+    return {k: str(data.get(k, "")) for k in data if k != "csrf_token"}
+
+
+class ApplicationController(Controller):
+    path = "/z/{slug:str}/applications"
+
+    @get("/", name="applications", opt=allow(MEMBERS))
+    async def index(self, request: Request) -> Template:
+        principal = current_principal()
+        startable = [s for s in await active_schemes() if await _may_start(principal, s["key"])]
+        return render(
+            request,
+            "certification/applications.html",
+            {"applications": await list_applications(principal), "startable": startable},
+        )
+
+    @get("/new", name="application_new", opt=allow(STARTERS))
+    async def new(self, request: Request, scheme: FromQuery[str] = "") -> Template:
+        return await _new_page(request, scheme)
+
+    @post("/", name="application_create", opt=allow(STARTERS), status_code=303)
+    async def create(self, request: Request, slug: FromPath[str]) -> Redirect | Template:
+        form = await _form_of(request)
+        principal = current_principal()
+        if await get_scheme(form.get("scheme", "")) is not None and not await _may_start(
+            principal, form.get("scheme", "")
+        ):
+            return await _new_page(request, form.get("scheme", ""))  # refused: 403
+        try:
+            application = await create_application(
+                principal, form.get("scheme", ""), form.get("subject_id", "")
+            )
+        except ApplicationError as exc:
+            return await _new_page(
+                request, form.get("scheme", ""), form=form, errors={exc.field: exc.message}, status=400
+            )
+        await audit.record(
+            "application.created",
+            "application",
+            application.id,
+            after={
+                "scheme": form.get("scheme", ""),
+                "scheme_version": application.scheme_version,
+                "subject_kind": application.subject_kind,
+                "subject_id": application.subject_id,
+            },
+        )
+        return Redirect(path=f"/z/{slug}/applications/{application.id}", status_code=303)
+
+    @get("/{application_id:int}", name="application", opt=allow(MEMBERS))
+    async def detail(self, request: Request, application_id: FromPath[int]) -> Template:
+        application = await visible_application(current_principal(), application_id)
+        if application is None:
+            raise NotFoundException("application not found")
+        return render(request, "certification/application.html", await _page_context(application))
+
+    @post("/{application_id:int}/autosave", name="application_autosave", opt=allow(STARTERS), status_code=200)
+    async def autosave(
+        self, request: Request, slug: FromPath[str], application_id: FromPath[int]
+    ) -> Redirect | Template:
+        application = await _changeable(application_id)
+        if application.status != "draft":
+            return render(
+                request,
+                "certification/partials/autosave_status.html",
+                {"saved_at": None, "refused": True},
+                status_code=409,
+            )
+        await save_values(
+            current_principal(), application, merged_values(application, await _form_of(request))
+        )
+        if not is_htmx(request):
+            return Redirect(path=f"/z/{slug}/applications/{application_id}", status_code=303)
+        return render(
+            request,
+            "certification/partials/autosave_status.html",
+            {"saved_at": _now().astimezone().strftime("%H:%M:%S"), "refused": False},
+        )
+
+    @post("/{application_id:int}/submit", name="application_submit", opt=allow(STARTERS), status_code=303)
+    async def submit(
+        self, request: Request, slug: FromPath[str], application_id: FromPath[int]
+    ) -> Redirect | Template:
+        principal = current_principal()
+        application = await _changeable(application_id)
+        values = merged_values(application, await _form_of(request))
+        if application.status != "draft":
+            errors = {"status": _("Only a draft can be submitted.")}
+        else:
+            present = {k for k, versions in (await documents_by_key(application.id)).items() if versions}
+            errors = validate(_spec(application.spec), values, present)
+        if errors:
+            context = await _page_context(application, values=values, errors=errors)
+            return render(request, "certification/application.html", context, status_code=400)
+        now = _now()
+        moved = (
+            await Application.update(
+                {Application.status: "submitted", Application.submitted_at: now, Application.updated_at: now}
+            )
+            .where((Application.id == application.id) & (Application.status == "draft"))
+            .returning(Application.id)
+        )
+        if not moved:  # changed by someone else since it was read
+            context = await _page_context(
+                application, values=values, errors={"status": _("Only a draft can be submitted.")}
+            )
+            return render(request, "certification/application.html", context, status_code=409)
+        await save_values(principal, application, values)
+        await _write_changes(principal, application, [("status", "draft", "submitted")])
+        await audit.record(
+            "application.submitted",
+            "application",
+            application.id,
+            before={"status": "draft"},
+            after={"status": "submitted", "values": values, "scheme_version": application.scheme_version},
+        )
+        return Redirect(path=f"/z/{slug}/applications/{application_id}", status_code=303)
+
+    @post("/{application_id:int}/withdraw", name="application_withdraw", opt=allow(STARTERS), status_code=303)
+    async def withdraw(self, slug: FromPath[str], application_id: FromPath[int]) -> Redirect:
+        principal = current_principal()
+        application = await _changeable(application_id)
+        if application.status in ("draft", "submitted"):
+            await Application.update(
+                {
+                    Application.status: "withdrawn",
+                    Application.updated_by: principal.user_id,
+                    Application.updated_at: _now(),
+                }
+            ).where(Application.id == application.id)
+            await _write_changes(principal, application, [("status", application.status, "withdrawn")])
+            await audit.record(
+                "application.withdrawn",
+                "application",
+                application.id,
+                before={"status": application.status},
+                after={"status": "withdrawn"},
+            )
+        return Redirect(path=f"/z/{slug}/applications/{application_id}", status_code=303)
+
+    # the size limit is enforced while streaming; the CSRF field and the document key are checked
+    # by the streaming parser before the first byte of the file
+    @post(
+        "/{application_id:int}/documents",
+        name="application_upload",
+        status_code=303,
+        request_max_body_size=None,
+        opt={**allow(tenant(*UPLOADERS)), "csrf_in_stream": True},
+    )
+    async def upload(
+        self, request: Request, slug: FromPath[str], application_id: FromPath[int]
+    ) -> Redirect | Template:
+        principal = current_principal()
+        application = await _changeable(application_id)
+        spec = _spec(application.spec)
+        types = {d["key"]: d["types"] for d in spec.get("documents", [])}
+        content_type = request.headers.get("content-type", "")
+        boundary = content_type.partition("boundary=")[2].split(";")[0].strip('"')
+        header_ok = token_matches(request.scope, request.headers.get("x-csrf-token"))
+
+        def fields_ok(fields: dict[str, str]) -> bool:
+            if not (header_ok or token_matches(request.scope, fields.get("csrf_token"))):
+                return False
+            if fields.get("doc_key") not in types:
+                raise documents.UploadRejected(400, _("Choose which document this is."))
+            return True
+
+        try:
+            if application.status != "draft":
+                raise documents.UploadRejected(409, _("Documents can only be added to a draft."))
+            if not content_type.startswith("multipart/form-data") or not boundary:
+                raise documents.UploadRejected(400, _("The upload could not be read; try again."))
+            upload = await documents.receive_upload(
+                request.stream(), boundary, "application", application.id, csrf_ok=fields_ok
+            )
+            doc_key = upload.fields["doc_key"]
+            if upload.document.content_type not in types[doc_key]:
+                await _discard(upload.document)
+                raise documents.UploadRejected(
+                    415, _("Files of type %(type)s are not accepted.", type=upload.document.content_type)
+                )
+        except documents.UploadRejected as exc:
+            if exc.status == 403:
+                raise CsrfFailed(exc.message) from None
+            context = await _page_context(application, error=exc.message)
+            return render(request, "certification/application.html", context, status_code=exc.status)
+        document = upload.document
+        earlier = await documents_by_key(application.id)
+        previous = earlier.get(doc_key, [])
+        stored = f"{doc_key}/{document.filename}"[:255]
+        await Document.update({Document.filename: stored}).where(Document.id == document.id)
+        await Application.update(
+            {Application.updated_by: principal.user_id, Application.updated_at: _now()}
+        ).where(Application.id == application.id)
+        await _write_changes(
+            principal,
+            application,
+            [(f"document:{doc_key}", previous[0]["name"] if previous else "", document.filename)],
+        )
+        await audit.record(
+            "document.uploaded",
+            "document",
+            document.id,
+            after={
+                "owner_kind": "application",
+                "owner_id": application.id,
+                "filename": stored,
+                "content_type": document.content_type,
+                "size": document.size,
+                "sha256": document.sha256,
+            },
+        )
+        return Redirect(path=f"/z/{slug}/applications/{application_id}", status_code=303)
+
+
+async def _changeable(application_id: int) -> Application:
+    application = await get_application(application_id)
+    if application is None or not may_change(current_principal(), application):
+        raise NotFoundException("application not found")
+    return application
+
+
+async def _may_start(principal: Principal, scheme_key: str) -> bool:
+    scheme = await get_scheme(scheme_key)
+    return (
+        scheme is not None
+        and not principal.province
+        and principal.role in _spec(scheme.spec).get("applicants", [])
+    )
+
+
+async def _new_page(
+    request: Request,
+    scheme_key: str,
+    form: dict | None = None,
+    errors: dict | None = None,
+    status: int = 200,
+) -> Template:
+    principal = current_principal()
+    scheme = await get_scheme(scheme_key)
+    if scheme is None:
+        raise NotFoundException("no such scheme")
+    if not await _may_start(principal, scheme_key):
+        return render(
+            request,
+            "certification/application_new.html",
+            {"scheme": scheme, "subjects": [], "refused": True, "form": {}, "errors": {}},
+            status_code=403,
+        )
+    return render(
+        request,
+        "certification/application_new.html",
+        {
+            "scheme": scheme,
+            "subjects": await subjects(principal, scheme.subject),
+            "refused": False,
+            "form": form or {},
+            "errors": errors or {},
+        },
+        status_code=status,
+    )
