@@ -28,6 +28,7 @@ from pilotzone.auth.middleware import AuthMiddleware, CSRFMiddleware
 from pilotzone.auth.oidc_controllers import OIDCController
 from pilotzone.certification.application_controllers import ApplicationController
 from pilotzone.certification.controllers import SchemeController
+from pilotzone.certification.review_controllers import AnswerController, ReviewController
 from pilotzone.documents.controllers import DocumentController
 from pilotzone.documents.storage import prepare_bucket
 from pilotzone.overview.controllers import ProvinceController
@@ -57,6 +58,8 @@ ROUTES = [
     TalentController,
     SchemeController,
     ApplicationController,
+    ReviewController,
+    AnswerController,
     DocumentController,
     ProvinceController,
     TenantAuditController,

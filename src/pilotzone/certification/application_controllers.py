@@ -12,6 +12,7 @@ from pilotzone.auth.guards import MEMBERS, allow, tenant
 from pilotzone.auth.middleware import CsrfFailed, token_matches
 from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.certification.applications import (
+    OPEN_STATUSES,
     STARTERS,
     ApplicationError,
     create_application,
@@ -38,6 +39,7 @@ from pilotzone.certification.applications import (
 from pilotzone.certification.applications import (
     write_changes as _write_changes,
 )
+from pilotzone.certification.reviews import latest_request
 from pilotzone.certification.services import active_schemes, get_scheme
 from pilotzone.certification.tables import Application, ApplicationChange
 from pilotzone.documents import services as documents
@@ -83,7 +85,8 @@ async def _page_context(
         "history": history,
         "status_label": status_label(application.status),
         "can_edit": changeable and application.status == "draft",
-        "can_withdraw": changeable and application.status in ("draft", "submitted"),
+        "can_withdraw": changeable and application.status in OPEN_STATUSES,
+        "info_request": await latest_request(application),
     }
 
 
@@ -214,7 +217,13 @@ class ApplicationController(Controller):
         now = _now()
         moved = (
             await Application.update(
-                {Application.status: "submitted", Application.submitted_at: now, Application.updated_at: now}
+                {
+                    Application.status: "in_review",  # review starts at the first stage
+                    Application.stage: 0,
+                    Application.submitted_at: now,
+                    Application.moved_at: now,
+                    Application.updated_at: now,
+                }
             )
             .where((Application.id == application.id) & (Application.status == "draft"))
             .returning(Application.id)
@@ -225,13 +234,18 @@ class ApplicationController(Controller):
             )
             return render(request, "certification/application.html", context, status_code=409)
         await save_values(principal, application, values)
-        await _write_changes(principal, application, [("status", "draft", "submitted")])
+        await _write_changes(principal, application, [("status", "draft", "in_review")])
         await audit.record(
             "application.submitted",
             "application",
             application.id,
             before={"status": "draft"},
-            after={"status": "submitted", "values": values, "scheme_version": application.scheme_version},
+            after={
+                "status": "in_review",
+                "stage": 0,
+                "values": values,
+                "scheme_version": application.scheme_version,
+            },
         )
         return Redirect(path=f"/z/{slug}/applications/{application_id}", status_code=303)
 
@@ -239,7 +253,7 @@ class ApplicationController(Controller):
     async def withdraw(self, slug: FromPath[str], application_id: FromPath[int]) -> Redirect:
         principal = current_principal()
         application = await _changeable(application_id)
-        if application.status in ("draft", "submitted"):
+        if application.status in OPEN_STATUSES:
             await Application.update(
                 {
                     Application.status: "withdrawn",

@@ -30,7 +30,16 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
 
-STATUS_LABELS = {"draft": N_("Draft"), "submitted": N_("Submitted"), "withdrawn": N_("Withdrawn")}
+STATUS_LABELS = {
+    "draft": N_("Draft"),
+    "submitted": N_("Submitted"),
+    "withdrawn": N_("Withdrawn"),
+    "in_review": N_("In review"),
+    "info_requested": N_("Information requested"),
+    "approved": N_("Approved"),
+    "rejected": N_("Rejected"),
+}
+OPEN_STATUSES = ("draft", "submitted", "in_review", "info_requested")  # may still be withdrawn
 STARTERS = tenant("bureau_admin", "park_operator", "enterprise_user")
 
 

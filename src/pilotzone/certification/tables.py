@@ -3,7 +3,17 @@ notices and certificates arrive with the rest of the certification engine."""
 
 from __future__ import annotations
 
-from piccolo.columns import JSONB, Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSONB,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Numeric,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
 from pilotzone.db import DB
@@ -24,7 +34,15 @@ class Scheme(TenantTable, db=DB):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
-APPLICATION_STATUSES = ("draft", "submitted", "withdrawn")
+APPLICATION_STATUSES = (
+    "draft",
+    "submitted",
+    "withdrawn",
+    "in_review",
+    "info_requested",
+    "approved",
+    "rejected",
+)
 
 
 class Application(TenantTable, db=DB):
@@ -48,6 +66,8 @@ class Application(TenantTable, db=DB):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
     submitted_at = Timestamptz(null=True, default=None)
+    stage = Integer(default=0)  # index into spec["stages"] while in review
+    moved_at = Timestamptz(null=True, default=None)  # when it last entered its current stage/status
 
 
 class ApplicationChange(TenantTable, db=DB):
@@ -60,3 +80,21 @@ class ApplicationChange(TenantTable, db=DB):
     field_key = Varchar(length=80)
     old_value = Text(default="")
     new_value = Text(default="")
+
+
+REVIEW_DECISIONS = ("approve", "reject", "request_info", "conflict")
+
+
+class Review(TenantTable, db=DB):
+    """One reviewer's decision on an application at one stage (``stage`` indexes the spec's stages)."""
+
+    application = ForeignKey(Application, null=False, on_delete=OnDelete.cascade)
+    stage = Integer()
+    stage_role = Varchar(length=30)
+    reviewer_id = Integer(null=True, default=None)
+    reviewer_email = Varchar(length=254, default="")
+    scores = JSONB(default={})
+    total = Numeric(digits=(5, 2), null=True, default=None)
+    comment = Text(default="")
+    decision = Varchar(length=20)
+    created_at = Timestamptz(default=TimestamptzNow())

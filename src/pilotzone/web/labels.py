@@ -33,6 +33,12 @@ LABELS: dict[str, dict[str, str]] = {
         "overseas_warehouse": N_("Overseas warehouses"),
         "talent": N_("Talents"),
     },
+    "decision": {
+        "approve": N_("Approved"),
+        "reject": N_("Rejected"),
+        "request_info": N_("Information requested"),
+        "conflict": N_("Conflict of interest declared"),
+    },
     "role": {
         "province_admin": N_("Provincial administrator"),
         "province_viewer": N_("Provincial viewer"),

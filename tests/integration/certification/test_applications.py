@@ -185,14 +185,14 @@ async def test_an_application_from_draft_to_withdrawal(as_user, owner, arranged)
             'SELECT status, submitted_at, "values" FROM application WHERE id = $1', app_id
         )
         assert (
-            row["status"] == "submitted" and row["submitted_at"] is not None and '"5200.5"' in row["values"]
+            row["status"] == "in_review" and row["submitted_at"] is not None and '"5200.5"' in row["values"]
         )
         late = await client.post(
             f"{GZ}/{app_id}/autosave", data={"floor_area": "1"}, headers={"HX-Request": "true"}
         )
         assert late.status_code == 409
         listed = await client.get(f"{GZ}/")
-        assert f"{GZ}/{app_id}" in listed.text and "已提交" in listed.text
+        assert f"{GZ}/{app_id}" in listed.text and "审核中" in listed.text
         withdrawn = await client.post(f"{GZ}/{app_id}/withdraw", follow_redirects=False)
         assert withdrawn.status_code == 303
         assert await owner.fetchval("SELECT status FROM application WHERE id = $1", app_id) == "withdrawn"

@@ -1,0 +1,158 @@
+"""Review pages: the queue of the caller's stage, an application's review with scoring and decisions,
+bulk decisions, and the applicant's answer to an information request."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from pilotzone.auth.guards import REVIEWERS, allow, tenant
+from pilotzone.auth.principal import current_principal
+from pilotzone.certification.application_controllers import _changeable, _page_context
+from pilotzone.certification.applications import (
+    STARTERS,
+    documents_by_key,
+    get_application,
+    spec_of,
+    status_label,
+    visible_application,
+)
+from pilotzone.certification.reviews import (
+    AGES,
+    ReviewError,
+    answer,
+    answers_of,
+    conflicted,
+    decide,
+    is_final,
+    may_review,
+    queue,
+    reviews_of,
+    stage_role,
+)
+from pilotzone.certification.tables import Application
+from pilotzone.web.i18n import gettext as _
+from pilotzone.web.render import render
+
+BULK = tenant("bureau_admin", "bureau_reviewer")
+
+
+async def _form_of(request: Request) -> dict[str, str]:
+    data = await request.form()
+    return {k: str(data.get(k, "")) for k in data if k != "csrf_token"}
+
+
+async def _review_context(
+    application: Application, form: dict[str, str] | None = None, errors: dict[str, str] | None = None
+) -> dict:
+    principal = current_principal()
+    return {
+        "application": application,
+        "spec": spec_of(application.spec),
+        "values": {k: str(v) for k, v in spec_of(application.values).items()},
+        "documents": await documents_by_key(application.id),
+        "reviews": await reviews_of(application.id),
+        "answers": await answers_of(application.id),
+        "status_label": status_label(application.status),
+        "stage_role": stage_role(application),
+        "final": is_final(application),
+        "can_review": may_review(principal, application),
+        "form": form or {},
+        "errors": errors or {},
+    }
+
+
+async def _queue_page(
+    request: Request, scheme: str, age: int, error: str | None = None, status: int = 200
+) -> Template:
+    found = await queue(current_principal(), scheme, age)
+    return render(
+        request,
+        "certification/reviews.html",
+        {
+            **found,
+            "scheme": scheme,
+            "age": age,
+            "ages": AGES,
+            "error": error,
+            "can_bulk": current_principal().role in ("bureau_admin", "bureau_reviewer"),
+        },
+        status_code=status,
+    )
+
+
+class ReviewController(Controller):
+    path = "/z/{slug:str}/reviews"
+
+    @get("/", name="reviews", opt=allow(REVIEWERS))
+    async def index(self, request: Request, scheme: FromQuery[str] = "", age: FromQuery[int] = 0) -> Template:
+        return await _queue_page(request, scheme, age)
+
+    @get("/{application_id:int}", name="review", opt=allow(REVIEWERS))
+    async def detail(self, request: Request, application_id: FromPath[int]) -> Template:
+        principal = current_principal()
+        application = await visible_application(principal, application_id)
+        if application is None or application.status == "draft":
+            raise NotFoundException("application not found")
+        if await conflicted(principal, application_id):
+            raise PermissionDeniedException("you declared a conflict of interest")
+        return render(request, "certification/review.html", await _review_context(application))
+
+    @post("/{application_id:int}", name="review_decide", opt=allow(REVIEWERS), status_code=303)
+    async def decide(
+        self, request: Request, slug: FromPath[str], application_id: FromPath[int]
+    ) -> Redirect | Template:
+        principal = current_principal()
+        application = await visible_application(principal, application_id)
+        if application is None or application.status == "draft":
+            raise NotFoundException("application not found")
+        form = await _form_of(request)
+        try:
+            await decide(principal, application, form.get("decision", ""), form)
+        except ReviewError as exc:
+            if exc.status == 403:
+                raise PermissionDeniedException(exc.message) from None
+            context = await _review_context(application, form=form, errors={exc.field: exc.message})
+            return render(request, "certification/review.html", context, status_code=exc.status)
+        return Redirect(path=f"/z/{slug}/reviews/", status_code=303)
+
+    @post("/bulk", name="reviews_bulk", opt=allow(BULK), status_code=303)
+    async def bulk(self, request: Request, slug: FromPath[str]) -> Redirect | Template:
+        principal = current_principal()
+        data = await request.form()
+        decision = str(data.get("decision", ""))
+        message = str(data.get("comment", "")).strip()
+        ids = [int(v) for v in data.getall("ids", []) if str(v).isdigit()]
+        if decision not in ("reject", "request_info") or not message:
+            error = _("Choose reject or request information, and write the message.")
+            return await _queue_page(request, "", 0, error=error, status=400)
+        for application_id in ids:
+            application = await get_application(application_id)
+            if application is None or not may_review(principal, application):
+                continue
+            try:
+                await decide(principal, application, decision, {"comment": message})
+            except ReviewError:
+                continue  # conflicts and concurrent decisions are skipped
+        return Redirect(path=f"/z/{slug}/reviews/", status_code=303)
+
+
+class AnswerController(Controller):
+    """The applicant's side: answer an information request (the application page shows the form)."""
+
+    path = "/z/{slug:str}/applications"
+
+    @post("/{application_id:int}/answer", name="application_answer", opt=allow(STARTERS), status_code=303)
+    async def answer(
+        self, request: Request, slug: FromPath[str], application_id: FromPath[int]
+    ) -> Redirect | Template:
+        application = await _changeable(application_id)
+        form = await _form_of(request)
+        try:
+            await answer(current_principal(), application, form.get("note", ""))
+        except ReviewError as exc:
+            context = await _page_context(application, errors={exc.field: exc.message})
+            return render(request, "certification/application.html", context, status_code=exc.status)
+        return Redirect(path=f"/z/{slug}/applications/{application_id}", status_code=303)

@@ -1,0 +1,290 @@
+"""Review of submitted applications (审核): the stages of the scheme version the application was started
+under, one after the other, each decided by the role the spec names for it.
+
+``in_review`` at ``stage`` i waits for the role ``spec["stages"][i]`` (a district reviewer only for
+applications of their district). Approving moves it to stage i + 1, or, at the last stage (the bureau
+administrator, whose total must reach ``pass_mark``), to ``approved``; rejecting ends it;
+requesting information sends it to ``info_requested`` until the applicant answers, and the same stage
+resumes. A reviewer who declares a conflict of interest no longer sees or decides it. Every decision is
+a ``Review`` row and an audit record.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from pilotzone import db
+from pilotzone.auth import audit
+from pilotzone.auth.principal import Principal
+from pilotzone.certification.applications import spec_of, visible, write_changes
+from pilotzone.certification.tables import Application, ApplicationChange, Review
+from pilotzone.web.i18n import gettext as _
+from pilotzone.web.i18n import pick
+
+DECISIONS = ("approve", "reject", "request_info", "conflict")
+ACTIONS = {
+    "approve": "review.approved",
+    "reject": "review.rejected",
+    "request_info": "review.info_requested",
+    "conflict": "review.conflict",
+}
+AGES = (0, 7, 14, 30)  # queue filter: at least this many days waiting
+
+
+class ReviewError(Exception):
+    """``field`` names the form field (or ``status``); ``message`` is translated; ``status`` is HTTP."""
+
+    def __init__(self, field: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.field, self.message, self.status = field, message, status
+
+
+def stage_role(application: Application) -> str:
+    stages = spec_of(application.spec).get("stages", [])
+    return stages[application.stage] if 0 <= application.stage < len(stages) else ""
+
+
+def is_final(application: Application) -> bool:
+    return application.stage == len(spec_of(application.spec).get("stages", [])) - 1
+
+
+async def conflicted(principal: Principal, application_id: int) -> bool:
+    return await Review.exists().where(
+        (Review.application == application_id)
+        & (Review.reviewer_id == principal.user_id)
+        & (Review.decision == "conflict")
+    )
+
+
+def may_review(principal: Principal, application: Application) -> bool:
+    """The role of the current stage, whose scope covers the application (conflicts aside)."""
+    return (
+        not principal.province
+        and application.status == "in_review"
+        and principal.role == stage_role(application)
+        and visible(principal, application)
+    )
+
+
+# -- scores
+
+
+def total_of(criteria: list[dict], scores: dict[str, int]) -> Decimal:
+    """Weighted total on 0..100: sum(score / scale * weight), two decimals."""
+    total = sum(
+        (Decimal(scores[c["key"]]) / Decimal(c.get("scale", 10)) * Decimal(c["weight"]) for c in criteria),
+        Decimal(0),
+    )
+    return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def parse_scores(spec: dict, form: dict[str, str]) -> tuple[dict[str, int], dict[str, str]]:
+    """The scores posted as ``score:<criterion>`` (whole numbers 0..scale) and errors by field."""
+    scores: dict[str, int] = {}
+    errors: dict[str, str] = {}
+    for criterion in spec.get("criteria", []):
+        name = f"score:{criterion['key']}"
+        raw = form.get(name, "").strip()
+        if raw == "":
+            continue
+        scale = int(criterion.get("scale", 10))
+        if not raw.isdigit() or int(raw) > scale:
+            errors[name] = _("Enter a whole number from 0 to %(scale)s.", scale=scale)
+        else:
+            scores[criterion["key"]] = int(raw)
+    return scores, errors
+
+
+# -- queue
+
+
+_QUEUE = """
+SELECT a.id, a.subject_label, a.district_code, a.stage, s.key AS scheme_key, s.name_zh, s.name_en,
+       COALESCE(a.moved_at, a.submitted_at, a.updated_at) AS since
+  FROM application a JOIN scheme s ON s.id = a.scheme
+ WHERE a.status = 'in_review' AND a.spec -> 'stages' ->> a.stage = $1
+   AND ($2 = '' OR a.district_code = $2)
+   AND NOT EXISTS (SELECT 1 FROM review r WHERE r.application = a.id AND r.reviewer_id = $3
+                   AND r.decision = 'conflict')
+ ORDER BY since, a.id
+ LIMIT 500
+"""
+
+
+async def queue(principal: Principal, scheme: str = "", min_age: int = 0) -> dict:
+    """Applications waiting for the caller's role: ``rows`` (filtered), ``counts`` per scheme (unfiltered)."""
+    m = principal.acting
+    if (
+        principal.province
+        or m is None
+        or m.role not in ("district_reviewer", "bureau_reviewer", "bureau_admin")
+    ):
+        return {"rows": [], "counts": []}
+    district = (m.district_code or "-") if m.role == "district_reviewer" else ""
+    now = datetime.now(UTC)
+    rows = [dict(r) for r in await db.fetch(_QUEUE, m.role, district, principal.user_id or 0)]
+    counts: dict[str, dict] = {}
+    for row in rows:
+        row["scheme_name"] = pick(row["name_zh"], row["name_en"])
+        row["age_days"] = (now - row["since"]).days if row["since"] else 0
+        entry = counts.setdefault(
+            row["scheme_key"], {"key": row["scheme_key"], "name": row["scheme_name"], "n": 0}
+        )
+        entry["n"] += 1
+    shown = [r for r in rows if (not scheme or r["scheme_key"] == scheme) and r["age_days"] >= min_age]
+    return {"rows": shown, "counts": list(counts.values())}
+
+
+async def reviews_of(application_id: int) -> list[dict]:
+    return (
+        await Review.select()
+        .where(Review.application == application_id)
+        .order_by(Review.id, ascending=False)
+        .limit(200)
+    )
+
+
+async def latest_request(application: Application) -> dict | None:
+    """The information request the applicant has to answer, if the application waits for one."""
+    if application.status != "info_requested":
+        return None
+    return (
+        await Review.select(Review.comment, Review.created_at, Review.stage_role)
+        .where((Review.application == application.id) & (Review.decision == "request_info"))
+        .order_by(Review.id, ascending=False)
+        .first()
+    )
+
+
+async def answers_of(application_id: int) -> list[dict]:
+    return (
+        await ApplicationChange.select(
+            ApplicationChange.at, ApplicationChange.user_email, ApplicationChange.new_value
+        )
+        .where((ApplicationChange.application == application_id) & (ApplicationChange.field_key == "answer"))
+        .order_by(ApplicationChange.id, ascending=False)
+    )
+
+
+# -- decisions
+
+
+async def decide(principal: Principal, application: Application, decision: str, form: dict[str, str]) -> str:
+    """Perform one decision; returns the new status. Raises ReviewError (403 when the caller may not)."""
+    if decision not in DECISIONS:
+        raise ReviewError("decision", _("Choose a decision."))
+    if await conflicted(principal, application.id):
+        raise ReviewError("status", _("You declared a conflict of interest for this application."), 403)
+    if not may_review(principal, application):
+        raise ReviewError("status", _("This application is not waiting for your review."), 403)
+    spec = spec_of(application.spec)
+    criteria = spec.get("criteria", [])
+    comment = form.get("comment", "").strip()
+    scores, errors = parse_scores(spec, form)
+    total = total_of(criteria, scores) if len(scores) == len(criteria) else None
+    status, stage = application.status, application.stage
+    if decision == "approve":
+        for c in criteria:
+            if c["key"] not in scores:
+                errors.setdefault(f"score:{c['key']}", _("Score this criterion."))
+        if errors:
+            raise ReviewError(next(iter(errors)), errors[next(iter(errors))])
+        assert total is not None
+        if is_final(application):
+            if total < Decimal(spec.get("pass_mark", 60)):
+                raise ReviewError(
+                    "total",
+                    _(
+                        "The total %(total)s is below the pass mark %(mark)s.",
+                        total=total,
+                        mark=spec.get("pass_mark", 60),
+                    ),
+                )
+            status = "approved"
+        else:
+            stage += 1
+    elif decision == "reject":
+        if not comment:
+            raise ReviewError("comment", _("Give the reasons for the rejection."))
+        status = "rejected"
+    elif decision == "request_info":
+        if not comment:
+            raise ReviewError("comment", _("Say what information is needed."))
+        status = "info_requested"
+    if decision != "conflict":
+        moved = (
+            await Application.update(
+                {
+                    Application.status: status,
+                    Application.stage: stage,
+                    Application.moved_at: datetime.now(UTC),
+                    Application.updated_at: datetime.now(UTC),
+                }
+            )
+            .where(
+                (Application.id == application.id)
+                & (Application.status == "in_review")
+                & (Application.stage == application.stage)
+            )
+            .returning(Application.id)
+        )
+        if not moved:
+            raise ReviewError("status", _("Someone else decided this application in the meantime."), 409)
+        changes = [("stage", str(application.stage), str(stage))] if stage != application.stage else []
+        if status != application.status:
+            changes.append(("status", application.status, status))
+        await write_changes(principal, application, changes)
+    review = Review(
+        application=application.id,
+        stage=application.stage,
+        stage_role=stage_role(application),
+        reviewer_id=principal.user_id,
+        reviewer_email=principal.label,
+        scores=scores,
+        total=total,
+        comment=comment,
+        decision=decision,
+    )
+    await review.save()
+    await audit.record(
+        ACTIONS[decision],
+        "application",
+        application.id,
+        before={"status": application.status, "stage": application.stage},
+        after={
+            "status": status,
+            "stage": stage,
+            "scores": scores,
+            "total": str(total) if total is not None else None,
+            "comment": comment,
+        },
+    )
+    return status
+
+
+async def answer(principal: Principal, application: Application, note: str) -> None:
+    """The applicant answers an information request: back to ``in_review`` at the same stage."""
+    note = note.strip()
+    if application.status != "info_requested":
+        raise ReviewError("status", _("No information was requested."), 409)
+    if not note:
+        raise ReviewError("note", _("Write your answer."))
+    await Application.update(
+        {
+            Application.status: "in_review",
+            Application.moved_at: datetime.now(UTC),
+            Application.updated_by: principal.user_id,
+            Application.updated_at: datetime.now(UTC),
+        }
+    ).where((Application.id == application.id) & (Application.status == "info_requested"))
+    await write_changes(
+        principal, application, [("answer", "", note), ("status", "info_requested", "in_review")]
+    )
+    await audit.record(
+        "application.answered",
+        "application",
+        application.id,
+        before={"status": "info_requested", "stage": application.stage},
+        after={"status": "in_review", "stage": application.stage, "note": note},
+    )
