@@ -28,6 +28,11 @@ from pilotzone.auth.middleware import AuthMiddleware, CSRFMiddleware
 from pilotzone.auth.oidc_controllers import OIDCController
 from pilotzone.certification.application_controllers import ApplicationController
 from pilotzone.certification.controllers import SchemeController
+from pilotzone.certification.notice_controllers import (
+    CertificateController,
+    NoticeController,
+    VerifyController,
+)
 from pilotzone.certification.review_controllers import AnswerController, ReviewController
 from pilotzone.documents.controllers import DocumentController
 from pilotzone.documents.storage import prepare_bucket
@@ -60,6 +65,9 @@ ROUTES = [
     ApplicationController,
     ReviewController,
     AnswerController,
+    NoticeController,
+    CertificateController,
+    VerifyController,
     DocumentController,
     ProvinceController,
     TenantAuditController,

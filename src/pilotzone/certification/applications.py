@@ -38,6 +38,9 @@ STATUS_LABELS = {
     "info_requested": N_("Information requested"),
     "approved": N_("Approved"),
     "rejected": N_("Rejected"),
+    "notice": N_("Under public notice"),
+    "objected": N_("Objection under review"),
+    "certified": N_("Certified"),
 }
 OPEN_STATUSES = ("draft", "submitted", "in_review", "info_requested")  # may still be withdrawn
 STARTERS = tenant("bureau_admin", "park_operator", "enterprise_user")

@@ -3,7 +3,7 @@ under, one after the other, each decided by the role the spec names for it.
 
 ``in_review`` at ``stage`` i waits for the role ``spec["stages"][i]`` (a district reviewer only for
 applications of their district). Approving moves it to stage i + 1, or, at the last stage (the bureau
-administrator, whose total must reach ``pass_mark``), to ``approved``; rejecting ends it;
+administrator, whose total must reach ``pass_mark``), to ``notice`` (approved, under public notice); rejecting ends it;
 requesting information sends it to ``info_requested`` until the applicant answers, and the same stage
 resumes. A reviewer who declares a conflict of interest no longer sees or decides it. Every decision is
 a ``Review`` row and an audit record.
@@ -18,6 +18,7 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.certification.applications import spec_of, visible, write_changes
+from pilotzone.certification.notices import notice_end
 from pilotzone.certification.tables import Application, ApplicationChange, Review
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
@@ -201,7 +202,7 @@ async def decide(principal: Principal, application: Application, decision: str, 
                         mark=spec.get("pass_mark", 60),
                     ),
                 )
-            status = "approved"
+            status = "notice"  # approved: the public notice (公示) starts at once
         else:
             stage += 1
     elif decision == "reject":
@@ -213,9 +214,11 @@ async def decide(principal: Principal, application: Application, decision: str, 
             raise ReviewError("comment", _("Say what information is needed."))
         status = "info_requested"
     if decision != "conflict":
+        notice = {Application.notice_until: notice_end(spec)} if status == "notice" else {}
         moved = (
             await Application.update(
                 {
+                    **notice,
                     Application.status: status,
                     Application.stage: stage,
                     Application.moved_at: datetime.now(UTC),

@@ -1,5 +1,5 @@
 """Certification tables. Schemes come from ``tenants/<slug>/schemes.toml``; applications, reviews,
-notices and certificates arrive with the rest of the certification engine."""
+objections raised during the public notice, and certificates with their per-year counters."""
 
 from __future__ import annotations
 
@@ -42,6 +42,9 @@ APPLICATION_STATUSES = (
     "info_requested",
     "approved",
     "rejected",
+    "notice",
+    "objected",
+    "certified",
 )
 
 
@@ -68,6 +71,7 @@ class Application(TenantTable, db=DB):
     submitted_at = Timestamptz(null=True, default=None)
     stage = Integer(default=0)  # index into spec["stages"] while in review
     moved_at = Timestamptz(null=True, default=None)  # when it last entered its current stage/status
+    notice_until = Timestamptz(null=True, default=None)  # end of the public notice (公示) window
 
 
 class ApplicationChange(TenantTable, db=DB):
@@ -98,3 +102,43 @@ class Review(TenantTable, db=DB):
     comment = Text(default="")
     decision = Varchar(length=20)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+OBJECTION_STATUSES = ("open", "upheld", "dismissed")
+
+
+class Objection(TenantTable, db=DB):
+    """An objection raised by anyone during the public notice; it pauses the application."""
+
+    application = ForeignKey(Application, null=False, on_delete=OnDelete.cascade)
+    name = Varchar(length=100, default="")
+    contact = Varchar(length=200)
+    reason = Text()
+    ip = Varchar(length=64, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    status = Varchar(length=20, default="open")
+    resolved_by = Integer(null=True, default=None)
+    resolved_at = Timestamptz(null=True, default=None)
+    resolution_note = Text(default="")
+
+
+class Certificate(TenantTable, db=DB):
+    """The certificate issued after the notice; ``number`` is unique per tenant (see the keys migration)."""
+
+    application = ForeignKey(Application, null=False, unique=True, on_delete=OnDelete.restrict)
+    scheme_key = Varchar(length=40)
+    number = Varchar(length=80)
+    subject_label = Varchar(length=300, default="")
+    issued_at = Timestamptz(default=TimestamptzNow())
+    valid_until = Timestamptz()
+    status = Varchar(length=20, default="valid")
+    revoked_reason = Text(default="")
+    pdf_document = Integer(null=True, default=None)
+
+
+class CertificateCounter(TenantTable, db=DB):
+    """The last certificate sequence number per (tenant, scheme, year); its row lock serialises issuing."""
+
+    scheme_key = Varchar(length=40)
+    year = Integer()
+    last = Integer(default=0)

@@ -67,6 +67,8 @@ def identity_statements(app: str, province: str) -> list[str]:
         f"TO {app}",
         "REVOKE ALL ON FUNCTION pz_session_principal(text) FROM PUBLIC",
         f"GRANT EXECUTE ON FUNCTION pz_session_principal(text) TO {app}",
+        "REVOKE ALL ON FUNCTION pz_verify_certificate(text) FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION pz_verify_certificate(text) TO {app}",
     ]
     return out
 

@@ -140,7 +140,7 @@ async def test_three_stages_with_an_information_round(as_user, admin_gz, owner, 
         follow_redirects=False,
     )
     assert final.status_code == 303
-    assert await _state(owner, app_id) == ("approved", 2)
+    assert await _state(owner, app_id) == ("notice", 2)  # approved: public notice
     reviews = await owner.fetch(
         "SELECT stage, stage_role, decision, total FROM review WHERE application = $1 ORDER BY id", app_id
     )

@@ -1,0 +1,61 @@
+"""The certificate PDF: Chinese text in reportlab's built-in CID font and a QR code to /verify/<number>."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+
+FONT = "STSong-Light"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
+def certificate_pdf(
+    *,
+    number: str,
+    scheme_zh: str,
+    scheme_en: str,
+    subject: str,
+    issued_at: datetime,
+    valid_until: datetime,
+    verify_url: str,
+) -> bytes:
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    pdf.setTitle(f"{number} {scheme_zh}")
+    width, height = A4
+    pdf.setFont(FONT, 26)
+    pdf.drawCentredString(width / 2, height - 120, "认定证书")
+    pdf.setFont(FONT, 16)
+    pdf.drawCentredString(width / 2, height - 160, scheme_zh)
+    pdf.setFont("Helvetica", 11)
+    pdf.drawCentredString(width / 2, height - 180, scheme_en)
+    pdf.setFont(FONT, 13)
+    lines = (
+        f"证书编号：{number}",
+        f"认定对象：{subject}",
+        f"发证日期：{issued_at:%Y年%m月%d日}",
+        f"有效期至：{valid_until:%Y年%m月%d日}",
+    )
+    for i, line in enumerate(lines):
+        pdf.drawString(90, height - 250 - i * 30, line)
+    qr = QrCodeWidget(verify_url)
+    x0, y0, x1, y1 = qr.getBounds()
+    size = 120
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(qr)
+    renderPDF.draw(drawing, pdf, width - 90 - size, 120)
+    pdf.setFont(FONT, 9)
+    pdf.drawString(90, 140, "扫描二维码或访问以下地址核验本证书：")
+    pdf.setFont("Helvetica", 8)
+    pdf.drawString(90, 126, verify_url)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()

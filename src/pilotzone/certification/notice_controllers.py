@@ -1,0 +1,168 @@
+"""Pages of the public notice (公示), objections, certificates and their public verification."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, PUBLIC, allow
+from pilotzone.auth.middleware import request_meta
+from pilotzone.auth.principal import Principal, current_principal
+from pilotzone.certification import notices
+from pilotzone.documents.owners import OwnerKind
+from pilotzone.documents.owners import register as register_owner
+from pilotzone.web.render import render
+
+
+async def _never(principal: Principal, certificate_id: int) -> bool:
+    return False  # certificates are made by the system only
+
+
+async def _no_context(certificate_id: int) -> dict:
+    return {"rows": []}
+
+
+register_owner(
+    "certificate",
+    OwnerKind(
+        visible=notices.visible_certificate,
+        may_upload=_never,
+        page="certification/certificates.html",
+        context=_no_context,
+        url=lambda slug, certificate_id: f"/z/{slug}/certificates/",
+    ),
+)
+
+
+async def _form_of(request: Request) -> dict[str, str]:
+    data = await request.form()
+    return {k: str(data.get(k, "")) for k in data if k != "csrf_token"}
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+async def _notice_page(
+    request: Request, form: dict | None = None, errors: dict | None = None, target: int = 0, status: int = 200
+) -> Template:
+    context = {
+        "rows": await notices.public_notices(),
+        "form": form or {},
+        "errors": errors or {},
+        "target": target,
+        "is_admin": current_principal().role == "bureau_admin",
+    }
+    return render(request, "certification/notices.html", context, status_code=status)
+
+
+class NoticeController(Controller):
+    path = "/z/{slug:str}/notices"
+
+    @get("/", name="notices", opt=allow(PUBLIC))
+    async def index(self, request: Request) -> Template:
+        return await _notice_page(request)
+
+    @post("/{application_id:int}/objections", name="objection_raise", opt=allow(PUBLIC), status_code=303)
+    async def object(
+        self, request: Request, slug: FromPath[str], application_id: FromPath[int]
+    ) -> Redirect | Template:
+        form = await _form_of(request)
+        meta = request_meta()
+        ip = meta.ip if meta and meta.ip else (request.client.host if request.client else "")
+        try:
+            await notices.raise_objection(application_id, form, ip)
+        except notices.NoticeError as exc:
+            if exc.status == 404:
+                raise NotFoundException(exc.message) from None
+            errors = {exc.field: exc.message}
+            if exc.status == 400:
+                errors = notices.check_objection(form) or errors
+            return await _notice_page(request, form, errors, application_id, exc.status)
+        return Redirect(path=f"/z/{slug}/notices/?objected=1", status_code=303)
+
+    @get("/objections", name="objections", opt=allow(BUREAU_ADMIN))
+    async def objections(self, request: Request) -> Template:
+        return await _objections_page(request)
+
+    @post(
+        "/objections/{objection_id:int}/resolve",
+        name="objection_resolve",
+        opt=allow(BUREAU_ADMIN),
+        status_code=303,
+    )
+    async def resolve(
+        self, request: Request, slug: FromPath[str], objection_id: FromPath[int]
+    ) -> Redirect | Template:
+        form = await _form_of(request)
+        try:
+            await notices.resolve(
+                current_principal(), objection_id, form.get("decision", ""), form.get("note", "")
+            )
+        except notices.NoticeError as exc:
+            if exc.status == 404:
+                raise NotFoundException(exc.message) from None
+            return await _objections_page(request, {exc.field: exc.message}, objection_id, exc.status)
+        return Redirect(path=f"/z/{slug}/notices/objections", status_code=303)
+
+    @post("/issue", name="certificates_issue", opt=allow(BUREAU_ADMIN), status_code=303)
+    async def issue(self, request: Request, slug: FromPath[str]) -> Redirect:
+        issued = await notices.issue_due_certificates(_base_url(request))
+        return Redirect(path=f"/z/{slug}/certificates/?issued={len(issued)}", status_code=303)
+
+
+async def _objections_page(
+    request: Request, errors: dict | None = None, target: int = 0, status: int = 200
+) -> Template:
+    context = {"rows": await notices.objections(), "errors": errors or {}, "target": target}
+    return render(request, "certification/objections.html", context, status_code=status)
+
+
+async def _certificates_page(
+    request: Request, errors: dict | None = None, target: int = 0, status: int = 200
+) -> Template:
+    principal = current_principal()
+    context = {
+        "rows": await notices.certificates(principal),
+        "errors": errors or {},
+        "target": target,
+        "is_admin": principal.role == "bureau_admin" and not principal.province,
+        "issued": request.query_params.get("issued"),
+    }
+    return render(request, "certification/certificates.html", context, status_code=status)
+
+
+class CertificateController(Controller):
+    path = "/z/{slug:str}/certificates"
+
+    @get("/", name="certificates", opt=allow(MEMBERS))
+    async def index(self, request: Request) -> Template:
+        return await _certificates_page(request)
+
+    @post("/{certificate_id:int}/revoke", name="certificate_revoke", opt=allow(BUREAU_ADMIN), status_code=303)
+    async def revoke(
+        self, request: Request, slug: FromPath[str], certificate_id: FromPath[int]
+    ) -> Redirect | Template:
+        form = await _form_of(request)
+        try:
+            await notices.revoke(certificate_id, form.get("reason", ""))
+        except notices.NoticeError as exc:
+            if exc.status == 404:
+                raise NotFoundException(exc.message) from None
+            if exc.status == 403:
+                raise PermissionDeniedException(exc.message) from None
+            return await _certificates_page(request, {exc.field: exc.message}, certificate_id, exc.status)
+        return Redirect(path=f"/z/{slug}/certificates/", status_code=303)
+
+
+class VerifyController(Controller):
+    path = "/verify"
+
+    @get("/{number:str}", name="certificate_verify", opt=allow(PUBLIC))
+    async def verify(self, request: Request, number: FromPath[str]) -> Template:
+        found = await notices.verify(number.strip())
+        if found is None:
+            raise NotFoundException("no certificate with this number")
+        return render(request, "certification/verify.html", {"c": found})

@@ -1,0 +1,202 @@
+"""Public notice, objections (field errors, rate limit, dismissal), certificates (numbering without gaps
+under concurrency, the PDF, download by the applicant), public verification, revocation, isolation."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+import pytest
+from litestar.testing import AsyncTestClient
+from tests.conftest import csrf_of, demo
+from tests.integration.certification.test_applications import arranged  # noqa: F401
+from tests.integration.certification.test_reviews import _scores, _state, _submitted
+
+GZ = "/z/guangzhou"
+
+
+async def _approved(as_user, admin_gz, owner, warehouse: int) -> int:  # type: ignore[no-untyped-def]
+    async with as_user(demo("enterprise", "guangzhou")) as applicant:
+        app_id = await _submitted(applicant, warehouse)
+    for who in ("district", "reviewer"):
+        async with as_user(demo(who, "guangzhou")) as reviewer:
+            done = await reviewer.post(
+                f"{GZ}/reviews/{app_id}",
+                data={"decision": "approve", **await _scores(owner, app_id, 0.8)},
+                follow_redirects=False,
+            )
+            assert done.status_code == 303
+    final = await admin_gz.post(
+        f"{GZ}/reviews/{app_id}",
+        data={"decision": "approve", **await _scores(owner, app_id, 0.9)},
+        follow_redirects=False,
+    )
+    assert final.status_code == 303
+    return app_id
+
+
+@pytest.fixture
+async def certified_cleanup(owner: asyncpg.Connection, arranged):  # type: ignore[no-untyped-def]  # noqa: F811
+    """Certificates restrict deleting their application: remove them before ``arranged`` cleans up."""
+    yield arranged
+    await owner.execute(
+        "DELETE FROM document WHERE owner_kind = 'certificate' AND owner_id IN (SELECT c.id FROM certificate c "
+        "JOIN application a ON a.id = c.application WHERE a.subject_id = $1)",
+        arranged["warehouse"],
+    )
+    await owner.execute(
+        "DELETE FROM certificate WHERE application IN (SELECT id FROM application WHERE subject_id = $1)",
+        arranged["warehouse"],
+    )
+
+
+async def test_notice_objections_certificate_and_verification(
+    app, as_user, admin_gz, admin_fs, owner, tenants, certified_cleanup
+) -> None:
+    gz = tenants["guangzhou"]
+    year = datetime.now(UTC).year
+    await owner.execute(
+        "DELETE FROM certificate_counter WHERE tenant_id = $1 AND scheme_key = 'overseas-warehouse' AND year = $2",
+        gz,
+        year,
+    )
+    app_id = await _approved(as_user, admin_gz, owner, certified_cleanup["warehouse"])
+    assert (await _state(owner, app_id))[0] == "notice"
+    days = await owner.fetchval("SELECT notice_until - now() FROM application WHERE id = $1", app_id)
+    assert 6 <= days.days <= 7
+    label = await owner.fetchval("SELECT subject_label FROM application WHERE id = $1", app_id)
+
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as public:
+        page = await public.get(f"{GZ}/notices/")
+        assert page.status_code == 200 and label in page.text and "海外仓" in page.text
+        assert "5200.5" not in page.text and "lease.pdf" not in page.text  # no values, no documents
+        token = await csrf_of(public)
+        url = f"{GZ}/notices/{app_id}/objections"
+        bad = await public.post(url, data={"csrf_token": token, "contact": "nobody", "reason": ""})
+        assert bad.status_code == 400 and 'aria-invalid="true"' in bad.text
+        assert "请输入有效的电话号码或电子邮箱" in bad.text and "请说明异议理由" in bad.text
+        long = await public.post(url, data={"csrf_token": token, "contact": "a@b.cn", "reason": "x" * 2001})
+        assert long.status_code == 400
+        for i in range(3):
+            ok = await public.post(
+                url,
+                data={"csrf_token": token, "name": "张三", "contact": "13800000000", "reason": f"异议 {i}"},
+                follow_redirects=False,
+            )
+            assert ok.status_code == 303, ok.text[:500]
+            assert (await _state(owner, app_id))[0] == "objected"
+        fourth = await public.post(url, data={"csrf_token": token, "contact": "a@b.cn", "reason": "再次"})
+        assert fourth.status_code == 429 and "每小时最多 3 条" in fourth.text
+        assert label not in (await public.get(f"{GZ}/notices/")).text  # paused
+
+    objections = await owner.fetch("SELECT id FROM objection WHERE application = $1 ORDER BY id", app_id)
+    assert len(objections) == 3
+    async with as_user(demo("enterprise", "guangzhou")) as applicant:
+        refused = await applicant.get(f"{GZ}/notices/objections")
+        assert refused.status_code == 403
+    page = await admin_gz.get(f"{GZ}/notices/objections")
+    assert page.status_code == 200 and "异议 0" in page.text and "13800000000" in page.text
+    for objection in objections:
+        other = await admin_fs.post(
+            f"{GZ}/notices/objections/{objection['id']}/resolve", data={"decision": "dismissed"}
+        )
+        assert other.status_code in (403, 404)
+        via_own = await admin_fs.post(
+            f"/z/foshan/notices/objections/{objection['id']}/resolve", data={"decision": "dismissed"}
+        )
+        assert via_own.status_code == 404
+        done = await admin_gz.post(
+            f"{GZ}/notices/objections/{objection['id']}/resolve",
+            data={"decision": "dismissed", "note": "不成立"},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+    assert (await _state(owner, app_id))[0] == "notice"
+
+    # nothing is due yet; then the window ends
+    assert (await admin_gz.post(f"{GZ}/notices/issue", follow_redirects=False)).status_code == 303
+    assert (await _state(owner, app_id))[0] == "notice"
+    await owner.execute(
+        "UPDATE application SET notice_until = now() - interval '1 minute' WHERE id = $1", app_id
+    )
+    assert (await admin_fs.post(f"{GZ}/notices/issue")).status_code in (403, 404)
+    assert (await _state(owner, app_id))[0] == "notice"
+    issued = await admin_gz.post(f"{GZ}/notices/issue", follow_redirects=False)
+    assert issued.status_code == 303
+    assert (await _state(owner, app_id))[0] == "certified"
+    cert = await owner.fetchrow("SELECT * FROM certificate WHERE application = $1", app_id)
+    assert cert["number"] == f"GZ-HWC-{year}-0001" and cert["status"] == "valid"
+    assert cert["valid_until"].year == year + 3
+    document = await owner.fetchrow("SELECT * FROM document WHERE id = $1", cert["pdf_document"])
+    assert document["owner_kind"] == "certificate" and document["content_type"] == "application/pdf"
+
+    async with as_user(demo("enterprise", "guangzhou")) as applicant:
+        listing = await applicant.get(f"{GZ}/certificates/")
+        assert listing.status_code == 200 and cert["number"] in listing.text
+        pdf = await applicant.get(f"{GZ}/documents/{cert['pdf_document']}")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        assert (
+            await applicant.post(f"{GZ}/certificates/{cert['id']}/revoke", data={"reason": "x"})
+        ).status_code == 403
+    assert cert["number"] not in (await admin_fs.get("/z/foshan/certificates/")).text
+    assert (await admin_fs.get(f"/z/foshan/documents/{cert['pdf_document']}")).status_code == 404
+
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as public:
+        valid = await public.get(f"/verify/{cert['number']}")
+        assert valid.status_code == 200 and 'data-state="valid"' in valid.text and label in valid.text
+        assert "广州" in valid.text
+        assert (await public.get(f"/verify/GZ-HWC-{year}-9999")).status_code == 404
+
+    no_reason = await admin_gz.post(f"{GZ}/certificates/{cert['id']}/revoke", data={"reason": " "})
+    assert no_reason.status_code == 400
+    assert (
+        await admin_fs.post(f"/z/foshan/certificates/{cert['id']}/revoke", data={"reason": "x"})
+    ).status_code == 404
+    revoked = await admin_gz.post(
+        f"{GZ}/certificates/{cert['id']}/revoke", data={"reason": "虚假材料"}, follow_redirects=False
+    )
+    assert revoked.status_code == 303
+    assert (
+        await owner.fetchval(
+            "SELECT count(*) FROM audit_log WHERE action = 'certificate.revoked' AND object_id = $1",
+            str(cert["id"]),
+        )
+        == 1
+    )
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as public:
+        page = await public.get(f"/verify/{cert['number']}")
+        assert page.status_code == 200 and 'data-state="revoked"' in page.text
+
+
+async def test_concurrent_numbers_have_no_gaps_or_duplicates(
+    owner: asyncpg.Connection, tenants: dict
+) -> None:
+    from pilotzone.certification.notices import next_number
+    from pilotzone.tenancy.context import TenantContext, tenant_transaction
+
+    key = f"probe-{uuid.uuid4().hex[:8]}"
+
+    async def one() -> int:
+        async with tenant_transaction(TenantContext(tenants["guangzhou"], "guangzhou")):
+            number = await next_number(key, 2026)
+            await asyncio.sleep(0.01)  # hold the row lock a moment, like a real issue does
+            return number
+
+    numbers = await asyncio.gather(*(one() for _ in range(20)))
+    assert sorted(numbers) == list(range(1, 21))
+    async with tenant_transaction(TenantContext(tenants["foshan"], "foshan")):
+        assert await next_number(key, 2026) == 1  # counters are per tenant
+    await owner.execute("DELETE FROM certificate_counter WHERE scheme_key = $1", key)
+
+
+async def test_the_public_notice_is_public(app, as_user) -> None:
+    """公示 is for everyone: anonymous visitors and users of other pilot zones read it."""
+    from litestar.testing import AsyncTestClient
+
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as anonymous:
+        assert (await anonymous.get("/z/guangzhou/notices/")).status_code == 200
+    async with as_user(demo("enterprise", "foshan")) as stranger:
+        page = await stranger.get("/z/guangzhou/notices/")
+        assert page.status_code == 200 and "公示" in page.text
