@@ -1,0 +1,163 @@
+"""The certification journey in a real browser: an enterprise registers an overseas warehouse and applies
+with documents, the district reviewer asks for information once, the district and bureau reviewers and
+the bureau admin approve, the public notice runs, the certificate is issued and verified publicly."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from playwright.sync_api import Browser, Page, expect
+from tests.browser.test_journey import browser, server, sign_in  # noqa: F401
+from tests.conftest import demo
+
+from pilotzone.demo import sample_pdf
+
+GZ = "/z/guangzhou"
+DOCUMENTS = ("海外仓产权证明或租赁合同", "海外仓实景照片", "上年度服务企业清单及业务凭证")
+FIELDS = {
+    "海外仓面积（平方米）": "5200.5",
+    "运营年限（年）": "3",
+    "上年度服务跨境电商企业数（家）": "25",
+}
+CRITERIA = (
+    "仓储规模与设施",
+    "服务功能（退换货、维修、尾程配送）",
+    "信息化水平",
+    "公共服务开放程度",
+)
+
+
+def _as(browser: Browser, server: str, who: str, next_path: str) -> Page:  # noqa: F811
+    page = browser.new_context().new_page()
+    sign_in(page, server, demo(who, "guangzhou"), next_path)
+    expect(page).to_have_url(server + next_path)
+    return page
+
+
+def _owner_sql(owner_dsn: str, sql: str, *args: Any) -> Any:
+    """One query as the owner on its own connection and loop, in a worker thread (sync Playwright keeps
+    an event loop running in this thread)."""
+
+    async def run() -> Any:
+        conn = await asyncpg.connect(owner_dsn)
+        try:
+            return await conn.fetchval(sql, *args)
+        finally:
+            await conn.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result(timeout=30)
+
+
+def _review(page: Page, server: str, city: str, button: str, comment: str) -> None:  # noqa: F811
+    page.goto(server + f"{GZ}/reviews/")
+    page.get_by_role("link", name=re.compile(re.escape(city))).click()
+    expect(page).to_have_url(re.compile(rf"{GZ}/reviews/\d+$"))
+    for criterion in CRITERIA:
+        page.get_by_label(re.compile("^" + re.escape(criterion))).fill("9")
+    page.get_by_label("审核意见、驳回理由或需补充的材料").fill(comment)
+    page.get_by_role("button", name=button).click()
+    expect(page).to_have_url(server + f"{GZ}/reviews/")
+    page.context.close()
+
+
+def test_overseas_warehouse_certification_journey(
+    server: str,  # noqa: F811
+    browser: Browser,  # noqa: F811
+    owner_dsn: str,
+    tmp_path: Path,
+) -> None:
+    city = "Journey" + uuid.uuid4().hex[:8]
+
+    # the enterprise registers its warehouse and starts an application from the scheme page
+    page = _as(browser, server, "enterprise", f"{GZ}/warehouses/")
+    page.get_by_label("国家（地区）（ISO 3166 两位字母代码）").fill("DE")
+    page.get_by_label("城市", exact=True).fill(city)
+    page.get_by_label("地址", exact=True).fill("Hafenstr. 1")
+    page.get_by_label("面积（平方米）", exact=True).fill("5200")
+    page.get_by_label("仓储", exact=True).check()
+    page.get_by_label("已对接仓储管理系统（WMS）").check()
+    page.get_by_role("button", name="登记", exact=True).click()
+    expect(page).to_have_url(re.compile(rf"{GZ}/warehouses/\d+$"))
+
+    page.goto(server + f"{GZ}/schemes/overseas-warehouse")
+    page.get_by_role("link", name="发起申报").click()
+    expect(page).to_have_url(re.compile(r"/applications/new\?scheme=overseas-warehouse"))
+    subject = page.get_by_label("申报对象")
+    subject.select_option(subject.locator("option", has_text=city).get_attribute("value"))
+    page.get_by_role("button", name="创建申报草稿").click()
+    expect(page).to_have_url(re.compile(rf"{GZ}/applications/\d+$"))
+    application_url = page.url
+
+    for n, label in enumerate(DOCUMENTS):
+        pdf = tmp_path / f"doc{n}.pdf"
+        pdf.write_bytes(sample_pdf(f"document {n}"))
+        page.get_by_label(label, exact=True).set_input_files(pdf)
+        page.locator("form", has=page.get_by_label(label, exact=True)).get_by_role(
+            "button", name="上传"
+        ).click()
+        expect(page).to_have_url(application_url)
+        expect(page.get_by_role("link", name=pdf.name)).to_be_visible()
+    for label, value in FIELDS.items():
+        page.get_by_label(re.compile("^" + re.escape(label))).fill(value)
+    page.get_by_label(re.compile("^是否具备仓储管理系统")).select_option("yes")
+    page.get_by_role("button", name="提交申报").click()
+    expect(page).to_have_url(application_url)
+    expect(page.get_by_role("button", name="提交申报")).to_have_count(0)
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+    # the district reviewer asks for information, the enterprise answers
+    district = _as(browser, server, "district", f"{GZ}/reviews/")
+    _review(district, server, city, "要求补充材料", "请补充海外仓近三个月的出入库记录。")
+    page.reload()
+    expect(page.get_by_text("请补充海外仓近三个月的出入库记录。")).to_be_visible()
+    page.get_by_label("您的答复").fill("出入库记录已随服务企业清单一并提供。")
+    page.get_by_role("button", name="提交答复并恢复审核").click()
+    expect(page).to_have_url(application_url)
+    expect(page.get_by_role("button", name="提交答复并恢复审核")).to_have_count(0)
+    page.context.close()
+
+    # district, bureau reviewer and bureau admin approve
+    _review(
+        _as(browser, server, "district", f"{GZ}/reviews/"), server, city, "通过，转下一环节", "材料齐全。"
+    )
+    _review(_as(browser, server, "reviewer", f"{GZ}/reviews/"), server, city, "通过，转下一环节", "同意。")
+    _review(_as(browser, server, "admin", f"{GZ}/reviews/"), server, city, "通过认定", "同意认定。")
+
+    # anyone sees the public notice
+    public = browser.new_context().new_page()
+    public.goto(server + f"{GZ}/notices/")
+    expect(public.get_by_role("cell", name=re.compile(re.escape(city)))).to_be_visible()
+    public.context.close()
+
+    # the notice ends; the bureau admin issues the certificate
+    application_id = int(application_url.rsplit("/", 1)[1])
+    status = _owner_sql(
+        owner_dsn,
+        "UPDATE application SET notice_until = now() - interval '1 minute' WHERE id = $1 RETURNING status",
+        application_id,
+    )
+    assert status == "notice"
+    admin = _as(browser, server, "admin", f"{GZ}/notices/objections")
+    admin.get_by_role("button", name="颁发公示期满的证书").click()
+    expect(admin).to_have_url(re.compile(rf"{GZ}/certificates/\?issued=\d+$"))
+    expect(admin.get_by_role("status")).to_contain_text("本次颁发证书")
+    row = admin.get_by_role("row", name=re.compile(re.escape(city)))
+    expect(row).to_contain_text(re.compile(r"GZ-HWC-\d{4}-\d{4}"))
+    number = re.search(r"GZ-HWC-\d{4}-\d{4}", row.inner_text()).group(0)  # type: ignore[union-attr]
+    admin.context.close()
+
+    # anyone verifies it
+    public = browser.new_context().new_page()
+    public.goto(server + f"/verify/{number}")
+    expect(public.get_by_role("heading", level=1)).to_have_text("证书核验")
+    expect(public.get_by_text(number, exact=True)).to_be_visible()
+    expect(public.locator("[data-state]")).to_have_text("有效")
+    expect(public.get_by_text(re.compile(re.escape(city)))).to_be_visible()
+    public.context.close()
