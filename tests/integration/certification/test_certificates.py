@@ -57,11 +57,6 @@ async def test_notice_objections_certificate_and_verification(
 ) -> None:
     gz = tenants["guangzhou"]
     year = datetime.now(UTC).year
-    await owner.execute(
-        "DELETE FROM certificate_counter WHERE tenant_id = $1 AND scheme_key = 'overseas-warehouse' AND year = $2",
-        gz,
-        year,
-    )
     app_id = await _approved(as_user, admin_gz, owner, certified_cleanup["warehouse"])
     assert (await _state(owner, app_id))[0] == "notice"
     days = await owner.fetchval("SELECT notice_until - now() FROM application WHERE id = $1", app_id)
@@ -123,11 +118,17 @@ async def test_notice_objections_certificate_and_verification(
     )
     assert (await admin_fs.post(f"{GZ}/notices/issue")).status_code in (403, 404)
     assert (await _state(owner, app_id))[0] == "notice"
+    last = await owner.fetchval(  # other tests of the session may have issued numbers already
+        "SELECT coalesce(max(last), 0) FROM certificate_counter WHERE tenant_id = $1 "
+        "AND scheme_key = 'overseas-warehouse' AND year = $2",
+        gz,
+        year,
+    )
     issued = await admin_gz.post(f"{GZ}/notices/issue", follow_redirects=False)
     assert issued.status_code == 303
     assert (await _state(owner, app_id))[0] == "certified"
     cert = await owner.fetchrow("SELECT * FROM certificate WHERE application = $1", app_id)
-    assert cert["number"] == f"GZ-HWC-{year}-0001" and cert["status"] == "valid"
+    assert cert["number"] == f"GZ-HWC-{year}-{last + 1:04d}" and cert["status"] == "valid"
     assert cert["valid_until"].year == year + 3
     document = await owner.fetchrow("SELECT * FROM document WHERE id = $1", cert["pdf_document"])
     assert document["owner_kind"] == "certificate" and document["content_type"] == "application/pdf"
