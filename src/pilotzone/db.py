@@ -205,6 +205,11 @@ async def set_local(settings: dict[str, str]) -> None:
     await current_transaction().connection.execute(sql, *args)
 
 
+def contains(text: str) -> str:
+    """An ILIKE pattern matching ``text`` anywhere, with the caller's ``%``, ``_`` and ``\\`` taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 async def fetch_global(sql: str, *args: Any) -> list[asyncpg.Record]:
     """One autocommit query outside any tenant transaction, for global tables only (sessions)."""
     if DB.current_transaction.get() is not None:

@@ -238,10 +238,6 @@ class TrailFilter:
     provincial_only: bool = False  # only the provincial chain (tenant_id IS NULL)
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _where(f: TrailFilter) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     args: list[Any] = []
@@ -257,7 +253,7 @@ def _where(f: TrailFilter) -> tuple[str, list[Any]]:
     if f.action:
         clauses.append(f"a.action = {arg(f.action)}")
     if f.actor:
-        clauses.append(f"a.actor ILIKE {arg(_like(f.actor))}")
+        clauses.append(f"a.actor ILIKE {arg(db.contains(f.actor))}")
     if f.object_type:
         clauses.append(f"a.object_type = {arg(f.object_type)}")
     if f.date_from:

@@ -21,14 +21,9 @@ _PARK_PAGE = (
 )
 
 
-def _like(q: str) -> str:
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%" if q else ""
-
-
 async def list_parks(page: int | None, q: str = "", size: int = PARK_PAGE_SIZE) -> tuple[Page, list[dict]]:
     """One page of the tenant's parks, each row with its display texts in the request's language."""
-    pattern = _like(q)
+    pattern = db.contains(q) if q else ""
     total = (await db.fetch(_PARK_COUNT, pattern))[0][0]
     current = page_of(page, size, total)
     rows = [dict(r) for r in await db.fetch(_PARK_PAGE, pattern, current.size, current.offset)]
@@ -74,7 +69,7 @@ async def list_enterprises(
 ) -> tuple[Page, list[dict]]:
     where, args = enterprise_scope(principal)
     if q:
-        args = [*args, _like(q)]
+        args = [*args, db.contains(q)]
         where = f"({where}) AND (name ILIKE ${len(args)} OR uscc ILIKE ${len(args)})"
     n = len(args)
     total = (await db.fetch(f"SELECT count(*) FROM enterprise WHERE {where}", *args))[0][0]  # noqa: S608

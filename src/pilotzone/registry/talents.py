@@ -94,8 +94,7 @@ async def list_talents(
 ) -> tuple[Page, list[dict]]:
     where, args = talent_scope(principal)
     if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        args = [*args, f"%{escaped}%"]
+        args = [*args, db.contains(q)]
         where = f"({where}) AND name ILIKE ${len(args)}"
     n = len(args)
     total = (await db.fetch(f"SELECT count(*) FROM talent WHERE {where}", *args))[0][0]  # noqa: S608

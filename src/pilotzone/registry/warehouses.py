@@ -80,8 +80,7 @@ async def list_warehouses(
 ) -> tuple[Page, list[dict]]:
     where, args = warehouse_scope(principal)
     if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        args = [*args, f"%{escaped}%", q.upper()]
+        args = [*args, db.contains(q), q.upper()]
         where = f"({where}) AND (city ILIKE ${len(args) - 1} OR address ILIKE ${len(args) - 1} OR country = ${len(args)})"
     n = len(args)
     total = (await db.fetch(f"SELECT count(*) FROM overseas_warehouse WHERE {where}", *args))[0][0]  # noqa: S608
