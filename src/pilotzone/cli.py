@@ -219,5 +219,69 @@ def audit_verify(slug: str | None) -> None:
         sys.exit(1)
 
 
+@main.group()
+def certificates() -> None:
+    """Certificates: expiry and renewal reminders."""
+
+
+@certificates.command("sweep")
+@click.option("--tenant", "slug", default=None, help="Only this tenant (default: every active tenant).")
+@click.option(
+    "--wait/--no-wait", default=None, help="Wait until the runs finish (default: only without REDIS_URL)."
+)
+def certificates_sweep(slug: str | None, wait: bool | None) -> None:
+    """Mark ended certificates expired and write renewal reminders: one job run per tenant (for cron).
+
+    With REDIS_URL the runs go to the workers; without it this command processes them itself."""
+    from pilotzone.embedded import embedded_services
+
+    settings = _settings()
+    with embedded_services(settings, s3=False) as settings:
+        wait = not settings.redis_url if wait is None else wait
+        try:
+            started = asyncio.run(_sweep(slug, wait))
+        except KeyError:
+            raise click.BadParameter(f"no active tenant '{slug}'", param_hint="--tenant") from None
+    for tenant_slug, run_id, status in started:
+        click.echo(f"{tenant_slug}: job run {run_id} {status}")
+    if any(status == "failed" for _, _, status in started):
+        sys.exit(1)
+
+
+async def _sweep(slug: str | None, wait: bool) -> list[tuple[str, int, str]]:
+    from pilotzone.certification.expiry import sweep_tenants
+
+    worker = None
+    if wait and not get_settings().redis_url:
+        from pilotzone.jobs.worker import InProcessWorker
+
+        worker = InProcessWorker()
+    try:
+        started = await sweep_tenants(slug)
+        return [
+            (s, run_id, await _finished(tenant_id, s, run_id) if wait else "queued")
+            for s, tenant_id, run_id in started
+        ]
+    finally:
+        if worker is not None:
+            worker.stop()
+        from pilotzone.db import DB
+
+        await DB.close_connection_pool()
+
+
+async def _finished(tenant_id: int, slug: str, run_id: int, limit: float = 3600) -> str:
+    from pilotzone.jobs.services import get_run
+    from pilotzone.tenancy.context import TenantContext, tenant_transaction
+
+    deadline = asyncio.get_running_loop().time() + limit
+    while True:
+        async with tenant_transaction(TenantContext(tenant_id, slug)):
+            run = await get_run(run_id)
+        if run is None or run.status in ("done", "failed") or asyncio.get_running_loop().time() > deadline:
+            return run.status if run else "missing"
+        await asyncio.sleep(0.2)
+
+
 if __name__ == "__main__":
     main()

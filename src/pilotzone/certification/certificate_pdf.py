@@ -26,6 +26,7 @@ def certificate_pdf(
     issued_at: datetime,
     valid_until: datetime,
     verify_url: str,
+    valid_from: datetime | None = None,
 ) -> bytes:
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
@@ -42,6 +43,11 @@ def certificate_pdf(
         f"证书编号：{number}",
         f"认定对象：{subject}",
         f"发证日期：{issued_at:%Y年%m月%d日}",
+        *(
+            (f"有效期自：{valid_from:%Y年%m月%d日}",)
+            if valid_from and valid_from.date() != issued_at.date()
+            else ()
+        ),
         f"有效期至：{valid_until:%Y年%m月%d日}",
     )
     for i, line in enumerate(lines):

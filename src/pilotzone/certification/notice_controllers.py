@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, PUBLIC, allow
 from pilotzone.auth.middleware import request_meta
 from pilotzone.auth.principal import Principal, current_principal
-from pilotzone.certification import notices
+from pilotzone.certification import certificates, expiry, notices, renewals
+from pilotzone.certification.applications import STARTERS
 from pilotzone.documents.owners import OwnerKind
 from pilotzone.documents.owners import register as register_owner
-from pilotzone.web.render import render
+from pilotzone.web.render import is_htmx, render
 
 
 async def _never(principal: Principal, certificate_id: int) -> bool:
@@ -27,7 +28,7 @@ async def _no_context(certificate_id: int) -> dict:
 register_owner(
     "certificate",
     OwnerKind(
-        visible=notices.visible_certificate,
+        visible=certificates.visible_certificate,
         may_upload=_never,
         page="certification/certificates.html",
         context=_no_context,
@@ -109,7 +110,7 @@ class NoticeController(Controller):
 
     @post("/issue", name="certificates_issue", opt=allow(BUREAU_ADMIN), status_code=303)
     async def issue(self, request: Request, slug: FromPath[str]) -> Redirect:
-        issued = await notices.issue_due_certificates(_base_url(request))
+        issued = await certificates.issue_due_certificates(_base_url(request))
         return Redirect(path=f"/z/{slug}/certificates/?issued={len(issued)}", status_code=303)
 
 
@@ -121,15 +122,17 @@ async def _objections_page(
 
 
 async def _certificates_page(
-    request: Request, errors: dict | None = None, target: int = 0, status: int = 200
+    request: Request, errors: dict | None = None, target: int = 0, status: int = 200, expiring: bool = False
 ) -> Template:
     principal = current_principal()
     context = {
-        "rows": await notices.certificates(principal),
+        "rows": await certificates.certificates(principal, expiring_only=expiring),
+        "show": "expiring" if expiring else "",
         "errors": errors or {},
         "target": target,
         "is_admin": principal.role == "bureau_admin" and not principal.province,
         "issued": request.query_params.get("issued"),
+        "reminders": await expiry.reminders_for(principal),
     }
     return render(request, "certification/certificates.html", context, status_code=status)
 
@@ -138,8 +141,30 @@ class CertificateController(Controller):
     path = "/z/{slug:str}/certificates"
 
     @get("/", name="certificates", opt=allow(MEMBERS))
-    async def index(self, request: Request) -> Template:
-        return await _certificates_page(request)
+    async def index(
+        self, request: Request, show: FromQuery[str] = "", issued: FromQuery[int | None] = None
+    ) -> Template:
+        return await _certificates_page(request, expiring=show == "expiring")
+
+    @post("/sweep", name="certificates_sweep", opt=allow(BUREAU_ADMIN), status_code=303)
+    async def sweep(self, request: Request, slug: FromPath[str]) -> Redirect | Template:
+        """Run the expiry and reminder sweep of this pilot zone now (the daily job, by hand)."""
+        run = await expiry.start_sweep()
+        if is_htmx(request):
+            return render(request, "jobs/partials/progress.html", {"run": run, "slug": slug})
+        return Redirect(path=f"/z/{slug}/jobs/{run.id}", status_code=303)
+
+    @post("/{certificate_id:int}/renew", name="certificate_renew", opt=allow(STARTERS), status_code=303)
+    async def renew(
+        self, request: Request, slug: FromPath[str], certificate_id: FromPath[int]
+    ) -> Redirect | Template:
+        try:
+            application = await renewals.start_renewal(current_principal(), certificate_id)
+        except renewals.RenewalError as exc:
+            if exc.status == 404:
+                raise NotFoundException(exc.message) from None
+            return await _certificates_page(request, {"status": exc.message}, certificate_id, exc.status)
+        return Redirect(path=f"/z/{slug}/applications/{application.id}", status_code=303)
 
     @post("/{certificate_id:int}/revoke", name="certificate_revoke", opt=allow(BUREAU_ADMIN), status_code=303)
     async def revoke(
@@ -147,7 +172,7 @@ class CertificateController(Controller):
     ) -> Redirect | Template:
         form = await _form_of(request)
         try:
-            await notices.revoke(certificate_id, form.get("reason", ""))
+            await certificates.revoke(certificate_id, form.get("reason", ""))
         except notices.NoticeError as exc:
             if exc.status == 404:
                 raise NotFoundException(exc.message) from None
@@ -162,7 +187,7 @@ class VerifyController(Controller):
 
     @get("/{number:str}", name="certificate_verify", opt=allow(PUBLIC))
     async def verify(self, request: Request, number: FromPath[str]) -> Template:
-        found = await notices.verify(number.strip())
+        found = await certificates.verify(number.strip())
         if found is None:
             raise NotFoundException("no certificate with this number")
         return render(request, "certification/verify.html", {"c": found})

@@ -1,13 +1,12 @@
-"""Public notice (公示), objections and certificates.
+"""Public notice (公示) and objections.
 
 The bureau administrator's final approval puts an application under public notice for the scheme's
 ``notice_days`` (``notice_until``). Anyone may object during the window (at most three objections per
 hour and IP address for one application): the application is then ``objected`` and waits for the
 bureau administrator, who upholds the objection (the application is rejected) or dismisses it (the
 notice resumes with the days that were left). Applications whose window ended are certified by
-:func:`issue_due_certificates`: a number per (tenant, scheme, year) from ``certificate_counter``
-(its row lock serialises concurrent issuers, so numbers have no gaps and no duplicates), a PDF with a
-QR code pointing to ``/verify/<number>``, and a ``Certificate`` row that may later be revoked.
+:func:`pilotzone.certification.certificates.issue_due_certificates`. :func:`now` is the one clock of
+the certification engine.
 """
 
 from __future__ import annotations
@@ -18,11 +17,8 @@ from datetime import UTC, datetime, timedelta
 from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import spec_of, status_label, visible
-from pilotzone.certification.certificate_pdf import certificate_pdf
-from pilotzone.certification.schemes import certificate_number
-from pilotzone.certification.tables import Application, Certificate, Objection, Scheme
-from pilotzone.documents.services import store_bytes
+from pilotzone.certification.applications import spec_of, status_label
+from pilotzone.certification.tables import Application, Objection
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 
@@ -203,154 +199,3 @@ async def resolve(principal: Principal, objection_id: int, decision: str, note: 
         after={"status": status, "note": note},
     )
     return status
-
-
-# -- certificates
-
-
-_NEXT = """
-INSERT INTO certificate_counter (tenant_id, scheme_key, year, last)
-VALUES (NULLIF(current_setting('app.tenant_id', true), '')::int, $1, $2, 1)
-ON CONFLICT (tenant_id, scheme_key, year) DO UPDATE SET last = certificate_counter.last + 1
-RETURNING last
-"""
-
-
-async def next_number(scheme_key: str, year: int) -> int:
-    """The next sequence number of a scheme and year in the current tenant (locks the counter row
-    until the transaction ends, so a rolled-back issue leaves no gap)."""
-    return (await db.fetch(_NEXT, scheme_key, year))[0][0]
-
-
-_DUE = """
-SELECT a.id FROM application a
- WHERE a.status = 'notice' AND a.notice_until <= now()
-   AND NOT EXISTS (SELECT 1 FROM objection o WHERE o.application = a.id AND o.status = 'open')
- ORDER BY a.notice_until, a.id
- LIMIT 200
-"""
-
-
-async def issue_due_certificates(base_url: str) -> list[Certificate]:
-    """Certify every application whose notice ended without open objections (current tenant)."""
-    issued: list[Certificate] = []
-    for row in await db.fetch(_DUE):
-        moved = await db.fetch(
-            "UPDATE application SET status = 'certified', moved_at = now(), updated_at = now() "
-            "WHERE id = $1 AND status = 'notice' RETURNING id",
-            row["id"],
-        )
-        if moved:
-            issued.append(await _issue(row["id"], base_url))
-    return issued
-
-
-async def _issue(application_id: int, base_url: str) -> Certificate:
-    application = await Application.objects().where(Application.id == application_id).first()
-    assert application is not None
-    spec = spec_of(application.spec)
-    scheme = await Scheme.objects().where(Scheme.id == application.scheme).first()
-    assert scheme is not None
-    issued_at = now()
-    seq = await next_number(scheme.key, issued_at.year)
-    number = certificate_number(
-        spec.get("certificate_format") or f"{scheme.key.upper()}-{{year}}-{{seq:04}}", issued_at.year, seq
-    )
-    months = int(spec.get("validity_months", 36))
-    valid_until = _add_months(issued_at, months)
-    certificate = Certificate(
-        application=application.id,
-        scheme_key=scheme.key,
-        number=number,
-        subject_label=application.subject_label,
-        issued_at=issued_at,
-        valid_until=valid_until,
-    )
-    await certificate.save()
-    pdf = certificate_pdf(
-        number=number,
-        scheme_zh=scheme.name_zh,
-        scheme_en=scheme.name_en,
-        subject=application.subject_label,
-        issued_at=issued_at,
-        valid_until=valid_until,
-        verify_url=f"{base_url.rstrip('/')}/verify/{number}",
-    )
-    document = await store_bytes("certificate", certificate.id, f"{number}.pdf", pdf)
-    await Certificate.update({Certificate.pdf_document: document.id}).where(Certificate.id == certificate.id)
-    certificate.pdf_document = document.id
-    await audit.record(
-        "certificate.issued",
-        "certificate",
-        certificate.id,
-        after={"number": number, "application": application.id, "valid_until": valid_until.isoformat()},
-    )
-    return certificate
-
-
-def _add_months(moment: datetime, months: int) -> datetime:
-    month = moment.month - 1 + months
-    year, month = moment.year + month // 12, month % 12 + 1
-    for day in (moment.day, 30, 29, 28):
-        try:
-            return moment.replace(year=year, month=month, day=day)
-        except ValueError:
-            continue
-    raise ValueError(moment)
-
-
-async def revoke(certificate_id: int, reason: str) -> None:
-    certificate = await Certificate.objects().where(Certificate.id == certificate_id).first()
-    if certificate is None:
-        raise NoticeError("status", _("Certificate not found."), 404)
-    reason = reason.strip()
-    if not reason:
-        raise NoticeError("reason", _("Give the reason for the revocation."))
-    if certificate.status == "revoked":
-        raise NoticeError("status", _("This certificate was already revoked."), 409)
-    await Certificate.update({Certificate.status: "revoked", Certificate.revoked_reason: reason}).where(
-        Certificate.id == certificate_id
-    )
-    await audit.record(
-        "certificate.revoked",
-        "certificate",
-        certificate_id,
-        before={"status": certificate.status, "number": certificate.number},
-        after={"status": "revoked", "reason": reason},
-    )
-
-
-async def certificates(principal: Principal) -> list[dict]:
-    """Certificates of the applications the caller may see."""
-    rows = await Certificate.objects().order_by(Certificate.id, ascending=False).limit(500)
-    ids = list({c.application for c in rows})
-    applications = (
-        {a.id: a for a in await Application.objects().where(Application.id.is_in(ids))} if ids else {}
-    )
-    return [
-        {"certificate": c, "expired": c.valid_until < now()}
-        for c in rows
-        if c.application in applications
-        and (principal.province or visible(principal, applications[c.application]))
-    ]
-
-
-async def visible_certificate(principal: Principal, certificate_id: int) -> bool:
-    c = await Certificate.objects().where(Certificate.id == certificate_id).first()
-    if c is None:
-        return False
-    application = await Application.objects().where(Application.id == c.application).first()
-    return application is not None and (principal.province or visible(principal, application))
-
-
-async def verify(number: str) -> dict | None:
-    rows = await db.fetch("SELECT * FROM pz_verify_certificate($1)", number)
-    if not rows:
-        return None
-    row = dict(rows[0])
-    row["scheme_name"] = pick(row["scheme_name_zh"], row["scheme_name_en"])
-    row["tenant_name"] = pick(row["tenant_name_zh"], row["tenant_name_en"])
-    row["state"] = (
-        "revoked" if row["status"] == "revoked" else ("expired" if row["valid_until"] < now() else "valid")
-    )
-    return row

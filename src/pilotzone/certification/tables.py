@@ -72,6 +72,7 @@ class Application(TenantTable, db=DB):
     stage = Integer(default=0)  # index into spec["stages"] while in review
     moved_at = Timestamptz(null=True, default=None)  # when it last entered its current stage/status
     notice_until = Timestamptz(null=True, default=None)  # end of the public notice (公示) window
+    renews = Integer(null=True, default=None)  # the certificate this application renews
 
 
 class ApplicationChange(TenantTable, db=DB):
@@ -122,8 +123,13 @@ class Objection(TenantTable, db=DB):
     resolution_note = Text(default="")
 
 
+CERTIFICATE_STATUSES = ("valid", "expired", "renewed", "revoked")
+
+
 class Certificate(TenantTable, db=DB):
-    """The certificate issued after the notice; ``number`` is unique per tenant (see the keys migration)."""
+    """The certificate issued after the notice; ``number`` is unique per tenant (see the keys migration).
+    ``valid_from`` is the issue date, or for a renewal the end of the certificate it renews;
+    ``renewed_by`` points to the certificate that replaced it (status ``renewed``)."""
 
     application = ForeignKey(Application, null=False, unique=True, on_delete=OnDelete.restrict)
     scheme_key = Varchar(length=40)
@@ -134,6 +140,20 @@ class Certificate(TenantTable, db=DB):
     status = Varchar(length=20, default="valid")
     revoked_reason = Text(default="")
     pdf_document = Integer(null=True, default=None)
+    valid_from = Timestamptz(default=TimestamptzNow())
+    renewed_by = Integer(null=True, default=None)
+
+
+REMINDER_KINDS = ("renewal", "expired")
+
+
+class CertificateReminder(TenantTable, db=DB):
+    """An in-app reminder for the holder of a certificate: one per (tenant, certificate, kind)."""
+
+    certificate = ForeignKey(Certificate, null=False, on_delete=OnDelete.cascade)
+    kind = Varchar(length=20)
+    due = Timestamptz()  # the certificate's valid_until when the reminder was made
+    created_at = Timestamptz(default=TimestamptzNow())
 
 
 class CertificateCounter(TenantTable, db=DB):

@@ -6,6 +6,8 @@ from litestar.response import Redirect, Template
 
 from pilotzone.auth import audit
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, allow
+from pilotzone.auth.principal import current_principal
+from pilotzone.certification.expiry import reminders_for
 from pilotzone.jobs.services import get_run
 from pilotzone.registry.services import list_parks
 from pilotzone.tenancy import services
@@ -23,10 +25,19 @@ class TenantHomeController(Controller):
         record = await services.tenant_record(tenant_id)
         page, parks = await list_parks(1)
         snapshot = (await services.latest_snapshots()).get(tenant_id)
+        reminders = await reminders_for(current_principal())  # certificates to renew (holders only)
         return render(
             request,
             "tenancy/home.html",
-            {"record": record, "page": page, "parks": parks, "q": "", "snapshot": snapshot, "run": None},
+            {
+                "record": record,
+                "page": page,
+                "parks": parks,
+                "q": "",
+                "snapshot": snapshot,
+                "run": None,
+                "reminders": reminders,
+            },
         )
 
     @post("/stats", name="stats_refresh", status_code=303, opt=allow(BUREAU_ADMIN))

@@ -62,7 +62,10 @@ LABELS: dict[str, dict[str, str]] = {
         "choice": N_("Choice"),
         "boolean": N_("Yes / no"),
     },
-    "job_kind": {"tenant_snapshot": N_("Statistics snapshot")},
+    "job_kind": {
+        "tenant_snapshot": N_("Statistics snapshot"),
+        "certificate_sweep": N_("Certificate expiry check"),
+    },
     "job_status": {
         "queued": N_("queued"),
         "running": N_("running"),

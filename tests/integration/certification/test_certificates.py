@@ -174,7 +174,7 @@ async def test_notice_objections_certificate_and_verification(
 async def test_concurrent_numbers_have_no_gaps_or_duplicates(
     owner: asyncpg.Connection, tenants: dict
 ) -> None:
-    from pilotzone.certification.notices import next_number
+    from pilotzone.certification.certificates import next_number
     from pilotzone.tenancy.context import TenantContext, tenant_transaction
 
     key = f"probe-{uuid.uuid4().hex[:8]}"

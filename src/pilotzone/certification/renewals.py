@@ -1,0 +1,147 @@
+"""Renewal (续期): the holder starts a new application from a valid or expired certificate, for the same
+scheme and subject with the old values filled in; it goes through the normal review and notice.
+
+When it is certified, the old certificate becomes ``renewed`` (``renewed_by`` points to the new one)
+and the new one is valid from the old one's end, or from the issue date if the old one had ended.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pilotzone import db
+from pilotzone.auth import audit
+from pilotzone.auth.principal import Principal
+from pilotzone.certification.applications import (
+    ApplicationError,
+    create_application,
+    save_values,
+    spec_of,
+    visible,
+    write_changes,
+)
+from pilotzone.certification.tables import Application, Certificate, Scheme
+from pilotzone.web.i18n import gettext as _
+
+RENEWABLE = ("valid", "expired")
+CLOSED = ("withdrawn", "rejected", "certified")
+
+
+class RenewalError(Exception):
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+async def open_renewals(certificate_ids: list[int]) -> dict[int, int]:
+    """certificate id → the id of its renewal application still under way."""
+    if not certificate_ids:
+        return {}
+    rows = await db.fetch(
+        "SELECT renews, max(id) AS id FROM application WHERE renews = ANY($1::int[]) "
+        "AND status <> ALL($2::text[]) GROUP BY renews",
+        certificate_ids,
+        list(CLOSED),
+    )
+    return {r["renews"]: r["id"] for r in rows}
+
+
+def may_renew(principal: Principal, certificate: Certificate, application: Application) -> bool:
+    return (
+        certificate.status in RENEWABLE
+        and not principal.province
+        and principal.role in spec_of(application.spec).get("applicants", [])
+        and visible(principal, application)
+    )
+
+
+async def start_renewal(principal: Principal, certificate_id: int) -> Application:
+    """The renewal draft for a certificate (the one already under way, if any). Raises RenewalError."""
+    rows = await db.fetch("SELECT id FROM certificate WHERE id = $1 FOR UPDATE", certificate_id)
+    certificate = (
+        await Certificate.objects().where(Certificate.id == certificate_id).first() if rows else None
+    )
+    old = (
+        await Application.objects().where(Application.id == certificate.application).first()
+        if certificate
+        else None
+    )
+    if certificate is None or old is None or not visible(principal, old):
+        raise RenewalError(_("Certificate not found."), 404)
+    if not may_renew(principal, certificate, old):
+        raise RenewalError(_("This certificate cannot be renewed."))
+    pending = (await open_renewals([certificate.id])).get(certificate.id)
+    if pending is not None:
+        found = await Application.objects().where(Application.id == pending).first()
+        assert found is not None
+        return found
+    scheme = await Scheme.objects().where(Scheme.id == old.scheme).first()
+    assert scheme is not None
+    try:
+        application = await create_application(principal, scheme.key, str(old.subject_id))
+    except ApplicationError as exc:
+        raise RenewalError(exc.message) from None
+    fields = {f["key"] for f in spec_of(application.spec).get("fields", [])}
+    values = {k: str(v) for k, v in spec_of(old.values).items() if k in fields}
+    await Application.update({Application.renews: certificate.id}).where(Application.id == application.id)
+    application.renews = certificate.id
+    await save_values(principal, application, values)
+    await write_changes(principal, application, [("renews", "", certificate.number)])
+    await audit.record(
+        "application.created",
+        "application",
+        application.id,
+        after={
+            "scheme": scheme.key,
+            "scheme_version": application.scheme_version,
+            "subject_kind": application.subject_kind,
+            "subject_id": application.subject_id,
+            "renews": certificate.number,
+        },
+    )
+    return application
+
+
+_CLAIM = """
+UPDATE certificate c SET status = 'renewed'
+  FROM (SELECT id, status FROM certificate WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED) old
+ WHERE c.id = old.id AND old.status = ANY($2::text[])
+RETURNING c.id, c.number, c.valid_until, old.status AS before
+"""
+
+
+async def claimable(application: Application) -> bool:
+    """False while the certificate it renews is locked by another transaction (the caller tries later:
+    waiting here, after this transaction wrote audit rows, could deadlock against that one)."""
+    if application.renews is None:
+        return True
+    rows = await db.fetch(
+        "SELECT id FROM certificate WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED", application.renews
+    )
+    exists = await db.fetch("SELECT 1 FROM certificate WHERE id = $1", application.renews)
+    return bool(rows) or not exists
+
+
+async def claim_renewed(application: Application) -> dict | None:
+    """Mark the certificate an application renews as ``renewed`` (when still valid or expired)."""
+    if application.renews is None:
+        return None
+    rows = await db.fetch(_CLAIM, application.renews, list(RENEWABLE))
+    return dict(rows[0]) if rows else None
+
+
+def renewal_start(old: dict | None, issued_at: datetime) -> datetime:
+    return old["valid_until"] if old and old["valid_until"] > issued_at else issued_at
+
+
+async def link_renewed(old: dict | None, new: Certificate) -> None:
+    if old is None:
+        return
+    await Certificate.update({Certificate.renewed_by: new.id}).where(Certificate.id == old["id"])
+    await audit.record(
+        "certificate.renewed",
+        "certificate",
+        old["id"],
+        before={"status": old["before"], "number": old["number"]},
+        after={"status": "renewed", "renewed_by": new.number, "new_valid_from": new.valid_from.isoformat()},
+    )
