@@ -38,7 +38,7 @@ _REMIND_RENEWAL = """
 INSERT INTO certificate_reminder (tenant_id, certificate, kind, due, created_at)
 SELECT c.tenant_id, c.id, 'renewal', c.valid_until, $1
   FROM certificate c JOIN application a ON a.id = c.application
- WHERE c.status = 'valid' AND c.valid_until <= $1 + make_interval(days => COALESCE((a.spec ->> 'renewal_reminder_days')::int, 60))
+ WHERE c.status = 'valid' AND c.valid_until <= $1::timestamptz + make_interval(days => COALESCE((a.spec ->> 'renewal_reminder_days')::int, 60))
    AND NOT EXISTS (SELECT 1 FROM certificate_reminder r WHERE r.certificate = c.id AND r.kind = 'renewal')
  ORDER BY c.id LIMIT $2
 ON CONFLICT (tenant_id, certificate, kind) DO NOTHING
@@ -57,7 +57,7 @@ RETURNING certificate, due
 _PENDING = """
 SELECT (SELECT count(*) FROM certificate WHERE status = 'valid' AND valid_until <= $1)
      + (SELECT count(*) FROM certificate c JOIN application a ON a.id = c.application
-         WHERE c.status = 'valid' AND c.valid_until <= $1 + make_interval(days => COALESCE((a.spec ->> 'renewal_reminder_days')::int, 60))
+         WHERE c.status = 'valid' AND c.valid_until <= $1::timestamptz + make_interval(days => COALESCE((a.spec ->> 'renewal_reminder_days')::int, 60))
            AND NOT EXISTS (SELECT 1 FROM certificate_reminder r WHERE r.certificate = c.id AND r.kind = 'renewal'))
      + (SELECT count(*) FROM certificate c WHERE c.status IN ('valid', 'expired') AND c.valid_until <= $1
            AND NOT EXISTS (SELECT 1 FROM certificate_reminder r WHERE r.certificate = c.id AND r.kind = 'expired'))
