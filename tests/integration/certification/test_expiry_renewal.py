@@ -49,7 +49,14 @@ async def _sweep_by_button(admin_gz, owner: asyncpg.Connection) -> asyncpg.Recor
 
 
 async def test_reminders_renewal_and_expiry(
-    app, as_user, admin_gz, admin_fs, owner, tenants, worker, certified_cleanup  # noqa: F811
+    app,
+    as_user,
+    admin_gz,
+    admin_fs,
+    owner,
+    tenants,
+    worker,
+    certified_cleanup,  # noqa: F811
 ) -> None:  # type: ignore[no-untyped-def]
     gz = tenants["guangzhou"]
     old_app = await _approved(as_user, admin_gz, owner, certified_cleanup["warehouse"])

@@ -53,7 +53,10 @@ async def _at_final_stage(owner: asyncpg.Connection, gz: int, warehouse: int, en
 
 
 async def test_fifty_parallel_approvals_give_fifty_consecutive_numbers(
-    app, owner: asyncpg.Connection, tenants: dict, certified_cleanup  # noqa: F811
+    app,
+    owner: asyncpg.Connection,
+    tenants: dict,
+    certified_cleanup,  # noqa: F811
 ) -> None:
     gz = tenants["guangzhou"]
     year = datetime.now(UTC).year
