@@ -38,6 +38,8 @@ from pilotzone.documents.controllers import DocumentController
 from pilotzone.documents.storage import prepare_bucket
 from pilotzone.overview.controllers import ProvinceController
 from pilotzone.registry.controllers import EnterpriseController, ParkController
+from pilotzone.registry.negative_list import NegativeListController
+from pilotzone.registry.registration_pages import DecisionController, RegistrationController
 from pilotzone.registry.talents import TalentController
 from pilotzone.registry.warehouses import WarehouseController
 from pilotzone.settings import ROOT, get_settings
@@ -61,6 +63,9 @@ ROUTES = [
     EnterpriseController,
     WarehouseController,
     TalentController,
+    RegistrationController,
+    DecisionController,
+    NegativeListController,
     SchemeController,
     ApplicationController,
     ReviewController,

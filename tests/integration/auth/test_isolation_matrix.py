@@ -124,8 +124,16 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> dict:
         application,
         f"{marker}-certificate",
     )
+    entry = await owner.fetchval(
+        "INSERT INTO negative_list_entry (tenant_id, enterprise, reason, source, valid_from) "
+        "VALUES ($1, $2, $3, 'matrix', current_date) RETURNING id",
+        gz,
+        enterprise["id"],
+        f"{marker}-negative",
+    )
     return {
         "values": {
+            "entry_id": entry,
             "application_id": application,
             "objection_id": objection,
             "certificate_id": certificate,
