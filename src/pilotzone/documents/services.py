@@ -1,8 +1,8 @@
 """Streaming uploads to S3 and RLS-checked downloads.
 
 The request body is parsed as it arrives (``multipart.PushMultipartParser``); the file part is fed
-through a bounded queue to a thread running the minio multipart upload. Memory stays at about one
-S3 part plus the queue, whatever the file size. The content type is sniffed from the first bytes,
+through a bounded queue to a thread running the minio multipart upload. Memory stays at a few
+S3 parts (those minio has in flight) plus the queue, whatever the file size. The content type is sniffed from the first bytes,
 sha256 and size are computed on the way, and the Document row is written only after S3 accepted
 the object (a failed upload leaves no row, and a failed insert removes the object).
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -43,28 +44,38 @@ class UploadRejected(Exception):
 
 class _QueueReader:
     """File-like object for minio: ``read(n)`` (in a transfer thread) pulls from an asyncio queue
-    that the event loop fills; the bounded queue is the back-pressure."""
+    that the event loop fills; the bounded queue is the back-pressure. Chunks are kept as they
+    came and joined once per read (minio asks for a whole part at a time): one copy per part."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.queue: asyncio.Queue[object] = asyncio.Queue(maxsize=QUEUE_DEPTH)
-        self.buffer = bytearray()
+        self.chunks: deque[bytes] = deque()
+        self.buffered = 0
         self.finished = False
 
     def read(self, size: int = -1) -> bytes:
-        while not self.finished and (size < 0 or len(self.buffer) < size):
+        while not self.finished and (size < 0 or self.buffered < size):
             item = asyncio.run_coroutine_threadsafe(self.queue.get(), self.loop).result()
             if item is _EOF:
                 self.finished = True
             elif isinstance(item, BaseException):
                 raise item
             else:
-                self.buffer += item  # type: ignore[operator]
-        if size < 0:
-            size = len(self.buffer)
-        data = bytes(self.buffer[:size])
-        del self.buffer[:size]
-        return data
+                self.chunks.append(item)  # type: ignore[arg-type]
+                self.buffered += len(item)  # type: ignore[arg-type]
+        size = self.buffered if size < 0 else min(size, self.buffered)
+        taken: list[bytes] = []
+        need = size
+        while need:
+            chunk = self.chunks.popleft()
+            if len(chunk) > need:
+                self.chunks.appendleft(chunk[need:])
+                chunk = chunk[:need]
+            taken.append(chunk)
+            need -= len(chunk)
+        self.buffered -= size
+        return taken[0] if len(taken) == 1 else b"".join(taken)
 
 
 @dataclass

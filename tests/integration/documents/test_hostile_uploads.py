@@ -34,7 +34,7 @@ class Case:
 
 
 CASES = {
-    # the S3 multipart upload has begun (one 8 MiB part) when the limit hits: it must be aborted
+    # the S3 multipart upload has begun (a 5 MiB part is sent) when the limit hits: it must be aborted
     "oversize": Case(
         "big.pdf",
         sample_pdf("big") + os.urandom(10 * 1024 * 1024),
