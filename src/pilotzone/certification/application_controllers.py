@@ -28,9 +28,6 @@ from pilotzone.certification.applications import (
     visible_application,
 )
 from pilotzone.certification.applications import (
-    discard as _discard,
-)
-from pilotzone.certification.applications import (
     now as _now,
 )
 from pilotzone.certification.applications import (
@@ -290,12 +287,14 @@ class ApplicationController(Controller):
         content_type = request.headers.get("content-type", "")
         boundary = content_type.partition("boundary=")[2].split(";")[0].strip('"')
         header_ok = token_matches(request.scope, request.headers.get("x-csrf-token"))
+        sent: dict[str, str] = {}
 
         def fields_ok(fields: dict[str, str]) -> bool:
             if not (header_ok or token_matches(request.scope, fields.get("csrf_token"))):
                 return False
             if fields.get("doc_key") not in types:
                 raise documents.UploadRejected(400, _("Choose which document this is."))
+            sent.update(fields)  # the refusal is shown next to this document's file field
             return True
 
         try:
@@ -304,19 +303,20 @@ class ApplicationController(Controller):
             if not content_type.startswith("multipart/form-data") or not boundary:
                 raise documents.UploadRejected(400, _("The upload could not be read; try again."))
             upload = await documents.receive_upload(
-                request.stream(), boundary, "application", application.id, csrf_ok=fields_ok
+                request.stream(),
+                boundary,
+                "application",
+                application.id,
+                csrf_ok=fields_ok,
+                types_for=lambda fields: types[fields["doc_key"]],
             )
-            doc_key = upload.fields["doc_key"]
-            if upload.document.content_type not in types[doc_key]:
-                await _discard(upload.document)
-                raise documents.UploadRejected(
-                    415, _("Files of type %(type)s are not accepted.", type=upload.document.content_type)
-                )
         except documents.UploadRejected as exc:
             if exc.status == 403:
                 raise CsrfFailed(exc.message) from None
             context = await _page_context(application, error=exc.message)
+            context["error_doc"] = sent.get("doc_key")
             return render(request, "certification/application.html", context, status_code=exc.status)
+        doc_key = upload.fields["doc_key"]
         document = upload.document
         earlier = await documents_by_key(application.id)
         previous = earlier.get(doc_key, [])

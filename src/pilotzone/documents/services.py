@@ -1,8 +1,8 @@
 """Streaming uploads to S3 and RLS-checked downloads.
 
 The request body is parsed as it arrives (``multipart.PushMultipartParser``); the file part is fed
-through a bounded queue to a thread running the minio multipart upload. Memory stays at about one
-S3 part plus the queue, whatever the file size. The content type is sniffed from the first bytes,
+through a bounded queue to a thread running the minio multipart upload. Memory stays at a few
+S3 parts (those minio has in flight) plus the queue, whatever the file size. The content type is sniffed from the first bytes,
 sha256 and size are computed on the way, and the Document row is written only after S3 accepted
 the object (a failed upload leaves no row, and a failed insert removes the object).
 """
@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import PurePath
 
 from multipart import MultipartSegment, ParserError, PushMultipartParser
 
+from pilotzone.documents.checks import BadName, check_claim, check_filename, claimed_types, sent_filename
 from pilotzone.documents.sniff import SNIFF_BYTES, sniff
 from pilotzone.documents.storage import get_storage
 from pilotzone.documents.tables import Document
@@ -43,28 +44,38 @@ class UploadRejected(Exception):
 
 class _QueueReader:
     """File-like object for minio: ``read(n)`` (in a transfer thread) pulls from an asyncio queue
-    that the event loop fills; the bounded queue is the back-pressure."""
+    that the event loop fills; the bounded queue is the back-pressure. Chunks are kept as they
+    came and joined once per read (minio asks for a whole part at a time): one copy per part."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.queue: asyncio.Queue[object] = asyncio.Queue(maxsize=QUEUE_DEPTH)
-        self.buffer = bytearray()
+        self.chunks: deque[bytes] = deque()
+        self.buffered = 0
         self.finished = False
 
     def read(self, size: int = -1) -> bytes:
-        while not self.finished and (size < 0 or len(self.buffer) < size):
+        while not self.finished and (size < 0 or self.buffered < size):
             item = asyncio.run_coroutine_threadsafe(self.queue.get(), self.loop).result()
             if item is _EOF:
                 self.finished = True
             elif isinstance(item, BaseException):
                 raise item
             else:
-                self.buffer += item  # type: ignore[operator]
-        if size < 0:
-            size = len(self.buffer)
-        data = bytes(self.buffer[:size])
-        del self.buffer[:size]
-        return data
+                self.chunks.append(item)  # type: ignore[arg-type]
+                self.buffered += len(item)  # type: ignore[arg-type]
+        size = self.buffered if size < 0 else min(size, self.buffered)
+        taken: list[bytes] = []
+        need = size
+        while need:
+            chunk = self.chunks.popleft()
+            if len(chunk) > need:
+                self.chunks.appendleft(chunk[need:])
+                chunk = chunk[:need]
+            taken.append(chunk)
+            need -= len(chunk)
+        self.buffered -= size
+        return taken[0] if len(taken) == 1 else b"".join(taken)
 
 
 @dataclass
@@ -74,7 +85,8 @@ class _Sink:
     key: str
     filename: str
     max_bytes: int
-    allowed: tuple[str, ...]
+    allowed: Collection[str]
+    claims: set[str] = field(default_factory=set)
     size: int = 0
     content_type: str = ""
     sha: hashlib._Hash = field(default_factory=hashlib.sha256)
@@ -98,6 +110,9 @@ class _Sink:
 
     def _start(self) -> None:
         self.content_type = sniff(bytes(self.pending[:SNIFF_BYTES]), self.filename)
+        contradiction = check_claim(self.claims, self.content_type)
+        if contradiction:
+            raise UploadRejected(415, contradiction)
         if self.content_type not in self.allowed:
             raise UploadRejected(415, _("Files of type %(type)s are not accepted.", type=self.content_type))
         loop = asyncio.get_running_loop()
@@ -164,9 +179,10 @@ def object_key(tenant_id: int, owner_kind: str, owner_id: int) -> str:
     return f"{tenant_id}/{owner_kind}/{owner_id}/{uuid.uuid4().hex}"
 
 
-def clean_filename(name: str) -> str:
-    base = PurePath(name.replace("\\", "/")).name.strip().replace("\x00", "")
-    return base[:200] or "file"
+def _system_name(name: str) -> str:
+    """A name the system chose (e.g. from a certificate number) made acceptable to ``check_filename``."""
+    cleaned = "".join("-" if c in '/\\"' or ord(c) < 32 else c for c in name).strip(" .")
+    return cleaned[:200] or "file"
 
 
 @dataclass
@@ -182,11 +198,14 @@ async def receive_upload(
     owner_id: int,
     file_field: str = "file",
     csrf_ok: Callable[[dict[str, str]], bool] | None = None,
+    types_for: Callable[[dict[str, str]], Collection[str]] | None = None,
 ) -> ParsedUpload:
     """Parse a multipart body, streaming its one file to S3, and record the Document.
 
     ``csrf_ok`` sees the fields that came before the file and must accept them before any byte of
-    the file is read (the form puts its csrf_token field first)."""
+    the file is read (the form puts its csrf_token field first). ``types_for`` (given the same
+    fields) narrows the accepted types further. The file name is checked when the file part
+    starts, the type on its first bytes: a refused upload never reaches S3."""
     settings = get_settings()
     tenant_id = current_tenant_id()
     fields: dict[str, str] = {}
@@ -200,16 +219,26 @@ async def receive_upload(
                 for part in parser.parse(chunk):
                     if isinstance(part, MultipartSegment):
                         segment, text = part, bytearray()
-                        if part.filename:  # a form sent with no file chosen has filename=""
+                        sent = sent_filename(part)
+                        if sent:  # a form sent with no file chosen has filename=""
                             if part.name != file_field or done is not None:
                                 raise UploadRejected(400, _("Send one file at a time."))
                             if csrf_ok is not None and not csrf_ok(fields):
                                 raise UploadRejected(403, "csrf token missing or wrong")
+                            try:
+                                filename = check_filename(sent)
+                            except BadName as exc:
+                                raise UploadRejected(400, str(exc)) from None
+                            allowed = settings.upload_allowed_types
+                            if types_for is not None:
+                                narrower = types_for(fields)
+                                allowed = tuple(t for t in allowed if t in narrower)
                             sink = _Sink(
                                 key=object_key(tenant_id, owner_kind, owner_id),
-                                filename=clean_filename(part.filename),
+                                filename=filename,
                                 max_bytes=settings.upload_max_bytes,
-                                allowed=settings.upload_allowed_types,
+                                allowed=allowed,
+                                claims=claimed_types(filename, part.content_type),
                             )
                     elif part:
                         if sink is not None:
@@ -260,7 +289,7 @@ async def store_bytes(owner_kind: str, owner_id: int, filename: str, data: bytes
 
     boundary = uuid.uuid4().hex
     head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{clean_filename(filename)}"\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{_system_name(filename)}"\r\n'
         "Content-Type: application/octet-stream\r\n\r\n"
     ).encode()
 

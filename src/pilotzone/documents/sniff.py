@@ -19,7 +19,7 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 
 # zip containers are told apart by their extension once the bytes prove they are a zip
-_ZIP_KINDS = {
+ZIP_KINDS = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".ofd": "application/ofd",
@@ -30,7 +30,7 @@ def sniff(head: bytes, filename: str) -> str:
     for magic, kind in _MAGIC:
         if head.startswith(magic):
             if kind == "application/zip":
-                return _ZIP_KINDS.get(PurePath(filename).suffix.lower(), kind)
+                return ZIP_KINDS.get(PurePath(filename).suffix.lower(), kind)
             return kind
     if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
         return "image/webp"

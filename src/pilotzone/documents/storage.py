@@ -19,7 +19,7 @@ from minio.error import S3Error
 from pilotzone.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
-PART_SIZE = 8 * 1024 * 1024
+PART_SIZE = 5 * 1024 * 1024  # the S3 minimum; minio keeps up to 3 parts in flight plus one being read
 CHUNK = 256 * 1024
 
 
