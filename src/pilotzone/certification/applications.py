@@ -10,7 +10,6 @@ or change one; everybody whose scope covers it may read it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -22,7 +21,6 @@ from pilotzone.auth.principal import Principal
 from pilotzone.certification.services import get_scheme
 from pilotzone.certification.tables import Application, ApplicationChange
 from pilotzone.documents import services as documents
-from pilotzone.documents.storage import get_storage
 from pilotzone.documents.tables import Document
 from pilotzone.registry.services import enterprise_scope
 from pilotzone.registry.tables import Park
@@ -333,8 +331,3 @@ async def documents_by_key(application_id: int) -> dict[str, list[dict]]:
             {"id": doc.id, "name": name, "size": doc.size, "uploaded_at": doc.uploaded_at}
         )
     return grouped
-
-
-async def discard(document: Document) -> None:
-    await Document.delete().where(Document.id == document.id)
-    await asyncio.get_running_loop().run_in_executor(None, get_storage().remove, document.storage_key)
