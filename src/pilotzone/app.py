@@ -36,6 +36,7 @@ from pilotzone.certification.notice_controllers import (
 from pilotzone.certification.review_controllers import AnswerController, ReviewController
 from pilotzone.documents.controllers import DocumentController
 from pilotzone.documents.storage import prepare_bucket
+from pilotzone.funding.controllers import ProgramController
 from pilotzone.overview.controllers import ProvinceController
 from pilotzone.registry.controllers import EnterpriseController, ParkController
 from pilotzone.registry.negative_list import NegativeListController
@@ -67,6 +68,7 @@ ROUTES = [
     DecisionController,
     NegativeListController,
     SchemeController,
+    ProgramController,
     ApplicationController,
     ReviewController,
     AnswerController,

@@ -12,6 +12,7 @@ APP_REGISTRY = AppRegistry(
         "pilotzone.jobs.piccolo_app",
         "pilotzone.auth.piccolo_app",
         "pilotzone.certification.piccolo_app",
+        "pilotzone.funding.piccolo_app",
     ]
 )
 
