@@ -16,7 +16,7 @@ from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.certification.applications import check_field, subjects, visible
 from pilotzone.documents import services as documents
-from pilotzone.funding.application_tables import FundingApplication, FundingReview
+from pilotzone.funding.application_tables import FundingApplication
 from pilotzone.funding.facts import negative_entries
 from pilotzone.funding.tables import Program, ProgramVersion, Round
 from pilotzone.web.i18n import gettext as _
@@ -117,8 +117,16 @@ async def open_rounds(today: date | None = None) -> list[dict]:
     today = today or now().date()
     return await (
         Round.select(
-            Round.id, Round.key, Round.name_zh, Round.name_en, Round.closes_at, Round.budget,
-            Round.program.id, Round.program.key, Round.program.name_zh, Round.program.name_en,
+            Round.id,
+            Round.key,
+            Round.name_zh,
+            Round.name_en,
+            Round.closes_at,
+            Round.budget,
+            Round.program.id,
+            Round.program.key,
+            Round.program.name_zh,
+            Round.program.name_en,
             Round.program.subject,
         )
         .where(
@@ -176,7 +184,12 @@ async def documents_by_key(application_id: int) -> dict[str, list[dict]]:
     for doc in await documents.documents_of(OWNER, application_id):
         key, sep, name = doc.filename.partition("/")
         grouped.setdefault(key if sep else "", []).append(
-            {"id": doc.id, "name": name if sep else doc.filename, "size": doc.size, "uploaded_at": doc.uploaded_at}
+            {
+                "id": doc.id,
+                "name": name if sep else doc.filename,
+                "size": doc.size,
+                "uploaded_at": doc.uploaded_at,
+            }
         )
     return grouped
 
@@ -219,7 +232,11 @@ async def create_application(principal: Principal, round_id: str, subject_id: st
         "funding_application.created",
         OWNER,
         application.id,
-        after={"round": chosen["id"], "program_version": program.current_version, "subject_id": subject["id"]},
+        after={
+            "round": chosen["id"],
+            "program_version": program.current_version,
+            "subject_id": subject["id"],
+        },
     )
     return application
 
@@ -245,7 +262,9 @@ async def save_declared(application: FundingApplication, values: dict[str, str])
     application.declared = values
 
 
-async def submit(principal: Principal, application: FundingApplication, values: dict[str, str]) -> dict[str, str]:
+async def submit(
+    principal: Principal, application: FundingApplication, values: dict[str, str]
+) -> dict[str, str]:
     """Validate against the version current now and submit; returns field errors (nothing changed then)."""
     if application.status != "draft":
         return {"status": _("Only a draft can be submitted.")}
@@ -305,6 +324,9 @@ async def withdraw(application: FundingApplication) -> None:
         {FundingApplication.status: "withdrawn", FundingApplication.updated_at: now()}
     ).where(FundingApplication.id == application.id)
     await audit.record(
-        "funding_application.withdrawn", OWNER, application.id,
-        before={"status": application.status}, after={"status": "withdrawn"},
+        "funding_application.withdrawn",
+        OWNER,
+        application.id,
+        before={"status": application.status},
+        after={"status": "withdrawn"},
     )

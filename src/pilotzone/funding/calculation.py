@@ -18,7 +18,7 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.funding.application_tables import Calculation
-from pilotzone.funding.applications import FundingError, as_dict, effective_values, now, typed_inputs
+from pilotzone.funding.applications import FundingError, as_dict, now, typed_inputs
 from pilotzone.funding.facts import certifications_held, negative_entries
 from pilotzone.funding.tables import ProgramVersion, Round
 from pilotzone.jobs.services import job, start_run
@@ -98,10 +98,10 @@ async def start_calculation(principal: Principal, round_id: int) -> Calculation:
         raise FundingError("status", _("No such round."), 404)
     status = locked[0]["status"]
     if status not in ("closed", "calculated"):
-        raise FundingError("status", _("Close the round before calculating it; an approved round stays as it is."), 409)
-    rows = await db.fetch(
-        "SELECT COALESCE(max(version), 0) AS v FROM calculation WHERE round = $1", round_id
-    )
+        raise FundingError(
+            "status", _("Close the round before calculating it; an approved round stays as it is."), 409
+        )
+    rows = await db.fetch("SELECT COALESCE(max(version), 0) AS v FROM calculation WHERE round = $1", round_id)
     count = await db.fetch(
         "SELECT count(*) AS n FROM funding_application WHERE round = $1 AND status = 'verified'", round_id
     )
@@ -122,7 +122,10 @@ async def start_calculation(principal: Principal, round_id: int) -> Calculation:
     calc.job_run = run.id
     await Round.update({Round.status: "calculating", Round.updated_at: now()}).where(Round.id == round_id)
     await audit.record(
-        "calculation.started", "round", round_id, before={"status": status},
+        "calculation.started",
+        "round",
+        round_id,
+        before={"status": status},
         after={"status": "calculating", "calculation": calc.id, "version": calc.version, "job_run": run.id},
     )
     return calc
@@ -148,12 +151,17 @@ def _evaluate(program: Any, spec: dict, row: Any, certs: frozenset[str], negativ
     eligible, claim = bool(result.eligible), result.amount if result.eligible else Decimal("0.00")
     if negative and eligible:  # the program forgot the rule: the negative list excludes all the same
         eligible, claim = False, Decimal("0.00")
-        reasons.append(f"信用负面清单：{negative['reason']} / on the credit negative list: {negative['reason']}")
+        reasons.append(
+            f"信用负面清单：{negative['reason']} / on the credit negative list: {negative['reason']}"
+        )
     if negative:
         explanation.append(
-            {"expr": "negative_list", "value": "true",
-             "note_zh": f"计算时列入信用负面清单：{negative['reason']}（{negative['source']}）",
-             "note_en": f"On the credit negative list at calculation time: {negative['reason']} ({negative['source']})"}
+            {
+                "expr": "negative_list",
+                "value": "true",
+                "note_zh": f"计算时列入信用负面清单：{negative['reason']}（{negative['source']}）",
+                "note_en": f"On the credit negative list at calculation time: {negative['reason']} ({negative['source']})",
+            }
         )
     return eligible, claim, reasons, explanation
 
@@ -177,7 +185,9 @@ async def calculation_step(run: JobRun) -> bool:
         for row in rows:
             program, spec = versions[row["program_version"]]
             ent = row["applicant_enterprise"]
-            ok, claim, why, steps = _evaluate(program, spec, row, certs.get(ent, frozenset()), negative.get(ent))
+            ok, claim, why, steps = _evaluate(
+                program, spec, row, certs.get(ent, frozenset()), negative.get(ent)
+            )
             apps.append(row["id"])
             eligible.append(ok)
             claims.append(claim)
@@ -197,7 +207,9 @@ async def _allocate(calc: Calculation) -> None:
     rnd = await Round.objects().where(Round.id == calc.round).first()
     assert rnd is not None
     claims = (
-        Claim(id=r["application"], claim=r["claim"], score=Decimal(r["score"]), submitted_at=r["submitted_at"])
+        Claim(
+            id=r["application"], claim=r["claim"], score=Decimal(r["score"]), submitted_at=r["submitted_at"]
+        )
         for r in await db.fetch(_CLAIMS, calc.id)
     )
     awards = allocate(claims, Decimal(rnd.budget), rnd.rule, partial=bool(rnd.partial))
@@ -222,7 +234,11 @@ async def _allocate(calc: Calculation) -> None:
 
 
 async def calculations_of(round_id: int) -> list[dict]:
-    return await Calculation.select().where(Calculation.round == round_id).order_by(Calculation.version, ascending=False)
+    return (
+        await Calculation.select()
+        .where(Calculation.round == round_id)
+        .order_by(Calculation.version, ascending=False)
+    )
 
 
 _RESULTS = """
@@ -238,7 +254,9 @@ async def results_page(calculation_id: int, after: int = 0, limit: int = 200) ->
     for r in await db.fetch(_RESULTS, calculation_id, after, limit):
         row = dict(r)
         row["reasons"] = json.loads(row["reasons"]) if isinstance(row["reasons"], str) else row["reasons"]
-        row["explanation"] = json.loads(row["explanation"]) if isinstance(row["explanation"], str) else row["explanation"]
+        row["explanation"] = (
+            json.loads(row["explanation"]) if isinstance(row["explanation"], str) else row["explanation"]
+        )
         out.append(row)
     return out
 

@@ -38,7 +38,11 @@ async def approve(principal: Principal, calculation_id: int) -> int:
         raise FundingError("status", _("No such calculation."), 404)
     if calc.started_by == principal.user_id:
         raise FundingError(
-            "status", _("Four eyes: the results must be approved by another bureau administrator than the one who started the calculation."), 403
+            "status",
+            _(
+                "Four eyes: the results must be approved by another bureau administrator than the one who started the calculation."
+            ),
+            403,
         )
     moved = await (
         Calculation.update(
@@ -57,9 +61,16 @@ async def approve(principal: Principal, calculation_id: int) -> int:
     await Round.update({Round.status: "approved", Round.updated_at: now()}).where(Round.id == calc.round)
     written = await db.fetch(_LEDGER + " RETURNING id", current_tenant_id(), calc.id, principal.user_id)
     await audit.record(
-        "calculation.approved", "calculation", calc.id, before={"status": "calculated"},
-        after={"status": "approved", "round": calc.round, "ledger_entries": len(written),
-               "total_award": str(calc.total_award)},
+        "calculation.approved",
+        "calculation",
+        calc.id,
+        before={"status": "calculated"},
+        after={
+            "status": "approved",
+            "round": calc.round,
+            "ledger_entries": len(written),
+            "total_award": str(calc.total_award),
+        },
     )
     return len(written)
 
@@ -97,27 +108,52 @@ async def record_payment(principal: Principal, entry_id: int, form: dict[str, st
         raise FundingError("status", _("No such ledger entry."), 404)
     raised = await db.fetch(
         "UPDATE ledger_entry SET paid = paid + $2 WHERE id = $1 AND paid + $2 <= awarded RETURNING paid",
-        entry_id, amount,
+        entry_id,
+        amount,
     )
     if not raised:
-        fresh = await LedgerEntry.select(LedgerEntry.awarded, LedgerEntry.paid).where(LedgerEntry.id == entry_id).first()
+        fresh = (
+            await LedgerEntry.select(LedgerEntry.awarded, LedgerEntry.paid)
+            .where(LedgerEntry.id == entry_id)
+            .first()
+        )
         left = Decimal(fresh["awarded"]) - Decimal(fresh["paid"])
-        raise FundingError("amount", _("Payments may not exceed the award: %(left)s yuan are left to pay.", left=left), 409)
+        raise FundingError(
+            "amount", _("Payments may not exceed the award: %(left)s yuan are left to pay.", left=left), 409
+        )
     payment = Payment(
-        entry=entry_id, amount=amount, voucher=voucher, paid_on=paid_on,
-        recorded_by=principal.user_id, recorded_by_email=principal.label,
+        entry=entry_id,
+        amount=amount,
+        voucher=voucher,
+        paid_on=paid_on,
+        recorded_by=principal.user_id,
+        recorded_by_email=principal.label,
     )
     await payment.save()
     await audit.record(
-        "payment.recorded", "ledger_entry", entry_id, before={"paid": str(entry.paid)},
-        after={"paid": str(raised[0]["paid"]), "amount": str(amount), "voucher": voucher, "paid_on": str(paid_on)},
+        "payment.recorded",
+        "ledger_entry",
+        entry_id,
+        before={"paid": str(entry.paid)},
+        after={
+            "paid": str(raised[0]["paid"]),
+            "amount": str(amount),
+            "voucher": voucher,
+            "paid_on": str(paid_on),
+        },
     )
     return payment
 
 
 async def ledger_of(round_id: int) -> list[dict]:
-    entries = await LedgerEntry.select().where(LedgerEntry.round == round_id).order_by(LedgerEntry.id).limit(1000)
-    payments = await Payment.select().where(Payment.entry.is_in([e["id"] for e in entries] or [0])).order_by(Payment.id)
+    entries = (
+        await LedgerEntry.select().where(LedgerEntry.round == round_id).order_by(LedgerEntry.id).limit(1000)
+    )
+    payments = (
+        await Payment.select()
+        .where(Payment.entry.is_in([e["id"] for e in entries] or [0]))
+        .order_by(Payment.id)
+    )
     for e in entries:
         e["payments"] = [p for p in payments if p["entry"] == e["id"]]
     return entries
@@ -157,11 +193,16 @@ async def export_rows(calculation_id: int) -> list[list[str]]:
             return out
         for r in rows:
             reasons = json.loads(r["reasons"]) if isinstance(r["reasons"], str) else r["reasons"]
-            out.append([
-                str(r["application"]), r["subject_label"], "是" if r["eligible"] else "否",
-                f"{Decimal(r['claim']).quantize(FEN)}", f"{Decimal(r['award'] or 0).quantize(FEN)}",
-                "；".join(str(x) for x in reasons or []),
-            ])
+            out.append(
+                [
+                    str(r["application"]),
+                    r["subject_label"],
+                    "是" if r["eligible"] else "否",
+                    f"{Decimal(r['claim']).quantize(FEN)}",
+                    f"{Decimal(r['award'] or 0).quantize(FEN)}",
+                    "；".join(str(x) for x in reasons or []),
+                ]
+            )
         after = rows[-1]["application"]
 
 
@@ -184,5 +225,3 @@ def to_xlsx(rows: list[list[str]], title: str) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-

@@ -14,7 +14,15 @@ from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.certification.applications import check_field, visible
 from pilotzone.funding.application_tables import FundingApplication, FundingReview
-from pilotzone.funding.applications import OWNER, FundingError, as_dict, inputs_of, now, stages_of, version_spec
+from pilotzone.funding.applications import (
+    OWNER,
+    FundingError,
+    as_dict,
+    inputs_of,
+    now,
+    stages_of,
+    version_spec,
+)
 from pilotzone.web.i18n import gettext as _
 
 DECISIONS = ("verify", "request_info", "approve", "reject")
@@ -73,7 +81,11 @@ SELECT a.id, a.subject_label, a.district_code, a.stage, p.name_zh, p.name_en, r.
 
 async def queue(principal: Principal) -> list[dict]:
     m = principal.acting
-    if principal.province or m is None or m.role not in ("district_reviewer", "bureau_reviewer", "bureau_admin"):
+    if (
+        principal.province
+        or m is None
+        or m.role not in ("district_reviewer", "bureau_reviewer", "bureau_admin")
+    ):
         return []
     district = (m.district_code or "-") if m.role == "district_reviewer" else ""
     return [dict(r) for r in await db.fetch(_QUEUE, m.role, district)]
@@ -99,7 +111,9 @@ async def latest_request(application: FundingApplication) -> dict | None:
     )
 
 
-async def decide(principal: Principal, application: FundingApplication, decision: str, form: dict[str, str]) -> str:
+async def decide(
+    principal: Principal, application: FundingApplication, decision: str, form: dict[str, str]
+) -> str:
     """One review step; returns the new status. Raises FundingError (403 when the caller may not)."""
     spec = await version_spec(application.program_version)
     if decision not in DECISIONS:
@@ -166,9 +180,18 @@ async def decide(principal: Principal, application: FundingApplication, decision
         f"funding_review.{decision}",
         OWNER,
         application.id,
-        before={"status": application.status, "stage": application.stage, "verified": as_dict(application.verified)},
-        after={"status": status, "stage": stage, "verified": merged, "comment": comment,
-               "score": str(score) if score is not None else None},
+        before={
+            "status": application.status,
+            "stage": application.stage,
+            "verified": as_dict(application.verified),
+        },
+        after={
+            "status": status,
+            "stage": stage,
+            "verified": merged,
+            "comment": comment,
+            "score": str(score) if score is not None else None,
+        },
     )
     return status
 
@@ -180,13 +203,25 @@ async def answer(principal: Principal, application: FundingApplication, note: st
     if not note:
         raise FundingError("note", _("Write your answer."))
     await FundingApplication.update(
-        {FundingApplication.status: "in_review", FundingApplication.moved_at: now(), FundingApplication.updated_at: now()}
+        {
+            FundingApplication.status: "in_review",
+            FundingApplication.moved_at: now(),
+            FundingApplication.updated_at: now(),
+        }
     ).where((FundingApplication.id == application.id) & (FundingApplication.status == "info_requested"))
     await FundingReview(
-        application=application.id, stage=application.stage, stage_role=principal.role or "",
-        reviewer_id=principal.user_id, reviewer_email=principal.label, decision="answer", comment=note,
+        application=application.id,
+        stage=application.stage,
+        stage_role=principal.role or "",
+        reviewer_id=principal.user_id,
+        reviewer_email=principal.label,
+        decision="answer",
+        comment=note,
     ).save()
     await audit.record(
-        "funding_application.answered", OWNER, application.id,
-        before={"status": "info_requested"}, after={"status": "in_review", "note": note},
+        "funding_application.answered",
+        OWNER,
+        application.id,
+        before={"status": "info_requested"},
+        after={"status": "in_review", "note": note},
     )
