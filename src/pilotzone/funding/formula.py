@@ -1,0 +1,374 @@
+"""The funding formula language: a small safe expression language over ``Decimal``.
+
+Source → tokens → AST (recursive descent) → Python closures, once per program version. No ``eval``,
+no float anywhere: literals are parsed from their text, arithmetic runs in a local decimal context with
+60 significant digits. Grammar (lowest precedence first)::
+
+    expr    := or
+    or      := and ("or" and)*
+    and     := not ("and" not)*
+    not     := "not" not | cmp
+    cmp     := sum (("<" | "<=" | ">" | ">=" | "==" | "!=") sum)?
+    sum     := product (("+" | "-") product)*
+    product := unary (("*" | "/") unary)*
+    unary   := "-" unary | primary
+    primary := NUMBER | "true" | "false" | NAME | NAME "(" args ")" | "(" expr ")"
+
+Functions: ``if(c, a, b)`` (lazy), ``min(…)``, ``max(…)``, ``tier(x, [[threshold, amount], …])``,
+``progressive(x, [[upto, rate], …])`` (the last bracket may be ``[inf, rate]`` or open ``[rate]``),
+``round_fen(x)``. List literals appear only as the second argument of tier/progressive; thresholds and
+bounds there are number literals, amounts and rates may be any numeric expression.
+
+Every evaluation records its steps (each function call and each named value used, values as exact
+text) so an amount can be explained in zh-CN and English.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pilotzone.funding.formula_syntax import (
+    Binary,
+    Bool,
+    Call,
+    FormulaError,
+    Inf,
+    ListLit,
+    Name,
+    Node,
+    Num,
+    Unary,
+    parse,
+)
+
+CONTEXT = decimal.Context(
+    prec=60,
+    rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.DivisionByZero, decimal.InvalidOperation, decimal.Overflow],
+)
+FEN = Decimal("0.01")
+ZERO = Decimal(0)
+Value = Decimal | bool
+NUM, BOOL, ANY = "number", "boolean", "any"
+
+
+class EvaluationError(FormulaError):
+    """Division by zero, a missing or mistyped value: raised by :meth:`Formula.evaluate`."""
+
+
+@dataclass
+class Step:
+    expr: str
+    value: str
+    note_zh: str = ""
+    note_en: str = ""
+
+
+@dataclass
+class Evaluation:
+    value: Value
+    steps: list[Step] = field(default_factory=list)
+
+
+def text(value: Value) -> str:
+    """The exact text of a value: ``true``/``false`` or a plain decimal without exponent."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return format(value, "f")
+
+
+def round_fen(value: Decimal) -> Decimal:
+    return value.quantize(FEN, rounding=decimal.ROUND_HALF_UP)
+
+
+class _Run:
+    """One evaluation: the values, the steps so far and the names already recorded."""
+
+    __slots__ = ("env", "steps", "seen")
+
+    def __init__(self, env: Mapping[str, Value]) -> None:
+        self.env, self.steps, self.seen = env, [], set()
+
+
+Fn = Callable[[_Run], Value]
+
+
+class Formula:
+    """A compiled formula: call :meth:`evaluate` as often as needed; nothing is parsed again."""
+
+    def __init__(self, source: str, key: str, names: frozenset[str], fn: Fn, kind: str) -> None:
+        self.source, self.key, self.names, self._fn, self.kind = source, key, names, fn, kind
+
+    def evaluate(self, env: Mapping[str, Value]) -> Evaluation:
+        run = _Run(env)
+        with decimal.localcontext(CONTEXT):
+            try:
+                value = self._fn(run)
+            except decimal.DecimalException as exc:  # overflow and the like; division is checked
+                raise EvaluationError(self.key, 0, f"arithmetic error ({type(exc).__name__})") from None
+        return Evaluation(value, run.steps)
+
+    def __repr__(self) -> str:
+        return f"Formula({self.source!r})"
+
+
+def compile_formula(source: str, names: Iterable[str], *, key: str = "formula") -> Formula:
+    """Parse and compile; raises :class:`FormulaError` (key, 0-based position, message)."""
+    tree = parse(source, key)
+    compiler = _Compiler(source, key, frozenset(names))
+    fn, kind = compiler.compile(tree)
+    return Formula(source, key, frozenset(compiler.used), fn, kind)
+
+
+def explanation(steps: list[Step], locale: str) -> list[str]:
+    """Readable lines, one per step: ``expr = value (note)`` in the locale's language."""
+    lines = []
+    for step in steps:
+        zh = locale.lower().startswith("zh")
+        note = step.note_zh if zh else step.note_en
+        line = f"{step.expr} = {step.value}"
+        if note:
+            line += f"（{note}）" if zh else f" ({note})"
+        lines.append(line)
+    return lines
+
+
+class _Compiler:
+    def __init__(self, source: str, key: str, names: frozenset[str]) -> None:
+        self.source, self.key, self.names = source, key, names
+        self.used: set[str] = set()
+
+    def error(self, node: Node, message: str) -> FormulaError:
+        return FormulaError(self.key, node.start, message)
+
+    def snippet(self, node: Node) -> str:
+        return self.source[node.start : node.end]
+
+    def compile(self, node: Node) -> tuple[Fn, str]:
+        if isinstance(node, Num):
+            value = node.value
+            return (lambda run: value), NUM
+        if isinstance(node, Bool):
+            flag = node.value
+            return (lambda run: flag), BOOL
+        if isinstance(node, Name):
+            return self.name(node)
+        if isinstance(node, Unary):
+            return self.unary(node)
+        if isinstance(node, Binary):
+            return self.binary(node)
+        if isinstance(node, Call):
+            return getattr(self, "call_" + node.func)(node)
+        if isinstance(node, (ListLit, Inf)):
+            raise self.error(node, "a list is only allowed as the second argument of tier() or progressive()")
+        raise AssertionError(node)  # pragma: no cover
+
+    def want(self, node: Node, kind: str) -> Fn:
+        """Compile ``node`` and check (statically where known, else at run time) that it is ``kind``."""
+        fn, got = self.compile(node)
+        if got not in (kind, ANY):
+            raise self.error(node, f"expected a {kind}, this is a {got}")
+        if got == kind:
+            return fn
+        key, pos, label = self.key, node.start, self.snippet(node)
+
+        def checked(run: _Run) -> Value:
+            value = fn(run)
+            if isinstance(value, bool) != (kind == BOOL):
+                raise EvaluationError(key, pos, f"'{label}' should be a {kind}, it is {text(value)}")
+            return value
+
+        return checked
+
+    def name(self, node: Name) -> tuple[Fn, str]:
+        name = node.name
+        if name not in self.names:
+            raise self.error(node, f"unknown name '{name}'")
+        self.used.add(name)
+        key, pos = self.key, node.start
+
+        def fetch(run: _Run) -> Value:
+            try:
+                value = run.env[name]
+            except KeyError:
+                raise EvaluationError(key, pos, f"no value for '{name}'") from None
+            if isinstance(value, int) and not isinstance(value, bool):
+                value = Decimal(value)
+            elif not isinstance(value, (Decimal, bool)):
+                raise EvaluationError(key, pos, f"'{name}' must be a Decimal or a boolean, not {type(value).__name__}")
+            if name not in run.seen:
+                run.seen.add(name)
+                run.steps.append(Step(name, text(value), f"{name} 的取值", f"value of {name}"))
+            return value
+
+        return fetch, ANY
+
+    def unary(self, node: Unary) -> tuple[Fn, str]:
+        if node.op == "-":
+            inner = self.want(node.operand, NUM)
+            return (lambda run: -inner(run)), NUM
+        inner = self.want(node.operand, BOOL)
+        return (lambda run: not inner(run)), BOOL
+
+    def binary(self, node: Binary) -> tuple[Fn, str]:
+        op = node.op
+        if op in ("and", "or"):
+            left, right = self.want(node.left, BOOL), self.want(node.right, BOOL)
+            if op == "and":
+                return (lambda run: left(run) and right(run)), BOOL
+            return (lambda run: left(run) or right(run)), BOOL
+        if op in ("==", "!="):
+            left, lkind = self.compile(node.left)
+            right, rkind = self.compile(node.right)
+            if ANY not in (lkind, rkind) and lkind != rkind:
+                raise self.error(node, f"cannot compare a {lkind} with a {rkind}")
+            key, pos = self.key, node.start
+
+            def equal(run: _Run) -> bool:
+                a, b = left(run), right(run)
+                if isinstance(a, bool) != isinstance(b, bool):
+                    raise EvaluationError(key, pos, "cannot compare a number with a boolean")
+                return (a == b) == (op == "==")
+
+            return equal, BOOL
+        left, right = self.want(node.left, NUM), self.want(node.right, NUM)
+        if op == "+":
+            return (lambda run: left(run) + right(run)), NUM
+        if op == "-":
+            return (lambda run: left(run) - right(run)), NUM
+        if op == "*":
+            return (lambda run: left(run) * right(run)), NUM
+        if op == "/":
+            key, pos, label = self.key, node.right.start, self.snippet(node.right)
+
+            def divide(run: _Run) -> Decimal:
+                a, b = left(run), right(run)
+                if b == 0:
+                    raise EvaluationError(key, pos, f"division by zero ('{label}' is 0)")
+                return a / b
+
+            return divide, NUM
+        compare = {
+            "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b,
+            ">": lambda a, b: a > b,
+            ">=": lambda a, b: a >= b,
+        }[op]
+        return (lambda run: compare(left(run), right(run))), BOOL
+
+    def record(self, node: Node, run: _Run, value: Value, note_zh: str = "", note_en: str = "") -> Value:
+        run.steps.append(Step(self.snippet(node), text(value), note_zh, note_en))
+        return value
+
+    def call_if(self, node: Call) -> tuple[Fn, str]:
+        cond = self.want(node.args[0], BOOL)
+        yes, ykind = self.compile(node.args[1])
+        no, nkind = self.compile(node.args[2])
+        if ANY not in (ykind, nkind) and ykind != nkind:
+            raise self.error(node, f"both branches of if() must have one type ({ykind} / {nkind})")
+
+        def choose(run: _Run) -> Value:
+            if cond(run):
+                return self.record(node, run, yes(run), "条件成立，取第一个值", "condition true: first value")
+            return self.record(node, run, no(run), "条件不成立，取第二个值", "condition false: second value")
+
+        return choose, ykind if ykind == nkind else ANY
+
+    def call_min(self, node: Call) -> tuple[Fn, str]:
+        args = [self.want(arg, NUM) for arg in node.args]
+        return (lambda run: self.record(node, run, min(a(run) for a in args), "取最小值", "the smallest")), NUM
+
+    def call_max(self, node: Call) -> tuple[Fn, str]:
+        args = [self.want(arg, NUM) for arg in node.args]
+        return (lambda run: self.record(node, run, max(a(run) for a in args), "取最大值", "the largest")), NUM
+
+    def call_round_fen(self, node: Call) -> tuple[Fn, str]:
+        arg = self.want(node.args[0], NUM)
+        return (
+            lambda run: self.record(node, run, round_fen(arg(run)), "四舍五入到分", "rounded half-up to the fen")
+        ), NUM
+
+    def literal(self, node: Node, what: str) -> Decimal:
+        """A number literal (optionally negative) in a tier/progressive list."""
+        if isinstance(node, Num):
+            return node.value
+        if isinstance(node, Unary) and node.op == "-" and isinstance(node.operand, Num):
+            return -node.operand.value
+        raise self.error(node, f"{what} must be a number literal")
+
+    def brackets(self, node: Call) -> list[ListLit]:
+        arg = node.args[1]
+        if not isinstance(arg, ListLit) or not arg.items:
+            raise self.error(arg, f"{node.func}() needs a list of brackets as its second argument")
+        return [item for item in arg.items if isinstance(item, ListLit)]
+
+    def call_tier(self, node: Call) -> tuple[Fn, str]:
+        x = self.want(node.args[0], NUM)
+        tiers: list[tuple[Decimal, Fn]] = []
+        for item in self.brackets(node):
+            if len(item.items) != 2:
+                raise self.error(item, "a tier is [threshold, amount]")
+            threshold = self.literal(item.items[0], "a tier threshold")
+            if tiers and threshold <= tiers[-1][0]:
+                raise self.error(item.items[0], f"tier thresholds must ascend ({text(threshold)} after {text(tiers[-1][0])})")
+            tiers.append((threshold, self.want(item.items[1], NUM)))
+
+        def tier(run: _Run) -> Decimal:
+            value = x(run)
+            chosen = None
+            for threshold, amount in tiers:
+                if threshold <= value:
+                    chosen = (threshold, amount)
+                else:
+                    break
+            if chosen is None:
+                return self.record(node, run, ZERO, f"{text(value)} 低于最低门槛，为 0", f"{text(value)} is below every threshold: 0")
+            result = chosen[1](run)
+            t = text(chosen[0])
+            return self.record(node, run, result, f"{text(value)} ≥ 门槛 {t}，对应金额", f"{text(value)} reaches threshold {t}")
+
+        return tier, NUM
+
+    def call_progressive(self, node: Call) -> tuple[Fn, str]:
+        x = self.want(node.args[0], NUM)
+        bounds: list[tuple[Decimal | None, Fn]] = []  # None: open (no upper bound)
+        items = self.brackets(node)
+        for i, item in enumerate(items):
+            last = i == len(items) - 1
+            if len(item.items) == 1 and last:
+                bounds.append((None, self.want(item.items[0], NUM)))
+                continue
+            if len(item.items) != 2:
+                raise self.error(item, "a bracket is [upto, rate] (only the last may be open: [rate])")
+            if isinstance(item.items[0], Inf):
+                if not last:
+                    raise self.error(item.items[0], "only the last bracket may be 'inf'")
+                bounds.append((None, self.want(item.items[1], NUM)))
+                continue
+            upto = self.literal(item.items[0], "a bracket bound")
+            previous = bounds[-1][0] if bounds else ZERO
+            assert previous is not None
+            if upto <= previous:
+                raise self.error(item.items[0], f"bracket bounds must ascend above 0 ({text(upto)} after {text(previous)})")
+            bounds.append((upto, self.want(item.items[1], NUM)))
+
+        def progressive(run: _Run) -> Decimal:
+            value = x(run)
+            total, lower, parts = ZERO, ZERO, []
+            for upto, rate in bounds:
+                if value <= lower:
+                    break
+                top = value if upto is None else min(value, upto)
+                r = rate(run)
+                total += (top - lower) * r
+                parts.append(f"({text(top)}-{text(lower)})×{text(r)}")
+                if upto is None:
+                    break
+                lower = upto
+            detail = " + ".join(parts) or "0"
+            return self.record(node, run, total, f"分段累进：{detail}", f"marginal brackets: {detail}")
+
+        return progressive, NUM
