@@ -40,6 +40,8 @@ from pilotzone.funding.round_controllers import FundingRoundController
 from pilotzone.documents.storage import prepare_bucket
 from pilotzone.overview.controllers import ProvinceController
 from pilotzone.registry.controllers import EnterpriseController, ParkController
+from pilotzone.registry.negative_list import NegativeListController
+from pilotzone.registry.registration_pages import DecisionController, RegistrationController
 from pilotzone.registry.talents import TalentController
 from pilotzone.registry.warehouses import WarehouseController
 from pilotzone.settings import ROOT, get_settings
@@ -63,6 +65,9 @@ ROUTES = [
     EnterpriseController,
     WarehouseController,
     TalentController,
+    RegistrationController,
+    DecisionController,
+    NegativeListController,
     SchemeController,
     ApplicationController,
     ReviewController,

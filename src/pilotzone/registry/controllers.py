@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
@@ -15,6 +16,8 @@ from pilotzone.documents.owners import UPLOADERS, OwnerKind
 from pilotzone.documents.owners import register as register_owner
 from pilotzone.documents.services import documents_of
 from pilotzone.registry import services
+from pilotzone.registry.negative_list import entries_of
+from pilotzone.registry.registration import pending_count
 from pilotzone.registry.tables import Park
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
@@ -34,18 +37,19 @@ class ParkController(Controller):
         per_page: FromQuery[int] = services.PARK_PAGE_SIZE,
     ) -> Template:
         current, parks = await services.list_parks(page, q.strip(), size=min(max(per_page, 10), 100))
+        admin = current_principal().role == "bureau_admin"
         return render(
             request,
             "registry/parks.html",
-            {"page": current, "parks": parks, "q": q},
+            {"page": current, "parks": parks, "q": q, "pending": await pending_count("park") if admin else 0},
             partial="registry/partials/parks.html",
         )
 
     @get("/{park_id:int}", name="park", opt=allow(MEMBERS))
     async def detail(self, request: Request, park_id: FromPath[int]) -> Template:
-        if not await _park_visible(current_principal(), park_id):
+        if not await park_visible(current_principal(), park_id):
             raise NotFoundException("park not found")
-        return render(request, "registry/park.html", await _park_context(park_id))
+        return render(request, "registry/park.html", await park_context(park_id))
 
 
 class EnterpriseController(Controller):
@@ -80,9 +84,9 @@ class EnterpriseController(Controller):
 
     @get("/{enterprise_id:int}", name="enterprise", opt=allow(MEMBERS))
     async def detail(self, request: Request, enterprise_id: FromPath[int]) -> Template:
-        if not await _enterprise_visible(current_principal(), enterprise_id):
+        if not await enterprise_visible(current_principal(), enterprise_id):
             raise NotFoundException("enterprise not found")
-        return render(request, "registry/enterprise.html", await _enterprise_context(enterprise_id))
+        return render(request, "registry/enterprise.html", await enterprise_context(enterprise_id))
 
 
 async def _enterprise_list(
@@ -99,7 +103,9 @@ async def _enterprise_list(
         .where(Park.status == "active")
         .order_by(Park.id)
     )
+    principal = current_principal()
     context = {
+        "pending": await pending_count("enterprise") if principal.role == "bureau_admin" else 0,
         "page": current,
         "enterprises": rows,
         "q": q,
@@ -116,62 +122,75 @@ async def _enterprise_list(
     )
 
 
-async def _park_visible(principal: Principal, park_id: int) -> bool:
+async def park_visible(principal: Principal, park_id: int) -> bool:
     park = await services.get_park(park_id)
-    return park is not None and principal.sees_park(park.id, park.district_code)
+    if park is None or (park.status in ("pending", "rejected") and not services.sees_registration(principal)):
+        return False
+    return principal.sees_park(park.id, park.district_code)
 
 
-async def _park_upload(principal: Principal, park_id: int) -> bool:
-    return principal.role in ("bureau_admin", "park_operator") and await _park_visible(principal, park_id)
+async def park_upload(principal: Principal, park_id: int) -> bool:
+    return principal.role in ("bureau_admin", "park_operator") and await park_visible(principal, park_id)
 
 
-async def _park_context(park_id: int) -> dict:
+async def park_context(park_id: int) -> dict:
     park = await services.get_park(park_id)
     principal = current_principal()
     return {
         "park": park,
+        "members": await services.enterprises_of_park(principal, park_id),
+        "issued": None,
+        "errors": {},
         "documents": await documents_of("park", park_id),
         "error": None,
-        "can_upload": await _park_upload(principal, park_id),
+        "can_upload": await park_upload(principal, park_id),
     }
 
 
-async def _enterprise_visible(principal: Principal, enterprise_id: int) -> bool:
+async def enterprise_visible(principal: Principal, enterprise_id: int) -> bool:
     row = await services.get_enterprise(enterprise_id)
-    return row is not None and principal.sees_enterprise(row.id, row.park, row.district_code)
+    if row is None or (row.status != "active" and not services.sees_registration(principal)):
+        return False
+    return principal.sees_enterprise(row.id, row.park, row.district_code)
 
 
-async def _enterprise_upload(principal: Principal, enterprise_id: int) -> bool:
-    return principal.role in UPLOADERS and await _enterprise_visible(principal, enterprise_id)
+async def enterprise_upload(principal: Principal, enterprise_id: int) -> bool:
+    return principal.role in UPLOADERS and await enterprise_visible(principal, enterprise_id)
 
 
-async def _enterprise_context(enterprise_id: int) -> dict:
+async def enterprise_context(enterprise_id: int) -> dict:
     principal = current_principal()
+    enterprise = await services.get_enterprise(enterprise_id)
     return {
-        "enterprise": await services.get_enterprise(enterprise_id),
+        "enterprise": enterprise,
+        "park": await services.get_park(enterprise.park) if enterprise and enterprise.park else None,
+        "negative": await entries_of(enterprise_id),
+        "today": date.today(),
+        "issued": None,
+        "errors": {},
         "documents": await documents_of("enterprise", enterprise_id),
         "error": None,
-        "can_upload": await _enterprise_upload(principal, enterprise_id),
+        "can_upload": await enterprise_upload(principal, enterprise_id),
     }
 
 
 register_owner(
     "park",
     OwnerKind(
-        visible=_park_visible,
-        may_upload=_park_upload,
+        visible=park_visible,
+        may_upload=park_upload,
         page="registry/park.html",
-        context=_park_context,
+        context=park_context,
         url=lambda slug, park_id: f"/z/{slug}/parks/{park_id}",
     ),
 )
 register_owner(
     "enterprise",
     OwnerKind(
-        visible=_enterprise_visible,
-        may_upload=_enterprise_upload,
+        visible=enterprise_visible,
+        may_upload=enterprise_upload,
         page="registry/enterprise.html",
-        context=_enterprise_context,
+        context=enterprise_context,
         url=lambda slug, enterprise_id: f"/z/{slug}/enterprises/{enterprise_id}",
     ),
 )

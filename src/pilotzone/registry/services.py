@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from pilotzone import db
+from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.registry import uscc
 from pilotzone.registry.tables import Enterprise, Park
 from pilotzone.tenancy.middleware import current_tenant_districts
+from pilotzone.tenancy.tables import TenantTable
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_, label
 from pilotzone.web.render import Page, page_of
 
 PARK_PAGE_SIZE = 20
 # The list page is the hot path: plain SQL on the request transaction (RLS adds the tenant predicate).
-_PARK_FILTER = "status <> 'retired' AND ($1 = '' OR name_zh ILIKE $1 OR name_en ILIKE $1)"
+_PARK_FILTER = "status = 'active' AND ($1 = '' OR name_zh ILIKE $1 OR name_en ILIKE $1)"
 _PARK_COUNT = f"SELECT count(*) FROM park WHERE {_PARK_FILTER}"  # noqa: S608 - constant text
 _PARK_PAGE = (
     "SELECT id, key, name_zh, name_en, kind, district_code, status FROM park "  # noqa: S608 - constant text
@@ -50,10 +54,13 @@ async def get_enterprise(enterprise_id: int) -> Enterprise | None:
     return await Enterprise.objects().where(Enterprise.id == enterprise_id).first()
 
 
-def enterprise_scope(principal: Principal) -> tuple[str, list]:
+BUREAU_ROLES = ("bureau_admin", "bureau_reviewer")
+
+
+def role_scope(principal: Principal) -> tuple[str, list]:
     """SQL condition limiting enterprises to what the acting role may see (RLS already limits the tenant)."""
     m = principal.acting
-    if principal.province or (m and m.role in ("bureau_admin", "bureau_reviewer")):
+    if principal.province or (m and m.role in BUREAU_ROLES):
         return "TRUE", []
     if m and m.role == "district_reviewer":
         return "district_code = $1", [m.district_code]
@@ -62,6 +69,21 @@ def enterprise_scope(principal: Principal) -> tuple[str, list]:
     if m and m.role == "enterprise_user":
         return "id = $1", [m.enterprise_id]
     return "FALSE", []
+
+
+def enterprise_scope(principal: Principal) -> tuple[str, list]:
+    """Active enterprises within the acting role's scope (pending and rejected registrations are
+    only in the bureau's queue)."""
+    where, args = role_scope(principal)
+    if where == "FALSE":
+        return where, args
+    return ("status = 'active'" if where == "TRUE" else f"status = 'active' AND {where}"), args
+
+
+def sees_registration(principal: Principal) -> bool:
+    """Pending and rejected parks and enterprises: bureau roles of the tenant only."""
+    m = principal.acting
+    return not principal.province and m is not None and m.role in BUREAU_ROLES
 
 
 async def list_enterprises(
@@ -91,6 +113,22 @@ async def list_enterprises(
     return current, result
 
 
+PARK_MEMBERS_SHOWN = 100
+
+
+async def enterprises_of_park(principal: Principal, park_id: int) -> dict:
+    """The active enterprises of a park that the acting role may see: the first ones and how many."""
+    where, args = enterprise_scope(principal)
+    args = [*args, park_id]
+    where = f"({where}) AND park = ${len(args)}"
+    total = (await db.fetch(f"SELECT count(*) FROM enterprise WHERE {where}", *args))[0][0]  # noqa: S608
+    rows = await db.fetch(
+        f"SELECT id, name, uscc FROM enterprise WHERE {where} ORDER BY name, id LIMIT {PARK_MEMBERS_SHOWN}",  # noqa: S608
+        *args,
+    )
+    return {"total": total, "rows": [dict(r) for r in rows]}
+
+
 class RegistryError(Exception):
     """``field`` names the form field; ``message`` is an English msgid."""
 
@@ -99,17 +137,53 @@ class RegistryError(Exception):
         self.field, self.message = field, message
 
 
-async def create_enterprise(form: dict[str, str]) -> Enterprise:
-    """A bureau registers an enterprise: name, credit code (check digit), district, optional park."""
-    name = form.get("name", "").strip()
-    if not 2 <= len(name) <= 200:
-        raise RegistryError("name", N_("Enter the enterprise's registered name."))
+MAX_AREA = Decimal("9999999999.99")
+_AREA_MESSAGES = {
+    "floor_area": (
+        N_("Enter the floor area in square metres."),
+        N_("The floor area must be more than 0 m²."),
+        N_("Give the floor area to at most two decimal places."),
+    ),
+    "area": (
+        N_("Enter the area in square metres."),
+        N_("The area must be more than 0 m²."),
+        N_("Give the area to at most two decimal places."),
+    ),
+}
+
+
+def parse_area(value: str, field: str) -> Decimal:
+    """An area in m² (> 0, at most two decimals) as Decimal; ``field`` is ``floor_area`` or ``area``."""
+    missing, not_positive, too_precise = _AREA_MESSAGES[field]
+    try:
+        area = Decimal(value.strip().replace(",", ""))
+    except InvalidOperation:
+        raise RegistryError(field, missing) from None
+    if not area.is_finite() or area <= 0 or area > MAX_AREA:
+        raise RegistryError(field, not_positive)
+    if area != area.quantize(Decimal("0.01")):
+        raise RegistryError(field, too_precise)
+    return area.quantize(Decimal("0.01"))
+
+
+def text_field(form: dict[str, str], field: str, low: int, high: int, message: str) -> str:
+    value = form.get(field, "").strip()
+    if not low <= len(value) <= high:
+        raise RegistryError(field, message)
+    return value
+
+
+async def enterprise_fields(form: dict[str, str]) -> dict:
+    """Name, credit code (check digit, not yet registered here), optional active park, district."""
+    name = text_field(form, "name", 2, 200, N_("Enter the enterprise's registered name."))
     code = form.get("uscc", "").strip().upper()
     if not uscc.is_valid(code):
         raise RegistryError(
             "uscc", N_("This is not a valid unified social credit code (18 characters, check digit).")
         )
-    if await Enterprise.exists().where(Enterprise.uscc == code):
+    # two registrations of one code at once: the second waits here and then sees the first
+    await db.fetch("SELECT pg_advisory_xact_lock(hashtextextended('uscc:' || $1, 0))", code)
+    if await Enterprise.exists().where((Enterprise.uscc == code) & (Enterprise.status != "rejected")):
         raise RegistryError("uscc", N_("An enterprise with this credit code is already registered here."))
     park = None
     if form.get("park_id"):
@@ -123,9 +197,37 @@ async def create_enterprise(form: dict[str, str]) -> Enterprise:
         raise RegistryError("district_code", N_("Choose a district of this pilot zone."))
     if park is not None and park.district_code and park.district_code != district:
         raise RegistryError("district_code", N_("The park lies in another district."))
-    enterprise = Enterprise(name=name, uscc=code, park=park.id if park else None, district_code=district)
+    return {"name": name, "uscc": code, "park": park.id if park else None, "district_code": district}
+
+
+async def create_enterprise(form: dict[str, str]) -> Enterprise:
+    """A bureau registers an enterprise: name, credit code (check digit), district, optional park."""
+    enterprise = Enterprise(**await enterprise_fields(form), source="bureau", status="active")
     await enterprise.save()
     return enterprise
+
+
+async def decide_pending(
+    table: type[TenantTable],
+    row_id: int,
+    status: str,
+    action: str,
+    object_type: str,
+    values: dict | None = None,
+) -> bool:
+    """``pending`` → ``status`` in one conditional update (a second click changes nothing), audited;
+    False when the row was not pending. ``values``: more columns to set (name → value)."""
+    changes = {table.status: status, **{getattr(table, k): v for k, v in (values or {}).items()}}
+    done = (
+        await table.update(changes)  # type: ignore[arg-type]
+        .where((table.id == row_id) & (table.status == "pending"))  # type: ignore[attr-defined]
+        .returning(table.id)
+    )
+    if not done:
+        return False
+    after = {"status": status, **{k: v for k, v in (values or {}).items() if k != "decided_at"}}
+    await audit.record(action, object_type, row_id, before={"status": "pending"}, after=after)
+    return True
 
 
 def _int(value: str) -> int:

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSONB, Boolean, ForeignKey, Numeric, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSONB,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
 from pilotzone.db import DB
@@ -30,20 +41,37 @@ class Park(TenantTable, db=DB):
     district_code = Varchar(length=12, default="")
     note_zh = Text(default="")
     note_en = Text(default="")
-    status = Varchar(length=20, default="active")
-    source = Varchar(length=20, default="policy")
+    status = Varchar(length=20, default="active")  # active | retired | pending | rejected
+    source = Varchar(length=20, default="policy")  # policy | bureau | registration
+    operator = Varchar(length=200, default="")  # 运营主体
+    address = Varchar(length=300, default="")
+    area = Numeric(digits=(12, 2), null=True, default=None)  # m²
+    contact_name = Varchar(length=100, default="")
+    contact_phone = Varchar(length=30, default="")
+    contact_email = Varchar(length=254, default="")
+    registration_ip = Varchar(length=64, default="")  # self-registrations: the per-IP rate limit
+    reject_reason = Text(default="")
+    decided_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
 class Enterprise(TenantTable, db=DB):
-    """An enterprise of a tenant (the registries issue adds the rest: scope, contacts, registration)."""
+    """An enterprise of a tenant: registered by the bureau (active) or by itself (pending → active | rejected)."""
 
     name = Varchar(length=200)
     uscc = Varchar(length=18)  # 统一社会信用代码, unique per tenant
     park = ForeignKey(Park, null=True, default=None, on_delete=OnDelete.restrict)
     district_code = Varchar(length=12, default="")
     credit_status = Varchar(length=20, default="normal")
-    status = Varchar(length=20, default="active")
+    status = Varchar(length=20, default="active")  # active | pending | rejected
+    source = Varchar(length=20, default="bureau")  # bureau | registration
+    business_scope = Text(default="")  # 经营范围
+    contact_name = Varchar(length=100, default="")
+    contact_phone = Varchar(length=30, default="")
+    contact_email = Varchar(length=254, default="")
+    registration_ip = Varchar(length=64, default="")
+    reject_reason = Text(default="")
+    decided_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -74,3 +102,20 @@ class Talent(TenantTable, db=DB):
     category = Varchar(length=40)
     status = Varchar(length=20, default="pending")
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class NegativeListEntry(TenantTable, db=DB):
+    """An enterprise on the credit negative list (信用负面清单) from ``valid_from`` to ``valid_until``
+    (open-ended when NULL); a bureau administrator may end it early (``ended_on``: no longer applies
+    from that day on)."""
+
+    enterprise = ForeignKey(Enterprise, null=False, on_delete=OnDelete.restrict)
+    reason = Text()
+    source = Varchar(length=200)  # e.g. 海关失信企业名单, 法院判决
+    valid_from = Date()
+    valid_until = Date(null=True, default=None)
+    created_by = Integer(null=True, default=None)  # pz_user id
+    created_at = Timestamptz(default=TimestamptzNow())
+    ended_on = Date(null=True, default=None)
+    ended_by = Integer(null=True, default=None)
+    end_reason = Text(default="")

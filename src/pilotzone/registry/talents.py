@@ -19,7 +19,7 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, allow, tenant
 from pilotzone.auth.principal import Principal, current_principal
-from pilotzone.registry.services import RegistryError, enterprise_scope
+from pilotzone.registry.services import RegistryError, decide_pending, role_scope
 from pilotzone.registry.tables import TALENT_CATEGORIES, Enterprise, Talent
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
@@ -83,7 +83,7 @@ def status_label(code: str) -> str:
 
 def talent_scope(principal: Principal) -> tuple[str, list]:
     """Talents employed by enterprises the acting role may see (RLS already limits the tenant)."""
-    where, args = enterprise_scope(principal)
+    where, args = role_scope(principal)
     if where in ("TRUE", "FALSE"):
         return where, args
     return f"employer IN (SELECT id FROM enterprise WHERE {where})", args  # noqa: S608 - constant text
@@ -136,7 +136,11 @@ async def create_talent(principal: Principal, form: dict[str, str]) -> Talent:
         employer_id, status = m.enterprise_id, "pending"
     else:
         employer_id, status = _int(form.get("employer_id", "")), "active"
-    employer = await Enterprise.objects().where(Enterprise.id == (employer_id or -1)).first()
+    employer = (
+        await Enterprise.objects()
+        .where((Enterprise.id == (employer_id or -1)) & (Enterprise.status == "active"))
+        .first()
+    )
     if employer is None or not principal.sees_enterprise(employer.id, employer.park, employer.district_code):
         raise RegistryError("employer_id", N_("Choose an enterprise of this pilot zone."))
     name = form.get("name", "").strip()
@@ -155,15 +159,6 @@ async def create_talent(principal: Principal, form: dict[str, str]) -> Talent:
     talent = Talent(name=name, id_number=number, employer=employer.id, category=category, status=status)
     await talent.save()
     return talent
-
-
-async def accept_talent(talent: Talent) -> bool:
-    if talent.status != "pending":
-        return False
-    await Talent.update({Talent.status: "active"}).where(
-        (Talent.id == talent.id) & (Talent.status == "pending")
-    )
-    return True
 
 
 def _int(value: str) -> int | None:
@@ -231,14 +226,7 @@ class TalentController(Controller):
         talent = await visible_talent(current_principal(), talent_id)
         if talent is None:
             raise NotFoundException("talent not found")
-        if await accept_talent(talent):
-            await audit.record(
-                "talent.accepted",
-                "talent",
-                talent.id,
-                before={"status": "pending"},
-                after={"status": "active"},
-            )
+        await decide_pending(Talent, talent.id, "active", "talent.accepted", "talent")
         return Redirect(path=f"/z/{slug}/talents/{talent.id}", status_code=303)
 
 
@@ -254,7 +242,11 @@ async def _list_page(
     current, rows = await list_talents(principal, page, q)
     enterprises = []
     if principal.role == "bureau_admin":
-        enterprises = await Enterprise.select(Enterprise.id, Enterprise.name).order_by(Enterprise.id)
+        enterprises = await (
+            Enterprise.select(Enterprise.id, Enterprise.name)
+            .where(Enterprise.status == "active")
+            .order_by(Enterprise.id)
+        )
     context = {
         "page": current,
         "talents": rows,

@@ -7,7 +7,6 @@ registers one for their own enterprise, pending until a bureau administrator acc
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
 
 from babel import Locale
 from litestar import Controller, Request, get, post
@@ -19,7 +18,7 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, allow, tenant
 from pilotzone.auth.principal import Principal, current_principal
-from pilotzone.registry.services import RegistryError, enterprise_scope
+from pilotzone.registry.services import RegistryError, decide_pending, parse_area, role_scope
 from pilotzone.registry.tables import WAREHOUSE_SERVICES, Enterprise, OverseasWarehouse
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.i18n import gettext as _
@@ -41,7 +40,6 @@ SERVICE_LABELS = {
 assert set(SERVICE_LABELS) == set(WAREHOUSE_SERVICES)  # noqa: S101 - one list of codes
 STATUS_LABELS = {"pending": N_("Pending acceptance"), "active": N_("Active")}
 REGISTRARS = tenant("bureau_admin", "enterprise_user")
-MAX_AREA = Decimal("9999999999.99")
 
 
 def country_name(code: str) -> str:
@@ -69,7 +67,7 @@ def status_label(code: str) -> str:
 
 def warehouse_scope(principal: Principal) -> tuple[str, list]:
     """Warehouses of the enterprises the acting role may see (RLS already limits the tenant)."""
-    where, args = enterprise_scope(principal)
+    where, args = role_scope(principal)
     if where in ("TRUE", "FALSE"):
         return where, args
     return f"enterprise IN (SELECT id FROM enterprise WHERE {where})", args  # noqa: S608 - constant text
@@ -116,18 +114,6 @@ async def visible_warehouse(principal: Principal, warehouse_id: int) -> Overseas
     return warehouse
 
 
-def parse_area(value: str) -> Decimal:
-    try:
-        area = Decimal(value.strip().replace(",", ""))
-    except InvalidOperation:
-        raise RegistryError("floor_area", N_("Enter the floor area in square metres.")) from None
-    if not area.is_finite() or area <= 0 or area > MAX_AREA:
-        raise RegistryError("floor_area", N_("The floor area must be more than 0 m²."))
-    if area != area.quantize(Decimal("0.01")):
-        raise RegistryError("floor_area", N_("Give the floor area to at most two decimal places."))
-    return area.quantize(Decimal("0.01"))
-
-
 async def create_warehouse(
     principal: Principal, form: dict[str, str], services: list[str]
 ) -> OverseasWarehouse:
@@ -137,7 +123,11 @@ async def create_warehouse(
         enterprise_id, status = m.enterprise_id, "pending"
     else:
         enterprise_id, status = _int(form.get("enterprise_id", "")), "active"
-    owner = await Enterprise.objects().where(Enterprise.id == (enterprise_id or -1)).first()
+    owner = (
+        await Enterprise.objects()
+        .where((Enterprise.id == (enterprise_id or -1)) & (Enterprise.status == "active"))
+        .first()
+    )
     if owner is None or not principal.sees_enterprise(owner.id, owner.park, owner.district_code):
         raise RegistryError("enterprise_id", N_("Choose an enterprise of this pilot zone."))
     country = form.get("country", "").strip().upper()
@@ -149,7 +139,7 @@ async def create_warehouse(
     address = form.get("address", "").strip()
     if not 3 <= len(address) <= 300:
         raise RegistryError("address", N_("Enter the warehouse's address."))
-    area = parse_area(form.get("floor_area", ""))
+    area = parse_area(form.get("floor_area", ""), "floor_area")
     chosen = [s for s in WAREHOUSE_SERVICES if s in services]
     if set(services) - set(WAREHOUSE_SERVICES):
         raise RegistryError("services", N_("Choose services from the list."))
@@ -167,16 +157,6 @@ async def create_warehouse(
     )
     await warehouse.save()
     return warehouse
-
-
-async def accept_warehouse(warehouse: OverseasWarehouse) -> bool:
-    """Pending → active; False when it was not pending."""
-    if warehouse.status != "pending":
-        return False
-    await OverseasWarehouse.update({OverseasWarehouse.status: "active"}).where(
-        (OverseasWarehouse.id == warehouse.id) & (OverseasWarehouse.status == "pending")
-    )
-    return True
 
 
 def _int(value: str) -> int | None:
@@ -254,14 +234,9 @@ class WarehouseController(Controller):
         warehouse = await visible_warehouse(current_principal(), warehouse_id)
         if warehouse is None:
             raise NotFoundException("warehouse not found")
-        if await accept_warehouse(warehouse):
-            await audit.record(
-                "warehouse.accepted",
-                "overseas_warehouse",
-                warehouse.id,
-                before={"status": "pending"},
-                after={"status": "active"},
-            )
+        await decide_pending(
+            OverseasWarehouse, warehouse.id, "active", "warehouse.accepted", "overseas_warehouse"
+        )
         return Redirect(path=f"/z/{slug}/warehouses/{warehouse.id}", status_code=303)
 
 
@@ -277,7 +252,11 @@ async def _list_page(
     current, rows = await list_warehouses(principal, page, q)
     enterprises = []
     if principal.role == "bureau_admin":
-        enterprises = await Enterprise.select(Enterprise.id, Enterprise.name).order_by(Enterprise.id)
+        enterprises = await (
+            Enterprise.select(Enterprise.id, Enterprise.name)
+            .where(Enterprise.status == "active")
+            .order_by(Enterprise.id)
+        )
     context = {
         "page": current,
         "warehouses": rows,

@@ -1,0 +1,187 @@
+"""Self-registration of parks and enterprises and the bureau's decision on it.
+
+Anyone may register a park or an enterprise of a pilot zone through its public form (at most
+``RATE_LIMIT`` registrations per hour and IP address in one pilot zone). The row is ``pending``:
+only bureau roles see it, nothing counts it as active. A bureau administrator accepts it (``active``;
+an invitation for a park_operator / enterprise_user membership goes to the contact email, its link
+shown once to the administrator) or rejects it with a reason (``rejected``, the reason kept).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from pilotzone import db
+from pilotzone.auth import audit
+from pilotzone.auth import services as auth_services
+from pilotzone.auth.admin_services import Invitation
+from pilotzone.auth.principal import Principal
+from pilotzone.registry.services import (
+    RegistryError,
+    decide_pending,
+    enterprise_fields,
+    parse_area,
+    text_field,
+)
+from pilotzone.registry.tables import PARK_KINDS, Enterprise, Park
+from pilotzone.tenancy.context import current_tenant_id
+from pilotzone.tenancy.middleware import current_tenant_districts
+from pilotzone.web.i18n import pick
+from pilotzone.web.labels import N_
+
+RATE_LIMIT = 5  # registrations (parks and enterprises together) per IP address, pilot zone and hour
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
+
+
+class TooManyRegistrations(RegistryError):
+    def __init__(self) -> None:
+        super().__init__("form", N_("Too many registrations from your address. Try again in an hour."))
+
+
+def contact_fields(form: dict[str, str]) -> dict[str, str]:
+    name = text_field(form, "contact_name", 2, 100, N_("Enter the contact person's name."))
+    phone = form.get("contact_phone", "").strip()
+    if not _PHONE.match(phone):
+        raise RegistryError("contact_phone", N_("Enter a valid phone number."))
+    email = form.get("contact_email", "").strip().lower()
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise RegistryError("contact_email", N_("Enter a valid email address."))
+    return {"contact_name": name, "contact_phone": phone, "contact_email": email}
+
+
+async def check_rate(ip: str) -> None:
+    since = datetime.now(UTC) - timedelta(hours=1)
+    sql = (
+        "SELECT (SELECT count(*) FROM enterprise WHERE registration_ip = $1 AND created_at > $2)"
+        " + (SELECT count(*) FROM park WHERE registration_ip = $1 AND created_at > $2)"
+    )
+    if (await db.fetch(sql, ip[:64], since))[0][0] >= RATE_LIMIT:
+        raise TooManyRegistrations
+
+
+async def register_enterprise(form: dict[str, str], ip: str) -> Enterprise:
+    """A pending enterprise from the public form (validated like the bureau's, plus scope and contacts)."""
+    await check_rate(ip)
+    fields = await enterprise_fields(form)
+    scope = text_field(
+        form, "business_scope", 2, 2000, N_("Describe the business scope (2 to 2000 characters).")
+    )
+    enterprise = Enterprise(
+        **fields,
+        business_scope=scope,
+        **contact_fields(form),
+        status="pending",
+        source="registration",
+        registration_ip=ip[:64],
+    )
+    await enterprise.save()
+    await audit.record(
+        "enterprise.registered",
+        "enterprise",
+        enterprise.id,
+        after={**fields, "business_scope": scope, "status": "pending"},
+        actor_id=None,
+        actor="public",
+    )
+    return enterprise
+
+
+def park_fields(form: dict[str, str]) -> dict:
+    name = text_field(form, "name_zh", 2, 200, N_("Enter the park's name."))
+    kind = form.get("kind", "")
+    if kind not in PARK_KINDS:
+        raise RegistryError("kind", N_("Choose the type of park."))
+    district = form.get("district_code", "")
+    if district not in current_tenant_districts():
+        raise RegistryError("district_code", N_("Choose a district of this pilot zone."))
+    operator = text_field(form, "operator", 2, 200, N_("Enter the operating organisation."))
+    address = text_field(form, "address", 3, 300, N_("Enter the park's address."))
+    area = parse_area(form.get("area", ""), "area")
+    return {
+        "name_zh": name,
+        "kind": kind,
+        "district_code": district,
+        "operator": operator,
+        "address": address,
+        "area": area,
+    }
+
+
+async def register_park(form: dict[str, str], ip: str) -> Park:
+    await check_rate(ip)
+    fields = park_fields(form)
+    park = Park(
+        key=f"reg-{secrets.token_hex(8)}",
+        **fields,
+        **contact_fields(form),
+        status="pending",
+        source="registration",
+        registration_ip=ip[:64],
+    )
+    await park.save()
+    await audit.record(
+        "park.registered",
+        "park",
+        park.id,
+        after={**fields, "area": str(fields["area"]), "status": "pending"},
+        actor_id=None,
+        actor="public",
+    )
+    return park
+
+
+# -- the bureau's queue and decisions
+
+_QUEUE = """
+SELECT 'enterprise' AS kind, id, name, uscc AS code, district_code, contact_name, created_at
+  FROM enterprise WHERE status = 'pending'
+UNION ALL
+SELECT 'park', id, name_zh, key, district_code, contact_name, created_at FROM park WHERE status = 'pending'
+ ORDER BY created_at, id
+ LIMIT 500
+"""
+
+
+async def pending_count(kind: str) -> int:
+    table = "enterprise" if kind == "enterprise" else "park"
+    return (await db.fetch(f"SELECT count(*) FROM {table} WHERE status = 'pending'"))[0][0]  # noqa: S608
+
+
+async def pending_queue() -> list[dict]:
+    districts = current_tenant_districts()
+    rows = [dict(r) for r in await db.fetch(_QUEUE)]
+    for row in rows:
+        names = districts.get(row["district_code"])
+        row["district"] = pick(*names) if names else row["district_code"]
+    return rows
+
+
+async def accept(principal: Principal, row: Enterprise | Park, slug: str) -> Invitation | None:
+    """Pending → active and an invitation to the contact email; None when it was not pending."""
+    kind = "enterprise" if isinstance(row, Enterprise) else "park"
+    table = Enterprise if kind == "enterprise" else Park
+    decided = {"decided_at": datetime.now(UTC)}
+    if not await decide_pending(table, row.id, "active", f"{kind}.accepted", kind, decided):
+        return None
+    grant = (
+        {"role": "enterprise_user", "enterprise_id": row.id}
+        if kind == "enterprise"
+        else {"role": "park_operator", "park_id": row.id}
+    )
+    link = await auth_services.issue_invitation(
+        row.contact_email, current_tenant_id(), grant, principal.user_id
+    )
+    return Invitation(row.contact_email, f"/z/{slug}/invite/{link.token}")
+
+
+async def reject(row: Enterprise | Park, reason: str) -> bool:
+    reason = reason.strip()
+    if not 2 <= len(reason) <= 1000:
+        raise RegistryError("reason", N_("Give the reason for the rejection (2 to 1000 characters)."))
+    kind = "enterprise" if isinstance(row, Enterprise) else "park"
+    table = Enterprise if kind == "enterprise" else Park
+    values = {"reject_reason": reason, "decided_at": datetime.now(UTC)}
+    return await decide_pending(table, row.id, "rejected", f"{kind}.rejected", kind, values)

@@ -1,0 +1,164 @@
+"""Pages of self-registration: the public forms, the bureau's queue, accept and reject."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from pilotzone.auth.admin_services import Invitation
+from pilotzone.auth.guards import BUREAU_ADMIN, PUBLIC, allow
+from pilotzone.auth.middleware import request_meta
+from pilotzone.auth.principal import current_principal
+from pilotzone.registry import registration
+from pilotzone.registry.controllers import enterprise_context, enterprise_visible, park_context, park_visible
+from pilotzone.registry.services import RegistryError, get_enterprise, get_park
+from pilotzone.registry.tables import PARK_KINDS, Park
+from pilotzone.web.i18n import gettext as _
+from pilotzone.web.render import render
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def _ip(request: Request) -> str:
+    meta = request_meta()
+    return meta.ip if meta and meta.ip else (request.client.host if request.client else "")
+
+
+async def _form_page(
+    request: Request,
+    kind: str,
+    form: dict | None = None,
+    errors: dict | None = None,
+    status: int = 200,
+    sent: bool = False,
+) -> Template:
+    context: dict = {"kind": kind, "form": form or {}, "errors": errors or {}, "sent": sent}
+    if kind == "enterprise":
+        context["parks"] = (
+            await Park.select(Park.id, Park.name_zh, Park.name_en)
+            .where(Park.status == "active")
+            .order_by(Park.id)
+        )
+    else:
+        context["park_kinds"] = PARK_KINDS
+    return render(request, f"registry/register_{kind}.html", context, status_code=status)
+
+
+async def _submit(request: Request, slug: str, kind: str, data: dict[str, str]) -> Redirect | Template:
+    form = {k: v for k, v in data.items() if k != "csrf_token"}
+    try:
+        if kind == "enterprise":
+            await registration.register_enterprise(form, _ip(request))
+        else:
+            await registration.register_park(form, _ip(request))
+    except RegistryError as exc:
+        status = 429 if isinstance(exc, registration.TooManyRegistrations) else 400
+        return await _form_page(request, kind, form, {exc.field: _(exc.message)}, status)
+    return Redirect(path=f"/z/{slug}/register/{kind}?sent=1", status_code=303)
+
+
+class RegistrationController(Controller):
+    """Public: anyone (signed in or not) may register a park or an enterprise of this pilot zone."""
+
+    path = "/z/{slug:str}/register"
+
+    @get("/enterprise", name="register_enterprise", opt=allow(PUBLIC))
+    async def enterprise_form(self, request: Request, sent: FromQuery[int] = 0) -> Template:
+        return await _form_page(request, "enterprise", sent=bool(sent))
+
+    @post("/enterprise", name="register_enterprise_submit", opt=allow(PUBLIC), status_code=303)
+    async def enterprise_submit(
+        self, request: Request, slug: FromPath[str], data: Form
+    ) -> Redirect | Template:
+        return await _submit(request, slug, "enterprise", data)
+
+    @get("/park", name="register_park", opt=allow(PUBLIC))
+    async def park_form(self, request: Request, sent: FromQuery[int] = 0) -> Template:
+        return await _form_page(request, "park", sent=bool(sent))
+
+    @post("/park", name="register_park_submit", opt=allow(PUBLIC), status_code=303)
+    async def park_submit(self, request: Request, slug: FromPath[str], data: Form) -> Redirect | Template:
+        return await _submit(request, slug, "park", data)
+
+
+def _absolute(request: Request, issued: Invitation | None) -> None:
+    if issued is not None and issued.path.startswith("/"):
+        issued.path = str(request.base_url).rstrip("/") + issued.path
+
+
+class DecisionController(Controller):
+    """Bureau administrators: the queue of pending registrations, accept, reject."""
+
+    path = "/z/{slug:str}"
+
+    @get("/registrations", name="registrations", opt=allow(BUREAU_ADMIN))
+    async def queue(self, request: Request) -> Template:
+        return render(request, "registry/registrations.html", {"rows": await registration.pending_queue()})
+
+    @post(
+        "/enterprises/{enterprise_id:int}/accept",
+        name="enterprise_accept",
+        opt=allow(BUREAU_ADMIN),
+        status_code=200,
+    )
+    async def accept_enterprise(
+        self, request: Request, slug: FromPath[str], enterprise_id: FromPath[int]
+    ) -> Template:
+        enterprise = await get_enterprise(enterprise_id)
+        if enterprise is None or not await enterprise_visible(current_principal(), enterprise_id):
+            raise NotFoundException("enterprise not found")
+        issued = await registration.accept(current_principal(), enterprise, slug)
+        _absolute(request, issued)
+        context = {**await enterprise_context(enterprise_id), "issued": issued}
+        return render(request, "registry/enterprise.html", context)
+
+    @post(
+        "/enterprises/{enterprise_id:int}/reject",
+        name="enterprise_reject",
+        opt=allow(BUREAU_ADMIN),
+        status_code=303,
+    )
+    async def reject_enterprise(
+        self, request: Request, slug: FromPath[str], enterprise_id: FromPath[int], data: Form
+    ) -> Redirect | Template:
+        enterprise = await get_enterprise(enterprise_id)
+        if enterprise is None or not await enterprise_visible(current_principal(), enterprise_id):
+            raise NotFoundException("enterprise not found")
+        try:
+            await registration.reject(enterprise, data.get("reason", ""))
+        except RegistryError as exc:
+            context = {
+                **await enterprise_context(enterprise_id),
+                "errors": {exc.field: _(exc.message)},
+                "form": data,
+            }
+            return render(request, "registry/enterprise.html", context, status_code=400)
+        return Redirect(path=f"/z/{slug}/enterprises/{enterprise_id}", status_code=303)
+
+    @post("/parks/{park_id:int}/accept", name="park_accept", opt=allow(BUREAU_ADMIN), status_code=200)
+    async def accept_park(self, request: Request, slug: FromPath[str], park_id: FromPath[int]) -> Template:
+        park = await get_park(park_id)
+        if park is None or not await park_visible(current_principal(), park_id):
+            raise NotFoundException("park not found")
+        issued = await registration.accept(current_principal(), park, slug)
+        _absolute(request, issued)
+        return render(request, "registry/park.html", {**await park_context(park_id), "issued": issued})
+
+    @post("/parks/{park_id:int}/reject", name="park_reject", opt=allow(BUREAU_ADMIN), status_code=303)
+    async def reject_park(
+        self, request: Request, slug: FromPath[str], park_id: FromPath[int], data: Form
+    ) -> Redirect | Template:
+        park = await get_park(park_id)
+        if park is None or not await park_visible(current_principal(), park_id):
+            raise NotFoundException("park not found")
+        try:
+            await registration.reject(park, data.get("reason", ""))
+        except RegistryError as exc:
+            context = {**await park_context(park_id), "errors": {exc.field: _(exc.message)}, "form": data}
+            return render(request, "registry/park.html", context, status_code=400)
+        return Redirect(path=f"/z/{slug}/parks/{park_id}", status_code=303)
