@@ -24,6 +24,7 @@ from pilotzone.funding.tables import ProgramVersion, Round
 from pilotzone.jobs.services import job, start_run
 from pilotzone.jobs.tables import JobRun
 from pilotzone.tenancy.context import current_tenant_id
+from pilotzone.web.i18n import get_locale
 from pilotzone.web.i18n import gettext as _
 
 CHUNK = 300
@@ -144,26 +145,46 @@ def _evaluate(program: Any, spec: dict, row: Any, certs: frozenset[str], negativ
     from pilotzone.funding.programs import SubjectFacts
 
     values = {**as_dict(row["declared"]), **as_dict(row["verified"])}
-    facts = SubjectFacts(certifications=certs, negative=negative, registered=bool(row["registered"]))
+    facts = SubjectFacts(
+        certifications=certs,
+        negative_entry=negative["reason"] if negative else None,
+        registered=bool(row["registered"]),
+    )
     result = program.evaluate(typed_inputs(spec, values), facts)
-    reasons = [_plain(r) if not isinstance(r, str) else r for r in result.reasons]
-    explanation = [_plain(s) if not isinstance(s, dict) else s for s in result.explanation]
+    reasons = [_plain(r) for r in result.reasons]
+    explanation = [s if isinstance(s, dict) else _plain(s) for s in result.explanation]
     eligible, claim = bool(result.eligible), result.amount if result.eligible else Decimal("0.00")
-    if negative and eligible:  # the program forgot the rule: the negative list excludes all the same
+    if negative and eligible:  # a program without the rule: the negative list excludes all the same
         eligible, claim = False, Decimal("0.00")
         reasons.append(
-            f"信用负面清单：{negative['reason']} / on the credit negative list: {negative['reason']}"
+            {
+                "rule": "not_on_negative_list",
+                "ok": False,
+                "message_zh": f"计算时列入信用负面清单：{negative['reason']}",
+                "message_en": f"On the credit negative list at calculation time: {negative['reason']}",
+            }
         )
-    if negative:
         explanation.append(
             {
                 "expr": "negative_list",
                 "value": "true",
-                "note_zh": f"计算时列入信用负面清单：{negative['reason']}（{negative['source']}）",
-                "note_en": f"On the credit negative list at calculation time: {negative['reason']} ({negative['source']})",
+                "note_zh": f"计算时列入信用负面清单：{negative['reason']}（{negative['source']}），金额为 0",
+                "note_en": f"On the credit negative list at calculation time: {negative['reason']}"
+                f" ({negative['source']}): amount 0",
             }
         )
     return eligible, claim, reasons, explanation
+
+
+def failed_reasons(reasons: list, locale: str = "zh_CN") -> list[str]:
+    """The messages of the rules that made an application ineligible."""
+    out = []
+    for r in reasons or []:
+        if isinstance(r, dict) and r.get("ok") is False:
+            out.append(r.get("message_zh" if locale.startswith("zh") else "message_en", ""))
+        elif isinstance(r, str):
+            out.append(r)
+    return out
 
 
 @job(KIND)
@@ -253,7 +274,8 @@ async def results_page(calculation_id: int, after: int = 0, limit: int = 200) ->
     out = []
     for r in await db.fetch(_RESULTS, calculation_id, after, limit):
         row = dict(r)
-        row["reasons"] = json.loads(row["reasons"]) if isinstance(row["reasons"], str) else row["reasons"]
+        reasons = json.loads(row["reasons"]) if isinstance(row["reasons"], str) else row["reasons"]
+        row["reasons"] = failed_reasons(reasons, get_locale())
         row["explanation"] = (
             json.loads(row["explanation"]) if isinstance(row["explanation"], str) else row["explanation"]
         )

@@ -27,7 +27,7 @@ async def estimate_of(application: FundingApplication, spec: dict) -> dict | Non
     ent = application.applicant_enterprise
     certs = (await certifications_held([ent], on)).get(ent, frozenset()) if ent else frozenset()
     negative = (await negative_entries([ent], on)).get(ent) if ent else None
-    facts = SubjectFacts(certifications=certs, negative=negative, registered=True)
+    facts = SubjectFacts(certifications=certs, negative_entry=negative["reason"] if negative else None, registered=True)
     result = compiled(version).evaluate(typed_inputs(spec, effective_values(application)), facts)
     steps = [
         s if isinstance(s, Step) else Step(**{k: s[k] for k in ("expr", "value", "note_zh", "note_en")})
@@ -36,6 +36,6 @@ async def estimate_of(application: FundingApplication, spec: dict) -> dict | Non
     return {
         "eligible": result.eligible,
         "amount": result.amount,
-        "reasons": [str(r) for r in result.reasons],
+        "reasons": [f"{r.message_zh if get_locale().startswith('zh') else r.message_en}" for r in result.reasons if r.ok is False],
         "lines": explanation(steps, get_locale()),
     }

@@ -15,6 +15,7 @@ from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.funding.application_tables import Calculation, LedgerEntry, Payment
 from pilotzone.funding.applications import FundingError, now
+from pilotzone.funding.calculation import failed_reasons
 from pilotzone.funding.tables import Round
 from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.web.i18n import gettext as _
@@ -200,7 +201,7 @@ async def export_rows(calculation_id: int) -> list[list[str]]:
                     "是" if r["eligible"] else "否",
                     f"{Decimal(r['claim']).quantize(FEN)}",
                     f"{Decimal(r['award'] or 0).quantize(FEN)}",
-                    "；".join(str(x) for x in reasons or []),
+                    "；".join(failed_reasons(reasons)),
                 ]
             )
         after = rows[-1]["application"]

@@ -8,17 +8,23 @@ import asyncpg
 import pytest
 
 SPEC = {
-    "applicants": ["enterprise_user"],
+    "key": "test-export-reward",
+    "subject": "enterprise",
+    "name_zh": "测试出口奖励",
+    "name_en": "Test export reward",
+    "example_parameters": True,
     "inputs": [
         {"key": "exports", "type": "decimal", "label_zh": "年度跨境出口额（万元）", "label_en": "Exports (10k yuan)",
-         "min": 0, "required": True},
+         "min": "0", "required": True},
         {"key": "certified", "type": "boolean", "label_zh": "是否认定", "label_en": "Certified", "required": False},
     ],
     "documents": [{"key": "report", "label_zh": "审计报告", "label_en": "Audit report",
                    "types": ["application/pdf"], "required": True}],
-    "stages": ["bureau_reviewer", "bureau_admin"],
-    "formula": "min(exports * 10, 50000)",
+    "eligibility": [{"kind": "not_on_negative_list"}],
+    "constants": {"rate": "10.5"},
+    "formula": "exports * rate",
     "cap": "50000",
+    "stages": ["bureau_reviewer", "bureau_admin"],
 }
 
 
