@@ -35,9 +35,9 @@ from pilotzone.certification.notice_controllers import (
 )
 from pilotzone.certification.review_controllers import AnswerController, ReviewController
 from pilotzone.documents.controllers import DocumentController
+from pilotzone.documents.storage import prepare_bucket
 from pilotzone.funding.application_controllers import FundingApplicationController
 from pilotzone.funding.round_controllers import FundingRoundController
-from pilotzone.documents.storage import prepare_bucket
 from pilotzone.overview.controllers import ProvinceController
 from pilotzone.registry.controllers import EnterpriseController, ParkController
 from pilotzone.registry.negative_list import NegativeListController

@@ -152,16 +152,16 @@ class FundingApplicationController(Controller):
             return await _new_page(request, rid, errors={exc.field: exc.message}, status=exc.status)
         return Redirect(path=f"/z/{slug}/funding/applications/{application.id}", status_code=303)
 
-    @get("/{application_id:int}", name="funding_application", opt=allow(MEMBERS))
-    async def detail(self, request: Request, application_id: FromPath[int]) -> Template:
-        application = await _visible(current_principal(), application_id)
+    @get("/{funding_application_id:int}", name="funding_application", opt=allow(MEMBERS))
+    async def detail(self, request: Request, funding_application_id: FromPath[int]) -> Template:
+        application = await _visible(current_principal(), funding_application_id)
         return render(request, PAGE, await _context(application))
 
-    @post("/{application_id:int}/save", name="funding_application_save", opt=allow(STARTERS), status_code=303)
+    @post("/{funding_application_id:int}/save", name="funding_application_save", opt=allow(STARTERS), status_code=303)
     async def save(
-        self, request: Request, slug: FromPath[str], application_id: FromPath[int]
+        self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
     ) -> Redirect | Template:
-        application = await _changeable(application_id)
+        application = await _changeable(funding_application_id)
         spec = await apps.version_spec(application.program_version)
         values = apps.merged_declared(application, spec, await _form_of(request))
         try:
@@ -173,35 +173,35 @@ class FundingApplicationController(Controller):
                 await _context(application, values, {exc.field: exc.message}),
                 status_code=exc.status,
             )
-        return Redirect(path=f"/z/{slug}/funding/applications/{application_id}", status_code=303)
+        return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
 
     @post(
-        "/{application_id:int}/submit",
+        "/{funding_application_id:int}/submit",
         name="funding_application_submit",
         opt=allow(STARTERS),
         status_code=303,
     )
     async def submit(
-        self, request: Request, slug: FromPath[str], application_id: FromPath[int]
+        self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
     ) -> Redirect | Template:
-        application = await _changeable(application_id)
+        application = await _changeable(funding_application_id)
         spec = await apps.version_spec(application.program_version)
         values = apps.merged_declared(application, spec, await _form_of(request))
         errors = await apps.submit(current_principal(), application, values)
         if errors:
             return render(request, PAGE, await _context(application, values, errors), status_code=400)
-        return Redirect(path=f"/z/{slug}/funding/applications/{application_id}", status_code=303)
+        return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
 
     @post(
-        "/{application_id:int}/withdraw",
+        "/{funding_application_id:int}/withdraw",
         name="funding_application_withdraw",
         opt=allow(STARTERS),
         status_code=303,
     )
     async def withdraw(
-        self, request: Request, slug: FromPath[str], application_id: FromPath[int]
+        self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
     ) -> Redirect | Template:
-        application = await _changeable(application_id)
+        application = await _changeable(funding_application_id)
         try:
             await apps.withdraw(application)
         except apps.FundingError as exc:
@@ -211,18 +211,18 @@ class FundingApplicationController(Controller):
                 await _context(application, errors={exc.field: exc.message}),
                 status_code=exc.status,
             )
-        return Redirect(path=f"/z/{slug}/funding/applications/{application_id}", status_code=303)
+        return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
 
     @post(
-        "/{application_id:int}/answer",
+        "/{funding_application_id:int}/answer",
         name="funding_application_answer",
         opt=allow(STARTERS),
         status_code=303,
     )
     async def answer(
-        self, request: Request, slug: FromPath[str], application_id: FromPath[int]
+        self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
     ) -> Redirect | Template:
-        application = await _changeable(application_id)
+        application = await _changeable(funding_application_id)
         form = await _form_of(request)
         try:
             await reviews.answer(current_principal(), application, form.get("note", ""))
@@ -233,18 +233,18 @@ class FundingApplicationController(Controller):
                 await _context(application, errors={exc.field: exc.message}),
                 status_code=exc.status,
             )
-        return Redirect(path=f"/z/{slug}/funding/applications/{application_id}", status_code=303)
+        return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
 
     @post(
-        "/{application_id:int}/review",
+        "/{funding_application_id:int}/review",
         name="funding_application_review",
         opt=allow(REVIEWERS),
         status_code=303,
     )
     async def review(
-        self, request: Request, slug: FromPath[str], application_id: FromPath[int]
+        self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
     ) -> Redirect | Template:
-        application = await _visible(current_principal(), application_id)
+        application = await _visible(current_principal(), funding_application_id)
         form = await _form_of(request)
         try:
             await reviews.decide(current_principal(), application, form.get("decision", ""), form)
@@ -252,19 +252,19 @@ class FundingApplicationController(Controller):
             context = await _context(application, errors={exc.field: exc.message})
             context["review_form"] = form
             return render(request, PAGE, context, status_code=exc.status)
-        return Redirect(path=f"/z/{slug}/funding/applications/{application_id}", status_code=303)
+        return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
 
     @post(
-        "/{application_id:int}/documents",
+        "/{funding_application_id:int}/documents",
         name="funding_application_upload",
         status_code=303,
         request_max_body_size=None,
         opt={**allow(tenant(*UPLOADERS)), "csrf_in_stream": True},
     )
     async def upload(
-        self, request: Request, slug: FromPath[str], application_id: FromPath[int]
+        self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
     ) -> Redirect | Template:
-        application = await _changeable(application_id)
+        application = await _changeable(funding_application_id)
         spec = await apps.version_spec(application.program_version)
         types = {d["key"]: d.get("types", ["application/pdf"]) for d in spec.get("documents", [])}
         content_type = request.headers.get("content-type", "")
@@ -315,7 +315,7 @@ class FundingApplicationController(Controller):
                 "sha256": upload.document.sha256,
             },
         )
-        return Redirect(path=f"/z/{slug}/funding/applications/{application_id}", status_code=303)
+        return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
 
 
 async def _new_page(

@@ -150,7 +150,12 @@ def _evaluate(program: Any, spec: dict, row: Any, certs: frozenset[str], negativ
         negative_entry=negative["reason"] if negative else None,
         registered=bool(row["registered"]),
     )
-    result = program.evaluate(typed_inputs(spec, values), facts)
+    try:
+        result = program.evaluate(typed_inputs(spec, values), facts)
+    except ValueError as exc:  # FormulaError: e.g. a value the formula needs is missing
+        reason = {"rule": "formula", "ok": False, "message_zh": f"无法计算：{exc}", "message_en": f"cannot evaluate: {exc}"}
+        step = {"expr": "formula", "value": "0.00", "note_zh": reason["message_zh"], "note_en": reason["message_en"]}
+        return False, Decimal("0.00"), [reason], [step]
     reasons = [_plain(r) for r in result.reasons]
     explanation = [s if isinstance(s, dict) else _plain(s) for s in result.explanation]
     eligible, claim = bool(result.eligible), result.amount if result.eligible else Decimal("0.00")

@@ -28,7 +28,10 @@ async def estimate_of(application: FundingApplication, spec: dict) -> dict | Non
     certs = (await certifications_held([ent], on)).get(ent, frozenset()) if ent else frozenset()
     negative = (await negative_entries([ent], on)).get(ent) if ent else None
     facts = SubjectFacts(certifications=certs, negative_entry=negative["reason"] if negative else None, registered=True)
-    result = compiled(version).evaluate(typed_inputs(spec, effective_values(application)), facts)
+    try:
+        result = compiled(version).evaluate(typed_inputs(spec, effective_values(application)), facts)
+    except ValueError:  # an input the formula needs is missing or invalid: no estimate yet
+        return None
     steps = [
         s if isinstance(s, Step) else Step(**{k: s[k] for k in ("expr", "value", "note_zh", "note_en")})
         for s in result.explanation

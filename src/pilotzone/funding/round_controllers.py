@@ -123,30 +123,32 @@ class FundingRoundController(Controller):
         )
 
     @post(
-        "/rounds/{round_id:int}/ledger/{entry_id:int}/payments",
+        "/rounds/{round_id:int}/ledger/{ledger_id:int}/payments",
         name="funding_payment",
         opt=allow(BUREAU_ADMIN),
         status_code=303,
     )
     async def payment(
-        self, request: Request, slug: FromPath[str], round_id: FromPath[int], entry_id: FromPath[int]
+        self, request: Request, slug: FromPath[str], round_id: FromPath[int], ledger_id: FromPath[int]
     ) -> Redirect | Template:
         form = await _form_of(request)
         return await self._act(
-            request, slug, round_id, lambda rnd: ledger.record_payment(current_principal(), entry_id, form)
+            request, slug, round_id, lambda rnd: ledger.record_payment(current_principal(), ledger_id, form)
         )
 
     @get(
-        "/rounds/{round_id:int}/calculations/{calculation_id:int}/results.{fmt:str}",
+        [
+            "/rounds/{round_id:int}/calculations/{calculation_id:int}/results.csv",
+            "/rounds/{round_id:int}/calculations/{calculation_id:int}/results.xlsx",
+        ],
         name="funding_results_export",
         opt=allow(BUREAU),
     )
-    async def export(
-        self, round_id: FromPath[int], calculation_id: FromPath[int], fmt: FromPath[str]
-    ) -> Response:
+    async def export(self, request: Request, round_id: FromPath[int], calculation_id: FromPath[int]) -> Response:
+        fmt = request.url.path.rsplit(".", 1)[1]
         rnd = await _round(round_id)
         calcs = {c["id"]: c for c in await calculation.calculations_of(rnd.id)}
-        if calculation_id not in calcs or fmt not in ("csv", "xlsx"):
+        if calculation_id not in calcs:
             raise NotFoundException("no such export")
         rows = await ledger.export_rows(calculation_id)
         name = f"round-{rnd.key}-v{calcs[calculation_id]['version']}.{fmt}"
@@ -155,6 +157,4 @@ class FundingRoundController(Controller):
         else:
             body = ledger.to_xlsx(rows, rnd.name_zh)
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return Response(
-            body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-        )
+        return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

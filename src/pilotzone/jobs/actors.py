@@ -1,4 +1,4 @@
 """Imports every module that declares actors, so a worker knows them all."""
 
-import pilotzone.tenancy.jobs  # noqa: F401
 import pilotzone.funding.calculation  # noqa: F401
+import pilotzone.tenancy.jobs  # noqa: F401

@@ -49,6 +49,9 @@ async def test_apply_verify_and_withdraw(as_user, owner, program) -> None:
         assert ok.status_code == 303
         row = await owner.fetchrow("SELECT * FROM funding_application WHERE id = $1", app_id)
         assert row["status"] == "in_review" and row["stage"] == 0 and row["submitted_at"] is not None
+        page = await client.get(f"{BASE}/{app_id}")
+        assert '<strong id="estimate">12962.25</strong>' in page.text  # 1234.5 × 10.5, with its steps
+        assert 'class="explanation"' in page.text
         # not a reviewer: the review route refuses
         refused = await client.post(f"{BASE}/{app_id}/review", data={"decision": "approve"}, follow_redirects=False)
         assert refused.status_code == 403
@@ -106,3 +109,27 @@ async def test_other_tenant_and_other_enterprise_do_not_see_it(as_user, owner, p
         assert await owner.fetchval("SELECT status FROM funding_application WHERE id = $1", app_id) == "withdrawn"
     async with as_user(demo("enterprise", "foshan")) as other:
         assert (await other.get(f"/z/foshan/funding/applications/{app_id}")).status_code == 404
+
+
+async def test_submission_refused_while_on_the_negative_list(as_user, owner, program) -> None:
+    enterprise = await _enterprise(owner, program["tenant"])
+    entry = await owner.fetchval(
+        "INSERT INTO negative_list_entry (tenant_id, enterprise, reason, source, valid_from) "
+        "VALUES ($1, $2, '虚假申报', '测试来源', current_date - 1) RETURNING id",
+        program["tenant"], enterprise,
+    )
+    try:
+        async with as_user(demo("enterprise", "guangzhou")) as client:
+            created = await client.post(
+                f"{BASE}/", data={"round": str(program["round"]), "subject_id": str(enterprise)}, follow_redirects=False
+            )
+            app_id = int(created.headers["location"].rsplit("/", 1)[1])
+            await client.post(
+                f"{BASE}/{app_id}/documents", data={"doc_key": "report"},
+                files={"file": ("审计.pdf", sample_pdf("audit"), "application/pdf")}, follow_redirects=False,
+            )
+            refused = await client.post(f"{BASE}/{app_id}/submit", data={"exports": "10"}, follow_redirects=False)
+            assert refused.status_code == 400 and "信用负面清单" in refused.text and "虚假申报" in refused.text
+            assert await owner.fetchval("SELECT status FROM funding_application WHERE id = $1", app_id) == "draft"
+    finally:
+        await owner.execute("DELETE FROM negative_list_entry WHERE id = $1", entry)
