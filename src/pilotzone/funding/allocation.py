@@ -14,10 +14,11 @@ All arithmetic is on integers of fen, so nothing is rounded except where the rul
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 
 RULES = ("pro_rata", "ranked", "first_come")
 
@@ -96,3 +97,36 @@ def _in_order(order: list[Claim], fen: dict[int, int], budget: int, partial: boo
             awards[c.id] = left
         break
     return awards
+
+
+def claims_from_json_lines(lines: Iterable[str]) -> list[Claim]:
+    """``{"id": 1, "claim": "12.30", "score": "80", "submitted_at": "2026-03-01T09:00:00+08:00"}`` per
+    line (blank lines skipped). Amounts as strings or numbers, read exactly (never float). Naive times are UTC."""
+    claims = []
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line, parse_float=_no_float)
+            submitted = datetime.fromisoformat(row["submitted_at"])
+            claims.append(
+                Claim(
+                    id=int(row["id"]),
+                    claim=_amount(row["claim"]),
+                    score=_amount(row.get("score", "0")),
+                    submitted_at=submitted if submitted.tzinfo else submitted.replace(tzinfo=UTC),
+                )
+            )
+        except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+            raise ValueError(f"line {n}: {exc}") from None
+    return claims
+
+
+def _no_float(value: str) -> Decimal:
+    return Decimal(value)  # JSON numbers with a fraction are read exactly, never as float
+
+
+def _amount(value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise ValueError(f"{value!r} is not an amount (a string or an integer)")
+    return Decimal(value) if not isinstance(value, str) else Decimal(value.strip())

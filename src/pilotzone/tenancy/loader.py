@@ -20,6 +20,9 @@ from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES
 from pilotzone.certification.schemes import SchemeError, SchemeSpec
 from pilotzone.certification.schemes import parse as parse_schemes
 from pilotzone.certification.services import sync_schemes
+from pilotzone.funding.programs import ProgramError, ProgramSpec
+from pilotzone.funding.programs import parse as parse_programs
+from pilotzone.funding.services import sync_programs
 from pilotzone.registry.tables import PARK_KINDS, Park
 from pilotzone.tenancy.context import TenantContext, switch_tenant
 from pilotzone.tenancy.tables import Tenant
@@ -245,10 +248,16 @@ class SyncReport:
     parks_written: int = 0
     parks_retired: int = 0
     schemes_written: int = 0
+    programs_written: int = 0
 
     def changed(self) -> bool:
         return bool(
-            self.created or self.updated or self.parks_written or self.parks_retired or self.schemes_written
+            self.created
+            or self.updated
+            or self.parks_written
+            or self.parks_retired
+            or self.schemes_written
+            or self.programs_written
         )
 
 
@@ -298,10 +307,28 @@ def load_schemes(directory: Path, specs: list[TenantSpec]) -> dict[str, list[Sch
     return found
 
 
+def load_programs(
+    directory: Path, specs: list[TenantSpec], schemes: dict[str, list[SchemeSpec]]
+) -> dict[str, list[ProgramSpec]]:
+    """``<slug>/programs.toml`` of each tenant (optional): validated, formulas compiled, and every
+    ``certified`` rule checked against the same tenant's schemes."""
+    found: dict[str, list[ProgramSpec]] = {}
+    for spec in specs:
+        path = directory / spec.slug / "programs.toml"
+        if path.exists():
+            keys = {scheme.key for scheme in schemes.get(spec.slug, [])}
+            try:
+                found[spec.slug] = parse_programs(path, keys)
+            except ProgramError as exc:
+                raise TenantFileError(path, exc.key, exc.reason) from None
+    return found
+
+
 async def sync(directory: Path) -> SyncReport:
-    """Validate every file, then upsert tenants, their policy parks and schemes in one transaction."""
+    """Validate every file, then upsert tenants, their policy parks, schemes and programs in one transaction."""
     specs = load_dir(directory)
     schemes = load_schemes(directory, specs)
+    programs = load_programs(directory, specs, schemes)
     report = SyncReport()
     async with db.transaction({"app.scope": "public"}):
         for spec in specs:
@@ -319,6 +346,7 @@ async def sync(directory: Path) -> SyncReport:
             async with switch_tenant(TenantContext(row.id, spec.slug)):
                 await _sync_parks(row.id, spec.parks, report)
                 report.schemes_written += await sync_schemes(schemes.get(spec.slug, []))
+                report.programs_written += await sync_programs(programs.get(spec.slug, []))
     return report
 
 

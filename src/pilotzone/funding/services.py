@@ -1,0 +1,191 @@
+"""Funding program services: sync from the tenant files, versions, rounds, subject facts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from pilotzone import db
+from pilotzone.funding.formula import text
+from pilotzone.funding.programs import ProgramSpec, RoundSpec, SubjectFacts, compiled, to_json
+from pilotzone.funding.tables import Program, ProgramVersion, Round
+from pilotzone.tenancy.context import TenantContext, tenant_transaction
+
+
+async def save_program(spec: ProgramSpec, *, created_by: int | None = None) -> tuple[Program, bool]:
+    """Create the program or, when its spec changed, add the next version. Returns (program, written)."""
+    data = to_json(spec)
+    row = await Program.objects().where(Program.key == spec.key).first()
+    names = {"subject": spec.subject, "name_zh": spec.name_zh, "name_en": spec.name_en}
+    if row is None:
+        row = Program(key=spec.key, version=0, active=True, **names)
+        await row.save()
+    else:
+        current = await ProgramVersion.objects().where(ProgramVersion.id == row.current_version).output(
+            load_json=True
+        ).first()
+        if current is not None and current.spec == data:
+            if not row.active:
+                await Program.update({Program.active: True}).where(Program.id == row.id)
+                return row, True
+            return row, False
+    version = ProgramVersion(
+        program=row.id,
+        version=row.version + 1,
+        spec=data,
+        example_parameters=spec.example_parameters,
+        created_by=created_by,
+    )
+    await version.save()
+    await Program.update(
+        {**names, "version": row.version + 1, "current_version": version.id, "active": True,
+         "updated_at": datetime.now(UTC)}
+    ).where(Program.id == row.id)
+    row.version, row.current_version = row.version + 1, version.id
+    return row, True
+
+
+async def sync_rounds(program: Program, spec: ProgramSpec) -> int:
+    """Upsert the rounds of the file; a round that is no longer open keeps its budget and dates."""
+    written = 0
+    existing = {r.key: r for r in await Round.objects().where(Round.program == program.id)}
+    for rnd in spec.rounds:
+        values = _round_values(rnd, spec)
+        row = existing.get(rnd.key)
+        if row is None:
+            await Round(program=program.id, key=rnd.key, status="open", **values).save()
+            written += 1
+        elif row.status == "open" and any(getattr(row, k) != v for k, v in values.items()):
+            await Round.update({**values, "updated_at": datetime.now(UTC)}).where(Round.id == row.id)
+            written += 1
+    return written
+
+
+def _round_values(rnd: RoundSpec, spec: ProgramSpec) -> dict:
+    return {
+        "name_zh": rnd.name_zh,
+        "name_en": rnd.name_en,
+        "budget": rnd.budget.quantize(Decimal("0.01")),
+        "opens_at": rnd.opens,
+        "closes_at": rnd.closes,
+        "rule": rnd.allocation or spec.allocation,
+        "partial": spec.partial if rnd.partial is None else rnd.partial,
+    }
+
+
+async def sync_programs(specs: list[ProgramSpec]) -> int:
+    """The current tenant's programs from its file: new versions where a spec changed, rounds upserted,
+    programs dropped from the file deactivated (their versions stay). Returns rows written."""
+    written = 0
+    keys = {spec.key for spec in specs}
+    for spec in specs:
+        program, changed = await save_program(spec)
+        written += changed + await sync_rounds(program, spec)
+    for row in await Program.objects().where(Program.active == True):  # noqa: E712 - a Piccolo expression
+        if row.key not in keys and row.version > 0:
+            await Program.update({Program.active: False}).where(Program.id == row.id)
+            written += 1
+    return written
+
+
+async def programs() -> list[dict]:
+    return await Program.select().where(Program.active == True).order_by(Program.id)  # noqa: E712
+
+
+async def program_with_version(key: str) -> tuple[Program, ProgramVersion] | None:
+    program = await Program.objects().where((Program.key == key) & (Program.active == True)).first()  # noqa: E712
+    if program is None:
+        return None
+    version = (
+        await ProgramVersion.objects().where(ProgramVersion.id == program.current_version).output(load_json=True).first()
+    )
+    assert version is not None
+    return program, version
+
+
+async def rounds_of(program_id: int) -> list[dict]:
+    return await Round.select().where(Round.program == program_id).order_by(Round.opens_at, Round.id)
+
+
+async def versions_of(program_id: int) -> list[dict]:
+    return await ProgramVersion.select(
+        ProgramVersion.id, ProgramVersion.version, ProgramVersion.created_by, ProgramVersion.created_at
+    ).where(ProgramVersion.program == program_id).order_by(ProgramVersion.version, ascending=False)
+
+
+async def subject_facts(kind: str, subject_id: int, on: date | None = None) -> SubjectFacts | None:
+    """What eligibility needs about one subject of the current tenant (None: no such subject). RLS
+    scopes every query to the tenant, so a subject of another tenant is simply not found.
+
+    Registered: the subject row exists and is ``active`` (warehouses and talents: accepted by the bureau).
+    Certifications: scheme keys of valid certificates whose application names this subject.
+    Negative list: the enterprise's (or the owning enterprise's) ``credit_status`` other than normal
+    (the negative-list table of issue 5 §4 plugs in here)."""
+    on = on or date.today()
+    table, owner = {
+        "enterprise": ("enterprise", "id"),
+        "park": ("park", None),
+        "overseas_warehouse": ("overseas_warehouse", "enterprise"),
+        "talent": ("talent", "employer"),
+    }[kind]
+    conn = db.current_transaction().connection
+    row = await conn.fetchrow(f"SELECT id, status FROM {table} WHERE id = $1", subject_id)  # noqa: S608
+    if row is None:
+        return None
+    certs = await conn.fetch(
+        "SELECT DISTINCT c.scheme_key FROM certificate c JOIN application a ON a.id = c.application"
+        " WHERE a.subject_kind = $1 AND a.subject_id = $2 AND c.status = 'valid' AND c.valid_until >= $3",
+        kind,
+        subject_id,
+        datetime.combine(on, datetime.min.time(), UTC),
+    )
+    negative = None
+    if owner is not None:
+        credit = await conn.fetchval(
+            f"SELECT e.credit_status FROM {table} s JOIN enterprise e ON e.id = s.{owner} WHERE s.id = $1",  # noqa: S608
+            subject_id,
+        )
+        if credit not in (None, "normal"):
+            negative = f"credit status: {credit}"
+    return SubjectFacts(
+        certifications=frozenset(r["scheme_key"] for r in certs),
+        negative_entry=negative,
+        registered=row["status"] == "active",
+    )
+
+
+class UnknownProgram(LookupError):
+    pass
+
+
+async def evaluate(slug: str, key: str, raw_inputs: dict, subject: int | None = None) -> dict:
+    """``pilotzone funding evaluate``: the current version of a tenant's program on the given inputs,
+    inside that tenant's transaction. Without ``subject`` the subject rules are reported as not checked.
+    Raises UnknownProgram, InputError, EvaluationError."""
+    rows = await db.fetch_global("SELECT id FROM tenant WHERE slug = $1 AND active", slug)
+    if not rows:
+        raise UnknownProgram(f"no tenant '{slug}'")
+    async with tenant_transaction(TenantContext(rows[0]["id"], slug)):
+        found = await program_with_version(key)
+        if found is None:
+            raise UnknownProgram(f"no active program '{key}' in {slug}")
+        program, version = found
+        compiled_program = compiled(version)
+        inputs = compiled_program.parse_inputs(raw_inputs)
+        facts = None
+        if subject is not None:
+            facts = await subject_facts(program.subject, subject)
+            if facts is None:
+                raise UnknownProgram(f"no {program.subject} {subject} in {slug}")
+        result = compiled_program.evaluate(inputs, facts)
+    return {
+        "eligible": result.eligible,
+        "amount": text(result.amount),
+        "program": key,
+        "version": version.version,
+        "reasons": [
+            {"rule": r.rule, "ok": r.ok, "message_zh": r.message_zh, "message_en": r.message_en}
+            for r in result.reasons
+        ],
+        "explanation": result.explanation,
+    }
