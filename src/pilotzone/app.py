@@ -37,6 +37,7 @@ from pilotzone.certification.review_controllers import AnswerController, ReviewC
 from pilotzone.documents.controllers import DocumentController
 from pilotzone.documents.storage import prepare_bucket
 from pilotzone.funding.application_controllers import FundingApplicationController
+from pilotzone.funding.controllers import ProgramController
 from pilotzone.funding.round_controllers import FundingRoundController
 from pilotzone.overview.controllers import ProvinceController
 from pilotzone.registry.controllers import EnterpriseController, ParkController
@@ -69,6 +70,7 @@ ROUTES = [
     DecisionController,
     NegativeListController,
     SchemeController,
+    ProgramController,
     ApplicationController,
     ReviewController,
     AnswerController,

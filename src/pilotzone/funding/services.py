@@ -9,16 +9,19 @@ from pilotzone import db
 from pilotzone.funding.formula import text
 from pilotzone.funding.programs import ProgramSpec, RoundSpec, SubjectFacts, compiled, to_json
 from pilotzone.funding.tables import Program, ProgramVersion, Round
-from pilotzone.tenancy.context import TenantContext, tenant_transaction
+from pilotzone.tenancy.context import TenantContext, current_tenant_id, tenant_transaction
 
 
-async def save_program(spec: ProgramSpec, *, created_by: int | None = None) -> tuple[Program, bool]:
-    """Create the program or, when its spec changed, add the next version. Returns (program, written)."""
+async def save_program(
+    spec: ProgramSpec, *, created_by: int | None = None, source: str = "file"
+) -> tuple[Program, bool]:
+    """Create the program or, when its spec changed, add the next version. Returns (program, written).
+    ``source``: ``file`` (tenants sync) or ``editor`` (made in the UI; sync leaves it alone)."""
     data = to_json(spec)
     row = await Program.objects().where(Program.key == spec.key).first()
     names = {"subject": spec.subject, "name_zh": spec.name_zh, "name_en": spec.name_en}
     if row is None:
-        row = Program(key=spec.key, version=0, active=True, **names)
+        row = Program(key=spec.key, version=0, active=True, source=source, **names)
         await row.save()
     else:
         current = await ProgramVersion.objects().where(ProgramVersion.id == row.current_version).output(
@@ -74,26 +77,36 @@ def _round_values(rnd: RoundSpec, spec: ProgramSpec) -> dict:
 
 
 async def sync_programs(specs: list[ProgramSpec]) -> int:
-    """The current tenant's programs from its file: new versions where a spec changed, rounds upserted,
-    programs dropped from the file deactivated (their versions stay). Returns rows written."""
+    """The current tenant's programs from its file: new versions where a spec changed (the file wins
+    over an edit in the UI), rounds upserted, programs dropped from the file deactivated (their versions
+    stay; programs made in the editor are left alone). Returns rows written."""
     written = 0
     keys = {spec.key for spec in specs}
     for spec in specs:
         program, changed = await save_program(spec)
         written += changed + await sync_rounds(program, spec)
-    for row in await Program.objects().where(Program.active == True):  # noqa: E712 - a Piccolo expression
-        if row.key not in keys and row.version > 0:
+    for row in await Program.objects().where((Program.active == True) & (Program.source == "file")):  # noqa: E712
+        if row.key not in keys:
             await Program.update({Program.active: False}).where(Program.id == row.id)
             written += 1
     return written
 
 
 async def programs() -> list[dict]:
-    return await Program.select().where(Program.active == True).order_by(Program.id)  # noqa: E712
+    """The active programs of the current tenant (explicitly: provincial readers see every tenant's rows)."""
+    return (
+        await Program.select()
+        .where((Program.tenant == current_tenant_id()) & (Program.active == True))  # noqa: E712
+        .order_by(Program.id)
+    )
 
 
 async def program_with_version(key: str) -> tuple[Program, ProgramVersion] | None:
-    program = await Program.objects().where((Program.key == key) & (Program.active == True)).first()  # noqa: E712
+    program = (
+        await Program.objects()
+        .where((Program.tenant == current_tenant_id()) & (Program.key == key) & (Program.active == True))  # noqa: E712
+        .first()
+    )
     if program is None:
         return None
     version = (

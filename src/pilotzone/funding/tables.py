@@ -33,6 +33,7 @@ class Program(TenantTable, db=DB):
     name_en = Varchar(length=200)
     version = Integer(default=1)
     current_version = Integer(null=True, default=None)  # ProgramVersion id
+    source = Varchar(length=10, default="file")  # file: tenants/<slug>/programs.toml; editor: made in the UI
     active = Boolean(default=True)
     updated_at = Timestamptz(default=TimestamptzNow())
 

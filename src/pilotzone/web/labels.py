@@ -62,6 +62,24 @@ LABELS: dict[str, dict[str, str]] = {
         "choice": N_("Choice"),
         "boolean": N_("Yes / no"),
     },
+    "allocation": {
+        "pro_rata": N_("Pro rata (fen-exact)"),
+        "ranked": N_("Ranked by score"),
+        "first_come": N_("First come, first served"),
+    },
+    "rule": {
+        "certified": N_("Holds a valid certification"),
+        "not_on_negative_list": N_("Not on the credit negative list"),
+        "registered": N_("Registered in this pilot zone"),
+        "input": N_("Declared values meet a condition"),
+    },
+    "round_status": {
+        "open": N_("Open"),
+        "closed": N_("Closed"),
+        "calculating": N_("Calculating"),
+        "calculated": N_("Calculated"),
+        "approved": N_("Approved"),
+    },
     "job_kind": {"tenant_snapshot": N_("Statistics snapshot")},
     "job_status": {
         "queued": N_("queued"),

@@ -198,6 +198,7 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> dict:
             "token": "x" * 43,
             "membership_id": membership,
             "scheme_key": "overseas-warehouse",
+            "program_key": "warehouse-construction",
             "action": "deactivate",
             "user_id": provincial,
             "warehouse_id": warehouse,

@@ -1,0 +1,395 @@
+"""Funding programs as data: ``tenants/<slug>/programs.toml`` (or the bureau-admin editor).
+
+A program says whose subject it funds, what the applicant declares (typed inputs), which documents are
+required, the eligibility rules, constants, the formula, the per-applicant cap, its rounds and the
+allocation rule. Everything is validated (formulas compiled) before anything is written; errors name
+the key (``programs[0].formula`` in files, ``programs.<key>.formula`` for formulas) and the reason.
+Numbers in the TOML are read as Decimal (never float). ``compiled(version)`` is cached per version id.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from pilotzone.certification.schemes import DOCUMENT_TYPES, REVIEWERS
+from pilotzone.funding.allocation import RULES
+from pilotzone.funding.formula import (
+    BOOL,
+    NUM,
+    EvaluationError,
+    Formula,
+    FormulaError,
+    compile_formula,
+    round_fen,
+    text,
+)
+
+SUBJECTS = ("enterprise", "park", "overseas_warehouse", "talent")
+INPUT_TYPES = ("decimal", "integer", "boolean", "text", "date")
+FORMULA_TYPES = ("decimal", "integer", "boolean")  # the inputs a formula can name
+
+Key = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]{1,39}$")]
+RoundKey = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{1,39}$")]
+Name = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$")]  # usable in formulas
+Label = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Money = Decimal  # checked (>= 0, whole fen) in check()
+
+
+class _Strict(msgspec.Struct, forbid_unknown_fields=True):
+    pass
+
+
+class InputSpec(_Strict):
+    key: Name
+    type: Literal["decimal", "integer", "boolean", "text", "date"]
+    label_zh: Label
+    label_en: Label
+    unit: str = ""
+    required: bool = True
+    min: Decimal | None = None
+    max: Decimal | None = None
+
+
+class DocumentSpec(_Strict):
+    key: Key
+    label_zh: Label
+    label_en: Label
+    types: Annotated[list[str], msgspec.Meta(min_length=1)]
+    required: bool = True
+
+
+class RuleSpec(_Strict):
+    kind: Literal["certified", "not_on_negative_list", "registered", "input"]
+    scheme: str = ""  # certified: a scheme key of the same tenant
+    expr: str = ""  # input: a boolean expression over inputs and constants
+    message_zh: str = ""
+    message_en: str = ""
+
+
+class RoundSpec(_Strict):
+    key: RoundKey
+    name_zh: Label
+    name_en: Label
+    budget: Money
+    opens: date
+    closes: date
+    allocation: Literal["pro_rata", "ranked", "first_come"] | None = None  # default: the program's
+    partial: bool | None = None
+
+
+class ProgramSpec(_Strict):
+    key: Key
+    subject: Literal["enterprise", "park", "overseas_warehouse", "talent"]
+    name_zh: Label
+    name_en: Label
+    formula: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    description_zh: str = ""
+    description_en: str = ""
+    policy_zh: str = ""  # the policy clause the program implements
+    example_parameters: bool = False
+    inputs: list[InputSpec] = []
+    documents: list[DocumentSpec] = []
+    eligibility: list[RuleSpec] = []
+    constants: dict[str, Decimal] = {}
+    cap: Money | None = None
+    allocation: Literal["pro_rata", "ranked", "first_come"] = "pro_rata"
+    partial: bool = False
+    stages: Annotated[list[str], msgspec.Meta(min_length=1)] = msgspec.field(
+        default_factory=lambda: ["bureau_reviewer", "bureau_admin"]
+    )
+    rounds: list[RoundSpec] = []
+
+
+class ProgramsFile(_Strict):
+    programs: list[ProgramSpec] = []
+
+
+class ProgramError(ValueError):
+    """``key`` names the offending entry; ``position`` is set for formula errors."""
+
+    def __init__(self, key: str, reason: str, position: int | None = None) -> None:
+        self.key, self.reason, self.position = key, reason, position
+        super().__init__(f"key '{key}': {reason}")
+
+
+_AT = re.compile(r"^(?P<reason>.*?)(?: - at `\$\.?(?P<key>[^`]*)`)?$", re.S)
+
+
+def parse(path: Path, scheme_keys: set[str]) -> list[ProgramSpec]:
+    """The programs of one tenant file; raises ProgramError. ``scheme_keys``: the tenant's schemes."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProgramError("(syntax)", str(exc)) from None
+    specs = convert(raw, ProgramsFile).programs
+    seen: set[str] = set()
+    for i, spec in enumerate(specs):
+        if spec.key in seen:
+            raise ProgramError(f"programs[{i}].key", f"duplicate program key '{spec.key}'")
+        seen.add(spec.key)
+        check(spec, scheme_keys, f"programs[{i}]")
+    return specs
+
+
+def convert(raw: Any, kind: type) -> Any:
+    try:
+        return msgspec.convert(raw, kind, strict=False)
+    except msgspec.ValidationError as exc:
+        m = _AT.match(str(exc))
+        assert m is not None
+        raise ProgramError(m.group("key") or "(top level)", m.group("reason")) from None
+
+
+def check(spec: ProgramSpec, scheme_keys: set[str], at: str) -> CompiledProgram:
+    """Every check beyond the types, then the compiled program (formulas compiled here)."""
+    spec.formula = spec.formula.strip()
+    for kind, items in (("inputs", spec.inputs), ("documents", spec.documents), ("rounds", spec.rounds)):
+        keys = [item.key for item in items]
+        for j, key in enumerate(keys):
+            if keys.index(key) != j:
+                raise ProgramError(f"{at}.{kind}[{j}].key", f"duplicate key '{key}'")
+    for j, item in enumerate(spec.inputs):
+        where = f"{at}.inputs[{j}]"
+        if (item.min is not None or item.max is not None) and item.type not in ("decimal", "integer"):
+            raise ProgramError(f"{where}.min", f"min/max apply to numbers, this is {item.type}")
+        if item.min is not None and item.max is not None and item.min > item.max:
+            raise ProgramError(f"{where}.min", f"min {item.min} is above max {item.max}")
+        if item.key in spec.constants:
+            raise ProgramError(f"{where}.key", f"'{item.key}' is also a constant")
+    for name in spec.constants:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
+            raise ProgramError(f"{at}.constants.{name}", "constant names are lower-case letters, digits, '_'")
+    for j, document in enumerate(spec.documents):
+        for k, kind in enumerate(document.types):
+            if kind not in DOCUMENT_TYPES:
+                raise ProgramError(f"{at}.documents[{j}].types[{k}]", f"'{kind}' is not an accepted document type")
+    for j, role in enumerate(spec.stages):
+        if role not in REVIEWERS:
+            raise ProgramError(f"{at}.stages[{j}]", f"'{role}' is not a reviewing role ({', '.join(REVIEWERS)})")
+    if spec.stages.count("bureau_admin") != 1 or spec.stages[-1] != "bureau_admin":
+        raise ProgramError(f"{at}.stages", "the bureau administrator decides, once, in the last stage")
+    if spec.cap is not None and (spec.cap < 0 or spec.cap != spec.cap.quantize(Decimal("0.01"))):
+        raise ProgramError(f"{at}.cap", "the cap is a non-negative amount in whole fen")
+    for j, rnd in enumerate(spec.rounds):
+        if rnd.budget < 0:
+            raise ProgramError(f"{at}.rounds[{j}].budget", "the budget cannot be negative")
+        if rnd.closes < rnd.opens:
+            raise ProgramError(f"{at}.rounds[{j}].closes", f"{rnd.closes} is before opens {rnd.opens}")
+        if rnd.budget != rnd.budget.quantize(Decimal("0.01")):
+            raise ProgramError(f"{at}.rounds[{j}].budget", "the budget is whole fen")
+    for j, rule in enumerate(spec.eligibility):
+        where = f"{at}.eligibility[{j}]"
+        if rule.kind == "certified" and rule.scheme not in scheme_keys:
+            known = ", ".join(sorted(scheme_keys)) or "none"
+            raise ProgramError(f"{where}.scheme", f"'{rule.scheme}' is not a scheme of this tenant (schemes: {known})")
+        if rule.kind != "certified" and rule.scheme:
+            raise ProgramError(f"{where}.scheme", f"only 'certified' rules name a scheme, this is '{rule.kind}'")
+        if rule.kind == "input" and not (rule.expr and rule.message_zh and rule.message_en):
+            raise ProgramError(where, "an input rule needs expr, message_zh and message_en")
+        if rule.kind != "input" and rule.expr:
+            raise ProgramError(f"{where}.expr", "only 'input' rules have an expression")
+    return CompiledProgram(spec)
+
+
+def names(spec: ProgramSpec) -> list[str]:
+    return [i.key for i in spec.inputs if i.type in FORMULA_TYPES] + list(spec.constants)
+
+
+# -- evaluation -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubjectFacts:
+    """What eligibility needs about the subject, read from the database for one date."""
+
+    certifications: frozenset[str] = frozenset()  # scheme keys with a valid certificate
+    negative_entry: str | None = None  # the reason of a negative-list entry in force, or None
+    registered: bool = False
+
+
+@dataclass
+class Reason:
+    rule: str
+    ok: bool | None  # None: not checked (no subject given)
+    message_zh: str
+    message_en: str
+
+
+@dataclass
+class Result:
+    eligible: bool
+    reasons: list[Reason]
+    amount: Decimal
+    explanation: list[dict] = field(default_factory=list)
+
+
+class InputError(ValueError):
+    def __init__(self, key: str, message: str) -> None:
+        self.key, self.message = key, message
+        super().__init__(f"{key}: {message}")
+
+
+class CompiledProgram:
+    """A program version ready to evaluate: formulas compiled once."""
+
+    def __init__(self, spec: ProgramSpec) -> None:
+        self.spec = spec
+        known = names(spec)
+        prefix = f"programs.{spec.key}"
+        self.formula = _compile(spec.formula, known, f"{prefix}.formula", NUM)
+        self.rules: list[tuple[RuleSpec, Formula | None]] = [
+            (rule, _compile(rule.expr, known, f"{prefix}.eligibility[{j}].expr", BOOL) if rule.kind == "input" else None)
+            for j, rule in enumerate(spec.eligibility)
+        ]
+
+    def parse_inputs(self, raw: dict[str, Any]) -> dict[str, Decimal | bool]:
+        """Typed values from text/JSON; raises InputError naming the field. Text and date inputs are
+        checked but not passed to formulas."""
+        values: dict[str, Decimal | bool] = {}
+        for item in self.spec.inputs:
+            value = raw.get(item.key)
+            if value is None or value == "":
+                if item.required:
+                    raise InputError(item.key, "required")
+                if item.type == "boolean":
+                    values[item.key] = False  # an unticked box
+                continue
+            if item.type == "boolean":
+                if isinstance(value, bool) or value in ("true", "false"):
+                    values[item.key] = value if isinstance(value, bool) else value == "true"
+                    continue
+                raise InputError(item.key, "must be true or false")
+            if item.type in ("text", "date"):
+                if item.type == "date":
+                    try:
+                        date.fromisoformat(str(value))
+                    except ValueError:
+                        raise InputError(item.key, "must be a date YYYY-MM-DD") from None
+                continue
+            if isinstance(value, float) or isinstance(value, bool):
+                raise InputError(item.key, "give numbers as strings or integers (never floats)")
+            try:
+                number = Decimal(str(value).replace(",", "").strip())
+            except InvalidOperation:
+                raise InputError(item.key, "must be a number") from None
+            if not number.is_finite() or (item.type == "integer" and number != number.to_integral_value()):
+                raise InputError(item.key, f"must be {'a whole number' if item.type == 'integer' else 'a number'}")
+            if item.min is not None and number < item.min:
+                raise InputError(item.key, f"must be at least {item.min}")
+            if item.max is not None and number > item.max:
+                raise InputError(item.key, f"must be at most {item.max}")
+            values[item.key] = number
+        return values
+
+    def evaluate(self, inputs: dict[str, Decimal | bool], facts: SubjectFacts | None) -> Result:
+        """Eligibility, then the formula; the amount is rounded half-up to the fen and capped.
+        ``facts=None``: subject rules are reported as not checked and do not make it ineligible."""
+        env = {**inputs, **self.spec.constants}
+        steps: list[dict] = []
+        reasons = [self._check_rule(rule, formula, env, facts, steps) for rule, formula in self.rules]
+        eligible = all(r.ok is not False for r in reasons)
+        if not eligible:
+            steps.append(_step("amount", "0.00", "不符合条件，金额为 0", "not eligible: amount 0"))
+            return Result(False, reasons, Decimal("0.00"), steps)
+        evaluation = self.formula.evaluate(env)
+        steps.extend(_step(s.expr, s.value, s.note_zh, s.note_en) for s in evaluation.steps)
+        amount = round_fen(evaluation.value)
+        if amount < 0:
+            amount = Decimal("0.00")
+            steps.append(_step("amount", "0.00", "负数按 0 计", "a negative amount counts as 0"))
+        cap = self.spec.cap
+        if cap is not None and amount > cap:
+            amount = round_fen(cap)
+            steps.append(_step("cap", text(cap), f"超过每户上限，按上限 {text(cap)} 计", f"over the cap: capped at {text(cap)}"))
+        steps.append(_step("amount", text(amount), "核定金额（四舍五入到分）", "amount (rounded half-up to the fen)"))
+        return Result(True, reasons, amount, steps)
+
+    def _check_rule(self, rule: RuleSpec, formula: Formula | None, env: dict, facts: SubjectFacts | None,
+                    steps: list[dict]) -> Reason:
+        if formula is not None:
+            ok = formula.evaluate(env).value is True
+            reason = Reason("input", ok, rule.message_zh, rule.message_en)
+            label = rule.expr
+        else:
+            zh, en = _RULE_TEXT[rule.kind]
+            zh, en = zh.format(scheme=rule.scheme), en.format(scheme=rule.scheme)
+            if facts is None:
+                ok = None
+            elif rule.kind == "certified":
+                ok = rule.scheme in facts.certifications
+            elif rule.kind == "not_on_negative_list":
+                ok = facts.negative_entry is None
+                if not ok:
+                    zh, en = f"{zh}（列入原因：{facts.negative_entry}）", f"{en} (listed: {facts.negative_entry})"
+            else:
+                ok = facts.registered
+            reason = Reason(rule.kind, ok, rule.message_zh or zh, rule.message_en or en)
+            label = f"{rule.kind}({rule.scheme})" if rule.scheme else rule.kind
+        value = {True: "true", False: "false", None: "not checked"}[reason.ok]
+        note_zh = {True: "符合", False: "不符合", None: "未核验（未指定申报主体）"}[reason.ok]
+        note_en = {True: "met", False: "not met", None: "not checked (no subject given)"}[reason.ok]
+        steps.append(_step(f"eligibility: {label}", value, f"{note_zh}：{reason.message_zh}", f"{note_en}: {reason.message_en}"))
+        return reason
+
+
+_RULE_TEXT = {
+    "certified": ("持有有效的“{scheme}”认定", "holds a valid '{scheme}' certification"),
+    "not_on_negative_list": ("未列入信用负面清单", "not on the credit negative list"),
+    "registered": ("已在本试验区登记", "registered in this pilot zone"),
+}
+
+
+def _step(expr: str, value: str, note_zh: str, note_en: str) -> dict:
+    return {"expr": expr, "value": value, "note_zh": note_zh, "note_en": note_en}
+
+
+def _compile(source: str, known: list[str], key: str, kind: str) -> Formula:
+    try:
+        formula = compile_formula(source, known, key=key)
+    except FormulaError as exc:
+        raise ProgramError(exc.key, exc.message + f" at position {exc.position}", exc.position) from None
+    if formula.kind not in (kind, "any"):
+        raise ProgramError(key, f"must give a {kind}, this gives a {formula.kind}", 0)
+    return formula
+
+
+def to_json(spec: ProgramSpec) -> dict:
+    """The spec as stored in ProgramVersion.spec (Decimals as exact strings, dates ISO; no rounds)."""
+    data = json.loads(msgspec.json.encode(spec))
+    data.pop("rounds", None)
+    return data
+
+
+def from_json(data: dict | str) -> ProgramSpec:
+    if isinstance(data, str):
+        data = json.loads(data)
+    return msgspec.convert({**data, "rounds": []}, ProgramSpec, strict=False)
+
+
+_CACHE: dict[int, CompiledProgram] = {}
+
+
+def compiled(version: Any) -> CompiledProgram:
+    """The compiled program of a ProgramVersion row (or dict with id and spec), cached per version id:
+    versions never change, so the formula is parsed once per process and version."""
+    vid = version["id"] if isinstance(version, dict) else version.id
+    found = _CACHE.get(vid)
+    if found is None:
+        spec = version["spec"] if isinstance(version, dict) else version.spec
+        if len(_CACHE) > 1024:
+            _CACHE.clear()
+        found = _CACHE[vid] = CompiledProgram(from_json(spec))
+    return found
+
+
+__all__ = ["CompiledProgram", "EvaluationError", "ProgramError", "ProgramSpec", "Result", "SubjectFacts",
+           "compiled", "parse", "to_json", "RULES"]
