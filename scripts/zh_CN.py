@@ -572,6 +572,14 @@ ZH_CN.update(
         "none": "无",
         "the first claim that does not fit gets the remainder": "首个超出剩余预算的申报获得剩余金额",
         "yuan": "元",
+        "Deemed-profit income tax estimate": "核定征收企业所得税测算",
+        "Cross-border e-commerce export enterprises here may have income tax assessed on deemed profit (核定征收) with a taxable income rate of 4%.": "本综试区跨境电商出口企业可按核定征收方式缴纳企业所得税，应税所得率为 4%。",
+        "Revenue of the year (yuan)": "年度收入总额（元）",
+        "Enter the year's revenue in yuan (a number, 0 or more).": "请输入年度收入总额（元，不小于 0 的数字）。",
+        "Estimated income tax": "预计企业所得税",
+        "Taxable income = revenue × taxable income rate 4%": "应纳税所得额 = 收入总额 × 应税所得率 4%",
+        "Income tax = taxable income × 25%": "企业所得税 = 应纳税所得额 × 25%",
+        "An estimate only: the tax office decides; reductions for small low-profit enterprises are not included.": "仅供参考：以税务机关核定为准；未计入小型微利企业优惠。",
     }
 )
 
@@ -717,5 +725,13 @@ ZH_CN.update(
         "total claims": "测算合计",
         "verified value": "核实值",
         "yuan": "元",
+        "Deemed-profit income tax estimate": "核定征收企业所得税测算",
+        "Cross-border e-commerce export enterprises here may have income tax assessed on deemed profit (核定征收) with a taxable income rate of 4%.": "本综试区跨境电商出口企业可按核定征收方式缴纳企业所得税，应税所得率为 4%。",
+        "Revenue of the year (yuan)": "年度收入总额（元）",
+        "Enter the year's revenue in yuan (a number, 0 or more).": "请输入年度收入总额（元，不小于 0 的数字）。",
+        "Estimated income tax": "预计企业所得税",
+        "Taxable income = revenue × taxable income rate 4%": "应纳税所得额 = 收入总额 × 应税所得率 4%",
+        "Income tax = taxable income × 25%": "企业所得税 = 应纳税所得额 × 25%",
+        "An estimate only: the tax office decides; reductions for small low-profit enterprises are not included.": "仅供参考：以税务机关核定为准；未计入小型微利企业优惠。",
     }
 )

@@ -39,6 +39,7 @@ from pilotzone.documents.storage import prepare_bucket
 from pilotzone.funding.application_controllers import FundingApplicationController
 from pilotzone.funding.controllers import ProgramController
 from pilotzone.funding.round_controllers import FundingRoundController
+from pilotzone.funding.tax import TaxEstimateController
 from pilotzone.overview.controllers import ProvinceController
 from pilotzone.registry.controllers import EnterpriseController, ParkController
 from pilotzone.registry.negative_list import NegativeListController
@@ -80,6 +81,7 @@ ROUTES = [
     DocumentController,
     FundingApplicationController,
     FundingRoundController,
+    TaxEstimateController,
     ProvinceController,
     TenantAuditController,
     ProvinceAuditController,
