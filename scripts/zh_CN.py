@@ -559,6 +559,8 @@ ZH_CN.update(
         "Rewards and subsidies of this pilot zone: who may apply, what they declare and how the amount is calculated.": "本综试区的奖励和补贴：谁可以申报、申报什么、金额如何计算。",
         "Round": "批次",
         "Round key, e.g. 2026": "批次标识，如 2026",
+        "Round name (Chinese)": "批次名称（中文）",
+        "Round name (English)": "批次名称（英文）",
         "Rounds": "申报批次",
         "Saving a change creates version %(n)s; applications keep the version they were submitted under.": "保存修改将生成第 %(n)s 版；已提交的申报仍按原版本处理。",
         "The first claim that does not fit gets the remainder": "首个超出剩余预算的申报获得剩余金额",

@@ -60,6 +60,8 @@ async def test_admin_creates_a_program_and_a_new_version(admin_gz, owner: asyncp
             '[[eligibility]]\nkind = "not_on_negative_list"\n'
         ),
         "round_key": "2026",
+        "round_name_zh": "2026 年度",
+        "round_name_en": "2026 round",
         "round_budget": "2000000",
         "round_opens": "2026-06-01",
         "round_closes": "2026-12-31",
@@ -74,6 +76,7 @@ async def test_admin_creates_a_program_and_a_new_version(admin_gz, owner: asyncp
         "WHERE p.tenant_id = $1 AND p.key = $2", tenants["guangzhou"], key)
     assert row["version"] == 1 and row["created_by"] is not None
     assert (str(row["budget"]), row["rule"], row["partial"]) == ("2000000.00", "ranked", True)
+    assert await owner.fetchval("SELECT name_zh FROM round WHERE program = $1", row["id"]) == "2026 年度"
     assert json.loads(row["spec"])["constants"] == {"per_trip": "20000"}
     await sync(ROOT / "tenants")  # a program made in the editor is not the file's: sync leaves it alone
     assert await owner.fetchval("SELECT active FROM program WHERE id = $1", row["id"]) is True
@@ -89,6 +92,9 @@ async def test_admin_creates_a_program_and_a_new_version(admin_gz, owner: asyncp
     bad_details = {**form, "details": form["details"].replace("min = 0", 'min = "x"')}
     response = await admin_gz.post(f"/z/guangzhou/programs/{key}", data=bad_details)
     assert response.status_code == 400 and 'id="details-error"' in response.text and "inputs[0].min" in response.text
+    bad_round = {**form, "round_closes": "2026-01-01"}
+    response = await admin_gz.post(f"/z/guangzhou/programs/{key}", data=bad_round)
+    assert response.status_code == 400 and 'id="round_closes-error"' in response.text
     assert await owner.fetchval("SELECT version FROM program WHERE id = $1", row["id"]) == 1
 
     # a real change: version 2; the old version stays
