@@ -103,25 +103,20 @@ async def prepare() -> int:
 
 
 async def explain(tenant_id: int, q: str) -> str:
-    """The plan of the page's query as the app runs them (app role, RLS, tenant set)."""
-    from pilotzone import db
+    """The plan of the page's query as the app runs it (app role, RLS, tenant set): the SQL comes from
+    ``services.enterprise_list_query`` with the scope of a bureau role (``status = 'active'``)."""
+    from pilotzone.registry.services import enterprise_list_query
     from pilotzone.settings import get_settings
 
-    pattern = db.contains(q.lower())
+    sql, args = enterprise_list_query("status = 'active'", [], q)
     conn = await asyncpg.connect(db_url())
-    out = []
     async with conn.transaction():
         await conn.execute(f'SET LOCAL ROLE "{get_settings().app_db_user}"')
         await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
-        for sql in (
-            # what list_enterprises() sends for a bureau role (enterprise_scope: status = 'active')
-            "SELECT id, name, uscc, park, district_code, credit_status, count(*) OVER () AS total "
-            "FROM enterprise WHERE (status = 'active') AND search_text LIKE $1 ORDER BY id LIMIT 20 OFFSET 0",
-        ):
-            rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", pattern)  # noqa: S608
-            out.append("\n".join(r[0] for r in rows))
+        rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *args, 20, 0)  # noqa: S608
+        total = await conn.fetchval(f"SELECT total FROM ({sql}) AS page", *args, 20, 0)  # noqa: S608
     await conn.close()
-    return "\n\n".join(out)
+    return "\n".join(r[0] for r in rows) + f"\n\nmatching enterprises: {total}"
 
 
 def wrk(url: str, seconds: int, connections: int, cookie: str) -> dict[str, float]:
@@ -176,7 +171,7 @@ def main() -> int:
         cookie = session_cookie("http://127.0.0.1:8703")
         page = httpx.get(url, headers={"Cookie": cookie})
         rows = page.text.count("<tr>") - 1
-        assert page.status_code == 200 and rows == 20, (page.status_code, rows)
+        assert page.status_code == 200 and 1 <= rows <= 20, (page.status_code, rows)
         assert "广州" in page.text or "佛山" in page.text or opts.q in page.text
         best = None
         for _ in range(2):  # best of two rounds
