@@ -182,7 +182,9 @@ def main() -> int:
         server.wait()
     assert best is not None
     print("\n" + asyncio.run(explain(tenant_id, opts.q)))
-    print(f"\nGET /z/bench/enterprises/?q={opts.q}  ({opts.connections} connections, {opts.duration}s, best of 2)")
+    print(
+        f"\nGET /z/bench/enterprises/?q={opts.q}  ({opts.connections} connections, {opts.duration}s, best of 2)"
+    )
     print(f"{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}")
     print(f"{best['rps']:>10.0f}{best['p50']:>10.2f}{best['p95']:>10.2f}{best['p99']:>10.2f}")
     ratio = best["p95"] / TARGET_MS

@@ -104,7 +104,7 @@ def enterprise_search(where: str, args: list, q: str) -> tuple[str, list]:
     if grams:
         args = [*args, grams, len(grams)]
         where = (
-            f"({where}) AND enterprise.id IN (SELECT enterprise_id FROM enterprise_search_gram "
+            f"({where}) AND enterprise.id IN (SELECT enterprise_id FROM enterprise_search_gram "  # noqa: S608
             f"WHERE gram = ANY(${len(args) - 1}::text[]) GROUP BY enterprise_id HAVING count(*) = ${len(args)})"
         )
     args = [*args, db.contains(text)]
