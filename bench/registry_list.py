@@ -110,15 +110,22 @@ async def explain(tenant_id: int, q: str) -> str:
     from pilotzone.registry.services import enterprise_list_query
     from pilotzone.settings import get_settings
 
-    sql, args = enterprise_list_query("status = 'active'", [], q)
+    sql, count_sql, args = enterprise_list_query("status = 'active'", [], q)
     conn = await asyncpg.connect(db_url())
+    plans = []
     async with conn.transaction():
         await conn.execute(f'SET LOCAL ROLE "{get_settings().app_db_user}"')
         await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
-        rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *args, 20, 0)  # noqa: S608
-        total = await conn.fetchval(f"SELECT total FROM ({sql}) AS page", *args, 20, 0)  # noqa: S608
+        for query, values in ((sql, [*args, 20, 0]), (count_sql, args)):
+            if query is not None:
+                rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {query}", *values)  # noqa: S608
+                plans.append("\n".join(r[0] for r in rows))
+        if count_sql is None:
+            total = await conn.fetchval(f"SELECT total FROM ({sql}) AS page", *args, 20, 0)  # noqa: S608
+        else:
+            total = await conn.fetchval(count_sql, *args)
     await conn.close()
-    return "\n".join(r[0] for r in rows) + f"\n\nmatching enterprises: {total}"
+    return "\n\n".join(plans) + f"\n\nmatching enterprises: {total}"
 
 
 def start(args: list[str], env: dict[str, str], url: str, seconds: float = 120) -> subprocess.Popen:
@@ -177,11 +184,15 @@ def bare_app():  # type: ignore[no-untyped-def]
 
     @get("/bare", media_type=MediaType.HTML)
     async def bare(q: str = "") -> str:
-        sql, args = enterprise_list_query("status = 'active'", [], q)
+        sql, count_sql, args = enterprise_list_query("status = 'active'", [], q)
         async with state["pool"].acquire() as conn, conn.transaction():
             await conn.execute("SELECT set_config('app.tenant_id', $1, true)", tenant)
             rows = await conn.fetch(sql, *args, 20, 0)
-        return table.render(rows=rows, total=rows[0]["total"] if rows else 0)
+            if count_sql is None:
+                total = rows[0]["total"] if rows else 0
+            else:
+                total = await conn.fetchval(count_sql, *args)
+        return table.render(rows=rows, total=total)
 
     return Litestar(route_handlers=[bare], on_startup=[startup])
 

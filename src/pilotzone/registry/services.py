@@ -111,41 +111,56 @@ def enterprise_search(where: str, args: list, q: str) -> tuple[str, list]:
     return f"({where}) AND search_text LIKE ${len(args)}", args
 
 
-def enterprise_list_query(where: str, args: list, q: str) -> tuple[str, list]:
-    """The list page's query (a page of rows with the total) and its arguments but LIMIT and OFFSET."""
-    if q:
-        where, args = enterprise_search(where, args, q)
+_ENTERPRISE_COLUMNS = "id, name, uscc, park, district_code, credit_status"
+
+
+def enterprise_list_query(where: str, args: list, q: str) -> tuple[str, str | None, list]:
+    """The list page's queries: (page SQL, count SQL or None, arguments but LIMIT and OFFSET).
+
+    With a filter the page query carries the total (``count(*) OVER ()`` over the few candidates);
+    without one the window would read every row in scope, so the total is its own count (an
+    index-only scan) and the page reads 20 rows."""
+    if not q:
+        n = len(args)
+        page = f"SELECT {_ENTERPRISE_COLUMNS} FROM enterprise WHERE {where} ORDER BY id LIMIT ${n + 1} OFFSET ${n + 2}"  # noqa: S608
+        return page, f"SELECT count(*) FROM enterprise WHERE {where}", args  # noqa: S608
+    where, args = enterprise_search(where, args, q)
     n = len(args)
     sql = (
-        "SELECT id, name, uscc, park, district_code, credit_status, count(*) OVER () AS total "  # noqa: S608
+        f"SELECT {_ENTERPRISE_COLUMNS}, count(*) OVER () AS total "  # noqa: S608
         f"FROM enterprise WHERE {where} ORDER BY id LIMIT ${n + 1} OFFSET ${n + 2}"
     )
-    return sql, args
+    return sql, None, args
 
 
 async def list_enterprises(
     principal: Principal, page: int | None, q: str = "", size: int = 20
 ) -> tuple[Page, list[dict]]:
     """One page of the active enterprises in scope, filtered by part of the name or credit code
-    (:func:`enterprise_search`). The page and the total come from one query (``count(*) OVER ()``);
-    only a page past the end asks again."""
+    (:func:`enterprise_search`), with the total (:func:`enterprise_list_query`); a filtered page
+    past the end asks again for the last one."""
     where, args = enterprise_scope(principal)
-    sql, args = enterprise_list_query(where, args, q)
-    wanted = max(page or 1, 1)
-    rows = await db.fetch(sql, *args, size, (wanted - 1) * size)
-    if rows:
-        total = rows[0]["total"]
-    else:
-        count = sql.split(" FROM ", 1)[1].rsplit(" ORDER BY ", 1)[0]
-        total = (await db.fetch(f"SELECT count(*) FROM {count}", *args))[0][0]  # noqa: S608
-    current = page_of(page, size, total)
-    if not rows and total:  # past the last page: page_of chose the last one
+    sql, count_sql, args = enterprise_list_query(where, args, q)
+    if count_sql is not None:
+        total = (await db.fetch(count_sql, *args))[0][0]
+        current = page_of(page, size, total)
         rows = await db.fetch(sql, *args, current.size, current.offset)
+    else:
+        wanted = max(page or 1, 1)
+        rows = await db.fetch(sql, *args, size, (wanted - 1) * size)
+        if rows:
+            total = rows[0]["total"]
+        else:
+            count = sql.split(" FROM ", 1)[1].rsplit(" ORDER BY ", 1)[0]
+            total = (await db.fetch(f"SELECT count(*) FROM {count}", *args))[0][0]  # noqa: S608
+        current = page_of(page, size, total)
+        if not rows and total:  # past the last page: page_of chose the last one
+            rows = await db.fetch(sql, *args, current.size, current.offset)
     districts = current_tenant_districts()
     result = []
     for row in rows:
         item = dict(row)
-        del item["total"]
+        item.pop("total", None)
         names = districts.get(item["district_code"])
         item["district"] = pick(*names) if names else item["district_code"]
         result.append(item)

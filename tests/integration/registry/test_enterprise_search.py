@@ -4,9 +4,11 @@ role), the gram lookup gives what the plain LIKE gives, and the lookup is an ind
 from __future__ import annotations
 
 import random
+import re
 
 import asyncpg
 import pytest
+from tests.conftest import demo
 
 from pilotzone.registry.services import enterprise_search, search_grams
 from pilotzone.registry.uscc import with_check
@@ -149,3 +151,62 @@ async def test_gram_lookup_is_an_index_condition_under_rls(app_dsn, tenants, q) 
     finally:
         await tx.rollback()
         await conn.close()
+
+
+@pytest.fixture
+async def searchable(owner, tenants):  # type: ignore[no-untyped-def]
+    """45 active enterprises named 测试检索NN号… in guangzhou (10 in the demo operator's park, 9 with
+    Latin letters), 3 pending ones and 2 in foshan with the same words."""
+    park = await owner.fetchval(
+        'SELECT m.park FROM membership m JOIN pz_user u ON u.id = m."user" WHERE u.email = $1',
+        demo("park", "guangzhou"),
+    )
+    rows = [
+        (
+            tenants["guangzhou"],
+            f"测试检索{i:02}号{'ABC Trade ' if i % 5 == 0 else ''}贸易有限公司",
+            with_check(f"91440101MA9T{i:05d}"),
+            "active",
+            park if i < 10 else None,
+        )
+        for i in range(45)
+    ]
+    rows += [
+        (tenants["guangzhou"], f"测试检索待审{i}号", with_check(f"91440101MA9P{i:05d}"), "pending", None)
+        for i in range(3)
+    ]
+    rows += [
+        (tenants["foshan"], f"测试检索佛山{i}号", with_check(f"91440601MA9F{i:05d}"), "active", None)
+        for i in range(2)
+    ]
+    await owner.executemany(
+        "INSERT INTO enterprise (tenant_id, name, uscc, status, park) VALUES ($1, $2, $3, $4, $5)", rows
+    )
+    yield
+    await owner.execute("DELETE FROM enterprise WHERE name LIKE '测试检索%'")
+
+
+def _found(html: str) -> set[str]:
+    return set(re.findall(r">(测试检索[^<]*)</a>", html))
+
+
+async def test_filtered_list_pages_counts_and_scopes(admin_gz, as_user, searchable) -> None:
+    seen: set[str] = set()
+    for number in (1, 2, 3):
+        page = await admin_gz.get("/z/guangzhou/enterprises/", params={"q": "测试检索", "page": number})
+        assert "第 " + str(number) + " 页，共 3 页" in page.text
+        seen |= _found(page.text)
+    assert len(seen) == 45 and not any("待审" in n or "佛山" in n for n in seen)
+    past = await admin_gz.get("/z/guangzhou/enterprises/", params={"q": "测试检索", "page": 99})
+    assert len(_found(past.text)) == 5 and "第 3 页，共 3 页" in past.text  # the last page
+    latin = await admin_gz.get("/z/guangzhou/enterprises/", params={"q": "abc tRADE"})
+    assert len(_found(latin.text)) == 9
+    code = await admin_gz.get("/z/guangzhou/enterprises/", params={"q": "ma9t00012"})
+    assert _found(code.text) == {"测试检索12号贸易有限公司"}
+    one = await admin_gz.get(
+        "/z/guangzhou/enterprises/", params={"q": "检", "page": 3}
+    )  # one character: a scan
+    assert len(_found(one.text)) >= 5
+    async with as_user(demo("park", "guangzhou")) as client:
+        mine = await client.get("/z/guangzhou/enterprises/", params={"q": "测试检索"})
+        assert len(_found(mine.text)) == 10  # the scope holds under the filter
