@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from tests.conftest import demo
 
-from pilotzone.registry.services import enterprise_search, search_grams
+from pilotzone.registry.services import enterprise_search, narrowing_grams, search_grams
 from pilotzone.registry.uscc import with_check
 
 ALPHABET = "贸易科技物流网络进出口"  # few characters: grams present, substring absent happens often
@@ -109,26 +109,34 @@ async def test_gram_search_equals_the_plain_like(app_dsn, tenants) -> None:
         ]
         await conn.executemany("INSERT INTO enterprise (tenant_id, name, uscc) VALUES ($1, $2, $3)", records)
         texts = [r[1] for r in records] + [r[2] for r in records]
-        narrowed = matched = 0
+        narrowed = matched = subsets = 0
         for q in _queries(rng, texts):
-            where, args = enterprise_search("TRUE", [], q)
-            sql = f"SELECT id FROM enterprise WHERE {where} ORDER BY id"  # noqa: S608 - our own condition
-            got = [r["id"] for r in await conn.fetch(sql, *args)]
             plain = await conn.fetch(
-                "SELECT id FROM enterprise WHERE search_text LIKE $1 ORDER BY id", args[-1]
+                "SELECT id FROM enterprise WHERE search_text LIKE $1 ORDER BY id",
+                enterprise_search("TRUE", [], q, [])[1][-1],
             )
-            assert got == [r["id"] for r in plain], q
-            matched += bool(got)
-            if len(q) >= 2:  # how many the grams alone let through: more than match, sometimes
-                grams = search_grams(q.lower())
+            want = [r["id"] for r in plain]
+            every = search_grams(q.lower())
+            # all grams; those the page picks; those it picks when grams in 40 enterprises count as common
+            for grams in (
+                every,
+                await narrowing_grams(conn.fetch, q),
+                await narrowing_grams(conn.fetch, q, cap=40),
+            ):
+                where, args = enterprise_search("TRUE", [], q, grams)
+                sql = f"SELECT id FROM enterprise WHERE {where} ORDER BY id"  # noqa: S608 - our own condition
+                assert [r["id"] for r in await conn.fetch(sql, *args)] == want, (q, grams)
+                subsets += 0 < len(grams) < len(every)
+            matched += bool(want)
+            if every:  # how many the grams alone let through: more than match, sometimes
                 candidates = await conn.fetchval(
                     "SELECT count(*) FROM (SELECT enterprise_id FROM enterprise_search_gram "
                     "WHERE gram = ANY($1::text[]) GROUP BY enterprise_id HAVING count(*) = $2) c",
-                    grams,
-                    len(grams),
+                    every,
+                    len(every),
                 )
-                narrowed += candidates > len(got)
-        assert matched > 100 and narrowed > 10  # the comparison saw hits, and the LIKE had work to do
+                narrowed += candidates > len(want)
+        assert matched > 100 and narrowed > 10 and subsets > 10  # hits, work for the LIKE, partial gram sets
     finally:
         await tx.rollback()
         await conn.close()
@@ -142,7 +150,7 @@ async def test_gram_lookup_is_an_index_condition_under_rls(app_dsn, tenants, q) 
             "SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = current_user"
         )
         await conn.execute("SET LOCAL enable_seqscan = off")  # the question is whether the index *can* serve
-        where, args = enterprise_search("status = 'active'", [], q)
+        where, args = enterprise_search("status = 'active'", [], q, search_grams(q))
         sql = f"EXPLAIN SELECT id FROM enterprise WHERE {where}"  # noqa: S608 - our own condition
         plan = "\n".join(r[0] for r in await conn.fetch(sql, *args))
         assert "enterprise_search_gram_key" in plan, plan
