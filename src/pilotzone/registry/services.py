@@ -93,18 +93,19 @@ def search_grams(text: str) -> list[str]:
 
 
 GRAM_CAP = 1000  # a gram in at least this many of the tenant's enterprises does not narrow enough
+MAX_GRAMS = 12  # grams of a long query that are counted (any subset narrows correctly)
 _GRAM_COUNTS = (
-    "SELECT g, (SELECT count(*) FROM (SELECT 1 FROM enterprise_search_gram s WHERE s.gram = g LIMIT $2) AS hit) AS n "
-    "FROM unnest($1::text[]) AS g"
+    "SELECT q.g, (SELECT count(*) FROM (SELECT 1 FROM enterprise_search_gram s WHERE s.gram = q.g LIMIT $2) AS hit) "
+    "AS n FROM unnest($1::text[]) AS q(g)"
 )
 
 
 async def narrowing_grams(fetch: Callable[..., Awaitable[list]], q: str, cap: int = GRAM_CAP) -> list[str]:
     """The grams of ``q`` worth looking up: each found in fewer than ``cap`` enterprises of the tenant
-    (counted up to ``cap``: index-only scans of at most ``cap`` entries). None when every gram is
-    common: then the candidates would be most of the table and the LIKE alone is cheaper.
-    ``fetch`` runs a query (``db.fetch`` in the request transaction)."""
-    grams = search_grams(q.lower())
+    (counted up to ``cap``: index-only scans of at most ``cap`` entries, for at most ``MAX_GRAMS``
+    grams). None when every gram is common: the candidates would be most of the table and the LIKE
+    alone is cheaper. ``fetch`` runs a query (``db.fetch`` in the request transaction)."""
+    grams = search_grams(q.lower())[:MAX_GRAMS]
     if not grams:
         return []
     counts = await fetch(_GRAM_COUNTS, grams, cap)
