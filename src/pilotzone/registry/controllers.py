@@ -121,15 +121,19 @@ async def _enterprise_list(
     errors: dict | None = None,
     status: int = 200,
 ) -> Template:
-    current, rows = await services.list_enterprises(current_principal(), page, q)
+    principal = current_principal()
+    current, rows = await services.list_enterprises(principal, page, q)
+    admin = principal.role == "bureau_admin"
+    # the park choice is only in the bureau admin's registration form (the list is the hot path)
     parks = (
         await Park.select(Park.id, Park.name_zh, Park.name_en)
         .where(Park.status == "active")
         .order_by(Park.id)
+        if admin
+        else []
     )
-    principal = current_principal()
     context = {
-        "pending": await registration.pending_count("enterprise") if principal.role == "bureau_admin" else 0,
+        "pending": await registration.pending_count("enterprise") if admin else 0,
         "page": current,
         "enterprises": rows,
         "q": q,
