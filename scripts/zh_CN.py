@@ -662,6 +662,9 @@ ZH_CN.update(
         "Valid until (empty: open-ended)": "截止日期（留空表示长期）",
         "Why it ends": "移出理由",
         "open-ended": "长期",
+        "Add a park": "新增园区",
+        "A park added by the bureau is active at once.": "由商务局新增的园区立即生效。",
+        "Add the park": "新增该园区",
     }
 )
 
