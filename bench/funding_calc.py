@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import io
 import json
 import os
 import random
@@ -381,7 +383,7 @@ async def real_path(conn: asyncpg.Connection, rounds: list, user_id: int, sample
 # -- (b) the in-process baseline -------------------------------------------------------------------
 
 _BASE_ROWS = """
-SELECT a.id, a.program_version, a.declared, a.verified, a.applicant_enterprise, a.subject_kind,
+SELECT a.id, a.program_version, a.declared || a.verified AS values, a.applicant_enterprise, a.subject_kind,
        COALESCE(e.status = 'active', a.applicant_enterprise IS NULL) AS registered,
        COALESCE(a.score, 0) AS score, a.submitted_at
   FROM funding_application a LEFT JOIN enterprise e ON e.id = a.applicant_enterprise
@@ -390,12 +392,13 @@ SELECT a.id, a.program_version, a.declared, a.verified, a.applicant_enterprise, 
 _BASE_CERTS = """
 SELECT a.applicant_enterprise AS enterprise, array_agg(DISTINCT c.scheme_key) AS keys
   FROM certificate c JOIN application a ON a.id = c.application
- WHERE a.applicant_enterprise = ANY($1::int[]) AND c.status = 'valid' AND c.issued_at <= $2 AND c.valid_until >= $2
+ WHERE a.tenant_id = $3 AND c.tenant_id = $3 AND a.applicant_enterprise = ANY($1::int[])
+   AND c.status = 'valid' AND c.issued_at <= $2 AND c.valid_until >= $2
  GROUP BY a.applicant_enterprise
 """
 _BASE_NEGATIVE = """
 SELECT DISTINCT ON (enterprise) enterprise, reason, source FROM negative_list_entry
- WHERE enterprise = ANY($1::int[]) AND valid_from <= $2 AND (valid_until IS NULL OR valid_until >= $2)
+ WHERE tenant_id = $3 AND enterprise = ANY($1::int[]) AND valid_from <= $2 AND (valid_until IS NULL OR valid_until >= $2)
    AND (ended_on IS NULL OR ended_on > $2)
  ORDER BY enterprise, valid_from DESC, id DESC
 """
@@ -424,8 +427,8 @@ async def baseline(conn: asyncpg.Connection, rounds: list) -> float:
         ):
             versions[v["id"]] = (compiled({"id": v["id"], "spec": v["spec"]}), as_dict(v["spec"]))
         ents = list({r["applicant_enterprise"] for r in rows if r["applicant_enterprise"] is not None})
-        certs = {r["enterprise"]: frozenset(r["keys"]) for r in await conn.fetch(_BASE_CERTS, ents, as_of)}
-        negative = {r["enterprise"]: dict(r) for r in await conn.fetch(_BASE_NEGATIVE, ents, as_of.date())}
+        certs = {r["enterprise"]: frozenset(r["keys"]) for r in await conn.fetch(_BASE_CERTS, ents, as_of, rnd["tenant_id"])}
+        negative = {r["enterprise"]: dict(r) for r in await conn.fetch(_BASE_NEGATIVE, ents, as_of.date(), rnd["tenant_id"])}
         results, claims = [], []
         for row in rows:
             program, spec = versions[row["program_version"]]
@@ -466,8 +469,9 @@ async def prepare(apps: int) -> int:
     from pilotzone.tenancy.loader import sync
     from pilotzone.tenancy.rls import migrate
 
-    await migrate()
-    await sync(Path(os.environ["TENANTS_DIR"]))
+    with contextlib.redirect_stdout(io.StringIO()):  # the migrations' progress lines
+        await migrate()
+        await sync(Path(os.environ["TENANTS_DIR"]))
     conn = await asyncpg.connect(db_url())
     try:
         await seed(conn, apps)
@@ -494,11 +498,12 @@ async def run(args: argparse.Namespace, workdir: Path) -> bool:
         sampler = Sampler(worker.pid)
         real, calcs = await real_path(conn, rounds, user_id, sampler)
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
+        worker.terminate()  # the dramatiq master stops its worker processes
         try:
             worker.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=10)
     base = await baseline(conn, rounds)
     check = await compare(conn, calcs)
     await conn.close()
