@@ -200,18 +200,10 @@ async def real_path(conn: asyncpg.Connection, rounds: list, user_id: int, sample
 # -- (b) the in-process baseline -------------------------------------------------------------------
 
 _BASE_ROWS = """
-SELECT a.id, a.program_version, a.declared || a.verified AS values, a.applicant_enterprise, a.subject_kind,
-       COALESCE(e.status = 'active', a.applicant_enterprise IS NULL) AS registered,
+SELECT a.id, a.program_version, a.declared || a.verified AS values, a.subject_kind, a.subject_id,
        COALESCE(a.score, 0) AS score, a.submitted_at
-  FROM funding_application a LEFT JOIN enterprise e ON e.id = a.applicant_enterprise
+  FROM funding_application a
  WHERE a.round = $1 AND a.status = 'verified' ORDER BY a.id
-"""
-_BASE_CERTS = """
-SELECT a.applicant_enterprise AS enterprise, array_agg(DISTINCT c.scheme_key) AS keys
-  FROM certificate c JOIN application a ON a.id = c.application
- WHERE a.tenant_id = $3 AND c.tenant_id = $3 AND a.applicant_enterprise = ANY($1::int[])
-   AND c.status = 'valid' AND c.issued_at <= $2 AND c.valid_until >= $2
- GROUP BY a.applicant_enterprise
 """
 _BASE_NEGATIVE = """
 SELECT DISTINCT ON (enterprise) enterprise, reason, source FROM negative_list_entry
@@ -225,10 +217,11 @@ async def baseline(conn: asyncpg.Connection, rounds: list) -> float:
     """The same work in this process: fetch, the same compiled programs and evaluation, COPY."""
     from datetime import UTC, datetime
 
+    from pilotzone.funding import facts as subject_facts
     from pilotzone.funding.allocation import Claim, allocate
     from pilotzone.funding.applications import as_dict
     from pilotzone.funding.calculation import _dumps, _evaluate
-    from pilotzone.funding.programs import compiled
+    from pilotzone.funding.programs import SubjectFacts, compiled
 
     await conn.execute(
         "CREATE TABLE bench_result (application int PRIMARY KEY, eligible bool NOT NULL, claim numeric(14,2) NOT NULL, "
@@ -243,14 +236,29 @@ async def baseline(conn: asyncpg.Connection, rounds: list) -> float:
             "SELECT id, spec FROM program_version WHERE id = ANY($1::int[])", list({r["program_version"] for r in rows})
         ):
             versions[v["id"]] = (compiled({"id": v["id"], "spec": v["spec"]}), as_dict(v["spec"]))
-        ents = list({r["applicant_enterprise"] for r in rows if r["applicant_enterprise"] is not None})
-        certs = {r["enterprise"]: frozenset(r["keys"]) for r in await conn.fetch(_BASE_CERTS, ents, as_of, rnd["tenant_id"])}
-        negative = {r["enterprise"]: dict(r) for r in await conn.fetch(_BASE_NEGATIVE, ents, as_of.date(), rnd["tenant_id"])}
+        # the same fact queries as funding.facts (ids are global, so they need no RLS), run as the owner
+        wanted = sorted({(r["subject_kind"], r["subject_id"]) for r in rows})
+        kinds, ids = [k for k, _ in wanted], [i for _, i in wanted]
+        found = {(r["kind"], r["id"]): r for r in await conn.fetch(subject_facts._SUBJECTS, kinds, ids) if r["status"]}
+        certs = {
+            (r["kind"], r["id"]): frozenset(r["keys"])
+            for r in await conn.fetch(subject_facts._CERTIFICATIONS, kinds, ids, as_of)
+        }
+        ents = list({r["enterprise"] for r in found.values() if r["enterprise"] is not None})
+        negative = {r["enterprise"]: r for r in await conn.fetch(_BASE_NEGATIVE, ents, as_of.date(), rnd["tenant_id"])}
+        facts = {}
+        for key, r in found.items():
+            entry = negative.get(r["enterprise"])
+            facts[key] = SubjectFacts(
+                certifications=certs.get(key, frozenset()),
+                negative_entry=entry["reason"] if entry else None,
+                negative_source=entry["source"] if entry else "",
+                registered=r["status"] == "active",
+            )
         results, claims = [], []
         for row in rows:
             program, spec = versions[row["program_version"]]
-            ent = row["applicant_enterprise"]
-            ok, claim, why, steps = _evaluate(program, spec, row, certs.get(ent, frozenset()), negative.get(ent))
+            ok, claim, why, steps = _evaluate(program, spec, row, facts.get((row["subject_kind"], row["subject_id"])))
             results.append([row["id"], ok, claim, Decimal("0.00"), _dumps(why), _dumps(steps)])
             if ok and claim > 0:
                 claims.append(Claim(id=row["id"], claim=claim, score=Decimal(row["score"]), submitted_at=row["submitted_at"]))

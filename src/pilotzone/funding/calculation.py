@@ -10,7 +10,6 @@ claims and writes the awards. A step that dies rolls back whole, so a rerun give
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +20,8 @@ from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.funding.application_tables import Calculation
 from pilotzone.funding.applications import FundingError, as_dict, now, typed_inputs
-from pilotzone.funding.facts import certifications_held, negative_entries
+from pilotzone.funding.facts import subject_facts
+from pilotzone.funding.programs import SubjectFacts
 from pilotzone.funding.tables import Round
 from pilotzone.jobs.services import job, start_run
 from pilotzone.jobs.tables import JobRun
@@ -34,9 +34,8 @@ KIND = "funding_calculation"
 
 # ``values``: verified values where present, else the declared ones (jsonb ``||``: the right side wins)
 _CHUNK_SQL = """
-SELECT a.id, a.program_version, a.declared || a.verified AS values, a.applicant_enterprise, a.subject_kind,
-       COALESCE(e.status = 'active', a.applicant_enterprise IS NULL) AS registered
-  FROM funding_application a LEFT JOIN enterprise e ON e.id = a.applicant_enterprise
+SELECT a.id, a.program_version, a.declared || a.verified AS values, a.subject_kind, a.subject_id
+  FROM funding_application a
  WHERE a.round = $1 AND a.status = 'verified' AND a.id > $2
  ORDER BY a.id
  LIMIT $3
@@ -148,21 +147,11 @@ async def start_calculation(principal: Principal, round_id: int) -> Calculation:
 # -- the job
 
 
-async def _facts_for(rows: list, as_of: datetime) -> tuple[dict[int, frozenset[str]], dict[int, dict]]:
-    enterprises = [r["applicant_enterprise"] for r in rows if r["applicant_enterprise"] is not None]
-    return await certifications_held(enterprises, as_of), await negative_entries(enterprises, as_of)
-
-
-def _evaluate(program: Any, spec: dict, row: Any, certs: frozenset[str], negative: dict | None) -> tuple:
-    """(eligible, claim, reasons, explanation) for one application row."""
-    from pilotzone.funding.programs import SubjectFacts
-
+def _evaluate(program: Any, spec: dict, row: Any, facts: SubjectFacts | None) -> tuple:
+    """(eligible, claim, reasons, explanation) for one application row; ``facts`` None: the subject is
+    no longer in the tenant's registry (not registered, holds nothing)."""
+    facts = facts or SubjectFacts()
     values = _values(row["values"])
-    facts = SubjectFacts(
-        certifications=certs,
-        negative_entry=negative["reason"] if negative else None,
-        registered=bool(row["registered"]),
-    )
     try:
         result = program.evaluate(typed_inputs(spec, values), facts)
     except ValueError as exc:  # FormulaError: e.g. a value the formula needs is missing
@@ -172,23 +161,24 @@ def _evaluate(program: Any, spec: dict, row: Any, certs: frozenset[str], negativ
     reasons: list = list(result.reasons)  # Reason dataclasses: encoded as objects by _dumps
     explanation = result.explanation
     eligible, claim = bool(result.eligible), result.amount if result.eligible else Decimal("0.00")
+    negative = facts.negative_entry
     if negative and eligible:  # a program without the rule: the negative list excludes all the same
         eligible, claim = False, Decimal("0.00")
         reasons.append(
             {
                 "rule": "not_on_negative_list",
                 "ok": False,
-                "message_zh": f"计算时列入信用负面清单：{negative['reason']}",
-                "message_en": f"On the credit negative list at calculation time: {negative['reason']}",
+                "message_zh": f"计算时列入信用负面清单：{negative}",
+                "message_en": f"On the credit negative list at calculation time: {negative}",
             }
         )
         explanation.append(
             {
                 "expr": "negative_list",
                 "value": "true",
-                "note_zh": f"计算时列入信用负面清单：{negative['reason']}（{negative['source']}），金额为 0",
-                "note_en": f"On the credit negative list at calculation time: {negative['reason']}"
-                f" ({negative['source']}): amount 0",
+                "note_zh": f"计算时列入信用负面清单：{negative}（{facts.negative_source}），金额为 0",
+                "note_en": f"On the credit negative list at calculation time: {negative}"
+                f" ({facts.negative_source}): amount 0",
             }
         )
     return eligible, claim, reasons, explanation
@@ -231,14 +221,11 @@ async def calculation_step(run: JobRun) -> bool:
     rows = await db.fetch(_CHUNK_SQL, calc["round"], calc["cursor"], CHUNK)
     if rows:
         versions = await _programs({r["program_version"] for r in rows})
-        certs, negative = await _facts_for(rows, calc["as_of"])
+        facts = await subject_facts([(r["subject_kind"], r["subject_id"]) for r in rows], calc["as_of"])
         apps, eligible, claims, reasons, explanations = [], [], [], [], []
         for row in rows:
             program, spec = versions[row["program_version"]]
-            ent = row["applicant_enterprise"]
-            ok, claim, why, steps = _evaluate(
-                program, spec, row, certs.get(ent, frozenset()), negative.get(ent)
-            )
+            ok, claim, why, steps = _evaluate(program, spec, row, facts.get((row["subject_kind"], row["subject_id"])))
             apps.append(row["id"])
             eligible.append(ok)
             claims.append(claim)

@@ -214,6 +214,7 @@ class SubjectFacts:
 
     certifications: frozenset[str] = frozenset()  # scheme keys with a valid certificate
     negative_entry: str | None = None  # the reason of a negative-list entry in force, or None
+    negative_source: str = ""  # where that entry comes from (the list or decision)
     registered: bool = False
 
 
