@@ -132,6 +132,22 @@ def _worker(log: Path) -> subprocess.Popen:
     )
 
 
+def _stop(worker: subprocess.Popen) -> None:
+    """SIGTERM to dramatiq's main process only (it stops its worker child once; a second SIGTERM sent
+    to the child directly makes it 'kill' itself and hang); SIGKILL to the group if that hangs."""
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        try:
+            os.killpg(worker.pid, signal.SIGKILL)  # nothing of the group may outlive the test
+        except ProcessLookupError:
+            pass
+
+
 def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: dict, tmp_path: Path) -> None:  # noqa: F811
     tag = uuid.uuid4().hex[:6]
     program_name = f"旅程出口奖励{tag}"
@@ -195,8 +211,7 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
         expect(admin.locator("#round-live")).not_to_have_attribute("hx-trigger", "every 1s")
         expect(admin.locator("#round-status")).to_have_text("calculated")
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=30)
+        _stop(worker)
 
     # the one who started it may not approve; the second bureau admin does
     other = _as(browser, server, people["admin"], round_url.removeprefix(server))
