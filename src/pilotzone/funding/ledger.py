@@ -65,7 +65,9 @@ async def approve(principal: Principal, calculation_id: int) -> int:
     rnd = await Round.objects().where(Round.id == calc.round).first()
     assert rnd is not None
     until = await award_notice.notice_end(rnd.program)
-    written = await db.fetch(_LEDGER + " RETURNING id", current_tenant_id(), calc.id, principal.user_id, until)
+    written = await db.fetch(
+        _LEDGER + " RETURNING id", current_tenant_id(), calc.id, principal.user_id, until
+    )
     await audit.record(
         "calculation.approved",
         "calculation",
