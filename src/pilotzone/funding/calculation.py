@@ -280,17 +280,43 @@ async def calculations_of(round_id: int) -> list[dict]:
     )
 
 
+RESULT_FILTERS = {
+    "": "TRUE",
+    "eligible": "r.eligible",
+    "ineligible": "NOT r.eligible",
+    "awarded": "r.award > 0",
+    "cut": "r.eligible AND COALESCE(r.award, 0) < r.claim",  # got less than the claim
+}
 _RESULTS = """
 SELECT r.application, a.subject_label, r.eligible, r.claim, r.award, r.reasons, r.explanation
   FROM calculation_result r JOIN funding_application a ON a.id = r.application
- WHERE r.calculation = $1 AND r.application > $2
- ORDER BY r.application LIMIT $3
+ WHERE r.calculation = $1 AND ({where}) AND ($2 = '' OR a.subject_label ILIKE '%' || $2 || '%'
+       OR r.application::text = $2)
+ ORDER BY r.application LIMIT $3 OFFSET $4
+"""
+_COUNT = """
+SELECT count(*) FROM calculation_result r JOIN funding_application a ON a.id = r.application
+ WHERE r.calculation = $1 AND ({where}) AND ($2 = '' OR a.subject_label ILIKE '%' || $2 || '%'
+       OR r.application::text = $2)
 """
 
 
-async def results_page(calculation_id: int, after: int = 0, limit: int = 200) -> list[dict]:
+async def count_results(calculation_id: int, q: str = "", show: str = "") -> int:
+    """How many results match ``q`` (part of the applicant's name, or an application number) and ``show``."""
+    where = RESULT_FILTERS.get(show, "TRUE")
+    return (await db.fetch(_COUNT.format(where=where), calculation_id, _like(q)))[0]["count"]
+
+
+def _like(q: str) -> str:
+    return q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def results_page(
+    calculation_id: int, q: str = "", show: str = "", limit: int = 50, offset: int = 0
+) -> list[dict]:
     out = []
-    for r in await db.fetch(_RESULTS, calculation_id, after, limit):
+    where = RESULT_FILTERS.get(show, "TRUE")
+    for r in await db.fetch(_RESULTS.format(where=where), calculation_id, _like(q), limit, offset):
         row = dict(r)
         reasons = json.loads(row["reasons"]) if isinstance(row["reasons"], str) else row["reasons"]
         row["reasons"] = failed_reasons(reasons, get_locale())

@@ -104,6 +104,7 @@ class ProgramSpec(_Strict):
     cap: Money | None = None
     allocation: Literal["pro_rata", "ranked", "first_come"] = "pro_rata"
     partial: bool = False
+    notice_days: Annotated[int, msgspec.Meta(ge=0, le=30)] = 7  # award 公示 after approval
     stages: Annotated[list[str], msgspec.Meta(min_length=1)] = msgspec.field(
         default_factory=lambda: ["bureau_reviewer", "bureau_admin"]
     )
