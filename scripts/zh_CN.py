@@ -774,3 +774,11 @@ ZH_CN.update(
         "Reload the page to see the progress": "刷新页面查看测算进度",
     }
 )
+
+# funding: payments wait for the end of the award notice
+ZH_CN.update(
+    {
+        "This award is not yet under public notice: it can be paid once the notice has ended.": "该奖励尚未公示，公示结束后方可拨付。",
+        "This award is under public notice until %(date)s: it can be paid once the notice has ended.": "该奖励公示至 %(date)s，公示结束后方可拨付。",
+    }
+)

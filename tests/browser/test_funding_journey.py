@@ -237,13 +237,23 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     expect(public.get_by_role("cell", name="833.33")).to_be_visible()
     public.context.close()
 
-    # a payment is recorded
+    # no payment while the award is under public notice
     voucher = f"PZ-J-{tag}"
-    row = ledger.filter(has_text=people["enterprise_name"])
-    row.get_by_label("金额").fill("500.00")
-    row.get_by_label("凭证号").fill(voucher)
-    row.get_by_label("拨付日期").fill(str(today))
-    row.get_by_role("button", name="登记拨付").click()
+
+    def pay() -> None:
+        row = ledger.filter(has_text=people["enterprise_name"])
+        row.get_by_label("金额").fill("500.00")
+        row.get_by_label("凭证号").fill(voucher)
+        row.get_by_label("拨付日期").fill(str(today))
+        row.get_by_role("button", name="登记拨付").click()
+
+    pay()
+    expect(other.get_by_text("公示结束后方可拨付")).to_be_visible()
+    # the notice window ends (the test clock: as the certification journey, by moving the end back)
+    _owner(owner_dsn, ("UPDATE ledger_entry SET notice_until = now() - interval '1 minute' WHERE program IN "
+                       "(SELECT id FROM program WHERE key = $1) RETURNING 1", (f"journey-{tag}",)))
+    other.goto(round_url)
+    pay()
     expect(other).to_have_url(round_url)
     expect(other.get_by_text(voucher)).to_be_visible()
 

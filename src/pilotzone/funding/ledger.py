@@ -100,6 +100,15 @@ PAUSED = {
 }
 
 
+def _under_notice(until: object) -> str:
+    if until is None:
+        return _("This award is not yet under public notice: it can be paid once the notice has ended.")
+    return _(
+        "This award is under public notice until %(date)s: it can be paid once the notice has ended.",
+        date=f"{until:%Y-%m-%d %H:%M}",
+    )
+
+
 async def record_payment(principal: Principal, entry_id: int, form: dict[str, str]) -> Payment:
     errors: dict[str, str] = {}
     amount = parse_amount(form.get("amount", ""))
@@ -123,11 +132,15 @@ async def record_payment(principal: Principal, entry_id: int, form: dict[str, st
         raise FundingError("status", _("No such ledger entry."), 404)
     if entry.status in ("objected", "revoked"):
         raise FundingError("status", PAUSED[entry.status](), 409)
-    raised = await db.fetch(
-        "UPDATE ledger_entry SET paid = paid + $2"
-        " WHERE id = $1 AND paid + $2 <= awarded AND status IN ('notice', 'awarded') RETURNING paid",
+    moment = now()
+    if entry.status == "notice" and (entry.notice_until is None or entry.notice_until > moment):
+        raise FundingError("status", _under_notice(entry.notice_until), 409)
+    raised = await db.fetch(  # an award is paid only once its public notice has ended without objection
+        "UPDATE ledger_entry SET paid = paid + $2 WHERE id = $1 AND paid + $2 <= awarded"
+        " AND (status = 'awarded' OR (status = 'notice' AND notice_until <= $3)) RETURNING paid",
         entry_id,
         amount,
+        moment,
     )
     if not raised:
         fresh = (
@@ -137,6 +150,8 @@ async def record_payment(principal: Principal, entry_id: int, form: dict[str, st
         )
         if fresh["status"] in PAUSED:  # an objection came in meanwhile
             raise FundingError("status", PAUSED[fresh["status"]](), 409)
+        if fresh["status"] == "notice":  # an objection came and was dismissed meanwhile: the notice resumed
+            raise FundingError("status", _under_notice(None), 409)
         left = Decimal(fresh["awarded"]) - Decimal(fresh["paid"])
         raise FundingError(
             "amount", _("Payments may not exceed the award: %(left)s yuan are left to pay.", left=left), 409

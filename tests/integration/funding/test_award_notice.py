@@ -136,6 +136,14 @@ async def test_award_notice_objections_pause_payments(app, admin_gz, admin_fs, o
     again = await admin_gz.post(f"{GZ}/funding/notices/objections/{objections[2]['id']}/resolve",
                                 data={"decision": "upheld", "note": "x"})
     assert again.status_code == 409
+    early = await approved["second"].post(
+        pay, data={"amount": "1.00", "voucher": "PZ-N-1", "paid_on": "2026-12-01"}, follow_redirects=False
+    )
+    assert early.status_code == 409 and "公示结束后方可拨付" in early.text  # the resumed notice runs
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as public:
+        assert first["subject_label"] in (await public.get(f"{GZ}/funding/notices/")).text
+    # the notice ends (the test clock: its end moves back): off the public page, payable
+    await owner.execute("UPDATE ledger_entry SET notice_until = now() - interval '1 second' WHERE id = $1", first["id"])
     paid = await approved["second"].post(
         pay, data={"amount": "1.00", "voucher": "PZ-N-1", "paid_on": "2026-12-01"}, follow_redirects=False
     )
@@ -160,7 +168,8 @@ async def test_award_notice_objections_pause_payments(app, admin_gz, admin_fs, o
     assert Decimal(shown["预算"]) == Decimal(shown["已核定"]) + Decimal(shown["未分配"])
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as public:
         page = (await public.get(f"{GZ}/funding/notices/")).text
-        assert first["subject_label"] in page and f">{second['subject_label']}<" not in page
+        assert f">{first['subject_label']}<" not in page and f">{second['subject_label']}<" not in page
+        assert f">{entries[2]['subject_label']}<" in page  # still under notice
     actions = {r["action"] for r in await owner.fetch(
         "SELECT action FROM audit_log WHERE tenant_id = $1 AND object_type = 'ledger_entry'", gz
     )}

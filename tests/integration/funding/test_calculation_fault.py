@@ -28,11 +28,18 @@ def _start_worker(log: Path) -> subprocess.Popen:
 
 
 def _stop(process: subprocess.Popen, sig: int) -> None:
-    os.killpg(process.pid, sig)
+    """``sig`` to dramatiq's main process (it passes SIGTERM on to its child), then SIGKILL to the
+    whole group: a worker child must not outlive the test (it would poll Redis for ever)."""
+    process.send_signal(sig)
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:  # a graceful stop that hangs is not what this test is about
-        os.killpg(process.pid, signal.SIGKILL)
+        pass
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         process.wait(timeout=10)
 
 

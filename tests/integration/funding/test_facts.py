@@ -14,14 +14,16 @@ from pilotzone.registry.talents import id_check_char
 from pilotzone.tenancy.context import TenantContext, tenant_transaction
 
 
-async def _certify(owner: asyncpg.Connection, tenant: int, scheme_key: str, kind: str, subject: int, **cert) -> None:
+async def _certify(
+    owner: asyncpg.Connection, tenant: int, marker: str, scheme_key: str, kind: str, subject: int, **cert: object
+) -> None:
     scheme = await owner.fetchrow(
         "SELECT id, version, spec FROM scheme WHERE tenant_id = $1 AND key = $2", tenant, scheme_key
     )
     application = await owner.fetchval(
         "INSERT INTO application (tenant_id, scheme, scheme_version, spec, subject_kind, subject_id, subject_label, "
-        "status, \"values\") VALUES ($1, $2, $3, $4, $5, $6, 'facts test', 'certified', '{}') RETURNING id",
-        tenant, scheme["id"], scheme["version"], scheme["spec"], kind, subject,
+        "status, \"values\") VALUES ($1, $2, $3, $4, $5, $6, $7, 'certified', '{}') RETURNING id",
+        tenant, scheme["id"], scheme["version"], scheme["spec"], kind, subject, marker,
     )
     now = datetime.now(UTC)
     await owner.execute(
@@ -33,9 +35,27 @@ async def _certify(owner: asyncpg.Connection, tenant: int, scheme_key: str, kind
     )
 
 
+async def _clean(owner: asyncpg.Connection, marker: str) -> None:
+    """Other tests use the same demo enterprises: nothing of this test may stay behind."""
+    await owner.execute("DELETE FROM negative_list_entry WHERE reason = $1", f"{marker}-reason")
+    await owner.execute(
+        "DELETE FROM certificate WHERE application IN (SELECT id FROM application WHERE subject_label = $1)", marker
+    )
+    await owner.execute("DELETE FROM application WHERE subject_label = $1", marker)
+    await owner.execute("DELETE FROM talent WHERE name = $1", f"{marker}-talent")
+    await owner.execute("DELETE FROM overseas_warehouse WHERE address LIKE $1", f"{marker}-%")
+
+
 async def test_facts_follow_the_subject_and_the_enterprise_behind_it(owner: asyncpg.Connection, tenants: dict) -> None:
-    gz, fs = tenants["guangzhou"], tenants["foshan"]
     marker = uuid.uuid4().hex[:8]
+    try:
+        await _check_facts(owner, tenants, marker)
+    finally:
+        await _clean(owner, marker)
+
+
+async def _check_facts(owner: asyncpg.Connection, tenants: dict, marker: str) -> None:
+    gz, fs = tenants["guangzhou"], tenants["foshan"]
     schemes = dict(await owner.fetch("SELECT subject, key FROM scheme WHERE tenant_id = $1 AND active", gz))
     enterprise = await owner.fetchval(
         "SELECT id FROM enterprise WHERE tenant_id = $1 AND status = 'active' ORDER BY id LIMIT 1", gz
@@ -67,12 +87,12 @@ async def test_facts_follow_the_subject_and_the_enterprise_behind_it(owner: asyn
         gz, listed, f"{marker}-reason",
     )
     now = datetime.now(UTC)
-    await _certify(owner, gz, schemes["park"], "park", park)
-    await _certify(owner, gz, schemes["overseas_warehouse"], "overseas_warehouse", warehouse)
+    await _certify(owner, gz, marker, schemes["park"], "park", park)
+    await _certify(owner, gz, marker, schemes["overseas_warehouse"], "overseas_warehouse", warehouse)
     # the talent's certificate has ended; a renewed one (its successor starts later) still counts
-    await _certify(owner, gz, schemes["talent"], "talent", talent, valid_until=now - timedelta(days=1))
-    await _certify(owner, gz, schemes["enterprise"], "enterprise", enterprise, status="renewed")
-    await _certify(owner, gz, schemes["enterprise"], "enterprise", enterprise, valid_from=now + timedelta(days=5))
+    await _certify(owner, gz, marker, schemes["talent"], "talent", talent, valid_until=now - timedelta(days=1))
+    await _certify(owner, gz, marker, schemes["enterprise"], "enterprise", enterprise, status="renewed")
+    await _certify(owner, gz, marker, schemes["enterprise"], "enterprise", enterprise, valid_from=now + timedelta(days=5))
 
     async with tenant_transaction(TenantContext(gz, "guangzhou")):
         facts = await subject_facts(
