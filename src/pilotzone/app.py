@@ -37,7 +37,7 @@ from pilotzone.certification.review_controllers import AnswerController, ReviewC
 from pilotzone.documents.controllers import DocumentController
 from pilotzone.documents.storage import prepare_bucket
 from pilotzone.funding.controllers import ProgramController
-from pilotzone.overview.controllers import ProvinceController
+from pilotzone.overview.controllers import ProvinceController, TenantDashboardController
 from pilotzone.registry.controllers import EnterpriseController, ParkController
 from pilotzone.registry.negative_list import NegativeListController
 from pilotzone.registry.registration_pages import DecisionController, RegistrationController
@@ -77,6 +77,7 @@ ROUTES = [
     VerifyController,
     DocumentController,
     ProvinceController,
+    TenantDashboardController,
     TenantAuditController,
     ProvinceAuditController,
     create_static_files_router(
