@@ -36,7 +36,10 @@ from pilotzone.certification.notice_controllers import (
 from pilotzone.certification.review_controllers import AnswerController, ReviewController
 from pilotzone.documents.controllers import DocumentController
 from pilotzone.documents.storage import prepare_bucket
+from pilotzone.funding.application_controllers import FundingApplicationController
 from pilotzone.funding.controllers import ProgramController
+from pilotzone.funding.round_controllers import FundingRoundController
+from pilotzone.funding.tax import TaxEstimateController
 from pilotzone.overview.controllers import ProvinceController, TenantDashboardController
 from pilotzone.registry.controllers import EnterpriseController, ParkController
 from pilotzone.registry.negative_list import NegativeListController
@@ -76,6 +79,9 @@ ROUTES = [
     CertificateController,
     VerifyController,
     DocumentController,
+    FundingApplicationController,
+    FundingRoundController,
+    TaxEstimateController,
     ProvinceController,
     TenantDashboardController,
     TenantAuditController,

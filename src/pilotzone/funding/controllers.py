@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 from pilotzone.auth import audit
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, allow
 from pilotzone.auth.principal import current_principal
-from pilotzone.funding import editor, services
+from pilotzone.funding import editor, ledger, services
 from pilotzone.funding.editor import FIELDS, EditorError
 from pilotzone.funding.programs import SUBJECTS
 from pilotzone.funding.tables import RULES
@@ -58,6 +58,7 @@ class ProgramController(Controller):
             "readable": editor.readable(spec["formula"], labels),
             "rounds": await services.rounds_of(program.id),
             "versions": await services.versions_of(program.id),
+            "balance": await ledger.balance(program.id),
         }
         return render(request, "funding/program.html", context)
 

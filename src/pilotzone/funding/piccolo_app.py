@@ -5,7 +5,9 @@ from pilotzone.settings import ROOT
 APP_CONFIG = AppConfig(
     app_name="funding",
     migrations_folder_path=str(ROOT / "migrations" / "funding"),
-    table_classes=table_finder(modules=["pilotzone.funding.tables"], exclude_imported=True),
+    table_classes=table_finder(
+        modules=["pilotzone.funding.tables", "pilotzone.funding.application_tables"], exclude_imported=True
+    ),
     migration_dependencies=["pilotzone.tenancy.piccolo_app", "pilotzone.registry.piccolo_app"],
     commands=[],
 )

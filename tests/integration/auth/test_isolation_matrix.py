@@ -124,16 +124,68 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> dict:
         application,
         f"{marker}-certificate",
     )
-    entry = await owner.fetchval(
+    program = await owner.fetchval(
+        "INSERT INTO program (tenant_id, key, subject, name_zh, name_en) VALUES ($1, $2, 'enterprise', $2, $2) "
+        "RETURNING id",
+        gz,
+        "isolation-program",  # programs and rounds are public to the tenant's members: no marker
+    )
+    version = await owner.fetchval(
+        "INSERT INTO program_version (tenant_id, program, version, spec) VALUES ($1, $2, 1, '{}') RETURNING id",
+        gz,
+        program,
+    )
+    funding_round = await owner.fetchval(
+        "INSERT INTO round (tenant_id, program, key, name_zh, name_en, budget, opens_at, closes_at) "
+        "VALUES ($1, $2, 'r1', $3, $3, 1000, current_date, current_date) RETURNING id",
+        gz,
+        program,
+        "isolation round",
+    )
+    funding_application = await owner.fetchval(
+        "INSERT INTO funding_application (tenant_id, program, program_version, round, subject_kind, subject_id, "
+        "subject_label, applicant_enterprise, applicant_park, district_code, status) "
+        "VALUES ($1, $2, $3, $4, 'enterprise', $5, $6, $5, $7, $8, 'draft') RETURNING id",
+        gz,
+        program,
+        version,
+        funding_round,
+        enterprise["id"],
+        f"{marker}-funding-application",
+        second["id"],
+        second["district_code"],
+    )
+    calculation = await owner.fetchval(
+        "INSERT INTO calculation (tenant_id, round, version, status) VALUES ($1, $2, 1, 'calculated') RETURNING id",
+        gz,
+        funding_round,
+    )
+    await owner.execute(
+        "INSERT INTO calculation_result (tenant_id, calculation, application, eligible, claim, award) "
+        "VALUES ($1, $2, $3, true, 100, 100)",
+        gz,
+        calculation,
+        funding_application,
+    )
+    ledger = await owner.fetchval(
+        "INSERT INTO ledger_entry (tenant_id, program, round, calculation, application, subject_label, awarded) "
+        "VALUES ($1, $2, $3, $4, $5, $6, 100) RETURNING id",
+        gz,
+        program,
+        funding_round,
+        calculation,
+        funding_application,
+        f"{marker}-ledger",
+    )
+    negative_entry = await owner.fetchval(
         "INSERT INTO negative_list_entry (tenant_id, enterprise, reason, source, valid_from) "
-        "VALUES ($1, $2, $3, 'matrix', current_date) RETURNING id",
+        "VALUES ($1, $2, $3, 'isolation', current_date + 3650) RETURNING id",
         gz,
         enterprise["id"],
         f"{marker}-negative",
     )
     return {
         "values": {
-            "entry_id": entry,
             "application_id": application,
             "objection_id": objection,
             "certificate_id": certificate,
@@ -151,6 +203,12 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> dict:
             "user_id": provincial,
             "warehouse_id": warehouse,
             "talent_id": talent,
+            "funding_application_id": funding_application,
+            "round_id": funding_round,
+            "calculation_id": calculation,
+            "program_id": program,
+            "ledger_id": ledger,
+            "entry_id": negative_entry,
         },
         "markers": [marker, enterprise["name"], enterprise["uscc"], reviewer, talent_number],
         "membership": membership,

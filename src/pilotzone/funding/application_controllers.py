@@ -1,0 +1,337 @@
+"""Funding application pages: start for an open round, declare inputs, documents, submit, withdraw,
+answer an information request, and the reviewers' verification form on the same page."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from pilotzone.auth import audit
+from pilotzone.auth.guards import MEMBERS, REVIEWERS, allow, tenant
+from pilotzone.auth.middleware import CsrfFailed, token_matches
+from pilotzone.auth.principal import Principal, current_principal
+from pilotzone.certification.applications import subjects, visible
+from pilotzone.documents import services as documents
+from pilotzone.documents.owners import UPLOADERS, OwnerKind
+from pilotzone.documents.owners import register as register_owner
+from pilotzone.documents.tables import Document
+from pilotzone.funding import applications as apps
+from pilotzone.funding import reviews
+from pilotzone.funding.application_tables import FundingApplication
+from pilotzone.funding.estimate import estimate_of
+from pilotzone.funding.tables import Program, Round
+from pilotzone.web.i18n import gettext as _
+from pilotzone.web.render import render
+
+STARTERS = tenant("bureau_admin", "park_operator", "enterprise_user")
+PAGE = "funding/application.html"
+
+
+async def _form_of(request: Request) -> dict[str, str]:
+    data = await request.form()
+    return {k: str(data.get(k, "")) for k in data if k != "csrf_token"}
+
+
+async def _context(
+    application: FundingApplication,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    error: str | None = None,
+) -> dict:
+    principal = current_principal()
+    spec = await apps.version_spec(application.program_version)
+    program = await Program.objects().where(Program.id == application.program).first()
+    rnd = await Round.objects().where(Round.id == application.round).first()
+    changeable = apps.may_change(principal, application, spec)
+    return {
+        "application": application,
+        "program": program,
+        "round": rnd,
+        "spec": spec,
+        "inputs": apps.inputs_of(spec),
+        "values": values
+        if values is not None
+        else {k: str(v) for k, v in apps.as_dict(application.declared).items()},
+        "verified": apps.as_dict(application.verified),
+        "errors": errors or {},
+        "error": error,
+        "documents": await apps.documents_by_key(application.id),
+        "status_label": apps.status_label(application.status),
+        "can_edit": changeable and application.status == "draft",
+        "can_withdraw": changeable and application.status in apps.OPEN_STATUSES,
+        "can_answer": changeable and application.status == "info_requested",
+        "can_review": reviews.may_review(principal, spec, application),
+        "stage_role": reviews.stage_role(spec, application),
+        "reviews": await reviews.reviews_of(application.id)
+        if not principal.role == "enterprise_user"
+        else [],
+        "info_request": await reviews.latest_request(application),
+        "estimate": await estimate_of(application, spec),
+    }
+
+
+async def _visible(principal: Principal, application_id: int) -> FundingApplication:
+    application = await apps.get_application(application_id)
+    if application is None or not visible(principal, application):  # type: ignore[arg-type]
+        raise NotFoundException("application not found")
+    return application
+
+
+async def _changeable(application_id: int) -> FundingApplication:
+    application = await _visible(current_principal(), application_id)
+    if not apps.may_change(
+        current_principal(), application, await apps.version_spec(application.program_version)
+    ):
+        raise NotFoundException("application not found")
+    return application
+
+
+async def _owner_visible(principal: Principal, application_id: int) -> bool:
+    try:
+        await _visible(principal, application_id)
+    except NotFoundException:
+        return False
+    return True
+
+
+async def _owner_upload(principal: Principal, application_id: int) -> bool:
+    return False  # uploads go through /funding/applications/<id>/documents (it records the document key)
+
+
+async def _owner_context(application_id: int) -> dict:
+    application = await apps.get_application(application_id)
+    if application is None:
+        raise NotFoundException("application not found")
+    return await _context(application)
+
+
+register_owner(
+    apps.OWNER,
+    OwnerKind(
+        visible=_owner_visible,
+        may_upload=_owner_upload,
+        page=PAGE,
+        context=_owner_context,
+        url=lambda slug, application_id: f"/z/{slug}/funding/applications/{application_id}",
+    ),
+)
+
+
+class FundingApplicationController(Controller):
+    path = "/z/{slug:str}/funding/applications"
+
+    @get("/", name="funding_applications", opt=allow(MEMBERS))
+    async def index(self, request: Request) -> Template:
+        principal = current_principal()
+        rounds = (
+            await apps.open_rounds()
+            if principal.role in ("bureau_admin", "park_operator", "enterprise_user")
+            else []
+        )
+        return render(
+            request,
+            "funding/applications.html",
+            {"applications": await apps.list_applications(principal), "rounds": rounds},
+        )
+
+    @get("/new", name="funding_application_new", opt=allow(STARTERS))
+    async def new(self, request: Request, round_id: FromQuery[int] = 0) -> Template:
+        return await _new_page(request, round_id)
+
+    @post("/", name="funding_application_create", opt=allow(STARTERS), status_code=303)
+    async def create(self, request: Request, slug: FromPath[str]) -> Redirect | Template:
+        form = await _form_of(request)
+        try:
+            application = await apps.create_application(
+                current_principal(), form.get("round", ""), form.get("subject_id", "")
+            )
+        except apps.FundingError as exc:
+            rid = int(form["round"]) if form.get("round", "").isdigit() else 0
+            return await _new_page(request, rid, errors={exc.field: exc.message}, status=exc.status)
+        return Redirect(path=f"/z/{slug}/funding/applications/{application.id}", status_code=303)
+
+    @get("/{funding_application_id:int}", name="funding_application", opt=allow(MEMBERS))
+    async def detail(self, request: Request, funding_application_id: FromPath[int]) -> Template:
+        application = await _visible(current_principal(), funding_application_id)
+        return render(request, PAGE, await _context(application))
+
+    @post("/{funding_application_id:int}/save", name="funding_application_save", opt=allow(STARTERS), status_code=303)
+    async def save(
+        self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
+    ) -> Redirect | Template:
+        application = await _changeable(funding_application_id)
+        spec = await apps.version_spec(application.program_version)
+        values = apps.merged_declared(application, spec, await _form_of(request))
+        try:
+            await apps.save_declared(application, values)
+        except apps.FundingError as exc:
+            return render(
+                request,
+                PAGE,
+                await _context(application, values, {exc.field: exc.message}),
+                status_code=exc.status,
+            )
+        return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
+
+    @post(
+        "/{funding_application_id:int}/submit",
+        name="funding_application_submit",
+        opt=allow(STARTERS),
+        status_code=303,
+    )
+    async def submit(
+        self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
+    ) -> Redirect | Template:
+        application = await _changeable(funding_application_id)
+        spec = await apps.version_spec(application.program_version)
+        values = apps.merged_declared(application, spec, await _form_of(request))
+        errors = await apps.submit(current_principal(), application, values)
+        if errors:
+            return render(request, PAGE, await _context(application, values, errors), status_code=400)
+        return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
+
+    @post(
+        "/{funding_application_id:int}/withdraw",
+        name="funding_application_withdraw",
+        opt=allow(STARTERS),
+        status_code=303,
+    )
+    async def withdraw(
+        self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
+    ) -> Redirect | Template:
+        application = await _changeable(funding_application_id)
+        try:
+            await apps.withdraw(application)
+        except apps.FundingError as exc:
+            return render(
+                request,
+                PAGE,
+                await _context(application, errors={exc.field: exc.message}),
+                status_code=exc.status,
+            )
+        return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
+
+    @post(
+        "/{funding_application_id:int}/answer",
+        name="funding_application_answer",
+        opt=allow(STARTERS),
+        status_code=303,
+    )
+    async def answer(
+        self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
+    ) -> Redirect | Template:
+        application = await _changeable(funding_application_id)
+        form = await _form_of(request)
+        try:
+            await reviews.answer(current_principal(), application, form.get("note", ""))
+        except apps.FundingError as exc:
+            return render(
+                request,
+                PAGE,
+                await _context(application, errors={exc.field: exc.message}),
+                status_code=exc.status,
+            )
+        return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
+
+    @post(
+        "/{funding_application_id:int}/review",
+        name="funding_application_review",
+        opt=allow(REVIEWERS),
+        status_code=303,
+    )
+    async def review(
+        self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
+    ) -> Redirect | Template:
+        application = await _visible(current_principal(), funding_application_id)
+        form = await _form_of(request)
+        try:
+            await reviews.decide(current_principal(), application, form.get("decision", ""), form)
+        except apps.FundingError as exc:
+            context = await _context(application, errors={exc.field: exc.message})
+            context["review_form"] = form
+            return render(request, PAGE, context, status_code=exc.status)
+        return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
+
+    @post(
+        "/{funding_application_id:int}/documents",
+        name="funding_application_upload",
+        status_code=303,
+        request_max_body_size=None,
+        opt={**allow(tenant(*UPLOADERS)), "csrf_in_stream": True},
+    )
+    async def upload(
+        self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
+    ) -> Redirect | Template:
+        application = await _changeable(funding_application_id)
+        spec = await apps.version_spec(application.program_version)
+        types = {d["key"]: d.get("types", ["application/pdf"]) for d in spec.get("documents", [])}
+        content_type = request.headers.get("content-type", "")
+        boundary = content_type.partition("boundary=")[2].split(";")[0].strip('"')
+        header_ok = token_matches(request.scope, request.headers.get("x-csrf-token"))
+
+        def fields_ok(fields: dict[str, str]) -> bool:
+            if not (header_ok or token_matches(request.scope, fields.get("csrf_token"))):
+                return False
+            if fields.get("doc_key") not in types:
+                raise documents.UploadRejected(400, _("Choose which document this is."))
+            return True
+
+        try:
+            if application.status != "draft":
+                raise documents.UploadRejected(409, _("Documents can only be added to a draft."))
+            if not content_type.startswith("multipart/form-data") or not boundary:
+                raise documents.UploadRejected(400, _("The upload could not be read; try again."))
+            upload = await documents.receive_upload(
+                request.stream(), boundary, apps.OWNER, application.id, csrf_ok=fields_ok
+            )
+            doc_key = upload.fields["doc_key"]
+            if upload.document.content_type not in types[doc_key]:
+                from pilotzone.certification.applications import discard
+
+                await discard(upload.document)
+                raise documents.UploadRejected(
+                    415, _("Files of type %(type)s are not accepted.", type=upload.document.content_type)
+                )
+        except documents.UploadRejected as exc:
+            if exc.status == 403:
+                raise CsrfFailed(exc.message) from None
+            return render(
+                request, PAGE, await _context(application, error=exc.message), status_code=exc.status
+            )
+        stored = f"{doc_key}/{upload.document.filename}"[:255]
+        await Document.update({Document.filename: stored}).where(Document.id == upload.document.id)
+        await audit.record(
+            "document.uploaded",
+            "document",
+            upload.document.id,
+            after={
+                "owner_kind": apps.OWNER,
+                "owner_id": application.id,
+                "filename": stored,
+                "content_type": upload.document.content_type,
+                "size": upload.document.size,
+                "sha256": upload.document.sha256,
+            },
+        )
+        return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
+
+
+async def _new_page(
+    request: Request, round_id: int, errors: dict | None = None, status: int = 200
+) -> Template:
+    rounds = {r["id"]: r for r in await apps.open_rounds()}
+    chosen = rounds.get(round_id)
+    if chosen is None:
+        raise NotFoundException("no such open round")
+    return render(
+        request,
+        "funding/application_new.html",
+        {
+            "round": chosen,
+            "subjects": await subjects(current_principal(), chosen["program.subject"]),
+            "errors": errors or {},
+        },
+        status_code=status,
+    )

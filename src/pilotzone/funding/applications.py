@@ -1,0 +1,332 @@
+"""Funding applications (扶持申报): an applicant declares a program's inputs for an open round, uploads
+its documents, submits (checked against the program version current at submission, refused while the
+enterprise is on the negative list) or withdraws. Reviewers go through the spec's stages like
+certification reviews: record verified values per input, request information, approve (the last stage
+makes it ``verified``) or reject. Every state change is audited.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pilotzone.auth import audit
+from pilotzone.auth.principal import Principal
+from pilotzone.certification.applications import check_field, subjects, visible
+from pilotzone.documents import services as documents
+from pilotzone.funding.application_tables import FundingApplication
+from pilotzone.funding.facts import negative_entries
+from pilotzone.funding.tables import Program, ProgramVersion, Round
+from pilotzone.web.i18n import gettext as _
+from pilotzone.web.labels import N_
+
+OWNER = "funding_application"
+STATUS_LABELS = {
+    "draft": N_("Draft"),
+    "submitted": N_("Submitted"),
+    "in_review": N_("In review"),
+    "info_requested": N_("Information requested"),
+    "verified": N_("Verified"),
+    "rejected": N_("Rejected"),
+    "withdrawn": N_("Withdrawn"),
+}
+OPEN_STATUSES = ("draft", "submitted", "in_review", "info_requested")
+DEFAULT_APPLICANTS = {"park": ["park_operator"]}
+DEFAULT_STAGES = ["bureau_reviewer", "bureau_admin"]
+
+
+class FundingError(Exception):
+    """``field`` names the form field (or ``status``); ``message`` is translated; ``status`` is HTTP."""
+
+    def __init__(self, field: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.field, self.message, self.status = field, message, status
+
+
+def status_label(code: str) -> str:
+    message = STATUS_LABELS.get(code)
+    return _(message) if message else code
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_dict(value: Any) -> dict:
+    return json.loads(value) if isinstance(value, str) else dict(value or {})
+
+
+# -- the spec
+
+
+def inputs_of(spec: dict) -> list[dict]:
+    return list(spec.get("inputs") or spec.get("fields") or [])
+
+
+def applicants_of(spec: dict, subject: str) -> list[str]:
+    return list(spec.get("applicants") or DEFAULT_APPLICANTS.get(subject, ["enterprise_user"]))
+
+
+def stages_of(spec: dict) -> list[str]:
+    return list(spec.get("stages") or DEFAULT_STAGES)
+
+
+def typed_inputs(spec: dict, values: dict[str, str]) -> dict[str, Decimal | bool]:
+    """The values the formula sees: numbers as Decimal, yes/no as bool; empty or invalid ones left out."""
+    out: dict[str, Decimal | bool] = {}
+    for field in inputs_of(spec):
+        raw = str(values.get(field["key"], "")).strip()
+        if raw == "" or check_field(field, raw):
+            continue
+        if field["type"] in ("integer", "decimal"):
+            out[field["key"]] = Decimal(raw.replace(",", ""))
+        elif field["type"] == "boolean":
+            out[field["key"]] = raw == "yes"
+    return out
+
+
+def effective_values(application: FundingApplication) -> dict[str, str]:
+    """Verified values where present, else the declared ones."""
+    return {**as_dict(application.declared), **as_dict(application.verified)}
+
+
+def validate(spec: dict, values: dict[str, str], present_documents: set[str]) -> dict[str, str]:
+    errors = {}
+    for field in inputs_of(spec):
+        message = check_field(field, values.get(field["key"], ""))
+        if message:
+            errors[field["key"]] = message
+    for document in spec.get("documents", []):
+        if document.get("required", True) and document["key"] not in present_documents:
+            errors[f"doc:{document['key']}"] = _("Upload this document.")
+    return errors
+
+
+# -- lookups
+
+
+async def version_spec(version_id: int) -> dict:
+    row = await ProgramVersion.select(ProgramVersion.spec).where(ProgramVersion.id == version_id).first()
+    return as_dict(row["spec"]) if row else {}
+
+
+async def open_rounds(today: date | None = None) -> list[dict]:
+    """Rounds taking applications today, with their program."""
+    today = today or now().date()
+    return await (
+        Round.select(
+            Round.id,
+            Round.key,
+            Round.name_zh,
+            Round.name_en,
+            Round.closes_at,
+            Round.budget,
+            Round.program.id,
+            Round.program.key,
+            Round.program.name_zh,
+            Round.program.name_en,
+            Round.program.subject,
+        )
+        .where(
+            (Round.status == "open")
+            & (Round.opens_at <= today)
+            & (Round.closes_at >= today)
+            & (Round.program.active == True)  # noqa: E712 - a Piccolo expression
+        )
+        .order_by(Round.closes_at)
+    )
+
+
+async def get_application(application_id: int) -> FundingApplication | None:
+    return await FundingApplication.objects().where(FundingApplication.id == application_id).first()
+
+
+def may_change(principal: Principal, application: FundingApplication, spec: dict) -> bool:
+    return (
+        not principal.province
+        and principal.role in applicants_of(spec, application.subject_kind)
+        and visible(principal, application)  # type: ignore[arg-type] - the same scope columns
+    )
+
+
+async def list_applications(principal: Principal) -> list[dict]:
+    m = principal.acting
+    query = FundingApplication.select(
+        FundingApplication.id,
+        FundingApplication.program.name_zh,
+        FundingApplication.program.name_en,
+        FundingApplication.round.name_zh,
+        FundingApplication.round.name_en,
+        FundingApplication.subject_label,
+        FundingApplication.status,
+        FundingApplication.updated_at,
+    )
+    if principal.province or (m and m.role in ("bureau_admin", "bureau_reviewer")):
+        pass
+    elif m and m.role == "district_reviewer":
+        query = query.where(FundingApplication.district_code == m.district_code)
+    elif m and m.role == "park_operator" and m.park_id is not None:
+        query = query.where(FundingApplication.applicant_park == m.park_id)
+    elif m and m.role == "enterprise_user" and m.enterprise_id is not None:
+        query = query.where(FundingApplication.applicant_enterprise == m.enterprise_id)
+    else:
+        return []
+    rows = await query.order_by(FundingApplication.id, ascending=False).limit(200)
+    for row in rows:
+        row["status_label"] = status_label(row["status"])
+    return rows
+
+
+async def documents_by_key(application_id: int) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for doc in await documents.documents_of(OWNER, application_id):
+        key, sep, name = doc.filename.partition("/")
+        grouped.setdefault(key if sep else "", []).append(
+            {
+                "id": doc.id,
+                "name": name if sep else doc.filename,
+                "size": doc.size,
+                "uploaded_at": doc.uploaded_at,
+            }
+        )
+    return grouped
+
+
+# -- applicant actions
+
+
+async def create_application(principal: Principal, round_id: str, subject_id: str) -> FundingApplication:
+    rounds = {str(r["id"]): r for r in await open_rounds()}
+    chosen = rounds.get(round_id)
+    if chosen is None:
+        raise FundingError("round", _("Choose a round that is open for applications."))
+    program = await Program.objects().where(Program.id == chosen["program.id"]).first()
+    assert program is not None and program.current_version is not None
+    spec = await version_spec(program.current_version)
+    if principal.role not in applicants_of(spec, program.subject):
+        raise FundingError("round", _("Your role may not apply for this program."), 403)
+    try:
+        wanted = int(subject_id)
+    except ValueError:
+        wanted = -1
+    found = await subjects(principal, program.subject, wanted)
+    if not found:
+        raise FundingError("subject_id", _("Choose what the application is for."))
+    subject = found[0]
+    application = FundingApplication(
+        program=program.id,
+        program_version=program.current_version,
+        round=chosen["id"],
+        subject_kind=program.subject,
+        subject_id=subject["id"],
+        subject_label=str(subject["label"])[:300],
+        applicant_enterprise=subject["enterprise"],
+        applicant_park=subject["park"],
+        district_code=subject["district_code"] or "",
+        created_by=principal.user_id,
+    )
+    await application.save()
+    await audit.record(
+        "funding_application.created",
+        OWNER,
+        application.id,
+        after={
+            "round": chosen["id"],
+            "program_version": program.current_version,
+            "subject_id": subject["id"],
+        },
+    )
+    return application
+
+
+def merged_declared(application: FundingApplication, spec: dict, form: dict[str, str]) -> dict[str, str]:
+    values = {k: str(v) for k, v in as_dict(application.declared).items()}
+    for field in inputs_of(spec):
+        if field["key"] in form:
+            values[field["key"]] = form[field["key"]].strip()
+    return values
+
+
+async def save_declared(application: FundingApplication, values: dict[str, str]) -> None:
+    """Store what was typed (no validation: nothing is lost); only a draft changes."""
+    if application.status != "draft":
+        raise FundingError("status", _("Only a draft can be changed."), 409)
+    before = as_dict(application.declared)
+    await FundingApplication.update(
+        {FundingApplication.declared: values, FundingApplication.updated_at: now()}
+    ).where(FundingApplication.id == application.id)
+    if before != values:
+        await audit.record("funding_application.saved", OWNER, application.id, before=before, after=values)
+    application.declared = values
+
+
+async def submit(
+    principal: Principal, application: FundingApplication, values: dict[str, str]
+) -> dict[str, str]:
+    """Validate against the version current now and submit; returns field errors (nothing changed then)."""
+    if application.status != "draft":
+        return {"status": _("Only a draft can be submitted.")}
+    await save_declared(application, values)
+    program = await Program.objects().where(Program.id == application.program).first()
+    rnd = await Round.objects().where(Round.id == application.round).first()
+    assert program is not None and rnd is not None and program.current_version is not None
+    if rnd.status != "open" or not (rnd.opens_at <= now().date() <= rnd.closes_at):
+        return {"status": _("The round is no longer open for applications.")}
+    spec = await version_spec(program.current_version)
+    present = {k for k, versions in (await documents_by_key(application.id)).items() if versions}
+    errors = validate(spec, values, present)
+    if errors:
+        return errors
+    if application.applicant_enterprise is not None:
+        entry = (await negative_entries([application.applicant_enterprise], now())).get(
+            application.applicant_enterprise
+        )
+        if entry:
+            return {
+                "status": _(
+                    "The enterprise is on the credit negative list (%(reason)s) and may not apply.",
+                    reason=entry["reason"],
+                )
+            }
+    moment = now()
+    moved = await (
+        FundingApplication.update(
+            {
+                FundingApplication.status: "in_review",
+                FundingApplication.stage: 0,
+                FundingApplication.program_version: program.current_version,
+                FundingApplication.submitted_at: moment,
+                FundingApplication.moved_at: moment,
+                FundingApplication.updated_at: moment,
+            }
+        )
+        .where((FundingApplication.id == application.id) & (FundingApplication.status == "draft"))
+        .returning(FundingApplication.id)
+    )
+    if not moved:
+        return {"status": _("Only a draft can be submitted.")}
+    await audit.record(
+        "funding_application.submitted",
+        OWNER,
+        application.id,
+        before={"status": "draft"},
+        after={"status": "in_review", "program_version": program.current_version, "declared": values},
+    )
+    return {}
+
+
+async def withdraw(application: FundingApplication) -> None:
+    if application.status not in OPEN_STATUSES:
+        raise FundingError("status", _("This application can no longer be withdrawn."), 409)
+    await FundingApplication.update(
+        {FundingApplication.status: "withdrawn", FundingApplication.updated_at: now()}
+    ).where(FundingApplication.id == application.id)
+    await audit.record(
+        "funding_application.withdrawn",
+        OWNER,
+        application.id,
+        before={"status": application.status},
+        after={"status": "withdrawn"},
+    )

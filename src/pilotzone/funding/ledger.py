@@ -1,0 +1,228 @@
+"""Approval (four eyes) and the ledger: a bureau administrator other than the one who started the
+calculation approves it; its awards become ledger entries (awarded); payments (one or more, each with
+a voucher reference unique in the tenant) raise ``paid``, never above ``awarded`` (a CHECK backs the
+guarded update). The program's balance: budget = awarded + unallocated, and paid."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from pilotzone import db
+from pilotzone.auth import audit
+from pilotzone.auth.principal import Principal
+from pilotzone.funding.application_tables import Calculation, LedgerEntry, Payment
+from pilotzone.funding.applications import FundingError, now
+from pilotzone.funding.calculation import failed_reasons
+from pilotzone.funding.tables import Round
+from pilotzone.tenancy.context import current_tenant_id
+from pilotzone.web.i18n import gettext as _
+
+FEN = Decimal("0.01")
+
+_LEDGER = """
+INSERT INTO ledger_entry (tenant_id, program, round, calculation, application, subject_label, awarded, paid,
+                          created_at, created_by)
+SELECT $1, a.program, a.round, r.calculation, r.application, a.subject_label, r.award, 0, now(), $3
+  FROM calculation_result r JOIN funding_application a ON a.id = r.application
+ WHERE r.calculation = $2 AND r.award > 0
+ON CONFLICT (tenant_id, application) DO NOTHING
+"""
+
+
+async def approve(principal: Principal, calculation_id: int) -> int:
+    """Approve a calculated calculation; returns the number of ledger entries written."""
+    calc = await Calculation.objects().where(Calculation.id == calculation_id).first()
+    if calc is None:
+        raise FundingError("status", _("No such calculation."), 404)
+    if calc.started_by == principal.user_id:
+        raise FundingError(
+            "status",
+            _(
+                "Four eyes: the results must be approved by another bureau administrator than the one who started the calculation."
+            ),
+            403,
+        )
+    moved = await (
+        Calculation.update(
+            {
+                Calculation.status: "approved",
+                Calculation.approved_by: principal.user_id,
+                Calculation.approved_by_email: principal.label,
+                Calculation.approved_at: now(),
+            }
+        )
+        .where((Calculation.id == calc.id) & (Calculation.status == "calculated"))
+        .returning(Calculation.id)
+    )
+    if not moved:
+        raise FundingError("status", _("Only the latest finished calculation can be approved."), 409)
+    await Round.update({Round.status: "approved", Round.updated_at: now()}).where(Round.id == calc.round)
+    written = await db.fetch(_LEDGER + " RETURNING id", current_tenant_id(), calc.id, principal.user_id)
+    await audit.record(
+        "calculation.approved",
+        "calculation",
+        calc.id,
+        before={"status": "calculated"},
+        after={
+            "status": "approved",
+            "round": calc.round,
+            "ledger_entries": len(written),
+            "total_award": str(calc.total_award),
+        },
+    )
+    return len(written)
+
+
+def parse_amount(raw: str) -> Decimal | None:
+    try:
+        value = Decimal(raw.strip().replace(",", ""))
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or value <= 0 or value != value.quantize(FEN):
+        return None
+    return value.quantize(FEN)
+
+
+async def record_payment(principal: Principal, entry_id: int, form: dict[str, str]) -> Payment:
+    errors: dict[str, str] = {}
+    amount = parse_amount(form.get("amount", ""))
+    if amount is None:
+        errors["amount"] = _("Enter an amount in yuan greater than 0, at most two decimals.")
+    voucher = form.get("voucher", "").strip()
+    if not voucher or len(voucher) > 80:
+        errors["voucher"] = _("Enter the voucher reference.")
+    try:
+        paid_on = date.fromisoformat(form.get("paid_on", "").strip())
+    except ValueError:
+        errors["paid_on"] = _("Enter a date as YYYY-MM-DD.")
+    if errors:
+        key = next(iter(errors))
+        raise FundingError(key, errors[key])
+    assert amount is not None
+    if await Payment.exists().where(Payment.voucher == voucher):
+        raise FundingError("voucher", _("This voucher reference is already recorded."), 409)
+    entry = await LedgerEntry.objects().where(LedgerEntry.id == entry_id).first()
+    if entry is None:
+        raise FundingError("status", _("No such ledger entry."), 404)
+    raised = await db.fetch(
+        "UPDATE ledger_entry SET paid = paid + $2 WHERE id = $1 AND paid + $2 <= awarded RETURNING paid",
+        entry_id,
+        amount,
+    )
+    if not raised:
+        fresh = (
+            await LedgerEntry.select(LedgerEntry.awarded, LedgerEntry.paid)
+            .where(LedgerEntry.id == entry_id)
+            .first()
+        )
+        left = Decimal(fresh["awarded"]) - Decimal(fresh["paid"])
+        raise FundingError(
+            "amount", _("Payments may not exceed the award: %(left)s yuan are left to pay.", left=left), 409
+        )
+    payment = Payment(
+        entry=entry_id,
+        amount=amount,
+        voucher=voucher,
+        paid_on=paid_on,
+        recorded_by=principal.user_id,
+        recorded_by_email=principal.label,
+    )
+    await payment.save()
+    await audit.record(
+        "payment.recorded",
+        "ledger_entry",
+        entry_id,
+        before={"paid": str(entry.paid)},
+        after={
+            "paid": str(raised[0]["paid"]),
+            "amount": str(amount),
+            "voucher": voucher,
+            "paid_on": str(paid_on),
+        },
+    )
+    return payment
+
+
+async def ledger_of(round_id: int) -> list[dict]:
+    entries = (
+        await LedgerEntry.select().where(LedgerEntry.round == round_id).order_by(LedgerEntry.id).limit(1000)
+    )
+    payments = (
+        await Payment.select()
+        .where(Payment.entry.is_in([e["id"] for e in entries] or [0]))
+        .order_by(Payment.id)
+    )
+    for e in entries:
+        e["payments"] = [p for p in payments if p["entry"] == e["id"]]
+    return entries
+
+
+async def balance(program_id: int) -> dict[str, Decimal]:
+    """budget (all rounds), awarded, unallocated = budget − awarded, paid."""
+    rows = await db.fetch(
+        "SELECT (SELECT COALESCE(sum(budget), 0) FROM round WHERE program = $1) AS budget,"
+        " COALESCE(sum(awarded), 0) AS awarded, COALESCE(sum(paid), 0) AS paid"
+        " FROM ledger_entry WHERE program = $1",
+        program_id,
+    )
+    budget, awarded, paid = (Decimal(rows[0][k]) for k in ("budget", "awarded", "paid"))
+    return {"budget": budget, "awarded": awarded, "unallocated": budget - awarded, "paid": paid}
+
+
+# -- exports
+
+HEADERS = ["申请编号", "申报主体", "是否符合条件", "申报测算金额（元）", "核定金额（元）", "不符合原因"]
+_EXPORT = """
+SELECT r.application, a.subject_label, r.eligible, r.claim, r.award, r.reasons
+  FROM calculation_result r JOIN funding_application a ON a.id = r.application
+ WHERE r.calculation = $1 AND r.application > $2 ORDER BY r.application LIMIT 1000
+"""
+
+
+async def export_rows(calculation_id: int) -> list[list[str]]:
+    """Every result as text cells (amounts text-exact with two decimals), read by keyset pages."""
+    import json
+
+    out: list[list[str]] = []
+    after = 0
+    while True:
+        rows = await db.fetch(_EXPORT, calculation_id, after)
+        if not rows:
+            return out
+        for r in rows:
+            reasons = json.loads(r["reasons"]) if isinstance(r["reasons"], str) else r["reasons"]
+            out.append(
+                [
+                    str(r["application"]),
+                    r["subject_label"],
+                    "是" if r["eligible"] else "否",
+                    f"{Decimal(r['claim']).quantize(FEN)}",
+                    f"{Decimal(r['award'] or 0).quantize(FEN)}",
+                    "；".join(failed_reasons(reasons)),
+                ]
+            )
+        after = rows[-1]["application"]
+
+
+def to_csv(rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADERS)
+    writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
+
+
+def to_xlsx(rows: list[list[str]], title: str) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=title[:31] or "results")
+    sheet.append(HEADERS)
+    for row in rows:
+        sheet.append(row)  # every cell text: amounts keep their exact decimals
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

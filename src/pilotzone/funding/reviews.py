@@ -1,0 +1,227 @@
+"""Verification of funding applications (核实): the stages of the program version the application was
+submitted under, each decided by its role (a district reviewer only for its district). A reviewer
+records verified values per input (``verified:<key>`` fields; empty keeps the declared value), asks for
+information (the applicant answers, the same stage resumes), approves (next stage; the last one makes
+the application ``verified``) or rejects with reasons. Every step is a FundingReview row and an audit record.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from pilotzone import db
+from pilotzone.auth import audit
+from pilotzone.auth.principal import Principal
+from pilotzone.certification.applications import check_field, visible
+from pilotzone.funding.application_tables import FundingApplication, FundingReview
+from pilotzone.funding.applications import (
+    OWNER,
+    FundingError,
+    as_dict,
+    inputs_of,
+    now,
+    stages_of,
+    version_spec,
+)
+from pilotzone.web.i18n import gettext as _
+
+DECISIONS = ("verify", "request_info", "approve", "reject")
+
+
+def stage_role(spec: dict, application: FundingApplication) -> str:
+    stages = stages_of(spec)
+    return stages[application.stage] if 0 <= application.stage < len(stages) else ""
+
+
+def may_review(principal: Principal, spec: dict, application: FundingApplication) -> bool:
+    return (
+        not principal.province
+        and application.status == "in_review"
+        and principal.role == stage_role(spec, application)
+        and visible(principal, application)  # type: ignore[arg-type]
+    )
+
+
+def parse_verified(spec: dict, form: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for field in inputs_of(spec):
+        name = f"verified:{field['key']}"
+        raw = form.get(name, "").strip()
+        if raw == "":
+            continue
+        message = check_field({**field, "required": False}, raw)
+        if message:
+            errors[name] = message
+        else:
+            values[field["key"]] = raw
+    return values, errors
+
+
+def parse_score(raw: str) -> Decimal | None:
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and Decimal(0) <= value <= Decimal(100) else None
+
+
+_QUEUE = """
+SELECT a.id, a.subject_label, a.district_code, a.stage, p.name_zh, p.name_en, r.name_zh AS round_zh,
+       r.name_en AS round_en, COALESCE(a.moved_at, a.submitted_at) AS since
+  FROM funding_application a JOIN program p ON p.id = a.program JOIN round r ON r.id = a.round
+  JOIN program_version v ON v.id = a.program_version
+ WHERE a.status = 'in_review'
+   AND COALESCE(v.spec -> 'stages' ->> a.stage, (ARRAY['bureau_reviewer', 'bureau_admin'])[a.stage + 1]) = $1
+   AND ($2 = '' OR a.district_code = $2)
+ ORDER BY since, a.id
+ LIMIT 500
+"""
+
+
+async def queue(principal: Principal) -> list[dict]:
+    m = principal.acting
+    if (
+        principal.province
+        or m is None
+        or m.role not in ("district_reviewer", "bureau_reviewer", "bureau_admin")
+    ):
+        return []
+    district = (m.district_code or "-") if m.role == "district_reviewer" else ""
+    return [dict(r) for r in await db.fetch(_QUEUE, m.role, district)]
+
+
+async def reviews_of(application_id: int) -> list[dict]:
+    return (
+        await FundingReview.select()
+        .where(FundingReview.application == application_id)
+        .order_by(FundingReview.id, ascending=False)
+        .limit(200)
+    )
+
+
+async def latest_request(application: FundingApplication) -> dict | None:
+    if application.status != "info_requested":
+        return None
+    return (
+        await FundingReview.select(FundingReview.comment, FundingReview.created_at)
+        .where((FundingReview.application == application.id) & (FundingReview.decision == "request_info"))
+        .order_by(FundingReview.id, ascending=False)
+        .first()
+    )
+
+
+async def decide(
+    principal: Principal, application: FundingApplication, decision: str, form: dict[str, str]
+) -> str:
+    """One review step; returns the new status. Raises FundingError (403 when the caller may not)."""
+    spec = await version_spec(application.program_version)
+    if decision not in DECISIONS:
+        raise FundingError("decision", _("Choose a decision."))
+    if not may_review(principal, spec, application):
+        raise FundingError("status", _("This application is not waiting for your review."), 403)
+    verified, errors = parse_verified(spec, form)
+    if errors:
+        key = next(iter(errors))
+        raise FundingError(key, errors[key])
+    comment = form.get("comment", "").strip()
+    score = None
+    if form.get("score", "").strip():
+        score = parse_score(form["score"])
+        if score is None:
+            raise FundingError("score", _("Enter a score from 0 to 100."))
+    status, stage = application.status, application.stage
+    if decision == "approve":
+        if stage + 1 >= len(stages_of(spec)):
+            status = "verified"
+        else:
+            stage += 1
+    elif decision == "reject":
+        if not comment:
+            raise FundingError("comment", _("Give the reasons for the rejection."))
+        status = "rejected"
+    elif decision == "request_info":
+        if not comment:
+            raise FundingError("comment", _("Say what information is needed."))
+        status = "info_requested"
+    merged = {**as_dict(application.verified), **verified}
+    changes = {
+        FundingApplication.verified: merged,
+        FundingApplication.status: status,
+        FundingApplication.stage: stage,
+        FundingApplication.updated_at: now(),
+    }
+    if score is not None:
+        changes[FundingApplication.score] = score
+    if status != application.status or stage != application.stage:
+        changes[FundingApplication.moved_at] = now()
+    moved = await (
+        FundingApplication.update(changes)
+        .where(
+            (FundingApplication.id == application.id)
+            & (FundingApplication.status == "in_review")
+            & (FundingApplication.stage == application.stage)
+        )
+        .returning(FundingApplication.id)
+    )
+    if not moved:
+        raise FundingError("status", _("Someone else decided this application in the meantime."), 409)
+    await FundingReview(
+        application=application.id,
+        stage=application.stage,
+        stage_role=stage_role(spec, application),
+        reviewer_id=principal.user_id,
+        reviewer_email=principal.label,
+        decision=decision,
+        verified=verified,
+        comment=comment,
+    ).save()
+    await audit.record(
+        f"funding_review.{decision}",
+        OWNER,
+        application.id,
+        before={
+            "status": application.status,
+            "stage": application.stage,
+            "verified": as_dict(application.verified),
+        },
+        after={
+            "status": status,
+            "stage": stage,
+            "verified": merged,
+            "comment": comment,
+            "score": str(score) if score is not None else None,
+        },
+    )
+    return status
+
+
+async def answer(principal: Principal, application: FundingApplication, note: str) -> None:
+    note = note.strip()
+    if application.status != "info_requested":
+        raise FundingError("status", _("No information was requested."), 409)
+    if not note:
+        raise FundingError("note", _("Write your answer."))
+    await FundingApplication.update(
+        {
+            FundingApplication.status: "in_review",
+            FundingApplication.moved_at: now(),
+            FundingApplication.updated_at: now(),
+        }
+    ).where((FundingApplication.id == application.id) & (FundingApplication.status == "info_requested"))
+    await FundingReview(
+        application=application.id,
+        stage=application.stage,
+        stage_role=principal.role or "",
+        reviewer_id=principal.user_id,
+        reviewer_email=principal.label,
+        decision="answer",
+        comment=note,
+    ).save()
+    await audit.record(
+        "funding_application.answered",
+        OWNER,
+        application.id,
+        before={"status": "info_requested"},
+        after={"status": "in_review", "note": note},
+    )

@@ -1,0 +1,160 @@
+"""Round pages: the verification queue, a round with its calculations (progress widget, results,
+differences from the previous calculation), four-eyes approval, the ledger with payments, exports."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, REVIEWERS, allow, tenant
+from pilotzone.auth.principal import current_principal
+from pilotzone.funding import calculation, ledger, reviews
+from pilotzone.funding.applications import FundingError
+from pilotzone.funding.tables import Program, Round
+from pilotzone.jobs.services import get_run
+from pilotzone.web.render import render
+
+BUREAU = tenant("bureau_admin", "bureau_reviewer")
+
+
+async def _form_of(request: Request) -> dict[str, str]:
+    data = await request.form()
+    return {k: str(data.get(k, "")) for k in data if k != "csrf_token"}
+
+
+async def _round(round_id: int) -> Round:
+    rnd = await Round.objects().where(Round.id == round_id).first()
+    if rnd is None:
+        raise NotFoundException("round not found")
+    return rnd
+
+
+async def _context(rnd: Round, errors: dict | None = None) -> dict:
+    calcs = await calculation.calculations_of(rnd.id)
+    latest = calcs[0] if calcs else None
+    previous, diff = await calculation.differences(latest) if latest else (None, [])
+    run = await get_run(latest["job_run"]) if latest and latest["job_run"] else None
+    return {
+        "round": rnd,
+        "program": await Program.objects().where(Program.id == rnd.program).first(),
+        "calculations": calcs,
+        "latest": latest,
+        "previous": previous,
+        "diff": diff,
+        "run": run,
+        "results": await calculation.results_page(latest["id"]) if latest else [],
+        "ledger": await ledger.ledger_of(rnd.id),
+        "balance": await ledger.balance(rnd.program),
+        "errors": errors or {},
+    }
+
+
+class FundingRoundController(Controller):
+    path = "/z/{slug:str}/funding"
+
+    @get("/reviews", name="funding_reviews", opt=allow(REVIEWERS))
+    async def queue(self, request: Request) -> Template:
+        return render(request, "funding/reviews.html", {"rows": await reviews.queue(current_principal())})
+
+    @get("/rounds/{round_id:int}", name="funding_round", opt=allow(BUREAU))
+    async def detail(self, request: Request, round_id: FromPath[int]) -> Template:
+        return render(request, "funding/round.html", await _context(await _round(round_id)))
+
+    @get("/programs/{program_id:int}/balance", name="funding_balance", opt=allow(MEMBERS))
+    async def balance(self, request: Request, program_id: FromPath[int]) -> Template:
+        program = await Program.objects().where(Program.id == program_id).first()
+        if program is None:
+            raise NotFoundException("program not found")
+        return render(
+            request,
+            "funding/partials/balance.html",
+            {"program": program, "balance": await ledger.balance(program_id)},
+        )
+
+    async def _act(self, request: Request, slug: str, round_id: int, action) -> Redirect | Template:  # type: ignore[no-untyped-def]
+        rnd = await _round(round_id)
+        try:
+            await action(rnd)
+        except FundingError as exc:
+            return render(
+                request,
+                "funding/round.html",
+                await _context(rnd, {exc.field: exc.message}),
+                status_code=exc.status,
+            )
+        return Redirect(path=f"/z/{slug}/funding/rounds/{round_id}", status_code=303)
+
+    @post(
+        "/rounds/{round_id:int}/close", name="funding_round_close", opt=allow(BUREAU_ADMIN), status_code=303
+    )
+    async def close(
+        self, request: Request, slug: FromPath[str], round_id: FromPath[int]
+    ) -> Redirect | Template:
+        return await self._act(
+            request, slug, round_id, lambda rnd: calculation.close_round(current_principal(), rnd)
+        )
+
+    @post(
+        "/rounds/{round_id:int}/calculate",
+        name="funding_round_calculate",
+        opt=allow(BUREAU_ADMIN),
+        status_code=303,
+    )
+    async def calculate(
+        self, request: Request, slug: FromPath[str], round_id: FromPath[int]
+    ) -> Redirect | Template:
+        return await self._act(
+            request, slug, round_id, lambda rnd: calculation.start_calculation(current_principal(), rnd.id)
+        )
+
+    @post(
+        "/rounds/{round_id:int}/calculations/{calculation_id:int}/approve",
+        name="funding_calculation_approve",
+        opt=allow(BUREAU_ADMIN),
+        status_code=303,
+    )
+    async def approve(
+        self, request: Request, slug: FromPath[str], round_id: FromPath[int], calculation_id: FromPath[int]
+    ) -> Redirect | Template:
+        return await self._act(
+            request, slug, round_id, lambda rnd: ledger.approve(current_principal(), calculation_id)
+        )
+
+    @post(
+        "/rounds/{round_id:int}/ledger/{ledger_id:int}/payments",
+        name="funding_payment",
+        opt=allow(BUREAU_ADMIN),
+        status_code=303,
+    )
+    async def payment(
+        self, request: Request, slug: FromPath[str], round_id: FromPath[int], ledger_id: FromPath[int]
+    ) -> Redirect | Template:
+        form = await _form_of(request)
+        return await self._act(
+            request, slug, round_id, lambda rnd: ledger.record_payment(current_principal(), ledger_id, form)
+        )
+
+    @get(
+        [
+            "/rounds/{round_id:int}/calculations/{calculation_id:int}/results.csv",
+            "/rounds/{round_id:int}/calculations/{calculation_id:int}/results.xlsx",
+        ],
+        name="funding_results_export",
+        opt=allow(BUREAU),
+    )
+    async def export(self, request: Request, round_id: FromPath[int], calculation_id: FromPath[int]) -> Response:
+        fmt = request.url.path.rsplit(".", 1)[1]
+        rnd = await _round(round_id)
+        calcs = {c["id"]: c for c in await calculation.calculations_of(rnd.id)}
+        if calculation_id not in calcs:
+            raise NotFoundException("no such export")
+        rows = await ledger.export_rows(calculation_id)
+        name = f"round-{rnd.key}-v{calcs[calculation_id]['version']}.{fmt}"
+        if fmt == "csv":
+            body, media = ledger.to_csv(rows), "text/csv; charset=utf-8"
+        else:
+            body = ledger.to_xlsx(rows, rnd.name_zh)
+            media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
