@@ -74,9 +74,7 @@ class Cell:
 def show(value: Any) -> str:
     if value is None:
         return "–"
-    if isinstance(value, Decimal):
-        return f"{value.quantize(FEN, ROUND_HALF_UP)}"
-    return str(value)
+    return str(value)  # amounts arrive quantized to the fen, medians to a tenth
 
 
 @dataclass

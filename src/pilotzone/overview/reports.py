@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import io
 import time
 import uuid
@@ -76,7 +77,8 @@ async def _store(key: str, data: bytes, content_type: str) -> None:
 
 @job("overview_monthly_report")
 async def report_step(run: JobRun) -> bool:
-    month = str(run.args["month"])
+    args = run.args if isinstance(run.args, dict) else json.loads(run.args or "{}")
+    month = str(args["month"])
     run.total = 1
     await refresh_current_tenant(run.id)
     tenant_id = current_tenant_id()
@@ -105,7 +107,7 @@ async def report_step(run: JobRun) -> bool:
             kind,
             doc.id,
         )
-    if run.args.get("province"):
+    if args.get("province"):
         db.on_commit(lambda: build_province_report(month))
     run.done = 1
     return True

@@ -139,7 +139,7 @@ FUNDING_METRICS: list[Metric] = [
         "FROM funding_application f WHERE f.submitted_at IS NOT NULL AND EXISTS ("
         "SELECT 1 FROM calculation_result r JOIN calculation c ON c.id = r.calculation AND c.tenant_id = r.tenant_id "
         "WHERE r.application = f.id AND r.tenant_id = f.tenant_id AND c.status IN ('calculated', 'approved') "
-        "AND NOT r.eligible AND r.reasons::text LIKE '%" + CREDIT_RULE + "%')",
+        'AND NOT r.eligible AND r.reasons @> \'[{"rule": "' + CREDIT_RULE + '", "ok": false}]\'::jsonb)',
     ),
 ]
 

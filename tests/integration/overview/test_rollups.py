@@ -74,11 +74,84 @@ async def _certificate(owner, tenant, app_id, scheme_key, issued, status="valid"
     )
 
 
+async def _funding(owner: asyncpg.Connection, t: int, enterprises: list[int], marker: str) -> list[int]:
+    """Funding applications submitted, calculated (one excluded for the negative list, one for
+    another rule), awards in the ledger and payments against them."""
+    rnd = await owner.fetchrow(
+        "SELECT r.id, r.program, p.current_version FROM round r JOIN program p ON p.id = r.program "
+        "WHERE r.tenant_id = $1 ORDER BY r.id LIMIT 1",
+        t,
+    )
+    calc = await owner.fetchval(
+        "INSERT INTO calculation (tenant_id, round, version, status, started_by_email) "
+        "VALUES ($1, $2, 90 + (SELECT count(*) FROM calculation WHERE round = $2), 'calculated', $3) RETURNING id",
+        t,
+        rnd["id"],
+        marker,
+    )
+    ids = []
+    for i, ent in enumerate(enterprises):
+        submitted = _at(2026, 3 + i % 3, 10)
+        app_id = await owner.fetchval(
+            "INSERT INTO funding_application (tenant_id, program, program_version, round, subject_kind, subject_id, "
+            "subject_label, applicant_enterprise, status, submitted_at) "
+            "VALUES ($1, $2, $3, $4, 'enterprise', $5, $6, $5, 'verified', $7) RETURNING id",
+            t,
+            rnd["program"],
+            rnd["current_version"],
+            rnd["id"],
+            ent,
+            f"{marker}-f-{i}",
+            submitted,
+        )
+        ids.append(app_id)
+        rule = "not_on_negative_list" if i % 3 == 1 else "input"
+        eligible = i % 3 == 0
+        reasons = (
+            [{"rule": "not_on_negative_list", "ok": True}] if eligible else [{"rule": rule, "ok": False}]
+        )
+        if not eligible and rule == "input":
+            reasons.append({"rule": "not_on_negative_list", "ok": True})  # passed: not a credit refusal
+        await owner.execute(
+            "INSERT INTO calculation_result (tenant_id, calculation, application, eligible, claim, award, reasons) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            t,
+            calc,
+            app_id,
+            eligible,
+            Decimal("1000.50") if eligible else Decimal(0),
+            Decimal("800.25") if eligible else None,
+            json.dumps(reasons),
+        )
+        if eligible:
+            entry = await owner.fetchval(
+                "INSERT INTO ledger_entry (tenant_id, program, round, calculation, application, subject_label, "
+                "awarded, paid, created_at) VALUES ($1, $2, $3, $4, $5, $6, 800.25, 500.10, $7) RETURNING id",
+                t,
+                rnd["program"],
+                rnd["id"],
+                calc,
+                app_id,
+                f"{marker}-award-{i}",
+                submitted + timedelta(days=30),
+            )
+            for k, amount in enumerate((Decimal("300.05"), Decimal("200.05"))):
+                await owner.execute(
+                    "INSERT INTO payment (tenant_id, entry, amount, voucher, paid_on) VALUES ($1, $2, $3, $4, $5)",
+                    t,
+                    entry,
+                    amount,
+                    f"{marker}-v-{app_id}-{k}",
+                    (submitted + timedelta(days=40 + 30 * k)).date(),
+                )
+    return ids
+
+
 @pytest.fixture
 async def scripted(owner: asyncpg.Connection, tenants: dict) -> dict:  # type: ignore[misc]
     """The state changes, with a marker to clean them up afterwards."""
     marker = f"ov-{uuid.uuid4().hex[:6]}"
-    made: dict[str, list[int]] = {"enterprise": [], "warehouse": [], "talent": []}
+    made: dict[str, list[int]] = {"enterprise": [], "warehouse": [], "talent": [], "funding": []}
     for slug, n in (("guangzhou", 7), ("foshan", 4)):
         t = tenants[slug]
         park = await owner.fetchrow(
@@ -179,7 +252,13 @@ async def scripted(owner: asyncpg.Connection, tenants: dict) -> dict:  # type: i
             [(_at(2026, 2, 1), "draft", "submitted"), (_at(2026, 2, 20), "in_review", "notice")],
         )
         await _certificate(owner, t, p_app, park_scheme["key"], _at(2026, 3, 1))
+        made["funding"] += await _funding(owner, t, made["enterprise"][-n:], marker)
     yield {"marker": marker, **made}
+    await owner.execute("DELETE FROM payment WHERE voucher LIKE $1", f"{marker}%")
+    await owner.execute("DELETE FROM ledger_entry WHERE subject_label LIKE $1", f"{marker}%")
+    await owner.execute("DELETE FROM calculation_result WHERE application = ANY($1::int[])", made["funding"])
+    await owner.execute("DELETE FROM calculation WHERE started_by_email = $1", marker)
+    await owner.execute("DELETE FROM funding_application WHERE id = ANY($1::int[])", made["funding"])
     await owner.execute(
         "DELETE FROM certificate WHERE application IN (SELECT id FROM application WHERE subject_label LIKE $1 "
         "OR (subject_kind = 'park' AND submitted_at = $2))",
@@ -281,6 +360,34 @@ async def recount(owner: asyncpg.Connection, p: dashboard.Period) -> dict[int, d
     )
     for r in rows:
         out.setdefault(r["tenant_id"], {}).setdefault("budget", {})[r["key"]] = r["n"]
+    rows = await owner.fetch(
+        "SELECT l.tenant_id, p.key, sum(l.awarded) n FROM ledger_entry l JOIN program p ON p.id = l.program "
+        f"WHERE {_month('l.created_at')} BETWEEN $1 AND $2 GROUP BY 1, 2",
+        p.start,
+        p.end,
+    )
+    for r in rows:
+        out.setdefault(r["tenant_id"], {}).setdefault("awarded", {})[r["key"]] = r["n"]
+    rows = await owner.fetch(
+        "SELECT y.tenant_id, p.key, sum(y.amount) n FROM payment y JOIN ledger_entry l ON l.id = y.entry "
+        "JOIN program p ON p.id = l.program WHERE date_trunc('month', y.paid_on)::date BETWEEN $1 AND $2 GROUP BY 1, 2",
+        p.start,
+        p.end,
+    )
+    for r in rows:
+        out.setdefault(r["tenant_id"], {}).setdefault("paid", {})[r["key"]] = r["n"]
+    rows = await owner.fetch(
+        "SELECT f.tenant_id, count(*) n, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM calculation_result r "
+        "JOIN calculation c ON c.id = r.calculation WHERE r.application = f.id AND c.status IN ('calculated', 'approved') "
+        "AND NOT r.eligible AND EXISTS (SELECT 1 FROM jsonb_array_elements(r.reasons) x "
+        "WHERE x ->> 'rule' = 'not_on_negative_list' AND x ->> 'ok' = 'false'))) AS credit "
+        f"FROM funding_application f WHERE f.submitted_at IS NOT NULL AND {_month('f.submitted_at')} BETWEEN $1 AND $2 "
+        "GROUP BY 1",
+        p.start,
+        p.end,
+    )
+    for r in rows:
+        out.setdefault(r["tenant_id"], {}).update(funding_applications=r["n"], credit_refusals=r["credit"])
     return out
 
 
@@ -294,7 +401,10 @@ def _from_rollups(figs: dict, tenant_id: int) -> dict[str, object]:
     got["countries"] = {k: int(v) for k, v in fig.get("certified_warehouses", {}).items()}
     got["states"] = {k: int(v) for k, v in fig.get("applications", {}).items()}
     got["decided"], got["median"] = sum(days.values()), dashboard.median(days)
-    got["budget"] = {k: v for k, v in fig.get("budget", {}).items()}
+    for k in ("budget", "awarded", "paid"):
+        got[k] = dict(fig.get(k, {}))
+    for k in ("funding_applications", "credit_refusals"):
+        got[k] = int(sum(fig.get(k, {}).values()))
     return got
 
 
@@ -310,6 +420,10 @@ def _expected(counted: dict, tenant_id: int) -> dict[str, object]:
         "decided": c.get("decided", 0),
         "median": c.get("median"),
         "budget": c.get("budget", {}),
+        "awarded": c.get("awarded", {}),
+        "paid": c.get("paid", {}),
+        "funding_applications": c.get("funding_applications", 0),
+        "credit_refusals": c.get("credit_refusals", 0),
     }
 
 
@@ -335,6 +449,7 @@ async def test_rollups_equal_a_direct_recount(as_user, owner, tenants, scripted,
     counted = await recount(owner, dashboard.period_of("2026-01", "2026-12"))
     assert counted[gz]["states"]["certified"] >= 3 and counted[gz]["decided"] >= 5  # the script did run
     assert counted[gz]["countries"]["DE"] >= 1
+    assert counted[gz]["credit_refusals"] >= 2 and counted[gz]["paid"]  # funding was scripted too
 
     # more changes: a rejection, a revocation, a new enterprise; stale figures disappear on refresh
     wh = await owner.fetchval(
@@ -368,7 +483,7 @@ async def test_rollups_equal_a_direct_recount(as_user, owner, tenants, scripted,
         gz,
     )
     assert stale == 0
-    assert json.dumps(funding_ledger_present())  # the funding ledger figures join once issue 5 is merged
+    assert funding_ledger_present()
 
 
 def test_median_of_a_histogram() -> None:
