@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import io
+import json
 import time
 import uuid
 from datetime import UTC, date, datetime
@@ -28,7 +28,7 @@ from pilotzone.overview.rollups import refresh_current_tenant
 from pilotzone.settings import ROOT
 from pilotzone.tenancy.context import TenantContext, current_tenant_id, tenant_transaction
 from pilotzone.tenancy.services import list_tenants
-from pilotzone.web.i18n import gettext, pick, reset_locale, set_locale
+from pilotzone.web.i18n import reset_locale, set_locale
 
 PROVINCE_PREFIX = "province/overview_report/"
 KINDS = {"xlsx": XLSX, "html": "text/html; charset=utf-8"}
@@ -166,6 +166,3 @@ def province_key(month: str, kind: str) -> str | None:
         return None
     return f"{PROVINCE_PREFIX}{month}/report.{kind}"
 
-
-def title(tenant: dict) -> str:
-    return pick(tenant["name_zh"], tenant["name_en"]) + " · " + gettext("Monthly report")

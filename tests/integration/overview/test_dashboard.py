@@ -10,7 +10,6 @@ import re
 import openpyxl
 from tests.conftest import demo
 from tests.integration.overview.helpers import refresh_all, wait_runs
-from tests.integration.overview.test_rollups import scripted  # noqa: F401
 
 from pilotzone.documents.storage import get_storage
 
@@ -46,7 +45,7 @@ async def test_who_may_open_the_dashboards(as_user) -> None:  # type: ignore[no-
         assert refused.status_code == 403  # only the province admin may start refreshes
 
 
-async def test_sort_drill_down_and_exports(as_user, owner, tenants, scripted, worker) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+async def test_sort_drill_down_and_exports(as_user, owner, tenants, scripted, worker) -> None:  # type: ignore[no-untyped-def]
     await refresh_all(as_user, owner, tenants)
     async with as_user(demo("province-viewer")) as viewer:
         page = await viewer.get(f"/province/?{PERIOD}&sort=enterprises&dir=desc")
@@ -105,7 +104,7 @@ def _shown(cell) -> str:  # type: ignore[no-untyped-def]
 
 async def test_monthly_report_job_writes_xlsx_and_html_to_s3(
     as_user, owner, tenants, scripted, worker
-) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:  # type: ignore[no-untyped-def]
     async with as_user(demo("province-admin")) as admin:
         started = await admin.post("/province/reports", data={"month": "2026-03"}, follow_redirects=False)
         assert started.status_code == 303

@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - the recount queries are fixed SQL text; every value is a parameter
 """Rollups versus a direct recount: a scripted series of state changes in two cities (enterprises
 registered, warehouses added and certified, applications created, submitted, approved, rejected,
 certificates issued and revoked, talent recognitions), the refresh job run by the real worker (started
