@@ -336,12 +336,13 @@ def link_maker(base: str, period: Period, province: bool) -> Any:
     def link(tenant: dict, metric: str, dim: str, month: date | None = None) -> str:
         if not metric:
             return f"/z/{tenant['slug']}/dashboard?" + urlencode(period.query())
-        query = period.query() if month is None else {"from": f"{month:%Y-%m}", "to": f"{month:%Y-%m}"}
+        query = {"metric": metric}
         if province:
-            query = {"tenant": tenant["slug"], **query}
+            query["tenant"] = tenant["slug"]
+        query |= period.query() if month is None else {"from": f"{month:%Y-%m}", "to": f"{month:%Y-%m}"}
         if dim:
             query["dim"] = dim
-        return f"{base}/list/{metric}?" + urlencode(query)
+        return f"{base}/list?" + urlencode(query)
 
     return link
 

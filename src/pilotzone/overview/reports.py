@@ -165,4 +165,3 @@ def province_key(month: str, kind: str) -> str | None:
     if kind not in KINDS or dashboard.period_of(month, month).start.strftime("%Y-%m") != month:
         return None
     return f"{PROVINCE_PREFIX}{month}/report.{kind}"
-

@@ -9,11 +9,13 @@ import re
 
 import openpyxl
 from tests.conftest import demo
+from tests.integration.overview import test_rollups
 from tests.integration.overview.helpers import refresh_all, wait_runs
 
 from pilotzone.documents.storage import get_storage
 
 PERIOD = "from=2026-01&to=2026-12"
+scripted = test_rollups.scripted  # the scripted state changes (fixture)
 
 
 def _main_rows(html: str) -> list[list[str]]:
@@ -61,7 +63,9 @@ async def test_sort_drill_down_and_exports(as_user, owner, tenants, scripted, wo
         assert fragment.text.lstrip().startswith("<section") and "<html" not in fragment.text
 
         # drill down: the enterprises of Guangzhou, and the certified applications across tenants
-        listed = await viewer.get(f"/province/list?metric=enterprises&tenant=guangzhou&{PERIOD}")
+        link = f"/province/list?metric=enterprises&amp;tenant=guangzhou&amp;{PERIOD.replace('&', '&amp;')}"
+        assert f'href="{link}"' in page.text  # the number links to its list
+        listed = await viewer.get(link.replace("&amp;", "&"))
         assert listed.status_code == 200 and f"{scripted['marker']}-guangzhou-0" in listed.text
         assert f"{scripted['marker']}-foshan-0" not in listed.text
         gz_row = next(r for r in body if r[0] in ("广州", "广州市"))
