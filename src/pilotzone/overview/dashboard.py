@@ -4,60 +4,25 @@ output carries exactly the same numbers."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from pilotzone import db
 from pilotzone.certification.applications import STATUS_LABELS
-from pilotzone.overview.rollups import TZ, funding_ledger_present
+from pilotzone.overview.period import Period, period_of  # noqa: F401 - part of this module's API
+from pilotzone.overview.rollups import funding_ledger_present
 from pilotzone.registry.warehouses import country_name
+from pilotzone.web.i18n import get_locale, pick
 from pilotzone.web.i18n import gettext as _
-from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
 
 STOCK = ("parks", "certified_parks", "enterprises", "certified_warehouses")
 STATES = [s for s in STATUS_LABELS if s != "draft"]
 FEN = Decimal("0.01")
-
-
-@dataclass(frozen=True)
-class Period:
-    start: date  # first day of the first month
-    end: date  # first day of the last month
-
-    @property
-    def months(self) -> list[date]:
-        out, m = [], self.start
-        while m <= self.end:
-            out.append(m)
-            m = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
-        return out
-
-    def query(self) -> dict[str, str]:
-        return {"from": self.start.strftime("%Y-%m"), "to": self.end.strftime("%Y-%m")}
-
-
-def _month(text: str | None) -> date | None:
-    try:
-        year, month = (int(p) for p in (text or "").split("-"))
-        return date(year, month, 1) if 2000 <= year <= 2100 and 1 <= month <= 12 else None
-    except ValueError:
-        return None
-
-
-def period_of(start: str | None, end: str | None, today: date | None = None) -> Period:
-    """The chosen month range; by default the twelve months up to this one (Asia/Shanghai)."""
-    today = today or datetime.now(ZoneInfo(TZ)).date()
-    last = _month(end) or date(today.year, today.month, 1)
-    first = _month(start) or date(last.year - 1 + (last.month == 12), last.month % 12 + 1, 1)
-    if first > last:
-        first, last = last, first
-    return Period(first, last)
 
 
 @dataclass
@@ -347,12 +312,48 @@ def link_maker(base: str, period: Period, province: bool) -> Any:
     return link
 
 
+_cache: OrderedDict[tuple, Dashboard] = OrderedDict()
+CACHE_SIZE = 64
+
+
 async def load(
     period: Period, tenants: list[dict], base: str, province: bool, sort: str = "", descending: bool = False
 ) -> Dashboard:
-    """Everything the page shows for ``tenants``, from the rollups (a handful of small queries)."""
+    """Everything the page shows for ``tenants``, from the rollups. The result is kept per process
+    until any visible tenant's rollups are refreshed again (one indexed look-up per request)."""
     from pilotzone.overview.rollups import last_refreshes
 
+    refreshed = await last_refreshes()
+    key = (
+        period,
+        tuple(t["id"] for t in tenants),
+        base,
+        province,
+        sort,
+        descending,
+        get_locale(),
+        tuple(sorted(refreshed.items())),
+    )
+    hit = _cache.get(key)
+    if hit is not None:
+        _cache.move_to_end(key)
+        return hit
+    board = await _load(period, tenants, base, province, sort, descending, refreshed)
+    _cache[key] = board
+    while len(_cache) > CACHE_SIZE:
+        _cache.popitem(last=False)
+    return board
+
+
+async def _load(
+    period: Period,
+    tenants: list[dict],
+    base: str,
+    province: bool,
+    sort: str,
+    descending: bool,
+    refreshed: dict[int, datetime],
+) -> Dashboard:
     figs, per_month = await figures(period), await trend(period)
     tables = build(
         period,
@@ -369,4 +370,4 @@ async def load(
         values = _row_values(figs.get(t["id"], {}))
         bars.append((pick(t["name_zh"], t["name_en"]), values["applications"], values["decided"]))
     months = [(row[0].text, row[-1].value) for row in tables["trend"].rows]
-    return Dashboard(period, tenants, tables, bars, months, await last_refreshes())
+    return Dashboard(period, tenants, tables, bars, months, refreshed)

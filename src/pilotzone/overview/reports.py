@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import io
 import json
+import logging
 import time
 import uuid
 from datetime import UTC, date, datetime
@@ -30,6 +31,7 @@ from pilotzone.tenancy.context import TenantContext, current_tenant_id, tenant_t
 from pilotzone.tenancy.services import list_tenants
 from pilotzone.web.i18n import reset_locale, set_locale
 
+log = logging.getLogger(__name__)
 PROVINCE_PREFIX = "province/overview_report/"
 KINDS = {"xlsx": XLSX, "html": "text/html; charset=utf-8"}
 _env = jinja2.Environment(
@@ -156,7 +158,11 @@ async def province_reports() -> list[dict]:
     hit = _cache.get("province")
     if hit and hit[0] > time.monotonic():
         return hit[1]
-    listed = await asyncio.to_thread(_list_province)
+    try:
+        listed = await asyncio.to_thread(_list_province)
+    except Exception:  # noqa: BLE001 - S3 down: the dashboard still shows its figures
+        log.warning("could not list the province reports", exc_info=True)
+        listed = []
     _cache["province"] = (time.monotonic() + 30, listed)
     return listed
 
