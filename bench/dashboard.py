@@ -253,13 +253,29 @@ def main() -> int:
         "PILOTZONE_ENV": "development",
         "DATABASE_URL": db_url(),
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "S3_ENDPOINT": "http://127.0.0.1:9",  # the report list fails soft; see below
-        "S3_ACCESS_KEY": "bench",
-        "S3_SECRET_KEY": "bench",
         "DB_POOL_MIN": "10",
         "DB_POOL_MAX": "10",
     }
+    import tempfile
+    import uuid
+
+    from pilotzone.embedded import WeedServer, free_port
+
+    weed = WeedServer(
+        Path(tempfile.mkdtemp(prefix="bench-s3-")), free_port(), "bench", "bench-" + uuid.uuid4().hex
+    )
+    weed.start()  # the dashboard lists the monthly reports in S3
+    env.update(
+        {"S3_ENDPOINT": weed.endpoint, "S3_ACCESS_KEY": weed.access_key, "S3_SECRET_KEY": weed.secret_key}
+    )
     os.environ.update(env)
+    try:
+        return run(opts, env)
+    finally:
+        weed.stop()
+
+
+def run(opts: argparse.Namespace, env: dict[str, str]) -> int:
     tenants = asyncio.run(prepare())
     times = asyncio.run(refresh_all(tenants))
     print(

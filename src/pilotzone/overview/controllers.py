@@ -12,6 +12,7 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Stream, Template
+from markupsafe import Markup
 
 from pilotzone.auth import audit
 from pilotzone.auth.guards import allow, province, tenant
@@ -22,7 +23,7 @@ from pilotzone.overview.charts import city_bars, month_bars
 from pilotzone.tenancy.context import TenantContext, current_tenant_id, switch_tenant
 from pilotzone.tenancy.services import list_tenants
 from pilotzone.web.i18n import gettext as _
-from pilotzone.web.render import render
+from pilotzone.web.render import is_htmx, render
 
 BUREAU = tenant("bureau_admin", "bureau_reviewer")
 MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -36,26 +37,42 @@ def _sort(request: Request) -> tuple[str, bool]:
     return request.query_params.get("sort", ""), request.query_params.get("dir", "desc") != "asc"
 
 
-async def _page(request: Request, tenants: list[dict], base: str, is_province: bool, page: str) -> Template:
+def _fragment(request: Request, board: dashboard.Dashboard, name: str, context: dict) -> Markup:
+    """A figures fragment rendered once per cached dashboard (it holds no per-user content)."""
+    if name not in board.html:
+        env = request.app.template_engine.engine  # type: ignore[union-attr]
+        board.html[name] = Markup(env.get_template(f"overview/partials/{name}.html").render(context))  # noqa: S704
+    return board.html[name]
+
+
+async def _page(
+    request: Request, tenants: list[dict], base: str, is_province: bool, page: str
+) -> Template | Response:
     period = _period(request)
     sort, descending = _sort(request)
     board = await dashboard.load(period, tenants, base, is_province, sort, descending)
-    context = {
+    figures = {
         "board": board,
         "base": base,
-        "is_province": is_province,
         "sort": sort,
         "descending": descending,
         "query": period.query(),
+        "city_chart": city_bars(board.bars),
+        "month_chart": month_bars(board.months),
+    }
+    if is_htmx(request):  # a sort link: only the table
+        return Response(_fragment(request, board, "main_table", figures), media_type="text/html")
+    context = {
+        **figures,
+        "figures_html": _fragment(request, board, "figures", figures),
+        "is_province": is_province,
         "tenant_reports": await reports.tenant_reports(),
         "province_reports": await reports.province_reports() if is_province else [],
         "tenants_by_id": {t["id"]: t for t in tenants},
-        "city_chart": city_bars(board.bars),
-        "month_chart": month_bars(board.months),
         "tz": ZoneInfo(rollups.TZ),
         "previous_month": reports.previous_month(),
     }
-    return render(request, page, context, partial="overview/partials/main_table.html")
+    return render(request, page, context)
 
 
 def _export(table_key: str, fmt: str, board: dashboard.Dashboard, name: str) -> Response:
@@ -133,7 +150,7 @@ class ProvinceController(Controller):
     path = "/province"
 
     @get("/", name="province", opt=allow(province()))
-    async def index(self, request: Request) -> Template:
+    async def index(self, request: Request) -> Template | Response:
         return await _page(request, await list_tenants(), "/province", True, "overview/province.html")
 
     @get("/export", name="province_export", opt=allow(province()))
@@ -196,7 +213,7 @@ class TenantDashboardController(Controller):
         return [t for t in await list_tenants() if t["id"] == me]
 
     @get("/", name="tenant_dashboard", opt=allow(BUREAU))
-    async def index(self, request: Request, slug: FromPath[str]) -> Template:
+    async def index(self, request: Request, slug: FromPath[str]) -> Template | Response:
         return await _page(
             request, await self._tenants(), f"/z/{slug}/dashboard", False, "overview/tenant.html"
         )

@@ -170,6 +170,7 @@ class Dashboard:
     bars: list[tuple[str, int, int]]  # (city, submitted, decided)
     months: list[tuple[str, int]]  # (YYYY-MM, applications submitted in all shown tenants)
     refreshed: dict[int, datetime]
+    html: dict[str, Any] = field(default_factory=dict)  # rendered fragments, kept with the cached figures
 
 
 def build(
