@@ -659,6 +659,9 @@ ZH_CN.update(
         "Valid until (empty: open-ended)": "截止日期（留空表示长期）",
         "Why it ends": "移出理由",
         "open-ended": "长期",
+        "Add a park": "新增园区",
+        "A park added by the bureau is active at once.": "由商务局新增的园区立即生效。",
+        "Add the park": "新增该园区",
     }
 )
 
@@ -785,5 +788,36 @@ ZH_CN.update(
         "The numbers of both charts are in the tables below.": "两张图表的数字见下方表格。",
         "To month": "截止月份",
         "counted up to the end of the period": "统计至期末",
+    }
+)
+
+# funding: award public notice, round results paging
+ZH_CN.update(
+    {
+        "Public notice of awards": "扶持资金拟核定结果公示",
+        "The awards below were approved and are under public notice. Anyone may object before the notice ends; an objection stops the payment until the bureau has decided on it.": "以下扶持资金拟核定结果已经审批，现予公示。公示期内任何单位和个人均可提出异议；异议期间暂停拨付，待商务局处理后恢复。",
+        "Objections to awards": "公示异议处理",
+        "Your objection was received.": "您的异议已收到。",
+        "Awardee": "获扶持单位",
+        "Amount (yuan)": "金额（元）",
+        "objection under review": "异议处理中",
+        "No award is under public notice.": "暂无公示中的扶持资金。",
+        "This award is not under public notice.": "该扶持资金不在公示期内。",
+        "Uphold (revoke the unpaid award)": "异议成立（撤销未拨付的扶持资金）",
+        "An objection to this award is open: no payment until the bureau resolves it.": "该扶持资金存在未处理的异议：处理完毕前暂停拨付。",
+        "This award was revoked after an objection: no further payment.": "该扶持资金因异议成立已撤销，不再拨付。",
+        "under public notice": "公示中",
+        "objection open, payment paused": "异议处理中，暂停拨付",
+        "awarded": "已核定",
+        "revoked after an objection": "因异议成立已撤销",
+        "until": "至",
+        "Applicant or application number": "申报主体或申请编号",
+        "All results": "全部结果",
+        "Not eligible": "不符合条件",
+        "With an award": "获核定金额",
+        "Award below the claim": "核定金额低于测算金额",
+        "Results found: %(n)s": "共找到结果：%(n)s",
+        "No results match.": "暂无符合条件的结果。",
+        "Reload the page to see the progress": "刷新页面查看测算进度",
     }
 )

@@ -37,6 +37,7 @@ from pilotzone.certification.review_controllers import AnswerController, ReviewC
 from pilotzone.documents.controllers import DocumentController
 from pilotzone.documents.storage import prepare_bucket
 from pilotzone.funding.application_controllers import FundingApplicationController
+from pilotzone.funding.award_notice import AwardNoticeController
 from pilotzone.funding.controllers import ProgramController
 from pilotzone.funding.round_controllers import FundingRoundController
 from pilotzone.funding.tax import TaxEstimateController
@@ -81,6 +82,7 @@ ROUTES = [
     DocumentController,
     FundingApplicationController,
     FundingRoundController,
+    AwardNoticeController,
     TaxEstimateController,
     ProvinceController,
     TenantDashboardController,

@@ -4,7 +4,8 @@ The bureau administrator's final approval puts an application under public notic
 ``notice_days`` (``notice_until``). Anyone may object during the window (at most three objections per
 hour and IP address for one application): the application is then ``objected`` and waits for the
 bureau administrator, who upholds the objection (the application is rejected) or dismisses it (the
-notice resumes with the days that were left). Applications whose window ended are certified by
+notice resumes with the days that were left). :func:`record_objection`, :func:`close_objection` and :func:`resumed_until` are shared with the award
+notice of the funding engine (:mod:`pilotzone.funding.award_notice`). Applications whose window ended are certified by
 :func:`pilotzone.certification.certificates.issue_due_certificates`. :func:`now` is the one clock of
 the certification engine.
 """
@@ -13,6 +14,9 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from piccolo.columns import Column
 
 from pilotzone import db
 from pilotzone.auth import audit
@@ -81,15 +85,12 @@ def check_objection(form: dict[str, str]) -> dict[str, str]:
     return errors
 
 
-async def raise_objection(application_id: int, form: dict[str, str], ip: str) -> Objection:
-    """Record an objection and pause the notice. Raises NoticeError (404, 429, or 400 with a field)."""
-    application = await Application.objects().where(Application.id == application_id).first()
-    if application is None or application.status not in ("notice", "objected"):  # others may join in
-        raise NoticeError("status", _("This application is not under public notice."), 404)
-    recent = await Objection.count().where(
-        (Objection.application == application_id)
-        & (Objection.ip == ip)
-        & (Objection.created_at > now() - timedelta(hours=1))
+async def record_objection(table: type, target: Column, target_id: int, form: dict[str, str], ip: str) -> Any:
+    """The one objection path of every public notice (certification, funding awards): the rate limit
+    per IP address and target, the form check, the row. ``table`` has the columns of :class:`Objection`
+    and ``target`` is its foreign key to what is under notice. Raises NoticeError (429, or 400)."""
+    recent = await table.count().where(
+        (target == target_id) & (table.ip == ip) & (table.created_at > now() - timedelta(hours=1))
     )
     if recent >= RATE_LIMIT:
         raise NoticeError(
@@ -104,14 +105,23 @@ async def raise_objection(application_id: int, form: dict[str, str], ip: str) ->
     if errors:
         field = next(iter(errors))
         raise NoticeError(field, errors[field])
-    objection = Objection(
-        application=application_id,
+    objection = table(
+        **{target._meta.name: target_id},
         name=form.get("name", "").strip(),
         contact=form.get("contact", "").strip(),
         reason=form.get("reason", "").strip(),
         ip=ip[:64],
     )
     await objection.save()
+    return objection
+
+
+async def raise_objection(application_id: int, form: dict[str, str], ip: str) -> Objection:
+    """Record an objection and pause the notice. Raises NoticeError (404, 429, or 400 with a field)."""
+    application = await Application.objects().where(Application.id == application_id).first()
+    if application is None or application.status not in ("notice", "objected"):  # others may join in
+        raise NoticeError("status", _("This application is not under public notice."), 404)
+    objection = await record_objection(Objection, Objection.application, application_id, form, ip)
     await Application.update(
         {Application.status: "objected", Application.moved_at: now(), Application.updated_at: now()}
     ).where((Application.id == application_id) & (Application.status == "notice"))
@@ -147,9 +157,12 @@ async def objections() -> list[dict]:
     return rows
 
 
-async def resolve(principal: Principal, objection_id: int, decision: str, note: str) -> str:
-    """Uphold (reject the application) or dismiss (resume the notice); returns the application status."""
-    objection = await Objection.objects().where(Objection.id == objection_id).first()
+async def close_objection(
+    table: type, principal: Principal, objection_id: int, decision: str, note: str
+) -> tuple[Any, str]:
+    """Resolve an open objection of ``table`` (uphold or dismiss, with a note when upholding); returns
+    (the objection as it was, the stripped note). What follows for the target is the caller's."""
+    objection = await table.objects().where(table.id == objection_id).first()
     if objection is None:
         raise NoticeError("status", _("Objection not found."), 404)
     if decision not in ("upheld", "dismissed"):
@@ -159,14 +172,25 @@ async def resolve(principal: Principal, objection_id: int, decision: str, note: 
     note = note.strip()
     if decision == "upheld" and not note:
         raise NoticeError("note", _("Give the reasons for upholding the objection."))
-    await Objection.update(
+    await table.update(
         {
-            Objection.status: decision,
-            Objection.resolved_by: principal.user_id,
-            Objection.resolved_at: now(),
-            Objection.resolution_note: note,
+            table.status: decision,
+            table.resolved_by: principal.user_id,
+            table.resolved_at: now(),
+            table.resolution_note: note,
         }
-    ).where((Objection.id == objection_id) & (Objection.status == "open"))
+    ).where((table.id == objection_id) & (table.status == "open"))
+    return objection, note
+
+
+def resumed_until(paused_since: datetime | None, notice_until: datetime | None) -> datetime:
+    """The end of a notice that resumes with the days that were left when an objection paused it."""
+    return (notice_until or now()) + (now() - (paused_since or now()))
+
+
+async def resolve(principal: Principal, objection_id: int, decision: str, note: str) -> str:
+    """Uphold (reject the application) or dismiss (resume the notice); returns the application status."""
+    objection, note = await close_objection(Objection, principal, objection_id, decision, note)
     application = await Application.objects().where(Application.id == objection.application).first()
     assert application is not None
     status = application.status
@@ -179,14 +203,11 @@ async def resolve(principal: Principal, objection_id: int, decision: str, note: 
         elif not await Objection.exists().where(
             (Objection.application == application.id) & (Objection.status == "open")
         ):
-            # the window resumes with the days that were left when the objection paused it
-            paused = now() - (application.moved_at or now())
-            until = (application.notice_until or now()) + paused
             status = "notice"
             await Application.update(
                 {
                     Application.status: status,
-                    Application.notice_until: until,
+                    Application.notice_until: resumed_until(application.moved_at, application.notice_until),
                     Application.moved_at: now(),
                     Application.updated_at: now(),
                 }

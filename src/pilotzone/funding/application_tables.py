@@ -119,8 +119,14 @@ class CalculationResult(TenantTable, db=DB):
     explanation = JSONB(default=[])
 
 
+LEDGER_STATUSES = ("notice", "objected", "awarded", "revoked")
+
+
 class LedgerEntry(TenantTable, db=DB):
-    """An approved award (awarded); ``paid`` is the sum of its payments, CHECK paid <= awarded."""
+    """An approved award (awarded); ``paid`` is the sum of its payments, CHECK paid <= awarded.
+    ``status``: ``notice`` (public notice until ``notice_until``), ``objected`` (paused by an objection
+    since ``moved_at``: no payment), ``awarded`` (entries from before the notice existed), ``revoked``
+    (an upheld objection: only what was paid stays awarded)."""
 
     program = ForeignKey(Program, null=False, on_delete=OnDelete.restrict)
     round = ForeignKey(Round, null=False, on_delete=OnDelete.restrict)
@@ -131,6 +137,25 @@ class LedgerEntry(TenantTable, db=DB):
     paid = Numeric(digits=MONEY, default=Decimal("0"))
     created_at = Timestamptz(default=TimestamptzNow())
     created_by = Integer(null=True, default=None)
+    status = Varchar(length=20, default="awarded")
+    notice_until = Timestamptz(null=True, default=None)
+    moved_at = Timestamptz(null=True, default=None)
+
+
+class AwardObjection(TenantTable, db=DB):
+    """An objection to an award under public notice (the same columns and handling as certification's
+    ``Objection``, see :mod:`pilotzone.certification.notices`); it pauses the ledger entry."""
+
+    entry = ForeignKey(LedgerEntry, null=False, on_delete=OnDelete.cascade)
+    name = Varchar(length=100, default="")
+    contact = Varchar(length=200)
+    reason = Text()
+    ip = Varchar(length=64, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    status = Varchar(length=20, default="open")
+    resolved_by = Integer(null=True, default=None)
+    resolved_at = Timestamptz(null=True, default=None)
+    resolution_note = Text(default="")
 
 
 class Payment(TenantTable, db=DB):

@@ -17,7 +17,7 @@ from pilotzone.auth.principal import Principal
 from pilotzone.certification.applications import check_field, subjects, visible
 from pilotzone.documents import services as documents
 from pilotzone.funding.application_tables import FundingApplication
-from pilotzone.funding.facts import negative_entries
+from pilotzone.funding.facts import facts_of
 from pilotzone.funding.tables import Program, ProgramVersion, Round
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
@@ -279,17 +279,14 @@ async def submit(
     errors = validate(spec, values, present)
     if errors:
         return errors
-    if application.applicant_enterprise is not None:
-        entry = (await negative_entries([application.applicant_enterprise], now())).get(
-            application.applicant_enterprise
-        )
-        if entry:
-            return {
-                "status": _(
-                    "The enterprise is on the credit negative list (%(reason)s) and may not apply.",
-                    reason=entry["reason"],
-                )
-            }
+    facts = await facts_of(application.subject_kind, application.subject_id, now())
+    if facts is not None and facts.negative_entry:
+        return {
+            "status": _(
+                "The enterprise is on the credit negative list (%(reason)s) and may not apply.",
+                reason=facts.negative_entry,
+            )
+        }
     moment = now()
     moved = await (
         FundingApplication.update(

@@ -10,30 +10,32 @@ claims and writes the awards. A step that dies rolls back whole, so a rerun give
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
+
+import msgspec
 
 from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.funding.application_tables import Calculation
 from pilotzone.funding.applications import FundingError, as_dict, now, typed_inputs
-from pilotzone.funding.facts import certifications_held, negative_entries
-from pilotzone.funding.tables import ProgramVersion, Round
+from pilotzone.funding.facts import subject_facts
+from pilotzone.funding.programs import SubjectFacts
+from pilotzone.funding.tables import Round
 from pilotzone.jobs.services import job, start_run
 from pilotzone.jobs.tables import JobRun
 from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.i18n import gettext as _
 
-CHUNK = 300
+CHUNK = 500
 KIND = "funding_calculation"
 
+# ``values``: verified values where present, else the declared ones (jsonb ``||``: the right side wins)
 _CHUNK_SQL = """
-SELECT a.id, a.program_version, a.declared, a.verified, a.applicant_enterprise, a.subject_kind,
-       COALESCE(e.status = 'active', a.applicant_enterprise IS NULL) AS registered
-  FROM funding_application a LEFT JOIN enterprise e ON e.id = a.applicant_enterprise
+SELECT a.id, a.program_version, a.declared || a.verified AS values, a.subject_kind, a.subject_id
+  FROM funding_application a
  WHERE a.round = $1 AND a.status = 'verified' AND a.id > $2
  ORDER BY a.id
  LIMIT $3
@@ -41,11 +43,12 @@ SELECT a.id, a.program_version, a.declared, a.verified, a.applicant_enterprise, 
 
 _UPSERT = """
 INSERT INTO calculation_result (tenant_id, calculation, application, eligible, claim, award, reasons, explanation)
-SELECT $1, $2, u.app, u.eligible, u.claim, NULL, u.reasons::jsonb, u.explanation::jsonb
+SELECT $1, $2, u.app, u.eligible, u.claim, CASE WHEN u.eligible AND u.claim > 0 THEN NULL ELSE 0 END,
+       u.reasons::jsonb, u.explanation::jsonb
   FROM unnest($3::int[], $4::bool[], $5::numeric[], $6::text[], $7::text[])
        AS u(app, eligible, claim, reasons, explanation)
 ON CONFLICT (tenant_id, calculation, application) DO UPDATE
-   SET eligible = EXCLUDED.eligible, claim = EXCLUDED.claim, award = NULL,
+   SET eligible = EXCLUDED.eligible, claim = EXCLUDED.claim, award = EXCLUDED.award,
        reasons = EXCLUDED.reasons, explanation = EXCLUDED.explanation
 """
 
@@ -68,8 +71,17 @@ SELECT count(*) AS n, count(*) FILTER (WHERE eligible) AS eligible,
 """
 
 
+_ENCODER = msgspec.json.Encoder(enc_hook=lambda value: _plain(value))
+_DECODER = msgspec.json.Decoder()
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_plain)
+    """JSON for a jsonb column (dataclasses and Decimals as in ``_plain``; jsonb orders the keys)."""
+    return _ENCODER.encode(value).decode()
+
+
+def _values(raw: Any) -> dict:
+    return _DECODER.decode(raw) if isinstance(raw, str | bytes) else dict(raw or {})
 
 
 def _plain(value: Any) -> Any:
@@ -135,47 +147,38 @@ async def start_calculation(principal: Principal, round_id: int) -> Calculation:
 # -- the job
 
 
-async def _facts_for(rows: list, as_of: datetime) -> tuple[dict[int, frozenset[str]], dict[int, dict]]:
-    enterprises = [r["applicant_enterprise"] for r in rows if r["applicant_enterprise"] is not None]
-    return await certifications_held(enterprises, as_of), await negative_entries(enterprises, as_of)
-
-
-def _evaluate(program: Any, spec: dict, row: Any, certs: frozenset[str], negative: dict | None) -> tuple:
-    """(eligible, claim, reasons, explanation) for one application row."""
-    from pilotzone.funding.programs import SubjectFacts
-
-    values = {**as_dict(row["declared"]), **as_dict(row["verified"])}
-    facts = SubjectFacts(
-        certifications=certs,
-        negative_entry=negative["reason"] if negative else None,
-        registered=bool(row["registered"]),
-    )
+def _evaluate(program: Any, spec: dict, row: Any, facts: SubjectFacts | None) -> tuple:
+    """(eligible, claim, reasons, explanation) for one application row; ``facts`` None: the subject is
+    no longer in the tenant's registry (not registered, holds nothing)."""
+    facts = facts or SubjectFacts()
+    values = _values(row["values"])
     try:
         result = program.evaluate(typed_inputs(spec, values), facts)
     except ValueError as exc:  # FormulaError: e.g. a value the formula needs is missing
         reason = {"rule": "formula", "ok": False, "message_zh": f"无法计算：{exc}", "message_en": f"cannot evaluate: {exc}"}
         step = {"expr": "formula", "value": "0.00", "note_zh": reason["message_zh"], "note_en": reason["message_en"]}
         return False, Decimal("0.00"), [reason], [step]
-    reasons = [_plain(r) for r in result.reasons]
-    explanation = [s if isinstance(s, dict) else _plain(s) for s in result.explanation]
+    reasons: list = list(result.reasons)  # Reason dataclasses: encoded as objects by _dumps
+    explanation = result.explanation
     eligible, claim = bool(result.eligible), result.amount if result.eligible else Decimal("0.00")
+    negative = facts.negative_entry
     if negative and eligible:  # a program without the rule: the negative list excludes all the same
         eligible, claim = False, Decimal("0.00")
         reasons.append(
             {
                 "rule": "not_on_negative_list",
                 "ok": False,
-                "message_zh": f"计算时列入信用负面清单：{negative['reason']}",
-                "message_en": f"On the credit negative list at calculation time: {negative['reason']}",
+                "message_zh": f"计算时列入信用负面清单：{negative}",
+                "message_en": f"On the credit negative list at calculation time: {negative}",
             }
         )
         explanation.append(
             {
                 "expr": "negative_list",
                 "value": "true",
-                "note_zh": f"计算时列入信用负面清单：{negative['reason']}（{negative['source']}），金额为 0",
-                "note_en": f"On the credit negative list at calculation time: {negative['reason']}"
-                f" ({negative['source']}): amount 0",
+                "note_zh": f"计算时列入信用负面清单：{negative}（{facts.negative_source}），金额为 0",
+                "note_en": f"On the credit negative list at calculation time: {negative}"
+                f" ({facts.negative_source}): amount 0",
             }
         )
     return eligible, claim, reasons, explanation
@@ -192,57 +195,67 @@ def failed_reasons(reasons: list, locale: str = "zh_CN") -> list[str]:
     return out
 
 
-@job(KIND)
-async def calculation_step(run: JobRun) -> bool:
+_VERSIONS: dict[int, tuple[Any, dict]] = {}  # program version id → (compiled, spec); versions never change
+
+
+async def _programs(version_ids: set[int]) -> dict[int, tuple[Any, dict]]:
+    """The compiled program and spec of each version, read once per process (one query for the new ones)."""
     from pilotzone.funding.programs import compiled
 
-    calc = await Calculation.objects().where(Calculation.id == int(as_dict(run.args)["calculation"])).first()
-    if calc is None or calc.status != "running":
+    missing = [vid for vid in version_ids if vid not in _VERSIONS]
+    if missing:
+        if len(_VERSIONS) > 1024:
+            _VERSIONS.clear()
+        for row in await db.fetch("SELECT id, spec FROM program_version WHERE id = ANY($1::int[])", missing):
+            spec = as_dict(row["spec"])
+            _VERSIONS[row["id"]] = (compiled({"id": row["id"], "spec": spec}), spec)
+    return {vid: _VERSIONS[vid] for vid in version_ids}
+
+
+@job(KIND)
+async def calculation_step(run: JobRun) -> bool:
+    rows = await db.fetch(_CALCULATION, int(as_dict(run.args)["calculation"]))
+    if not rows or rows[0]["status"] != "running":
         return True
-    rows = await db.fetch(_CHUNK_SQL, calc.round, calc.cursor, CHUNK)
+    calc = rows[0]
+    rows = await db.fetch(_CHUNK_SQL, calc["round"], calc["cursor"], CHUNK)
     if rows:
-        versions: dict[int, tuple[Any, dict]] = {}
-        for vid in {r["program_version"] for r in rows}:
-            version = await ProgramVersion.objects().where(ProgramVersion.id == vid).first()
-            assert version is not None
-            versions[vid] = (compiled(version), as_dict(version.spec))
-        certs, negative = await _facts_for(rows, calc.as_of)
+        versions = await _programs({r["program_version"] for r in rows})
+        facts = await subject_facts([(r["subject_kind"], r["subject_id"]) for r in rows], calc["as_of"])
         apps, eligible, claims, reasons, explanations = [], [], [], [], []
         for row in rows:
             program, spec = versions[row["program_version"]]
-            ent = row["applicant_enterprise"]
-            ok, claim, why, steps = _evaluate(
-                program, spec, row, certs.get(ent, frozenset()), negative.get(ent)
-            )
+            ok, claim, why, steps = _evaluate(program, spec, row, facts.get((row["subject_kind"], row["subject_id"])))
             apps.append(row["id"])
             eligible.append(ok)
             claims.append(claim)
             reasons.append(_dumps(why))
             explanations.append(_dumps(steps))
-        await db.fetch(_UPSERT, current_tenant_id(), calc.id, apps, eligible, claims, reasons, explanations)
-        await Calculation.update({Calculation.cursor: rows[-1]["id"]}).where(Calculation.id == calc.id)
+        await db.fetch(_UPSERT, current_tenant_id(), calc["id"], apps, eligible, claims, reasons, explanations)
+        await db.fetch("UPDATE calculation SET cursor = $2 WHERE id = $1", calc["id"], apps[-1])
         run.done = min(run.done + len(rows), max(run.total, run.done + len(rows)))
         return False
-    await _allocate(calc)
+    await _allocate(calc["id"], calc["round"])
     return True
 
 
-async def _allocate(calc: Calculation) -> None:
+_CALCULATION = "SELECT id, round, status, cursor, as_of FROM calculation WHERE id = $1"
+
+
+async def _allocate(calculation_id: int, round_id: int) -> None:
+    """Awards for the claimants (eligible, claim > 0); every other result got 0 when it was written,
+    so each row is updated at most once."""
     from pilotzone.funding.allocation import Claim, allocate
 
-    rnd = await Round.objects().where(Round.id == calc.round).first()
-    assert rnd is not None
+    rnd = (await db.fetch("SELECT budget, rule, partial FROM round WHERE id = $1", round_id))[0]
     claims = (
-        Claim(
-            id=r["application"], claim=r["claim"], score=Decimal(r["score"]), submitted_at=r["submitted_at"]
-        )
-        for r in await db.fetch(_CLAIMS, calc.id)
+        Claim(id=r["application"], claim=r["claim"], score=Decimal(r["score"]), submitted_at=r["submitted_at"])
+        for r in await db.fetch(_CLAIMS, calculation_id)
     )
-    awards = allocate(claims, Decimal(rnd.budget), rnd.rule, partial=bool(rnd.partial))
-    await db.fetch("UPDATE calculation_result SET award = 0 WHERE calculation = $1", calc.id)
+    awards = allocate(claims, Decimal(rnd["budget"]), rnd["rule"], partial=bool(rnd["partial"]))
     ids = sorted(awards)
-    await db.fetch(_AWARDS, calc.id, ids, [awards[i] for i in ids])
-    totals = (await db.fetch(_TOTALS, calc.id))[0]
+    await db.fetch(_AWARDS, calculation_id, ids, [awards[i] for i in ids])
+    totals = (await db.fetch(_TOTALS, calculation_id))[0]
     await Calculation.update(
         {
             Calculation.status: "calculated",
@@ -252,8 +265,8 @@ async def _allocate(calc: Calculation) -> None:
             Calculation.total_award: totals["award"],
             Calculation.finished_at: now(),
         }
-    ).where(Calculation.id == calc.id)
-    await Round.update({Round.status: "calculated", Round.updated_at: now()}).where(Round.id == rnd.id)
+    ).where(Calculation.id == calculation_id)
+    await Round.update({Round.status: "calculated", Round.updated_at: now()}).where(Round.id == round_id)
 
 
 # -- reading
@@ -267,17 +280,43 @@ async def calculations_of(round_id: int) -> list[dict]:
     )
 
 
+RESULT_FILTERS = {
+    "": "TRUE",
+    "eligible": "r.eligible",
+    "ineligible": "NOT r.eligible",
+    "awarded": "r.award > 0",
+    "cut": "r.eligible AND COALESCE(r.award, 0) < r.claim",  # got less than the claim
+}
 _RESULTS = """
 SELECT r.application, a.subject_label, r.eligible, r.claim, r.award, r.reasons, r.explanation
   FROM calculation_result r JOIN funding_application a ON a.id = r.application
- WHERE r.calculation = $1 AND r.application > $2
- ORDER BY r.application LIMIT $3
+ WHERE r.calculation = $1 AND ({where}) AND ($2 = '' OR a.subject_label ILIKE '%' || $2 || '%'
+       OR r.application::text = $2)
+ ORDER BY r.application LIMIT $3 OFFSET $4
+"""
+_COUNT = """
+SELECT count(*) FROM calculation_result r JOIN funding_application a ON a.id = r.application
+ WHERE r.calculation = $1 AND ({where}) AND ($2 = '' OR a.subject_label ILIKE '%' || $2 || '%'
+       OR r.application::text = $2)
 """
 
 
-async def results_page(calculation_id: int, after: int = 0, limit: int = 200) -> list[dict]:
+async def count_results(calculation_id: int, q: str = "", show: str = "") -> int:
+    """How many results match ``q`` (part of the applicant's name, or an application number) and ``show``."""
+    where = RESULT_FILTERS.get(show, "TRUE")
+    return (await db.fetch(_COUNT.format(where=where), calculation_id, _like(q)))[0]["count"]
+
+
+def _like(q: str) -> str:
+    return q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def results_page(
+    calculation_id: int, q: str = "", show: str = "", limit: int = 50, offset: int = 0
+) -> list[dict]:
     out = []
-    for r in await db.fetch(_RESULTS, calculation_id, after, limit):
+    where = RESULT_FILTERS.get(show, "TRUE")
+    for r in await db.fetch(_RESULTS.format(where=where), calculation_id, _like(q), limit, offset):
         row = dict(r)
         reasons = json.loads(row["reasons"]) if isinstance(row["reasons"], str) else row["reasons"]
         row["reasons"] = failed_reasons(reasons, get_locale())

@@ -41,6 +41,8 @@ def form_of(spec: dict) -> dict[str, str]:
 def details_toml(spec: dict) -> str:
     lines: list[str] = []
     lines.append("stages = [" + ", ".join(_toml(s) for s in spec.get("stages", [])) + "]")
+    if spec.get("notice_days") is not None:
+        lines.append(f"notice_days = {int(spec['notice_days'])}")
     if spec.get("constants"):
         lines += ["", "[constants]"] + [f"{k} = {v}" for k, v in spec["constants"].items()]
     for table in ("inputs", "documents", "eligibility"):
@@ -68,7 +70,7 @@ def spec_of(form: dict[str, str], scheme_keys: set[str]) -> ProgramSpec:
         details = tomllib.loads(form.get("details", ""), parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise EditorError("details", f"TOML syntax: {exc}") from None
-    unknown = set(details) - {"stages", "constants", "inputs", "documents", "eligibility"}
+    unknown = set(details) - {"stages", "notice_days", "constants", "inputs", "documents", "eligibility"}
     if unknown:
         raise EditorError("details", f"unknown section '{sorted(unknown)[0]}'")
     raw.update(details)

@@ -7,27 +7,20 @@ from datetime import UTC, datetime
 
 from pilotzone.funding.application_tables import FundingApplication
 from pilotzone.funding.applications import effective_values, typed_inputs
-from pilotzone.funding.facts import certifications_held, negative_entries
+from pilotzone.funding.facts import facts_of
+from pilotzone.funding.formula import Step, explanation
+from pilotzone.funding.programs import SubjectFacts, compiled
 from pilotzone.funding.tables import ProgramVersion
 from pilotzone.web.i18n import get_locale
 
 
 async def estimate_of(application: FundingApplication, spec: dict) -> dict | None:
     """{eligible, amount, reasons, lines} or None when the program cannot be evaluated yet."""
-    try:
-        from pilotzone.funding.formula import Step, explanation
-        from pilotzone.funding.programs import SubjectFacts, compiled
-    except ImportError:  # programs are not compiled yet on this branch
-        return None
-
     version = await ProgramVersion.objects().where(ProgramVersion.id == application.program_version).first()
     if version is None:
         return None
     on = datetime.now(UTC)
-    ent = application.applicant_enterprise
-    certs = (await certifications_held([ent], on)).get(ent, frozenset()) if ent else frozenset()
-    negative = (await negative_entries([ent], on)).get(ent) if ent else None
-    facts = SubjectFacts(certifications=certs, negative_entry=negative["reason"] if negative else None, registered=True)
+    facts = await facts_of(application.subject_kind, application.subject_id, on) or SubjectFacts()
     try:
         result = compiled(version).evaluate(typed_inputs(spec, effective_values(application)), facts)
     except ValueError:  # an input the formula needs is missing or invalid: no estimate yet

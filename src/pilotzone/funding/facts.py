@@ -1,44 +1,82 @@
-"""What eligibility needs to know about subjects, looked up for many at once (one query per chunk):
-certifications held on a date and negative-list (信用负面清单) entries in force on a date."""
+"""What eligibility needs to know about subjects, looked up for many at once (three queries per chunk):
+whether the subject is registered, the certifications it holds on a date, and the credit negative-list
+(信用负面清单) entry in force on that date for the enterprise behind it.
+
+This is the one place the funding engine asks these questions: the calculation job, the applicant's
+estimate, submission and ``pilotzone funding evaluate`` all come here, so they cannot disagree.
+
+- **registered**: the subject row exists in the tenant and is ``active`` (accepted by the bureau).
+- **certifications**: scheme keys of certificates whose application's subject *is this subject* (a park
+  award asks for the park's certificate, a warehouse programme for the warehouse's), valid on the date:
+  ``valid`` (or ``renewed``, whose successor may start later) with ``valid_from ≤ date ≤ valid_until``.
+- **negative list**: the entry of the enterprise itself, or of the enterprise that owns the warehouse or
+  employs the talent. Parks are run by operators, not by listed enterprises: none applies.
+RLS scopes every query to the current tenant: a subject of another tenant is simply not found.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from pilotzone import db
+from pilotzone.funding.programs import SubjectFacts
+from pilotzone.registry.negative_list import active_negative_entries
+
+Subject = tuple[str, int]
+SUBJECT_KINDS = ("enterprise", "park", "overseas_warehouse", "talent")
+
+_SUBJECTS = """
+SELECT s.kind, s.id,
+       CASE s.kind WHEN 'enterprise' THEN e.status WHEN 'park' THEN p.status
+                   WHEN 'overseas_warehouse' THEN w.status WHEN 'talent' THEN t.status END AS status,
+       CASE s.kind WHEN 'enterprise' THEN e.id WHEN 'overseas_warehouse' THEN w.enterprise
+                   WHEN 'talent' THEN t.employer END AS enterprise
+  FROM unnest($1::text[], $2::int[]) AS s(kind, id)
+  LEFT JOIN enterprise e ON s.kind = 'enterprise' AND e.id = s.id
+  LEFT JOIN park p ON s.kind = 'park' AND p.id = s.id
+  LEFT JOIN overseas_warehouse w ON s.kind = 'overseas_warehouse' AND w.id = s.id
+  LEFT JOIN talent t ON s.kind = 'talent' AND t.id = s.id
+"""
 
 _CERTIFICATIONS = """
-SELECT a.applicant_enterprise AS enterprise, array_agg(DISTINCT c.scheme_key) AS keys
+SELECT a.subject_kind AS kind, a.subject_id AS id, array_agg(DISTINCT c.scheme_key) AS keys
   FROM certificate c JOIN application a ON a.id = c.application
- WHERE a.applicant_enterprise = ANY($1::int[]) AND c.status = 'valid'
-   AND c.issued_at <= $2 AND c.valid_until >= $2
- GROUP BY a.applicant_enterprise
+ WHERE (a.subject_kind, a.subject_id) IN (SELECT * FROM unnest($1::text[], $2::int[]))
+   AND c.status IN ('valid', 'renewed') AND c.valid_from <= $3 AND c.valid_until >= $3
+ GROUP BY a.subject_kind, a.subject_id
 """
 
 
-async def certifications_held(enterprise_ids: Sequence[int], on: datetime) -> dict[int, frozenset[str]]:
-    """Scheme keys of the certificates valid on ``on``, per enterprise."""
-    if not enterprise_ids:
+def _moment(on: date | datetime) -> datetime:
+    if isinstance(on, datetime):
+        return on
+    return datetime.combine(on, datetime.min.time(), UTC)
+
+
+async def subject_facts(subjects: Sequence[Subject], on: date | datetime) -> dict[Subject, SubjectFacts]:
+    """Facts per (kind, id) on ``on``; a subject that does not exist in the tenant is left out."""
+    wanted = sorted({(kind, int(sid)) for kind, sid in subjects if kind in SUBJECT_KINDS})
+    if not wanted:
         return {}
-    rows = await db.fetch(_CERTIFICATIONS, list(set(enterprise_ids)), on)
-    return {r["enterprise"]: frozenset(r["keys"]) for r in rows}
+    kinds, ids = [k for k, _ in wanted], [i for _, i in wanted]
+    moment = _moment(on)
+    found = {(r["kind"], r["id"]): r for r in await db.fetch(_SUBJECTS, kinds, ids) if r["status"] is not None}
+    certs = {(r["kind"], r["id"]): frozenset(r["keys"]) for r in await db.fetch(_CERTIFICATIONS, kinds, ids, moment)}
+    owners = sorted({r["enterprise"] for r in found.values() if r["enterprise"] is not None})
+    negative = await active_negative_entries(owners, moment.date()) if owners else {}
+    facts: dict[Subject, SubjectFacts] = {}
+    for key, row in found.items():
+        entry = negative.get(row["enterprise"]) if row["enterprise"] is not None else None
+        facts[key] = SubjectFacts(
+            certifications=certs.get(key, frozenset()),
+            negative_entry=entry.reason if entry is not None else None,
+            negative_source=entry.source if entry is not None else "",
+            registered=row["status"] == "active",
+        )
+    return facts
 
 
-async def negative_entries(enterprise_ids: Sequence[int], on: datetime) -> dict[int, dict]:
-    """The negative-list entry in force on ``on`` per enterprise (reason, source), when there is one.
-    The one place funding asks the registry's negative list."""
-    if not enterprise_ids:
-        return {}
-    try:
-        from pilotzone.registry.negative_list import active_negative_entries
-    except ImportError:  # the negative list is not there yet: nobody is on it
-        return {}
-    found = await active_negative_entries(list(set(enterprise_ids)), on.date())
-    return {eid: _entry_dict(entry) for eid, entry in found.items() if entry is not None}
-
-
-def _entry_dict(entry: object) -> dict:
-    if isinstance(entry, dict):
-        return {"reason": str(entry.get("reason", "")), "source": str(entry.get("source", ""))}
-    return {"reason": str(getattr(entry, "reason", "")), "source": str(getattr(entry, "source", ""))}
+async def facts_of(kind: str, subject_id: int, on: date | datetime) -> SubjectFacts | None:
+    """The facts of one subject (None: no such subject in this tenant)."""
+    return (await subject_facts([(kind, subject_id)], on)).get((kind, subject_id))

@@ -189,6 +189,7 @@ class _Compiler:
             raise self.error(node, f"unknown name '{name}'")
         self.used.add(name)
         key, pos = self.key, node.start
+        note_zh, note_en = f"{name} 的取值", f"value of {name}"
 
         def fetch(run: _Run) -> Value:
             try:
@@ -201,7 +202,7 @@ class _Compiler:
                 raise EvaluationError(key, pos, f"'{name}' must be a Decimal or a boolean, not {type(value).__name__}")
             if name not in run.seen:
                 run.seen.add(name)
-                run.steps.append(Step(name, text(value), f"{name} 的取值", f"value of {name}"))
+                run.steps.append(Step(name, text(value), note_zh, note_en))
             return value
 
         return fetch, ANY

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
+from pilotzone.funding import award_notice
 from pilotzone.funding.application_tables import Calculation, LedgerEntry, Payment
 from pilotzone.funding.applications import FundingError, now
 from pilotzone.funding.calculation import failed_reasons
@@ -24,8 +25,9 @@ FEN = Decimal("0.01")
 
 _LEDGER = """
 INSERT INTO ledger_entry (tenant_id, program, round, calculation, application, subject_label, awarded, paid,
-                          created_at, created_by)
-SELECT $1, a.program, a.round, r.calculation, r.application, a.subject_label, r.award, 0, now(), $3
+                          created_at, created_by, status, notice_until)
+SELECT $1, a.program, a.round, r.calculation, r.application, a.subject_label, r.award, 0, now(), $3,
+       CASE WHEN $4::timestamptz IS NULL THEN 'awarded' ELSE 'notice' END, $4
   FROM calculation_result r JOIN funding_application a ON a.id = r.application
  WHERE r.calculation = $2 AND r.award > 0
 ON CONFLICT (tenant_id, application) DO NOTHING
@@ -60,7 +62,12 @@ async def approve(principal: Principal, calculation_id: int) -> int:
     if not moved:
         raise FundingError("status", _("Only the latest finished calculation can be approved."), 409)
     await Round.update({Round.status: "approved", Round.updated_at: now()}).where(Round.id == calc.round)
-    written = await db.fetch(_LEDGER + " RETURNING id", current_tenant_id(), calc.id, principal.user_id)
+    rnd = await Round.objects().where(Round.id == calc.round).first()
+    assert rnd is not None
+    until = await award_notice.notice_end(rnd.program)
+    written = await db.fetch(
+        _LEDGER + " RETURNING id", current_tenant_id(), calc.id, principal.user_id, until
+    )
     await audit.record(
         "calculation.approved",
         "calculation",
@@ -71,6 +78,7 @@ async def approve(principal: Principal, calculation_id: int) -> int:
             "round": calc.round,
             "ledger_entries": len(written),
             "total_award": str(calc.total_award),
+            "notice_until": until.isoformat() if until else None,
         },
     )
     return len(written)
@@ -84,6 +92,12 @@ def parse_amount(raw: str) -> Decimal | None:
     if not value.is_finite() or value <= 0 or value != value.quantize(FEN):
         return None
     return value.quantize(FEN)
+
+
+PAUSED = {
+    "objected": lambda: _("An objection to this award is open: no payment until the bureau resolves it."),
+    "revoked": lambda: _("This award was revoked after an objection: no further payment."),
+}
 
 
 async def record_payment(principal: Principal, entry_id: int, form: dict[str, str]) -> Payment:
@@ -107,17 +121,22 @@ async def record_payment(principal: Principal, entry_id: int, form: dict[str, st
     entry = await LedgerEntry.objects().where(LedgerEntry.id == entry_id).first()
     if entry is None:
         raise FundingError("status", _("No such ledger entry."), 404)
+    if entry.status in ("objected", "revoked"):
+        raise FundingError("status", PAUSED[entry.status](), 409)
     raised = await db.fetch(
-        "UPDATE ledger_entry SET paid = paid + $2 WHERE id = $1 AND paid + $2 <= awarded RETURNING paid",
+        "UPDATE ledger_entry SET paid = paid + $2"
+        " WHERE id = $1 AND paid + $2 <= awarded AND status IN ('notice', 'awarded') RETURNING paid",
         entry_id,
         amount,
     )
     if not raised:
         fresh = (
-            await LedgerEntry.select(LedgerEntry.awarded, LedgerEntry.paid)
+            await LedgerEntry.select(LedgerEntry.awarded, LedgerEntry.paid, LedgerEntry.status)
             .where(LedgerEntry.id == entry_id)
             .first()
         )
+        if fresh["status"] in PAUSED:  # an objection came in meanwhile
+            raise FundingError("status", PAUSED[fresh["status"]](), 409)
         left = Decimal(fresh["awarded"]) - Decimal(fresh["paid"])
         raise FundingError(
             "amount", _("Payments may not exceed the award: %(left)s yuan are left to pay.", left=left), 409
@@ -161,10 +180,11 @@ async def ledger_of(round_id: int) -> list[dict]:
 
 
 async def balance(program_id: int) -> dict[str, Decimal]:
-    """budget (all rounds), awarded, unallocated = budget − awarded, paid."""
+    """budget (all rounds), awarded, unallocated = budget − awarded, paid. A revoked award counts with
+    what was paid on it only: the rest returns to the unallocated budget."""
     rows = await db.fetch(
         "SELECT (SELECT COALESCE(sum(budget), 0) FROM round WHERE program = $1) AS budget,"
-        " COALESCE(sum(awarded), 0) AS awarded, COALESCE(sum(paid), 0) AS paid"
+        " COALESCE(sum(CASE WHEN status = 'revoked' THEN paid ELSE awarded END), 0) AS awarded, COALESCE(sum(paid), 0) AS paid"
         " FROM ledger_entry WHERE program = $1",
         program_id,
     )

@@ -9,6 +9,7 @@ Numbers in the TOML are read as Decimal (never float). ``compiled(version)`` is 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import tomllib
@@ -103,6 +104,7 @@ class ProgramSpec(_Strict):
     cap: Money | None = None
     allocation: Literal["pro_rata", "ranked", "first_come"] = "pro_rata"
     partial: bool = False
+    notice_days: Annotated[int, msgspec.Meta(ge=0, le=30)] = 7  # award 公示 after approval
     stages: Annotated[list[str], msgspec.Meta(min_length=1)] = msgspec.field(
         default_factory=lambda: ["bureau_reviewer", "bureau_admin"]
     )
@@ -213,6 +215,7 @@ class SubjectFacts:
 
     certifications: frozenset[str] = frozenset()  # scheme keys with a valid certificate
     negative_entry: str | None = None  # the reason of a negative-list entry in force, or None
+    negative_source: str = ""  # where that entry comes from (the list or decision)
     registered: bool = False
 
 
@@ -320,8 +323,7 @@ class CompiledProgram:
             reason = Reason("input", ok, rule.message_zh, rule.message_en)
             label = rule.expr
         else:
-            zh, en = _RULE_TEXT[rule.kind]
-            zh, en = zh.format(scheme=rule.scheme), en.format(scheme=rule.scheme)
+            label, zh, en = _rule_text(rule.kind, rule.scheme)
             if facts is None:
                 ok = None
             elif rule.kind == "certified":
@@ -333,12 +335,24 @@ class CompiledProgram:
             else:
                 ok = facts.registered
             reason = Reason(rule.kind, ok, rule.message_zh or zh, rule.message_en or en)
-            label = f"{rule.kind}({rule.scheme})" if rule.scheme else rule.kind
-        value = {True: "true", False: "false", None: "not checked"}[reason.ok]
-        note_zh = {True: "符合", False: "不符合", None: "未核验（未指定申报主体）"}[reason.ok]
-        note_en = {True: "met", False: "not met", None: "not checked (no subject given)"}[reason.ok]
+        value, note_zh, note_en = _CHECKED[ok]
         steps.append(_step(f"eligibility: {label}", value, f"{note_zh}：{reason.message_zh}", f"{note_en}: {reason.message_en}"))
         return reason
+
+
+_CHECKED = {
+    True: ("true", "符合", "met"),
+    False: ("false", "不符合", "not met"),
+    None: ("not checked", "未核验（未指定申报主体）", "not checked (no subject given)"),
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _rule_text(kind: str, scheme: str) -> tuple[str, str, str]:
+    """(label, zh, en) of a subject rule: the same for every application, so made once."""
+    zh, en = _RULE_TEXT[kind]
+    label = f"{kind}({scheme})" if scheme else kind
+    return label, zh.format(scheme=scheme), en.format(scheme=scheme)
 
 
 _RULE_TEXT = {

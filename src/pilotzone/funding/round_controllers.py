@@ -14,7 +14,7 @@ from pilotzone.funding import calculation, ledger, reviews
 from pilotzone.funding.applications import FundingError
 from pilotzone.funding.tables import Program, Round
 from pilotzone.jobs.services import get_run
-from pilotzone.web.render import render
+from pilotzone.web.render import page_of, render
 
 BUREAU = tenant("bureau_admin", "bureau_reviewer")
 
@@ -31,12 +31,29 @@ async def _round(round_id: int) -> Round:
     return rnd
 
 
-async def _context(rnd: Round, errors: dict | None = None) -> dict:
+PER_PAGE = 50
+
+
+async def _context(rnd: Round, errors: dict | None = None, request: Request | None = None) -> dict:
     calcs = await calculation.calculations_of(rnd.id)
     latest = calcs[0] if calcs else None
     previous, diff = await calculation.differences(latest) if latest else (None, [])
     run = await get_run(latest["job_run"]) if latest and latest["job_run"] else None
+    params = request.query_params if request is not None else {}
+    q = str(params.get("q", ""))[:100]
+    show = str(params.get("show", ""))
+    show = show if show in calculation.RESULT_FILTERS else ""
+    try:
+        number = int(params.get("page", 1))
+    except ValueError:
+        number = 1
+    total = await calculation.count_results(latest["id"], q, show) if latest else 0
+    page = page_of(number, PER_PAGE, total)
     return {
+        "q": q,
+        "show": show,
+        "page": page,
+        "live": run is not None and run.status not in ("done", "failed"),
         "round": rnd,
         "program": await Program.objects().where(Program.id == rnd.program).first(),
         "calculations": calcs,
@@ -44,7 +61,9 @@ async def _context(rnd: Round, errors: dict | None = None) -> dict:
         "previous": previous,
         "diff": diff,
         "run": run,
-        "results": await calculation.results_page(latest["id"]) if latest else [],
+        "results": await calculation.results_page(latest["id"], q, show, page.size, page.offset)
+        if latest
+        else [],
         "ledger": await ledger.ledger_of(rnd.id),
         "balance": await ledger.balance(rnd.program),
         "errors": errors or {},
@@ -60,7 +79,9 @@ class FundingRoundController(Controller):
 
     @get("/rounds/{round_id:int}", name="funding_round", opt=allow(BUREAU))
     async def detail(self, request: Request, round_id: FromPath[int]) -> Template:
-        return render(request, "funding/round.html", await _context(await _round(round_id)))
+        """The round; an HTMX request (the progress poll, the pager, the filter) gets its live part."""
+        context = await _context(await _round(round_id), request=request)
+        return render(request, "funding/round.html", context, partial="funding/partials/round_live.html")
 
     @get("/programs/{program_id:int}/balance", name="funding_balance", opt=allow(MEMBERS))
     async def balance(self, request: Request, program_id: FromPath[int]) -> Template:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from pilotzone import db
+from pilotzone.funding.facts import facts_of
 from pilotzone.funding.formula import text
-from pilotzone.funding.programs import ProgramSpec, RoundSpec, SubjectFacts, compiled, to_json
+from pilotzone.funding.programs import ProgramSpec, RoundSpec, compiled, to_json
 from pilotzone.funding.tables import Program, ProgramVersion, Round
 from pilotzone.tenancy.context import TenantContext, current_tenant_id, tenant_transaction
 
@@ -126,47 +127,6 @@ async def versions_of(program_id: int) -> list[dict]:
     ).where(ProgramVersion.program == program_id).order_by(ProgramVersion.version, ascending=False)
 
 
-async def subject_facts(kind: str, subject_id: int, on: date | None = None) -> SubjectFacts | None:
-    """What eligibility needs about one subject of the current tenant (None: no such subject). RLS
-    scopes every query to the tenant, so a subject of another tenant is simply not found.
-
-    Registered: the subject row exists and is ``active`` (warehouses and talents: accepted by the bureau).
-    Certifications: scheme keys of valid certificates whose application names this subject.
-    Negative list: the enterprise's (or the owning enterprise's) ``credit_status`` other than normal
-    (the negative-list table of issue 5 §4 plugs in here)."""
-    on = on or date.today()
-    table, owner = {
-        "enterprise": ("enterprise", "id"),
-        "park": ("park", None),
-        "overseas_warehouse": ("overseas_warehouse", "enterprise"),
-        "talent": ("talent", "employer"),
-    }[kind]
-    conn = db.current_transaction().connection
-    row = await conn.fetchrow(f"SELECT id, status FROM {table} WHERE id = $1", subject_id)  # noqa: S608
-    if row is None:
-        return None
-    certs = await conn.fetch(
-        "SELECT DISTINCT c.scheme_key FROM certificate c JOIN application a ON a.id = c.application"
-        " WHERE a.subject_kind = $1 AND a.subject_id = $2 AND c.status = 'valid' AND c.valid_until >= $3",
-        kind,
-        subject_id,
-        datetime.combine(on, datetime.min.time(), UTC),
-    )
-    negative = None
-    if owner is not None:
-        credit = await conn.fetchval(
-            f"SELECT e.credit_status FROM {table} s JOIN enterprise e ON e.id = s.{owner} WHERE s.id = $1",  # noqa: S608
-            subject_id,
-        )
-        if credit not in (None, "normal"):
-            negative = f"credit status: {credit}"
-    return SubjectFacts(
-        certifications=frozenset(r["scheme_key"] for r in certs),
-        negative_entry=negative,
-        registered=row["status"] == "active",
-    )
-
-
 class UnknownProgram(LookupError):
     pass
 
@@ -187,7 +147,7 @@ async def evaluate(slug: str, key: str, raw_inputs: dict, subject: int | None = 
         inputs = compiled_program.parse_inputs(raw_inputs)
         facts = None
         if subject is not None:
-            facts = await subject_facts(program.subject, subject)
+            facts = await facts_of(program.subject, subject, datetime.now(UTC))
             if facts is None:
                 raise UnknownProgram(f"no {program.subject} {subject} in {slug}")
         result = compiled_program.evaluate(inputs, facts)

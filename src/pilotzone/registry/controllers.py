@@ -15,10 +15,9 @@ from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.documents.owners import UPLOADERS, OwnerKind
 from pilotzone.documents.owners import register as register_owner
 from pilotzone.documents.services import documents_of
-from pilotzone.registry import services
+from pilotzone.registry import registration, services
 from pilotzone.registry.negative_list import entries_of
-from pilotzone.registry.registration import pending_count
-from pilotzone.registry.tables import Park
+from pilotzone.registry.tables import PARK_KINDS, Park
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 
@@ -41,15 +40,40 @@ class ParkController(Controller):
         return render(
             request,
             "registry/parks.html",
-            {"page": current, "parks": parks, "q": q, "pending": await pending_count("park") if admin else 0},
+            {
+                "page": current,
+                "parks": parks,
+                "q": q,
+                "pending": await registration.pending_count("park") if admin else 0,
+            },
             partial="registry/partials/parks.html",
         )
+
+    @get("/new", name="park_new", opt=allow(BUREAU_ADMIN))
+    async def new(self, request: Request) -> Template:
+        return _park_form(request)
+
+    @post("/", name="park_create", opt=allow(BUREAU_ADMIN), status_code=303)
+    async def create(self, request: Request, slug: FromPath[str], data: Form) -> Redirect | Template:
+        form = {k: v for k, v in data.items() if k != "csrf_token"}
+        try:
+            park = await registration.create_park(form)
+        except services.RegistryError as exc:
+            return _park_form(request, form, {exc.field: _(exc.message)}, status=400)
+        return Redirect(path=f"/z/{slug}/parks/{park.id}", status_code=303)
 
     @get("/{park_id:int}", name="park", opt=allow(MEMBERS))
     async def detail(self, request: Request, park_id: FromPath[int]) -> Template:
         if not await park_visible(current_principal(), park_id):
             raise NotFoundException("park not found")
         return render(request, "registry/park.html", await park_context(park_id))
+
+
+def _park_form(
+    request: Request, form: dict | None = None, errors: dict | None = None, status: int = 200
+) -> Template:
+    context = {"form": form or {}, "errors": errors or {}, "park_kinds": PARK_KINDS}
+    return render(request, "registry/park_new.html", context, status_code=status)
 
 
 class EnterpriseController(Controller):
@@ -97,15 +121,19 @@ async def _enterprise_list(
     errors: dict | None = None,
     status: int = 200,
 ) -> Template:
-    current, rows = await services.list_enterprises(current_principal(), page, q)
+    principal = current_principal()
+    current, rows = await services.list_enterprises(principal, page, q)
+    admin = principal.role == "bureau_admin"
+    # the park choice is only in the bureau admin's registration form (the list is the hot path)
     parks = (
         await Park.select(Park.id, Park.name_zh, Park.name_en)
         .where(Park.status == "active")
         .order_by(Park.id)
+        if admin
+        else []
     )
-    principal = current_principal()
     context = {
-        "pending": await pending_count("enterprise") if principal.role == "bureau_admin" else 0,
+        "pending": await registration.pending_count("enterprise") if admin else 0,
         "page": current,
         "enterprises": rows,
         "q": q,

@@ -75,6 +75,20 @@ class Enterprise(TenantTable, db=DB):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class EnterpriseSearchGram(TenantTable, db=DB):
+    """One 2-character gram of an enterprise's ``search_text`` (unique per tenant, gram, enterprise).
+
+    Kept exact by the database: a trigger on ``enterprise`` (insert, update of name / credit code,
+    delete) writes and removes the rows (``migrations/registry/…06_00_00_search_grams.py``). The list
+    looks candidates up by ``gram = ANY(…)``, an equality that RLS lets use the index (``LIKE`` is not
+    leakproof, so under RLS it is never an index condition). No foreign key: the trigger removes the
+    grams with the enterprise, and a key would need a second index for its checks.
+    """
+
+    gram = Varchar(length=2)
+    enterprise_id = Integer()
+
+
 WAREHOUSE_SERVICES = ("storage", "last_mile", "returns", "repair", "public_service")
 TALENT_CATEGORIES = ("leading_talent", "shortage_occupation", "high_skill")
 

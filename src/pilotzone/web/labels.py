@@ -84,6 +84,12 @@ LABELS: dict[str, dict[str, str]] = {
         "calculated": N_("Calculated"),
         "approved": N_("Approved"),
     },
+    "ledger_status": {
+        "notice": N_("under public notice"),
+        "objected": N_("objection open, payment paused"),
+        "awarded": N_("awarded"),
+        "revoked": N_("revoked after an objection"),
+    },
     "job_status": {
         "queued": N_("queued"),
         "running": N_("running"),

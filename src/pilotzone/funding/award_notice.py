@@ -1,0 +1,221 @@
+"""Award public notice (公示) with the certification engine's notice machinery.
+
+Approval puts every new ledger entry under public notice for the program's ``notice_days``
+(``notice_until``). Anyone may object during the window, with the same form check and rate limit as
+certification (:func:`pilotzone.certification.notices.record_objection`): the entry is then
+``objected`` and no payment is possible until the bureau administrator upholds the objection (the
+award is revoked: only what was already paid stays awarded, the rest returns to the unallocated
+budget) or dismisses it (the notice resumes with the days that were left).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from pilotzone import db
+from pilotzone.auth import audit
+from pilotzone.auth.guards import BUREAU_ADMIN, PUBLIC, allow
+from pilotzone.auth.middleware import request_meta
+from pilotzone.auth.principal import Principal, current_principal
+from pilotzone.certification.notices import (
+    NoticeError,
+    check_objection,
+    close_objection,
+    now,
+    record_objection,
+    resumed_until,
+)
+from pilotzone.funding.application_tables import AwardObjection, LedgerEntry
+from pilotzone.funding.applications import as_dict
+from pilotzone.funding.tables import Program, ProgramVersion
+from pilotzone.web.i18n import gettext as _
+from pilotzone.web.i18n import pick
+from pilotzone.web.render import render
+
+
+async def notice_end(program_id: int) -> datetime | None:
+    """When a notice of an award of this program started now ends (None: the program has no notice)."""
+    program = await Program.objects().where(Program.id == program_id).first()
+    version = (
+        await ProgramVersion.objects().where(ProgramVersion.id == program.current_version).first()
+        if program and program.current_version
+        else None
+    )
+    days = int(as_dict(version.spec).get("notice_days", 7)) if version else 7
+    return now() + timedelta(days=days) if days > 0 else None
+
+
+_NOTICES = """
+SELECT e.id, e.subject_label, e.awarded, e.created_at, e.notice_until, e.status,
+       p.name_zh, p.name_en, r.name_zh AS round_zh, r.name_en AS round_en
+  FROM ledger_entry e JOIN program p ON p.id = e.program JOIN round r ON r.id = e.round
+ WHERE e.status IN ('notice', 'objected') AND e.notice_until > now()
+ ORDER BY e.notice_until, e.id
+ LIMIT 500
+"""
+
+
+async def public_awards() -> list[dict]:
+    """Awards under notice: awardee, program, round, amount and period only (nothing private)."""
+    rows = [dict(r) for r in await db.fetch(_NOTICES)]
+    for row in rows:
+        row["program_name"] = pick(row.pop("name_zh"), row.pop("name_en"))
+        row["round_name"] = pick(row.pop("round_zh"), row.pop("round_en"))
+    return rows
+
+
+async def raise_objection(entry_id: int, form: dict[str, str], ip: str) -> AwardObjection:
+    """Record an objection and pause the entry. Raises NoticeError (404, 429, or 400 with a field)."""
+    entry = await LedgerEntry.objects().where(LedgerEntry.id == entry_id).first()
+    if (
+        entry is None
+        or entry.status not in ("notice", "objected")
+        or entry.notice_until is None
+        or entry.notice_until <= now()
+    ):
+        raise NoticeError("status", _("This award is not under public notice."), 404)
+    objection = await record_objection(AwardObjection, AwardObjection.entry, entry_id, form, ip)
+    await LedgerEntry.update({LedgerEntry.status: "objected", LedgerEntry.moved_at: now()}).where(
+        (LedgerEntry.id == entry_id) & (LedgerEntry.status == "notice")
+    )
+    await audit.record(
+        "award_objection.raised",
+        "ledger_entry",
+        entry_id,
+        before={"status": entry.status},
+        after={"status": "objected", "objection": objection.id},
+        actor_id=None,
+        actor="public",
+    )
+    return objection
+
+
+_OBJECTIONS = """
+SELECT o.id, o.entry, o.name, o.contact, o.reason, o.created_at, o.status, o.resolution_note,
+       e.subject_label, e.awarded, e.status AS entry_status, e.round, p.name_zh, p.name_en
+  FROM award_objection o JOIN ledger_entry e ON e.id = o.entry JOIN program p ON p.id = e.program
+ ORDER BY (o.status = 'open') DESC, o.id DESC
+ LIMIT 500
+"""
+
+
+async def objections() -> list[dict]:
+    rows = [dict(r) for r in await db.fetch(_OBJECTIONS)]
+    for row in rows:
+        row["program_name"] = pick(row.pop("name_zh"), row.pop("name_en"))
+    return rows
+
+
+async def resolve(principal: Principal, objection_id: int, decision: str, note: str) -> str:
+    """Uphold (revoke the unpaid award) or dismiss (resume the notice); returns the entry's status."""
+    objection, note = await close_objection(AwardObjection, principal, objection_id, decision, note)
+    entry = await LedgerEntry.objects().where(LedgerEntry.id == objection.entry).first()
+    assert entry is not None
+    status = entry.status
+    if entry.status == "objected":
+        if decision == "upheld":
+            status = "revoked"
+            await LedgerEntry.update({LedgerEntry.status: status, LedgerEntry.moved_at: now()}).where(
+                LedgerEntry.id == entry.id
+            )
+        elif not await AwardObjection.exists().where(
+            (AwardObjection.entry == entry.id) & (AwardObjection.status == "open")
+        ):
+            status = "notice"
+            await LedgerEntry.update(
+                {
+                    LedgerEntry.status: status,
+                    LedgerEntry.notice_until: resumed_until(entry.moved_at, entry.notice_until),
+                    LedgerEntry.moved_at: now(),
+                }
+            ).where(LedgerEntry.id == entry.id)
+    await audit.record(
+        f"award_objection.{decision}",
+        "ledger_entry",
+        entry.id,
+        before={"status": entry.status, "objection": objection_id},
+        after={"status": status, "note": note},
+    )
+    return status
+
+
+# -- pages
+
+
+async def _form_of(request: Request) -> dict[str, str]:
+    data = await request.form()
+    return {k: str(data.get(k, "")) for k in data if k != "csrf_token"}
+
+
+async def _notice_page(
+    request: Request, form: dict | None = None, errors: dict | None = None, target: int = 0, status: int = 200
+) -> Template:
+    context = {
+        "rows": await public_awards(),
+        "form": form or {},
+        "errors": errors or {},
+        "target": target,
+        "request_objected": request.query_params.get("objected") == "1",
+        "is_admin": current_principal().role == "bureau_admin",
+    }
+    return render(request, "funding/notices.html", context, status_code=status)
+
+
+async def _objections_page(
+    request: Request, errors: dict | None = None, target: int = 0, status: int = 200
+) -> Template:
+    context = {"rows": await objections(), "errors": errors or {}, "target": target}
+    return render(request, "funding/objections.html", context, status_code=status)
+
+
+class AwardNoticeController(Controller):
+    path = "/z/{slug:str}/funding/notices"
+
+    @get("/", name="funding_notices", opt=allow(PUBLIC))
+    async def index(self, request: Request) -> Template:
+        return await _notice_page(request)
+
+    @post("/{ledger_id:int}/objections", name="funding_objection_raise", opt=allow(PUBLIC), status_code=303)
+    async def objection_raise(
+        self, request: Request, slug: FromPath[str], ledger_id: FromPath[int]
+    ) -> Redirect | Template:
+        form = await _form_of(request)
+        meta = request_meta()
+        ip = meta.ip if meta and meta.ip else (request.client.host if request.client else "")
+        try:
+            await raise_objection(ledger_id, form, ip)
+        except NoticeError as exc:
+            if exc.status == 404:
+                raise NotFoundException(exc.message) from None
+            errors = {exc.field: exc.message}
+            if exc.status == 400:
+                errors = check_objection(form) or errors
+            return await _notice_page(request, form, errors, ledger_id, exc.status)
+        return Redirect(path=f"/z/{slug}/funding/notices/?objected=1", status_code=303)
+
+    @get("/objections", name="funding_objections", opt=allow(BUREAU_ADMIN))
+    async def objection_list(self, request: Request) -> Template:
+        return await _objections_page(request)
+
+    @post(
+        "/objections/{objection_id:int}/resolve",
+        name="funding_objection_resolve",
+        opt=allow(BUREAU_ADMIN),
+        status_code=303,
+    )
+    async def objection_resolve(
+        self, request: Request, slug: FromPath[str], objection_id: FromPath[int]
+    ) -> Redirect | Template:
+        form = await _form_of(request)
+        try:
+            await resolve(current_principal(), objection_id, form.get("decision", ""), form.get("note", ""))
+        except NoticeError as exc:
+            if exc.status == 404:
+                raise NotFoundException(exc.message) from None
+            return await _objections_page(request, {exc.field: exc.message}, objection_id, exc.status)
+        return Redirect(path=f"/z/{slug}/funding/notices/objections", status_code=303)

@@ -1,0 +1,264 @@
+"""The funding journey in a real browser: a bureau admin defines a program with a round in the editor,
+two enterprises apply, a reviewer verifies (correcting one value) and the admin approves the
+verification, the round is closed and calculated while the page's progress widget polls itself and
+swaps in the results, a second bureau admin approves (four eyes), the awards are under public notice,
+a payment is recorded and the results download as XLSX."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import Browser, Page, expect
+from tests.browser.test_journey import browser, server, sign_in  # noqa: F401
+from tests.conftest import demo
+
+GZ = "/z/guangzhou"
+DETAILS = """stages = ["bureau_reviewer", "bureau_admin"]
+notice_days = 5
+
+[constants]
+rate = 10
+
+[[inputs]]
+key = "exports"
+type = "decimal"
+label_zh = "年度跨境出口额（万元）"
+label_en = "Cross-border exports (10k yuan)"
+required = true
+min = "0"
+
+[[eligibility]]
+kind = "not_on_negative_list"
+"""
+
+
+def _owner(owner_dsn: str, *statements: tuple[str, tuple]) -> list[Any]:
+    """Statements as the owner on their own connection and loop, in a worker thread (sync Playwright
+    keeps an event loop running in this thread); returns each statement's first value."""
+
+    async def run() -> list[Any]:
+        conn = await asyncpg.connect(owner_dsn)
+        try:
+            return [await conn.fetchval(sql, *args) for sql, args in statements]
+        finally:
+            await conn.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result(timeout=30)
+
+
+def _as(browser: Browser, server: str, email: str, path: str) -> Page:  # noqa: F811
+    page = browser.new_context(accept_downloads=True).new_page()
+    sign_in(page, server, email, path)
+    expect(page).to_have_url(server + path)
+    return page
+
+
+@pytest.fixture
+def people(owner_dsn: str) -> Any:
+    """A second bureau admin and an enterprise user of guangzhou's second demo enterprise."""
+    tag = uuid.uuid4().hex[:8]
+    admin, enterprise_user = f"journey-admin-{tag}@demo.pilotzone.cn", f"journey-ent-{tag}@demo.pilotzone.cn"
+    gz, hash_, enterprise, name = _owner(
+        owner_dsn,
+        ("SELECT id FROM tenant WHERE slug = 'guangzhou'", ()),
+        ("SELECT password_hash FROM pz_user WHERE email = $1", (demo("admin", "guangzhou"),)),
+        ("SELECT min(id) FROM enterprise WHERE name LIKE '%示范跨境电商企业2' AND tenant_id = "
+         "(SELECT id FROM tenant WHERE slug = 'guangzhou')", ()),
+        ("SELECT name FROM enterprise WHERE id = (SELECT min(id) FROM enterprise WHERE name LIKE "
+         "'%示范跨境电商企业2' AND tenant_id = (SELECT id FROM tenant WHERE slug = 'guangzhou'))", ()),
+    )
+    users = _owner(
+        owner_dsn,
+        ("INSERT INTO pz_user (email, display_name, password_hash) VALUES ($1, '第二位局管理员', $2) RETURNING id",
+         (admin, hash_)),
+        ("INSERT INTO pz_user (email, display_name, password_hash) VALUES ($1, '第二家企业用户', $2) RETURNING id",
+         (enterprise_user, hash_)),
+    )
+    _owner(
+        owner_dsn,
+        ('INSERT INTO membership (tenant_id, "user", role, active) VALUES ($1, $2, \'bureau_admin\', true) '
+         "RETURNING id", (gz, users[0])),
+        ('INSERT INTO membership (tenant_id, "user", role, enterprise, active) '
+         "VALUES ($1, $2, 'enterprise_user', $3, true) RETURNING id", (gz, users[1], enterprise)),
+    )
+    yield {"admin": admin, "enterprise_user": enterprise_user, "enterprise_name": name, "tag": tag[:6]}
+    *_, ended = _owner(
+        owner_dsn,
+        *[('DELETE FROM membership WHERE "user" = $1', (u,)) for u in users],
+        # the notice ends: later tests find the public award list as it was (the isolation matrix
+        # counts the demo enterprise's name on a public page as a leak)
+        ("UPDATE ledger_entry SET notice_until = now() - interval '1 minute' WHERE program IN "
+         "(SELECT id FROM program WHERE key = $1) RETURNING 1", (f"journey-{tag[:6]}",)),
+    )
+    assert ended == 1
+
+
+def _apply(page: Page, server: str, program_name: str, exports: str) -> str:  # noqa: F811
+    page.goto(server + f"{GZ}/funding/applications/")
+    page.get_by_role("link", name=re.compile(re.escape(program_name))).click()
+    expect(page).to_have_url(re.compile(r"/funding/applications/new\?round_id=\d+$"))
+    page.get_by_role("button", name="开始申报").click()
+    expect(page).to_have_url(re.compile(rf"{GZ}/funding/applications/\d+$"))
+    page.get_by_label(re.compile("^年度跨境出口额")).fill(exports)
+    page.get_by_role("button", name="提交申报").click()
+    expect(page.get_by_role("button", name="提交申报")).to_have_count(0)
+    expect(page.get_by_role("alert")).to_have_count(0)
+    return page.url.rsplit("/", 1)[1]
+
+
+def _review(page: Page, server: str, application: str, verified: str | None = None) -> None:  # noqa: F811
+    page.goto(server + f"{GZ}/funding/reviews")
+    page.get_by_role("link", name=application, exact=True).click()
+    expect(page).to_have_url(re.compile(rf"/funding/applications/{application}"))
+    if verified is not None:
+        page.locator("#v-exports").fill(verified)
+    page.get_by_role("button", name="通过", exact=True).click()
+    expect(page.locator("#review").get_by_role("alert")).to_have_count(0)
+
+
+def _worker(log: Path) -> subprocess.Popen:
+    return subprocess.Popen(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "pilotzone.cli", "worker", "--processes", "1", "--threads", "2"],
+        env=os.environ.copy(),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: the stop reaches dramatiq's worker child too
+    )
+
+
+def _stop(worker: subprocess.Popen) -> None:
+    """SIGTERM to dramatiq's main process only (it stops its worker child once; a second SIGTERM sent
+    to the child directly makes it 'kill' itself and hang); SIGKILL to the group if that hangs."""
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        try:
+            os.killpg(worker.pid, signal.SIGKILL)  # nothing of the group may outlive the test
+        except ProcessLookupError:
+            pass
+
+
+def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: dict, tmp_path: Path) -> None:  # noqa: F811
+    tag = people["tag"]
+    program_name = f"旅程出口奖励{tag}"
+    today = date.today()
+
+    # the bureau admin defines the program and its round in the editor
+    admin = _as(browser, server, demo("admin", "guangzhou"), f"{GZ}/programs/new")
+    admin.get_by_label("标识（字母、数字、“-”）").fill(f"journey-{tag}")
+    admin.get_by_label("名称（中文）", exact=True).fill(program_name)
+    admin.get_by_label("名称（英文）", exact=True).fill(f"Journey export reward {tag}")
+    admin.get_by_label("计算公式").fill("exports * rate")
+    admin.get_by_label("每户上限（元）").fill("50000")
+    admin.get_by_label("金额为示例参数").check()
+    admin.get_by_label("申报项、材料、申报条件、常量和审核环节（TOML）").fill(DETAILS)
+    admin.get_by_label("批次标识，如 2026").fill("2026")
+    admin.get_by_label("批次名称（中文）").fill("2026年度")
+    admin.get_by_label("预算（元）").fill("2500")
+    admin.get_by_label("开始日期（YYYY-MM-DD）").fill(str(today - timedelta(days=1)))
+    admin.get_by_label("截止日期（YYYY-MM-DD）").fill(str(today + timedelta(days=30)))
+    admin.get_by_role("button", name="保存", exact=True).click()
+    expect(admin).to_have_url(server + f"{GZ}/programs/journey-{tag}")
+    expect(admin.get_by_role("heading", level=1)).to_contain_text(program_name)
+
+    # two enterprises apply
+    first = _as(browser, server, demo("enterprise", "guangzhou"), f"{GZ}/funding/applications/")
+    first_id = _apply(first, server, program_name, "200")
+    second = _as(browser, server, people["enterprise_user"], f"{GZ}/funding/applications/")
+    second_id = _apply(second, server, program_name, "150")
+    expect(second.get_by_text(people["enterprise_name"]).first).to_be_visible()
+
+    # the reviewer verifies (correcting the second declaration), the bureau admin approves the verification
+    reviewer = _as(browser, server, demo("reviewer", "guangzhou"), f"{GZ}/funding/reviews")
+    _review(reviewer, server, first_id)
+    _review(reviewer, server, second_id, verified="100")
+    _review(admin, server, first_id)
+    _review(admin, server, second_id)
+    first.reload()
+    expect(first.locator("#status")).to_have_text("已核实")
+
+    # the admin closes the round and starts the calculation; no worker yet: the widget waits
+    admin.goto(server + f"{GZ}/programs/journey-{tag}")
+    admin.get_by_role("link", name="2026年度").click()
+    expect(admin).to_have_url(re.compile(rf"{GZ}/funding/rounds/\d+$"))
+    round_url = admin.url
+    admin.get_by_role("button", name="截止本批次申报").click()
+    admin.get_by_role("button", name="开始测算").click()
+    expect(admin).to_have_url(round_url)
+    widget = admin.locator("#round-live .progress")
+    expect(widget).to_contain_text("排队中")
+    expect(widget.locator("progress")).to_have_attribute("value", "0")
+    expect(admin.locator("#round-live")).to_have_attribute("hx-trigger", "every 1s")
+    admin.evaluate("window.__journey = 'same page'")  # survives swaps, not reloads
+
+    worker = _worker(tmp_path / "worker.log")
+    try:
+        expect(widget).to_contain_text("已完成", timeout=60_000)
+        expect(widget.locator("progress")).to_have_attribute("value", "2")
+        results = admin.locator("#results tbody tr")
+        expect(results).to_have_count(2)
+        assert admin.evaluate("window.__journey") == "same page"  # HTMX swapped the results in
+        expect(admin.locator("#round-live")).not_to_have_attribute("hx-trigger", "every 1s")
+        expect(admin.locator("#round-status")).to_have_text("calculated")
+    finally:
+        _stop(worker)
+
+    # the one who started it may not approve; the second bureau admin does
+    other = _as(browser, server, people["admin"], round_url.removeprefix(server))
+    other.get_by_role("button", name="审批测算结果").click()
+    expect(other).to_have_url(round_url)
+    expect(other.locator("#round-status")).to_have_text("approved")
+    ledger = other.locator("section[aria-labelledby=ledger-heading] tbody tr")
+    expect(ledger).to_have_count(2)
+    expect(ledger.first).to_contain_text("公示中")
+
+    # anyone sees the awards under public notice
+    public = browser.new_context().new_page()
+    public.goto(server + f"{GZ}/funding/notices/")
+    expect(public.get_by_role("cell", name=people["enterprise_name"])).to_be_visible()
+    expect(public.get_by_role("cell", name="833.33")).to_be_visible()
+    public.context.close()
+
+    # a payment is recorded
+    voucher = f"PZ-J-{tag}"
+    row = ledger.filter(has_text=people["enterprise_name"])
+    row.get_by_label("金额").fill("500.00")
+    row.get_by_label("凭证号").fill(voucher)
+    row.get_by_label("拨付日期").fill(str(today))
+    row.get_by_role("button", name="登记拨付").click()
+    expect(other).to_have_url(round_url)
+    expect(other.get_by_text(voucher)).to_be_visible()
+
+    # the results download as XLSX, amounts as exact text
+    with other.expect_download() as download:
+        other.get_by_role("link", name="XLSX").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.name.endswith(".xlsx")
+    cells = list(load_workbook(path).active.iter_rows(values_only=True))
+    assert cells[0][:5] == ("申请编号", "申报主体", "是否符合条件", "申报测算金额（元）", "核定金额（元）")
+    rows = {r[0]: r for r in cells[1:]}
+    assert set(rows) == {first_id, second_id}
+    assert rows[first_id][3:5] == ("2000.00", "1666.67")  # pro rata: 2500 × 2000 / 3000, the spare fen
+    assert rows[second_id][3:5] == ("1000.00", "833.33")  # the verified value, not the declared 150
+    assert rows[second_id][1] == people["enterprise_name"]
+    for page in (admin, first, second, reviewer, other):
+        page.context.close()
