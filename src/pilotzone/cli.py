@@ -350,3 +350,8 @@ def _decimal(value: str, hint: str):
 
 if __name__ == "__main__":
     main()
+
+
+from pilotzone.overview.cli import overview  # noqa: E402 - the overview commands live with their domain
+
+main.add_command(overview)

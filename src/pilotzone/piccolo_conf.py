@@ -13,6 +13,7 @@ APP_REGISTRY = AppRegistry(
         "pilotzone.auth.piccolo_app",
         "pilotzone.certification.piccolo_app",
         "pilotzone.funding.piccolo_app",
+        "pilotzone.overview.piccolo_app",
     ]
 )
 

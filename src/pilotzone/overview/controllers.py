@@ -1,30 +1,248 @@
+"""The province dashboard (``/province/``, province roles; read-only across tenants) and the same dashboard
+of one city for its bureau (``/z/<slug>/dashboard``): figures from the rollups, drill-down lists,
+exports, refresh and monthly report buttons."""
+
 from __future__ import annotations
 
-from litestar import Controller, Request, get
-from litestar.response import Template
+import re
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
-from pilotzone.auth.guards import allow, province
-from pilotzone.tenancy.services import latest_snapshots, list_tenants
-from pilotzone.tenancy.tables import tenant_tables
-from pilotzone.web.render import render
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Response, Stream, Template
+from markupsafe import Markup
+
+from pilotzone.auth import audit
+from pilotzone.auth.guards import allow, province, tenant
+from pilotzone.documents.storage import get_storage
+from pilotzone.documents.tables import Document
+from pilotzone.overview import dashboard, drill, exports, reports, rollups
+from pilotzone.overview.charts import city_bars, month_bars
+from pilotzone.tenancy.context import TenantContext, current_tenant_id, switch_tenant
+from pilotzone.tenancy.services import list_tenants
+from pilotzone.web.i18n import gettext as _
+from pilotzone.web.render import is_htmx, render
+
+BUREAU = tenant("bureau_admin", "bureau_reviewer")
+MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+def _period(request: Request) -> dashboard.Period:
+    return dashboard.period_of(request.query_params.get("from"), request.query_params.get("to"))
+
+
+def _sort(request: Request) -> tuple[str, bool]:
+    return request.query_params.get("sort", ""), request.query_params.get("dir", "desc") != "asc"
+
+
+def _fragment(request: Request, board: dashboard.Dashboard, name: str, context: dict) -> Markup:
+    """A figures fragment rendered once per cached dashboard (it holds no per-user content)."""
+    if name not in board.html:
+        env = request.app.template_engine.engine  # type: ignore[union-attr]
+        board.html[name] = Markup(env.get_template(f"overview/partials/{name}.html").render(context))  # noqa: S704
+    return board.html[name]
+
+
+async def _page(
+    request: Request, tenants: list[dict], base: str, is_province: bool, page: str
+) -> Template | Response:
+    period = _period(request)
+    sort, descending = _sort(request)
+    board = await dashboard.load(period, tenants, base, is_province, sort, descending)
+    figures = {
+        "board": board,
+        "base": base,
+        "sort": sort,
+        "descending": descending,
+        "query": period.query(),
+        "city_chart": city_bars(board.bars),
+        "month_chart": month_bars(board.months),
+    }
+    if is_htmx(request):  # a sort link: only the table
+        return Response(_fragment(request, board, "main_table", figures), media_type="text/html")
+    context = {
+        **figures,
+        "figures_html": _fragment(request, board, "figures", figures),
+        "is_province": is_province,
+        "tenant_reports": await reports.tenant_reports(),
+        "province_reports": await reports.province_reports() if is_province else [],
+        "tenants_by_id": {t["id"]: t for t in tenants},
+        "tz": ZoneInfo(rollups.TZ),
+        "previous_month": reports.previous_month(),
+    }
+    return render(request, page, context)
+
+
+def _export(table_key: str, fmt: str, board: dashboard.Dashboard, name: str) -> Response:
+    table = board.tables.get(table_key)
+    if table is None or fmt not in ("csv", "xlsx"):
+        raise NotFoundException("no such table")
+    body = exports.to_csv(table) if fmt == "csv" else exports.to_xlsx([table])
+    media = "text/csv; charset=utf-8" if fmt == "csv" else exports.XLSX
+    filename = f"{name}-{table_key}-{board.period.query()['from']}-{board.period.query()['to']}.{fmt}"
+    return Response(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
+
+
+async def _listing(request: Request, tenants: list[dict], base: str, is_province: bool) -> Template:
+    m = rollups.metric(request.query_params.get("metric", ""))
+    if m is None:
+        raise NotFoundException("no such figure")
+    period = _period(request)
+    slug = request.query_params.get("tenant", "")
+    chosen = next((t for t in tenants if t["slug"] == slug), None) if is_province else tenants[0]
+    if is_province and slug and chosen is None:
+        raise NotFoundException("no such pilot zone")
+    dim = request.query_params.get("dim", "")
+    page = request.query_params.get("page", "")
+    result = await drill.listing(
+        m, period, dim, chosen["id"] if chosen else None, int(page) if page.isdigit() else None
+    )
+    return render(
+        request,
+        "overview/list.html",
+        {
+            "metric": m,
+            "title": _(drill.TITLES[m.name]),
+            "period": period,
+            "dim": dim,
+            "chosen": chosen,
+            "listing": result,
+            "tenants_by_id": {t["id"]: t for t in tenants},
+            "base": base,
+            "is_province": is_province,
+            "more": "&" + "&".join(f"{k}={quote(v)}" for k, v in request.query_params.items() if k != "page"),
+        },
+    )
+
+
+def _download(data_key: str, filename: str, media: str) -> Stream:
+    return Stream(
+        get_storage().iter_object(data_key),
+        media_type=media,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+async def _report_document(document_id: int) -> Stream:
+    doc = (
+        await Document.objects()
+        .where((Document.id == document_id) & (Document.owner_kind == "overview_report"))
+        .first()
+    )
+    if doc is None:
+        raise NotFoundException("no such report")
+    media = doc.content_type + ("; charset=utf-8" if doc.content_type == "text/html" else "")
+    return _download(doc.storage_key, doc.filename, media)
 
 
 class ProvinceController(Controller):
-    """Provincial overview: read-only, every tenant (the request runs with app.scope = 'province')."""
+    """Provincial overview: read-only, every tenant (GETs run with app.scope = 'province')."""
 
     path = "/province"
 
     @get("/", name="province", opt=allow(province()))
-    async def index(self, request: Request) -> Template:
-        tenants = await list_tenants()
-        snapshots = await latest_snapshots()
-        columns = [t._meta.tablename for t in tenant_tables()]
-        totals = {
-            c: sum((snapshots.get(t["id"]) or {}).get("counts", {}).get(c, 0) for t in tenants)
-            for c in columns
-        }
-        return render(
-            request,
-            "overview/province.html",
-            {"tenants": tenants, "snapshots": snapshots, "columns": columns, "totals": totals},
+    async def index(self, request: Request) -> Template | Response:
+        return await _page(request, await list_tenants(), "/province", True, "overview/province.html")
+
+    @get("/export", name="province_export", opt=allow(province()))
+    async def export(self, request: Request) -> Response:
+        board = await dashboard.load(
+            _period(request), await list_tenants(), "/province", True, *_sort(request)
         )
+        q = request.query_params
+        return _export(q.get("table", ""), q.get("format", ""), board, "province")
+
+    @get("/list", name="province_list", opt=allow(province()))
+    async def listing(self, request: Request) -> Template:
+        return await _listing(request, await list_tenants(), "/province", True)
+
+    @get("/reports/file", name="province_report", opt=allow(province()))
+    async def report_file(self, request: Request) -> Stream:
+        month, kind = request.query_params.get("month", ""), request.query_params.get("kind", "")
+        key = reports.province_key(month, kind) if MONTH.match(month) else None
+        if key is None or not get_storage().exists(key):
+            raise NotFoundException("no such report")
+        return _download(key, f"province-report-{month}.{kind}", reports.KINDS[kind])
+
+    @get("/reports/document", name="province_tenant_report", opt=allow(province()))
+    async def tenant_report(self, request: Request) -> Stream:
+        raw = request.query_params.get("id", "")
+        if not raw.isdigit():
+            raise NotFoundException("no such report")
+        return await _report_document(int(raw))
+
+    # POSTs run in public scope (the province role reads only): like ``tenants sync``, these entry
+    # points act for each city in turn, and only record job runs (the jobs do the work per tenant)
+    @post("/refresh", name="province_refresh", status_code=303, opt=allow(province("province_admin")))
+    async def refresh(self) -> Redirect:
+        for t in await list_tenants():
+            async with switch_tenant(TenantContext(t["id"], t["slug"])):
+                run = await rollups.request_refresh()
+                await audit.record("overview.refresh_requested", "job_run", run.id)
+        return Redirect(path="/province/?refreshing=1", status_code=303)
+
+    @post("/reports", name="province_reports_run", status_code=303, opt=allow(province("province_admin")))
+    async def run_reports(self, request: Request) -> Redirect:
+        form = await request.form()
+        month = str(form.get("month", "")) or reports.previous_month()
+        if not MONTH.match(month):
+            month = reports.previous_month()
+        for t in await list_tenants():
+            async with switch_tenant(TenantContext(t["id"], t["slug"])):
+                run = await reports.start_report(month)
+                await audit.record("overview.report_requested", "job_run", run.id, after={"month": month})
+        return Redirect(path="/province/?reporting=1", status_code=303)
+
+
+class TenantDashboardController(Controller):
+    """One city's dashboard for its bureau (provincial staff may read it too)."""
+
+    path = "/z/{slug:str}/dashboard"
+
+    async def _tenants(self) -> list[dict]:
+        me = current_tenant_id()
+        return [t for t in await list_tenants() if t["id"] == me]
+
+    @get("/", name="tenant_dashboard", opt=allow(BUREAU))
+    async def index(self, request: Request, slug: FromPath[str]) -> Template | Response:
+        return await _page(
+            request, await self._tenants(), f"/z/{slug}/dashboard", False, "overview/tenant.html"
+        )
+
+    @get("/export", name="tenant_dashboard_export", opt=allow(BUREAU))
+    async def export(self, request: Request, slug: FromPath[str]) -> Response:
+        board = await dashboard.load(_period(request), await self._tenants(), f"/z/{slug}/dashboard", False)
+        q = request.query_params
+        return _export(q.get("table", ""), q.get("format", ""), board, slug)
+
+    @get("/list", name="tenant_dashboard_list", opt=allow(BUREAU))
+    async def listing(self, request: Request, slug: FromPath[str]) -> Template:
+        return await _listing(request, await self._tenants(), f"/z/{slug}/dashboard", False)
+
+    @get("/reports/{document_id:int}", name="tenant_report", opt=allow(BUREAU))
+    async def report(self, document_id: FromPath[int]) -> Stream:
+        return await _report_document(document_id)
+
+    @post("/refresh", name="tenant_dashboard_refresh", status_code=303, opt=allow(tenant("bureau_admin")))
+    async def refresh(self, slug: FromPath[str]) -> Redirect:
+        run = await rollups.request_refresh()
+        await audit.record("overview.refresh_requested", "job_run", run.id)
+        return Redirect(path=f"/z/{slug}/dashboard/?refreshing=1", status_code=303)
+
+    @post("/reports", name="tenant_reports_run", status_code=303, opt=allow(tenant("bureau_admin")))
+    async def run_report(self, request: Request, slug: FromPath[str]) -> Redirect:
+        form = await request.form()
+        month = str(form.get("month", ""))
+        month = month if MONTH.match(month) else reports.previous_month()
+        run = await reports.start_report(month, province=False)
+        await audit.record("overview.report_requested", "job_run", run.id, after={"month": month})
+        return Redirect(path=f"/z/{slug}/dashboard/?reporting=1", status_code=303)

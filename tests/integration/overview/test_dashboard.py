@@ -1,0 +1,163 @@
+"""The province dashboard and the city dashboard: who may open them, sorting, drill-down lists across
+tenants, exports with exactly the numbers shown, and the monthly report job against the real S3."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import openpyxl
+from tests.conftest import demo
+from tests.integration.overview import test_rollups
+from tests.integration.overview.helpers import refresh_all, wait_runs
+
+from pilotzone.documents.storage import get_storage
+
+PERIOD = "from=2026-01&to=2026-12"
+scripted = test_rollups.scripted  # the scripted state changes (fixture)
+
+
+def _main_rows(html: str) -> list[list[str]]:
+    """The main table's rows as shown (cell texts without markup)."""
+    table = html.split('id="main-table"', 1)[1].split("</table>", 1)[0]
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        rows.append([re.sub(r"<[^>]+>", "", c).replace("▼", "").replace("▲", "").strip() for c in cells])
+    return [r for r in rows if r]
+
+
+async def test_who_may_open_the_dashboards(as_user) -> None:  # type: ignore[no-untyped-def]
+    async with as_user(demo("admin", "guangzhou")) as admin:
+        assert (await admin.get("/province/", follow_redirects=False)).status_code == 403
+        assert (await admin.get("/province/list?metric=parks", follow_redirects=False)).status_code == 403
+        assert (await admin.get("/province/export?table=main&format=csv")).status_code == 403
+        own = await admin.get("/z/guangzhou/dashboard/")
+        assert own.status_code == 200 and "广州" in own.text
+        assert (await admin.get("/z/foshan/dashboard/", follow_redirects=False)).status_code == 403
+    async with as_user(demo("enterprise", "guangzhou")) as enterprise:
+        assert (await enterprise.get("/z/guangzhou/dashboard/", follow_redirects=False)).status_code == 403
+    async with as_user(demo("province-viewer")) as viewer:
+        page = await viewer.get("/province/")
+        assert page.status_code == 200 and "<svg" in page.text and 'id="main-table"' in page.text
+        city = await viewer.get("/z/foshan/dashboard/")
+        assert city.status_code == 200  # provincial staff read a city's dashboard
+        refused = await viewer.post("/province/refresh", follow_redirects=False)
+        assert refused.status_code == 403  # only the province admin may start refreshes
+
+
+async def test_sort_drill_down_and_exports(as_user, owner, tenants, scripted, worker) -> None:  # type: ignore[no-untyped-def]
+    await refresh_all(as_user, owner, tenants)
+    async with as_user(demo("province-viewer")) as viewer:
+        page = await viewer.get(f"/province/?{PERIOD}&sort=enterprises&dir=desc")
+        assert page.status_code == 200
+        rows = _main_rows(page.text)
+        header, body, total = rows[0], rows[1:-1], rows[-1]
+        col = header.index("企业数" if "企业数" in header else next(h for h in header if "企业" in h))
+        values = [int(r[col]) for r in body]
+        assert values == sorted(values, reverse=True) and total[col] == str(sum(values))
+        asc = _main_rows((await viewer.get(f"/province/?{PERIOD}&sort=enterprises&dir=asc")).text)
+        assert [int(r[col]) for r in asc[1:-1]] == sorted(values)
+        fragment = await viewer.get(f"/province/?{PERIOD}&sort=parks", headers={"HX-Request": "true"})
+        assert fragment.text.lstrip().startswith("<section") and "<html" not in fragment.text
+
+        # drill down: the enterprises of Guangzhou, and the certified applications across tenants
+        link = f"/province/list?metric=enterprises&amp;tenant=guangzhou&amp;{PERIOD.replace('&', '&amp;')}"
+        assert f'href="{link}"' in page.text  # the number links to its list
+        listed = await viewer.get(link.replace("&amp;", "&"))
+        assert listed.status_code == 200 and f"{scripted['marker']}-guangzhou-0" in listed.text
+        assert f"{scripted['marker']}-foshan-0" not in listed.text
+        gz_row = next(r for r in body if r[0] in ("广州", "广州市"))
+        assert f"{int(gz_row[col])} " in listed.text or f">{gz_row[col]} " in listed.text
+        states = await viewer.get(f"/province/list?metric=applications&dim=certified&{PERIOD}")
+        assert f"{scripted['marker']}-wh-0" in states.text and "foshan" in states.text
+        assert (await viewer.get("/province/list?metric=nonsense")).status_code == 404
+
+        # exports carry exactly the numbers shown
+        q = f"{PERIOD}&sort=enterprises&dir=desc&table=main"
+        as_csv = await viewer.get(f"/province/export?{q}&format=csv")
+        assert as_csv.status_code == 200 and "text/csv" in as_csv.headers["content-type"]
+        csv_rows = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+        assert csv_rows == rows
+        as_xlsx = await viewer.get(f"/province/export?{q}&format=xlsx")
+        sheet = openpyxl.load_workbook(io.BytesIO(as_xlsx.content)).active
+        xlsx_rows = [[_shown(c) for c in row] for row in sheet.iter_rows()]
+        assert xlsx_rows == rows
+        for key in ("states", "countries", "funding", "trend"):
+            other = await viewer.get(f"/province/export?{PERIOD}&table={key}&format=xlsx")
+            assert other.status_code == 200, key
+        assert (await viewer.get(f"/province/export?{PERIOD}&table=nope&format=csv")).status_code == 404
+
+    async with as_user(demo("admin", "guangzhou")) as admin:
+        own = await admin.get(f"/z/guangzhou/dashboard/?{PERIOD}")
+        own_rows = _main_rows(own.text)
+        assert len(own_rows) == 3 and own_rows[1][1:] == gz_row[1:]  # the same figures as the province sees
+        listed = await admin.get(f"/z/guangzhou/dashboard/list?metric=certified_warehouses&dim=DE&{PERIOD}")
+        assert listed.status_code == 200 and f"{scripted['marker']}-guangzhou" in listed.text
+
+
+def _shown(cell) -> str:  # type: ignore[no-untyped-def]
+    """A cell as a spreadsheet shows it (its number format decides the decimals)."""
+    if cell.value is None:
+        return ""
+    if isinstance(cell.value, int | float) and cell.number_format.startswith("0."):
+        return f"{cell.value:.{len(cell.number_format) - 2}f}"
+    return str(cell.value)
+
+
+async def test_monthly_report_job_writes_xlsx_and_html_to_s3(
+    as_user, owner, tenants, scripted, worker
+) -> None:  # type: ignore[no-untyped-def]
+    async with as_user(demo("province-admin")) as admin:
+        started = await admin.post("/province/reports", data={"month": "2026-03"}, follow_redirects=False)
+        assert started.status_code == 303
+    await wait_runs(owner, "overview_monthly_report", limit=120)
+    gz = tenants["guangzhou"]
+    doc = await owner.fetchrow(
+        "SELECT d.storage_key, d.id FROM overview_report r JOIN document d ON d.id = r.document "
+        "WHERE r.tenant_id = $1 AND r.month = '2026-03-01' AND r.kind = 'xlsx'",
+        gz,
+    )
+    assert doc["storage_key"].startswith(f"{gz}/overview_report/202603/")
+    data = b"".join(get_storage().iter_object(doc["storage_key"]))
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    main = book["main"]
+    texts = [str(c) for row in main.iter_rows(values_only=True) for c in row if c is not None]
+    assert any("月度统计报告" in t for t in texts) and any("monthly report" in t for t in texts)
+    assert any("企业" in t and "Enterprises" in t for t in texts)  # Chinese headers with English under them
+    # the province report follows each tenant's run (after commit, read-only province scope)
+    for _ in range(100):
+        if get_storage().exists("province/overview_report/2026-03/report.xlsx"):
+            break
+        import asyncio
+
+        await asyncio.sleep(0.1)
+    province = openpyxl.load_workbook(
+        io.BytesIO(b"".join(get_storage().iter_object("province/overview_report/2026-03/report.xlsx")))
+    )
+    names = [str(r[0]) for r in province["main"].iter_rows(values_only=True) if r and r[0]]
+    assert any("广州" in n for n in names) and any("佛山" in n for n in names)
+
+    async with as_user(demo("province-viewer")) as viewer:
+        page = await viewer.get("/province/")
+        assert "/province/reports/file?month=2026-03&kind=xlsx" in page.text
+        got = await viewer.get("/province/reports/file?month=2026-03&kind=xlsx")
+        assert got.status_code == 200 and got.content[:2] == b"PK"
+        tenant_doc = await viewer.get(f"/province/reports/document?id={doc['id']}")
+        assert tenant_doc.status_code == 200 and tenant_doc.content == data
+        assert (await viewer.get("/province/reports/file?month=2026-13&kind=xlsx")).status_code == 404
+    async with as_user(demo("admin", "guangzhou")) as admin_gz:
+        html_doc = await owner.fetchval(
+            "SELECT document FROM overview_report WHERE tenant_id = $1 AND month = '2026-03-01' AND kind = 'html'",
+            gz,
+        )
+        printable = await admin_gz.get(f"/z/guangzhou/dashboard/reports/{html_doc}")
+        assert (
+            printable.status_code == 200
+            and "月度统计报告" in printable.text
+            and "@media print" in printable.text
+        )
+    async with as_user(demo("admin", "foshan")) as admin_fs:
+        other = await admin_fs.get(f"/z/foshan/dashboard/reports/{html_doc}")
+        assert other.status_code == 404  # another city's report is not found (RLS)
