@@ -48,12 +48,13 @@ def serve(host: str | None, port: int | None, setup: bool | None, server: str, w
     with embedded_services(settings) as settings:
         if setup:
             asyncio.run(_setup(settings.tenants_dir, demo=True))
-        worker = None
+        worker = scheduler = None
         if not settings.redis_url:
             from pilotzone.jobs.worker import InProcessWorker
+            from pilotzone.schedule import SchedulerThread
 
-            worker = InProcessWorker()
-            print("  jobs: in-process worker (no REDIS_URL)", flush=True)
+            worker, scheduler = InProcessWorker(), SchedulerThread()
+            print("  jobs: in-process worker and scheduler (no REDIS_URL)", flush=True)
         if workers > 1 and (worker is not None or not settings.database_url):
             raise click.ClickException("--workers > 1 needs external DATABASE_URL and REDIS_URL")
         print(f"\n  PilotZone is running at http://{host}:{port}/", flush=True)
@@ -65,6 +66,8 @@ def serve(host: str | None, port: int | None, setup: bool | None, server: str, w
         try:
             _run_server(server, host, port, workers)
         finally:
+            if scheduler is not None:
+                scheduler.stop()
             if worker is not None:
                 worker.stop()
 
@@ -186,6 +189,33 @@ def worker(processes: int, threads: int) -> None:
         sys.executable,
         [sys.executable, "-m", "dramatiq", "pilotzone.jobs.actors", "-p", str(processes), "-t", str(threads)],
     )
+
+
+@main.command()
+@click.option("--interval", default=300, type=float, show_default=True, help="Seconds between two checks.")
+@click.option("--once", is_flag=True, help="Start what is due now, print it and exit (for cron).")
+def scheduler(interval: float, once: bool) -> None:
+    """Start the periodic jobs when they are due: daily certificate expiry sweep, hourly dashboard
+    rollups, last month's report on the 1st. Runs go to the workers on REDIS_URL."""
+    from pilotzone.schedule import run_forever, tick
+
+    settings = _settings()
+    if not settings.redis_url and not once:
+        raise click.ClickException("REDIS_URL is not set; `pilotzone serve` runs the scheduler in-process")
+    if once:
+
+        async def one() -> list[tuple[str, str, int]]:
+            from pilotzone.db import DB
+
+            try:
+                return await tick()
+            finally:
+                await DB.close_connection_pool()
+
+        for slug, kind, run_id in asyncio.run(one()):
+            click.echo(f"{slug}: {kind} job run {run_id} queued")
+        return
+    asyncio.run(run_forever(interval))
 
 
 @main.group()
