@@ -224,12 +224,13 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--q", default="贸易科技", help="the text filter (part of a name); '' for none")
     parser.add_argument("--bare", action="store_true", help="also measure a bare handler with the same query")
+    parser.add_argument("--workers", type=int, default=1, help="granian worker processes (both servers)")
     opts = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     env = {
         **os.environ,
-        "PILOTZONE_ENV": "development",
+        "PILOTZONE_ENV": "test",  # as in production: templates are not re-read per request
         "DATABASE_URL": db_url(),
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "S3_ENDPOINT": "http://127.0.0.1:9",  # not used by this page
@@ -245,7 +246,7 @@ def main() -> int:
     from urllib.parse import quote
 
     url = f"http://127.0.0.1:8703/z/bench/enterprises/?q={quote(opts.q)}"
-    granian = [sys.executable, "-m", "granian", "--interface", "asgi", "--workers", "1", "--no-ws"]
+    granian = [sys.executable, "-m", "granian", "--interface", "asgi", "--workers", str(opts.workers), "--no-ws"]
     server = start(
         [*granian, "--log-level", "warning", "--port", "8703", "--factory", "pilotzone.app:create_app"],
         env,

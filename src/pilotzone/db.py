@@ -85,6 +85,7 @@ class LoopPoolEngine(PostgresEngine):
                 **self.connect_config(),
                 min_size=kwargs.get("min_size", settings.db_pool_min),
                 max_size=kwargs.get("max_size", settings.db_pool_max),
+                reset=_keep_session,
             )
 
     async def close_connection_pool(self) -> None:
@@ -98,6 +99,13 @@ class LoopPoolEngine(PostgresEngine):
 
     async def prep_database(self) -> None:
         return None
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Released connections skip asyncpg's ``RESET ALL; UNLISTEN *; …`` round trip: asyncpg still rolls
+    back an open transaction first, and everything this app sets is transaction-local (``set_config(…,
+    true)``, ``SET LOCAL ROLE``, ``pg_advisory_xact_lock``), so nothing outlives a transaction anyway.
+    (tests/integration/tenancy/test_rls.py checks that a pooled connection keeps no tenant.)"""
 
 
 DB = LoopPoolEngine()

@@ -171,6 +171,11 @@ async def test_pooled_connections_do_not_leak_the_tenant(tenants: dict) -> None:
 
     async def one(i: int) -> None:
         tenant_id = ids[i % 3]
+        if i % 10 == 3:  # a province read switches role for its transaction only
+            async with tenant_transaction(TenantContext(None, None, "province", read_only=True)):
+                if (await db.fetch("SELECT current_user AS u"))[0]["u"] == (await db.fetch("SELECT session_user AS u"))[0]["u"]:
+                    errors.append(f"{i}: province transaction kept the login role")
+            return
         try:
             async with tenant_transaction(TenantContext(tenant_id, f"t{tenant_id}")):
                 setting = (await db.fetch("SELECT current_setting('app.tenant_id', true) AS v"))[0]["v"]
@@ -191,6 +196,7 @@ async def test_pooled_connections_do_not_leak_the_tenant(tenants: dict) -> None:
         try:
             leftovers = [await c.fetchval("SELECT current_setting('app.tenant_id', true)") for c in conns]
             visible = [await c.fetchval("SELECT count(*) FROM park") for c in conns]
+            roles = [await c.fetchval("SELECT current_user = session_user") for c in conns]
         finally:
             for c in conns:
                 await pool.release(c)
@@ -199,3 +205,4 @@ async def test_pooled_connections_do_not_leak_the_tenant(tenants: dict) -> None:
     assert errors == []
     assert all(value in (None, "") for value in leftovers)
     assert visible == [0, 0, 0]
+    assert roles == [True, True, True]  # no SET LOCAL ROLE outlives its transaction
