@@ -9,14 +9,12 @@ from litestar.response import Redirect, Template
 
 from pilotzone.auth import audit
 from pilotzone.auth.guards import MEMBERS, allow, tenant
-from pilotzone.auth.middleware import CsrfFailed, token_matches
 from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.certification.applications import (
     OPEN_STATUSES,
     STARTERS,
     ApplicationError,
     create_application,
-    documents_by_key,
     get_application,
     list_applications,
     may_change,
@@ -39,10 +37,9 @@ from pilotzone.certification.applications import (
 from pilotzone.certification.reviews import latest_request
 from pilotzone.certification.services import active_schemes, get_scheme
 from pilotzone.certification.tables import Application, ApplicationChange
-from pilotzone.documents import services as documents
+from pilotzone.documents import keyed
 from pilotzone.documents.owners import UPLOADERS, OwnerKind
 from pilotzone.documents.owners import register as register_owner
-from pilotzone.documents.tables import Document
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.render import is_htmx, render
@@ -78,7 +75,7 @@ async def _page_context(
         "values": values if values is not None else {k: str(v) for k, v in _spec(application.values).items()},
         "errors": errors or {},
         "error": error,
-        "documents": await documents_by_key(application.id),
+        "documents": await keyed.documents_by_key("application", application.id),
         "history": history,
         "status_label": status_label(application.status),
         "can_edit": changeable and application.status == "draft",
@@ -206,7 +203,8 @@ class ApplicationController(Controller):
         if application.status != "draft":
             errors = {"status": _("Only a draft can be submitted.")}
         else:
-            present = {k for k, versions in (await documents_by_key(application.id)).items() if versions}
+            filed = await keyed.documents_by_key("application", application.id)
+            present = {k for k, versions in filed.items() if versions}
             errors = validate(_spec(application.spec), values, present)
         if errors:
             context = await _page_context(application, values=values, errors=errors)
@@ -282,66 +280,30 @@ class ApplicationController(Controller):
     ) -> Redirect | Template:
         principal = current_principal()
         application = await _changeable(application_id)
-        spec = _spec(application.spec)
-        types = {d["key"]: d["types"] for d in spec.get("documents", [])}
-        content_type = request.headers.get("content-type", "")
-        boundary = content_type.partition("boundary=")[2].split(";")[0].strip('"')
-        header_ok = token_matches(request.scope, request.headers.get("x-csrf-token"))
-        sent: dict[str, str] = {}
-
-        def fields_ok(fields: dict[str, str]) -> bool:
-            if not (header_ok or token_matches(request.scope, fields.get("csrf_token"))):
-                return False
-            if fields.get("doc_key") not in types:
-                raise documents.UploadRejected(400, _("Choose which document this is."))
-            sent.update(fields)  # the refusal is shown next to this document's file field
-            return True
-
+        types = {d["key"]: d["types"] for d in _spec(application.spec).get("documents", [])}
         try:
-            if application.status != "draft":
-                raise documents.UploadRejected(409, _("Documents can only be added to a draft."))
-            if not content_type.startswith("multipart/form-data") or not boundary:
-                raise documents.UploadRejected(400, _("The upload could not be read; try again."))
-            upload = await documents.receive_upload(
-                request.stream(),
-                boundary,
-                "application",
-                application.id,
-                csrf_ok=fields_ok,
-                types_for=lambda fields: types[fields["doc_key"]],
+            upload = await keyed.receive_keyed(
+                request, "application", application.id, types, draft=application.status == "draft"
             )
-        except documents.UploadRejected as exc:
-            if exc.status == 403:
-                raise CsrfFailed(exc.message) from None
+        except keyed.KeyedRejected as exc:
             context = await _page_context(application, error=exc.message)
-            context["error_doc"] = sent.get("doc_key")
+            context["error_doc"] = exc.doc_key
             return render(request, "certification/application.html", context, status_code=exc.status)
-        doc_key = upload.fields["doc_key"]
-        document = upload.document
-        earlier = await documents_by_key(application.id)
-        previous = earlier.get(doc_key, [])
-        stored = f"{doc_key}/{document.filename}"[:255]
-        await Document.update({Document.filename: stored}).where(Document.id == document.id)
+        previous = (await keyed.documents_by_key("application", application.id)).get(upload.doc_key, [])
+        await keyed.file_under_key(upload, "application", application.id)
         await Application.update(
             {Application.updated_by: principal.user_id, Application.updated_at: _now()}
         ).where(Application.id == application.id)
         await _write_changes(
             principal,
             application,
-            [(f"document:{doc_key}", previous[0]["name"] if previous else "", document.filename)],
-        )
-        await audit.record(
-            "document.uploaded",
-            "document",
-            document.id,
-            after={
-                "owner_kind": "application",
-                "owner_id": application.id,
-                "filename": stored,
-                "content_type": document.content_type,
-                "size": document.size,
-                "sha256": document.sha256,
-            },
+            [
+                (
+                    f"document:{upload.doc_key}",
+                    previous[0]["name"] if previous else "",
+                    upload.document.filename,
+                )
+            ],
         )
         return Redirect(path=f"/z/{slug}/applications/{application_id}", status_code=303)
 

@@ -20,8 +20,6 @@ from pilotzone.auth.guards import tenant
 from pilotzone.auth.principal import Principal
 from pilotzone.certification.services import get_scheme
 from pilotzone.certification.tables import Application, ApplicationChange
-from pilotzone.documents import services as documents
-from pilotzone.documents.tables import Document
 from pilotzone.registry.services import enterprise_scope
 from pilotzone.registry.tables import Park
 from pilotzone.web.i18n import gettext as _
@@ -312,22 +310,3 @@ def validate(spec: dict, values: dict[str, str], present_documents: set[str]) ->
             errors[f"doc:{document['key']}"] = _("Upload this document.")
     return errors
 
-
-# -- documents
-
-
-def document_key(document: Document) -> tuple[str, str]:
-    """(scheme document key, original name) from the stored ``<doc_key>/<original name>``."""
-    key, sep, name = document.filename.partition("/")
-    return (key, name) if sep else ("", document.filename)
-
-
-async def documents_by_key(application_id: int) -> dict[str, list[dict]]:
-    """Every version per document key, newest first (the newest counts)."""
-    grouped: dict[str, list[dict]] = {}
-    for doc in await documents.documents_of("application", application_id):
-        key, name = document_key(doc)
-        grouped.setdefault(key, []).append(
-            {"id": doc.id, "name": name, "size": doc.size, "uploaded_at": doc.uploaded_at}
-        )
-    return grouped

@@ -13,7 +13,6 @@ from pilotzone.auth.principal import current_principal
 from pilotzone.certification.application_controllers import _changeable, _page_context
 from pilotzone.certification.applications import (
     STARTERS,
-    documents_by_key,
     get_application,
     spec_of,
     status_label,
@@ -33,6 +32,7 @@ from pilotzone.certification.reviews import (
     stage_role,
 )
 from pilotzone.certification.tables import Application
+from pilotzone.documents import keyed
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 
@@ -52,7 +52,7 @@ async def _review_context(
         "application": application,
         "spec": spec_of(application.spec),
         "values": {k: str(v) for k, v in spec_of(application.values).items()},
-        "documents": await documents_by_key(application.id),
+        "documents": await keyed.documents_by_key("application", application.id),
         "reviews": await reviews_of(application.id),
         "answers": await answers_of(application.id),
         "status_label": status_label(application.status),

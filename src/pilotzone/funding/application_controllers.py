@@ -8,21 +8,17 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from pilotzone.auth import audit
 from pilotzone.auth.guards import MEMBERS, REVIEWERS, allow, tenant
-from pilotzone.auth.middleware import CsrfFailed, token_matches
 from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.certification.applications import subjects, visible
-from pilotzone.documents import services as documents
+from pilotzone.documents import keyed
 from pilotzone.documents.owners import UPLOADERS, OwnerKind
 from pilotzone.documents.owners import register as register_owner
-from pilotzone.documents.tables import Document
 from pilotzone.funding import applications as apps
 from pilotzone.funding import reviews
 from pilotzone.funding.application_tables import FundingApplication
 from pilotzone.funding.estimate import estimate_of
 from pilotzone.funding.tables import Program, Round
-from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 
 STARTERS = tenant("bureau_admin", "park_operator", "enterprise_user")
@@ -57,7 +53,7 @@ async def _context(
         "verified": apps.as_dict(application.verified),
         "errors": errors or {},
         "error": error,
-        "documents": await apps.documents_by_key(application.id),
+        "documents": await keyed.documents_by_key(apps.OWNER, application.id),
         "status_label": apps.status_label(application.status),
         "can_edit": changeable and application.status == "draft",
         "can_withdraw": changeable and application.status in apps.OPEN_STATUSES,
@@ -70,6 +66,17 @@ async def _context(
         "info_request": await reviews.latest_request(application),
         "estimate": await estimate_of(application, spec),
     }
+
+
+async def _refused(
+    request: Request,
+    application: FundingApplication,
+    exc: apps.FundingError,
+    values: dict[str, str] | None = None,
+) -> Template:
+    """The application page again with the refusal next to its field."""
+    context = await _context(application, values, {exc.field: exc.message})
+    return render(request, PAGE, context, status_code=exc.status)
 
 
 async def _visible(principal: Principal, application_id: int) -> FundingApplication:
@@ -167,12 +174,7 @@ class FundingApplicationController(Controller):
         try:
             await apps.save_declared(application, values)
         except apps.FundingError as exc:
-            return render(
-                request,
-                PAGE,
-                await _context(application, values, {exc.field: exc.message}),
-                status_code=exc.status,
-            )
+            return await _refused(request, application, exc, values)
         return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
 
     @post(
@@ -205,12 +207,7 @@ class FundingApplicationController(Controller):
         try:
             await apps.withdraw(application)
         except apps.FundingError as exc:
-            return render(
-                request,
-                PAGE,
-                await _context(application, errors={exc.field: exc.message}),
-                status_code=exc.status,
-            )
+            return await _refused(request, application, exc)
         return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
 
     @post(
@@ -227,12 +224,7 @@ class FundingApplicationController(Controller):
         try:
             await reviews.answer(current_principal(), application, form.get("note", ""))
         except apps.FundingError as exc:
-            return render(
-                request,
-                PAGE,
-                await _context(application, errors={exc.field: exc.message}),
-                status_code=exc.status,
-            )
+            return await _refused(request, application, exc)
         return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
 
     @post(
@@ -267,54 +259,15 @@ class FundingApplicationController(Controller):
         application = await _changeable(funding_application_id)
         spec = await apps.version_spec(application.program_version)
         types = {d["key"]: d.get("types", ["application/pdf"]) for d in spec.get("documents", [])}
-        content_type = request.headers.get("content-type", "")
-        boundary = content_type.partition("boundary=")[2].split(";")[0].strip('"')
-        header_ok = token_matches(request.scope, request.headers.get("x-csrf-token"))
-
-        def fields_ok(fields: dict[str, str]) -> bool:
-            if not (header_ok or token_matches(request.scope, fields.get("csrf_token"))):
-                return False
-            if fields.get("doc_key") not in types:
-                raise documents.UploadRejected(400, _("Choose which document this is."))
-            return True
-
         try:
-            if application.status != "draft":
-                raise documents.UploadRejected(409, _("Documents can only be added to a draft."))
-            if not content_type.startswith("multipart/form-data") or not boundary:
-                raise documents.UploadRejected(400, _("The upload could not be read; try again."))
-            upload = await documents.receive_upload(
-                request.stream(), boundary, apps.OWNER, application.id, csrf_ok=fields_ok
+            upload = await keyed.receive_keyed(
+                request, apps.OWNER, application.id, types, draft=application.status == "draft"
             )
-            doc_key = upload.fields["doc_key"]
-            if upload.document.content_type not in types[doc_key]:
-                from pilotzone.certification.applications import discard
-
-                await discard(upload.document)
-                raise documents.UploadRejected(
-                    415, _("Files of type %(type)s are not accepted.", type=upload.document.content_type)
-                )
-        except documents.UploadRejected as exc:
-            if exc.status == 403:
-                raise CsrfFailed(exc.message) from None
+        except keyed.KeyedRejected as exc:
             return render(
                 request, PAGE, await _context(application, error=exc.message), status_code=exc.status
             )
-        stored = f"{doc_key}/{upload.document.filename}"[:255]
-        await Document.update({Document.filename: stored}).where(Document.id == upload.document.id)
-        await audit.record(
-            "document.uploaded",
-            "document",
-            upload.document.id,
-            after={
-                "owner_kind": apps.OWNER,
-                "owner_id": application.id,
-                "filename": stored,
-                "content_type": upload.document.content_type,
-                "size": upload.document.size,
-                "sha256": upload.document.sha256,
-            },
-        )
+        await keyed.file_under_key(upload, apps.OWNER, application.id)
         return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.certification.applications import check_field, subjects, visible
-from pilotzone.documents import services as documents
+from pilotzone.documents import keyed
 from pilotzone.funding.application_tables import FundingApplication
 from pilotzone.funding.facts import facts_of
 from pilotzone.funding.tables import Program, ProgramVersion, Round
@@ -179,21 +179,6 @@ async def list_applications(principal: Principal) -> list[dict]:
     return rows
 
 
-async def documents_by_key(application_id: int) -> dict[str, list[dict]]:
-    grouped: dict[str, list[dict]] = {}
-    for doc in await documents.documents_of(OWNER, application_id):
-        key, sep, name = doc.filename.partition("/")
-        grouped.setdefault(key if sep else "", []).append(
-            {
-                "id": doc.id,
-                "name": name if sep else doc.filename,
-                "size": doc.size,
-                "uploaded_at": doc.uploaded_at,
-            }
-        )
-    return grouped
-
-
 # -- applicant actions
 
 
@@ -275,7 +260,7 @@ async def submit(
     if rnd.status != "open" or not (rnd.opens_at <= now().date() <= rnd.closes_at):
         return {"status": _("The round is no longer open for applications.")}
     spec = await version_spec(program.current_version)
-    present = {k for k, versions in (await documents_by_key(application.id)).items() if versions}
+    present = {k for k, versions in (await keyed.documents_by_key(OWNER, application.id)).items() if versions}
     errors = validate(spec, values, present)
     if errors:
         return errors

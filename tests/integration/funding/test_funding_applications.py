@@ -40,6 +40,16 @@ async def test_apply_verify_and_withdraw(as_user, owner, program) -> None:
         }
         no_doc = await client.post(f"{BASE}/{app_id}/submit", data={"exports": "1234.5"}, follow_redirects=False)
         assert no_doc.status_code == 400
+        # the report takes only PDF: a PNG is refused before it is stored, with the message on the page
+        png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(4000)
+        wrong = await client.post(
+            f"{BASE}/{app_id}/documents", data={"doc_key": "report"},
+            files={"file": ("scan.png", png, "image/png")}, follow_redirects=False,
+        )
+        assert wrong.status_code == 415 and "image/png" in wrong.text, wrong.text[:300]
+        assert await owner.fetchval(
+            "SELECT count(*) FROM document WHERE owner_kind = 'funding_application' AND owner_id = $1", app_id
+        ) == 0
         upload = await client.post(
             f"{BASE}/{app_id}/documents", data={"doc_key": "report"},
             files={"file": ("审计.pdf", sample_pdf("audit"), "application/pdf")}, follow_redirects=False,
