@@ -279,38 +279,17 @@ def certificates_sweep(slug: str | None, wait: bool | None) -> None:
 
 
 async def _sweep(slug: str | None, wait: bool) -> list[tuple[str, int, str]]:
-    from pilotzone.certification.expiry import sweep_tenants
+    from pilotzone.certification.expiry import SYSTEM, start_sweep
+    from pilotzone.jobs.per_tenant import run_per_tenant
 
-    worker = None
-    if wait and not get_settings().redis_url:
-        from pilotzone.jobs.worker import InProcessWorker
-
-        worker = InProcessWorker()
-    try:
-        started = await sweep_tenants(slug)
-        return [
-            (s, run_id, await _finished(tenant_id, s, run_id) if wait else "queued")
-            for s, tenant_id, run_id in started
-        ]
-    finally:
-        if worker is not None:
-            worker.stop()
-        from pilotzone.db import DB
-
-        await DB.close_connection_pool()
+    return await run_per_tenant(slug, wait, lambda: start_sweep(SYSTEM))
 
 
 async def _finished(tenant_id: int, slug: str, run_id: int, limit: float = 3600) -> str:
-    from pilotzone.jobs.services import get_run
-    from pilotzone.tenancy.context import TenantContext, tenant_transaction
+    """Kept for ``pilotzone.overview.cli``, which imports it from here; see ``jobs.per_tenant``."""
+    from pilotzone.jobs.per_tenant import finished
 
-    deadline = asyncio.get_running_loop().time() + limit
-    while True:
-        async with tenant_transaction(TenantContext(tenant_id, slug)):
-            run = await get_run(run_id)
-        if run is None or run.status in ("done", "failed") or asyncio.get_running_loop().time() > deadline:
-            return run.status if run else "missing"
-        await asyncio.sleep(0.2)
+    return await finished(tenant_id, slug, run_id, limit)
 
 
 @main.group()

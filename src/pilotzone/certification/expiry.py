@@ -21,7 +21,6 @@ from pilotzone.certification.notices import now
 from pilotzone.certification.tables import Application
 from pilotzone.jobs.services import job, start_run
 from pilotzone.jobs.tables import JobRun
-from pilotzone.tenancy.context import TenantContext, tenant_transaction
 
 KIND = "certificate_sweep"
 CHUNK = 200
@@ -118,24 +117,6 @@ async def start_sweep(actor_label: str | None = None) -> JobRun:
         "job.started", "job_run", run.id, after={"kind": KIND, "total": run.total}, actor=actor_label
     )
     return run
-
-
-async def sweep_tenants(slug: str | None = None) -> list[tuple[str, int, int]]:
-    """Start one sweep per active tenant (or only ``slug``): (slug, tenant id, run id). Raises KeyError."""
-    from pilotzone.tenancy.tables import Tenant
-
-    async with db.transaction({"app.scope": "public"}):
-        tenants = await Tenant.select(Tenant.id, Tenant.slug).where(Tenant.active == True)  # noqa: E712
-    if slug is not None:
-        tenants = [t for t in tenants if t["slug"] == slug]
-        if not tenants:
-            raise KeyError(slug)
-    started = []
-    for tenant in tenants:
-        async with tenant_transaction(TenantContext(tenant["id"], tenant["slug"])):
-            run = await start_sweep(SYSTEM)
-        started.append((tenant["slug"], tenant["id"], run.id))
-    return started
 
 
 # -- what the holder and the bureau see
