@@ -19,42 +19,26 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import asyncpg
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python bench/pages.py` puts bench/ first
+from bench import common  # noqa: E402
+from bench.common import BENCH_PASSWORD, session_cookie, start, stop  # noqa: E402, F401 - dashboard.py imports these from here
+
 DB = "pilotzone_bench"
 ROWS = 10_000
 PAGE = 101  # rows 5001-5050: an offset deep into the table, the same for both
-BENCH_PASSWORD = "bench-passw0rd"
 
 
 def db_url() -> str:
-    return ADMIN.rpartition("/")[0] + "/" + DB
+    return common.db_url(DB)
 
 
 async def prepare() -> int:
-    admin = await asyncpg.connect(ADMIN)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-    await admin.execute(f'CREATE DATABASE "{DB}"')
-    await admin.close()
-    from pilotzone.tenancy.loader import sync
-    from pilotzone.tenancy.rls import migrate
-
-    await migrate()
-    await sync(ROOT / "tenants")
-    conn = await asyncpg.connect(db_url())
-    tenant_id = await conn.fetchval(
-        "INSERT INTO tenant (slug, sort_order, name_zh, name_en, zone_zh, zone_en, bureau_zh, bureau_en, "
-        "primary_colour, accent_colour, districts, sources, source_file, active, updated_at) VALUES "
-        "('bench', 999, '基准', 'Bench', '基准综试区', 'Bench zone', '基准局', 'Bench bureau', '#0b4f8a', "
-        '\'#b3261e\', \'[{"code": "440101", "zh": "基准区", "en": "Bench District"}]\', \'[]\', \'\', true, now()) '
-        "RETURNING id"
-    )
+    conn = await common.fresh_database(DB)
+    tenant_id = await common.bench_tenant(conn)
     kinds = ["industrial_park", "specialized_market", "bonded_zone", "supervision_center"]
     records = [
         (
@@ -88,47 +72,9 @@ async def prepare() -> int:
         ],
     )
     await conn.execute("VACUUM ANALYZE park")  # the steady state autovacuum keeps: visibility map, statistics
-    from pilotzone.auth.passwords import hash_password
-
-    user_id = await conn.fetchval(
-        "INSERT INTO pz_user (email, display_name, password_hash, is_active, created_at) "
-        "VALUES ('bench@example.cn', 'bench', $1, true, now()) RETURNING id",
-        hash_password(BENCH_PASSWORD),
-    )
-    await conn.execute(
-        'INSERT INTO membership (tenant_id, "user", role, district_code, active, created_at) '
-        "VALUES ($1, $2, 'bureau_reviewer', '', true, now())",
-        tenant_id,
-        user_id,
-    )
+    await common.bench_user(conn, tenant_id, "bureau_reviewer")
     await conn.close()
     return tenant_id
-
-
-def session_cookie(base: str) -> str:
-    """Sign in through the app like a browser; the benchmark requests carry this session."""
-    with httpx.Client(base_url=base, follow_redirects=False) as client:
-        page = client.get("/login")
-        token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-        signed_in = client.post(
-            "/login", data={"email": "bench@example.cn", "password": BENCH_PASSWORD, "csrf_token": token}
-        )
-        assert signed_in.status_code == 303, signed_in.text[:300]
-        return f"pz_session={client.cookies['pz_session']}"
-
-
-def start(args: list[str], env: dict[str, str], url: str) -> subprocess.Popen:
-    process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    process.kill()
-    raise SystemExit(f"server did not answer {url}: {process.stderr.read().decode()[-2000:]}")
 
 
 def wrk(url: str, seconds: int, connections: int, cookie: str = "") -> dict[str, float]:
@@ -212,10 +158,8 @@ def main() -> int:
             best = results.get(name)
             results[name] = r if best is None or r["rps"] > best["rps"] else best  # best of two rounds each
     finally:
-        ours.terminate()
-        bare.terminate()
-        ours.wait()
-        bare.wait()
+        stop(ours)
+        stop(bare)
     print(f"\n{'server':<12}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     for name, r in results.items():
         print(f"{name:<12}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}")

@@ -16,7 +16,6 @@ import asyncio
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,8 @@ from pathlib import Path
 import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.pages import ADMIN, BENCH_PASSWORD, ROOT, session_cookie  # noqa: E402
+from bench import common  # noqa: E402
+from bench.common import session_cookie, start, stop  # noqa: E402
 
 DB = "pilotzone_bench_registry"
 ROWS = 10_000
@@ -44,7 +44,7 @@ end
 
 
 def db_url() -> str:
-    return ADMIN.rpartition("/")[0] + "/" + DB
+    return common.db_url(DB)
 
 
 def _names(n: int, offset: int) -> list[tuple[str, str]]:
@@ -58,24 +58,8 @@ def _names(n: int, offset: int) -> list[tuple[str, str]]:
 
 
 async def prepare() -> int:
-    admin = await asyncpg.connect(ADMIN)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-    await admin.execute(f'CREATE DATABASE "{DB}"')
-    await admin.close()
-    from pilotzone.auth.passwords import hash_password
-    from pilotzone.tenancy.loader import sync
-    from pilotzone.tenancy.rls import migrate
-
-    await migrate()
-    await sync(ROOT / "tenants")
-    conn = await asyncpg.connect(db_url())
-    tenant_id = await conn.fetchval(
-        "INSERT INTO tenant (slug, sort_order, name_zh, name_en, zone_zh, zone_en, bureau_zh, bureau_en, "
-        "primary_colour, accent_colour, districts, sources, source_file, active, updated_at) VALUES "
-        "('bench', 999, '基准', 'Bench', '基准综试区', 'Bench zone', '基准局', 'Bench bureau', '#0b4f8a', "
-        '\'#b3261e\', \'[{"code": "440101", "zh": "基准区", "en": "Bench District"}]\', \'[]\', \'\', true, now()) '
-        "RETURNING id"
-    )
+    conn = await common.fresh_database(DB)
+    tenant_id = await common.bench_tenant(conn)
     other = await conn.fetchval("SELECT id FROM tenant WHERE slug = 'guangzhou'")
     park = await conn.fetchval(
         "INSERT INTO park (tenant_id, key, name_zh, kind, district_code, status, source) "
@@ -91,17 +75,7 @@ async def prepare() -> int:
     # steady state (autovacuum's work): statistics, and visibility maps for index-only scans
     await conn.execute("VACUUM ANALYZE enterprise")
     await conn.execute("VACUUM ANALYZE enterprise_search_gram")
-    user_id = await conn.fetchval(
-        "INSERT INTO pz_user (email, display_name, password_hash, is_active, created_at) "
-        "VALUES ('bench@example.cn', 'bench', $1, true, now()) RETURNING id",
-        hash_password(BENCH_PASSWORD),
-    )
-    await conn.execute(
-        'INSERT INTO membership (tenant_id, "user", role, district_code, active, created_at) '
-        "VALUES ($1, $2, 'bureau_reviewer', '', true, now())",
-        tenant_id,
-        user_id,
-    )
+    await common.bench_user(conn, tenant_id, "bureau_reviewer")
     await conn.close()
     return tenant_id
 
@@ -131,36 +105,6 @@ async def explain(tenant_id: int, q: str) -> str:
             total = await conn.fetchval(count_sql, *args)
     await conn.close()
     return "\n\n".join(plans) + f"\n\nmatching enterprises: {total}"
-
-
-def start(args: list[str], env: dict[str, str], url: str, seconds: float = 120) -> subprocess.Popen:
-    """Start the server in its own process group (granian's worker is a child: stopping the group
-    stops both) and wait until ``url`` answers; a loaded machine may need a minute."""
-    import httpx
-
-    process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True)  # noqa: S603
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    stop(process)
-    raise SystemExit(f"server did not answer {url} within {seconds:.0f} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 BARE_TABLE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>企业</title></head><body><main>

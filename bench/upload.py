@@ -38,12 +38,11 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # `python bench/upload.py` puts bench/ first; bench.pages is reused
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python bench/upload.py` puts bench/ first
 
-from bench.pages import BENCH_PASSWORD, session_cookie, start  # noqa: E402
+from bench import common  # noqa: E402
+from bench.common import session_cookie, start, stop  # noqa: E402
 
-ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB = "pilotzone_bench_upload"
 MIB = 1024 * 1024
 CHUNK = MIB  # what the client generator yields at a time
@@ -51,22 +50,12 @@ PORT = 8711
 
 
 def db_url() -> str:
-    return ADMIN.rpartition("/")[0] + "/" + DB
+    return common.db_url(DB)
 
 
 async def prepare() -> int:
     """Fresh database, migrations, tenants, a bench bureau admin of guangzhou and one park."""
-    admin = await asyncpg.connect(ADMIN)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-    await admin.execute(f'CREATE DATABASE "{DB}"')
-    await admin.close()
-    from pilotzone.auth.passwords import hash_password
-    from pilotzone.tenancy.loader import sync
-    from pilotzone.tenancy.rls import migrate
-
-    await migrate()
-    await sync(ROOT / "tenants")
-    conn = await asyncpg.connect(db_url())
+    conn = await common.fresh_database(DB)
     tenant_id = await conn.fetchval("SELECT id FROM tenant WHERE slug = 'guangzhou'")
     park = await conn.fetchval(
         "INSERT INTO park (tenant_id, key, name_zh, name_en, kind, district_code, note_zh, note_en, status, source) "
@@ -74,25 +63,9 @@ async def prepare() -> int:
         "'active', 'bureau') RETURNING id",
         tenant_id,
     )
-    user_id = await conn.fetchval(
-        "INSERT INTO pz_user (email, display_name, password_hash, is_active, created_at) "
-        "VALUES ('bench@example.cn', 'bench', $1, true, now()) RETURNING id",
-        hash_password(BENCH_PASSWORD),
-    )
-    await conn.execute(
-        'INSERT INTO membership (tenant_id, "user", role, district_code, active, created_at) '
-        "VALUES ($1, $2, 'bureau_admin', '', true, now())",
-        tenant_id,
-        user_id,
-    )
+    await common.bench_user(conn, tenant_id, "bureau_admin")
     await conn.close()
     return park
-
-
-async def drop_database() -> None:
-    admin = await asyncpg.connect(ADMIN)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-    await admin.close()
 
 
 def file_chunks(size: int) -> Iterator[bytes]:
@@ -340,11 +313,10 @@ def main() -> int:
         check_stored(size)
     finally:
         if app is not None:
-            app.terminate()
-            app.wait()
+            stop(app)
         weed.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-        asyncio.run(drop_database())
+        asyncio.run(common.drop_database(DB))
     best_direct = min(d for d, _ in rounds)
     best_app = min(o["seconds"] for _, o in rounds)
     growth = max(o["peak"] for _, o in rounds) - baseline  # what stays from earlier rounds counts too

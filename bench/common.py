@@ -1,0 +1,116 @@
+"""What the benchmarks share: a fresh database with the tenants, a bench tenant and user, signing in
+like a browser, and serving the app with granian in its own process group."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+BENCH_PASSWORD = "bench-passw0rd"
+BENCH_EMAIL = "bench@example.cn"
+
+
+def db_url(name: str) -> str:
+    """The URL of database ``name`` on the admin URL's server."""
+    return ADMIN.rpartition("/")[0] + "/" + name
+
+
+async def fresh_database(name: str) -> asyncpg.Connection:
+    """Drop and create ``name``, migrate it and sync the tenants (DATABASE_URL must point at it);
+    a connection to it as the owner."""
+    admin = await asyncpg.connect(ADMIN)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    from pilotzone.tenancy.loader import sync
+    from pilotzone.tenancy.rls import migrate
+
+    await migrate()
+    await sync(ROOT / "tenants")
+    return await asyncpg.connect(db_url(name))
+
+
+async def drop_database(name: str) -> None:
+    admin = await asyncpg.connect(ADMIN)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+async def bench_tenant(conn: asyncpg.Connection) -> int:
+    """Insert the tenant ``bench`` (one district, 440101); its id."""
+    return await conn.fetchval(
+        "INSERT INTO tenant (slug, sort_order, name_zh, name_en, zone_zh, zone_en, bureau_zh, bureau_en, "
+        "primary_colour, accent_colour, districts, sources, source_file, active, updated_at) VALUES "
+        "('bench', 999, '基准', 'Bench', '基准综试区', 'Bench zone', '基准局', 'Bench bureau', '#0b4f8a', "
+        '\'#b3261e\', \'[{"code": "440101", "zh": "基准区", "en": "Bench District"}]\', \'[]\', \'\', true, now()) '
+        "RETURNING id"
+    )
+
+
+async def bench_user(conn: asyncpg.Connection, tenant_id: int, role: str) -> int:
+    """The user ``bench@example.cn`` (BENCH_PASSWORD) with a tenant-wide ``role`` in ``tenant_id``."""
+    from pilotzone.auth.passwords import hash_password
+
+    user_id = await conn.fetchval(
+        "INSERT INTO pz_user (email, display_name, password_hash, is_active, created_at) "
+        "VALUES ($1, 'bench', $2, true, now()) RETURNING id",
+        BENCH_EMAIL,
+        hash_password(BENCH_PASSWORD),
+    )
+    await conn.execute(
+        'INSERT INTO membership (tenant_id, "user", role, district_code, active, created_at) '
+        "VALUES ($1, $2, $3, '', true, now())",
+        tenant_id,
+        user_id,
+        role,
+    )
+    return user_id
+
+
+def session_cookie(base: str) -> str:
+    """Sign in through the app like a browser; the benchmark requests carry this session."""
+    with httpx.Client(base_url=base, follow_redirects=False) as client:
+        page = client.get("/login")
+        token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        signed_in = client.post(
+            "/login", data={"email": BENCH_EMAIL, "password": BENCH_PASSWORD, "csrf_token": token}
+        )
+        assert signed_in.status_code == 303, signed_in.text[:300]
+        return f"pz_session={client.cookies['pz_session']}"
+
+
+def start(args: list[str], env: dict[str, str], url: str, seconds: float = 120) -> subprocess.Popen:
+    """Start the server in its own process group (granian's worker is a child: stopping the group
+    stops both) and wait until ``url`` answers; a loaded machine may need a minute."""
+    process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True)  # noqa: S603
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    stop(process)
+    raise SystemExit(f"server did not answer {url} within {seconds:.0f} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop a server started by ``start`` (its whole process group)."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
