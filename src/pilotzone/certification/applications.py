@@ -15,6 +15,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from piccolo.query import Select
+from piccolo.table import Table
+
 from pilotzone import db
 from pilotzone.auth.guards import tenant
 from pilotzone.auth.principal import Principal
@@ -143,8 +146,22 @@ async def visible_application(principal: Principal, application_id: int) -> Appl
     return application
 
 
-async def list_applications(principal: Principal) -> list[dict]:
+def scoped(query: Select, table: type[Table], principal: Principal) -> Select | None:
+    """``query`` (a select of certification or funding applications: the same scope columns) narrowed
+    to what ``principal`` may list; None when nothing."""
     m = principal.acting
+    if principal.province or (m and m.role in ("bureau_admin", "bureau_reviewer")):
+        return query
+    if m and m.role == "district_reviewer":
+        return query.where(table.district_code == m.district_code)  # type: ignore[attr-defined]
+    if m and m.role == "park_operator" and m.park_id is not None:
+        return query.where(table.applicant_park == m.park_id)  # type: ignore[attr-defined]
+    if m and m.role == "enterprise_user" and m.enterprise_id is not None:
+        return query.where(table.applicant_enterprise == m.enterprise_id)  # type: ignore[attr-defined]
+    return None
+
+
+async def list_applications(principal: Principal) -> list[dict]:
     query = Application.select(
         Application.id,
         Application.scheme.name_zh,
@@ -154,15 +171,8 @@ async def list_applications(principal: Principal) -> list[dict]:
         Application.status,
         Application.updated_at,
     )
-    if principal.province or (m and m.role in ("bureau_admin", "bureau_reviewer")):
-        pass
-    elif m and m.role == "district_reviewer":
-        query = query.where(Application.district_code == m.district_code)
-    elif m and m.role == "park_operator" and m.park_id is not None:
-        query = query.where(Application.applicant_park == m.park_id)
-    elif m and m.role == "enterprise_user" and m.enterprise_id is not None:
-        query = query.where(Application.applicant_enterprise == m.enterprise_id)
-    else:
+    query = scoped(query, Application, principal)
+    if query is None:
         return []
     rows = await query.order_by(Application.id, ascending=False).limit(200)
     for row in rows:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import check_field, subjects, visible
+from pilotzone.certification.applications import check_field, scoped, subjects, visible
 from pilotzone.documents import keyed
 from pilotzone.funding.application_tables import FundingApplication
 from pilotzone.funding.facts import facts_of
@@ -152,7 +152,6 @@ def may_change(principal: Principal, application: FundingApplication, spec: dict
 
 
 async def list_applications(principal: Principal) -> list[dict]:
-    m = principal.acting
     query = FundingApplication.select(
         FundingApplication.id,
         FundingApplication.program.name_zh,
@@ -163,15 +162,8 @@ async def list_applications(principal: Principal) -> list[dict]:
         FundingApplication.status,
         FundingApplication.updated_at,
     )
-    if principal.province or (m and m.role in ("bureau_admin", "bureau_reviewer")):
-        pass
-    elif m and m.role == "district_reviewer":
-        query = query.where(FundingApplication.district_code == m.district_code)
-    elif m and m.role == "park_operator" and m.park_id is not None:
-        query = query.where(FundingApplication.applicant_park == m.park_id)
-    elif m and m.role == "enterprise_user" and m.enterprise_id is not None:
-        query = query.where(FundingApplication.applicant_enterprise == m.enterprise_id)
-    else:
+    query = scoped(query, FundingApplication, principal)
+    if query is None:
         return []
     rows = await query.order_by(FundingApplication.id, ascending=False).limit(200)
     for row in rows:
