@@ -75,6 +75,26 @@ async def _page(
     return render(request, page, context)
 
 
+SECTIONS = ("states", "countries", "funding", "trend")
+
+
+async def _section(request: Request, tenants: list[dict], base: str, is_province: bool) -> Template | Response:
+    """One secondary table: the fragment HTMX swaps into the dashboard, or its own page without JS."""
+    key = request.query_params.get("table", "")
+    if key not in SECTIONS:
+        raise NotFoundException("no such table")
+    period = _period(request)
+    board = await dashboard.load(period, tenants, base, is_province)
+    figures = {"board": board, "base": base, "query": period.query(), "table": board.tables[key]}
+    if f"section-{key}" not in board.html:
+        env = request.app.template_engine.engine  # type: ignore[union-attr]
+        html = env.get_template("overview/partials/section.html").render(figures)
+        board.html[f"section-{key}"] = Markup(html)  # noqa: S704 - rendered by the autoescaping env
+    if is_htmx(request):
+        return Response(board.html[f"section-{key}"], media_type="text/html")
+    return render(request, "overview/table.html", {**figures, "section_html": board.html[f"section-{key}"]})
+
+
 def _export(table_key: str, fmt: str, board: dashboard.Dashboard, name: str) -> Response:
     table = board.tables.get(table_key)
     if table is None or fmt not in ("csv", "xlsx"):
@@ -161,6 +181,10 @@ class ProvinceController(Controller):
         q = request.query_params
         return _export(q.get("table", ""), q.get("format", ""), board, "province")
 
+    @get("/table", name="province_table", opt=allow(province()))
+    async def table(self, request: Request) -> Template | Response:
+        return await _section(request, await list_tenants(), "/province", True)
+
     @get("/list", name="province_list", opt=allow(province()))
     async def listing(self, request: Request) -> Template:
         return await _listing(request, await list_tenants(), "/province", True)
@@ -223,6 +247,10 @@ class TenantDashboardController(Controller):
         board = await dashboard.load(_period(request), await self._tenants(), f"/z/{slug}/dashboard", False)
         q = request.query_params
         return _export(q.get("table", ""), q.get("format", ""), board, slug)
+
+    @get("/table", name="tenant_dashboard_table", opt=allow(BUREAU))
+    async def table(self, request: Request, slug: FromPath[str]) -> Template | Response:
+        return await _section(request, await self._tenants(), f"/z/{slug}/dashboard", False)
 
     @get("/list", name="tenant_dashboard_list", opt=allow(BUREAU))
     async def listing(self, request: Request, slug: FromPath[str]) -> Template:
