@@ -221,8 +221,16 @@ async def measure(base: str, cookie: str, connections: int, seconds: float) -> t
             assert response.status_code == 200, response.status_code
 
         await load(connections, 3, page)  # warm-up
+        sample = await client.get(url)
+        wire = sample.headers.get("content-length") or "?"
+        print(
+            f"page: {len(sample.content):,} bytes, {wire} bytes on the wire "
+            f"({sample.headers.get('content-encoding', 'identity')}); load average before: "
+            + " ".join(f"{x:.2f}" for x in os.getloadavg())
+        )
         print(f"\n{'':<28}{'n':>8}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}")
         ours = summary("dashboard (rollups)", await load(connections, seconds, page))
+        print("load average after:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     pool = await asyncpg.create_pool(db_url(), min_size=connections, max_size=connections)
     sql = direct_sql()
 
