@@ -242,6 +242,7 @@ async def measure(base: str, cookie: str, connections: int, seconds: float) -> t
                 )
                 assert got.status_code == 200, got.status_code
 
+            await load(connections, 1, section)  # warm-up, as for the page
             summary("secondary table fragment", await load(connections, max(seconds / 3, 1), section))
     pool = await asyncpg.create_pool(db_url(), min_size=connections, max_size=connections)
     sql = direct_sql()

@@ -59,10 +59,10 @@ async def _page(request: Request, tenants: list[dict], base: str, is_province: b
         "sort": sort,
         "descending": descending,
         "query": period.query(),
-        "city_chart": city_bars(board.bars),
-        "month_chart": month_bars(board.months),
         "tz": ZoneInfo(rollups.TZ),
     }
+    if "figures" not in board.html:  # the charts are drawn only for the shared part, once
+        figures |= {"city_chart": city_bars(board.bars), "month_chart": month_bars(board.months)}
     if is_htmx(request):  # a sort link: only the table
         return html_response(request, [_shared(request, board, "main_table", figures)])
     context = {
