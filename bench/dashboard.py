@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import statistics
 import sys
@@ -221,8 +222,28 @@ async def measure(base: str, cookie: str, connections: int, seconds: float) -> t
             assert response.status_code == 200, response.status_code
 
         await load(connections, 3, page)  # warm-up
+        sample = await client.get(url)
+        wire = sample.headers.get("content-length") or "?"
+        print(
+            f"page: {len(sample.content):,} bytes, {wire} bytes on the wire "
+            f"({sample.headers.get('content-encoding', 'identity')}); load average before: "
+            + " ".join(f"{x:.2f}" for x in os.getloadavg())
+        )
         print(f"\n{'':<28}{'n':>8}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}")
         ours = summary("dashboard (rollups)", await load(connections, seconds, page))
+        print("load average after:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
+        if 'hx-get="/province/table?' in sample.text:  # the secondary tables load as their own fragments
+            keys = itertools.cycle(("states", "countries", "funding", "trend"))
+
+            async def section() -> None:
+                got = await client.get(
+                    f"{url}&table={next(keys)}".replace("/province/?", "/province/table?"),
+                    headers={"HX-Request": "true"},
+                )
+                assert got.status_code == 200, got.status_code
+
+            await load(connections, 1, section)  # warm-up, as for the page
+            summary("secondary table fragment", await load(connections, max(seconds / 3, 1), section))
     pool = await asyncpg.create_pool(db_url(), min_size=connections, max_size=connections)
     sql = direct_sql()
 

@@ -649,6 +649,7 @@ ZH_CN.update(
         "Search by enterprise, credit code or source": "按企业、信用代码或来源搜索",
         "Send the registration": "提交登记",
         "Show": "显示",
+        "Show the table": "查看表格",
         "Source": "来源",
         "Thank you. The bureau reviews the registration; once it is accepted, the contact person receives an invitation.": "感谢提交。商务局审核登记，通过后联系人将收到邀请。",
         "The area must be more than 0 m².": "面积必须大于 0 平方米。",

@@ -20,6 +20,7 @@ from pilotzone.documents.storage import get_storage
 from pilotzone.documents.tables import Document
 from pilotzone.overview import dashboard, drill, exports, reports, rollups
 from pilotzone.overview.charts import city_bars, month_bars
+from pilotzone.overview.spliced import NO_COMPRESSION, Deflated, deflate, html_response
 from pilotzone.tenancy.context import TenantContext, current_tenant_id, switch_tenant
 from pilotzone.tenancy.services import list_tenants
 from pilotzone.web.i18n import gettext as _
@@ -37,17 +38,18 @@ def _sort(request: Request) -> tuple[str, bool]:
     return request.query_params.get("sort", ""), request.query_params.get("dir", "desc") != "asc"
 
 
-def _fragment(request: Request, board: dashboard.Dashboard, name: str, context: dict) -> Markup:
-    """A figures fragment rendered once per cached dashboard (it holds no per-user content)."""
+MARKS = {"refreshed": "<!--pz:refreshed-->", "figures": "<!--pz:figures-->"}
+
+
+def _shared(request: Request, board: dashboard.Dashboard, name: str, context: dict) -> Deflated:
+    """A figures part rendered and deflated once per cached dashboard (it holds no per-user content)."""
     if name not in board.html:
         env = request.app.template_engine.engine  # type: ignore[union-attr]
-        board.html[name] = Markup(env.get_template(f"overview/partials/{name}.html").render(context))  # noqa: S704
+        board.html[name] = deflate(env.get_template(f"overview/partials/{name}.html").render(context))
     return board.html[name]
 
 
-async def _page(
-    request: Request, tenants: list[dict], base: str, is_province: bool, page: str
-) -> Template | Response:
+async def _page(request: Request, tenants: list[dict], base: str, is_province: bool, page: str) -> Response:
     period = _period(request)
     sort, descending = _sort(request)
     board = await dashboard.load(period, tenants, base, is_province, sort, descending)
@@ -57,22 +59,52 @@ async def _page(
         "sort": sort,
         "descending": descending,
         "query": period.query(),
-        "city_chart": city_bars(board.bars),
-        "month_chart": month_bars(board.months),
+        "tz": ZoneInfo(rollups.TZ),
     }
+    if "figures" not in board.html:  # the charts are drawn only for the shared part, once
+        figures |= {"city_chart": city_bars(board.bars), "month_chart": month_bars(board.months)}
     if is_htmx(request):  # a sort link: only the table
-        return Response(_fragment(request, board, "main_table", figures), media_type="text/html")
+        return html_response(request, [_shared(request, board, "main_table", figures)])
     context = {
         **figures,
-        "figures_html": _fragment(request, board, "figures", figures),
+        **{f"{name}_html": Markup(mark) for name, mark in MARKS.items()},  # noqa: S704 - fixed texts
         "is_province": is_province,
         "tenant_reports": await reports.tenant_reports(),
         "province_reports": await reports.province_reports() if is_province else [],
         "tenants_by_id": {t["id"]: t for t in tenants},
-        "tz": ZoneInfo(rollups.TZ),
         "previous_month": reports.previous_month(),
     }
-    return render(request, page, context)
+    # the page around the shared parts is rendered per request (user, CSRF token, buttons, reports)
+    template = render(request, page, context)
+    env = request.app.template_engine.engine  # type: ignore[union-attr]
+    rest = env.get_template(template.template_name).render(template.context)
+    parts: list[bytes | Deflated] = []
+    for name, mark in MARKS.items():
+        before, found, rest = rest.partition(mark)
+        assert found, f"{page} does not show {name}"  # noqa: S101 - a template mistake, not input
+        parts += [before.encode(), _shared(request, board, name, figures)]
+    return html_response(request, [*parts, rest.encode()])
+
+
+SECTIONS = ("states", "countries", "funding", "trend")
+
+
+async def _section(request: Request, tenants: list[dict], base: str, is_province: bool) -> Template | Response:
+    """One secondary table: the fragment HTMX swaps into the dashboard, or its own page without JS."""
+    key = request.query_params.get("table", "")
+    if key not in SECTIONS:
+        raise NotFoundException("no such table")
+    period = _period(request)
+    board = await dashboard.load(period, tenants, base, is_province)
+    figures = {"board": board, "base": base, "query": period.query(), "table": board.tables[key]}
+    env = request.app.template_engine.engine  # type: ignore[union-attr]
+    name = f"section-{key}"
+    if name not in board.html:
+        board.html[name] = deflate(env.get_template("overview/partials/section.html").render(figures))
+    if is_htmx(request):
+        return html_response(request, [board.html[name]])
+    html = Markup(board.html[name].raw.decode())  # noqa: S704 - rendered by the autoescaping env
+    return render(request, "overview/table.html", {**figures, "section_html": html})
 
 
 def _export(table_key: str, fmt: str, board: dashboard.Dashboard, name: str) -> Response:
@@ -149,8 +181,8 @@ class ProvinceController(Controller):
 
     path = "/province"
 
-    @get("/", name="province", opt=allow(province()))
-    async def index(self, request: Request) -> Template | Response:
+    @get("/", name="province", opt={**allow(province()), **NO_COMPRESSION})
+    async def index(self, request: Request) -> Response:
         return await _page(request, await list_tenants(), "/province", True, "overview/province.html")
 
     @get("/export", name="province_export", opt=allow(province()))
@@ -160,6 +192,10 @@ class ProvinceController(Controller):
         )
         q = request.query_params
         return _export(q.get("table", ""), q.get("format", ""), board, "province")
+
+    @get("/table", name="province_table", opt={**allow(province()), **NO_COMPRESSION})
+    async def table(self, request: Request) -> Template | Response:
+        return await _section(request, await list_tenants(), "/province", True)
 
     @get("/list", name="province_list", opt=allow(province()))
     async def listing(self, request: Request) -> Template:
@@ -212,8 +248,8 @@ class TenantDashboardController(Controller):
         me = current_tenant_id()
         return [t for t in await list_tenants() if t["id"] == me]
 
-    @get("/", name="tenant_dashboard", opt=allow(BUREAU))
-    async def index(self, request: Request, slug: FromPath[str]) -> Template | Response:
+    @get("/", name="tenant_dashboard", opt={**allow(BUREAU), **NO_COMPRESSION})
+    async def index(self, request: Request, slug: FromPath[str]) -> Response:
         return await _page(
             request, await self._tenants(), f"/z/{slug}/dashboard", False, "overview/tenant.html"
         )
@@ -223,6 +259,10 @@ class TenantDashboardController(Controller):
         board = await dashboard.load(_period(request), await self._tenants(), f"/z/{slug}/dashboard", False)
         q = request.query_params
         return _export(q.get("table", ""), q.get("format", ""), board, slug)
+
+    @get("/table", name="tenant_dashboard_table", opt={**allow(BUREAU), **NO_COMPRESSION})
+    async def table(self, request: Request, slug: FromPath[str]) -> Template | Response:
+        return await _section(request, await self._tenants(), f"/z/{slug}/dashboard", False)
 
     @get("/list", name="tenant_dashboard_list", opt=allow(BUREAU))
     async def listing(self, request: Request, slug: FromPath[str]) -> Template:

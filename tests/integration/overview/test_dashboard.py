@@ -18,9 +18,9 @@ PERIOD = "from=2026-01&to=2026-12"
 scripted = test_rollups.scripted  # the scripted state changes (fixture)
 
 
-def _main_rows(html: str) -> list[list[str]]:
-    """The main table's rows as shown (cell texts without markup)."""
-    table = html.split('id="main-table"', 1)[1].split("</table>", 1)[0]
+def _main_rows(html: str, table_id: str = "main-table") -> list[list[str]]:
+    """A table's rows as shown (cell texts without markup)."""
+    table = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
     rows = []
     for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
         cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
@@ -84,15 +84,35 @@ async def test_sort_drill_down_and_exports(as_user, owner, tenants, scripted, wo
         sheet = openpyxl.load_workbook(io.BytesIO(as_xlsx.content)).active
         xlsx_rows = [[_shown(c) for c in row] for row in sheet.iter_rows()]
         assert xlsx_rows == rows
+        # the secondary tables load on their own (HTMX fragment, or a page without JS): same cells
         for key in ("states", "countries", "funding", "trend"):
+            href = f"/province/table?{PERIOD.replace('&', '&amp;')}&amp;table={key}"
+            assert f'hx-get="{href}"' in page.text and f'href="{href}"' in page.text, key
+            assert f'id="{key}-table"' not in page.text  # not on the dashboard itself: lighter page
+            fragment = await viewer.get(f"/province/table?{PERIOD}&table={key}", headers={"HX-Request": "true"})
+            assert fragment.text.lstrip().startswith("<section") and "<html" not in fragment.text, key
+            own_page = await viewer.get(f"/province/table?{PERIOD}&table={key}")
+            assert "<html" in own_page.text and "返回统计看板" in own_page.text, key
+            shown = _main_rows(fragment.text, f"{key}-table")
+            assert shown == _main_rows(own_page.text, f"{key}-table"), key
+            other = await viewer.get(f"/province/export?{PERIOD}&table={key}&format=csv")
+            assert list(csv.reader(io.StringIO(other.content.decode("utf-8-sig")))) == shown, key
             other = await viewer.get(f"/province/export?{PERIOD}&table={key}&format=xlsx")
-            assert other.status_code == 200, key
+            sheet = openpyxl.load_workbook(io.BytesIO(other.content)).active
+            assert [[_shown(c) for c in row] for row in sheet.iter_rows()] == shown, key
+        states = _main_rows((await viewer.get(f"/province/table?{PERIOD}&table=states")).text, "states-table")
+        assert len(states) == 2 + len(tenants) and states[-1][0] == "合计"
+        assert (await viewer.get(f"/province/table?{PERIOD}&table=main")).status_code == 404
         assert (await viewer.get(f"/province/export?{PERIOD}&table=nope&format=csv")).status_code == 404
 
     async with as_user(demo("admin", "guangzhou")) as admin:
         own = await admin.get(f"/z/guangzhou/dashboard/?{PERIOD}")
         own_rows = _main_rows(own.text)
         assert len(own_rows) == 3 and own_rows[1][1:] == gz_row[1:]  # the same figures as the province sees
+        own_trend = await admin.get(f"/z/guangzhou/dashboard/table?{PERIOD}&table=trend")
+        assert own_trend.status_code == 200 and 'id="trend-table"' in own_trend.text
+        refused = await admin.get(f"/z/foshan/dashboard/table?{PERIOD}&table=trend", follow_redirects=False)
+        assert refused.status_code == 403
         listed = await admin.get(f"/z/guangzhou/dashboard/list?metric=certified_warehouses&dim=DE&{PERIOD}")
         assert listed.status_code == 200 and f"{scripted['marker']}-guangzhou" in listed.text
 
