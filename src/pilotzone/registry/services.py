@@ -93,6 +93,7 @@ def search_grams(text: str) -> list[str]:
 
 
 GRAM_CAP = 1000  # a gram in at least this many of the tenant's enterprises does not narrow enough
+COMMON_FACTOR = 5  # ... but when every gram is that common, the two rarest below 5 × GRAM_CAP intersect
 MAX_GRAMS = 12  # grams of a long query that are counted (any subset narrows correctly)
 _GRAM_COUNTS = (
     "SELECT q.g, (SELECT count(*) FROM (SELECT 1 FROM enterprise_search_gram s WHERE s.gram = q.g LIMIT $2) AS hit) "
@@ -102,14 +103,19 @@ _GRAM_COUNTS = (
 
 async def narrowing_grams(fetch: Callable[..., Awaitable[list]], q: str, cap: int = GRAM_CAP) -> list[str]:
     """The grams of ``q`` worth looking up: each found in fewer than ``cap`` enterprises of the tenant
-    (counted up to ``cap``: index-only scans of at most ``cap`` entries, for at most ``MAX_GRAMS``
-    grams). None when every gram is common: the candidates would be most of the table and the LIKE
-    alone is cheaper. ``fetch`` runs a query (``db.fetch`` in the request transaction)."""
+    (counted up to ``cap``, index-only scans, for at most ``MAX_GRAMS`` grams). When
+    every gram is that common (e.g. 佛山 and 物流 in 佛山市物流), the two rarest still below
+    ``COMMON_FACTOR × cap`` are intersected: reading their entries costs less than the LIKE over all
+    the tenant's rows. None when no gram is below even that. ``fetch`` runs a query (``db.fetch``)."""
     grams = search_grams(q.lower())[:MAX_GRAMS]
     if not grams:
         return []
-    counts = await fetch(_GRAM_COUNTS, grams, cap)
-    return sorted(r["g"] for r in counts if r["n"] < cap)
+    rare = sorted(r["g"] for r in await fetch(_GRAM_COUNTS, grams, cap) if r["n"] < cap)
+    if rare:
+        return rare
+    counts = await fetch(_GRAM_COUNTS, grams, cap * COMMON_FACTOR)  # only when every gram is common
+    usable = sorted((r["n"], r["g"]) for r in counts if r["n"] < cap * COMMON_FACTOR)
+    return sorted(g for _, g in usable[:2])
 
 
 def enterprise_search(where: str, args: list, q: str, grams: list[str]) -> tuple[str, list]:
