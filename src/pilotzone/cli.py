@@ -6,7 +6,9 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -263,33 +265,29 @@ def certificates_sweep(slug: str | None, wait: bool | None) -> None:
     """Mark ended certificates expired and write renewal reminders: one job run per tenant (for cron).
 
     With REDIS_URL the runs go to the workers; without it this command processes them itself."""
-    from pilotzone.embedded import embedded_services
+    from pilotzone.certification.expiry import SYSTEM, start_sweep
 
-    settings = _settings()
-    with embedded_services(settings, s3=False) as settings:
+    run_per_tenant_command(slug, wait, lambda: start_sweep(SYSTEM), s3=False)
+
+
+def run_per_tenant_command(
+    slug: str | None, wait: bool | None, start: Callable[[], Awaitable[Any]], *, s3: bool = True
+) -> None:
+    """The body of the cron-style commands: one job run per active tenant (or only ``slug``), waited
+    for by default only without REDIS_URL; prints each run and exits 1 when one failed."""
+    from pilotzone.embedded import embedded_services
+    from pilotzone.jobs.per_tenant import run_per_tenant
+
+    with embedded_services(_settings(), s3=s3) as settings:
         wait = not settings.redis_url if wait is None else wait
         try:
-            started = asyncio.run(_sweep(slug, wait))
+            started = asyncio.run(run_per_tenant(slug, wait, start))
         except KeyError:
             raise click.BadParameter(f"no active tenant '{slug}'", param_hint="--tenant") from None
     for tenant_slug, run_id, status in started:
         click.echo(f"{tenant_slug}: job run {run_id} {status}")
     if any(status == "failed" for _, _, status in started):
         sys.exit(1)
-
-
-async def _sweep(slug: str | None, wait: bool) -> list[tuple[str, int, str]]:
-    from pilotzone.certification.expiry import SYSTEM, start_sweep
-    from pilotzone.jobs.per_tenant import run_per_tenant
-
-    return await run_per_tenant(slug, wait, lambda: start_sweep(SYSTEM))
-
-
-async def _finished(tenant_id: int, slug: str, run_id: int, limit: float = 3600) -> str:
-    """Kept for ``pilotzone.overview.cli``, which imports it from here; see ``jobs.per_tenant``."""
-    from pilotzone.jobs.per_tenant import finished
-
-    return await finished(tenant_id, slug, run_id, limit)
 
 
 @main.group()

@@ -22,11 +22,9 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from pilotzone.certification.schemes import DOCUMENT_TYPES, REVIEWERS
-from pilotzone.funding.allocation import RULES
 from pilotzone.funding.formula import (
     BOOL,
     NUM,
-    EvaluationError,
     Formula,
     FormulaError,
     compile_formula,
@@ -404,6 +402,3 @@ def compiled(version: Any) -> CompiledProgram:
         found = _CACHE[vid] = CompiledProgram(from_json(spec))
     return found
 
-
-__all__ = ["CompiledProgram", "EvaluationError", "ProgramError", "ProgramSpec", "Result", "SubjectFacts",
-           "compiled", "parse", "to_json", "RULES"]

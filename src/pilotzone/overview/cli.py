@@ -3,8 +3,6 @@ runs go to the workers; without it (or with --wait) this command processes and w
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from collections.abc import Awaitable, Callable
 
 import click
@@ -18,52 +16,9 @@ def overview() -> None:
 
 
 def _run(slug: str | None, wait: bool | None, start: Callable[[], Awaitable[JobRun]]) -> None:
-    from pilotzone.cli import _settings
-    from pilotzone.embedded import embedded_services
+    from pilotzone.cli import run_per_tenant_command
 
-    with embedded_services(_settings()) as settings:
-        wait = not settings.redis_url if wait is None else wait
-        try:
-            started = asyncio.run(_start_all(slug, wait, start))
-        except KeyError:
-            raise click.BadParameter(f"no active tenant '{slug}'", param_hint="--tenant") from None
-    for tenant_slug, run_id, status in started:
-        click.echo(f"{tenant_slug}: job run {run_id} {status}")
-    if any(status == "failed" for _, _, status in started):
-        sys.exit(1)
-
-
-async def _start_all(
-    slug: str | None, wait: bool, start: Callable[[], Awaitable[JobRun]]
-) -> list[tuple[str, int, str]]:
-    from pilotzone import db
-    from pilotzone.cli import _finished
-    from pilotzone.settings import get_settings
-    from pilotzone.tenancy.context import TenantContext, tenant_transaction
-    from pilotzone.tenancy.tables import Tenant
-
-    worker = None
-    if wait and not get_settings().redis_url:
-        from pilotzone.jobs.worker import InProcessWorker
-
-        worker = InProcessWorker()
-    try:
-        async with db.transaction({"app.scope": "public"}):
-            tenants = await Tenant.select(Tenant.id, Tenant.slug).where(Tenant.active == True)  # noqa: E712
-        if slug is not None:
-            tenants = [t for t in tenants if t["slug"] == slug]
-            if not tenants:
-                raise KeyError(slug)
-        started = []
-        for t in tenants:
-            async with tenant_transaction(TenantContext(t["id"], t["slug"])):
-                run = await start()
-            started.append((t["slug"], t["id"], run.id))
-        return [(s, r, await _finished(tid, s, r) if wait else "queued") for s, tid, r in started]
-    finally:
-        if worker is not None:
-            worker.stop()
-        await db.DB.close_connection_pool()
+    run_per_tenant_command(slug, wait, start)
 
 
 @overview.command("refresh")

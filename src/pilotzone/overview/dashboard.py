@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 from pilotzone import db
 from pilotzone.certification.applications import STATUS_LABELS
 from pilotzone.overview.period import Period, period_of  # noqa: F401 - part of this module's API
-from pilotzone.overview.rollups import funding_ledger_present
 from pilotzone.registry.warehouses import country_name
 from pilotzone.web.i18n import get_locale, pick
 from pilotzone.web.i18n import gettext as _
@@ -139,17 +138,16 @@ DRILL = {"decided": "decision_days", "median_days": "decision_days", "credit_sha
 
 
 def main_columns() -> list[tuple[str, str]]:
-    return MAIN_COLUMNS + (FUNDING_COLUMNS if funding_ledger_present() else [])
+    return MAIN_COLUMNS + FUNDING_COLUMNS
 
 
 def _row_values(fig: dict[str, dict[str, Decimal]]) -> dict[str, Any]:
     days = {int(d): int(v) for d, v in fig.get("decision_days", {}).items()}
     values: dict[str, Any] = {m: _count(fig, m) for m in STOCK + ("talent_recognitions", "applications")}
     values |= {"decided": sum(days.values()), "median_days": median(days), "budget": _money(fig, "budget")}
-    if funding_ledger_present():
-        apps, refused = _count(fig, "funding_applications"), _count(fig, "credit_refusals")
-        values |= {"awarded": _money(fig, "awarded"), "paid": _money(fig, "paid")}
-        values |= {"funding_applications": apps, "credit_share": share(refused, apps)}
+    apps, refused = _count(fig, "funding_applications"), _count(fig, "credit_refusals")
+    values |= {"awarded": _money(fig, "awarded"), "paid": _money(fig, "paid")}
+    values |= {"funding_applications": apps, "credit_share": share(refused, apps)}
     return values
 
 
@@ -260,7 +258,7 @@ def _countries(tenants: list[dict], figs: dict, link: Any) -> Table:
 
 
 def _funding(tenants: list[dict], figs: dict, names: dict[str, str], link: Any) -> Table:
-    metrics = ["budget"] + (["awarded", "paid"] if funding_ledger_present() else [])
+    metrics = ["budget", "awarded", "paid"]
     rows, totals = [], {m: Decimal(0) for m in metrics}
     keys = sorted({k for t in tenants for k in figs.get(t["id"], {}).get("budget", {})})
     for key in keys:
@@ -275,8 +273,7 @@ def _funding(tenants: list[dict], figs: dict, names: dict[str, str], link: Any) 
                 [Cell(names.get(key, key)), Cell(pick(t["name_zh"], t["name_en"]), link(t, "", ""))]
                 + [Cell(amounts[m], link(t, m, key)) for m in metrics]
             )
-    headers = [_("Program family"), _("Pilot zone"), _("Budget (CNY)")]
-    headers += [_("Awarded (CNY)"), _("Paid (CNY)")] if funding_ledger_present() else []
+    headers = [_("Program family"), _("Pilot zone"), _("Budget (CNY)"), _("Awarded (CNY)"), _("Paid (CNY)")]
     total_row = [Cell(_("Total")), Cell("")] + [Cell(totals[m]) for m in metrics]
     return Table("funding", _("Budget, awards and payments per program family"), headers, rows, total_row)
 

@@ -13,7 +13,6 @@ period: applications by the month of submission, decisions, talent recognitions,
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,11 +24,6 @@ from pilotzone.tenancy.context import current_tenant_id
 TZ = "Asia/Shanghai"
 DECISION_STATES = ("notice", "approved", "rejected")  # the first change into one of these is the decision
 CREDIT_RULE = "not_on_negative_list"
-
-
-def funding_ledger_present() -> bool:
-    """The funding applications/ledger tables (issue 5) are there once that branch is merged."""
-    return importlib.util.find_spec("pilotzone.funding.application_tables") is not None
 
 
 @dataclass(frozen=True)
@@ -145,7 +139,7 @@ FUNDING_METRICS: list[Metric] = [
 
 
 def metrics() -> list[Metric]:
-    return METRICS + (FUNDING_METRICS if funding_ledger_present() else [])
+    return METRICS + FUNDING_METRICS
 
 
 def metric(name: str) -> Metric | None:
