@@ -184,7 +184,7 @@ async def sign_in(client, email: str, password: str = PASSWORD):  # type: ignore
         "/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=False
     )
     assert response.status_code == 303, response.text[:500]
-    client.headers["X-CSRF-Token"] = await csrf_of(client)  # like the layout's hx-headers
+    client.headers["X-CSRF-Token"] = await csrf_of(client)  # like the layout's data-hx-headers
     return response
 
 

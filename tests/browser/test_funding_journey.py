@@ -206,7 +206,7 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     widget = admin.locator("#round-live .progress")
     expect(widget).to_contain_text("排队中")
     expect(widget.locator("progress")).to_have_attribute("value", "0")
-    expect(admin.locator("#round-live")).to_have_attribute("hx-trigger", "every 1s")
+    expect(admin.locator("#round-live")).to_have_attribute("data-hx-trigger", "every 1s")
     admin.evaluate("window.__journey = 'same page'")  # survives swaps, not reloads
 
     worker = _worker(tmp_path / "worker.log")
@@ -216,7 +216,7 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
         results = admin.locator("#results tbody tr")
         expect(results).to_have_count(2)
         assert admin.evaluate("window.__journey") == "same page"  # HTMX swapped the results in
-        expect(admin.locator("#round-live")).not_to_have_attribute("hx-trigger", "every 1s")
+        expect(admin.locator("#round-live")).not_to_have_attribute("data-hx-trigger", "every 1s")
         expect(admin.locator("#round-status")).to_have_text("calculated")
     finally:
         _stop(worker)

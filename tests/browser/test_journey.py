@@ -132,5 +132,5 @@ def test_htmx_search_swaps_the_table(server: str, browser: Browser) -> None:
     page.get_by_label("按名称搜索").fill("皮革")
     expect(page.locator("#parks tbody tr")).to_have_count(1)
     expect(page.locator("#parks")).to_contain_text("花都皮革皮具市场")
-    assert "q=" in page.url  # hx-push-url keeps the address shareable
+    assert "q=" in page.url  # data-hx-push-url keeps the address shareable
     page.close()

@@ -251,7 +251,7 @@ async def test_filters_narrow_the_rows(admin_gz, owner: asyncpg.Connection, tena
     full = await admin_gz.get(base, params={"actor": tag})
     assert (
         "<html" in full.text
-        and 'hx-get="/z/guangzhou/admin/audit"' in full.text
+        and 'data-hx-get="/z/guangzhou/admin/audit"' in full.text
         and 'name="actor"' in full.text
     )
     partial = await admin_gz.get(base, params={"actor": tag}, headers={"HX-Request": "true"})

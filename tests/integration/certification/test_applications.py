@@ -116,7 +116,7 @@ async def test_an_application_from_draft_to_withdrawal(as_user, owner, arranged)
 
         page = await client.get(f"{GZ}/{app_id}")
         assert page.status_code == 200
-        assert 'hx-trigger="change delay:500ms"' in page.text and 'name="floor_area"' in page.text
+        assert 'data-hx-trigger="change delay:500ms"' in page.text and 'name="floor_area"' in page.text
         assert 'min="3000"' in page.text and 'aria-required="true"' in page.text
 
         saved = await client.post(

@@ -42,7 +42,7 @@ async def _reminders(owner: asyncpg.Connection, certificate: int) -> list[str]:
 
 async def _sweep_by_button(admin_gz, owner: asyncpg.Connection) -> asyncpg.Record:  # type: ignore[no-untyped-def]
     started = await admin_gz.post(f"{GZ}/certificates/sweep", headers={"HX-Request": "true"})
-    assert started.status_code in (200, 303) and 'hx-trigger="every 1s"' in started.text
+    assert started.status_code in (200, 303) and 'data-hx-trigger="every 1s"' in started.text
     assert "<html" not in started.text and "证书到期检查" in started.text
     run_id = int(started.text.split('id="job-', 1)[1].split('"', 1)[0])
     return await _wait_done(owner, run_id)

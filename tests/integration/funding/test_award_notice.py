@@ -211,13 +211,13 @@ async def test_round_results_paging_filter_and_live_part(admin_gz, owner, approv
     hx = {"HX-Request": "true"}
     live = await admin_gz.get(base, params={"page": "2"}, headers=hx)
     assert "<html" not in live.text
-    assert 'id="round-live"' in live.text and 'hx-trigger="every 1s"' not in live.text
+    assert 'id="round-live"' in live.text and 'data-hx-trigger="every 1s"' not in live.text
     run = await owner.fetchval("SELECT job_run FROM calculation WHERE id = $1", approved["calculation"])
     await owner.execute("UPDATE job_run SET status = 'running' WHERE id = $1", run)
     try:
         polling = await admin_gz.get(base, params={"page": "2"}, headers=hx)
-        assert 'hx-trigger="every 1s"' in polling.text and "page=2" in polling.text
-        assert "hx-disable" in polling.text  # the job widget inside does not poll on its own
+        assert 'data-hx-trigger="every 1s"' in polling.text and "page=2" in polling.text
+        assert "data-hx-disable" in polling.text  # the job widget inside does not poll on its own
         full = await admin_gz.get(base)
         assert '<meta http-equiv="refresh"' in full.text  # without JavaScript the page reloads itself
     finally:

@@ -87,7 +87,7 @@ async def test_sort_drill_down_and_exports(as_user, owner, tenants, scripted, wo
         # the secondary tables load on their own (HTMX fragment, or a page without JS): same cells
         for key in ("states", "countries", "funding", "trend"):
             href = f"/province/table?{PERIOD.replace('&', '&amp;')}&amp;table={key}"
-            assert f'hx-get="{href}"' in page.text and f'href="{href}"' in page.text, key
+            assert f'data-hx-get="{href}"' in page.text and f'href="{href}"' in page.text, key
             assert f'id="{key}-table"' not in page.text  # not on the dashboard itself: lighter page
             fragment = await viewer.get(f"/province/table?{PERIOD}&table={key}", headers={"HX-Request": "true"})
             assert fragment.text.lstrip().startswith("<section") and "<html" not in fragment.text, key
