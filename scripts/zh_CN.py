@@ -830,3 +830,13 @@ ZH_CN.update(
         "This award is under public notice until %(date)s: it can be paid once the notice has ended.": "该奖励公示至 %(date)s，公示结束后方可拨付。",
     }
 )
+
+# issue 11 items 2 and 3 (helper "review"): verification needs values and reasons; information
+# requests reopen named fields and documents
+ZH_CN.update(
+    {
+        "Say why the verified value differs from the declared one.": "核实值与申报值不同，请说明理由。",
+        "Verify every value: it is prefilled with the value verified so far, else the declared one. A value that differs from the declared one needs its reason.": "请逐项核实：已预填此前核实的数值（尚未核实的预填申报值）。核实值与申报值不同的，须说明理由。",
+        "Reason, if the verified value differs from the declared one": "理由（核实值与申报值不同时必填）",
+    }
+)

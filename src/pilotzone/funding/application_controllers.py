@@ -51,6 +51,7 @@ async def _context(
         if values is not None
         else {k: str(v) for k, v in apps.as_dict(application.declared).items()},
         "verified": apps.as_dict(application.verified),
+        "verified_reasons": apps.as_dict(application.verified_reasons),
         "errors": errors or {},
         "error": error,
         "documents": await keyed.documents_by_key(apps.OWNER, application.id),
@@ -241,7 +242,8 @@ class FundingApplicationController(Controller):
         try:
             await reviews.decide(current_principal(), application, form.get("decision", ""), form)
         except apps.FundingError as exc:
-            context = await _context(application, errors={exc.field: exc.message})
+            errors = exc.errors if isinstance(exc, reviews.ReviewInvalid) else {exc.field: exc.message}
+            context = await _context(application, errors=errors)
             context["review_form"] = form
             return render(request, PAGE, context, status_code=exc.status)
         return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)

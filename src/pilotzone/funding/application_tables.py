@@ -43,7 +43,9 @@ FUNDING_STATUSES = (
 class FundingApplication(TenantTable, db=DB):
     """An application for a round of a program, judged by ``program_version`` (the version current at
     submission; the one current at creation until then). ``declared`` holds the applicant's values as
-    typed (text), ``verified`` the reviewers' values per input (text); the calculation prefers the latter."""
+    typed (text), ``verified`` the reviewers' values per input (text; every input once a stage verified
+    it); the calculation prefers the latter. ``verified_reasons`` holds, per input whose verified value
+    differs from the declared one, the reviewer's reason."""
 
     program = ForeignKey(Program, null=False, on_delete=OnDelete.restrict)
     program_version = ForeignKey(ProgramVersion, null=False, on_delete=OnDelete.restrict)
@@ -56,6 +58,7 @@ class FundingApplication(TenantTable, db=DB):
     district_code = Varchar(length=12, default="")
     declared = JSONB(default={})
     verified = JSONB(default={})
+    verified_reasons = JSONB(default={})
     status = Varchar(length=20, default="draft")
     stage = Integer(default=0)
     score = Numeric(digits=(8, 2), null=True, default=None)
@@ -77,6 +80,7 @@ class FundingReview(TenantTable, db=DB):
     reviewer_email = Varchar(length=254, default="")
     decision = Varchar(length=20)
     verified = JSONB(default={})
+    reasons = JSONB(default={})  # input key → why the verified value differs from the declared one
     comment = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
 
