@@ -71,7 +71,8 @@ class FundingApplication(TenantTable, db=DB):
 
 
 class FundingReview(TenantTable, db=DB):
-    """One reviewer's step on an application at one stage: verify (values), request_info, approve, reject."""
+    """One reviewer's step on an application at one stage: verify (values), request_info (with what it
+    reopens and, once given, the answer), approve, reject; and the applicant's ``answer`` step."""
 
     application = ForeignKey(FundingApplication, null=False, on_delete=OnDelete.cascade)
     stage = Integer()
@@ -83,6 +84,10 @@ class FundingReview(TenantTable, db=DB):
     reasons = JSONB(default={})  # input key → why the verified value differs from the declared one
     comment = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
+    # request_info: what it reopens and the answer (see pilotzone.workflow.info_requests)
+    reopens = JSONB(default={})
+    answer = JSONB(default={})
+    answered_at = Timestamptz(null=True, default=None)
 
 
 CALCULATION_STATUSES = ("running", "calculated", "approved", "superseded", "failed")

@@ -5,7 +5,8 @@ prefilled with the values verified so far, else the declared ones), and a value 
 declared one needs its reason (``reason:<key>``). A reviewer asks for information (the applicant
 answers, the same stage resumes), approves (next stage; the last one makes the application
 ``verified``) or rejects with reasons. Every step is a FundingReview row and an audit record; a refused
-step changes nothing and names every field in error.
+step changes nothing and names every field in error. A request names the inputs and documents it
+reopens; the answer is in ``answers``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pilotzone.funding.applications import (
     version_spec,
 )
 from pilotzone.web.i18n import gettext as _
+from pilotzone.workflow import info_requests
 
 DECISIONS = ("verify", "request_info", "approve", "reject")
 
@@ -132,17 +134,6 @@ async def reviews_of(application_id: int) -> list[dict]:
     )
 
 
-async def latest_request(application: FundingApplication) -> dict | None:
-    if application.status != "info_requested":
-        return None
-    return (
-        await FundingReview.select(FundingReview.comment, FundingReview.created_at)
-        .where((FundingReview.application == application.id) & (FundingReview.decision == "request_info"))
-        .order_by(FundingReview.id, ascending=False)
-        .first()
-    )
-
-
 async def decide(
     principal: Principal, application: FundingApplication, decision: str, form: dict[str, str]
 ) -> str:
@@ -163,6 +154,7 @@ async def decide(
         if score is None:
             errors["score"] = _("Enter a score from 0 to 100.")
     status, stage = application.status, application.stage
+    reopens = info_requests.Reopens()
     if decision == "approve":
         if stage + 1 >= len(stages_of(spec)):
             status = "verified"
@@ -176,6 +168,7 @@ async def decide(
         if not comment:
             errors["comment"] = _("Say what information is needed.")
         status = "info_requested"
+        reopens = info_requests.requested(inputs_of(spec), spec.get("documents", []), form)
     if errors:
         raise ReviewInvalid(errors)
     merged = verified if verifies else as_dict(application.verified)
@@ -212,6 +205,7 @@ async def decide(
         verified=verified,
         reasons=reasons,
         comment=comment,
+        reopens=info_requests.to_json(reopens) if decision == "request_info" else {},
     ).save()
     await audit.record(
         f"funding_review.{decision}",
@@ -230,37 +224,7 @@ async def decide(
             "reasons": merged_reasons,
             "comment": comment,
             "score": str(score) if score is not None else None,
+            **({"reopens": info_requests.to_json(reopens)} if decision == "request_info" else {}),
         },
     )
     return status
-
-
-async def answer(principal: Principal, application: FundingApplication, note: str) -> None:
-    note = note.strip()
-    if application.status != "info_requested":
-        raise FundingError("status", _("No information was requested."), 409)
-    if not note:
-        raise FundingError("note", _("Write your answer."))
-    await FundingApplication.update(
-        {
-            FundingApplication.status: "in_review",
-            FundingApplication.moved_at: now(),
-            FundingApplication.updated_at: now(),
-        }
-    ).where((FundingApplication.id == application.id) & (FundingApplication.status == "info_requested"))
-    await FundingReview(
-        application=application.id,
-        stage=application.stage,
-        stage_role=principal.role or "",
-        reviewer_id=principal.user_id,
-        reviewer_email=principal.label,
-        decision="answer",
-        comment=note,
-    ).save()
-    await audit.record(
-        "funding_application.answered",
-        OWNER,
-        application.id,
-        before={"status": "info_requested"},
-        after={"status": "in_review", "note": note},
-    )
