@@ -43,6 +43,7 @@ async def _context(
     program = await Program.objects().where(Program.id == application.program).first()
     rnd = await Round.objects().where(Round.id == application.round).first()
     changeable = apps.may_change(principal, application, spec)
+    can_review = reviews.may_review(principal, spec, application)
     return {
         "application": application,
         "program": program,
@@ -61,7 +62,7 @@ async def _context(
         "can_edit": changeable and application.status == "draft",
         "can_withdraw": changeable and application.status in apps.OPEN_STATUSES,
         "can_answer": changeable and application.status == "info_requested",
-        "can_review": (can_review := reviews.may_review(principal, spec, application)),
+        "can_review": can_review,
         "stage_role": reviews.stage_role(spec, application),
         "reviews": await reviews.reviews_of(application.id)
         if not principal.role == "enterprise_user"
