@@ -830,3 +830,30 @@ ZH_CN.update(
         "This award is under public notice until %(date)s: it can be paid once the notice has ended.": "该奖励公示至 %(date)s，公示结束后方可拨付。",
     }
 )
+
+# issue 11 items 2 and 3 (helper "review"): verification needs values and reasons; information
+# requests reopen named fields and documents
+ZH_CN.update(
+    {
+        "Say why the verified value differs from the declared one.": "核实值与申报值不同，请说明理由。",
+        "Verify every value: it is prefilled with the value verified so far, else the declared one. A value that differs from the declared one needs its reason.": "请逐项核实：已预填此前核实的数值（尚未核实的预填申报值）。核实值与申报值不同的，须说明理由。",
+        "Reason, if the verified value differs from the declared one": "理由（核实值与申报值不同时必填）",
+        "The information request did not reopen this document.": "本次补正通知未要求补正此材料。",
+        "For “Request information”: what the applicant may change in the answer": "要求补充材料时：申报人在答复中可修改的内容",
+        "Fields": "申报项",
+        "Documents (new documents or new versions)": "材料（可上传新材料或新版本）",
+        "The request reopens: %(items)s": "本次补正开放修改：%(items)s",
+        "The request reopens no field or document: answer in words.": "本次补正未开放修改申报项或材料，请以文字答复。",
+        "uploaded for this answer": "本次补正上传",
+        "New version of %(document)s": "上传新版本：%(document)s",
+        "Upload %(document)s": "上传：%(document)s",
+        "Information requests and answers": "补正通知与答复",
+        "Answer": "答复",
+        "Values changed in the answer": "答复中修改的数值",
+        "new version": "新版本",
+        "The answer changed no value and added no document.": "答复未修改数值，也未上传材料。",
+        "Not answered yet.": "尚未答复。",
+        "Verified values saved": "已保存核实值",
+        "Information supplied": "已补正答复",
+    }
+)

@@ -55,13 +55,15 @@ def _owner_sql(owner_dsn: str, sql: str, *args: Any) -> Any:
         return pool.submit(asyncio.run, run()).result(timeout=30)
 
 
-def _review(page: Page, server: str, city: str, button: str, comment: str) -> None:  # noqa: F811
+def _review(page: Page, server: str, city: str, button: str, comment: str, reopen: tuple[str, ...] = ()) -> None:  # noqa: F811
     page.goto(server + f"{GZ}/reviews/")
     page.get_by_role("link", name=re.compile(re.escape(city))).click()
     expect(page).to_have_url(re.compile(rf"{GZ}/reviews/\d+$"))
     for criterion in CRITERIA:
         page.get_by_label(re.compile("^" + re.escape(criterion))).fill("9")
     page.get_by_label("审核意见、驳回理由或需补充的材料").fill(comment)
+    for item in reopen:  # what the information request reopens
+        page.locator("#reopen").get_by_label(item, exact=True).check()
     page.get_by_role("button", name=button).click()
     expect(page).to_have_url(server + f"{GZ}/reviews/")
     page.context.close()
@@ -112,16 +114,49 @@ def test_overseas_warehouse_certification_journey(
     expect(page.get_by_role("button", name="提交申报")).to_have_count(0)
     expect(page.get_by_role("alert")).to_have_count(0)
 
-    # the district reviewer asks for information, the enterprise answers
+    # the district reviewer asks for information, reopening one field and one document; the enterprise
+    # corrects the field, uploads a new version of the document and answers
     district = _as(browser, server, "district", f"{GZ}/reviews/")
-    _review(district, server, city, "要求补充材料", "请补充海外仓近三个月的出入库记录。")
+    _review(
+        district, server, city, "要求补充材料", "请补充海外仓近三个月的出入库记录，并更正服务企业数。",
+        reopen=("上年度服务跨境电商企业数（家）", DOCUMENTS[2]),
+    )
     page.reload()
-    expect(page.get_by_text("请补充海外仓近三个月的出入库记录。")).to_be_visible()
-    page.get_by_label("您的答复").fill("出入库记录已随服务企业清单一并提供。")
-    page.get_by_role("button", name="提交答复并恢复审核").click()
+    request = page.locator("#info-request")
+    expect(request.get_by_text("请补充海外仓近三个月的出入库记录，并更正服务企业数。")).to_be_visible()
+    expect(request).to_contain_text("本次补正开放修改：上年度服务跨境电商企业数（家）、" + DOCUMENTS[2])
+    expect(request.get_by_label(re.compile("^海外仓面积"))).to_have_count(0)  # not reopened
+    records = tmp_path / "出入库记录.pdf"
+    records.write_bytes(sample_pdf("in and out, three months"))
+    request.get_by_label("上传新版本：" + DOCUMENTS[2]).set_input_files(records)
+    request.locator("form", has=page.get_by_label("上传新版本：" + DOCUMENTS[2])).get_by_role(
+        "button", name="上传", exact=True
+    ).click()
+    expect(page).to_have_url(application_url)
+    expect(page.locator("#info-request").get_by_role("link", name=records.name)).to_be_visible()
+    request = page.locator("#info-request")
+    clients = request.get_by_label(re.compile("^上年度服务跨境电商企业数"))
+    expect(clients).to_have_value(FIELDS["上年度服务跨境电商企业数（家）"])
+    clients.fill("5")  # below the scheme's minimum: refused at the field, nothing sent
+    request.get_by_label("您的答复").fill("出入库记录已上传，服务企业数已更正。")
+    request.get_by_role("button", name="提交答复并恢复审核").click()
+    expect(page.locator("#info-request").get_by_label(re.compile("^上年度服务跨境电商企业数"))).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    page.locator("#info-request").get_by_label(re.compile("^上年度服务跨境电商企业数")).fill("32")
+    page.locator("#info-request").get_by_role("button", name="提交答复并恢复审核").click()
     expect(page).to_have_url(application_url)
     expect(page.get_by_role("button", name="提交答复并恢复审核")).to_have_count(0)
     page.context.close()
+
+    # the district reviewer sees what the answer changed before deciding again
+    district = _as(browser, server, "district", f"{GZ}/reviews/")
+    district.get_by_role("link", name=re.compile(re.escape(city))).click()
+    answers = district.locator("#answers")
+    expect(answers).to_contain_text("出入库记录已上传，服务企业数已更正。")
+    expect(answers.get_by_role("row", name=re.compile("上年度服务跨境电商企业数（家） 25 32"))).to_be_visible()
+    expect(answers.get_by_role("link", name=records.name)).to_be_visible()
+    district.context.close()
 
     # district, bureau reviewer and bureau admin approve
     _review(

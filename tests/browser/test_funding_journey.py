@@ -120,14 +120,22 @@ def _apply(page: Page, server: str, program_name: str, exports: str) -> str:  # 
     return page.url.rsplit("/", 1)[1]
 
 
-def _review(page: Page, server: str, application: str, verified: str | None = None) -> None:  # noqa: F811
+def _review(page: Page, server: str, application: str, declared: str, verified: str | None = None) -> None:  # noqa: F811
+    """Verify and approve: the verified value is prefilled (the declared one, or the one verified at the
+    stage before); a corrected value is refused without its reason, then approved with it."""
     page.goto(server + f"{GZ}/funding/reviews")
     page.get_by_role("link", name=application, exact=True).click()
     expect(page).to_have_url(re.compile(rf"/funding/applications/{application}"))
+    review = page.locator("#review")
     if verified is not None:
+        expect(page.locator("#v-exports")).to_have_value(declared)
         page.locator("#v-exports").fill(verified)
+        page.get_by_role("button", name="通过", exact=True).click()
+        expect(review.get_by_role("alert")).to_contain_text("核实值与申报值不同，请说明理由")
+        expect(page.locator("#v-exports")).to_have_value(verified)  # what was typed stays
+        page.locator("#r-exports").fill("按报关单核减")
     page.get_by_role("button", name="通过", exact=True).click()
-    expect(page.locator("#review").get_by_role("alert")).to_have_count(0)
+    expect(review.get_by_role("alert")).to_have_count(0)
 
 
 def _worker(log: Path) -> subprocess.Popen:
@@ -188,10 +196,10 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
 
     # the reviewer verifies (correcting the second declaration), the bureau admin approves the verification
     reviewer = _as(browser, server, demo("reviewer", "guangzhou"), f"{GZ}/funding/reviews")
-    _review(reviewer, server, first_id)
-    _review(reviewer, server, second_id, verified="100")
-    _review(admin, server, first_id)
-    _review(admin, server, second_id)
+    _review(reviewer, server, first_id, "200")
+    _review(reviewer, server, second_id, "150", verified="100")
+    _review(admin, server, first_id, "200")
+    _review(admin, server, second_id, "150")  # prefilled with 100 and its reason: approved as it stands
     first.reload()
     expect(first.locator("#status")).to_have_text("已核实")
 

@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 from pilotzone.auth import audit
 from pilotzone.auth.guards import MEMBERS, allow, tenant
 from pilotzone.auth.principal import Principal, current_principal
+from pilotzone.certification import answers
 from pilotzone.certification.applications import (
     OPEN_STATUSES,
     STARTERS,
@@ -34,7 +35,6 @@ from pilotzone.certification.applications import (
 from pilotzone.certification.applications import (
     write_changes as _write_changes,
 )
-from pilotzone.certification.reviews import latest_request
 from pilotzone.certification.services import active_schemes, get_scheme
 from pilotzone.certification.tables import Application, ApplicationChange
 from pilotzone.documents import keyed
@@ -43,6 +43,7 @@ from pilotzone.documents.owners import register as register_owner
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.render import is_htmx, render
+from pilotzone.workflow import info_requests
 
 # -- pages
 
@@ -52,6 +53,7 @@ async def _page_context(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     error: str | None = None,
+    answer_form: dict[str, str] | None = None,
 ) -> dict:
     principal = current_principal()
     spec = _spec(application.spec)
@@ -80,7 +82,8 @@ async def _page_context(
         "status_label": status_label(application.status),
         "can_edit": changeable and application.status == "draft",
         "can_withdraw": changeable and application.status in OPEN_STATUSES,
-        "info_request": await latest_request(application),
+        "info_request": answers.described(application, await answers.latest_request(application)),
+        "answer_form": answer_form or {},
     }
 
 
@@ -281,9 +284,10 @@ class ApplicationController(Controller):
         principal = current_principal()
         application = await _changeable(application_id)
         types = {d["key"]: d["types"] for d in _spec(application.spec).get("documents", [])}
+        draft, reopened = info_requests.may_upload(application.status, await answers.reopened(application))
         try:
             upload = await keyed.receive_keyed(
-                request, "application", application.id, types, draft=application.status == "draft"
+                request, "application", application.id, types, draft=draft, reopened=reopened
             )
         except keyed.KeyedRejected as exc:
             context = await _page_context(application, error=exc.message)

@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 
 from pilotzone.auth.guards import REVIEWERS, allow, tenant
 from pilotzone.auth.principal import current_principal
+from pilotzone.certification import answers
 from pilotzone.certification.application_controllers import _changeable, _page_context
 from pilotzone.certification.applications import (
     STARTERS,
@@ -21,8 +22,6 @@ from pilotzone.certification.applications import (
 from pilotzone.certification.reviews import (
     AGES,
     ReviewError,
-    answer,
-    answers_of,
     conflicted,
     decide,
     is_final,
@@ -35,6 +34,7 @@ from pilotzone.certification.tables import Application
 from pilotzone.documents import keyed
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
+from pilotzone.workflow.info_requests import AnswerInvalid
 
 BULK = tenant("bureau_admin", "bureau_reviewer")
 
@@ -54,7 +54,7 @@ async def _review_context(
         "values": {k: str(v) for k, v in spec_of(application.values).items()},
         "documents": await keyed.documents_by_key("application", application.id),
         "reviews": await reviews_of(application.id),
-        "answers": await answers_of(application.id),
+        "requests": await answers.requests_of(application),
         "status_label": status_label(application.status),
         "stage_role": stage_role(application),
         "final": is_final(application),
@@ -151,8 +151,8 @@ class AnswerController(Controller):
         application = await _changeable(application_id)
         form = await _form_of(request)
         try:
-            await answer(current_principal(), application, form.get("note", ""))
-        except ReviewError as exc:
-            context = await _page_context(application, errors={exc.field: exc.message})
+            await answers.answer(current_principal(), application, form)
+        except AnswerInvalid as exc:
+            context = await _page_context(application, errors=exc.errors, answer_form=form)
             return render(request, "certification/application.html", context, status_code=exc.status)
         return Redirect(path=f"/z/{slug}/applications/{application_id}", status_code=303)

@@ -4,8 +4,8 @@ under, one after the other, each decided by the role the spec names for it.
 ``in_review`` at ``stage`` i waits for the role ``spec["stages"][i]`` (a district reviewer only for
 applications of their district). Approving moves it to stage i + 1, or, at the last stage (the bureau
 administrator, whose total must reach ``pass_mark``), to ``notice`` (approved, under public notice); rejecting ends it;
-requesting information sends it to ``info_requested`` until the applicant answers, and the same stage
-resumes. A reviewer who declares a conflict of interest no longer sees or decides it. Every decision is
+requesting information sends it to ``info_requested`` until the applicant answers (the request names the
+fields and documents it reopens, see ``answers``), and the same stage resumes. A reviewer who declares a conflict of interest no longer sees or decides it. Every decision is
 a ``Review`` row and an audit record.
 """
 
@@ -19,9 +19,10 @@ from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.certification.applications import spec_of, visible, write_changes
 from pilotzone.certification.notices import notice_end
-from pilotzone.certification.tables import Application, ApplicationChange, Review
+from pilotzone.certification.tables import Application, Review
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
+from pilotzone.workflow import info_requests
 
 DECISIONS = ("approve", "reject", "request_info", "conflict")
 ACTIONS = {
@@ -146,28 +147,6 @@ async def reviews_of(application_id: int) -> list[dict]:
     )
 
 
-async def latest_request(application: Application) -> dict | None:
-    """The information request the applicant has to answer, if the application waits for one."""
-    if application.status != "info_requested":
-        return None
-    return (
-        await Review.select(Review.comment, Review.created_at, Review.stage_role)
-        .where((Review.application == application.id) & (Review.decision == "request_info"))
-        .order_by(Review.id, ascending=False)
-        .first()
-    )
-
-
-async def answers_of(application_id: int) -> list[dict]:
-    return (
-        await ApplicationChange.select(
-            ApplicationChange.at, ApplicationChange.user_email, ApplicationChange.new_value
-        )
-        .where((ApplicationChange.application == application_id) & (ApplicationChange.field_key == "answer"))
-        .order_by(ApplicationChange.id, ascending=False)
-    )
-
-
 # -- decisions
 
 
@@ -185,6 +164,7 @@ async def decide(principal: Principal, application: Application, decision: str, 
     scores, errors = parse_scores(spec, form)
     total = total_of(criteria, scores) if len(scores) == len(criteria) else None
     status, stage = application.status, application.stage
+    reopens = info_requests.Reopens()
     if decision == "approve":
         for c in criteria:
             if c["key"] not in scores:
@@ -213,6 +193,7 @@ async def decide(principal: Principal, application: Application, decision: str, 
         if not comment:
             raise ReviewError("comment", _("Say what information is needed."))
         status = "info_requested"
+        reopens = info_requests.requested(spec.get("fields", []), spec.get("documents", []), form)
     if decision != "conflict":
         notice = {Application.notice_until: notice_end(spec)} if status == "notice" else {}
         moved = (
@@ -248,6 +229,7 @@ async def decide(principal: Principal, application: Application, decision: str, 
         total=total,
         comment=comment,
         decision=decision,
+        reopens=info_requests.to_json(reopens) if decision == "request_info" else {},
     )
     await review.save()
     await audit.record(
@@ -261,33 +243,7 @@ async def decide(principal: Principal, application: Application, decision: str, 
             "scores": scores,
             "total": str(total) if total is not None else None,
             "comment": comment,
+            **({"reopens": info_requests.to_json(reopens)} if decision == "request_info" else {}),
         },
     )
     return status
-
-
-async def answer(principal: Principal, application: Application, note: str) -> None:
-    """The applicant answers an information request: back to ``in_review`` at the same stage."""
-    note = note.strip()
-    if application.status != "info_requested":
-        raise ReviewError("status", _("No information was requested."), 409)
-    if not note:
-        raise ReviewError("note", _("Write your answer."))
-    await Application.update(
-        {
-            Application.status: "in_review",
-            Application.moved_at: datetime.now(UTC),
-            Application.updated_by: principal.user_id,
-            Application.updated_at: datetime.now(UTC),
-        }
-    ).where((Application.id == application.id) & (Application.status == "info_requested"))
-    await write_changes(
-        principal, application, [("answer", "", note), ("status", "info_requested", "in_review")]
-    )
-    await audit.record(
-        "application.answered",
-        "application",
-        application.id,
-        before={"status": "info_requested", "stage": application.stage},
-        after={"status": "in_review", "stage": application.stage, "note": note},
-    )

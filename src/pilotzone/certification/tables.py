@@ -91,7 +91,8 @@ REVIEW_DECISIONS = ("approve", "reject", "request_info", "conflict")
 
 
 class Review(TenantTable, db=DB):
-    """One reviewer's decision on an application at one stage (``stage`` indexes the spec's stages)."""
+    """One reviewer's decision on an application at one stage (``stage`` indexes the spec's stages);
+    a ``request_info`` row also carries what it reopens and, once given, the applicant's answer."""
 
     application = ForeignKey(Application, null=False, on_delete=OnDelete.cascade)
     stage = Integer()
@@ -103,6 +104,11 @@ class Review(TenantTable, db=DB):
     comment = Text(default="")
     decision = Varchar(length=20)
     created_at = Timestamptz(default=TimestamptzNow())
+    # an information request: what it reopens ({"fields": [...], "documents": [...]}) and the answer
+    # (note, changed fields old → new, document versions uploaded), see pilotzone.workflow.info_requests
+    reopens = JSONB(default={})
+    answer = JSONB(default={})
+    answered_at = Timestamptz(null=True, default=None)
 
 
 OBJECTION_STATUSES = ("open", "upheld", "dismissed")

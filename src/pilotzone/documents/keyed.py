@@ -2,7 +2,8 @@
 
 A keyed document is stored as ``<doc_key>/<original name>``; every upload is a new version, newest
 first. The upload form sends ``csrf_token`` and ``doc_key`` before the file: both are checked, and
-the file type narrowed to what that key accepts, before the first byte of the file is stored."""
+the file type narrowed to what that key accepts, before the first byte of the file is stored. A draft
+takes every key; an owner waiting for the answer to an information request only the keys it reopened."""
 
 from __future__ import annotations
 
@@ -55,8 +56,10 @@ async def receive_keyed(
     owner_id: int,
     types: dict[str, Collection[str]],
     draft: bool,
+    reopened: Collection[str] = (),
 ) -> KeyedUpload:
-    """Stream one keyed document of a draft owner to S3; ``types`` maps each key to its types.
+    """Stream one keyed document to S3; ``types`` maps each key to its types. A draft owner takes every
+    key, any other owner only the ``reopened`` keys (an information request reopened them).
 
     Raises ``CsrfFailed`` for a wrong token and ``KeyedRejected`` for any other refusal."""
     content_type = request.headers.get("content-type", "")
@@ -70,10 +73,12 @@ async def receive_keyed(
         if fields.get("doc_key") not in types:
             raise services.UploadRejected(400, _("Choose which document this is."))
         sent.update(fields)  # the refusal is shown next to this document's file field
+        if not draft and fields["doc_key"] not in reopened:
+            raise services.UploadRejected(409, _("The information request did not reopen this document."))
         return True
 
     try:
-        if not draft:
+        if not draft and not reopened:
             raise services.UploadRejected(409, _("Documents can only be added to a draft."))
         if not content_type.startswith("multipart/form-data") or not boundary:
             raise services.UploadRejected(400, _("The upload could not be read; try again."))

@@ -14,12 +14,13 @@ from pilotzone.certification.applications import subjects, visible
 from pilotzone.documents import keyed
 from pilotzone.documents.owners import UPLOADERS, OwnerKind
 from pilotzone.documents.owners import register as register_owner
+from pilotzone.funding import answers, reviews
 from pilotzone.funding import applications as apps
-from pilotzone.funding import reviews
 from pilotzone.funding.application_tables import FundingApplication
 from pilotzone.funding.estimate import estimate_of
 from pilotzone.funding.tables import Program, Round
 from pilotzone.web.render import render
+from pilotzone.workflow import info_requests
 
 STARTERS = tenant("bureau_admin", "park_operator", "enterprise_user")
 PAGE = "funding/application.html"
@@ -35,12 +36,14 @@ async def _context(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     error: str | None = None,
+    answer_form: dict[str, str] | None = None,
 ) -> dict:
     principal = current_principal()
     spec = await apps.version_spec(application.program_version)
     program = await Program.objects().where(Program.id == application.program).first()
     rnd = await Round.objects().where(Round.id == application.round).first()
     changeable = apps.may_change(principal, application, spec)
+    can_review = reviews.may_review(principal, spec, application)
     return {
         "application": application,
         "program": program,
@@ -51,6 +54,7 @@ async def _context(
         if values is not None
         else {k: str(v) for k, v in apps.as_dict(application.declared).items()},
         "verified": apps.as_dict(application.verified),
+        "verified_reasons": apps.as_dict(application.verified_reasons),
         "errors": errors or {},
         "error": error,
         "documents": await keyed.documents_by_key(apps.OWNER, application.id),
@@ -58,12 +62,14 @@ async def _context(
         "can_edit": changeable and application.status == "draft",
         "can_withdraw": changeable and application.status in apps.OPEN_STATUSES,
         "can_answer": changeable and application.status == "info_requested",
-        "can_review": reviews.may_review(principal, spec, application),
+        "can_review": can_review,
         "stage_role": reviews.stage_role(spec, application),
         "reviews": await reviews.reviews_of(application.id)
         if not principal.role == "enterprise_user"
         else [],
-        "info_request": await reviews.latest_request(application),
+        "info_request": answers.described(spec, await answers.latest_request(application)),
+        "answer_form": answer_form or {},
+        "requests": await answers.requests_of(application, spec) if can_review else [],
         "estimate": await estimate_of(application, spec),
     }
 
@@ -221,10 +227,12 @@ class FundingApplicationController(Controller):
     ) -> Redirect | Template:
         application = await _changeable(funding_application_id)
         form = await _form_of(request)
+        spec = await apps.version_spec(application.program_version)
         try:
-            await reviews.answer(current_principal(), application, form.get("note", ""))
-        except apps.FundingError as exc:
-            return await _refused(request, application, exc)
+            await answers.answer(current_principal(), application, spec, form)
+        except info_requests.AnswerInvalid as exc:
+            context = await _context(application, errors=exc.errors, answer_form=form)
+            return render(request, PAGE, context, status_code=exc.status)
         return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
 
     @post(
@@ -241,7 +249,8 @@ class FundingApplicationController(Controller):
         try:
             await reviews.decide(current_principal(), application, form.get("decision", ""), form)
         except apps.FundingError as exc:
-            context = await _context(application, errors={exc.field: exc.message})
+            errors = exc.errors if isinstance(exc, reviews.ReviewInvalid) else {exc.field: exc.message}
+            context = await _context(application, errors=errors)
             context["review_form"] = form
             return render(request, PAGE, context, status_code=exc.status)
         return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
@@ -259,14 +268,15 @@ class FundingApplicationController(Controller):
         application = await _changeable(funding_application_id)
         spec = await apps.version_spec(application.program_version)
         types = {d["key"]: d.get("types", ["application/pdf"]) for d in spec.get("documents", [])}
+        draft, reopened = info_requests.may_upload(application.status, await answers.reopened(application))
         try:
             upload = await keyed.receive_keyed(
-                request, apps.OWNER, application.id, types, draft=application.status == "draft"
+                request, apps.OWNER, application.id, types, draft=draft, reopened=reopened
             )
         except keyed.KeyedRejected as exc:
-            return render(
-                request, PAGE, await _context(application, error=exc.message), status_code=exc.status
-            )
+            context = await _context(application, error=exc.message)
+            context["error_doc"] = exc.doc_key
+            return render(request, PAGE, context, status_code=exc.status)
         await keyed.file_under_key(upload, apps.OWNER, application.id)
         return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
 

@@ -43,7 +43,9 @@ FUNDING_STATUSES = (
 class FundingApplication(TenantTable, db=DB):
     """An application for a round of a program, judged by ``program_version`` (the version current at
     submission; the one current at creation until then). ``declared`` holds the applicant's values as
-    typed (text), ``verified`` the reviewers' values per input (text); the calculation prefers the latter."""
+    typed (text), ``verified`` the reviewers' values per input (text; every input once a stage verified
+    it); the calculation prefers the latter. ``verified_reasons`` holds, per input whose verified value
+    differs from the declared one, the reviewer's reason."""
 
     program = ForeignKey(Program, null=False, on_delete=OnDelete.restrict)
     program_version = ForeignKey(ProgramVersion, null=False, on_delete=OnDelete.restrict)
@@ -56,6 +58,7 @@ class FundingApplication(TenantTable, db=DB):
     district_code = Varchar(length=12, default="")
     declared = JSONB(default={})
     verified = JSONB(default={})
+    verified_reasons = JSONB(default={})
     status = Varchar(length=20, default="draft")
     stage = Integer(default=0)
     score = Numeric(digits=(8, 2), null=True, default=None)
@@ -68,7 +71,8 @@ class FundingApplication(TenantTable, db=DB):
 
 
 class FundingReview(TenantTable, db=DB):
-    """One reviewer's step on an application at one stage: verify (values), request_info, approve, reject."""
+    """One reviewer's step on an application at one stage: verify (values), request_info (with what it
+    reopens and, once given, the answer), approve, reject; and the applicant's ``answer`` step."""
 
     application = ForeignKey(FundingApplication, null=False, on_delete=OnDelete.cascade)
     stage = Integer()
@@ -77,8 +81,13 @@ class FundingReview(TenantTable, db=DB):
     reviewer_email = Varchar(length=254, default="")
     decision = Varchar(length=20)
     verified = JSONB(default={})
+    reasons = JSONB(default={})  # input key → why the verified value differs from the declared one
     comment = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
+    # request_info: what it reopens and the answer (see pilotzone.workflow.info_requests)
+    reopens = JSONB(default={})
+    answer = JSONB(default={})
+    answered_at = Timestamptz(null=True, default=None)
 
 
 CALCULATION_STATUSES = ("running", "calculated", "approved", "superseded", "failed")

@@ -1,8 +1,12 @@
 """Verification of funding applications (核实): the stages of the program version the application was
-submitted under, each decided by its role (a district reviewer only for its district). A reviewer
-records verified values per input (``verified:<key>`` fields; empty keeps the declared value), asks for
-information (the applicant answers, the same stage resumes), approves (next stage; the last one makes
-the application ``verified``) or rejects with reasons. Every step is a FundingReview row and an audit record.
+submitted under, each decided by its role (a district reviewer only for its district). Saving verified
+values and approving need a verified value for every required input (``verified:<key>``; the form is
+prefilled with the values verified so far, else the declared ones), and a value that differs from the
+declared one needs its reason (``reason:<key>``). A reviewer asks for information (the applicant
+answers, the same stage resumes), approves (next stage; the last one makes the application
+``verified``) or rejects with reasons. Every step is a FundingReview row and an audit record; a refused
+step changes nothing and names every field in error. A request names the inputs and documents it
+reopens; the answer is in ``answers``.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from pilotzone.funding.applications import (
     version_spec,
 )
 from pilotzone.web.i18n import gettext as _
+from pilotzone.workflow import info_requests
 
 DECISIONS = ("verify", "request_info", "approve", "reject")
 
@@ -42,20 +47,49 @@ def may_review(principal: Principal, spec: dict, application: FundingApplication
     )
 
 
-def parse_verified(spec: dict, form: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+class ReviewInvalid(FundingError):
+    """Every field error of a refused review step (``errors``: form field → message)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        field = next(iter(errors))
+        super().__init__(field, errors[field])
+        self.errors = errors
+
+
+def _comparable(field: dict, raw: str) -> object:
+    """Numbers compare by value (``1000`` is ``1,000.00``), everything else as typed."""
+    if field["type"] in ("integer", "decimal"):
+        try:
+            return Decimal(raw.replace(",", ""))
+        except InvalidOperation:
+            return raw
+    return raw
+
+
+def parse_verified(
+    spec: dict, form: dict[str, str], declared: dict
+) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(verified values of every input, reasons of the ones that differ from ``declared``, errors).
+
+    A required input needs a value; a value that is not the declared one needs ``reason:<key>``."""
     values: dict[str, str] = {}
+    reasons: dict[str, str] = {}
     errors: dict[str, str] = {}
     for field in inputs_of(spec):
-        name = f"verified:{field['key']}"
-        raw = form.get(name, "").strip()
-        if raw == "":
-            continue
-        message = check_field({**field, "required": False}, raw)
+        key = field["key"]
+        raw = form.get(f"verified:{key}", "").strip()
+        message = check_field(field, raw)
         if message:
-            errors[name] = message
-        else:
-            values[field["key"]] = raw
-    return values, errors
+            errors[f"verified:{key}"] = message
+            continue
+        values[key] = raw
+        if _comparable(field, raw) != _comparable(field, str(declared.get(key, "")).strip()):
+            reason = form.get(f"reason:{key}", "").strip()
+            if reason:
+                reasons[key] = reason
+            else:
+                errors[f"reason:{key}"] = _("Say why the verified value differs from the declared one.")
+    return values, reasons, errors
 
 
 def parse_score(raw: str) -> Decimal | None:
@@ -100,17 +134,6 @@ async def reviews_of(application_id: int) -> list[dict]:
     )
 
 
-async def latest_request(application: FundingApplication) -> dict | None:
-    if application.status != "info_requested":
-        return None
-    return (
-        await FundingReview.select(FundingReview.comment, FundingReview.created_at)
-        .where((FundingReview.application == application.id) & (FundingReview.decision == "request_info"))
-        .order_by(FundingReview.id, ascending=False)
-        .first()
-    )
-
-
 async def decide(
     principal: Principal, application: FundingApplication, decision: str, form: dict[str, str]
 ) -> str:
@@ -120,17 +143,18 @@ async def decide(
         raise FundingError("decision", _("Choose a decision."))
     if not may_review(principal, spec, application):
         raise FundingError("status", _("This application is not waiting for your review."), 403)
-    verified, errors = parse_verified(spec, form)
-    if errors:
-        key = next(iter(errors))
-        raise FundingError(key, errors[key])
+    verifies = decision in ("verify", "approve")  # these record the verified values (all of them)
+    verified, reasons, errors = (
+        parse_verified(spec, form, as_dict(application.declared)) if verifies else ({}, {}, {})
+    )
     comment = form.get("comment", "").strip()
     score = None
     if form.get("score", "").strip():
         score = parse_score(form["score"])
         if score is None:
-            raise FundingError("score", _("Enter a score from 0 to 100."))
+            errors["score"] = _("Enter a score from 0 to 100.")
     status, stage = application.status, application.stage
+    reopens = info_requests.Reopens()
     if decision == "approve":
         if stage + 1 >= len(stages_of(spec)):
             status = "verified"
@@ -138,15 +162,20 @@ async def decide(
             stage += 1
     elif decision == "reject":
         if not comment:
-            raise FundingError("comment", _("Give the reasons for the rejection."))
+            errors["comment"] = _("Give the reasons for the rejection.")
         status = "rejected"
     elif decision == "request_info":
         if not comment:
-            raise FundingError("comment", _("Say what information is needed."))
+            errors["comment"] = _("Say what information is needed.")
         status = "info_requested"
-    merged = {**as_dict(application.verified), **verified}
+        reopens = info_requests.requested(inputs_of(spec), spec.get("documents", []), form)
+    if errors:
+        raise ReviewInvalid(errors)
+    merged = verified if verifies else as_dict(application.verified)
+    merged_reasons = reasons if verifies else as_dict(application.verified_reasons)
     changes = {
         FundingApplication.verified: merged,
+        FundingApplication.verified_reasons: merged_reasons,
         FundingApplication.status: status,
         FundingApplication.stage: stage,
         FundingApplication.updated_at: now(),
@@ -174,7 +203,9 @@ async def decide(
         reviewer_email=principal.label,
         decision=decision,
         verified=verified,
+        reasons=reasons,
         comment=comment,
+        reopens=info_requests.to_json(reopens) if decision == "request_info" else {},
     ).save()
     await audit.record(
         f"funding_review.{decision}",
@@ -184,44 +215,16 @@ async def decide(
             "status": application.status,
             "stage": application.stage,
             "verified": as_dict(application.verified),
+            "reasons": as_dict(application.verified_reasons),
         },
         after={
             "status": status,
             "stage": stage,
             "verified": merged,
+            "reasons": merged_reasons,
             "comment": comment,
             "score": str(score) if score is not None else None,
+            **({"reopens": info_requests.to_json(reopens)} if decision == "request_info" else {}),
         },
     )
     return status
-
-
-async def answer(principal: Principal, application: FundingApplication, note: str) -> None:
-    note = note.strip()
-    if application.status != "info_requested":
-        raise FundingError("status", _("No information was requested."), 409)
-    if not note:
-        raise FundingError("note", _("Write your answer."))
-    await FundingApplication.update(
-        {
-            FundingApplication.status: "in_review",
-            FundingApplication.moved_at: now(),
-            FundingApplication.updated_at: now(),
-        }
-    ).where((FundingApplication.id == application.id) & (FundingApplication.status == "info_requested"))
-    await FundingReview(
-        application=application.id,
-        stage=application.stage,
-        stage_role=principal.role or "",
-        reviewer_id=principal.user_id,
-        reviewer_email=principal.label,
-        decision="answer",
-        comment=note,
-    ).save()
-    await audit.record(
-        "funding_application.answered",
-        OWNER,
-        application.id,
-        before={"status": "info_requested"},
-        after={"status": "in_review", "note": note},
-    )

@@ -38,6 +38,8 @@ LABELS: dict[str, dict[str, str]] = {
         "reject": N_("Rejected"),
         "request_info": N_("Information requested"),
         "conflict": N_("Conflict of interest declared"),
+        "verify": N_("Verified values saved"),
+        "answer": N_("Information supplied"),
     },
     "role": {
         "province_admin": N_("Provincial administrator"),

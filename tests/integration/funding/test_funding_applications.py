@@ -85,15 +85,20 @@ async def test_apply_verify_and_withdraw(as_user, owner, program) -> None:
         assert answered.status_code == 303
     async with as_user(demo("reviewer", "guangzhou")) as reviewer:
         first = await reviewer.post(
-            f"{BASE}/{app_id}/review", data={"decision": "approve", "verified:exports": "1000", "score": "80"},
+            f"{BASE}/{app_id}/review",
+            data={"decision": "approve", "verified:exports": "1000", "reason:exports": "按报关单核减", "score": "80"},
             follow_redirects=False,
         )
         assert first.status_code == 303
     async with as_user(demo("admin", "guangzhou")) as admin:
-        final = await admin.post(f"{BASE}/{app_id}/review", data={"decision": "approve"}, follow_redirects=False)
+        final = await admin.post(
+            f"{BASE}/{app_id}/review",
+            data={"decision": "approve", "verified:exports": "1000", "reason:exports": "按报关单核减"},
+            follow_redirects=False,
+        )
         assert final.status_code == 303
     row = await owner.fetchrow("SELECT * FROM funding_application WHERE id = $1", app_id)
-    assert row["status"] == "verified" and json.loads(row["verified"]) == {"exports": "1000"}
+    assert row["status"] == "verified" and json.loads(row["verified"]) == {"exports": "1000", "certified": ""}
     assert row["score"] == 80
     actions = [r["action"] for r in await owner.fetch(
         "SELECT action FROM audit_log WHERE object_type = 'funding_application' AND object_id = $1 ORDER BY id", str(app_id)
