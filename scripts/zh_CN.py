@@ -830,3 +830,12 @@ ZH_CN.update(
         "This award is under public notice until %(date)s: it can be paid once the notice has ended.": "该奖励公示至 %(date)s，公示结束后方可拨付。",
     }
 )
+
+# items 18–21 of issue 11 (pages and documents, certificates, hints and role messages, production mode)
+ZH_CN.update(
+    {
+        "Renewal opens on %(date)s.": "%(date)s 起可申请续期。",
+        "The number is printed on the certificate, next to its QR code.": "证书编号印在证书上二维码旁。",
+        "No certificate has the number %(number)s.": "没有编号为 %(number)s 的证书。",
+    }
+)

@@ -21,6 +21,8 @@ PAGES: dict[str | None, list[str]] = {
         "/z/guangzhou/funding/notices/",
         "/z/guangzhou/register/enterprise",
         "/z/atlantis/",  # the 404 page
+        "/verify/",
+        "/verify/GZ-NONE-0000",
     ],
     "province-admin": ["/province/", "/province/admin/users", "/province/audit"],
     "admin.guangzhou": [
