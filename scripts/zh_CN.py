@@ -837,5 +837,8 @@ ZH_CN.update(
         "Renewal opens on %(date)s.": "%(date)s 起可申请续期。",
         "The number is printed on the certificate, next to its QR code.": "证书编号印在证书上二维码旁。",
         "No certificate has the number %(number)s.": "没有编号为 %(number)s 的证书。",
+        "A province role is not given in a pilot zone: leave out --tenant.": "省级角色不属于某个综试区：请去掉 --tenant。",
+        "A pilot zone role needs --tenant SLUG.": "综试区角色需要 --tenant SLUG。",
+        "No active pilot zone has this slug.": "没有使用此标识的综试区。",
     }
 )
