@@ -123,8 +123,13 @@ async def set_membership_active(principal: Principal, membership_id: int, active
         raise AdminError("membership", N_("No such membership in this pilot zone."))
     if principal.province and membership.role != "bureau_admin":
         raise AdminError("membership", N_("Provincial administrators appoint bureau administrators only."))
-    if not active and principal.acting is not None and membership.id == principal.acting.id:
-        raise AdminError("membership", N_("You cannot remove your own role."))
+    own = membership.user == principal.user_id or (
+        principal.acting is not None and membership.id == principal.acting.id
+    )
+    if not active and own:  # any of one's own memberships, not only the acting one
+        raise AdminError(
+            "membership", N_("You cannot remove your own role: another bureau administrator has to do it.")
+        )
     before = {"active": membership.active, "role": membership.role}
     membership.active = active
     await membership.save([Membership.active])
