@@ -243,5 +243,10 @@ async def test_a_production_deployment_starts_invites_signs_in_and_runs_jobs(dep
         finally:
             await owner.close()
 
-        # HSTS on every answer in production (sent by the security-headers middleware)
-        assert "max-age=" in (await client.get("/healthz")).headers.get("strict-transport-security", "")
+
+async def test_production_answers_carry_hsts(deployment: Deployment) -> None:
+    """HSTS on every answer in production (the security-headers middleware of issue 11, item 15)."""
+    async with httpx.AsyncClient(base_url=deployment.url, follow_redirects=False, timeout=30) as client:
+        for path in ("/healthz", "/login", "/z/guangzhou/"):
+            response = await client.get(path)
+            assert "max-age=" in response.headers.get("strict-transport-security", ""), path
