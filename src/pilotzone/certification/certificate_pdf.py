@@ -42,7 +42,11 @@ def certificate_pdf(
     pdf.setAuthor(issuer_zh)
     pdf.setSubject(f"{scheme_en} certificate {number}, issued by {issuer_en}")
     pdf.setCreator("PilotZone")
-    stamp = issued_at.strftime("D:%Y%m%d%H%M%S+08'00'")
+    offset = int(issued_at.utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
+    stamp = (
+        issued_at.strftime("D:%Y%m%d%H%M%S")
+        + f"{'+' if offset >= 0 else '-'}{abs(offset) // 60:02d}'{abs(offset) % 60:02d}'"
+    )
     pdf.setDateFormatter(lambda *_ymdhms: stamp)  # CreationDate and ModDate: the issue time
     width, height = A4
     pdf.setFont(FONT, 26)

@@ -183,6 +183,9 @@ async def certificates(principal: Principal, expiring_only: bool = False) -> lis
         expiring = state == "valid" and c.valid_until <= moment + timedelta(days=days)
         if expiring_only and not expiring:
             continue
+        can_renew = renewals.may_renew(principal, c, application, moment) and state in ("valid", "expired")
+        opens = renewals.renewal_opens(c.valid_until, spec_of(application.spec))
+        later = state == "valid" and not can_renew and renewals.may_renew(principal, c, application, opens)
         out.append(
             {
                 "certificate": c,
@@ -190,8 +193,8 @@ async def certificates(principal: Principal, expiring_only: bool = False) -> lis
                 "expired": state == "expired",
                 "days_left": days_left,
                 "expiring": expiring,
-                "can_renew": renewals.may_renew(principal, c, application, moment)
-                and state in ("valid", "expired"),
+                "can_renew": can_renew,
+                "renewal_opens": opens.astimezone(renewals.ZONE).strftime("%Y-%m-%d") if later else None,
                 "renewal": pending.get(c.id),
                 "renewed_number": numbers.get(c.renewed_by) if c.renewed_by else None,
             }

@@ -7,7 +7,7 @@ import asyncio
 import subprocess
 import tempfile
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -161,7 +161,9 @@ async def test_notice_objections_certificate_and_verification(
         assert str(year) in info["CreationDate"] and "2000" not in info["CreationDate"]
         assert "发证机关：广州市商务局" in text.replace(" ", "")
         assert "证书编号" in listing.text and "数值" not in listing.text
-        assert "申请续期" not in listing.text  # just issued: the renewal window opens near the end
+        assert ">申请续期</button>" not in listing.text  # just issued: the renewal window opens near the end
+        opens = (cert["valid_until"] - timedelta(days=60)).astimezone(SHANGHAI).strftime("%Y-%m-%d")
+        assert f"{opens} 起可申请续期" in listing.text
         early = await applicant.post(f"{GZ}/certificates/{cert['id']}/renew", follow_redirects=False)
         assert early.status_code == 409 and "起可申请续期" in early.text
         assert (
