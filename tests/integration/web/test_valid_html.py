@@ -4,6 +4,7 @@ app and checked by the Nu HTML checker (npm `vnu-jar`, run once over all of them
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import subprocess
 from pathlib import Path
@@ -38,6 +39,11 @@ PAGES: dict[str | None, list[str]] = {
         "/z/guangzhou/certificates/",
         "/z/guangzhou/negative-list/",
         "/z/guangzhou/registrations/",
+        "/z/guangzhou/schemes/overseas-warehouse",
+        "/z/guangzhou/programs/export-reward",
+        "/z/guangzhou/programs/export-reward/edit",
+        "/z/guangzhou/funding/notices/objections",
+        "/z/guangzhou/notices/objections",
     ],
     "reviewer.guangzhou": ["/z/guangzhou/reviews/", "/z/guangzhou/funding/reviews/"],
     "enterprise.guangzhou": [
@@ -62,20 +68,22 @@ async def test_pages_are_valid_html(client, as_user, owner, tenants, tmp_path: P
     park = await owner.fetchval(
         "SELECT id FROM park WHERE tenant_id = $1 ORDER BY id LIMIT 1", tenants["guangzhou"]
     )
-    PAGES["admin.guangzhou"].append(f"/z/guangzhou/parks/{park}")
+    enterprise = await owner.fetchval(
+        "SELECT id FROM enterprise WHERE tenant_id = $1 ORDER BY id LIMIT 1", tenants["guangzhou"]
+    )
+    pages = {who: list(paths) for who, paths in PAGES.items()}
+    pages["admin.guangzhou"] += [f"/z/guangzhou/parks/{park}", f"/z/guangzhou/enterprises/{enterprise}"]
     files: dict[str, str] = {}
-    for who, paths in PAGES.items():
-        for path in paths:
-            if who is None:
-                response = await client.get(path)
-            else:
-                async with as_user(_account(who)) as user:
-                    response = await user.get(path)
-            assert response.status_code in (200, 403, 404), (who, path, response.status_code)
-            assert "text/html" in response.headers["content-type"], path
-            name = f"page{len(files):02d}.html"
-            (tmp_path / name).write_text(response.text, encoding="utf-8")
-            files[name] = f"{who or 'anonymous'} {path}"
+    for who, paths in pages.items():
+        async with contextlib.AsyncExitStack() as stack:
+            browser = client if who is None else await stack.enter_async_context(as_user(_account(who)))
+            for path in paths:
+                response = await browser.get(path)
+                assert response.status_code in (200, 403, 404), (who, path, response.status_code)
+                assert "text/html" in response.headers["content-type"], path
+                name = f"page{len(files):02d}.html"
+                (tmp_path / name).write_text(response.text, encoding="utf-8")
+                files[name] = f"{who or 'anonymous'} {path}"
     assert len(files) >= 25
     checked = await asyncio.to_thread(
         subprocess.run,
