@@ -9,5 +9,10 @@ if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qiE "w
   echo "installing Debian chromium and a CJK font for the browser tests" >&2
   (apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei) >/dev/null
 fi
+# the HTML checker (npm vnu-jar) runs on Java; the certificate tests read PDFs with poppler's pdfinfo
+if ! command -v java >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then
+  echo "installing Java (for the HTML checker) and poppler-utils (pdfinfo)" >&2
+  (apt-get update -qq && apt-get install -y -qq default-jre-headless poppler-utils) >/dev/null
+fi
 uv run --frozen ruff check src tests bench scripts
 exec uv run --frozen pytest -p no:cacheprovider "$@"

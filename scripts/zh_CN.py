@@ -857,3 +857,20 @@ ZH_CN.update(
         "Information supplied": "已补正答复",
     }
 )
+
+# items 18–21 of issue 11 (pages and documents, certificates, hints and role messages, production mode)
+ZH_CN.update(
+    {
+        "Renewal opens on %(date)s.": "%(date)s 起可申请续期。",
+        "The number is printed on the certificate, next to its QR code.": "证书编号印在证书上二维码旁。",
+        "No certificate has the number %(number)s.": "没有编号为 %(number)s 的证书。",
+        "A province role is not given in a pilot zone: leave out --tenant.": "省级角色不属于某个综试区：请去掉 --tenant。",
+        "A pilot zone role needs --tenant SLUG.": "综试区角色需要 --tenant SLUG。",
+        "No active pilot zone has this slug.": "没有使用此标识的综试区。",
+        "Register the %(subject)s this certification is for first; then start the application here.": "请先登记本认定所针对的%(subject)s，然后在此开始申报。",
+        "You are signed in with a role in another pilot zone.": "您当前以另一综试区的角色登录。",
+        "Another of your roles in this pilot zone may do this. Switch to it:": "您在本综试区的另一角色可执行此操作，可切换至：",
+        "You cannot remove your own role: another bureau administrator has to do it.": "不能撤销您自己的角色，须由另一位商务局管理员操作。",
+        "Your own role: another bureau administrator can remove it.": "您本人的角色：须由另一位商务局管理员撤销。",
+    }
+)

@@ -55,14 +55,16 @@ from pilotzone.web.controllers import HealthController, PublicController
 from pilotzone.web.i18n import gettext, ngettext, pick
 from pilotzone.web.labels import label
 from pilotzone.web.middleware import LocaleMiddleware
+from pilotzone.web.times import datetime_attr
 
-ROUTES = [
+# Every route below answers HTML (pages, form posts that redirect, file downloads): none of them is
+# an API, so none is in the OpenAPI document. JSON endpoints go in API.
+PAGES = [
     AuthController,
     TenantAdminController,
     ProvinceAdminController,
     OIDCController,
     PublicController,
-    HealthController,
     TenantHomeController,
     ParkController,
     EnterpriseController,
@@ -92,6 +94,8 @@ ROUTES = [
         path="/static", directories=[ROOT / "static"], name="static", opt=allow(PUBLIC)
     ),
 ]
+API = [HealthController]  # JSON: described at /schema/openapi.json
+ROUTES = [Router(path="/", route_handlers=PAGES, include_in_schema=False), *API]
 
 
 def configure_templates(engine: JinjaTemplateEngine) -> None:
@@ -102,6 +106,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
     env.globals["pick"] = pick
     env.globals["label"] = label
+    env.filters["datetime_attr"] = datetime_attr  # <time datetime="{{ at|datetime_attr }}">
 
 
 def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar:
@@ -126,7 +131,9 @@ def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar
         openapi_config=OpenAPIConfig(
             title="PilotZone",
             version="0.1.0",
-            openapi_router=Router(path="/schema", route_handlers=[], opt=allow(PUBLIC)),  # public API docs
+            openapi_router=Router(
+                path="/schema", route_handlers=[], opt=allow(PUBLIC), include_in_schema=False
+            ),  # public API docs (the documents themselves are not API operations)
         ),
         # gzip level 6, not 9: level 9 took 27 ms instead of 8 ms for a 300 KB dashboard, for 10 % less
         compression_config=CompressionConfig(

@@ -362,3 +362,7 @@ if __name__ == "__main__":
 from pilotzone.overview.cli import overview  # noqa: E402 - the overview commands live with their domain
 
 main.add_command(overview)
+
+from pilotzone.auth.cli import users  # noqa: E402 - `pilotzone users invite`: the first administrators
+
+main.add_command(users)

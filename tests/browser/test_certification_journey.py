@@ -190,8 +190,12 @@ def test_overseas_warehouse_certification_journey(
 
     # anyone verifies it
     public = browser.new_context().new_page()
-    public.goto(server + f"/verify/{number}")
+    public.goto(server + "/verify/")  # the lookup form, as a person types the printed number
+    public.get_by_label("证书编号").fill(number)
+    public.get_by_role("button", name="核验").click()
+    expect(public).to_have_url(server + f"/verify/{number}")
     expect(public.get_by_role("heading", level=1)).to_have_text("证书核验")
+    expect(public.locator("[data-issuer]")).to_have_text("广州市商务局")
     expect(public.get_by_text(number, exact=True)).to_be_visible()
     expect(public.locator("[data-state]")).to_have_text("有效")
     expect(public.get_by_text(re.compile(re.escape(city)))).to_be_visible()

@@ -12,7 +12,9 @@ from pilotzone.auth import audit, services
 from pilotzone.auth.principal import Principal
 from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES, Membership, OneTimeToken, User
 from pilotzone.registry.tables import Enterprise, Park
+from pilotzone.tenancy.context import TenantContext, tenant_transaction
 from pilotzone.tenancy.middleware import current_tenant_districts
+from pilotzone.tenancy.services import list_tenants
 from pilotzone.web.labels import N_
 
 
@@ -121,8 +123,13 @@ async def set_membership_active(principal: Principal, membership_id: int, active
         raise AdminError("membership", N_("No such membership in this pilot zone."))
     if principal.province and membership.role != "bureau_admin":
         raise AdminError("membership", N_("Provincial administrators appoint bureau administrators only."))
-    if not active and principal.acting is not None and membership.id == principal.acting.id:
-        raise AdminError("membership", N_("You cannot remove your own role."))
+    own = membership.user == principal.user_id or (
+        principal.acting is not None and membership.id == principal.acting.id
+    )
+    if not active and own:  # any of one's own memberships, not only the acting one
+        raise AdminError(
+            "membership", N_("You cannot remove your own role: another bureau administrator has to do it.")
+        )
     before = {"active": membership.active, "role": membership.role}
     membership.active = active
     await membership.save([Membership.active])
@@ -182,3 +189,34 @@ async def revoke_provincial(principal: Principal, user_id: int) -> None:
     await user.save([User.province_role])
     await db.fetch('DELETE FROM pz_session WHERE "user" = $1 AND province', user.id)
     await audit.record("province_role.revoked", "user", user.id, before=before, after={"province_role": None})
+
+
+# -- the first administrators of a deployment (``pilotzone users invite``) ------------------------
+
+CLI_ACTOR = "command line: pilotzone users invite"
+CLI_TENANT_ROLES = ("bureau_admin", "bureau_reviewer")  # roles that need no district, park or enterprise
+
+
+async def invite_from_command_line(email: str, role: str, slug: str | None) -> Invitation:
+    """An invitation issued by the operator of the deployment, with no signed-in user: a province
+    role (no tenant) or a tenant-wide role in ``slug``. Raises AdminError naming the option."""
+    email = valid_email(email)
+    if role in PROVINCE_ROLES:
+        if slug:
+            raise AdminError(
+                "tenant", N_("A province role is not given in a pilot zone: leave out --tenant.")
+            )
+        async with tenant_transaction(TenantContext(None, None, "public")):  # as /province/admin/users
+            link = await services.issue_invitation(email, None, {"province_role": role}, None, CLI_ACTOR)
+        return Invitation(email, f"/invite/{link.token}")
+    if role not in CLI_TENANT_ROLES:
+        raise AdminError("role", N_("Choose a role."))
+    if not slug:
+        raise AdminError("tenant", N_("A pilot zone role needs --tenant SLUG."))
+    async with tenant_transaction(TenantContext(None, None, "public")):
+        tenant = next((t for t in await list_tenants() if t["slug"] == slug), None)
+    if tenant is None:
+        raise AdminError("tenant", N_("No active pilot zone has this slug."))
+    async with tenant_transaction(TenantContext(tenant["id"], slug)):
+        link = await services.issue_invitation(email, tenant["id"], {"role": role}, None, CLI_ACTOR)
+    return Invitation(email, f"/z/{slug}/invite/{link.token}")

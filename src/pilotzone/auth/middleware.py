@@ -24,6 +24,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from pilotzone.auth import sessions
+from pilotzone.settings import get_settings
 
 ANON_CSRF_COOKIE = "pz_csrf"
 SAFE = {"GET", "HEAD", "OPTIONS", "TRACE"}
@@ -118,7 +119,10 @@ class CSRFMiddleware(ASGIMiddleware):
         if scope["method"] not in SAFE:
             receive = await self._check(scope, receive)
         if new_anon is not None:
-            send = _with_cookie(send, f"{ANON_CSRF_COOKIE}={new_anon}; Path=/; HttpOnly; SameSite=Lax")
+            secure = "; Secure" if get_settings().production else ""  # like the session cookie
+            send = _with_cookie(
+                send, f"{ANON_CSRF_COOKIE}={new_anon}; Path=/; HttpOnly; SameSite=Lax{secure}"
+            )
         await next_app(scope, receive, send)
 
     async def _check(self, scope: Scope, receive: Receive) -> Receive:

@@ -80,7 +80,7 @@ class IssuedLink:
 
 
 async def issue_invitation(
-    email: str, tenant_id: int | None, grant: dict[str, Any], created_by: int | None
+    email: str, tenant_id: int | None, grant: dict[str, Any], created_by: int | None, actor: str | None = None
 ) -> IssuedLink:
     """An invitation to ``email`` carrying the membership (or province role) it grants."""
     token = secrets.token_urlsafe(32)
@@ -94,7 +94,9 @@ async def issue_invitation(
         expires_at=datetime.now(UTC) + INVITE_TTL,
     )
     await row.save()
-    await audit.record("invitation.issued", "invitation", row.id, after={"email": row.email, **grant})
+    await audit.record(
+        "invitation.issued", "invitation", row.id, after={"email": row.email, **grant}, actor=actor
+    )
     return IssuedLink(token, row)
 
 

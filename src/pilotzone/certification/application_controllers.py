@@ -42,6 +42,7 @@ from pilotzone.documents.owners import UPLOADERS, OwnerKind
 from pilotzone.documents.owners import register as register_owner
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
+from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
 from pilotzone.workflow import info_requests
 
@@ -328,6 +329,23 @@ async def _may_start(principal: Principal, scheme_key: str) -> bool:
     )
 
 
+# subjects an applicant registers itself (registry pages), and who may register them there
+_REGISTER_PAGES = {
+    "overseas_warehouse": ("warehouses", N_("Register an overseas warehouse")),
+    "talent": ("talents", N_("Register a talent")),
+}
+_REGISTRARS = ("bureau_admin", "enterprise_user")
+
+
+def _register_link(request: Request, principal: Principal, kind: str) -> dict | None:
+    """Where the caller registers a subject of ``kind`` when it has none yet (None: not its to do)."""
+    if kind not in _REGISTER_PAGES or principal.role not in _REGISTRARS:
+        return None
+    route, text = _REGISTER_PAGES[kind]
+    slug = request.path_params["slug"]
+    return {"href": request.app.route_reverse(route, slug=slug) + "#register-heading", "text": _(text)}
+
+
 async def _new_page(
     request: Request,
     scheme_key: str,
@@ -346,12 +364,14 @@ async def _new_page(
             {"scheme": scheme, "subjects": [], "refused": True, "form": {}, "errors": {}},
             status_code=403,
         )
+    found = await subjects(principal, scheme.subject)
     return render(
         request,
         "certification/application_new.html",
         {
             "scheme": scheme,
-            "subjects": await subjects(principal, scheme.subject),
+            "subjects": found,
+            "register": None if found else _register_link(request, principal, scheme.subject),
             "refused": False,
             "form": form or {},
             "errors": errors or {},

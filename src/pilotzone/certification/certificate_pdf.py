@@ -1,9 +1,12 @@
-"""The certificate PDF: Chinese text in reportlab's built-in CID font and a QR code to /verify/<number>."""
+"""The certificate PDF: Chinese text in reportlab's built-in CID font, the issuing authority (the city's
+bureau) and a QR code to /verify/<number>. Its metadata: title, author = the bureau, creation date =
+the issue time (reportlab's invariant mode would write 2000-01-01 and "anonymous")."""
 
 from __future__ import annotations
 
 import io
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -14,6 +17,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
 FONT = "STSong-Light"
+ZONE = ZoneInfo("Asia/Shanghai")  # dates on the certificate are the tenant's
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 
@@ -26,11 +30,24 @@ def certificate_pdf(
     issued_at: datetime,
     valid_until: datetime,
     verify_url: str,
+    issuer_zh: str,
+    issuer_en: str,
     valid_from: datetime | None = None,
 ) -> bytes:
+    issued_at, valid_until = issued_at.astimezone(ZONE), valid_until.astimezone(ZONE)
+    valid_from = valid_from.astimezone(ZONE) if valid_from else None
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
-    pdf.setTitle(f"{number} {scheme_zh}")
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)  # same bytes for the same certificate
+    pdf.setTitle(f"{scheme_zh} 认定证书 {number}")
+    pdf.setAuthor(issuer_zh)
+    pdf.setSubject(f"{scheme_en} certificate {number}, issued by {issuer_en}")
+    pdf.setCreator("PilotZone")
+    offset = int(issued_at.utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
+    stamp = (
+        issued_at.strftime("D:%Y%m%d%H%M%S")
+        + f"{'+' if offset >= 0 else '-'}{abs(offset) // 60:02d}'{abs(offset) % 60:02d}'"
+    )
+    pdf.setDateFormatter(lambda *_ymdhms: stamp)  # CreationDate and ModDate: the issue time
     width, height = A4
     pdf.setFont(FONT, 26)
     pdf.drawCentredString(width / 2, height - 120, "认定证书")
@@ -49,6 +66,7 @@ def certificate_pdf(
             else ()
         ),
         f"有效期至：{valid_until:%Y年%m月%d日}",
+        f"发证机关：{issuer_zh}",
     )
     for i, line in enumerate(lines):
         pdf.drawString(90, height - 250 - i * 30, line)
@@ -62,6 +80,8 @@ def certificate_pdf(
     pdf.drawString(90, 140, "扫描二维码或访问以下地址核验本证书：")
     pdf.setFont("Helvetica", 8)
     pdf.drawString(90, 126, verify_url)
+    pdf.setFont("Helvetica", 9)
+    pdf.drawString(90, 108, f"Issued by {issuer_en}")
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

@@ -17,6 +17,8 @@ from pilotzone.certification.notices import NoticeError, now
 from pilotzone.certification.schemes import certificate_number
 from pilotzone.certification.tables import Application, Certificate, Scheme
 from pilotzone.documents.services import store_bytes
+from pilotzone.tenancy.context import current_tenant_id
+from pilotzone.tenancy.services import tenant_record
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 
@@ -74,6 +76,8 @@ async def _issue(application: Application, base_url: str) -> Certificate:
     number = certificate_number(
         spec.get("certificate_format") or f"{scheme.key.upper()}-{{year}}-{{seq:04}}", issued_at.year, seq
     )
+    bureau = await tenant_record(current_tenant_id())  # the issuing authority: the city's bureau
+    assert bureau is not None
     old = await renewals.claim_renewed(application)
     valid_from = renewals.renewal_start(old, issued_at)
     valid_until = _add_months(valid_from, int(spec.get("validity_months", 36)))
@@ -97,6 +101,8 @@ async def _issue(application: Application, base_url: str) -> Certificate:
         valid_until=valid_until,
         valid_from=valid_from,
         verify_url=f"{base_url.rstrip('/')}/verify/{number}",
+        issuer_zh=bureau.bureau_zh,
+        issuer_en=bureau.bureau_en,
     )
     document = await store_bytes("certificate", certificate.id, f"{number}.pdf", pdf)
     await Certificate.update({Certificate.pdf_document: document.id}).where(Certificate.id == certificate.id)
@@ -177,6 +183,9 @@ async def certificates(principal: Principal, expiring_only: bool = False) -> lis
         expiring = state == "valid" and c.valid_until <= moment + timedelta(days=days)
         if expiring_only and not expiring:
             continue
+        can_renew = renewals.may_renew(principal, c, application, moment) and state in ("valid", "expired")
+        opens = renewals.renewal_opens(c.valid_until, spec_of(application.spec))
+        later = state == "valid" and not can_renew and renewals.may_renew(principal, c, application, opens)
         out.append(
             {
                 "certificate": c,
@@ -184,7 +193,8 @@ async def certificates(principal: Principal, expiring_only: bool = False) -> lis
                 "expired": state == "expired",
                 "days_left": days_left,
                 "expiring": expiring,
-                "can_renew": renewals.may_renew(principal, c, application) and state in ("valid", "expired"),
+                "can_renew": can_renew,
+                "renewal_opens": opens.astimezone(renewals.ZONE).strftime("%Y-%m-%d") if later else None,
                 "renewal": pending.get(c.id),
                 "renewed_number": numbers.get(c.renewed_by) if c.renewed_by else None,
             }
@@ -207,5 +217,6 @@ async def verify(number: str) -> dict | None:
     row = dict(rows[0])
     row["scheme_name"] = pick(row["scheme_name_zh"], row["scheme_name_en"])
     row["tenant_name"] = pick(row["tenant_name_zh"], row["tenant_name_en"])
+    row["issuer_name"] = pick(row["issuer_zh"], row["issuer_en"])  # the bureau, not the city
     row["state"] = state_of(row["status"], row["valid_until"])
     return row

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
@@ -183,11 +185,27 @@ class CertificateController(Controller):
 
 
 class VerifyController(Controller):
+    """Public verification: a lookup form at /verify/ and the certificate at /verify/<number>."""
+
     path = "/verify"
+
+    @get("/", name="certificate_lookup", opt=allow(PUBLIC))
+    async def lookup(self, request: Request, number: FromQuery[str] = "") -> Template | Redirect:
+        number = number.strip()
+        if not number:
+            return render(
+                request, "certification/verify.html", {"c": None, "number": "", "tz": renewals.ZONE}
+            )
+        return Redirect(path=f"/verify/{quote(number, safe='')}", status_code=303)
 
     @get("/{number:str}", name="certificate_verify", opt=allow(PUBLIC))
     async def verify(self, request: Request, number: FromPath[str]) -> Template:
-        found = await certificates.verify(number.strip())
-        if found is None:
-            raise NotFoundException("no certificate with this number")
-        return render(request, "certification/verify.html", {"c": found})
+        number = number.strip()
+        found = await certificates.verify(number)
+        status = 200 if found is not None else 404  # the form again, saying nothing was found
+        return render(
+            request,
+            "certification/verify.html",
+            {"c": found, "number": number, "tz": renewals.ZONE},
+            status_code=status,
+        )

@@ -1,13 +1,17 @@
 """Renewal (续期): the holder starts a new application from a valid or expired certificate, for the same
 scheme and subject with the old values filled in; it goes through the normal review and notice.
 
+Renewal opens ``renewal_reminder_days`` (the scheme's renewal window, default 60) before the end
+and stays open after it; a certificate just issued offers none.
+
 When it is certified, the old certificate becomes ``renewed`` (``renewed_by`` points to the new one)
 and the new one is valid from the old one's end, or from the issue date if the old one had ended.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from pilotzone import db
 from pilotzone.auth import audit
@@ -20,8 +24,11 @@ from pilotzone.certification.applications import (
     visible,
     write_changes,
 )
+from pilotzone.certification.notices import now
 from pilotzone.certification.tables import Application, Certificate, Scheme
 from pilotzone.web.i18n import gettext as _
+
+ZONE = ZoneInfo("Asia/Shanghai")  # dates are shown in the tenant's zone
 
 RENEWABLE = ("valid", "expired")
 CLOSED = ("withdrawn", "rejected", "certified")
@@ -46,9 +53,18 @@ async def open_renewals(certificate_ids: list[int]) -> dict[int, int]:
     return {r["renews"]: r["id"] for r in rows}
 
 
-def may_renew(principal: Principal, certificate: Certificate, application: Application) -> bool:
+def renewal_opens(valid_until: datetime, spec: dict) -> datetime:
+    """When the renewal window of a certificate opens: the scheme's reminder days before its end."""
+    return valid_until - timedelta(days=int(spec.get("renewal_reminder_days", 60)))
+
+
+def may_renew(
+    principal: Principal, certificate: Certificate, application: Application, moment: datetime | None = None
+) -> bool:
+    """A holder may renew an expired certificate, or a valid one within its renewal window."""
     return (
         certificate.status in RENEWABLE
+        and (moment or now()) >= renewal_opens(certificate.valid_until, spec_of(application.spec))
         and not principal.province
         and principal.role in spec_of(application.spec).get("applicants", [])
         and visible(principal, application)
@@ -69,6 +85,11 @@ async def start_renewal(principal: Principal, certificate_id: int) -> Applicatio
     if certificate is None or old is None or not visible(principal, old):
         raise RenewalError(_("Certificate not found."), 404)
     if not may_renew(principal, certificate, old):
+        if certificate.status in RENEWABLE:
+            opens = renewal_opens(certificate.valid_until, spec_of(old.spec))
+            raise RenewalError(
+                _("Renewal opens on %(date)s.", date=opens.astimezone(ZONE).strftime("%Y-%m-%d"))
+            )
         raise RenewalError(_("This certificate cannot be renewed."))
     pending = (await open_renewals([certificate.id])).get(certificate.id)
     if pending is not None:

@@ -14,7 +14,7 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect, Template
 
-from pilotzone.auth.guards import NotInThisTenant
+from pilotzone.auth.guards import Access
 from pilotzone.auth.middleware import CsrfFailed
 from pilotzone.auth.principal import current_principal
 from pilotzone.web.i18n import gettext as _
@@ -37,26 +37,37 @@ def not_signed_in(request: Request, exc: NotAuthorizedException) -> Response | T
 
 
 def refused(request: Request, exc: PermissionDeniedException) -> Response | Template:
-    """The refusal page: why, and where the user can go instead."""
+    """The refusal page: why, and where the user can go instead. It offers only memberships the user
+    is not acting with now and whose role the route allows, and says "no role here" only when the
+    user has none in this pilot zone (acting elsewhere with a role here is a different reason)."""
     principal = request.scope.get("principal") or current_principal()
     tenant = request.scope.get("state", {}).get("tenant")
+    handler = request.scope.get("route_handler")
+    access = handler.opt.get("access") if handler is not None else None
+    here = principal.in_tenant(tenant.id) if tenant and principal.authenticated else []
+    acting_id = principal.acting.id if principal.acting is not None else None
+    switch_to = [
+        m
+        for m in here
+        if m.id != acting_id
+        and (not isinstance(access, Access) or access.kind != "tenant" or m.role in access.roles)
+    ]
     if isinstance(exc, CsrfFailed):
         reason = _("The form's security token is missing or out of date. Reload the page and try again.")
-    elif isinstance(exc, NotInThisTenant) or (
-        tenant and principal.authenticated and principal.acting is None and not principal.province
-    ):
-        reason = _("Your account has no role in this pilot zone.")
     elif principal.province and tenant and request.method not in ("GET", "HEAD"):
         reason = _("Provincial staff can read a pilot zone's pages but not change them.")
+    elif tenant and principal.authenticated and principal.acting is None and not principal.province:
+        if here:
+            reason = _("You are signed in with a role in another pilot zone.")
+        else:
+            reason = _("Your account has no role in this pilot zone.")
     else:
         reason = _("Your role does not allow this.")
-    switch_to = principal.in_tenant(tenant.id) if tenant and principal.authenticated else []
     home = None
-    if not switch_to and principal.acting is None and principal.memberships:
+    if not here and principal.acting is None and principal.memberships:
         home = f"/z/{principal.memberships[0].tenant_slug}/"
-    return render(
-        request, "errors/403.html", {"reason": reason, "switch_to": switch_to, "home": home}, status_code=403
-    )
+    context = {"reason": reason, "switch_to": switch_to, "home": home, "acting": principal.acting is not None}
+    return render(request, "errors/403.html", context, status_code=403)
 
 
 def http_error(request: Request, exc: HTTPException) -> Response | Template:

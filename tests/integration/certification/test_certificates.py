@@ -4,8 +4,12 @@ under concurrency, the PDF, download by the applicant), public verification, rev
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import tempfile
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -15,6 +19,19 @@ from tests.integration.certification.test_applications import arranged  # noqa: 
 from tests.integration.certification.test_reviews import _scores, _state, _submitted
 
 GZ = "/z/guangzhou"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _pdf_info_and_text(content: bytes) -> tuple[dict[str, str], str]:
+    """pdfinfo's fields and pdftotext's text of a PDF (poppler-utils)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "c.pdf"
+        path.write_bytes(content)
+        env = {"TZ": "Asia/Shanghai", "PATH": "/usr/bin:/bin"}
+        out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True, env=env)
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    info = dict(line.split(":", 1) for line in out.stdout.splitlines() if ":" in line)
+    return {k.strip(): v.strip() for k, v in info.items()}, text.stdout
 
 
 async def _approved(as_user, admin_gz, owner, warehouse: int) -> int:  # type: ignore[no-untyped-def]
@@ -138,6 +155,17 @@ async def test_notice_objections_certificate_and_verification(
         assert listing.status_code == 200 and cert["number"] in listing.text
         pdf = await applicant.get(f"{GZ}/documents/{cert['pdf_document']}")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        info, text = _pdf_info_and_text(pdf.content)
+        assert info["Author"] == "广州市商务局" and cert["number"] in info["Title"]
+        assert info["CreationDate"].startswith(cert["issued_at"].astimezone(SHANGHAI).strftime("%a %b %e"))
+        assert str(year) in info["CreationDate"] and "2000" not in info["CreationDate"]
+        assert "发证机关：广州市商务局" in text.replace(" ", "")
+        assert "证书编号" in listing.text and "数值" not in listing.text
+        assert ">申请续期</button>" not in listing.text  # just issued: the renewal window opens near the end
+        opens = (cert["valid_until"] - timedelta(days=60)).astimezone(SHANGHAI).strftime("%Y-%m-%d")
+        assert f"{opens} 起可申请续期" in listing.text
+        early = await applicant.post(f"{GZ}/certificates/{cert['id']}/renew", follow_redirects=False)
+        assert early.status_code == 409 and "起可申请续期" in early.text
         assert (
             await applicant.post(f"{GZ}/certificates/{cert['id']}/revoke", data={"reason": "x"})
         ).status_code == 403
@@ -147,8 +175,13 @@ async def test_notice_objections_certificate_and_verification(
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as public:
         valid = await public.get(f"/verify/{cert['number']}")
         assert valid.status_code == 200 and 'data-state="valid"' in valid.text and label in valid.text
-        assert "广州" in valid.text
-        assert (await public.get(f"/verify/GZ-HWC-{year}-9999")).status_code == 404
+        assert "广州市商务局" in valid.text.split("data-issuer>", 1)[1].split("<", 1)[0]
+        missing = await public.get(f"/verify/GZ-HWC-{year}-9999")
+        assert missing.status_code == 404 and f"没有编号为 GZ-HWC-{year}-9999 的证书" in missing.text
+        form = await public.get("/verify/")
+        assert form.status_code == 200 and 'name="number"' in form.text
+        found = await public.get("/verify/", params={"number": f" {cert['number']} "}, follow_redirects=False)
+        assert found.status_code == 303 and found.headers["location"] == f"/verify/{cert['number']}"
 
     no_reason = await admin_gz.post(f"{GZ}/certificates/{cert['id']}/revoke", data={"reason": " "})
     assert no_reason.status_code == 400

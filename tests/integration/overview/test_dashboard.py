@@ -181,3 +181,12 @@ async def test_monthly_report_job_writes_xlsx_and_html_to_s3(
     async with as_user(demo("admin", "foshan")) as admin_fs:
         other = await admin_fs.get(f"/z/foshan/dashboard/reports/{html_doc}")
         assert other.status_code == 404  # another city's report is not found (RLS)
+
+
+async def test_month_chart_has_a_size_and_a_bar_per_month(as_user) -> None:  # type: ignore[no-untyped-def]
+    async with as_user(demo("province-viewer")) as viewer:
+        page = (await viewer.get(f"/province/?{PERIOD}")).text
+    svg = page.split('aria-labelledby="month-chart-t"', 1)[1].split("</svg>", 1)[0]
+    width, height = re.search(r'width="(\d+)" height="(\d+)" viewBox="0 0 (\d+) (\d+)"', svg).group(1, 2)  # type: ignore[union-attr]
+    assert int(width) > 100 and int(height) > 100
+    assert len(re.findall(r"<rect ", svg)) == 12  # one bar per month of 2026

@@ -93,3 +93,12 @@ async def test_health_and_readiness(client) -> None:
 async def test_openapi_schema_is_served(client) -> None:
     response = await client.get("/schema/openapi.json")
     assert response.status_code == 200 and response.json()["info"]["title"] == "PilotZone"
+
+
+async def test_openapi_describes_the_json_endpoints_and_no_page(client) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    assert sorted(schema["paths"]) == ["/healthz", "/readyz"]  # pages, forms and downloads are HTML
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            for response in operation["responses"].values():
+                assert set(response.get("content", {})) <= {"application/json"}

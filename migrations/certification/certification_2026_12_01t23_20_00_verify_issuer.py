@@ -1,0 +1,46 @@
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+
+from pilotzone.db import DB
+
+ID = "2026-12-01T23:20:00:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "pz_verify_certificate() names the issuing authority (the tenant's bureau), not only the city"
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="certification", description=DESCRIPTION)
+
+    async def verify_issuer() -> None:
+        await DB.run_ddl("DROP FUNCTION IF EXISTS pz_verify_certificate(text)")
+        await DB.run_ddl(
+            """
+CREATE FUNCTION pz_verify_certificate(p_number text)
+RETURNS TABLE(number text, scheme_name_zh text, scheme_name_en text, subject_label text,
+              tenant_name_zh text, tenant_name_en text, issued_at timestamptz, valid_until timestamptz,
+              status text, valid_from timestamptz, renewed_number text, issuer_zh text, issuer_en text)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_before text := coalesce(current_setting('app.tenant_id', true), '');
+    v_tenant record;
+BEGIN
+    FOR v_tenant IN SELECT t.id, t.name_zh, t.name_en, t.bureau_zh, t.bureau_en FROM tenant t
+                     WHERE t.active ORDER BY t.id LOOP
+        PERFORM set_config('app.tenant_id', v_tenant.id::text, true);
+        RETURN QUERY
+            SELECT c.number::text, s.name_zh::text, s.name_en::text, c.subject_label::text,
+                   v_tenant.name_zh::text, v_tenant.name_en::text, c.issued_at, c.valid_until, c.status::text,
+                   c.valid_from, n.number::text, v_tenant.bureau_zh::text, v_tenant.bureau_en::text
+              FROM certificate c
+              JOIN application a ON a.id = c.application
+              JOIN scheme s ON s.id = a.scheme
+              LEFT JOIN certificate n ON n.id = c.renewed_by AND n.tenant_id = v_tenant.id
+             WHERE c.tenant_id = v_tenant.id AND c.number = p_number;
+    END LOOP;
+    PERFORM set_config('app.tenant_id', v_before, true);
+END $$
+"""
+        )
+
+    manager.add_raw(verify_issuer)
+
+    return manager
