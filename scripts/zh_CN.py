@@ -830,3 +830,23 @@ ZH_CN.update(
         "This award is under public notice until %(date)s: it can be paid once the notice has ended.": "该奖励公示至 %(date)s，公示结束后方可拨付。",
     }
 )
+
+# issue 11 items 4-7 (helper "outcome"): the applicant's outcome, four eyes, units, explanations in words
+ZH_CN.update(
+    {
+        "Awaiting approval by another bureau administrator": "待另一位商务局管理员审批",
+        "You started this calculation: four eyes, so another bureau administrator approves the results.": "本次测算由您发起。按双人复核规定，测算结果须由另一位商务局管理员审批。",
+        "May approve:": "可审批人：",
+        "No other bureau administrator: invite one under “Users and roles” so the results can be approved.": "暂无其他商务局管理员：请在“用户与角色”中邀请一位，以便审批测算结果。",
+        "Outcome": "扶持结果",
+        "Awarded amount": "核定金额",
+        "Calculated claim": "测算金额",
+        "Public notice ends": "公示截止",
+        "Still to be paid": "待拨付",
+        "The round's budget did not cover every claim: the award is the share allocated to this application.": "本批次预算不足以覆盖全部测算金额，核定金额为按分配规则分得的部分。",
+        "The award is published for public notice; anyone may object until it ends. It is paid after the notice.": "核定结果正在公示，公示期内任何人均可提出异议；公示结束后拨付。",
+        "Raised on %(date)s": "%(date)s 提出",
+        "No objection was raised.": "公示期内无异议。",
+        "Nothing has been paid yet.": "尚未拨付。",
+    }
+)

@@ -15,7 +15,7 @@ from pilotzone.documents import keyed
 from pilotzone.documents.owners import UPLOADERS, OwnerKind
 from pilotzone.documents.owners import register as register_owner
 from pilotzone.funding import applications as apps
-from pilotzone.funding import reviews
+from pilotzone.funding import ledger, reviews
 from pilotzone.funding.application_tables import FundingApplication
 from pilotzone.funding.estimate import estimate_of
 from pilotzone.funding.tables import Program, Round
@@ -65,6 +65,7 @@ async def _context(
         else [],
         "info_request": await reviews.latest_request(application),
         "estimate": await estimate_of(application, spec),
+        "outcome": await ledger.outcome_of(application.id) if application.status == "verified" else None,
     }
 
 
@@ -164,7 +165,12 @@ class FundingApplicationController(Controller):
         application = await _visible(current_principal(), funding_application_id)
         return render(request, PAGE, await _context(application))
 
-    @post("/{funding_application_id:int}/save", name="funding_application_save", opt=allow(STARTERS), status_code=303)
+    @post(
+        "/{funding_application_id:int}/save",
+        name="funding_application_save",
+        opt=allow(STARTERS),
+        status_code=303,
+    )
     async def save(
         self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
     ) -> Redirect | Template:

@@ -14,7 +14,7 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.funding import award_notice
-from pilotzone.funding.application_tables import Calculation, LedgerEntry, Payment
+from pilotzone.funding.application_tables import AwardObjection, Calculation, LedgerEntry, Payment
 from pilotzone.funding.applications import FundingError, now
 from pilotzone.funding.calculation import failed_reasons
 from pilotzone.funding.tables import Round
@@ -82,6 +82,20 @@ async def approve(principal: Principal, calculation_id: int) -> int:
         },
     )
     return len(written)
+
+
+_APPROVERS = """
+SELECT u.display_name, u.email
+  FROM membership m JOIN pz_user u ON u.id = m."user"
+ WHERE m.role = 'bureau_admin' AND m.active AND u.is_active AND u.id <> $1
+ ORDER BY u.display_name, u.email
+"""
+
+
+async def approvers(calculation: dict) -> list[dict[str, str]]:
+    """The bureau administrators of the tenant (RLS) who may approve ``calculation``: every active one
+    except the one who started it (four eyes; ``approve`` refuses that one with a 403)."""
+    return [dict(r) for r in await db.fetch(_APPROVERS, calculation["started_by"])]
 
 
 def parse_amount(raw: str) -> Decimal | None:
@@ -184,14 +198,47 @@ async def ledger_of(round_id: int) -> list[dict]:
     entries = (
         await LedgerEntry.select().where(LedgerEntry.round == round_id).order_by(LedgerEntry.id).limit(1000)
     )
+    return await _with_payments(entries)
+
+
+async def _with_payments(entries: list[dict]) -> list[dict]:
     payments = (
         await Payment.select()
         .where(Payment.entry.is_in([e["id"] for e in entries] or [0]))
-        .order_by(Payment.id)
+        .order_by(Payment.paid_on, Payment.id)
     )
     for e in entries:
         e["payments"] = [p for p in payments if p["entry"] == e["id"]]
     return entries
+
+
+async def outcome_of(application_id: int) -> dict | None:
+    """What became of an application (for the applicant and the bureau): its ledger entry (awarded,
+    paid, status, notice end) with its payments and the objections to it (date, outcome and the
+    bureau's note; never the objector's name or contact), and the claim of the approved calculation.
+    None before an approval wrote an entry."""
+    entries = await LedgerEntry.select().where(LedgerEntry.application == application_id).limit(1)
+    if not entries:
+        return None
+    entry = (await _with_payments(entries))[0]
+    entry["objections"] = (
+        await AwardObjection.select(
+            AwardObjection.created_at,
+            AwardObjection.status,
+            AwardObjection.resolved_at,
+            AwardObjection.resolution_note,
+        )
+        .where(AwardObjection.entry == entry["id"])
+        .order_by(AwardObjection.id)
+    )
+    claim = await db.fetch(
+        "SELECT claim FROM calculation_result WHERE calculation = $1 AND application = $2",
+        entry["calculation"],
+        application_id,
+    )
+    entry["claim"] = Decimal(claim[0]["claim"]) if claim else None
+    entry["left"] = Decimal(entry["awarded"]) - Decimal(entry["paid"])
+    return entry
 
 
 async def balance(program_id: int) -> dict[str, Decimal]:

@@ -49,7 +49,9 @@ async def _context(rnd: Round, errors: dict | None = None, request: Request | No
         number = 1
     total = await calculation.count_results(latest["id"], q, show) if latest else 0
     page = page_of(number, PER_PAGE, total)
+    awaiting = latest is not None and latest["status"] == "calculated"
     return {
+        "approvers": await ledger.approvers(latest) if awaiting else [],
         "q": q,
         "show": show,
         "page": page,
@@ -165,7 +167,9 @@ class FundingRoundController(Controller):
         name="funding_results_export",
         opt=allow(BUREAU),
     )
-    async def export(self, request: Request, round_id: FromPath[int], calculation_id: FromPath[int]) -> Response:
+    async def export(
+        self, request: Request, round_id: FromPath[int], calculation_id: FromPath[int]
+    ) -> Response:
         fmt = request.url.path.rsplit(".", 1)[1]
         rnd = await _round(round_id)
         calcs = {c["id"]: c for c in await calculation.calculations_of(rnd.id)}
@@ -178,4 +182,6 @@ class FundingRoundController(Controller):
         else:
             body = ledger.to_xlsx(rows, rnd.name_zh)
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(
+            body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        )

@@ -90,6 +90,11 @@ LABELS: dict[str, dict[str, str]] = {
         "awarded": N_("awarded"),
         "revoked": N_("revoked after an objection"),
     },
+    "objection_status": {
+        "open": N_("objection under review"),
+        "upheld": N_("Upheld"),
+        "dismissed": N_("Dismissed"),
+    },
     "job_status": {
         "queued": N_("queued"),
         "running": N_("running"),
