@@ -1,8 +1,9 @@
 """The funding journey in a real browser: a bureau admin defines a program with a round in the editor,
 two enterprises apply, a reviewer verifies (correcting one value) and the admin approves the
 verification, the round is closed and calculated while the page's progress widget polls itself and
-swaps in the results, a second bureau admin approves (four eyes), the awards are under public notice,
-a payment is recorded and the results download as XLSX."""
+swaps in the results; the admin who started it is told who may approve, the demo's second bureau admin
+approves (four eyes), the awards are under public notice, a payment is recorded, the enterprise sees its
+award, the notice and the payment on its application, and the results download as XLSX."""
 
 from __future__ import annotations
 
@@ -69,9 +70,9 @@ def _as(browser: Browser, server: str, email: str, path: str) -> Page:  # noqa: 
 
 @pytest.fixture
 def people(owner_dsn: str) -> Any:
-    """A second bureau admin and an enterprise user of guangzhou's second demo enterprise."""
+    """An enterprise user of guangzhou's second demo enterprise (the second bureau admin is the demo's)."""
     tag = uuid.uuid4().hex[:8]
-    admin, enterprise_user = f"journey-admin-{tag}@demo.pilotzone.cn", f"journey-ent-{tag}@demo.pilotzone.cn"
+    enterprise_user = f"journey-ent-{tag}@demo.pilotzone.cn"
     gz, hash_, enterprise, name = _owner(
         owner_dsn,
         ("SELECT id FROM tenant WHERE slug = 'guangzhou'", ()),
@@ -83,19 +84,15 @@ def people(owner_dsn: str) -> Any:
     )
     users = _owner(
         owner_dsn,
-        ("INSERT INTO pz_user (email, display_name, password_hash) VALUES ($1, '第二位局管理员', $2) RETURNING id",
-         (admin, hash_)),
         ("INSERT INTO pz_user (email, display_name, password_hash) VALUES ($1, '第二家企业用户', $2) RETURNING id",
          (enterprise_user, hash_)),
     )
     _owner(
         owner_dsn,
-        ('INSERT INTO membership (tenant_id, "user", role, active) VALUES ($1, $2, \'bureau_admin\', true) '
-         "RETURNING id", (gz, users[0])),
         ('INSERT INTO membership (tenant_id, "user", role, enterprise, active) '
-         "VALUES ($1, $2, 'enterprise_user', $3, true) RETURNING id", (gz, users[1], enterprise)),
+         "VALUES ($1, $2, 'enterprise_user', $3, true) RETURNING id", (gz, users[0], enterprise)),
     )
-    yield {"admin": admin, "enterprise_user": enterprise_user, "enterprise_name": name, "tag": tag[:6]}
+    yield {"enterprise_user": enterprise_user, "enterprise_name": name, "tag": tag[:6]}
     *_, ended = _owner(
         owner_dsn,
         *[('DELETE FROM membership WHERE "user" = $1', (u,)) for u in users],
@@ -221,8 +218,13 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     finally:
         _stop(worker)
 
-    # the one who started it may not approve; the second bureau admin does
-    other = _as(browser, server, people["admin"], round_url.removeprefix(server))
+    # the one who started it may not approve: no button, the page names who may; the second admin does
+    expect(admin.get_by_role("button", name="审批测算结果")).to_have_count(0)
+    approvers = admin.locator("#approvers")
+    expect(approvers).to_contain_text("本次测算由您发起")
+    expect(approvers).to_contain_text(demo("admin2", "guangzhou"))
+    expect(approvers).not_to_contain_text(demo("admin", "guangzhou"))
+    other = _as(browser, server, demo("admin2", "guangzhou"), round_url.removeprefix(server))
     other.get_by_role("button", name="审批测算结果").click()
     expect(other).to_have_url(round_url)
     expect(other.locator("#round-status")).to_have_text("approved")
@@ -256,6 +258,19 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     pay()
     expect(other).to_have_url(round_url)
     expect(other.get_by_text(voucher)).to_be_visible()
+
+    # the enterprise sees the outcome on its application: award, notice, objections, the payment
+    second.goto(server + f"{GZ}/funding/applications/{second_id}")
+    outcome = second.locator("#outcome")
+    expect(outcome.locator("#outcome-awarded")).to_have_text("833.33 元")
+    expect(outcome.locator("#outcome-notice")).to_be_visible()
+    expect(outcome).to_contain_text("公示期内无异议")
+    payment = outcome.locator("#outcome-payments tbody tr")
+    expect(payment).to_have_count(1)
+    expect(payment).to_contain_text(str(today))
+    expect(payment).to_contain_text("500.00 元")
+    expect(payment).to_contain_text(voucher)
+    expect(outcome.locator("#outcome-paid")).to_have_text("500.00 元")
 
     # the results download as XLSX, amounts as exact text
     with other.expect_download() as download:
