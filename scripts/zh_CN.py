@@ -848,5 +848,9 @@ ZH_CN.update(
         "Raised on %(date)s": "%(date)s 提出",
         "No objection was raised.": "公示期内无异议。",
         "Nothing has been paid yet.": "尚未拨付。",
+        "How the award was calculated": "核定金额的计算过程",
+        "Formula steps": "公式步骤",
+        "Unit of the amounts applicants declare": "申报金额单位",
+        "Inputs of type “amount” are declared in this unit; the formula, constants, cap and budget are always in yuan (an amount in 万元 is multiplied by 10,000 before the formula).": "类型为“amount（金额）”的申报项按此单位填写；计算公式、常量、上限和预算始终以元计（以万元申报的金额在代入公式前乘以 10,000）。",
     }
 )

@@ -104,6 +104,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.globals["label"] = label
     env.globals["amount"] = formats.amount
     env.globals["local_time"] = formats.local_time
+    env.globals["unit_label"] = formats.unit_label
 
 
 def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar:

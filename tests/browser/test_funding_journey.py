@@ -31,13 +31,13 @@ DETAILS = """stages = ["bureau_reviewer", "bureau_admin"]
 notice_days = 5
 
 [constants]
-rate = 10
+rate = 0.001
 
 [[inputs]]
 key = "exports"
-type = "decimal"
-label_zh = "年度跨境出口额（万元）"
-label_en = "Cross-border exports (10k yuan)"
+type = "amount"
+label_zh = "年度跨境出口额"
+label_en = "Cross-border exports"
 required = true
 min = "0"
 
@@ -110,6 +110,7 @@ def _apply(page: Page, server: str, program_name: str, exports: str) -> str:  # 
     expect(page).to_have_url(re.compile(r"/funding/applications/new\?round_id=\d+$"))
     page.get_by_role("button", name="开始申报").click()
     expect(page).to_have_url(re.compile(rf"{GZ}/funding/applications/\d+$"))
+    expect(page.locator("#f-exports-unit")).to_have_text("万元")  # the unit next to the input
     page.get_by_label(re.compile("^年度跨境出口额")).fill(exports)
     page.get_by_role("button", name="提交申报").click()
     expect(page.get_by_role("button", name="提交申报")).to_have_count(0)
@@ -164,6 +165,7 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     admin.get_by_label("名称（中文）", exact=True).fill(program_name)
     admin.get_by_label("名称（英文）", exact=True).fill(f"Journey export reward {tag}")
     admin.get_by_label("计算公式").fill("exports * rate")
+    admin.get_by_label("申报金额单位").select_option("万元")  # declared in 万元, the formula works in 元
     admin.get_by_label("每户上限（元）").fill("50000")
     admin.get_by_label("金额为示例参数").check()
     admin.get_by_label("申报项、材料、申报条件、常量和审核环节（TOML）").fill(DETAILS)
@@ -181,6 +183,12 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     first_id = _apply(first, server, program_name, "200")
     second = _as(browser, server, people["enterprise_user"], f"{GZ}/funding/applications/")
     second_id = _apply(second, server, program_name, "150")
+    # the estimate in words, with the label and the unit; no formula text for the enterprise
+    steps = first.locator("#estimate-words")
+    expect(steps).to_contain_text("年度跨境出口额：200 万元")
+    expect(steps).to_contain_text("测算金额：0.2 万元")
+    expect(steps).not_to_contain_text("exports")
+    expect(first.locator("#estimate-formula")).to_have_count(0)
     expect(second.get_by_text(people["enterprise_name"]).first).to_be_visible()
 
     # the reviewer verifies (correcting the second declaration), the bureau admin approves the verification
@@ -285,5 +293,7 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     assert rows[first_id][3:5] == ("2000.00", "1666.67")  # pro rata: 2500 × 2000 / 3000, the spare fen
     assert rows[second_id][3:5] == ("1000.00", "833.33")  # the verified value, not the declared 150
     assert rows[second_id][1] == people["enterprise_name"]
+    assert cells[0][6] == "年度跨境出口额（万元）"  # the values used, in the program's unit
+    assert (rows[first_id][6], rows[second_id][6]) == ("200", "100")
     for page in (admin, first, second, reviewer, other):
         page.context.close()

@@ -18,11 +18,14 @@ from pilotzone.funding import applications as apps
 from pilotzone.funding import ledger, reviews
 from pilotzone.funding.application_tables import FundingApplication
 from pilotzone.funding.estimate import estimate_of
+from pilotzone.funding.explain import words
 from pilotzone.funding.tables import Program, Round
+from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import render
 
 STARTERS = tenant("bureau_admin", "park_operator", "enterprise_user")
 PAGE = "funding/application.html"
+STAFF = ("bureau_admin", "bureau_reviewer", "district_reviewer")  # see the formula beside the words
 
 
 async def _form_of(request: Request) -> dict[str, str]:
@@ -41,12 +44,16 @@ async def _context(
     program = await Program.objects().where(Program.id == application.program).first()
     rnd = await Round.objects().where(Round.id == application.round).first()
     changeable = apps.may_change(principal, application, spec)
+    outcome = await ledger.outcome_of(application.id) if application.status == "verified" else None
+    if outcome is not None:
+        outcome["words"] = words(outcome["explanation"], spec, get_locale())
     return {
         "application": application,
         "program": program,
         "round": rnd,
         "spec": spec,
         "inputs": apps.inputs_of(spec),
+        "units": {f["key"]: apps.unit_of(spec, f) for f in apps.inputs_of(spec)},
         "values": values
         if values is not None
         else {k: str(v) for k, v in apps.as_dict(application.declared).items()},
@@ -65,7 +72,8 @@ async def _context(
         else [],
         "info_request": await reviews.latest_request(application),
         "estimate": await estimate_of(application, spec),
-        "outcome": await ledger.outcome_of(application.id) if application.status == "verified" else None,
+        "staff": principal.province or principal.role in STAFF,  # may see the formula
+        "outcome": outcome,
     }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -15,7 +16,7 @@ from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.funding import award_notice
 from pilotzone.funding.application_tables import AwardObjection, Calculation, LedgerEntry, Payment
-from pilotzone.funding.applications import FundingError, now
+from pilotzone.funding.applications import FundingError, inputs_of, now, unit_of
 from pilotzone.funding.calculation import failed_reasons
 from pilotzone.funding.tables import Round
 from pilotzone.tenancy.context import current_tenant_id
@@ -215,7 +216,8 @@ async def _with_payments(entries: list[dict]) -> list[dict]:
 async def outcome_of(application_id: int) -> dict | None:
     """What became of an application (for the applicant and the bureau): its ledger entry (awarded,
     paid, status, notice end) with its payments and the objections to it (date, outcome and the
-    bureau's note; never the objector's name or contact), and the claim of the approved calculation.
+    bureau's note; never the objector's name or contact), and the claim and explanation steps of the
+    approved calculation.
     None before an approval wrote an entry."""
     entries = await LedgerEntry.select().where(LedgerEntry.application == application_id).limit(1)
     if not entries:
@@ -231,12 +233,14 @@ async def outcome_of(application_id: int) -> dict | None:
         .where(AwardObjection.entry == entry["id"])
         .order_by(AwardObjection.id)
     )
-    claim = await db.fetch(
-        "SELECT claim FROM calculation_result WHERE calculation = $1 AND application = $2",
+    result = await db.fetch(
+        "SELECT claim, explanation FROM calculation_result WHERE calculation = $1 AND application = $2",
         entry["calculation"],
         application_id,
     )
-    entry["claim"] = Decimal(claim[0]["claim"]) if claim else None
+    entry["claim"] = Decimal(result[0]["claim"]) if result else None
+    steps = result[0]["explanation"] if result else []
+    entry["explanation"] = json.loads(steps) if isinstance(steps, str) else list(steps or [])
     entry["left"] = Decimal(entry["awarded"]) - Decimal(entry["paid"])
     return entry
 
@@ -258,16 +262,26 @@ async def balance(program_id: int) -> dict[str, Decimal]:
 
 HEADERS = ["申请编号", "申报主体", "是否符合条件", "申报测算金额（元）", "核定金额（元）", "不符合原因"]
 _EXPORT = """
-SELECT r.application, a.subject_label, r.eligible, r.claim, r.award, r.reasons
+SELECT r.application, a.subject_label, r.eligible, r.claim, r.award, r.reasons, a.declared || a.verified AS values
   FROM calculation_result r JOIN funding_application a ON a.id = r.application
  WHERE r.calculation = $1 AND r.application > $2 ORDER BY r.application LIMIT 1000
 """
 
 
-async def export_rows(calculation_id: int) -> list[list[str]]:
-    """Every result as text cells (amounts text-exact with two decimals), read by keyset pages."""
-    import json
+def headers(spec: dict) -> list[str]:
+    """The export's headers: the results (amounts in yuan, as the ledger), then the values the
+    calculation used, one column per input, headed with its label and unit (an amount: the program's)."""
+    out = list(HEADERS)
+    for field in inputs_of(spec):
+        unit = unit_of(spec, field)
+        out.append(f"{field['label_zh']}（{unit}）" if unit else field["label_zh"])
+    return out
 
+
+async def export_rows(calculation_id: int, spec: dict | None = None) -> list[list[str]]:
+    """Every result as text cells (amounts text-exact with two decimals), read by keyset pages; then
+    the values used (verified, else declared) as typed, in the units of :func:`headers`."""
+    keys = [f["key"] for f in inputs_of(spec or {})]
     out: list[list[str]] = []
     after = 0
     while True:
@@ -276,6 +290,7 @@ async def export_rows(calculation_id: int) -> list[list[str]]:
             return out
         for r in rows:
             reasons = json.loads(r["reasons"]) if isinstance(r["reasons"], str) else r["reasons"]
+            values = json.loads(r["values"]) if isinstance(r["values"], str) else dict(r["values"] or {})
             out.append(
                 [
                     str(r["application"]),
@@ -284,25 +299,26 @@ async def export_rows(calculation_id: int) -> list[list[str]]:
                     f"{Decimal(r['claim']).quantize(FEN)}",
                     f"{Decimal(r['award'] or 0).quantize(FEN)}",
                     "；".join(failed_reasons(reasons)),
+                    *(str(values.get(k, "")) for k in keys),
                 ]
             )
         after = rows[-1]["application"]
 
 
-def to_csv(rows: list[list[str]]) -> bytes:
+def to_csv(rows: list[list[str]], head: list[str] = HEADERS) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(HEADERS)
+    writer.writerow(head)
     writer.writerows(rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
 
 
-def to_xlsx(rows: list[list[str]], title: str) -> bytes:
+def to_xlsx(rows: list[list[str]], title: str, head: list[str] = HEADERS) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31] or "results")
-    sheet.append(HEADERS)
+    sheet.append(head)
     for row in rows:
         sheet.append(row)  # every cell text: amounts keep their exact decimals
     buffer = io.BytesIO()

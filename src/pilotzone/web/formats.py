@@ -1,6 +1,6 @@
 """How amounts, units and times look on pages: thousands separators and the unit next to every amount,
 times in the pilot zones' zone (Asia/Shanghai). Template globals ``amount``, ``local_time``; the funding
-explanations use the same functions."""
+explanations use the same functions (and ``unit_label``)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from pilotzone.web.i18n import get_locale
 
 TZ = ZoneInfo("Asia/Shanghai")
 FEN = Decimal("0.01")
@@ -20,7 +22,15 @@ class MoneyUnit(StrEnum):
     WAN_YUAN = "万元"
 
 
-SCALE = {MoneyUnit.YUAN: Decimal(1), MoneyUnit.WAN_YUAN: Decimal(10_000)}  # yuan per unit
+DIGITS = {MoneyUnit.YUAN: 0, MoneyUnit.WAN_YUAN: 4}  # yuan per unit = 10 ** DIGITS (exact: a decimal shift)
+_UNIT_EN = {MoneyUnit.YUAN: "yuan", MoneyUnit.WAN_YUAN: "× 10,000 yuan"}
+
+
+def unit_label(unit: str) -> str:
+    """A unit as written in the page's language (元 / yuan, 万元 / × 10,000 yuan; m² stays m²)."""
+    if get_locale().lower().startswith("zh"):
+        return unit
+    return _UNIT_EN.get(unit, unit)  # type: ignore[call-overload] - a StrEnum key
 
 
 def grouped(value: Decimal | int | str, places: int | None = None) -> str:
@@ -41,14 +51,19 @@ def amount(value: Decimal | int | str | None, unit: str = MoneyUnit.YUAN) -> str
     if value is None or value == "":
         return "—"
     if unit == MoneyUnit.YUAN:
-        return f"{grouped(value, 2)} {unit}"
+        return f"{grouped(value, 2)} {unit_label(unit)}"
     text = grouped(value)
-    return f"{text} {unit}" if unit else text
+    return f"{text} {unit_label(unit)}" if unit else text
 
 
 def in_unit(yuan: Decimal, unit: str) -> Decimal:
     """An amount in yuan expressed in ``unit`` (exact: 300000 yuan → 30 万元)."""
-    return Decimal(yuan) / SCALE.get(unit, Decimal(1))  # type: ignore[call-overload] - a StrEnum key
+    return Decimal(yuan).scaleb(-DIGITS.get(unit, 0))  # type: ignore[call-overload] - a StrEnum key
+
+
+def to_yuan(value: Decimal, unit: str) -> Decimal:
+    """An amount in ``unit`` in yuan (exact: 8000 万元 → 80000000, 5000.00005 万元 → 50000000.5)."""
+    return value.scaleb(DIGITS.get(unit, 0))  # type: ignore[call-overload] - a StrEnum key
 
 
 def local_time(moment: datetime | date | None, pattern: str = "%Y-%m-%d %H:%M") -> str:

@@ -58,6 +58,7 @@ LABELS: dict[str, dict[str, str]] = {
         "text": N_("Text"),
         "integer": N_("Whole number"),
         "decimal": N_("Number"),
+        "amount": N_("Amount"),
         "date": N_("Date"),
         "choice": N_("Choice"),
         "boolean": N_("Yes / no"),

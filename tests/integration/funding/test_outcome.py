@@ -112,6 +112,11 @@ async def test_the_applicant_sees_award_notice_objections_and_payments(
         assert re.search(r'id="outcome-status">公示中<', outcome)
         assert local_end in outcome  # the notice's end in Asia/Shanghai
         assert "公示期内无异议" in outcome and "尚未拨付" in outcome
+        # how the award was calculated, in words (the calculation's steps), without formula source
+        steps = outcome.split('id="outcome-words"', 1)[1].split("</details>", 1)[0]
+        assert "核定金额的计算过程" in steps and "<li>年度跨境出口额：100.00 元</li>" in steps
+        assert "<li>参数 rate：10.5</li>" in steps and "<li>测算金额：1,050.00 元</li>" in steps
+        assert "exports" not in steps and "的取值" not in steps
 
         # someone objects; the bureau dismisses it with a note: the applicant sees the outcome, not who objected
         async with AsyncTestClient(app=app, base_url="http://testserver.local") as public:
