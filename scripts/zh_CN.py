@@ -852,5 +852,7 @@ ZH_CN.update(
         "Formula steps": "公式步骤",
         "Unit of the amounts applicants declare": "申报金额单位",
         "Inputs of type “amount” are declared in this unit; the formula, constants, cap and budget are always in yuan (an amount in 万元 is multiplied by 10,000 before the formula).": "类型为“amount（金额）”的申报项按此单位填写；计算公式、常量、上限和预算始终以元计（以万元申报的金额在代入公式前乘以 10,000）。",
+        "The round's results are approved: this application receives no award.": "本批次测算结果已审批：本申请未获核定扶持资金。",
+        "How the result was calculated": "测算过程",
     }
 )

@@ -20,6 +20,7 @@ from pilotzone.funding.applications import FundingError, inputs_of, now, unit_of
 from pilotzone.funding.calculation import failed_reasons
 from pilotzone.funding.tables import Round
 from pilotzone.tenancy.context import current_tenant_id
+from pilotzone.web.i18n import get_locale
 from pilotzone.web.i18n import gettext as _
 
 FEN = Decimal("0.01")
@@ -97,6 +98,30 @@ async def approvers(calculation: dict) -> list[dict[str, str]]:
     """The bureau administrators of the tenant (RLS) who may approve ``calculation``: every active one
     except the one who started it (four eyes; ``approve`` refuses that one with a 403)."""
     return [dict(r) for r in await db.fetch(_APPROVERS, calculation["started_by"])]
+
+
+_APPROVED_RESULT = """
+SELECT r.claim, r.eligible, r.reasons, r.explanation
+  FROM calculation_result r JOIN calculation c ON c.id = r.calculation
+ WHERE r.application = $1 AND c.status = 'approved'
+ ORDER BY c.version DESC LIMIT 1
+"""
+
+
+async def _without_award(application_id: int) -> dict | None:
+    rows = await db.fetch(_APPROVED_RESULT, application_id)
+    if not rows:
+        return None
+    row = rows[0]
+    reasons = json.loads(row["reasons"]) if isinstance(row["reasons"], str) else row["reasons"]
+    steps = json.loads(row["explanation"]) if isinstance(row["explanation"], str) else row["explanation"]
+    return {
+        "none": True,
+        "eligible": row["eligible"],
+        "claim": Decimal(row["claim"]),
+        "reasons": failed_reasons(reasons, get_locale()),
+        "explanation": list(steps or []),
+    }
 
 
 def parse_amount(raw: str) -> Decimal | None:
@@ -218,10 +243,11 @@ async def outcome_of(application_id: int) -> dict | None:
     paid, status, notice end) with its payments and the objections to it (date, outcome and the
     bureau's note; never the objector's name or contact), and the claim and explanation steps of the
     approved calculation.
-    None before an approval wrote an entry."""
+    Without an entry: the result of the approved calculation (no award: ``none``, with the reasons), or
+    None before the round's results are approved."""
     entries = await LedgerEntry.select().where(LedgerEntry.application == application_id).limit(1)
     if not entries:
-        return None
+        return await _without_award(application_id)
     entry = (await _with_payments(entries))[0]
     entry["objections"] = (
         await AwardObjection.select(

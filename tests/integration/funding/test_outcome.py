@@ -39,6 +39,14 @@ async def calculated(owner: asyncpg.Connection, program: dict, admin_gz, worker)
         rid,
         enterprise,
     )
+    nothing = await owner.fetchval(  # a second one that claims nothing: no ledger entry
+        "INSERT INTO funding_application (tenant_id, program, program_version, round, subject_kind, subject_id, "
+        "subject_label, applicant_enterprise, district_code, declared, verified, status, stage, score, "
+        "created_at, updated_at, submitted_at) SELECT $1, $2, $3, $4, 'enterprise', e.id, e.name, e.id, "
+        "e.district_code, '{\"exports\": \"0\"}'::jsonb, '{}'::jsonb, 'verified', 1, 0, now(), now(), now() "
+        "FROM enterprise e WHERE e.id = $5 RETURNING id",
+        gz, program["program"], program["version"], rid, enterprise,
+    )
     await owner.execute("UPDATE round SET status = 'closed' WHERE id = $1", rid)
     base = f"{GZ}/funding/rounds/{rid}"
     assert (await admin_gz.post(f"{base}/calculate", follow_redirects=False)).status_code == 303
@@ -49,7 +57,7 @@ async def calculated(owner: asyncpg.Connection, program: dict, admin_gz, worker)
         await asyncio.sleep(0.1)
     else:
         pytest.fail("the calculation did not finish")
-    yield {**program, "application": application, "calculation": calc, "base": base}
+    yield {**program, "application": application, "nothing": nothing, "calculation": calc, "base": base}
     await owner.execute(
         "DELETE FROM award_objection WHERE entry IN (SELECT id FROM ledger_entry WHERE program = $1)",
         program["program"],
@@ -93,6 +101,8 @@ async def test_the_applicant_sees_award_notice_objections_and_payments(
     async with as_user(demo("enterprise", "guangzhou")) as enterprise:
         before = await enterprise.get(url)
         assert before.status_code == 200 and 'id="outcome"' not in before.text  # calculated, not approved
+        nothing = await enterprise.get(f"{GZ}/funding/applications/{calculated['nothing']}")
+        assert 'id="outcome"' not in nothing.text
 
         async with as_user(demo("admin2", "guangzhou")) as second:
             ok = await second.post(
@@ -117,6 +127,9 @@ async def test_the_applicant_sees_award_notice_objections_and_payments(
         assert "核定金额的计算过程" in steps and "<li>年度跨境出口额：100.00 元</li>" in steps
         assert "<li>参数 rate：10.5</li>" in steps and "<li>测算金额：1,050.00 元</li>" in steps
         assert "exports" not in steps and "的取值" not in steps
+        # the application that claimed nothing says so once the results are approved
+        none = (await enterprise.get(f"{GZ}/funding/applications/{calculated['nothing']}")).text
+        assert "本批次测算结果已审批：本申请未获核定扶持资金。" in none and "<li>测算金额：0.00 元</li>" in none
 
         # someone objects; the bureau dismisses it with a note: the applicant sees the outcome, not who objected
         async with AsyncTestClient(app=app, base_url="http://testserver.local") as public:
