@@ -197,6 +197,7 @@ class _Compiler:
         self.used.add(name)
         key, pos = self.key, node.start
         note_zh, note_en = f"{name} 的取值", f"value of {name}"
+        args = {"name": name}
 
         def fetch(run: _Run) -> Value:
             try:
@@ -209,7 +210,7 @@ class _Compiler:
                 raise EvaluationError(key, pos, f"'{name}' must be a Decimal or a boolean, not {type(value).__name__}")
             if name not in run.seen:
                 run.seen.add(name)
-                run.steps.append(Step(name, text(value), note_zh, note_en, "name", {"name": name}))
+                run.steps.append(Step(name, text(value), note_zh, note_en, "name", args))
             return value
 
         return fetch, ANY

@@ -5,6 +5,7 @@ required, the eligibility rules, constants, the formula, the per-applicant cap, 
 allocation rule. Everything is validated (formulas compiled) before anything is written; errors name
 the key (``programs[0].formula`` in files, ``programs.<key>.formula`` for formulas) and the reason.
 Numbers in the TOML are read as Decimal (never float). ``compiled(version)`` is cached per version id.
+The structs (the shape of a program) are in :mod:`pilotzone.funding.program_spec`.
 """
 
 from __future__ import annotations
@@ -177,8 +178,8 @@ class CompiledProgram:
     def __init__(self, spec: ProgramSpec) -> None:
         self.spec = spec
         # amounts are declared in the program's unit; formulas see yuan (exact: × 1 or × 10,000)
-        self.scaled = spec.unit != MoneyUnit.YUAN
-        self.amounts = {i.key for i in spec.inputs if i.type == "amount"} if self.scaled else set()
+        scaled = spec.unit != MoneyUnit.YUAN
+        self.amounts = {i.key for i in spec.inputs if i.type == "amount"} if scaled else set()
         known = names(spec)
         prefix = f"programs.{spec.key}"
         self.formula = _compile(spec.formula, known, f"{prefix}.formula", NUM)
@@ -252,19 +253,22 @@ class CompiledProgram:
     def in_yuan(self, inputs: dict[str, Decimal | bool]) -> dict[str, Decimal | bool]:
         """The inputs as the formulas see them: amounts declared in 万元 times 10,000 (exact)."""
         if not self.amounts:
-            return dict(inputs)
+            return inputs
         unit = self.spec.unit
         return {
             k: to_yuan(v, unit) if k in self.amounts and not isinstance(v, bool) else v for k, v in inputs.items()
         }
 
     def _formula_step(self, s: Any) -> dict:
-        step = _step(s.expr, s.value, s.note_zh, s.note_en, s.kind, s.args)
-        name = s.args.get("name") if s.kind == "name" else None
-        if name in self.amounts:  # say what was declared
-            declared = text(in_unit(Decimal(s.value), self.spec.unit).normalize())
-            step["note_zh"] += f"，申报 {declared} {self.spec.unit}，折合元"
-            step["note_en"] += f", declared {declared} {self.spec.unit}, in yuan"
+        step = {"expr": s.expr, "value": s.value, "note_zh": s.note_zh, "note_en": s.note_en}
+        if s.kind:
+            step["kind"] = s.kind
+        if s.args:
+            step["args"] = s.args  # made per step (a name's: one per compiled name, never changed)
+            if s.kind == "name" and s.args["name"] in self.amounts:  # say what was declared
+                declared = text(in_unit(Decimal(s.value), self.spec.unit).normalize())
+                step["note_zh"] += f"，申报 {declared} {self.spec.unit}，折合元"
+                step["note_en"] += f", declared {declared} {self.spec.unit}, in yuan"
         return step
 
     def _check_rule(self, rule: RuleSpec, formula: Formula | None, env: dict, facts: SubjectFacts | None,
