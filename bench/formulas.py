@@ -32,7 +32,7 @@ def sample_inputs(program: CompiledProgram, rng: random.Random) -> dict:
             raw[item.key] = rng.random() < 0.5
         elif item.type == "integer":
             raw[item.key] = str(rng.randint(max(low, 12), max(high, 12)) if high > 12 else high)
-        elif item.type == "decimal":
+        elif item.type in ("decimal", "amount"):
             raw[item.key] = f"{rng.randint(low, high)}.{rng.randint(0, 99):02d}"
         elif item.type == "text":
             raw[item.key] = "x"

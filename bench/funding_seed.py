@@ -47,8 +47,8 @@ def _declared(rng: random.Random, key: str, kind: str) -> str:
         return "yes" if rng.random() < 0.3 else "no"
     if kind == "text":
         return rng.choice(["汕头—洛杉矶", "汕头—汉堡", "汕头—迪拜", "汕头—新加坡"])
-    if key == "exports":
-        return f"{Decimal(int(10 ** rng.uniform(6.3, 8.3))):.2f}"
+    if key == "exports":  # the export rewards are declared in 万元: 200 to 20,000 万元
+        return f"{Decimal(int(10 ** rng.uniform(6.3, 8.3))) / 10_000:.2f}"
     ranges = {
         "cost": (500_000, 12_000_000), "floor_area": (800, 20_000), "annual_salary": (150_000, 1_500_000),
         "leased_area": (500, 15_000), "loss": (100_000, 8_000_000),
@@ -67,7 +67,7 @@ def _values(rng: random.Random, inputs: list[dict]) -> tuple[dict, dict]:
     verified = {}
     if rng.random() < 0.7:
         for i in inputs:
-            if i["type"] == "decimal":
+            if i["type"] in ("decimal", "amount"):
                 factor = Decimal(str(round(rng.uniform(0.85, 1.0), 3)))
                 verified[i["key"]] = f"{Decimal(declared[i['key']]) * factor:.2f}"
     if rng.random() < 0.002:  # a value the reviewers could not confirm: the formula cannot be evaluated

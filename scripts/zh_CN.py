@@ -874,3 +874,29 @@ ZH_CN.update(
         "Your own role: another bureau administrator can remove it.": "您本人的角色：须由另一位商务局管理员撤销。",
     }
 )
+
+# issue 11 items 4-7 (helper "outcome"): the applicant's outcome, four eyes, units, explanations in words
+ZH_CN.update(
+    {
+        "Awaiting approval by another bureau administrator": "待另一位商务局管理员审批",
+        "You started this calculation: four eyes, so another bureau administrator approves the results.": "本次测算由您发起。按双人复核规定，测算结果须由另一位商务局管理员审批。",
+        "May approve:": "可审批人：",
+        "No other bureau administrator: invite one under “Users and roles” so the results can be approved.": "暂无其他商务局管理员：请在“用户与角色”中邀请一位，以便审批测算结果。",
+        "Outcome": "扶持结果",
+        "Awarded amount": "核定金额",
+        "Calculated claim": "测算金额",
+        "Public notice ends": "公示截止",
+        "Still to be paid": "待拨付",
+        "The round's budget did not cover every claim: the award is the share allocated to this application.": "本批次预算不足以覆盖全部测算金额，核定金额为按分配规则分得的部分。",
+        "The award is published for public notice; anyone may object until it ends. It is paid after the notice.": "核定结果正在公示，公示期内任何人均可提出异议；公示结束后拨付。",
+        "Raised on %(date)s": "%(date)s 提出",
+        "No objection was raised.": "公示期内无异议。",
+        "Nothing has been paid yet.": "尚未拨付。",
+        "How the award was calculated": "核定金额的计算过程",
+        "Formula steps": "公式步骤",
+        "Unit of the amounts applicants declare": "申报金额单位",
+        "Inputs of type “amount” are declared in this unit; the formula, constants, cap and budget are always in yuan (an amount in 万元 is multiplied by 10,000 before the formula).": "类型为“amount（金额）”的申报项按此单位填写；计算公式、常量、上限和预算始终以元计（以万元申报的金额在代入公式前乘以 10,000）。",
+        "The round's results are approved: this application receives no award.": "本批次测算结果已审批：本申请未获核定扶持资金。",
+        "How the result was calculated": "测算过程",
+    }
+)

@@ -50,7 +50,7 @@ from pilotzone.registry.warehouses import WarehouseController
 from pilotzone.settings import ROOT, get_settings
 from pilotzone.tenancy.controllers import TenantHomeController
 from pilotzone.tenancy.middleware import TenancyMiddleware
-from pilotzone.web import errors
+from pilotzone.web import errors, formats
 from pilotzone.web.controllers import HealthController, PublicController
 from pilotzone.web.i18n import gettext, ngettext, pick
 from pilotzone.web.labels import label
@@ -107,6 +107,9 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.globals["pick"] = pick
     env.globals["label"] = label
     env.filters["datetime_attr"] = datetime_attr  # <time datetime="{{ at|datetime_attr }}">
+    env.globals["amount"] = formats.amount
+    env.globals["local_time"] = formats.local_time
+    env.globals["unit_label"] = formats.unit_label
 
 
 def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar:

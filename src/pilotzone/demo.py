@@ -26,6 +26,9 @@ TENANT_ACCOUNTS = (  # (local part, role, scope)
     ("park", "park_operator", "park"),
     ("enterprise", "enterprise_user", "enterprise"),
 )
+# a second bureau admin per city: results are approved by another admin than the one who started the
+# calculation (four eyes), so the demo funding round can be completed
+SECOND_ADMIN = ("admin2", "bureau_admin", None)
 PROVINCE_ACCOUNTS = (("province-admin", "province_admin"), ("province-viewer", "province_viewer"))
 ROLE_ZH = {
     "province_admin": "管理员",
@@ -114,10 +117,11 @@ async def seed_accounts() -> list[tuple[str, str, str]]:
         names = {t["slug"]: t["name_zh"] for t in await list_tenants()}
         users = {
             (local, slug): await _user(
-                demo_email(local, slug), f"{names.get(slug, slug)}{ROLE_ZH[role]}（演示）"
+                demo_email(local, slug),
+                f"{names.get(slug, slug)}{ROLE_ZH[role]}{'二' if local == SECOND_ADMIN[0] else ''}（演示）",
             )
             for slug in DEMO_TENANTS
-            for local, role, _ in TENANT_ACCOUNTS
+            for local, role, _ in (*TENANT_ACCOUNTS, SECOND_ADMIN)
         }
         multi = await _user(demo_email("multi"), "两市审核员（演示）")
         tenants = {t["slug"]: t for t in await list_tenants()}
@@ -128,7 +132,7 @@ async def seed_accounts() -> list[tuple[str, str, str]]:
             parks = await Park.objects().where(Park.status == "active").order_by(Park.id)
             enterprises = await _enterprises(slug, parks)
             first = parks[0]
-            for local, role, scope in TENANT_ACCOUNTS:
+            for local, role, scope in (*TENANT_ACCOUNTS, SECOND_ADMIN):
                 grant: dict = {"role": role}
                 if scope == "district":
                     grant["district_code"] = first.district_code

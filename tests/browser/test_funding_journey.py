@@ -1,8 +1,9 @@
 """The funding journey in a real browser: a bureau admin defines a program with a round in the editor,
 two enterprises apply, a reviewer verifies (correcting one value) and the admin approves the
 verification, the round is closed and calculated while the page's progress widget polls itself and
-swaps in the results, a second bureau admin approves (four eyes), the awards are under public notice,
-a payment is recorded and the results download as XLSX."""
+swaps in the results; the admin who started it is told who may approve, the demo's second bureau admin
+approves (four eyes), the awards are under public notice, a payment is recorded, the enterprise sees its
+award, the notice and the payment on its application, and the results download as XLSX."""
 
 from __future__ import annotations
 
@@ -30,13 +31,13 @@ DETAILS = """stages = ["bureau_reviewer", "bureau_admin"]
 notice_days = 5
 
 [constants]
-rate = 10
+rate = 0.001
 
 [[inputs]]
 key = "exports"
-type = "decimal"
-label_zh = "年度跨境出口额（万元）"
-label_en = "Cross-border exports (10k yuan)"
+type = "amount"
+label_zh = "年度跨境出口额"
+label_en = "Cross-border exports"
 required = true
 min = "0"
 
@@ -69,9 +70,9 @@ def _as(browser: Browser, server: str, email: str, path: str) -> Page:  # noqa: 
 
 @pytest.fixture
 def people(owner_dsn: str) -> Any:
-    """A second bureau admin and an enterprise user of guangzhou's second demo enterprise."""
+    """An enterprise user of guangzhou's second demo enterprise (the second bureau admin is the demo's)."""
     tag = uuid.uuid4().hex[:8]
-    admin, enterprise_user = f"journey-admin-{tag}@demo.pilotzone.cn", f"journey-ent-{tag}@demo.pilotzone.cn"
+    enterprise_user = f"journey-ent-{tag}@demo.pilotzone.cn"
     gz, hash_, enterprise, name = _owner(
         owner_dsn,
         ("SELECT id FROM tenant WHERE slug = 'guangzhou'", ()),
@@ -83,19 +84,15 @@ def people(owner_dsn: str) -> Any:
     )
     users = _owner(
         owner_dsn,
-        ("INSERT INTO pz_user (email, display_name, password_hash) VALUES ($1, '第二位局管理员', $2) RETURNING id",
-         (admin, hash_)),
         ("INSERT INTO pz_user (email, display_name, password_hash) VALUES ($1, '第二家企业用户', $2) RETURNING id",
          (enterprise_user, hash_)),
     )
     _owner(
         owner_dsn,
-        ('INSERT INTO membership (tenant_id, "user", role, active) VALUES ($1, $2, \'bureau_admin\', true) '
-         "RETURNING id", (gz, users[0])),
         ('INSERT INTO membership (tenant_id, "user", role, enterprise, active) '
-         "VALUES ($1, $2, 'enterprise_user', $3, true) RETURNING id", (gz, users[1], enterprise)),
+         "VALUES ($1, $2, 'enterprise_user', $3, true) RETURNING id", (gz, users[0], enterprise)),
     )
-    yield {"admin": admin, "enterprise_user": enterprise_user, "enterprise_name": name, "tag": tag[:6]}
+    yield {"enterprise_user": enterprise_user, "enterprise_name": name, "tag": tag[:6]}
     *_, ended = _owner(
         owner_dsn,
         *[('DELETE FROM membership WHERE "user" = $1', (u,)) for u in users],
@@ -113,6 +110,7 @@ def _apply(page: Page, server: str, program_name: str, exports: str) -> str:  # 
     expect(page).to_have_url(re.compile(r"/funding/applications/new\?round_id=\d+$"))
     page.get_by_role("button", name="开始申报").click()
     expect(page).to_have_url(re.compile(rf"{GZ}/funding/applications/\d+$"))
+    expect(page.locator("#f-exports-unit")).to_have_text("万元")  # the unit next to the input
     page.get_by_label(re.compile("^年度跨境出口额")).fill(exports)
     page.get_by_role("button", name="提交申报").click()
     expect(page.get_by_role("button", name="提交申报")).to_have_count(0)
@@ -175,6 +173,7 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     admin.get_by_label("名称（中文）", exact=True).fill(program_name)
     admin.get_by_label("名称（英文）", exact=True).fill(f"Journey export reward {tag}")
     admin.get_by_label("计算公式").fill("exports * rate")
+    admin.get_by_label("申报金额单位").select_option("万元")  # declared in 万元, the formula works in 元
     admin.get_by_label("每户上限（元）").fill("50000")
     admin.get_by_label("金额为示例参数").check()
     admin.get_by_label("申报项、材料、申报条件、常量和审核环节（TOML）").fill(DETAILS)
@@ -192,6 +191,12 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     first_id = _apply(first, server, program_name, "200")
     second = _as(browser, server, people["enterprise_user"], f"{GZ}/funding/applications/")
     second_id = _apply(second, server, program_name, "150")
+    # the estimate in words, with the label and the unit; no formula text for the enterprise
+    steps = first.locator("#estimate-words")
+    expect(steps).to_contain_text("年度跨境出口额：200 万元")
+    expect(steps).to_contain_text("测算金额：0.2 万元")
+    expect(steps).not_to_contain_text("exports")
+    expect(first.locator("#estimate-formula")).to_have_count(0)
     expect(second.get_by_text(people["enterprise_name"]).first).to_be_visible()
 
     # the reviewer verifies (correcting the second declaration), the bureau admin approves the verification
@@ -229,8 +234,13 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     finally:
         _stop(worker)
 
-    # the one who started it may not approve; the second bureau admin does
-    other = _as(browser, server, people["admin"], round_url.removeprefix(server))
+    # the one who started it may not approve: no button, the page names who may; the second admin does
+    expect(admin.get_by_role("button", name="审批测算结果")).to_have_count(0)
+    approvers = admin.locator("#approvers")
+    expect(approvers).to_contain_text("本次测算由您发起")
+    expect(approvers).to_contain_text(demo("admin2", "guangzhou"))
+    expect(approvers).not_to_contain_text(demo("admin", "guangzhou"))
+    other = _as(browser, server, demo("admin2", "guangzhou"), round_url.removeprefix(server))
     other.get_by_role("button", name="审批测算结果").click()
     expect(other).to_have_url(round_url)
     expect(other.locator("#round-status")).to_have_text("approved")
@@ -265,6 +275,19 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     expect(other).to_have_url(round_url)
     expect(other.get_by_text(voucher)).to_be_visible()
 
+    # the enterprise sees the outcome on its application: award, notice, objections, the payment
+    second.goto(server + f"{GZ}/funding/applications/{second_id}")
+    outcome = second.locator("#outcome")
+    expect(outcome.locator("#outcome-awarded")).to_have_text("833.33 元")
+    expect(outcome.locator("#outcome-notice")).to_be_visible()
+    expect(outcome).to_contain_text("公示期内无异议")
+    payment = outcome.locator("#outcome-payments tbody tr")
+    expect(payment).to_have_count(1)
+    expect(payment).to_contain_text(str(today))
+    expect(payment).to_contain_text("500.00 元")
+    expect(payment).to_contain_text(voucher)
+    expect(outcome.locator("#outcome-paid")).to_have_text("500.00 元")
+
     # the results download as XLSX, amounts as exact text
     with other.expect_download() as download:
         other.get_by_role("link", name="XLSX").click()
@@ -278,5 +301,7 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     assert rows[first_id][3:5] == ("2000.00", "1666.67")  # pro rata: 2500 × 2000 / 3000, the spare fen
     assert rows[second_id][3:5] == ("1000.00", "833.33")  # the verified value, not the declared 150
     assert rows[second_id][1] == people["enterprise_name"]
+    assert cells[0][6] == "年度跨境出口额（万元）"  # the values used, in the program's unit
+    assert (rows[first_id][6], rows[second_id][6]) == ("200", "100")
     for page in (admin, first, second, reviewer, other):
         page.context.close()

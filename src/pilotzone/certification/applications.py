@@ -285,7 +285,7 @@ def check_field(field: dict, raw: str) -> str | None:
     if raw == "":
         return _("This field is required.") if field.get("required", True) else None
     kind = field["type"]
-    if kind in ("integer", "decimal"):
+    if kind in ("integer", "decimal", "amount"):  # an amount: a number in the spec's unit
         value = _number(raw, kind == "integer")
         if value is None:
             return _("Enter a whole number.") if kind == "integer" else _("Enter a number.")
@@ -319,4 +319,3 @@ def validate(spec: dict, values: dict[str, str], present_documents: set[str]) ->
         if document.get("required", True) and document["key"] not in present_documents:
             errors[f"doc:{document['key']}"] = _("Upload this document.")
     return errors
-

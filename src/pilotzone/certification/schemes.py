@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from pilotzone.web.formats import MoneyUnit
+
 SUBJECTS = ("park", "enterprise", "overseas_warehouse", "talent")
 APPLICANTS = {  # who may apply for a subject of each kind
     "park": ("park_operator", "bureau_admin"),
@@ -23,7 +25,7 @@ APPLICANTS = {  # who may apply for a subject of each kind
     "talent": ("enterprise_user", "bureau_admin"),
 }
 REVIEWERS = ("district_reviewer", "bureau_reviewer", "bureau_admin")
-FIELD_TYPES = ("text", "integer", "decimal", "date", "choice", "boolean")
+FIELD_TYPES = ("text", "integer", "decimal", "amount", "date", "choice", "boolean")
 DOCUMENT_TYPES = (
     "application/pdf",
     "image/png",
@@ -46,7 +48,9 @@ class FieldSpec(_Strict):
     key: Key
     label_zh: Label
     label_en: Label
-    type: Literal["text", "integer", "decimal", "date", "choice", "boolean"]
+    type: Literal[
+        "text", "integer", "decimal", "amount", "date", "choice", "boolean"
+    ]  # amount: in the scheme's unit
     required: bool = True
     min: Decimal | None = None
     max: Decimal | None = None
@@ -80,6 +84,7 @@ class SchemeSpec(_Strict):
     name_zh: Label
     name_en: Label
     policy_zh: str = ""  # the policy clause the scheme implements
+    unit: MoneyUnit = MoneyUnit.YUAN  # the one unit of every amount field (元 or 万元)
     applicants: Annotated[list[str], msgspec.Meta(min_length=1)] = []
     stages: Annotated[list[str], msgspec.Meta(min_length=1)] = []
     fields: list[FieldSpec] = []
@@ -185,7 +190,11 @@ def _check_field(field: FieldSpec, at: str) -> None:
             raise SchemeError(f"{at}.option_labels_zh", "one Chinese and one English label per option")
     elif field.options:
         raise SchemeError(f"{at}.options", f"only choice fields have options, this is {field.type}")
-    if (field.min is not None or field.max is not None) and field.type not in ("integer", "decimal"):
+    if (field.min is not None or field.max is not None) and field.type not in (
+        "integer",
+        "decimal",
+        "amount",
+    ):
         raise SchemeError(f"{at}.min", f"min/max apply to numbers, this is {field.type}")
     if field.min is not None and field.max is not None and field.min > field.max:
         raise SchemeError(f"{at}.min", f"min {field.min} is above max {field.max}")

@@ -14,16 +14,19 @@ from pilotzone.certification.applications import subjects, visible
 from pilotzone.documents import keyed
 from pilotzone.documents.owners import UPLOADERS, OwnerKind
 from pilotzone.documents.owners import register as register_owner
-from pilotzone.funding import answers, reviews
+from pilotzone.funding import answers, ledger, reviews
 from pilotzone.funding import applications as apps
 from pilotzone.funding.application_tables import FundingApplication
 from pilotzone.funding.estimate import estimate_of
+from pilotzone.funding.explain import words
 from pilotzone.funding.tables import Program, Round
+from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import render
 from pilotzone.workflow import info_requests
 
 STARTERS = tenant("bureau_admin", "park_operator", "enterprise_user")
 PAGE = "funding/application.html"
+STAFF = ("bureau_admin", "bureau_reviewer", "district_reviewer")  # see the formula beside the words
 
 
 async def _form_of(request: Request) -> dict[str, str]:
@@ -44,12 +47,16 @@ async def _context(
     rnd = await Round.objects().where(Round.id == application.round).first()
     changeable = apps.may_change(principal, application, spec)
     can_review = reviews.may_review(principal, spec, application)
+    outcome = await ledger.outcome_of(application.id) if application.status == "verified" else None
+    if outcome is not None:
+        outcome["words"] = words(outcome["explanation"], spec, get_locale())
     return {
         "application": application,
         "program": program,
         "round": rnd,
         "spec": spec,
         "inputs": apps.inputs_of(spec),
+        "units": {f["key"]: apps.unit_of(spec, f) for f in apps.inputs_of(spec)},
         "values": values
         if values is not None
         else {k: str(v) for k, v in apps.as_dict(application.declared).items()},
@@ -71,6 +78,8 @@ async def _context(
         "answer_form": answer_form or {},
         "requests": await answers.requests_of(application, spec) if can_review else [],
         "estimate": await estimate_of(application, spec),
+        "staff": principal.province or principal.role in STAFF,  # may see the formula
+        "outcome": outcome,
     }
 
 
@@ -170,7 +179,12 @@ class FundingApplicationController(Controller):
         application = await _visible(current_principal(), funding_application_id)
         return render(request, PAGE, await _context(application))
 
-    @post("/{funding_application_id:int}/save", name="funding_application_save", opt=allow(STARTERS), status_code=303)
+    @post(
+        "/{funding_application_id:int}/save",
+        name="funding_application_save",
+        opt=allow(STARTERS),
+        status_code=303,
+    )
     async def save(
         self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
     ) -> Redirect | Template:

@@ -65,6 +65,14 @@ def inputs_of(spec: dict) -> list[dict]:
     return list(spec.get("inputs") or spec.get("fields") or [])
 
 
+def unit_of(spec: dict, field: dict) -> str:
+    """The unit shown next to an input: the program's (or scheme's) unit for an amount, else the
+    input's own (m², 月), else none."""
+    if field.get("type") == "amount":
+        return str(spec.get("unit") or "元")
+    return str(field.get("unit") or "")
+
+
 def applicants_of(spec: dict, subject: str) -> list[str]:
     return list(spec.get("applicants") or DEFAULT_APPLICANTS.get(subject, ["enterprise_user"]))
 
@@ -80,7 +88,7 @@ def typed_inputs(spec: dict, values: dict[str, str]) -> dict[str, Decimal | bool
         raw = str(values.get(field["key"], "")).strip()
         if raw == "" or check_field(field, raw):
             continue
-        if field["type"] in ("integer", "decimal"):
+        if field["type"] in ("integer", "decimal", "amount"):  # an amount as declared (the program's unit)
             out[field["key"]] = Decimal(raw.replace(",", ""))
         elif field["type"] == "boolean":
             out[field["key"]] = raw == "yes"

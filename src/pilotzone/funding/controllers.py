@@ -12,7 +12,7 @@ from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, allow
 from pilotzone.auth.principal import current_principal
 from pilotzone.funding import editor, ledger, services
 from pilotzone.funding.editor import FIELDS, EditorError
-from pilotzone.funding.programs import SUBJECTS
+from pilotzone.funding.program_spec import SUBJECTS
 from pilotzone.funding.tables import RULES
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.labels import N_

@@ -12,11 +12,12 @@ from typing import Any
 
 from pilotzone.certification.tables import Scheme
 from pilotzone.funding.formula_syntax import tokenize
-from pilotzone.funding.programs import ProgramError, ProgramSpec, check, convert
+from pilotzone.funding.program_spec import ProgramSpec
+from pilotzone.funding.programs import ProgramError, check, convert
 from pilotzone.funding.services import save_program, sync_rounds
 
 SIMPLE = ("key", "subject", "name_zh", "name_en", "description_zh", "description_en", "policy_zh",
-          "formula", "cap", "allocation")
+          "formula", "cap", "allocation", "unit")
 FLAGS = ("partial", "example_parameters")
 ROUND = ("round_key", "round_name_zh", "round_name_en", "round_budget", "round_opens", "round_closes")
 FIELDS = (*SIMPLE, *FLAGS, *ROUND, "details")

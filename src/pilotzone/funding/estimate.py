@@ -1,5 +1,5 @@
 """The applicant's estimate: the compiled program of the application's version evaluated on what it
-declares (verified values where a reviewer set them), with a plain explanation."""
+declares (verified values where a reviewer set them), explained in words (and, for staff, the formula)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from pilotzone.funding.application_tables import FundingApplication
 from pilotzone.funding.applications import effective_values, typed_inputs
+from pilotzone.funding.explain import formula_lines, words
 from pilotzone.funding.facts import facts_of
-from pilotzone.funding.formula import Step, explanation
 from pilotzone.funding.programs import SubjectFacts, compiled
 from pilotzone.funding.tables import ProgramVersion
 from pilotzone.web.i18n import get_locale
@@ -25,13 +25,15 @@ async def estimate_of(application: FundingApplication, spec: dict) -> dict | Non
         result = compiled(version).evaluate(typed_inputs(spec, effective_values(application)), facts)
     except ValueError:  # an input the formula needs is missing or invalid: no estimate yet
         return None
-    steps = [
-        s if isinstance(s, Step) else Step(**{k: s[k] for k in ("expr", "value", "note_zh", "note_en")})
-        for s in result.explanation
-    ]
+    locale = get_locale()
     return {
         "eligible": result.eligible,
         "amount": result.amount,
-        "reasons": [f"{r.message_zh if get_locale().startswith('zh') else r.message_en}" for r in result.reasons if r.ok is False],
-        "lines": explanation(steps, get_locale()),
+        "reasons": [
+            f"{r.message_zh if locale.startswith('zh') else r.message_en}"
+            for r in result.reasons
+            if r.ok is False
+        ],
+        "words": words(result.explanation, spec, locale),  # what the applicant reads
+        "lines": formula_lines(result.explanation, locale),  # the formula view (staff)
     }

@@ -61,10 +61,17 @@ class EvaluationError(FormulaError):
 
 @dataclass
 class Step:
+    """One step: the formula text and its exact value with notes (what staff see), and ``kind`` and
+    ``args`` (exact texts) from which :mod:`pilotzone.funding.explain` says it in words: ``name``
+    {name}, ``tier`` {x, threshold (absent below every threshold), of (the name tested, if a name)},
+    ``if`` {branch: first | second}, ``min``, ``max``, ``round_fen``, ``progressive``."""
+
     expr: str
     value: str
     note_zh: str = ""
     note_en: str = ""
+    kind: str = ""
+    args: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -190,6 +197,7 @@ class _Compiler:
         self.used.add(name)
         key, pos = self.key, node.start
         note_zh, note_en = f"{name} 的取值", f"value of {name}"
+        args = {"name": name}
 
         def fetch(run: _Run) -> Value:
             try:
@@ -202,7 +210,7 @@ class _Compiler:
                 raise EvaluationError(key, pos, f"'{name}' must be a Decimal or a boolean, not {type(value).__name__}")
             if name not in run.seen:
                 run.seen.add(name)
-                run.steps.append(Step(name, text(value), note_zh, note_en))
+                run.steps.append(Step(name, text(value), note_zh, note_en, "name", args))
             return value
 
         return fetch, ANY
@@ -260,8 +268,11 @@ class _Compiler:
         }[op]
         return (lambda run: compare(left(run), right(run))), BOOL
 
-    def record(self, node: Node, run: _Run, value: Value, note_zh: str = "", note_en: str = "") -> Value:
-        run.steps.append(Step(self.snippet(node), text(value), note_zh, note_en))
+    def record(
+        self, node: Node, run: _Run, value: Value, note_zh: str = "", note_en: str = "", **args: str
+    ) -> Value:
+        kind = node.func if isinstance(node, Call) else ""
+        run.steps.append(Step(self.snippet(node), text(value), note_zh, note_en, kind, args))
         return value
 
     def call_if(self, node: Call) -> tuple[Fn, str]:
@@ -273,8 +284,8 @@ class _Compiler:
 
         def choose(run: _Run) -> Value:
             if cond(run):
-                return self.record(node, run, yes(run), "条件成立，取第一个值", "condition true: first value")
-            return self.record(node, run, no(run), "条件不成立，取第二个值", "condition false: second value")
+                return self.record(node, run, yes(run), "条件成立，取第一个值", "condition true: first value", branch="first")
+            return self.record(node, run, no(run), "条件不成立，取第二个值", "condition false: second value", branch="second")
 
         return choose, ykind if ykind == nkind else ANY
 
@@ -308,6 +319,7 @@ class _Compiler:
 
     def call_tier(self, node: Call) -> tuple[Fn, str]:
         x = self.want(node.args[0], NUM)
+        of = {"of": node.args[0].name} if isinstance(node.args[0], Name) else {}
         tiers: list[tuple[Decimal, Fn]] = []
         for item in self.brackets(node):
             if len(item.items) != 2:
@@ -326,10 +338,16 @@ class _Compiler:
                 else:
                     break
             if chosen is None:
-                return self.record(node, run, ZERO, f"{text(value)} 低于最低门槛，为 0", f"{text(value)} is below every threshold: 0")
+                return self.record(
+                    node, run, ZERO, f"{text(value)} 低于最低门槛，为 0", f"{text(value)} is below every threshold: 0",
+                    x=text(value), **of,
+                )
             result = chosen[1](run)
             t = text(chosen[0])
-            return self.record(node, run, result, f"{text(value)} ≥ 门槛 {t}，对应金额", f"{text(value)} reaches threshold {t}")
+            return self.record(
+                node, run, result, f"{text(value)} ≥ 门槛 {t}，对应金额", f"{text(value)} reaches threshold {t}",
+                x=text(value), threshold=t, **of,
+            )
 
         return tier, NUM
 

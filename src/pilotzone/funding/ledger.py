@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -14,11 +15,12 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.funding import award_notice
-from pilotzone.funding.application_tables import Calculation, LedgerEntry, Payment
-from pilotzone.funding.applications import FundingError, now
+from pilotzone.funding.application_tables import AwardObjection, Calculation, LedgerEntry, Payment
+from pilotzone.funding.applications import FundingError, inputs_of, now, unit_of
 from pilotzone.funding.calculation import failed_reasons
 from pilotzone.funding.tables import Round
 from pilotzone.tenancy.context import current_tenant_id
+from pilotzone.web.i18n import get_locale
 from pilotzone.web.i18n import gettext as _
 
 FEN = Decimal("0.01")
@@ -82,6 +84,44 @@ async def approve(principal: Principal, calculation_id: int) -> int:
         },
     )
     return len(written)
+
+
+_APPROVERS = """
+SELECT u.display_name, u.email
+  FROM membership m JOIN pz_user u ON u.id = m."user"
+ WHERE m.role = 'bureau_admin' AND m.active AND u.is_active AND u.id <> $1
+ ORDER BY u.display_name, u.email
+"""
+
+
+async def approvers(calculation: dict) -> list[dict[str, str]]:
+    """The bureau administrators of the tenant (RLS) who may approve ``calculation``: every active one
+    except the one who started it (four eyes; ``approve`` refuses that one with a 403)."""
+    return [dict(r) for r in await db.fetch(_APPROVERS, calculation["started_by"])]
+
+
+_APPROVED_RESULT = """
+SELECT r.claim, r.eligible, r.reasons, r.explanation
+  FROM calculation_result r JOIN calculation c ON c.id = r.calculation
+ WHERE r.application = $1 AND c.status = 'approved'
+ ORDER BY c.version DESC LIMIT 1
+"""
+
+
+async def _without_award(application_id: int) -> dict | None:
+    rows = await db.fetch(_APPROVED_RESULT, application_id)
+    if not rows:
+        return None
+    row = rows[0]
+    reasons = json.loads(row["reasons"]) if isinstance(row["reasons"], str) else row["reasons"]
+    steps = json.loads(row["explanation"]) if isinstance(row["explanation"], str) else row["explanation"]
+    return {
+        "none": True,
+        "eligible": row["eligible"],
+        "claim": Decimal(row["claim"]),
+        "reasons": failed_reasons(reasons, get_locale()),
+        "explanation": list(steps or []),
+    }
 
 
 def parse_amount(raw: str) -> Decimal | None:
@@ -184,14 +224,51 @@ async def ledger_of(round_id: int) -> list[dict]:
     entries = (
         await LedgerEntry.select().where(LedgerEntry.round == round_id).order_by(LedgerEntry.id).limit(1000)
     )
+    return await _with_payments(entries)
+
+
+async def _with_payments(entries: list[dict]) -> list[dict]:
     payments = (
         await Payment.select()
         .where(Payment.entry.is_in([e["id"] for e in entries] or [0]))
-        .order_by(Payment.id)
+        .order_by(Payment.paid_on, Payment.id)
     )
     for e in entries:
         e["payments"] = [p for p in payments if p["entry"] == e["id"]]
     return entries
+
+
+async def outcome_of(application_id: int) -> dict | None:
+    """What became of an application (for the applicant and the bureau): its ledger entry (awarded,
+    paid, status, notice end) with its payments and the objections to it (date, outcome and the
+    bureau's note; never the objector's name or contact), and the claim and explanation steps of the
+    approved calculation.
+    Without an entry: the result of the approved calculation (no award: ``none``, with the reasons), or
+    None before the round's results are approved."""
+    entries = await LedgerEntry.select().where(LedgerEntry.application == application_id).limit(1)
+    if not entries:
+        return await _without_award(application_id)
+    entry = (await _with_payments(entries))[0]
+    entry["objections"] = (
+        await AwardObjection.select(
+            AwardObjection.created_at,
+            AwardObjection.status,
+            AwardObjection.resolved_at,
+            AwardObjection.resolution_note,
+        )
+        .where(AwardObjection.entry == entry["id"])
+        .order_by(AwardObjection.id)
+    )
+    result = await db.fetch(
+        "SELECT claim, explanation FROM calculation_result WHERE calculation = $1 AND application = $2",
+        entry["calculation"],
+        application_id,
+    )
+    entry["claim"] = Decimal(result[0]["claim"]) if result else None
+    steps = result[0]["explanation"] if result else []
+    entry["explanation"] = json.loads(steps) if isinstance(steps, str) else list(steps or [])
+    entry["left"] = Decimal(entry["awarded"]) - Decimal(entry["paid"])
+    return entry
 
 
 async def balance(program_id: int) -> dict[str, Decimal]:
@@ -211,16 +288,26 @@ async def balance(program_id: int) -> dict[str, Decimal]:
 
 HEADERS = ["申请编号", "申报主体", "是否符合条件", "申报测算金额（元）", "核定金额（元）", "不符合原因"]
 _EXPORT = """
-SELECT r.application, a.subject_label, r.eligible, r.claim, r.award, r.reasons
+SELECT r.application, a.subject_label, r.eligible, r.claim, r.award, r.reasons, a.declared || a.verified AS values
   FROM calculation_result r JOIN funding_application a ON a.id = r.application
  WHERE r.calculation = $1 AND r.application > $2 ORDER BY r.application LIMIT 1000
 """
 
 
-async def export_rows(calculation_id: int) -> list[list[str]]:
-    """Every result as text cells (amounts text-exact with two decimals), read by keyset pages."""
-    import json
+def headers(spec: dict) -> list[str]:
+    """The export's headers: the results (amounts in yuan, as the ledger), then the values the
+    calculation used, one column per input, headed with its label and unit (an amount: the program's)."""
+    out = list(HEADERS)
+    for field in inputs_of(spec):
+        unit = unit_of(spec, field)
+        out.append(f"{field['label_zh']}（{unit}）" if unit else field["label_zh"])
+    return out
 
+
+async def export_rows(calculation_id: int, spec: dict | None = None) -> list[list[str]]:
+    """Every result as text cells (amounts text-exact with two decimals), read by keyset pages; then
+    the values used (verified, else declared) as typed, in the units of :func:`headers`."""
+    keys = [f["key"] for f in inputs_of(spec or {})]
     out: list[list[str]] = []
     after = 0
     while True:
@@ -229,6 +316,7 @@ async def export_rows(calculation_id: int) -> list[list[str]]:
             return out
         for r in rows:
             reasons = json.loads(r["reasons"]) if isinstance(r["reasons"], str) else r["reasons"]
+            values = json.loads(r["values"]) if isinstance(r["values"], str) else dict(r["values"] or {})
             out.append(
                 [
                     str(r["application"]),
@@ -237,25 +325,26 @@ async def export_rows(calculation_id: int) -> list[list[str]]:
                     f"{Decimal(r['claim']).quantize(FEN)}",
                     f"{Decimal(r['award'] or 0).quantize(FEN)}",
                     "；".join(failed_reasons(reasons)),
+                    *(str(values.get(k, "")) for k in keys),
                 ]
             )
         after = rows[-1]["application"]
 
 
-def to_csv(rows: list[list[str]]) -> bytes:
+def to_csv(rows: list[list[str]], head: list[str] = HEADERS) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(HEADERS)
+    writer.writerow(head)
     writer.writerows(rows)
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 Chinese correctly
 
 
-def to_xlsx(rows: list[list[str]], title: str) -> bytes:
+def to_xlsx(rows: list[list[str]], title: str, head: list[str] = HEADERS) -> bytes:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31] or "results")
-    sheet.append(HEADERS)
+    sheet.append(head)
     for row in rows:
         sheet.append(row)  # every cell text: amounts keep their exact decimals
     buffer = io.BytesIO()

@@ -5,6 +5,7 @@ required, the eligibility rules, constants, the formula, the per-applicant cap, 
 allocation rule. Everything is validated (formulas compiled) before anything is written; errors name
 the key (``programs[0].formula`` in files, ``programs.<key>.formula`` for formulas) and the reason.
 Numbers in the TOML are read as Decimal (never float). ``compiled(version)`` is cached per version id.
+The structs (the shape of a program) are in :mod:`pilotzone.funding.program_spec`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import msgspec
 
@@ -31,86 +32,14 @@ from pilotzone.funding.formula import (
     round_fen,
     text,
 )
-
-SUBJECTS = ("enterprise", "park", "overseas_warehouse", "talent")
-INPUT_TYPES = ("decimal", "integer", "boolean", "text", "date")
-FORMULA_TYPES = ("decimal", "integer", "boolean")  # the inputs a formula can name
-
-Key = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]{1,39}$")]
-RoundKey = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{1,39}$")]
-Name = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$")]  # usable in formulas
-Label = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Money = Decimal  # checked (>= 0, whole fen) in check()
-
-
-class _Strict(msgspec.Struct, forbid_unknown_fields=True):
-    pass
-
-
-class InputSpec(_Strict):
-    key: Name
-    type: Literal["decimal", "integer", "boolean", "text", "date"]
-    label_zh: Label
-    label_en: Label
-    unit: str = ""
-    required: bool = True
-    min: Decimal | None = None
-    max: Decimal | None = None
-
-
-class DocumentSpec(_Strict):
-    key: Key
-    label_zh: Label
-    label_en: Label
-    types: Annotated[list[str], msgspec.Meta(min_length=1)]
-    required: bool = True
-
-
-class RuleSpec(_Strict):
-    kind: Literal["certified", "not_on_negative_list", "registered", "input"]
-    scheme: str = ""  # certified: a scheme key of the same tenant
-    expr: str = ""  # input: a boolean expression over inputs and constants
-    message_zh: str = ""
-    message_en: str = ""
-
-
-class RoundSpec(_Strict):
-    key: RoundKey
-    name_zh: Label
-    name_en: Label
-    budget: Money
-    opens: date
-    closes: date
-    allocation: Literal["pro_rata", "ranked", "first_come"] | None = None  # default: the program's
-    partial: bool | None = None
-
-
-class ProgramSpec(_Strict):
-    key: Key
-    subject: Literal["enterprise", "park", "overseas_warehouse", "talent"]
-    name_zh: Label
-    name_en: Label
-    formula: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
-    description_zh: str = ""
-    description_en: str = ""
-    policy_zh: str = ""  # the policy clause the program implements
-    example_parameters: bool = False
-    inputs: list[InputSpec] = []
-    documents: list[DocumentSpec] = []
-    eligibility: list[RuleSpec] = []
-    constants: dict[str, Decimal] = {}
-    cap: Money | None = None
-    allocation: Literal["pro_rata", "ranked", "first_come"] = "pro_rata"
-    partial: bool = False
-    notice_days: Annotated[int, msgspec.Meta(ge=0, le=30)] = 7  # award 公示 after approval
-    stages: Annotated[list[str], msgspec.Meta(min_length=1)] = msgspec.field(
-        default_factory=lambda: ["bureau_reviewer", "bureau_admin"]
-    )
-    rounds: list[RoundSpec] = []
-
-
-class ProgramsFile(_Strict):
-    programs: list[ProgramSpec] = []
+from pilotzone.funding.program_spec import (
+    FORMULA_TYPES,
+    MONEY_UNITS,
+    ProgramsFile,
+    ProgramSpec,
+    RuleSpec,
+)
+from pilotzone.web.formats import MoneyUnit, in_unit, to_yuan
 
 
 class ProgramError(ValueError):
@@ -159,7 +88,11 @@ def check(spec: ProgramSpec, scheme_keys: set[str], at: str) -> CompiledProgram:
                 raise ProgramError(f"{at}.{kind}[{j}].key", f"duplicate key '{key}'")
     for j, item in enumerate(spec.inputs):
         where = f"{at}.inputs[{j}]"
-        if (item.min is not None or item.max is not None) and item.type not in ("decimal", "integer"):
+        if item.type == "amount" and item.unit:
+            raise ProgramError(f"{where}.unit", f"an amount is in the program's unit ({spec.unit}); give no unit here")
+        if item.unit in MONEY_UNITS:
+            raise ProgramError(f"{where}.type", f"money is an input of type 'amount' (in the program's unit), not '{item.unit}'")
+        if (item.min is not None or item.max is not None) and item.type not in ("decimal", "integer", "amount"):
             raise ProgramError(f"{where}.min", f"min/max apply to numbers, this is {item.type}")
         if item.min is not None and item.max is not None and item.min > item.max:
             raise ProgramError(f"{where}.min", f"min {item.min} is above max {item.max}")
@@ -244,6 +177,9 @@ class CompiledProgram:
 
     def __init__(self, spec: ProgramSpec) -> None:
         self.spec = spec
+        # amounts are declared in the program's unit; formulas see yuan (exact: × 1 or × 10,000)
+        scaled = spec.unit != MoneyUnit.YUAN
+        self.amounts = {i.key for i in spec.inputs if i.type == "amount"} if scaled else set()
         known = names(spec)
         prefix = f"programs.{spec.key}"
         self.formula = _compile(spec.formula, known, f"{prefix}.formula", NUM)
@@ -294,25 +230,46 @@ class CompiledProgram:
     def evaluate(self, inputs: dict[str, Decimal | bool], facts: SubjectFacts | None) -> Result:
         """Eligibility, then the formula; the amount is rounded half-up to the fen and capped.
         ``facts=None``: subject rules are reported as not checked and do not make it ineligible."""
-        env = {**inputs, **self.spec.constants}
+        env = {**self.in_yuan(inputs), **self.spec.constants}
         steps: list[dict] = []
         reasons = [self._check_rule(rule, formula, env, facts, steps) for rule, formula in self.rules]
         eligible = all(r.ok is not False for r in reasons)
         if not eligible:
-            steps.append(_step("amount", "0.00", "不符合条件，金额为 0", "not eligible: amount 0"))
+            steps.append(_step("amount", "0.00", "不符合条件，金额为 0", "not eligible: amount 0", "ineligible"))
             return Result(False, reasons, Decimal("0.00"), steps)
         evaluation = self.formula.evaluate(env)
-        steps.extend(_step(s.expr, s.value, s.note_zh, s.note_en) for s in evaluation.steps)
+        steps.extend(self._formula_step(s) for s in evaluation.steps)
         amount = round_fen(evaluation.value)
         if amount < 0:
             amount = Decimal("0.00")
-            steps.append(_step("amount", "0.00", "负数按 0 计", "a negative amount counts as 0"))
+            steps.append(_step("amount", "0.00", "负数按 0 计", "a negative amount counts as 0", "negative"))
         cap = self.spec.cap
         if cap is not None and amount > cap:
             amount = round_fen(cap)
-            steps.append(_step("cap", text(cap), f"超过每户上限，按上限 {text(cap)} 计", f"over the cap: capped at {text(cap)}"))
-        steps.append(_step("amount", text(amount), "核定金额（四舍五入到分）", "amount (rounded half-up to the fen)"))
+            steps.append(_step("cap", text(cap), f"超过每户上限，按上限 {text(cap)} 计", f"over the cap: capped at {text(cap)}", "cap"))
+        steps.append(_step("amount", text(amount), "核定金额（四舍五入到分）", "amount (rounded half-up to the fen)", "amount"))
         return Result(True, reasons, amount, steps)
+
+    def in_yuan(self, inputs: dict[str, Decimal | bool]) -> dict[str, Decimal | bool]:
+        """The inputs as the formulas see them: amounts declared in 万元 times 10,000 (exact)."""
+        if not self.amounts:
+            return inputs
+        unit = self.spec.unit
+        return {
+            k: to_yuan(v, unit) if k in self.amounts and not isinstance(v, bool) else v for k, v in inputs.items()
+        }
+
+    def _formula_step(self, s: Any) -> dict:
+        step = {"expr": s.expr, "value": s.value, "note_zh": s.note_zh, "note_en": s.note_en}
+        if s.kind:
+            step["kind"] = s.kind
+        if s.args:
+            step["args"] = s.args  # made per step (a name's: one per compiled name, never changed)
+            if s.kind == "name" and s.args["name"] in self.amounts:  # say what was declared
+                declared = text(in_unit(Decimal(s.value), self.spec.unit).normalize())
+                step["note_zh"] += f"，申报 {declared} {self.spec.unit}，折合元"
+                step["note_en"] += f", declared {declared} {self.spec.unit}, in yuan"
+        return step
 
     def _check_rule(self, rule: RuleSpec, formula: Formula | None, env: dict, facts: SubjectFacts | None,
                     steps: list[dict]) -> Reason:
@@ -334,7 +291,7 @@ class CompiledProgram:
                 ok = facts.registered
             reason = Reason(rule.kind, ok, rule.message_zh or zh, rule.message_en or en)
         value, note_zh, note_en = _CHECKED[ok]
-        steps.append(_step(f"eligibility: {label}", value, f"{note_zh}：{reason.message_zh}", f"{note_en}: {reason.message_en}"))
+        steps.append(_step(f"eligibility: {label}", value, f"{note_zh}：{reason.message_zh}", f"{note_en}: {reason.message_en}", "eligibility"))
         return reason
 
 
@@ -360,8 +317,13 @@ _RULE_TEXT = {
 }
 
 
-def _step(expr: str, value: str, note_zh: str, note_en: str) -> dict:
-    return {"expr": expr, "value": value, "note_zh": note_zh, "note_en": note_en}
+def _step(expr: str, value: str, note_zh: str, note_en: str, kind: str = "", args: dict | None = None) -> dict:
+    step = {"expr": expr, "value": value, "note_zh": note_zh, "note_en": note_en}
+    if kind:
+        step["kind"] = kind
+    if args:
+        step["args"] = dict(args)
+    return step
 
 
 def _compile(source: str, known: list[str], key: str, kind: str) -> Formula:

@@ -11,9 +11,11 @@ from litestar.response import Redirect, Template
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, REVIEWERS, allow, tenant
 from pilotzone.auth.principal import current_principal
 from pilotzone.funding import calculation, ledger, reviews
-from pilotzone.funding.applications import FundingError
+from pilotzone.funding.applications import FundingError, version_spec
+from pilotzone.funding.explain import formula_lines, words
 from pilotzone.funding.tables import Program, Round
 from pilotzone.jobs.services import get_run
+from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import page_of, render
 
 BUREAU = tenant("bureau_admin", "bureau_reviewer")
@@ -49,21 +51,27 @@ async def _context(rnd: Round, errors: dict | None = None, request: Request | No
         number = 1
     total = await calculation.count_results(latest["id"], q, show) if latest else 0
     page = page_of(number, PER_PAGE, total)
+    awaiting = latest is not None and latest["status"] == "calculated"
+    program = await Program.objects().where(Program.id == rnd.program).first()
+    results = await calculation.results_page(latest["id"], q, show, page.size, page.offset) if latest else []
+    spec = await version_spec(program.current_version) if program and program.current_version else {}
+    for row in results:  # staff: the steps in words, the formula beside them
+        row["words"] = words(row["explanation"], spec, get_locale())
+        row["lines"] = formula_lines(row["explanation"], get_locale())
     return {
+        "approvers": await ledger.approvers(latest) if awaiting else [],
         "q": q,
         "show": show,
         "page": page,
         "live": run is not None and run.status not in ("done", "failed"),
         "round": rnd,
-        "program": await Program.objects().where(Program.id == rnd.program).first(),
+        "program": program,
         "calculations": calcs,
         "latest": latest,
         "previous": previous,
         "diff": diff,
         "run": run,
-        "results": await calculation.results_page(latest["id"], q, show, page.size, page.offset)
-        if latest
-        else [],
+        "results": results,
         "ledger": await ledger.ledger_of(rnd.id),
         "balance": await ledger.balance(rnd.program),
         "errors": errors or {},
@@ -165,17 +173,23 @@ class FundingRoundController(Controller):
         name="funding_results_export",
         opt=allow(BUREAU),
     )
-    async def export(self, request: Request, round_id: FromPath[int], calculation_id: FromPath[int]) -> Response:
+    async def export(
+        self, request: Request, round_id: FromPath[int], calculation_id: FromPath[int]
+    ) -> Response:
         fmt = request.url.path.rsplit(".", 1)[1]
         rnd = await _round(round_id)
         calcs = {c["id"]: c for c in await calculation.calculations_of(rnd.id)}
         if calculation_id not in calcs:
             raise NotFoundException("no such export")
-        rows = await ledger.export_rows(calculation_id)
+        program = await Program.objects().where(Program.id == rnd.program).first()
+        spec = await version_spec(program.current_version) if program and program.current_version else {}
+        rows, head = await ledger.export_rows(calculation_id, spec), ledger.headers(spec)
         name = f"round-{rnd.key}-v{calcs[calculation_id]['version']}.{fmt}"
         if fmt == "csv":
-            body, media = ledger.to_csv(rows), "text/csv; charset=utf-8"
+            body, media = ledger.to_csv(rows, head), "text/csv; charset=utf-8"
         else:
-            body = ledger.to_xlsx(rows, rnd.name_zh)
+            body = ledger.to_xlsx(rows, rnd.name_zh, head)
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(
+            body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        )

@@ -8,7 +8,8 @@ from decimal import Decimal
 from pilotzone import db
 from pilotzone.funding.facts import facts_of
 from pilotzone.funding.formula import text
-from pilotzone.funding.programs import ProgramSpec, RoundSpec, compiled, to_json
+from pilotzone.funding.program_spec import ProgramSpec, RoundSpec
+from pilotzone.funding.programs import compiled, to_json
 from pilotzone.funding.tables import Program, ProgramVersion, Round
 from pilotzone.tenancy.context import TenantContext, current_tenant_id, tenant_transaction
 

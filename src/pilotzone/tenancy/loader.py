@@ -20,7 +20,8 @@ from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES
 from pilotzone.certification.schemes import SchemeError, SchemeSpec
 from pilotzone.certification.schemes import parse as parse_schemes
 from pilotzone.certification.services import sync_schemes
-from pilotzone.funding.programs import ProgramError, ProgramSpec
+from pilotzone.funding.program_spec import ProgramSpec
+from pilotzone.funding.programs import ProgramError
 from pilotzone.funding.programs import parse as parse_programs
 from pilotzone.funding.services import sync_programs
 from pilotzone.registry.tables import PARK_KINDS, Park

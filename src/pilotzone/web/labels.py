@@ -60,6 +60,7 @@ LABELS: dict[str, dict[str, str]] = {
         "text": N_("Text"),
         "integer": N_("Whole number"),
         "decimal": N_("Number"),
+        "amount": N_("Amount"),
         "date": N_("Date"),
         "choice": N_("Choice"),
         "boolean": N_("Yes / no"),
@@ -91,6 +92,11 @@ LABELS: dict[str, dict[str, str]] = {
         "objected": N_("objection open, payment paused"),
         "awarded": N_("awarded"),
         "revoked": N_("revoked after an objection"),
+    },
+    "objection_status": {
+        "open": N_("objection under review"),
+        "upheld": N_("Upheld"),
+        "dismissed": N_("Dismissed"),
     },
     "job_status": {
         "queued": N_("queued"),

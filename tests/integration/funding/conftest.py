@@ -14,7 +14,7 @@ SPEC = {
     "name_en": "Test export reward",
     "example_parameters": True,
     "inputs": [
-        {"key": "exports", "type": "decimal", "label_zh": "年度跨境出口额（万元）", "label_en": "Exports (10k yuan)",
+        {"key": "exports", "type": "amount", "label_zh": "年度跨境出口额", "label_en": "Exports",
          "min": "0", "required": True},
         {"key": "certified", "type": "boolean", "label_zh": "是否认定", "label_en": "Certified", "required": False},
     ],

@@ -60,7 +60,7 @@ async def test_apply_verify_and_withdraw(as_user, owner, program) -> None:
         row = await owner.fetchrow("SELECT * FROM funding_application WHERE id = $1", app_id)
         assert row["status"] == "in_review" and row["stage"] == 0 and row["submitted_at"] is not None
         page = await client.get(f"{BASE}/{app_id}")
-        assert '<strong id="estimate">12962.25</strong>' in page.text  # 1234.5 × 10.5, with its steps
+        assert '<strong id="estimate">12,962.25 元</strong>' in page.text  # 1234.5 × 10.5, with its steps
         assert 'class="explanation"' in page.text
         # not a reviewer: the review route refuses
         refused = await client.post(f"{BASE}/{app_id}/review", data={"decision": "approve"}, follow_redirects=False)

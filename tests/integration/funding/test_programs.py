@@ -134,10 +134,11 @@ async def test_changed_spec_gets_a_new_version_and_compiled_is_cached(
 async def test_cli_evaluate_without_subject(tenants: dict) -> None:
     code, out, err = await run_cli(
         "evaluate", "--tenant", "guangzhou", "--program", "export-reward",
-        "--inputs", json.dumps({"exports": "60000000", "last_year_exports": "50000000.50"}),
+        "--inputs", json.dumps({"exports": "6000", "last_year_exports": "5000.00005"}),
     )
     assert code == 0, err
     result = json.loads(out)
+    # declared in 万元 (the program's unit), evaluated in yuan: 6000 万元 = 60000000, 5000.00005 万元 = 50000000.5
     # tier 300000 + (60000000 - 50000000.50) × 0.002 = 319999.999 → 320000.00 (cap 800000)
     assert result["eligible"] is True and result["amount"] == "320000.00"
     lines = {step["expr"]: step for step in result["explanation"]}
@@ -145,11 +146,11 @@ async def test_cli_evaluate_without_subject(tenants: dict) -> None:
     assert lines["eligibility: exports >= 10_000_000"]["value"] == "true"
     assert lines["amount"]["value"] == "320000.00"
     growth = next(step for step in result["explanation"] if step["expr"].startswith("if("))
-    assert growth["value"] == "19999.99900" and growth["note_en"] == "condition true: first value"
+    assert Decimal(growth["value"]) == Decimal("19999.999") and growth["note_en"] == "condition true: first value"
 
     code, out, _ = await run_cli(
         "evaluate", "--tenant", "guangzhou", "--program", "export-reward",
-        "--inputs", json.dumps({"exports": "900000", "last_year_exports": "0"}),
+        "--inputs", json.dumps({"exports": "90", "last_year_exports": "0"}),  # 90 万元: below 1000 万元
     )
     result = json.loads(out)
     assert code == 0 and result["eligible"] is False and result["amount"] == "0.00"

@@ -1,0 +1,96 @@
+"""The shape of a funding program (``tenants/<slug>/programs.toml``, the editor, ``ProgramVersion.spec``):
+msgspec structs, strict (unknown fields refused). The checks beyond the types are in
+:func:`pilotzone.funding.programs.check`."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+import msgspec
+
+from pilotzone.web.formats import DIGITS, MoneyUnit
+
+SUBJECTS = ("enterprise", "park", "overseas_warehouse", "talent")
+INPUT_TYPES = ("decimal", "integer", "amount", "boolean", "text", "date")
+FORMULA_TYPES = ("decimal", "integer", "amount", "boolean")  # the inputs a formula can name
+MONEY_UNITS = tuple(DIGITS)  # 元, 万元: an input stating one of these as its unit is an amount
+
+Key = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]{1,39}$")]
+RoundKey = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{1,39}$")]
+Name = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$")]  # usable in formulas
+Label = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Money = Decimal  # checked (>= 0, whole fen) in check()
+
+
+class _Strict(msgspec.Struct, forbid_unknown_fields=True):
+    pass
+
+
+class InputSpec(_Strict):
+    key: Name
+    type: Literal["decimal", "integer", "amount", "boolean", "text", "date"]
+    label_zh: Label
+    label_en: Label
+    unit: str = ""  # of a quantity (m², 月); an amount is in the program's unit
+    required: bool = True
+    min: Decimal | None = None
+    max: Decimal | None = None
+
+
+class DocumentSpec(_Strict):
+    key: Key
+    label_zh: Label
+    label_en: Label
+    types: Annotated[list[str], msgspec.Meta(min_length=1)]
+    required: bool = True
+
+
+class RuleSpec(_Strict):
+    kind: Literal["certified", "not_on_negative_list", "registered", "input"]
+    scheme: str = ""  # certified: a scheme key of the same tenant
+    expr: str = ""  # input: a boolean expression over inputs and constants
+    message_zh: str = ""
+    message_en: str = ""
+
+
+class RoundSpec(_Strict):
+    key: RoundKey
+    name_zh: Label
+    name_en: Label
+    budget: Money
+    opens: date
+    closes: date
+    allocation: Literal["pro_rata", "ranked", "first_come"] | None = None  # default: the program's
+    partial: bool | None = None
+
+
+class ProgramSpec(_Strict):
+    key: Key
+    subject: Literal["enterprise", "park", "overseas_warehouse", "talent"]
+    name_zh: Label
+    name_en: Label
+    formula: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    description_zh: str = ""
+    description_en: str = ""
+    policy_zh: str = ""  # the policy clause the program implements
+    example_parameters: bool = False
+    # the unit the applicant declares amounts in; formulas, constants, cap, budgets and awards are in 元
+    unit: MoneyUnit = MoneyUnit.YUAN
+    inputs: list[InputSpec] = []
+    documents: list[DocumentSpec] = []
+    eligibility: list[RuleSpec] = []
+    constants: dict[str, Decimal] = {}
+    cap: Money | None = None
+    allocation: Literal["pro_rata", "ranked", "first_come"] = "pro_rata"
+    partial: bool = False
+    notice_days: Annotated[int, msgspec.Meta(ge=0, le=30)] = 7  # award 公示 after approval
+    stages: Annotated[list[str], msgspec.Meta(min_length=1)] = msgspec.field(
+        default_factory=lambda: ["bureau_reviewer", "bureau_admin"]
+    )
+    rounds: list[RoundSpec] = []
+
+
+class ProgramsFile(_Strict):
+    programs: list[ProgramSpec] = []

@@ -1,0 +1,142 @@
+"""Issue 11, items 6 and 7: a program (and a scheme) states one unit for its amounts; every amount input
+shows it, the formula still works in yuan (8,000 万元 is 80,000,000 to the formula), and the applicant
+reads the explanation in words with labels and formatted amounts while staff also see the formula."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import asyncpg
+import pytest
+from tests.conftest import demo
+
+GZ = "/z/guangzhou"
+SPEC = {  # like guangzhou's export reward: declared in 万元, thresholds and amounts in 元
+    "key": "test-wan-reward",
+    "subject": "enterprise",
+    "name_zh": "万元测试奖励",
+    "name_en": "Test reward in 10k yuan",
+    "unit": "万元",
+    "inputs": [{"key": "exports", "type": "amount", "label_zh": "当年出口额", "label_en": "Exports this year",
+                "min": "0"}],
+    "eligibility": [{"kind": "input", "expr": "exports >= 10_000_000", "message_zh": "当年出口额不低于 1000 万元",
+                     "message_en": "Exports of at least CNY 10 million"}],
+    "formula": "tier(exports, [[10_000_000, 100_000], [50_000_000, 300_000]])",
+    "stages": ["bureau_reviewer", "bureau_admin"],
+}
+
+
+@pytest.fixture
+async def wan(owner: asyncpg.Connection, tenants: dict):  # type: ignore[no-untyped-def]
+    gz = tenants["guangzhou"]
+    pid = await owner.fetchval(
+        "INSERT INTO program (tenant_id, key, subject, name_zh, name_en, version, active, updated_at) "
+        "VALUES ($1, 'test-wan-reward', 'enterprise', '万元测试奖励', 'Test reward in 10k yuan', 1, true, now()) RETURNING id",
+        gz,
+    )
+    vid = await owner.fetchval(
+        "INSERT INTO program_version (tenant_id, program, version, spec, example_parameters, created_at) "
+        "VALUES ($1, $2, 1, $3, true, now()) RETURNING id",
+        gz, pid, json.dumps(SPEC),
+    )
+    await owner.execute("UPDATE program SET current_version = $1 WHERE id = $2", vid, pid)
+    rid = await owner.fetchval(
+        "INSERT INTO round (tenant_id, program, key, name_zh, name_en, budget, opens_at, closes_at, status, rule, "
+        "partial, updated_at) VALUES ($1, $2, '2026', '2026年度', '2026', 1000000, current_date - 1, current_date + 30, "
+        "'open', 'pro_rata', false, now()) RETURNING id",
+        gz, pid,
+    )
+    enterprise = await owner.fetchval(
+        'SELECT m.enterprise FROM membership m JOIN pz_user u ON u.id = m."user" WHERE u.email = $1 AND m.tenant_id = $2',
+        demo("enterprise", "guangzhou"), gz,
+    )
+    yield {"round": rid, "enterprise": enterprise}
+    for sql in (
+        "DELETE FROM funding_application WHERE program = $1",
+        "UPDATE program SET current_version = NULL WHERE id = $1",
+        "DELETE FROM round WHERE program = $1",
+        "DELETE FROM program_version WHERE program = $1",
+        "DELETE FROM program WHERE id = $1",
+    ):
+        await owner.execute(sql, pid)
+
+
+async def test_amounts_in_the_programs_unit_are_said_and_evaluated_in_yuan(as_user, wan) -> None:
+    async with as_user(demo("enterprise", "guangzhou")) as client:
+        created = await client.post(
+            f"{GZ}/funding/applications/",
+            data={"round": str(wan["round"]), "subject_id": str(wan["enterprise"])},
+            follow_redirects=False,
+        )
+        assert created.status_code == 303, created.text[:300]
+        url = created.headers["location"]
+        # the clerk types 8000 meaning 8,000 万元: the unit is next to the input, and it counts as 万元
+        saved = await client.post(f"{url}/save", data={"exports": "8000"}, follow_redirects=False)
+        assert saved.status_code == 303
+        page = (await client.get(url)).text
+        assert re.search(r'<input id="f-exports" name="exports"[^>]*aria-describedby="f-exports-unit"', page)
+        assert '<span class="unit" id="f-exports-unit">万元</span>' in page
+        assert '<strong id="estimate">300,000.00 元</strong>' in page  # 80,000,000 yuan ≥ 50,000,000: tier 300,000
+        assert "不符合条件" not in page
+        words = page.split('id="estimate-words"', 1)[1].split("</ol>", 1)[0]
+        assert "<li>当年出口额：8,000 万元</li>" in words
+        assert "<li>当年出口额 8,000 万元，达到 5,000 万元 这一档，对应档位奖励 30 万元</li>" in words
+        assert "<li>符合：当年出口额不低于 1000 万元</li>" in words and "<li>测算金额：30 万元</li>" in words
+        # no formula source for the enterprise
+        assert "tier(" not in page and "exports =" not in page and "的取值" not in page
+        assert 'id="estimate-formula"' not in page
+
+        english = (await client.get(url, cookies={"lang": "en"})).text
+        assert "<li>Exports this year: 8,000 × 10,000 yuan</li>" in english
+        assert '<span class="unit" id="f-exports-unit">× 10,000 yuan</span>' in english
+
+    async with as_user(demo("reviewer", "guangzhou")) as staff:
+        seen = (await staff.get(url)).text
+        formula = seen.split('id="estimate-formula"', 1)[1].split("</details>", 1)[0]
+        # staff see the formula too: in yuan, with what was declared
+        assert "exports = 80000000（exports 的取值，申报 8000 万元，折合元）" in formula
+        assert "tier(exports, [[10_000_000, 100_000], [50_000_000, 300_000]]) = 300000" in formula
+        assert "当年出口额 8,000 万元，达到 5,000 万元 这一档" in seen  # and the words
+
+    async with as_user(demo("enterprise", "guangzhou")) as client:
+        # 800 万元 is below the threshold: the reason names it in 万元
+        await client.post(f"{url}/save", data={"exports": "800"}, follow_redirects=False)
+        below = (await client.get(url)).text
+        assert "按申报内容，本申请不符合条件。" in below and "<li>不符合：当年出口额不低于 1000 万元</li>" in below
+
+
+async def test_the_editor_refuses_a_second_unit(admin_gz) -> None:
+    form = {
+        "key": "test-two-units", "subject": "enterprise", "name_zh": "两种单位", "name_en": "Two units",
+        "formula": "exports", "unit": "万元", "allocation": "pro_rata",
+        "details": 'stages = ["bureau_reviewer", "bureau_admin"]\n\n[[inputs]]\nkey = "exports"\ntype = "decimal"\n'
+                   'label_zh = "出口额"\nlabel_en = "Exports"\nunit = "元"\n',
+    }
+    refused = await admin_gz.post(f"{GZ}/programs/", data=form, follow_redirects=False)
+    assert refused.status_code == 400, refused.text[:200]
+    assert "inputs[0].type: money is an input of type &#39;amount&#39;" in refused.text
+    form["details"] = form["details"].replace('type = "decimal"', 'type = "amount"')
+    again = await admin_gz.post(f"{GZ}/programs/", data=form, follow_redirects=False)
+    assert again.status_code == 400 and "inputs[0].unit: an amount is in the program&#39;s unit (万元)" in again.text
+
+
+async def test_the_certification_form_shows_the_schemes_unit(as_user, owner, tenants) -> None:
+    gz = tenants["guangzhou"]
+    enterprise = await owner.fetchval(
+        'SELECT m.enterprise FROM membership m JOIN pz_user u ON u.id = m."user" WHERE u.email = $1 AND m.tenant_id = $2',
+        demo("enterprise", "guangzhou"), gz,
+    )
+    async with as_user(demo("enterprise", "guangzhou")) as client:
+        created = await client.post(
+            f"{GZ}/applications/", data={"scheme": "demo-enterprise", "subject_id": str(enterprise)},
+            follow_redirects=False,
+        )
+        assert created.status_code == 303, created.text[:300]
+        try:
+            page = (await client.get(created.headers["location"])).text
+            assert '<span class="unit" id="f-last_year_exports-unit">万元</span>' in page
+            assert re.search(r'<label for="f-last_year_exports">上年度跨境电商出口额 ?<', page)  # the unit once
+        finally:
+            await owner.execute("DELETE FROM application WHERE id = $1",
+                                int(created.headers["location"].rsplit("/", 1)[1]))
