@@ -58,7 +58,7 @@ class ReviewInvalid(FundingError):
 
 def _comparable(field: dict, raw: str) -> object:
     """Numbers compare by value (``1000`` is ``1,000.00``), everything else as typed."""
-    if field["type"] in ("integer", "decimal"):
+    if field["type"] in ("integer", "decimal", "amount"):
         try:
             return Decimal(raw.replace(",", ""))
         except InvalidOperation:
