@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from pilotzone.settings import SettingsError, get_settings
+from pilotzone.settings import ServiceUnavailable, SettingsError, get_settings
 
 
 def _settings():
@@ -22,7 +22,18 @@ def _settings():
         raise click.ClickException(str(exc)) from None
 
 
-@click.group()
+class _Command(click.Group):
+    """Every command: a service that is not running (or a data folder that cannot be made) is one
+    line on stderr and exit status 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (ServiceUnavailable, SettingsError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Command)
 def main() -> None:
     """PilotZone: cross-border e-commerce pilot zones, one deployment for every city."""
 

@@ -8,6 +8,8 @@ import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 
+from pilotzone.settings import ServiceUnavailable
+
 log = logging.getLogger(__name__)
 
 
@@ -20,6 +22,9 @@ class RecoveryMiddleware(Middleware):
 
         try:
             count = get_event_loop_thread().run_coroutine(recover_unfinished())
+        except ServiceUnavailable as exc:  # one line: the command itself reports it too
+            log.warning("could not recover unfinished job runs: %s", exc)
+            return
         except Exception:
             log.exception("could not recover unfinished job runs")
             return
