@@ -198,6 +198,9 @@ def worker(processes: int, threads: int) -> None:
         raise click.ClickException(
             "REDIS_URL is not set; `pilotzone serve` runs an in-process worker instead"
         )
+    # a consumer whose broker is unreachable retries once a second (dramatiq's default, 3 s, is also
+    # how long a stopping worker waits for it)
+    os.environ.setdefault("dramatiq_restart_delay", "1000")
     os.execvp(  # noqa: S606
         sys.executable,
         [sys.executable, "-m", "dramatiq", "pilotzone.jobs.actors", "-p", str(processes), "-t", str(threads)],
