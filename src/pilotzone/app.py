@@ -41,6 +41,7 @@ from pilotzone.funding.award_notice import AwardNoticeController
 from pilotzone.funding.controllers import ProgramController
 from pilotzone.funding.round_controllers import FundingRoundController
 from pilotzone.funding.tax import TaxEstimateController
+from pilotzone.jobs.controllers import JobRunController
 from pilotzone.overview.controllers import ProvinceController, TenantDashboardController
 from pilotzone.registry.controllers import EnterpriseController, ParkController
 from pilotzone.registry.negative_list import NegativeListController
@@ -64,6 +65,7 @@ ROUTES = [
     PublicController,
     HealthController,
     TenantHomeController,
+    JobRunController,
     ParkController,
     EnterpriseController,
     WarehouseController,
