@@ -857,3 +857,13 @@ ZH_CN.update(
         "Monthly report": "月度报告",
     }
 )
+ZH_CN.update(
+    {
+        "Service unavailable": "服务暂不可用",
+        "Nothing was changed. Please try again in a few minutes; if this persists, tell the system administrator.": "本次操作未作任何更改。请几分钟后再试；如问题持续，请联系系统管理员。",
+        "The document store is not reachable right now, so documents can be neither stored nor opened.": "文件存储服务暂时无法连接，目前无法保存或打开文件。",
+        "The database is not reachable right now.": "数据库暂时无法连接。",
+        "The job service is not reachable right now.": "作业服务暂时无法连接。",
+        "A service this page needs is not reachable right now.": "本页面所需的服务暂时无法连接。",
+    }
+)

@@ -48,7 +48,7 @@ from pilotzone.registry.negative_list import NegativeListController
 from pilotzone.registry.registration_pages import DecisionController, RegistrationController
 from pilotzone.registry.talents import TalentController
 from pilotzone.registry.warehouses import WarehouseController
-from pilotzone.settings import ROOT, get_settings
+from pilotzone.settings import ROOT, ServiceUnavailable, get_settings
 from pilotzone.tenancy.controllers import TenantHomeController
 from pilotzone.tenancy.middleware import TenancyMiddleware
 from pilotzone.web import errors
@@ -121,6 +121,7 @@ def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar
             NotAuthorizedException: errors.not_signed_in,
             PermissionDeniedException: errors.refused,
             HTTPException: errors.http_error,
+            ServiceUnavailable: errors.unavailable,
             Exception: errors.server_error,
         },
         on_startup=[db.ensure_pool, prepare_bucket],

@@ -40,6 +40,8 @@ class TransactionRequired(RuntimeError):
 class DatabaseUnavailable(ServiceUnavailable):
     """PostgreSQL cannot be reached (refused, unknown host, timed out, shutting down)."""
 
+    service = "database"
+
 
 _UNREACHABLE = (OSError, asyncio.TimeoutError, asyncpg.CannotConnectNowError)
 

@@ -41,6 +41,8 @@ class ServiceUnavailable(RuntimeError):
     The message is one line naming the service, where it was looked for and the variable that says so;
     the web app answers 503 with it, the CLI prints it without a traceback."""
 
+    service: str = ""  # "database", "s3", "broker": which page text explains it
+
 
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
