@@ -124,7 +124,7 @@ def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar
             ServiceUnavailable: errors.unavailable,
             Exception: errors.server_error,
         },
-        on_startup=[db.ensure_pool, prepare_bucket],
+        on_startup=[db.warm_pool, prepare_bucket],
         on_shutdown=[db.DB.close_connection_pool],
         openapi_config=OpenAPIConfig(
             title="PilotZone",

@@ -156,6 +156,15 @@ async def ensure_pool() -> None:
         await DB.start_connection_pool()
 
 
+async def warm_pool() -> None:
+    """App start-up: open the pool now; a database that is down is not fatal (``/readyz`` reports it,
+    pages answer 503 until it is back)."""
+    try:
+        await ensure_pool()
+    except DatabaseUnavailable as exc:
+        log.warning("database not reachable at start-up: %s", exc)
+
+
 def current_transaction() -> PostgresTransaction:
     tx = DB.current_transaction.get()
     if tx is None:

@@ -112,6 +112,7 @@ class WeedServer:
             f"-admin.port={ports[7]}",
             f"-admin.port.grpc={free_port()}",
             f"-s3.port.iceberg={free_port()}",
+            "-s3.port.lance=0",  # its default port (9101 and up) collides with a second weed on the machine
             f"-metricsPort={free_port()}",
             "-debug.port=0",
         ]

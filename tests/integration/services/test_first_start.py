@@ -106,7 +106,7 @@ def test_serve_on_a_fresh_data_folder(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [("migrate",), ("tenants", "sync"), ("demo",), ("certificates", "sweep")],
+    [("migrate",), ("tenants", "sync"), ("demo",), ("certificates", "sweep"), ("serve", "--port", "1")],
 )
 def test_a_command_whose_database_is_down_says_so_in_one_line(args: tuple[str, ...], tmp_path: Path) -> None:
     port = free_port()  # nothing listens there
@@ -119,3 +119,40 @@ def test_a_command_whose_database_is_down_says_so_in_one_line(args: tuple[str, .
     assert lines == [
         f"Error: PostgreSQL at 127.0.0.1:{port} is not reachable (Connection refused); check DATABASE_URL"
     ]
+
+
+def test_serve_with_the_database_down_answers_503(tmp_path: Path) -> None:
+    """Started against a closed port (no setup): it runs, /readyz and the pages say the database is down."""
+    port, closed = free_port(), free_port()
+    env = _env(tmp_path / "data", DATABASE_URL=f"postgresql://postgres@127.0.0.1:{closed}/pilotzone")
+    env.pop("REDIS_URL")
+    process = subprocess.Popen(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "pilotzone.cli", "serve", "--no-setup", "--port", str(port)],
+        env=env,
+        stdout=(tmp_path / "serve.log").open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline, ready = time.monotonic() + 60, None
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        log = (tmp_path / "serve.log").read_text(errors="replace")
+        assert ready is not None, log[-3000:]
+        assert ready.status_code == 503 and ready.json()["checks"]["database"].startswith("error"), ready.text
+        page = httpx.get(f"http://127.0.0.1:{port}/z/guangzhou/parks/", timeout=10)
+        assert page.status_code == 503 and "数据库暂时无法连接" in page.text, page.text[:500]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        finally:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    assert "Traceback" not in (tmp_path / "serve.log").read_text(errors="replace")
