@@ -192,7 +192,8 @@ def demo() -> None:
 @click.option("--processes", "-p", default=2, type=int)
 @click.option("--threads", "-t", default=4, type=int)
 def worker(processes: int, threads: int) -> None:
-    """Run Dramatiq workers against REDIS_URL (unfinished runs are re-sent at start)."""
+    """Run Dramatiq workers against REDIS_URL (unfinished runs are re-sent at start, runs recorded but
+    not sent every JOB_RESEND_INTERVAL seconds)."""
     settings = _settings()
     if not settings.redis_url:
         raise click.ClickException(
