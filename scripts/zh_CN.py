@@ -860,6 +860,7 @@ ZH_CN.update(
 ZH_CN.update(
     {
         "Service unavailable": "服务暂不可用",
+        "Technical details": "技术细节",
         "Nothing was changed. Please try again in a few minutes; if this persists, tell the system administrator.": "本次操作未作任何更改。请几分钟后再试；如问题持续，请联系系统管理员。",
         "The document store is not reachable right now, so documents can be neither stored nor opened.": "文件存储服务暂时无法连接，目前无法保存或打开文件。",
         "The database is not reachable right now.": "数据库暂时无法连接。",
