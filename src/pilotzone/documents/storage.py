@@ -91,7 +91,7 @@ class Storage:
     def _unavailable(self, exc: BaseException) -> StorageUnavailable:
         reason = getattr(getattr(exc, "reason", None), "args", None) or (str(exc),)
         text = str(reason[-1] if isinstance(reason, tuple) else reason).rsplit(": ", 1)[-1]
-        log.warning("S3 at %s unavailable: %s", self.where, exc)
+        log.info("S3 at %s unavailable: %s", self.where, exc)  # the caller reports it (503 page, CLI line)
         return StorageUnavailable(f"S3 at {self.where} is not reachable ({text[:200]}); check S3_ENDPOINT")
 
     def ensure_bucket(self) -> None:

@@ -156,3 +156,20 @@ def test_serve_with_the_database_down_answers_503(tmp_path: Path) -> None:
             except ProcessLookupError:
                 pass
     assert "Traceback" not in (tmp_path / "serve.log").read_text(errors="replace")
+
+
+def test_demo_with_s3_down_says_so_in_one_line(fresh_database: str, tmp_path: Path) -> None:
+    port = free_port()
+    env = _env(
+        tmp_path / "data",
+        DATABASE_URL=fresh_database,
+        S3_ENDPOINT=f"http://127.0.0.1:{port}",
+        S3_ACCESS_KEY="nobody",
+        S3_SECRET_KEY="nothing",
+    )
+    env.pop("REDIS_URL")
+    done = _cli("demo", env=env)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert done.stderr.strip().splitlines() == [
+        f"Error: S3 at 127.0.0.1:{port} is not reachable ([Errno 111] Connection refused); check S3_ENDPOINT"
+    ]
