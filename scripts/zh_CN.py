@@ -900,3 +900,41 @@ ZH_CN.update(
         "How the result was calculated": "测算过程",
     }
 )
+
+# issue 11, items 8-11 (services down): job runs waiting for the job service, S3 unavailable
+ZH_CN.update(
+    {
+        "Job runs": "后台任务",
+        "Work the system does in the background (calculations, checks, reports) in this pilot zone.": "本综试区系统在后台执行的工作（测算、检查、报表）。",
+        "Waiting for the job service": "等待作业服务",
+        "These runs are recorded but have not reached the job service, or have made no progress for a long time. They are sent again automatically when the job service is reachable; sending one again never repeats work already done.": "以下任务已记录，但尚未送达作业服务，或已长时间没有进展。作业服务恢复后系统会自动重新发送；重新发送不会重复已完成的工作。",
+        "Job": "任务",
+        "Recorded": "记录时间",
+        "Last sent": "最近发送",
+        "Why it waits": "等待原因",
+        "Not sent: the job service is unreachable.": "未发送：作业服务无法连接。",
+        "Sent, but no progress since.": "已发送，但此后没有进展。",
+        "Send again": "重新发送",
+        "Nothing waits: every unfinished run has reached the job service.": "没有等待中的任务：所有未完成的任务均已送达作业服务。",
+        "Latest runs": "最近的任务",
+        "Finished": "完成时间",
+        "No job has run yet.": "尚未运行过任务。",
+        "Waiting for the job service.": "等待作业服务。",
+        "The work is recorded and starts by itself once the job service is reachable again; nothing needs to be started twice.": "该工作已记录，作业服务恢复后将自动开始，无需重复发起。",
+        "All job runs": "全部后台任务",
+        "Funding calculation": "扶持资金测算",
+        "Dashboard refresh": "看板数据刷新",
+        "Monthly report": "月度报告",
+    }
+)
+ZH_CN.update(
+    {
+        "Service unavailable": "服务暂不可用",
+        "Technical details": "技术细节",
+        "Nothing was changed. Please try again in a few minutes; if this persists, tell the system administrator.": "本次操作未作任何更改。请几分钟后再试；如问题持续，请联系系统管理员。",
+        "The document store is not reachable right now, so documents can be neither stored nor opened.": "文件存储服务暂时无法连接，目前无法保存或打开文件。",
+        "The database is not reachable right now.": "数据库暂时无法连接。",
+        "The job service is not reachable right now.": "作业服务暂时无法连接。",
+        "A service this page needs is not reachable right now.": "本页面所需的服务暂时无法连接。",
+    }
+)

@@ -41,13 +41,14 @@ from pilotzone.funding.award_notice import AwardNoticeController
 from pilotzone.funding.controllers import ProgramController
 from pilotzone.funding.round_controllers import FundingRoundController
 from pilotzone.funding.tax import TaxEstimateController
+from pilotzone.jobs.controllers import JobRunController
 from pilotzone.overview.controllers import ProvinceController, TenantDashboardController
 from pilotzone.registry.controllers import EnterpriseController, ParkController
 from pilotzone.registry.negative_list import NegativeListController
 from pilotzone.registry.registration_pages import DecisionController, RegistrationController
 from pilotzone.registry.talents import TalentController
 from pilotzone.registry.warehouses import WarehouseController
-from pilotzone.settings import ROOT, get_settings
+from pilotzone.settings import ROOT, ServiceUnavailable, get_settings
 from pilotzone.tenancy.controllers import TenantHomeController
 from pilotzone.tenancy.middleware import TenancyMiddleware
 from pilotzone.web import errors, formats
@@ -66,6 +67,7 @@ PAGES = [
     OIDCController,
     PublicController,
     TenantHomeController,
+    JobRunController,
     ParkController,
     EnterpriseController,
     WarehouseController,
@@ -127,9 +129,10 @@ def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar
             NotAuthorizedException: errors.not_signed_in,
             PermissionDeniedException: errors.refused,
             HTTPException: errors.http_error,
+            ServiceUnavailable: errors.unavailable,
             Exception: errors.server_error,
         },
-        on_startup=[db.ensure_pool, prepare_bucket],
+        on_startup=[db.warm_pool, prepare_bucket],
         on_shutdown=[db.DB.close_connection_pool],
         openapi_config=OpenAPIConfig(
             title="PilotZone",

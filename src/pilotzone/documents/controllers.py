@@ -13,7 +13,7 @@ from pilotzone.auth.middleware import CsrfFailed, token_matches
 from pilotzone.auth.principal import current_principal
 from pilotzone.documents import services
 from pilotzone.documents.owners import OWNERS, UPLOADERS
-from pilotzone.documents.storage import get_storage
+from pilotzone.documents.storage import ObjectMissing, open_object
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 
@@ -74,8 +74,12 @@ class DocumentController(Controller):
             if document.content_type in ("application/pdf", "image/png", "image/jpeg")
             else "attachment"
         )
+        try:  # before the response starts: S3 down is a 503 page (StorageUnavailable), not a cut stream
+            chunks = await open_object(document.storage_key)
+        except ObjectMissing:
+            raise NotFoundException("document not found") from None
         return Stream(
-            get_storage().iter_object(document.storage_key),
+            chunks,
             media_type=document.content_type,
             headers={
                 "Content-Length": str(document.size),

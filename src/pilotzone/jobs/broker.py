@@ -61,9 +61,20 @@ class TenantMiddleware(Middleware):
 
 def build_broker(settings: Settings) -> dramatiq.Broker:
     if settings.redis_url:
+        import redis
         from dramatiq.brokers.redis import RedisBroker
+        from redis.backoff import ExponentialBackoff
+        from redis.retry import Retry
 
-        broker: dramatiq.Broker = RedisBroker(url=settings.redis_url, namespace=settings.dramatiq_namespace)
+        # fail fast when Redis is down: bounded connect/read waits and one quick retry (redis-py's
+        # default backs off for seconds per command, which held a stopping worker for half a minute)
+        client = redis.Redis.from_url(
+            settings.redis_url,
+            socket_connect_timeout=settings.redis_timeout,
+            socket_timeout=settings.redis_timeout,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.1), 1),
+        )
+        broker: dramatiq.Broker = RedisBroker(client=client, namespace=settings.dramatiq_namespace)
     else:
         broker = StubBroker()
     from pilotzone.jobs.worker import RecoveryMiddleware

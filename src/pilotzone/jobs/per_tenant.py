@@ -51,6 +51,7 @@ async def run_per_tenant(
     """Start one run per tenant; with ``wait`` wait for each: (slug, run id, status or "queued").
     Without REDIS_URL an in-process worker processes the runs. Closes the pool at the end."""
     worker = None
+    await db.ensure_pool()  # an unreachable database is reported before a worker is started
     if wait and not get_settings().redis_url:
         from pilotzone.jobs.worker import InProcessWorker
 

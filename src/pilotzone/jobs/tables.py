@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from piccolo.columns import JSONB, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
@@ -9,6 +11,9 @@ from pilotzone.db import DB
 from pilotzone.tenancy.tables import TenantTable
 
 UNFINISHED = ("queued", "running")
+# a message owed this long without the broker confirming it counts as not sent (the after-commit send
+# of a live process takes milliseconds; a failed one says so at once through send_error)
+SEND_GRACE = timedelta(seconds=10)
 
 
 class JobRun(TenantTable, db=DB):
@@ -21,6 +26,17 @@ class JobRun(TenantTable, db=DB):
     error = Text(default="")
     attempts = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
-    enqueued_at = Timestamptz(null=True, default=None)
+    enqueued_at = Timestamptz(null=True, default=None)  # the broker last confirmed a message of this run
     started_at = Timestamptz(null=True, default=None)
     finished_at = Timestamptz(null=True, default=None)
+    # the outbox: set (in the transaction that records the work) while a message is owed, cleared once
+    # the broker took it; its value is the token of that one message
+    send_due = Timestamptz(null=True, default=None)
+    send_error = Text(default="")  # why the last send failed ("" when it did not)
+
+    @property
+    def unsent(self) -> bool:
+        """Recorded but not handed to the broker: the run waits for the job service."""
+        if self.status not in UNFINISHED or self.send_due is None:
+            return False
+        return bool(self.send_error) or self.send_due < datetime.now(UTC) - SEND_GRACE

@@ -89,7 +89,9 @@ async def _page(request: Request, tenants: list[dict], base: str, is_province: b
 SECTIONS = ("states", "countries", "funding", "trend")
 
 
-async def _section(request: Request, tenants: list[dict], base: str, is_province: bool) -> Template | Response:
+async def _section(
+    request: Request, tenants: list[dict], base: str, is_province: bool
+) -> Template | Response:
     """One secondary table: the fragment HTMX swaps into the dashboard, or its own page without JS."""
     key = request.query_params.get("table", "")
     if key not in SECTIONS:
@@ -155,7 +157,7 @@ async def _listing(request: Request, tenants: list[dict], base: str, is_province
 
 def _download(data_key: str, filename: str, media: str) -> Stream:
     return Stream(
-        get_storage().iter_object(data_key),
+        get_storage().open_object(data_key),  # opened before the answer starts: S3 down is a 503 page
         media_type=media,
         headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",

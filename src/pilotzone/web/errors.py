@@ -17,7 +17,9 @@ from litestar.response import Redirect, Template
 from pilotzone.auth.guards import Access
 from pilotzone.auth.middleware import CsrfFailed
 from pilotzone.auth.principal import current_principal
+from pilotzone.settings import ServiceUnavailable
 from pilotzone.web.i18n import gettext as _
+from pilotzone.web.labels import N_
 from pilotzone.web.render import current_path, render
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,24 @@ def http_error(request: Request, exc: HTTPException) -> Response | Template:
         {"status": exc.status_code, "detail": exc.detail},
         status_code=exc.status_code,
     )
+
+
+_UNAVAILABLE = {
+    "s3": N_("The document store is not reachable right now, so documents can be neither stored nor opened."),
+    "database": N_("The database is not reachable right now."),
+    "broker": N_("The job service is not reachable right now."),
+}
+RETRY_AFTER = "30"
+
+
+def unavailable(request: Request, exc: ServiceUnavailable) -> Response | Template:
+    """A service the page needs is down: 503 with a page that says which, and Retry-After. (The
+    request's transaction was rolled back by then: nothing of it remains.)"""
+    log.warning("%s %s: %s", request.method, request.url.path, exc)
+    detail = _UNAVAILABLE.get(exc.service, N_("A service this page needs is not reachable right now."))
+    response = render(request, "errors/unavailable.html", {"detail": _(detail)}, status_code=503)
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
 
 
 def server_error(request: Request, exc: Exception) -> Response | Template:

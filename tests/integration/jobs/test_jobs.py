@@ -25,6 +25,11 @@ async def _wait_done(owner: asyncpg.Connection, run_id: int, limit: float = 20) 
         await asyncio.sleep(0.05)
 
 
+async def _lost(*args: object, **kwargs: object) -> bool:
+    """The after-commit send of a process that died right after its commit: nothing reaches the broker."""
+    return True
+
+
 async def test_snapshot_through_the_ui_counts_every_tenant_table(
     admin_gz, worker, owner: asyncpg.Connection, tenants: dict
 ) -> None:
@@ -79,13 +84,13 @@ async def test_run_whose_enqueue_was_lost_is_recovered(
 ) -> None:
     from pilotzone.jobs import services
 
-    original = services.send
-    services.send = lambda *a, **kw: None  # type: ignore[assignment]  # the process "dies" before sending
+    original = services._deliver
+    services._deliver = _lost  # type: ignore[assignment]  # the process "dies" before sending
     try:
         async with tenant_transaction(TenantContext(tenants["shantou"], "shantou")):
             run = await start_run("tenant_snapshot", total=len(tenant_tables()))
     finally:
-        services.send = original
+        services._deliver = original
     await asyncio.sleep(0.5)
     assert (await owner.fetchrow("SELECT status FROM job_run WHERE id = $1", run.id))["status"] == "queued"
     assert await recover_unfinished() >= 1  # what a starting worker does (RecoveryMiddleware)
@@ -98,13 +103,13 @@ async def test_worker_boot_recovers_unfinished_runs(owner: asyncpg.Connection, t
     from pilotzone.jobs import services
     from pilotzone.jobs.worker import InProcessWorker
 
-    original = services.send
-    services.send = lambda *a, **kw: None  # type: ignore[assignment]
+    original = services._deliver
+    services._deliver = _lost  # type: ignore[assignment]
     try:
         async with tenant_transaction(TenantContext(tenants["foshan"], "foshan")):
             run = await start_run("tenant_snapshot", total=len(tenant_tables()))
     finally:
-        services.send = original
+        services._deliver = original
     fresh = await asyncio.to_thread(InProcessWorker, 1)  # boots: after_worker_boot re-sends
     try:
         assert (await _wait_done(owner, run.id))["status"] == "done"

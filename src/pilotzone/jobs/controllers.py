@@ -1,0 +1,46 @@
+"""The job runs page of a pilot zone (bureau administrators): runs that wait for the job service
+(recorded but not sent, or sent and stalled) with a button to send each again, and the latest runs."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from pilotzone.auth import audit
+from pilotzone.auth.audit import CHINA_TIME
+from pilotzone.auth.guards import BUREAU_ADMIN, allow
+from pilotzone.jobs import services
+from pilotzone.web.render import render
+
+
+class JobRunController(Controller):
+    path = "/z/{slug:str}/jobs"
+
+    @get("/", name="job_runs", opt=allow(BUREAU_ADMIN))
+    async def runs(self, request: Request) -> Template:
+        return render(
+            request,
+            "jobs/runs.html",
+            {
+                "waiting": await services.waiting_runs(),
+                "recent": await services.recent_runs(),
+                "local": lambda t: t.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M:%S"),
+            },
+        )
+
+    @post("/{run_id:int}/resend", name="job_run_resend", status_code=303, opt=allow(BUREAU_ADMIN))
+    async def resend(
+        self, request: Request, slug: FromPath[str], run_id: FromPath[int]
+    ) -> Redirect | Template:
+        """Send an unfinished run's message again (the work is not repeated: steps resume from the
+        run's recorded progress); back to the page the button was on."""
+        run = await services.resend(run_id)
+        if run is not None:
+            await audit.record("job.resent", "job_run", run.id, after={"kind": run.kind})
+        back = (await request.form()).get("next", "")
+        if not isinstance(back, str) or not back.startswith(f"/z/{slug}/") or urlsplit(back).netloc:
+            back = f"/z/{slug}/jobs/"
+        return Redirect(path=back, status_code=303)
