@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from pilotzone.auth import audit, oidc, services, sessions
 from pilotzone.auth.guards import PUBLIC, SIGNED_IN, allow
+from pilotzone.auth.middleware import request_ip
 from pilotzone.auth.principal import current_principal, load_memberships
 from pilotzone.auth.tables import OneTimeToken, User
 from pilotzone.tenancy.context import current_context
@@ -41,7 +42,7 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 async def signed_in_response(request: Request, user: User, next_path: str | None) -> Redirect:
     """Rotate the session, pick the acting membership when there is only one choice, go on."""
-    client = request.client.host if request.client else ""
+    client = request_ip(request)
     token, session = await sessions.start(
         user.id, request.cookies.get(sessions.COOKIE), client, request.headers.get("user-agent", "")
     )
@@ -86,7 +87,7 @@ class AuthController(Controller):
     @post("/login", name="login_submit", opt=allow(PUBLIC), status_code=303)
     async def login(self, request: Request, data: Form) -> Redirect | Template:
         email, password = data.get("email", ""), data.get("password", "")
-        client = request.client.host if request.client else ""
+        client = request_ip(request)
         try:
             if not email.strip() or not password:
                 raise services.SignInRefused(N_("Enter your email and password."))
