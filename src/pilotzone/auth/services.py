@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,9 +14,12 @@ from pilotzone.auth.passwords import hash_password, password_problem, verify_pas
 from pilotzone.auth.tables import LoginFailure, Membership, OneTimeToken, User
 from pilotzone.web.labels import N_
 
-WINDOW = timedelta(minutes=15)
-ACCOUNT_LIMIT = 5  # failed sign-ins per account per window
-IP_LIMIT = 20  # failed sign-ins per address per window
+# Throttling (OWASP authentication cheat sheet): failures count per (account, client address) and
+# per address; nothing counts per account alone, so failures from elsewhere never lock the owner out.
+WINDOW = timedelta(minutes=15)  # failures older than this are forgotten
+PAIR_FREE = 5  # failed sign-ins per account and address before the delays start
+PAIR_DELAY = timedelta(seconds=30)  # then 30 s, 1 min, 2 min, … (doubling, at most WINDOW) after each
+IP_LIMIT = 20  # failed sign-ins per address per window, whatever the accounts
 INVITE_TTL = timedelta(days=7)
 RESET_TTL = timedelta(hours=24)
 
@@ -32,34 +36,48 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-async def _throttled(email: str, ip: str) -> int:
-    """Minutes until the account or address may try again (0: not throttled)."""
-    since = datetime.now(UTC) - WINDOW
-    for column, value, limit in ((LoginFailure.email, email, ACCOUNT_LIMIT), (LoginFailure.ip, ip, IP_LIMIT)):
-        rows = (
-            await LoginFailure.select(LoginFailure.at)
-            .where((column == value) & (LoginFailure.at > since))
-            .order_by(LoginFailure.at)
-        )
-        if len(rows) >= limit:
-            oldest = rows[-limit]["at"]
-            return max(1, int((oldest + WINDOW - datetime.now(UTC)).total_seconds() // 60) + 1)
-    return 0
+async def _wait(email: str, ip: str) -> timedelta:
+    """How long this account may not be tried from this address (zero: go ahead)."""
+    now = datetime.now(UTC)
+    since = now - WINDOW
+    pair = (
+        await LoginFailure.select(LoginFailure.at)
+        .where((LoginFailure.email == email) & (LoginFailure.ip == ip[:64]) & (LoginFailure.at > since))
+        .order_by(LoginFailure.at)
+    )
+    wait = timedelta(0)
+    if len(pair) >= PAIR_FREE:
+        delay = min(WINDOW, PAIR_DELAY * 2 ** (len(pair) - PAIR_FREE))
+        wait = max(wait, pair[-1]["at"] + delay - now)
+    by_ip = (
+        await LoginFailure.select(LoginFailure.at)
+        .where((LoginFailure.ip == ip[:64]) & (LoginFailure.at > since))
+        .order_by(LoginFailure.at, ascending=False)
+        .limit(IP_LIMIT)
+    )
+    if len(by_ip) >= IP_LIMIT:
+        wait = max(wait, by_ip[-1]["at"] + WINDOW - now)
+    return wait
 
 
 async def authenticate(email: str, password: str, ip: str) -> User:
-    """The user for these credentials, or SignInRefused (failures are recorded and audited)."""
+    """The user for these credentials, or SignInRefused (failures are recorded and audited).
+
+    A throttled (account, address) is refused before the password is looked at, the right one too:
+    the attacker is slowed. The owner signing in from another address is not affected, and a
+    success clears only its own address's failures (not the attacker's)."""
     email = normalise_email(email)
-    minutes = await _throttled(email, ip)
-    if minutes:
+    wait = await _wait(email, ip)
+    if wait > timedelta(0):
         await audit.record("login.throttled", "user", email, note=f"ip={ip}", actor=email)
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
         raise SignInRefused(N_("Too many failed sign-ins. Try again in %(minutes)s minutes."), minutes)
     user = await User.objects().where(User.email == email).first()
     if user is None or not verify_password(user.password_hash, password) or not user.is_active:
         await LoginFailure(email=email, ip=ip[:64]).save()
         await audit.record("login.failed", "user", email, actor=email, note=f"ip={ip}")
         raise SignInRefused(N_("Wrong email or password."))
-    await LoginFailure.delete().where(LoginFailure.email == email)
+    await LoginFailure.delete().where((LoginFailure.email == email) & (LoginFailure.ip == ip[:64]))
     user.last_login_at = datetime.now(UTC)
     await user.save([User.last_login_at])
     await audit.record("login", "user", user.id, actor_id=user.id, actor=user.email)
