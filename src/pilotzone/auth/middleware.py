@@ -162,7 +162,10 @@ class CSRFMiddleware(ASGIMiddleware):
         if scope["method"] not in SAFE:
             receive = await self._check(scope, receive)
         if new_anon is not None:
-            send = _with_cookie(send, f"{ANON_CSRF_COOKIE}={new_anon}; Path=/; HttpOnly; SameSite=Lax")
+            secure = "; Secure" if get_settings().production else ""
+            send = _with_cookie(
+                send, f"{ANON_CSRF_COOKIE}={new_anon}; Path=/; HttpOnly; SameSite=Lax{secure}"
+            )
         await next_app(scope, receive, send)
 
     async def _check(self, scope: Scope, receive: Receive) -> Receive:
