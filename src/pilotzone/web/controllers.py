@@ -36,7 +36,7 @@ class PublicController(Controller):
             if not (_COLOUR.fullmatch(primary) and _COLOUR.fullmatch(accent) and _SLUG.fullmatch(t["slug"])):
                 continue  # the loader validates both; never write anything else into CSS
             rules.append(
-                f'html[data-tenant="{t["slug"]}"] {{ --pz-primary: {primary}; --pz-accent: {accent}; }}\n'
+                f'body[data-tenant="{t["slug"]}"] {{ --pz-primary: {primary}; --pz-accent: {accent}; }}\n'
                 f'.card[data-tenant="{t["slug"]}"] {{ --pz-card: {primary}; }}\n'
             )
         return Response(

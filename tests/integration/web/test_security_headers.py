@@ -78,7 +78,7 @@ async def test_tenant_colours_come_from_the_theme_stylesheet(client, owner) -> N
     )
     css = await client.get("/theme.css")
     assert css.headers["content-type"].startswith("text/css")
-    assert f'html[data-tenant="guangzhou"] {{ --pz-primary: {primary}; --pz-accent: {accent}; }}' in css.text
+    assert f'body[data-tenant="guangzhou"] {{ --pz-primary: {primary}; --pz-accent: {accent}; }}' in css.text
     page = await client.get("/z/guangzhou/register/park")
     assert 'data-tenant="guangzhou"' in page.text and 'href="/theme.css"' in page.text
 
