@@ -8,7 +8,7 @@ import os
 from pilotzone import db
 from pilotzone.auth.passwords import hash_password
 from pilotzone.auth.services import add_membership
-from pilotzone.auth.tables import User
+from pilotzone.auth.tables import User, find_user
 from pilotzone.documents.services import documents_of, store_bytes
 from pilotzone.registry.tables import Enterprise, Park
 from pilotzone.registry.uscc import with_check
@@ -72,7 +72,7 @@ def sample_pdf(title: str) -> bytes:
 
 
 async def _user(email: str, name: str, province_role: str | None = None) -> int:
-    row = await User.objects().where(User.email == email).first()
+    row = await find_user(User.email == email)
     if row is None:
         row = User(
             email=email,

@@ -15,7 +15,7 @@ from pilotzone.auth import audit, oidc, services, sessions
 from pilotzone.auth.guards import PUBLIC, SIGNED_IN, allow
 from pilotzone.auth.middleware import request_ip
 from pilotzone.auth.principal import current_principal, load_memberships
-from pilotzone.auth.tables import OneTimeToken, User
+from pilotzone.auth.tables import User
 from pilotzone.tenancy.context import current_context
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
@@ -62,7 +62,7 @@ async def signed_in_response(request: Request, user: User, next_path: str | None
     return response
 
 
-async def _invitation(token: str) -> OneTimeToken:
+async def _invitation(token: str) -> services.Link:
     link = await services.find_link(token, "invite")
     ctx = current_context()
     if link is None or link.tenant != (ctx.tenant_id if ctx else None):
@@ -70,7 +70,7 @@ async def _invitation(token: str) -> OneTimeToken:
     return link
 
 
-def invitation_path(link: OneTimeToken, token: str, slug: str | None) -> str:
+def invitation_path(link: services.Link, token: str, slug: str | None) -> str:
     return f"/z/{slug}/invite/{token}" if link.tenant else f"/invite/{token}"
 
 

@@ -20,7 +20,7 @@ from pilotzone.auth.oidc_providers import (
 )
 from pilotzone.auth.principal import load_memberships
 from pilotzone.auth.services import add_membership, normalise_email
-from pilotzone.auth.tables import PROVINCE_ROLES, User, UserIdentity
+from pilotzone.auth.tables import PROVINCE_ROLES, User, UserIdentity, find_user
 from pilotzone.tenancy.context import TenantContext, current_context, switch_tenant
 from pilotzone.tenancy.tables import Tenant
 
@@ -142,10 +142,10 @@ async def resolve_user(provider: Provider, claims: dict[str, Any]) -> tuple[User
         .first()
     )
     if identity is not None:
-        user = await User.objects().where(User.id == identity.user).first()
+        user = await find_user(User.id == identity.user)
         return await _check_may_sign_in(provider, user, email), False
     if email and verified:
-        user = await User.objects().where(User.email == email).first()
+        user = await find_user(User.email == email)
         if user is not None:
             user = await _check_may_sign_in(provider, user, email)
             await UserIdentity(user=user.id, issuer=issuer, subject=subject).save()
@@ -177,6 +177,7 @@ async def sign_in(
     Raises :class:`SignInFailed`; nothing is written before every check has passed."""
     claims, flow = await complete(provider, cookie, params, redirect_uri)
     user, created = await resolve_user(provider, claims)
+    await db.set_local({"app.user_id": str(user.id)})  # verified: the transaction acts for the user
     user.last_login_at = datetime.now(UTC)
     await user.save([User.last_login_at])
     await audit.record(
