@@ -119,9 +119,7 @@ class SchedulerThread:
     def __init__(self, interval: float = 300) -> None:
         self.stopping = threading.Event()
         self.thread = threading.Thread(
-            target=lambda: asyncio.run(run_forever(interval, self.stopping)),
-            name="pilotzone-scheduler",
-            daemon=True,
+            target=lambda: asyncio.run(run_forever(interval, self.stopping)), name="pilotzone-scheduler", daemon=True
         )
         self.thread.start()
 

@@ -76,40 +76,24 @@ def people(owner_dsn: str) -> Any:
         owner_dsn,
         ("SELECT id FROM tenant WHERE slug = 'guangzhou'", ()),
         ("SELECT password_hash FROM pz_user WHERE email = $1", (demo("admin", "guangzhou"),)),
-        (
-            "SELECT min(id) FROM enterprise WHERE name LIKE '%示范跨境电商企业2' AND tenant_id = "
-            "(SELECT id FROM tenant WHERE slug = 'guangzhou')",
-            (),
-        ),
-        (
-            "SELECT name FROM enterprise WHERE id = (SELECT min(id) FROM enterprise WHERE name LIKE "
-            "'%示范跨境电商企业2' AND tenant_id = (SELECT id FROM tenant WHERE slug = 'guangzhou'))",
-            (),
-        ),
+        ("SELECT min(id) FROM enterprise WHERE name LIKE '%示范跨境电商企业2' AND tenant_id = "
+         "(SELECT id FROM tenant WHERE slug = 'guangzhou')", ()),
+        ("SELECT name FROM enterprise WHERE id = (SELECT min(id) FROM enterprise WHERE name LIKE "
+         "'%示范跨境电商企业2' AND tenant_id = (SELECT id FROM tenant WHERE slug = 'guangzhou'))", ()),
     )
     users = _owner(
         owner_dsn,
-        (
-            "INSERT INTO pz_user (email, display_name, password_hash) VALUES ($1, '第二位局管理员', $2) RETURNING id",
-            (admin, hash_),
-        ),
-        (
-            "INSERT INTO pz_user (email, display_name, password_hash) VALUES ($1, '第二家企业用户', $2) RETURNING id",
-            (enterprise_user, hash_),
-        ),
+        ("INSERT INTO pz_user (email, display_name, password_hash) VALUES ($1, '第二位局管理员', $2) RETURNING id",
+         (admin, hash_)),
+        ("INSERT INTO pz_user (email, display_name, password_hash) VALUES ($1, '第二家企业用户', $2) RETURNING id",
+         (enterprise_user, hash_)),
     )
     _owner(
         owner_dsn,
-        (
-            "INSERT INTO membership (tenant_id, \"user\", role, active) VALUES ($1, $2, 'bureau_admin', true) "
-            "RETURNING id",
-            (gz, users[0]),
-        ),
-        (
-            'INSERT INTO membership (tenant_id, "user", role, enterprise, active) '
-            "VALUES ($1, $2, 'enterprise_user', $3, true) RETURNING id",
-            (gz, users[1], enterprise),
-        ),
+        ('INSERT INTO membership (tenant_id, "user", role, active) VALUES ($1, $2, \'bureau_admin\', true) '
+         "RETURNING id", (gz, users[0])),
+        ('INSERT INTO membership (tenant_id, "user", role, enterprise, active) '
+         "VALUES ($1, $2, 'enterprise_user', $3, true) RETURNING id", (gz, users[1], enterprise)),
     )
     yield {"admin": admin, "enterprise_user": enterprise_user, "enterprise_name": name, "tag": tag[:6]}
     *_, ended = _owner(
@@ -117,11 +101,8 @@ def people(owner_dsn: str) -> Any:
         *[('DELETE FROM membership WHERE "user" = $1', (u,)) for u in users],
         # the notice ends: later tests find the public award list as it was (the isolation matrix
         # counts the demo enterprise's name on a public page as a leak)
-        (
-            "UPDATE ledger_entry SET notice_until = now() - interval '1 minute' WHERE program IN "
-            "(SELECT id FROM program WHERE key = $1) RETURNING 1",
-            (f"journey-{tag[:6]}",),
-        ),
+        ("UPDATE ledger_entry SET notice_until = now() - interval '1 minute' WHERE program IN "
+         "(SELECT id FROM program WHERE key = $1) RETURNING 1", (f"journey-{tag[:6]}",)),
     )
     assert ended == 1
 
@@ -269,14 +250,8 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     pay()
     expect(other.get_by_text("公示结束后方可拨付")).to_be_visible()
     # the notice window ends (the test clock: as the certification journey, by moving the end back)
-    _owner(
-        owner_dsn,
-        (
-            "UPDATE ledger_entry SET notice_until = now() - interval '1 minute' WHERE program IN "
-            "(SELECT id FROM program WHERE key = $1) RETURNING 1",
-            (f"journey-{tag}",),
-        ),
-    )
+    _owner(owner_dsn, ("UPDATE ledger_entry SET notice_until = now() - interval '1 minute' WHERE program IN "
+                       "(SELECT id FROM program WHERE key = $1) RETURNING 1", (f"journey-{tag}",)))
     other.goto(round_url)
     pay()
     expect(other).to_have_url(round_url)

@@ -164,12 +164,7 @@ class FundingApplicationController(Controller):
         application = await _visible(current_principal(), funding_application_id)
         return render(request, PAGE, await _context(application))
 
-    @post(
-        "/{funding_application_id:int}/save",
-        name="funding_application_save",
-        opt=allow(STARTERS),
-        status_code=303,
-    )
+    @post("/{funding_application_id:int}/save", name="funding_application_save", opt=allow(STARTERS), status_code=303)
     async def save(
         self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
     ) -> Redirect | Template:

@@ -155,18 +155,8 @@ def _evaluate(program: Any, spec: dict, row: Any, facts: SubjectFacts | None) ->
     try:
         result = program.evaluate(typed_inputs(spec, values), facts)
     except ValueError as exc:  # FormulaError: e.g. a value the formula needs is missing
-        reason = {
-            "rule": "formula",
-            "ok": False,
-            "message_zh": f"无法计算：{exc}",
-            "message_en": f"cannot evaluate: {exc}",
-        }
-        step = {
-            "expr": "formula",
-            "value": "0.00",
-            "note_zh": reason["message_zh"],
-            "note_en": reason["message_en"],
-        }
+        reason = {"rule": "formula", "ok": False, "message_zh": f"无法计算：{exc}", "message_en": f"cannot evaluate: {exc}"}
+        step = {"expr": "formula", "value": "0.00", "note_zh": reason["message_zh"], "note_en": reason["message_en"]}
         return False, Decimal("0.00"), [reason], [step]
     reasons: list = list(result.reasons)  # Reason dataclasses: encoded as objects by _dumps
     explanation = result.explanation
@@ -235,17 +225,13 @@ async def calculation_step(run: JobRun) -> bool:
         apps, eligible, claims, reasons, explanations = [], [], [], [], []
         for row in rows:
             program, spec = versions[row["program_version"]]
-            ok, claim, why, steps = _evaluate(
-                program, spec, row, facts.get((row["subject_kind"], row["subject_id"]))
-            )
+            ok, claim, why, steps = _evaluate(program, spec, row, facts.get((row["subject_kind"], row["subject_id"])))
             apps.append(row["id"])
             eligible.append(ok)
             claims.append(claim)
             reasons.append(_dumps(why))
             explanations.append(_dumps(steps))
-        await db.fetch(
-            _UPSERT, current_tenant_id(), calc["id"], apps, eligible, claims, reasons, explanations
-        )
+        await db.fetch(_UPSERT, current_tenant_id(), calc["id"], apps, eligible, claims, reasons, explanations)
         await db.fetch("UPDATE calculation SET cursor = $2 WHERE id = $1", calc["id"], apps[-1])
         run.done = min(run.done + len(rows), max(run.total, run.done + len(rows)))
         return False
@@ -263,9 +249,7 @@ async def _allocate(calculation_id: int, round_id: int) -> None:
 
     rnd = (await db.fetch("SELECT budget, rule, partial FROM round WHERE id = $1", round_id))[0]
     claims = (
-        Claim(
-            id=r["application"], claim=r["claim"], score=Decimal(r["score"]), submitted_at=r["submitted_at"]
-        )
+        Claim(id=r["application"], claim=r["claim"], score=Decimal(r["score"]), submitted_at=r["submitted_at"])
         for r in await db.fetch(_CLAIMS, calculation_id)
     )
     awards = allocate(claims, Decimal(rnd["budget"]), rnd["rule"], partial=bool(rnd["partial"]))

@@ -41,9 +41,7 @@ class ProgramController(Controller):
     async def create(self, request: Request, slug: FromPath[str]) -> Redirect | Template:
         form = await _posted(request)
         if await services.program_with_version(form.get("key", "").strip()) is not None:
-            return _form(
-                request, None, form, {"key": (N_("A program with this key already exists."), None)}, 400
-            )
+            return _form(request, None, form, {"key": (N_("A program with this key already exists."), None)}, 400)
         return await _save(request, slug, None, form)
 
     @get("/{program_key:str}", name="program", opt=allow(MEMBERS))
@@ -70,9 +68,7 @@ class ProgramController(Controller):
         return _form(request, program, editor.form_of(version.spec), {})
 
     @post("/{program_key:str}", name="program_update", opt=allow(BUREAU_ADMIN), status_code=303)
-    async def update(
-        self, request: Request, slug: FromPath[str], program_key: FromPath[str]
-    ) -> Redirect | Template:
+    async def update(self, request: Request, slug: FromPath[str], program_key: FromPath[str]) -> Redirect | Template:
         program, _version = await _found(program_key)
         form = {**await _posted(request), "key": program.key}
         return await _save(request, slug, program, form)

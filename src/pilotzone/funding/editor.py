@@ -15,18 +15,8 @@ from pilotzone.funding.formula_syntax import tokenize
 from pilotzone.funding.programs import ProgramError, ProgramSpec, check, convert
 from pilotzone.funding.services import save_program, sync_rounds
 
-SIMPLE = (
-    "key",
-    "subject",
-    "name_zh",
-    "name_en",
-    "description_zh",
-    "description_en",
-    "policy_zh",
-    "formula",
-    "cap",
-    "allocation",
-)
+SIMPLE = ("key", "subject", "name_zh", "name_en", "description_zh", "description_en", "policy_zh",
+          "formula", "cap", "allocation")
 FLAGS = ("partial", "example_parameters")
 ROUND = ("round_key", "round_name_zh", "round_name_en", "round_budget", "round_opens", "round_closes")
 FIELDS = (*SIMPLE, *FLAGS, *ROUND, "details")
@@ -94,16 +84,14 @@ def spec_of(form: dict[str, str], scheme_keys: set[str]) -> ProgramSpec:
         raw[name] = form.get(name, "") in ("1", "on", "true")
     if form.get("round_key", "").strip():
         round_key = form["round_key"].strip()
-        raw["rounds"] = [
-            {
-                "key": round_key,
-                "name_zh": form.get("round_name_zh", "").strip() or round_key,
-                "name_en": form.get("round_name_en", "").strip() or round_key,
-                "budget": _decimal(form.get("round_budget", ""), "round_budget"),
-                "opens": form.get("round_opens", "").strip(),
-                "closes": form.get("round_closes", "").strip(),
-            }
-        ]
+        raw["rounds"] = [{
+            "key": round_key,
+            "name_zh": form.get("round_name_zh", "").strip() or round_key,
+            "name_en": form.get("round_name_en", "").strip() or round_key,
+            "budget": _decimal(form.get("round_budget", ""), "round_budget"),
+            "opens": form.get("round_opens", "").strip(),
+            "closes": form.get("round_closes", "").strip(),
+        }]
     try:
         spec = convert(raw, ProgramSpec)
         check(spec, scheme_keys, "program")
@@ -137,13 +125,8 @@ def _field_of(key: str) -> str:
     path = key.removeprefix("program.").split(".")[0].split("[")[0]
     if key.startswith("rounds") or ".rounds" in key:
         leaf = key.rsplit(".", 1)[-1]
-        fields = {
-            "opens": "round_opens",
-            "closes": "round_closes",
-            "budget": "round_budget",
-            "name_zh": "round_name_zh",
-            "name_en": "round_name_en",
-        }
+        fields = {"opens": "round_opens", "closes": "round_closes", "budget": "round_budget",
+                  "name_zh": "round_name_zh", "name_en": "round_name_en"}
         return fields.get(leaf, "round_key")
     return path if path in SIMPLE or path in FLAGS else "details"
 

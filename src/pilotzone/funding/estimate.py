@@ -32,10 +32,6 @@ async def estimate_of(application: FundingApplication, spec: dict) -> dict | Non
     return {
         "eligible": result.eligible,
         "amount": result.amount,
-        "reasons": [
-            f"{r.message_zh if get_locale().startswith('zh') else r.message_en}"
-            for r in result.reasons
-            if r.ok is False
-        ],
+        "reasons": [f"{r.message_zh if get_locale().startswith('zh') else r.message_en}" for r in result.reasons if r.ok is False],
         "lines": explanation(steps, get_locale()),
     }

@@ -61,13 +61,8 @@ async def subject_facts(subjects: Sequence[Subject], on: date | datetime) -> dic
         return {}
     kinds, ids = [k for k, _ in wanted], [i for _, i in wanted]
     moment = _moment(on)
-    found = {
-        (r["kind"], r["id"]): r for r in await db.fetch(_SUBJECTS, kinds, ids) if r["status"] is not None
-    }
-    certs = {
-        (r["kind"], r["id"]): frozenset(r["keys"])
-        for r in await db.fetch(_CERTIFICATIONS, kinds, ids, moment)
-    }
+    found = {(r["kind"], r["id"]): r for r in await db.fetch(_SUBJECTS, kinds, ids) if r["status"] is not None}
+    certs = {(r["kind"], r["id"]): frozenset(r["keys"]) for r in await db.fetch(_CERTIFICATIONS, kinds, ids, moment)}
     owners = sorted({r["enterprise"] for r in found.values() if r["enterprise"] is not None})
     negative = await active_negative_entries(owners, moment.date()) if owners else {}
     facts: dict[Subject, SubjectFacts] = {}

@@ -199,9 +199,7 @@ class _Compiler:
             if isinstance(value, int) and not isinstance(value, bool):
                 value = Decimal(value)
             elif not isinstance(value, (Decimal, bool)):
-                raise EvaluationError(
-                    key, pos, f"'{name}' must be a Decimal or a boolean, not {type(value).__name__}"
-                )
+                raise EvaluationError(key, pos, f"'{name}' must be a Decimal or a boolean, not {type(value).__name__}")
             if name not in run.seen:
                 run.seen.add(name)
                 run.steps.append(Step(name, text(value), note_zh, note_en))
@@ -282,9 +280,7 @@ class _Compiler:
 
     def call_min(self, node: Call) -> tuple[Fn, str]:
         args = [self.want(arg, NUM) for arg in node.args]
-        return (
-            lambda run: self.record(node, run, min(a(run) for a in args), "取最小值", "the smallest")
-        ), NUM
+        return (lambda run: self.record(node, run, min(a(run) for a in args), "取最小值", "the smallest")), NUM
 
     def call_max(self, node: Call) -> tuple[Fn, str]:
         args = [self.want(arg, NUM) for arg in node.args]
@@ -293,9 +289,7 @@ class _Compiler:
     def call_round_fen(self, node: Call) -> tuple[Fn, str]:
         arg = self.want(node.args[0], NUM)
         return (
-            lambda run: self.record(
-                node, run, round_fen(arg(run)), "四舍五入到分", "rounded half-up to the fen"
-            )
+            lambda run: self.record(node, run, round_fen(arg(run)), "四舍五入到分", "rounded half-up to the fen")
         ), NUM
 
     def literal(self, node: Node, what: str) -> Decimal:
@@ -320,10 +314,7 @@ class _Compiler:
                 raise self.error(item, "a tier is [threshold, amount]")
             threshold = self.literal(item.items[0], "a tier threshold")
             if tiers and threshold <= tiers[-1][0]:
-                raise self.error(
-                    item.items[0],
-                    f"tier thresholds must ascend ({text(threshold)} after {text(tiers[-1][0])})",
-                )
+                raise self.error(item.items[0], f"tier thresholds must ascend ({text(threshold)} after {text(tiers[-1][0])})")
             tiers.append((threshold, self.want(item.items[1], NUM)))
 
         def tier(run: _Run) -> Decimal:
@@ -335,22 +326,10 @@ class _Compiler:
                 else:
                     break
             if chosen is None:
-                return self.record(
-                    node,
-                    run,
-                    ZERO,
-                    f"{text(value)} 低于最低门槛，为 0",
-                    f"{text(value)} is below every threshold: 0",
-                )
+                return self.record(node, run, ZERO, f"{text(value)} 低于最低门槛，为 0", f"{text(value)} is below every threshold: 0")
             result = chosen[1](run)
             t = text(chosen[0])
-            return self.record(
-                node,
-                run,
-                result,
-                f"{text(value)} ≥ 门槛 {t}，对应金额",
-                f"{text(value)} reaches threshold {t}",
-            )
+            return self.record(node, run, result, f"{text(value)} ≥ 门槛 {t}，对应金额", f"{text(value)} reaches threshold {t}")
 
         return tier, NUM
 
@@ -374,9 +353,7 @@ class _Compiler:
             previous = bounds[-1][0] if bounds else ZERO
             assert previous is not None
             if upto <= previous:
-                raise self.error(
-                    item.items[0], f"bracket bounds must ascend above 0 ({text(upto)} after {text(previous)})"
-                )
+                raise self.error(item.items[0], f"bracket bounds must ascend above 0 ({text(upto)} after {text(previous)})")
             bounds.append((upto, self.want(item.items[1], NUM)))
 
         def progressive(run: _Run) -> Decimal:

@@ -7,14 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-FUNCTIONS = {
-    "if": (3, 3),
-    "min": (1, None),
-    "max": (1, None),
-    "tier": (2, 2),
-    "progressive": (2, 2),
-    "round_fen": (1, 1),
-}
+FUNCTIONS = {"if": (3, 3), "min": (1, None), "max": (1, None), "tier": (2, 2), "progressive": (2, 2),
+             "round_fen": (1, 1)}
 KEYWORDS = {"and", "or", "not", "true", "false", "inf"}
 
 
@@ -229,9 +223,7 @@ class _Parser:
             node.start, node.end = tok.pos, close.pos + 1
             return node
         if tok.kind == "op" and tok.text == "[":
-            raise self.error(
-                tok.pos, "a list is only allowed as the second argument of tier() or progressive()"
-            )
+            raise self.error(tok.pos, "a list is only allowed as the second argument of tier() or progressive()")
         found = "end of formula" if tok.kind == "end" else repr(tok.text)
         raise self.error(tok.pos, f"expected a value, found {found}")
 

@@ -171,14 +171,10 @@ def check(spec: ProgramSpec, scheme_keys: set[str], at: str) -> CompiledProgram:
     for j, document in enumerate(spec.documents):
         for k, kind in enumerate(document.types):
             if kind not in DOCUMENT_TYPES:
-                raise ProgramError(
-                    f"{at}.documents[{j}].types[{k}]", f"'{kind}' is not an accepted document type"
-                )
+                raise ProgramError(f"{at}.documents[{j}].types[{k}]", f"'{kind}' is not an accepted document type")
     for j, role in enumerate(spec.stages):
         if role not in REVIEWERS:
-            raise ProgramError(
-                f"{at}.stages[{j}]", f"'{role}' is not a reviewing role ({', '.join(REVIEWERS)})"
-            )
+            raise ProgramError(f"{at}.stages[{j}]", f"'{role}' is not a reviewing role ({', '.join(REVIEWERS)})")
     if spec.stages.count("bureau_admin") != 1 or spec.stages[-1] != "bureau_admin":
         raise ProgramError(f"{at}.stages", "the bureau administrator decides, once, in the last stage")
     if spec.cap is not None and (spec.cap < 0 or spec.cap != spec.cap.quantize(Decimal("0.01"))):
@@ -194,13 +190,9 @@ def check(spec: ProgramSpec, scheme_keys: set[str], at: str) -> CompiledProgram:
         where = f"{at}.eligibility[{j}]"
         if rule.kind == "certified" and rule.scheme not in scheme_keys:
             known = ", ".join(sorted(scheme_keys)) or "none"
-            raise ProgramError(
-                f"{where}.scheme", f"'{rule.scheme}' is not a scheme of this tenant (schemes: {known})"
-            )
+            raise ProgramError(f"{where}.scheme", f"'{rule.scheme}' is not a scheme of this tenant (schemes: {known})")
         if rule.kind != "certified" and rule.scheme:
-            raise ProgramError(
-                f"{where}.scheme", f"only 'certified' rules name a scheme, this is '{rule.kind}'"
-            )
+            raise ProgramError(f"{where}.scheme", f"only 'certified' rules name a scheme, this is '{rule.kind}'")
         if rule.kind == "input" and not (rule.expr and rule.message_zh and rule.message_en):
             raise ProgramError(where, "an input rule needs expr, message_zh and message_en")
         if rule.kind != "input" and rule.expr:
@@ -256,12 +248,7 @@ class CompiledProgram:
         prefix = f"programs.{spec.key}"
         self.formula = _compile(spec.formula, known, f"{prefix}.formula", NUM)
         self.rules: list[tuple[RuleSpec, Formula | None]] = [
-            (
-                rule,
-                _compile(rule.expr, known, f"{prefix}.eligibility[{j}].expr", BOOL)
-                if rule.kind == "input"
-                else None,
-            )
+            (rule, _compile(rule.expr, known, f"{prefix}.eligibility[{j}].expr", BOOL) if rule.kind == "input" else None)
             for j, rule in enumerate(spec.eligibility)
         ]
 
@@ -296,9 +283,7 @@ class CompiledProgram:
             except InvalidOperation:
                 raise InputError(item.key, "must be a number") from None
             if not number.is_finite() or (item.type == "integer" and number != number.to_integral_value()):
-                raise InputError(
-                    item.key, f"must be {'a whole number' if item.type == 'integer' else 'a number'}"
-                )
+                raise InputError(item.key, f"must be {'a whole number' if item.type == 'integer' else 'a number'}")
             if item.min is not None and number < item.min:
                 raise InputError(item.key, f"must be at least {item.min}")
             if item.max is not None and number > item.max:
@@ -325,27 +310,12 @@ class CompiledProgram:
         cap = self.spec.cap
         if cap is not None and amount > cap:
             amount = round_fen(cap)
-            steps.append(
-                _step(
-                    "cap",
-                    text(cap),
-                    f"超过每户上限，按上限 {text(cap)} 计",
-                    f"over the cap: capped at {text(cap)}",
-                )
-            )
-        steps.append(
-            _step("amount", text(amount), "核定金额（四舍五入到分）", "amount (rounded half-up to the fen)")
-        )
+            steps.append(_step("cap", text(cap), f"超过每户上限，按上限 {text(cap)} 计", f"over the cap: capped at {text(cap)}"))
+        steps.append(_step("amount", text(amount), "核定金额（四舍五入到分）", "amount (rounded half-up to the fen)"))
         return Result(True, reasons, amount, steps)
 
-    def _check_rule(
-        self,
-        rule: RuleSpec,
-        formula: Formula | None,
-        env: dict,
-        facts: SubjectFacts | None,
-        steps: list[dict],
-    ) -> Reason:
+    def _check_rule(self, rule: RuleSpec, formula: Formula | None, env: dict, facts: SubjectFacts | None,
+                    steps: list[dict]) -> Reason:
         if formula is not None:
             ok = formula.evaluate(env).value is True
             reason = Reason("input", ok, rule.message_zh, rule.message_en)
@@ -359,22 +329,12 @@ class CompiledProgram:
             elif rule.kind == "not_on_negative_list":
                 ok = facts.negative_entry is None
                 if not ok:
-                    zh, en = (
-                        f"{zh}（列入原因：{facts.negative_entry}）",
-                        f"{en} (listed: {facts.negative_entry})",
-                    )
+                    zh, en = f"{zh}（列入原因：{facts.negative_entry}）", f"{en} (listed: {facts.negative_entry})"
             else:
                 ok = facts.registered
             reason = Reason(rule.kind, ok, rule.message_zh or zh, rule.message_en or en)
         value, note_zh, note_en = _CHECKED[ok]
-        steps.append(
-            _step(
-                f"eligibility: {label}",
-                value,
-                f"{note_zh}：{reason.message_zh}",
-                f"{note_en}: {reason.message_en}",
-            )
-        )
+        steps.append(_step(f"eligibility: {label}", value, f"{note_zh}：{reason.message_zh}", f"{note_en}: {reason.message_en}"))
         return reason
 
 
@@ -441,3 +401,4 @@ def compiled(version: Any) -> CompiledProgram:
             _CACHE.clear()
         found = _CACHE[vid] = CompiledProgram(from_json(spec))
     return found
+

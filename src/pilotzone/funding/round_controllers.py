@@ -165,9 +165,7 @@ class FundingRoundController(Controller):
         name="funding_results_export",
         opt=allow(BUREAU),
     )
-    async def export(
-        self, request: Request, round_id: FromPath[int], calculation_id: FromPath[int]
-    ) -> Response:
+    async def export(self, request: Request, round_id: FromPath[int], calculation_id: FromPath[int]) -> Response:
         fmt = request.url.path.rsplit(".", 1)[1]
         rnd = await _round(round_id)
         calcs = {c["id"]: c for c in await calculation.calculations_of(rnd.id)}
@@ -180,6 +178,4 @@ class FundingRoundController(Controller):
         else:
             body = ledger.to_xlsx(rows, rnd.name_zh)
             media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return Response(
-            body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-        )
+        return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

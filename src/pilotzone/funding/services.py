@@ -25,12 +25,9 @@ async def save_program(
         row = Program(key=spec.key, version=0, active=True, source=source, **names)
         await row.save()
     else:
-        current = (
-            await ProgramVersion.objects()
-            .where(ProgramVersion.id == row.current_version)
-            .output(load_json=True)
-            .first()
-        )
+        current = await ProgramVersion.objects().where(ProgramVersion.id == row.current_version).output(
+            load_json=True
+        ).first()
         if current is not None and current.spec == data:
             if not row.active:
                 await Program.update({Program.active: True}).where(Program.id == row.id)
@@ -45,13 +42,8 @@ async def save_program(
     )
     await version.save()
     await Program.update(
-        {
-            **names,
-            "version": row.version + 1,
-            "current_version": version.id,
-            "active": True,
-            "updated_at": datetime.now(UTC),
-        }
+        {**names, "version": row.version + 1, "current_version": version.id, "active": True,
+         "updated_at": datetime.now(UTC)}
     ).where(Program.id == row.id)
     row.version, row.current_version = row.version + 1, version.id
     return row, True
@@ -119,10 +111,7 @@ async def program_with_version(key: str) -> tuple[Program, ProgramVersion] | Non
     if program is None:
         return None
     version = (
-        await ProgramVersion.objects()
-        .where(ProgramVersion.id == program.current_version)
-        .output(load_json=True)
-        .first()
+        await ProgramVersion.objects().where(ProgramVersion.id == program.current_version).output(load_json=True).first()
     )
     assert version is not None
     return program, version
@@ -133,13 +122,9 @@ async def rounds_of(program_id: int) -> list[dict]:
 
 
 async def versions_of(program_id: int) -> list[dict]:
-    return (
-        await ProgramVersion.select(
-            ProgramVersion.id, ProgramVersion.version, ProgramVersion.created_by, ProgramVersion.created_at
-        )
-        .where(ProgramVersion.program == program_id)
-        .order_by(ProgramVersion.version, ascending=False)
-    )
+    return await ProgramVersion.select(
+        ProgramVersion.id, ProgramVersion.version, ProgramVersion.created_by, ProgramVersion.created_at
+    ).where(ProgramVersion.program == program_id).order_by(ProgramVersion.version, ascending=False)
 
 
 class UnknownProgram(LookupError):

@@ -89,9 +89,7 @@ async def _page(request: Request, tenants: list[dict], base: str, is_province: b
 SECTIONS = ("states", "countries", "funding", "trend")
 
 
-async def _section(
-    request: Request, tenants: list[dict], base: str, is_province: bool
-) -> Template | Response:
+async def _section(request: Request, tenants: list[dict], base: str, is_province: bool) -> Template | Response:
     """One secondary table: the fragment HTMX swaps into the dashboard, or its own page without JS."""
     key = request.query_params.get("table", "")
     if key not in SECTIONS:

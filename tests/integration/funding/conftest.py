@@ -14,31 +14,12 @@ SPEC = {
     "name_en": "Test export reward",
     "example_parameters": True,
     "inputs": [
-        {
-            "key": "exports",
-            "type": "decimal",
-            "label_zh": "年度跨境出口额（万元）",
-            "label_en": "Exports (10k yuan)",
-            "min": "0",
-            "required": True,
-        },
-        {
-            "key": "certified",
-            "type": "boolean",
-            "label_zh": "是否认定",
-            "label_en": "Certified",
-            "required": False,
-        },
+        {"key": "exports", "type": "decimal", "label_zh": "年度跨境出口额（万元）", "label_en": "Exports (10k yuan)",
+         "min": "0", "required": True},
+        {"key": "certified", "type": "boolean", "label_zh": "是否认定", "label_en": "Certified", "required": False},
     ],
-    "documents": [
-        {
-            "key": "report",
-            "label_zh": "审计报告",
-            "label_en": "Audit report",
-            "types": ["application/pdf"],
-            "required": True,
-        }
-    ],
+    "documents": [{"key": "report", "label_zh": "审计报告", "label_en": "Audit report",
+                   "types": ["application/pdf"], "required": True}],
     "eligibility": [{"kind": "not_on_negative_list"}],
     "constants": {"rate": "10.5"},
     "formula": "exports * rate",
@@ -58,17 +39,14 @@ async def program(owner: asyncpg.Connection, tenants: dict):  # type: ignore[no-
     vid = await owner.fetchval(
         "INSERT INTO program_version (tenant_id, program, version, spec, example_parameters, created_at) "
         "VALUES ($1, $2, 1, $3, true, now()) RETURNING id",
-        gz,
-        pid,
-        json.dumps(SPEC),
+        gz, pid, json.dumps(SPEC),
     )
     await owner.execute("UPDATE program SET current_version = $1 WHERE id = $2", vid, pid)
     rid = await owner.fetchval(
         "INSERT INTO round (tenant_id, program, key, name_zh, name_en, budget, opens_at, closes_at, status, rule, "
         "partial, updated_at) VALUES ($1, $2, '2026', '2026年度', '2026', 100000, current_date - 1, current_date + 30, "
         "'open', 'pro_rata', false, now()) RETURNING id",
-        gz,
-        pid,
+        gz, pid,
     )
     yield {"program": pid, "version": vid, "round": rid, "tenant": gz}
     for sql in (

@@ -67,12 +67,9 @@ async def test_sigkill_mid_calculation_then_restart(
     admin_gz, owner: asyncpg.Connection, program: dict, tmp_path: Path
 ) -> None:
     gz, rid = program["tenant"], program["round"]
-    enterprises = [
-        r["id"]
-        for r in await owner.fetch(
-            "SELECT id FROM enterprise WHERE tenant_id = $1 AND status = 'active' ORDER BY id LIMIT 7", gz
-        )
-    ]
+    enterprises = [r["id"] for r in await owner.fetch(
+        "SELECT id FROM enterprise WHERE tenant_id = $1 AND status = 'active' ORDER BY id LIMIT 7", gz
+    )]
     await owner.execute(
         "INSERT INTO funding_application (tenant_id, program, program_version, round, subject_kind, subject_id, "
         "subject_label, applicant_enterprise, district_code, declared, verified, status, stage, "
@@ -81,29 +78,20 @@ async def test_sigkill_mid_calculation_then_restart(
         "jsonb_build_object('exports', (1 + (i * 53) % 4000)::text || '.37'), '{}'::jsonb, 'verified', 1, "
         "now(), now(), now() - make_interval(secs => i) "
         "FROM generate_series(1, $5) AS i, LATERAL (SELECT ($6::int[])[1 + i % cardinality($6::int[])] AS e) x",
-        gz,
-        program["program"],
-        program["version"],
-        rid,
-        N,
-        enterprises,
+        gz, program["program"], program["version"], rid, N, enterprises,
     )
     await owner.execute("UPDATE round SET status = 'closed' WHERE id = $1", rid)
     first_worker = _start_worker(tmp_path / "first.log")
     try:
         started = await admin_gz.post(f"/z/guangzhou/funding/rounds/{rid}/calculate", follow_redirects=False)
         assert started.status_code == 303
-        calc = await owner.fetchrow(
-            "SELECT id, job_run FROM calculation WHERE round = $1 AND version = 1", rid
-        )
+        calc = await owner.fetchrow("SELECT id, job_run FROM calculation WHERE round = $1 AND version = 1", rid)
         await _poll(owner, "SELECT 1 FROM calculation WHERE id = $1 AND cursor > 0", calc["id"])
     finally:
         _stop(first_worker, signal.SIGKILL)
     interrupted = await owner.fetchrow("SELECT status, cursor FROM calculation WHERE id = $1", calc["id"])
     assert interrupted["status"] == "running", "the calculation finished before the worker was killed"
-    assert (
-        await owner.fetchval("SELECT count(*) FROM calculation_result WHERE calculation = $1", calc["id"]) < N
-    )
+    assert await owner.fetchval("SELECT count(*) FROM calculation_result WHERE calculation = $1", calc["id"]) < N
 
     second_worker = _start_worker(tmp_path / "second.log")  # boots, re-sends the unfinished run
     try:

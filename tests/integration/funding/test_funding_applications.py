@@ -16,8 +16,7 @@ BASE = "/z/guangzhou/funding/applications"
 async def _enterprise(owner: asyncpg.Connection, tenant: int) -> int:
     return await owner.fetchval(
         'SELECT m.enterprise FROM membership m JOIN pz_user u ON u.id = m."user" WHERE u.email = $1 AND m.tenant_id = $2',
-        demo("enterprise", "guangzhou"),
-        tenant,
+        demo("enterprise", "guangzhou"), tenant,
     )
 
 
@@ -27,9 +26,7 @@ async def test_apply_verify_and_withdraw(as_user, owner, program) -> None:
         index = await client.get(f"{BASE}/")
         assert f"new?round_id={program['round']}" in index.text
         created = await client.post(
-            f"{BASE}/",
-            data={"round": str(program["round"]), "subject_id": str(enterprise)},
-            follow_redirects=False,
+            f"{BASE}/", data={"round": str(program["round"]), "subject_id": str(enterprise)}, follow_redirects=False
         )
         assert created.status_code == 303, created.text[:300]
         app_id = int(created.headers["location"].rsplit("/", 1)[1])
@@ -38,34 +35,24 @@ async def test_apply_verify_and_withdraw(as_user, owner, program) -> None:
 
         bad = await client.post(f"{BASE}/{app_id}/submit", data={"exports": "12x"}, follow_redirects=False)
         assert bad.status_code == 400 and 'aria-invalid="true"' in bad.text and 'value="12x"' in bad.text
-        assert json.loads(
-            await owner.fetchval("SELECT declared FROM funding_application WHERE id = $1", app_id)
-        ) == {"exports": "12x"}
-        no_doc = await client.post(
-            f"{BASE}/{app_id}/submit", data={"exports": "1234.5"}, follow_redirects=False
-        )
+        assert json.loads(await owner.fetchval("SELECT declared FROM funding_application WHERE id = $1", app_id)) == {
+            "exports": "12x"
+        }
+        no_doc = await client.post(f"{BASE}/{app_id}/submit", data={"exports": "1234.5"}, follow_redirects=False)
         assert no_doc.status_code == 400
         # the report takes only PDF: a PNG is refused before it is stored, with the message on the page
         png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(4000)
         wrong = await client.post(
-            f"{BASE}/{app_id}/documents",
-            data={"doc_key": "report"},
-            files={"file": ("scan.png", png, "image/png")},
-            follow_redirects=False,
+            f"{BASE}/{app_id}/documents", data={"doc_key": "report"},
+            files={"file": ("scan.png", png, "image/png")}, follow_redirects=False,
         )
         assert wrong.status_code == 415 and "image/png" in wrong.text, wrong.text[:300]
-        assert (
-            await owner.fetchval(
-                "SELECT count(*) FROM document WHERE owner_kind = 'funding_application' AND owner_id = $1",
-                app_id,
-            )
-            == 0
-        )
+        assert await owner.fetchval(
+            "SELECT count(*) FROM document WHERE owner_kind = 'funding_application' AND owner_id = $1", app_id
+        ) == 0
         upload = await client.post(
-            f"{BASE}/{app_id}/documents",
-            data={"doc_key": "report"},
-            files={"file": ("审计.pdf", sample_pdf("audit"), "application/pdf")},
-            follow_redirects=False,
+            f"{BASE}/{app_id}/documents", data={"doc_key": "report"},
+            files={"file": ("审计.pdf", sample_pdf("audit"), "application/pdf")}, follow_redirects=False,
         )
         assert upload.status_code == 303, upload.text[:300]
         ok = await client.post(f"{BASE}/{app_id}/submit", data={"exports": "1234.5"}, follow_redirects=False)
@@ -76,55 +63,41 @@ async def test_apply_verify_and_withdraw(as_user, owner, program) -> None:
         assert '<strong id="estimate">12962.25</strong>' in page.text  # 1234.5 × 10.5, with its steps
         assert 'class="explanation"' in page.text
         # not a reviewer: the review route refuses
-        refused = await client.post(
-            f"{BASE}/{app_id}/review", data={"decision": "approve"}, follow_redirects=False
-        )
+        refused = await client.post(f"{BASE}/{app_id}/review", data={"decision": "approve"}, follow_redirects=False)
         assert refused.status_code == 403
 
     async with as_user(demo("reviewer", "guangzhou")) as reviewer:
         queue = await reviewer.get("/z/guangzhou/funding/reviews")
         assert f"/funding/applications/{app_id}#review" in queue.text
         wrong = await reviewer.post(
-            f"{BASE}/{app_id}/review",
-            data={"decision": "approve", "verified:exports": "abc"},
-            follow_redirects=False,
+            f"{BASE}/{app_id}/review", data={"decision": "approve", "verified:exports": "abc"}, follow_redirects=False
         )
         assert wrong.status_code == 400 and 'aria-invalid="true"' in wrong.text
         asked = await reviewer.post(
-            f"{BASE}/{app_id}/review",
-            data={"decision": "request_info", "comment": "请补充报关单"},
+            f"{BASE}/{app_id}/review", data={"decision": "request_info", "comment": "请补充报关单"},
             follow_redirects=False,
         )
         assert asked.status_code == 303
     async with as_user(demo("enterprise", "guangzhou")) as client:
         page = await client.get(f"{BASE}/{app_id}")
         assert "请补充报关单" in page.text
-        answered = await client.post(
-            f"{BASE}/{app_id}/answer", data={"note": "已补充"}, follow_redirects=False
-        )
+        answered = await client.post(f"{BASE}/{app_id}/answer", data={"note": "已补充"}, follow_redirects=False)
         assert answered.status_code == 303
     async with as_user(demo("reviewer", "guangzhou")) as reviewer:
         first = await reviewer.post(
-            f"{BASE}/{app_id}/review",
-            data={"decision": "approve", "verified:exports": "1000", "score": "80"},
+            f"{BASE}/{app_id}/review", data={"decision": "approve", "verified:exports": "1000", "score": "80"},
             follow_redirects=False,
         )
         assert first.status_code == 303
     async with as_user(demo("admin", "guangzhou")) as admin:
-        final = await admin.post(
-            f"{BASE}/{app_id}/review", data={"decision": "approve"}, follow_redirects=False
-        )
+        final = await admin.post(f"{BASE}/{app_id}/review", data={"decision": "approve"}, follow_redirects=False)
         assert final.status_code == 303
     row = await owner.fetchrow("SELECT * FROM funding_application WHERE id = $1", app_id)
     assert row["status"] == "verified" and json.loads(row["verified"]) == {"exports": "1000"}
     assert row["score"] == 80
-    actions = [
-        r["action"]
-        for r in await owner.fetch(
-            "SELECT action FROM audit_log WHERE object_type = 'funding_application' AND object_id = $1 ORDER BY id",
-            str(app_id),
-        )
-    ]
+    actions = [r["action"] for r in await owner.fetch(
+        "SELECT action FROM audit_log WHERE object_type = 'funding_application' AND object_id = $1 ORDER BY id", str(app_id)
+    )]
     assert actions[:2] == ["funding_application.created", "funding_application.saved"]
     assert "funding_application.submitted" in actions and actions.count("funding_review.approve") == 2
     assert "funding_review.request_info" in actions and "funding_application.answered" in actions
@@ -138,17 +111,12 @@ async def test_other_tenant_and_other_enterprise_do_not_see_it(as_user, owner, p
     enterprise = await _enterprise(owner, program["tenant"])
     async with as_user(demo("enterprise", "guangzhou")) as client:
         created = await client.post(
-            f"{BASE}/",
-            data={"round": str(program["round"]), "subject_id": str(enterprise)},
-            follow_redirects=False,
+            f"{BASE}/", data={"round": str(program["round"]), "subject_id": str(enterprise)}, follow_redirects=False
         )
         app_id = int(created.headers["location"].rsplit("/", 1)[1])
         withdrawn = await client.post(f"{BASE}/{app_id}/withdraw", follow_redirects=False)
         assert withdrawn.status_code == 303
-        assert (
-            await owner.fetchval("SELECT status FROM funding_application WHERE id = $1", app_id)
-            == "withdrawn"
-        )
+        assert await owner.fetchval("SELECT status FROM funding_application WHERE id = $1", app_id) == "withdrawn"
     async with as_user(demo("enterprise", "foshan")) as other:
         assert (await other.get(f"/z/foshan/funding/applications/{app_id}")).status_code == 404
 
@@ -158,32 +126,20 @@ async def test_submission_refused_while_on_the_negative_list(as_user, owner, pro
     entry = await owner.fetchval(
         "INSERT INTO negative_list_entry (tenant_id, enterprise, reason, source, valid_from) "
         "VALUES ($1, $2, '虚假申报', '测试来源', current_date - 1) RETURNING id",
-        program["tenant"],
-        enterprise,
+        program["tenant"], enterprise,
     )
     try:
         async with as_user(demo("enterprise", "guangzhou")) as client:
             created = await client.post(
-                f"{BASE}/",
-                data={"round": str(program["round"]), "subject_id": str(enterprise)},
-                follow_redirects=False,
+                f"{BASE}/", data={"round": str(program["round"]), "subject_id": str(enterprise)}, follow_redirects=False
             )
             app_id = int(created.headers["location"].rsplit("/", 1)[1])
             await client.post(
-                f"{BASE}/{app_id}/documents",
-                data={"doc_key": "report"},
-                files={"file": ("审计.pdf", sample_pdf("audit"), "application/pdf")},
-                follow_redirects=False,
+                f"{BASE}/{app_id}/documents", data={"doc_key": "report"},
+                files={"file": ("审计.pdf", sample_pdf("audit"), "application/pdf")}, follow_redirects=False,
             )
-            refused = await client.post(
-                f"{BASE}/{app_id}/submit", data={"exports": "10"}, follow_redirects=False
-            )
-            assert (
-                refused.status_code == 400 and "信用负面清单" in refused.text and "虚假申报" in refused.text
-            )
-            assert (
-                await owner.fetchval("SELECT status FROM funding_application WHERE id = $1", app_id)
-                == "draft"
-            )
+            refused = await client.post(f"{BASE}/{app_id}/submit", data={"exports": "10"}, follow_redirects=False)
+            assert refused.status_code == 400 and "信用负面清单" in refused.text and "虚假申报" in refused.text
+            assert await owner.fetchval("SELECT status FROM funding_application WHERE id = $1", app_id) == "draft"
     finally:
         await owner.execute("DELETE FROM negative_list_entry WHERE id = $1", entry)

@@ -42,9 +42,7 @@ async def test_list_and_detail_for_members(as_user) -> None:
         assert (await client.get("/z/guangzhou/programs/export-reward/edit")).status_code == 403
 
 
-async def test_admin_creates_a_program_and_a_new_version(
-    admin_gz, owner: asyncpg.Connection, tenants: dict
-) -> None:
+async def test_admin_creates_a_program_and_a_new_version(admin_gz, owner: asyncpg.Connection, tenants: dict) -> None:
     key = f"route-{uuid.uuid4().hex[:6]}"
     form = {
         "key": key,
@@ -75,10 +73,7 @@ async def test_admin_creates_a_program_and_a_new_version(
     row = await owner.fetchrow(
         "SELECT p.id, p.version, v.created_by, v.spec, r.budget, r.rule, r.partial FROM program p "
         "JOIN program_version v ON v.id = p.current_version JOIN round r ON r.program = p.id "
-        "WHERE p.tenant_id = $1 AND p.key = $2",
-        tenants["guangzhou"],
-        key,
-    )
+        "WHERE p.tenant_id = $1 AND p.key = $2", tenants["guangzhou"], key)
     assert row["version"] == 1 and row["created_by"] is not None
     assert (str(row["budget"]), row["rule"], row["partial"]) == ("2000000.00", "ranked", True)
     assert await owner.fetchval("SELECT name_zh FROM round WHERE program = $1", row["id"]) == "2026 年度"
@@ -90,20 +85,13 @@ async def test_admin_creates_a_program_and_a_new_version(
     bad = {**form, "formula": "min(trips, 52) * per_trips"}
     response = await admin_gz.post(f"/z/guangzhou/programs/{key}", data=bad)
     assert response.status_code == 400
-    assert (
-        'id="formula" name="formula" rows="4" spellcheck="false" class="code" aria-invalid="true"'
-        in response.text
-    )
+    assert 'id="formula" name="formula" rows="4" spellcheck="false" class="code" aria-invalid="true"' in response.text
     message = FORMULA_ERROR.search(response.text)
     assert message and "17" in message.group(1) and "per_trips" in message.group(1), message
     assert "min(trips, 52) * per_trips" in response.text
     bad_details = {**form, "details": form["details"].replace("min = 0", 'min = "x"')}
     response = await admin_gz.post(f"/z/guangzhou/programs/{key}", data=bad_details)
-    assert (
-        response.status_code == 400
-        and 'id="details-error"' in response.text
-        and "inputs[0].min" in response.text
-    )
+    assert response.status_code == 400 and 'id="details-error"' in response.text and "inputs[0].min" in response.text
     bad_round = {**form, "round_closes": "2026-01-01"}
     response = await admin_gz.post(f"/z/guangzhou/programs/{key}", data=bad_round)
     assert response.status_code == 400 and 'id="round_closes-error"' in response.text
@@ -117,25 +105,15 @@ async def test_admin_creates_a_program_and_a_new_version(
     assert saved.status_code == 303
     versions = await owner.fetch(
         "SELECT version, spec->>'formula' AS formula FROM program_version WHERE program = $1 ORDER BY version",
-        row["id"],
-    )
+        row["id"])
     assert [(v["version"], v["formula"]) for v in versions] == [
-        (1, "min(trips, 52) * per_trip"),
-        (2, "min(trips, 60) * per_trip"),
-    ]
+        (1, "min(trips, 52) * per_trip"), (2, "min(trips, 60) * per_trip")]
     same = await admin_gz.post(f"/z/guangzhou/programs/{key}", data=changed, follow_redirects=False)
     assert same.status_code == 303
-    assert (
-        await owner.fetchval("SELECT version FROM program WHERE id = $1", row["id"]) == 2
-    )  # no change, no version
-    actions = [
-        r["action"]
-        for r in await owner.fetch(
-            "SELECT action FROM audit_log WHERE tenant_id = $1 AND object_type = 'program' AND object_id = $2 ORDER BY id",
-            tenants["guangzhou"],
-            str(row["id"]),
-        )
-    ]
+    assert await owner.fetchval("SELECT version FROM program WHERE id = $1", row["id"]) == 2  # no change, no version
+    actions = [r["action"] for r in await owner.fetch(
+        "SELECT action FROM audit_log WHERE tenant_id = $1 AND object_type = 'program' AND object_id = $2 ORDER BY id",
+        tenants["guangzhou"], str(row["id"]))]
     assert actions == ["program.created", "program.versioned"]
     page = await admin_gz.get(f"/z/guangzhou/programs/{key}")
     assert "示例参数 / example parameters" in page.text and "min(〔开行班次〕, 60)" in page.text

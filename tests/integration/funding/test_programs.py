@@ -24,14 +24,8 @@ GZ = "guangzhou/programs.toml"
 async def run_cli(*args: str, stdin: str = "") -> tuple[int, str, str]:
     """``pilotzone funding …`` in its own process, with this test session's environment."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "pilotzone.cli",
-        "funding",
-        *args,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        sys.executable, "-m", "pilotzone.cli", "funding", *args,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         env=dict(os.environ),
     )
     out, err = await asyncio.wait_for(process.communicate(stdin.encode()), timeout=120)
@@ -51,8 +45,7 @@ async def _programs(owner: asyncpg.Connection) -> list[dict]:
 async def test_synced_programs_versions_and_rounds(owner: asyncpg.Connection, tenants: dict) -> None:
     for slug, count in (("guangzhou", 4), ("shantou", 4), ("foshan", 4)):
         rows = await owner.fetch(
-            "SELECT key FROM program WHERE tenant_id = $1 AND active AND source = 'file'", tenants[slug]
-        )
+            "SELECT key FROM program WHERE tenant_id = $1 AND active AND source = 'file'", tenants[slug])
         assert len(rows) == count, slug
     row = await owner.fetchrow(
         "SELECT p.subject, v.version, v.example_parameters, v.spec->>'formula' AS formula, r.budget, r.rule, "
@@ -62,55 +55,26 @@ async def test_synced_programs_versions_and_rounds(owner: asyncpg.Connection, te
     )
     assert row["subject"] == "overseas_warehouse" and row["example_parameters"] is True
     assert row["formula"] == "min(cost * share, 2_000_000)"
-    assert (row["budget"], row["rule"], row["partial"], row["status"]) == (
-        Decimal("10000000.00"),
-        "ranked",
-        True,
-        "open",
-    )
+    assert (row["budget"], row["rule"], row["partial"], row["status"]) == (Decimal("10000000.00"), "ranked", True, "open")
     assert str(row["opens_at"]) == "2026-03-01"
     # every stored spec keeps its numbers as exact strings
-    spec = json.loads(
-        await owner.fetchval(
-            "SELECT v.spec FROM program_version v JOIN program p ON p.id = v.program "
-            "WHERE p.tenant_id = $1 AND p.key = 'warehouse-construction'",
-            tenants["guangzhou"],
-        )
-    )
+    spec = json.loads(await owner.fetchval(
+        "SELECT v.spec FROM program_version v JOIN program p ON p.id = v.program "
+        "WHERE p.tenant_id = $1 AND p.key = 'warehouse-construction'", tenants["guangzhou"]))
     assert spec["constants"] == {"share": "0.3"} and spec["cap"] == "2000000"
 
 
 BAD = [
-    (
-        'formula = "min(cost * share, 2_000_000)"',
-        'formula = "min(cost * shares, 2_000_000)"',
-        "programs.warehouse-construction.formula",
-        "unknown name 'shares' at position 11",
-    ),
-    (
-        'formula = "min(cost * share, 2_000_000)"',
-        'formula = "min(cost * share, 2_000_000"',
-        "programs.warehouse-construction.formula",
-        "expected ')'",
-    ),
-    (
-        'expr = "floor_area >= 2000"',
-        'expr = "floor_area + 2000"',
-        "programs.warehouse-construction.eligibility[2].expr",
-        "must give a boolean",
-    ),
-    (
-        'scheme = "demo-park"',
-        'scheme = "demo-parks"',
-        "programs[1].eligibility[0].scheme",
-        "'demo-parks' is not a scheme of this tenant",
-    ),
-    (
-        "[[10_000_000, 100_000], [50_000_000, 300_000]",
-        "[[10_000_000, 100_000], [5_000_000, 300_000]",
-        "programs.export-reward.formula",
-        "must ascend",
-    ),
+    ("formula = \"min(cost * share, 2_000_000)\"", "formula = \"min(cost * shares, 2_000_000)\"",
+     "programs.warehouse-construction.formula", "unknown name 'shares' at position 11"),
+    ("formula = \"min(cost * share, 2_000_000)\"", "formula = \"min(cost * share, 2_000_000\"",
+     "programs.warehouse-construction.formula", "expected ')'"),
+    ('expr = "floor_area >= 2000"', 'expr = "floor_area + 2000"',
+     "programs.warehouse-construction.eligibility[2].expr", "must give a boolean"),
+    ('scheme = "demo-park"', 'scheme = "demo-parks"', "programs[1].eligibility[0].scheme",
+     "'demo-parks' is not a scheme of this tenant"),
+    ("[[10_000_000, 100_000], [50_000_000, 300_000]", "[[10_000_000, 100_000], [5_000_000, 300_000]",
+     "programs.export-reward.formula", "must ascend"),
     ('subject = "park"', 'subject = "casino"', "programs[1].subject", "Invalid enum value 'casino'"),
     ("cap = 100000\n", "cap = 100000\nbonus = 1\n", "programs[3]", "unknown field `bonus`"),
     ("closes = 2026-10-31", "closes = 2026-01-31", "programs[2].rounds[0].closes", "before opens"),
@@ -141,9 +105,7 @@ async def test_changed_spec_gets_a_new_version_and_compiled_is_cached(
     directory = tmp_path / "tenants"
     shutil.copytree(ROOT / "tenants", directory)
     path = directory / GZ
-    path.write_text(
-        path.read_text(encoding="utf-8").replace("share = 0.3", "share = 0.35", 1), encoding="utf-8"
-    )
+    path.write_text(path.read_text(encoding="utf-8").replace("share = 0.3", "share = 0.35", 1), encoding="utf-8")
     query = (
         "SELECT p.version, v.id, v.spec FROM program p JOIN program_version v ON v.id = p.current_version "
         "WHERE p.tenant_id = $1 AND p.key = 'warehouse-construction'"
@@ -163,9 +125,7 @@ async def test_changed_spec_gets_a_new_version_and_compiled_is_cached(
         assert new.evaluate(inputs, None).amount == Decimal("350000.00")
         versions = await owner.fetchval(
             "SELECT count(*) FROM program_version v JOIN program p ON p.id = v.program "
-            "WHERE p.tenant_id = $1 AND p.key = 'warehouse-construction'",
-            tenants["guangzhou"],
-        )
+            "WHERE p.tenant_id = $1 AND p.key = 'warehouse-construction'", tenants["guangzhou"])
         assert versions == after["version"]  # the old version stays for applications made under it
     finally:
         await sync(ROOT / "tenants")
@@ -173,13 +133,8 @@ async def test_changed_spec_gets_a_new_version_and_compiled_is_cached(
 
 async def test_cli_evaluate_without_subject(tenants: dict) -> None:
     code, out, err = await run_cli(
-        "evaluate",
-        "--tenant",
-        "guangzhou",
-        "--program",
-        "export-reward",
-        "--inputs",
-        json.dumps({"exports": "60000000", "last_year_exports": "50000000.50"}),
+        "evaluate", "--tenant", "guangzhou", "--program", "export-reward",
+        "--inputs", json.dumps({"exports": "60000000", "last_year_exports": "50000000.50"}),
     )
     assert code == 0, err
     result = json.loads(out)
@@ -193,13 +148,8 @@ async def test_cli_evaluate_without_subject(tenants: dict) -> None:
     assert growth["value"] == "19999.99900" and growth["note_en"] == "condition true: first value"
 
     code, out, _ = await run_cli(
-        "evaluate",
-        "--tenant",
-        "guangzhou",
-        "--program",
-        "export-reward",
-        "--inputs",
-        json.dumps({"exports": "900000", "last_year_exports": "0"}),
+        "evaluate", "--tenant", "guangzhou", "--program", "export-reward",
+        "--inputs", json.dumps({"exports": "900000", "last_year_exports": "0"}),
     )
     result = json.loads(out)
     assert code == 0 and result["eligible"] is False and result["amount"] == "0.00"
@@ -211,107 +161,53 @@ async def test_cli_evaluate_without_subject(tenants: dict) -> None:
     assert code == 1 and "no active program 'nope'" in err
 
 
-async def test_cli_evaluate_with_subject_checks_the_database(
-    owner: asyncpg.Connection, tenants: dict
-) -> None:
+async def test_cli_evaluate_with_subject_checks_the_database(owner: asyncpg.Connection, tenants: dict) -> None:
     gz = tenants["guangzhou"]
-    enterprise = await owner.fetchval(
-        "SELECT id FROM enterprise WHERE tenant_id = $1 ORDER BY id LIMIT 1", gz
-    )
+    enterprise = await owner.fetchval("SELECT id FROM enterprise WHERE tenant_id = $1 ORDER BY id LIMIT 1", gz)
     marker = uuid.uuid4().hex[:8]
     warehouse = await owner.fetchval(
         "INSERT INTO overseas_warehouse (tenant_id, enterprise, country, city, address, floor_area, services, "
         "wms_integrated, status) VALUES ($1, $2, 'DE', 'Duisburg', $3, 5000, '[\"storage\"]', true, 'active') "
-        "RETURNING id",
-        gz,
-        enterprise,
-        f"{marker}-warehouse",
-    )
-    args = (
-        "evaluate",
-        "--tenant",
-        "guangzhou",
-        "--program",
-        "warehouse-construction",
-        "--inputs",
-        json.dumps({"cost": "9000000", "floor_area": "5000"}),
-        "--subject",
-        str(warehouse),
-    )
+        "RETURNING id", gz, enterprise, f"{marker}-warehouse")
+    args = ("evaluate", "--tenant", "guangzhou", "--program", "warehouse-construction",
+            "--inputs", json.dumps({"cost": "9000000", "floor_area": "5000"}), "--subject", str(warehouse))
     code, out, err = await run_cli(*args)
     result = json.loads(out)
     assert code == 0 and result["eligible"] is False and result["amount"] == "0.00", err
     assert {r["rule"]: r["ok"] for r in result["reasons"]} == {
-        "certified": False,
-        "not_on_negative_list": True,
-        "input": True,
-    }
-    scheme = await owner.fetchrow(
-        "SELECT id, version, spec FROM scheme WHERE tenant_id = $1 AND key = 'overseas-warehouse'", gz
-    )
+        "certified": False, "not_on_negative_list": True, "input": True}
+    scheme = await owner.fetchrow("SELECT id, version, spec FROM scheme WHERE tenant_id = $1 AND key = 'overseas-warehouse'", gz)
     application = await owner.fetchval(
         "INSERT INTO application (tenant_id, scheme, scheme_version, spec, subject_kind, subject_id, subject_label, "
         "status, \"values\") VALUES ($1, $2, $3, $4, 'overseas_warehouse', $5, $6, 'certified', '{}') RETURNING id",
-        gz,
-        scheme["id"],
-        scheme["version"],
-        scheme["spec"],
-        warehouse,
-        marker,
-    )
+        gz, scheme["id"], scheme["version"], scheme["spec"], warehouse, marker)
     await owner.execute(
         "INSERT INTO certificate (tenant_id, application, scheme_key, number, subject_label, valid_until, status) "
         "VALUES ($1, $2, 'overseas-warehouse', $3::text, $3::text, now() + interval '1 year', 'valid')",
-        gz,
-        application,
-        f"{marker}-cert",
-    )
+        gz, application, f"{marker}-cert")
     code, out, err = await run_cli(*args)
     result = json.loads(out)
     assert code == 0 and result["eligible"] is True, err
     assert result["amount"] == "2000000.00"  # 9,000,000 × 0.3 = 2,700,000, capped by min(…, 2,000,000)
     # a subject of another tenant is not found (RLS), not evaluated
-    code, _, err = await run_cli(
-        "evaluate",
-        "--tenant",
-        "foshan",
-        "--program",
-        "warehouse-construction",
-        "--inputs",
-        json.dumps({"cost": "1"}),
-        "--subject",
-        str(warehouse),
-    )
+    code, _, err = await run_cli("evaluate", "--tenant", "foshan", "--program", "warehouse-construction",
+                                 "--inputs", json.dumps({"cost": "1"}), "--subject", str(warehouse))
     assert code == 1 and f"no overseas_warehouse {warehouse} in foshan" in err
 
 
 async def test_cli_allocate() -> None:
-    lines = "\n".join(
-        json.dumps(row)
-        for row in [
-            {"id": 3, "claim": "30.01", "score": "1", "submitted_at": "2026-03-01T09:00:00+08:00"},
-            {"id": 1, "claim": "10.00", "score": "3", "submitted_at": "2026-03-01T09:00:00+08:00"},
-            {"id": 2, "claim": 20, "score": "2", "submitted_at": "2026-03-01T08:00:00+08:00"},
-        ]
-    )
+    lines = "\n".join(json.dumps(row) for row in [
+        {"id": 3, "claim": "30.01", "score": "1", "submitted_at": "2026-03-01T09:00:00+08:00"},
+        {"id": 1, "claim": "10.00", "score": "3", "submitted_at": "2026-03-01T09:00:00+08:00"},
+        {"id": 2, "claim": 20, "score": "2", "submitted_at": "2026-03-01T08:00:00+08:00"},
+    ])
     code, out, err = await run_cli("allocate", "--budget", "10.00", "--rule", "pro_rata", stdin=lines)
     assert code == 0, err
     assert [json.loads(line) for line in out.splitlines()] == [
-        {"id": 3, "award": "5.00"},
-        {"id": 1, "award": "1.67"},
-        {"id": 2, "award": "3.33"},
-    ]
+        {"id": 3, "award": "5.00"}, {"id": 1, "award": "1.67"}, {"id": 2, "award": "3.33"}]
     code, out, _ = await run_cli("allocate", "--budget", "25", "--rule", "ranked", "--partial", stdin=lines)
-    assert {r["id"]: r["award"] for r in map(json.loads, out.splitlines())} == {
-        1: "10.00",
-        2: "15.00",
-        3: "0.00",
-    }
+    assert {r["id"]: r["award"] for r in map(json.loads, out.splitlines())} == {1: "10.00", 2: "15.00", 3: "0.00"}
     code, out, _ = await run_cli("allocate", "--budget", "25", "--rule", "first_come", stdin=lines)
-    assert {r["id"]: r["award"] for r in map(json.loads, out.splitlines())} == {
-        2: "20.00",
-        1: "0.00",
-        3: "0.00",
-    }
+    assert {r["id"]: r["award"] for r in map(json.loads, out.splitlines())} == {2: "20.00", 1: "0.00", 3: "0.00"}
     code, _, err = await run_cli("allocate", "--budget", "25", "--rule", "pro_rata", stdin='{"id": 1}\n')
     assert code == 1 and "line 1" in err

@@ -42,12 +42,9 @@ async def _results(owner: asyncpg.Connection, calculation: int) -> list[tuple]:
 @pytest.fixture
 async def verified(owner: asyncpg.Connection, program: dict) -> dict:  # type: ignore[no-untyped-def]
     gz = program["tenant"]
-    enterprises = [
-        r["id"]
-        for r in await owner.fetch(
-            "SELECT id FROM enterprise WHERE tenant_id = $1 AND status = 'active' ORDER BY id LIMIT 5", gz
-        )
-    ]
+    enterprises = [r["id"] for r in await owner.fetch(
+        "SELECT id FROM enterprise WHERE tenant_id = $1 AND status = 'active' ORDER BY id LIMIT 5", gz
+    )]
     await owner.execute(
         "INSERT INTO funding_application (tenant_id, program, program_version, round, subject_kind, subject_id, "
         "subject_label, applicant_enterprise, district_code, declared, verified, status, stage, score, "
@@ -57,32 +54,20 @@ async def verified(owner: asyncpg.Connection, program: dict) -> dict:  # type: i
         "CASE WHEN i % 3 = 0 THEN jsonb_build_object('exports', (50 + i % 400)::text) ELSE '{}'::jsonb END, "
         "'verified', 1, i % 100, now(), now(), now() - make_interval(secs => i) "
         "FROM generate_series(1, $5) AS i, LATERAL (SELECT ($6::int[])[1 + i % cardinality($6::int[])] AS e) x",
-        gz,
-        program["program"],
-        program["version"],
-        program["round"],
-        N,
-        enterprises,
+        gz, program["program"], program["version"], program["round"], N, enterprises,
     )
     await owner.execute("UPDATE round SET status = 'closed' WHERE id = $1", program["round"])
-    password = await owner.fetchval(
-        "SELECT password_hash FROM pz_user WHERE email = $1", demo("admin", "guangzhou")
-    )
+    password = await owner.fetchval("SELECT password_hash FROM pz_user WHERE email = $1", demo("admin", "guangzhou"))
     user = await owner.fetchval(
         "INSERT INTO pz_user (email, display_name, password_hash) VALUES ($1, '第二位局管理员', $2) RETURNING id",
-        SECOND_ADMIN,
-        password,
+        SECOND_ADMIN, password,
     )
     await owner.execute(
-        "INSERT INTO membership (tenant_id, \"user\", role, active) VALUES ($1, $2, 'bureau_admin', true)",
-        gz,
-        user,
+        'INSERT INTO membership (tenant_id, "user", role, active) VALUES ($1, $2, \'bureau_admin\', true)', gz, user
     )
     yield {**program, "listed": enterprises[0]}
-    await owner.execute(
-        "DELETE FROM negative_list_entry WHERE enterprise = $1 AND source = '测试来源'", enterprises[0]
-    )
-    await owner.execute('DELETE FROM membership WHERE "user" = $1', user)
+    await owner.execute("DELETE FROM negative_list_entry WHERE enterprise = $1 AND source = '测试来源'", enterprises[0])
+    await owner.execute("DELETE FROM membership WHERE \"user\" = $1", user)
     await owner.execute("DELETE FROM pz_user WHERE id = $1", user)
 
 
@@ -92,9 +77,7 @@ async def test_calculation_approval_ledger_and_exports(as_user, admin_gz, worker
     # listed after the applications were verified: excluded at calculation time
     await owner.execute(
         "INSERT INTO negative_list_entry (tenant_id, enterprise, reason, source, valid_from) "
-        "VALUES ($1, $2, '拖欠税款', '测试来源', current_date)",
-        gz,
-        verified["listed"],
+        "VALUES ($1, $2, '拖欠税款', '测试来源', current_date)", gz, verified["listed"],
     )
     started = await admin_gz.post(f"{base}/calculate", follow_redirects=False)
     assert started.status_code == 303, started.text[:500]
@@ -111,22 +94,15 @@ async def test_calculation_approval_ledger_and_exports(as_user, admin_gz, worker
     assert all(r[3] <= r[2] for r in results)
     listed = await owner.fetch(
         "SELECT r.eligible, r.award, r.explanation FROM calculation_result r JOIN funding_application a "
-        "ON a.id = r.application WHERE r.calculation = $1 AND a.applicant_enterprise = $2",
-        first["id"],
-        verified["listed"],
+        "ON a.id = r.application WHERE r.calculation = $1 AND a.applicant_enterprise = $2", first["id"], verified["listed"],
     )
-    assert listed and all(
-        not r["eligible"] and r["award"] == 0 and "拖欠税款" in r["explanation"] for r in listed
-    )
+    assert listed and all(not r["eligible"] and r["award"] == 0 and "拖欠税款" in r["explanation"] for r in listed)
     # verified values win over declared ones
     row = await owner.fetchrow(
         "SELECT a.verified, r.claim FROM calculation_result r JOIN funding_application a ON a.id = r.application "
-        "WHERE r.calculation = $1 AND r.eligible AND a.verified <> '{}'::jsonb LIMIT 1",
-        first["id"],
+        "WHERE r.calculation = $1 AND r.eligible AND a.verified <> '{}'::jsonb LIMIT 1", first["id"],
     )
-    assert row["claim"] == (Decimal(json.loads(row["verified"])["exports"]) * Decimal("10.5")).quantize(
-        Decimal("0.01")
-    )
+    assert row["claim"] == (Decimal(json.loads(row["verified"])["exports"]) * Decimal("10.5")).quantize(Decimal("0.01"))
 
     # a crashed step's rerun over the same calculation: identical rows, no duplicates
     await owner.execute("UPDATE calculation SET status = 'running', cursor = 0 WHERE id = $1", first["id"])
@@ -139,9 +115,7 @@ async def test_calculation_approval_ledger_and_exports(as_user, admin_gz, worker
 
     # recalculation after a verified value changed: version 2 and the differences
     changed = results[10][0] if results[10][1] else results[11][0]
-    await owner.execute(
-        'UPDATE funding_application SET verified = \'{"exports": "9999"}\' WHERE id = $1', changed
-    )
+    await owner.execute("UPDATE funding_application SET verified = '{\"exports\": \"9999\"}' WHERE id = $1", changed)
     again = await admin_gz.post(f"{base}/calculate", follow_redirects=False)
     assert again.status_code == 303
     second = await owner.fetchrow("SELECT * FROM calculation WHERE round = $1 AND version = 2", rid)
@@ -168,29 +142,18 @@ async def test_calculation_approval_ledger_and_exports(as_user, admin_gz, worker
             pay, data={"amount": "1.00", "voucher": "PZ-T-0", "paid_on": "2026-12-01"}, follow_redirects=False
         )
         assert early.status_code == 409 and "公示结束后方可拨付" in early.text
-        await owner.execute(
-            "UPDATE ledger_entry SET notice_until = now() - interval '1 second' WHERE round = $1", rid
-        )
+        await owner.execute("UPDATE ledger_entry SET notice_until = now() - interval '1 second' WHERE round = $1", rid)
         too_much = await other.post(
-            pay,
-            data={
-                "amount": str(entry["awarded"] + Decimal("0.01")),
-                "voucher": "PZ-T-1",
-                "paid_on": "2026-12-01",
-            },
+            pay, data={"amount": str(entry["awarded"] + Decimal("0.01")), "voucher": "PZ-T-1", "paid_on": "2026-12-01"},
             follow_redirects=False,
         )
         assert too_much.status_code == 409
         half = (entry["awarded"] / 2).quantize(Decimal("0.01"))
-        ok = await other.post(
-            pay,
-            data={"amount": str(half), "voucher": "PZ-T-1", "paid_on": "2026-12-01"},
-            follow_redirects=False,
-        )
+        ok = await other.post(pay, data={"amount": str(half), "voucher": "PZ-T-1", "paid_on": "2026-12-01"},
+                              follow_redirects=False)
         assert ok.status_code == 303
-        dup = await other.post(
-            pay, data={"amount": "0.01", "voucher": "PZ-T-1", "paid_on": "2026-12-01"}, follow_redirects=False
-        )
+        dup = await other.post(pay, data={"amount": "0.01", "voucher": "PZ-T-1", "paid_on": "2026-12-01"},
+                               follow_redirects=False)
         assert dup.status_code == 409
         assert await owner.fetchval("SELECT paid FROM ledger_entry WHERE id = $1", entry["id"]) == half
         balance = await other.get(f"/z/guangzhou/funding/programs/{verified['program']}/balance")
@@ -207,7 +170,5 @@ async def test_calculation_approval_ledger_and_exports(as_user, admin_gz, worker
         cells = list(sheet.iter_rows(values_only=True))
         assert cells[0][3] == "申报测算金额（元）" and len(cells) == N + 1
         assert all(isinstance(c[4], str) for c in cells[1:])
-    actions = {
-        r["action"] for r in await owner.fetch("SELECT action FROM audit_log WHERE tenant_id = $1", gz)
-    }
+    actions = {r["action"] for r in await owner.fetch("SELECT action FROM audit_log WHERE tenant_id = $1", gz)}
     assert {"calculation.started", "calculation.approved", "payment.recorded"} <= actions

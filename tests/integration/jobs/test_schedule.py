@@ -16,8 +16,7 @@ async def _runs(owner: asyncpg.Connection, since: int) -> list[asyncpg.Record]:
     return await owner.fetch(
         "SELECT j.id, t.slug, j.kind, j.args, j.status FROM job_run j JOIN tenant t ON t.id = j.tenant_id "
         "WHERE j.id > $1 AND j.kind = ANY($2::text[]) ORDER BY j.id",
-        since,
-        sorted(KINDS),
+        since, sorted(KINDS),
     )
 
 
@@ -26,8 +25,7 @@ async def test_each_periodic_run_starts_once_per_period(owner: asyncpg.Connectio
     # a clean slate: what earlier tests left counts as 'last run' too, so end it in the past
     await owner.execute(
         "UPDATE job_run SET created_at = now() - interval '400 days', args = args - 'month' "
-        "WHERE kind = ANY($1::text[])",
-        sorted(KINDS),
+        "WHERE kind = ANY($1::text[])", sorted(KINDS),
     )
     now = datetime.now(UTC)
     try:
@@ -50,17 +48,12 @@ async def test_each_periodic_run_starts_once_per_period(owner: asyncpg.Connectio
         assert kinds == {k: len(tenants) for k in KINDS}
         newest = await owner.fetch(
             "SELECT args->>'month' AS month FROM job_run WHERE id > $1 AND kind = 'overview_monthly_report' "
-            "ORDER BY id DESC LIMIT $2",
-            start,
-            len(tenants),
+            "ORDER BY id DESC LIMIT $2", start, len(tenants),
         )
         assert {r["month"] for r in newest} == {previous_month(next_month)} != {previous_month(now)}
     finally:  # no worker should pick these up later in the session
-        await owner.execute(
-            "UPDATE job_run SET status = 'done' WHERE id > $1 AND kind = ANY($2::text[])",
-            start,
-            sorted(KINDS),
-        )
+        await owner.execute("UPDATE job_run SET status = 'done' WHERE id > $1 AND kind = ANY($2::text[])",
+                            start, sorted(KINDS))
 
 
 def test_previous_month() -> None:

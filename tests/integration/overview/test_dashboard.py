@@ -89,9 +89,7 @@ async def test_sort_drill_down_and_exports(as_user, owner, tenants, scripted, wo
             href = f"/province/table?{PERIOD.replace('&', '&amp;')}&amp;table={key}"
             assert f'data-hx-get="{href}"' in page.text and f'href="{href}"' in page.text, key
             assert f'id="{key}-table"' not in page.text  # not on the dashboard itself: lighter page
-            fragment = await viewer.get(
-                f"/province/table?{PERIOD}&table={key}", headers={"HX-Request": "true"}
-            )
+            fragment = await viewer.get(f"/province/table?{PERIOD}&table={key}", headers={"HX-Request": "true"})
             assert fragment.text.lstrip().startswith("<section") and "<html" not in fragment.text, key
             own_page = await viewer.get(f"/province/table?{PERIOD}&table={key}")
             assert "<html" in own_page.text and "返回统计看板" in own_page.text, key

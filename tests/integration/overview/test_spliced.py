@@ -19,14 +19,7 @@ def test_spliced_parts_are_one_gzip_stream() -> None:
     words = ["广州", "<td>", "</a>", "href=", "/province/list?metric=", "2026-01", "佛山", "42"]
     big = "".join(rng.choice(words) for _ in range(40_000))  # larger than deflate's 32 KiB window
     shared = deflate(big)
-    parts = [
-        b"<html>head " * 50,
-        shared,
-        b"",
-        "中间 per request".encode(),
-        deflate("tail shared"),
-        b"</html>",
-    ]
+    parts = [b"<html>head " * 50, shared, b"", "中间 per request".encode(), deflate("tail shared"), b"</html>"]
     body = gzip_parts(parts)
     expected = b"".join(p.raw if hasattr(p, "raw") else p for p in parts)
     assert gzip.decompress(body) == expected
@@ -41,8 +34,6 @@ async def test_the_dashboard_is_the_same_with_and_without_gzip(as_user) -> None:
     async with as_user(demo("province-viewer")) as viewer:
         zipped = await viewer.get("/province/?from=2026-01&to=2026-12", headers={"Accept-Encoding": "gzip"})
         assert zipped.headers["content-encoding"] == "gzip"
-        plain = await viewer.get(
-            "/province/?from=2026-01&to=2026-12", headers={"Accept-Encoding": "identity"}
-        )
+        plain = await viewer.get("/province/?from=2026-01&to=2026-12", headers={"Accept-Encoding": "identity"})
         assert "content-encoding" not in plain.headers
         assert zipped.text == plain.text and 'id="main-table"' in plain.text and "<!--pz:" not in plain.text

@@ -51,10 +51,7 @@ def test_ranked_partial_and_not() -> None:
     # order: 2 (90), 3 (80, earlier), 1 (80), 4; budget 100: 2 → 50, 3 → 30, 1 does not fit (20 left)
     assert allocate(claims, D("100"), "ranked") == {1: D("0.00"), 2: D("50.00"), 3: D("30.00"), 4: D("0.00")}
     assert allocate(claims, D("100"), "ranked", partial=True) == {
-        1: D("20.00"),
-        2: D("50.00"),
-        3: D("30.00"),
-        4: D("0.00"),
+        1: D("20.00"), 2: D("50.00"), 3: D("30.00"), 4: D("0.00")
     }
 
 
@@ -86,8 +83,7 @@ claims_strategy = st.lists(
     max_size=40,
 ).map(
     lambda rows: [
-        Claim(i + 1, amount, score, T0 + timedelta(seconds=sec))
-        for i, (amount, score, sec) in enumerate(rows)
+        Claim(i + 1, amount, score, T0 + timedelta(seconds=sec)) for i, (amount, score, sec) in enumerate(rows)
     ]
 )
 
