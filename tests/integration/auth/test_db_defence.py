@@ -182,3 +182,27 @@ async def test_audit_log_rls_is_forced(owner: asyncpg.Connection) -> None:
     assert enabled and forced
     for table in ("pz_user", "pz_session", "one_time_token", "tenant"):
         assert await owner.fetchval("SELECT relrowsecurity FROM pg_class WHERE relname = $1", table), table
+
+
+async def test_a_token_holder_slides_and_ends_its_session(
+    app_conn: asyncpg.Connection, owner: asyncpg.Connection
+) -> None:
+    """What ``sessions.load`` does for a cookie (outside any transaction, no user in context)."""
+    from pilotzone.auth.sessions import ABSOLUTE, IDLE, token_hash
+
+    token = secrets.token_urlsafe(32)
+    user = await _user_id(owner, demo("reviewer", "guangzhou"))
+    await owner.execute(
+        'INSERT INTO pz_session (token_hash, "user", csrf_token, created_at, last_seen_at, expires_at, ip, '
+        "user_agent, province) VALUES ($1, $2, 'x', now() - interval '1 hour', now() - interval '1 hour', "
+        "now() + interval '1 minute', '', 'defence-touch', false)",
+        token_hash(token),
+        user,
+    )
+    await app_conn.execute("SELECT pz_session_touch($1, $2, $3)", token_hash(token), IDLE, ABSOLUTE)
+    expires = await owner.fetchval(
+        "SELECT expires_at - now() FROM pz_session WHERE user_agent = 'defence-touch'"
+    )
+    assert timedelta(hours=7) < expires <= IDLE
+    await app_conn.execute("SELECT pz_session_end($1)", token_hash(token))
+    assert await owner.fetchval("SELECT count(*) FROM pz_session WHERE user_agent = 'defence-touch'") == 0
