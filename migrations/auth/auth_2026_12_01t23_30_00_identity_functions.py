@@ -77,6 +77,44 @@ BEGIN
     DELETE FROM pz_session WHERE "user" = p_user AND province;
 END $$
 """,
+    # a province role is never written by the app role itself (INSERT needs it NULL, no UPDATE on
+    # the column): an accepted provincial invitation for the user the transaction acts for ...
+    f"""
+CREATE OR REPLACE FUNCTION pz_accept_province_invite(p_token_hash text) RETURNS text {HEAD}
+DECLARE
+    v_role text;
+BEGIN
+    SELECT t."grant"->>'province_role' INTO v_role
+      FROM one_time_token t JOIN pz_user u ON u.email = t.email
+     WHERE t.token_hash = p_token_hash AND t.kind = 'invite' AND t.tenant IS NULL AND t.used_at IS NULL
+       AND t.expires_at > now() AND u.id = {USER}
+       FOR UPDATE OF t;
+    IF v_role IS NULL OR v_role NOT IN ('province_admin', 'province_viewer') THEN
+        RAISE EXCEPTION 'no provincial invitation for this user' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    UPDATE pz_user SET province_role = v_role WHERE id = {USER};
+    UPDATE one_time_token SET used_at = now() WHERE token_hash = p_token_hash;
+    RETURN v_role;
+END $$
+""",
+    # ... or a new account of a deployment-wide identity provider whose rules grant one (the ID token
+    # was verified in Python; the account has no password and is bound to that identity at once)
+    f"""
+CREATE OR REPLACE FUNCTION pz_provision_province_user(
+    p_email text, p_name text, p_role text, p_issuer text, p_subject text
+) RETURNS int {HEAD}
+DECLARE
+    v_id int;
+BEGIN
+    IF p_role NOT IN ('province_admin', 'province_viewer') THEN
+        RAISE EXCEPTION 'not a province role' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    INSERT INTO pz_user (email, display_name, password_hash, province_role, is_active, created_at)
+    VALUES (p_email, p_name, NULL, p_role, true, now()) RETURNING id INTO v_id;
+    INSERT INTO user_identity ("user", issuer, subject, created_at) VALUES (v_id, p_issuer, p_subject, now());
+    RETURN v_id;
+END $$
+""",
     # one-time links: issued only by an administrator of where they lead; read and spent by token hash
     f"""
 CREATE OR REPLACE FUNCTION pz_issue_link(

@@ -77,9 +77,21 @@ async def _provision(provider: Provider, claims: dict[str, Any], email: str) -> 
         (r.role for r in rules if r.role in PROVINCE_ROLES and provider.tenant_id is None), None
     )
     name = claims.get("name") if isinstance(claims.get("name"), str) else ""
-    user = User(email=email, display_name=name.strip()[:100], password_hash=None, province_role=province_role)
-    await user.save()
-    await UserIdentity(user=user.id, issuer=claims["iss"], subject=claims["sub"]).save()
+    if province_role:  # the app role never writes a province role itself
+        rows = await db.fetch(
+            "SELECT pz_provision_province_user($1, $2, $3, $4, $5)",
+            email,
+            name.strip()[:100],
+            province_role,
+            claims["iss"],
+            claims["sub"],
+        )
+        user = await find_user(User.id == rows[0][0])
+        assert user is not None
+    else:
+        user = User(email=email, display_name=name.strip()[:100], password_hash=None)
+        await user.save()
+        await UserIdentity(user=user.id, issuer=claims["iss"], subject=claims["sub"]).save()
     granted: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     for rule in rules:

@@ -207,15 +207,15 @@ async def accept_invitation(link: Link, display_name: str, password: str) -> Use
     elif await check_password(link.email, password) != user.id:
         raise SignInRefused(N_("This email already has an account: enter its password to accept."))
     grant = dict(link.grant or {})
-    if grant.get("province_role"):
-        user.province_role = grant["province_role"]
-        await user.save([User.province_role])
+    if grant.get("province_role"):  # checked, set and spent in the database
+        rows = await db.fetch("SELECT pz_accept_province_invite($1)", link.token_hash)
+        user.province_role = rows[0][0]
         await audit.record(
             "province_role.granted", "user", user.id, after=grant, actor_id=user.id, actor=user.email
         )
     else:
         await add_membership(user.id, grant, actor_id=user.id, actor=user.email)
-    await _spend(link)
+        await _spend(link)
     return user
 
 

@@ -54,6 +54,8 @@ FUNCTIONS = (
     "pz_issue_link(text, text, text, int, int, jsonb, int, timestamptz)",
     "pz_find_link(text, text)",
     "pz_spend_link(text)",
+    "pz_accept_province_invite(text)",
+    "pz_provision_province_user(text, text, text, text, text)",
 )
 
 
@@ -65,7 +67,9 @@ def identity_statements(app: str, province: str, owner: str) -> list[str]:
     """Identity tables, so that no query of the app role reads every password hash or session:
 
     * ``pz_user``: every column but ``password_hash`` is readable; a user updates only their own
-      row (``app.user_id``); province roles are revoked through ``pz_revoke_province_role()``.
+      row (``app.user_id``), and never its ``province_role`` or ``is_active``; an inserted user has no
+      province role. Province roles are granted by ``pz_accept_province_invite()`` or
+      ``pz_provision_province_user()`` (OIDC) and revoked by ``pz_revoke_province_role()``.
     * ``pz_session``: a user's own sessions only; lookups by token go through the definer functions
       (``pz_session_principal``, ``pz_session_touch``, ``pz_session_end``).
     * ``one_time_token``: the rows of the tenant in context (the province role reads all); issued
@@ -81,10 +85,10 @@ def identity_statements(app: str, province: str, owner: str) -> list[str]:
     out += [
         f'REVOKE ALL ON "pz_user", "one_time_token" FROM {app}, {province}',
         f'GRANT SELECT ({USER_COLUMNS}) ON "pz_user" TO {app}, {province}',
-        f'GRANT INSERT, UPDATE ON "pz_user" TO {app}',
+        f'GRANT INSERT, UPDATE (display_name, password_hash, last_login_at) ON "pz_user" TO {app}',
         'ALTER TABLE "pz_user" ENABLE ROW LEVEL SECURITY',
         *_policy("pz_user", "pz_user_read", "FOR SELECT USING (true)"),
-        *_policy("pz_user", "pz_user_insert", "FOR INSERT WITH CHECK (true)"),
+        *_policy("pz_user", "pz_user_insert", "FOR INSERT WITH CHECK (province_role IS NULL)"),
         *_policy(
             "pz_user", "pz_user_own", f"FOR UPDATE USING (id = {USER_EXPR}) WITH CHECK (id = {USER_EXPR})"
         ),

@@ -206,3 +206,26 @@ async def test_a_token_holder_slides_and_ends_its_session(
     assert timedelta(hours=7) < expires <= IDLE
     await app_conn.execute("SELECT pz_session_end($1)", token_hash(token))
     assert await owner.fetchval("SELECT count(*) FROM pz_session WHERE user_agent = 'defence-touch'") == 0
+
+
+async def test_the_app_role_never_writes_a_province_role(
+    app_conn: asyncpg.Connection, owner: asyncpg.Connection
+) -> None:
+    me = await _user_id(owner, demo("enterprise", "guangzhou"))
+    email = f"planted-{uuid.uuid4().hex[:8]}@example.cn"
+    async with app_conn.transaction():
+        await _as(app_conn, user_id=me)
+        for refused in (
+            ("UPDATE pz_user SET province_role = 'province_admin' WHERE id = $1", me),
+            (
+                "INSERT INTO pz_user (email, display_name, password_hash, province_role, is_active, created_at) "
+                "VALUES ($1, 'x', 'x', 'province_admin', true, now())",
+                email,
+            ),
+            ("SELECT pz_accept_province_invite('no-such-token')",),
+        ):
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                async with app_conn.transaction():
+                    await app_conn.execute(*refused)
+    assert await owner.fetchval("SELECT province_role FROM pz_user WHERE id = $1", me) is None
+    assert await owner.fetchval("SELECT count(*) FROM pz_user WHERE email = $1", email) == 0
