@@ -938,3 +938,15 @@ ZH_CN.update(
         "A service this page needs is not reachable right now.": "本页面所需的服务暂时无法连接。",
     }
 )
+
+# items 13-17 (security helper): ZIP bombs, security headers
+ZH_CN.update(
+    {
+        "The file is damaged or not a valid Office document.": "文件已损坏，或不是有效的 Office 文档。",
+        "The archive holds more than %(max)s files.": "压缩包包含的文件超过 %(max)s 个。",
+        "The file expands to more than %(mb)s MB.": "文件解压后超过 %(mb)s MB 的上限。",
+        "The file expands to %(ratio)s times its size (the limit is %(max)s).": (
+            "文件解压后是其大小的 %(ratio)s 倍（上限为 %(max)s 倍）。"
+        ),
+    }
+)

@@ -56,6 +56,7 @@ from pilotzone.web.controllers import HealthController, PublicController
 from pilotzone.web.i18n import gettext, ngettext, pick
 from pilotzone.web.labels import label
 from pilotzone.web.middleware import LocaleMiddleware
+from pilotzone.web.security import add_security_headers
 from pilotzone.web.times import datetime_attr
 
 # Every route below answers HTML (pages, form posts that redirect, file downloads): none of them is
@@ -119,6 +120,7 @@ def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar
     return Litestar(
         route_handlers=[*ROUTES, *extra_routes],
         middleware=[LocaleMiddleware(), AuthMiddleware(), CSRFMiddleware(), TenancyMiddleware()],
+        before_send=[add_security_headers],  # every response, also unmatched routes
         guards=[check_access],
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(

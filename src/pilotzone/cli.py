@@ -114,6 +114,9 @@ def _run_server(server: str, host: str, port: int, workers: int) -> None:
         workers=workers,
         access_log=False,
         log_level="info",
+        # the app decides the client address itself (TRUSTED_PROXIES, auth.middleware.client_address):
+        # uvicorn's default would believe X-Forwarded-For from any local peer
+        proxy_headers=False,
     )
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 
+import asyncpg
+
 from pilotzone import db
 from pilotzone.auth.passwords import hash_password
 from pilotzone.auth.services import add_membership
-from pilotzone.auth.tables import User
+from pilotzone.auth.tables import User, find_user
 from pilotzone.documents.services import documents_of, store_bytes
 from pilotzone.registry.tables import Enterprise, Park
 from pilotzone.registry.uscc import with_check
@@ -74,17 +76,23 @@ def sample_pdf(title: str) -> bytes:
     return bytes(out)
 
 
-async def _user(email: str, name: str, province_role: str | None = None) -> int:
-    row = await User.objects().where(User.email == email).first()
+async def _user(email: str, name: str) -> int:
+    row = await find_user(User.email == email)
     if row is None:
-        row = User(
-            email=email,
-            display_name=name,
-            password_hash=hash_password(demo_password()),
-            province_role=province_role,
-        )
+        row = User(email=email, display_name=name, password_hash=hash_password(demo_password()))
         await row.save()
     return row.id
+
+
+async def _grant_province_roles(grants: dict[int, str]) -> None:
+    """The app role never writes a province role (tenancy/rls.py): demo seeding (development and
+    tests only) does it on an owner connection of its own, after the users were committed."""
+    conn = await asyncpg.connect(get_settings().owner_dsn())
+    try:
+        for user_id, role in grants.items():
+            await conn.execute("UPDATE pz_user SET province_role = $1 WHERE id = $2", role, user_id)
+    finally:
+        await conn.close()
 
 
 async def _enterprises(slug: str, parks: list[Park]) -> list[Enterprise]:
@@ -110,9 +118,10 @@ async def seed_accounts() -> list[tuple[str, str, str]]:
     if get_settings().production:
         raise RuntimeError("demo accounts are never created in production")
     created: list[tuple[str, str, str]] = []
+    province_roles: dict[int, str] = {}
     async with db.transaction({"app.scope": "public"}):
         for local, role in PROVINCE_ACCOUNTS:
-            await _user(demo_email(local), f"省商务厅{ROLE_ZH[role]}（演示）", province_role=role)
+            province_roles[await _user(demo_email(local), f"省商务厅{ROLE_ZH[role]}（演示）")] = role
             created.append((demo_email(local), role, "province"))
         names = {t["slug"]: t["name_zh"] for t in await list_tenants()}
         users = {
@@ -125,6 +134,7 @@ async def seed_accounts() -> list[tuple[str, str, str]]:
         }
         multi = await _user(demo_email("multi"), "两市审核员（演示）")
         tenants = {t["slug"]: t for t in await list_tenants()}
+    await _grant_province_roles(province_roles)
     for slug in DEMO_TENANTS:
         if slug not in tenants:
             continue

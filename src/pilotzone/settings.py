@@ -7,6 +7,7 @@ secret must be set explicitly; :func:`get_settings` refuses to build otherwise.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -140,7 +141,14 @@ class Settings:
     embedded_s3_port: int = 8333
     upload_max_bytes: int = 200 * 1024 * 1024
     upload_allowed_types: tuple[str, ...] = DEFAULT_UPLOAD_TYPES
+    # Office (OOXML) uploads are ZIP archives: limits read from the central directory (ZIP bombs)
+    upload_zip_max_uncompressed_bytes: int = 256 * 1024 * 1024
+    upload_zip_max_entries: int = 10_000
+    upload_zip_max_ratio: int = 200
     # web
+    # reverse proxies whose X-Forwarded-For is believed (IPs/CIDRs); none: the TCP peer is the client
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    hsts_max_age: int = 31_536_000  # seconds; sent in production only
     host: str = "127.0.0.1"
     port: int = 8000
     default_locale: str = "zh_CN"
@@ -182,6 +190,18 @@ def _host_map(raw: str | None) -> dict[str, str]:
             raise SettingsError(f"TENANT_HOSTS entry {item!r} must look like host=slug")
         result[host.strip().lower()] = slug.strip()
     return result
+
+
+def _networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """``TRUSTED_PROXIES="10.0.0.5,10.1.0.0/16,::1"``."""
+    result = []
+    for item in (_env(name) or "").split(","):
+        if item.strip():
+            try:
+                result.append(ipaddress.ip_network(item.strip(), strict=False))
+            except ValueError:
+                raise SettingsError(f"{name} entry {item.strip()!r} is not an IP address or CIDR") from None
+    return tuple(result)
 
 
 def _oidc_providers(raw: str | None) -> tuple[OIDCProviderSetting, ...]:
@@ -251,6 +271,11 @@ def load_settings() -> Settings:
         embedded_s3_port=_int("EMBEDDED_S3_PORT", 8333),
         upload_max_bytes=_int("UPLOAD_MAX_BYTES", 200 * 1024 * 1024),
         upload_allowed_types=tuple(t.strip() for t in types.split(",")) if types else DEFAULT_UPLOAD_TYPES,
+        upload_zip_max_uncompressed_bytes=_int("UPLOAD_ZIP_MAX_UNCOMPRESSED_BYTES", 256 * 1024 * 1024),
+        upload_zip_max_entries=_int("UPLOAD_ZIP_MAX_ENTRIES", 10_000),
+        upload_zip_max_ratio=_int("UPLOAD_ZIP_MAX_RATIO", 200),
+        trusted_proxies=_networks("TRUSTED_PROXIES"),
+        hsts_max_age=_int("HSTS_MAX_AGE", 31_536_000),
         host=_env("PILOTZONE_HOST", "127.0.0.1"),
         port=_int("PILOTZONE_PORT", 8000),
         default_locale=_env("DEFAULT_LOCALE", "zh_CN"),

@@ -10,7 +10,7 @@ from typing import Any
 from pilotzone import db
 from pilotzone.auth import audit, services
 from pilotzone.auth.principal import Principal
-from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES, Membership, OneTimeToken, User
+from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES, Membership, OneTimeToken, User, find_user
 from pilotzone.registry.tables import Enterprise, Park
 from pilotzone.tenancy.context import TenantContext, tenant_transaction
 from pilotzone.tenancy.middleware import current_tenant_districts
@@ -134,7 +134,7 @@ async def set_membership_active(principal: Principal, membership_id: int, active
     membership.active = active
     await membership.save([Membership.active])
     if not active:  # the user's sessions acting with this membership end now
-        await db.fetch("DELETE FROM pz_session WHERE membership_id = $1", membership.id)
+        await db.fetch("SELECT pz_end_membership_sessions($1)", membership.id)
     await audit.record(
         "membership.activated" if active else "membership.deactivated",
         "membership",
@@ -150,7 +150,7 @@ async def reset_link_for_member(membership_id: int) -> Invitation:
     membership = await membership_of_tenant(membership_id)
     if membership is None:
         raise AdminError("membership", N_("No such membership in this pilot zone."))
-    user = await User.objects().where(User.id == membership.user).first()
+    user = await find_user(User.id == membership.user)
     assert user is not None
     from pilotzone.auth.principal import current_principal
 
@@ -179,15 +179,14 @@ async def invite_provincial(principal: Principal, form: dict[str, str]) -> Invit
 
 
 async def revoke_provincial(principal: Principal, user_id: int) -> None:
-    user = await User.objects().where(User.id == user_id).first()
+    user = await find_user(User.id == user_id)
     if user is None or user.province_role is None:
         raise AdminError("user", N_("No such provincial user."))
     if user.id == principal.user_id:
         raise AdminError("user", N_("You cannot remove your own role."))
     before = {"province_role": user.province_role}
-    user.province_role = None
-    await user.save([User.province_role])
-    await db.fetch('DELETE FROM pz_session WHERE "user" = $1 AND province', user.id)
+    # another user's row: only through the function, which checks the caller is a province admin
+    await db.fetch("SELECT pz_revoke_province_role($1)", user.id)
     await audit.record("province_role.revoked", "user", user.id, before=before, after={"province_role": None})
 
 

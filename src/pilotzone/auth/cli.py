@@ -48,9 +48,16 @@ def invite(email: str, role: str, slug: str | None, base_url: str) -> None:
         finally:
             await DB.close_connection_pool()
 
+    def issue_as_owner():  # type: ignore[no-untyped-def]
+        # no user is signed in: pz_issue_link() lets only the owner's connection issue this link
+        from pilotzone.db import owner_role
+
+        with owner_role():
+            return asyncio.run(issue())
+
     with embedded_services(settings, s3=False):
         try:
-            invitation = asyncio.run(issue())
+            invitation = issue_as_owner()
         except AdminError as exc:
             raise click.BadParameter(gettext(exc.message), param_hint=f"--{exc.field}") from None
     where = f" in {slug}" if slug else ""

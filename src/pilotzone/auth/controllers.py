@@ -13,8 +13,9 @@ from litestar.response import Redirect, Template
 
 from pilotzone.auth import audit, oidc, services, sessions
 from pilotzone.auth.guards import PUBLIC, SIGNED_IN, allow
+from pilotzone.auth.middleware import request_ip
 from pilotzone.auth.principal import current_principal, load_memberships
-from pilotzone.auth.tables import OneTimeToken, User
+from pilotzone.auth.tables import User
 from pilotzone.tenancy.context import current_context
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
@@ -41,7 +42,7 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 async def signed_in_response(request: Request, user: User, next_path: str | None) -> Redirect:
     """Rotate the session, pick the acting membership when there is only one choice, go on."""
-    client = request.client.host if request.client else ""
+    client = request_ip(request)
     token, session = await sessions.start(
         user.id, request.cookies.get(sessions.COOKIE), client, request.headers.get("user-agent", "")
     )
@@ -61,7 +62,7 @@ async def signed_in_response(request: Request, user: User, next_path: str | None
     return response
 
 
-async def _invitation(token: str) -> OneTimeToken:
+async def _invitation(token: str) -> services.Link:
     link = await services.find_link(token, "invite")
     ctx = current_context()
     if link is None or link.tenant != (ctx.tenant_id if ctx else None):
@@ -69,7 +70,7 @@ async def _invitation(token: str) -> OneTimeToken:
     return link
 
 
-def invitation_path(link: OneTimeToken, token: str, slug: str | None) -> str:
+def invitation_path(link: services.Link, token: str, slug: str | None) -> str:
     return f"/z/{slug}/invite/{token}" if link.tenant else f"/invite/{token}"
 
 
@@ -86,7 +87,7 @@ class AuthController(Controller):
     @post("/login", name="login_submit", opt=allow(PUBLIC), status_code=303)
     async def login(self, request: Request, data: Form) -> Redirect | Template:
         email, password = data.get("email", ""), data.get("password", "")
-        client = request.client.host if request.client else ""
+        client = request_ip(request)
         try:
             if not email.strip() or not password:
                 raise services.SignInRefused(N_("Enter your email and password."))

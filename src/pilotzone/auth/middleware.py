@@ -3,6 +3,9 @@
 * :class:`AuthMiddleware` loads the session (global tables, before the tenant transaction) into
   ``scope["auth"]`` and gives the request an id; the tenancy middleware uses the user id to set
   ``app.user_id`` and, for provincial users, the read-only role.
+* :func:`client_address` is the one place that decides a request's client address (login and
+  objection limits, self-registration limit, stored addresses): the TCP peer, unless that peer is a
+  proxy named in ``TRUSTED_PROXIES``, then the nearest untrusted hop of ``X-Forwarded-For``.
 * :class:`CSRFMiddleware`: every unsafe request carries the token of its session (or, before sign-in,
   of the ``pz_csrf`` cookie) in the ``X-CSRF-Token`` header (HTMX, set once in the layout) or the
   ``csrf_token`` form field. Streaming uploads check the field themselves before the first file byte.
@@ -12,12 +15,14 @@ from __future__ import annotations
 
 import contextvars
 import hmac
+import ipaddress
 import secrets
 import uuid
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
+from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.exceptions import PermissionDeniedException
 from litestar.middleware import ASGIMiddleware
@@ -63,6 +68,45 @@ def _header(scope: Scope, wanted: bytes) -> str:
     return ""
 
 
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in get_settings().trusted_proxies)
+
+
+def client_address(scope: Scope) -> str:
+    """The client's address: the peer of the connection, or, when the peer is a trusted proxy, the
+    right-most ``X-Forwarded-For`` hop that is not itself a trusted proxy (hops left of it were
+    written by the client and prove nothing). Without ``TRUSTED_PROXIES`` the header is ignored."""
+    peer = (scope.get("client") or ("", 0))[0] or ""
+    if not _trusted(peer):
+        return peer
+    hops = [
+        hop.strip()
+        for name, value in scope.get("headers", [])
+        if name == b"x-forwarded-for"
+        for hop in value.decode("latin-1").split(",")
+    ]
+    address = peer
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            break  # garbage from the client side: keep the last hop a trusted proxy vouched for
+        address = hop
+        if not _trusted(hop):
+            break
+    return address
+
+
+def request_ip(connection: ASGIConnection) -> str:
+    """The client address of the current request (see :func:`client_address`)."""
+    meta = _meta.get()
+    return meta.ip if meta is not None else client_address(connection.scope)
+
+
 def _bypass(scope: Scope) -> bool:
     return scope["path"].startswith(("/static/", "/healthz", "/readyz", "/schema"))
 
@@ -77,8 +121,7 @@ class AuthMiddleware(ASGIMiddleware):
         cookies = _cookies(scope)
         scope["cookies_parsed"] = cookies  # type: ignore[typeddict-unknown-key]
         scope["auth"] = await sessions.load(cookies.get(sessions.COOKIE))  # type: ignore[typeddict-unknown-key]
-        client = scope.get("client") or ("", 0)
-        meta = RequestMeta(uuid.uuid4().hex[:16], client[0], _header(scope, b"user-agent")[:300])
+        meta = RequestMeta(uuid.uuid4().hex[:16], client_address(scope), _header(scope, b"user-agent")[:300])
         token = _meta.set(meta)
         try:
             await next_app(scope, receive, send)

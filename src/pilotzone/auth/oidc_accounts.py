@@ -20,7 +20,7 @@ from pilotzone.auth.oidc_providers import (
 )
 from pilotzone.auth.principal import load_memberships
 from pilotzone.auth.services import add_membership, normalise_email
-from pilotzone.auth.tables import PROVINCE_ROLES, User, UserIdentity
+from pilotzone.auth.tables import PROVINCE_ROLES, User, UserIdentity, find_user
 from pilotzone.tenancy.context import TenantContext, current_context, switch_tenant
 from pilotzone.tenancy.tables import Tenant
 
@@ -77,9 +77,21 @@ async def _provision(provider: Provider, claims: dict[str, Any], email: str) -> 
         (r.role for r in rules if r.role in PROVINCE_ROLES and provider.tenant_id is None), None
     )
     name = claims.get("name") if isinstance(claims.get("name"), str) else ""
-    user = User(email=email, display_name=name.strip()[:100], password_hash=None, province_role=province_role)
-    await user.save()
-    await UserIdentity(user=user.id, issuer=claims["iss"], subject=claims["sub"]).save()
+    if province_role:  # the app role never writes a province role itself
+        rows = await db.fetch(
+            "SELECT pz_provision_province_user($1, $2, $3, $4, $5)",
+            email,
+            name.strip()[:100],
+            province_role,
+            claims["iss"],
+            claims["sub"],
+        )
+        user = await find_user(User.id == rows[0][0])
+        assert user is not None
+    else:
+        user = User(email=email, display_name=name.strip()[:100], password_hash=None)
+        await user.save()
+        await UserIdentity(user=user.id, issuer=claims["iss"], subject=claims["sub"]).save()
     granted: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     for rule in rules:
@@ -142,10 +154,10 @@ async def resolve_user(provider: Provider, claims: dict[str, Any]) -> tuple[User
         .first()
     )
     if identity is not None:
-        user = await User.objects().where(User.id == identity.user).first()
+        user = await find_user(User.id == identity.user)
         return await _check_may_sign_in(provider, user, email), False
     if email and verified:
-        user = await User.objects().where(User.email == email).first()
+        user = await find_user(User.email == email)
         if user is not None:
             user = await _check_may_sign_in(provider, user, email)
             await UserIdentity(user=user.id, issuer=issuer, subject=subject).save()
@@ -177,6 +189,7 @@ async def sign_in(
     Raises :class:`SignInFailed`; nothing is written before every check has passed."""
     claims, flow = await complete(provider, cookie, params, redirect_uri)
     user, created = await resolve_user(provider, claims)
+    await db.set_local({"app.user_id": str(user.id)})  # verified: the transaction acts for the user
     user.last_login_at = datetime.now(UTC)
     await user.save([User.last_login_at])
     await audit.record(

@@ -72,15 +72,10 @@ async def load(token: str | None) -> SessionInfo | None:
         datetime.fromisoformat(row["last_seen_at"]),
     )
     if datetime.fromisoformat(row["expires_at"]) <= now or not row["is_active"] or created + ABSOLUTE <= now:
-        await db.fetch_global("DELETE FROM pz_session WHERE id = $1", row["id"])
+        await db.fetch_global("SELECT pz_session_end($1)", token_hash(token))
         return None
     if now - last_seen > TOUCH_EVERY:
-        await db.fetch_global(
-            "UPDATE pz_session SET last_seen_at = $2, expires_at = $3 WHERE id = $1",
-            row["id"],
-            now,
-            min(now + IDLE, created + ABSOLUTE),
-        )
+        await db.fetch_global("SELECT pz_session_touch($1, $2, $3)", token_hash(token), IDLE, ABSOLUTE)
     return SessionInfo(
         id=row["id"],
         user_id=row["user_id"],
@@ -96,8 +91,10 @@ async def load(token: str | None) -> SessionInfo | None:
 
 async def start(user_id: int, old_token: str | None, ip: str, user_agent: str) -> tuple[str, Session]:
     """A new session (rotation: the browser's previous session, if any, is deleted)."""
-    if old_token:
-        await Session.delete().where(Session.token_hash == token_hash(old_token))
+    if old_token:  # whoever holds a token may end its session (it may be another user's)
+        await db.fetch("SELECT pz_session_end($1)", token_hash(old_token))
+    # from here on this (sign-in) transaction acts for the user: their sessions and memberships
+    await db.set_local({"app.user_id": str(user_id)})
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     session = Session(
@@ -111,8 +108,6 @@ async def start(user_id: int, old_token: str | None, ip: str, user_agent: str) -
         user_agent=user_agent[:300],
     )
     await session.save()
-    # from here on this (sign-in) transaction acts for the user: their memberships become readable
-    await db.set_local({"app.user_id": str(user_id)})
     return token, session
 
 
@@ -121,6 +116,7 @@ async def end(session_id: int) -> None:
 
 
 async def end_all_for(user_id: int) -> None:
+    """The user's sessions (RLS: only in a transaction acting for that user)."""
     await Session.delete().where(Session.user == user_id)
 
 

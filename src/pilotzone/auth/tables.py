@@ -14,6 +14,7 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.combination import Combinable
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -111,3 +112,21 @@ class AuditLog(Table, db=DB):
     prev_hash = Varchar(length=64, default="")
     hash = Varchar(length=64, default="")
     note = Text(default="")
+
+
+# every column the app role may read (password_hash is not one: see tenancy/rls.py)
+USER_COLUMNS = (
+    User.id,
+    User.email,
+    User.display_name,
+    User.province_role,
+    User.is_active,
+    User.created_at,
+    User.last_login_at,
+)
+
+
+async def find_user(where: Combinable) -> User | None:
+    """The user matching ``where``, without its password hash (``User.objects()`` would select it)."""
+    row = await User.select(*USER_COLUMNS).where(where).first()
+    return None if row is None else User(**row, _exists_in_db=True)

@@ -10,7 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, PUBLIC, allow
-from pilotzone.auth.middleware import request_meta
+from pilotzone.auth.middleware import request_ip
 from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.certification import certificates, expiry, notices, renewals
 from pilotzone.certification.applications import STARTERS
@@ -73,8 +73,7 @@ class NoticeController(Controller):
         self, request: Request, slug: FromPath[str], application_id: FromPath[int]
     ) -> Redirect | Template:
         form = await _form_of(request)
-        meta = request_meta()
-        ip = meta.ip if meta and meta.ip else (request.client.host if request.client else "")
+        ip = request_ip(request)
         try:
             await notices.raise_objection(application_id, form, ip)
         except notices.NoticeError as exc:

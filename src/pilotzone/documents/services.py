@@ -19,7 +19,16 @@ from dataclasses import dataclass, field
 
 from multipart import MultipartSegment, ParserError, PushMultipartParser
 
-from pilotzone.documents.checks import BadName, check_claim, check_filename, claimed_types, sent_filename
+from pilotzone.documents.checks import (
+    ZIP_FAMILY,
+    ArchiveRefused,
+    BadName,
+    ZipTail,
+    check_claim,
+    check_filename,
+    claimed_types,
+    sent_filename,
+)
 from pilotzone.documents.sniff import SNIFF_BYTES, sniff
 from pilotzone.documents.storage import get_storage
 from pilotzone.documents.tables import Document
@@ -93,6 +102,7 @@ class _Sink:
     pending: bytearray = field(default_factory=bytearray)
     reader: _QueueReader | None = None
     future: asyncio.Future | None = None
+    archive: ZipTail | None = None  # Office files: the end of the file, for the central directory
 
     async def write(self, data: bytes) -> None:
         self.size += len(data)
@@ -102,6 +112,8 @@ class _Sink:
             )
         self.sha.update(data)
         self.pending += data
+        if self.archive is not None:
+            self.archive.feed(data)
         if self.reader is None and len(self.pending) >= SNIFF_BYTES:
             self._start()
         if self.reader is not None and len(self.pending) >= QUEUE_CHUNK:
@@ -115,6 +127,9 @@ class _Sink:
             raise UploadRejected(415, contradiction)
         if self.content_type not in self.allowed:
             raise UploadRejected(415, _("Files of type %(type)s are not accepted.", type=self.content_type))
+        if self.content_type in ZIP_FAMILY:
+            self.archive = ZipTail()
+            self.archive.feed(bytes(self.pending))
         loop = asyncio.get_running_loop()
         self.reader = _QueueReader(loop)
         metadata = {"original-name": self.filename.encode("unicode_escape").decode("ascii")[:200]}
@@ -136,12 +151,32 @@ class _Sink:
             raise UploadRejected(400, _("The file is empty."))
         if self.reader is None:
             self._start()
+        if self.archive is not None:
+            self._check_archive()  # before the last bytes: a refused archive is never completed in S3
         if self.pending:
             await self._push(bytes(self.pending))
             self.pending.clear()
         await self._push(_EOF)
         assert self.future is not None
         await self.future
+
+    def _check_archive(self) -> None:
+        assert self.archive is not None
+        settings = get_settings()
+        try:
+            kind = self.archive.inspect(
+                settings.upload_zip_max_uncompressed_bytes,
+                settings.upload_zip_max_entries,
+                settings.upload_zip_max_ratio,
+            )
+        except ArchiveRefused as exc:
+            raise UploadRejected(exc.status, str(exc)) from None
+        contradiction = check_claim(self.claims, kind)
+        if contradiction:
+            raise UploadRejected(415, contradiction)
+        if kind not in self.allowed:
+            raise UploadRejected(415, _("Files of type %(type)s are not accepted.", type=kind))
+        self.content_type = kind
 
     async def abort(self) -> None:
         """Fail the transfer (minio aborts its multipart upload) and remove anything stored."""

@@ -18,7 +18,8 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x7fELF", "application/x-executable"),
 )
 
-# zip containers are told apart by their extension once the bytes prove they are a zip
+# zip containers are told apart by their extension once the bytes prove they are a zip: provisionally,
+# until checks.ZipTail reads the entries at the end of the upload and names the kind they show
 ZIP_KINDS = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -20,7 +20,7 @@ from litestar.response import Redirect, Template
 from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.guards import BUREAU_ADMIN, PUBLIC, allow
-from pilotzone.auth.middleware import request_meta
+from pilotzone.auth.middleware import request_ip
 from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.certification.notices import (
     NoticeError,
@@ -185,8 +185,7 @@ class AwardNoticeController(Controller):
         self, request: Request, slug: FromPath[str], ledger_id: FromPath[int]
     ) -> Redirect | Template:
         form = await _form_of(request)
-        meta = request_meta()
-        ip = meta.ip if meta and meta.ip else (request.client.host if request.client else "")
+        ip = request_ip(request)
         try:
             await raise_objection(ledger_id, form, ip)
         except NoticeError as exc:

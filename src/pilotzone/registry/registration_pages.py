@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from pilotzone.auth.admin_services import Invitation
 from pilotzone.auth.guards import BUREAU_ADMIN, PUBLIC, allow
-from pilotzone.auth.middleware import request_meta
+from pilotzone.auth.middleware import request_ip
 from pilotzone.auth.principal import current_principal
 from pilotzone.registry import registration
 from pilotzone.registry.controllers import enterprise_context, enterprise_visible, park_context, park_visible
@@ -25,8 +25,7 @@ Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED
 
 
 def _ip(request: Request) -> str:
-    meta = request_meta()
-    return meta.ip if meta and meta.ip else (request.client.host if request.client else "")
+    return request_ip(request)
 
 
 async def _form_page(

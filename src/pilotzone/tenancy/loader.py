@@ -331,8 +331,10 @@ async def sync(directory: Path) -> SyncReport:
     schemes = load_schemes(directory, specs)
     programs = load_programs(directory, specs, schemes)
     report = SyncReport()
-    async with db.transaction({"app.scope": "public"}):
+    async with db.transaction({"app.scope": "provisioning"}):
         for spec in specs:
+            # the only scope that may write tenant rows (switch_tenant below leaves it public)
+            await db.set_local({"app.scope": "provisioning", "app.tenant_id": ""})
             values = _tenant_values(spec, f"{spec.slug}.toml")
             row = await Tenant.objects().where(Tenant.slug == spec.slug).output(load_json=True).first()
             if row is None:

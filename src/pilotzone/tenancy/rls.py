@@ -30,46 +30,110 @@ def policy_statements(tablename: str, province: str) -> list[str]:
 
 
 USER_EXPR = "NULLIF(current_setting('app.user_id', true), '')::int"
-# global identity tables: grants only (no tenant column); sessions are looked up before any tenant is set
+TENANT_ID = TENANT_EXPR.split(" = ", 1)[1]
+# pz_user without password_hash: the hash is read only through pz_login_lookup() (one per transaction)
+USER_COLUMNS = "id, email, display_name, province_role, is_active, created_at, last_login_at"
+# global identity tables (no tenant column): grants, and RLS where a request needs rows
 GLOBAL_GRANTS = {
-    "pz_user": "SELECT, INSERT, UPDATE",
     "user_identity": "SELECT, INSERT, DELETE",
     "pz_session": "SELECT, INSERT, UPDATE, DELETE",
     "login_failure": "SELECT, INSERT, DELETE",
-    "one_time_token": "SELECT, INSERT, UPDATE",
 }
+# SECURITY DEFINER functions the app role may call (migrations/auth, certification)
+FUNCTIONS = (
+    "audit_append(int, int, text, text, text, text, jsonb, jsonb, text, text, text)",
+    "pz_session_principal(text)",
+    "pz_verify_certificate(text)",
+    "pz_login_lookup(text)",
+    "pz_is_province_admin()",
+    "pz_is_tenant_admin()",
+    "pz_session_touch(text, interval, interval)",
+    "pz_session_end(text)",
+    "pz_end_membership_sessions(int)",
+    "pz_revoke_province_role(int)",
+    "pz_issue_link(text, text, text, int, int, jsonb, int, timestamptz)",
+    "pz_find_link(text, text)",
+    "pz_spend_link(text)",
+    "pz_accept_province_invite(text)",
+    "pz_provision_province_user(text, text, text, text, text)",
+)
 
 
-def identity_statements(app: str, province: str) -> list[str]:
-    """Membership: a user reads their own memberships in every tenant (to pick one). Audit log:
-    append-only for the app (INSERT, SELECT; no UPDATE/DELETE), rows of the tenant in context,
-    every row for the province role; ENABLEd but not FORCEd so that ``audit_append()`` (owner's
-    rights) reads each chain whole."""
+def _policy(table: str, name: str, rule: str) -> list[str]:
+    return [f'DROP POLICY IF EXISTS {name} ON "{table}"', f'CREATE POLICY {name} ON "{table}" {rule}']
+
+
+def identity_statements(app: str, province: str, owner: str) -> list[str]:
+    """Identity tables, so that no query of the app role reads every password hash or session:
+
+    * ``pz_user``: every column but ``password_hash`` is readable; a user updates only their own
+      row (``app.user_id``), and never its ``province_role`` or ``is_active``; an inserted user has no
+      province role. Province roles are granted by ``pz_accept_province_invite()`` or
+      ``pz_provision_province_user()`` (OIDC) and revoked by ``pz_revoke_province_role()``.
+    * ``pz_session``: a user's own sessions only; lookups by token go through the definer functions
+      (``pz_session_principal``, ``pz_session_touch``, ``pz_session_end``).
+    * ``one_time_token``: the rows of the tenant in context (the province role reads all); issued
+      through ``pz_issue_link()`` (administrators only), read and spent by token hash.
+    * ``tenant``: readable by all, written only by ``tenants sync`` (``app.scope = 'provisioning'``).
+    * ``membership``: a user reads their own memberships in every tenant (to pick one).
+    * ``audit_log``: append-only for the app (INSERT, SELECT; no UPDATE/DELETE), rows of the tenant
+      in context, every row for the province role, FORCEd; the owner (``audit_append()``, which reads
+      each chain whole) has its own read policy.
+
+    Identity tables are ENABLEd, not FORCEd: the definer functions run as the owner."""
     out = [f'GRANT {privileges} ON "{table}" TO {app}' for table, privileges in GLOBAL_GRANTS.items()]
     out += [
-        f'GRANT SELECT ON "pz_user", "one_time_token" TO {province}',
-        'DROP POLICY IF EXISTS pz_own_memberships ON "membership"',
-        f'CREATE POLICY pz_own_memberships ON "membership" FOR SELECT USING ("user" = {USER_EXPR})',
+        f'REVOKE ALL ON "pz_user", "one_time_token" FROM {app}, {province}',
+        f'GRANT SELECT ({USER_COLUMNS}) ON "pz_user" TO {app}, {province}',
+        f'GRANT INSERT, UPDATE (display_name, password_hash, last_login_at) ON "pz_user" TO {app}',
+        'ALTER TABLE "pz_user" ENABLE ROW LEVEL SECURITY',
+        *_policy("pz_user", "pz_user_read", "FOR SELECT USING (true)"),
+        *_policy("pz_user", "pz_user_insert", "FOR INSERT WITH CHECK (province_role IS NULL)"),
+        *_policy(
+            "pz_user", "pz_user_own", f"FOR UPDATE USING (id = {USER_EXPR}) WITH CHECK (id = {USER_EXPR})"
+        ),
+        'ALTER TABLE "pz_session" ENABLE ROW LEVEL SECURITY',
+        *_policy(
+            "pz_session", "pz_own_sessions", f'USING ("user" = {USER_EXPR}) WITH CHECK ("user" = {USER_EXPR})'
+        ),
+        f'GRANT SELECT ON "one_time_token" TO {app}, {province}',
+        'ALTER TABLE "one_time_token" ENABLE ROW LEVEL SECURITY',
+        *_policy("one_time_token", "pz_token_tenant", f"FOR SELECT USING (tenant = {TENANT_ID})"),
+        *_policy("one_time_token", "pz_token_province", f"FOR SELECT TO {province} USING ({PROVINCE_EXPR})"),
+        f'GRANT SELECT, INSERT, UPDATE ON "{Tenant._meta.tablename}" TO {app}',
+        f'GRANT SELECT ON "{Tenant._meta.tablename}" TO {province}',
+        f'ALTER TABLE "{Tenant._meta.tablename}" ENABLE ROW LEVEL SECURITY',
+        *_policy(Tenant._meta.tablename, "pz_tenant_read", "FOR SELECT USING (true)"),
+        *_policy(
+            Tenant._meta.tablename,
+            "pz_tenant_provision",
+            "FOR INSERT WITH CHECK (current_setting('app.scope', true) = 'provisioning')",
+        ),
+        *_policy(
+            Tenant._meta.tablename,
+            "pz_tenant_update",
+            "FOR UPDATE USING (current_setting('app.scope', true) = 'provisioning')",
+        ),
+        *_policy("membership", "pz_own_memberships", f'FOR SELECT USING ("user" = {USER_EXPR})'),
         'ALTER TABLE "audit_log" ENABLE ROW LEVEL SECURITY',
-        'ALTER TABLE "audit_log" NO FORCE ROW LEVEL SECURITY',
+        'ALTER TABLE "audit_log" FORCE ROW LEVEL SECURITY',
         f'REVOKE ALL ON "audit_log" FROM {app}, {province}',
         f'GRANT SELECT, INSERT ON "audit_log" TO {app}',
         f'GRANT SELECT ON "audit_log" TO {province}',
-        'DROP POLICY IF EXISTS pz_audit_tenant ON "audit_log"',
-        f'CREATE POLICY pz_audit_tenant ON "audit_log" FOR SELECT USING (tenant_id = {TENANT_EXPR.split(" = ", 1)[1]})',
-        'DROP POLICY IF EXISTS pz_audit_province ON "audit_log"',
-        f'CREATE POLICY pz_audit_province ON "audit_log" FOR SELECT TO {province} USING ({PROVINCE_EXPR})',
-        'DROP POLICY IF EXISTS pz_audit_insert ON "audit_log"',
-        'CREATE POLICY pz_audit_insert ON "audit_log" FOR INSERT WITH CHECK '
-        f"(tenant_id IS NULL OR tenant_id = {TENANT_EXPR.split(' = ', 1)[1]})",
-        "REVOKE ALL ON FUNCTION audit_append(int, int, text, text, text, text, jsonb, jsonb, text, text, text) FROM PUBLIC",
-        "GRANT EXECUTE ON FUNCTION audit_append(int, int, text, text, text, text, jsonb, jsonb, text, text, text) "
-        f"TO {app}",
-        "REVOKE ALL ON FUNCTION pz_session_principal(text) FROM PUBLIC",
-        f"GRANT EXECUTE ON FUNCTION pz_session_principal(text) TO {app}",
-        "REVOKE ALL ON FUNCTION pz_verify_certificate(text) FROM PUBLIC",
-        f"GRANT EXECUTE ON FUNCTION pz_verify_certificate(text) TO {app}",
+        *_policy("audit_log", "pz_audit_tenant", f"FOR SELECT USING (tenant_id = {TENANT_ID})"),
+        *_policy("audit_log", "pz_audit_province", f"FOR SELECT TO {province} USING ({PROVINCE_EXPR})"),
+        *_policy("audit_log", "pz_audit_owner", f"FOR SELECT TO {owner} USING (true)"),
+        *_policy(
+            "audit_log",
+            "pz_audit_insert",
+            f"FOR INSERT WITH CHECK (tenant_id IS NULL OR tenant_id = {TENANT_ID})",
+        ),
     ]
+    for signature in FUNCTIONS:
+        out += [
+            f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC",
+            f"GRANT EXECUTE ON FUNCTION {signature} TO {app}",
+        ]
     return out
 
 
@@ -109,13 +173,12 @@ async def secure_database(conn: asyncpg.Connection) -> list[str]:
     ident = await conn.fetchval("SELECT quote_ident($1)", user)
     province = await conn.fetchval("SELECT quote_ident($1)", settings.province_db_role)
     dbname = await conn.fetchval("SELECT quote_ident(current_database())")
+    owner = await conn.fetchval("SELECT quote_ident(current_user)")
     statements = [
         f"GRANT CONNECT ON DATABASE {dbname} TO {ident}",
         f"GRANT {province} TO {ident}",
         f"GRANT USAGE ON SCHEMA public TO {ident}, {province}",
         f"REVOKE CREATE ON SCHEMA public FROM {ident}, {province}",
-        f'GRANT SELECT, INSERT, UPDATE ON "{Tenant._meta.tablename}" TO {ident}',
-        f'GRANT SELECT ON "{Tenant._meta.tablename}" TO {province}',
         f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {ident}",
     ]
     names = [t._meta.tablename for t in tenant_tables()]
@@ -123,7 +186,7 @@ async def secure_database(conn: asyncpg.Connection) -> list[str]:
         statements.append(f'GRANT SELECT, INSERT, UPDATE, DELETE ON "{name}" TO {ident}')
         statements.append(f'GRANT SELECT ON "{name}" TO {province}')
         statements.extend(policy_statements(name, province))
-    statements.extend(identity_statements(ident, province))
+    statements.extend(identity_statements(ident, province, owner))
     async with conn.transaction():
         for sql in statements:
             await conn.execute(sql)

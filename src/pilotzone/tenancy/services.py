@@ -32,6 +32,15 @@ async def list_tenants() -> list[dict]:
     )
 
 
+async def tenant_colours() -> list[dict]:
+    """Slug and branding colours of every active tenant (the ``/theme.css`` stylesheet)."""
+    return (
+        await Tenant.select(Tenant.slug, Tenant.primary_colour, Tenant.accent_colour)
+        .where(Tenant.active == True)  # noqa: E712
+        .order_by(Tenant.slug)
+    )
+
+
 async def latest_snapshots() -> dict[int, dict]:
     """Latest snapshot per visible tenant (one for a tenant request, all of them in province scope)."""
     rows = await db.fetch(

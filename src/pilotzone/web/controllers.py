@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -12,15 +13,35 @@ from litestar.response import Redirect, Response, Template
 
 from pilotzone import db
 from pilotzone.auth.guards import PUBLIC, allow
-from pilotzone.tenancy.services import list_tenants
+from pilotzone.settings import get_settings
+from pilotzone.tenancy.services import list_tenants, tenant_colours
 from pilotzone.web.i18n import COOKIE, LOCALES
 from pilotzone.web.render import render
+
+_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}")
+_SLUG = re.compile(r"[a-z0-9-]+")
 
 
 class PublicController(Controller):
     @get("/", name="landing", opt=allow(PUBLIC))
     async def landing(self, request: Request) -> Template:
         return render(request, "web/landing.html", {"tenants": await list_tenants()})
+
+    @get("/theme.css", name="theme", opt=allow(PUBLIC))
+    async def theme(self) -> Response[str]:
+        """Each tenant's colours as CSS variables (the pages carry no inline style: see web/security.py)."""
+        rules = []
+        for t in await tenant_colours():
+            primary, accent = t["primary_colour"], t["accent_colour"]
+            if not (_COLOUR.fullmatch(primary) and _COLOUR.fullmatch(accent) and _SLUG.fullmatch(t["slug"])):
+                continue  # the loader validates both; never write anything else into CSS
+            rules.append(
+                f'body[data-tenant="{t["slug"]}"] {{ --pz-primary: {primary}; --pz-accent: {accent}; }}\n'
+                f'.card[data-tenant="{t["slug"]}"] {{ --pz-card: {primary}; }}\n'
+            )
+        return Response(
+            "".join(rules), media_type="text/css", headers={"Cache-Control": "public, max-age=300"}
+        )
 
     @post("/lang", name="set_language", status_code=303, opt=allow(PUBLIC))
     async def set_language(
@@ -35,7 +56,13 @@ class PublicController(Controller):
         if lang in LOCALES:
             response.cookies.append(
                 Cookie(
-                    key=COOKIE, value=lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax", path="/"
+                    key=COOKIE,
+                    value=lang,
+                    max_age=365 * 24 * 3600,
+                    httponly=True,
+                    samesite="lax",
+                    path="/",
+                    secure=get_settings().production,
                 )
             )
         return response

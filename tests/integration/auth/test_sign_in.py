@@ -161,8 +161,13 @@ async def test_invitation_then_reset_link(admin_gz, app, owner: asyncpg.Connecti
     from pilotzone.tenancy.context import TenantContext, tenant_transaction
 
     email = f"new-{uuid.uuid4().hex[:6]}@example.cn"
-    async with tenant_transaction(TenantContext(tenants["guangzhou"], "guangzhou")):
-        link = await services.issue_invitation(email, tenants["guangzhou"], {"role": "bureau_reviewer"}, None)
+    # links are issued by an administrator of where they lead (pz_issue_link checks it)
+    admin = await owner.fetchval("SELECT id FROM pz_user WHERE email = $1", demo("admin", "guangzhou"))
+    as_admin = TenantContext(tenants["guangzhou"], "guangzhou", user_id=admin)
+    async with tenant_transaction(as_admin):
+        link = await services.issue_invitation(
+            email, tenants["guangzhou"], {"role": "bureau_reviewer"}, admin
+        )
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as guest:
         assert (
             await guest.get(f"/invite/{link.token}")
@@ -181,15 +186,15 @@ async def test_invitation_then_reset_link(admin_gz, app, owner: asyncpg.Connecti
         )
         assert accepted.status_code == 303 and accepted.headers["location"] == "/z/guangzhou/"
         assert (await guest.get("/z/guangzhou/")).status_code == 200
-    assert (await owner.fetchval("SELECT used_at FROM one_time_token WHERE id = $1", link.row.id)) is not None
+    assert (await owner.fetchval("SELECT used_at FROM one_time_token WHERE id = $1", link.id)) is not None
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as guest:
         assert (await guest.get(f"/z/guangzhou/invite/{link.token}")).status_code == 404  # used once only
 
     user_id = await owner.fetchval("SELECT id FROM pz_user WHERE email = $1", email)
-    from pilotzone.auth.tables import User
+    from pilotzone.auth.tables import User, find_user
 
-    async with tenant_transaction(TenantContext(tenants["guangzhou"], "guangzhou")):
-        reset = await services.issue_reset(await User.objects().where(User.id == user_id).first(), None)
+    async with tenant_transaction(as_admin):
+        reset = await services.issue_reset(await find_user(User.id == user_id), admin)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as guest:
         page = await guest.get(f"/reset/{reset.token}")
         token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]

@@ -17,9 +17,11 @@ async def test_landing_lists_every_tenant(client) -> None:
 async def test_tenant_home_has_branding_parks_and_districts(as_user, owner, tenants) -> None:
     async with as_user(demo("reviewer", "foshan")) as client:
         response = await client.get("/z/foshan/")
+        theme = await client.get("/theme.css")  # the colours: no inline style under the CSP
     assert response.status_code == 200
     colour = await owner.fetchval("SELECT primary_colour FROM tenant WHERE slug = 'foshan'")
-    assert f"--pz-primary: {colour}" in response.text
+    assert 'data-tenant="foshan"' in response.text and 'href="/theme.css"' in response.text
+    assert f'body[data-tenant="foshan"] {{ --pz-primary: {colour};' in theme.text
     for name in await owner.fetch("SELECT name_zh FROM park WHERE tenant_id = $1", tenants["foshan"]):
         assert name["name_zh"] in response.text
     assert "顺德区" in response.text
