@@ -830,3 +830,14 @@ ZH_CN.update(
         "This award is under public notice until %(date)s: it can be paid once the notice has ended.": "该奖励公示至 %(date)s，公示结束后方可拨付。",
     }
 )
+
+# issue 11 items 1 and 12: notice state by its dates; paged, searchable public notice lists
+ZH_CN.update(
+    {
+        "Search by the start of the name or by the application number": "按名称开头或申请编号搜索",
+        "Application number": "申请编号",
+        "No award under public notice matches your search.": "没有符合搜索条件的公示中扶持资金。",
+        "Nothing under public notice matches your search.": "没有符合搜索条件的公示事项。",
+        "First page": "第一页",
+    }
+)

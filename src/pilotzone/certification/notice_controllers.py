@@ -12,6 +12,7 @@ from pilotzone.auth.middleware import request_meta
 from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.certification import certificates, expiry, notices, renewals
 from pilotzone.certification.applications import STARTERS
+from pilotzone.certification.notice_list import notice_query
 from pilotzone.documents.owners import OwnerKind
 from pilotzone.documents.owners import register as register_owner
 from pilotzone.web.render import is_htmx, render
@@ -49,8 +50,12 @@ def _base_url(request: Request) -> str:
 async def _notice_page(
     request: Request, form: dict | None = None, errors: dict | None = None, target: int = 0, status: int = 200
 ) -> Template:
+    query = notice_query(request.query_params.get("q"), request.query_params.get("after"))
+    rows, links = await notices.public_notices(query, f"/z/{request.path_params['slug']}/notices/")
     context = {
-        "rows": await notices.public_notices(),
+        "rows": rows,
+        "links": links,
+        "q": query.q,
         "form": form or {},
         "errors": errors or {},
         "target": target,

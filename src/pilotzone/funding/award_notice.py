@@ -22,6 +22,7 @@ from pilotzone.auth import audit
 from pilotzone.auth.guards import BUREAU_ADMIN, PUBLIC, allow
 from pilotzone.auth.middleware import request_meta
 from pilotzone.auth.principal import Principal, current_principal
+from pilotzone.certification.notice_list import PAGE_SIZE, NoticeQuery, keyset, notice_query, page_links
 from pilotzone.certification.notices import (
     NoticeError,
     check_objection,
@@ -50,34 +51,55 @@ async def notice_end(program_id: int) -> datetime | None:
     return now() + timedelta(days=days) if days > 0 else None
 
 
-_NOTICES = """
-SELECT e.id, e.subject_label, e.awarded, e.created_at, e.notice_until, e.status,
-       p.name_zh, p.name_en, r.name_zh AS round_zh, r.name_en AS round_en
-  FROM ledger_entry e JOIN program p ON p.id = e.program JOIN round r ON r.id = e.round
- WHERE e.status IN ('notice', 'objected') AND e.notice_until > now()
- ORDER BY e.notice_until, e.id
- LIMIT 500
-"""
+def state_sql(alias: str, at: str) -> str:
+    """The state of the ledger entries ``alias`` at the moment ``at`` (SQL): the one definition, the
+    database function ``pz_award_state`` (a notice whose end has passed is ``awarded``; nothing moves
+    it). Pages, payments, objections, exports and the overview's rollups read it."""
+    return f"pz_award_state({alias}.status, {alias}.notice_until, {at})"
 
 
-async def public_awards() -> list[dict]:
-    """Awards under notice: awardee, program, round, amount and period only (nothing private)."""
-    rows = [dict(r) for r in await db.fetch(_NOTICES)]
+async def entry_with_state(entry_id: int, at: datetime | None = None) -> dict | None:
+    """A ledger entry with its ``state`` at ``at`` (default now; None if not found)."""
+    sql = f"SELECT e.*, {state_sql('e', '$2')} AS state FROM ledger_entry e WHERE e.id = $1"  # noqa: S608 - fixed SQL text
+    rows = await db.fetch(sql, entry_id, at or now())
+    return dict(rows[0]) if rows else None
+
+
+_COLUMNS = "e.id, e.application, e.subject_label, e.awarded, e.created_at, e.notice_until, e.status, e.program, e.round"
+
+
+def notices_sql(query: NoticeQuery) -> tuple[str, list]:
+    """One page of the awards under notice at ``$1``: the running notices and the paused ones (an
+    objection is open), each branch an index range in the page's order, merged and cut to a page."""
+    where, order, args = keyset(query, "e", "application", 2)
+    branch = (
+        f"(SELECT {_COLUMNS} FROM ledger_entry e WHERE %s AND {where} ORDER BY {order} LIMIT {PAGE_SIZE + 1})"  # noqa: S608 - fixed SQL text, values are parameters
+    )
+    running = branch % "e.status = 'notice' AND e.notice_until > $1"
+    paused = branch % "e.status = 'objected'"
+    sql = (
+        f"SELECT e.*, {state_sql('e', '$1')} AS state, p.name_zh, p.name_en, r.name_zh AS round_zh, r.name_en AS round_en "  # noqa: S608
+        f"FROM ({running} UNION ALL {paused}) e JOIN program p ON p.id = e.program JOIN round r ON r.id = e.round "
+        f"WHERE {state_sql('e', '$1')} IN ('notice', 'objected') ORDER BY {order} LIMIT {PAGE_SIZE + 1}"
+    )
+    return sql, [now(), *args]
+
+
+async def public_awards(query: NoticeQuery, base: str) -> tuple[list[dict], dict[str, str]]:
+    """One page of the awards under notice: awardee, application number, program, round, amount and
+    period only (nothing private); and the links to the first and the next page."""
+    sql, args = notices_sql(query)
+    rows = [dict(r) for r in await db.fetch(sql, *args)]
     for row in rows:
         row["program_name"] = pick(row.pop("name_zh"), row.pop("name_en"))
         row["round_name"] = pick(row.pop("round_zh"), row.pop("round_en"))
-    return rows
+    return page_links(base, query, rows)
 
 
 async def raise_objection(entry_id: int, form: dict[str, str], ip: str) -> AwardObjection:
     """Record an objection and pause the entry. Raises NoticeError (404, 429, or 400 with a field)."""
-    entry = await LedgerEntry.objects().where(LedgerEntry.id == entry_id).first()
-    if (
-        entry is None
-        or entry.status not in ("notice", "objected")
-        or entry.notice_until is None
-        or entry.notice_until <= now()
-    ):
+    entry = await entry_with_state(entry_id)
+    if entry is None or entry["state"] not in ("notice", "objected"):
         raise NoticeError("status", _("This award is not under public notice."), 404)
     objection = await record_objection(AwardObjection, AwardObjection.entry, entry_id, form, ip)
     await LedgerEntry.update({LedgerEntry.status: "objected", LedgerEntry.moved_at: now()}).where(
@@ -87,7 +109,7 @@ async def raise_objection(entry_id: int, form: dict[str, str], ip: str) -> Award
         "award_objection.raised",
         "ledger_entry",
         entry_id,
-        before={"status": entry.status},
+        before={"status": entry["state"]},
         after={"status": "objected", "objection": objection.id},
         actor_id=None,
         actor="public",
@@ -95,17 +117,17 @@ async def raise_objection(entry_id: int, form: dict[str, str], ip: str) -> Award
     return objection
 
 
-_OBJECTIONS = """
+_OBJECTIONS = f"""
 SELECT o.id, o.entry, o.name, o.contact, o.reason, o.created_at, o.status, o.resolution_note,
-       e.subject_label, e.awarded, e.status AS entry_status, e.round, p.name_zh, p.name_en
+       e.subject_label, e.awarded, {state_sql("e", "$1")} AS entry_status, e.round, p.name_zh, p.name_en
   FROM award_objection o JOIN ledger_entry e ON e.id = o.entry JOIN program p ON p.id = e.program
  ORDER BY (o.status = 'open') DESC, o.id DESC
  LIMIT 500
-"""
+"""  # noqa: S608 - fixed SQL text
 
 
 async def objections() -> list[dict]:
-    rows = [dict(r) for r in await db.fetch(_OBJECTIONS)]
+    rows = [dict(r) for r in await db.fetch(_OBJECTIONS, now())]
     for row in rows:
         row["program_name"] = pick(row.pop("name_zh"), row.pop("name_en"))
     return rows
@@ -155,8 +177,12 @@ async def _form_of(request: Request) -> dict[str, str]:
 async def _notice_page(
     request: Request, form: dict | None = None, errors: dict | None = None, target: int = 0, status: int = 200
 ) -> Template:
+    query = notice_query(request.query_params.get("q"), request.query_params.get("after"))
+    rows, links = await public_awards(query, f"/z/{request.path_params['slug']}/funding/notices/")
     context = {
-        "rows": await public_awards(),
+        "rows": rows,
+        "links": links,
+        "q": query.q,
         "form": form or {},
         "errors": errors or {},
         "target": target,

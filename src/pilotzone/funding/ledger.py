@@ -14,7 +14,7 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.funding import award_notice
-from pilotzone.funding.application_tables import Calculation, LedgerEntry, Payment
+from pilotzone.funding.application_tables import Calculation, Payment
 from pilotzone.funding.applications import FundingError, now
 from pilotzone.funding.calculation import failed_reasons
 from pilotzone.funding.tables import Round
@@ -109,6 +109,14 @@ def _under_notice(until: object) -> str:
     )
 
 
+def _payable(entry: dict) -> None:
+    """Refuse (409) a payment on an entry whose state (``award_notice.state_sql``) is not ``awarded``."""
+    if entry["state"] in PAUSED:
+        raise FundingError("status", PAUSED[entry["state"]](), 409)
+    if entry["state"] == "notice":
+        raise FundingError("status", _under_notice(entry["notice_until"]), 409)
+
+
 async def record_payment(principal: Principal, entry_id: int, form: dict[str, str]) -> Payment:
     errors: dict[str, str] = {}
     amount = parse_amount(form.get("amount", ""))
@@ -127,31 +135,22 @@ async def record_payment(principal: Principal, entry_id: int, form: dict[str, st
     assert amount is not None
     if await Payment.exists().where(Payment.voucher == voucher):
         raise FundingError("voucher", _("This voucher reference is already recorded."), 409)
-    entry = await LedgerEntry.objects().where(LedgerEntry.id == entry_id).first()
+    moment = now()
+    entry = await award_notice.entry_with_state(entry_id, moment)
     if entry is None:
         raise FundingError("status", _("No such ledger entry."), 404)
-    if entry.status in ("objected", "revoked"):
-        raise FundingError("status", PAUSED[entry.status](), 409)
-    moment = now()
-    if entry.status == "notice" and (entry.notice_until is None or entry.notice_until > moment):
-        raise FundingError("status", _under_notice(entry.notice_until), 409)
+    _payable(entry)
     raised = await db.fetch(  # an award is paid only once its public notice has ended without objection
-        "UPDATE ledger_entry SET paid = paid + $2 WHERE id = $1 AND paid + $2 <= awarded"
-        " AND (status = 'awarded' OR (status = 'notice' AND notice_until <= $3)) RETURNING paid",
+        "UPDATE ledger_entry e SET paid = paid + $2 WHERE id = $1 AND paid + $2 <= awarded"  # noqa: S608 - fixed SQL text
+        f" AND {award_notice.state_sql('e', '$3')} = 'awarded' RETURNING paid",
         entry_id,
         amount,
         moment,
     )
     if not raised:
-        fresh = (
-            await LedgerEntry.select(LedgerEntry.awarded, LedgerEntry.paid, LedgerEntry.status)
-            .where(LedgerEntry.id == entry_id)
-            .first()
-        )
-        if fresh["status"] in PAUSED:  # an objection came in meanwhile
-            raise FundingError("status", PAUSED[fresh["status"]](), 409)
-        if fresh["status"] == "notice":  # an objection came and was dismissed meanwhile: the notice resumed
-            raise FundingError("status", _under_notice(None), 409)
+        fresh = await award_notice.entry_with_state(entry_id, moment)
+        assert fresh is not None
+        _payable(fresh)  # an objection came in meanwhile, or one came and was dismissed: the notice resumed
         left = Decimal(fresh["awarded"]) - Decimal(fresh["paid"])
         raise FundingError(
             "amount", _("Payments may not exceed the award: %(left)s yuan are left to pay.", left=left), 409
@@ -169,7 +168,7 @@ async def record_payment(principal: Principal, entry_id: int, form: dict[str, st
         "payment.recorded",
         "ledger_entry",
         entry_id,
-        before={"paid": str(entry.paid)},
+        before={"paid": str(entry["paid"])},
         after={
             "paid": str(raised[0]["paid"]),
             "amount": str(amount),
@@ -181,9 +180,16 @@ async def record_payment(principal: Principal, entry_id: int, form: dict[str, st
 
 
 async def ledger_of(round_id: int) -> list[dict]:
-    entries = (
-        await LedgerEntry.select().where(LedgerEntry.round == round_id).order_by(LedgerEntry.id).limit(1000)
-    )
+    """The round's ledger entries, each with its ``state`` now, and their payments."""
+    entries = [
+        dict(r)
+        for r in await db.fetch(
+            f"SELECT e.*, {award_notice.state_sql('e', '$2')} AS state FROM ledger_entry e"  # noqa: S608 - fixed SQL text
+            " WHERE e.round = $1 ORDER BY e.id LIMIT 1000",
+            round_id,
+            now(),
+        )
+    ]
     payments = (
         await Payment.select()
         .where(Payment.entry.is_in([e["id"] for e in entries] or [0]))
