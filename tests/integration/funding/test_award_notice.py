@@ -22,12 +22,9 @@ SECOND_ADMIN = "award-notice-admin@demo.pilotzone.cn"
 async def approved(owner: asyncpg.Connection, program: dict, as_user, admin_gz, worker) -> dict:  # type: ignore[no-untyped-def]
     """N verified applications, calculated (by the demo admin) and approved by a second bureau admin."""
     gz, rid = program["tenant"], program["round"]
-    enterprises = [
-        r["id"]
-        for r in await owner.fetch(
-            "SELECT id FROM enterprise WHERE tenant_id = $1 AND status = 'active' ORDER BY id LIMIT 3", gz
-        )
-    ]
+    enterprises = [r["id"] for r in await owner.fetch(
+        "SELECT id FROM enterprise WHERE tenant_id = $1 AND status = 'active' ORDER BY id LIMIT 3", gz
+    )]
     await owner.execute(
         "INSERT INTO funding_application (tenant_id, program, program_version, round, subject_kind, subject_id, "
         "subject_label, applicant_enterprise, district_code, declared, verified, status, stage, score, "
@@ -36,26 +33,16 @@ async def approved(owner: asyncpg.Connection, program: dict, as_user, admin_gz, 
         "jsonb_build_object('exports', CASE WHEN i % 10 = 0 THEN 'x' ELSE (10 + i)::text END), '{}'::jsonb, "
         "'verified', 1, 0, now(), now(), now() - make_interval(secs => i) "
         "FROM generate_series(1, $5) AS i, LATERAL (SELECT ($6::int[])[1 + i % cardinality($6::int[])] AS e) x",
-        gz,
-        program["program"],
-        program["version"],
-        rid,
-        N,
-        enterprises,
+        gz, program["program"], program["version"], rid, N, enterprises,
     )
     await owner.execute("UPDATE round SET status = 'closed' WHERE id = $1", rid)
-    password = await owner.fetchval(
-        "SELECT password_hash FROM pz_user WHERE email = $1", demo("admin", "guangzhou")
-    )
+    password = await owner.fetchval("SELECT password_hash FROM pz_user WHERE email = $1", demo("admin", "guangzhou"))
     user = await owner.fetchval(
         "INSERT INTO pz_user (email, display_name, password_hash) VALUES ($1, '公示测试管理员', $2) RETURNING id",
-        SECOND_ADMIN,
-        password,
+        SECOND_ADMIN, password,
     )
     await owner.execute(
-        "INSERT INTO membership (tenant_id, \"user\", role, active) VALUES ($1, $2, 'bureau_admin', true)",
-        gz,
-        user,
+        'INSERT INTO membership (tenant_id, "user", role, active) VALUES ($1, $2, \'bureau_admin\', true)', gz, user
     )
     base = f"{GZ}/funding/rounds/{rid}"
     assert (await admin_gz.post(f"{base}/calculate", follow_redirects=False)).status_code == 303
@@ -70,10 +57,8 @@ async def approved(owner: asyncpg.Connection, program: dict, as_user, admin_gz, 
         ok = await second.post(f"{base}/calculations/{calc}/approve", follow_redirects=False)
         assert ok.status_code == 303, ok.text[:300]
         yield {**program, "calculation": calc, "base": base, "second": second}
-    await owner.execute(
-        "DELETE FROM award_objection WHERE entry IN (SELECT id FROM ledger_entry WHERE program = $1)",
-        program["program"],
-    )
+    await owner.execute("DELETE FROM award_objection WHERE entry IN (SELECT id FROM ledger_entry WHERE program = $1)",
+                        program["program"])
     await owner.execute('DELETE FROM membership WHERE "user" = $1', user)
     await owner.execute("DELETE FROM pz_user WHERE id = $1", user)
 
@@ -82,8 +67,7 @@ async def test_award_notice_objections_pause_payments(app, admin_gz, admin_fs, o
     gz = approved["tenant"]
     entries = await owner.fetch(
         "SELECT id, subject_label, awarded, status, notice_until, notice_until - now() AS left "
-        "FROM ledger_entry WHERE round = $1 ORDER BY id",
-        approved["round"],
+        "FROM ledger_entry WHERE round = $1 ORDER BY id", approved["round"],
     )
     assert len(entries) == N - N // 10  # the 'x' declarations cannot be evaluated: no award
     assert all(e["status"] == "notice" and 6 <= e["left"].days <= 7 for e in entries)  # 7 notice days
@@ -102,13 +86,7 @@ async def test_award_notice_objections_pause_payments(app, admin_gz, admin_fs, o
         assert "请输入有效的电话号码或电子邮箱" in bad.text and "请说明异议理由" in bad.text
         for i in range(3):
             ok = await public.post(
-                url,
-                data={
-                    "csrf_token": token,
-                    "name": "李四",
-                    "contact": "13900000000",
-                    "reason": f"奖励异议 {i}",
-                },
+                url, data={"csrf_token": token, "name": "李四", "contact": "13900000000", "reason": f"奖励异议 {i}"},
                 follow_redirects=False,
             )
             assert ok.status_code == 303
@@ -116,8 +94,7 @@ async def test_award_notice_objections_pause_payments(app, admin_gz, admin_fs, o
         assert fourth.status_code == 429 and "每小时最多 3 条" in fourth.text
         other = await public.post(
             f"{GZ}/funding/notices/{second['id']}/objections",
-            data={"csrf_token": token, "contact": "c@d.cn", "reason": "虚报出口额"},
-            follow_redirects=False,
+            data={"csrf_token": token, "contact": "c@d.cn", "reason": "虚报出口额"}, follow_redirects=False,
         )
         assert other.status_code == 303  # the limit is per award
         # another tenant's notice page does not show guangzhou's awards, nor take objections to them
@@ -139,37 +116,25 @@ async def test_award_notice_objections_pause_payments(app, admin_gz, admin_fs, o
 
     # the bureau resolves: dismissals resume the notice once no objection is open
     objections = await owner.fetch(
-        "SELECT id, entry FROM award_objection WHERE entry = ANY($1::int[]) ORDER BY id",
-        [first["id"], second["id"]],
+        "SELECT id, entry FROM award_objection WHERE entry = ANY($1::int[]) ORDER BY id", [first["id"], second["id"]]
     )
     assert len(objections) == 4
     listing = await admin_gz.get(f"{GZ}/funding/notices/objections")
     assert listing.status_code == 200 and "奖励异议 0" in listing.text and "13900000000" in listing.text
-    assert (
-        await admin_fs.post(
-            f"/z/foshan/funding/notices/objections/{objections[0]['id']}/resolve",
-            data={"decision": "dismissed"},
-        )
-    ).status_code == 404
+    assert (await admin_fs.post(
+        f"/z/foshan/funding/notices/objections/{objections[0]['id']}/resolve", data={"decision": "dismissed"}
+    )).status_code == 404
     for o in objections[:2]:
-        done = await admin_gz.post(
-            f"{GZ}/funding/notices/objections/{o['id']}/resolve",
-            data={"decision": "dismissed", "note": "不成立"},
-            follow_redirects=False,
-        )
+        done = await admin_gz.post(f"{GZ}/funding/notices/objections/{o['id']}/resolve",
+                                   data={"decision": "dismissed", "note": "不成立"}, follow_redirects=False)
         assert done.status_code == 303
     assert await owner.fetchval("SELECT status FROM ledger_entry WHERE id = $1", first["id"]) == "objected"
-    await admin_gz.post(
-        f"{GZ}/funding/notices/objections/{objections[2]['id']}/resolve",
-        data={"decision": "dismissed", "note": "不成立"},
-        follow_redirects=False,
-    )
+    await admin_gz.post(f"{GZ}/funding/notices/objections/{objections[2]['id']}/resolve",
+                        data={"decision": "dismissed", "note": "不成立"}, follow_redirects=False)
     resumed = await owner.fetchrow("SELECT status, notice_until FROM ledger_entry WHERE id = $1", first["id"])
     assert resumed["status"] == "notice" and resumed["notice_until"] >= first["notice_until"]
-    again = await admin_gz.post(
-        f"{GZ}/funding/notices/objections/{objections[2]['id']}/resolve",
-        data={"decision": "upheld", "note": "x"},
-    )
+    again = await admin_gz.post(f"{GZ}/funding/notices/objections/{objections[2]['id']}/resolve",
+                                data={"decision": "upheld", "note": "x"})
     assert again.status_code == 409
     early = await approved["second"].post(
         pay, data={"amount": "1.00", "voucher": "PZ-N-1", "paid_on": "2026-12-01"}, follow_redirects=False
@@ -179,9 +144,7 @@ async def test_award_notice_objections_pause_payments(app, admin_gz, admin_fs, o
         found = await public.get(f"{GZ}/funding/notices/", params={"q": first["subject_label"]})
         assert first["subject_label"] in found.text  # resumed: later than the first page, found by name
     # the notice ends (the test clock: its end moves back): off the public page, payable
-    await owner.execute(
-        "UPDATE ledger_entry SET notice_until = now() - interval '1 second' WHERE id = $1", first["id"]
-    )
+    await owner.execute("UPDATE ledger_entry SET notice_until = now() - interval '1 second' WHERE id = $1", first["id"])
     paid = await approved["second"].post(
         pay, data={"amount": "1.00", "voucher": "PZ-N-1", "paid_on": "2026-12-01"}, follow_redirects=False
     )
@@ -191,39 +154,26 @@ async def test_award_notice_objections_pause_payments(app, admin_gz, admin_fs, o
     upheld = f"{GZ}/funding/notices/objections/{objections[3]['id']}/resolve"
     no_note = await admin_gz.post(upheld, data={"decision": "upheld", "note": " "})
     assert no_note.status_code == 400 and "请说明异议成立的理由" in no_note.text
-    assert (
-        await admin_gz.post(upheld, data={"decision": "upheld", "note": "出口额不实"}, follow_redirects=False)
-    ).status_code == 303
+    assert (await admin_gz.post(upheld, data={"decision": "upheld", "note": "出口额不实"},
+                                follow_redirects=False)).status_code == 303
     assert await owner.fetchval("SELECT status FROM ledger_entry WHERE id = $1", second["id"]) == "revoked"
     revoked = await approved["second"].post(
         f"{approved['base']}/ledger/{second['id']}/payments",
-        data={"amount": "1.00", "voucher": "PZ-N-2", "paid_on": "2026-12-01"},
-        follow_redirects=False,
+        data={"amount": "1.00", "voucher": "PZ-N-2", "paid_on": "2026-12-01"}, follow_redirects=False,
     )
     assert revoked.status_code == 409
     total = sum(e["awarded"] for e in entries)
     fragment = (await admin_gz.get(f"{GZ}/funding/programs/{approved['program']}/balance")).text
-    shown = dict(
-        zip(re.findall(r"<dt>(.*?)</dt>", fragment), re.findall(r"<dd>(.*?)</dd>", fragment), strict=True)
-    )
-    assert Decimal(shown["已核定"]) == total - second["awarded"] and Decimal(shown["已拨付"]) == Decimal(
-        "1.00"
-    )
+    shown = dict(zip(re.findall(r"<dt>(.*?)</dt>", fragment), re.findall(r"<dd>(.*?)</dd>", fragment), strict=True))
+    assert Decimal(shown["已核定"]) == total - second["awarded"] and Decimal(shown["已拨付"]) == Decimal("1.00")
     assert Decimal(shown["预算"]) == Decimal(shown["已核定"]) + Decimal(shown["未分配"])
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as public:
-        for entry, shown in (
-            (first, False),
-            (second, False),
-            (entries[2], True),
-        ):  # paid / revoked / still running
+        for entry, shown in ((first, False), (second, False), (entries[2], True)):  # paid / revoked / running
             page = (await public.get(f"{GZ}/funding/notices/", params={"q": entry["subject_label"]})).text
             assert (f">{entry['subject_label']}<" in page) is shown
-    actions = {
-        r["action"]
-        for r in await owner.fetch(
-            "SELECT action FROM audit_log WHERE tenant_id = $1 AND object_type = 'ledger_entry'", gz
-        )
-    }
+    actions = {r["action"] for r in await owner.fetch(
+        "SELECT action FROM audit_log WHERE tenant_id = $1 AND object_type = 'ledger_entry'", gz
+    )}
     assert {"award_objection.raised", "award_objection.dismissed", "award_objection.upheld"} <= actions
 
 
@@ -236,9 +186,7 @@ async def test_round_results_paging_filter_and_live_part(admin_gz, owner, approv
     assert 'rel="next"' in page.text and "第 1 页，共 3 页" in page.text
     third = await admin_gz.get(f"{base}?page=3")
     results = third.text.split('id="results"')[1].split("</table>")[0]
-    assert (
-        results.count("<tr>") == 1 + 20 and "公示测试企业101" in results and "公示测试企业100" not in results
-    )
+    assert results.count("<tr>") == 1 + 20 and "公示测试企业101" in results and "公示测试企业100" not in results
     beyond = await admin_gz.get(f"{base}?page=99")  # clamped to the last page
     assert "第 3 页，共 3 页" in beyond.text
 
@@ -275,3 +223,4 @@ async def test_round_results_paging_filter_and_live_part(admin_gz, owner, approv
         assert '<meta http-equiv="refresh"' in full.text  # without JavaScript the page reloads itself
     finally:
         await owner.execute("UPDATE job_run SET status = 'done' WHERE id = $1", run)
+
