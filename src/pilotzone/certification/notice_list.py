@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import msgspec
 
-PAGE_SIZE = 50
+PAGE_SIZE = 20
 MAX_QUERY = 100
 NAME_END = chr(0x10FFFF)  # greater than every character: prefix || NAME_END bounds the names with that prefix
 _SEP = "~"

@@ -81,6 +81,19 @@ async def public_notices(query: NoticeQuery, base: str) -> tuple[list[dict], dic
     return page_links(base, query, rows)
 
 
+async def public_notice(application_id: int) -> dict | None:
+    """One application under notice (or paused by an objection: others may join in), as listed."""
+    sql = (
+        "SELECT a.id, a.subject_label, a.moved_at, a.notice_until, a.status, s.name_zh, s.name_en "  # noqa: S608 - fixed SQL text
+        "FROM application a JOIN scheme s ON s.id = a.scheme "
+        f"WHERE a.id = $1 AND ({running_sql('a', '$2')} OR a.status = 'objected')"
+    )
+    rows = [dict(r) for r in await db.fetch(sql, application_id, now())]
+    for row in rows:
+        row["scheme_name"] = pick(row.pop("name_zh"), row.pop("name_en"))
+    return rows[0] if rows else None
+
+
 def check_objection(form: dict[str, str]) -> dict[str, str]:
     errors: dict[str, str] = {}
     contact = form.get("contact", "").strip()
@@ -131,14 +144,10 @@ async def record_objection(table: type, target: Column, target_id: int, form: di
 
 async def raise_objection(application_id: int, form: dict[str, str], ip: str) -> Objection:
     """Record an objection and pause the notice. Raises NoticeError (404, 429, or 400 with a field)."""
-    rows = await db.fetch(
-        f"SELECT a.status, {running_sql('a', '$2')} OR a.status = 'objected' AS open FROM application a WHERE a.id = $1",  # noqa: S608 - fixed SQL text
-        application_id,
-        now(),
-    )
-    if not rows or not rows[0]["open"]:  # under notice, or paused by an objection (others may join in)
+    notice = await public_notice(application_id)
+    if notice is None:  # under notice, or paused by an objection (others may join in)
         raise NoticeError("status", _("This application is not under public notice."), 404)
-    status = rows[0]["status"]
+    status = notice["status"]
     objection = await record_objection(Objection, Objection.application, application_id, form, ip)
     await Application.update(
         {Application.status: "objected", Application.moved_at: now(), Application.updated_at: now()}

@@ -96,6 +96,21 @@ async def public_awards(query: NoticeQuery, base: str) -> tuple[list[dict], dict
     return page_links(base, query, rows)
 
 
+async def public_award(entry_id: int) -> dict | None:
+    """One award under notice (or paused by an objection) with what the public page shows of it."""
+    sql = (
+        "SELECT e.id, e.application, e.subject_label, e.awarded, e.created_at, e.notice_until, "  # noqa: S608 - fixed SQL text
+        f"{state_sql('e', '$2')} AS state, p.name_zh, p.name_en, r.name_zh AS round_zh, r.name_en AS round_en "
+        "FROM ledger_entry e JOIN program p ON p.id = e.program JOIN round r ON r.id = e.round "
+        f"WHERE e.id = $1 AND {state_sql('e', '$2')} IN ('notice', 'objected')"
+    )
+    rows = [dict(r) for r in await db.fetch(sql, entry_id, now())]
+    for row in rows:
+        row["program_name"] = pick(row.pop("name_zh"), row.pop("name_en"))
+        row["round_name"] = pick(row.pop("round_zh"), row.pop("round_en"))
+    return rows[0] if rows else None
+
+
 async def raise_objection(entry_id: int, form: dict[str, str], ip: str) -> AwardObjection:
     """Record an objection and pause the entry. Raises NoticeError (404, 429, or 400 with a field)."""
     entry = await entry_with_state(entry_id)
@@ -174,22 +189,46 @@ async def _form_of(request: Request) -> dict[str, str]:
     return {k: str(data.get(k, "")) for k in data if k != "csrf_token"}
 
 
-async def _notice_page(
-    request: Request, form: dict | None = None, errors: dict | None = None, target: int = 0, status: int = 200
-) -> Template:
+async def _notice_page(request: Request, status: int = 200) -> Template:
     query = notice_query(request.query_params.get("q"), request.query_params.get("after"))
     rows, links = await public_awards(query, f"/z/{request.path_params['slug']}/funding/notices/")
     context = {
         "rows": rows,
         "links": links,
         "q": query.q,
-        "form": form or {},
-        "errors": errors or {},
-        "target": target,
         "request_objected": request.query_params.get("objected") == "1",
         "is_admin": current_principal().role == "bureau_admin",
     }
     return render(request, "funding/notices.html", context, status_code=status)
+
+
+async def _objection_page(
+    request: Request, entry_id: int, form: dict | None = None, errors: dict | None = None, status: int = 200
+) -> Template:
+    """One award's objection form (its own page: the list stays a light table)."""
+    award = await public_award(entry_id)
+    if award is None:
+        raise NotFoundException(_("This award is not under public notice."))
+    slug = request.path_params["slug"]
+    period = f"{award['created_at']:%Y-%m-%d} – {award['notice_until']:%Y-%m-%d}"
+    context = {
+        "item_id": entry_id,
+        "action": f"/z/{slug}/funding/notices/{entry_id}/objections",
+        "back": f"/z/{slug}/funding/notices/",
+        "back_label": _("Public notice of awards"),
+        "facts": [
+            (_("Application number"), award["application"]),
+            (_("Awardee"), award["subject_label"]),
+            (_("Program"), award["program_name"]),
+            (_("Round"), award["round_name"]),
+            (_("Amount (yuan)"), award["awarded"]),
+            (_("Notice period"), period),
+        ],
+        "paused": award["state"] == "objected",
+        "form": form or {},
+        "errors": errors or {},
+    }
+    return render(request, "certification/objection.html", context, status_code=status)
 
 
 async def _objections_page(
@@ -206,6 +245,10 @@ class AwardNoticeController(Controller):
     async def index(self, request: Request) -> Template:
         return await _notice_page(request)
 
+    @get("/{ledger_id:int}/objections", name="funding_objection_form", opt=allow(PUBLIC))
+    async def objection_form(self, request: Request, ledger_id: FromPath[int]) -> Template:
+        return await _objection_page(request, ledger_id)
+
     @post("/{ledger_id:int}/objections", name="funding_objection_raise", opt=allow(PUBLIC), status_code=303)
     async def objection_raise(
         self, request: Request, slug: FromPath[str], ledger_id: FromPath[int]
@@ -221,7 +264,7 @@ class AwardNoticeController(Controller):
             errors = {exc.field: exc.message}
             if exc.status == 400:
                 errors = check_objection(form) or errors
-            return await _notice_page(request, form, errors, ledger_id, exc.status)
+            return await _objection_page(request, ledger_id, form, errors, exc.status)
         return Redirect(path=f"/z/{slug}/funding/notices/?objected=1", status_code=303)
 
     @get("/objections", name="funding_objections", opt=allow(BUREAU_ADMIN))
