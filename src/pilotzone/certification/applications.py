@@ -319,3 +319,4 @@ def validate(spec: dict, values: dict[str, str], present_documents: set[str]) ->
         if document.get("required", True) and document["key"] not in present_documents:
             errors[f"doc:{document['key']}"] = _("Upload this document.")
     return errors
+
