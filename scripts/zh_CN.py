@@ -839,5 +839,6 @@ ZH_CN.update(
         "No award under public notice matches your search.": "没有符合搜索条件的公示中扶持资金。",
         "Nothing under public notice matches your search.": "没有符合搜索条件的公示事项。",
         "First page": "第一页",
+        "Notice ended: the certificate is due": "公示期满，待颁发证书",
     }
 )

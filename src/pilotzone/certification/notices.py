@@ -169,7 +169,7 @@ async def raise_objection(application_id: int, form: dict[str, str], ip: str) ->
 
 _OBJECTIONS = """
 SELECT o.id, o.application, o.name, o.contact, o.reason, o.created_at, o.status, o.resolution_note,
-       a.subject_label, a.status AS application_status, s.name_zh, s.name_en
+       a.subject_label, a.status AS application_status, a.notice_until, s.name_zh, s.name_en
   FROM objection o JOIN application a ON a.id = o.application JOIN scheme s ON s.id = a.scheme
  ORDER BY (o.status = 'open') DESC, o.id DESC
  LIMIT 500
@@ -180,7 +180,7 @@ async def objections() -> list[dict]:
     rows = [dict(r) for r in await db.fetch(_OBJECTIONS)]
     for row in rows:
         row["scheme_name"] = pick(row.pop("name_zh"), row.pop("name_en"))
-        row["application_status_label"] = status_label(row["application_status"])
+        row["application_status_label"] = status_label(row["application_status"], row["notice_until"])
     return rows
 
 

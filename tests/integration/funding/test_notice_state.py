@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import csrf_of
 from tests.integration.funding.test_award_notice import GZ, approved  # noqa: F401
 
+from pilotzone.certification.notice_list import PAGE_SIZE
 from pilotzone.overview.rollups import metric
 
 
@@ -118,3 +119,55 @@ async def test_objection_list_shows_the_state_by_dates(app, admin_gz, owner, app
     listing = (await admin_gz.get(f"{GZ}/funding/notices/objections")).text
     row = next(r for r in listing.split("<tr>") if entry["subject_label"] in r)
     assert re.search(r"\(已核定\)", row) and "公示中" not in row
+
+
+AWARD_ROW = re.compile(r'<a href="/z/guangzhou/funding/notices/(\d+)/objections">')
+
+
+async def _walk(client: AsyncTestClient, url: str) -> list[int]:
+    """Follow the next links from ``url``: every row's ledger entry id in order (item 12: keyset pages)."""
+    seen: list[int] = []
+    while url:
+        page = await client.get(url)
+        assert page.status_code == 200
+        rows = [int(i) for i in AWARD_ROW.findall(page.text)]
+        assert len(rows) <= PAGE_SIZE
+        seen += rows
+        found = re.search(r'<a href="([^"]+)" rel="next">', page.text)
+        url = found.group(1).replace("&amp;", "&") if found else ""
+    return seen
+
+
+async def test_award_notice_list_is_paged_and_searchable(app, owner, approved) -> None:  # noqa: F811
+    entries = await owner.fetch(
+        "SELECT id, application, subject_label FROM ledger_entry WHERE round = $1 ORDER BY notice_until, id",
+        approved["round"],
+    )
+    ids = [e["id"] for e in entries]
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as public:
+        first = await public.get(f"{GZ}/funding/notices/")
+        assert len(AWARD_ROW.findall(first.text)) == PAGE_SIZE and 'rel="next"' in first.text
+        assert len(first.content) < 40_000  # a page, not every award (470 KB with 80,000 before)
+        assert [i for i in await _walk(public, f"{GZ}/funding/notices/") if i in ids] == ids
+        # notices that end leave the list; nothing has to move them
+        await owner.execute(
+            "UPDATE ledger_entry SET notice_until = now() - interval '1 minute' WHERE id = ANY($1::int[])",
+            ids[:8],
+        )
+        assert [i for i in await _walk(public, f"{GZ}/funding/notices/") if i in ids] == ids[8:]
+        # by application number, by the start of the name (name order), LIKE characters literally
+        wanted = entries[20]
+        number = await public.get(f"{GZ}/funding/notices/", params={"q": str(wanted["application"])})
+        assert [int(i) for i in AWARD_ROW.findall(number.text)] == [wanted["id"]]
+        by_name = await _walk(public, f"{GZ}/funding/notices/?q=公示测试企业0")
+        expected = sorted(
+            (e for e in entries[8:] if e["subject_label"].startswith("公示测试企业0")),
+            key=lambda e: (e["subject_label"], e["id"]),
+        )
+        assert by_name == [e["id"] for e in expected] and len(by_name) > PAGE_SIZE
+        assert (
+            AWARD_ROW.findall((await public.get(f"{GZ}/funding/notices/", params={"q": "公示%"})).text) == []
+        )
+        # the objection form is the award's own page; an ended award has none
+        assert (await public.get(f"{GZ}/funding/notices/{wanted['id']}/objections")).status_code == 200
+        assert (await public.get(f"{GZ}/funding/notices/{ids[0]}/objections")).status_code == 404
