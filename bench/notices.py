@@ -233,7 +233,7 @@ def main() -> int:
         for name, path in pages.items():
             page = httpx.get(base + path, timeout=60)
             assert page.status_code == 200, (path, page.status_code)
-            shown = page.text.count('/objections">')
+            shown = page.text.count('/objections" aria-describedby')
             print(f"{name:<24}{len(page.content):>10,} bytes{shown:>6} rows")
             results[name] = wrk(base + path, opts.duration, opts.connections)
     finally:

@@ -18,7 +18,7 @@ from pilotzone.certification.notices import running_sql
 
 GZ = "/z/guangzhou"
 RUNNING, ENDED = 45, 5
-ROW = re.compile(r'<a href="/z/guangzhou/notices/(\d+)/objections">')
+ROW = re.compile(r'<a href="/z/guangzhou/notices/(\d+)/objections" ')
 
 
 @pytest.fixture

@@ -121,7 +121,7 @@ async def test_objection_list_shows_the_state_by_dates(app, admin_gz, owner, app
     assert re.search(r"\(已核定\)", row) and "公示中" not in row
 
 
-AWARD_ROW = re.compile(r'<a href="/z/guangzhou/funding/notices/(\d+)/objections">')
+AWARD_ROW = re.compile(r'<a href="/z/guangzhou/funding/notices/(\d+)/objections" ')
 
 
 async def _walk(client: AsyncTestClient, url: str) -> list[int]:
