@@ -20,6 +20,7 @@ from pilotzone.funding.calculation import failed_reasons
 from pilotzone.funding.tables import Round
 from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.web.i18n import gettext as _
+from pilotzone.web.labels import label
 
 FEN = Decimal("0.01")
 
@@ -215,22 +216,34 @@ async def balance(program_id: int) -> dict[str, Decimal]:
 
 # -- exports
 
-HEADERS = ["申请编号", "申报主体", "是否符合条件", "申报测算金额（元）", "核定金额（元）", "不符合原因"]
-_EXPORT = """
-SELECT r.application, a.subject_label, r.eligible, r.claim, r.award, r.reasons
+HEADERS = [
+    "申请编号",
+    "申报主体",
+    "是否符合条件",
+    "申报测算金额（元）",
+    "核定金额（元）",
+    "不符合原因",
+    "公示与拨付状态",
+]
+_EXPORT = f"""
+SELECT r.application, a.subject_label, r.eligible, r.claim, r.award, r.reasons,
+       {award_notice.state_sql("l", "$3")} AS state
   FROM calculation_result r JOIN funding_application a ON a.id = r.application
+  LEFT JOIN ledger_entry l ON l.calculation = r.calculation AND l.application = r.application
  WHERE r.calculation = $1 AND r.application > $2 ORDER BY r.application LIMIT 1000
-"""
+"""  # noqa: S608 - fixed SQL text
 
 
 async def export_rows(calculation_id: int) -> list[list[str]]:
-    """Every result as text cells (amounts text-exact with two decimals), read by keyset pages."""
+    """Every result as text cells (amounts text-exact with two decimals) and, once approved, the state of
+    its award now (``award_notice.state_sql``: an ended notice is awarded), read by keyset pages."""
     import json
 
     out: list[list[str]] = []
     after = 0
+    moment = now()  # one moment for the whole file: the state of each award (by its notice's dates)
     while True:
-        rows = await db.fetch(_EXPORT, calculation_id, after)
+        rows = await db.fetch(_EXPORT, calculation_id, after, moment)
         if not rows:
             return out
         for r in rows:
@@ -243,6 +256,7 @@ async def export_rows(calculation_id: int) -> list[list[str]]:
                     f"{Decimal(r['claim']).quantize(FEN)}",
                     f"{Decimal(r['award'] or 0).quantize(FEN)}",
                     "；".join(failed_reasons(reasons)),
+                    label("ledger_status", r["state"]) if r["state"] else "",
                 ]
             )
         after = rows[-1]["application"]

@@ -5,6 +5,8 @@ page and its objections, the bureau's objection list and the overview's facts.""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from decimal import Decimal
 
@@ -23,7 +25,8 @@ def _ledger_row(page: str, label: str) -> str:
 
 async def test_an_ended_notice_is_an_award_everywhere(app, admin_gz, owner, approved) -> None:  # noqa: F811
     ended, running = await owner.fetch(
-        "SELECT id, subject_label, awarded, notice_until FROM ledger_entry WHERE round = $1 ORDER BY id LIMIT 2",
+        "SELECT id, application, subject_label, awarded, notice_until FROM ledger_entry WHERE round = $1 "
+        "ORDER BY id LIMIT 2",
         approved["round"],
     )
     # the test clock, as the other notice tests: the end moves back; the stored status stays 'notice'
@@ -80,6 +83,12 @@ async def test_an_ended_notice_is_an_award_everywhere(app, admin_gz, owner, appr
         )
         assert late.status_code == 404
         assert await owner.fetchval("SELECT count(*) FROM award_objection WHERE entry = $1", ended["id"]) == 0
+
+    # the results export says so too
+    export = await admin_gz.get(f"{approved['base']}/calculations/{approved['calculation']}/results.csv")
+    table = {r[0]: r for r in csv.reader(io.StringIO(export.content.decode("utf-8-sig")))}
+    assert table["申请编号"][-1] == "公示与拨付状态"
+    assert table[str(ended["application"])][-1] == "已核定" and table[str(running["application"])][-1] == "公示中"
 
     # the overview counts it as awarded (its facts are what the rollups and drill-down lists read)
     awarded_facts = metric("awarded")
