@@ -34,13 +34,12 @@ async def next_number(scheme_key: str, year: int) -> int:
     return (await db.fetch(_NEXT, scheme_key, year))[0][0]
 
 
-_DUE = f"""
-SELECT a.id FROM application a
+BATCH = 200  # applications certified per call (one job step)
+_DUE_WHERE = f"""
  WHERE a.status = 'notice' AND NOT {running_sql("a", "$1")}
-   AND NOT EXISTS (SELECT 1 FROM objection o WHERE o.application = a.id AND o.status = 'open')
- ORDER BY a.notice_until, a.id
- LIMIT 200
-"""  # noqa: S608 - fixed SQL text
+   AND NOT EXISTS (SELECT 1 FROM objection o WHERE o.application = a.id AND o.status = 'open')"""  # noqa: S608 - fixed SQL text
+_DUE = f"SELECT a.id FROM application a {_DUE_WHERE} ORDER BY a.notice_until, a.id LIMIT {BATCH}"  # noqa: S608
+DUE_COUNT = f"SELECT count(*) FROM application a {_DUE_WHERE}"  # noqa: S608 - fixed SQL text
 # one issuer per tenant at a time: issuers of different schemes would otherwise each hold a counter
 # and wait for the other's (or for the audit chain); the claim skips applications locked by someone
 # else (an objection being raised), who may hold the row while waiting for the audit chain

@@ -4,6 +4,7 @@ takes no objection and is labelled as waiting for its certificate until it is is
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -49,6 +50,12 @@ async def noticed(owner: asyncpg.Connection, tenants: dict) -> dict:  # type: ig
         )
     ]
     yield {"ids": ids, "tenant": gz}
+    await owner.execute(
+        "DELETE FROM document WHERE owner_kind = 'certificate' AND owner_id IN "
+        "(SELECT id FROM certificate WHERE application = ANY($1::int[]))",
+        ids,
+    )
+    await owner.execute("DELETE FROM certificate WHERE application = ANY($1::int[])", ids)
     await owner.execute("DELETE FROM objection WHERE application = ANY($1::int[])", ids)
     await owner.execute("DELETE FROM application WHERE id = ANY($1::int[])", ids)
 
@@ -150,3 +157,29 @@ def test_notice_query_parsing() -> None:
     named = notice_query("广州", "广州~市~9")  # names may hold the separator: the id is after the last one
     assert named.after_name == "广州~市" and named.after_id == 9
     assert notice_query("", "bad").first_page and notice_query("", "2026~x").first_page
+
+
+async def test_the_scheduler_issues_the_certificates_of_ended_notices(owner, noticed, worker) -> None:
+    """The stored step of an ended notice (its certificate) is made by the hourly ``certificate_issue``
+    run of the scheduler, not only by the bureau administrator's button."""
+    from pilotzone.certification.issuing import KIND, start_issue
+    from pilotzone.tenancy.context import TenantContext, tenant_transaction
+
+    ids = noticed["ids"]
+    # other tests' leftovers in guangzhou that are due would be certified too: only ours count below
+    async with tenant_transaction(TenantContext(noticed["tenant"], "guangzhou")):
+        run = await start_issue()
+    assert run.kind == KIND and run.total >= ENDED
+    for _ in range(300):
+        if await owner.fetchval("SELECT status FROM job_run WHERE id = $1", run.id) in ("done", "failed"):
+            break
+        await asyncio.sleep(0.1)
+    assert await owner.fetchval("SELECT status FROM job_run WHERE id = $1", run.id) == "done"
+    states = dict(await owner.fetch("SELECT id, status FROM application WHERE id = ANY($1::int[])", ids))
+    assert [states[i] for i in ids[RUNNING : RUNNING + ENDED]] == ["certified"] * ENDED
+    assert {states[i] for i in ids[:RUNNING]} == {"notice"} and states[ids[-1]] == "objected"
+    urls = await owner.fetch(
+        "SELECT c.number FROM certificate c WHERE c.application = ANY($1::int[])",
+        ids[RUNNING : RUNNING + ENDED],
+    )
+    assert len(urls) == ENDED
