@@ -108,6 +108,7 @@ async def test_certification_notice_list_is_paged_and_searchable(app, owner, not
         form = await public.get(f"{GZ}/notices/{ids[0]}/objections")
         assert form.status_code == 200 and "公示分页企业01" in form.text and 'name="reason"' in form.text
         assert (await public.get(f"{GZ}/notices/{ids[RUNNING]}/objections")).status_code == 404
+        assert (await public.get(f"/z/foshan/notices/{ids[0]}/objections")).status_code == 404  # RLS
         token = await csrf_of(public)
         late = await public.post(
             f"{GZ}/notices/{ids[RUNNING]}/objections",

@@ -180,3 +180,4 @@ async def test_award_notice_list_is_paged_and_searchable(app, owner, approved) -
         # the objection form is the award's own page; an ended award has none
         assert (await public.get(f"{GZ}/funding/notices/{wanted['id']}/objections")).status_code == 200
         assert (await public.get(f"{GZ}/funding/notices/{ids[0]}/objections")).status_code == 404
+        assert (await public.get(f"/z/foshan/funding/notices/{wanted['id']}/objections")).status_code == 404
