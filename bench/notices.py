@@ -8,7 +8,7 @@ Seeds guangzhou (in a fresh database on the machine's PostgreSQL, or BENCH_PG_AD
 calculation) and as many certification applications under notice, plus a quarter as many of each
 whose notice has ended (they keep ``status = 'notice'``: whether a notice runs follows from its
 dates, and the pages must not pay for them), all by bulk INSERT … SELECT. Serves PilotZone with
-granian (1 worker, the full stack) and drives, without a session, ``/z/guangzhou/funding/notices/``,
+granian (2 workers by default: the machine's 2 cores; the full stack) and drives, without a session, ``/z/guangzhou/funding/notices/``,
 ``/z/guangzhou/notices/`` and a search of each by the start of a name with wrk. Prints req/s, page
 size, p50/p95/p99 and p99 / 100 ms (the target: p99 <= 100 ms at 32 connections), and the plans of
 the pages' queries as the app runs them (app role, RLS, tenant set).
@@ -185,7 +185,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=80_000)
     parser.add_argument("--reuse", action="store_true", help="keep the database of an earlier run")
     parser.add_argument("--no-explain", action="store_true")
-    parser.add_argument("--workers", type=int, default=1, help="granian worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="granian worker processes (2 cores)")
     opts = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
