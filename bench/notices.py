@@ -8,8 +8,9 @@ Seeds guangzhou (in a fresh database on the machine's PostgreSQL, or BENCH_PG_AD
 calculation) and as many certification applications under notice, plus a quarter as many of each
 whose notice has ended (they keep ``status = 'notice'``: whether a notice runs follows from its
 dates, and the pages must not pay for them), all by bulk INSERT … SELECT. Serves PilotZone with
-granian (2 workers by default: the machine's 2 cores; the full stack) and drives, without a session, ``/z/guangzhou/funding/notices/``,
-``/z/guangzhou/notices/`` and a search of each by the start of a name with wrk. Prints req/s, page
+granian (the full stack; 2 workers by default, one per core) and drives, without a session,
+``/z/guangzhou/funding/notices/``, ``/z/guangzhou/notices/`` and a search of each by the start of a
+name with wrk. Prints req/s, page
 size, p50/p95/p99 and p99 / 100 ms (the target: p99 <= 100 ms at 32 connections), and the plans of
 the pages' queries as the app runs them (app role, RLS, tenant set).
 """
