@@ -950,3 +950,15 @@ ZH_CN.update(
         ),
     }
 )
+
+# issue 11 items 1 and 12: notice state by its dates; paged, searchable public notice lists
+ZH_CN.update(
+    {
+        "Search by the start of the name or by the application number": "按名称开头或申请编号搜索",
+        "Application number": "申请编号",
+        "No award under public notice matches your search.": "没有符合搜索条件的公示中扶持资金。",
+        "Nothing under public notice matches your search.": "没有符合搜索条件的公示事项。",
+        "First page": "第一页",
+        "Notice ended: the certificate is due": "公示期满，待颁发证书",
+    }
+)

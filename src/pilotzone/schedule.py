@@ -54,6 +54,12 @@ async def _sweep(now: datetime) -> JobRun:
     return await start_sweep("scheduler")
 
 
+async def _issue(now: datetime) -> JobRun:
+    from pilotzone.certification.issuing import start_issue
+
+    return await start_issue()
+
+
 async def _refresh(now: datetime) -> JobRun:
     from pilotzone.overview.rollups import request_refresh
 
@@ -68,6 +74,7 @@ async def _report(now: datetime) -> JobRun:
 
 PERIODIC = (
     Periodic("certificate_sweep", every(timedelta(days=1)), _sweep),  # expiry and renewal reminders
+    Periodic("certificate_issue", every(timedelta(hours=1)), _issue),  # certificates of ended notices
     Periodic("overview_refresh", every(timedelta(hours=1)), _refresh),  # the dashboards' rollups
     Periodic("overview_monthly_report", month_not_reported, _report),  # last month's report
 )

@@ -154,6 +154,8 @@ class Settings:
     default_locale: str = "zh_CN"
     tenants_dir: Path = ROOT / "tenants"
     host_map: dict[str, str] = field(default_factory=dict)
+    # the site's public address: certificates issued by the scheduler point their QR code at it
+    public_url: str = "http://127.0.0.1:8000"
     # deployment-wide OpenID providers (tenant-owned ones come from tenants/<slug>.toml)
     oidc_providers: tuple[OIDCProviderSetting, ...] = ()
 
@@ -281,6 +283,7 @@ def load_settings() -> Settings:
         default_locale=_env("DEFAULT_LOCALE", "zh_CN"),
         tenants_dir=Path(_env("TENANTS_DIR", str(ROOT / "tenants"))).resolve(),
         host_map=_host_map(_env("TENANT_HOSTS")),
+        public_url=_env("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
         oidc_providers=_oidc_providers(_env("OIDC_PROVIDERS")),
     )
     if settings.production:

@@ -258,22 +258,33 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     # no payment while the award is under public notice
     voucher = f"PZ-J-{tag}"
 
-    def pay() -> None:
+    def pay(amount: str = "500.00", reference: str = voucher) -> None:
         row = ledger.filter(has_text=people["enterprise_name"])
-        row.get_by_label("金额").fill("500.00")
-        row.get_by_label("凭证号").fill(voucher)
+        row.get_by_label("金额").fill(amount)
+        row.get_by_label("凭证号").fill(reference)
         row.get_by_label("拨付日期").fill(str(today))
         row.get_by_role("button", name="登记拨付").click()
 
     pay()
     expect(other.get_by_text("公示结束后方可拨付")).to_be_visible()
-    # the notice window ends (the test clock: as the certification journey, by moving the end back)
+    # the notice window ends (the test clock: as the certification journey, by moving the end back);
+    # nothing moves the entries: that the notice is over follows from its date
     _owner(owner_dsn, ("UPDATE ledger_entry SET notice_until = now() - interval '1 minute' WHERE program IN "
                        "(SELECT id FROM program WHERE key = $1) RETURNING 1", (f"journey-{tag}",)))
     other.goto(round_url)
+    expect(ledger.first).not_to_contain_text("公示中")  # not "公示中 · 至 <a past date>"
+    expect(ledger.filter(has_text=people["enterprise_name"])).to_contain_text("已核定")
+    public = browser.new_context().new_page()
+    public.goto(server + f"{GZ}/funding/notices/")
+    expect(public.get_by_role("cell", name=people["enterprise_name"])).to_have_count(0)
+    public.context.close()
     pay()
     expect(other).to_have_url(round_url)
     expect(other.get_by_text(voucher)).to_be_visible()
+    # more than is left: the over-award message with the amount still payable
+    pay("400.00", f"{voucher}-2")
+    expect(other.get_by_text("拨付金额不能超过核定金额：尚可拨付 333.33 元。")).to_be_visible()
+    expect(other.get_by_text("尚未公示")).to_have_count(0)
 
     # the enterprise sees the outcome on its application: award, notice, objections, the payment
     second.goto(server + f"{GZ}/funding/applications/{second_id}")

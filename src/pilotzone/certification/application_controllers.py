@@ -80,7 +80,7 @@ async def _page_context(
         "error": error,
         "documents": await keyed.documents_by_key("application", application.id),
         "history": history,
-        "status_label": status_label(application.status),
+        "status_label": status_label(application.status, application.notice_until),
         "can_edit": changeable and application.status == "draft",
         "can_withdraw": changeable and application.status in OPEN_STATUSES,
         "info_request": answers.described(application, await answers.latest_request(application)),

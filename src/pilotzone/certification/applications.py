@@ -40,12 +40,22 @@ STATUS_LABELS = {
     "notice": N_("Under public notice"),
     "objected": N_("Objection under review"),
     "certified": N_("Certified"),
+    "notice_ended": N_("Notice ended: the certificate is due"),
 }
 OPEN_STATUSES = ("draft", "submitted", "in_review", "info_requested")  # may still be withdrawn
 STARTERS = tenant("bureau_admin", "park_operator", "enterprise_user")
 
 
-def status_label(code: str) -> str:
+def notice_running(status: str, notice_until: datetime | None, moment: datetime | None = None) -> bool:
+    """Whether a notice runs at ``moment``: the Python reading of ``notices.running_sql`` (a test keeps
+    the two equal). An application stays ``notice`` until its certificate is issued."""
+    return status == "notice" and notice_until is not None and notice_until > (moment or datetime.now(UTC))
+
+
+def status_label(code: str, notice_until: datetime | None = None) -> str:
+    """The label of a status as it stands now: a notice whose end has passed waits for its certificate."""
+    if code == "notice" and notice_until is not None and not notice_running(code, notice_until):
+        code = "notice_ended"
     message = STATUS_LABELS.get(code)
     return _(message) if message else code
 
@@ -169,6 +179,7 @@ async def list_applications(principal: Principal) -> list[dict]:
         Application.subject_kind,
         Application.subject_label,
         Application.status,
+        Application.notice_until,
         Application.updated_at,
     )
     query = scoped(query, Application, principal)
@@ -177,7 +188,7 @@ async def list_applications(principal: Principal) -> list[dict]:
     rows = await query.order_by(Application.id, ascending=False).limit(200)
     for row in rows:
         row["scheme_name"] = pick(row["scheme.name_zh"], row["scheme.name_en"])
-        row["status_label"] = status_label(row["status"])
+        row["status_label"] = status_label(row["status"], row["notice_until"])
     return rows
 
 

@@ -13,7 +13,7 @@ from pilotzone.auth.principal import Principal
 from pilotzone.certification import renewals
 from pilotzone.certification.applications import spec_of, visible
 from pilotzone.certification.certificate_pdf import certificate_pdf
-from pilotzone.certification.notices import NoticeError, now
+from pilotzone.certification.notices import NoticeError, now, running_sql
 from pilotzone.certification.schemes import certificate_number
 from pilotzone.certification.tables import Application, Certificate, Scheme
 from pilotzone.documents.services import store_bytes
@@ -36,13 +36,12 @@ async def next_number(scheme_key: str, year: int) -> int:
     return (await db.fetch(_NEXT, scheme_key, year))[0][0]
 
 
-_DUE = """
-SELECT a.id FROM application a
- WHERE a.status = 'notice' AND a.notice_until <= $1
-   AND NOT EXISTS (SELECT 1 FROM objection o WHERE o.application = a.id AND o.status = 'open')
- ORDER BY a.notice_until, a.id
- LIMIT 200
-"""
+BATCH = 200  # applications certified per call (one job step)
+_DUE_WHERE = f"""
+ WHERE a.status = 'notice' AND NOT {running_sql("a", "$1")}
+   AND NOT EXISTS (SELECT 1 FROM objection o WHERE o.application = a.id AND o.status = 'open')"""  # noqa: S608 - fixed SQL text
+_DUE = f"SELECT a.id FROM application a {_DUE_WHERE} ORDER BY a.notice_until, a.id LIMIT {BATCH}"  # noqa: S608
+DUE_COUNT = f"SELECT count(*) FROM application a {_DUE_WHERE}"  # noqa: S608 - fixed SQL text
 # one issuer per tenant at a time: issuers of different schemes would otherwise each hold a counter
 # and wait for the other's (or for the audit chain); the claim skips applications locked by someone
 # else (an objection being raised), who may hold the row while waiting for the audit chain

@@ -14,8 +14,10 @@ from pilotzone.auth.middleware import request_ip
 from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.certification import certificates, expiry, notices, renewals
 from pilotzone.certification.applications import STARTERS
+from pilotzone.certification.notice_list import notice_query
 from pilotzone.documents.owners import OwnerKind
 from pilotzone.documents.owners import register as register_owner
+from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import is_htmx, render
 
 
@@ -48,17 +50,48 @@ def _base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-async def _notice_page(
-    request: Request, form: dict | None = None, errors: dict | None = None, target: int = 0, status: int = 200
-) -> Template:
+async def _notice_page(request: Request) -> Template:
+    query = notice_query(request.query_params.get("q"), request.query_params.get("after"))
+    rows, links = await notices.public_notices(query, f"/z/{request.path_params['slug']}/notices/")
     context = {
-        "rows": await notices.public_notices(),
-        "form": form or {},
-        "errors": errors or {},
-        "target": target,
+        "rows": rows,
+        "links": links,
+        "q": query.q,
+        "request_objected": request.query_params.get("objected") == "1",
         "is_admin": current_principal().role == "bureau_admin",
     }
-    return render(request, "certification/notices.html", context, status_code=status)
+    return render(request, "certification/notices.html", context)
+
+
+async def _objection_page(
+    request: Request,
+    application_id: int,
+    form: dict | None = None,
+    errors: dict | None = None,
+    status: int = 200,
+) -> Template:
+    """One application's objection form (its own page: the list stays a light table)."""
+    notice = await notices.public_notice(application_id)
+    if notice is None:
+        raise NotFoundException(_("This application is not under public notice."))
+    slug = request.path_params["slug"]
+    start = f"{notice['moved_at']:%Y-%m-%d} – " if notice["moved_at"] else ""
+    context = {
+        "item_id": application_id,
+        "action": f"/z/{slug}/notices/{application_id}/objections",
+        "back": f"/z/{slug}/notices/",
+        "back_label": _("Public notice"),
+        "facts": [
+            (_("Application number"), notice["id"]),
+            (_("Scheme"), notice["scheme_name"]),
+            (_("Subject"), notice["subject_label"]),
+            (_("Notice period"), f"{start}{notice['notice_until']:%Y-%m-%d}"),
+        ],
+        "paused": notice["status"] == "objected",
+        "form": form or {},
+        "errors": errors or {},
+    }
+    return render(request, "certification/objection.html", context, status_code=status)
 
 
 class NoticeController(Controller):
@@ -67,6 +100,10 @@ class NoticeController(Controller):
     @get("/", name="notices", opt=allow(PUBLIC))
     async def index(self, request: Request) -> Template:
         return await _notice_page(request)
+
+    @get("/{application_id:int}/objections", name="objection_form", opt=allow(PUBLIC))
+    async def objection_form(self, request: Request, application_id: FromPath[int]) -> Template:
+        return await _objection_page(request, application_id)
 
     @post("/{application_id:int}/objections", name="objection_raise", opt=allow(PUBLIC), status_code=303)
     async def object(
@@ -82,7 +119,7 @@ class NoticeController(Controller):
             errors = {exc.field: exc.message}
             if exc.status == 400:
                 errors = notices.check_objection(form) or errors
-            return await _notice_page(request, form, errors, application_id, exc.status)
+            return await _objection_page(request, application_id, form, errors, exc.status)
         return Redirect(path=f"/z/{slug}/notices/?objected=1", status_code=303)
 
     @get("/objections", name="objections", opt=allow(BUREAU_ADMIN))

@@ -22,6 +22,7 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.certification.applications import spec_of, status_label
+from pilotzone.certification.notice_list import PAGE_SIZE, NoticeQuery, keyset, page_links
 from pilotzone.certification.tables import Application, Objection
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
@@ -51,21 +52,46 @@ def notice_end(spec: dict) -> datetime:
 # -- the public notice
 
 
-_NOTICES = """
-SELECT a.id, a.subject_label, a.moved_at, a.notice_until, s.name_zh, s.name_en
-  FROM application a JOIN scheme s ON s.id = a.scheme
- WHERE a.status = 'notice'
- ORDER BY a.notice_until, a.id
- LIMIT 500
-"""
+def running_sql(alias: str, at: str) -> str:
+    """Whether the notice of the applications ``alias`` runs at the moment ``at`` (SQL): the one
+    definition. An application stays ``notice`` until its certificate is issued
+    (:func:`pilotzone.certification.certificates.issue_due_certificates`, which takes those whose
+    notice has ended); whether it is still *under notice* follows from ``notice_until`` alone."""
+    return f"({alias}.status = 'notice' AND {alias}.notice_until > {at})"
 
 
-async def public_notices() -> list[dict]:
-    """Applications under notice: scheme name, subject and period only (nothing private)."""
-    rows = [dict(r) for r in await db.fetch(_NOTICES)]
+def notices_sql(query: NoticeQuery) -> tuple[str, list]:
+    """One page of the applications under notice at ``$1`` (an index range in the page's order)."""
+    where, order, args = keyset(query, "a", "id", 2)
+    sql = (
+        "SELECT a.id, a.subject_label, a.moved_at, a.notice_until, s.name_zh, s.name_en "  # noqa: S608 - fixed SQL text, values are parameters
+        f"FROM application a JOIN scheme s ON s.id = a.scheme WHERE {running_sql('a', '$1')} AND {where} "
+        f"ORDER BY {order} LIMIT {PAGE_SIZE + 1}"
+    )
+    return sql, [now(), *args]
+
+
+async def public_notices(query: NoticeQuery, base: str) -> tuple[list[dict], dict[str, str]]:
+    """One page of the applications under notice: number, scheme name, subject and period only
+    (nothing private); and the links to the first and the next page."""
+    sql, args = notices_sql(query)
+    rows = [dict(r) for r in await db.fetch(sql, *args)]
     for row in rows:
         row["scheme_name"] = pick(row.pop("name_zh"), row.pop("name_en"))
-    return rows
+    return page_links(base, query, rows)
+
+
+async def public_notice(application_id: int) -> dict | None:
+    """One application under notice (or paused by an objection: others may join in), as listed."""
+    sql = (
+        "SELECT a.id, a.subject_label, a.moved_at, a.notice_until, a.status, s.name_zh, s.name_en "  # noqa: S608 - fixed SQL text
+        "FROM application a JOIN scheme s ON s.id = a.scheme "
+        f"WHERE a.id = $1 AND ({running_sql('a', '$2')} OR a.status = 'objected')"
+    )
+    rows = [dict(r) for r in await db.fetch(sql, application_id, now())]
+    for row in rows:
+        row["scheme_name"] = pick(row.pop("name_zh"), row.pop("name_en"))
+    return rows[0] if rows else None
 
 
 def check_objection(form: dict[str, str]) -> dict[str, str]:
@@ -118,9 +144,10 @@ async def record_objection(table: type, target: Column, target_id: int, form: di
 
 async def raise_objection(application_id: int, form: dict[str, str], ip: str) -> Objection:
     """Record an objection and pause the notice. Raises NoticeError (404, 429, or 400 with a field)."""
-    application = await Application.objects().where(Application.id == application_id).first()
-    if application is None or application.status not in ("notice", "objected"):  # others may join in
+    notice = await public_notice(application_id)
+    if notice is None:  # under notice, or paused by an objection (others may join in)
         raise NoticeError("status", _("This application is not under public notice."), 404)
+    status = notice["status"]
     objection = await record_objection(Objection, Objection.application, application_id, form, ip)
     await Application.update(
         {Application.status: "objected", Application.moved_at: now(), Application.updated_at: now()}
@@ -129,7 +156,7 @@ async def raise_objection(application_id: int, form: dict[str, str], ip: str) ->
         "objection.raised",
         "application",
         application_id,
-        before={"status": application.status},
+        before={"status": status},
         after={"status": "objected", "objection": objection.id},
         actor_id=None,
         actor="public",
@@ -142,7 +169,7 @@ async def raise_objection(application_id: int, form: dict[str, str], ip: str) ->
 
 _OBJECTIONS = """
 SELECT o.id, o.application, o.name, o.contact, o.reason, o.created_at, o.status, o.resolution_note,
-       a.subject_label, a.status AS application_status, s.name_zh, s.name_en
+       a.subject_label, a.status AS application_status, a.notice_until, s.name_zh, s.name_en
   FROM objection o JOIN application a ON a.id = o.application JOIN scheme s ON s.id = a.scheme
  ORDER BY (o.status = 'open') DESC, o.id DESC
  LIMIT 500
@@ -153,7 +180,7 @@ async def objections() -> list[dict]:
     rows = [dict(r) for r in await db.fetch(_OBJECTIONS)]
     for row in rows:
         row["scheme_name"] = pick(row.pop("name_zh"), row.pop("name_en"))
-        row["application_status_label"] = status_label(row["application_status"])
+        row["application_status_label"] = status_label(row["application_status"], row["notice_until"])
     return rows
 
 

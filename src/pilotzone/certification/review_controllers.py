@@ -55,7 +55,7 @@ async def _review_context(
         "documents": await keyed.documents_by_key("application", application.id),
         "reviews": await reviews_of(application.id),
         "requests": await answers.requests_of(application),
-        "status_label": status_label(application.status),
+        "status_label": status_label(application.status, application.notice_until),
         "stage_role": stage_role(application),
         "final": is_final(application),
         "can_review": may_review(principal, application),

@@ -22,6 +22,7 @@ from pilotzone.auth import audit
 from pilotzone.auth.guards import BUREAU_ADMIN, PUBLIC, allow
 from pilotzone.auth.middleware import request_ip
 from pilotzone.auth.principal import Principal, current_principal
+from pilotzone.certification.notice_list import PAGE_SIZE, NoticeQuery, keyset, notice_query, page_links
 from pilotzone.certification.notices import (
     NoticeError,
     check_objection,
@@ -50,34 +51,70 @@ async def notice_end(program_id: int) -> datetime | None:
     return now() + timedelta(days=days) if days > 0 else None
 
 
-_NOTICES = """
-SELECT e.id, e.subject_label, e.awarded, e.created_at, e.notice_until, e.status,
-       p.name_zh, p.name_en, r.name_zh AS round_zh, r.name_en AS round_en
-  FROM ledger_entry e JOIN program p ON p.id = e.program JOIN round r ON r.id = e.round
- WHERE e.status IN ('notice', 'objected') AND e.notice_until > now()
- ORDER BY e.notice_until, e.id
- LIMIT 500
-"""
+def state_sql(alias: str, at: str) -> str:
+    """The state of the ledger entries ``alias`` at the moment ``at`` (SQL): the one definition, the
+    database function ``pz_award_state`` (a notice whose end has passed is ``awarded``; nothing moves
+    it). Pages, payments, objections, exports and the overview's rollups read it."""
+    return f"pz_award_state({alias}.status, {alias}.notice_until, {at})"
 
 
-async def public_awards() -> list[dict]:
-    """Awards under notice: awardee, program, round, amount and period only (nothing private)."""
-    rows = [dict(r) for r in await db.fetch(_NOTICES)]
+async def entry_with_state(entry_id: int, at: datetime | None = None) -> dict | None:
+    """A ledger entry with its ``state`` at ``at`` (default now; None if not found)."""
+    sql = f"SELECT e.*, {state_sql('e', '$2')} AS state FROM ledger_entry e WHERE e.id = $1"  # noqa: S608 - fixed SQL text
+    rows = await db.fetch(sql, entry_id, at or now())
+    return dict(rows[0]) if rows else None
+
+
+_COLUMNS = "e.id, e.application, e.subject_label, e.awarded, e.created_at, e.notice_until, e.status, e.program, e.round"
+
+
+def notices_sql(query: NoticeQuery) -> tuple[str, list]:
+    """One page of the awards under notice at ``$1``: the running notices and the paused ones (an
+    objection is open), each branch an index range in the page's order, merged and cut to a page."""
+    where, order, args = keyset(query, "e", "application", 2)
+    branch = (
+        f"(SELECT {_COLUMNS} FROM ledger_entry e WHERE %s AND {where} ORDER BY {order} LIMIT {PAGE_SIZE + 1})"  # noqa: S608 - fixed SQL text, values are parameters
+    )
+    running = branch % "e.status = 'notice' AND e.notice_until > $1"
+    paused = branch % "e.status = 'objected'"
+    sql = (
+        f"SELECT e.*, {state_sql('e', '$1')} AS state, p.name_zh, p.name_en, r.name_zh AS round_zh, r.name_en AS round_en "  # noqa: S608
+        f"FROM ({running} UNION ALL {paused}) e JOIN program p ON p.id = e.program JOIN round r ON r.id = e.round "
+        f"WHERE {state_sql('e', '$1')} IN ('notice', 'objected') ORDER BY {order} LIMIT {PAGE_SIZE + 1}"
+    )
+    return sql, [now(), *args]
+
+
+async def public_awards(query: NoticeQuery, base: str) -> tuple[list[dict], dict[str, str]]:
+    """One page of the awards under notice: awardee, application number, program, round, amount and
+    period only (nothing private); and the links to the first and the next page."""
+    sql, args = notices_sql(query)
+    rows = [dict(r) for r in await db.fetch(sql, *args)]
     for row in rows:
         row["program_name"] = pick(row.pop("name_zh"), row.pop("name_en"))
         row["round_name"] = pick(row.pop("round_zh"), row.pop("round_en"))
-    return rows
+    return page_links(base, query, rows)
+
+
+async def public_award(entry_id: int) -> dict | None:
+    """One award under notice (or paused by an objection) with what the public page shows of it."""
+    sql = (
+        "SELECT e.id, e.application, e.subject_label, e.awarded, e.created_at, e.notice_until, "  # noqa: S608 - fixed SQL text
+        f"{state_sql('e', '$2')} AS state, p.name_zh, p.name_en, r.name_zh AS round_zh, r.name_en AS round_en "
+        "FROM ledger_entry e JOIN program p ON p.id = e.program JOIN round r ON r.id = e.round "
+        f"WHERE e.id = $1 AND {state_sql('e', '$2')} IN ('notice', 'objected')"
+    )
+    rows = [dict(r) for r in await db.fetch(sql, entry_id, now())]
+    for row in rows:
+        row["program_name"] = pick(row.pop("name_zh"), row.pop("name_en"))
+        row["round_name"] = pick(row.pop("round_zh"), row.pop("round_en"))
+    return rows[0] if rows else None
 
 
 async def raise_objection(entry_id: int, form: dict[str, str], ip: str) -> AwardObjection:
     """Record an objection and pause the entry. Raises NoticeError (404, 429, or 400 with a field)."""
-    entry = await LedgerEntry.objects().where(LedgerEntry.id == entry_id).first()
-    if (
-        entry is None
-        or entry.status not in ("notice", "objected")
-        or entry.notice_until is None
-        or entry.notice_until <= now()
-    ):
+    entry = await entry_with_state(entry_id)
+    if entry is None or entry["state"] not in ("notice", "objected"):
         raise NoticeError("status", _("This award is not under public notice."), 404)
     objection = await record_objection(AwardObjection, AwardObjection.entry, entry_id, form, ip)
     await LedgerEntry.update({LedgerEntry.status: "objected", LedgerEntry.moved_at: now()}).where(
@@ -87,7 +124,7 @@ async def raise_objection(entry_id: int, form: dict[str, str], ip: str) -> Award
         "award_objection.raised",
         "ledger_entry",
         entry_id,
-        before={"status": entry.status},
+        before={"status": entry["state"]},
         after={"status": "objected", "objection": objection.id},
         actor_id=None,
         actor="public",
@@ -95,17 +132,17 @@ async def raise_objection(entry_id: int, form: dict[str, str], ip: str) -> Award
     return objection
 
 
-_OBJECTIONS = """
+_OBJECTIONS = f"""
 SELECT o.id, o.entry, o.name, o.contact, o.reason, o.created_at, o.status, o.resolution_note,
-       e.subject_label, e.awarded, e.status AS entry_status, e.round, p.name_zh, p.name_en
+       e.subject_label, e.awarded, {state_sql("e", "$1")} AS entry_status, e.round, p.name_zh, p.name_en
   FROM award_objection o JOIN ledger_entry e ON e.id = o.entry JOIN program p ON p.id = e.program
  ORDER BY (o.status = 'open') DESC, o.id DESC
  LIMIT 500
-"""
+"""  # noqa: S608 - fixed SQL text
 
 
 async def objections() -> list[dict]:
-    rows = [dict(r) for r in await db.fetch(_OBJECTIONS)]
+    rows = [dict(r) for r in await db.fetch(_OBJECTIONS, now())]
     for row in rows:
         row["program_name"] = pick(row.pop("name_zh"), row.pop("name_en"))
     return rows
@@ -152,18 +189,46 @@ async def _form_of(request: Request) -> dict[str, str]:
     return {k: str(data.get(k, "")) for k in data if k != "csrf_token"}
 
 
-async def _notice_page(
-    request: Request, form: dict | None = None, errors: dict | None = None, target: int = 0, status: int = 200
-) -> Template:
+async def _notice_page(request: Request, status: int = 200) -> Template:
+    query = notice_query(request.query_params.get("q"), request.query_params.get("after"))
+    rows, links = await public_awards(query, f"/z/{request.path_params['slug']}/funding/notices/")
     context = {
-        "rows": await public_awards(),
-        "form": form or {},
-        "errors": errors or {},
-        "target": target,
+        "rows": rows,
+        "links": links,
+        "q": query.q,
         "request_objected": request.query_params.get("objected") == "1",
         "is_admin": current_principal().role == "bureau_admin",
     }
     return render(request, "funding/notices.html", context, status_code=status)
+
+
+async def _objection_page(
+    request: Request, entry_id: int, form: dict | None = None, errors: dict | None = None, status: int = 200
+) -> Template:
+    """One award's objection form (its own page: the list stays a light table)."""
+    award = await public_award(entry_id)
+    if award is None:
+        raise NotFoundException(_("This award is not under public notice."))
+    slug = request.path_params["slug"]
+    period = f"{award['created_at']:%Y-%m-%d} – {award['notice_until']:%Y-%m-%d}"
+    context = {
+        "item_id": entry_id,
+        "action": f"/z/{slug}/funding/notices/{entry_id}/objections",
+        "back": f"/z/{slug}/funding/notices/",
+        "back_label": _("Public notice of awards"),
+        "facts": [
+            (_("Application number"), award["application"]),
+            (_("Awardee"), award["subject_label"]),
+            (_("Program"), award["program_name"]),
+            (_("Round"), award["round_name"]),
+            (_("Amount (yuan)"), award["awarded"]),
+            (_("Notice period"), period),
+        ],
+        "paused": award["state"] == "objected",
+        "form": form or {},
+        "errors": errors or {},
+    }
+    return render(request, "certification/objection.html", context, status_code=status)
 
 
 async def _objections_page(
@@ -180,6 +245,10 @@ class AwardNoticeController(Controller):
     async def index(self, request: Request) -> Template:
         return await _notice_page(request)
 
+    @get("/{ledger_id:int}/objections", name="funding_objection_form", opt=allow(PUBLIC))
+    async def objection_form(self, request: Request, ledger_id: FromPath[int]) -> Template:
+        return await _objection_page(request, ledger_id)
+
     @post("/{ledger_id:int}/objections", name="funding_objection_raise", opt=allow(PUBLIC), status_code=303)
     async def objection_raise(
         self, request: Request, slug: FromPath[str], ledger_id: FromPath[int]
@@ -194,7 +263,7 @@ class AwardNoticeController(Controller):
             errors = {exc.field: exc.message}
             if exc.status == 400:
                 errors = check_objection(form) or errors
-            return await _notice_page(request, form, errors, ledger_id, exc.status)
+            return await _objection_page(request, ledger_id, form, errors, exc.status)
         return Redirect(path=f"/z/{slug}/funding/notices/?objected=1", status_code=303)
 
     @get("/objections", name="funding_objections", opt=allow(BUREAU_ADMIN))

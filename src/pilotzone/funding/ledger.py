@@ -15,13 +15,14 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.funding import award_notice
-from pilotzone.funding.application_tables import AwardObjection, Calculation, LedgerEntry, Payment
+from pilotzone.funding.application_tables import AwardObjection, Calculation, Payment
 from pilotzone.funding.applications import FundingError, inputs_of, now, unit_of
 from pilotzone.funding.calculation import failed_reasons
 from pilotzone.funding.tables import Round
 from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.i18n import gettext as _
+from pilotzone.web.labels import label
 
 FEN = Decimal("0.01")
 
@@ -149,6 +150,14 @@ def _under_notice(until: object) -> str:
     )
 
 
+def _payable(entry: dict) -> None:
+    """Refuse (409) a payment on an entry whose state (``award_notice.state_sql``) is not ``awarded``."""
+    if entry["state"] in PAUSED:
+        raise FundingError("status", PAUSED[entry["state"]](), 409)
+    if entry["state"] == "notice":
+        raise FundingError("status", _under_notice(entry["notice_until"]), 409)
+
+
 async def record_payment(principal: Principal, entry_id: int, form: dict[str, str]) -> Payment:
     errors: dict[str, str] = {}
     amount = parse_amount(form.get("amount", ""))
@@ -167,31 +176,22 @@ async def record_payment(principal: Principal, entry_id: int, form: dict[str, st
     assert amount is not None
     if await Payment.exists().where(Payment.voucher == voucher):
         raise FundingError("voucher", _("This voucher reference is already recorded."), 409)
-    entry = await LedgerEntry.objects().where(LedgerEntry.id == entry_id).first()
+    moment = now()
+    entry = await award_notice.entry_with_state(entry_id, moment)
     if entry is None:
         raise FundingError("status", _("No such ledger entry."), 404)
-    if entry.status in ("objected", "revoked"):
-        raise FundingError("status", PAUSED[entry.status](), 409)
-    moment = now()
-    if entry.status == "notice" and (entry.notice_until is None or entry.notice_until > moment):
-        raise FundingError("status", _under_notice(entry.notice_until), 409)
+    _payable(entry)
     raised = await db.fetch(  # an award is paid only once its public notice has ended without objection
-        "UPDATE ledger_entry SET paid = paid + $2 WHERE id = $1 AND paid + $2 <= awarded"
-        " AND (status = 'awarded' OR (status = 'notice' AND notice_until <= $3)) RETURNING paid",
+        "UPDATE ledger_entry e SET paid = paid + $2 WHERE id = $1 AND paid + $2 <= awarded"  # noqa: S608 - fixed SQL text
+        f" AND {award_notice.state_sql('e', '$3')} = 'awarded' RETURNING paid",
         entry_id,
         amount,
         moment,
     )
     if not raised:
-        fresh = (
-            await LedgerEntry.select(LedgerEntry.awarded, LedgerEntry.paid, LedgerEntry.status)
-            .where(LedgerEntry.id == entry_id)
-            .first()
-        )
-        if fresh["status"] in PAUSED:  # an objection came in meanwhile
-            raise FundingError("status", PAUSED[fresh["status"]](), 409)
-        if fresh["status"] == "notice":  # an objection came and was dismissed meanwhile: the notice resumed
-            raise FundingError("status", _under_notice(None), 409)
+        fresh = await award_notice.entry_with_state(entry_id, moment)
+        assert fresh is not None
+        _payable(fresh)  # an objection came in meanwhile, or one came and was dismissed: the notice resumed
         left = Decimal(fresh["awarded"]) - Decimal(fresh["paid"])
         raise FundingError(
             "amount", _("Payments may not exceed the award: %(left)s yuan are left to pay.", left=left), 409
@@ -209,7 +209,7 @@ async def record_payment(principal: Principal, entry_id: int, form: dict[str, st
         "payment.recorded",
         "ledger_entry",
         entry_id,
-        before={"paid": str(entry.paid)},
+        before={"paid": str(entry["paid"])},
         after={
             "paid": str(raised[0]["paid"]),
             "amount": str(amount),
@@ -221,10 +221,21 @@ async def record_payment(principal: Principal, entry_id: int, form: dict[str, st
 
 
 async def ledger_of(round_id: int) -> list[dict]:
-    entries = (
-        await LedgerEntry.select().where(LedgerEntry.round == round_id).order_by(LedgerEntry.id).limit(1000)
-    )
-    return await _with_payments(entries)
+    """The round's ledger entries, each with its ``state`` now, and their payments."""
+    return await _with_payments(await _entries("e.round = $1", round_id))
+
+
+async def _entries(where: str, value: int) -> list[dict]:
+    """Ledger entries with their ``state`` now (``award_notice.state_sql``: an ended notice is awarded)."""
+    return [
+        dict(r)
+        for r in await db.fetch(
+            f"SELECT e.*, {award_notice.state_sql('e', '$2')} AS state FROM ledger_entry e"  # noqa: S608 - fixed SQL text
+            f" WHERE {where} ORDER BY e.id LIMIT 1000",
+            value,
+            now(),
+        )
+    ]
 
 
 async def _with_payments(entries: list[dict]) -> list[dict]:
@@ -245,10 +256,10 @@ async def outcome_of(application_id: int) -> dict | None:
     approved calculation.
     Without an entry: the result of the approved calculation (no award: ``none``, with the reasons), or
     None before the round's results are approved."""
-    entries = await LedgerEntry.select().where(LedgerEntry.application == application_id).limit(1)
+    entries = await _entries("e.application = $1", application_id)
     if not entries:
         return await _without_award(application_id)
-    entry = (await _with_payments(entries))[0]
+    entry = (await _with_payments(entries[:1]))[0]
     entry["objections"] = (
         await AwardObjection.select(
             AwardObjection.created_at,
@@ -286,12 +297,22 @@ async def balance(program_id: int) -> dict[str, Decimal]:
 
 # -- exports
 
-HEADERS = ["申请编号", "申报主体", "是否符合条件", "申报测算金额（元）", "核定金额（元）", "不符合原因"]
-_EXPORT = """
-SELECT r.application, a.subject_label, r.eligible, r.claim, r.award, r.reasons, a.declared || a.verified AS values
+HEADERS = [
+    "申请编号",
+    "申报主体",
+    "是否符合条件",
+    "申报测算金额（元）",
+    "核定金额（元）",
+    "不符合原因",
+    "公示与拨付状态",
+]
+_EXPORT = f"""
+SELECT r.application, a.subject_label, r.eligible, r.claim, r.award, r.reasons,
+       {award_notice.state_sql("l", "$3")} AS state, a.declared || a.verified AS values
   FROM calculation_result r JOIN funding_application a ON a.id = r.application
+  LEFT JOIN ledger_entry l ON l.calculation = r.calculation AND l.application = r.application
  WHERE r.calculation = $1 AND r.application > $2 ORDER BY r.application LIMIT 1000
-"""
+"""  # noqa: S608 - fixed SQL text
 
 
 def headers(spec: dict) -> list[str]:
@@ -310,8 +331,9 @@ async def export_rows(calculation_id: int, spec: dict | None = None) -> list[lis
     keys = [f["key"] for f in inputs_of(spec or {})]
     out: list[list[str]] = []
     after = 0
+    moment = now()  # one moment for the whole file: the state of each award (by its notice's dates)
     while True:
-        rows = await db.fetch(_EXPORT, calculation_id, after)
+        rows = await db.fetch(_EXPORT, calculation_id, after, moment)
         if not rows:
             return out
         for r in rows:
@@ -325,6 +347,7 @@ async def export_rows(calculation_id: int, spec: dict | None = None) -> list[lis
                     f"{Decimal(r['claim']).quantize(FEN)}",
                     f"{Decimal(r['award'] or 0).quantize(FEN)}",
                     "；".join(failed_reasons(reasons)),
+                    label("ledger_status", r["state"]) if r["state"] else "",
                     *(str(values.get(k, "")) for k in keys),
                 ]
             )

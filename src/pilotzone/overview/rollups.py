@@ -107,8 +107,11 @@ FUNDING_METRICS: list[Metric] = [
     Metric(
         "awarded",
         False,
-        "SELECT l.tenant_id, l.id, l.subject_label AS label, 'awarded' AS state, l.created_at AS at, p.key AS dim, "
-        "l.awarded AS amount FROM ledger_entry l JOIN program p ON p.id = l.program AND p.tenant_id = l.tenant_id",
+        # the entry's state by its dates (funding's pz_award_state: an ended notice is awarded); a revoked
+        # award counts with what was paid on it, as in the program's balance
+        "SELECT l.tenant_id, l.id, l.subject_label AS label, pz_award_state(l.status, l.notice_until, now()) AS state, "
+        "l.created_at AS at, p.key AS dim, CASE WHEN l.status = 'revoked' THEN l.paid ELSE l.awarded END AS amount "
+        "FROM ledger_entry l JOIN program p ON p.id = l.program AND p.tenant_id = l.tenant_id",
         money=True,
     ),
     Metric(

@@ -37,10 +37,13 @@ async def test_each_periodic_run_starts_once_per_period(owner: asyncpg.Connectio
         assert all(f'"month": "{previous_month(now)}"' in r["args"] for r in reports)
 
         assert await tick(now + timedelta(minutes=5)) == []  # nothing is due again yet
-        # two hours later only the hourly refresh is due (a refresh still queued is not doubled)
+        # two hours later only the hourly runs are due (a refresh still queued is not doubled)
         await owner.execute("UPDATE job_run SET status = 'done' WHERE id > $1", start)
         later = await tick(now + timedelta(hours=2))
-        assert Counter(kind for _, kind, _ in later) == {"overview_refresh": len(tenants)}
+        assert Counter(kind for _, kind, _ in later) == {
+            "overview_refresh": len(tenants),
+            "certificate_issue": len(tenants),
+        }
         # a day later the sweep again; next month the new month's report
         next_month = (now.replace(day=1) + timedelta(days=32)).replace(day=2)
         await owner.execute("UPDATE job_run SET status = 'done' WHERE id > $1", start)
