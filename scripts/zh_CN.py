@@ -962,3 +962,10 @@ ZH_CN.update(
         "Notice ended: the certificate is due": "公示期满，待颁发证书",
     }
 )
+
+# merge of issue 11: labels found by trying the pages
+ZH_CN.update(
+    {
+        "Certificates after the public notice": "公示期满颁发证书",
+    }
+)

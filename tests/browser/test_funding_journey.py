@@ -312,7 +312,8 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     assert rows[first_id][3:5] == ("2000.00", "1666.67")  # pro rata: 2500 × 2000 / 3000, the spare fen
     assert rows[second_id][3:5] == ("1000.00", "833.33")  # the verified value, not the declared 150
     assert rows[second_id][1] == people["enterprise_name"]
-    assert cells[0][6] == "年度跨境出口额（万元）"  # the values used, in the program's unit
-    assert (rows[first_id][6], rows[second_id][6]) == ("200", "100")
+    assert cells[0][6] == "公示与拨付状态"  # the award's state by its notice's dates
+    assert cells[0][7] == "年度跨境出口额（万元）"  # the values used, in the program's unit
+    assert (rows[first_id][7], rows[second_id][7]) == ("200", "100")
     for page in (admin, first, second, reviewer, other):
         page.context.close()

@@ -68,6 +68,7 @@ LABELS: dict[str, dict[str, str]] = {
     "job_kind": {
         "tenant_snapshot": N_("Statistics snapshot"),
         "certificate_sweep": N_("Certificate expiry check"),
+        "certificate_issue": N_("Certificates after the public notice"),
         "funding_calculation": N_("Funding calculation"),
         "overview_refresh": N_("Dashboard refresh"),
         "overview_monthly_report": N_("Monthly report"),

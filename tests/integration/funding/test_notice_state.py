@@ -87,8 +87,10 @@ async def test_an_ended_notice_is_an_award_everywhere(app, admin_gz, owner, appr
     # the results export says so too
     export = await admin_gz.get(f"{approved['base']}/calculations/{approved['calculation']}/results.csv")
     table = {r[0]: r for r in csv.reader(io.StringIO(export.content.decode("utf-8-sig")))}
-    assert table["申请编号"][-1] == "公示与拨付状态"
-    assert table[str(ended["application"])][-1] == "已核定" and table[str(running["application"])][-1] == "公示中"
+    state = table["申请编号"].index("公示与拨付状态")  # after the results, before the values used
+    assert state == 6
+    assert table[str(ended["application"])][state] == "已核定"
+    assert table[str(running["application"])][state] == "公示中"
 
     # the overview counts it as awarded (its facts are what the rollups and drill-down lists read)
     awarded_facts = metric("awarded")
