@@ -164,7 +164,12 @@ async def test_award_notice_objections_pause_payments(app, admin_gz, admin_fs, o
     assert revoked.status_code == 409
     total = sum(e["awarded"] for e in entries)
     fragment = (await admin_gz.get(f"{GZ}/funding/programs/{approved['program']}/balance")).text
-    shown = dict(zip(re.findall(r"<dt>(.*?)</dt>", fragment), re.findall(r"<dd>(.*?)</dd>", fragment), strict=True))
+    shown = {
+        name: value.replace(",", "").removesuffix(" 元")  # amounts with separators and their unit
+        for name, value in zip(
+            re.findall(r"<dt>(.*?)</dt>", fragment), re.findall(r"<dd>(.*?)</dd>", fragment), strict=True
+        )
+    }
     assert Decimal(shown["已核定"]) == total - second["awarded"] and Decimal(shown["已拨付"]) == Decimal("1.00")
     assert Decimal(shown["预算"]) == Decimal(shown["已核定"]) + Decimal(shown["未分配"])
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as public:

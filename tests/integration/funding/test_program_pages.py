@@ -30,10 +30,10 @@ async def test_list_and_detail_for_members(as_user) -> None:
             "min(〔建设实际投入〕 * 〔share = 0.3〕, 2_000_000)",  # the formula with labels
             "min(cost * share, 2_000_000)",
             "仓储面积不少于 2000 平方米",
-            "10000000.00",  # the round's budget
+            "10,000,000.00 元",  # the round's budget, with separators and unit
             "2026-03-01 – 2026-10-31",
             "按评分排序",
-            "2000000",  # the cap
+            "2,000,000.00 元",  # the cap
         ):
             assert text in detail.text, text
         assert "/edit" not in detail.text

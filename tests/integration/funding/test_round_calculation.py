@@ -157,7 +157,7 @@ async def test_calculation_approval_ledger_and_exports(as_user, admin_gz, worker
         assert dup.status_code == 409
         assert await owner.fetchval("SELECT paid FROM ledger_entry WHERE id = $1", entry["id"]) == half
         balance = await other.get(f"/z/guangzhou/funding/programs/{verified['program']}/balance")
-        assert "100000.00" in balance.text and str(half) in balance.text
+        assert "100,000.00 元" in balance.text and f"{half:,.2f} 元" in balance.text
 
         exported = await other.get(f"{base}/calculations/{second['id']}/results.csv")
         assert exported.status_code == 200
