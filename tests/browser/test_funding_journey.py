@@ -252,7 +252,7 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     public = browser.new_context().new_page()
     public.goto(server + f"{GZ}/funding/notices/")
     expect(public.get_by_role("cell", name=people["enterprise_name"])).to_be_visible()
-    expect(public.get_by_role("cell", name="833.33")).to_be_visible()
+    expect(public.get_by_role("cell", name="833.33 元")).to_be_visible()  # with its unit
     public.context.close()
 
     # no payment while the award is under public notice
