@@ -144,9 +144,13 @@ status IN ('queued', 'running') AND send_due IS NOT NULL
 AND (send_error <> '' OR send_due < now() - interval '{int(SEND_GRACE.total_seconds())} seconds')
 """
 
+# A claim gives the run a new token and keeps its last refusal (the pages keep saying it waits until a
+# send is accepted); a run claimed within SEND_GRACE is left to that claim, so two re-senders never
+# send the same run.
 _CLAIM = f"""
-UPDATE job_run SET send_due = $2, send_error = ''
- WHERE id = ANY($1::int[]) AND {_UNSENT}
+UPDATE job_run SET send_due = $2
+ WHERE id = ANY($1::int[]) AND status IN ('queued', 'running') AND send_due IS NOT NULL
+   AND send_due < now() - interval '{int(SEND_GRACE.total_seconds())} seconds'
 RETURNING id, kind
 """  # noqa: S608 - constant SQL; a concurrent re-sender re-checks the condition on the locked row
 
@@ -196,8 +200,7 @@ async def resend(run_id: int) -> JobRun | None:
     run = await JobRun.objects().where(JobRun.id == run_id).lock_rows().first()
     if run is None or run.status not in UNFINISHED or run.kind not in _jobs:
         return None
-    run.send_error = ""
-    _send_after_commit(run)
+    _send_after_commit(run)  # the last refusal stays shown until a send is accepted
     await run.save([JobRun.send_due, JobRun.send_error])
     return run
 

@@ -62,3 +62,29 @@ async def test_admin_retry_is_confined_to_the_own_pilot_zone(
         )
         >= 1
     )
+
+
+async def test_a_run_claimed_for_a_resend_still_shows_that_it_waits(
+    admin_fs, owner: asyncpg.Connection, tenants: dict
+) -> None:
+    """A pass claims a refused run and has not heard from the broker yet (here: stopped right after the
+    claim): the run keeps its last refusal, so the jobs page goes on listing it as waiting, and a second
+    pass within SEND_GRACE leaves it to the first claim."""
+    import threading
+
+    run_id = await _unsent_run(tenants["foshan"], "foshan")
+    await owner.execute(
+        "UPDATE job_run SET send_due = send_due - interval '1 minute', send_error = 'Redis at 127.0.0.1:1 refused'"
+        " WHERE id = $1",
+        run_id,
+    )
+    stopped = threading.Event()
+    stopped.set()  # claims, then stops before sending
+    assert await services._resend(tenants["foshan"], [run_id], stopped) == (0, True)
+    claimed = await owner.fetchrow("SELECT send_due, send_error FROM job_run WHERE id = $1", run_id)
+    assert claimed["send_error"] == "Redis at 127.0.0.1:1 refused"
+    listing = await admin_fs.get("/z/foshan/jobs/")
+    assert f'id="waiting-{run_id}"' in listing.text
+    assert await services._resend(tenants["foshan"], [run_id], stopped) == (0, True)
+    assert await owner.fetchval("SELECT send_due FROM job_run WHERE id = $1", run_id) == claimed["send_due"]
+    await owner.execute("UPDATE job_run SET status = 'failed', send_due = NULL WHERE id = $1", run_id)
