@@ -58,7 +58,6 @@ from pilotzone.web.i18n import gettext, ngettext, pick
 from pilotzone.web.labels import label
 from pilotzone.web.middleware import LocaleMiddleware
 from pilotzone.web.security import add_security_headers
-from pilotzone.web.times import datetime_attr
 
 # Every route below answers HTML (pages, form posts that redirect, file downloads): none of them is
 # an API, so none is in the OpenAPI document. JSON endpoints go in API.
@@ -110,7 +109,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
     env.globals["pick"] = pick
     env.globals["label"] = label
-    env.filters["datetime_attr"] = datetime_attr  # <time datetime="{{ at|datetime_attr }}">
+    env.filters["datetime_attr"] = formats.datetime_attr  # <time datetime="{{ at|datetime_attr }}">
     env.globals["amount"] = formats.amount
     env.globals["local_time"] = formats.local_time
     env.globals["unit_label"] = formats.unit_label

@@ -69,11 +69,14 @@ def _header(scope: Scope, wanted: bytes) -> str:
 
 
 def _trusted(address: str) -> bool:
+    networks = get_settings().trusted_proxies
+    if not networks:  # the default: no address is parsed on the hot path
+        return False
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return any(ip in network for network in get_settings().trusted_proxies)
+    return any(ip in network for network in networks)
 
 
 def client_address(scope: Scope) -> str:

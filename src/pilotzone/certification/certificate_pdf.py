@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -16,8 +15,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from pilotzone.web.formats import TZ
+
 FONT = "STSong-Light"
-ZONE = ZoneInfo("Asia/Shanghai")  # dates on the certificate are the tenant's
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
 
@@ -34,8 +34,8 @@ def certificate_pdf(
     issuer_en: str,
     valid_from: datetime | None = None,
 ) -> bytes:
-    issued_at, valid_until = issued_at.astimezone(ZONE), valid_until.astimezone(ZONE)
-    valid_from = valid_from.astimezone(ZONE) if valid_from else None
+    issued_at, valid_until = issued_at.astimezone(TZ), valid_until.astimezone(TZ)
+    valid_from = valid_from.astimezone(TZ) if valid_from else None
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)  # same bytes for the same certificate
     pdf.setTitle(f"{scheme_zh} 认定证书 {number}")

@@ -19,6 +19,7 @@ from pilotzone.certification.tables import Application, Certificate, Scheme
 from pilotzone.documents.services import store_bytes
 from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.tenancy.services import tenant_record
+from pilotzone.web.formats import local_time
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 
@@ -193,7 +194,7 @@ async def certificates(principal: Principal, expiring_only: bool = False) -> lis
                 "days_left": days_left,
                 "expiring": expiring,
                 "can_renew": can_renew,
-                "renewal_opens": opens.astimezone(renewals.ZONE).strftime("%Y-%m-%d") if later else None,
+                "renewal_opens": local_time(opens, "%Y-%m-%d") if later else None,
                 "renewal": pending.get(c.id),
                 "renewed_number": numbers.get(c.renewed_by) if c.renewed_by else None,
             }

@@ -17,6 +17,7 @@ from pilotzone.certification.applications import STARTERS
 from pilotzone.certification.notice_list import notice_query
 from pilotzone.documents.owners import OwnerKind
 from pilotzone.documents.owners import register as register_owner
+from pilotzone.web.formats import local_time
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import is_htmx, render
 
@@ -75,7 +76,7 @@ async def _objection_page(
     if notice is None:
         raise NotFoundException(_("This application is not under public notice."))
     slug = request.path_params["slug"]
-    start = f"{notice['moved_at']:%Y-%m-%d} – " if notice["moved_at"] else ""
+    start = f"{local_time(notice['moved_at'], '%Y-%m-%d')} – " if notice["moved_at"] else ""
     context = {
         "item_id": application_id,
         "action": f"/z/{slug}/notices/{application_id}/objections",
@@ -85,7 +86,7 @@ async def _objection_page(
             (_("Application number"), notice["id"]),
             (_("Scheme"), notice["scheme_name"]),
             (_("Subject"), notice["subject_label"]),
-            (_("Notice period"), f"{start}{notice['notice_until']:%Y-%m-%d}"),
+            (_("Notice period"), f"{start}{local_time(notice['notice_until'], '%Y-%m-%d')}"),
         ],
         "paused": notice["status"] == "objected",
         "form": form or {},
@@ -229,9 +230,7 @@ class VerifyController(Controller):
     async def lookup(self, request: Request, number: FromQuery[str] = "") -> Template | Redirect:
         number = number.strip()
         if not number:
-            return render(
-                request, "certification/verify.html", {"c": None, "number": "", "tz": renewals.ZONE}
-            )
+            return render(request, "certification/verify.html", {"c": None, "number": ""})
         return Redirect(path=f"/verify/{quote(number, safe='')}", status_code=303)
 
     @get("/{number:str}", name="certificate_verify", opt=allow(PUBLIC))
@@ -242,6 +241,6 @@ class VerifyController(Controller):
         return render(
             request,
             "certification/verify.html",
-            {"c": found, "number": number, "tz": renewals.ZONE},
+            {"c": found, "number": number},
             status_code=status,
         )

@@ -11,7 +11,6 @@ and the new one is valid from the old one's end, or from the issue date if the o
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from pilotzone import db
 from pilotzone.auth import audit
@@ -26,9 +25,8 @@ from pilotzone.certification.applications import (
 )
 from pilotzone.certification.notices import now
 from pilotzone.certification.tables import Application, Certificate, Scheme
+from pilotzone.web.formats import local_time
 from pilotzone.web.i18n import gettext as _
-
-ZONE = ZoneInfo("Asia/Shanghai")  # dates are shown in the tenant's zone
 
 RENEWABLE = ("valid", "expired")
 CLOSED = ("withdrawn", "rejected", "certified")
@@ -87,9 +85,7 @@ async def start_renewal(principal: Principal, certificate_id: int) -> Applicatio
     if not may_renew(principal, certificate, old):
         if certificate.status in RENEWABLE:
             opens = renewal_opens(certificate.valid_until, spec_of(old.spec))
-            raise RenewalError(
-                _("Renewal opens on %(date)s.", date=opens.astimezone(ZONE).strftime("%Y-%m-%d"))
-            )
+            raise RenewalError(_("Renewal opens on %(date)s.", date=local_time(opens, "%Y-%m-%d")))
         raise RenewalError(_("This certificate cannot be renewed."))
     pending = (await open_renewals([certificate.id])).get(certificate.id)
     if pending is not None:

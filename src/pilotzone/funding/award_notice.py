@@ -34,6 +34,7 @@ from pilotzone.certification.notices import (
 from pilotzone.funding.application_tables import AwardObjection, LedgerEntry
 from pilotzone.funding.applications import as_dict
 from pilotzone.funding.tables import Program, ProgramVersion
+from pilotzone.web.formats import local_time
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.render import render
@@ -210,7 +211,9 @@ async def _objection_page(
     if award is None:
         raise NotFoundException(_("This award is not under public notice."))
     slug = request.path_params["slug"]
-    period = f"{award['created_at']:%Y-%m-%d} – {award['notice_until']:%Y-%m-%d}"
+    period = (
+        f"{local_time(award['created_at'], '%Y-%m-%d')} – {local_time(award['notice_until'], '%Y-%m-%d')}"
+    )
     context = {
         "item_id": entry_id,
         "action": f"/z/{slug}/funding/notices/{entry_id}/objections",

@@ -10,7 +10,6 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from pilotzone.auth import audit
-from pilotzone.auth.audit import CHINA_TIME
 from pilotzone.auth.guards import BUREAU_ADMIN, allow
 from pilotzone.jobs import services
 from pilotzone.web.render import render
@@ -27,7 +26,6 @@ class JobRunController(Controller):
             {
                 "waiting": await services.waiting_runs(),
                 "recent": await services.recent_runs(),
-                "local": lambda t: t.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M:%S"),
             },
         )
 
