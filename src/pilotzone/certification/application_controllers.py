@@ -71,6 +71,9 @@ async def _page_context(
     labels["status"] = _("Status")
     for row in history:
         row["field_label"] = labels.get(row["field_key"], row["field_key"])
+        if row["field_key"] == "status":  # a state is shown by its label, never its code
+            row["old_value"] = status_label(row["old_value"]) if row["old_value"] else ""
+            row["new_value"] = status_label(row["new_value"]) if row["new_value"] else ""
     changeable = may_change(principal, application)
     return {
         "application": application,
