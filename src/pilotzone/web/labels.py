@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from pilotzone.codes import Coded
 from pilotzone.web.i18n import get_locale, gettext
 
 
@@ -111,8 +112,12 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def label(group: str, code: str) -> str:
-    """Translated label of ``code``; an unknown code is shown as it is."""
+def label(group: str | Coded, code: str = "") -> str:
+    """The label of a :class:`~pilotzone.codes.Coded` member in the page's language, or (older
+    codes, until they are enums) the translated label of ``code`` in ``group``; an unknown code is
+    shown as it is."""
+    if isinstance(group, Coded):
+        return group.label(get_locale())
     return _label(get_locale(), group, code)
 
 
