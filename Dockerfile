@@ -16,6 +16,9 @@ COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY src ./src
 RUN uv sync --frozen --no-dev
+# the message catalogs: translations/*/LC_MESSAGES/messages.po → messages.mo (git-ignored, loaded at start)
+RUN /opt/venv/bin/pybabel compile -d src/pilotzone/translations \
+    && test -f src/pilotzone/translations/zh_CN/LC_MESSAGES/messages.mo
 
 FROM python:3.11-slim-bookworm AS runtime
 RUN groupadd --system pilotzone && useradd --system --gid pilotzone --home /app pilotzone

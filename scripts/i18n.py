@@ -1,52 +1,150 @@
-"""Extract messages and write the zh_CN catalog: `uv run python scripts/i18n.py`.
+"""The message catalog, Babel's own workflow (see src/pilotzone/web/README.md, "Texts and translations").
 
-Fails (exit 1) listing any message id that has no Chinese text in scripts/zh_CN.py.
+    uv run --frozen python scripts/i18n.py            # extract → messages.pot, update messages.po, compile .mo
+    uv run --frozen python scripts/i18n.py compile    # only compile the .po files to .mo (setup.sh does this)
+    uv run --frozen python scripts/i18n.py check      # exit 1 if a message has no zh-CN text (writes nothing)
+    uv run --frozen python scripts/i18n.py fold FILE  # one-off: texts of an old scripts/zh_CN.py dict into messages.po
+
+The same steps by hand: ``pybabel extract -F babel.cfg -o src/pilotzone/translations/messages.pot .``,
+``pybabel update -i src/pilotzone/translations/messages.pot -d src/pilotzone/translations``,
+``pybabel compile -d src/pilotzone/translations``. Exit 1 when a message has no Chinese text or its
+text is marked fuzzy (Babel guessed it from a similar message: a translator must confirm it).
 """
 
 from __future__ import annotations
 
+import runpy
 import sys
+import tomllib
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
-from babel.messages.pofile import write_po
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-from zh_CN import ZH_CN  # noqa: E402
-
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
-METHODS = [("src/**.py", "python"), ("templates/**.html", "jinja2")]
+TRANSLATIONS = ROOT / "src/pilotzone/translations"
+POT = TRANSLATIONS / "messages.pot"
+LOCALES = ("zh_CN",)  # English is the msgids themselves
 
 
-def extract() -> list[str]:
-    ids: set[str] = set()
-    for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), METHODS, keywords=KEYWORDS, options_map={"templates/**.html": {"trimmed": "true"}}
-    ):
-        ids.add(message if isinstance(message, str) else message[0])
-    ids.discard("")
-    return sorted(ids)
+def po_path(locale: str) -> Path:
+    return TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
 
 
-def main() -> int:
-    ids = extract()
-    missing = [m for m in ids if m not in ZH_CN]
-    if missing:
-        print("no zh_CN text for:", *missing, sep="\n  ")
-        return 1
-    catalog = Catalog(locale="zh_CN", project="PilotZone", charset="utf-8")
-    for message in ids:
-        catalog.add(message, ZH_CN[message])
-    out = ROOT / "src/pilotzone/translations/zh_CN/LC_MESSAGES/messages.po"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("wb") as fh:
-        write_po(fh, catalog, width=0, omit_header=False, sort_output=True)
-    unused = sorted(set(ZH_CN) - set(ids))
-    print(f"wrote {out.relative_to(ROOT)}: {len(ids)} messages" + (f"; unused: {unused}" if unused else ""))
+def pybabel(*args: str) -> None:
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+def extract(output: Path = POT) -> None:
+    """Every message id of the code and templates, with where it is used, into ``output``."""
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    pybabel(
+        "extract", "-F", str(ROOT / "babel.cfg"), "-o", str(output), "--project", "PilotZone",
+        "--version", version, "--msgid-bugs-address", "-",
+        "--no-wrap", "--add-comments", "TRANSLATORS:", "--sort-by-file", str(ROOT),
+    )  # fmt: skip
+    # locations relative to the repository, whatever directory the command ran in
+    text = output.read_text(encoding="utf-8").replace(f"#: {ROOT}/", "#: ").replace(f" {ROOT}/", " ")
+    output.write_text(text, encoding="utf-8")
+
+
+def update() -> None:
+    for locale in LOCALES:
+        pybabel(
+            "update", "-i", str(POT), "-d", str(TRANSLATIONS), "-l", locale,
+            "--no-wrap", "--ignore-obsolete",
+        )  # fmt: skip
+
+
+def compile_mo() -> None:
+    """``messages.po`` → ``messages.mo`` (git-ignored) for every locale; fails if one was not written
+    (pybabel skips a catalog whose header is marked fuzzy)."""
+    for locale in LOCALES:
+        po_path(locale).with_suffix(".mo").unlink(missing_ok=True)
+    pybabel("compile", "-d", str(TRANSLATIONS))
+    for locale in LOCALES:
+        if not po_path(locale).with_suffix(".mo").exists():
+            raise SystemExit(f"pybabel compile wrote no catalog for {locale}: is its header marked fuzzy?")
+
+
+def read(path: Path, locale: str | None = None) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh, locale=locale)
+
+
+def missing(locale: str) -> list[str]:
+    """Message ids of the template with no text (or only a fuzzy one) in ``locale``'s catalog."""
+    catalog = read(po_path(locale), locale)
+    gaps = []
+    for message in read(POT):
+        if not message.id:
+            continue
+        own = catalog.get(message.id)
+        strings = own.string if own is not None else ""
+        texts = strings if isinstance(strings, tuple) else (strings,)
+        if own is None or own.fuzzy or not all(texts):
+            gaps.append(message.id if isinstance(message.id, str) else message.id[0])
+    return gaps
+
+
+def check() -> int:
+    status = 0
+    for locale in LOCALES:
+        gaps = missing(locale)
+        if gaps:
+            print(
+                f"{locale}: {len(gaps)} message(s) without a confirmed text in {po_path(locale).relative_to(ROOT)}:"
+            )
+            print(*(f"  {gap}" for gap in gaps), sep="\n")
+            status = 1
+    return status
+
+
+def fold(files: list[str]) -> int:
+    """Fill empty or fuzzy zh_CN texts from ``ZH_CN = {msgid: text}`` dicts of old-style files."""
+    texts: dict[str, str] = {}
+    for name in files:  # our own files (e.g. `git show BRANCH:scripts/zh_CN.py > /tmp/x.py`)
+        texts.update(runpy.run_path(name)["ZH_CN"])
+    path = po_path("zh_CN")
+    catalog = read(path, "zh_CN")
+    filled = 0
+    for message in catalog:
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        if not key or key not in texts:
+            continue
+        if isinstance(message.id, str) and (message.fuzzy or not message.string):
+            message.string = texts[key]
+            message.flags.discard("fuzzy")
+            filled += 1
+    with path.open("wb") as fh:
+        write_po(fh, catalog, width=0, ignore_obsolete=True)
+    unknown = sorted(m for m in texts if m not in catalog)
+    print(
+        f"filled {filled} text(s) into {path.relative_to(ROOT)}; {len(unknown)} not in the catalog (skipped):"
+    )
+    print(*(f"  {m}" for m in unknown), sep="\n")
     return 0
 
 
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "update"
+    if command == "compile":
+        compile_mo()
+        return 0
+    if command == "check":
+        return check()
+    if command == "fold":
+        return fold(argv[1:])
+    if command != "update":
+        print(__doc__)
+        return 2
+    extract()
+    update()
+    status = check()
+    compile_mo()
+    return status
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

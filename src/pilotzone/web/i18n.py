@@ -1,20 +1,19 @@
 """zh-CN first, English second, through Babel catalogs.
 
-Message ids are English; ``translations/<locale>/LC_MESSAGES/messages.po`` are compiled in memory at
-start (no build step). The locale comes from the ``lang`` cookie (set by the language switch) and
-lives in a ContextVar for the request.
+Message ids are English; translators edit ``translations/<locale>/LC_MESSAGES/messages.po`` and
+``scripts/setup.sh`` compiles it to the ``messages.mo`` loaded here (git-ignored; see README.md, "Texts
+and translations"). English needs no catalog. The locale comes from the ``lang`` cookie (set by the
+language switch) and lives in a ContextVar for the request.
 """
 
 from __future__ import annotations
 
 import contextvars
-import io
+import logging
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
@@ -22,21 +21,36 @@ LOCALES = ("zh_CN", "en")
 LOCALE_LABELS = {"zh_CN": "中文", "en": "English"}
 HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
 COOKIE = "lang"
+log = logging.getLogger(__name__)
 
 _locale: contextvars.ContextVar[str] = contextvars.ContextVar("pilotzone_locale", default="zh_CN")
 
 
+COMPILE_HINT = "run ./scripts/setup.sh (or: uv run --frozen python scripts/i18n.py compile)"
+
+
+class CatalogMissing(RuntimeError):
+    """The compiled catalog of a locale is missing."""
+
+
 @cache
 def translations(locale: str) -> NullTranslations:
-    po = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po"
-    if not po.exists():
+    return load_catalog(TRANSLATIONS_DIR, locale)
+
+
+def load_catalog(directory: Path, locale: str) -> NullTranslations:
+    """The compiled ``messages.mo`` of ``locale`` under ``directory``; raises :class:`CatalogMissing`
+    when it was never compiled (English has no catalog: the message ids are English)."""
+    if locale == "en":
         return NullTranslations()
-    with po.open("rb") as fh:
-        catalog = read_po(fh, locale=locale)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(fp=buffer)
+    folder = directory / locale / "LC_MESSAGES"
+    po, mo = folder / "messages.po", folder / "messages.mo"
+    if not mo.exists():
+        raise CatalogMissing(f"{mo} is missing: {COMPILE_HINT}")
+    if po.exists() and po.stat().st_mtime > mo.stat().st_mtime:
+        log.warning("%s is older than %s: %s", mo, po.name, COMPILE_HINT)
+    with mo.open("rb") as fh:
+        return Translations(fp=fh, domain="messages")
 
 
 def get_locale() -> str:

@@ -9,7 +9,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from pilotzone.settings import get_settings
-from pilotzone.web.i18n import COOKIE, LOCALES, reset_locale, set_locale
+from pilotzone.web.i18n import COOKIE, LOCALES, reset_locale, set_locale, translations
 
 
 def _cookie_locale(scope: Scope) -> str | None:
@@ -30,6 +30,8 @@ class LocaleMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
     def __init__(self) -> None:
+        for locale in LOCALES:  # load the compiled catalogs now: a missing one stops the start (CatalogMissing)
+            translations(locale)
         self.should_bypass_for_scope = lambda scope: scope["path"].startswith("/static/")
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
