@@ -7,6 +7,7 @@ from typing import Annotated
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
 from pilotzone.auth import admin_services as admin
@@ -76,7 +77,7 @@ class TenantAdminController(Controller):
         status_code=303,
     )
     async def membership(
-        self, request: Request, slug: FromPath[str], membership_id: FromPath[int], action: FromPath[str]
+        self, request: HTMXRequest, slug: FromPath[str], membership_id: FromPath[int], action: FromPath[str]
     ) -> Redirect | Template:
         try:
             if action in ("deactivate", "activate"):
@@ -88,7 +89,7 @@ class TenantAdminController(Controller):
                 return await _tenant_page(request, 400, errors={"membership": _("Unknown action.")})
         except admin.AdminError as exc:
             return await _tenant_page(request, 400, errors={exc.field: _(exc.message)})
-        if request.headers.get("hx-request") == "true":
+        if request.htmx:
             return await _tenant_page(request)
         return Redirect(path=f"/z/{slug}/admin/users/", status_code=303)
 

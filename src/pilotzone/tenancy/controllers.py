@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
 from pilotzone.auth import audit
@@ -41,10 +42,10 @@ class TenantHomeController(Controller):
         )
 
     @post("/stats", name="stats_refresh", status_code=303, opt=allow(BUREAU_ADMIN))
-    async def refresh_stats(self, request: Request, slug: FromPath[str]) -> Redirect | Template:
+    async def refresh_stats(self, request: HTMXRequest, slug: FromPath[str]) -> Redirect | Template:
         run = await start_snapshot()
         await audit.record("job.started", "job_run", run.id, after={"kind": run.kind, "total": run.total})
-        if request.headers.get("hx-request") == "true":
+        if request.htmx:
             return render(request, "jobs/partials/progress.html", {"run": run, "slug": slug})
         return Redirect(path=f"/z/{slug}/jobs/{run.id}", status_code=303)
 

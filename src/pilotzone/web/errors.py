@@ -20,7 +20,7 @@ from pilotzone.auth.principal import current_principal
 from pilotzone.settings import ServiceUnavailable
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
-from pilotzone.web.render import current_path, render
+from pilotzone.web.render import current_path, htmx, render
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def not_found(request: Request, exc: NotFoundException) -> Response | Template:
 
 def not_signed_in(request: Request, exc: NotAuthorizedException) -> Response | Template:
     """Pages send people to the sign-in form and back; other requests get a plain 401."""
-    if request.method in ("GET", "HEAD") and not request.headers.get("hx-request"):
+    if request.method in ("GET", "HEAD") and not htmx(request):
         return Redirect(path=f"/login?next={quote(current_path(request))}", status_code=303)
     return render(
         request, "errors/error.html", {"status": 401, "detail": _("Sign in first.")}, status_code=401

@@ -30,7 +30,8 @@ class LocaleMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
     def __init__(self) -> None:
-        for locale in LOCALES:  # load the compiled catalogs now: a missing one stops the start (CatalogMissing)
+        # load the compiled catalogs now: a missing one stops the start (CatalogMissing)
+        for locale in LOCALES:
             translations(locale)
         self.should_bypass_for_scope = lambda scope: scope["path"].startswith("/static/")
 

@@ -1,4 +1,8 @@
-"""Page-or-fragment rendering (the page template includes its partial) and pagination."""
+"""Page-or-fragment rendering (the page template includes its partial) and pagination.
+
+Requests are litestar-htmx's ``HTMXRequest`` (``HTMXPlugin`` sets it app-wide): ``request.htmx`` reads
+the ``HX-*`` headers; fragments are answered with ``HTMXTemplate``.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,34 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
+from litestar.plugins.htmx import HTMXDetails, HTMXRequest, HTMXTemplate
 from litestar.response import Template
 
 from pilotzone.auth.principal import current_principal
 from pilotzone.web.i18n import HTML_LANG, LOCALE_LABELS, get_locale
 
 
+def htmx(request: Request) -> HTMXDetails:
+    """The ``HX-*`` headers of ``request`` (falsy when htmx did not send it)."""
+    return request.htmx if isinstance(request, HTMXRequest) else HTMXDetails(request)
+
+
 def is_htmx(request: Request) -> bool:
-    return (
-        request.headers.get("hx-request") == "true"
-        and request.headers.get("hx-history-restore-request") != "true"
-    )
+    """An htmx request that wants a fragment (a history restore after a cache miss wants the page)."""
+    details = htmx(request)
+    return bool(details) and not details.history_restore_request
 
 
 def render(
-    request: Request, page: str, context: dict[str, Any], partial: str | None = None, status_code: int = 200
+    request: Request,
+    page: str,
+    context: dict[str, Any],
+    partial: str | None = None,
+    status_code: int = 200,
 ) -> Template:
-    """Render ``partial`` for an HTMX request, else the full ``page`` (which includes the partial)."""
+    """Render ``partial`` for an HTMX request (an ``HTMXTemplate``, which can carry ``HX-*`` answer
+    headers), else the full ``page`` (which includes the partial). Either answer says
+    ``Vary: HX-Request``: one address serves both."""
     locale = get_locale()
     merged = {
         "tenant": request.scope.get("state", {}).get("tenant"),
@@ -34,8 +49,10 @@ def render(
         "csrf_token": request.scope.get("csrf_token", ""),
         **context,
     }
-    name = partial if partial and is_htmx(request) else page
-    return Template(template_name=name, context=merged, status_code=status_code)
+    headers = {"Vary": "HX-Request"} if partial else None
+    if partial and is_htmx(request):
+        return HTMXTemplate(template_name=partial, context=merged, status_code=status_code, headers=headers)
+    return Template(template_name=page, context=merged, status_code=status_code, headers=headers)
 
 
 def current_path(request: Request) -> str:

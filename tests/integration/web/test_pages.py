@@ -57,6 +57,12 @@ async def test_htmx_gets_the_fragment_and_plain_get_the_page(admin_gz) -> None:
     assert "<html" in full.text and '<div id="parks">' in full.text
     assert "<html" not in fragment.text and fragment.text.lstrip().startswith('<div id="parks">')
     assert "广州保税区" in fragment.text and "花都皮革皮具市场" not in fragment.text
+    # one address, two answers: caches must key on the header; a history restore wants the page
+    assert "HX-Request" in full.headers["vary"] and "HX-Request" in fragment.headers["vary"]
+    restore = await admin_gz.get(
+        "/z/guangzhou/parks/?q=保税", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" in restore.text
 
 
 async def test_parks_pagination(admin_gz, owner, tenants) -> None:
