@@ -27,6 +27,7 @@ from pilotzone.auth.controllers import AuthController
 from pilotzone.auth.guards import PUBLIC, allow, check_access
 from pilotzone.auth.middleware import AuthMiddleware, CSRFMiddleware
 from pilotzone.auth.oidc_controllers import OIDCController
+from pilotzone.auth.roles import Role
 from pilotzone.certification.application_controllers import ApplicationController
 from pilotzone.certification.controllers import SchemeController
 from pilotzone.certification.notice_controllers import (
@@ -42,8 +43,10 @@ from pilotzone.funding.award_notice import AwardNoticeController
 from pilotzone.funding.controllers import ProgramController
 from pilotzone.funding.round_controllers import FundingRoundController
 from pilotzone.funding.tax import TaxEstimateController
+from pilotzone.jobs.codes import JobKind, JobStatus
 from pilotzone.jobs.controllers import JobRunController
 from pilotzone.overview.controllers import ProvinceController, TenantDashboardController
+from pilotzone.registry.codes import FieldType, ParkKind, Subject
 from pilotzone.registry.controllers import EnterpriseController, ParkController
 from pilotzone.registry.negative_list import NegativeListController
 from pilotzone.registry.registration_pages import DecisionController, RegistrationController
@@ -109,6 +112,9 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
     env.globals["pick"] = pick
     env.globals["label"] = label
+    # the code enums, for label(Role, value) over values read as text
+    env.globals.update(Role=Role, JobKind=JobKind, JobStatus=JobStatus, ParkKind=ParkKind, Subject=Subject)
+    env.globals["FieldType"] = FieldType
     env.filters["datetime_attr"] = formats.datetime_attr  # <time datetime="{{ at|datetime_attr }}">
     env.globals["amount"] = formats.amount
     env.globals["local_time"] = formats.local_time

@@ -20,7 +20,7 @@ def users() -> None:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice([*PROVINCE_ROLES, "bureau_admin", "bureau_reviewer"]),
+    type=click.Choice([*(role.value for role in PROVINCE_ROLES), "bureau_admin", "bureau_reviewer"]),
     help="A province role (no --tenant) or a role in one pilot zone (with --tenant).",
 )
 @click.option("--tenant", "slug", default=None, help="The pilot zone (tenant slug) of a bureau role.")

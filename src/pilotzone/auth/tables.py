@@ -18,19 +18,20 @@ from piccolo.columns.combination import Combinable
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+# re-exported (defined with Role in auth/roles.py)
+from pilotzone.auth.roles import PROVINCE_ROLES as PROVINCE_ROLES
+from pilotzone.auth.roles import TENANT_ROLES as TENANT_ROLES
+from pilotzone.auth.roles import Role
 from pilotzone.db import DB
 from pilotzone.registry.tables import Enterprise, Park
 from pilotzone.tenancy.tables import Tenant, TenantTable
-
-TENANT_ROLES = ("bureau_admin", "bureau_reviewer", "district_reviewer", "park_operator", "enterprise_user")
-PROVINCE_ROLES = ("province_admin", "province_viewer")
 
 
 class User(Table, db=DB, tablename="pz_user"):
     email = Varchar(length=254, unique=True)  # stored lower-case
     display_name = Varchar(length=100, default="")
     password_hash = Varchar(length=200, null=True, default=None)  # None: OIDC only / not set yet
-    province_role = Varchar(length=30, null=True, default=None)
+    province_role = Varchar(length=30, null=True, default=None, choices=Role)  # one of PROVINCE_ROLES
     is_active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
@@ -49,7 +50,7 @@ class Membership(TenantTable, db=DB):
     """A user's role in a tenant, optionally narrowed to a district, park or enterprise."""
 
     user = ForeignKey(User, null=False, on_delete=OnDelete.cascade)
-    role = Varchar(length=30)
+    role = Varchar(length=30, choices=Role)  # one of TENANT_ROLES
     district_code = Varchar(length=12, default="")
     park = ForeignKey(Park, null=True, default=None, on_delete=OnDelete.restrict)
     enterprise = ForeignKey(Enterprise, null=True, default=None, on_delete=OnDelete.restrict)

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from pilotzone import db
 from pilotzone.jobs.services import get_run
-from pilotzone.jobs.tables import JobRun
+from pilotzone.jobs.tables import UNFINISHED, JobRun
 from pilotzone.settings import get_settings
 from pilotzone.tenancy.context import TenantContext, tenant_transaction
 
@@ -40,7 +40,7 @@ async def finished(tenant_id: int, slug: str, run_id: int, limit: float = 3600) 
     while True:
         async with tenant_transaction(TenantContext(tenant_id, slug)):
             run = await get_run(run_id)
-        if run is None or run.status in ("done", "failed") or asyncio.get_running_loop().time() > deadline:
+        if run is None or run.status not in UNFINISHED or asyncio.get_running_loop().time() > deadline:
             return run.status if run else "missing"
         await asyncio.sleep(0.2)
 

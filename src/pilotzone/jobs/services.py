@@ -25,6 +25,7 @@ import dramatiq
 
 from pilotzone import db
 from pilotzone.jobs.broker import send
+from pilotzone.jobs.codes import JobKind, JobStatus
 from pilotzone.jobs.tables import SEND_GRACE, UNFINISHED, JobRun
 from pilotzone.settings import get_settings
 from pilotzone.tenancy.context import TenantContext, current_tenant_id, tenant_transaction
@@ -36,8 +37,10 @@ Step = Callable[[JobRun], Awaitable[bool]]
 _jobs: dict[str, dramatiq.Actor] = {}
 
 
-def job(kind: str) -> Callable[[Step], dramatiq.Actor]:
-    """Declare a job kind; the returned actor processes one step per message."""
+def job(kind: JobKind | str) -> Callable[[Step], dramatiq.Actor]:
+    """Declare a job kind (a :class:`JobKind`: an unknown one raises); the returned actor processes
+    one step per message."""
+    kind = JobKind(kind)
 
     def decorate(step: Step) -> dramatiq.Actor:
         async def process(run_id: int) -> None:
@@ -46,8 +49,8 @@ def job(kind: str) -> Callable[[Step], dramatiq.Actor]:
             if run is None or run.status not in UNFINISHED:
                 return  # unknown here (RLS) or already finished: a duplicate message
             run.send_due, run.send_error = None, ""  # the owed message arrived (even if its ack was lost)
-            if run.status == "queued":
-                run.status, run.started_at = "running", datetime.now(UTC)
+            if run.status == JobStatus.QUEUED:
+                run.status, run.started_at = JobStatus.RUNNING, datetime.now(UTC)
             savepoint = await tx.savepoint()
             try:
                 finished = await step(run)
@@ -56,7 +59,7 @@ def job(kind: str) -> Callable[[Step], dramatiq.Actor]:
                 await _record_failure(run, exc)
                 return
             if finished:
-                run.status, run.finished_at, run.error = "done", datetime.now(UTC), ""
+                run.status, run.finished_at, run.error = JobStatus.DONE, datetime.now(UTC), ""
             else:
                 _send_after_commit(run)
             await run.save()
@@ -74,7 +77,7 @@ async def _record_failure(run: JobRun, exc: Exception) -> None:
     run.error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
     log.warning("job run %s (%s) attempt %s failed: %s", run.id, run.kind, run.attempts, run.error)
     if run.attempts >= MAX_ATTEMPTS:
-        run.status, run.finished_at, run.send_due = "failed", datetime.now(UTC), None
+        run.status, run.finished_at, run.send_due = JobStatus.FAILED, datetime.now(UTC), None
     else:
         _send_after_commit(run, delay_ms=500 * 2**run.attempts)
     await run.save()
@@ -139,8 +142,9 @@ async def start_run(kind: str, total: int = 0, args: dict[str, Any] | None = Non
 
 # -- re-sending (the job service was down, or a process died between commit and send)
 
+_UNFINISHED = ", ".join(f"'{status.value}'" for status in UNFINISHED)
 _UNSENT = f"""
-status IN ('queued', 'running') AND send_due IS NOT NULL
+status IN ({_UNFINISHED}) AND send_due IS NOT NULL
 AND (send_error <> '' OR send_due < now() - interval '{int(SEND_GRACE.total_seconds())} seconds')
 """
 
@@ -149,7 +153,7 @@ AND (send_error <> '' OR send_due < now() - interval '{int(SEND_GRACE.total_seco
 # send the same run.
 _CLAIM = f"""
 UPDATE job_run SET send_due = $2
- WHERE id = ANY($1::int[]) AND status IN ('queued', 'running') AND send_due IS NOT NULL
+ WHERE id = ANY($1::int[]) AND status IN ({_UNFINISHED}) AND send_due IS NOT NULL
    AND send_due < now() - interval '{int(SEND_GRACE.total_seconds())} seconds'
 RETURNING id, kind
 """  # noqa: S608 - constant SQL; a concurrent re-sender re-checks the condition on the locked row

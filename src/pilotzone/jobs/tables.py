@@ -8,19 +8,20 @@ from piccolo.columns import JSONB, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
 from pilotzone.db import DB
+from pilotzone.jobs.codes import JobKind, JobStatus
 from pilotzone.tenancy.tables import TenantTable
 
-UNFINISHED = ("queued", "running")
+UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
 # a message owed this long without the broker confirming it counts as not sent (the after-commit send
 # of a live process takes milliseconds; a failed one says so at once through send_error)
 SEND_GRACE = timedelta(seconds=10)
 
 
 class JobRun(TenantTable, db=DB):
-    kind = Varchar(length=60)
+    kind = Varchar(length=60, choices=JobKind)
     actor = Varchar(length=100)
     args = JSONB(default={})
-    status = Varchar(length=20, default="queued")  # queued → running → done | failed
+    status = Varchar(length=20, default=JobStatus.QUEUED, choices=JobStatus)  # → running → done | failed
     total = Integer(default=0)
     done = Integer(default=0)
     error = Text(default="")

@@ -9,6 +9,7 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.registry import uscc
+from pilotzone.registry.codes import ParkKind
 from pilotzone.registry.tables import Enterprise, Park
 from pilotzone.tenancy.middleware import current_tenant_districts
 from pilotzone.tenancy.tables import TenantTable
@@ -41,7 +42,7 @@ def with_display_names(rows: list[dict]) -> list[dict]:
     districts = current_tenant_districts()
     for row in rows:
         row["name"] = pick(row["name_zh"], row["name_en"])
-        row["kind_label"] = label("park_kind", row["kind"])
+        row["kind_label"] = label(ParkKind, row["kind"])
         names = districts.get(row["district_code"])
         row["district"] = pick(*names) if names else row["district_code"]
     return rows

@@ -17,18 +17,10 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
 from pilotzone.db import DB
+from pilotzone.registry.codes import ParkKind
 from pilotzone.tenancy.tables import TenantTable
 
-PARK_KINDS = (
-    "comprehensive_bonded_zone",
-    "bonded_port_area",
-    "bonded_zone",
-    "bonded_logistics_center",
-    "industrial_park",
-    "specialized_market",
-    "supervision_center",
-    "clearance_center",
-)
+PARK_KINDS = tuple(ParkKind)
 
 
 class Park(TenantTable, db=DB):
@@ -37,7 +29,7 @@ class Park(TenantTable, db=DB):
     key = Varchar(length=80)
     name_zh = Varchar(length=200)
     name_en = Varchar(length=300, default="")
-    kind = Varchar(length=40, choices=None)
+    kind = Varchar(length=40, choices=ParkKind)
     district_code = Varchar(length=12, default="")
     note_zh = Text(default="")
     note_en = Text(default="")

@@ -1,4 +1,5 @@
-"""Display labels for stored codes (park kinds, table names, job states); English msgids."""
+"""Display labels of stored codes: :class:`~pilotzone.codes.Coded` members carry their own; the groups
+below (English msgids, translated through the catalog) are codes not yet converted to enums."""
 
 from __future__ import annotations
 
@@ -13,16 +14,6 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional marker for message
 
 
 LABELS: dict[str, dict[str, str]] = {
-    "park_kind": {
-        "comprehensive_bonded_zone": N_("Comprehensive bonded zone"),
-        "bonded_port_area": N_("Bonded port area"),
-        "bonded_zone": N_("Bonded zone"),
-        "bonded_logistics_center": N_("Bonded logistics centre"),
-        "industrial_park": N_("Industrial park"),
-        "specialized_market": N_("Specialised market"),
-        "supervision_center": N_("Customs supervision centre"),
-        "clearance_center": N_("Clearance service centre"),
-    },
     "table": {
         "park": N_("Parks"),
         "document": N_("Documents"),
@@ -41,38 +32,6 @@ LABELS: dict[str, dict[str, str]] = {
         "conflict": N_("Conflict of interest declared"),
         "verify": N_("Verified values saved"),
         "answer": N_("Information supplied"),
-    },
-    "role": {
-        "province_admin": N_("Provincial administrator"),
-        "province_viewer": N_("Provincial viewer"),
-        "bureau_admin": N_("Bureau administrator"),
-        "bureau_reviewer": N_("Bureau reviewer"),
-        "district_reviewer": N_("District reviewer"),
-        "park_operator": N_("Park operator"),
-        "enterprise_user": N_("Enterprise user"),
-    },
-    "subject": {
-        "park": N_("Park"),
-        "enterprise": N_("Enterprise"),
-        "overseas_warehouse": N_("Overseas warehouse"),
-        "talent": N_("Talent"),
-    },
-    "field_type": {
-        "text": N_("Text"),
-        "integer": N_("Whole number"),
-        "decimal": N_("Number"),
-        "amount": N_("Amount"),
-        "date": N_("Date"),
-        "choice": N_("Choice"),
-        "boolean": N_("Yes / no"),
-    },
-    "job_kind": {
-        "tenant_snapshot": N_("Statistics snapshot"),
-        "certificate_sweep": N_("Certificate expiry check"),
-        "certificate_issue": N_("Certificates after the public notice"),
-        "funding_calculation": N_("Funding calculation"),
-        "overview_refresh": N_("Dashboard refresh"),
-        "overview_monthly_report": N_("Monthly report"),
     },
     "allocation": {
         "pro_rata": N_("Pro rata (fen-exact)"),
@@ -103,21 +62,20 @@ LABELS: dict[str, dict[str, str]] = {
         "upheld": N_("Upheld"),
         "dismissed": N_("Dismissed"),
     },
-    "job_status": {
-        "queued": N_("queued"),
-        "running": N_("running"),
-        "done": N_("done"),
-        "failed": N_("failed"),
-    },
 }
 
 
-def label(group: str | Coded, code: str = "") -> str:
-    """The label of a :class:`~pilotzone.codes.Coded` member in the page's language, or (older
-    codes, until they are enums) the translated label of ``code`` in ``group``; an unknown code is
-    shown as it is."""
+def label(group: str | Coded | type[Coded], code: str = "") -> str:
+    """A code's label in the page's language: ``label(member)``; ``label(Role, value)`` for a value
+    read from the database as text (templates get the enums as globals); ``label(group_name, code)`` for
+    the groups of :data:`LABELS`. An unknown code is shown as it is."""
     if isinstance(group, Coded):
         return group.label(get_locale())
+    if isinstance(group, type):
+        try:
+            return group(code).label(get_locale())
+        except ValueError:
+            return code
     return _label(get_locale(), group, code)
 
 
