@@ -32,8 +32,9 @@ def po_path(locale: str) -> Path:
     return TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
 
 
-def pybabel(*args: str) -> None:
-    CommandLineInterface().run(["pybabel", "-q", *args])
+def pybabel(*args: str) -> int:
+    """Run a ``pybabel`` command in this process; its exit status (1: it reported errors)."""
+    return CommandLineInterface().run(["pybabel", "-q", *args]) or 0
 
 
 def extract(output: Path = POT) -> None:
@@ -57,15 +58,17 @@ def update() -> None:
         )  # fmt: skip
 
 
-def compile_mo() -> None:
-    """``messages.po`` → ``messages.mo`` (git-ignored) for every locale; fails if one was not written
-    (pybabel skips a catalog whose header is marked fuzzy)."""
+def compile_mo() -> int:
+    """``messages.po`` → ``messages.mo`` (git-ignored) for every locale. 1 when pybabel reported errors
+    (e.g. a text whose placeholders differ from its message id's); stops when a catalog was not
+    written (pybabel skips one whose header is marked fuzzy)."""
     for locale in LOCALES:
         po_path(locale).with_suffix(".mo").unlink(missing_ok=True)
-    pybabel("compile", "-d", str(TRANSLATIONS))
+    status = pybabel("compile", "-d", str(TRANSLATIONS))
     for locale in LOCALES:
         if not po_path(locale).with_suffix(".mo").exists():
             raise SystemExit(f"pybabel compile wrote no catalog for {locale}: is its header marked fuzzy?")
+    return status
 
 
 def read(path: Path, locale: str | None = None) -> Catalog:
@@ -88,9 +91,21 @@ def missing(locale: str) -> list[str]:
     return gaps
 
 
+def placeholder_errors(locale: str) -> list[str]:
+    """Texts whose ``%(name)s`` placeholders do not match their message id (Babel's catalog checks)."""
+    return [
+        f"{message.id}: {'; '.join(str(error) for error in errors)}"
+        for message, errors in read(po_path(locale), locale).check()
+        if errors and not message.fuzzy
+    ]
+
+
 def check() -> int:
     status = 0
     for locale in LOCALES:
+        for error in placeholder_errors(locale):
+            print(f"{locale}: {error}")
+            status = 1
         gaps = missing(locale)
         if gaps:
             print(
@@ -130,8 +145,7 @@ def fold(files: list[str]) -> int:
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "update"
     if command == "compile":
-        compile_mo()
-        return 0
+        return compile_mo()
     if command == "check":
         return check()
     if command == "fold":
@@ -142,8 +156,7 @@ def main(argv: list[str]) -> int:
     extract()
     update()
     status = check()
-    compile_mo()
-    return status
+    return compile_mo() or status
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ def test_the_template_is_current(tmp_path: Path) -> None:
 
 def test_every_message_has_a_zh_cn_text() -> None:
     assert i18n.missing("zh_CN") == [], "translate them in messages.po (then: python scripts/i18n.py)"
+    assert i18n.placeholder_errors("zh_CN") == []
 
 
 def test_zh_cn_catalog_has_one_plural_form() -> None:
