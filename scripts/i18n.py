@@ -3,7 +3,7 @@
     uv run --frozen python scripts/i18n.py            # extract → messages.pot, update messages.po, compile .mo
     uv run --frozen python scripts/i18n.py compile    # only compile the .po files to .mo (setup.sh does this)
     uv run --frozen python scripts/i18n.py check      # exit 1 if a message has no zh-CN text (writes nothing)
-    uv run --frozen python scripts/i18n.py fold FILE  # one-off: texts of an old scripts/zh_CN.py dict into messages.po
+    uv run --frozen python scripts/i18n.py fold [--base BASE] FILE…  # one-off: old scripts/zh_CN.py dicts → .po
 
 The same steps by hand: ``pybabel extract -F babel.cfg -o src/pilotzone/translations/messages.pot .``,
 ``pybabel update -i src/pilotzone/translations/messages.pot -d src/pilotzone/translations``,
@@ -116,29 +116,44 @@ def check() -> int:
     return status
 
 
-def fold(files: list[str]) -> int:
-    """Fill empty or fuzzy zh_CN texts from ``ZH_CN = {msgid: text}`` dicts of old-style files."""
+def _dict_of(name: str) -> dict[str, str]:
+    """``ZH_CN`` of an old-style ``scripts/zh_CN.py`` (our own file, e.g. from
+    ``git show BRANCH:scripts/zh_CN.py > /tmp/zh_CN-BRANCH.py``)."""
+    return dict(runpy.run_path(name)["ZH_CN"])
+
+
+def fold(args: list[str]) -> int:
+    """Texts of old-style ``ZH_CN = {msgid: text}`` files into zh_CN ``messages.po``.
+
+    ``fold FILE…`` fills messages whose text is empty or fuzzy. ``fold --base BASE FILE…`` takes only
+    what each FILE added or changed against BASE (the dict where the branches forked: ``git show
+    9b9b0a2:scripts/zh_CN.py``) and writes it over the catalog's text, so a corrected translation wins."""
+    base: dict[str, str] | None = None
+    if args[:1] == ["--base"]:
+        base, args = _dict_of(args[1]), args[2:]
     texts: dict[str, str] = {}
-    for name in files:  # our own files (e.g. `git show BRANCH:scripts/zh_CN.py > /tmp/x.py`)
-        texts.update(runpy.run_path(name)["ZH_CN"])
+    for name in args:
+        own = _dict_of(name)
+        texts.update({k: v for k, v in own.items() if base is None or base.get(k) != v})
     path = po_path("zh_CN")
     catalog = read(path, "zh_CN")
     filled = 0
     for message in catalog:
-        key = message.id if isinstance(message.id, str) else message.id[0]
-        if not key or key not in texts:
-            continue
-        if isinstance(message.id, str) and (message.fuzzy or not message.string):
-            message.string = texts[key]
+        if not isinstance(message.id, str) or message.id not in texts:
+            continue  # plurals came after the dicts: they never hold one
+        if base is not None or message.fuzzy or not message.string:
+            if message.string != texts[message.id] or message.fuzzy:
+                filled += 1
+            message.string = texts[message.id]
             message.flags.discard("fuzzy")
-            filled += 1
     with path.open("wb") as fh:
         write_po(fh, catalog, width=0, ignore_obsolete=True)
     unknown = sorted(m for m in texts if m not in catalog)
     print(
-        f"filled {filled} text(s) into {path.relative_to(ROOT)}; {len(unknown)} not in the catalog (skipped):"
+        f"wrote {filled} text(s) into {path.relative_to(ROOT)}; {len(unknown)} not in the catalog (skipped):"
     )
-    print(*(f"  {m}" for m in unknown), sep="\n")
+    if unknown:
+        print(*(f"  {m}" for m in unknown), sep="\n")
     return 0
 
 
