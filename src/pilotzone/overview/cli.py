@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import click
 
+from pilotzone.jobs.cli import run_per_tenant_command
 from pilotzone.jobs.tables import JobRun
 
 
@@ -16,8 +17,6 @@ def overview() -> None:
 
 
 def _run(slug: str | None, wait: bool | None, start: Callable[[], Awaitable[JobRun]]) -> None:
-    from pilotzone.cli import run_per_tenant_command
-
     run_per_tenant_command(slug, wait, start)
 
 

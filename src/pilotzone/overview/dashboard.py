@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from pilotzone import db
 from pilotzone.certification.applications import STATUS_LABELS
 from pilotzone.overview.period import Period, period_of  # noqa: F401 - part of this module's API
+from pilotzone.overview.rollups import last_refreshes
 from pilotzone.registry.warehouses import country_name
 from pilotzone.web.i18n import get_locale, pick
 from pilotzone.web.i18n import gettext as _
@@ -319,8 +320,6 @@ async def load(
 ) -> Dashboard:
     """Everything the page shows for ``tenants``, from the rollups. The result is kept per process
     until any visible tenant's rollups are refreshed again (one indexed look-up per request)."""
-    from pilotzone.overview.rollups import last_refreshes
-
     refreshed = await last_refreshes()
     key = (
         period,
