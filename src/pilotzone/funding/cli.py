@@ -4,7 +4,9 @@ automation and tests."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
+from decimal import Decimal, InvalidOperation
 
 import click
 
@@ -23,8 +25,6 @@ def funding() -> None:
 @click.option("--subject", type=int, default=None, help="Check subject rules against this subject id.")
 def funding_evaluate(slug: str, key: str, inputs: str, subject: int | None) -> None:
     """Print {"eligible", "amount", "explanation"} as JSON for the program's current version."""
-    import json
-
     from pilotzone.embedded import embedded_services
     from pilotzone.funding.formula import EvaluationError
     from pilotzone.funding.programs import InputError
@@ -61,15 +61,11 @@ def funding_allocate(budget: str, rule: str, partial: bool) -> None:
         awards = allocate(claims, _decimal(budget, "--budget"), rule, partial=partial)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    import json
-
     for claim in claims:
         click.echo(json.dumps({"id": claim.id, "award": str(awards[claim.id])}))
 
 
 def _decimal(value: str, hint: str):
-    from decimal import Decimal, InvalidOperation
-
     try:
         return Decimal(value)
     except InvalidOperation:

@@ -3,6 +3,7 @@ runs go to the workers; without it (or with --wait) this command processes and w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 import click
@@ -36,8 +37,6 @@ def refresh(slug: str | None, wait: bool | None) -> None:
 @click.option("--wait/--no-wait", default=None, help="Wait for the runs (default: only without REDIS_URL).")
 def monthly_report(month: str | None, slug: str | None, wait: bool | None) -> None:
     """The month's report per tenant (XLSX + HTML in S3) and, after each, the province report."""
-    import re
-
     from pilotzone.overview.reports import previous_month, start_report
 
     month = month or previous_month()
