@@ -11,9 +11,7 @@ from pathlib import Path
 from pilotzone.overview.tables import OverviewMonth, OverviewRefresh, OverviewReport
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "pilotzone"
-# the command line imports inside its commands to start fast; embedded.py is the command line's service
-# starter (only CLI modules import it; pgserver warns when it is imported)
-CLI = {"cli.py", "embedded.py"}
+CLI = {"cli.py"}  # the command line imports inside its commands, to start fast
 
 
 def _imports_in_functions(tree: ast.AST) -> list[int]:
