@@ -30,7 +30,7 @@ async def fresh_database(name: str) -> asyncpg.Connection:
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
-    from pilotzone.tenancy.loader import sync
+    from pilotzone.provisioning import sync
     from pilotzone.tenancy.rls import migrate
 
     await migrate()

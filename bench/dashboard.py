@@ -106,7 +106,7 @@ async def prepare() -> list[dict]:
     await admin.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
     await admin.execute(f'CREATE DATABASE "{DB}"')
     await admin.close()
-    from pilotzone.tenancy.loader import sync
+    from pilotzone.provisioning import sync
     from pilotzone.tenancy.rls import migrate
 
     await migrate()

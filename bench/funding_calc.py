@@ -291,7 +291,7 @@ async def prepare(apps: int) -> int:
     await admin.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
     await admin.execute(f'CREATE DATABASE "{DB}"')
     await admin.close()
-    from pilotzone.tenancy.loader import sync
+    from pilotzone.provisioning import sync
     from pilotzone.tenancy.rls import migrate
 
     with contextlib.redirect_stdout(io.StringIO()):  # the migrations' progress lines

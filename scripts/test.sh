@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test command: install, then run every test against real services: PostgreSQL on
-# 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (override with TEST_PG_ADMIN_URL / TEST_REDIS_URL);
-# the tests start their own S3 (weed mini) and drive Debian's Chromium. Extra arguments go to pytest.
+# The test command: install, lint (ruff), check the layers (import-linter), then run every test
+# against real services: PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (override with
+# TEST_PG_ADMIN_URL / TEST_REDIS_URL); the tests start their own S3 (weed mini) and drive Debian's
+# Chromium. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -15,4 +16,6 @@ if ! command -v java >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; th
   (apt-get update -qq && apt-get install -y -qq default-jre-headless poppler-utils) >/dev/null
 fi
 uv run --frozen ruff check src tests bench scripts
+# the layers (README "Layers"): import-linter contracts in pyproject.toml, [tool.importlinter]
+uv run --frozen lint-imports --no-cache
 exec uv run --frozen pytest -p no:cacheprovider "$@"

@@ -65,7 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
     asyncio.run(_admin(f'CREATE DATABASE "{DB_NAME}"'))
 
     from pilotzone.documents.storage import get_storage
-    from pilotzone.tenancy.loader import sync
+    from pilotzone.provisioning import sync
     from pilotzone.tenancy.rls import migrate
 
     async def prepare() -> None:
@@ -220,6 +220,7 @@ async def admin_fs(as_user):  # type: ignore[no-untyped-def]
 def worker():  # type: ignore[no-untyped-def]
     """A Dramatiq worker on the real Redis broker, in this process. One at a time: Dramatiq's
     AsyncIO middleware keeps a process-wide event loop thread that a stopping worker clears."""
+    import pilotzone.actors  # noqa: F401 - every job kind (the composition root declares them)
     from pilotzone.jobs.worker import InProcessWorker
 
     w = InProcessWorker(threads=2)

@@ -1,4 +1,5 @@
-"""create_app(): plugins, middleware and the one route list. No handlers here."""
+"""create_app(): plugins, middleware and the one route list, collected from every package's ``routes.py``.
+No handlers here (the pages that compose every domain are in ``pilotzone.home``)."""
 
 from __future__ import annotations
 
@@ -20,88 +21,58 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
-from pilotzone import db
-from pilotzone.auth.admin_controllers import ProvinceAdminController, TenantAdminController
-from pilotzone.auth.audit_controllers import ProvinceAuditController, TenantAuditController
-from pilotzone.auth.controllers import AuthController
+from pilotzone import db, home
+from pilotzone.auth import refusals
+from pilotzone.auth import routes as auth
 from pilotzone.auth.guards import PUBLIC, allow, check_access
 from pilotzone.auth.middleware import AuthMiddleware, CSRFMiddleware
-from pilotzone.auth.oidc_controllers import OIDCController
+from pilotzone.auth.principal import current_principal
 from pilotzone.auth.roles import Role
-from pilotzone.certification.application_controllers import ApplicationController
-from pilotzone.certification.controllers import SchemeController
-from pilotzone.certification.notice_controllers import (
-    CertificateController,
-    NoticeController,
-    VerifyController,
-)
-from pilotzone.certification.review_controllers import AnswerController, ReviewController
-from pilotzone.documents.controllers import DocumentController
+from pilotzone.auth.scopes import use_directory
+from pilotzone.certification import routes as certification
+from pilotzone.documents import routes as documents
 from pilotzone.documents.storage import prepare_bucket
-from pilotzone.funding.application_controllers import FundingApplicationController
-from pilotzone.funding.award_notice import AwardNoticeController
-from pilotzone.funding.controllers import ProgramController
-from pilotzone.funding.round_controllers import FundingRoundController
-from pilotzone.funding.tax import TaxEstimateController
+from pilotzone.funding import routes as funding
+from pilotzone.jobs import routes as jobs
 from pilotzone.jobs.codes import JobKind, JobStatus
-from pilotzone.jobs.controllers import JobRunController
-from pilotzone.overview.controllers import ProvinceController, TenantDashboardController
+from pilotzone.overview import routes as overview
+from pilotzone.registry import routes as registry
+from pilotzone.registry import scopes as registry_scopes
 from pilotzone.registry.codes import FieldType, ParkKind, Subject
-from pilotzone.registry.controllers import EnterpriseController, ParkController
-from pilotzone.registry.negative_list import NegativeListController
-from pilotzone.registry.registration_pages import DecisionController, RegistrationController
-from pilotzone.registry.talents import TalentController
-from pilotzone.registry.warehouses import WarehouseController
 from pilotzone.settings import ROOT, ServiceUnavailable, get_settings
-from pilotzone.tenancy.controllers import TenantHomeController
 from pilotzone.tenancy.middleware import TenancyMiddleware
-from pilotzone.web import errors, formats
-from pilotzone.web.controllers import HealthController, PublicController
+from pilotzone.web import errors, formats, render
 from pilotzone.web.i18n import gettext, ngettext, pick
 from pilotzone.web.labels import label
 from pilotzone.web.middleware import LocaleMiddleware
 from pilotzone.web.security import add_security_headers
 
-# Every route below answers HTML (pages, form posts that redirect, file downloads): none of them is
-# an API, so none is in the OpenAPI document. JSON endpoints go in API.
+# Each package exports its own routes (``<package>/routes.py``); this is the one place that knows them
+# all. Every route below answers HTML (pages, form posts that redirect, file downloads): none of them
+# is an API, so none is in the OpenAPI document. JSON endpoints go in API.
 PAGES = [
-    AuthController,
-    TenantAdminController,
-    ProvinceAdminController,
-    OIDCController,
-    PublicController,
-    TenantHomeController,
-    JobRunController,
-    ParkController,
-    EnterpriseController,
-    WarehouseController,
-    TalentController,
-    RegistrationController,
-    DecisionController,
-    NegativeListController,
-    SchemeController,
-    ProgramController,
-    ApplicationController,
-    ReviewController,
-    AnswerController,
-    NoticeController,
-    CertificateController,
-    VerifyController,
-    DocumentController,
-    FundingApplicationController,
-    FundingRoundController,
-    AwardNoticeController,
-    TaxEstimateController,
-    ProvinceController,
-    TenantDashboardController,
-    TenantAuditController,
-    ProvinceAuditController,
+    *auth.ROUTES,
+    home.PublicController,
+    home.TenantHomeController,
+    *jobs.ROUTES,
+    *registry.ROUTES,
+    *certification.ROUTES,
+    *documents.ROUTES,
+    *funding.ROUTES,
+    *overview.ROUTES,
     create_static_files_router(
         path="/static", directories=[ROOT / "static"], name="static", opt=allow(PUBLIC)
     ),
 ]
-API = [HealthController]  # JSON: described at /schema/openapi.json
+API = [home.HealthController]  # JSON: described at /schema/openapi.json
 ROUTES = [Router(path="/", route_handlers=PAGES, include_in_schema=False), *API]
+
+
+def wire() -> None:
+    """The hooks through which a lower layer reaches a higher one without importing it: the layout
+    shows auth's principal, membership forms list the registry's parks and enterprises."""
+    render.use_principal(current_principal)
+    use_directory(registry_scopes)
 
 
 def configure_templates(engine: JinjaTemplateEngine) -> None:
@@ -133,6 +104,7 @@ def _freeze_heap() -> None:
 
 def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar:
     """The application; ``extra_routes`` lets tests mount probes behind the same middleware."""
+    wire()
     return Litestar(
         route_handlers=[*ROUTES, *extra_routes],
         middleware=[LocaleMiddleware(), AuthMiddleware(), CSRFMiddleware(), TenancyMiddleware()],
@@ -144,8 +116,8 @@ def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar
         ),
         exception_handlers={
             NotFoundException: errors.not_found,
-            NotAuthorizedException: errors.not_signed_in,
-            PermissionDeniedException: errors.refused,
+            NotAuthorizedException: refusals.not_signed_in,
+            PermissionDeniedException: refusals.refused,
             HTTPException: errors.http_error,
             ServiceUnavailable: errors.unavailable,
             Exception: errors.server_error,

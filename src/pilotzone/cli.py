@@ -6,20 +6,17 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from pilotzone.settings import ServiceUnavailable, SettingsError, get_settings
-
-
-def _settings():
-    try:
-        return get_settings()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+from pilotzone.auth.cli import users
+from pilotzone.certification.cli import certificates
+from pilotzone.funding.cli import funding
+from pilotzone.jobs.cli import command_settings as _settings
+from pilotzone.overview.cli import overview
+from pilotzone.settings import ServiceUnavailable, SettingsError
 
 
 class _Command(click.Group):
@@ -63,6 +60,7 @@ def serve(host: str | None, port: int | None, setup: bool | None, server: str, w
             asyncio.run(_setup(settings.tenants_dir, demo=True))
         worker = scheduler = None
         if not settings.redis_url:
+            import pilotzone.actors  # noqa: F401 - every job kind, before the worker starts
             from pilotzone.jobs.worker import InProcessWorker
             from pilotzone.schedule import SchedulerThread
 
@@ -121,7 +119,7 @@ def _run_server(server: str, host: str, port: int, workers: int) -> None:
 
 
 async def _setup(tenants_dir: Path, demo: bool) -> None:
-    from pilotzone.tenancy.loader import TenantFileError, sync
+    from pilotzone.provisioning import TenantFileError, sync
     from pilotzone.tenancy.rls import migrate as run_migrate
 
     tables = await run_migrate()
@@ -165,7 +163,7 @@ def tenants() -> None:
 def tenants_sync(directory: Path | None) -> None:
     """Validate every tenants/*.toml, then write them all in one transaction (idempotent)."""
     from pilotzone.embedded import embedded_services
-    from pilotzone.tenancy.loader import TenantFileError, sync
+    from pilotzone.provisioning import TenantFileError, sync
 
     settings = _settings()
     with embedded_services(settings, s3=False) as settings:
@@ -207,7 +205,7 @@ def worker(processes: int, threads: int) -> None:
     os.environ.setdefault("dramatiq_restart_delay", "1000")
     os.execvp(  # noqa: S606
         sys.executable,
-        [sys.executable, "-m", "dramatiq", "pilotzone.jobs.actors", "-p", str(processes), "-t", str(threads)],
+        [sys.executable, "-m", "dramatiq", "pilotzone.actors", "-p", str(processes), "-t", str(threads)],
     )
 
 
@@ -269,118 +267,10 @@ def audit_verify(slug: str | None) -> None:
         sys.exit(1)
 
 
-@main.group()
-def certificates() -> None:
-    """Certificates: expiry and renewal reminders."""
-
-
-@certificates.command("sweep")
-@click.option("--tenant", "slug", default=None, help="Only this tenant (default: every active tenant).")
-@click.option(
-    "--wait/--no-wait", default=None, help="Wait until the runs finish (default: only without REDIS_URL)."
-)
-def certificates_sweep(slug: str | None, wait: bool | None) -> None:
-    """Mark ended certificates expired and write renewal reminders: one job run per tenant (for cron).
-
-    With REDIS_URL the runs go to the workers; without it this command processes them itself."""
-    from pilotzone.certification.expiry import SYSTEM, start_sweep
-
-    run_per_tenant_command(slug, wait, lambda: start_sweep(SYSTEM), s3=False)
-
-
-def run_per_tenant_command(
-    slug: str | None, wait: bool | None, start: Callable[[], Awaitable[Any]], *, s3: bool = True
-) -> None:
-    """The body of the cron-style commands: one job run per active tenant (or only ``slug``), waited
-    for by default only without REDIS_URL; prints each run and exits 1 when one failed."""
-    from pilotzone.embedded import embedded_services
-    from pilotzone.jobs.per_tenant import run_per_tenant
-
-    with embedded_services(_settings(), s3=s3) as settings:
-        wait = not settings.redis_url if wait is None else wait
-        try:
-            started = asyncio.run(run_per_tenant(slug, wait, start))
-        except KeyError:
-            raise click.BadParameter(f"no active tenant '{slug}'", param_hint="--tenant") from None
-    for tenant_slug, run_id, status in started:
-        click.echo(f"{tenant_slug}: job run {run_id} {status}")
-    if any(status == "failed" for _, _, status in started):
-        sys.exit(1)
-
-
-@main.group()
-def funding() -> None:
-    """Funding programs: evaluate a program, allocate a budget (for automation and tests)."""
-
-
-@funding.command("evaluate")
-@click.option("--tenant", "slug", required=True)
-@click.option("--program", "key", required=True)
-@click.option("--inputs", "inputs", required=True, help='JSON object, e.g. \'{"exports": "12000000"}\'')
-@click.option("--subject", type=int, default=None, help="Check subject rules against this subject id.")
-def funding_evaluate(slug: str, key: str, inputs: str, subject: int | None) -> None:
-    """Print {"eligible", "amount", "explanation"} as JSON for the program's current version."""
-    import json
-
-    from pilotzone.embedded import embedded_services
-    from pilotzone.funding.formula import EvaluationError
-    from pilotzone.funding.programs import InputError
-    from pilotzone.funding.services import UnknownProgram, evaluate
-
-    try:
-        raw = json.loads(inputs, parse_float=str)
-    except json.JSONDecodeError as exc:
-        raise click.BadParameter(f"not JSON: {exc}", param_hint="--inputs") from None
-    if not isinstance(raw, dict):
-        raise click.BadParameter("must be a JSON object", param_hint="--inputs")
-    with embedded_services(_settings(), s3=False):
-        try:
-            result = asyncio.run(evaluate(slug, key, raw, subject))
-        except UnknownProgram as exc:
-            raise click.ClickException(str(exc)) from None
-        except InputError as exc:
-            raise click.BadParameter(f"{exc.key}: {exc.message}", param_hint="--inputs") from None
-        except EvaluationError as exc:
-            raise click.ClickException(str(exc)) from None
-    click.echo(json.dumps(result, ensure_ascii=False))
-
-
-@funding.command("allocate")
-@click.option("--budget", required=True)
-@click.option("--rule", type=click.Choice(["pro_rata", "ranked", "first_come"]), required=True)
-@click.option("--partial", is_flag=True, default=False)
-def funding_allocate(budget: str, rule: str, partial: bool) -> None:
-    """Read JSON lines {"id", "claim", "score", "submitted_at"} on stdin; print {"id", "award"} per line."""
-    from pilotzone.funding.allocation import allocate, claims_from_json_lines
-
-    try:
-        claims = claims_from_json_lines(sys.stdin)
-        awards = allocate(claims, _decimal(budget, "--budget"), rule, partial=partial)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-    import json
-
-    for claim in claims:
-        click.echo(json.dumps({"id": claim.id, "award": str(awards[claim.id])}))
-
-
-def _decimal(value: str, hint: str):
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        raise click.BadParameter(f"{value!r} is not a decimal amount", param_hint=hint) from None
-
+# each package's own group (its cli.py; imports inside their commands keep start-up fast)
+for group in (users, certificates, funding, overview):
+    main.add_command(group)
 
 if __name__ == "__main__":
     main()
 
-
-from pilotzone.overview.cli import overview  # noqa: E402 - the overview commands live with their domain
-
-main.add_command(overview)
-
-from pilotzone.auth.cli import users  # noqa: E402 - `pilotzone users invite`: the first administrators
-
-main.add_command(users)

@@ -12,11 +12,11 @@ from pilotzone.auth.passwords import hash_password
 from pilotzone.auth.services import add_membership
 from pilotzone.auth.tables import User, find_user
 from pilotzone.documents.services import documents_of, store_bytes
+from pilotzone.jobs.snapshot import start_snapshot
 from pilotzone.registry.tables import Enterprise, Park
 from pilotzone.registry.uscc import with_check
 from pilotzone.settings import get_settings
 from pilotzone.tenancy.context import TenantContext, tenant_transaction
-from pilotzone.tenancy.jobs import start_snapshot
 from pilotzone.tenancy.services import list_tenants
 
 DEMO_DOMAIN = "demo.pilotzone.cn"

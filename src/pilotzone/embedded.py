@@ -17,11 +17,17 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pilotzone.settings import ServiceUnavailable, Settings, SettingsError, reload_settings
+
+with warnings.catch_warnings():
+    # platformdirs (imported by pgserver) warns when XDG_RUNTIME_DIR is unset and falls back to /tmp
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+    import pgserver
 
 DB_NAME = "pilotzone"
 
@@ -182,8 +188,6 @@ def _forget_dead_handles(path: Path) -> None:
 
 
 def start_postgres(data_dir: Path) -> tuple[str, object]:
-    import pgserver
-
     prepare_data_dir(data_dir)
     _forget_dead_handles(data_dir / "pg" / ".handle_pids.json")
     server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")

@@ -1,6 +1,7 @@
 """Periodic work: which job runs are due for each tenant, started through the ordinary job outbox.
 
-One table of periodic jobs, like app.py's one route list. :func:`tick` looks at each active tenant's
+Each package declares its periodic runs (``PERIODIC`` in its ``actors.py``); ``pilotzone.actors``
+collects them into one table, like app.py's one route list. :func:`tick` looks at each active tenant's
 latest run of each kind and starts the due ones in that tenant's transaction (an advisory lock per
 tenant keeps two schedulers from starting the same run twice; the jobs are idempotent anyway).
 ``pilotzone scheduler`` calls it in a loop (compose runs one); the embedded ``serve`` runs the same loop
@@ -13,78 +14,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from pilotzone import db
+from pilotzone.actors import PERIODIC
 from pilotzone.jobs.tables import JobRun
 from pilotzone.settings import ServiceUnavailable
+from pilotzone.tenancy.context import TenantContext, tenant_transaction
+from pilotzone.tenancy.tables import Tenant
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Periodic:
-    kind: str  # the job kind, as in job_run.kind
-    due: Callable[[JobRun | None, datetime], bool]  # given the latest run of that kind (or None) and now
-    start: Callable[[datetime], Awaitable[JobRun]]
-
-
-def every(interval: timedelta) -> Callable[[JobRun | None, datetime], bool]:
-    def due(last: JobRun | None, now: datetime) -> bool:
-        return last is None or last.created_at <= now - interval
-
-    return due
-
-
-def previous_month(now: datetime) -> str:
-    first = now.astimezone(UTC).date().replace(day=1)
-    return f"{(first - timedelta(days=1)):%Y-%m}"
-
-
-def month_not_reported(last: JobRun | None, now: datetime) -> bool:
-    """The report of the month before ``now`` has not been started yet."""
-    return last is None or (last.args or {}).get("month") != previous_month(now)
-
-
-async def _sweep(now: datetime) -> JobRun:
-    from pilotzone.certification.expiry import start_sweep
-
-    return await start_sweep("scheduler")
-
-
-async def _issue(now: datetime) -> JobRun:
-    from pilotzone.certification.issuing import start_issue
-
-    return await start_issue()
-
-
-async def _refresh(now: datetime) -> JobRun:
-    from pilotzone.overview.rollups import request_refresh
-
-    return await request_refresh()
-
-
-async def _report(now: datetime) -> JobRun:
-    from pilotzone.overview.reports import start_report
-
-    return await start_report(previous_month(now))
-
-
-PERIODIC = (
-    Periodic("certificate_sweep", every(timedelta(days=1)), _sweep),  # expiry and renewal reminders
-    Periodic("certificate_issue", every(timedelta(hours=1)), _issue),  # certificates of ended notices
-    Periodic("overview_refresh", every(timedelta(hours=1)), _refresh),  # the dashboards' rollups
-    Periodic("overview_monthly_report", month_not_reported, _report),  # last month's report
-)
-
-
 async def tick(now: datetime | None = None) -> list[tuple[str, str, int]]:
     """Start every due periodic run: (tenant slug, kind, run id) of each one started."""
-    from pilotzone.tenancy.context import TenantContext, tenant_transaction
-    from pilotzone.tenancy.tables import Tenant
-
     now = now or datetime.now(UTC)
     async with db.transaction({"app.scope": "public"}):
         tenants = await Tenant.select(Tenant.id, Tenant.slug).where(Tenant.active == True)  # noqa: E712

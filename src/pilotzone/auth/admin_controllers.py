@@ -13,9 +13,10 @@ from litestar.response import Redirect, Template
 from pilotzone.auth import admin_services as admin
 from pilotzone.auth.guards import allow, province, tenant
 from pilotzone.auth.principal import current_principal
+from pilotzone.auth.scopes import directory
 from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES
-from pilotzone.registry.tables import Enterprise, Park
 from pilotzone.tenancy.context import current_tenant_id
+from pilotzone.tenancy.services import list_tenants
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 
@@ -36,10 +37,8 @@ async def _tenant_page(request: Request, status: int = 200, **extra: object) -> 
         "members": await admin.tenant_members(),
         "invitations": await admin.pending_invitations(current_tenant_id()),
         "roles": TENANT_ROLES,
-        "parks": await Park.select(Park.id, Park.name_zh, Park.name_en)
-        .where(Park.status == "active")
-        .order_by(Park.id),
-        "enterprises": await Enterprise.select(Enterprise.id, Enterprise.name).order_by(Enterprise.id),
+        "parks": await directory().active_parks(),
+        "enterprises": await directory().enterprises(),
         "form": {},
         "errors": {},
         "issued": None,
@@ -95,8 +94,6 @@ class TenantAdminController(Controller):
 
 
 async def _province_page(request: Request, status: int = 200, **extra: object) -> Template:
-    from pilotzone.tenancy.services import list_tenants
-
     context = {
         "users": await admin.provincial_users(),
         "invitations": await admin.pending_invitations(None),

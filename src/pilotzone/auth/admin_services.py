@@ -9,9 +9,9 @@ from typing import Any
 
 from pilotzone import db
 from pilotzone.auth import audit, services
-from pilotzone.auth.principal import Principal
+from pilotzone.auth.principal import Principal, current_principal
+from pilotzone.auth.scopes import directory
 from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES, Membership, OneTimeToken, User, find_user
-from pilotzone.registry.tables import Enterprise, Park
 from pilotzone.tenancy.context import TenantContext, tenant_transaction
 from pilotzone.tenancy.middleware import current_tenant_districts
 from pilotzone.tenancy.services import list_tenants
@@ -71,17 +71,15 @@ async def validate_grant(principal: Principal, form: dict[str, str]) -> dict[str
             raise AdminError("district_code", N_("Choose a district of this pilot zone."))
         grant["district_code"] = code
     elif role == "park_operator":
-        park = await Park.objects().where(Park.id == _int(form.get("park_id"))).first()
-        if park is None:
+        park_id = _int(form.get("park_id"))
+        if not await directory().park_exists(park_id):
             raise AdminError("park_id", N_("Choose a park of this pilot zone."))
-        grant["park_id"] = park.id
+        grant["park_id"] = park_id
     elif role == "enterprise_user":
-        enterprise = (
-            await Enterprise.objects().where(Enterprise.id == _int(form.get("enterprise_id"))).first()
-        )
-        if enterprise is None:
+        enterprise_id = _int(form.get("enterprise_id"))
+        if not await directory().enterprise_exists(enterprise_id):
             raise AdminError("enterprise_id", N_("Choose an enterprise of this pilot zone."))
-        grant["enterprise_id"] = enterprise.id
+        grant["enterprise_id"] = enterprise_id
     return grant
 
 
@@ -152,8 +150,6 @@ async def reset_link_for_member(membership_id: int) -> Invitation:
         raise AdminError("membership", N_("No such membership in this pilot zone."))
     user = await find_user(User.id == membership.user)
     assert user is not None
-    from pilotzone.auth.principal import current_principal
-
     link = await services.issue_reset(user, current_principal().user_id)
     return Invitation(user.email, f"/reset/{link.token}")
 

@@ -13,6 +13,7 @@ from typing import Any
 from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.passwords import hash_password, password_problem, verify_password
+from pilotzone.auth.sessions import end_all_for
 from pilotzone.auth.tables import LoginFailure, Membership, User, find_user
 from pilotzone.web.labels import N_
 
@@ -234,8 +235,6 @@ async def apply_reset(link: Link, password: str) -> User:
     user.password_hash = hash_password(password)
     await user.save([User.password_hash])
     await _spend(link)
-    from pilotzone.auth.sessions import end_all_for
-
     await end_all_for(user.id)
     await audit.record("password.reset", "user", user.id, actor_id=user.id, actor=user.email)
     return user

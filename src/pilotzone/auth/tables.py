@@ -16,6 +16,7 @@ from piccolo.columns import (
 )
 from piccolo.columns.combination import Combinable
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 # re-exported (defined with Role in auth/roles.py)
@@ -23,8 +24,13 @@ from pilotzone.auth.roles import PROVINCE_ROLES as PROVINCE_ROLES
 from pilotzone.auth.roles import TENANT_ROLES as TENANT_ROLES
 from pilotzone.auth.roles import Role
 from pilotzone.db import DB
-from pilotzone.registry.tables import Enterprise, Park
 from pilotzone.tenancy.tables import Tenant, TenantTable
+
+# A membership may be narrowed to a park or an enterprise: registry rows. Auth is infrastructure and
+# imports no domain, so the two foreign keys name their tables as Piccolo's lazy references (resolved
+# when pilotzone.registry.tables is loaded, which every process that serves pages does).
+PARK = LazyTableReference("Park", module_path="pilotzone.registry.tables")
+ENTERPRISE = LazyTableReference("Enterprise", module_path="pilotzone.registry.tables")
 
 
 class User(Table, db=DB, tablename="pz_user"):
@@ -52,8 +58,8 @@ class Membership(TenantTable, db=DB):
     user = ForeignKey(User, null=False, on_delete=OnDelete.cascade)
     role = Varchar(length=30, choices=Role)  # one of TENANT_ROLES
     district_code = Varchar(length=12, default="")
-    park = ForeignKey(Park, null=True, default=None, on_delete=OnDelete.restrict)
-    enterprise = ForeignKey(Enterprise, null=True, default=None, on_delete=OnDelete.restrict)
+    park = ForeignKey(PARK, null=True, default=None, on_delete=OnDelete.restrict)
+    enterprise = ForeignKey(ENTERPRISE, null=True, default=None, on_delete=OnDelete.restrict)
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
 

@@ -11,6 +11,8 @@ import json
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from openpyxl import Workbook
+
 from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
@@ -363,8 +365,6 @@ def to_csv(rows: list[list[str]], head: list[str] = HEADERS) -> bytes:
 
 
 def to_xlsx(rows: list[list[str]], title: str, head: list[str] = HEADERS) -> bytes:
-    from openpyxl import Workbook
-
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=title[:31] or "results")
     sheet.append(head)

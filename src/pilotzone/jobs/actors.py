@@ -1,8 +1,6 @@
-"""Imports every module that declares actors, so a worker knows them all."""
+"""The job kinds of this package (the statistics snapshot); the composition root collects every
+package's ``ACTORS`` (``pilotzone.actors``)."""
 
-import pilotzone.certification.expiry  # noqa: F401
-import pilotzone.certification.issuing  # noqa: F401
-import pilotzone.funding.calculation  # noqa: F401
-import pilotzone.overview.reports  # noqa: F401
-import pilotzone.overview.rollups  # noqa: F401
-import pilotzone.tenancy.jobs  # noqa: F401
+from pilotzone.jobs.snapshot import snapshot_step
+
+ACTORS = (snapshot_step,)

@@ -12,9 +12,13 @@ from inspect import iscoroutinefunction
 from typing import Any
 
 import dramatiq
+import redis
 from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AsyncIO, Middleware
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from pilotzone.settings import Settings, get_settings
 from pilotzone.tenancy.context import TenantContext, TenantRequired, tenant_transaction
@@ -61,11 +65,6 @@ class TenantMiddleware(Middleware):
 
 def build_broker(settings: Settings) -> dramatiq.Broker:
     if settings.redis_url:
-        import redis
-        from dramatiq.brokers.redis import RedisBroker
-        from redis.backoff import ExponentialBackoff
-        from redis.retry import Retry
-
         # fail fast when Redis is down: bounded connect/read waits and one quick retry (redis-py's
         # default backs off for seconds per command, which held a stopping worker for half a minute)
         client = redis.Redis.from_url(
@@ -77,12 +76,9 @@ def build_broker(settings: Settings) -> dramatiq.Broker:
         broker: dramatiq.Broker = RedisBroker(client=client, namespace=settings.dramatiq_namespace)
     else:
         broker = StubBroker()
-    from pilotzone.jobs.worker import RecoveryMiddleware
-
     broker.add_middleware(AsyncIO())
     broker.add_middleware(TenantMiddleware())
-    broker.add_middleware(RecoveryMiddleware())
-    return broker
+    return broker  # pilotzone.jobs.worker adds its RecoveryMiddleware: worker processes import it
 
 
 broker = build_broker(get_settings())

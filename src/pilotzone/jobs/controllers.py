@@ -29,6 +29,17 @@ class JobRunController(Controller):
             },
         )
 
+    @get("/{run_id:int}", name="job_run", opt=allow(BUREAU_ADMIN))
+    async def job_run(self, request: Request, slug: FromPath[str], run_id: FromPath[int]) -> Template:
+        run = await services.get_run(run_id)
+        return render(
+            request,
+            "jobs/run.html",
+            {"run": run, "slug": slug},
+            partial="jobs/partials/progress.html",
+            status_code=200 if run else 404,
+        )
+
     @post("/{run_id:int}/resend", name="job_run_resend", status_code=303, opt=allow(BUREAU_ADMIN))
     async def resend(
         self, request: Request, slug: FromPath[str], run_id: FromPath[int]

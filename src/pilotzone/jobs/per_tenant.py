@@ -9,8 +9,10 @@ from collections.abc import Awaitable, Callable
 from pilotzone import db
 from pilotzone.jobs.services import get_run
 from pilotzone.jobs.tables import UNFINISHED, JobRun
+from pilotzone.jobs.worker import InProcessWorker
 from pilotzone.settings import get_settings
 from pilotzone.tenancy.context import TenantContext, tenant_transaction
+from pilotzone.tenancy.tables import Tenant
 
 
 async def start_per_tenant(
@@ -18,8 +20,6 @@ async def start_per_tenant(
 ) -> list[tuple[str, int, int]]:
     """Call ``start`` inside each active tenant's transaction (or only ``slug``'s):
     (slug, tenant id, run id) each. Raises KeyError for an unknown or inactive ``slug``."""
-    from pilotzone.tenancy.tables import Tenant
-
     async with db.transaction({"app.scope": "public"}):
         tenants = await Tenant.select(Tenant.id, Tenant.slug).where(Tenant.active == True)  # noqa: E712
     if slug is not None:
@@ -53,8 +53,6 @@ async def run_per_tenant(
     worker = None
     await db.ensure_pool()  # an unreachable database is reported before a worker is started
     if wait and not get_settings().redis_url:
-        from pilotzone.jobs.worker import InProcessWorker
-
         worker = InProcessWorker()
     try:
         started = await start_per_tenant(slug, start)

@@ -29,6 +29,7 @@ from pilotzone.jobs.codes import JobKind, JobStatus
 from pilotzone.jobs.tables import SEND_GRACE, UNFINISHED, JobRun
 from pilotzone.settings import get_settings
 from pilotzone.tenancy.context import TenantContext, current_tenant_id, tenant_transaction
+from pilotzone.tenancy.tables import Tenant
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +161,6 @@ RETURNING id, kind
 
 
 async def _tenants() -> list[dict]:
-    from pilotzone.tenancy.tables import Tenant
-
     async with db.transaction({"app.scope": "public"}):
         return await Tenant.select(Tenant.id, Tenant.slug)
 

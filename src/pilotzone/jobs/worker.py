@@ -1,5 +1,9 @@
 """Worker side of the outbox: re-send what was recorded but not sent, while the worker runs; an
-in-process worker for the embedded run and tests."""
+in-process worker for the embedded run and tests.
+
+Importing this module adds :class:`RecoveryMiddleware` to the broker: every worker process imports it
+(``pilotzone.actors``, the module ``pilotzone worker`` hands to Dramatiq, does). This package knows no
+job kind: the process that starts a worker imports the actors first (the composition root does)."""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 
+from pilotzone.jobs.broker import broker
+from pilotzone.jobs.services import recover_unfinished, resend_unsent
 from pilotzone.settings import ServiceUnavailable, get_settings
 
 log = logging.getLogger(__name__)
@@ -29,8 +35,6 @@ class RecoveryMiddleware(Middleware):
         self.recovered = threading.Event()  # the first pass (every unfinished run) is over
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        import pilotzone.jobs.actors  # noqa: F401 - every job kind must be known before recovery
-
         self._stop, self.recovered = threading.Event(), threading.Event()
         self._thread = threading.Thread(
             target=self._loop,
@@ -47,8 +51,6 @@ class RecoveryMiddleware(Middleware):
             self._thread = None
 
     def _loop(self, stop: threading.Event, interval: float) -> None:
-        from pilotzone.jobs.services import recover_unfinished, resend_unsent
-
         first = True
         while not stop.is_set():
             task, what = (recover_unfinished, "unfinished") if first else (resend_unsent, "unsent")
@@ -68,12 +70,10 @@ class RecoveryMiddleware(Middleware):
 
 class InProcessWorker:
     """A Dramatiq worker in this process (StubBroker or Redis); actors run on its own event loop,
-    which gets its own database pool."""
+    which gets its own database pool. It processes the job kinds declared in this process: import the
+    actors first (``pilotzone.actors`` declares them all)."""
 
     def __init__(self, threads: int = 2) -> None:
-        import pilotzone.jobs.actors  # noqa: F401
-        from pilotzone.jobs.broker import broker
-
         self.worker = dramatiq.Worker(broker, worker_threads=threads)
         self.worker.start()
         for middleware in broker.middleware:  # started means: what was unfinished has been re-sent
@@ -82,3 +82,7 @@ class InProcessWorker:
 
     def stop(self) -> None:
         self.worker.stop()
+
+
+if not any(isinstance(m, RecoveryMiddleware) for m in broker.middleware):
+    broker.add_middleware(RecoveryMiddleware())

@@ -3,10 +3,12 @@ runs go to the workers; without it (or with --wait) this command processes and w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 import click
 
+from pilotzone.jobs.cli import run_per_tenant_command
 from pilotzone.jobs.tables import JobRun
 
 
@@ -16,8 +18,6 @@ def overview() -> None:
 
 
 def _run(slug: str | None, wait: bool | None, start: Callable[[], Awaitable[JobRun]]) -> None:
-    from pilotzone.cli import run_per_tenant_command
-
     run_per_tenant_command(slug, wait, start)
 
 
@@ -37,8 +37,6 @@ def refresh(slug: str | None, wait: bool | None) -> None:
 @click.option("--wait/--no-wait", default=None, help="Wait for the runs (default: only without REDIS_URL).")
 def monthly_report(month: str | None, slug: str | None, wait: bool | None) -> None:
     """The month's report per tenant (XLSX + HTML in S3) and, after each, the province report."""
-    import re
-
     from pilotzone.overview.reports import previous_month, start_report
 
     month = month or previous_month()

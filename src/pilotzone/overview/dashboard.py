@@ -13,7 +13,9 @@ from urllib.parse import urlencode
 
 from pilotzone import db
 from pilotzone.certification.applications import STATUS_LABELS
+from pilotzone.funding import figures as funding_figures
 from pilotzone.overview.period import Period, period_of  # noqa: F401 - part of this module's API
+from pilotzone.overview.rollups import last_refreshes
 from pilotzone.registry.warehouses import country_name
 from pilotzone.web.i18n import get_locale, pick
 from pilotzone.web.i18n import gettext as _
@@ -104,8 +106,7 @@ async def trend(period: Period) -> dict[int, dict[date, int]]:
 
 async def families() -> dict[str, str]:
     """Program family (the program key shared across cities) → its name in the current language."""
-    rows = await db.fetch("SELECT DISTINCT ON (key) key, name_zh, name_en FROM program ORDER BY key, id")
-    return {r["key"]: pick(r["name_zh"], r["name_en"]) for r in rows}
+    return await funding_figures.program_families()
 
 
 def _count(fig: dict[str, dict[str, Decimal]], metric: str, dim: str | None = None) -> int:
@@ -319,8 +320,6 @@ async def load(
 ) -> Dashboard:
     """Everything the page shows for ``tenants``, from the rollups. The result is kept per process
     until any visible tenant's rollups are refreshed again (one indexed look-up per request)."""
-    from pilotzone.overview.rollups import last_refreshes
-
     refreshed = await last_refreshes()
     key = (
         period,

@@ -7,6 +7,7 @@ are dropped and re-created, so a changed policy text reaches every table on the 
 from __future__ import annotations
 
 import asyncpg
+from piccolo.apps.migrations.commands.forwards import run_forwards
 
 from pilotzone import db
 from pilotzone.settings import get_settings
@@ -195,8 +196,6 @@ async def secure_database(conn: asyncpg.Connection) -> list[str]:
 
 async def migrate() -> list[str]:
     """Apply Piccolo migrations and the RLS contract, as the owner role."""
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
     with db.owner_role():
         response = await run_forwards(app_name="all")
         if not response.success:

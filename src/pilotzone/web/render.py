@@ -6,6 +6,7 @@ the ``HX-*`` headers; fragments are answered with ``HTMXTemplate``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,13 +14,28 @@ from litestar import Request
 from litestar.plugins.htmx import HTMXDetails, HTMXRequest, HTMXTemplate
 from litestar.response import Template
 
-from pilotzone.auth.principal import current_principal
 from pilotzone.web.i18n import HTML_LANG, LOCALE_LABELS, get_locale
 
 
 def htmx(request: Request) -> HTMXDetails:
     """The ``HX-*`` headers of ``request`` (falsy when htmx did not send it)."""
     return request.htmx if isinstance(request, HTMXRequest) else HTMXDetails(request)
+
+
+# Who the layout shows as signed in when no guard put a principal on the request (unmatched routes,
+# errors raised before the guard ran). Web renders, it knows no users: auth's lookup is registered by
+# the composition root (``pilotzone.app``) with :func:`use_principal`.
+def _nobody() -> Any:
+    return None
+
+
+_principal: Callable[[], Any] = _nobody
+
+
+def use_principal(lookup: Callable[[], Any]) -> None:
+    """Register how the layout finds the current principal outside a guarded request."""
+    global _principal
+    _principal = lookup
 
 
 def is_htmx(request: Request) -> bool:
@@ -45,7 +61,7 @@ def render(
         "html_lang": HTML_LANG[locale],
         "locales": LOCALE_LABELS,
         "current_path": current_path(request),
-        "principal": request.scope.get("principal") or current_principal(),
+        "principal": request.scope.get("principal") or _principal(),
         "csrf_token": request.scope.get("csrf_token", ""),
         **context,
     }

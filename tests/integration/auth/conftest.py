@@ -132,7 +132,7 @@ async def city_provider(idp: IdP, owner) -> AsyncIterator[dict]:  # type: ignore
     """guangzhou's own provider, written to tenant.oidc in the loader's format (as `tenants sync` would)."""
     import msgspec
 
-    from pilotzone.tenancy.loader import OidcRule, OidcSpec
+    from pilotzone.provisioning import OidcRule, OidcSpec
 
     spec = OidcSpec(
         key=CITY_KEY,

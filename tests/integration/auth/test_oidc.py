@@ -473,7 +473,7 @@ BAD_OIDC = [
 
 @pytest.mark.parametrize(("old", "new", "key", "words"), BAD_OIDC)
 def test_tenant_oidc_is_validated(tmp_path: Path, old: str, new: str, key: str, words: str) -> None:
-    from pilotzone.tenancy.loader import TenantFileError, parse_file
+    from pilotzone.provisioning import TenantFileError, parse_file
 
     text = (ROOT / "tenants/foshan.toml").read_text(encoding="utf-8")
     assert old in text
@@ -487,7 +487,7 @@ def test_tenant_oidc_is_validated(tmp_path: Path, old: str, new: str, key: str, 
 def test_provider_keys_are_unique_across_tenants(tmp_path: Path) -> None:
     import shutil
 
-    from pilotzone.tenancy.loader import TenantFileError, load_dir
+    from pilotzone.provisioning import TenantFileError, load_dir
 
     directory = tmp_path / "tenants"
     shutil.copytree(ROOT / "tenants", directory)

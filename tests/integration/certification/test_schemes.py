@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from pilotzone.certification.schemes import certificate_number
-from pilotzone.tenancy.loader import TenantFileError, sync
+from pilotzone.provisioning import TenantFileError, sync
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMES = "guangzhou/schemes.toml"

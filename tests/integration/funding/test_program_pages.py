@@ -10,7 +10,7 @@ from pathlib import Path
 import asyncpg
 from tests.conftest import demo
 
-from pilotzone.tenancy.loader import sync
+from pilotzone.provisioning import sync
 
 ROOT = Path(__file__).resolve().parents[3]
 FORMULA_ERROR = re.compile(r'<p id="formula-error" class="field-error" role="alert">([^<]*)</p>')

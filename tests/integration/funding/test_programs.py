@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 
 from pilotzone.funding.programs import compiled
-from pilotzone.tenancy.loader import TenantFileError, sync
+from pilotzone.provisioning import TenantFileError, sync
 
 ROOT = Path(__file__).resolve().parents[3]
 GZ = "guangzhou/programs.toml"

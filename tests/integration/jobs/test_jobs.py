@@ -100,6 +100,7 @@ async def test_run_whose_enqueue_was_lost_is_recovered(
 
 
 async def test_worker_boot_recovers_unfinished_runs(owner: asyncpg.Connection, tenants: dict) -> None:
+    import pilotzone.actors  # noqa: F401
     from pilotzone.jobs import services
     from pilotzone.jobs.worker import InProcessWorker
 
@@ -132,7 +133,7 @@ async def test_duplicate_messages_do_no_harm(worker, owner: asyncpg.Connection, 
 
 
 def test_message_without_tenant_fails_closed() -> None:
-    from pilotzone.tenancy.jobs import snapshot_step
+    from pilotzone.jobs.snapshot import snapshot_step
 
     with pytest.raises(TenantRequired):
         snapshot_step.fn(1)  # what a message without the tenant_id option reaches

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from pilotzone.schedule import PERIODIC, previous_month, tick
+from pilotzone.overview.actors import previous_month
+from pilotzone.schedule import PERIODIC, tick
 
 KINDS = {p.kind for p in PERIODIC}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from pilotzone.tenancy.loader import TenantFileError, sync
+from pilotzone.provisioning import TenantFileError, sync
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -1,4 +1,8 @@
-"""tenants/*.toml: parse and validate every file first, then write all of them in one transaction.
+"""``pilotzone tenants sync``: parse and validate every tenants/*.toml (with each tenant's
+``schemes.toml`` and ``programs.toml``) first, then write all of them in one transaction: the tenant
+rows, the policy parks (registry), the schemes (certification) and the programs (funding), each through
+the domain's own functions. Part of the composition root: it is the one module that knows every
+domain a tenant file configures.
 
 A bad file raises :class:`TenantFileError` naming the file, the key and the reason; nothing is
 written. Syncing twice changes nothing the second time.

@@ -1,3 +1,7 @@
+"""The pages that compose every domain, so they belong to the composition root: the public landing
+page, the tenant colours, the language switch, the health probes (database, S3, broker) and a pilot
+zone's home page (its parks, certificates to renew, the statistics snapshot)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,12 +12,22 @@ from urllib.parse import urlsplit
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Response, Template
 
 from pilotzone import db
-from pilotzone.auth.guards import PUBLIC, allow
+from pilotzone.auth import audit
+from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, PUBLIC, allow
+from pilotzone.auth.principal import current_principal
+from pilotzone.certification.expiry import reminders_for
+from pilotzone.documents.storage import get_storage
+from pilotzone.jobs.broker import ping
+from pilotzone.jobs.snapshot import start_snapshot
+from pilotzone.registry.services import list_parks
 from pilotzone.settings import get_settings
+from pilotzone.tenancy import services
+from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.tenancy.services import list_tenants, tenant_colours
 from pilotzone.web.i18n import COOKIE, LOCALES
 from pilotzone.web.render import render
@@ -91,14 +105,10 @@ class HealthController(Controller):
 
 
 def _s3_ready() -> bool:
-    from pilotzone.documents.storage import get_storage
-
     return get_storage().ping()
 
 
 def _broker_ready() -> bool:
-    from pilotzone.jobs.broker import ping
-
     return ping()
 
 
@@ -108,3 +118,36 @@ async def _probe(check: Any) -> str:
     except Exception as exc:
         return f"error: {type(exc).__name__}"
     return "ok" if ok else "error: not ready"
+
+
+class TenantHomeController(Controller):
+    path = "/z/{slug:str}"
+
+    @get("/", name="tenant_home", opt=allow(MEMBERS))
+    async def home(self, request: Request) -> Template:
+        tenant_id = current_tenant_id()
+        record = await services.tenant_record(tenant_id)
+        page, parks = await list_parks(1)
+        snapshot = (await services.latest_snapshots()).get(tenant_id)
+        reminders = await reminders_for(current_principal())  # certificates to renew (holders only)
+        return render(
+            request,
+            "tenancy/home.html",
+            {
+                "record": record,
+                "page": page,
+                "parks": parks,
+                "q": "",
+                "snapshot": snapshot,
+                "run": None,
+                "reminders": reminders,
+            },
+        )
+
+    @post("/stats", name="stats_refresh", status_code=303, opt=allow(BUREAU_ADMIN))
+    async def refresh_stats(self, request: HTMXRequest, slug: FromPath[str]) -> Redirect | Template:
+        run = await start_snapshot()
+        await audit.record("job.started", "job_run", run.id, after={"kind": run.kind, "total": run.total})
+        if request.htmx:
+            return render(request, "jobs/partials/progress.html", {"run": run, "slug": slug})
+        return Redirect(path=f"/z/{slug}/jobs/{run.id}", status_code=303)

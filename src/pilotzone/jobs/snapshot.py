@@ -1,4 +1,5 @@
-"""The tenant statistics snapshot: row counts of every tenant table, one table per step."""
+"""The tenant statistics snapshot: row counts of every tenant table, one table per step (a job of the
+infrastructure: it counts tables, it knows no domain)."""
 
 from __future__ import annotations
 

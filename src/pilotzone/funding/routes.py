@@ -1,0 +1,15 @@
+"""The routes of this package, collected by ``pilotzone.app``."""
+
+from pilotzone.funding.application_controllers import FundingApplicationController
+from pilotzone.funding.award_notice import AwardNoticeController
+from pilotzone.funding.controllers import ProgramController
+from pilotzone.funding.round_controllers import FundingRoundController
+from pilotzone.funding.tax import TaxEstimateController
+
+ROUTES = [
+    ProgramController,
+    FundingApplicationController,
+    FundingRoundController,
+    AwardNoticeController,
+    TaxEstimateController,
+]

@@ -1,0 +1,24 @@
+"""Periodic runs: a package declares which of its job kinds are due when (``PERIODIC`` in its
+``actors.py``); ``pilotzone.schedule`` (the composition root) starts them through the ordinary outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pilotzone.jobs.tables import JobRun
+
+
+@dataclass(frozen=True)
+class Periodic:
+    kind: str  # the job kind, as in job_run.kind
+    due: Callable[[JobRun | None, datetime], bool]  # given the latest run of that kind (or None) and now
+    start: Callable[[datetime], Awaitable[JobRun]]
+
+
+def every(interval: timedelta) -> Callable[[JobRun | None, datetime], bool]:
+    def due(last: JobRun | None, now: datetime) -> bool:
+        return last is None or last.created_at <= now - interval
+
+    return due
