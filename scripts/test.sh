@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command: install, lint (ruff), check the layers (import-linter), then run every test
+# The test command: install, lint (ruff), check the layers (import-linter) and the types (mypy), then run every test
 # against real services: PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379 (override with
 # TEST_PG_ADMIN_URL / TEST_REDIS_URL); the tests start their own S3 (weed mini) and drive Debian's
 # Chromium. Extra arguments go to pytest.
@@ -18,4 +18,6 @@ fi
 uv run --frozen ruff check src tests bench scripts
 # the layers (README "Layers"): import-linter contracts in pyproject.toml, [tool.importlinter]
 uv run --frozen lint-imports --no-cache
+# the types (pyproject.toml [tool.mypy]: src/pilotzone, zero errors; an ignore names its code and reason)
+uv run --frozen mypy
 exec uv run --frozen pytest -p no:cacheprovider "$@"

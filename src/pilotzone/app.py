@@ -50,7 +50,7 @@ from pilotzone.web.security import add_security_headers
 # Each package exports its own routes (``<package>/routes.py``); this is the one place that knows them
 # all. Every route below answers HTML (pages, form posts that redirect, file downloads): none of them
 # is an API, so none is in the OpenAPI document. JSON endpoints go in API.
-PAGES = [
+PAGES: list[ControllerRouterHandler] = [
     *auth.ROUTES,
     home.PublicController,
     home.TenantHomeController,
@@ -64,8 +64,11 @@ PAGES = [
         path="/static", directories=[ROOT / "static"], name="static", opt=allow(PUBLIC)
     ),
 ]
-API = [home.HealthController]  # JSON: described at /schema/openapi.json
-ROUTES = [Router(path="/", route_handlers=PAGES, include_in_schema=False), *API]
+API: list[ControllerRouterHandler] = [home.HealthController]  # JSON: described at /schema/openapi.json
+ROUTES: list[ControllerRouterHandler] = [
+    Router(path="/", route_handlers=PAGES, include_in_schema=False),
+    *API,
+]
 
 
 def wire() -> None:

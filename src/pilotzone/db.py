@@ -66,7 +66,7 @@ class LoopPoolEngine(PostgresEngine):
         )
         super().__init__(config={}, extensions=())
 
-    @property  # type: ignore[override]
+    @property
     def pool(self) -> asyncpg.Pool | None:
         try:
             loop = asyncio.get_running_loop()

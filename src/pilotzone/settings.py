@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, overload
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import msgspec
@@ -45,6 +45,10 @@ class ServiceUnavailable(RuntimeError):
     service: str = ""  # "database", "s3", "broker": which page text explains it
 
 
+@overload
+def _env(name: str, default: str) -> str: ...
+@overload
+def _env(name: str, default: None = None) -> str | None: ...
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -177,7 +181,7 @@ class Settings:
         netloc = f"{quote(self.app_db_user)}:{quote(self.app_db_password)}@{host}"
         return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
-    def with_overrides(self, **changes: object) -> Settings:
+    def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import click
 
 from pilotzone.auth.tables import PROVINCE_ROLES
 from pilotzone.settings import SettingsError, get_settings
+
+if TYPE_CHECKING:
+    from pilotzone.auth.admin_services import Invitation
 
 
 @click.group()
@@ -40,7 +44,7 @@ def invite(email: str, role: str, slug: str | None, base_url: str) -> None:
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
 
-    async def issue():  # type: ignore[no-untyped-def]
+    async def issue() -> Invitation:
         from pilotzone.db import DB
 
         try:
@@ -48,7 +52,7 @@ def invite(email: str, role: str, slug: str | None, base_url: str) -> None:
         finally:
             await DB.close_connection_pool()
 
-    def issue_as_owner():  # type: ignore[no-untyped-def]
+    def issue_as_owner() -> Invitation:
         # no user is signed in: pz_issue_link() lets only the owner's connection issue this link
         from pilotzone.db import owner_role
 

@@ -71,8 +71,9 @@ async def check_access(connection: ASGIConnection, handler: BaseRouteHandler) ->
     tenant_id = ctx.tenant_id if ctx else None
     principal = await load_principal(connection.scope.get("auth"), tenant_id)
     set_principal(principal)
-    connection.scope["principal"] = principal  # type: ignore[typeddict-unknown-key]
-    decide(access, principal, connection.scope["method"], tenant_id)
+    connection.scope["principal"] = principal  # type: ignore[typeddict-unknown-key]  # our own scope entry: Litestar's Scope TypedDict has no such key
+    method = connection.scope.get("method")  # a guarded route is an HTTP route: it has a method
+    decide(access, principal, method if isinstance(method, str) else "", tenant_id)
 
 
 def decide(access: Access, principal: Principal, method: str, tenant_id: int | None) -> None:

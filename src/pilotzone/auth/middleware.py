@@ -26,7 +26,16 @@ from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.exceptions import PermissionDeniedException
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    HTTPDisconnectEvent,
+    HTTPRequestEvent,
+    Message,
+    Receive,
+    ReceiveMessage,
+    Scope,
+    Send,
+)
 
 from pilotzone.auth import sessions
 from pilotzone.settings import get_settings
@@ -122,8 +131,8 @@ class AuthMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         cookies = _cookies(scope)
-        scope["cookies_parsed"] = cookies  # type: ignore[typeddict-unknown-key]
-        scope["auth"] = await sessions.load(cookies.get(sessions.COOKIE))  # type: ignore[typeddict-unknown-key]
+        scope["cookies_parsed"] = cookies  # type: ignore[typeddict-unknown-key]  # our own scope entry: Litestar's Scope TypedDict has no such key
+        scope["auth"] = await sessions.load(cookies.get(sessions.COOKIE))
         meta = RequestMeta(uuid.uuid4().hex[:16], client_address(scope), _header(scope, b"user-agent")[:300])
         token = _meta.set(meta)
         try:
@@ -137,7 +146,8 @@ class CsrfFailed(PermissionDeniedException):
 
 
 def expected_token(scope: Scope) -> str:
-    return scope.get("csrf_token", "")  # type: ignore[return-value]
+    token = scope.get("csrf_token")  # set by CSRFMiddleware (a str)
+    return token if isinstance(token, str) else ""
 
 
 def token_matches(scope: Scope, offered: str | None) -> bool:
@@ -153,16 +163,17 @@ class CSRFMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         session = scope.get("auth")
-        cookies = scope.get("cookies_parsed") or {}
+        parsed = scope.get("cookies_parsed")  # set by AuthMiddleware (a dict)
+        cookies: dict[str, str] = parsed if isinstance(parsed, dict) else {}
         new_anon = None
         if session is not None:
-            scope["csrf_token"] = session.csrf_token  # type: ignore[typeddict-unknown-key]
+            scope["csrf_token"] = session.csrf_token  # type: ignore[typeddict-unknown-key]  # our own scope entry: Litestar's Scope TypedDict has no such key
         else:
             anon = cookies.get(ANON_CSRF_COOKIE, "")
             if len(anon) < 32:
                 anon = new_anon = secrets.token_urlsafe(32)
-            scope["csrf_token"] = anon  # type: ignore[typeddict-unknown-key]
-        if scope["method"] not in SAFE:
+            scope["csrf_token"] = anon  # type: ignore[typeddict-unknown-key]  # our own scope entry: Litestar's Scope TypedDict has no such key
+        if scope.get("method") not in SAFE:  # an HTTP scope (scopes above): it has a method
             receive = await self._check(scope, receive)
         if new_anon is not None:
             secure = "; Secure" if get_settings().production else ""  # like the session cookie
@@ -183,8 +194,11 @@ class CSRFMiddleware(ASGIMiddleware):
             more = True
             while more:
                 message = await receive()
-                body += message.get("body", b"")
-                more = message.get("more_body", False)
+                if message["type"] == "http.request":
+                    body += message.get("body", b"")
+                    more = message.get("more_body", False)
+                else:  # http.disconnect: no more body
+                    more = False
                 if len(body) > MAX_FORM:
                     raise CsrfFailed("form too large")
             offered = parse_qs(body.decode("latin-1")).get("csrf_token", [""])[0]
@@ -204,12 +218,14 @@ class CSRFMiddleware(ASGIMiddleware):
 def _replay(body: bytes) -> Receive:
     sent = False
 
-    async def receive() -> Message:
+    async def receive() -> ReceiveMessage:
         nonlocal sent
         if not sent:
             sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"}
+            request: HTTPRequestEvent = {"type": "http.request", "body": body, "more_body": False}
+            return request
+        disconnect: HTTPDisconnectEvent = {"type": "http.disconnect"}
+        return disconnect
 
     return receive
 
@@ -219,7 +235,7 @@ def _with_cookie(send: Send, cookie: str) -> Send:
         if message["type"] == "http.response.start":
             headers = list(message.get("headers", []))
             headers.append((b"set-cookie", cookie.encode("latin-1")))
-            message = {**message, "headers": headers}  # type: ignore[assignment]
+            message = {**message, "headers": headers}
         await send(message)
 
     return wrapped

@@ -76,7 +76,8 @@ async def _provision(provider: Provider, claims: dict[str, Any], email: str) -> 
     province_role = next(
         (r.role for r in rules if r.role in PROVINCE_ROLES and provider.tenant_id is None), None
     )
-    name = claims.get("name") if isinstance(claims.get("name"), str) else ""
+    claimed_name = claims.get("name")
+    name = claimed_name if isinstance(claimed_name, str) else ""
     if province_role:  # the app role never writes a province role itself
         rows = await db.fetch(
             "SELECT pz_provision_province_user($1, $2, $3, $4, $5)",

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 
 from pilotzone.auth.guards import Access
 from pilotzone.auth.middleware import CsrfFailed
-from pilotzone.auth.principal import current_principal
+from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import current_path, htmx, render
 
@@ -29,7 +29,8 @@ def refused(request: Request, exc: PermissionDeniedException) -> Response | Temp
     """The refusal page: why, and where the user can go instead. It offers only memberships the user
     is not acting with now and whose role the route allows, and says "no role here" only when the
     user has none in this pilot zone (acting elsewhere with a role here is a different reason)."""
-    principal = request.scope.get("principal") or current_principal()
+    found = request.scope.get("principal")  # set by check_access
+    principal = found if isinstance(found, Principal) else current_principal()
     tenant = request.scope.get("state", {}).get("tenant")
     handler = request.scope.get("route_handler")
     access = handler.opt.get("access") if handler is not None else None

@@ -17,14 +17,13 @@ from piccolo.columns import (
 from piccolo.columns.combination import Combinable
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.reference import LazyTableReference
-from piccolo.table import Table
 
 # re-exported (defined with Role in auth/roles.py)
 from pilotzone.auth.roles import PROVINCE_ROLES as PROVINCE_ROLES
 from pilotzone.auth.roles import TENANT_ROLES as TENANT_ROLES
 from pilotzone.auth.roles import Role
 from pilotzone.db import DB
-from pilotzone.tenancy.tables import Tenant, TenantTable
+from pilotzone.tenancy.tables import Table, Tenant, TenantTable
 
 # A membership may be narrowed to a park or an enterprise: registry rows. Auth is infrastructure and
 # imports no domain, so the two foreign keys name their tables as Piccolo's lazy references (resolved
@@ -58,8 +57,11 @@ class Membership(TenantTable, db=DB):
     user = ForeignKey(User, null=False, on_delete=OnDelete.cascade)
     role = Varchar(length=30, choices=Role)  # one of TENANT_ROLES
     district_code = Varchar(length=12, default="")
-    park = ForeignKey(PARK, null=True, default=None, on_delete=OnDelete.restrict)
-    enterprise = ForeignKey(ENTERPRISE, null=True, default=None, on_delete=OnDelete.restrict)
+    # (typed as a plain Table: auth may not import the registry)
+    park: ForeignKey[Table] = ForeignKey(PARK, null=True, default=None, on_delete=OnDelete.restrict)
+    enterprise: ForeignKey[Table] = ForeignKey(
+        ENTERPRISE, null=True, default=None, on_delete=OnDelete.restrict
+    )
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
 

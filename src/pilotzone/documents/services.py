@@ -38,7 +38,13 @@ from pilotzone.web.i18n import gettext as _
 
 QUEUE_CHUNK = 1024 * 1024
 QUEUE_DEPTH = 4
-_EOF = object()
+
+
+class _End:
+    """The marker that follows an upload's last chunk in the queue."""
+
+
+_EOF = _End()
 # S3 transfers block a thread each; their own pool keeps them from starving the loop's default pool
 _transfers = ThreadPoolExecutor(max_workers=16, thread_name_prefix="s3-transfer")
 
@@ -58,7 +64,7 @@ class _QueueReader:
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.queue: asyncio.Queue[object] = asyncio.Queue(maxsize=QUEUE_DEPTH)
+        self.queue: asyncio.Queue[bytes | BaseException | _End] = asyncio.Queue(maxsize=QUEUE_DEPTH)
         self.chunks: deque[bytes] = deque()
         self.buffered = 0
         self.finished = False
@@ -66,13 +72,13 @@ class _QueueReader:
     def read(self, size: int = -1) -> bytes:
         while not self.finished and (size < 0 or self.buffered < size):
             item = asyncio.run_coroutine_threadsafe(self.queue.get(), self.loop).result()
-            if item is _EOF:
+            if isinstance(item, _End):
                 self.finished = True
             elif isinstance(item, BaseException):
                 raise item
             else:
-                self.chunks.append(item)  # type: ignore[arg-type]
-                self.buffered += len(item)  # type: ignore[arg-type]
+                self.chunks.append(item)
+                self.buffered += len(item)
         size = self.buffered if size < 0 else min(size, self.buffered)
         taken: list[bytes] = []
         need = size
@@ -137,7 +143,7 @@ class _Sink:
             _transfers, get_storage().put_stream, self.key, self.reader, self.content_type, metadata
         )
 
-    async def _push(self, item: object) -> None:
+    async def _push(self, item: bytes | _End) -> None:
         assert self.reader is not None and self.future is not None
         put = asyncio.ensure_future(self.reader.queue.put(item))
         await asyncio.wait([put, self.future], return_when=asyncio.FIRST_COMPLETED)

@@ -16,7 +16,7 @@ import asyncio
 import logging
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import IO
+from typing import BinaryIO, Protocol, cast
 from urllib.parse import urlsplit
 
 import urllib3
@@ -29,6 +29,12 @@ from pilotzone.settings import ServiceUnavailable, Settings, get_settings
 log = logging.getLogger(__name__)
 PART_SIZE = 5 * 1024 * 1024  # the S3 minimum; minio keeps up to 3 parts in flight plus one being read
 CHUNK = 256 * 1024
+
+
+class Readable(Protocol):
+    """What an upload is streamed from: something with ``read(size)`` (a file, the upload queue)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 class StorageError(RuntimeError):
@@ -105,16 +111,18 @@ class Storage:
         except _TRANSPORT as exc:
             raise self._unavailable(exc) from exc
 
-    def put_stream(self, key: str, reader: IO[bytes], content_type: str, metadata: dict[str, str]) -> str:
+    def put_stream(
+        self, key: str, reader: Readable, content_type: str, metadata: dict[str, str]
+    ) -> str | None:
         try:
             result = self.client.put_object(
                 self.bucket,
                 key,
-                reader,
+                cast(BinaryIO, reader),  # minio only calls read(size) on it
                 length=-1,
                 part_size=PART_SIZE,
                 content_type=content_type,
-                metadata=metadata,
+                metadata=dict(metadata),
             )
         except _TRANSPORT as exc:
             raise self._unavailable(exc) from exc

@@ -29,6 +29,7 @@ import decimal
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar, cast
 
 from pilotzone.funding.formula_syntax import (
     Binary,
@@ -97,10 +98,15 @@ class _Run:
     __slots__ = ("env", "steps", "seen")
 
     def __init__(self, env: Mapping[str, Value]) -> None:
-        self.env, self.steps, self.seen = env, [], set()
+        self.env = env
+        self.steps: list[Step] = []
+        self.seen: set[str] = set()
 
 
 Fn = Callable[[_Run], Value]
+NumFn = Callable[[_Run], Decimal]  # an Fn of kind NUM
+BoolFn = Callable[[_Run], bool]  # an Fn of kind BOOL
+V = TypeVar("V", Decimal, bool, Value)
 
 
 class Formula:
@@ -190,6 +196,14 @@ class _Compiler:
 
         return checked
 
+    def number(self, node: Node) -> NumFn:
+        """``want(node, NUM)``, typed: the kind was checked when compiling or is checked at each run."""
+        return cast(NumFn, self.want(node, NUM))
+
+    def boolean(self, node: Node) -> BoolFn:
+        """``want(node, BOOL)``, typed as :meth:`number`."""
+        return cast(BoolFn, self.want(node, BOOL))
+
     def name(self, node: Name) -> tuple[Fn, str]:
         name = node.name
         if name not in self.names:
@@ -217,18 +231,18 @@ class _Compiler:
 
     def unary(self, node: Unary) -> tuple[Fn, str]:
         if node.op == "-":
-            inner = self.want(node.operand, NUM)
-            return (lambda run: -inner(run)), NUM
-        inner = self.want(node.operand, BOOL)
-        return (lambda run: not inner(run)), BOOL
+            number = self.number(node.operand)
+            return (lambda run: -number(run)), NUM
+        condition = self.boolean(node.operand)
+        return (lambda run: not condition(run)), BOOL
 
     def binary(self, node: Binary) -> tuple[Fn, str]:
         op = node.op
         if op in ("and", "or"):
-            left, right = self.want(node.left, BOOL), self.want(node.right, BOOL)
+            p, q = self.boolean(node.left), self.boolean(node.right)
             if op == "and":
-                return (lambda run: left(run) and right(run)), BOOL
-            return (lambda run: left(run) or right(run)), BOOL
+                return (lambda run: p(run) and q(run)), BOOL
+            return (lambda run: p(run) or q(run)), BOOL
         if op in ("==", "!="):
             left, lkind = self.compile(node.left)
             right, rkind = self.compile(node.right)
@@ -243,7 +257,7 @@ class _Compiler:
                 return (a == b) == (op == "==")
 
             return equal, BOOL
-        left, right = self.want(node.left, NUM), self.want(node.right, NUM)
+        left, right = self.number(node.left), self.number(node.right)
         if op == "+":
             return (lambda run: left(run) + right(run)), NUM
         if op == "-":
@@ -268,15 +282,13 @@ class _Compiler:
         }[op]
         return (lambda run: compare(left(run), right(run))), BOOL
 
-    def record(
-        self, node: Node, run: _Run, value: Value, note_zh: str = "", note_en: str = "", **args: str
-    ) -> Value:
+    def record(self, node: Node, run: _Run, value: V, note_zh: str = "", note_en: str = "", **args: str) -> V:
         kind = node.func if isinstance(node, Call) else ""
         run.steps.append(Step(self.snippet(node), text(value), note_zh, note_en, kind, args))
         return value
 
     def call_if(self, node: Call) -> tuple[Fn, str]:
-        cond = self.want(node.args[0], BOOL)
+        cond = self.boolean(node.args[0])
         yes, ykind = self.compile(node.args[1])
         no, nkind = self.compile(node.args[2])
         if ANY not in (ykind, nkind) and ykind != nkind:
@@ -290,15 +302,15 @@ class _Compiler:
         return choose, ykind if ykind == nkind else ANY
 
     def call_min(self, node: Call) -> tuple[Fn, str]:
-        args = [self.want(arg, NUM) for arg in node.args]
+        args = [self.number(arg) for arg in node.args]
         return (lambda run: self.record(node, run, min(a(run) for a in args), "取最小值", "the smallest")), NUM
 
     def call_max(self, node: Call) -> tuple[Fn, str]:
-        args = [self.want(arg, NUM) for arg in node.args]
+        args = [self.number(arg) for arg in node.args]
         return (lambda run: self.record(node, run, max(a(run) for a in args), "取最大值", "the largest")), NUM
 
     def call_round_fen(self, node: Call) -> tuple[Fn, str]:
-        arg = self.want(node.args[0], NUM)
+        arg = self.number(node.args[0])
         return (
             lambda run: self.record(node, run, round_fen(arg(run)), "四舍五入到分", "rounded half-up to the fen")
         ), NUM
@@ -318,16 +330,16 @@ class _Compiler:
         return [item for item in arg.items if isinstance(item, ListLit)]
 
     def call_tier(self, node: Call) -> tuple[Fn, str]:
-        x = self.want(node.args[0], NUM)
+        x = self.number(node.args[0])
         of = {"of": node.args[0].name} if isinstance(node.args[0], Name) else {}
-        tiers: list[tuple[Decimal, Fn]] = []
+        tiers: list[tuple[Decimal, NumFn]] = []
         for item in self.brackets(node):
             if len(item.items) != 2:
                 raise self.error(item, "a tier is [threshold, amount]")
             threshold = self.literal(item.items[0], "a tier threshold")
             if tiers and threshold <= tiers[-1][0]:
                 raise self.error(item.items[0], f"tier thresholds must ascend ({text(threshold)} after {text(tiers[-1][0])})")
-            tiers.append((threshold, self.want(item.items[1], NUM)))
+            tiers.append((threshold, self.number(item.items[1])))
 
         def tier(run: _Run) -> Decimal:
             value = x(run)
@@ -352,27 +364,27 @@ class _Compiler:
         return tier, NUM
 
     def call_progressive(self, node: Call) -> tuple[Fn, str]:
-        x = self.want(node.args[0], NUM)
-        bounds: list[tuple[Decimal | None, Fn]] = []  # None: open (no upper bound)
+        x = self.number(node.args[0])
+        bounds: list[tuple[Decimal | None, NumFn]] = []  # None: open (no upper bound)
         items = self.brackets(node)
         for i, item in enumerate(items):
             last = i == len(items) - 1
             if len(item.items) == 1 and last:
-                bounds.append((None, self.want(item.items[0], NUM)))
+                bounds.append((None, self.number(item.items[0])))
                 continue
             if len(item.items) != 2:
                 raise self.error(item, "a bracket is [upto, rate] (only the last may be open: [rate])")
             if isinstance(item.items[0], Inf):
                 if not last:
                     raise self.error(item.items[0], "only the last bracket may be 'inf'")
-                bounds.append((None, self.want(item.items[1], NUM)))
+                bounds.append((None, self.number(item.items[1])))
                 continue
             upto = self.literal(item.items[0], "a bracket bound")
             previous = bounds[-1][0] if bounds else ZERO
             assert previous is not None
             if upto <= previous:
                 raise self.error(item.items[0], f"bracket bounds must ascend above 0 ({text(upto)} after {text(previous)})")
-            bounds.append((upto, self.want(item.items[1], NUM)))
+            bounds.append((upto, self.number(item.items[1])))
 
         def progressive(run: _Run) -> Decimal:
             value = x(run)

@@ -13,7 +13,7 @@ from typing import Any
 
 import dramatiq
 import redis
-from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.asyncio import EventLoopThread, get_event_loop_thread
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import AsyncIO, Middleware
@@ -22,6 +22,14 @@ from redis.retry import Retry
 
 from pilotzone.settings import Settings, get_settings
 from pilotzone.tenancy.context import TenantContext, TenantRequired, tenant_transaction
+
+
+def running_loop_thread() -> EventLoopThread:
+    """The event loop thread of dramatiq's AsyncIO middleware (which build_broker installs)."""
+    thread = get_event_loop_thread()
+    if thread is None:
+        raise RuntimeError("dramatiq's AsyncIO middleware has not started its event loop thread")
+    return thread
 
 
 class TenantMiddleware(Middleware):
@@ -58,7 +66,7 @@ class TenantMiddleware(Middleware):
             tenant_id = getattr(local, "tenant_id", None)
             if tenant_id is None:
                 raise TenantRequired(f"message for {actor.actor_name} carries no tenant_id")
-            return get_event_loop_thread().run_coroutine(in_tenant(tenant_id, args, kwargs))
+            return running_loop_thread().run_coroutine(in_tenant(tenant_id, args, kwargs))
 
         actor.fn = run
 

@@ -66,7 +66,7 @@ def job(kind: JobKind | str) -> Callable[[Step], dramatiq.Actor]:
             await run.save()
 
         process.__name__ = process.__qualname__ = f"job_{kind}"
-        actor = dramatiq.actor(process, actor_name=f"job_{kind}", max_retries=0)
+        actor = dramatiq.actor(actor_name=f"job_{kind}", max_retries=0)(process)
         _jobs[kind] = actor
         return actor
 

@@ -4,6 +4,7 @@ infrastructure: it counts tables, it knows no domain)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 from pilotzone.jobs.services import job, start_run
 from pilotzone.jobs.tables import JobRun
@@ -21,7 +22,8 @@ async def snapshot_step(run: JobRun) -> bool:
         snapshot = TenantSnapshot(run_id=run.id, counts={})
     if run.done < len(tables):
         table = tables[run.done]
-        counts = dict(snapshot.counts or {})
+        # read with load_json=True above (Piccolo types a JSONB value as its text)
+        counts = dict(cast("dict[str, int] | None", snapshot.counts) or {})
         counts[table._meta.tablename] = await table.count()
         snapshot.counts, snapshot.taken_at = counts, datetime.now(UTC)
         await snapshot.save()

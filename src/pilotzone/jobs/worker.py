@@ -11,10 +11,9 @@ import logging
 import threading
 
 import dramatiq
-from dramatiq.asyncio import get_event_loop_thread
 from dramatiq.middleware import Middleware
 
-from pilotzone.jobs.broker import broker
+from pilotzone.jobs.broker import broker, running_loop_thread
 from pilotzone.jobs.services import recover_unfinished, resend_unsent
 from pilotzone.settings import ServiceUnavailable, get_settings
 
@@ -55,7 +54,7 @@ class RecoveryMiddleware(Middleware):
         while not stop.is_set():
             task, what = (recover_unfinished, "unfinished") if first else (resend_unsent, "unsent")
             try:
-                count = get_event_loop_thread().run_coroutine(task(stop))
+                count = running_loop_thread().run_coroutine(task(stop))
             except ServiceUnavailable as exc:  # one line: the database is down, tried again next time
                 log.warning("could not re-send %s job runs: %s", what, exc)
             except Exception:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from pilotzone.jobs.periodic import Periodic, every
 from pilotzone.jobs.tables import JobRun
@@ -19,7 +20,11 @@ def previous_month(now: datetime) -> str:
 
 def month_not_reported(last: JobRun | None, now: datetime) -> bool:
     """The report of the month before ``now`` has not been started yet."""
-    return last is None or (last.args or {}).get("month") != previous_month(now)
+    if last is None:
+        return True
+    # the scheduler reads runs with load_json=True (Piccolo types a JSONB value as its text)
+    args = cast("dict[str, Any] | None", last.args)
+    return (args or {}).get("month") != previous_month(now)
 
 
 async def _refresh(now: datetime) -> JobRun:

@@ -31,7 +31,9 @@ def city_bars(rows: list[tuple[str, int, int]], width: int = 640) -> Chart:
     left, bar, gap = 150, 16, 14
     peak = max([max(a, b) for _name, a, b in rows] + [1])
     scale = (width - left - 70) / peak
-    bars, labels, y = [], [], 10.0
+    bars: list[Bar] = []
+    labels: list[tuple[float, float, str]] = []
+    y = 10.0
     for name, submitted, decided in rows:
         labels.append((left - 8, y + bar + 4, name))
         for series, value in enumerate((submitted, decided)):
@@ -46,7 +48,8 @@ def month_bars(points: list[tuple[str, int]], height: int = 220) -> Chart:
     left, step, top, bottom = 10, 46, 20, 30
     peak = max([v for _m, v in points] + [1])
     scale = (height - top - bottom) / peak
-    bars, labels = [], []
+    bars: list[Bar] = []
+    labels: list[tuple[float, float, str]] = []
     for i, (month, value) in enumerate(points):
         h = max(value * scale, 1)
         x = left + i * step

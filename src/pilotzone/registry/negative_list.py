@@ -16,6 +16,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
+from piccolo.columns.combination import Combinable
 
 from pilotzone import db
 from pilotzone.auth import audit
@@ -32,7 +33,7 @@ READERS = tenant("bureau_admin", "bureau_reviewer")
 STATES = ("current", "ended", "all")
 
 
-def _applies(on: date):  # type: ignore[no-untyped-def]
+def _applies(on: date) -> Combinable:
     e = NegativeListEntry
     return (
         (e.valid_from <= on)
@@ -63,7 +64,7 @@ async def active_negative_entries(enterprise_ids: Sequence[int], on: date) -> di
     )
     found: dict[int, NegativeListEntry] = {}
     for row in rows:
-        found.setdefault(row.enterprise, row)  # type: ignore[arg-type]
+        found.setdefault(row.enterprise, row)
     return found
 
 

@@ -10,9 +10,8 @@ from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.registry import uscc
 from pilotzone.registry.codes import ParkKind
-from pilotzone.registry.tables import Enterprise, Park
+from pilotzone.registry.tables import Enterprise, OverseasWarehouse, Park, Talent
 from pilotzone.tenancy.middleware import current_tenant_districts
-from pilotzone.tenancy.tables import TenantTable
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_, label
 from pilotzone.web.render import Page, page_of
@@ -291,7 +290,7 @@ async def create_enterprise(form: dict[str, str]) -> Enterprise:
 
 
 async def decide_pending(
-    table: type[TenantTable],
+    table: type[Park | Enterprise | OverseasWarehouse | Talent],
     row_id: int,
     status: str,
     action: str,
@@ -302,8 +301,8 @@ async def decide_pending(
     False when the row was not pending. ``values``: more columns to set (name → value)."""
     changes = {table.status: status, **{getattr(table, k): v for k, v in (values or {}).items()}}
     done = (
-        await table.update(changes)  # type: ignore[arg-type]
-        .where((table.id == row_id) & (table.status == "pending"))  # type: ignore[attr-defined]
+        await table.update(changes)
+        .where((table.id == row_id) & (table.status == "pending"))
         .returning(table.id)
     )
     if not done:

@@ -28,7 +28,9 @@ from pilotzone.web.render import Page, page_of, render
 # ISO 3166-1 alpha-2: CLDR's two-letter territories without its reserved and private-use codes
 _NOT_ISO = {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
 COUNTRIES = frozenset(
-    code for code in Locale("en").territories if len(code) == 2 and code.isalpha() and code not in _NOT_ISO
+    code
+    for code in Locale("en").territories
+    if isinstance(code, str) and len(code) == 2 and code.isalpha() and code not in _NOT_ISO
 )
 SERVICE_LABELS = {
     "storage": N_("Storage"),

@@ -11,7 +11,7 @@ import contextlib
 import contextvars
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, overload
 
 from pilotzone import db
 from pilotzone.settings import get_settings
@@ -45,6 +45,10 @@ def current_context() -> TenantContext | None:
     return _current.get()
 
 
+@overload
+def current_tenant_id(required: Literal[True] = True) -> int: ...
+@overload
+def current_tenant_id(required: bool) -> int | None: ...
 def current_tenant_id(required: bool = True) -> int | None:
     ctx = _current.get()
     if ctx is None or ctx.tenant_id is None:

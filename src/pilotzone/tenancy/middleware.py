@@ -100,7 +100,7 @@ class TenancyMiddleware(ASGIMiddleware):
         auth = scope.get("auth")  # the session, loaded by the identity middleware
         user_id = auth.user_id if auth else None
         provincial = bool(auth and auth.province and auth.province_role)
-        reading = scope["method"] in ("GET", "HEAD")
+        reading = scope.get("method") in ("GET", "HEAD")  # an HTTP scope (scopes above): it has a method
         if slug is not None:
             info = await lookup(slug)
             if info is None:

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from piccolo.columns import JSONB, Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.table import Table
+
+if TYPE_CHECKING:
+    import piccolo.table
+    from piccolo.columns import Serial
+
+    class Table(piccolo.table.Table):
+        """For type checkers only: Piccolo gives every table it creates an ``id`` (a Serial, unless the
+        table declares its own primary key), which it adds at run time where no checker sees it."""
+
+        id: Serial
+else:
+    from piccolo.table import Table
 
 from pilotzone.db import DB
 from pilotzone.tenancy.context import current_tenant_id

@@ -22,15 +22,16 @@ class MoneyUnit(StrEnum):
     WAN_YUAN = "万元"
 
 
-DIGITS = {MoneyUnit.YUAN: 0, MoneyUnit.WAN_YUAN: 4}  # yuan per unit = 10 ** DIGITS (exact: a decimal shift)
-_UNIT_EN = {MoneyUnit.YUAN: "yuan", MoneyUnit.WAN_YUAN: "× 10,000 yuan"}
+# keyed by str: a MoneyUnit member is its value, so a plain unit string finds it too
+DIGITS: dict[str, int] = {MoneyUnit.YUAN: 0, MoneyUnit.WAN_YUAN: 4}  # yuan per unit = 10 ** DIGITS (exact: a decimal shift)
+_UNIT_EN: dict[str, str] = {MoneyUnit.YUAN: "yuan", MoneyUnit.WAN_YUAN: "× 10,000 yuan"}
 
 
 def unit_label(unit: str) -> str:
     """A unit as written in the page's language (元 / yuan, 万元 / × 10,000 yuan; m² stays m²)."""
     if get_locale().lower().startswith("zh"):
         return unit
-    return _UNIT_EN.get(unit, unit)  # type: ignore[call-overload] - a StrEnum key
+    return _UNIT_EN.get(unit, unit)
 
 
 def grouped(value: Decimal | int | str, places: int | None = None) -> str:
@@ -58,12 +59,12 @@ def amount(value: Decimal | int | str | None, unit: str = MoneyUnit.YUAN) -> str
 
 def in_unit(yuan: Decimal, unit: str) -> Decimal:
     """An amount in yuan expressed in ``unit`` (exact: 300000 yuan → 30 万元)."""
-    return Decimal(yuan).scaleb(-DIGITS.get(unit, 0))  # type: ignore[call-overload] - a StrEnum key
+    return Decimal(yuan).scaleb(-DIGITS.get(unit, 0))
 
 
 def to_yuan(value: Decimal, unit: str) -> Decimal:
     """An amount in ``unit`` in yuan (exact: 8000 万元 → 80000000, 5000.00005 万元 → 50000000.5)."""
-    return value.scaleb(DIGITS.get(unit, 0))  # type: ignore[call-overload] - a StrEnum key
+    return value.scaleb(DIGITS.get(unit, 0))
 
 
 def local_time(moment: datetime | date | None, pattern: str = "%Y-%m-%d %H:%M") -> str:

@@ -64,8 +64,9 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     (middleware would miss them)."""
     if message["type"] != "http.response.start":
         return
-    headers = message.setdefault("headers", [])  # type: ignore[typeddict-item]
+    headers = list(message.get("headers", ()))
     present = {name.lower() for name, _ in headers}
     for name, value in security_headers(scope.get("path", "")):
         if name not in present:
-            headers.append((name, value))  # type: ignore[union-attr]
+            headers.append((name, value))
+    message["headers"] = headers
