@@ -8,9 +8,11 @@ import re
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from jinja2 import Environment
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Response, Stream, Template
 from markupsafe import Markup
 
@@ -41,10 +43,18 @@ def _sort(request: Request) -> tuple[str, bool]:
 MARKS = {"refreshed": "<!--pz:refreshed-->", "figures": "<!--pz:figures-->"}
 
 
+def _jinja(request: Request) -> Environment:
+    """The app's Jinja environment: the dashboard's shared parts are rendered with it directly."""
+    engine = request.app.template_engine
+    if not isinstance(engine, JinjaTemplateEngine):
+        raise TypeError("the app renders its templates with Jinja (TemplateConfig in app.create_app)")
+    return engine.engine
+
+
 def _shared(request: Request, board: dashboard.Dashboard, name: str, context: dict) -> Deflated:
     """A figures part rendered and deflated once per cached dashboard (it holds no per-user content)."""
     if name not in board.html:
-        env = request.app.template_engine.engine  # type: ignore[union-attr]
+        env = _jinja(request)
         board.html[name] = deflate(env.get_template(f"overview/partials/{name}.html").render(context))
     return board.html[name]
 
@@ -76,8 +86,8 @@ async def _page(request: Request, tenants: list[dict], base: str, is_province: b
     }
     # the page around the shared parts is rendered per request (user, CSRF token, buttons, reports)
     template = render(request, page, context)
-    env = request.app.template_engine.engine  # type: ignore[union-attr]
-    rest = env.get_template(template.template_name).render(template.context)
+    env = _jinja(request)
+    rest = env.get_template(template.template_name or page).render(template.context)
     parts: list[bytes | Deflated] = []
     for name, mark in MARKS.items():
         before, found, rest = rest.partition(mark)
@@ -99,7 +109,7 @@ async def _section(
     period = _period(request)
     board = await dashboard.load(period, tenants, base, is_province)
     figures = {"board": board, "base": base, "query": period.query(), "table": board.tables[key]}
-    env = request.app.template_engine.engine  # type: ignore[union-attr]
+    env = _jinja(request)
     name = f"section-{key}"
     if name not in board.html:
         board.html[name] = deflate(env.get_template("overview/partials/section.html").render(figures))

@@ -62,7 +62,7 @@ def add_sheet(
 
 def to_xlsx(tables: list[Table]) -> bytes:
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the empty sheet a new workbook starts with
     for table in tables:
         add_sheet(book, table)
     out = io.BytesIO()

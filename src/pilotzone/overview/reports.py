@@ -61,7 +61,7 @@ async def render(month: str, tenants: list[dict], title_zh: str, title_en: str) 
         z.headers = [f"{a}\n{b}" if a != b else a for a, b in zip(z.headers, e.headers, strict=True)]
         z.caption = f"{z.caption} / {e.caption}"
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the empty sheet a new workbook starts with
     made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     for z in zh:
         add_sheet(book, z, z.key, [f"{title_zh} {month}", f"{title_en} {month}", z.caption, made])
