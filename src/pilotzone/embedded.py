@@ -187,7 +187,7 @@ def _forget_dead_handles(path: Path) -> None:
     path.write_text(json.dumps([pid for pid in pids if Path(f"/proc/{pid}").exists()]))
 
 
-def start_postgres(data_dir: Path) -> tuple[str, object]:
+def start_postgres(data_dir: Path) -> tuple[str, pgserver.PostgresServer]:
     prepare_data_dir(data_dir)
     _forget_dead_handles(data_dir / "pg" / ".handle_pids.json")
     server = pgserver.get_server(data_dir / "pg", cleanup_mode="stop")
@@ -199,7 +199,7 @@ def start_postgres(data_dir: Path) -> tuple[str, object]:
 @contextlib.contextmanager
 def embedded_services(settings: Settings, database: bool = True, s3: bool = True) -> Iterator[Settings]:
     """Start what is not configured, export its URL, yield fresh settings, stop it on exit."""
-    started: list[object] = []
+    started: list[pgserver.PostgresServer | WeedServer] = []
     try:
         data_dir = settings.data_dir
         if database and not settings.database_url:
@@ -222,4 +222,4 @@ def embedded_services(settings: Settings, database: bool = True, s3: bool = True
             if isinstance(service, WeedServer):
                 service.stop()
             else:
-                service.cleanup()  # type: ignore[attr-defined]
+                service.cleanup()

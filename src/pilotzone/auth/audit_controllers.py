@@ -80,7 +80,9 @@ def _form(action: str, actor: str, object_type: str, date_from: str, date_to: st
     return {k: v.strip() for k, v in {**fields, **extra}.items()}
 
 
-def _filter(values: dict, **scope: object) -> tuple[audit.TrailFilter, list[str]]:
+def _filter(
+    values: dict, tenant_id: int | None = None, provincial_only: bool = False
+) -> tuple[audit.TrailFilter, list[str]]:
     errors = []
     start, ok_start = _date(values["date_from"])
     end, ok_end = _date(values["date_to"])
@@ -93,7 +95,8 @@ def _filter(values: dict, **scope: object) -> tuple[audit.TrailFilter, list[str]
             object_type=values["object_type"][:40],
             date_from=start,
             date_to=end,
-            **scope,  # type: ignore[arg-type]
+            tenant_id=tenant_id,
+            provincial_only=provincial_only,
         ),
         errors,
     )
@@ -173,16 +176,17 @@ class ProvinceAuditController(Controller):
         values = _form(action, actor, object_type, date_from, date_to, tenant=tenant)
         tenants = await list_tenants()
         by_slug = {t["slug"]: t["id"] for t in tenants}
-        scope: dict[str, object] = {}
+        tenant_id: int | None = None
+        provincial_only = False
         errors: list[str] = []
         if values["tenant"] == PROVINCIAL_CHAIN:
-            scope["provincial_only"] = True
+            provincial_only = True
         elif values["tenant"] in by_slug:
-            scope["tenant_id"] = by_slug[values["tenant"]]
+            tenant_id = by_slug[values["tenant"]]
         elif values["tenant"]:
             errors.append(_("There is no such pilot zone."))
             values["tenant"] = ""
-        trail_filter, date_errors = _filter(values, **scope)
+        trail_filter, date_errors = _filter(values, tenant_id=tenant_id, provincial_only=provincial_only)
         return await _page(
             request, "/province/audit", trail_filter, page, values, errors + date_errors, tenants
         )
