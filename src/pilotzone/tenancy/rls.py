@@ -194,15 +194,22 @@ async def secure_database(conn: asyncpg.Connection) -> list[str]:
 
 
 async def migrate() -> list[str]:
-    """Apply Piccolo migrations and the RLS contract, as the owner role."""
+    """Apply Piccolo migrations, the keys generated from the tables (:mod:`pilotzone.tenancy.keys`)
+    and the RLS contract, as the owner role."""
+    from piccolo.apps.migrations.commands.check import CheckMigrationManager
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
+    from pilotzone.tenancy.keys import apply_keys, open_for_migrations
+
     with db.owner_role():
-        response = await run_forwards(app_name="all")
-        if not response.success:
-            raise RuntimeError(f"migrations failed: {response.message}")
         conn = await db.DB.get_new_connection()
         try:
+            if await CheckMigrationManager(app_name="all").havent_ran_count():
+                await open_for_migrations(conn)
+            response = await run_forwards(app_name="all")
+            if not response.success:
+                raise RuntimeError(f"migrations failed: {response.message}")
+            await apply_keys(conn)
             return await secure_database(conn)
         finally:
             await conn.close()

@@ -1,16 +1,53 @@
+"""Registry: what Piccolo cannot declare (keys and indexes are declared on the tables, see
+pilotzone.tenancy.keys): CHECKs, the enterprise search column and its grams (functions, trigger)."""
+
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from pilotzone.db import DB
 
-ID = "2026-12-01T06:05:00:000000"
+ID = "2026-12-05T00:00:01:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "enterprise search grams: key, trigger that keeps them exact, backfill"
+DESCRIPTION = "checks, enterprise search text (trigram index where pg_trgm exists) and its 2-character grams"
+
+CHECKS = [
+    "ALTER TABLE park ADD CONSTRAINT park_status_known CHECK (status IN ('active', 'retired', 'pending', 'rejected'))",
+    "ALTER TABLE park ADD CONSTRAINT park_area_positive CHECK (area IS NULL OR area > 0)",
+    "ALTER TABLE enterprise ADD CONSTRAINT enterprise_status_known CHECK (status IN ('active', 'pending', 'rejected'))",
+    "ALTER TABLE overseas_warehouse ADD CONSTRAINT overseas_warehouse_area_positive CHECK (floor_area > 0)",
+    "ALTER TABLE talent ADD CONSTRAINT talent_id_number_length CHECK (length(id_number) = 18)",
+    "ALTER TABLE negative_list_entry ADD CONSTRAINT negative_list_entry_period "
+    "CHECK (valid_until IS NULL OR valid_until >= valid_from)",
+]
+
+# Enterprise search: one lower-cased text of name and credit code.
+SEARCH_TEXT = (
+    "ALTER TABLE enterprise ADD COLUMN search_text text "
+    "GENERATED ALWAYS AS (lower(name::text) || ' ' || lower(uscc::text)) STORED"
+)
+
+# pg_trgm ships with Debian's PostgreSQL (contrib) but not with pgserver's embedded PostgreSQL 16:
+# without it the list still works (a sequential scan of one precomputed column, no ILIKE per row).
+TRGM = """
+DO $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm') THEN
+    BEGIN
+      CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE NOTICE 'pg_trgm not installed (%), enterprise search runs without its index', SQLERRM;
+    END;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+    EXECUTE 'CREATE INDEX enterprise_search_trgm ON enterprise USING gin (search_text gin_trgm_ops)';
+  END IF;
+END
+$$
+"""
 
 # Why grams: under row-level security a qual that is not LEAKPROOF (LIKE, and pg_trgm's operators) is
 # evaluated after the policy, so never as an index condition; text equality is leakproof. The list
 # looks up the query's distinct 2-character grams with ``gram = ANY($1)`` (index), keeps enterprises
 # that have all of them and applies the LIKE to those few only.
-
 GRAMS = """
 CREATE FUNCTION pz_search_grams(p text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
@@ -21,7 +58,8 @@ $$
 
 # SECURITY INVOKER: it runs as whoever changes the enterprise (the app role, RLS forced): the grams it
 # writes carry the enterprise's tenant, which is the tenant in context (the enterprise passed the same
-# policy), and those it removes are visible to it for the same reason.
+# policy), and those it removes are visible to it for the same reason. Its ON CONFLICT needs the unique
+# key enterprise_search_gram_key, which `pilotzone migrate` makes right after the migrations.
 SYNC = """
 CREATE FUNCTION enterprise_search_gram_sync() RETURNS trigger
 LANGUAGE plpgsql SET search_path = public, pg_temp AS $$
@@ -63,41 +101,14 @@ AFTER INSERT OR DELETE OR UPDATE OF id, tenant_id, name, uscc ON enterprise
 FOR EACH ROW EXECUTE FUNCTION enterprise_search_gram_sync()
 """
 
-# The owner runs migrations; where it is not a superuser, FORCEd RLS (set by an earlier migrate) would
-# hide every row from it: lift FORCE for the backfill (same transaction) and restore it.
-BACKFILL = """
-DO $$
-DECLARE
-  v_forced boolean;
-BEGIN
-  SELECT relforcerowsecurity INTO v_forced FROM pg_class WHERE oid = 'enterprise'::regclass;
-  ALTER TABLE enterprise NO FORCE ROW LEVEL SECURITY;
-  ALTER TABLE enterprise_search_gram NO FORCE ROW LEVEL SECURITY;
-  INSERT INTO enterprise_search_gram (tenant_id, gram, enterprise_id)
-  SELECT e.tenant_id, g, e.id FROM enterprise AS e, unnest(pz_search_grams(e.search_text)) AS g
-  ON CONFLICT (tenant_id, gram, enterprise_id) DO NOTHING;
-  IF v_forced THEN
-    ALTER TABLE enterprise FORCE ROW LEVEL SECURITY;
-    ALTER TABLE enterprise_search_gram FORCE ROW LEVEL SECURITY;
-  END IF;
-END
-$$
-"""
-
 
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="registry", description=DESCRIPTION)
 
-    async def grams() -> None:
-        await DB.run_ddl(
-            "CREATE UNIQUE INDEX enterprise_search_gram_key "
-            "ON enterprise_search_gram (tenant_id, gram, enterprise_id)"
-        )
-        await DB.run_ddl(GRAMS)
-        await DB.run_ddl(SYNC)
-        await DB.run_ddl(TRIGGER)
-        await DB.run_ddl(BACKFILL)
+    async def raw() -> None:
+        for sql in (*CHECKS, SEARCH_TEXT, TRGM, GRAMS, SYNC, TRIGGER):
+            await DB.run_ddl(sql)
 
-    manager.add_raw(grams)
+    manager.add_raw(raw)
 
     return manager

@@ -1,13 +1,107 @@
+"""Auth: what Piccolo cannot declare. Indexes of the global identity tables, the hash-chained
+audit insert, and the SECURITY DEFINER functions behind which identity lives (grants and RLS
+policies: tenancy/rls.py; keys of the tenant table ``membership``: declared on it)."""
+
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from pilotzone.db import DB
 
-ID = "2026-12-01T23:30:00:000000"
+ID = "2026-12-05T00:00:01:000000"
 VERSION = "1.38.0"
 DESCRIPTION = (
-    "identity behind SECURITY DEFINER functions: one password hash per transaction, sessions by token, "
-    "one-time links issued and spent by token hash (grants and RLS policies: tenancy/rls.py)"
+    "identity indexes; audit_append(); pz_session_principal(); identity behind SECURITY DEFINER functions: "
+    "one password hash per transaction, sessions by token, one-time links issued and spent by token hash"
 )
+
+INDEXES = [
+    "CREATE UNIQUE INDEX user_identity_issuer_subject ON user_identity (issuer, subject)",
+    "CREATE INDEX login_failure_at ON login_failure (at)",
+    "CREATE INDEX audit_log_chain ON audit_log (tenant_id, id)",
+]
+
+AUDIT_HASH = """
+encode(sha256(convert_to(concat_ws('|', quote_nullable({prev}), quote_nullable({t}.tenant_id::text),
+    quote_nullable(to_char({t}.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')),
+    quote_nullable({t}.actor_id::text), quote_nullable({t}.actor), quote_nullable({t}.action),
+    quote_nullable({t}.object_type), quote_nullable({t}.object_id), quote_nullable({t}.before::text),
+    quote_nullable({t}.after::text), quote_nullable({t}.request_id), quote_nullable({t}.ip),
+    quote_nullable({t}.note)), 'UTF8')), 'hex')
+"""
+
+# Runs with the owner's rights: reads the chain's last hash whatever the caller may see, serialised per
+# chain by an advisory lock, so concurrent writers cannot fork the chain.
+AUDIT_APPEND = (
+    """
+CREATE OR REPLACE FUNCTION audit_append(
+    p_tenant_id int, p_actor_id int, p_actor text, p_action text, p_object_type text, p_object_id text,
+    p_before jsonb, p_after jsonb, p_request_id text, p_ip text, p_note text
+) RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_prev text;
+    v_row audit_log;
+BEGIN
+    IF p_tenant_id IS NOT NULL
+       AND p_tenant_id IS DISTINCT FROM NULLIF(current_setting('app.tenant_id', true), '')::int THEN
+        RAISE EXCEPTION 'audit row for tenant % outside that tenant''s transaction', p_tenant_id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('pilotzone.audit'), coalesce(p_tenant_id, 0));
+    SELECT hash INTO v_prev FROM audit_log
+     WHERE tenant_id IS NOT DISTINCT FROM p_tenant_id ORDER BY id DESC LIMIT 1;
+    v_row.id := nextval(pg_get_serial_sequence('audit_log', 'id'));
+    v_row.at := clock_timestamp();
+    v_row.tenant_id := p_tenant_id;
+    v_row.actor_id := p_actor_id;
+    v_row.actor := coalesce(p_actor, '');
+    v_row.action := p_action;
+    v_row.object_type := coalesce(p_object_type, '');
+    v_row.object_id := coalesce(p_object_id, '');
+    v_row.before := p_before;
+    v_row.after := p_after;
+    v_row.request_id := coalesce(p_request_id, '');
+    v_row.ip := coalesce(p_ip, '');
+    v_row.note := coalesce(p_note, '');
+    v_row.prev_hash := coalesce(v_prev, '');
+    v_row.hash := """
+    + AUDIT_HASH.format(prev="v_row.prev_hash", t="v_row")
+    + """;
+    INSERT INTO audit_log SELECT v_row.*;
+    RETURN v_row.id;
+END $$
+"""
+)
+
+# A session, its user and the user's own memberships in one round trip. Owner's rights, but membership
+# stays under RLS (FORCE): the function first sets app.user_id to the session's user, so the
+# pz_own_memberships policy shows exactly that user's rows.
+SESSION_PRINCIPAL = """
+CREATE OR REPLACE FUNCTION pz_session_principal(p_token_hash text)
+RETURNS json LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    v_session json;
+    v_user int;
+BEGIN
+    SELECT s."user", json_build_object(
+               'id', s.id, 'user_id', s."user", 'membership_id', s.membership_id, 'province', s.province,
+               'csrf_token', s.csrf_token, 'created_at', s.created_at, 'last_seen_at', s.last_seen_at,
+               'expires_at', s.expires_at, 'email', u.email, 'display_name', u.display_name,
+               'province_role', u.province_role, 'is_active', u.is_active)
+      INTO v_user, v_session
+      FROM pz_session s JOIN pz_user u ON u.id = s."user"
+     WHERE s.token_hash = p_token_hash;
+    IF v_user IS NULL THEN
+        RETURN NULL;
+    END IF;
+    PERFORM set_config('app.user_id', v_user::text, true);
+    RETURN json_build_object('session', v_session, 'memberships', coalesce((
+        SELECT json_agg(json_build_object(
+                   'id', m.id, 'tenant_id', m.tenant_id, 'tenant_slug', t.slug, 'tenant_name_zh', t.name_zh,
+                   'tenant_name_en', t.name_en, 'role', m.role, 'district_code', m.district_code,
+                   'park_id', m.park, 'enterprise_id', m.enterprise) ORDER BY t.sort_order, m.id)
+          FROM membership m JOIN tenant t ON t.id = m.tenant_id
+         WHERE m."user" = v_user AND m.active AND t.active), '[]'::json));
+END $$
+"""
 
 USER = "NULLIF(current_setting('app.user_id', true), '')::int"
 TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::int"
@@ -168,13 +262,14 @@ END $$
 ]
 
 
+
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="auth", description=DESCRIPTION)
 
-    async def functions() -> None:
-        for sql in FUNCTIONS:
+    async def raw() -> None:
+        for sql in (*INDEXES, AUDIT_APPEND, SESSION_PRINCIPAL, *FUNCTIONS):
             await DB.run_ddl(sql)
 
-    manager.add_raw(functions)
+    manager.add_raw(raw)
 
     return manager

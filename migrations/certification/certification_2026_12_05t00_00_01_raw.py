@@ -1,19 +1,18 @@
+"""Certification: what Piccolo cannot declare (keys and indexes are declared on the tables, see
+pilotzone.tenancy.keys): public verification of a certificate across tenants."""
+
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from pilotzone.db import DB
 
-ID = "2026-12-01T23:20:00:000000"
+ID = "2026-12-05T00:00:01:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "pz_verify_certificate() names the issuing authority (the tenant's bureau), not only the city"
+DESCRIPTION = "pz_verify_certificate(): a certificate by its number in every active tenant, with its issuer"
 
-
-async def forwards():
-    manager = MigrationManager(migration_id=ID, app_name="certification", description=DESCRIPTION)
-
-    async def verify_issuer() -> None:
-        await DB.run_ddl("DROP FUNCTION IF EXISTS pz_verify_certificate(text)")
-        await DB.run_ddl(
-            """
+# Public verification across tenants: owner's rights, but the tables stay under FORCEd RLS, so the
+# function looks in one tenant at a time (app.tenant_id) and restores the setting after. The result
+# names the issuing authority (the tenant's bureau) and, for a renewed certificate, its successor.
+VERIFY = """
 CREATE FUNCTION pz_verify_certificate(p_number text)
 RETURNS TABLE(number text, scheme_name_zh text, scheme_name_en text, subject_label text,
               tenant_name_zh text, tenant_name_en text, issued_at timestamptz, valid_until timestamptz,
@@ -39,8 +38,14 @@ BEGIN
     PERFORM set_config('app.tenant_id', v_before, true);
 END $$
 """
-        )
 
-    manager.add_raw(verify_issuer)
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="certification", description=DESCRIPTION)
+
+    async def raw() -> None:
+        await DB.run_ddl(VERIFY)
+
+    manager.add_raw(raw)
 
     return manager
