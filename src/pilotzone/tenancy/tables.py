@@ -65,11 +65,11 @@ class Ref:
     """A reference Piccolo cannot declare without an import or migration cycle (``registry`` rows
     naming a user: auth imports registry; ``tenant_snapshot.run_id``: jobs migrate after tenancy).
     ``migrate`` adds the key: ``(tenant_id, column) → table (tenant_id, id)`` to a tenant table
-    (``on_delete`` RESTRICT or CASCADE), ``column → table (id)`` to a global one."""
+    (``on_delete`` NO ACTION, RESTRICT or CASCADE), ``column → table (id)`` to a global one."""
 
     column: str
     table: str
-    on_delete: str = "RESTRICT"
+    on_delete: str = "NO ACTION"  # checked at the end of the statement (rows that point at each other)
 
 
 class TenantTable(Table, db=DB, tags=["abstract"]):
