@@ -214,3 +214,38 @@ async def apply_keys(conn: asyncpg.Connection) -> list[str]:
         for sql in statements:
             await conn.execute(sql)
     return statements
+
+
+# ---------------------------------------------------------------- the move to Citus (README: "Scaling out")
+
+REFERENCE_TABLES = ("tenant", "pz_user")  # tenant tables point at them: copied to every node
+# global tables no tenant table points at: they stay on the coordinator (they may point at reference tables)
+COORDINATOR_TABLES = (
+    "user_identity",
+    "pz_session",
+    "login_failure",
+    "one_time_token",
+    "audit_log",
+    "migration",
+)
+
+
+def citus_statements() -> list[str]:
+    """What a deployment runs (as the owner, on the Citus coordinator) to distribute the schema by
+    ``tenant_id``. The keys between tenant tables go first (some tables point at each other, so no
+    order of ``create_distributed_table`` would do) and ``pilotzone migrate`` makes them again."""
+    keys = [k for k in all_keys() if k.kind == "f" and "(tenant_id, " in k.sql]
+    out = [f"ALTER TABLE {_q(k.table)} DROP CONSTRAINT {_q(k.name)}" for k in keys]
+    out += [f"SELECT create_reference_table('{name}')" for name in REFERENCE_TABLES]
+    out += [f"SELECT citus_add_local_table_to_metadata('{name}')" for name in COORDINATOR_TABLES]
+    names = [t._meta.tablename for t in tenant_tables()]
+    out += [f"SELECT create_distributed_table('{names[0]}', 'tenant_id')"]
+    out += [
+        f"SELECT create_distributed_table('{n}', 'tenant_id', colocate_with => '{names[0]}')"
+        for n in names[1:]
+    ]
+    return out
+
+
+if __name__ == "__main__":
+    print(";\n".join(citus_statements()) + ";")

@@ -7,11 +7,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from pilotzone.tenancy.keys import CATALOGUE, _foreign, all_keys, plan
+from pilotzone.tenancy.keys import CATALOGUE, REFERENCE_TABLES, _foreign, all_keys, citus_statements, plan
 from pilotzone.tenancy.tables import tenant_tables
-
-# the global tables a tenant table may reference: Citus reference tables (see tenancy/README.md)
-REFERENCE_TABLES = {"tenant", "pz_user"}
 
 # integer columns that name a row but are no foreign key, and why
 NOT_KEYS = {
@@ -25,11 +22,6 @@ NOT_KEYS = {
 # columns named after what they point at, beyond *_id, *_by and the name of a table
 REFERENCE_NAMES = {"applicant_enterprise", "applicant_park", "renews", "pdf_document", "current_version"}
 REFERENCE_NAMES |= {"entry", "employer", "user"}
-
-TENANT_TABLES = """
-SELECT c.oid, c.relname FROM pg_class c
- WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND c.relname = ANY($1::text[])
-"""
 
 
 def _names() -> list[str]:
@@ -80,7 +72,7 @@ async def test_every_foreign_key_between_tenant_tables_includes_tenant_id(owner:
     for r in rows:
         assert not (r["source"] not in tenant and r["target"] in tenant), r["conname"]  # global → tenant
         if r["source"] in tenant and r["target"] not in tenant:
-            assert r["target"] in REFERENCE_TABLES, r["conname"]
+            assert r["target"] in REFERENCE_TABLES, r["conname"]  # Citus reference tables
             if "tenant_id" in r["cols"]:
                 assert r["on_update"] in ("a", "r"), r["conname"]
 
@@ -148,3 +140,15 @@ def test_set_null_between_tenant_tables_is_refused() -> None:
     assert 'FOREIGN KEY (tenant_id, "renewed_by") REFERENCES "certificate" (tenant_id, id)' in made.sql
     to_user = _foreign("review", "reviewer_id", "pz_user", "SET NULL", "CASCADE", tenant=False)
     assert 'FOREIGN KEY ("reviewer_id") REFERENCES "pz_user" (id) ON DELETE SET NULL' in to_user.sql
+
+
+async def test_the_move_to_citus_places_every_table(owner: asyncpg.Connection) -> None:
+    """Each table of the database is distributed, a reference table or kept on the coordinator, once."""
+    placed = [s.split("('")[1].split("'")[0] for s in citus_statements() if s.startswith("SELECT ")]
+    tables = await owner.fetch(
+        "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'"
+    )
+    assert sorted(placed) == sorted(r["relname"] for r in tables)
+    distributed = [s for s in citus_statements() if "create_distributed_table" in s]
+    assert len(distributed) == len(_names())
+    assert REFERENCE_TABLES == ("tenant", "pz_user") and set(REFERENCE_TABLES) <= set(placed)
