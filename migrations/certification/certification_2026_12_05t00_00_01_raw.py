@@ -13,7 +13,7 @@ DESCRIPTION = "pz_verify_certificate(): a certificate by its number in every act
 # function looks in one tenant at a time (app.tenant_id) and restores the setting after. The result
 # names the issuing authority (the tenant's bureau) and, for a renewed certificate, its successor.
 VERIFY = """
-CREATE FUNCTION pz_verify_certificate(p_number text)
+CREATE OR REPLACE FUNCTION pz_verify_certificate(p_number text)
 RETURNS TABLE(number text, scheme_name_zh text, scheme_name_en text, subject_label text,
               tenant_name_zh text, tenant_name_en text, issued_at timestamptz, valid_until timestamptz,
               status text, valid_from timestamptz, renewed_number text, issuer_zh text, issuer_en text)

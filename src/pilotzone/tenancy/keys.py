@@ -140,11 +140,15 @@ def table_keys(table: type[TenantTable]) -> list[Key]:
     return keys
 
 
+def _tenant_tables() -> list[type[TenantTable]]:
+    Finder().get_table_classes()  # every app's tables module imported, so tenant_tables() finds all
+    return tenant_tables()
+
+
 def all_keys() -> list[Key]:
     """Every generated key: primary keys first, then unique keys, foreign keys, plain indexes."""
     order = {"p": 0, "u": 1, "x": 1, "f": 2, "i": 3}
-    Finder().get_table_classes()  # every app's tables module imported, so tenant_tables() finds all
-    keys = [k for t in tenant_tables() for k in table_keys(t)]
+    keys = [k for t in _tenant_tables() for k in table_keys(t)]
     return sorted(keys, key=lambda k: (order[k.kind], k.table, k.name))
 
 
@@ -193,7 +197,7 @@ def plan(existing: list[asyncpg.Record], keys: list[Key]) -> list[str]:
 async def open_for_migrations(conn: asyncpg.Connection) -> None:
     """Before Piccolo migrations run against keyed tables: a unique index on ``id`` alone in every
     tenant table, which Piccolo's ``REFERENCES table (id)`` needs (removed by :func:`apply_keys`)."""
-    for table in tenant_tables():
+    for table in _tenant_tables():
         name = table._meta.tablename
         if await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f'public."{name}"'):
             await conn.execute(
@@ -238,7 +242,7 @@ def citus_statements() -> list[str]:
     out = [f"ALTER TABLE {_q(k.table)} DROP CONSTRAINT {_q(k.name)}" for k in keys]
     out += [f"SELECT create_reference_table('{name}')" for name in REFERENCE_TABLES]
     out += [f"SELECT citus_add_local_table_to_metadata('{name}')" for name in COORDINATOR_TABLES]
-    names = [t._meta.tablename for t in tenant_tables()]
+    names = [t._meta.tablename for t in _tenant_tables()]
     out += [f"SELECT create_distributed_table('{names[0]}', 'tenant_id')"]
     out += [
         f"SELECT create_distributed_table('{n}', 'tenant_id', colocate_with => '{names[0]}')"

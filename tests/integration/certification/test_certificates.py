@@ -63,6 +63,8 @@ async def certified_cleanup(owner: asyncpg.Connection, arranged):  # type: ignor
         "SELECT array_agg(c.id) FROM certificate c JOIN application a ON a.id = c.application WHERE a.subject_id = $1",
         arranged["warehouse"],
     )
+    # renewal applications point at the certificate they renew: unlink them first
+    await owner.execute("UPDATE application SET renews = NULL WHERE renews = ANY($1::int[])", ids or [])
     await owner.execute("DELETE FROM certificate WHERE id = ANY($1::int[])", ids or [])
     await owner.execute(
         "DELETE FROM document WHERE owner_kind = 'certificate' AND owner_id = ANY($1::int[])", ids or []
