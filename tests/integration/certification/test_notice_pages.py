@@ -50,12 +50,15 @@ async def noticed(owner: asyncpg.Connection, tenants: dict) -> dict:  # type: ig
         )
     ]
     yield {"ids": ids, "tenant": gz}
-    await owner.execute(
-        "DELETE FROM document WHERE owner_kind = 'certificate' AND owner_id IN "
-        "(SELECT id FROM certificate WHERE application = ANY($1::int[]))",
-        ids,
+    # a certificate restricts deleting its PDF: certificates first, then their documents
+    certificates = await owner.fetchval(
+        "SELECT array_agg(id) FROM certificate WHERE application = ANY($1::int[])", ids
     )
     await owner.execute("DELETE FROM certificate WHERE application = ANY($1::int[])", ids)
+    await owner.execute(
+        "DELETE FROM document WHERE owner_kind = 'certificate' AND owner_id = ANY($1::int[])",
+        certificates or [],
+    )
     await owner.execute("DELETE FROM objection WHERE application = ANY($1::int[])", ids)
     await owner.execute("DELETE FROM application WHERE id = ANY($1::int[])", ids)
 

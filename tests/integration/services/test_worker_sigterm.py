@@ -36,6 +36,9 @@ async def test_worker_with_unreachable_broker_stops_on_sigterm(
     try:
         took = await asyncio.to_thread(_seconds_to_stop_after_sigterm, tmp_path / "worker.log")
     finally:
+        await owner.execute(
+            "DELETE FROM tenant_snapshot WHERE run_id = ANY($1::int[])", ids
+        )  # runs that finished
         await owner.execute("DELETE FROM job_run WHERE id = ANY($1::int[])", ids)
     print(f"worker stopped {took:.1f} s after SIGTERM")
     assert took < 8
