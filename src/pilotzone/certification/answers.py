@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import check_field, now, spec_of, write_changes
+from pilotzone.certification.applications import KIND, actors, check_field, now, spec_of, write_changes
 from pilotzone.certification.tables import Application, Review
 from pilotzone.documents import keyed
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import info_requests
 from pilotzone.workflow.info_requests import Answer, AnswerInvalid, Reopens
+from pilotzone.workflow.states import Action, Actor, Decision
+from pilotzone.workflow.transitions import Refused, may, move
 
 _REQUEST_COLUMNS = (
     Review.id,
@@ -29,11 +31,11 @@ _REQUEST_COLUMNS = (
 
 async def latest_request(application: Application) -> dict | None:
     """The information request the applicant has to answer, if the application waits for one."""
-    if application.status != "info_requested":
+    if not may(KIND, application.status, Action.ANSWER, {Actor.APPLICANT}):
         return None
     return (
         await Review.select(*_REQUEST_COLUMNS)
-        .where((Review.application == application.id) & (Review.decision == "request_info"))
+        .where((Review.application == application.id) & (Review.decision == Decision.REQUEST_INFO))
         .order_by(Review.id, ascending=False)
         .first()
     )
@@ -54,7 +56,7 @@ async def requests_of(application: Application) -> list[dict]:
     """Every information request of the application with its answer (newest first), for the reviewer."""
     rows = (
         await Review.select(*_REQUEST_COLUMNS)
-        .where((Review.application == application.id) & (Review.decision == "request_info"))
+        .where((Review.application == application.id) & (Review.decision == Decision.REQUEST_INFO))
         .order_by(Review.id, ascending=False)
         .limit(50)
     )
@@ -81,21 +83,23 @@ async def answer(principal: Principal, application: Application, form: dict[str,
         reopens, await keyed.documents_by_key("application", application.id), request["created_at"]
     )
     moment = now()
-    moved = await (
-        Application.update(
-            {
+    try:
+        moved = await move(
+            KIND,
+            Application,
+            application.id,
+            application.status,
+            Action.ANSWER,
+            actors(principal, application),
+            changes={
                 Application.values: values,
-                Application.status: "in_review",
                 Application.moved_at: moment,
                 Application.updated_by: principal.user_id,
                 Application.updated_at: moment,
-            }
+            },
         )
-        .where((Application.id == application.id) & (Application.status == "info_requested"))
-        .returning(Application.id)
-    )
-    if not moved:
-        raise AnswerInvalid({"status": _("No information was requested.")}, 409)
+    except Refused as refused:
+        raise AnswerInvalid({"status": _("No information was requested.")}, 409) from refused
     given = Answer(note=note, fields=changes, documents=versions)
     await Review.update({Review.answer: info_requests.to_json(given), Review.answered_at: moment}).where(
         Review.id == request["id"]
@@ -106,13 +110,13 @@ async def answer(principal: Principal, application: Application, form: dict[str,
         [
             *((c.key, c.old, c.new) for c in changes),
             ("answer", "", note),
-            ("status", "info_requested", "in_review"),
+            ("status", application.status, moved.target),
         ],
     )
     await audit.record(
         "application.answered",
         "application",
         application.id,
-        before={"status": "info_requested", "stage": application.stage, "values": old},
-        after={"status": "in_review", "stage": application.stage, **info_requests.to_json(given)},
+        before={"status": application.status, "stage": application.stage, "values": old},
+        after={"status": moved.target, "stage": application.stage, **info_requests.to_json(given)},
     )

@@ -27,37 +27,38 @@ from pilotzone.registry.services import enterprise_scope
 from pilotzone.registry.tables import Park
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
-from pilotzone.web.labels import N_
+from pilotzone.web.labels import N_, label
+from pilotzone.workflow.states import Actor, CertificationState, Kind
+from pilotzone.workflow.transitions import actors_of
 
-STATUS_LABELS = {
-    "draft": N_("Draft"),
-    "submitted": N_("Submitted"),
-    "withdrawn": N_("Withdrawn"),
-    "in_review": N_("In review"),
-    "info_requested": N_("Information requested"),
-    "approved": N_("Approved"),
-    "rejected": N_("Rejected"),
-    "notice": N_("Under public notice"),
-    "objected": N_("Objection under review"),
-    "certified": N_("Certified"),
-    "notice_ended": N_("Notice ended: the certificate is due"),
-}
-OPEN_STATUSES = ("draft", "submitted", "in_review", "info_requested")  # may still be withdrawn
+NOTICE_ENDED = N_("Notice ended: the certificate is due")  # shown, never stored
+SHOWN_STATES = (*CertificationState.values(), "notice_ended")  # the states pages and dashboards show
+KIND = Kind.CERTIFICATION
 STARTERS = tenant("bureau_admin", "park_operator", "enterprise_user")
 
 
 def notice_running(status: str, notice_until: datetime | None, moment: datetime | None = None) -> bool:
     """Whether a notice runs at ``moment``: the Python reading of ``notices.running_sql`` (a test keeps
     the two equal). An application stays ``notice`` until its certificate is issued."""
-    return status == "notice" and notice_until is not None and notice_until > (moment or datetime.now(UTC))
+    return (
+        status == CertificationState.NOTICE
+        and notice_until is not None
+        and notice_until > (moment or datetime.now(UTC))
+    )
 
 
 def status_label(code: str, notice_until: datetime | None = None) -> str:
     """The label of a status as it stands now: a notice whose end has passed waits for its certificate."""
-    if code == "notice" and notice_until is not None and not notice_running(code, notice_until):
-        code = "notice_ended"
-    message = STATUS_LABELS.get(code)
-    return _(message) if message else code
+    if code == "notice_ended" or (
+        code == CertificationState.NOTICE
+        and notice_until is not None
+        and not notice_running(code, notice_until)
+    ):
+        return _(NOTICE_ENDED)
+    try:
+        return label(CertificationState(code))
+    except ValueError:
+        return code
 
 
 def spec_of(value: Any) -> dict:
@@ -133,6 +134,21 @@ def visible(principal: Principal, application: Application) -> bool:
         )
     return application.applicant_park is not None and principal.sees_park(
         application.applicant_park, application.district_code
+    )
+
+
+def stage_role(application: Application) -> str:
+    stages = spec_of(application.spec).get("stages", [])
+    return stages[application.stage] if 0 <= application.stage < len(stages) else ""
+
+
+def actors(principal: Principal | None, application: Application) -> frozenset[Actor]:
+    """The workflow actors ``principal`` plays for ``application`` (None: the system)."""
+    return actors_of(
+        principal,
+        covers=principal is not None and visible(principal, application),
+        applicants=spec_of(application.spec).get("applicants", []),
+        stage_role=stage_role(application),
     )
 
 
@@ -268,13 +284,13 @@ async def create_application(principal: Principal, scheme_key: str, subject_id: 
         applicant_enterprise=subject["enterprise"],
         applicant_park=subject["park"],
         district_code=subject["district_code"] or "",
-        status="draft",
+        status=CertificationState.DRAFT,
         values={},
         created_by=principal.user_id,
         updated_by=principal.user_id,
     )
     await application.save()
-    await write_changes(principal, application, [("status", "", "draft")])
+    await write_changes(principal, application, [("status", "", CertificationState.DRAFT)])
     return application
 
 

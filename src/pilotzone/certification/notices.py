@@ -13,6 +13,7 @@ the certification engine.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,11 +22,13 @@ from piccolo.columns import Column
 from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import spec_of, status_label
+from pilotzone.certification.applications import KIND, spec_of, status_label
 from pilotzone.certification.notice_list import PAGE_SIZE, NoticeQuery, keyset, page_links
 from pilotzone.certification.tables import Application, Objection
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
+from pilotzone.workflow.states import Action, Actor, CertificationState, Guard, ObjectionState
+from pilotzone.workflow.transitions import Refused, actors_of, may, move
 
 RATE_LIMIT = 3  # objections per IP address, application and hour
 MAX_REASON = 2000
@@ -57,7 +60,7 @@ def running_sql(alias: str, at: str) -> str:
     definition. An application stays ``notice`` until its certificate is issued
     (:func:`pilotzone.certification.certificates.issue_due_certificates`, which takes those whose
     notice has ended); whether it is still *under notice* follows from ``notice_until`` alone."""
-    return f"({alias}.status = 'notice' AND {alias}.notice_until > {at})"
+    return f"({alias}.status = '{CertificationState.NOTICE}' AND {alias}.notice_until > {at})"
 
 
 def notices_sql(query: NoticeQuery) -> tuple[str, list]:
@@ -86,7 +89,7 @@ async def public_notice(application_id: int) -> dict | None:
     sql = (
         "SELECT a.id, a.subject_label, a.moved_at, a.notice_until, a.status, s.name_zh, s.name_en "  # noqa: S608 - fixed SQL text
         "FROM application a JOIN scheme s ON s.id = a.scheme "
-        f"WHERE a.id = $1 AND ({running_sql('a', '$2')} OR a.status = 'objected')"
+        f"WHERE a.id = $1 AND ({running_sql('a', '$2')} OR a.status = '{CertificationState.OBJECTED}')"
     )
     rows = [dict(r) for r in await db.fetch(sql, application_id, now())]
     for row in rows:
@@ -149,15 +152,17 @@ async def raise_objection(application_id: int, form: dict[str, str], ip: str) ->
         raise NoticeError("status", _("This application is not under public notice."), 404)
     status = notice["status"]
     objection = await record_objection(Objection, Objection.application, application_id, form, ip)
-    await Application.update(
-        {Application.status: "objected", Application.moved_at: now(), Application.updated_at: now()}
-    ).where((Application.id == application_id) & (Application.status == "notice"))
+    # the first objection pauses the notice (moved_at: since when); later ones join the pause
+    with suppress(Refused):  # paused by a concurrent objection meanwhile: this one joins it
+        await move(
+            KIND, Application, application_id, status, Action.OBJECT, {Actor.PUBLIC}, {Guard.NOTICE_RUNNING}
+        )
     await audit.record(
         "objection.raised",
         "application",
         application_id,
         before={"status": status},
-        after={"status": "objected", "objection": objection.id},
+        after={"status": CertificationState.OBJECTED, "objection": objection.id},
         actor_id=None,
         actor="public",
     )
@@ -192,9 +197,9 @@ async def close_objection(
     objection = await table.objects().where(table.id == objection_id).first()
     if objection is None:
         raise NoticeError("status", _("Objection not found."), 404)
-    if decision not in ("upheld", "dismissed"):
+    if decision not in (ObjectionState.UPHELD, ObjectionState.DISMISSED):
         raise NoticeError("decision", _("Choose to uphold or dismiss the objection."))
-    if objection.status != "open":
+    if objection.status != ObjectionState.OPEN:
         raise NoticeError("status", _("This objection was already resolved."), 409)
     note = note.strip()
     if decision == "upheld" and not note:
@@ -206,7 +211,7 @@ async def close_objection(
             table.resolved_at: now(),
             table.resolution_note: note,
         }
-    ).where((table.id == objection_id) & (table.status == "open"))
+    ).where((table.id == objection_id) & (table.status == ObjectionState.OPEN))
     return objection, note
 
 
@@ -221,24 +226,25 @@ async def resolve(principal: Principal, objection_id: int, decision: str, note: 
     application = await Application.objects().where(Application.id == objection.application).first()
     assert application is not None
     status = application.status
-    if application.status == "objected":
-        if decision == "upheld":
-            status = "rejected"
-            await Application.update(
-                {Application.status: status, Application.moved_at: now(), Application.updated_at: now()}
-            ).where(Application.id == application.id)
-        elif not await Objection.exists().where(
-            (Objection.application == application.id) & (Objection.status == "open")
-        ):
-            status = "notice"
-            await Application.update(
-                {
-                    Application.status: status,
-                    Application.notice_until: resumed_until(application.moved_at, application.notice_until),
-                    Application.moved_at: now(),
-                    Application.updated_at: now(),
-                }
-            ).where(Application.id == application.id)
+    action = Action.UPHOLD if decision == ObjectionState.UPHELD else Action.DISMISS
+    if may(KIND, application.status, action, {Actor.BUREAU_ADMIN}):
+        still_open = await Objection.exists().where(
+            (Objection.application == application.id) & (Objection.status == ObjectionState.OPEN)
+        )
+        changes = {}
+        if action is Action.DISMISS and not still_open:  # the notice resumes with the days left
+            changes[Application.notice_until] = resumed_until(application.moved_at, application.notice_until)
+        moved = await move(
+            KIND,
+            Application,
+            application.id,
+            application.status,
+            action,
+            actors_of(principal, covers=True),
+            {Guard.OPEN_OBJECTION_LEFT if still_open else Guard.NO_OPEN_OBJECTION},
+            changes=changes,
+        )
+        status = moved.target
     await audit.record(
         f"objection.{decision}",
         "application",

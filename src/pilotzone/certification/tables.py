@@ -18,6 +18,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
 from pilotzone.db import DB
 from pilotzone.tenancy.tables import TenantTable
+from pilotzone.workflow.states import CertificationState, ObjectionState
 
 
 class Scheme(TenantTable, db=DB):
@@ -34,20 +35,6 @@ class Scheme(TenantTable, db=DB):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
-APPLICATION_STATUSES = (
-    "draft",
-    "submitted",
-    "withdrawn",
-    "in_review",
-    "info_requested",
-    "approved",
-    "rejected",
-    "notice",
-    "objected",
-    "certified",
-)
-
-
 class Application(TenantTable, db=DB):
     """An application for a certification. ``spec`` is a copy of the scheme's spec at version
     ``scheme_version`` (the version at creation): submission is judged by it. ``values`` holds the
@@ -62,7 +49,7 @@ class Application(TenantTable, db=DB):
     applicant_enterprise = Integer(null=True, default=None)
     applicant_park = Integer(null=True, default=None)
     district_code = Varchar(length=12, default="")
-    status = Varchar(length=20, default="draft")
+    status = Varchar(length=20, default=CertificationState.DRAFT.value)  # workflow.states, CHECKed
     values = JSONB(default={})
     created_by = Integer(null=True, default=None)
     updated_by = Integer(null=True, default=None)
@@ -87,9 +74,6 @@ class ApplicationChange(TenantTable, db=DB):
     new_value = Text(default="")
 
 
-REVIEW_DECISIONS = ("approve", "reject", "request_info", "conflict")
-
-
 class Review(TenantTable, db=DB):
     """One reviewer's decision on an application at one stage (``stage`` indexes the spec's stages);
     a ``request_info`` row also carries what it reopens and, once given, the applicant's answer."""
@@ -102,16 +86,13 @@ class Review(TenantTable, db=DB):
     scores = JSONB(default={})
     total = Numeric(digits=(5, 2), null=True, default=None)
     comment = Text(default="")
-    decision = Varchar(length=20)
+    decision = Varchar(length=20)  # workflow.states.Decision, CHECKed
     created_at = Timestamptz(default=TimestamptzNow())
     # an information request: what it reopens ({"fields": [...], "documents": [...]}) and the answer
     # (note, changed fields old → new, document versions uploaded), see pilotzone.workflow.info_requests
     reopens = JSONB(default={})
     answer = JSONB(default={})
     answered_at = Timestamptz(null=True, default=None)
-
-
-OBJECTION_STATUSES = ("open", "upheld", "dismissed")
 
 
 class Objection(TenantTable, db=DB):
@@ -123,7 +104,7 @@ class Objection(TenantTable, db=DB):
     reason = Text()
     ip = Varchar(length=64, default="")
     created_at = Timestamptz(default=TimestamptzNow())
-    status = Varchar(length=20, default="open")
+    status = Varchar(length=20, default=ObjectionState.OPEN.value)  # workflow.states, CHECKed
     resolved_by = Integer(null=True, default=None)
     resolved_at = Timestamptz(null=True, default=None)
     resolution_note = Text(default="")

@@ -11,10 +11,12 @@ from pilotzone.auth.principal import Principal
 from pilotzone.certification.applications import check_field
 from pilotzone.documents import keyed
 from pilotzone.funding.application_tables import FundingApplication, FundingReview
-from pilotzone.funding.applications import OWNER, as_dict, inputs_of, now
+from pilotzone.funding.applications import KIND, OWNER, actors, as_dict, inputs_of, now
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import info_requests
 from pilotzone.workflow.info_requests import Answer, AnswerInvalid, Reopens
+from pilotzone.workflow.states import Action, Actor, Decision
+from pilotzone.workflow.transitions import Refused, may, move
 
 _REQUEST_COLUMNS = (
     FundingReview.id,
@@ -31,14 +33,16 @@ _REQUEST_COLUMNS = (
 def _requests(application_id: int):  # type: ignore[no-untyped-def] - a Piccolo select
     return (
         FundingReview.select(*_REQUEST_COLUMNS)
-        .where((FundingReview.application == application_id) & (FundingReview.decision == "request_info"))
+        .where(
+            (FundingReview.application == application_id) & (FundingReview.decision == Decision.REQUEST_INFO)
+        )
         .order_by(FundingReview.id, ascending=False)
     )
 
 
 async def latest_request(application: FundingApplication) -> dict | None:
     """The information request the applicant has to answer, if the application waits for one."""
-    if application.status != "info_requested":
+    if not may(KIND, application.status, Action.ANSWER, {Actor.APPLICANT}):
         return None
     return await _requests(application.id).first()
 
@@ -82,22 +86,22 @@ async def answer(
     verified = {k: v for k, v in as_dict(application.verified).items() if k not in changed}
     reasons = {k: v for k, v in as_dict(application.verified_reasons).items() if k not in changed}
     moment = now()
-    moved = await (
-        FundingApplication.update(
-            {
+    try:
+        moved = await move(
+            KIND,
+            FundingApplication,
+            application.id,
+            application.status,
+            Action.ANSWER,
+            actors(principal, application, spec),
+            changes={
                 FundingApplication.declared: declared,
                 FundingApplication.verified: verified,
                 FundingApplication.verified_reasons: reasons,
-                FundingApplication.status: "in_review",
-                FundingApplication.moved_at: moment,
-                FundingApplication.updated_at: moment,
-            }
+            },
         )
-        .where((FundingApplication.id == application.id) & (FundingApplication.status == "info_requested"))
-        .returning(FundingApplication.id)
-    )
-    if not moved:
-        raise AnswerInvalid({"status": _("No information was requested.")}, 409)
+    except Refused as refused:
+        raise AnswerInvalid({"status": _("No information was requested.")}, 409) from refused
     given = info_requests.to_json(Answer(note=note, fields=changes, documents=versions))
     await FundingReview.update({FundingReview.answer: given, FundingReview.answered_at: moment}).where(
         FundingReview.id == request["id"]
@@ -108,13 +112,13 @@ async def answer(
         stage_role=principal.role or "",
         reviewer_id=principal.user_id,
         reviewer_email=principal.label,
-        decision="answer",
+        decision=Decision.ANSWER,
         comment=note,
     ).save()
     await audit.record(
         "funding_application.answered",
         OWNER,
         application.id,
-        before={"status": "info_requested", "declared": old},
-        after={"status": "in_review", **given},
+        before={"status": application.status, "declared": old},
+        after={"status": moved.target, **given},
     )

@@ -23,6 +23,8 @@ from pilotzone.funding.tables import Program, Round
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import render
 from pilotzone.workflow import info_requests
+from pilotzone.workflow.states import Action, FundingState
+from pilotzone.workflow.transitions import may
 
 STARTERS = tenant("bureau_admin", "park_operator", "enterprise_user")
 PAGE = "funding/application.html"
@@ -46,8 +48,9 @@ async def _context(
     program = await Program.objects().where(Program.id == application.program).first()
     rnd = await Round.objects().where(Round.id == application.round).first()
     changeable = apps.may_change(principal, application, spec)
+    who = apps.actors(principal, application, spec)
     can_review = reviews.may_review(principal, spec, application)
-    outcome = await ledger.outcome_of(application.id) if application.status == "verified" else None
+    outcome = await ledger.outcome_of(application.id) if application.status == FundingState.VERIFIED else None
     if outcome is not None:
         outcome["words"] = words(outcome["explanation"], spec, get_locale())
     return {
@@ -66,9 +69,9 @@ async def _context(
         "error": error,
         "documents": await keyed.documents_by_key(apps.OWNER, application.id),
         "status_label": apps.status_label(application.status),
-        "can_edit": changeable and application.status == "draft",
-        "can_withdraw": changeable and application.status in apps.OPEN_STATUSES,
-        "can_answer": changeable and application.status == "info_requested",
+        "can_edit": changeable and application.status == FundingState.DRAFT,
+        "can_withdraw": may(apps.KIND, application.status, Action.WITHDRAW, who),
+        "can_answer": may(apps.KIND, application.status, Action.ANSWER, who),
         "can_review": can_review,
         "stage_role": reviews.stage_role(spec, application),
         "reviews": await reviews.reviews_of(application.id)
@@ -225,7 +228,8 @@ class FundingApplicationController(Controller):
     ) -> Redirect | Template:
         application = await _changeable(funding_application_id)
         try:
-            await apps.withdraw(application)
+            spec = await apps.version_spec(application.program_version)
+            await apps.withdraw(current_principal(), application, spec)
         except apps.FundingError as exc:
             return await _refused(request, application, exc)
         return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)

@@ -27,17 +27,9 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from pilotzone.db import DB
 from pilotzone.funding.tables import Program, ProgramVersion, Round
 from pilotzone.tenancy.tables import TenantTable
+from pilotzone.workflow.states import FundingState, ObjectionState
 
 MONEY = (14, 2)
-FUNDING_STATUSES = (
-    "draft",
-    "submitted",
-    "in_review",
-    "info_requested",
-    "verified",
-    "rejected",
-    "withdrawn",
-)
 
 
 class FundingApplication(TenantTable, db=DB):
@@ -59,7 +51,7 @@ class FundingApplication(TenantTable, db=DB):
     declared = JSONB(default={})
     verified = JSONB(default={})
     verified_reasons = JSONB(default={})
-    status = Varchar(length=20, default="draft")
+    status = Varchar(length=20, default=FundingState.DRAFT.value)  # workflow.states, CHECKed
     stage = Integer(default=0)
     score = Numeric(digits=(8, 2), null=True, default=None)
     estimate = Numeric(digits=MONEY, null=True, default=None)  # the applicant's estimate at submission
@@ -79,7 +71,7 @@ class FundingReview(TenantTable, db=DB):
     stage_role = Varchar(length=30)
     reviewer_id = Integer(null=True, default=None)
     reviewer_email = Varchar(length=254, default="")
-    decision = Varchar(length=20)
+    decision = Varchar(length=20)  # workflow.states.Decision, CHECKed
     verified = JSONB(default={})
     reasons = JSONB(default={})  # input key → why the verified value differs from the declared one
     comment = Text(default="")
@@ -161,7 +153,7 @@ class AwardObjection(TenantTable, db=DB):
     reason = Text()
     ip = Varchar(length=64, default="")
     created_at = Timestamptz(default=TimestamptzNow())
-    status = Varchar(length=20, default="open")
+    status = Varchar(length=20, default=ObjectionState.OPEN.value)  # workflow.states, CHECKed
     resolved_by = Integer(null=True, default=None)
     resolved_at = Timestamptz(null=True, default=None)
     resolution_note = Text(default="")

@@ -16,11 +16,13 @@ from decimal import Decimal, InvalidOperation
 from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import check_field, visible
+from pilotzone.certification.applications import check_field
 from pilotzone.funding.application_tables import FundingApplication, FundingReview
 from pilotzone.funding.applications import (
+    KIND,
     OWNER,
     FundingError,
+    actors,
     as_dict,
     inputs_of,
     now,
@@ -29,8 +31,10 @@ from pilotzone.funding.applications import (
 )
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import info_requests
+from pilotzone.workflow.states import Action, Decision, FundingState, Guard
+from pilotzone.workflow.transitions import Refused, may, move
 
-DECISIONS = ("verify", "request_info", "approve", "reject")
+DECISIONS = (Decision.VERIFY, Decision.REQUEST_INFO, Decision.APPROVE, Decision.REJECT)
 
 
 def stage_role(spec: dict, application: FundingApplication) -> str:
@@ -39,12 +43,7 @@ def stage_role(spec: dict, application: FundingApplication) -> str:
 
 
 def may_review(principal: Principal, spec: dict, application: FundingApplication) -> bool:
-    return (
-        not principal.province
-        and application.status == "in_review"
-        and principal.role == stage_role(spec, application)
-        and visible(principal, application)  # type: ignore[arg-type]
-    )
+    return may(KIND, application.status, Action.APPROVE, actors(principal, application, spec))
 
 
 class ReviewInvalid(FundingError):
@@ -105,7 +104,7 @@ SELECT a.id, a.subject_label, a.district_code, a.stage, p.name_zh, p.name_en, r.
        r.name_en AS round_en, COALESCE(a.moved_at, a.submitted_at) AS since
   FROM funding_application a JOIN program p ON p.id = a.program JOIN round r ON r.id = a.round
   JOIN program_version v ON v.id = a.program_version
- WHERE a.status = 'in_review'
+ WHERE a.status = $3
    AND COALESCE(v.spec -> 'stages' ->> a.stage, (ARRAY['bureau_reviewer', 'bureau_admin'])[a.stage + 1]) = $1
    AND ($2 = '' OR a.district_code = $2)
  ORDER BY since, a.id
@@ -122,16 +121,20 @@ async def queue(principal: Principal) -> list[dict]:
     ):
         return []
     district = (m.district_code or "-") if m.role == "district_reviewer" else ""
-    return [dict(r) for r in await db.fetch(_QUEUE, m.role, district)]
+    return [dict(r) for r in await db.fetch(_QUEUE, m.role, district, FundingState.IN_REVIEW)]
 
 
 async def reviews_of(application_id: int) -> list[dict]:
-    return (
+    """The review steps of an application, newest first (``decision`` as a :class:`Decision`)."""
+    rows = (
         await FundingReview.select()
         .where(FundingReview.application == application_id)
         .order_by(FundingReview.id, ascending=False)
         .limit(200)
     )
+    for row in rows:
+        row["decision"] = Decision(row["decision"])
+    return rows
 
 
 async def decide(
@@ -153,48 +156,45 @@ async def decide(
         score = parse_score(form["score"])
         if score is None:
             errors["score"] = _("Enter a score from 0 to 100.")
-    status, stage = application.status, application.stage
+    action = Action(decision)
     reopens = info_requests.Reopens()
-    if decision == "approve":
-        if stage + 1 >= len(stages_of(spec)):
-            status = "verified"
-        else:
-            stage += 1
-    elif decision == "reject":
-        if not comment:
-            errors["comment"] = _("Give the reasons for the rejection.")
-        status = "rejected"
-    elif decision == "request_info":
+    if action is Action.REJECT and not comment:
+        errors["comment"] = _("Give the reasons for the rejection.")
+    elif action is Action.REQUEST_INFO:
         if not comment:
             errors["comment"] = _("Say what information is needed.")
-        status = "info_requested"
         reopens = info_requests.requested(inputs_of(spec), spec.get("documents", []), form)
     if errors:
         raise ReviewInvalid(errors)
     merged = verified if verifies else as_dict(application.verified)
     merged_reasons = reasons if verifies else as_dict(application.verified_reasons)
+    final = application.stage + 1 >= len(stages_of(spec))
+    stage = application.stage + 1 if action is Action.APPROVE and not final else application.stage
     changes = {
         FundingApplication.verified: merged,
         FundingApplication.verified_reasons: merged_reasons,
-        FundingApplication.status: status,
         FundingApplication.stage: stage,
-        FundingApplication.updated_at: now(),
     }
     if score is not None:
         changes[FundingApplication.score] = score
-    if status != application.status or stage != application.stage:
+    if stage != application.stage:
         changes[FundingApplication.moved_at] = now()
-    moved = await (
-        FundingApplication.update(changes)
-        .where(
-            (FundingApplication.id == application.id)
-            & (FundingApplication.status == "in_review")
-            & (FundingApplication.stage == application.stage)
+    try:
+        moved = await move(
+            KIND,
+            FundingApplication,
+            application.id,
+            application.status,
+            action,
+            actors(principal, application, spec),
+            {Guard.FINAL_STAGE if final else Guard.MORE_STAGES},
+            changes=changes,
+            where=FundingApplication.stage == application.stage,
         )
-        .returning(FundingApplication.id)
-    )
-    if not moved:
-        raise FundingError("status", _("Someone else decided this application in the meantime."), 409)
+    except Refused as refused:
+        message = _("Someone else decided this application in the meantime.")
+        raise FundingError("status", message, 409) from refused
+    status = moved.target
     await FundingReview(
         application=application.id,
         stage=application.stage,
@@ -205,7 +205,7 @@ async def decide(
         verified=verified,
         reasons=reasons,
         comment=comment,
-        reopens=info_requests.to_json(reopens) if decision == "request_info" else {},
+        reopens=info_requests.to_json(reopens) if action is Action.REQUEST_INFO else {},
     ).save()
     await audit.record(
         f"funding_review.{decision}",
@@ -224,7 +224,7 @@ async def decide(
             "reasons": merged_reasons,
             "comment": comment,
             "score": str(score) if score is not None else None,
-            **({"reopens": info_requests.to_json(reopens)} if decision == "request_info" else {}),
+            **({"reopens": info_requests.to_json(reopens)} if action is Action.REQUEST_INFO else {}),
         },
     )
     return status

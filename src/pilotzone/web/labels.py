@@ -34,14 +34,6 @@ LABELS: dict[str, dict[str, str]] = {
         "overseas_warehouse": N_("Overseas warehouses"),
         "talent": N_("Talents"),
     },
-    "decision": {
-        "approve": N_("Approved"),
-        "reject": N_("Rejected"),
-        "request_info": N_("Information requested"),
-        "conflict": N_("Conflict of interest declared"),
-        "verify": N_("Verified values saved"),
-        "answer": N_("Information supplied"),
-    },
     "role": {
         "province_admin": N_("Provincial administrator"),
         "province_viewer": N_("Provincial viewer"),
@@ -97,11 +89,6 @@ LABELS: dict[str, dict[str, str]] = {
         "objected": N_("objection open, payment paused"),
         "awarded": N_("awarded"),
         "revoked": N_("revoked after an objection"),
-    },
-    "objection_status": {
-        "open": N_("objection under review"),
-        "upheld": N_("Upheld"),
-        "dismissed": N_("Dismissed"),
     },
     "job_status": {
         "queued": N_("queued"),
