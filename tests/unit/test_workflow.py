@@ -10,6 +10,7 @@ from pilotzone.workflow.states import (
     STATES,
     Action,
     Actor,
+    AwardState,
     CertificationState,
     FundingState,
     Guard,
@@ -38,11 +39,13 @@ def test_every_state_of_the_table_belongs_to_its_kind() -> None:
         assert isinstance(state, STATES[kind])
     reached = {(r.kind, r.target) for r in TABLE} | {(k, s) for k, (s, _a, _w) in INITIAL.items()}
     unused = {(k, s) for k in Kind for s in STATES[k]} - reached
-    # approved and submitted are kept for rows of older versions; nothing moves a submission there
+    # approved and submitted are kept for rows of older versions; nothing moves a submission there;
+    # an award reads as awarded once its notice has ended (pz_award_state), nothing moves it there
     assert unused == {
         (Kind.CERTIFICATION, CertificationState.SUBMITTED),
         (Kind.CERTIFICATION, CertificationState.APPROVED),
         (Kind.FUNDING, FundingState.SUBMITTED),
+        (Kind.AWARD, AwardState.AWARDED),
     }
 
 

@@ -8,7 +8,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from pilotzone.auth import audit
-from pilotzone.auth.guards import MEMBERS, allow, tenant
+from pilotzone.auth.guards import MEMBERS, allow
 from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.certification import answers
 from pilotzone.certification.applications import (
@@ -23,7 +23,6 @@ from pilotzone.certification.applications import (
     merged_values,
     save_values,
     status_label,
-    subjects,
     validate,
     visible_application,
 )
@@ -39,13 +38,14 @@ from pilotzone.certification.applications import (
 from pilotzone.certification.services import active_schemes, get_scheme
 from pilotzone.certification.tables import Application, ApplicationChange
 from pilotzone.documents import keyed
-from pilotzone.documents.owners import UPLOADERS, OwnerKind
+from pilotzone.documents.owners import OwnerKind
 from pilotzone.documents.owners import register as register_owner
+from pilotzone.registry.subjects import subjects
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
-from pilotzone.workflow import info_requests
+from pilotzone.workflow import uploads
 from pilotzone.workflow.states import Action, CertificationState
 from pilotzone.workflow.transitions import Refused, may, move
 
@@ -282,32 +282,22 @@ class ApplicationController(Controller):
             )
         return Redirect(path=f"/z/{slug}/applications/{application_id}", status_code=303)
 
-    # the size limit is enforced while streaming; the CSRF field and the document key are checked
-    # by the streaming parser before the first byte of the file
-    @post(
-        "/{application_id:int}/documents",
-        name="application_upload",
-        status_code=303,
-        request_max_body_size=None,
-        opt={**allow(tenant(*UPLOADERS)), "csrf_in_stream": True},
-    )
+    @post("/{application_id:int}/documents", name="application_upload", **uploads.ROUTE)
     async def upload(
         self, request: Request, slug: FromPath[str], application_id: FromPath[int]
     ) -> Redirect | Template:
         principal = current_principal()
         application = await _changeable(application_id)
-        types = {d["key"]: d["types"] for d in _spec(application.spec).get("documents", [])}
-        draft, reopened = info_requests.may_upload(application.status, await answers.reopened(application))
+        documents = _spec(application.spec).get("documents", [])
+        reopened = await answers.reopened(application)
         try:
-            upload = await keyed.receive_keyed(
-                request, "application", application.id, types, draft=draft, reopened=reopened
+            upload, previous = await uploads.receive(
+                request, "application", application.id, documents, application.status, reopened
             )
         except keyed.KeyedRejected as exc:
             context = await _page_context(application, error=exc.message)
             context["error_doc"] = exc.doc_key
             return render(request, "certification/application.html", context, status_code=exc.status)
-        previous = (await keyed.documents_by_key("application", application.id)).get(upload.doc_key, [])
-        await keyed.file_under_key(upload, "application", application.id)
         await Application.update(
             {Application.updated_by: principal.user_id, Application.updated_at: _now()}
         ).where(Application.id == application.id)

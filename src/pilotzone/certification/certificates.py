@@ -11,7 +11,7 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.certification import renewals
-from pilotzone.certification.applications import KIND, spec_of, visible
+from pilotzone.certification.applications import KIND, spec_of
 from pilotzone.certification.certificate_pdf import certificate_pdf
 from pilotzone.certification.notices import NoticeError, now, running_sql
 from pilotzone.certification.schemes import certificate_number
@@ -22,6 +22,7 @@ from pilotzone.tenancy.services import tenant_record
 from pilotzone.web.formats import local_time
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
+from pilotzone.workflow.scope import visible
 from pilotzone.workflow.states import Action, Actor, CertificationState, Guard, ObjectionState
 from pilotzone.workflow.transitions import Refused, move
 

@@ -17,14 +17,15 @@ from decimal import ROUND_HALF_UP, Decimal
 from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import KIND, actors, spec_of, stage_role, write_changes
+from pilotzone.certification.applications import KIND, actors, now, spec_of, stage_role, write_changes
 from pilotzone.certification.notices import notice_end
 from pilotzone.certification.tables import Application, Review
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.workflow import info_requests
+from pilotzone.workflow.reviews import advance, comment_errors, queue_of, record_step, reopened_by, steps_of
 from pilotzone.workflow.states import Action, CertificationState, Decision, Guard
-from pilotzone.workflow.transitions import Refused, check, may, move
+from pilotzone.workflow.transitions import Refused, check, may
 
 DECISIONS = (Decision.APPROVE, Decision.REJECT, Decision.REQUEST_INFO, Decision.CONFLICT)
 ACTIONS = {
@@ -108,19 +109,15 @@ SELECT a.id, a.subject_label, a.district_code, a.stage, s.key AS scheme_key, s.n
 
 async def queue(principal: Principal, scheme: str = "", min_age: int = 0) -> dict:
     """Applications waiting for the caller's role: ``rows`` (filtered), ``counts`` per scheme (unfiltered)."""
-    m = principal.acting
-    if (
-        principal.province
-        or m is None
-        or m.role not in ("district_reviewer", "bureau_reviewer", "bureau_admin")
-    ):
+    mine = queue_of(principal)
+    if mine is None:
         return {"rows": [], "counts": []}
-    district = (m.district_code or "-") if m.role == "district_reviewer" else ""
+    role, district = mine
     now = datetime.now(UTC)
     rows = [
         dict(r)
         for r in await db.fetch(
-            _QUEUE, m.role, district, principal.user_id or 0, CertificationState.IN_REVIEW, Decision.CONFLICT
+            _QUEUE, role, district, principal.user_id or 0, CertificationState.IN_REVIEW, Decision.CONFLICT
         )
     ]
     counts: dict[str, dict] = {}
@@ -136,16 +133,7 @@ async def queue(principal: Principal, scheme: str = "", min_age: int = 0) -> dic
 
 
 async def reviews_of(application_id: int) -> list[dict]:
-    """The review steps of an application, newest first (``decision`` as a :class:`Decision`)."""
-    rows = (
-        await Review.select()
-        .where(Review.application == application_id)
-        .order_by(Review.id, ascending=False)
-        .limit(200)
-    )
-    for row in rows:
-        row["decision"] = Decision(row["decision"])
-    return rows
+    return await steps_of(Review, Review.application, application_id)
 
 
 # -- decisions
@@ -176,19 +164,14 @@ async def decide(principal: Principal, application: Application, decision: str, 
     comment = form.get("comment", "").strip()
     scores, errors = parse_scores(spec, form)
     total = total_of(criteria, scores) if len(scores) == len(criteria) else None
-    reopens = info_requests.Reopens()
     if action is Action.APPROVE:
         for c in criteria:
             if c["key"] not in scores:
                 errors.setdefault(f"score:{c['key']}", _("Score this criterion."))
-        if errors:
-            raise ReviewError(next(iter(errors)), errors[next(iter(errors))])
-    elif action is Action.REJECT and not comment:
-        raise ReviewError("comment", _("Give the reasons for the rejection."))
-    elif action is Action.REQUEST_INFO:
-        if not comment:
-            raise ReviewError("comment", _("Say what information is needed."))
-        reopens = info_requests.requested(spec.get("fields", []), spec.get("documents", []), form)
+    errors = errors if action is Action.APPROVE else comment_errors(action, comment)
+    if errors:
+        raise ReviewError(next(iter(errors)), errors[next(iter(errors))])
+    reopens = reopened_by(action, spec.get("fields", []), spec.get("documents", []), form)
     guards = holds(application, False, total)
     try:
         transition = check(KIND, application.status, action, who, guards)
@@ -197,24 +180,12 @@ async def decide(principal: Principal, application: Application, decision: str, 
         message = _("The total %(total)s is below the pass mark %(mark)s.", total=total, mark=mark)
         raise ReviewError("total", message) from refused
     status, stage = transition.target, application.stage
-    if action is Action.APPROVE and status == CertificationState.IN_REVIEW:
-        stage += 1
     if action is not Action.DECLARE_CONFLICT:
-        moment = datetime.now(UTC)
-        changes = {Application.stage: stage, Application.moved_at: moment, Application.updated_at: moment}
-        if status == CertificationState.NOTICE:  # approved: the public notice (公示) starts at once
-            changes[Application.notice_until] = notice_end(spec)
+        # approved at the last stage: the public notice (公示) starts at once
+        notice = {Application.notice_until: notice_end(spec)} if status == CertificationState.NOTICE else {}
         try:
-            await move(
-                KIND,
-                Application,
-                application.id,
-                application.status,
-                action,
-                who,
-                guards,
-                changes=changes,
-                where=Application.stage == application.stage,
+            _moved, stage = await advance(
+                KIND, Application, application, action, who, guards, {**notice, Application.moved_at: now()}
             )
         except Refused as refused:
             message = _("Someone else decided this application in the meantime.")
@@ -223,19 +194,18 @@ async def decide(principal: Principal, application: Application, decision: str, 
         if status != application.status:
             changes.append(("status", application.status, status))
         await write_changes(principal, application, changes)
-    review = Review(
-        application=application.id,
-        stage=application.stage,
-        stage_role=stage_role(application),
-        reviewer_id=principal.user_id,
-        reviewer_email=principal.label,
+    await record_step(
+        Review,
+        Review.application,
+        application,
+        stage_role(application),
+        principal,
+        action,
+        comment,
+        reopens,
         scores=scores,
         total=total,
-        comment=comment,
-        decision=decision,
-        reopens=info_requests.to_json(reopens) if action is Action.REQUEST_INFO else {},
     )
-    await review.save()
     await audit.record(
         ACTIONS[decision],
         "application",

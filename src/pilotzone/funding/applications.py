@@ -14,13 +14,16 @@ from typing import Any
 
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import check_field, scoped, subjects, visible
 from pilotzone.documents import keyed
 from pilotzone.funding.application_tables import FundingApplication
 from pilotzone.funding.facts import facts_of
 from pilotzone.funding.tables import Program, ProgramVersion, Round
+from pilotzone.registry.subjects import submission_subject
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import label
+from pilotzone.workflow import fields
+from pilotzone.workflow.fields import check_field
+from pilotzone.workflow.scope import listed, visible
 from pilotzone.workflow.states import Action, Actor, FundingState, Guard, Kind
 from pilotzone.workflow.transitions import Refused, actors_of, may, move
 
@@ -96,15 +99,7 @@ def effective_values(application: FundingApplication) -> dict[str, str]:
 
 
 def validate(spec: dict, values: dict[str, str], present_documents: set[str]) -> dict[str, str]:
-    errors = {}
-    for field in inputs_of(spec):
-        message = check_field(field, values.get(field["key"], ""))
-        if message:
-            errors[field["key"]] = message
-    for document in spec.get("documents", []):
-        if document.get("required", True) and document["key"] not in present_documents:
-            errors[f"doc:{document['key']}"] = _("Upload this document.")
-    return errors
+    return fields.validate(inputs_of(spec), spec.get("documents", []), values, present_documents)
 
 
 # -- lookups
@@ -166,20 +161,9 @@ def may_change(principal: Principal, application: FundingApplication, spec: dict
 
 
 async def list_applications(principal: Principal) -> list[dict]:
-    query = FundingApplication.select(
-        FundingApplication.id,
-        FundingApplication.program.name_zh,
-        FundingApplication.program.name_en,
-        FundingApplication.round.name_zh,
-        FundingApplication.round.name_en,
-        FundingApplication.subject_label,
-        FundingApplication.status,
-        FundingApplication.updated_at,
-    )
-    query = scoped(query, FundingApplication, principal)
-    if query is None:
-        return []
-    rows = await query.order_by(FundingApplication.id, ascending=False).limit(200)
+    a = FundingApplication
+    names = (a.program.name_zh, a.program.name_en, a.round.name_zh, a.round.name_en)
+    rows = await listed(a, principal, *names, a.subject_label, a.status, a.updated_at)
     for row in rows:
         row["status_label"] = status_label(row["status"])
     return rows
@@ -198,25 +182,11 @@ async def create_application(principal: Principal, round_id: str, subject_id: st
     spec = await version_spec(program.current_version)
     if principal.role not in applicants_of(spec, program.subject):
         raise FundingError("round", _("Your role may not apply for this program."), 403)
-    try:
-        wanted = int(subject_id)
-    except ValueError:
-        wanted = -1
-    found = await subjects(principal, program.subject, wanted)
-    if not found:
+    subject = await submission_subject(principal, program.subject, subject_id)
+    if subject is None:
         raise FundingError("subject_id", _("Choose what the application is for."))
-    subject = found[0]
     application = FundingApplication(
-        program=program.id,
-        program_version=program.current_version,
-        round=chosen["id"],
-        subject_kind=program.subject,
-        subject_id=subject["id"],
-        subject_label=str(subject["label"])[:300],
-        applicant_enterprise=subject["enterprise"],
-        applicant_park=subject["park"],
-        district_code=subject["district_code"] or "",
-        created_by=principal.user_id,
+        **subject, program=program.id, program_version=program.current_version, round=chosen["id"]
     )
     await application.save()
     await audit.record(
@@ -226,7 +196,7 @@ async def create_application(principal: Principal, round_id: str, subject_id: st
         after={
             "round": chosen["id"],
             "program_version": program.current_version,
-            "subject_id": subject["id"],
+            "subject_id": subject["subject_id"],
         },
     )
     return application

@@ -16,7 +16,6 @@ from decimal import Decimal, InvalidOperation
 from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import check_field
 from pilotzone.funding.application_tables import FundingApplication, FundingReview
 from pilotzone.funding.applications import (
     KIND,
@@ -25,14 +24,15 @@ from pilotzone.funding.applications import (
     actors,
     as_dict,
     inputs_of,
-    now,
     stages_of,
     version_spec,
 )
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import info_requests
+from pilotzone.workflow.fields import check_field
+from pilotzone.workflow.reviews import advance, comment_errors, queue_of, record_step, reopened_by, steps_of
 from pilotzone.workflow.states import Action, Decision, FundingState, Guard
-from pilotzone.workflow.transitions import Refused, may, move
+from pilotzone.workflow.transitions import Refused, may
 
 DECISIONS = (Decision.VERIFY, Decision.REQUEST_INFO, Decision.APPROVE, Decision.REJECT)
 
@@ -113,28 +113,14 @@ SELECT a.id, a.subject_label, a.district_code, a.stage, p.name_zh, p.name_en, r.
 
 
 async def queue(principal: Principal) -> list[dict]:
-    m = principal.acting
-    if (
-        principal.province
-        or m is None
-        or m.role not in ("district_reviewer", "bureau_reviewer", "bureau_admin")
-    ):
+    mine = queue_of(principal)
+    if mine is None:
         return []
-    district = (m.district_code or "-") if m.role == "district_reviewer" else ""
-    return [dict(r) for r in await db.fetch(_QUEUE, m.role, district, FundingState.IN_REVIEW)]
+    return [dict(r) for r in await db.fetch(_QUEUE, *mine, FundingState.IN_REVIEW)]
 
 
 async def reviews_of(application_id: int) -> list[dict]:
-    """The review steps of an application, newest first (``decision`` as a :class:`Decision`)."""
-    rows = (
-        await FundingReview.select()
-        .where(FundingReview.application == application_id)
-        .order_by(FundingReview.id, ascending=False)
-        .limit(200)
-    )
-    for row in rows:
-        row["decision"] = Decision(row["decision"])
-    return rows
+    return await steps_of(FundingReview, FundingReview.application, application_id)
 
 
 async def decide(
@@ -157,56 +143,43 @@ async def decide(
         if score is None:
             errors["score"] = _("Enter a score from 0 to 100.")
     action = Action(decision)
-    reopens = info_requests.Reopens()
-    if action is Action.REJECT and not comment:
-        errors["comment"] = _("Give the reasons for the rejection.")
-    elif action is Action.REQUEST_INFO:
-        if not comment:
-            errors["comment"] = _("Say what information is needed.")
-        reopens = info_requests.requested(inputs_of(spec), spec.get("documents", []), form)
+    errors.update(comment_errors(action, comment))
     if errors:
         raise ReviewInvalid(errors)
+    reopens = reopened_by(action, inputs_of(spec), spec.get("documents", []), form)
     merged = verified if verifies else as_dict(application.verified)
     merged_reasons = reasons if verifies else as_dict(application.verified_reasons)
-    final = application.stage + 1 >= len(stages_of(spec))
-    stage = application.stage + 1 if action is Action.APPROVE and not final else application.stage
-    changes = {
-        FundingApplication.verified: merged,
-        FundingApplication.verified_reasons: merged_reasons,
-        FundingApplication.stage: stage,
-    }
+    changes = {FundingApplication.verified: merged, FundingApplication.verified_reasons: merged_reasons}
     if score is not None:
         changes[FundingApplication.score] = score
-    if stage != application.stage:
-        changes[FundingApplication.moved_at] = now()
+    final = application.stage + 1 >= len(stages_of(spec))
+    who = actors(principal, application, spec)
     try:
-        moved = await move(
+        moved, stage = await advance(
             KIND,
             FundingApplication,
-            application.id,
-            application.status,
+            application,
             action,
-            actors(principal, application, spec),
+            who,
             {Guard.FINAL_STAGE if final else Guard.MORE_STAGES},
-            changes=changes,
-            where=FundingApplication.stage == application.stage,
+            changes,
         )
     except Refused as refused:
         message = _("Someone else decided this application in the meantime.")
         raise FundingError("status", message, 409) from refused
     status = moved.target
-    await FundingReview(
-        application=application.id,
-        stage=application.stage,
-        stage_role=stage_role(spec, application),
-        reviewer_id=principal.user_id,
-        reviewer_email=principal.label,
-        decision=decision,
+    await record_step(
+        FundingReview,
+        FundingReview.application,
+        application,
+        stage_role(spec, application),
+        principal,
+        action,
+        comment,
+        reopens,
         verified=verified,
         reasons=reasons,
-        comment=comment,
-        reopens=info_requests.to_json(reopens) if action is Action.REQUEST_INFO else {},
-    ).save()
+    )
     await audit.record(
         f"funding_review.{decision}",
         OWNER,

@@ -15,6 +15,7 @@ class Kind(Coded):
     CERTIFICATION = "certification", "认定申请", "Certification application"
     FUNDING = "funding", "扶持申报", "Funding application"
     REGISTRATION = "registration", "注册申请", "Registration"
+    AWARD = "award", "扶持资金公示", "Award under public notice"
 
 
 class CertificationState(Coded):
@@ -46,11 +47,22 @@ class RegistrationState(Coded):
     REJECTED = "rejected", "已驳回", "Rejected"
 
 
-State = CertificationState | FundingState | RegistrationState
+class AwardState(Coded):
+    """A ledger entry (``ledger_entry.status``); a notice whose end has passed reads as ``awarded``
+    (the database function ``pz_award_state``): nothing moves it."""
+
+    NOTICE = "notice", "公示中", "under public notice"
+    OBJECTED = "objected", "异议处理中，暂停拨付", "objection open, payment paused"
+    AWARDED = "awarded", "已核定", "awarded"
+    REVOKED = "revoked", "因异议成立已撤销", "revoked after an objection"
+
+
+State = CertificationState | FundingState | RegistrationState | AwardState
 STATES: dict[Kind, type[Coded]] = {
     Kind.CERTIFICATION: CertificationState,
     Kind.FUNDING: FundingState,
     Kind.REGISTRATION: RegistrationState,
+    Kind.AWARD: AwardState,
 }
 
 

@@ -23,6 +23,7 @@ from pilotzone.auth.principal import Principal
 from pilotzone.workflow.states import (
     Action,
     Actor,
+    AwardState,
     CertificationState,
     FundingState,
     Guard,
@@ -31,7 +32,7 @@ from pilotzone.workflow.states import (
     State,
 )
 
-C, F, R = CertificationState, FundingState, RegistrationState
+C, F, R, AW = CertificationState, FundingState, RegistrationState, AwardState
 A, W, G = Action, Actor, Guard
 
 
@@ -92,6 +93,16 @@ TABLE: tuple[Transition, ...] = (
             (R.PENDING, A.REJECT, W.BUREAU_ADMIN, R.REJECTED),
         ],
     ),
+    *_rows(
+        Kind.AWARD,
+        [
+            (AW.NOTICE, A.OBJECT, W.PUBLIC, AW.OBJECTED, (G.NOTICE_RUNNING,)),
+            (AW.OBJECTED, A.OBJECT, W.PUBLIC, AW.OBJECTED),
+            (AW.OBJECTED, A.UPHOLD, W.BUREAU_ADMIN, AW.REVOKED),
+            (AW.OBJECTED, A.DISMISS, W.BUREAU_ADMIN, AW.NOTICE, (G.NO_OPEN_OBJECTION,)),
+            (AW.OBJECTED, A.DISMISS, W.BUREAU_ADMIN, AW.OBJECTED, (G.OPEN_OBJECTION_LEFT,)),
+        ],
+    ),
 )
 
 # the state a submission starts in, and who creates it
@@ -99,6 +110,7 @@ INITIAL: dict[Kind, tuple[State, Action, Actor]] = {
     Kind.CERTIFICATION: (C.DRAFT, A.CREATE, W.APPLICANT),
     Kind.FUNDING: (F.DRAFT, A.CREATE, W.APPLICANT),
     Kind.REGISTRATION: (R.PENDING, A.REGISTER, W.PUBLIC),
+    Kind.AWARD: (AW.NOTICE, A.APPROVE, W.BUREAU_ADMIN),  # the round's approval (four eyes, see funding)
 }
 _INDEX: dict[tuple[Kind, str, Action], tuple[Transition, ...]] = {}
 for _row in TABLE:
