@@ -15,22 +15,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pilotzone import db
-from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.certification.applications import KIND, spec_of, status_label
 from pilotzone.certification.tables import Application, Objection
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
+from pilotzone.workflow import objections as objecting
 from pilotzone.workflow.notice_list import PAGE_SIZE, NoticeQuery, keyset, page_links
-from pilotzone.workflow.objections import (  # noqa: F401 - the objection API of this kind
-    NoticeError,
-    check_objection,
-    now,
-    pause,
-    record_objection,
-    settle,
-)
+from pilotzone.workflow.objections import Notice, NoticeError, check_objection, now  # noqa: F401 - this kind's API
 from pilotzone.workflow.states import CertificationState
+
+NOTICE = Notice(KIND, Objection, Objection.application, Application, "objection", "application")
 
 
 def notice_end(spec: dict) -> datetime:
@@ -88,18 +83,7 @@ async def raise_objection(application_id: int, form: dict[str, str], ip: str) ->
     if notice is None:  # under notice, or paused by an objection (others may join in)
         raise NoticeError("status", _("This application is not under public notice."), 404)
     status = notice["status"]
-    objection = await record_objection(Objection, Objection.application, application_id, form, ip)
-    await pause(KIND, Application, application_id, status)
-    await audit.record(
-        "objection.raised",
-        "application",
-        application_id,
-        before={"status": status},
-        after={"status": CertificationState.OBJECTED, "objection": objection.id},
-        actor_id=None,
-        actor="public",
-    )
-    return objection
+    return await objecting.raise_objection(NOTICE, application_id, status, status, form, ip)
 
 
 # -- the bureau's side
@@ -124,14 +108,4 @@ async def objections() -> list[dict]:
 
 async def resolve(principal: Principal, objection_id: int, decision: str, note: str) -> str:
     """Uphold (reject the application) or dismiss (resume the notice); returns the application status."""
-    objection, note, application, status = await settle(
-        KIND, Objection, Objection.application, Application, principal, objection_id, decision, note
-    )
-    await audit.record(
-        f"objection.{decision}",
-        "application",
-        application.id,
-        before={"status": application.status, "objection": objection_id},
-        after={"status": status, "note": note},
-    )
-    return status
+    return await objecting.settle(NOTICE, principal, objection_id, decision, note)

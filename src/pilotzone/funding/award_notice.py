@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from pilotzone import db
-from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.funding.application_tables import AwardObjection, LedgerEntry
 from pilotzone.funding.applications import as_dict
@@ -22,10 +21,15 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
 from pilotzone.workflow import notice_pages as pages
+from pilotzone.workflow import objections as objecting
 from pilotzone.workflow.notice_list import PAGE_SIZE, NoticeQuery, keyset, page_links
 from pilotzone.workflow.notice_pages import Item, NoticePages
-from pilotzone.workflow.objections import NoticeError, now, pause, record_objection, settle
+from pilotzone.workflow.objections import Notice, NoticeError, now
 from pilotzone.workflow.states import AwardState, Kind
+
+NOTICE = Notice(
+    Kind.AWARD, AwardObjection, AwardObjection.entry, LedgerEntry, "award_objection", "ledger_entry"
+)
 
 
 async def notice_end(program_id: int) -> datetime | None:
@@ -105,18 +109,7 @@ async def raise_objection(entry_id: int, form: dict[str, str], ip: str) -> Award
     entry = await entry_with_state(entry_id)
     if entry is None or entry["state"] not in (AwardState.NOTICE, AwardState.OBJECTED):
         raise NoticeError("status", _("This award is not under public notice."), 404)
-    objection = await record_objection(AwardObjection, AwardObjection.entry, entry_id, form, ip)
-    await pause(Kind.AWARD, LedgerEntry, entry_id, entry["status"])
-    await audit.record(
-        "award_objection.raised",
-        "ledger_entry",
-        entry_id,
-        before={"status": entry["state"]},
-        after={"status": AwardState.OBJECTED, "objection": objection.id},
-        actor_id=None,
-        actor="public",
-    )
-    return objection
+    return await objecting.raise_objection(NOTICE, entry_id, entry["status"], entry["state"], form, ip)
 
 
 _OBJECTIONS = f"""
@@ -137,17 +130,7 @@ async def objections() -> list[dict]:
 
 async def resolve(principal: Principal, objection_id: int, decision: str, note: str) -> str:
     """Uphold (revoke the unpaid award) or dismiss (resume the notice); returns the entry's status."""
-    objection, note, entry, status = await settle(
-        Kind.AWARD, AwardObjection, AwardObjection.entry, LedgerEntry, principal, objection_id, decision, note
-    )
-    await audit.record(
-        f"award_objection.{decision}",
-        "ledger_entry",
-        entry.id,
-        before={"status": entry.status, "objection": objection_id},
-        after={"status": status, "note": note},
-    )
-    return status
+    return await objecting.settle(NOTICE, principal, objection_id, decision, note)
 
 
 # -- pages

@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import re
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from piccolo.columns import Column
 from piccolo.table import Table
 
+from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow.states import Action, Actor, Guard, Kind, ObjectionState
-from pilotzone.workflow.transitions import Refused, actors_of, may, move
+from pilotzone.workflow.tables import ObjectionColumns
+from pilotzone.workflow.transitions import Refused, actors_of, allowed, may, move
 
 RATE_LIMIT = 3  # objections per IP address, target and hour
 MAX_REASON = 2000
@@ -123,45 +126,75 @@ def resumed_until(paused_since: datetime | None, notice_until: datetime | None) 
     return (notice_until or now()) + (now() - (paused_since or now()))
 
 
-async def pause(kind: Kind, target: type[Table], target_id: int, state: str) -> None:
-    """An objection was raised: the first pauses the notice (``moved_at``: since when), later ones
-    join the pause (nothing changes)."""
+@dataclass(frozen=True)
+class Notice:
+    """One kind's public notice: the kind (its transition rows), the objection table and its foreign
+    key to the ``target`` table under notice, and how the audit log names them (``objection`` /
+    ``application``: actions ``objection.raised``, ``objection.upheld``, ``objection.dismissed``)."""
+
+    kind: Kind
+    table: type[ObjectionColumns]
+    fk: Column
+    target: type[Table]
+    audit_prefix: str
+    object_type: str
+
+
+async def raise_objection(
+    notice: Notice, target_id: int, state: str, shown: str, form: dict[str, str], ip: str
+) -> Any:
+    """Record an objection to the item ``target_id`` (in ``state``, shown to the audit as ``shown``):
+    the first pauses the notice (``moved_at``: since when), later ones join the pause. Raises
+    NoticeError (429, or 400 with a field)."""
+    objection = await record_objection(notice.table, notice.fk, target_id, form, ip)
+    paused = next(r.target for r in allowed(notice.kind, state, Action.OBJECT))
     with suppress(Refused):  # paused by a concurrent objection meanwhile: this one joins it
-        await move(kind, target, target_id, state, Action.OBJECT, {Actor.PUBLIC}, {Guard.NOTICE_RUNNING})
+        await move(
+            notice.kind,
+            notice.target,
+            target_id,
+            state,
+            Action.OBJECT,
+            {Actor.PUBLIC},
+            {Guard.NOTICE_RUNNING},
+        )
+    await audit.record(
+        f"{notice.audit_prefix}.raised",
+        notice.object_type,
+        target_id,
+        before={"status": shown},
+        after={"status": paused, "objection": objection.id},
+        actor_id=None,
+        actor="public",
+    )
+    return objection
 
 
-async def settle(
-    kind: Kind,
-    table: type[Table],
-    fk: Column,
-    target: type[Table],
-    principal: Principal,
-    objection_id: int,
-    decision: str,
-    note: str,
-) -> tuple[Any, str, Any, str]:
-    """Resolve an objection of ``table`` (whose foreign key ``fk`` points at ``target``) and move its
-    target: upheld → the kind's end (rejected, revoked), dismissed → the notice resumes once no other
-    objection is open. Returns (the objection as it was, the note, the target as it was, its new
-    state). Raises NoticeError."""
+async def settle(notice: Notice, principal: Principal, objection_id: int, decision: str, note: str) -> str:
+    """Resolve an open objection and move its target: upheld → the kind's end (rejected, revoked),
+    dismissed → the notice resumes, with the days that were left, once no other objection is open.
+    Audited; returns the target's state. Raises NoticeError."""
+    table, fk, target = notice.table, notice.fk, notice.target
     objection, note = await close_objection(table, principal, objection_id, decision, note)
     row = await target.objects().where(target.id == getattr(objection, fk._meta.name)).first()
     assert row is not None
+    status = row.status
     action = Action.UPHOLD if decision == ObjectionState.UPHELD else Action.DISMISS
-    if not may(kind, row.status, action, {Actor.BUREAU_ADMIN}):
-        return objection, note, row, row.status  # not paused (any more): nothing follows
-    still_open = await table.exists().where((fk == row.id) & (table.status == ObjectionState.OPEN))
-    changes = {}
-    if action is Action.DISMISS and not still_open:  # the notice resumes with the days that were left
-        changes[target.notice_until] = resumed_until(row.moved_at, row.notice_until)  # type: ignore[attr-defined]
-    moved = await move(
-        kind,
-        target,
+    if may(notice.kind, row.status, action, {Actor.BUREAU_ADMIN}):  # else not paused (any more)
+        still_open = await table.exists().where((fk == row.id) & (table.status == ObjectionState.OPEN))
+        changes = {}
+        if action is Action.DISMISS and not still_open:
+            changes[target.notice_until] = resumed_until(row.moved_at, row.notice_until)  # type: ignore[attr-defined]
+        guards = {Guard.OPEN_OBJECTION_LEFT if still_open else Guard.NO_OPEN_OBJECTION}
+        who = actors_of(principal, covers=True)
+        status = (
+            await move(notice.kind, target, row.id, row.status, action, who, guards, changes=changes)
+        ).target
+    await audit.record(
+        f"{notice.audit_prefix}.{decision}",
+        notice.object_type,
         row.id,
-        row.status,
-        action,
-        actors_of(principal, covers=True),
-        {Guard.OPEN_OBJECTION_LEFT if still_open else Guard.NO_OPEN_OBJECTION},
-        changes=changes,
+        before={"status": row.status, "objection": objection_id},
+        after={"status": status, "note": note},
     )
-    return objection, note, row, moved.target
+    return status
