@@ -18,10 +18,11 @@ import msgspec
 from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
+from pilotzone.funding.allocation import Claim, allocate
 from pilotzone.funding.application_tables import Calculation
 from pilotzone.funding.applications import FundingError, as_dict, now, typed_inputs
 from pilotzone.funding.facts import subject_facts
-from pilotzone.funding.programs import SubjectFacts
+from pilotzone.funding.programs import SubjectFacts, compiled
 from pilotzone.funding.tables import Round
 from pilotzone.jobs.services import job, start_run
 from pilotzone.jobs.tables import JobRun
@@ -213,8 +214,6 @@ _VERSIONS: dict[int, tuple[Any, dict]] = {}  # program version id → (compiled,
 
 async def _programs(version_ids: set[int]) -> dict[int, tuple[Any, dict]]:
     """The compiled program and spec of each version, read once per process (one query for the new ones)."""
-    from pilotzone.funding.programs import compiled
-
     missing = [vid for vid in version_ids if vid not in _VERSIONS]
     if missing:
         if len(_VERSIONS) > 1024:
@@ -262,8 +261,6 @@ _CALCULATION = "SELECT id, round, status, cursor, as_of FROM calculation WHERE i
 async def _allocate(calculation_id: int, round_id: int) -> None:
     """Awards for the claimants (eligible, claim > 0); every other result got 0 when it was written,
     so each row is updated at most once."""
-    from pilotzone.funding.allocation import Claim, allocate
-
     rnd = (await db.fetch("SELECT budget, rule, partial FROM round WHERE id = $1", round_id))[0]
     claims = (
         Claim(
