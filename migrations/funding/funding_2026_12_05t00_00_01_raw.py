@@ -3,7 +3,9 @@ pilotzone.tenancy.keys): CHECKs on states and money, and the award state by its 
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
+from pilotzone.codes import check_sql
 from pilotzone.db import DB
+from pilotzone.workflow.states import AwardState, Decision, FundingState, ObjectionState
 
 ID = "2026-12-05T00:00:01:000000"
 VERSION = "1.38.0"
@@ -15,19 +17,18 @@ CHECKS = [
     "ALTER TABLE round ADD CONSTRAINT round_rule_check CHECK (rule IN ('pro_rata', 'ranked', 'first_come'))",
     "ALTER TABLE round ADD CONSTRAINT round_budget_check CHECK (budget >= 0)",
     "ALTER TABLE round ADD CONSTRAINT round_dates_check CHECK (closes_at >= opens_at)",
-    "ALTER TABLE funding_application ADD CONSTRAINT funding_application_status_check CHECK (status IN"
-    " ('draft', 'submitted', 'in_review', 'info_requested', 'verified', 'rejected', 'withdrawn'))",
     "ALTER TABLE calculation ADD CONSTRAINT calculation_status_check CHECK (status IN"
     " ('running', 'calculated', 'approved', 'superseded', 'failed'))",
     "ALTER TABLE calculation_result ADD CONSTRAINT calculation_result_money_check"
     " CHECK (claim >= 0 AND (award IS NULL OR (award >= 0 AND award <= claim)))",
     "ALTER TABLE ledger_entry ADD CONSTRAINT ledger_entry_paid_check"
     " CHECK (awarded > 0 AND paid >= 0 AND paid <= awarded)",
-    "ALTER TABLE ledger_entry ADD CONSTRAINT ledger_entry_status_check CHECK (status IN"
-    " ('notice', 'objected', 'awarded', 'revoked'))",
-    "ALTER TABLE award_objection ADD CONSTRAINT award_objection_status_check CHECK (status IN"
-    " ('open', 'upheld', 'dismissed'))",
     "ALTER TABLE payment ADD CONSTRAINT payment_amount_check CHECK (amount > 0)",
+    # the workflow codes, generated from the workflow enums
+    *check_sql("funding_application", "status", FundingState),
+    *check_sql("funding_review", "decision", Decision),
+    *check_sql("award_objection", "status", ObjectionState),
+    *check_sql("ledger_entry", "status", AwardState),
 ]
 
 # The one definition of a ledger entry's state: a notice whose end has passed is an award; nothing has to

@@ -19,8 +19,8 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from pilotzone.auth.tables import User
 from pilotzone.db import DB
 from pilotzone.documents.tables import Document
-from pilotzone.registry.tables import Enterprise, Park
 from pilotzone.tenancy.tables import Index, Ref, TenantTable, Unique
+from pilotzone.workflow.tables import ObjectionColumns, ReviewStepColumns, SubmissionColumns
 
 
 class Scheme(TenantTable, db=DB):
@@ -39,43 +39,16 @@ class Scheme(TenantTable, db=DB):
     keys = (Unique("scheme_tenant_key", ("key",)),)
 
 
-APPLICATION_STATUSES = (
-    "draft",
-    "submitted",
-    "withdrawn",
-    "in_review",
-    "info_requested",
-    "approved",
-    "rejected",
-    "notice",
-    "objected",
-    "certified",
-)
-
-
-class Application(TenantTable, db=DB):
-    """An application for a certification. ``spec`` is a copy of the scheme's spec at version
-    ``scheme_version`` (the version at creation): submission is judged by it. ``values`` holds the
-    declared field values as entered (text); ``applicant_enterprise`` / ``applicant_park`` scope it."""
+class Application(SubmissionColumns, db=DB):
+    """An application for a certification (the shared columns: ``workflow.tables``). ``spec`` is a
+    copy of the scheme's spec at version ``scheme_version`` (the version at creation): submission is
+    judged by it. ``values`` holds the declared field values as entered (text)."""
 
     scheme = ForeignKey(Scheme, null=False, on_delete=OnDelete.restrict)
     scheme_version = Integer()
     spec = JSONB(default={})
-    subject_kind = Varchar(length=30)
-    subject_id = Integer()  # a row of the table subject_kind names: no foreign key (it names several)
-    subject_label = Varchar(length=300, default="")  # shown in lists (the subject as named at creation)
-    applicant_enterprise = ForeignKey(Enterprise, null=True, default=None, on_delete=OnDelete.restrict)
-    applicant_park = ForeignKey(Park, null=True, default=None, on_delete=OnDelete.restrict)
-    district_code = Varchar(length=12, default="")
-    status = Varchar(length=20, default="draft")
     values = JSONB(default={})
-    created_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
     updated_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
-    created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
-    submitted_at = Timestamptz(null=True, default=None)
-    stage = Integer(default=0)  # index into spec["stages"] while in review
-    moved_at = Timestamptz(null=True, default=None)  # when it last entered its current stage/status
     notice_until = Timestamptz(null=True, default=None)  # end of the public notice (公示) window
     renews = Integer(null=True, default=None)  # the certificate this application renews (a Ref: a cycle)
 
@@ -121,28 +94,13 @@ class ApplicationChange(TenantTable, db=DB):
     )
 
 
-REVIEW_DECISIONS = ("approve", "reject", "request_info", "conflict")
-
-
-class Review(TenantTable, db=DB):
-    """One reviewer's decision on an application at one stage (``stage`` indexes the spec's stages);
-    a ``request_info`` row also carries what it reopens and, once given, the applicant's answer."""
+class Review(ReviewStepColumns, db=DB):
+    """One reviewer's decision on an application at one stage (the shared columns:
+    ``workflow.tables``), with the scores of the scheme's criteria and their weighted total."""
 
     application = ForeignKey(Application, null=False, on_delete=OnDelete.cascade)
-    stage = Integer()
-    stage_role = Varchar(length=30)
-    reviewer_id = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
-    reviewer_email = Varchar(length=254, default="")
     scores = JSONB(default={})
     total = Numeric(digits=(5, 2), null=True, default=None)
-    comment = Text(default="")
-    decision = Varchar(length=20)
-    created_at = Timestamptz(default=TimestamptzNow())
-    # an information request: what it reopens ({"fields": [...], "documents": [...]}) and the answer
-    # (note, changed fields old → new, document versions uploaded), see pilotzone.workflow.info_requests
-    reopens = JSONB(default={})
-    answer = JSONB(default={})
-    answered_at = Timestamptz(null=True, default=None)
 
     keys = (
         Index("review_tenant_application", ("tenant_id", "application", "id")),
@@ -150,22 +108,10 @@ class Review(TenantTable, db=DB):
     )
 
 
-OBJECTION_STATUSES = ("open", "upheld", "dismissed")
-
-
-class Objection(TenantTable, db=DB):
-    """An objection raised by anyone during the public notice; it pauses the application."""
+class Objection(ObjectionColumns, db=DB):
+    """An objection raised during the public notice of an application; it pauses the application."""
 
     application = ForeignKey(Application, null=False, on_delete=OnDelete.cascade)
-    name = Varchar(length=100, default="")
-    contact = Varchar(length=200)
-    reason = Text()
-    ip = Varchar(length=64, default="")
-    created_at = Timestamptz(default=TimestamptzNow())
-    status = Varchar(length=20, default="open")
-    resolved_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
-    resolved_at = Timestamptz(null=True, default=None)
-    resolution_note = Text(default="")
 
     keys = (
         Index("objection_tenant_application", ("tenant_id", "application", "status", "id")),

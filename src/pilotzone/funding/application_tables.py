@@ -18,7 +18,6 @@ from piccolo.columns import (
     Integer,
     Numeric,
     OnDelete,
-    Text,
     Timestamptz,
     Varchar,
 )
@@ -28,49 +27,28 @@ from pilotzone.auth.tables import User
 from pilotzone.db import DB
 from pilotzone.funding.tables import Program, ProgramVersion, Round
 from pilotzone.jobs.tables import JobRun
-from pilotzone.registry.tables import Enterprise, Park
 from pilotzone.tenancy.tables import Index, TenantTable, Unique
+from pilotzone.workflow.tables import ObjectionColumns, ReviewStepColumns, SubmissionColumns
 
 MONEY = (14, 2)
-FUNDING_STATUSES = (
-    "draft",
-    "submitted",
-    "in_review",
-    "info_requested",
-    "verified",
-    "rejected",
-    "withdrawn",
-)
 
 
-class FundingApplication(TenantTable, db=DB):
-    """An application for a round of a program, judged by ``program_version`` (the version current at
-    submission; the one current at creation until then). ``declared`` holds the applicant's values as
-    typed (text), ``verified`` the reviewers' values per input (text; every input once a stage verified
-    it); the calculation prefers the latter. ``verified_reasons`` holds, per input whose verified value
-    differs from the declared one, the reviewer's reason."""
+class FundingApplication(SubmissionColumns, db=DB):
+    """An application for a round of a program (the shared columns: ``workflow.tables``), judged by
+    ``program_version`` (the version current at submission; the one current at creation until then).
+    ``declared`` holds the applicant's values as typed (text), ``verified`` the reviewers' values per
+    input (text; every input once a stage verified it); the calculation prefers the latter.
+    ``verified_reasons`` holds, per input whose verified value differs from the declared one, the
+    reviewer's reason."""
 
     program = ForeignKey(Program, null=False, on_delete=OnDelete.restrict)
     program_version = ForeignKey(ProgramVersion, null=False, on_delete=OnDelete.restrict)
     round = ForeignKey(Round, null=False, on_delete=OnDelete.restrict)
-    subject_kind = Varchar(length=30)
-    subject_id = Integer()  # a row of the table subject_kind names: no foreign key (it names several)
-    subject_label = Varchar(length=300, default="")
-    applicant_enterprise = ForeignKey(Enterprise, null=True, default=None, on_delete=OnDelete.restrict)
-    applicant_park = ForeignKey(Park, null=True, default=None, on_delete=OnDelete.restrict)
-    district_code = Varchar(length=12, default="")
     declared = JSONB(default={})
     verified = JSONB(default={})
     verified_reasons = JSONB(default={})
-    status = Varchar(length=20, default="draft")
-    stage = Integer(default=0)
     score = Numeric(digits=(8, 2), null=True, default=None)
     estimate = Numeric(digits=MONEY, null=True, default=None)  # the applicant's estimate at submission
-    created_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
-    created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
-    submitted_at = Timestamptz(null=True, default=None)
-    moved_at = Timestamptz(null=True, default=None)
 
     keys = (
         Index("funding_application_tenant_round", ("tenant_id", "round", "status", "id")),
@@ -79,24 +57,14 @@ class FundingApplication(TenantTable, db=DB):
     )
 
 
-class FundingReview(TenantTable, db=DB):
-    """One reviewer's step on an application at one stage: verify (values), request_info (with what it
-    reopens and, once given, the answer), approve, reject; and the applicant's ``answer`` step."""
+class FundingReview(ReviewStepColumns, db=DB):
+    """One reviewer's step on an application at one stage (the shared columns: ``workflow.tables``):
+    verify (values, with the reasons where they differ from the declared ones), request_info,
+    approve, reject; and the applicant's ``answer`` step."""
 
     application = ForeignKey(FundingApplication, null=False, on_delete=OnDelete.cascade)
-    stage = Integer()
-    stage_role = Varchar(length=30)
-    reviewer_id = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
-    reviewer_email = Varchar(length=254, default="")
-    decision = Varchar(length=20)
     verified = JSONB(default={})
     reasons = JSONB(default={})  # input key → why the verified value differs from the declared one
-    comment = Text(default="")
-    created_at = Timestamptz(default=TimestamptzNow())
-    # request_info: what it reopens and the answer (see pilotzone.workflow.info_requests)
-    reopens = JSONB(default={})
-    answer = JSONB(default={})
-    answered_at = Timestamptz(null=True, default=None)
 
     keys = (Index("funding_review_tenant_application", ("tenant_id", "application", "id")),)
 
@@ -186,20 +154,10 @@ class LedgerEntry(TenantTable, db=DB):
     )
 
 
-class AwardObjection(TenantTable, db=DB):
-    """An objection to an award under public notice (the same columns and handling as certification's
-    ``Objection``, see :mod:`pilotzone.certification.notices`); it pauses the ledger entry."""
+class AwardObjection(ObjectionColumns, db=DB):
+    """An objection to an award under public notice (``workflow.objections``); it pauses the entry."""
 
     entry = ForeignKey(LedgerEntry, null=False, on_delete=OnDelete.cascade)
-    name = Varchar(length=100, default="")
-    contact = Varchar(length=200)
-    reason = Text()
-    ip = Varchar(length=64, default="")
-    created_at = Timestamptz(default=TimestamptzNow())
-    status = Varchar(length=20, default="open")
-    resolved_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
-    resolved_at = Timestamptz(null=True, default=None)
-    resolution_note = Text(default="")
 
     keys = (Index("award_objection_tenant_entry", ("tenant_id", "entry", "ip", "created_at")),)
 

@@ -112,7 +112,8 @@ def tenant_tables() -> list[type[TenantTable]]:
     stack = list(TenantTable.__subclasses__())
     while stack:
         table = stack.pop()
-        found.append(table)
+        if "abstract" not in table._meta.tags:  # shared columns (workflow.tables): no table of their own
+            found.append(table)
         stack.extend(table.__subclasses__())
     return sorted(found, key=lambda t: t._meta.tablename)
 

@@ -14,8 +14,8 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import csrf_of
 
 from pilotzone.certification.applications import notice_running
-from pilotzone.certification.notice_list import PAGE_SIZE, notice_query
 from pilotzone.certification.notices import running_sql
+from pilotzone.workflow.notice_list import PAGE_SIZE, notice_query
 
 GZ = "/z/guangzhou"
 RUNNING, ENDED = 45, 5
