@@ -27,14 +27,30 @@ from pilotzone.funding.tables import Program, ProgramVersion, Round
 
 
 async def program(
-    slug: str, key: str | None = None, subject: str = "enterprise", spec: dict | None = None
+    slug: str,
+    key: str | None = None,
+    subject: str = "enterprise",
+    spec: dict | None = None,
+    *,
+    example_parameters: bool = False,
+    **values: Any,
 ) -> Program:
-    """A program with one version (``spec``, empty by default) that is its current one."""
+    """A program with one version (``spec``, empty by default) that is its current one; ``values``:
+    more program columns (``name_zh``, ``name_en``, ``source``, ``active``)."""
     key = key or unique("test-program")
     async with acting_in(slug):
-        row = Program(key=key, subject=subject, name_zh=key, name_en=key, source="editor")
+        row = Program(
+            key=key,
+            subject=subject,
+            name_zh=values.pop("name_zh", key),
+            name_en=values.pop("name_en", key),
+            source=values.pop("source", "editor"),
+            **values,
+        )
         await row.save()
-        version = ProgramVersion(program=row.id, version=1, spec=spec or {})
+        version = ProgramVersion(
+            program=row.id, version=1, spec=spec or {}, example_parameters=example_parameters
+        )
         await version.save()
         row.current_version = version.id
         await row.save([Program.current_version])

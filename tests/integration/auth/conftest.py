@@ -22,11 +22,11 @@ from tests.integration.auth.oidc_support import (
     DEPLOYMENT_KEY,
     KEYS,
     NODE,
-    ROOT,
     SECRET_ENV,
     IdP,
     app_browser,
 )
+from tests.support import ROOT
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ from urllib.parse import urljoin
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[3]
 NODE = "/usr/bin/node"
 APP_BASE = "http://testserver.local"
 CLIENT_ID = "pilotzone"
