@@ -127,6 +127,8 @@ async def test_existing_user_is_linked_by_verified_email_and_lands_on_its_tenant
 ) -> None:  # type: ignore[no-untyped-def]
     email = demo("admin", "guangzhou")
     user_id = await owner.fetchval("SELECT id FROM pz_user WHERE email = $1", email)
+    # not linked yet, whichever test signed in as admin-gz before this one
+    await owner.execute("DELETE FROM user_identity WHERE issuer = $1 AND subject = 'admin-gz'", idp.issuer)
     since = await last_audit_id(owner)
     callback = await authorize(await start(browser, DEPLOYMENT_KEY), "admin-gz")
     assert callback.startswith(f"/oidc/{DEPLOYMENT_KEY}/callback?")
