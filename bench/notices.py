@@ -162,9 +162,9 @@ async def prepare(rows: int) -> int:
 async def explain(tenant_id: int) -> str:
     """The plans of the two pages' queries (first page, and a search by name) as the app runs them."""
     from pilotzone.certification import notices
-    from pilotzone.certification.notice_list import notice_query
     from pilotzone.funding import award_notice
     from pilotzone.settings import get_settings
+    from pilotzone.workflow.notice_list import notice_query
 
     conn = await asyncpg.connect(db_url())
     plans = []

@@ -17,24 +17,18 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from tests.support import (
+    PASSWORD,
+    ROOT,
+    admin_sql,
+    csrf_of,  # noqa: F401 - still imported from here by the engine branch's tests
+    db_url,
+    demo,
+    sign_in,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_NAME = f"pilotzone_test_{os.getpid()}"
 _state: dict[str, object] = {}
-
-
-def _db_url(name: str) -> str:
-    base, _, _ = PG_ADMIN.rpartition("/")
-    return f"{base}/{name}"
-
-
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,7 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
         {
             "PILOTZONE_ENV": "test",
             "PILOTZONE_DATA_DIR": str(tmp / "data"),
-            "DATABASE_URL": _db_url(DB_NAME),
+            "DATABASE_URL": db_url(DB_NAME),
             "APP_DB_PASSWORD": "pilotzone-test-app",
             "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
             "DRAMATIQ_NAMESPACE": f"pilotzone-test-{uuid.uuid4().hex[:8]}",
@@ -61,8 +55,8 @@ def pytest_configure(config: pytest.Config) -> None:
         {"S3_ENDPOINT": weed.endpoint, "S3_ACCESS_KEY": weed.access_key, "S3_SECRET_KEY": weed.secret_key}
     )
 
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{DB_NAME}"'))
-    asyncio.run(_admin(f'CREATE DATABASE "{DB_NAME}"'))
+    asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}"'))
+    asyncio.run(admin_sql(f'CREATE DATABASE "{DB_NAME}"'))
 
     from pilotzone.documents.storage import get_storage
     from pilotzone.provisioning import sync
@@ -87,7 +81,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if weed is not None:
         weed.stop()  # type: ignore[attr-defined]
     try:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
+        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
     except Exception as exc:  # leave the session's verdict alone
         print(f"could not drop {DB_NAME}: {exc}")
     try:
@@ -161,31 +155,6 @@ async def client(app):  # type: ignore[no-untyped-def]
 
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         yield client
-
-
-PASSWORD = "pilotzone-demo-2026"
-
-
-def demo(local: str, slug: str | None = None) -> str:
-    from pilotzone.demo import demo_email
-
-    return demo_email(local, slug)
-
-
-async def csrf_of(client) -> str:  # type: ignore[no-untyped-def]
-    """The CSRF token the layout gives this client (its session's, or its pre-sign-in cookie's)."""
-    page = await client.get("/login")
-    return page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-
-
-async def sign_in(client, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
-    token = await csrf_of(client)
-    response = await client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=False
-    )
-    assert response.status_code == 303, response.text[:500]
-    client.headers["X-CSRF-Token"] = await csrf_of(client)  # like the layout's data-hx-headers
-    return response
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Browser, Page, expect
-from tests.browser.test_journey import browser, server, sign_in  # noqa: F401
-from tests.browser.test_province_dashboard import _refresh_rollups
-from tests.conftest import demo
+from tests.browser.pages import refresh_rollups, sign_in
+from tests.support import demo
 
 WATCH = """
 window.__csp = [];
@@ -18,7 +17,7 @@ document.addEventListener('securitypolicyviolation', (e) => {
 """
 
 
-def _watched(browser: Browser) -> tuple[Page, list[str]]:  # noqa: F811
+def _watched(browser: Browser) -> tuple[Page, list[str]]:
     context = browser.new_context()
     context.add_init_script(WATCH)
     page = context.new_page()
@@ -36,8 +35,8 @@ def _violations(page: Page, console: list[str]) -> list[str]:
     return [*console, *page.evaluate("window.__csp || []")]
 
 
-def test_pages_run_without_csp_violations(server: str, browser: Browser) -> None:  # noqa: F811
-    _refresh_rollups()
+def test_pages_run_without_csp_violations(server: str, browser: Browser) -> None:
+    refresh_rollups()
     page, console = _watched(browser)
     seen: dict[str, list[str]] = {}
 

@@ -4,40 +4,17 @@ a city bureau admin opening /province/ is refused."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import openpyxl
 from playwright.sync_api import Browser, expect
-from tests.browser.test_journey import browser, server, sign_in  # noqa: F401
-from tests.conftest import demo
+from tests.browser.pages import refresh_rollups, sign_in
+from tests.support import demo
 
 
-def _refresh_rollups() -> None:
-    """Refresh every tenant's rollups with the app's own code, in a worker thread with its own loop
-    (the test server has no in-process worker when REDIS_URL is set)."""
-
-    async def run() -> None:
-        from pilotzone import db
-        from pilotzone.overview.rollups import refresh_current_tenant
-        from pilotzone.tenancy.context import TenantContext, tenant_transaction
-        from pilotzone.tenancy.tables import Tenant
-
-        async with db.transaction({"app.scope": "public"}):
-            tenants = await Tenant.select(Tenant.id, Tenant.slug)
-        for t in tenants:
-            async with tenant_transaction(TenantContext(t["id"], t["slug"])):
-                await refresh_current_tenant()
-        await db.DB.close_connection_pool()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, run()).result(timeout=60)
-
-
-def test_province_viewer_sorts_drills_down_and_downloads(server: str, browser: Browser) -> None:  # noqa: F811
-    _refresh_rollups()
+def test_province_viewer_sorts_drills_down_and_downloads(server: str, browser: Browser) -> None:
+    refresh_rollups()
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
     sign_in(page, server, demo("province-viewer"), "/province/")
@@ -85,7 +62,7 @@ def test_province_viewer_sorts_drills_down_and_downloads(server: str, browser: B
     context.close()
 
 
-def test_bureau_admin_is_refused_the_province_dashboard(server: str, browser: Browser) -> None:  # noqa: F811
+def test_bureau_admin_is_refused_the_province_dashboard(server: str, browser: Browser) -> None:
     context = browser.new_context()
     page = context.new_page()
     sign_in(page, server, demo("admin", "guangzhou"))

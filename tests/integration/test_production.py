@@ -27,7 +27,7 @@ import asyncpg
 import httpx
 import pytest
 import yaml
-from tests.conftest import ROOT, _admin, _db_url
+from tests.support import ROOT, admin_sql, db_url
 
 from pilotzone.demo import DEMO_DOMAIN, demo_email, demo_password
 from pilotzone.embedded import free_port
@@ -75,7 +75,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '/usr/bin:/bin')}",
         "PILOTZONE_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(48),
-        "DATABASE_URL": _db_url(PROD_DB),
+        "DATABASE_URL": db_url(PROD_DB),
         "APP_DB_PASSWORD": os.environ["APP_DB_PASSWORD"],  # the machine's app role, as the session sets it
         "REDIS_URL": os.environ["REDIS_URL"],
         "DRAMATIQ_NAMESPACE": f"pilotzone-prod-{uuid.uuid4().hex[:8]}",
@@ -88,8 +88,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         "PILOTZONE_PORT": str(port),
         "PYTHONUNBUFFERED": "1",
     }
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{PROD_DB}"'))
-    asyncio.run(_admin(f'CREATE DATABASE "{PROD_DB}"'))
+    asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{PROD_DB}"'))
+    asyncio.run(admin_sql(f'CREATE DATABASE "{PROD_DB}"'))
     processes: list[subprocess.Popen] = []
     logs = {name: open(tmp / f"{name}.log", "w+b") for name in ("serve", "worker")}  # noqa: SIM115
     try:
@@ -118,13 +118,13 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             time.sleep(0.1)
         else:
             raise AssertionError("/readyz never answered 200\n" + _logs(logs))
-        yield Deployment(url, env, _db_url(PROD_DB), tmp / "data")
+        yield Deployment(url, env, db_url(PROD_DB), tmp / "data")
     finally:
         for process in processes:
             _stop(process)
         for log in logs.values():
             log.close()
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{PROD_DB}" WITH (FORCE)'))
+        asyncio.run(admin_sql(f'DROP DATABASE IF EXISTS "{PROD_DB}" WITH (FORCE)'))
         import redis
 
         client = redis.Redis.from_url(env["REDIS_URL"])

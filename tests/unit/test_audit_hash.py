@@ -13,7 +13,7 @@ import asyncpg
 from pilotzone.auth import audit
 
 ROOT = Path(__file__).resolve().parents[2]
-MIGRATION = ROOT / "migrations/auth/auth_2026_11_23t00_05_00_keys_and_audit.py"
+MIGRATION = ROOT / "migrations/auth/auth_2026_12_05t00_00_01_raw.py"
 
 SAMPLES = [
     {  # a backslash and a quote: quote_literal's E'' form

@@ -18,7 +18,7 @@ def test_label_of_a_member_of_a_value_and_of_a_group() -> None:
         assert label(Role.BUREAU_ADMIN) == "商务局管理员"
         assert label(ParkKind, "bonded_zone") == "保税区"  # a value read from the database as text
         assert label(JobStatus, "no_such_status") == "no_such_status"  # unknown: shown as it is
-        assert label("decision", "approve") == "已通过"
+        assert label("allocation", "pro_rata") == "按比例分配（精确到分）"
     finally:
         reset_locale(token)
     token = set_locale("en")

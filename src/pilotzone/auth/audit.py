@@ -58,7 +58,7 @@ async def record(
 
 # -- verification --------------------------------------------------------------------------------
 
-# The row hash, the same text as ``AUDIT_HASH`` in migrations/auth/auth_2026_11_23t00_05_00_keys_and_audit.py
+# The row hash, the same text as ``AUDIT_HASH`` in migrations/auth/auth_2026_12_05t00_00_01_raw.py
 # (that copy is frozen with the migration; tests/unit/test_audit_hash.py proves both give one hash).
 # ``{prev}``: the previous hash; ``{t}``: the row (a record or table alias).
 AUDIT_HASH = """

@@ -23,7 +23,7 @@ from pilotzone.auth.roles import PROVINCE_ROLES as PROVINCE_ROLES
 from pilotzone.auth.roles import TENANT_ROLES as TENANT_ROLES
 from pilotzone.auth.roles import Role
 from pilotzone.db import DB
-from pilotzone.tenancy.tables import Table, Tenant, TenantTable
+from pilotzone.tenancy.tables import Index, Table, Tenant, TenantTable, Unique
 
 # A membership may be narrowed to a park or an enterprise: registry rows. Auth is infrastructure and
 # imports no domain, so the two foreign keys name their tables as Piccolo's lazy references (resolved
@@ -65,13 +65,24 @@ class Membership(TenantTable, db=DB):
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
 
+    keys = (
+        Unique(
+            "membership_unique",
+            ("user", "role", "district_code", "coalesce(park, 0)", "coalesce(enterprise, 0)"),
+        ),
+        Index("membership_user", ("user",)),  # a user's memberships in every tenant (pz_own_memberships)
+    )
+
 
 class Session(Table, db=DB, tablename="pz_session"):
     """Server-side session; only the sha256 of the cookie value is stored."""
 
     token_hash = Varchar(length=64, unique=True)
     user = ForeignKey(User, null=False, on_delete=OnDelete.cascade)
-    membership_id = Integer(null=True, default=None)  # the chosen tenant membership
+    # the chosen tenant membership: no foreign key, a global row cannot point into a tenant table
+    # (Citus: no key from a reference to a distributed table); pz_session_principal() joins it to
+    # the user's active memberships on every request, pz_end_membership_sessions() ends it
+    membership_id = Integer(null=True, default=None)
     province = Boolean(default=False)  # acting with the user's province role
     csrf_token = Varchar(length=64)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -104,7 +115,9 @@ class OneTimeToken(Table, db=DB):
 
 class AuditLog(Table, db=DB):
     """Append-only (the app role may INSERT and SELECT only). ``hash`` chains each row to the
-    previous row of the same tenant (NULL tenant: the provincial chain)."""
+    previous row of the same tenant (NULL tenant: the provincial chain). ``tenant_id`` and
+    ``actor_id`` are a record of who acted where, not references: no foreign key (a deleted user's
+    rows stay as they were signed; ON DELETE SET NULL would break the chain)."""
 
     id = BigSerial(primary_key=True)
     at = Timestamptz(default=TimestamptzNow())

@@ -1,42 +1,25 @@
-"""The applicant's answer to an information request (补正): the request names the fields and documents
-it reopens (``pilotzone.workflow.info_requests``); the answer changes those fields (one history row
-each), the document versions uploaded under the reopened keys since the request count as part of it,
-and the application goes back to ``in_review`` at the same stage. The reviewer sees the request with
-its answer: old → new values, new document versions."""
+"""The applicant's answer to an information request (补正) on a certification application, with the
+workflow's information requests (``pilotzone.workflow.answers``): the answer changes the reopened
+fields (one history row each), the document versions uploaded under the reopened keys since the
+request count as part of it, and the application goes back to ``in_review`` at the same stage. The
+reviewer sees the request with its answer: old → new values, new document versions."""
 
 from __future__ import annotations
 
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import check_field, now, spec_of, write_changes
+from pilotzone.certification.applications import KIND, actors, now, spec_of, write_changes
 from pilotzone.certification.tables import Application, Review
-from pilotzone.documents import keyed
 from pilotzone.web.i18n import gettext as _
-from pilotzone.workflow import info_requests
-from pilotzone.workflow.info_requests import Answer, AnswerInvalid, Reopens
-
-_REQUEST_COLUMNS = (
-    Review.id,
-    Review.comment,
-    Review.created_at,
-    Review.stage_role,
-    Review.reviewer_email,
-    Review.reopens,
-    Review.answer,
-    Review.answered_at,
-)
+from pilotzone.workflow import answers, info_requests
+from pilotzone.workflow.info_requests import AnswerInvalid, Reopens
+from pilotzone.workflow.states import Action
+from pilotzone.workflow.transitions import Refused, move
 
 
 async def latest_request(application: Application) -> dict | None:
     """The information request the applicant has to answer, if the application waits for one."""
-    if application.status != "info_requested":
-        return None
-    return (
-        await Review.select(*_REQUEST_COLUMNS)
-        .where((Review.application == application.id) & (Review.decision == "request_info"))
-        .order_by(Review.id, ascending=False)
-        .first()
-    )
+    return await answers.latest_request(KIND, Review, Review.application, application)
 
 
 async def reopened(application: Application) -> Reopens | None:
@@ -52,67 +35,40 @@ def described(application: Application, row: dict | None) -> dict | None:
 
 async def requests_of(application: Application) -> list[dict]:
     """Every information request of the application with its answer (newest first), for the reviewer."""
-    rows = (
-        await Review.select(*_REQUEST_COLUMNS)
-        .where((Review.application == application.id) & (Review.decision == "request_info"))
-        .order_by(Review.id, ascending=False)
-        .limit(50)
-    )
-    return [d for d in (described(application, r) for r in rows) if d]
+    spec = spec_of(application.spec)
+    fields, documents = spec.get("fields", []), spec.get("documents", [])
+    return await answers.described_requests(Review, Review.application, application.id, fields, documents)
 
 
 async def answer(principal: Principal, application: Application, form: dict[str, str]) -> None:
     """The applicant answers: the reopened fields as posted, back to ``in_review`` at the same stage.
     Raises AnswerInvalid (field errors, or 409 when no answer is awaited); nothing changes then."""
-    request = await latest_request(application)
-    if request is None:
-        raise AnswerInvalid({"status": _("No information was requested.")}, 409)
-    reopens = info_requests.reopens_of(request["reopens"])
     old = {k: str(v) for k, v in spec_of(application.values).items()}
-    values, changes, errors = info_requests.answered_values(
-        spec_of(application.spec).get("fields", []), reopens, old, form, check_field
-    )
-    note = form.get("note", "").strip()
-    if not note:
-        errors["note"] = _("Write your answer.")
-    if errors:
-        raise AnswerInvalid(errors)
-    versions = info_requests.new_versions(
-        reopens, await keyed.documents_by_key("application", application.id), request["created_at"]
+    fields = spec_of(application.spec).get("fields", [])
+    given = await answers.given(
+        await latest_request(application), fields, old, form, "application", application.id
     )
     moment = now()
-    moved = await (
-        Application.update(
-            {
-                Application.values: values,
-                Application.status: "in_review",
-                Application.moved_at: moment,
-                Application.updated_by: principal.user_id,
-                Application.updated_at: moment,
-            }
+    try:
+        moved = await move(
+            KIND,
+            Application,
+            application.id,
+            application.status,
+            Action.ANSWER,
+            actors(principal, application),
+            changes={Application.values: given.values, Application.updated_by: principal.user_id},
         )
-        .where((Application.id == application.id) & (Application.status == "info_requested"))
-        .returning(Application.id)
-    )
-    if not moved:
-        raise AnswerInvalid({"status": _("No information was requested.")}, 409)
-    given = Answer(note=note, fields=changes, documents=versions)
-    await Review.update({Review.answer: info_requests.to_json(given), Review.answered_at: moment}).where(
-        Review.id == request["id"]
-    )
-    await write_changes(
-        principal,
-        application,
-        [
-            *((c.key, c.old, c.new) for c in changes),
-            ("answer", "", note),
-            ("status", "info_requested", "in_review"),
-        ],
-    )
+    except Refused as refused:
+        raise AnswerInvalid({"status": _("No information was requested.")}, 409) from refused
+    stored = await answers.store(Review, given, moment)
+    changes = [(c.key, c.old, c.new) for c in given.changes]
+    status = [("answer", "", given.note), ("status", application.status, moved.target)]
+    await write_changes(principal, application, [*changes, *status])
     await audit.record(
         "application.answered",
         "application",
         application.id,
-        before={"status": "info_requested", "stage": application.stage, "values": old},
-        after={"status": "in_review", "stage": application.stage, **info_requests.to_json(given)},
+        before={"status": application.status, "stage": application.stage, "values": old},
+        after={"status": moved.target, "stage": application.stage, **stored},
     )

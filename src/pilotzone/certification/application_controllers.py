@@ -8,13 +8,14 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from pilotzone.auth import audit
-from pilotzone.auth.guards import MEMBERS, allow, tenant
+from pilotzone.auth.guards import MEMBERS, allow
 from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.certification import answers
 from pilotzone.certification.applications import (
-    OPEN_STATUSES,
+    KIND,
     STARTERS,
     ApplicationError,
+    actors,
     create_application,
     get_application,
     list_applications,
@@ -22,7 +23,6 @@ from pilotzone.certification.applications import (
     merged_values,
     save_values,
     status_label,
-    subjects,
     validate,
     visible_application,
 )
@@ -38,13 +38,16 @@ from pilotzone.certification.applications import (
 from pilotzone.certification.services import active_schemes, get_scheme
 from pilotzone.certification.tables import Application, ApplicationChange
 from pilotzone.documents import keyed
-from pilotzone.documents.owners import UPLOADERS, OwnerKind
+from pilotzone.documents.owners import OwnerKind
 from pilotzone.documents.owners import register as register_owner
+from pilotzone.registry.subjects import subjects
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
-from pilotzone.workflow import info_requests
+from pilotzone.workflow import uploads
+from pilotzone.workflow.states import Action, CertificationState
+from pilotzone.workflow.transitions import Refused, may, move
 
 # -- pages
 
@@ -84,8 +87,8 @@ async def _page_context(
         "documents": await keyed.documents_by_key("application", application.id),
         "history": history,
         "status_label": status_label(application.status, application.notice_until),
-        "can_edit": changeable and application.status == "draft",
-        "can_withdraw": changeable and application.status in OPEN_STATUSES,
+        "can_edit": changeable and application.status == CertificationState.DRAFT,
+        "can_withdraw": may(KIND, application.status, Action.WITHDRAW, actors(principal, application)),
         "info_request": answers.described(application, await answers.latest_request(application)),
         "answer_form": answer_form or {},
     }
@@ -182,7 +185,7 @@ class ApplicationController(Controller):
         self, request: Request, slug: FromPath[str], application_id: FromPath[int]
     ) -> Redirect | Template:
         application = await _changeable(application_id)
-        if application.status != "draft":
+        if application.status != CertificationState.DRAFT:  # autosave: only a draft's fields change
             return render(
                 request,
                 "certification/partials/autosave_status.html",
@@ -207,7 +210,7 @@ class ApplicationController(Controller):
         principal = current_principal()
         application = await _changeable(application_id)
         values = merged_values(application, await _form_of(request))
-        if application.status != "draft":
+        if not may(KIND, application.status, Action.SUBMIT, actors(principal, application)):
             errors = {"status": _("Only a draft can be submitted.")}
         else:
             filed = await keyed.documents_by_key("application", application.id)
@@ -217,33 +220,34 @@ class ApplicationController(Controller):
             context = await _page_context(application, values=values, errors=errors)
             return render(request, "certification/application.html", context, status_code=400)
         now = _now()
-        moved = (
-            await Application.update(
-                {
-                    Application.status: "in_review",  # review starts at the first stage
+        try:
+            moved = await move(
+                KIND,
+                Application,
+                application.id,
+                application.status,
+                Action.SUBMIT,
+                actors(principal, application),
+                changes={  # review starts at the first stage
                     Application.stage: 0,
                     Application.submitted_at: now,
-                    Application.moved_at: now,
                     Application.updated_at: now,
-                }
+                },
             )
-            .where((Application.id == application.id) & (Application.status == "draft"))
-            .returning(Application.id)
-        )
-        if not moved:  # changed by someone else since it was read
+        except Refused:  # changed by someone else since it was read
             context = await _page_context(
                 application, values=values, errors={"status": _("Only a draft can be submitted.")}
             )
             return render(request, "certification/application.html", context, status_code=409)
         await save_values(principal, application, values)
-        await _write_changes(principal, application, [("status", "draft", "in_review")])
+        await _write_changes(principal, application, [("status", application.status, moved.target)])
         await audit.record(
             "application.submitted",
             "application",
             application.id,
-            before={"status": "draft"},
+            before={"status": application.status},
             after={
-                "status": "in_review",
+                "status": moved.target,
                 "stage": 0,
                 "values": values,
                 "scheme_version": application.scheme_version,
@@ -255,50 +259,45 @@ class ApplicationController(Controller):
     async def withdraw(self, slug: FromPath[str], application_id: FromPath[int]) -> Redirect:
         principal = current_principal()
         application = await _changeable(application_id)
-        if application.status in OPEN_STATUSES:
-            await Application.update(
-                {
-                    Application.status: "withdrawn",
-                    Application.updated_by: principal.user_id,
-                    Application.updated_at: _now(),
-                }
-            ).where(Application.id == application.id)
-            await _write_changes(principal, application, [("status", application.status, "withdrawn")])
+        try:
+            moved = await move(
+                KIND,
+                Application,
+                application.id,
+                application.status,
+                Action.WITHDRAW,
+                actors(principal, application),
+                changes={Application.updated_by: principal.user_id, Application.updated_at: _now()},
+            )
+        except Refused:
+            moved = None  # nothing to withdraw: the page shows the state as it is
+        if moved is not None:
+            await _write_changes(principal, application, [("status", application.status, moved.target)])
             await audit.record(
                 "application.withdrawn",
                 "application",
                 application.id,
                 before={"status": application.status},
-                after={"status": "withdrawn"},
+                after={"status": moved.target},
             )
         return Redirect(path=f"/z/{slug}/applications/{application_id}", status_code=303)
 
-    # the size limit is enforced while streaming; the CSRF field and the document key are checked
-    # by the streaming parser before the first byte of the file
-    @post(
-        "/{application_id:int}/documents",
-        name="application_upload",
-        status_code=303,
-        request_max_body_size=None,
-        opt={**allow(tenant(*UPLOADERS)), "csrf_in_stream": True},
-    )
+    @post("/{application_id:int}/documents", name="application_upload", **uploads.ROUTE)
     async def upload(
         self, request: Request, slug: FromPath[str], application_id: FromPath[int]
     ) -> Redirect | Template:
         principal = current_principal()
         application = await _changeable(application_id)
-        types = {d["key"]: d["types"] for d in _spec(application.spec).get("documents", [])}
-        draft, reopened = info_requests.may_upload(application.status, await answers.reopened(application))
+        documents = _spec(application.spec).get("documents", [])
+        reopened = await answers.reopened(application)
         try:
-            upload = await keyed.receive_keyed(
-                request, "application", application.id, types, draft=draft, reopened=reopened
+            upload, previous = await uploads.receive(
+                request, "application", application.id, documents, application.status, reopened
             )
         except keyed.KeyedRejected as exc:
             context = await _page_context(application, error=exc.message)
             context["error_doc"] = exc.doc_key
             return render(request, "certification/application.html", context, status_code=exc.status)
-        previous = (await keyed.documents_by_key("application", application.id)).get(upload.doc_key, [])
-        await keyed.file_under_key(upload, "application", application.id)
         await Application.update(
             {Application.updated_by: principal.user_id, Application.updated_at: _now()}
         ).where(Application.id == application.id)

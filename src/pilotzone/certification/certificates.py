@@ -11,7 +11,7 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.certification import renewals
-from pilotzone.certification.applications import spec_of, visible
+from pilotzone.certification.applications import KIND, spec_of
 from pilotzone.certification.certificate_pdf import certificate_pdf
 from pilotzone.certification.notices import NoticeError, now, running_sql
 from pilotzone.certification.schemes import certificate_number
@@ -22,6 +22,9 @@ from pilotzone.tenancy.services import tenant_record
 from pilotzone.web.formats import local_time
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
+from pilotzone.workflow.scope import visible
+from pilotzone.workflow.states import Action, Actor, CertificationState, Guard, ObjectionState
+from pilotzone.workflow.transitions import Refused, move
 
 _NEXT = """
 INSERT INTO certificate_counter (tenant_id, scheme_key, year, last)
@@ -39,19 +42,16 @@ async def next_number(scheme_key: str, year: int) -> int:
 
 BATCH = 200  # applications certified per call (one job step)
 _DUE_WHERE = f"""
- WHERE a.status = 'notice' AND NOT {running_sql("a", "$1")}
-   AND NOT EXISTS (SELECT 1 FROM objection o WHERE o.application = a.id AND o.status = 'open')"""  # noqa: S608 - fixed SQL text
+ WHERE a.status = '{CertificationState.NOTICE}' AND NOT {running_sql("a", "$1")}
+   AND NOT EXISTS (SELECT 1 FROM objection o WHERE o.application = a.id AND o.status = '{ObjectionState.OPEN}')"""  # noqa: S608 - fixed SQL text
 _DUE = f"SELECT a.id FROM application a {_DUE_WHERE} ORDER BY a.notice_until, a.id LIMIT {BATCH}"  # noqa: S608
 DUE_COUNT = f"SELECT count(*) FROM application a {_DUE_WHERE}"  # noqa: S608 - fixed SQL text
 # one issuer per tenant at a time: issuers of different schemes would otherwise each hold a counter
 # and wait for the other's (or for the audit chain); the claim skips applications locked by someone
 # else (an objection being raised), who may hold the row while waiting for the audit chain
 _ISSUER = "SELECT pg_advisory_xact_lock(hashtext('pilotzone.issue'), NULLIF(current_setting('app.tenant_id', true), '')::int)"
-_CLAIM = """
-UPDATE application SET status = 'certified', moved_at = now(), updated_at = now()
- WHERE id = (SELECT id FROM application WHERE id = $1 AND status = 'notice' FOR NO KEY UPDATE SKIP LOCKED)
-RETURNING id
-"""
+SYSTEM = {Actor.SYSTEM}
+DUE = (Guard.NOTICE_ENDED, Guard.NO_OPEN_OBJECTION)  # what _DUE_WHERE selects
 
 
 async def issue_due_certificates(base_url: str) -> list[Certificate]:
@@ -62,8 +62,20 @@ async def issue_due_certificates(base_url: str) -> list[Certificate]:
         application = await Application.objects().where(Application.id == row["id"]).first()
         if application is None or not await renewals.claimable(application):
             continue  # the certificate it renews is busy: the next issue takes it
-        if await db.fetch(_CLAIM, row["id"]):
-            issued.append(await _issue(application, base_url))
+        try:  # a row locked by someone else (an objection being raised) waits for the next issue
+            await move(
+                KIND,
+                Application,
+                application.id,
+                application.status,
+                Action.CERTIFY,
+                SYSTEM,
+                DUE,
+                skip_locked=True,
+            )
+        except Refused:
+            continue
+        issued.append(await _issue(application, base_url))
     return issued
 
 

@@ -16,11 +16,11 @@ from datetime import datetime
 from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import visible
 from pilotzone.certification.notices import now
 from pilotzone.certification.tables import Application
 from pilotzone.jobs.services import job, start_run
 from pilotzone.jobs.tables import JobRun
+from pilotzone.workflow.scope import visible
 
 KIND = "certificate_sweep"
 CHUNK = 200

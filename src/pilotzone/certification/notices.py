@@ -4,45 +4,28 @@ The bureau administrator's final approval puts an application under public notic
 ``notice_days`` (``notice_until``). Anyone may object during the window (at most three objections per
 hour and IP address for one application): the application is then ``objected`` and waits for the
 bureau administrator, who upholds the objection (the application is rejected) or dismisses it (the
-notice resumes with the days that were left). :func:`record_objection`, :func:`close_objection` and :func:`resumed_until` are shared with the award
-notice of the funding engine (:mod:`pilotzone.funding.award_notice`). Applications whose window ended are certified by
-:func:`pilotzone.certification.certificates.issue_due_certificates`. :func:`now` is the one clock of
-the certification engine.
+notice resumes with the days that were left): :mod:`pilotzone.workflow.objections`, shared with the
+award notice of funding. Applications whose window ended are certified by
+:func:`pilotzone.certification.certificates.issue_due_certificates`. :func:`now` (the workflow's) is
+the one clock of certification.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
-from typing import Any
-
-from piccolo.columns import Column
+from datetime import datetime, timedelta
 
 from pilotzone import db
-from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import spec_of, status_label
-from pilotzone.certification.notice_list import PAGE_SIZE, NoticeQuery, keyset, page_links
+from pilotzone.certification.applications import KIND, spec_of, status_label
 from pilotzone.certification.tables import Application, Objection
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
+from pilotzone.workflow import objections as objecting
+from pilotzone.workflow.notice_list import PAGE_SIZE, NoticeQuery, keyset, page_links
+from pilotzone.workflow.objections import Notice, NoticeError, check_objection, now  # noqa: F401 - this kind's API
+from pilotzone.workflow.states import CertificationState
 
-RATE_LIMIT = 3  # objections per IP address, application and hour
-MAX_REASON = 2000
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
-
-
-class NoticeError(Exception):
-    """``field`` names the form field (or ``status``); ``message`` is translated; ``status`` is HTTP."""
-
-    def __init__(self, field: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.field, self.message, self.status = field, message, status
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
+NOTICE = Notice(KIND, Objection, Objection.application, Application, "objection", "application")
 
 
 def notice_end(spec: dict) -> datetime:
@@ -57,7 +40,7 @@ def running_sql(alias: str, at: str) -> str:
     definition. An application stays ``notice`` until its certificate is issued
     (:func:`pilotzone.certification.certificates.issue_due_certificates`, which takes those whose
     notice has ended); whether it is still *under notice* follows from ``notice_until`` alone."""
-    return f"({alias}.status = 'notice' AND {alias}.notice_until > {at})"
+    return f"({alias}.status = '{CertificationState.NOTICE}' AND {alias}.notice_until > {at})"
 
 
 def notices_sql(query: NoticeQuery) -> tuple[str, list]:
@@ -86,60 +69,12 @@ async def public_notice(application_id: int) -> dict | None:
     sql = (
         "SELECT a.id, a.subject_label, a.moved_at, a.notice_until, a.status, s.name_zh, s.name_en "  # noqa: S608 - fixed SQL text
         "FROM application a JOIN scheme s ON s.id = a.scheme "
-        f"WHERE a.id = $1 AND ({running_sql('a', '$2')} OR a.status = 'objected')"
+        f"WHERE a.id = $1 AND ({running_sql('a', '$2')} OR a.status = '{CertificationState.OBJECTED}')"
     )
     rows = [dict(r) for r in await db.fetch(sql, application_id, now())]
     for row in rows:
         row["scheme_name"] = pick(row.pop("name_zh"), row.pop("name_en"))
     return rows[0] if rows else None
-
-
-def check_objection(form: dict[str, str]) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    contact = form.get("contact", "").strip()
-    reason = form.get("reason", "").strip()
-    if len(form.get("name", "").strip()) > 100:
-        errors["name"] = _("Use at most %(n)s characters.", n=100)
-    if not contact:
-        errors["contact"] = _("Give a phone number or an email address so that we can reach you.")
-    elif len(contact) > 200 or not (_EMAIL.match(contact) or _PHONE.match(contact)):
-        errors["contact"] = _("Enter a valid phone number or email address.")
-    if not reason:
-        errors["reason"] = _("Describe your objection.")
-    elif len(reason) > MAX_REASON:
-        errors["reason"] = _("Use at most %(n)s characters.", n=MAX_REASON)
-    return errors
-
-
-async def record_objection(table: type, target: Column, target_id: int, form: dict[str, str], ip: str) -> Any:
-    """The one objection path of every public notice (certification, funding awards): the rate limit
-    per IP address and target, the form check, the row. ``table`` has the columns of :class:`Objection`
-    and ``target`` is its foreign key to what is under notice. Raises NoticeError (429, or 400)."""
-    recent = await table.count().where(
-        (target == target_id) & (table.ip == ip) & (table.created_at > now() - timedelta(hours=1))
-    )
-    if recent >= RATE_LIMIT:
-        raise NoticeError(
-            "status",
-            _(
-                "Too many objections from your address: at most %(n)s per hour. Try again later.",
-                n=RATE_LIMIT,
-            ),
-            429,
-        )
-    errors = check_objection(form)
-    if errors:
-        field = next(iter(errors))
-        raise NoticeError(field, errors[field])
-    objection = table(
-        **{target._meta.name: target_id},
-        name=form.get("name", "").strip(),
-        contact=form.get("contact", "").strip(),
-        reason=form.get("reason", "").strip(),
-        ip=ip[:64],
-    )
-    await objection.save()
-    return objection
 
 
 async def raise_objection(application_id: int, form: dict[str, str], ip: str) -> Objection:
@@ -148,20 +83,7 @@ async def raise_objection(application_id: int, form: dict[str, str], ip: str) ->
     if notice is None:  # under notice, or paused by an objection (others may join in)
         raise NoticeError("status", _("This application is not under public notice."), 404)
     status = notice["status"]
-    objection = await record_objection(Objection, Objection.application, application_id, form, ip)
-    await Application.update(
-        {Application.status: "objected", Application.moved_at: now(), Application.updated_at: now()}
-    ).where((Application.id == application_id) & (Application.status == "notice"))
-    await audit.record(
-        "objection.raised",
-        "application",
-        application_id,
-        before={"status": status},
-        after={"status": "objected", "objection": objection.id},
-        actor_id=None,
-        actor="public",
-    )
-    return objection
+    return await objecting.raise_objection(NOTICE, application_id, status, status, form, ip)
 
 
 # -- the bureau's side
@@ -184,66 +106,6 @@ async def objections() -> list[dict]:
     return rows
 
 
-async def close_objection(
-    table: type, principal: Principal, objection_id: int, decision: str, note: str
-) -> tuple[Any, str]:
-    """Resolve an open objection of ``table`` (uphold or dismiss, with a note when upholding); returns
-    (the objection as it was, the stripped note). What follows for the target is the caller's."""
-    objection = await table.objects().where(table.id == objection_id).first()
-    if objection is None:
-        raise NoticeError("status", _("Objection not found."), 404)
-    if decision not in ("upheld", "dismissed"):
-        raise NoticeError("decision", _("Choose to uphold or dismiss the objection."))
-    if objection.status != "open":
-        raise NoticeError("status", _("This objection was already resolved."), 409)
-    note = note.strip()
-    if decision == "upheld" and not note:
-        raise NoticeError("note", _("Give the reasons for upholding the objection."))
-    await table.update(
-        {
-            table.status: decision,
-            table.resolved_by: principal.user_id,
-            table.resolved_at: now(),
-            table.resolution_note: note,
-        }
-    ).where((table.id == objection_id) & (table.status == "open"))
-    return objection, note
-
-
-def resumed_until(paused_since: datetime | None, notice_until: datetime | None) -> datetime:
-    """The end of a notice that resumes with the days that were left when an objection paused it."""
-    return (notice_until or now()) + (now() - (paused_since or now()))
-
-
 async def resolve(principal: Principal, objection_id: int, decision: str, note: str) -> str:
     """Uphold (reject the application) or dismiss (resume the notice); returns the application status."""
-    objection, note = await close_objection(Objection, principal, objection_id, decision, note)
-    application = await Application.objects().where(Application.id == objection.application).first()
-    assert application is not None
-    status = application.status
-    if application.status == "objected":
-        if decision == "upheld":
-            status = "rejected"
-            await Application.update(
-                {Application.status: status, Application.moved_at: now(), Application.updated_at: now()}
-            ).where(Application.id == application.id)
-        elif not await Objection.exists().where(
-            (Objection.application == application.id) & (Objection.status == "open")
-        ):
-            status = "notice"
-            await Application.update(
-                {
-                    Application.status: status,
-                    Application.notice_until: resumed_until(application.moved_at, application.notice_until),
-                    Application.moved_at: now(),
-                    Application.updated_at: now(),
-                }
-            ).where(Application.id == application.id)
-    await audit.record(
-        f"objection.{decision}",
-        "application",
-        application.id,
-        before={"status": application.status, "objection": objection_id},
-        after={"status": status, "note": note},
-    )
-    return status
+    return await objecting.settle(NOTICE, principal, objection_id, decision, note)

@@ -6,6 +6,11 @@ APP_CONFIG = AppConfig(
     app_name="certification",
     migrations_folder_path=str(ROOT / "migrations" / "certification"),
     table_classes=table_finder(modules=["pilotzone.certification.tables"], exclude_imported=True),
-    migration_dependencies=["pilotzone.tenancy.piccolo_app"],
+    migration_dependencies=[
+        "pilotzone.tenancy.piccolo_app",
+        "pilotzone.registry.piccolo_app",
+        "pilotzone.documents.piccolo_app",
+        "pilotzone.auth.piccolo_app",
+    ],
     commands=[],
 )

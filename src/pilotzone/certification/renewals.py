@@ -20,13 +20,13 @@ from pilotzone.certification.applications import (
     create_application,
     save_values,
     spec_of,
-    visible,
     write_changes,
 )
 from pilotzone.certification.notices import now
 from pilotzone.certification.tables import Application, Certificate, Scheme
 from pilotzone.web.formats import local_time
 from pilotzone.web.i18n import gettext as _
+from pilotzone.workflow.scope import visible
 
 RENEWABLE = ("valid", "expired")
 CLOSED = ("withdrawn", "rejected", "certified")

@@ -17,14 +17,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import spec_of, visible, write_changes
+from pilotzone.certification.applications import KIND, actors, now, spec_of, stage_role, write_changes
 from pilotzone.certification.notices import notice_end
 from pilotzone.certification.tables import Application, Review
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.workflow import info_requests
+from pilotzone.workflow.reviews import advance, comment_errors, queue_of, record_step, reopened_by, steps_of
+from pilotzone.workflow.states import Action, CertificationState, Decision, Guard
+from pilotzone.workflow.transitions import Refused, check, may
 
-DECISIONS = ("approve", "reject", "request_info", "conflict")
+DECISIONS = (Decision.APPROVE, Decision.REJECT, Decision.REQUEST_INFO, Decision.CONFLICT)
 ACTIONS = {
     "approve": "review.approved",
     "reject": "review.rejected",
@@ -42,11 +45,6 @@ class ReviewError(Exception):
         self.field, self.message, self.status = field, message, status
 
 
-def stage_role(application: Application) -> str:
-    stages = spec_of(application.spec).get("stages", [])
-    return stages[application.stage] if 0 <= application.stage < len(stages) else ""
-
-
 def is_final(application: Application) -> bool:
     return application.stage == len(spec_of(application.spec).get("stages", [])) - 1
 
@@ -55,18 +53,13 @@ async def conflicted(principal: Principal, application_id: int) -> bool:
     return await Review.exists().where(
         (Review.application == application_id)
         & (Review.reviewer_id == principal.user_id)
-        & (Review.decision == "conflict")
+        & (Review.decision == Decision.CONFLICT)
     )
 
 
 def may_review(principal: Principal, application: Application) -> bool:
     """The role of the current stage, whose scope covers the application (conflicts aside)."""
-    return (
-        not principal.province
-        and application.status == "in_review"
-        and principal.role == stage_role(application)
-        and visible(principal, application)
-    )
+    return may(KIND, application.status, Action.APPROVE, actors(principal, application))
 
 
 # -- scores
@@ -105,10 +98,10 @@ _QUEUE = """
 SELECT a.id, a.subject_label, a.district_code, a.stage, s.key AS scheme_key, s.name_zh, s.name_en,
        COALESCE(a.moved_at, a.submitted_at, a.updated_at) AS since
   FROM application a JOIN scheme s ON s.id = a.scheme
- WHERE a.status = 'in_review' AND a.spec -> 'stages' ->> a.stage = $1
+ WHERE a.status = $4 AND a.spec -> 'stages' ->> a.stage = $1
    AND ($2 = '' OR a.district_code = $2)
    AND NOT EXISTS (SELECT 1 FROM review r WHERE r.application = a.id AND r.reviewer_id = $3
-                   AND r.decision = 'conflict')
+                   AND r.decision = $5)
  ORDER BY since, a.id
  LIMIT 500
 """
@@ -116,16 +109,17 @@ SELECT a.id, a.subject_label, a.district_code, a.stage, s.key AS scheme_key, s.n
 
 async def queue(principal: Principal, scheme: str = "", min_age: int = 0) -> dict:
     """Applications waiting for the caller's role: ``rows`` (filtered), ``counts`` per scheme (unfiltered)."""
-    m = principal.acting
-    if (
-        principal.province
-        or m is None
-        or m.role not in ("district_reviewer", "bureau_reviewer", "bureau_admin")
-    ):
+    mine = queue_of(principal)
+    if mine is None:
         return {"rows": [], "counts": []}
-    district = (m.district_code or "-") if m.role == "district_reviewer" else ""
+    role, district = mine
     now = datetime.now(UTC)
-    rows = [dict(r) for r in await db.fetch(_QUEUE, m.role, district, principal.user_id or 0)]
+    rows = [
+        dict(r)
+        for r in await db.fetch(
+            _QUEUE, role, district, principal.user_id or 0, CertificationState.IN_REVIEW, Decision.CONFLICT
+        )
+    ]
     counts: dict[str, dict] = {}
     for row in rows:
         row["scheme_name"] = pick(row["name_zh"], row["name_en"])
@@ -139,99 +133,79 @@ async def queue(principal: Principal, scheme: str = "", min_age: int = 0) -> dic
 
 
 async def reviews_of(application_id: int) -> list[dict]:
-    return (
-        await Review.select()
-        .where(Review.application == application_id)
-        .order_by(Review.id, ascending=False)
-        .limit(200)
-    )
+    return await steps_of(Review, Review.application, application_id)
 
 
 # -- decisions
+
+
+def holds(application: Application, conflict: bool, total: Decimal | None) -> set[Guard]:
+    """The guards that hold for a decision on ``application`` (see the transition table)."""
+    found = {Guard.FINAL_STAGE if is_final(application) else Guard.MORE_STAGES}
+    if not conflict:
+        found.add(Guard.NO_CONFLICT)
+    if total is not None and total >= Decimal(spec_of(application.spec).get("pass_mark", 60)):
+        found.add(Guard.PASS_MARK)
+    return found
 
 
 async def decide(principal: Principal, application: Application, decision: str, form: dict[str, str]) -> str:
     """Perform one decision; returns the new status. Raises ReviewError (403 when the caller may not)."""
     if decision not in DECISIONS:
         raise ReviewError("decision", _("Choose a decision."))
+    action = Action(decision)
     if await conflicted(principal, application.id):
         raise ReviewError("status", _("You declared a conflict of interest for this application."), 403)
-    if not may_review(principal, application):
+    who = actors(principal, application)
+    if not may(KIND, application.status, action, who):
         raise ReviewError("status", _("This application is not waiting for your review."), 403)
     spec = spec_of(application.spec)
     criteria = spec.get("criteria", [])
     comment = form.get("comment", "").strip()
     scores, errors = parse_scores(spec, form)
     total = total_of(criteria, scores) if len(scores) == len(criteria) else None
-    status, stage = application.status, application.stage
-    reopens = info_requests.Reopens()
-    if decision == "approve":
+    if action is Action.APPROVE:
         for c in criteria:
             if c["key"] not in scores:
                 errors.setdefault(f"score:{c['key']}", _("Score this criterion."))
-        if errors:
-            raise ReviewError(next(iter(errors)), errors[next(iter(errors))])
-        assert total is not None
-        if is_final(application):
-            if total < Decimal(spec.get("pass_mark", 60)):
-                raise ReviewError(
-                    "total",
-                    _(
-                        "The total %(total)s is below the pass mark %(mark)s.",
-                        total=total,
-                        mark=spec.get("pass_mark", 60),
-                    ),
-                )
-            status = "notice"  # approved: the public notice (公示) starts at once
-        else:
-            stage += 1
-    elif decision == "reject":
-        if not comment:
-            raise ReviewError("comment", _("Give the reasons for the rejection."))
-        status = "rejected"
-    elif decision == "request_info":
-        if not comment:
-            raise ReviewError("comment", _("Say what information is needed."))
-        status = "info_requested"
-        reopens = info_requests.requested(spec.get("fields", []), spec.get("documents", []), form)
-    if decision != "conflict":
-        notice = {Application.notice_until: notice_end(spec)} if status == "notice" else {}
-        moved = (
-            await Application.update(
-                {
-                    **notice,
-                    Application.status: status,
-                    Application.stage: stage,
-                    Application.moved_at: datetime.now(UTC),
-                    Application.updated_at: datetime.now(UTC),
-                }
+    errors = errors if action is Action.APPROVE else comment_errors(action, comment)
+    if errors:
+        raise ReviewError(next(iter(errors)), errors[next(iter(errors))])
+    reopens = reopened_by(action, spec.get("fields", []), spec.get("documents", []), form)
+    guards = holds(application, False, total)
+    try:
+        transition = check(KIND, application.status, action, who, guards)
+    except Refused as refused:
+        mark = spec.get("pass_mark", 60)
+        message = _("The total %(total)s is below the pass mark %(mark)s.", total=total, mark=mark)
+        raise ReviewError("total", message) from refused
+    status, stage = transition.target, application.stage
+    if action is not Action.DECLARE_CONFLICT:
+        # approved at the last stage: the public notice (公示) starts at once
+        notice = {Application.notice_until: notice_end(spec)} if status == CertificationState.NOTICE else {}
+        try:
+            _moved, stage = await advance(
+                KIND, Application, application, action, who, guards, {**notice, Application.moved_at: now()}
             )
-            .where(
-                (Application.id == application.id)
-                & (Application.status == "in_review")
-                & (Application.stage == application.stage)
-            )
-            .returning(Application.id)
-        )
-        if not moved:
-            raise ReviewError("status", _("Someone else decided this application in the meantime."), 409)
+        except Refused as refused:
+            message = _("Someone else decided this application in the meantime.")
+            raise ReviewError("status", message, 409) from refused
         changes = [("stage", str(application.stage), str(stage))] if stage != application.stage else []
         if status != application.status:
             changes.append(("status", application.status, status))
         await write_changes(principal, application, changes)
-    review = Review(
-        application=application.id,
-        stage=application.stage,
-        stage_role=stage_role(application),
-        reviewer_id=principal.user_id,
-        reviewer_email=principal.label,
+    await record_step(
+        Review,
+        Review.application,
+        application,
+        stage_role(application),
+        principal,
+        action,
+        comment,
+        reopens,
         scores=scores,
         total=total,
-        comment=comment,
-        decision=decision,
-        reopens=info_requests.to_json(reopens) if decision == "request_info" else {},
     )
-    await review.save()
     await audit.record(
         ACTIONS[decision],
         "application",
@@ -243,7 +217,7 @@ async def decide(principal: Principal, application: Application, decision: str, 
             "scores": scores,
             "total": str(total) if total is not None else None,
             "comment": comment,
-            **({"reopens": info_requests.to_json(reopens)} if decision == "request_info" else {}),
+            **({"reopens": info_requests.to_json(reopens)} if action is Action.REQUEST_INFO else {}),
         },
     )
     return status

@@ -16,32 +16,26 @@ from typing import Annotated, Literal
 import msgspec
 
 from pilotzone.web.formats import MoneyUnit
+from pilotzone.workflow.definitions import (  # noqa: F401 - part of the scheme API
+    DOCUMENT_TYPES,
+    REVIEWERS,
+    SUBJECTS,
+    DocumentSpec,
+    Key,
+    Label,
+    Strict,
+)
 
-SUBJECTS = ("park", "enterprise", "overseas_warehouse", "talent")
 APPLICANTS = {  # who may apply for a subject of each kind
     "park": ("park_operator", "bureau_admin"),
     "enterprise": ("enterprise_user", "park_operator", "bureau_admin"),
     "overseas_warehouse": ("enterprise_user", "bureau_admin"),
     "talent": ("enterprise_user", "bureau_admin"),
 }
-REVIEWERS = ("district_reviewer", "bureau_reviewer", "bureau_admin")
 FIELD_TYPES = ("text", "integer", "decimal", "amount", "date", "choice", "boolean")
-DOCUMENT_TYPES = (
-    "application/pdf",
-    "image/png",
-    "image/jpeg",
-    "application/ofd",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-)
 NUMBER_FORMAT = re.compile(r"^(?:[A-Z0-9-]|\{year\}|\{seq:0[3-6]\})+$")
 
-Key = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]{1,39}$")]
-Label = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-
-
-class _Strict(msgspec.Struct, forbid_unknown_fields=True):
-    pass
+_Strict = Strict
 
 
 class FieldSpec(_Strict):
@@ -60,14 +54,6 @@ class FieldSpec(_Strict):
     option_labels_en: list[Label] = []
     help_zh: str = ""
     help_en: str = ""
-
-
-class DocumentSpec(_Strict):
-    key: Key
-    label_zh: Label
-    label_en: Label
-    types: Annotated[list[str], msgspec.Meta(min_length=1)]
-    required: bool = True
 
 
 class CriterionSpec(_Strict):

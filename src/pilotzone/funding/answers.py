@@ -1,46 +1,25 @@
-"""The applicant's answer to an information request on a funding application: the request names the
-inputs and documents it reopens (``pilotzone.workflow.info_requests``); the answer changes those
-declared values (a changed input loses its verified value and reason, so the reviewer verifies it
-again from the new declaration), the document versions uploaded under the reopened keys since the
-request count as part of it, and the application goes back to ``in_review`` at the same stage."""
+"""The applicant's answer to an information request on a funding application, with the workflow's
+information requests (``pilotzone.workflow.answers``): the answer changes the reopened declared
+values (a changed input loses its verified value and reason, so the reviewer verifies it again from
+the new declaration), the document versions uploaded under the reopened keys since the request count
+as part of it, and the application goes back to ``in_review`` at the same stage."""
 
 from __future__ import annotations
 
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import check_field
-from pilotzone.documents import keyed
 from pilotzone.funding.application_tables import FundingApplication, FundingReview
-from pilotzone.funding.applications import OWNER, as_dict, inputs_of, now
+from pilotzone.funding.applications import KIND, OWNER, actors, as_dict, inputs_of, now
 from pilotzone.web.i18n import gettext as _
-from pilotzone.workflow import info_requests
-from pilotzone.workflow.info_requests import Answer, AnswerInvalid, Reopens
-
-_REQUEST_COLUMNS = (
-    FundingReview.id,
-    FundingReview.comment,
-    FundingReview.created_at,
-    FundingReview.stage_role,
-    FundingReview.reviewer_email,
-    FundingReview.reopens,
-    FundingReview.answer,
-    FundingReview.answered_at,
-)
-
-
-def _requests(application_id: int):  # type: ignore[no-untyped-def] - a Piccolo select
-    return (
-        FundingReview.select(*_REQUEST_COLUMNS)
-        .where((FundingReview.application == application_id) & (FundingReview.decision == "request_info"))
-        .order_by(FundingReview.id, ascending=False)
-    )
+from pilotzone.workflow import answers, info_requests
+from pilotzone.workflow.info_requests import AnswerInvalid, Reopens
+from pilotzone.workflow.states import Action, Decision
+from pilotzone.workflow.transitions import Refused, move
 
 
 async def latest_request(application: FundingApplication) -> dict | None:
     """The information request the applicant has to answer, if the application waits for one."""
-    if application.status != "info_requested":
-        return None
-    return await _requests(application.id).first()
+    return await answers.latest_request(KIND, FundingReview, FundingReview.application, application)
 
 
 async def reopened(application: FundingApplication) -> Reopens | None:
@@ -54,7 +33,8 @@ def described(spec: dict, row: dict | None) -> dict | None:
 
 async def requests_of(application: FundingApplication, spec: dict) -> list[dict]:
     """Every information request with its answer (newest first), for the reviewer."""
-    return [d for d in (described(spec, r) for r in await _requests(application.id).limit(50)) if d]
+    fk, documents = FundingReview.application, spec.get("documents", [])
+    return await answers.described_requests(FundingReview, fk, application.id, inputs_of(spec), documents)
 
 
 async def answer(
@@ -62,59 +42,42 @@ async def answer(
 ) -> None:
     """The applicant answers: the reopened inputs as posted, back to ``in_review`` at the same stage.
     Raises AnswerInvalid (field errors, or 409 when no answer is awaited); nothing changes then."""
-    request = await latest_request(application)
-    if request is None:
-        raise AnswerInvalid({"status": _("No information was requested.")}, 409)
-    reopens = info_requests.reopens_of(request["reopens"])
     old = {k: str(v) for k, v in as_dict(application.declared).items()}
-    declared, changes, errors = info_requests.answered_values(
-        inputs_of(spec), reopens, old, form, check_field
-    )
-    note = form.get("note", "").strip()
-    if not note:
-        errors["note"] = _("Write your answer.")
-    if errors:
-        raise AnswerInvalid(errors)
-    versions = info_requests.new_versions(
-        reopens, await keyed.documents_by_key(OWNER, application.id), request["created_at"]
-    )
-    changed = {c.key for c in changes}
+    request = await latest_request(application)
+    given = await answers.given(request, inputs_of(spec), old, form, OWNER, application.id)
+    changed = {c.key for c in given.changes}
     verified = {k: v for k, v in as_dict(application.verified).items() if k not in changed}
     reasons = {k: v for k, v in as_dict(application.verified_reasons).items() if k not in changed}
-    moment = now()
-    moved = await (
-        FundingApplication.update(
-            {
-                FundingApplication.declared: declared,
+    try:
+        moved = await move(
+            KIND,
+            FundingApplication,
+            application.id,
+            application.status,
+            Action.ANSWER,
+            actors(principal, application, spec),
+            changes={
+                FundingApplication.declared: given.values,
                 FundingApplication.verified: verified,
                 FundingApplication.verified_reasons: reasons,
-                FundingApplication.status: "in_review",
-                FundingApplication.moved_at: moment,
-                FundingApplication.updated_at: moment,
-            }
+            },
         )
-        .where((FundingApplication.id == application.id) & (FundingApplication.status == "info_requested"))
-        .returning(FundingApplication.id)
-    )
-    if not moved:
-        raise AnswerInvalid({"status": _("No information was requested.")}, 409)
-    given = info_requests.to_json(Answer(note=note, fields=changes, documents=versions))
-    await FundingReview.update({FundingReview.answer: given, FundingReview.answered_at: moment}).where(
-        FundingReview.id == request["id"]
-    )
+    except Refused as refused:
+        raise AnswerInvalid({"status": _("No information was requested.")}, 409) from refused
+    stored = await answers.store(FundingReview, given, now())
     await FundingReview(
         application=application.id,
         stage=application.stage,
         stage_role=principal.role or "",
         reviewer_id=principal.user_id,
         reviewer_email=principal.label,
-        decision="answer",
-        comment=note,
+        decision=Decision.ANSWER,
+        comment=given.note,
     ).save()
     await audit.record(
         "funding_application.answered",
         OWNER,
         application.id,
-        before={"status": "info_requested", "declared": old},
-        after={"status": "in_review", **given},
+        before={"status": application.status, "declared": old},
+        after={"status": moved.target, **stored},
     )

@@ -10,9 +10,8 @@ from litestar.response import Redirect, Template
 
 from pilotzone.auth.guards import MEMBERS, REVIEWERS, allow, tenant
 from pilotzone.auth.principal import Principal, current_principal
-from pilotzone.certification.applications import subjects, visible
 from pilotzone.documents import keyed
-from pilotzone.documents.owners import UPLOADERS, OwnerKind
+from pilotzone.documents.owners import OwnerKind
 from pilotzone.documents.owners import register as register_owner
 from pilotzone.funding import answers, ledger, reviews
 from pilotzone.funding import applications as apps
@@ -20,9 +19,13 @@ from pilotzone.funding.application_tables import FundingApplication
 from pilotzone.funding.estimate import estimate_of
 from pilotzone.funding.explain import words
 from pilotzone.funding.tables import Program, Round
+from pilotzone.registry.subjects import subjects
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import render
-from pilotzone.workflow import info_requests
+from pilotzone.workflow import info_requests, uploads
+from pilotzone.workflow.scope import visible
+from pilotzone.workflow.states import Action, FundingState
+from pilotzone.workflow.transitions import may
 
 STARTERS = tenant("bureau_admin", "park_operator", "enterprise_user")
 PAGE = "funding/application.html"
@@ -46,8 +49,9 @@ async def _context(
     program = await Program.objects().where(Program.id == application.program).first()
     rnd = await Round.objects().where(Round.id == application.round).first()
     changeable = apps.may_change(principal, application, spec)
+    who = apps.actors(principal, application, spec)
     can_review = reviews.may_review(principal, spec, application)
-    outcome = await ledger.outcome_of(application.id) if application.status == "verified" else None
+    outcome = await ledger.outcome_of(application.id) if application.status == FundingState.VERIFIED else None
     if outcome is not None:
         outcome["words"] = words(outcome["explanation"], spec, get_locale())
     return {
@@ -66,9 +70,9 @@ async def _context(
         "error": error,
         "documents": await keyed.documents_by_key(apps.OWNER, application.id),
         "status_label": apps.status_label(application.status),
-        "can_edit": changeable and application.status == "draft",
-        "can_withdraw": changeable and application.status in apps.OPEN_STATUSES,
-        "can_answer": changeable and application.status == "info_requested",
+        "can_edit": changeable and application.status == FundingState.DRAFT,
+        "can_withdraw": may(apps.KIND, application.status, Action.WITHDRAW, who),
+        "can_answer": may(apps.KIND, application.status, Action.ANSWER, who),
         "can_review": can_review,
         "stage_role": reviews.stage_role(spec, application),
         "reviews": await reviews.reviews_of(application.id)
@@ -225,7 +229,8 @@ class FundingApplicationController(Controller):
     ) -> Redirect | Template:
         application = await _changeable(funding_application_id)
         try:
-            await apps.withdraw(application)
+            spec = await apps.version_spec(application.program_version)
+            await apps.withdraw(current_principal(), application, spec)
         except apps.FundingError as exc:
             return await _refused(request, application, exc)
         return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
@@ -269,29 +274,21 @@ class FundingApplicationController(Controller):
             return render(request, PAGE, context, status_code=exc.status)
         return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
 
-    @post(
-        "/{funding_application_id:int}/documents",
-        name="funding_application_upload",
-        status_code=303,
-        request_max_body_size=None,
-        opt={**allow(tenant(*UPLOADERS)), "csrf_in_stream": True},
-    )
+    @post("/{funding_application_id:int}/documents", name="funding_application_upload", **uploads.ROUTE)
     async def upload(
         self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
     ) -> Redirect | Template:
         application = await _changeable(funding_application_id)
-        spec = await apps.version_spec(application.program_version)
-        types = {d["key"]: d.get("types", ["application/pdf"]) for d in spec.get("documents", [])}
-        draft, reopened = info_requests.may_upload(application.status, await answers.reopened(application))
+        documents = (await apps.version_spec(application.program_version)).get("documents", [])
+        reopened = await answers.reopened(application)
         try:
-            upload = await keyed.receive_keyed(
-                request, apps.OWNER, application.id, types, draft=draft, reopened=reopened
+            await uploads.receive(
+                request, apps.OWNER, application.id, documents, application.status, reopened
             )
         except keyed.KeyedRejected as exc:
             context = await _context(application, error=exc.message)
             context["error_doc"] = exc.doc_key
             return render(request, PAGE, context, status_code=exc.status)
-        await keyed.file_under_key(upload, apps.OWNER, application.id)
         return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
 
 

@@ -1,8 +1,8 @@
 """Funding applications and what follows from them: reviews with verified values, round calculations
 and their per-application results, ledger entries for approved awards, and payments against them.
 
-Money columns are Numeric (fen-exact), read as Decimal. Unique keys include ``tenant_id`` (see the keys
-migration): a calculation's version per round, a result per (calculation, application), a ledger
+Money columns are Numeric (fen-exact), read as Decimal. Unique keys include ``tenant_id`` (declared in
+``keys``, made by :mod:`pilotzone.tenancy.keys`): a calculation's version per round, a result per (calculation, application), a ledger
 entry per application, a voucher reference per tenant.
 """
 
@@ -18,76 +18,55 @@ from piccolo.columns import (
     Integer,
     Numeric,
     OnDelete,
-    Text,
     Timestamptz,
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
+from pilotzone.auth.tables import User
 from pilotzone.db import DB
 from pilotzone.funding.tables import Program, ProgramVersion, Round
-from pilotzone.tenancy.tables import TenantTable
+from pilotzone.jobs.tables import JobRun
+from pilotzone.tenancy.tables import Index, TenantTable, Unique
+from pilotzone.workflow.tables import ObjectionColumns, ReviewStepColumns, SubmissionColumns
 
 MONEY = (14, 2)
-FUNDING_STATUSES = (
-    "draft",
-    "submitted",
-    "in_review",
-    "info_requested",
-    "verified",
-    "rejected",
-    "withdrawn",
-)
 
 
-class FundingApplication(TenantTable, db=DB):
-    """An application for a round of a program, judged by ``program_version`` (the version current at
-    submission; the one current at creation until then). ``declared`` holds the applicant's values as
-    typed (text), ``verified`` the reviewers' values per input (text; every input once a stage verified
-    it); the calculation prefers the latter. ``verified_reasons`` holds, per input whose verified value
-    differs from the declared one, the reviewer's reason."""
+class FundingApplication(SubmissionColumns, db=DB):
+    """An application for a round of a program (the shared columns: ``workflow.tables``), judged by
+    ``program_version`` (the version current at submission; the one current at creation until then).
+    ``declared`` holds the applicant's values as typed (text), ``verified`` the reviewers' values per
+    input (text; every input once a stage verified it); the calculation prefers the latter.
+    ``verified_reasons`` holds, per input whose verified value differs from the declared one, the
+    reviewer's reason."""
 
     program = ForeignKey(Program, null=False, on_delete=OnDelete.restrict)
     program_version = ForeignKey(ProgramVersion, null=False, on_delete=OnDelete.restrict)
     round = ForeignKey(Round, null=False, on_delete=OnDelete.restrict)
-    subject_kind = Varchar(length=30)
-    subject_id = Integer()
-    subject_label = Varchar(length=300, default="")
-    applicant_enterprise = Integer(null=True, default=None)
-    applicant_park = Integer(null=True, default=None)
-    district_code = Varchar(length=12, default="")
     declared = JSONB(default={})
     verified = JSONB(default={})
     verified_reasons = JSONB(default={})
-    status = Varchar(length=20, default="draft")
-    stage = Integer(default=0)
     score = Numeric(digits=(8, 2), null=True, default=None)
     estimate = Numeric(digits=MONEY, null=True, default=None)  # the applicant's estimate at submission
-    created_by = Integer(null=True, default=None)
-    created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
-    submitted_at = Timestamptz(null=True, default=None)
-    moved_at = Timestamptz(null=True, default=None)
+
+    keys = (
+        Index("funding_application_tenant_round", ("tenant_id", "round", "status", "id")),
+        Index("funding_application_tenant_enterprise", ("tenant_id", "applicant_enterprise", "id")),
+        Index("funding_application_tenant_park", ("tenant_id", "applicant_park", "id")),
+    )
 
 
-class FundingReview(TenantTable, db=DB):
-    """One reviewer's step on an application at one stage: verify (values), request_info (with what it
-    reopens and, once given, the answer), approve, reject; and the applicant's ``answer`` step."""
+class FundingReview(ReviewStepColumns, db=DB):
+    """One reviewer's step on an application at one stage (the shared columns: ``workflow.tables``):
+    verify (values, with the reasons where they differ from the declared ones), request_info,
+    approve, reject; and the applicant's ``answer`` step."""
 
     application = ForeignKey(FundingApplication, null=False, on_delete=OnDelete.cascade)
-    stage = Integer()
-    stage_role = Varchar(length=30)
-    reviewer_id = Integer(null=True, default=None)
-    reviewer_email = Varchar(length=254, default="")
-    decision = Varchar(length=20)
     verified = JSONB(default={})
     reasons = JSONB(default={})  # input key → why the verified value differs from the declared one
-    comment = Text(default="")
-    created_at = Timestamptz(default=TimestamptzNow())
-    # request_info: what it reopens and the answer (see pilotzone.workflow.info_requests)
-    reopens = JSONB(default={})
-    answer = JSONB(default={})
-    answered_at = Timestamptz(null=True, default=None)
+
+    keys = (Index("funding_review_tenant_application", ("tenant_id", "application", "id")),)
 
 
 CALCULATION_STATUSES = ("running", "calculated", "approved", "superseded", "failed")
@@ -99,8 +78,8 @@ class Calculation(TenantTable, db=DB):
 
     round = ForeignKey(Round, null=False, on_delete=OnDelete.restrict)
     version = Integer()
-    job_run = Integer(null=True, default=None)
-    started_by = Integer(null=True, default=None)
+    job_run = ForeignKey(JobRun, null=True, default=None, on_delete=OnDelete.restrict)
+    started_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
     started_by_email = Varchar(length=254, default="")
     status = Varchar(length=20, default="running")
     as_of = Timestamptz(default=TimestamptzNow())
@@ -111,9 +90,11 @@ class Calculation(TenantTable, db=DB):
     total_award = Numeric(digits=MONEY, default=Decimal("0"))
     created_at = Timestamptz(default=TimestamptzNow())
     finished_at = Timestamptz(null=True, default=None)
-    approved_by = Integer(null=True, default=None)
+    approved_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
     approved_by_email = Varchar(length=254, default="")
     approved_at = Timestamptz(null=True, default=None)
+
+    keys = (Unique("calculation_tenant_round_version", ("round", "version")),)
 
 
 class CalculationResult(TenantTable, db=DB):
@@ -126,6 +107,8 @@ class CalculationResult(TenantTable, db=DB):
     award = Numeric(digits=MONEY, null=True, default=None)
     reasons = JSONB(default=[])
     explanation = JSONB(default=[])
+
+    keys = (Unique("calculation_result_tenant_calculation_application", ("calculation", "application")),)
 
 
 LEDGER_STATUSES = ("notice", "objected", "awarded", "revoked")
@@ -145,26 +128,38 @@ class LedgerEntry(TenantTable, db=DB):
     awarded = Numeric(digits=MONEY)
     paid = Numeric(digits=MONEY, default=Decimal("0"))
     created_at = Timestamptz(default=TimestamptzNow())
-    created_by = Integer(null=True, default=None)
+    created_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
     status = Varchar(length=20, default="awarded")
     notice_until = Timestamptz(null=True, default=None)
     moved_at = Timestamptz(null=True, default=None)
 
+    keys = (
+        Unique("ledger_entry_tenant_application", ("application",)),
+        Index("ledger_entry_tenant_program", ("tenant_id", "program", "round")),
+        Index("ledger_entry_tenant_notice", ("tenant_id", "status", "notice_until")),
+        # the public page: running notices in the order they end (keyset on notice_until, id) ...
+        Index(
+            "ledger_entry_tenant_notice_order",
+            ("tenant_id", "status", "notice_until", "id"),
+            where="status IN ('notice', 'objected')",
+        ),
+        # ... and its search by the start of the awardee's name (text comparisons are leakproof:
+        # under RLS the range is an index condition, a LIKE would be a filter over every row)
+        Index(
+            "ledger_entry_tenant_notice_name",
+            ("tenant_id", '(subject_label COLLATE "C")', "id"),
+            include=("status", "notice_until"),
+            where="status IN ('notice', 'objected')",
+        ),
+    )
 
-class AwardObjection(TenantTable, db=DB):
-    """An objection to an award under public notice (the same columns and handling as certification's
-    ``Objection``, see :mod:`pilotzone.certification.notices`); it pauses the ledger entry."""
+
+class AwardObjection(ObjectionColumns, db=DB):
+    """An objection to an award under public notice (``workflow.objections``); it pauses the entry."""
 
     entry = ForeignKey(LedgerEntry, null=False, on_delete=OnDelete.cascade)
-    name = Varchar(length=100, default="")
-    contact = Varchar(length=200)
-    reason = Text()
-    ip = Varchar(length=64, default="")
-    created_at = Timestamptz(default=TimestamptzNow())
-    status = Varchar(length=20, default="open")
-    resolved_by = Integer(null=True, default=None)
-    resolved_at = Timestamptz(null=True, default=None)
-    resolution_note = Text(default="")
+
+    keys = (Index("award_objection_tenant_entry", ("tenant_id", "entry", "ip", "created_at")),)
 
 
 class Payment(TenantTable, db=DB):
@@ -174,6 +169,11 @@ class Payment(TenantTable, db=DB):
     amount = Numeric(digits=MONEY)
     voucher = Varchar(length=80)
     paid_on = Date()
-    recorded_by = Integer(null=True, default=None)
+    recorded_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
     recorded_by_email = Varchar(length=254, default="")
     created_at = Timestamptz(default=TimestamptzNow())
+
+    keys = (
+        Unique("payment_tenant_voucher", ("voucher",)),
+        Index("payment_tenant_entry", ("tenant_id", "entry", "id")),
+    )

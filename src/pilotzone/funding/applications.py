@@ -14,25 +14,21 @@ from typing import Any
 
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import check_field, scoped, subjects, visible
 from pilotzone.documents import keyed
 from pilotzone.funding.application_tables import FundingApplication
 from pilotzone.funding.facts import facts_of
 from pilotzone.funding.tables import Program, ProgramVersion, Round
+from pilotzone.registry.subjects import submission_subject
 from pilotzone.web.i18n import gettext as _
-from pilotzone.web.labels import N_
+from pilotzone.web.labels import label
+from pilotzone.workflow import fields
+from pilotzone.workflow.fields import check_field
+from pilotzone.workflow.scope import listed, visible
+from pilotzone.workflow.states import Action, Actor, FundingState, Guard, Kind
+from pilotzone.workflow.transitions import Refused, actors_of, may, move
 
 OWNER = "funding_application"
-STATUS_LABELS = {
-    "draft": N_("Draft"),
-    "submitted": N_("Submitted"),
-    "in_review": N_("In review"),
-    "info_requested": N_("Information requested"),
-    "verified": N_("Verified"),
-    "rejected": N_("Rejected"),
-    "withdrawn": N_("Withdrawn"),
-}
-OPEN_STATUSES = ("draft", "submitted", "in_review", "info_requested")
+KIND = Kind.FUNDING
 DEFAULT_APPLICANTS = {"park": ["park_operator"]}
 DEFAULT_STAGES = ["bureau_reviewer", "bureau_admin"]
 
@@ -46,8 +42,10 @@ class FundingError(Exception):
 
 
 def status_label(code: str) -> str:
-    message = STATUS_LABELS.get(code)
-    return _(message) if message else code
+    try:
+        return label(FundingState(code))
+    except ValueError:
+        return code
 
 
 def now() -> datetime:
@@ -101,15 +99,7 @@ def effective_values(application: FundingApplication) -> dict[str, str]:
 
 
 def validate(spec: dict, values: dict[str, str], present_documents: set[str]) -> dict[str, str]:
-    errors = {}
-    for field in inputs_of(spec):
-        message = check_field(field, values.get(field["key"], ""))
-        if message:
-            errors[field["key"]] = message
-    for document in spec.get("documents", []):
-        if document.get("required", True) and document["key"] not in present_documents:
-            errors[f"doc:{document['key']}"] = _("Upload this document.")
-    return errors
+    return fields.validate(inputs_of(spec), spec.get("documents", []), values, present_documents)
 
 
 # -- lookups
@@ -151,6 +141,17 @@ async def get_application(application_id: int) -> FundingApplication | None:
     return await FundingApplication.objects().where(FundingApplication.id == application_id).first()
 
 
+def actors(principal: Principal, application: FundingApplication, spec: dict) -> frozenset[Actor]:
+    """The workflow actors ``principal`` plays for ``application`` judged by ``spec``."""
+    stages = stages_of(spec)
+    return actors_of(
+        principal,
+        covers=visible(principal, application),  # type: ignore[arg-type] - the same scope columns
+        applicants=applicants_of(spec, application.subject_kind),
+        stage_role=stages[application.stage] if 0 <= application.stage < len(stages) else "",
+    )
+
+
 def may_change(principal: Principal, application: FundingApplication, spec: dict) -> bool:
     return (
         not principal.province
@@ -160,20 +161,9 @@ def may_change(principal: Principal, application: FundingApplication, spec: dict
 
 
 async def list_applications(principal: Principal) -> list[dict]:
-    query = FundingApplication.select(
-        FundingApplication.id,
-        FundingApplication.program.name_zh,
-        FundingApplication.program.name_en,
-        FundingApplication.round.name_zh,
-        FundingApplication.round.name_en,
-        FundingApplication.subject_label,
-        FundingApplication.status,
-        FundingApplication.updated_at,
-    )
-    query = scoped(query, FundingApplication, principal)
-    if query is None:
-        return []
-    rows = await query.order_by(FundingApplication.id, ascending=False).limit(200)
+    a = FundingApplication
+    names = (a.program.name_zh, a.program.name_en, a.round.name_zh, a.round.name_en)
+    rows = await listed(a, principal, *names, a.subject_label, a.status, a.updated_at)
     for row in rows:
         row["status_label"] = status_label(row["status"])
     return rows
@@ -192,25 +182,11 @@ async def create_application(principal: Principal, round_id: str, subject_id: st
     spec = await version_spec(program.current_version)
     if principal.role not in applicants_of(spec, program.subject):
         raise FundingError("round", _("Your role may not apply for this program."), 403)
-    try:
-        wanted = int(subject_id)
-    except ValueError:
-        wanted = -1
-    found = await subjects(principal, program.subject, wanted)
-    if not found:
+    subject = await submission_subject(principal, program.subject, subject_id)
+    if subject is None:
         raise FundingError("subject_id", _("Choose what the application is for."))
-    subject = found[0]
     application = FundingApplication(
-        program=program.id,
-        program_version=program.current_version,
-        round=chosen["id"],
-        subject_kind=program.subject,
-        subject_id=subject["id"],
-        subject_label=str(subject["label"])[:300],
-        applicant_enterprise=subject["enterprise"],
-        applicant_park=subject["park"],
-        district_code=subject["district_code"] or "",
-        created_by=principal.user_id,
+        **subject, program=program.id, program_version=program.current_version, round=chosen["id"]
     )
     await application.save()
     await audit.record(
@@ -220,7 +196,7 @@ async def create_application(principal: Principal, round_id: str, subject_id: st
         after={
             "round": chosen["id"],
             "program_version": program.current_version,
-            "subject_id": subject["id"],
+            "subject_id": subject["subject_id"],
         },
     )
     return application
@@ -236,7 +212,7 @@ def merged_declared(application: FundingApplication, spec: dict, form: dict[str,
 
 async def save_declared(application: FundingApplication, values: dict[str, str]) -> None:
     """Store what was typed (no validation: nothing is lost); only a draft changes."""
-    if application.status != "draft":
+    if application.status != FundingState.DRAFT:  # only a draft's values change
         raise FundingError("status", _("Only a draft can be changed."), 409)
     before = as_dict(application.declared)
     await FundingApplication.update(
@@ -251,13 +227,17 @@ async def submit(
     principal: Principal, application: FundingApplication, values: dict[str, str]
 ) -> dict[str, str]:
     """Validate against the version current now and submit; returns field errors (nothing changed then)."""
-    if application.status != "draft":
-        return {"status": _("Only a draft can be submitted.")}
+    draft_only = {"status": _("Only a draft can be submitted.")}
+    if not may(KIND, application.status, Action.SUBMIT, {Actor.APPLICANT}):
+        return draft_only
     await save_declared(application, values)
     program = await Program.objects().where(Program.id == application.program).first()
     rnd = await Round.objects().where(Round.id == application.round).first()
     assert program is not None and rnd is not None and program.current_version is not None
-    if rnd.status != "open" or not (rnd.opens_at <= now().date() <= rnd.closes_at):
+    holds: set[Guard] = set()
+    if rnd.status == "open" and rnd.opens_at <= now().date() <= rnd.closes_at:
+        holds.add(Guard.ROUND_OPEN)
+    else:
         return {"status": _("The round is no longer open for applications.")}
     spec = await version_spec(program.current_version)
     present = {k for k, versions in (await keyed.documents_by_key(OWNER, application.id)).items() if versions}
@@ -272,43 +252,51 @@ async def submit(
                 reason=facts.negative_entry,
             )
         }
+    holds.add(Guard.NOT_NEGATIVE_LISTED)
     moment = now()
-    moved = await (
-        FundingApplication.update(
-            {
-                FundingApplication.status: "in_review",
+    try:
+        moved = await move(
+            KIND,
+            FundingApplication,
+            application.id,
+            application.status,
+            Action.SUBMIT,
+            actors(principal, application, spec),
+            holds,
+            changes={
                 FundingApplication.stage: 0,
                 FundingApplication.program_version: program.current_version,
                 FundingApplication.submitted_at: moment,
-                FundingApplication.moved_at: moment,
-                FundingApplication.updated_at: moment,
-            }
+            },
         )
-        .where((FundingApplication.id == application.id) & (FundingApplication.status == "draft"))
-        .returning(FundingApplication.id)
-    )
-    if not moved:
-        return {"status": _("Only a draft can be submitted.")}
+    except Refused:
+        return draft_only
     await audit.record(
         "funding_application.submitted",
         OWNER,
         application.id,
-        before={"status": "draft"},
-        after={"status": "in_review", "program_version": program.current_version, "declared": values},
+        before={"status": application.status},
+        after={"status": moved.target, "program_version": program.current_version, "declared": values},
     )
     return {}
 
 
-async def withdraw(application: FundingApplication) -> None:
-    if application.status not in OPEN_STATUSES:
-        raise FundingError("status", _("This application can no longer be withdrawn."), 409)
-    await FundingApplication.update(
-        {FundingApplication.status: "withdrawn", FundingApplication.updated_at: now()}
-    ).where(FundingApplication.id == application.id)
+async def withdraw(principal: Principal, application: FundingApplication, spec: dict) -> None:
+    try:
+        moved = await move(
+            KIND,
+            FundingApplication,
+            application.id,
+            application.status,
+            Action.WITHDRAW,
+            actors(principal, application, spec),
+        )
+    except Refused as refused:
+        raise FundingError("status", _("This application can no longer be withdrawn."), 409) from refused
     await audit.record(
         "funding_application.withdrawn",
         OWNER,
         application.id,
         before={"status": application.status},
-        after={"status": "withdrawn"},
+        after={"status": moved.target},
     )

@@ -1,8 +1,8 @@
-"""Award public notice (公示) with the certification engine's notice machinery.
+"""Award public notice (公示) with the workflow engine's notice and objection machinery.
 
 Approval puts every new ledger entry under public notice for the program's ``notice_days``
 (``notice_until``). Anyone may object during the window, with the same form check and rate limit as
-certification (:func:`pilotzone.certification.notices.record_objection`): the entry is then
+certification (:mod:`pilotzone.workflow.objections`): the entry is then
 ``objected`` and no payment is possible until the bureau administrator upholds the objection (the
 award is revoked: only what was already paid stays awarded, the rest returns to the unallocated
 budget) or dismisses it (the notice resumes with the days that were left).
@@ -12,32 +12,24 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from litestar import Controller, Request, get, post
-from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
-from litestar.response import Redirect, Template
-
 from pilotzone import db
-from pilotzone.auth import audit
-from pilotzone.auth.guards import BUREAU_ADMIN, PUBLIC, allow
-from pilotzone.auth.middleware import request_ip
-from pilotzone.auth.principal import Principal, current_principal
-from pilotzone.certification.notice_list import PAGE_SIZE, NoticeQuery, keyset, notice_query, page_links
-from pilotzone.certification.notices import (
-    NoticeError,
-    check_objection,
-    close_objection,
-    now,
-    record_objection,
-    resumed_until,
-)
+from pilotzone.auth.principal import Principal
 from pilotzone.funding.application_tables import AwardObjection, LedgerEntry
 from pilotzone.funding.applications import as_dict
 from pilotzone.funding.tables import Program, ProgramVersion
-from pilotzone.web.formats import local_time
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
-from pilotzone.web.render import render
+from pilotzone.web.labels import N_
+from pilotzone.workflow import notice_pages as pages
+from pilotzone.workflow import objections as objecting
+from pilotzone.workflow.notice_list import PAGE_SIZE, NoticeQuery, keyset, page_links
+from pilotzone.workflow.notice_pages import Item, NoticePages
+from pilotzone.workflow.objections import Notice, NoticeError, now
+from pilotzone.workflow.states import AwardState, Kind
+
+NOTICE = Notice(
+    Kind.AWARD, AwardObjection, AwardObjection.entry, LedgerEntry, "award_objection", "ledger_entry"
+)
 
 
 async def notice_end(program_id: int) -> datetime | None:
@@ -115,22 +107,9 @@ async def public_award(entry_id: int) -> dict | None:
 async def raise_objection(entry_id: int, form: dict[str, str], ip: str) -> AwardObjection:
     """Record an objection and pause the entry. Raises NoticeError (404, 429, or 400 with a field)."""
     entry = await entry_with_state(entry_id)
-    if entry is None or entry["state"] not in ("notice", "objected"):
+    if entry is None or entry["state"] not in (AwardState.NOTICE, AwardState.OBJECTED):
         raise NoticeError("status", _("This award is not under public notice."), 404)
-    objection = await record_objection(AwardObjection, AwardObjection.entry, entry_id, form, ip)
-    await LedgerEntry.update({LedgerEntry.status: "objected", LedgerEntry.moved_at: now()}).where(
-        (LedgerEntry.id == entry_id) & (LedgerEntry.status == "notice")
-    )
-    await audit.record(
-        "award_objection.raised",
-        "ledger_entry",
-        entry_id,
-        before={"status": entry["state"]},
-        after={"status": "objected", "objection": objection.id},
-        actor_id=None,
-        actor="public",
-    )
-    return objection
+    return await objecting.raise_objection(NOTICE, entry_id, entry["status"], entry["state"], form, ip)
 
 
 _OBJECTIONS = f"""
@@ -151,142 +130,39 @@ async def objections() -> list[dict]:
 
 async def resolve(principal: Principal, objection_id: int, decision: str, note: str) -> str:
     """Uphold (revoke the unpaid award) or dismiss (resume the notice); returns the entry's status."""
-    objection, note = await close_objection(AwardObjection, principal, objection_id, decision, note)
-    entry = await LedgerEntry.objects().where(LedgerEntry.id == objection.entry).first()
-    assert entry is not None
-    status = entry.status
-    if entry.status == "objected":
-        if decision == "upheld":
-            status = "revoked"
-            await LedgerEntry.update({LedgerEntry.status: status, LedgerEntry.moved_at: now()}).where(
-                LedgerEntry.id == entry.id
-            )
-        elif not await AwardObjection.exists().where(
-            (AwardObjection.entry == entry.id) & (AwardObjection.status == "open")
-        ):
-            status = "notice"
-            await LedgerEntry.update(
-                {
-                    LedgerEntry.status: status,
-                    LedgerEntry.notice_until: resumed_until(entry.moved_at, entry.notice_until),
-                    LedgerEntry.moved_at: now(),
-                }
-            ).where(LedgerEntry.id == entry.id)
-    await audit.record(
-        f"award_objection.{decision}",
-        "ledger_entry",
-        entry.id,
-        before={"status": entry.status, "objection": objection_id},
-        after={"status": status, "note": note},
-    )
-    return status
+    return await objecting.settle(NOTICE, principal, objection_id, decision, note)
 
 
 # -- pages
 
 
-async def _form_of(request: Request) -> dict[str, str]:
-    data = await request.form()
-    return {k: str(data.get(k, "")) for k in data if k != "csrf_token"}
-
-
-async def _notice_page(request: Request, status: int = 200) -> Template:
-    query = notice_query(request.query_params.get("q"), request.query_params.get("after"))
-    rows, links = await public_awards(query, f"/z/{request.path_params['slug']}/funding/notices/")
-    context = {
-        "rows": rows,
-        "links": links,
-        "q": query.q,
-        "request_objected": request.query_params.get("objected") == "1",
-        "is_admin": current_principal().role == "bureau_admin",
-    }
-    return render(request, "funding/notices.html", context, status_code=status)
-
-
-async def _objection_page(
-    request: Request, entry_id: int, form: dict | None = None, errors: dict | None = None, status: int = 200
-) -> Template:
-    """One award's objection form (its own page: the list stays a light table)."""
+async def _item(entry_id: int) -> Item | None:
     award = await public_award(entry_id)
     if award is None:
-        raise NotFoundException(_("This award is not under public notice."))
-    slug = request.path_params["slug"]
-    period = (
-        f"{local_time(award['created_at'], '%Y-%m-%d')} – {local_time(award['notice_until'], '%Y-%m-%d')}"
-    )
-    context = {
-        "item_id": entry_id,
-        "action": f"/z/{slug}/funding/notices/{entry_id}/objections",
-        "back": f"/z/{slug}/funding/notices/",
-        "back_label": _("Public notice of awards"),
-        "facts": [
-            (_("Application number"), award["application"]),
-            (_("Awardee"), award["subject_label"]),
-            (_("Program"), award["program_name"]),
-            (_("Round"), award["round_name"]),
-            (_("Amount (yuan)"), award["awarded"]),
-            (_("Notice period"), period),
-        ],
-        "paused": award["state"] == "objected",
-        "form": form or {},
-        "errors": errors or {},
-    }
-    return render(request, "certification/objection.html", context, status_code=status)
+        return None
+    facts = [
+        (_("Application number"), award["application"]),
+        (_("Awardee"), award["subject_label"]),
+        (_("Program"), award["program_name"]),
+        (_("Round"), award["round_name"]),
+        (_("Amount (yuan)"), award["awarded"]),
+    ]
+    return Item(facts, award["created_at"], award["notice_until"], award["state"] == AwardState.OBJECTED)
 
 
-async def _objections_page(
-    request: Request, errors: dict | None = None, target: int = 0, status: int = 200
-) -> Template:
-    context = {"rows": await objections(), "errors": errors or {}, "target": target}
-    return render(request, "funding/objections.html", context, status_code=status)
+PAGES = NoticePages(
+    path="funding/notices",
+    list_template="funding/notices.html",
+    objections_template="funding/objections.html",
+    back_label=N_("Public notice of awards"),
+    gone=N_("This award is not under public notice."),
+    listing=public_awards,
+    item=_item,
+    raise_objection=raise_objection,
+    resolve=resolve,
+    objections=objections,
+)
 
 
-class AwardNoticeController(Controller):
-    path = "/z/{slug:str}/funding/notices"
-
-    @get("/", name="funding_notices", opt=allow(PUBLIC))
-    async def index(self, request: Request) -> Template:
-        return await _notice_page(request)
-
-    @get("/{ledger_id:int}/objections", name="funding_objection_form", opt=allow(PUBLIC))
-    async def objection_form(self, request: Request, ledger_id: FromPath[int]) -> Template:
-        return await _objection_page(request, ledger_id)
-
-    @post("/{ledger_id:int}/objections", name="funding_objection_raise", opt=allow(PUBLIC), status_code=303)
-    async def objection_raise(
-        self, request: Request, slug: FromPath[str], ledger_id: FromPath[int]
-    ) -> Redirect | Template:
-        form = await _form_of(request)
-        ip = request_ip(request)
-        try:
-            await raise_objection(ledger_id, form, ip)
-        except NoticeError as exc:
-            if exc.status == 404:
-                raise NotFoundException(exc.message) from None
-            errors = {exc.field: exc.message}
-            if exc.status == 400:
-                errors = check_objection(form) or errors
-            return await _objection_page(request, ledger_id, form, errors, exc.status)
-        return Redirect(path=f"/z/{slug}/funding/notices/?objected=1", status_code=303)
-
-    @get("/objections", name="funding_objections", opt=allow(BUREAU_ADMIN))
-    async def objection_list(self, request: Request) -> Template:
-        return await _objections_page(request)
-
-    @post(
-        "/objections/{objection_id:int}/resolve",
-        name="funding_objection_resolve",
-        opt=allow(BUREAU_ADMIN),
-        status_code=303,
-    )
-    async def objection_resolve(
-        self, request: Request, slug: FromPath[str], objection_id: FromPath[int]
-    ) -> Redirect | Template:
-        form = await _form_of(request)
-        try:
-            await resolve(current_principal(), objection_id, form.get("decision", ""), form.get("note", ""))
-        except NoticeError as exc:
-            if exc.status == 404:
-                raise NotFoundException(exc.message) from None
-            return await _objections_page(request, {exc.field: exc.message}, objection_id, exc.status)
-        return Redirect(path=f"/z/{slug}/funding/notices/objections", status_code=303)
+class AwardNoticeController(pages.notice_controller(PAGES, "funding_", item="ledger_id")):  # type: ignore[misc] - a made class
+    """The award notice's pages: list, objection form, raise, the bureau's objections, resolve."""

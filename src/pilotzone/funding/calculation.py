@@ -29,18 +29,19 @@ from pilotzone.jobs.tables import JobRun
 from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.i18n import gettext as _
+from pilotzone.workflow.states import FundingState
 
 CHUNK = 500
 KIND = "funding_calculation"
 
 # ``values``: verified values where present, else the declared ones (jsonb ``||``: the right side wins)
-_CHUNK_SQL = """
+_CHUNK_SQL = f"""
 SELECT a.id, a.program_version, a.declared || a.verified AS values, a.subject_kind, a.subject_id
   FROM funding_application a
- WHERE a.round = $1 AND a.status = 'verified' AND a.id > $2
+ WHERE a.round = $1 AND a.status = '{FundingState.VERIFIED}' AND a.id > $2
  ORDER BY a.id
  LIMIT $3
-"""
+"""  # noqa: S608 - fixed SQL text
 
 _UPSERT = """
 INSERT INTO calculation_result (tenant_id, calculation, application, eligible, claim, award, reasons, explanation)
@@ -117,7 +118,9 @@ async def start_calculation(principal: Principal, round_id: int) -> Calculation:
         )
     rows = await db.fetch("SELECT COALESCE(max(version), 0) AS v FROM calculation WHERE round = $1", round_id)
     count = await db.fetch(
-        "SELECT count(*) AS n FROM funding_application WHERE round = $1 AND status = 'verified'", round_id
+        "SELECT count(*) AS n FROM funding_application WHERE round = $1 AND status = $2",
+        round_id,
+        FundingState.VERIFIED,
     )
     await Calculation.update({Calculation.status: "superseded"}).where(
         (Calculation.round == round_id) & (Calculation.status.is_in(["calculated", "running", "failed"]))
@@ -156,8 +159,18 @@ def _evaluate(program: Any, spec: dict, row: Any, facts: SubjectFacts | None) ->
     try:
         result = program.evaluate(typed_inputs(spec, values), facts)
     except ValueError as exc:  # FormulaError: e.g. a value the formula needs is missing
-        reason = {"rule": "formula", "ok": False, "message_zh": f"无法计算：{exc}", "message_en": f"cannot evaluate: {exc}"}
-        step = {"expr": "formula", "value": "0.00", "note_zh": reason["message_zh"], "note_en": reason["message_en"]}
+        reason = {
+            "rule": "formula",
+            "ok": False,
+            "message_zh": f"无法计算：{exc}",
+            "message_en": f"cannot evaluate: {exc}",
+        }
+        step = {
+            "expr": "formula",
+            "value": "0.00",
+            "note_zh": reason["message_zh"],
+            "note_en": reason["message_en"],
+        }
         return False, Decimal("0.00"), [reason], [step]
     reasons: list = list(result.reasons)  # Reason dataclasses: encoded as objects by _dumps
     explanation = result.explanation
@@ -224,13 +237,17 @@ async def calculation_step(run: JobRun) -> bool:
         apps, eligible, claims, reasons, explanations = [], [], [], [], []
         for row in rows:
             program, spec = versions[row["program_version"]]
-            ok, claim, why, steps = _evaluate(program, spec, row, facts.get((row["subject_kind"], row["subject_id"])))
+            ok, claim, why, steps = _evaluate(
+                program, spec, row, facts.get((row["subject_kind"], row["subject_id"]))
+            )
             apps.append(row["id"])
             eligible.append(ok)
             claims.append(claim)
             reasons.append(_dumps(why))
             explanations.append(_dumps(steps))
-        await db.fetch(_UPSERT, current_tenant_id(), calc["id"], apps, eligible, claims, reasons, explanations)
+        await db.fetch(
+            _UPSERT, current_tenant_id(), calc["id"], apps, eligible, claims, reasons, explanations
+        )
         await db.fetch("UPDATE calculation SET cursor = $2 WHERE id = $1", calc["id"], apps[-1])
         run.done = min(run.done + len(rows), max(run.total, run.done + len(rows)))
         return False
@@ -246,7 +263,9 @@ async def _allocate(calculation_id: int, round_id: int) -> None:
     so each row is updated at most once."""
     rnd = (await db.fetch("SELECT budget, rule, partial FROM round WHERE id = $1", round_id))[0]
     claims = (
-        Claim(id=r["application"], claim=r["claim"], score=Decimal(r["score"]), submitted_at=r["submitted_at"])
+        Claim(
+            id=r["application"], claim=r["claim"], score=Decimal(r["score"]), submitted_at=r["submitted_at"]
+        )
         for r in await db.fetch(_CLAIMS, calculation_id)
     )
     awards = allocate(claims, Decimal(rnd["budget"]), rnd["rule"], partial=bool(rnd["partial"]))

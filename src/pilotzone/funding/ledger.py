@@ -25,6 +25,7 @@ from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import label
+from pilotzone.workflow.states import ObjectionState
 
 FEN = Decimal("0.01")
 
@@ -272,6 +273,8 @@ async def outcome_of(application_id: int) -> dict | None:
         .where(AwardObjection.entry == entry["id"])
         .order_by(AwardObjection.id)
     )
+    for objection in entry["objections"]:
+        objection["status"] = ObjectionState(objection["status"])
     result = await db.fetch(
         "SELECT claim, explanation FROM calculation_result WHERE calculation = $1 AND application = $2",
         entry["calculation"],

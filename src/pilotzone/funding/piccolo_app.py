@@ -8,6 +8,11 @@ APP_CONFIG = AppConfig(
     table_classes=table_finder(
         modules=["pilotzone.funding.tables", "pilotzone.funding.application_tables"], exclude_imported=True
     ),
-    migration_dependencies=["pilotzone.tenancy.piccolo_app", "pilotzone.registry.piccolo_app"],
+    migration_dependencies=[
+        "pilotzone.tenancy.piccolo_app",
+        "pilotzone.registry.piccolo_app",
+        "pilotzone.jobs.piccolo_app",
+        "pilotzone.auth.piccolo_app",
+    ],
     commands=[],
 )

@@ -11,21 +11,19 @@ from typing import Annotated, Literal
 import msgspec
 
 from pilotzone.web.formats import DIGITS, MoneyUnit
+from pilotzone.workflow.definitions import DocumentSpec, Key, Label, Strict
 
 SUBJECTS = ("enterprise", "park", "overseas_warehouse", "talent")
 INPUT_TYPES = ("decimal", "integer", "amount", "boolean", "text", "date")
 FORMULA_TYPES = ("decimal", "integer", "amount", "boolean")  # the inputs a formula can name
 MONEY_UNITS = tuple(DIGITS)  # 元, 万元: an input stating one of these as its unit is an amount
 
-Key = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]{1,39}$")]
 RoundKey = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9_-]{1,39}$")]
 Name = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]{0,39}$")]  # usable in formulas
-Label = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Money = Decimal  # checked (>= 0, whole fen) in check()
 
 
-class _Strict(msgspec.Struct, forbid_unknown_fields=True):
-    pass
+_Strict = Strict
 
 
 class InputSpec(_Strict):
@@ -37,14 +35,6 @@ class InputSpec(_Strict):
     required: bool = True
     min: Decimal | None = None
     max: Decimal | None = None
-
-
-class DocumentSpec(_Strict):
-    key: Key
-    label_zh: Label
-    label_en: Label
-    types: Annotated[list[str], msgspec.Meta(min_length=1)]
-    required: bool = True
 
 
 class RuleSpec(_Strict):

@@ -22,7 +22,6 @@ from typing import Any
 
 import msgspec
 
-from pilotzone.certification.schemes import DOCUMENT_TYPES, REVIEWERS
 from pilotzone.funding.formula import (
     BOOL,
     NUM,
@@ -40,6 +39,7 @@ from pilotzone.funding.program_spec import (
     RuleSpec,
 )
 from pilotzone.web.formats import MoneyUnit, in_unit, to_yuan
+from pilotzone.workflow.definitions import DOCUMENT_TYPES, REVIEWERS
 
 
 class ProgramError(ValueError):

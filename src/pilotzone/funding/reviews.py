@@ -16,21 +16,25 @@ from decimal import Decimal, InvalidOperation
 from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import check_field, visible
 from pilotzone.funding.application_tables import FundingApplication, FundingReview
 from pilotzone.funding.applications import (
+    KIND,
     OWNER,
     FundingError,
+    actors,
     as_dict,
     inputs_of,
-    now,
     stages_of,
     version_spec,
 )
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import info_requests
+from pilotzone.workflow.fields import check_field
+from pilotzone.workflow.reviews import advance, comment_errors, queue_of, record_step, reopened_by, steps_of
+from pilotzone.workflow.states import Action, Decision, FundingState, Guard
+from pilotzone.workflow.transitions import Refused, may
 
-DECISIONS = ("verify", "request_info", "approve", "reject")
+DECISIONS = (Decision.VERIFY, Decision.REQUEST_INFO, Decision.APPROVE, Decision.REJECT)
 
 
 def stage_role(spec: dict, application: FundingApplication) -> str:
@@ -39,12 +43,7 @@ def stage_role(spec: dict, application: FundingApplication) -> str:
 
 
 def may_review(principal: Principal, spec: dict, application: FundingApplication) -> bool:
-    return (
-        not principal.province
-        and application.status == "in_review"
-        and principal.role == stage_role(spec, application)
-        and visible(principal, application)  # type: ignore[arg-type]
-    )
+    return may(KIND, application.status, Action.APPROVE, actors(principal, application, spec))
 
 
 class ReviewInvalid(FundingError):
@@ -105,7 +104,7 @@ SELECT a.id, a.subject_label, a.district_code, a.stage, p.name_zh, p.name_en, r.
        r.name_en AS round_en, COALESCE(a.moved_at, a.submitted_at) AS since
   FROM funding_application a JOIN program p ON p.id = a.program JOIN round r ON r.id = a.round
   JOIN program_version v ON v.id = a.program_version
- WHERE a.status = 'in_review'
+ WHERE a.status = $3
    AND COALESCE(v.spec -> 'stages' ->> a.stage, (ARRAY['bureau_reviewer', 'bureau_admin'])[a.stage + 1]) = $1
    AND ($2 = '' OR a.district_code = $2)
  ORDER BY since, a.id
@@ -114,24 +113,14 @@ SELECT a.id, a.subject_label, a.district_code, a.stage, p.name_zh, p.name_en, r.
 
 
 async def queue(principal: Principal) -> list[dict]:
-    m = principal.acting
-    if (
-        principal.province
-        or m is None
-        or m.role not in ("district_reviewer", "bureau_reviewer", "bureau_admin")
-    ):
+    mine = queue_of(principal)
+    if mine is None:
         return []
-    district = (m.district_code or "-") if m.role == "district_reviewer" else ""
-    return [dict(r) for r in await db.fetch(_QUEUE, m.role, district)]
+    return [dict(r) for r in await db.fetch(_QUEUE, *mine, FundingState.IN_REVIEW)]
 
 
 async def reviews_of(application_id: int) -> list[dict]:
-    return (
-        await FundingReview.select()
-        .where(FundingReview.application == application_id)
-        .order_by(FundingReview.id, ascending=False)
-        .limit(200)
-    )
+    return await steps_of(FundingReview, FundingReview.application, application_id)
 
 
 async def decide(
@@ -153,60 +142,44 @@ async def decide(
         score = parse_score(form["score"])
         if score is None:
             errors["score"] = _("Enter a score from 0 to 100.")
-    status, stage = application.status, application.stage
-    reopens = info_requests.Reopens()
-    if decision == "approve":
-        if stage + 1 >= len(stages_of(spec)):
-            status = "verified"
-        else:
-            stage += 1
-    elif decision == "reject":
-        if not comment:
-            errors["comment"] = _("Give the reasons for the rejection.")
-        status = "rejected"
-    elif decision == "request_info":
-        if not comment:
-            errors["comment"] = _("Say what information is needed.")
-        status = "info_requested"
-        reopens = info_requests.requested(inputs_of(spec), spec.get("documents", []), form)
+    action = Action(decision)
+    errors.update(comment_errors(action, comment))
     if errors:
         raise ReviewInvalid(errors)
+    reopens = reopened_by(action, inputs_of(spec), spec.get("documents", []), form)
     merged = verified if verifies else as_dict(application.verified)
     merged_reasons = reasons if verifies else as_dict(application.verified_reasons)
-    changes = {
-        FundingApplication.verified: merged,
-        FundingApplication.verified_reasons: merged_reasons,
-        FundingApplication.status: status,
-        FundingApplication.stage: stage,
-        FundingApplication.updated_at: now(),
-    }
+    changes = {FundingApplication.verified: merged, FundingApplication.verified_reasons: merged_reasons}
     if score is not None:
         changes[FundingApplication.score] = score
-    if status != application.status or stage != application.stage:
-        changes[FundingApplication.moved_at] = now()
-    moved = await (
-        FundingApplication.update(changes)
-        .where(
-            (FundingApplication.id == application.id)
-            & (FundingApplication.status == "in_review")
-            & (FundingApplication.stage == application.stage)
+    final = application.stage + 1 >= len(stages_of(spec))
+    who = actors(principal, application, spec)
+    try:
+        moved, stage = await advance(
+            KIND,
+            FundingApplication,
+            application,
+            action,
+            who,
+            {Guard.FINAL_STAGE if final else Guard.MORE_STAGES},
+            changes,
         )
-        .returning(FundingApplication.id)
-    )
-    if not moved:
-        raise FundingError("status", _("Someone else decided this application in the meantime."), 409)
-    await FundingReview(
-        application=application.id,
-        stage=application.stage,
-        stage_role=stage_role(spec, application),
-        reviewer_id=principal.user_id,
-        reviewer_email=principal.label,
-        decision=decision,
+    except Refused as refused:
+        message = _("Someone else decided this application in the meantime.")
+        raise FundingError("status", message, 409) from refused
+    status = moved.target
+    await record_step(
+        FundingReview,
+        FundingReview.application,
+        application,
+        stage_role(spec, application),
+        principal,
+        action,
+        comment,
+        reopens,
         verified=verified,
         reasons=reasons,
-        comment=comment,
-        reopens=info_requests.to_json(reopens) if decision == "request_info" else {},
-    ).save()
+    )
     await audit.record(
         f"funding_review.{decision}",
         OWNER,
@@ -224,7 +197,7 @@ async def decide(
             "reasons": merged_reasons,
             "comment": comment,
             "score": str(score) if score is not None else None,
-            **({"reopens": info_requests.to_json(reopens)} if decision == "request_info" else {}),
+            **({"reopens": info_requests.to_json(reopens)} if action is Action.REQUEST_INFO else {}),
         },
     )
     return status

@@ -17,8 +17,9 @@ from piccolo.columns import (
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
+from pilotzone.auth.tables import User
 from pilotzone.db import DB
-from pilotzone.tenancy.tables import TenantTable
+from pilotzone.tenancy.tables import Ref, TenantTable, Unique
 
 ROUND_STATUSES = ("open", "closed", "calculating", "calculated", "approved")
 RULES = ("pro_rata", "ranked", "first_come")
@@ -32,10 +33,13 @@ class Program(TenantTable, db=DB):
     name_zh = Varchar(length=200)
     name_en = Varchar(length=200)
     version = Integer(default=1)
-    current_version = Integer(null=True, default=None)  # ProgramVersion id
+    # the current ProgramVersion (a Ref, not a ForeignKey: the two tables point at each other)
+    current_version = Integer(null=True, default=None)
     source = Varchar(length=10, default="file")  # file: tenants/<slug>/programs.toml; editor: made in the UI
     active = Boolean(default=True)
     updated_at = Timestamptz(default=TimestamptzNow())
+
+    keys = (Unique("program_tenant_key", ("key",)), Ref("current_version", "program_version"))
 
 
 class ProgramVersion(TenantTable, db=DB):
@@ -45,8 +49,11 @@ class ProgramVersion(TenantTable, db=DB):
     version = Integer(default=1)
     spec = JSONB(default={})
     example_parameters = Boolean(default=False)
-    created_by = Integer(null=True, default=None)  # user id; None when synced from tenants/
+    # None when synced from tenants/
+    created_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
+
+    keys = (Unique("program_version_tenant_program_version", ("program", "version")),)
 
 
 class Round(TenantTable, db=DB):
@@ -63,3 +70,5 @@ class Round(TenantTable, db=DB):
     rule = Varchar(length=20, default="pro_rata")
     partial = Boolean(default=False)
     updated_at = Timestamptz(default=TimestamptzNow())
+
+    keys = (Unique("round_tenant_program_key", ("program", "key")),)

@@ -9,7 +9,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
 from pilotzone.db import DB
 from pilotzone.jobs.codes import JobKind, JobStatus
-from pilotzone.tenancy.tables import TenantTable
+from pilotzone.tenancy.tables import Index, TenantTable
 
 UNFINISHED = (JobStatus.QUEUED, JobStatus.RUNNING)
 # a message owed this long without the broker confirming it counts as not sent (the after-commit send
@@ -34,6 +34,12 @@ class JobRun(TenantTable, db=DB):
     # the broker took it; its value is the token of that one message
     send_due = Timestamptz(null=True, default=None)
     send_error = Text(default="")  # why the last send failed ("" when it did not)
+
+    keys = (
+        Index("job_run_tenant_status", ("tenant_id", "status")),
+        # the re-sender's scan: runs whose message is owed (few rows)
+        Index("job_run_unsent", ("tenant_id", "send_due"), where="send_due IS NOT NULL"),
+    )
 
     @property
     def unsent(self) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from pilotzone import db
-from pilotzone.certification.applications import STATUS_LABELS
+from pilotzone.certification.applications import SHOWN_STATES, status_label
 from pilotzone.funding import figures as funding_figures
 from pilotzone.overview.period import Period, period_of  # noqa: F401 - part of this module's API
 from pilotzone.overview.rollups import last_refreshes
@@ -22,7 +22,7 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
 
 STOCK = ("parks", "certified_parks", "enterprises", "certified_warehouses")
-STATES = [s for s in STATUS_LABELS if s != "draft"]
+STATES = [s for s in SHOWN_STATES if s != "draft"]
 FEN = Decimal("0.01")
 
 
@@ -230,7 +230,7 @@ def _states(tenants: list[dict], figs: dict, link: Any) -> Table:
         )
     merged = _merge([figs.get(t["id"], {}) for t in tenants])
     totals = [Cell(_("Total"))] + [Cell(_count(merged, "applications", s)) for s in STATES]
-    headers = [_("Pilot zone")] + [_(STATUS_LABELS[s]) for s in STATES]
+    headers = [_("Pilot zone")] + [status_label(s) for s in STATES]
     return Table("states", _("Certification applications by state"), headers, rows, totals)
 
 

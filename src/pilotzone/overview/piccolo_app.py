@@ -10,6 +10,8 @@ APP_CONFIG = AppConfig(
         "pilotzone.tenancy.piccolo_app",
         "pilotzone.certification.piccolo_app",
         "pilotzone.funding.piccolo_app",
+        "pilotzone.jobs.piccolo_app",
+        "pilotzone.documents.piccolo_app",
     ],
     commands=[],
 )

@@ -20,7 +20,6 @@ from pilotzone.auth.admin_services import Invitation
 from pilotzone.auth.principal import Principal
 from pilotzone.registry.services import (
     RegistryError,
-    decide_pending,
     enterprise_fields,
     parse_area,
     text_field,
@@ -30,7 +29,10 @@ from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.tenancy.middleware import current_tenant_districts
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
+from pilotzone.workflow.states import Action, Kind, RegistrationState
+from pilotzone.workflow.transitions import INITIAL, Refused, actors_of, move
 
+PENDING = INITIAL[Kind.REGISTRATION][0]
 RATE_LIMIT = 5  # registrations (parks and enterprises together) per IP address, pilot zone and hour
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,19}$")
@@ -73,7 +75,7 @@ async def register_enterprise(form: dict[str, str], ip: str) -> Enterprise:
         **fields,
         business_scope=scope,
         **contact_fields(form),
-        status="pending",
+        status=PENDING,
         source="registration",
         registration_ip=ip[:64],
     )
@@ -82,7 +84,7 @@ async def register_enterprise(form: dict[str, str], ip: str) -> Enterprise:
         "enterprise.registered",
         "enterprise",
         enterprise.id,
-        after={**fields, "business_scope": scope, "status": "pending"},
+        after={**fields, "business_scope": scope, "status": PENDING},
         actor_id=None,
         actor="public",
     )
@@ -117,7 +119,7 @@ async def register_park(form: dict[str, str], ip: str) -> Park:
         key=f"reg-{secrets.token_hex(8)}",
         **fields,
         **contact_fields(form),
-        status="pending",
+        status=PENDING,
         source="registration",
         registration_ip=ip[:64],
     )
@@ -126,7 +128,7 @@ async def register_park(form: dict[str, str], ip: str) -> Park:
         "park.registered",
         "park",
         park.id,
-        after={**fields, "area": str(fields["area"]), "status": "pending"},
+        after={**fields, "area": str(fields["area"]), "status": PENDING},
         actor_id=None,
         actor="public",
     )
@@ -136,29 +138,34 @@ async def register_park(form: dict[str, str], ip: str) -> Park:
 async def create_park(form: dict[str, str]) -> Park:
     """A bureau administrator adds a park: the fields of the public form, active at once, audited."""
     fields = {**park_fields(form), **contact_fields(form)}
-    park = Park(key=f"bureau-{secrets.token_hex(8)}", **fields, status="active", source="bureau")
+    park = Park(
+        key=f"bureau-{secrets.token_hex(8)}", **fields, status=RegistrationState.ACTIVE, source="bureau"
+    )
     await park.save()
     await audit.record(
-        "park.created", "park", park.id, after={**fields, "area": str(fields["area"]), "status": "active"}
+        "park.created",
+        "park",
+        park.id,
+        after={**fields, "area": str(fields["area"]), "status": RegistrationState.ACTIVE},
     )
     return park
 
 
 # -- the bureau's queue and decisions
 
-_QUEUE = """
+_QUEUE = f"""
 SELECT 'enterprise' AS kind, id, name, uscc AS code, district_code, contact_name, created_at
-  FROM enterprise WHERE status = 'pending'
+  FROM enterprise WHERE status = '{PENDING}'
 UNION ALL
-SELECT 'park', id, name_zh, key, district_code, contact_name, created_at FROM park WHERE status = 'pending'
+SELECT 'park', id, name_zh, key, district_code, contact_name, created_at FROM park WHERE status = '{PENDING}'
  ORDER BY created_at, id
  LIMIT 500
-"""
+"""  # noqa: S608 - fixed SQL text
 
 
 async def pending_count(kind: str) -> int:
     table = "enterprise" if kind == "enterprise" else "park"
-    return (await db.fetch(f"SELECT count(*) FROM {table} WHERE status = 'pending'"))[0][0]  # noqa: S608
+    return (await db.fetch(f"SELECT count(*) FROM {table} WHERE status = $1", PENDING))[0][0]  # noqa: S608
 
 
 async def pending_queue() -> list[dict]:
@@ -170,16 +177,36 @@ async def pending_queue() -> list[dict]:
     return rows
 
 
-async def accept(principal: Principal, row: Enterprise | Park, slug: str) -> Invitation | None:
-    """Pending → active and an invitation to the contact email; None when it was not pending."""
+async def _decide(principal: Principal, row: Enterprise | Park, action: Action, values: dict) -> bool:
+    """Pending → accepted or rejected through the workflow engine (one conditional update: a second
+    click changes nothing), audited; False when the row was not pending."""
     kind = "enterprise" if isinstance(row, Enterprise) else "park"
     table = Enterprise if kind == "enterprise" else Park
-    decided = {"decided_at": datetime.now(UTC)}
-    if not await decide_pending(table, row.id, "active", f"{kind}.accepted", kind, decided):
+    try:
+        moved = await move(
+            Kind.REGISTRATION,
+            table,
+            row.id,
+            row.status,
+            action,
+            actors_of(principal, covers=True),
+            changes={getattr(table, k): v for k, v in values.items()},
+        )
+    except Refused:
+        return False
+    after = {"status": moved.target, **{k: v for k, v in values.items() if k != "decided_at"}}
+    verb = "accepted" if action is Action.ACCEPT else "rejected"
+    await audit.record(f"{kind}.{verb}", kind, row.id, before={"status": row.status}, after=after)
+    return True
+
+
+async def accept(principal: Principal, row: Enterprise | Park, slug: str) -> Invitation | None:
+    """Pending → active and an invitation to the contact email; None when it was not pending."""
+    if not await _decide(principal, row, Action.ACCEPT, {"decided_at": datetime.now(UTC)}):
         return None
     grant = (
         {"role": "enterprise_user", "enterprise_id": row.id}
-        if kind == "enterprise"
+        if isinstance(row, Enterprise)
         else {"role": "park_operator", "park_id": row.id}
     )
     link = await auth_services.issue_invitation(
@@ -188,11 +215,9 @@ async def accept(principal: Principal, row: Enterprise | Park, slug: str) -> Inv
     return Invitation(row.contact_email, f"/z/{slug}/invite/{link.token}")
 
 
-async def reject(row: Enterprise | Park, reason: str) -> bool:
+async def reject(principal: Principal, row: Enterprise | Park, reason: str) -> bool:
     reason = reason.strip()
     if not 2 <= len(reason) <= 1000:
         raise RegistryError("reason", N_("Give the reason for the rejection (2 to 1000 characters)."))
-    kind = "enterprise" if isinstance(row, Enterprise) else "park"
-    table = Enterprise if kind == "enterprise" else Park
     values = {"reject_reason": reason, "decided_at": datetime.now(UTC)}
-    return await decide_pending(table, row.id, "rejected", f"{kind}.rejected", kind, values)
+    return await _decide(principal, row, Action.REJECT, values)

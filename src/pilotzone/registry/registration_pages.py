@@ -129,7 +129,7 @@ class DecisionController(Controller):
         if enterprise is None or not await enterprise_visible(current_principal(), enterprise_id):
             raise NotFoundException("enterprise not found")
         try:
-            await registration.reject(enterprise, data.get("reason", ""))
+            await registration.reject(current_principal(), enterprise, data.get("reason", ""))
         except RegistryError as exc:
             context = {
                 **await enterprise_context(enterprise_id),
@@ -156,7 +156,7 @@ class DecisionController(Controller):
         if park is None or not await park_visible(current_principal(), park_id):
             raise NotFoundException("park not found")
         try:
-            await registration.reject(park, data.get("reason", ""))
+            await registration.reject(current_principal(), park, data.get("reason", ""))
         except RegistryError as exc:
             context = {**await park_context(park_id), "errors": {exc.field: _(exc.message)}, "form": data}
             return render(request, "registry/park.html", context, status_code=400)

@@ -18,13 +18,13 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
 from pilotzone.db import DB
 from pilotzone.registry.codes import ParkKind
-from pilotzone.tenancy.tables import TenantTable
+from pilotzone.tenancy.tables import Index, Ref, TenantTable, Unique
 
 PARK_KINDS = tuple(ParkKind)
 
 
 class Park(TenantTable, db=DB):
-    """A park or zone of a tenant. ``key`` is unique per tenant (index on tenant_id, key)."""
+    """A park or zone of a tenant. ``key`` is unique per tenant."""
 
     key = Varchar(length=80)
     name_zh = Varchar(length=200)
@@ -46,6 +46,13 @@ class Park(TenantTable, db=DB):
     decided_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
+    keys = (
+        Unique("park_tenant_key", ("key",)),
+        Index("park_tenant_name", ("tenant_id", "name_zh", "id")),
+        Index("park_tenant_status", ("tenant_id", "status")),  # lists count by status; page by the key
+        Index("park_tenant_registration_ip", ("tenant_id", "registration_ip", "created_at")),
+    )
+
 
 class Enterprise(TenantTable, db=DB):
     """An enterprise of a tenant: registered by the bureau (active) or by itself (pending → active | rejected)."""
@@ -66,19 +73,30 @@ class Enterprise(TenantTable, db=DB):
     decided_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
+    keys = (
+        # a rejected registration keeps its row (and reason) without blocking a corrected one
+        Unique("enterprise_tenant_uscc", ("uscc",), where="status <> 'rejected'"),
+        Index("enterprise_tenant_park", ("tenant_id", "park")),
+        Index("enterprise_tenant_district", ("tenant_id", "district_code")),
+        Index("enterprise_tenant_status", ("tenant_id", "status", "id")),
+        Index("enterprise_tenant_registration_ip", ("tenant_id", "registration_ip", "created_at")),
+    )
+
 
 class EnterpriseSearchGram(TenantTable, db=DB):
     """One 2-character gram of an enterprise's ``search_text`` (unique per tenant, gram, enterprise).
 
     Kept exact by the database: a trigger on ``enterprise`` (insert, update of name / credit code,
-    delete) writes and removes the rows (``migrations/registry/…06_00_00_search_grams.py``). The list
-    looks candidates up by ``gram = ANY(…)``, an equality that RLS lets use the index (``LIKE`` is not
-    leakproof, so under RLS it is never an index condition). No foreign key: the trigger removes the
-    grams with the enterprise, and a key would need a second index for its checks.
+    delete) writes and removes the rows (the raw registry migration). The list looks candidates up
+    by ``gram = ANY(…)``, an equality that RLS lets use the index (``LIKE`` is not leakproof, so
+    under RLS it is never an index condition). The foreign key cascades: deleting an enterprise
+    (rare) removes its grams even before the trigger does.
     """
 
     gram = Varchar(length=2)
-    enterprise_id = Integer()
+    enterprise_id = ForeignKey(Enterprise, null=False, on_delete=OnDelete.cascade)
+
+    keys = (Unique("enterprise_search_gram_key", ("gram", "enterprise_id")),)
 
 
 WAREHOUSE_SERVICES = ("storage", "last_mile", "returns", "repair", "public_service")
@@ -98,6 +116,11 @@ class OverseasWarehouse(TenantTable, db=DB):
     status = Varchar(length=20, default="pending")
     created_at = Timestamptz(default=TimestamptzNow())
 
+    keys = (
+        Index("overseas_warehouse_tenant_enterprise", ("tenant_id", "enterprise")),
+        Index("overseas_warehouse_tenant_status", ("tenant_id", "status", "id")),
+    )
+
 
 class Talent(TenantTable, db=DB):
     """A talent employed by an enterprise; ``id_number`` (PRC resident ID) is unique per tenant."""
@@ -108,6 +131,12 @@ class Talent(TenantTable, db=DB):
     category = Varchar(length=40)
     status = Varchar(length=20, default="pending")
     created_at = Timestamptz(default=TimestamptzNow())
+
+    keys = (
+        Unique("talent_tenant_id_number", ("id_number",)),
+        Index("talent_tenant_employer", ("tenant_id", "employer")),
+        Index("talent_tenant_status", ("tenant_id", "status", "id")),
+    )
 
 
 class NegativeListEntry(TenantTable, db=DB):
@@ -120,8 +149,14 @@ class NegativeListEntry(TenantTable, db=DB):
     source = Varchar(length=200)  # e.g. 海关失信企业名单, 法院判决
     valid_from = Date()
     valid_until = Date(null=True, default=None)
-    created_by = Integer(null=True, default=None)  # pz_user id
+    created_by = Integer(null=True, default=None)  # pz_user id (a Ref: auth imports this module)
     created_at = Timestamptz(default=TimestamptzNow())
     ended_on = Date(null=True, default=None)
     ended_by = Integer(null=True, default=None)
     end_reason = Text(default="")
+
+    keys = (
+        Ref("created_by", "pz_user", on_delete="SET NULL"),
+        Ref("ended_by", "pz_user", on_delete="SET NULL"),
+        Index("negative_list_entry_tenant_enterprise", ("tenant_id", "enterprise")),
+    )

@@ -7,10 +7,12 @@ are dropped and re-created, so a changed policy text reaches every table on the 
 from __future__ import annotations
 
 import asyncpg
+from piccolo.apps.migrations.commands.check import CheckMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
 
 from pilotzone import db
 from pilotzone.settings import get_settings
+from pilotzone.tenancy.keys import apply_keys, open_for_migrations
 from pilotzone.tenancy.tables import Tenant, tenant_tables
 
 TENANT_EXPR = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int"
@@ -195,13 +197,17 @@ async def secure_database(conn: asyncpg.Connection) -> list[str]:
 
 
 async def migrate() -> list[str]:
-    """Apply Piccolo migrations and the RLS contract, as the owner role."""
+    """Apply Piccolo migrations, the keys generated from the tables (:mod:`pilotzone.tenancy.keys`)
+    and the RLS contract, as the owner role."""
     with db.owner_role():
-        response = await run_forwards(app_name="all")
-        if not response.success:
-            raise RuntimeError(f"migrations failed: {response.message}")
         conn = await db.DB.get_new_connection()
         try:
+            if await CheckMigrationManager(app_name="all").havent_ran_count():
+                await open_for_migrations(conn)
+            response = await run_forwards(app_name="all")
+            if not response.success:
+                raise RuntimeError(f"migrations failed: {response.message}")
+            await apply_keys(conn)
             return await secure_database(conn)
         finally:
             await conn.close()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from piccolo.columns import JSONB, Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns import JSONB, Boolean, ForeignKey, Integer, OnDelete, OnUpdate, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
 if TYPE_CHECKING:
@@ -45,16 +46,62 @@ class Tenant(Table, db=DB):
     updated_at = Timestamptz(default=TimestamptzNow())
 
 
+@dataclass(frozen=True)
+class Unique:
+    """A unique key of a tenant table, declared once on the class (``keys = (Unique(...), ...)``).
+
+    ``tenant_id`` comes first by itself; ``parts`` are column names or SQL expressions
+    (``"coalesce(park, 0)"``); ``where`` makes it a partial unique index. ``pilotzone migrate``
+    creates it (see :mod:`pilotzone.tenancy.keys`)."""
+
+    name: str
+    parts: tuple[str, ...]
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class Index:
+    """A plain index of a tenant table, declared on the class. ``parts`` are written out in full
+    (``tenant_id`` first by convention, not by force), e.g. ``("tenant_id", "status", "id")`` or
+    ``'(subject_label COLLATE "C")'``; ``include`` and ``where`` as in ``CREATE INDEX``."""
+
+    name: str
+    parts: tuple[str, ...]
+    where: str | None = None
+    include: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference Piccolo cannot declare without an import or migration cycle (``registry`` rows
+    naming a user: auth imports registry; ``tenant_snapshot.run_id``: jobs migrate after tenancy).
+    ``migrate`` adds the key: ``(tenant_id, column) → table (tenant_id, id)`` to a tenant table
+    (``on_delete`` NO ACTION, RESTRICT or CASCADE), ``column → table (id)`` to a global one."""
+
+    column: str
+    table: str
+    on_delete: str = "NO ACTION"  # checked at the end of the statement (rows that point at each other)
+
+
 class TenantTable(Table, db=DB, tags=["abstract"]):
-    """Base of every tenant-owned table: ``tenant_id`` NOT NULL, indexed, covered by RLS.
+    """Base of every tenant-owned table: ``tenant_id`` NOT NULL, indexed, covered by RLS, first in
+    the primary key ``(tenant_id, id)``, in every unique key and in every foreign key to another
+    tenant table (all generated from the table classes by :mod:`pilotzone.tenancy.keys`).
 
     A new row takes the tenant of the current context when none is given; with no tenant in
     context the insert carries NULL and the database refuses it (fail closed).
     """
 
     tenant = ForeignKey(
-        Tenant, null=False, index=True, db_column_name="tenant_id", on_delete=OnDelete.restrict
+        Tenant,
+        null=False,
+        index=True,
+        db_column_name="tenant_id",
+        on_delete=OnDelete.restrict,
+        on_update=OnUpdate.restrict,  # a distributed table's key never cascades an update (Citus)
     )
+    # unique keys, indexes and references beyond Piccolo's ForeignKey columns (Unique, Index, Ref)
+    keys: ClassVar[tuple[Unique | Index | Ref, ...]] = ()
 
     def __init__(
         self,
@@ -76,7 +123,8 @@ def tenant_tables() -> list[type[TenantTable]]:
     stack = list(TenantTable.__subclasses__())
     while stack:
         table = stack.pop()
-        found.append(table)
+        if "abstract" not in table._meta.tags:  # shared columns (workflow.tables): no table of their own
+            found.append(table)
         stack.extend(table.__subclasses__())
     return sorted(found, key=lambda t: t._meta.tablename)
 
@@ -84,6 +132,8 @@ def tenant_tables() -> list[type[TenantTable]]:
 class TenantSnapshot(TenantTable, db=DB):
     """Row counts of every tenant table, taken by the snapshot job; the province page reads the latest."""
 
-    run_id = Integer(null=True, default=None)
+    run_id = Integer(null=True, default=None)  # the job run (tenancy migrates before jobs: a Ref)
     counts = JSONB(default={})
     taken_at = Timestamptz(default=TimestamptzNow())
+
+    keys = (Ref("run_id", "job_run"), Index("tenant_snapshot_latest", ("tenant_id", "taken_at DESC")))

@@ -25,14 +25,6 @@ LABELS: dict[str, dict[str, str]] = {
         "overseas_warehouse": N_("Overseas warehouses"),
         "talent": N_("Talents"),
     },
-    "decision": {
-        "approve": N_("Approved"),
-        "reject": N_("Rejected"),
-        "request_info": N_("Information requested"),
-        "conflict": N_("Conflict of interest declared"),
-        "verify": N_("Verified values saved"),
-        "answer": N_("Information supplied"),
-    },
     "allocation": {
         "pro_rata": N_("Pro rata (fen-exact)"),
         "ranked": N_("Ranked by score"),
@@ -56,11 +48,6 @@ LABELS: dict[str, dict[str, str]] = {
         "objected": N_("objection open, payment paused"),
         "awarded": N_("awarded"),
         "revoked": N_("revoked after an objection"),
-    },
-    "objection_status": {
-        "open": N_("objection under review"),
-        "upheld": N_("Upheld"),
-        "dismissed": N_("Dismissed"),
     },
 }
 

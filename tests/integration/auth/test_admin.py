@@ -8,7 +8,7 @@ import uuid
 
 import asyncpg
 from litestar.testing import AsyncTestClient
-from tests.conftest import csrf_of, demo, sign_in
+from tests.support import csrf_of, demo, sign_in
 
 LINK = re.compile(r"http://testserver\.local(/(?:z/\w+/)?(?:invite|reset)/[\w-]+)")
 

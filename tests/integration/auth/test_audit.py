@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import asyncpg
 import pytest
-from tests.conftest import demo
+from tests.support import demo
 
 from pilotzone.auth import audit
 from pilotzone.tenancy.context import TenantContext, tenant_transaction

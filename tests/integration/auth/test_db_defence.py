@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
-from tests.conftest import demo
+from tests.support import demo
 
 
 @pytest.fixture

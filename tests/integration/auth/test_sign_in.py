@@ -7,7 +7,8 @@ import uuid
 import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
-from tests.conftest import PASSWORD, csrf_of, demo, sign_in
+from tests import factories
+from tests.support import PASSWORD, csrf_of, demo, sign_in
 
 
 @pytest.fixture
@@ -209,20 +210,17 @@ async def test_invitation_then_reset_link(admin_gz, app, owner: asyncpg.Connecti
 
 
 async def test_signed_in_without_memberships_sees_whom_to_ask(app, owner: asyncpg.Connection) -> None:
-    from pilotzone.auth.passwords import hash_password
-
-    email = f"lonely-{uuid.uuid4().hex[:6]}@example.cn"
-    await owner.execute(
-        "INSERT INTO pz_user (email, display_name, password_hash, is_active, created_at) VALUES ($1, '', $2, true, now())",
-        email,
-        hash_password(PASSWORD),
-    )
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
-        response = await sign_in(client, email)
-        assert response.headers["location"] == "/account/no-access"
-        page = await client.get("/account/no-access")
-        assert "尚未被任何综试区授予角色" in page.text and "商务局" in page.text
-        assert (await client.get("/z/guangzhou/")).status_code == 403
+    lonely = await factories.user(f"{factories.unique('lonely')}@example.cn", display_name="")
+    try:
+        async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+            response = await sign_in(client, lonely.email)
+            assert response.headers["location"] == "/account/no-access"
+            page = await client.get("/account/no-access")
+            assert "尚未被任何综试区授予角色" in page.text and "商务局" in page.text
+            assert (await client.get("/z/guangzhou/")).status_code == 403
+    finally:
+        await owner.execute('DELETE FROM pz_session WHERE "user" = $1', lonely.id)
+        await owner.execute("DELETE FROM pz_user WHERE id = $1", lonely.id)
 
 
 async def test_province_users_read_cities_but_cannot_change_them(as_user) -> None:

@@ -4,28 +4,22 @@ The client address is the TCP peer, set here through httpx's ASGI transport."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import asyncpg
 import httpx
 import pytest
-
-from pilotzone.auth.passwords import hash_password
+from tests import factories
 
 OWNER_PASSWORD = "owner-passw0rd-2026"
 
 
 @pytest.fixture
 async def account(owner: asyncpg.Connection) -> AsyncIterator[str]:
-    email = f"throttle-{uuid.uuid4().hex[:8]}@example.cn"
-    await owner.execute(
-        "INSERT INTO pz_user (email, display_name, password_hash, is_active, created_at) "
-        "VALUES ($1, '限流测试', $2, true, now())",
-        email,
-        hash_password(OWNER_PASSWORD),
-    )
+    email = (
+        await factories.user(f"{factories.unique('throttle')}@example.cn", "限流测试", OWNER_PASSWORD)
+    ).email
     yield email
     await owner.execute("DELETE FROM login_failure WHERE email = $1", email)
     await owner.execute("DELETE FROM pz_user WHERE email = $1", email)

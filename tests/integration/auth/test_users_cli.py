@@ -7,7 +7,7 @@ import asyncio
 
 from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
-from tests.conftest import csrf_of
+from tests.support import csrf_of
 
 
 async def _invite(*args: str):  # type: ignore[no-untyped-def]

@@ -58,14 +58,16 @@ async def _approved(as_user, admin_gz, owner, warehouse: int) -> int:  # type: i
 async def certified_cleanup(owner: asyncpg.Connection, arranged):  # type: ignore[no-untyped-def]  # noqa: F811
     """Certificates restrict deleting their application: remove them before ``arranged`` cleans up."""
     yield arranged
-    await owner.execute(
-        "DELETE FROM document WHERE owner_kind = 'certificate' AND owner_id IN (SELECT c.id FROM certificate c "
-        "JOIN application a ON a.id = c.application WHERE a.subject_id = $1)",
+    # a certificate restricts deleting its PDF too: certificates first, then their documents
+    ids = await owner.fetchval(
+        "SELECT array_agg(c.id) FROM certificate c JOIN application a ON a.id = c.application WHERE a.subject_id = $1",
         arranged["warehouse"],
     )
+    # renewal applications point at the certificate they renew: unlink them first
+    await owner.execute("UPDATE application SET renews = NULL WHERE renews = ANY($1::int[])", ids or [])
+    await owner.execute("DELETE FROM certificate WHERE id = ANY($1::int[])", ids or [])
     await owner.execute(
-        "DELETE FROM certificate WHERE application IN (SELECT id FROM application WHERE subject_id = $1)",
-        arranged["warehouse"],
+        "DELETE FROM document WHERE owner_kind = 'certificate' AND owner_id = ANY($1::int[])", ids or []
     )
 
 

@@ -14,8 +14,8 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import csrf_of
 
 from pilotzone.certification.applications import notice_running
-from pilotzone.certification.notice_list import PAGE_SIZE, notice_query
 from pilotzone.certification.notices import running_sql
+from pilotzone.workflow.notice_list import PAGE_SIZE, notice_query
 
 GZ = "/z/guangzhou"
 RUNNING, ENDED = 45, 5
@@ -50,12 +50,15 @@ async def noticed(owner: asyncpg.Connection, tenants: dict) -> dict:  # type: ig
         )
     ]
     yield {"ids": ids, "tenant": gz}
-    await owner.execute(
-        "DELETE FROM document WHERE owner_kind = 'certificate' AND owner_id IN "
-        "(SELECT id FROM certificate WHERE application = ANY($1::int[]))",
-        ids,
+    # a certificate restricts deleting its PDF: certificates first, then their documents
+    certificates = await owner.fetchval(
+        "SELECT array_agg(id) FROM certificate WHERE application = ANY($1::int[])", ids
     )
     await owner.execute("DELETE FROM certificate WHERE application = ANY($1::int[])", ids)
+    await owner.execute(
+        "DELETE FROM document WHERE owner_kind = 'certificate' AND owner_id = ANY($1::int[])",
+        certificates or [],
+    )
     await owner.execute("DELETE FROM objection WHERE application = ANY($1::int[])", ids)
     await owner.execute("DELETE FROM application WHERE id = ANY($1::int[])", ids)
 

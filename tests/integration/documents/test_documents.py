@@ -7,18 +7,13 @@ import os
 
 import asyncpg
 import pytest
+from tests.integration.documents.uploads import stored_objects
 
 from pilotzone.demo import sample_pdf
-from pilotzone.documents.storage import get_storage
 
 
 async def _park(owner: asyncpg.Connection, tenant_id: int) -> int:
     return await owner.fetchval("SELECT id FROM park WHERE tenant_id = $1 ORDER BY id LIMIT 1", tenant_id)
-
-
-def _objects(prefix: str) -> list[str]:
-    storage = get_storage()
-    return [o.object_name for o in storage.client.list_objects(storage.bucket, prefix=prefix, recursive=True)]
 
 
 async def test_upload_download_round_trip(admin_gz, owner: asyncpg.Connection, tenants: dict) -> None:
@@ -38,7 +33,7 @@ async def test_upload_download_round_trip(admin_gz, owner: asyncpg.Connection, t
     assert row["size"] == len(body)
     assert row["sha256"] == hashlib.sha256(body).hexdigest()
     assert row["storage_key"].startswith(f"{gz}/park/{park}/")
-    assert row["storage_key"] in _objects(f"{gz}/")
+    assert row["storage_key"] in stored_objects(f"{gz}/")
 
     page = await admin_gz.get(f"/z/guangzhou/parks/{park}")
     assert f"/z/guangzhou/documents/{row['id']}" in page.text
@@ -78,7 +73,7 @@ async def test_other_tenants_document_is_not_found(
 
 async def _counts(owner: asyncpg.Connection, tenant_id: int) -> tuple[int, int]:
     rows = await owner.fetchval("SELECT count(*) FROM document WHERE tenant_id = $1", tenant_id)
-    return rows, len(_objects(f"{tenant_id}/"))
+    return rows, len(stored_objects(f"{tenant_id}/"))
 
 
 async def test_rejected_type_leaves_no_row_and_no_object(

@@ -7,15 +7,15 @@ Bodies are built by hand so the file name reaches the server byte for byte as a 
 from __future__ import annotations
 
 import os
-import uuid
 from dataclasses import dataclass
 
 import asyncpg
 import pytest
-from tests.conftest import demo
+from tests import factories
+from tests.integration.documents.uploads import form_body, stored_state
+from tests.support import demo
 
 from pilotzone.demo import sample_pdf
-from pilotzone.documents.storage import get_storage
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + os.urandom(4000)
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + os.urandom(4000)
@@ -78,30 +78,6 @@ CASES = {
 }
 
 
-def form_body(fields: dict[str, str], filename: str, content_type: str, data: bytes) -> tuple[bytes, str]:
-    """A multipart body as a browser sends it (WHATWG: only ``"``, CR and LF are percent-encoded)."""
-    boundary = uuid.uuid4().hex
-    quoted = filename.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
-    out = bytearray()
-    for name, value in fields.items():
-        out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-    out += f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{quoted}"\r\n'.encode()
-    out += f"Content-Type: {content_type}\r\n\r\n".encode() + data + f"\r\n--{boundary}--\r\n".encode()
-    return bytes(out), f"multipart/form-data; boundary={boundary}"
-
-
-def _objects(prefix: str) -> list[str]:
-    storage = get_storage()
-    return sorted(
-        o.object_name for o in storage.client.list_objects(storage.bucket, prefix=prefix, recursive=True)
-    )
-
-
-async def _state(owner: asyncpg.Connection, tenant_id: int) -> tuple[int, list[str]]:
-    rows = await owner.fetchval("SELECT count(*) FROM document WHERE tenant_id = $1", tenant_id)
-    return rows, _objects(f"{tenant_id}/")
-
-
 @pytest.fixture(scope="module")
 async def application(as_user, owner: asyncpg.Connection, tenants: dict):  # type: ignore[no-untyped-def]
     """A draft overseas-warehouse application of the guangzhou enterprise user, and that user's client."""
@@ -111,13 +87,17 @@ async def application(as_user, owner: asyncpg.Connection, tenants: dict):  # typ
         demo("enterprise", "guangzhou"),
         gz,
     )
-    warehouse = await owner.fetchval(
-        "INSERT INTO overseas_warehouse (tenant_id, enterprise, country, city, address, floor_area, services, "
-        "wms_integrated, status) VALUES ($1, $2, 'NL', 'Rotterdam', '恶意上传测试仓', 4000, '[\"storage\"]', "
-        "true, 'active') RETURNING id",
-        gz,
-        enterprise,
-    )
+    warehouse = (
+        await factories.warehouse(
+            "guangzhou",
+            enterprise,
+            country="NL",
+            city="Rotterdam",
+            address="恶意上传测试仓",
+            floor_area=4000,
+            wms_integrated=True,
+        )
+    ).id
     async with as_user(demo("enterprise", "guangzhou")) as client:
         created = await client.post(
             "/z/guangzhou/applications/",
@@ -171,7 +151,7 @@ async def test_hostile_upload_is_refused_and_leaves_nothing(
         monkeypatch.setattr(services, "get_settings", lambda: limited)
     client, url, fields, described = routes[route]
     gz = tenants["guangzhou"]
-    before = await _state(owner, gz)
+    before = await stored_state(owner, gz)
     body, content_type = form_body(fields, spec.filename, spec.content_type, spec.body)
     response = await client.post(
         url, content=body, headers={"Content-Type": content_type}, follow_redirects=False
@@ -180,7 +160,7 @@ async def test_hostile_upload_is_refused_and_leaves_nothing(
     assert spec.message in response.text
     assert 'aria-invalid="true"' in response.text and described in response.text
     assert 'role="alert"' in response.text
-    assert await _state(owner, gz) == before
+    assert await stored_state(owner, gz) == before
 
 
 async def test_percent_escapes_are_a_literal_name(admin_gz, owner: asyncpg.Connection, tenants: dict) -> None:

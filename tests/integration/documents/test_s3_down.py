@@ -15,6 +15,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from tests.integration.documents.uploads import stored_objects
 
 from pilotzone.demo import sample_pdf
 from pilotzone.documents.storage import failure_bound, get_storage
@@ -60,11 +61,6 @@ async def _park(owner: asyncpg.Connection, tenant_id: int) -> int:
     return await owner.fetchval("SELECT id FROM park WHERE tenant_id = $1 ORDER BY id LIMIT 1", tenant_id)
 
 
-def _objects(prefix: str) -> list[str]:
-    storage = get_storage()
-    return [o.object_name for o in storage.client.list_objects(storage.bucket, prefix=prefix, recursive=True)]
-
-
 def _is_unavailable_page(response) -> bool:  # type: ignore[no-untyped-def]
     return (
         response.status_code == 503
@@ -99,7 +95,7 @@ async def test_upload_with_s3_down_is_a_quick_503_and_leaves_nothing(
         assert took < bound
     assert await owner.fetchval("SELECT count(*) FROM document WHERE tenant_id = $1", gz) == rows
     weed.start()  # back: nothing of the failed uploads is in the bucket, and uploads work again
-    assert _objects(f"{gz}/park/{park}/") == []
+    assert stored_objects(f"{gz}/park/{park}/") == []
     again = await admin_gz.post(
         f"/z/guangzhou/documents/park/{park}",
         files={"file": ("up.pdf", sample_pdf("s3 up"), "application/pdf")},

@@ -11,7 +11,7 @@ from functools import cache
 import asyncpg
 import pytest
 from openpyxl import Workbook
-from tests.integration.documents.test_hostile_uploads import _state, form_body
+from tests.integration.documents.uploads import form_body, stored_state
 
 from pilotzone.documents.checks import ArchiveRefused, ZipTail
 
@@ -75,22 +75,22 @@ async def test_a_zip_bomb_is_refused_and_leaves_nothing(
 ) -> None:
     bomb = word_bomb()
     assert len(bomb) < 400 * 1024  # small on disk, 300 MiB inside
-    before = await _state(owner, tenants["guangzhou"])
+    before = await stored_state(owner, tenants["guangzhou"])
     response = await park_upload(filename, bomb)
     assert response.status_code == 413, response.text[:1000]
     assert "解压后超过 256 MB 的上限" in response.text
     assert 'role="alert"' in response.text
-    assert await _state(owner, tenants["guangzhou"]) == before  # no row, no object
+    assert await stored_state(owner, tenants["guangzhou"]) == before  # no row, no object
 
 
 async def test_a_word_document_named_xlsx_is_not_a_spreadsheet(
     park_upload, owner: asyncpg.Connection, tenants: dict
 ) -> None:
-    before = await _state(owner, tenants["guangzhou"])
+    before = await stored_state(owner, tenants["guangzhou"])
     response = await park_upload("报表.xlsx", small_word())
     assert response.status_code == 415, response.text[:1000]
     assert f"文件声明为 {XLSX} 类型，但其内容实际是 {DOCX}" in response.text
-    assert await _state(owner, tenants["guangzhou"]) == before
+    assert await stored_state(owner, tenants["guangzhou"]) == before
 
 
 async def test_too_many_entries_are_refused(
@@ -101,10 +101,10 @@ async def test_too_many_entries_are_refused(
 
     limited = get_settings().with_overrides(upload_zip_max_entries=50)
     monkeypatch.setattr(services, "get_settings", lambda: limited)
-    before = await _state(owner, tenants["guangzhou"])
+    before = await stored_state(owner, tenants["guangzhou"])
     response = await park_upload("多表.xlsx", many_entries(51))
     assert response.status_code == 413 and "包含的文件超过 50 个" in response.text
-    assert await _state(owner, tenants["guangzhou"]) == before
+    assert await stored_state(owner, tenants["guangzhou"]) == before
 
 
 async def test_a_real_spreadsheet_is_accepted(park_upload, owner: asyncpg.Connection, tenants: dict) -> None:

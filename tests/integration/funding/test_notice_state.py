@@ -14,8 +14,8 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import csrf_of
 from tests.integration.funding.test_award_notice import GZ, approved  # noqa: F401
 
-from pilotzone.certification.notice_list import PAGE_SIZE
 from pilotzone.overview.rollups import metric
+from pilotzone.workflow.notice_list import PAGE_SIZE
 
 
 def _ledger_row(page: str, label: str) -> str:

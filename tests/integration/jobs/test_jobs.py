@@ -7,27 +7,14 @@ import json
 
 import asyncpg
 import pytest
+from tests.support import wait_done
 
 from pilotzone.jobs.broker import broker
 from pilotzone.jobs.services import recover_unfinished, start_run
 from pilotzone.tenancy.context import TenantContext, TenantRequired, tenant_transaction
 from pilotzone.tenancy.tables import tenant_tables
 
-
-async def _wait_done(owner: asyncpg.Connection, run_id: int, limit: float = 20) -> asyncpg.Record:
-    deadline = asyncio.get_running_loop().time() + limit
-    while True:
-        row = await owner.fetchrow("SELECT * FROM job_run WHERE id = $1", run_id)
-        if row["status"] in ("done", "failed"):
-            return row
-        if asyncio.get_running_loop().time() > deadline:
-            pytest.fail(f"run {run_id} still {row['status']} after {limit}s ({row['done']}/{row['total']})")
-        await asyncio.sleep(0.05)
-
-
-async def _lost(*args: object, **kwargs: object) -> bool:
-    """The after-commit send of a process that died right after its commit: nothing reaches the broker."""
-    return True
+_wait_done = wait_done  # the engine branch's test_expiry_renewal imports this name from here (until merge)
 
 
 async def test_snapshot_through_the_ui_counts_every_tenant_table(
@@ -40,7 +27,7 @@ async def test_snapshot_through_the_ui_counts_every_tenant_table(
     assert response.headers["location"] == f"/z/guangzhou/jobs/{run_id}"
     page = await admin_gz.get(f"/z/guangzhou/jobs/{run_id}")
     assert page.status_code == 200 and "<progress" in page.text
-    run = await _wait_done(owner, run_id)
+    run = await wait_done(owner, run_id)
     assert run["status"] == "done" and run["done"] == run["total"] == len(tenant_tables())
     counts = json.loads(await owner.fetchval("SELECT counts FROM tenant_snapshot WHERE run_id = $1", run_id))
     for table in tenant_tables():
@@ -58,7 +45,7 @@ async def test_htmx_refresh_returns_polling_widget(admin_fs, worker, owner: asyn
     assert response.status_code == 200 or response.status_code == 303
     assert 'data-hx-trigger="every 1s"' in response.text and "<html" not in response.text
     run_id = int(response.text.split('id="job-', 1)[1].split('"', 1)[0])
-    assert (await _wait_done(owner, run_id))["status"] == "done"
+    assert (await wait_done(owner, run_id))["status"] == "done"
 
 
 async def test_rolled_back_transaction_sends_nothing(owner: asyncpg.Connection, tenants: dict) -> None:
@@ -79,41 +66,24 @@ async def test_rolled_back_transaction_sends_nothing(owner: asyncpg.Connection, 
     assert await owner.fetchval("SELECT count(*) FROM job_run WHERE id = $1", run.id) == 0
 
 
-async def test_run_whose_enqueue_was_lost_is_recovered(
-    worker, owner: asyncpg.Connection, tenants: dict
-) -> None:
-    from pilotzone.jobs import services
-
-    original = services._deliver
-    services._deliver = _lost  # type: ignore[assignment]  # the process "dies" before sending
-    try:
-        async with tenant_transaction(TenantContext(tenants["shantou"], "shantou")):
-            run = await start_run("tenant_snapshot", total=len(tenant_tables()))
-    finally:
-        services._deliver = original
+async def test_run_whose_enqueue_was_lost_is_recovered(worker, owner: asyncpg.Connection, unsent_run) -> None:
+    run_id = await unsent_run("shantou")  # the process "dies" before sending
     await asyncio.sleep(0.5)
-    assert (await owner.fetchrow("SELECT status FROM job_run WHERE id = $1", run.id))["status"] == "queued"
+    assert (await owner.fetchrow("SELECT status FROM job_run WHERE id = $1", run_id))["status"] == "queued"
     assert await recover_unfinished() >= 1  # what a starting worker does (RecoveryMiddleware)
-    done = await _wait_done(owner, run.id)
+    done = await wait_done(owner, run_id)
     assert done["status"] == "done" and done["done"] == len(tenant_tables())
-    assert await owner.fetchval("SELECT count(*) FROM tenant_snapshot WHERE run_id = $1", run.id) == 1
+    assert await owner.fetchval("SELECT count(*) FROM tenant_snapshot WHERE run_id = $1", run_id) == 1
 
 
-async def test_worker_boot_recovers_unfinished_runs(owner: asyncpg.Connection, tenants: dict) -> None:
+async def test_worker_boot_recovers_unfinished_runs(owner: asyncpg.Connection, unsent_run) -> None:
     import pilotzone.actors  # noqa: F401
-    from pilotzone.jobs import services
     from pilotzone.jobs.worker import InProcessWorker
 
-    original = services._deliver
-    services._deliver = _lost  # type: ignore[assignment]
-    try:
-        async with tenant_transaction(TenantContext(tenants["foshan"], "foshan")):
-            run = await start_run("tenant_snapshot", total=len(tenant_tables()))
-    finally:
-        services._deliver = original
+    run_id = await unsent_run("foshan")
     fresh = await asyncio.to_thread(InProcessWorker, 1)  # boots: after_worker_boot re-sends
     try:
-        assert (await _wait_done(owner, run.id))["status"] == "done"
+        assert (await wait_done(owner, run_id))["status"] == "done"
     finally:
         await asyncio.to_thread(fresh.stop)
 
@@ -123,7 +93,7 @@ async def test_duplicate_messages_do_no_harm(worker, owner: asyncpg.Connection, 
         run = await start_run("tenant_snapshot", total=len(tenant_tables()))
     for _ in range(3):
         await recover_unfinished()
-    done = await _wait_done(owner, run.id)
+    done = await wait_done(owner, run.id)
     await asyncio.sleep(0.3)
     assert done["done"] == len(tenant_tables())
     assert (await owner.fetchrow("SELECT done FROM job_run WHERE id = $1", run.id))["done"] == len(

@@ -7,40 +7,28 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
-from tests.integration.jobs.test_jobs import _lost, _wait_done
+from tests.support import wait_done
 
 from pilotzone.jobs import services
-from pilotzone.jobs.services import resend_unsent, start_run
-from pilotzone.tenancy.context import TenantContext, tenant_transaction
+from pilotzone.jobs.services import resend_unsent
 from pilotzone.tenancy.tables import tenant_tables
 
 
-async def _unsent_run(tenant_id: int, slug: str) -> int:
-    original = services._deliver
-    services._deliver = _lost  # type: ignore[assignment]  # committed, then the process died
-    try:
-        async with tenant_transaction(TenantContext(tenant_id, slug)):
-            run = await start_run("tenant_snapshot", total=len(tenant_tables()))
-    finally:
-        services._deliver = original
-    return run.id
-
-
 async def test_periodic_resend_sends_what_a_dead_process_never_sent(
-    worker, owner: asyncpg.Connection, tenants: dict
+    worker, owner: asyncpg.Connection, unsent_run
 ) -> None:
-    run_id = await _unsent_run(tenants["shantou"], "shantou")
+    run_id = await unsent_run("shantou")
     await owner.execute("UPDATE job_run SET send_due = send_due - interval '1 minute' WHERE id = $1", run_id)
     assert await resend_unsent() >= 1
-    done = await _wait_done(owner, run_id)
+    done = await wait_done(owner, run_id)
     assert done["status"] == "done" and done["send_due"] is None and done["enqueued_at"] is not None
     assert await owner.fetchval("SELECT count(*) FROM tenant_snapshot WHERE run_id = $1", run_id) == 1
 
 
 async def test_admin_retry_is_confined_to_the_own_pilot_zone(
-    admin_gz, admin_fs, worker, owner: asyncpg.Connection, tenants: dict
+    admin_gz, admin_fs, worker, owner: asyncpg.Connection, unsent_run
 ) -> None:
-    run_id = await _unsent_run(tenants["foshan"], "foshan")
+    run_id = await unsent_run("foshan")
     await owner.execute("UPDATE job_run SET send_due = send_due - interval '1 minute' WHERE id = $1", run_id)
     listing = await admin_fs.get("/z/foshan/jobs/")
     assert listing.status_code == 200 and f'id="waiting-{run_id}"' in listing.text
@@ -52,7 +40,7 @@ async def test_admin_retry_is_confined_to_the_own_pilot_zone(
     for _ in range(2):  # twice: the second message finds the work done
         again = await admin_fs.post(f"/z/foshan/jobs/{run_id}/resend", follow_redirects=False)
         assert again.status_code == 303
-    done = await _wait_done(owner, run_id)
+    done = await wait_done(owner, run_id)
     await asyncio.sleep(0.3)
     assert done["status"] == "done" and done["done"] == len(tenant_tables())
     assert await owner.fetchval("SELECT count(*) FROM tenant_snapshot WHERE run_id = $1", run_id) == 1
@@ -65,14 +53,14 @@ async def test_admin_retry_is_confined_to_the_own_pilot_zone(
 
 
 async def test_a_run_claimed_for_a_resend_still_shows_that_it_waits(
-    admin_fs, owner: asyncpg.Connection, tenants: dict
+    admin_fs, owner: asyncpg.Connection, tenants: dict, unsent_run
 ) -> None:
     """A pass claims a refused run and has not heard from the broker yet (here: stopped right after the
     claim): the run keeps its last refusal, so the jobs page goes on listing it as waiting, and a second
     pass within SEND_GRACE leaves it to the first claim."""
     import threading
 
-    run_id = await _unsent_run(tenants["foshan"], "foshan")
+    run_id = await unsent_run("foshan")
     await owner.execute(
         "UPDATE job_run SET send_due = send_due - interval '1 minute', send_error = 'Redis at 127.0.0.1:1 refused'"
         " WHERE id = $1",

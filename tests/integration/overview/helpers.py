@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import asyncpg
-from tests.conftest import demo
+from tests.support import demo
 
 from pilotzone.overview.rollups import request_refresh
 from pilotzone.tenancy.context import TenantContext, tenant_transaction

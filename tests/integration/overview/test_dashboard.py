@@ -8,14 +8,12 @@ import io
 import re
 
 import openpyxl
-from tests.conftest import demo
-from tests.integration.overview import test_rollups
 from tests.integration.overview.helpers import refresh_all, wait_runs
+from tests.support import demo
 
 from pilotzone.documents.storage import get_storage
 
 PERIOD = "from=2026-01&to=2026-12"
-scripted = test_rollups.scripted  # the scripted state changes (fixture)
 
 
 def _main_rows(html: str, table_id: str = "main-table") -> list[list[str]]:

@@ -7,273 +7,20 @@ periods equals a GROUP BY over the raw tables written here independently of the 
 
 from __future__ import annotations
 
-import json
-import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 
 import asyncpg
-import pytest
-from tests.conftest import demo
+from tests import factories
+from tests.integration.overview.helpers import refresh_all
+from tests.integration.overview.scripted import at
+from tests.support import demo
 
 from pilotzone.overview import dashboard
 from pilotzone.overview.rollups import FUNDING_METRICS, metrics
 from pilotzone.tenancy.context import TenantContext, tenant_transaction
 
 TZ = "Asia/Shanghai"
-
-
-def _at(year: int, month: int, day: int, hour: int = 10) -> datetime:
-    return datetime(year, month, day, hour, tzinfo=UTC)
-
-
-async def _scheme(owner: asyncpg.Connection, tenant: int, subject: str) -> asyncpg.Record:
-    return await owner.fetchrow(
-        "SELECT id, key, version, spec FROM scheme WHERE tenant_id = $1 AND subject = $2 ORDER BY id LIMIT 1",
-        tenant,
-        subject,
-    )
-
-
-async def _application(owner, tenant, scheme, kind, subject_id, label, status, submitted, changes):  # type: ignore[no-untyped-def]
-    app_id = await owner.fetchval(
-        "INSERT INTO application (tenant_id, scheme, scheme_version, spec, subject_kind, subject_id, subject_label, "
-        "status, \"values\", submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '{}', $9) RETURNING id",
-        tenant,
-        scheme["id"],
-        scheme["version"],
-        scheme["spec"],
-        kind,
-        subject_id,
-        label,
-        status,
-        submitted,
-    )
-    for at, old, new in changes:
-        await owner.execute(
-            "INSERT INTO application_change (tenant_id, application, at, field_key, old_value, new_value) "
-            "VALUES ($1, $2, $3, 'status', $4, $5)",
-            tenant,
-            app_id,
-            at,
-            old,
-            new,
-        )
-    return app_id
-
-
-async def _certificate(owner, tenant, app_id, scheme_key, issued, status="valid"):  # type: ignore[no-untyped-def]
-    await owner.execute(
-        "INSERT INTO certificate (tenant_id, application, scheme_key, number, subject_label, issued_at, valid_from, "
-        "valid_until, status) VALUES ($1, $2, $3, $4, $4, $5::timestamptz, $5::timestamptz, $5::timestamptz + interval '3 years', $6)",
-        tenant,
-        app_id,
-        scheme_key,
-        f"ov-{uuid.uuid4().hex[:10]}",
-        issued,
-        status,
-    )
-
-
-async def _funding(owner: asyncpg.Connection, t: int, enterprises: list[int], marker: str) -> list[int]:
-    """Funding applications submitted, calculated (one excluded for the negative list, one for
-    another rule), awards in the ledger and payments against them."""
-    rnd = await owner.fetchrow(
-        "SELECT r.id, r.program, p.current_version FROM round r JOIN program p ON p.id = r.program "
-        "WHERE r.tenant_id = $1 ORDER BY r.id LIMIT 1",
-        t,
-    )
-    calc = await owner.fetchval(
-        "INSERT INTO calculation (tenant_id, round, version, status, started_by_email) "
-        "VALUES ($1, $2, 90 + (SELECT count(*) FROM calculation WHERE round = $2), 'calculated', $3) RETURNING id",
-        t,
-        rnd["id"],
-        marker,
-    )
-    ids = []
-    for i, ent in enumerate(enterprises):
-        submitted = _at(2026, 3 + i % 3, 10)
-        app_id = await owner.fetchval(
-            "INSERT INTO funding_application (tenant_id, program, program_version, round, subject_kind, subject_id, "
-            "subject_label, applicant_enterprise, status, submitted_at) "
-            "VALUES ($1, $2, $3, $4, 'enterprise', $5, $6, $5, 'verified', $7) RETURNING id",
-            t,
-            rnd["program"],
-            rnd["current_version"],
-            rnd["id"],
-            ent,
-            f"{marker}-f-{i}",
-            submitted,
-        )
-        ids.append(app_id)
-        rule = "not_on_negative_list" if i % 3 == 1 else "input"
-        eligible = i % 3 == 0
-        reasons = (
-            [{"rule": "not_on_negative_list", "ok": True}] if eligible else [{"rule": rule, "ok": False}]
-        )
-        if not eligible and rule == "input":
-            reasons.append({"rule": "not_on_negative_list", "ok": True})  # passed: not a credit refusal
-        await owner.execute(
-            "INSERT INTO calculation_result (tenant_id, calculation, application, eligible, claim, award, reasons) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            t,
-            calc,
-            app_id,
-            eligible,
-            Decimal("1000.50") if eligible else Decimal(0),
-            Decimal("800.25") if eligible else None,
-            json.dumps(reasons),
-        )
-        if eligible:
-            entry = await owner.fetchval(
-                "INSERT INTO ledger_entry (tenant_id, program, round, calculation, application, subject_label, "
-                "awarded, paid, created_at) VALUES ($1, $2, $3, $4, $5, $6, 800.25, 500.10, $7) RETURNING id",
-                t,
-                rnd["program"],
-                rnd["id"],
-                calc,
-                app_id,
-                f"{marker}-award-{i}",
-                submitted + timedelta(days=30),
-            )
-            for k, amount in enumerate((Decimal("300.05"), Decimal("200.05"))):
-                await owner.execute(
-                    "INSERT INTO payment (tenant_id, entry, amount, voucher, paid_on) VALUES ($1, $2, $3, $4, $5)",
-                    t,
-                    entry,
-                    amount,
-                    f"{marker}-v-{app_id}-{k}",
-                    (submitted + timedelta(days=40 + 30 * k)).date(),
-                )
-    return ids
-
-
-@pytest.fixture
-async def scripted(owner: asyncpg.Connection, tenants: dict) -> dict:  # type: ignore[misc]
-    """The state changes, with a marker to clean them up afterwards."""
-    marker = f"ov-{uuid.uuid4().hex[:6]}"
-    made: dict[str, list[int]] = {"enterprise": [], "warehouse": [], "talent": [], "funding": []}
-    for slug, n in (("guangzhou", 7), ("foshan", 4)):
-        t = tenants[slug]
-        park = await owner.fetchrow(
-            "SELECT id, name_zh FROM park WHERE tenant_id = $1 ORDER BY id LIMIT 1", t
-        )
-        wh_scheme = await _scheme(owner, t, "overseas_warehouse")
-        park_scheme = await _scheme(owner, t, "park")
-        talent_scheme = await _scheme(owner, t, "talent")
-        for i in range(n):
-            created = _at(2026, 1 + i % 9, 3 + i)
-            status = "pending" if i == 3 else "active"
-            ent = await owner.fetchval(
-                "INSERT INTO enterprise (tenant_id, name, uscc, status, created_at) VALUES ($1, $2, $3, $4, $5) "
-                "RETURNING id",
-                t,
-                f"{marker}-{slug}-{i}",
-                f"91{uuid.uuid4().int % 10**16:016d}",
-                status,
-                created,
-            )
-            made["enterprise"].append(ent)
-            country = ("DE", "US", "DE", "MY")[i % 4]
-            wh = await owner.fetchval(
-                "INSERT INTO overseas_warehouse (tenant_id, enterprise, country, city, address, floor_area, status, "
-                "created_at) VALUES ($1, $2, $3, 'City', 'Street 1', 1000, 'active', $4) RETURNING id",
-                t,
-                ent,
-                country,
-                created,
-            )
-            made["warehouse"].append(wh)
-            submitted = created + timedelta(days=5)
-            # create → submit → in review → approved (notice) or rejected, decided i + 2 days later
-            final = (
-                "certified",
-                "rejected",
-                "in_review",
-                "certified",
-                "info_requested",
-                "withdrawn",
-                "certified",
-            )[i]
-            decided = submitted + timedelta(days=i + 2, hours=i)
-            changes = [(submitted, "draft", "submitted"), (submitted, "submitted", "in_review")]
-            if final in ("certified", "rejected"):
-                first = "notice" if final == "certified" else "rejected"
-                changes.append((decided, "in_review", first))
-                if final == "certified":
-                    changes.append((decided + timedelta(days=7), "notice", "certified"))
-            app_id = await _application(
-                owner, t, wh_scheme, "overseas_warehouse", wh, f"{marker}-wh-{i}", final, submitted, changes
-            )
-            if final == "certified":
-                revoked = i == 6
-                await _certificate(
-                    owner,
-                    t,
-                    app_id,
-                    wh_scheme["key"],
-                    decided + timedelta(days=7),
-                    "revoked" if revoked else "valid",
-                )
-            # a draft never submitted: counted nowhere
-            await _application(
-                owner, t, wh_scheme, "overseas_warehouse", wh, f"{marker}-draft-{i}", "draft", None, []
-            )
-            if i % 2 == 0:
-                talent = await owner.fetchval(
-                    "INSERT INTO talent (tenant_id, name, id_number, employer, category, status) "
-                    "VALUES ($1, $2, $3, $4, 'high_skill', 'active') RETURNING id",
-                    t,
-                    f"{marker}-talent-{i}",
-                    f"44010519900101{uuid.uuid4().int % 10**4:04d}",
-                    ent,
-                )
-                made["talent"].append(talent)
-                t_app = await _application(
-                    owner,
-                    t,
-                    talent_scheme,
-                    "talent",
-                    talent,
-                    f"{marker}-t-{i}",
-                    "certified",
-                    submitted,
-                    [(submitted, "draft", "submitted"), (decided, "in_review", "notice")],
-                )
-                await _certificate(owner, t, t_app, talent_scheme["key"], decided + timedelta(days=8))
-        p_app = await _application(
-            owner,
-            t,
-            park_scheme,
-            "park",
-            park["id"],
-            park["name_zh"],
-            "certified",
-            _at(2026, 2, 1),
-            [(_at(2026, 2, 1), "draft", "submitted"), (_at(2026, 2, 20), "in_review", "notice")],
-        )
-        await _certificate(owner, t, p_app, park_scheme["key"], _at(2026, 3, 1))
-        made["funding"] += await _funding(owner, t, made["enterprise"][-n:], marker)
-    yield {"marker": marker, **made}
-    await owner.execute("DELETE FROM payment WHERE voucher LIKE $1", f"{marker}%")
-    await owner.execute("DELETE FROM ledger_entry WHERE subject_label LIKE $1", f"{marker}%")
-    await owner.execute("DELETE FROM calculation_result WHERE application = ANY($1::int[])", made["funding"])
-    await owner.execute("DELETE FROM calculation WHERE started_by_email = $1", marker)
-    await owner.execute("DELETE FROM funding_application WHERE id = ANY($1::int[])", made["funding"])
-    await owner.execute(
-        "DELETE FROM certificate WHERE application IN (SELECT id FROM application WHERE subject_label LIKE $1 "
-        "OR (subject_kind = 'park' AND submitted_at = $2))",
-        f"{marker}%",
-        _at(2026, 2, 1),
-    )
-    await owner.execute(
-        "DELETE FROM application WHERE subject_label LIKE $1 OR (subject_kind = 'park' AND submitted_at = $2)",
-        f"{marker}%",
-        _at(2026, 2, 1),
-    )
-    await owner.execute("DELETE FROM talent WHERE id = ANY($1::int[])", made["talent"])
-    await owner.execute("DELETE FROM overseas_warehouse WHERE id = ANY($1::int[])", made["warehouse"])
-    await owner.execute("DELETE FROM enterprise WHERE id = ANY($1::int[])", made["enterprise"])
 
 
 def _month(col: str) -> str:
@@ -442,8 +189,6 @@ async def _compare(owner: asyncpg.Connection, tenants: dict) -> None:
 
 
 async def test_rollups_equal_a_direct_recount(as_user, owner, tenants, scripted, worker) -> None:  # type: ignore[no-untyped-def]
-    from tests.integration.overview.helpers import refresh_all
-
     await refresh_all(as_user, owner, tenants)
     await _compare(owner, tenants)
     gz = tenants["guangzhou"]
@@ -459,13 +204,7 @@ async def test_rollups_equal_a_direct_recount(as_user, owner, tenants, scripted,
         gz,
     )
     await owner.execute("UPDATE application SET status = 'rejected' WHERE id = $1", wh)
-    await owner.execute(
-        "INSERT INTO application_change (tenant_id, application, at, field_key, old_value, new_value) "
-        "VALUES ($1, $2, $3, 'status', 'in_review', 'rejected')",
-        gz,
-        wh,
-        _at(2026, 6, 20),
-    )
+    await factories.status_change("guangzhou", wh, at(2026, 6, 20), "in_review", "rejected")
     await owner.execute(
         "UPDATE certificate SET status = 'revoked' WHERE application = (SELECT id FROM application WHERE subject_label = $1 AND tenant_id = $2)",
         f"{scripted['marker']}-wh-0",

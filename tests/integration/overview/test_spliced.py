@@ -9,7 +9,7 @@ import random
 import zlib
 
 import pytest
-from tests.conftest import demo
+from tests.support import demo
 
 from pilotzone.overview.spliced import deflate, gzip_parts
 

@@ -8,7 +8,8 @@ import re
 
 import asyncpg
 import pytest
-from tests.conftest import demo
+from tests import factories
+from tests.support import demo
 
 from pilotzone.registry.services import enterprise_search, narrowing_grams, search_grams
 from pilotzone.registry.uscc import with_check
@@ -162,33 +163,31 @@ async def test_gram_lookup_is_an_index_condition_under_rls(app_dsn, tenants, q) 
 
 
 @pytest.fixture
-async def searchable(owner, tenants):  # type: ignore[no-untyped-def]
+async def searchable(owner):  # type: ignore[no-untyped-def]
     """45 active enterprises named 测试检索NN号… in guangzhou (10 in the demo operator's park, 9 with
     Latin letters), 3 pending ones and 2 in foshan with the same words."""
     park = await owner.fetchval(
         'SELECT m.park FROM membership m JOIN pz_user u ON u.id = m."user" WHERE u.email = $1',
         demo("park", "guangzhou"),
     )
-    rows = [
-        (
-            tenants["guangzhou"],
-            f"测试检索{i:02}号{'ABC Trade ' if i % 5 == 0 else ''}贸易有限公司",
-            with_check(f"91440101MA9T{i:05d}"),
-            "active",
-            park if i < 10 else None,
-        )
-        for i in range(45)
-    ]
-    rows += [
-        (tenants["guangzhou"], f"测试检索待审{i}号", with_check(f"91440101MA9P{i:05d}"), "pending", None)
-        for i in range(3)
-    ]
-    rows += [
-        (tenants["foshan"], f"测试检索佛山{i}号", with_check(f"91440601MA9F{i:05d}"), "active", None)
-        for i in range(2)
-    ]
-    await owner.executemany(
-        "INSERT INTO enterprise (tenant_id, name, uscc, status, park) VALUES ($1, $2, $3, $4, $5)", rows
+    await factories.enterprises(
+        "guangzhou",
+        [
+            {
+                "name": f"测试检索{i:02}号{'ABC Trade ' if i % 5 == 0 else ''}贸易有限公司",
+                "uscc": with_check(f"91440101MA9T{i:05d}"),
+                "park": park if i < 10 else None,
+            }
+            for i in range(45)
+        ]
+        + [
+            {"name": f"测试检索待审{i}号", "uscc": with_check(f"91440101MA9P{i:05d}"), "status": "pending"}
+            for i in range(3)
+        ],
+    )
+    await factories.enterprises(
+        "foshan",
+        [{"name": f"测试检索佛山{i}号", "uscc": with_check(f"91440601MA9F{i:05d}")} for i in range(2)],
     )
     yield
     await owner.execute("DELETE FROM enterprise WHERE name LIKE '测试检索%'")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
-from tests.conftest import demo
+from tests.support import demo
 
 from pilotzone.registry.uscc import check_char, is_valid, with_check
 

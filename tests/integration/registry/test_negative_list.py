@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 import asyncpg
 import pytest
-from tests.conftest import demo
+from tests import factories
+from tests.support import demo
 
 from pilotzone.registry.negative_list import active_negative_entries, active_negative_entry
 from pilotzone.tenancy.context import TenantContext, tenant_transaction
@@ -19,6 +20,7 @@ GZ = "/z/guangzhou/negative-list/"
 async def cleanup(owner: asyncpg.Connection):  # type: ignore[no-untyped-def]
     yield
     await owner.execute("DELETE FROM negative_list_entry WHERE source LIKE '测试清单%'")
+    await owner.execute("DELETE FROM enterprise WHERE name LIKE '测试清单企业%'")
 
 
 async def _enterprises(owner: asyncpg.Connection, tenant_id: int, n: int) -> list[asyncpg.Record]:
@@ -94,28 +96,34 @@ async def test_bureau_adds_filters_and_ends_entries(admin_gz, as_user, owner, te
     assert elsewhere.status_code == 403  # no membership in foshan
 
 
-async def test_service_functions_answer_for_a_date(owner, tenants, cleanup) -> None:
-    a, b = await _enterprises(owner, tenants["guangzhou"], 2)
+async def test_service_functions_answer_for_a_date(tenants, cleanup) -> None:
+    # two enterprises of its own: no entry of another test applies to them
+    a = (await factories.enterprise("guangzhou", name="测试清单企业甲")).id
+    b = (await factories.enterprise("guangzhou", name="测试清单企业乙")).id
     gz = tenants["guangzhou"]
-    insert = (
-        "INSERT INTO negative_list_entry (tenant_id, enterprise, reason, source, valid_from, valid_until, ended_on) "
-        "VALUES ($1, $2, 'r', $3, $4, $5, $6) RETURNING id"
-    )
     d = date(2026, 6, 1)
-    old = await owner.fetchval(insert, gz, a["id"], "测试清单-旧", date(2025, 1, 1), None, None)
-    newer = await owner.fetchval(insert, gz, a["id"], "测试清单-新", date(2026, 5, 1), date(2026, 6, 1), None)
-    await owner.fetchval(insert, gz, b["id"], "测试清单-已移出", date(2026, 1, 1), None, date(2026, 6, 1))
-    coming = await owner.fetchval(insert, gz, b["id"], "测试清单-未生效", date(2026, 6, 2), None, None)
+
+    async def entry(enterprise: int, source: str, valid_from: date, **ended: date) -> int:
+        return (
+            await factories.negative_entry(
+                "guangzhou", enterprise, reason="r", source=source, valid_from=valid_from, **ended
+            )
+        ).id
+
+    old = await entry(a, "测试清单-旧", date(2025, 1, 1))
+    newer = await entry(a, "测试清单-新", date(2026, 5, 1), valid_until=date(2026, 6, 1))
+    await entry(b, "测试清单-已移出", date(2026, 1, 1), ended_on=date(2026, 6, 1))
+    coming = await entry(b, "测试清单-未生效", date(2026, 6, 2))
     async with tenant_transaction(TenantContext(gz, "guangzhou")):
-        assert (await active_negative_entry(a["id"], d)).id == newer  # the latest entry that applies
-        assert (await active_negative_entry(a["id"], date(2026, 6, 2))).id == old  # the newer one expired
-        assert await active_negative_entry(b["id"], d) is None  # ended that day
-        assert (await active_negative_entry(b["id"], d - timedelta(days=1))) is not None
-        assert (await active_negative_entry(b["id"], date(2026, 6, 2))).id == coming  # from its first day
-        found = await active_negative_entries([a["id"], b["id"], a["id"]], d)
-        assert {k: v.id for k, v in found.items()} == {a["id"]: newer}
+        assert (await active_negative_entry(a, d)).id == newer  # the latest entry that applies
+        assert (await active_negative_entry(a, date(2026, 6, 2))).id == old  # the newer one expired
+        assert await active_negative_entry(b, d) is None  # ended that day
+        assert (await active_negative_entry(b, d - timedelta(days=1))) is not None
+        assert (await active_negative_entry(b, date(2026, 6, 2))).id == coming  # from its first day
+        found = await active_negative_entries([a, b, a], d)
+        assert {k: v.id for k, v in found.items()} == {a: newer}
         assert await active_negative_entries([], d) == {}
     async with tenant_transaction(
         TenantContext(tenants["foshan"], "foshan")
     ):  # RLS: another tenant sees none
-        assert await active_negative_entries([a["id"]], d) == {}
+        assert await active_negative_entries([a], d) == {}

@@ -9,7 +9,7 @@ import uuid
 import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
-from tests.conftest import csrf_of, demo
+from tests.support import csrf_of, demo
 
 from pilotzone.registry.uscc import with_check
 

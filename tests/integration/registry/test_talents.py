@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import random
-
 import asyncpg
 import pytest
-from tests.conftest import demo
+from tests import factories
+from tests.support import demo
 
 from pilotzone.registry.talents import id_check_char, id_is_valid, mask_id
 
 GZ = "/z/guangzhou/talents/"
-
-
-def new_id() -> str:
-    first17 = f"440105{random.randint(1960, 2000)}0101{random.randint(0, 999):03d}"  # noqa: S311
-    return first17 + id_check_char(first17)
 
 
 def test_resident_id_check_character() -> None:
@@ -34,36 +28,11 @@ async def cleanup(owner: asyncpg.Connection):  # type: ignore[no-untyped-def]
     await owner.execute("DELETE FROM talent WHERE name LIKE '测试人才%'")
 
 
-async def _enterprises(owner: asyncpg.Connection, tenants: dict) -> tuple[int, int]:
-    mine = await owner.fetchval(
-        'SELECT m.enterprise FROM membership m JOIN pz_user u ON u.id = m."user" WHERE u.email = $1',
-        demo("enterprise", "guangzhou"),
-    )
-    first = await owner.fetchrow("SELECT park, district_code FROM enterprise WHERE id = $1", mine)
-    other = await owner.fetchval(
-        "SELECT id FROM enterprise WHERE tenant_id = $1 AND park <> $2 AND district_code <> $3 ORDER BY id LIMIT 1",
-        tenants["guangzhou"],
-        first["park"],
-        first["district_code"],
-    )
-    assert other is not None
-    return mine, other
-
-
-async def _insert(owner: asyncpg.Connection, tenant_id: int, employer: int, name: str, number: str) -> int:
-    return await owner.fetchval(
-        "INSERT INTO talent (tenant_id, name, id_number, employer, category, status) "
-        "VALUES ($1, $2, $3, $4, 'high_skill', 'active') RETURNING id",
-        tenant_id,
-        name,
-        number,
-        employer,
-    )
-
-
-async def test_bureau_registration_validates_the_id_number(admin_gz, owner, tenants, cleanup) -> None:
-    mine, _ = await _enterprises(owner, tenants)
-    number = new_id()
+async def test_bureau_registration_validates_the_id_number(
+    admin_gz, owner, tenants, cleanup, scoped_enterprises
+) -> None:
+    mine, _ = scoped_enterprises
+    number = factories.new_resident_id()
     wrong = number[:17] + ("0" if number[17] != "0" else "1")
     base = {"name": "测试人才甲", "employer_id": str(mine), "category": "leading_talent"}
     bad = await admin_gz.post(GZ, data={**base, "id_number": wrong})
@@ -86,10 +55,10 @@ async def test_bureau_registration_validates_the_id_number(admin_gz, owner, tena
 
 
 async def test_enterprise_registration_is_pending_until_accepted(
-    as_user, admin_gz, owner, tenants, cleanup
+    as_user, admin_gz, owner, cleanup, scoped_enterprises
 ) -> None:
-    mine, other = await _enterprises(owner, tenants)
-    number = new_id()
+    mine, other = scoped_enterprises
+    number = factories.new_resident_id()
     async with as_user(demo("enterprise", "guangzhou")) as client:
         created = await client.post(
             GZ,
@@ -124,11 +93,11 @@ async def test_enterprise_registration_is_pending_until_accepted(
     [("admin", True), ("reviewer", True), ("district", True), ("park", False), ("enterprise", False)],
 )
 async def test_id_numbers_are_masked_except_for_reviewers(
-    as_user, owner, tenants, cleanup, local, full
+    as_user, cleanup, local, full, scoped_enterprises
 ) -> None:
-    mine, _ = await _enterprises(owner, tenants)
-    number = new_id()
-    tid = await _insert(owner, tenants["guangzhou"], mine, "测试人才丁", number)
+    mine, _ = scoped_enterprises
+    number = factories.new_resident_id()
+    tid = (await factories.talent("guangzhou", mine, name="测试人才丁", id_number=number)).id
     async with as_user(demo(local, "guangzhou")) as client:
         for page in (await client.get(GZ), await client.get(f"{GZ}{tid}")):
             assert page.status_code == 200 and "测试人才丁" in page.text
@@ -137,10 +106,10 @@ async def test_id_numbers_are_masked_except_for_reviewers(
 
 
 @pytest.mark.parametrize("local", ["enterprise", "park", "district"])
-async def test_lists_and_pages_follow_the_acting_scope(as_user, owner, tenants, cleanup, local) -> None:
-    mine, other = await _enterprises(owner, tenants)
-    inside = await _insert(owner, tenants["guangzhou"], mine, "测试人才-范围内", new_id())
-    outside = await _insert(owner, tenants["guangzhou"], other, "测试人才-范围外", new_id())
+async def test_lists_and_pages_follow_the_acting_scope(as_user, cleanup, local, scoped_enterprises) -> None:
+    mine, other = scoped_enterprises
+    inside = (await factories.talent("guangzhou", mine, name="测试人才-范围内")).id
+    outside = (await factories.talent("guangzhou", other, name="测试人才-范围外")).id
     async with as_user(demo(local, "guangzhou")) as client:
         page = await client.get(GZ)
         assert "测试人才-范围内" in page.text and "测试人才-范围外" not in page.text
@@ -148,9 +117,9 @@ async def test_lists_and_pages_follow_the_acting_scope(as_user, owner, tenants, 
         assert (await client.get(f"{GZ}{outside}")).status_code == 404
 
 
-async def test_another_tenants_admin_is_refused(admin_fs, owner, tenants, cleanup) -> None:
-    _, other = await _enterprises(owner, tenants)
-    tid = await _insert(owner, tenants["guangzhou"], other, "测试人才戊", new_id())
+async def test_another_tenants_admin_is_refused(admin_fs, cleanup, scoped_enterprises) -> None:
+    _, other = scoped_enterprises
+    tid = (await factories.talent("guangzhou", other, name="测试人才戊")).id
     assert (await admin_fs.get(GZ)).status_code == 403
     assert (await admin_fs.get(f"{GZ}{tid}")).status_code == 403
     assert (await admin_fs.get(f"/z/foshan/talents/{tid}")).status_code == 404

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
-from tests.conftest import demo
+from tests import factories
+from tests.support import demo
 
 GZ = "/z/guangzhou/warehouses/"
 VALID = {
@@ -21,38 +22,10 @@ async def cleanup(owner: asyncpg.Connection):  # type: ignore[no-untyped-def]
     await owner.execute("DELETE FROM overseas_warehouse WHERE address LIKE '测试仓%'")
 
 
-async def _enterprises(owner: asyncpg.Connection, tenants: dict) -> tuple[int, int]:
-    """(the guangzhou enterprise user's enterprise, an enterprise outside the narrow demo roles' scope)."""
-    mine = await owner.fetchval(
-        'SELECT m.enterprise FROM membership m JOIN pz_user u ON u.id = m."user" WHERE u.email = $1',
-        demo("enterprise", "guangzhou"),
-    )
-    first = await owner.fetchrow("SELECT park, district_code FROM enterprise WHERE id = $1", mine)
-    other = await owner.fetchval(
-        "SELECT id FROM enterprise WHERE tenant_id = $1 AND park <> $2 AND district_code <> $3 ORDER BY id LIMIT 1",
-        tenants["guangzhou"],
-        first["park"],
-        first["district_code"],
-    )
-    assert other is not None
-    return mine, other
-
-
-async def _insert(owner: asyncpg.Connection, tenant_id: int, enterprise: int, address: str) -> int:
-    return await owner.fetchval(
-        "INSERT INTO overseas_warehouse (tenant_id, enterprise, country, city, address, floor_area, services, "
-        "wms_integrated, status) VALUES ($1, $2, 'US', 'Los Angeles', $3, 800, '[\"storage\"]', true, 'active') "
-        "RETURNING id",
-        tenant_id,
-        enterprise,
-        address,
-    )
-
-
 async def test_bureau_registration_reports_field_errors_and_keeps_the_form(
-    admin_gz, owner, tenants, cleanup
+    admin_gz, owner, tenants, cleanup, scoped_enterprises
 ) -> None:
-    mine, _ = await _enterprises(owner, tenants)
+    mine, _ = scoped_enterprises
     base = {**VALID, "enterprise_id": str(mine), "services": ["storage", "returns"]}
     bad_country = await admin_gz.post(GZ, data={**base, "country": "XX"})
     assert bad_country.status_code == 400 and "ISO 3166 两位字母代码" in bad_country.text
@@ -90,9 +63,9 @@ async def test_bureau_registration_reports_field_errors_and_keeps_the_form(
 
 
 async def test_enterprise_registration_waits_for_the_bureau(
-    as_user, admin_gz, owner, tenants, cleanup
+    as_user, admin_gz, owner, cleanup, scoped_enterprises
 ) -> None:
-    mine, other = await _enterprises(owner, tenants)
+    mine, other = scoped_enterprises
     async with as_user(demo("enterprise", "guangzhou")) as client:
         page = await client.get(GZ)
         assert "登记海外仓" in page.text and 'name="enterprise_id"' not in page.text
@@ -127,10 +100,10 @@ async def test_enterprise_registration_waits_for_the_bureau(
 
 
 @pytest.mark.parametrize("local", ["enterprise", "park", "district"])
-async def test_lists_and_pages_follow_the_acting_scope(as_user, owner, tenants, cleanup, local) -> None:
-    mine, other = await _enterprises(owner, tenants)
-    inside = await _insert(owner, tenants["guangzhou"], mine, "测试仓-范围内")
-    outside = await _insert(owner, tenants["guangzhou"], other, "测试仓-范围外")
+async def test_lists_and_pages_follow_the_acting_scope(as_user, cleanup, local, scoped_enterprises) -> None:
+    mine, other = scoped_enterprises
+    inside = (await factories.warehouse("guangzhou", mine, address="测试仓-范围内", wms_integrated=True)).id
+    outside = (await factories.warehouse("guangzhou", other, address="测试仓-范围外", wms_integrated=True)).id
     async with as_user(demo(local, "guangzhou")) as client:
         page = await client.get(GZ)
         assert "测试仓-范围内" in page.text and "测试仓-范围外" not in page.text
@@ -142,9 +115,11 @@ async def test_lists_and_pages_follow_the_acting_scope(as_user, owner, tenants, 
         assert (await client.get(f"{GZ}{outside}")).status_code == 200
 
 
-async def test_search_fragment_and_other_tenant_refused(admin_gz, admin_fs, owner, tenants, cleanup) -> None:
-    _, other = await _enterprises(owner, tenants)
-    wid = await _insert(owner, tenants["guangzhou"], other, "测试仓-检索")
+async def test_search_fragment_and_other_tenant_refused(
+    admin_gz, admin_fs, cleanup, scoped_enterprises
+) -> None:
+    _, other = scoped_enterprises
+    wid = (await factories.warehouse("guangzhou", other, address="测试仓-检索", wms_integrated=True)).id
     fragment = await admin_gz.get(GZ, params={"q": "测试仓-检索"}, headers={"HX-Request": "true"})
     assert "<html" not in fragment.text and "测试仓-检索" in fragment.text
     empty = await admin_gz.get(GZ, params={"q": "不存在的仓库"}, headers={"HX-Request": "true"})

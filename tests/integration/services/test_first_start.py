@@ -16,7 +16,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from tests.conftest import PG_ADMIN, _db_url
+from tests.support import PG_ADMIN, db_url
 
 from pilotzone.embedded import free_port
 
@@ -43,7 +43,7 @@ async def fresh_database():  # type: ignore[no-untyped-def]
     admin = await asyncpg.connect(PG_ADMIN)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
-        yield _db_url(name)
+        yield db_url(name)
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()

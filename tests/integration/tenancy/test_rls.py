@@ -173,7 +173,9 @@ async def test_pooled_connections_do_not_leak_the_tenant(tenants: dict) -> None:
         tenant_id = ids[i % 3]
         if i % 10 == 3:  # a province read switches role for its transaction only
             async with tenant_transaction(TenantContext(None, None, "province", read_only=True)):
-                if (await db.fetch("SELECT current_user AS u"))[0]["u"] == (await db.fetch("SELECT session_user AS u"))[0]["u"]:
+                if (await db.fetch("SELECT current_user AS u"))[0]["u"] == (
+                    await db.fetch("SELECT session_user AS u")
+                )[0]["u"]:
                     errors.append(f"{i}: province transaction kept the login role")
             return
         try:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import demo
+from tests import factories
+from tests.support import demo
 
 
 async def test_landing_lists_every_tenant(client) -> None:
@@ -65,13 +66,10 @@ async def test_htmx_gets_the_fragment_and_plain_get_the_page(admin_gz) -> None:
     assert "<html" in restore.text
 
 
-async def test_parks_pagination(admin_gz, owner, tenants) -> None:
-    gz = tenants["guangzhou"]
-    await owner.executemany(
-        "INSERT INTO park (tenant_id, key, name_zh, name_en, kind, district_code, status, source) "
-        "VALUES ($1, $2, $3, '', 'industrial_park', '', 'active', 'bureau')",
-        [(gz, f"page-test-{i:02}", f"分页测试园区{i:02}") for i in range(25)],
-    )
+async def test_parks_pagination(admin_gz, owner) -> None:
+    async with factories.acting_in("guangzhou"):  # one transaction for the 25
+        for i in range(25):
+            await factories.park("guangzhou", key=f"page-test-{i:02}", name_zh=f"分页测试园区{i:02}")
     try:
         first = await admin_gz.get("/z/guangzhou/parks/")
         second = await admin_gz.get("/z/guangzhou/parks/?page=2")

@@ -4,7 +4,8 @@ hint to register a subject before applying for its certification."""
 from __future__ import annotations
 
 from litestar.testing import AsyncTestClient
-from tests.conftest import PASSWORD, demo, sign_in
+from tests import factories
+from tests.support import PASSWORD, demo, sign_in
 
 NO_ROLE = "您的账号在本综试区没有角色"
 SWITCH = 'name="membership"'
@@ -54,12 +55,7 @@ async def test_an_admin_cannot_remove_an_own_role(as_user, owner, tenants) -> No
         gz,
     )
     # a second membership of the same user here (a reviewer role beside the admin role)
-    second = await owner.fetchval(
-        'INSERT INTO membership (tenant_id, "user", role, district_code, active) '
-        "VALUES ($1, $2, 'bureau_reviewer', '', true) RETURNING id",
-        gz,
-        admin["user"],
-    )
+    second = (await factories.membership("guangzhou", admin["user"], "bureau_reviewer")).id
     try:
         async with as_user(demo("admin", "guangzhou")) as client:
             chosen = await client.post("/account/context", data={"membership": str(admin["id"])})
@@ -77,32 +73,14 @@ async def test_an_admin_cannot_remove_an_own_role(as_user, owner, tenants) -> No
         await owner.execute("DELETE FROM membership WHERE id = $1", second)
 
 
-async def test_no_subject_yet_links_to_its_registration(app, owner, tenants) -> None:  # type: ignore[no-untyped-def]
-    fs = tenants["foshan"]
-    enterprise = await owner.fetchrow(
-        "SELECT e.id, e.park, e.district_code FROM enterprise e WHERE e.tenant_id = $1 "
-        "AND NOT EXISTS (SELECT 1 FROM overseas_warehouse o WHERE o.enterprise = e.id) "
-        "AND NOT EXISTS (SELECT 1 FROM talent t WHERE t.employer = e.id) ORDER BY e.id LIMIT 1",
-        fs,
+async def test_no_subject_yet_links_to_its_registration(app, owner) -> None:  # type: ignore[no-untyped-def]
+    # an enterprise of its own: no warehouse or talent of any other test belongs to it
+    enterprise = await factories.enterprise("foshan", name="测试尚无海外仓企业")
+    email = factories.unique("no-warehouse-yet") + "@example.cn"
+    user, _ = await factories.member(
+        "foshan", "enterprise_user", email=email, display_name="尚无海外仓", enterprise=enterprise.id
     )
-    password = await owner.fetchval(
-        "SELECT password_hash FROM pz_user WHERE email = $1", demo("enterprise", "foshan")
-    )
-    email = "no-warehouse-yet@example.cn"
-    user = await owner.fetchval(
-        "INSERT INTO pz_user (email, display_name, password_hash) VALUES ($1, '尚无海外仓', $2) RETURNING id",
-        email,
-        password,
-    )
-    await owner.execute(
-        'INSERT INTO membership (tenant_id, "user", role, district_code, park, enterprise, active) '
-        "VALUES ($1, $2, 'enterprise_user', $3, $4, $5, true)",
-        fs,
-        user,
-        enterprise["district_code"],
-        enterprise["park"],
-        enterprise["id"],
-    )
+    user = user.id
     try:
         async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
             await sign_in(client, email, PASSWORD)
@@ -117,3 +95,4 @@ async def test_no_subject_yet_links_to_its_registration(app, owner, tenants) -> 
         await owner.execute('DELETE FROM pz_session WHERE "user" = $1', user)
         await owner.execute('DELETE FROM membership WHERE "user" = $1', user)
         await owner.execute("DELETE FROM pz_user WHERE id = $1", user)
+        await owner.execute("DELETE FROM enterprise WHERE id = $1", enterprise.id)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 from litestar.testing import AsyncTestClient
-from tests.conftest import PASSWORD, csrf_of, demo
+from tests.support import PASSWORD, csrf_of, demo
 
 from pilotzone.settings import reload_settings
 

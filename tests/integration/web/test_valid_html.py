@@ -9,7 +9,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.conftest import ROOT, demo
+from tests.support import ROOT, demo
 
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 

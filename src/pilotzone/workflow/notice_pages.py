@@ -1,0 +1,184 @@
+"""The pages of a public notice (公示), written once and configured per kind (certification's
+applications, funding's awards): the public list, one item's objection form, raising an objection,
+and the bureau administrator's objection list with its resolve form. Each kind's controller keeps its
+routes and names (:func:`notice_controller` makes them from its :class:`NoticePages`)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from pilotzone.auth.guards import BUREAU_ADMIN, PUBLIC, allow
+from pilotzone.auth.middleware import request_ip
+from pilotzone.auth.principal import Principal, current_principal
+from pilotzone.web.formats import local_time
+from pilotzone.web.i18n import gettext as _
+from pilotzone.web.render import render
+from pilotzone.workflow.notice_list import NoticeQuery, notice_query
+from pilotzone.workflow.objections import NoticeError, check_objection
+
+Facts = list[tuple[str, Any]]
+
+
+@dataclass(frozen=True)
+class Item:
+    """What an objection form shows of the item under notice (nothing private): its facts, the notice
+    period (``start`` may be unknown) and whether an objection has paused it."""
+
+    facts: Facts
+    start: datetime | None
+    end: datetime
+    paused: bool
+
+
+@dataclass(frozen=True)
+class NoticePages:
+    """One kind's notice: ``path`` below ``/z/<slug>/`` (``notices``), its templates, and its services:
+    ``listing(query, base)`` → (rows, links); ``item(id)`` → an :class:`Item` or None; ``raise_objection(id, form, ip)``; ``resolve(principal, objection_id, decision,
+    note)``; ``objections()`` → the bureau's rows. ``gone`` and ``back_label`` are msgids."""
+
+    path: str
+    list_template: str
+    objections_template: str
+    back_label: str
+    gone: str
+    listing: Callable[[NoticeQuery, str], Awaitable[tuple[list[dict], dict[str, str]]]]
+    item: Callable[[int], Awaitable[Item | None]]
+    raise_objection: Callable[[int, dict[str, str], str], Awaitable[Any]]
+    resolve: Callable[[Principal, int, str, str], Awaitable[str]]
+    objections: Callable[[], Awaitable[list[dict]]]
+    form_template: str = "certification/objection.html"
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    """The posted form without its CSRF field."""
+    data = await request.form()
+    return {k: str(data.get(k, "")) for k in data if k != "csrf_token"}
+
+
+def _base(request: Request, pages: NoticePages) -> str:
+    return f"/z/{request.path_params['slug']}/{pages.path}/"
+
+
+async def notice_page(request: Request, pages: NoticePages) -> Template:
+    query = notice_query(request.query_params.get("q"), request.query_params.get("after"))
+    rows, links = await pages.listing(query, _base(request, pages))
+    context = {
+        "rows": rows,
+        "links": links,
+        "q": query.q,
+        "request_objected": request.query_params.get("objected") == "1",
+        "is_admin": current_principal().role == "bureau_admin",
+    }
+    return render(request, pages.list_template, context)
+
+
+async def objection_page(
+    request: Request,
+    pages: NoticePages,
+    item_id: int,
+    form: dict | None = None,
+    errors: dict | None = None,
+    status: int = 200,
+) -> Template:
+    """One item's objection form (its own page: the list stays a light table)."""
+    item = await pages.item(item_id)
+    if item is None:
+        raise NotFoundException(_(pages.gone))
+    start = f"{local_time(item.start, '%Y-%m-%d')} – " if item.start else ""
+    base = _base(request, pages)
+    context = {
+        "item_id": item_id,
+        "action": f"{base}{item_id}/objections",
+        "back": base,
+        "back_label": _(pages.back_label),
+        "facts": [*item.facts, (_("Notice period"), f"{start}{local_time(item.end, '%Y-%m-%d')}")],
+        "paused": item.paused,
+        "form": form or {},
+        "errors": errors or {},
+    }
+    return render(request, pages.form_template, context, status_code=status)
+
+
+async def raise_objection(request: Request, pages: NoticePages, item_id: int) -> Redirect | Template:
+    form = await form_of(request)
+    try:
+        await pages.raise_objection(item_id, form, request_ip(request))
+    except NoticeError as exc:
+        if exc.status == 404:
+            raise NotFoundException(exc.message) from None
+        errors = {exc.field: exc.message}
+        if exc.status == 400:
+            errors = check_objection(form) or errors
+        return await objection_page(request, pages, item_id, form, errors, exc.status)
+    return Redirect(path=f"{_base(request, pages)}?objected=1", status_code=303)
+
+
+async def objections_page(
+    request: Request, pages: NoticePages, errors: dict | None = None, target: int = 0, status: int = 200
+) -> Template:
+    context = {"rows": await pages.objections(), "errors": errors or {}, "target": target}
+    return render(request, pages.objections_template, context, status_code=status)
+
+
+async def resolve(request: Request, pages: NoticePages, objection_id: int) -> Redirect | Template:
+    form = await form_of(request)
+    decision, note = form.get("decision", ""), form.get("note", "")
+    try:
+        await pages.resolve(current_principal(), objection_id, decision, note)
+    except NoticeError as exc:
+        if exc.status == 404:
+            raise NotFoundException(exc.message) from None
+        return await objections_page(request, pages, {exc.field: exc.message}, objection_id, exc.status)
+    return Redirect(path=f"{_base(request, pages)}objections", status_code=303)
+
+
+def notice_controller(pages: NoticePages, prefix: str = "", item: str = "item_id") -> type[Controller]:
+    """The routes of a notice under ``/z/<slug>/<pages.path>``, named ``<prefix>notices``,
+    ``<prefix>objection_form``, ``<prefix>objection_raise``, ``<prefix>objections`` and
+    ``<prefix>objection_resolve``; ``item`` names the path parameter of the item under notice. A kind
+    subclasses it to add its own routes."""
+
+    def item_id(request: Request) -> int:
+        return int(request.path_params[item])
+
+    class NoticeRoutes(Controller):
+        path = f"/z/{{slug:str}}/{pages.path}"
+
+        @get("/", name=f"{prefix}notices", opt=allow(PUBLIC))
+        async def index(self, request: Request) -> Template:
+            return await notice_page(request, pages)
+
+        @get(f"/{{{item}:int}}/objections", name=f"{prefix}objection_form", opt=allow(PUBLIC))
+        async def objection_form(self, request: Request) -> Template:
+            return await objection_page(request, pages, item_id(request))
+
+        @post(
+            f"/{{{item}:int}}/objections", name=f"{prefix}objection_raise", opt=allow(PUBLIC), status_code=303
+        )
+        async def objection_raise(self, request: Request) -> Redirect | Template:
+            return await raise_objection(request, pages, item_id(request))
+
+        @get("/objections", name=f"{prefix}objections", opt=allow(BUREAU_ADMIN))
+        async def objection_list(self, request: Request) -> Template:
+            return await objections_page(request, pages)
+
+        @post(
+            "/objections/{objection_id:int}/resolve",
+            name=f"{prefix}objection_resolve",
+            opt=allow(BUREAU_ADMIN),
+            status_code=303,
+        )
+        async def objection_resolve(
+            self, request: Request, objection_id: FromPath[int]
+        ) -> Redirect | Template:
+            return await resolve(request, pages, objection_id)
+
+    return NoticeRoutes

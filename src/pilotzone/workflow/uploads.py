@@ -1,0 +1,35 @@
+"""Documents of a submission, the same for every kind: filed under the definition's document keys
+(``<key>/<file name>``, re-uploads keep the earlier versions); a draft takes every key, a submission
+waiting for an answer only the keys the information request reopened. The route options of the
+upload (streamed, size checked while streaming, CSRF and key checked before the first byte)."""
+
+from __future__ import annotations
+
+from litestar import Request
+
+from pilotzone.auth.guards import allow, tenant
+from pilotzone.documents import keyed
+from pilotzone.documents.owners import UPLOADERS
+from pilotzone.workflow import info_requests
+from pilotzone.workflow.info_requests import Reopens
+
+# the size limit is enforced while streaming; the CSRF field and the document key are checked by the
+# streaming parser before the first byte of the file
+ROUTE = {
+    "status_code": 303,
+    "request_max_body_size": None,
+    "opt": {**allow(tenant(*UPLOADERS)), "csrf_in_stream": True},
+}
+
+
+async def receive(
+    request: Request, owner: str, row_id: int, documents: list[dict], status: str, reopens: Reopens | None
+) -> tuple[keyed.KeyedUpload, list[dict]]:
+    """The upload, stored and filed under its key, and the versions that key had before it.
+    Raises KeyedRejected (nothing stored)."""
+    types = {d["key"]: d.get("types", ["application/pdf"]) for d in documents}
+    draft, reopened = info_requests.may_upload(status, reopens)
+    upload = await keyed.receive_keyed(request, owner, row_id, types, draft=draft, reopened=reopened)
+    previous = (await keyed.documents_by_key(owner, row_id)).get(upload.doc_key, [])
+    await keyed.file_under_key(upload, owner, row_id)
+    return upload, previous

@@ -1,0 +1,68 @@
+"""Factories: rows with sensible defaults, written as the application role inside the tenant's
+transaction (RLS applies), through the product's services where one creates the row.
+
+Every factory takes the tenant's slug first and returns the saved row (``.id``). Called with no
+transaction open it commits its row before returning (an HTTP call of the test then sees it); inside
+``async with acting_in(slug):`` several factories share one transaction. Rows are not removed by the
+factories: the fixture or test that makes them removes them (owner connection), so the next test
+starts from the state ``tests/conftest.py`` set up (tenants synced, demo accounts).
+
+| factory | writes | through |
+|---|---|---|
+| ``user``, ``member``, ``membership``, ``user_id`` | ``pz_user``, ``membership`` | ``User.save`` (as ``accept_invitation``), ``add_membership`` |
+| ``park``, ``enterprise``, ``enterprises``, ``warehouse``, ``talent``, ``negative_entry`` | registry tables | Piccolo insert |
+| ``document`` | ``document`` + the S3 object | ``documents.services.store_bytes`` |
+| ``scheme`` (lookup), ``application``, ``status_change``, ``objection``, ``certificate`` | certification tables | Piccolo insert |
+| ``program``, ``funding_round``, ``synced_round`` (lookup), ``funding_application``, ``calculation``, ``calculation_result``, ``ledger_entry``, ``payment`` | funding tables | Piccolo insert |
+| ``job_runs`` | ``job_run`` (recorded, never sent) | Piccolo insert |
+"""
+
+from tests.factories.base import acting_in, new_resident_id, new_uscc, tenant_id, unique
+from tests.factories.certification import application, certificate, objection, scheme, status_change
+from tests.factories.documents import document
+from tests.factories.funding import (
+    calculation,
+    calculation_result,
+    funding_application,
+    funding_round,
+    ledger_entry,
+    payment,
+    program,
+    synced_round,
+)
+from tests.factories.jobs import job_runs
+from tests.factories.people import member, membership, user, user_id
+from tests.factories.registry import enterprise, enterprises, negative_entry, park, talent, warehouse
+
+__all__ = [
+    "acting_in",
+    "application",
+    "calculation",
+    "calculation_result",
+    "certificate",
+    "document",
+    "enterprise",
+    "enterprises",
+    "funding_application",
+    "funding_round",
+    "job_runs",
+    "ledger_entry",
+    "member",
+    "membership",
+    "negative_entry",
+    "new_resident_id",
+    "new_uscc",
+    "objection",
+    "park",
+    "payment",
+    "program",
+    "scheme",
+    "status_change",
+    "synced_round",
+    "talent",
+    "tenant_id",
+    "unique",
+    "user",
+    "user_id",
+    "warehouse",
+]

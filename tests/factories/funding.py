@@ -1,0 +1,166 @@
+"""Funding rows of today's tables (``program``, ``program_version``, ``round``,
+``funding_application``, ``calculation``, ``calculation_result``, ``ledger_entry``, ``payment``):
+Piccolo inserts in the tenant's transaction.
+
+The engine branch moves funding applications and their reviews onto the workflow's tables; the
+factories keep their signatures so the tests that use them change in one place at merge. Programs
+normally come from ``tenants/<slug>/programs.toml`` (``tenants sync``) or the bureau's editor; a
+test that needs one of its own (isolation) gets a bare program with an empty spec.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from tests.factories.base import acting_in, unique
+
+from pilotzone.funding.application_tables import (
+    Calculation,
+    CalculationResult,
+    FundingApplication,
+    LedgerEntry,
+    Payment,
+)
+from pilotzone.funding.tables import Program, ProgramVersion, Round
+
+
+async def program(
+    slug: str,
+    key: str | None = None,
+    subject: str = "enterprise",
+    spec: dict | None = None,
+    *,
+    example_parameters: bool = False,
+    **values: Any,
+) -> Program:
+    """A program with one version (``spec``, empty by default) that is its current one; ``values``:
+    more program columns (``name_zh``, ``name_en``, ``source``, ``active``)."""
+    key = key or unique("test-program")
+    async with acting_in(slug):
+        row = Program(
+            key=key,
+            subject=subject,
+            name_zh=values.pop("name_zh", key),
+            name_en=values.pop("name_en", key),
+            source=values.pop("source", "editor"),
+            **values,
+        )
+        await row.save()
+        version = ProgramVersion(
+            program=row.id, version=1, spec=spec or {}, example_parameters=example_parameters
+        )
+        await version.save()
+        row.current_version = version.id
+        await row.save([Program.current_version])
+    return row
+
+
+async def synced_round(slug: str, program_key: str | None = None) -> dict[str, Any]:
+    """The first round of a program synced from the tenant's TOML: round id, program, current_version."""
+    async with acting_in(slug):
+        query = Round.select(Round.id, Round.program, Round.program.current_version).order_by(Round.id)
+        if program_key is not None:
+            query = query.where(Round.program.key == program_key)
+        found = await query.first()
+    assert found is not None, f"no round of {program_key or 'any program'} in {slug}"
+    return {
+        "id": found["id"],
+        "program": found["program"],
+        "current_version": found["program.current_version"],
+    }
+
+
+async def funding_round(slug: str, program: Program, **values: Any) -> Round:
+    """An open round of ``program``: budget 1000, open today only, pro rata."""
+    async with acting_in(slug):
+        row = Round(
+            program=program.id,
+            key=values.pop("key", None) or unique("r"),
+            name_zh=values.pop("name_zh", "测试轮次"),
+            name_en=values.pop("name_en", "test round"),
+            budget=values.pop("budget", Decimal("1000")),
+            opens_at=values.pop("opens_at", date.today()),
+            closes_at=values.pop("closes_at", date.today()),
+            **values,
+        )
+        await row.save()
+    return row
+
+
+async def funding_application(
+    slug: str, program: int, program_version: int, round: int, enterprise: int, **values: Any
+) -> FundingApplication:
+    """An enterprise's draft application in ``round``."""
+    async with acting_in(slug):
+        row = FundingApplication(
+            program=program,
+            program_version=program_version,
+            round=round,
+            subject_kind="enterprise",
+            subject_id=enterprise,
+            applicant_enterprise=enterprise,
+            subject_label=values.pop("subject_label", None) or unique("测试扶持申请"),
+            **values,
+        )
+        await row.save()
+    return row
+
+
+async def calculation(slug: str, round: int, version: int = 1, **values: Any) -> Calculation:
+    """A finished (``calculated``) calculation of ``round``."""
+    async with acting_in(slug):
+        row = Calculation(round=round, version=version, status=values.pop("status", "calculated"), **values)
+        await row.save()
+    return row
+
+
+async def calculation_result(
+    slug: str, calculation: int, application: int, *, eligible: bool = True, **values: Any
+) -> CalculationResult:
+    """One application's result in a calculation (claim and award 100 when eligible)."""
+    amount = Decimal("100") if eligible else Decimal("0")
+    async with acting_in(slug):
+        row = CalculationResult(
+            calculation=calculation,
+            application=application,
+            eligible=eligible,
+            claim=values.pop("claim", amount),
+            award=values.pop("award", amount if eligible else None),
+            **values,
+        )
+        await row.save()
+    return row
+
+
+async def ledger_entry(
+    slug: str, program: int, round: int, calculation: int, application: int, **values: Any
+) -> LedgerEntry:
+    """An awarded ledger entry of 100 for ``application``."""
+    async with acting_in(slug):
+        row = LedgerEntry(
+            program=program,
+            round=round,
+            calculation=calculation,
+            application=application,
+            subject_label=values.pop("subject_label", None) or unique("测试台账"),
+            awarded=values.pop("awarded", Decimal("100")),
+            **values,
+        )
+        await row.save()
+    return row
+
+
+async def payment(slug: str, entry: int, amount: Decimal, paid_on: date, **values: Any) -> Payment:
+    """A payment against a ledger entry."""
+    async with acting_in(slug):
+        row = Payment(
+            entry=entry,
+            amount=amount,
+            paid_on=paid_on,
+            voucher=values.pop("voucher", None) or unique("v"),
+            **values,
+        )
+        await row.save()
+    return row
