@@ -75,7 +75,7 @@ PAGES = NoticePages(
 )
 
 
-class NoticeController(pages.notice_controller(PAGES, item="application_id")):  # type: ignore[misc] - a made class
+class NoticeController(pages.notice_controller(PAGES, item="application_id")):  # type: ignore[misc]  # a made class
     """The notice's pages (list, objection form, raise, the bureau's objections, resolve) and the
     bureau administrator's "issue due certificates"."""
 

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from piccolo.columns import Column
 
 from pilotzone import db
 from pilotzone.auth import audit
@@ -182,7 +185,9 @@ async def decide(principal: Principal, application: Application, decision: str, 
     status, stage = transition.target, application.stage
     if action is not Action.DECLARE_CONFLICT:
         # approved at the last stage: the public notice (公示) starts at once
-        notice = {Application.notice_until: notice_end(spec)} if status == CertificationState.NOTICE else {}
+        notice: dict[Column, Any] = (
+            {Application.notice_until: notice_end(spec)} if status == CertificationState.NOTICE else {}
+        )
         try:
             _moved, stage = await advance(
                 KIND, Application, application, action, who, guards, {**notice, Application.moved_at: now()}

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
+
+from piccolo.columns import Column
 
 from pilotzone.certification.schemes import SchemeSpec, to_json
 from pilotzone.certification.tables import Scheme
@@ -16,7 +19,7 @@ async def sync_schemes(schemes: list[SchemeSpec]) -> int:
     for spec in schemes:
         data = to_json(spec)
         row = existing.pop(spec.key, None)
-        values = {
+        values: dict[str, Any] = {
             "subject": spec.subject,
             "name_zh": spec.name_zh,
             "name_en": spec.name_en,
@@ -27,9 +30,12 @@ async def sync_schemes(schemes: list[SchemeSpec]) -> int:
             await Scheme(key=spec.key, version=1, **values).save()
             written += 1
         elif row.spec != data or not row.active or row.name_zh != spec.name_zh or row.name_en != spec.name_en:
-            await Scheme.update(
-                {**values, "version": row.version + (row.spec != data), "updated_at": datetime.now(UTC)}
-            ).where(Scheme.id == row.id)
+            changes: dict[Column | str, Any] = {key: value for key, value in values.items()}
+            changes |= {
+                "version": row.version + (row.spec != data),
+                "updated_at": datetime.now(UTC),
+            }
+            await Scheme.update(changes).where(Scheme.id == row.id)
             written += 1
     for row in existing.values():
         if row.active:

@@ -137,7 +137,7 @@ class Certificate(TenantTable, db=DB):
     revoked_reason = Text(default="")
     pdf_document = ForeignKey(Document, null=True, default=None, on_delete=OnDelete.restrict)
     valid_from = Timestamptz(default=TimestamptzNow())
-    renewed_by = ForeignKey("self", null=True, default=None, on_delete=OnDelete.no_action)
+    renewed_by: ForeignKey[Certificate] = ForeignKey("self", null=True, default=None, on_delete=OnDelete.no_action)
 
     keys = (
         Unique("certificate_tenant_number", ("number",)),

@@ -100,7 +100,7 @@ async def _refused(
 
 async def _visible(principal: Principal, application_id: int) -> FundingApplication:
     application = await apps.get_application(application_id)
-    if application is None or not visible(principal, application):  # type: ignore[arg-type]
+    if application is None or not visible(principal, application):
         raise NotFoundException("application not found")
     return application
 

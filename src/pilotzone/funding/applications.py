@@ -146,7 +146,7 @@ def actors(principal: Principal, application: FundingApplication, spec: dict) ->
     stages = stages_of(spec)
     return actors_of(
         principal,
-        covers=visible(principal, application),  # type: ignore[arg-type] - the same scope columns
+        covers=visible(principal, application),
         applicants=applicants_of(spec, application.subject_kind),
         stage_role=stages[application.stage] if 0 <= application.stage < len(stages) else "",
     )
@@ -156,7 +156,7 @@ def may_change(principal: Principal, application: FundingApplication, spec: dict
     return (
         not principal.province
         and principal.role in applicants_of(spec, application.subject_kind)
-        and visible(principal, application)  # type: ignore[arg-type] - the same scope columns
+        and visible(principal, application)
     )
 
 

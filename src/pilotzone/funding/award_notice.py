@@ -164,5 +164,5 @@ PAGES = NoticePages(
 )
 
 
-class AwardNoticeController(pages.notice_controller(PAGES, "funding_", item="ledger_id")):  # type: ignore[misc] - a made class
+class AwardNoticeController(pages.notice_controller(PAGES, "funding_", item="ledger_id")):  # type: ignore[misc]  # a made class
     """The award notice's pages: list, objection form, raise, the bureau's objections, resolve."""

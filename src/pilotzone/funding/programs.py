@@ -239,6 +239,8 @@ class CompiledProgram:
             return Result(False, reasons, Decimal("0.00"), steps)
         evaluation = self.formula.evaluate(env)
         steps.extend(self._formula_step(s) for s in evaluation.steps)
+        if isinstance(evaluation.value, bool):  # _compile refuses a formula that gives a condition
+            raise TypeError(f"{self.spec.key}: the formula gives a condition, not an amount")
         amount = round_fen(evaluation.value)
         if amount < 0:
             amount = Decimal("0.00")
@@ -318,7 +320,7 @@ _RULE_TEXT = {
 
 
 def _step(expr: str, value: str, note_zh: str, note_en: str, kind: str = "", args: dict | None = None) -> dict:
-    step = {"expr": expr, "value": value, "note_zh": note_zh, "note_en": note_en}
+    step: dict[str, Any] = {"expr": expr, "value": value, "note_zh": note_zh, "note_en": note_en}
     if kind:
         step["kind"] = kind
     if args:
@@ -344,9 +346,8 @@ def to_json(spec: ProgramSpec) -> dict:
 
 
 def from_json(data: dict | str) -> ProgramSpec:
-    if isinstance(data, str):
-        data = json.loads(data)
-    return msgspec.convert({**data, "rounds": []}, ProgramSpec, strict=False)
+    loaded: dict = json.loads(data) if isinstance(data, str) else data
+    return msgspec.convert({**loaded, "rounds": []}, ProgramSpec, strict=False)
 
 
 _CACHE: dict[int, CompiledProgram] = {}

@@ -12,6 +12,9 @@ reopens; the answer is in ``answers``.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from piccolo.columns import Column
 
 from pilotzone import db
 from pilotzone.auth import audit
@@ -149,7 +152,10 @@ async def decide(
     reopens = reopened_by(action, inputs_of(spec), spec.get("documents", []), form)
     merged = verified if verifies else as_dict(application.verified)
     merged_reasons = reasons if verifies else as_dict(application.verified_reasons)
-    changes = {FundingApplication.verified: merged, FundingApplication.verified_reasons: merged_reasons}
+    changes: dict[Column, Any] = {
+        FundingApplication.verified: merged,
+        FundingApplication.verified_reasons: merged_reasons,
+    }
     if score is not None:
         changes[FundingApplication.score] = score
     final = application.stage + 1 >= len(stages_of(spec))

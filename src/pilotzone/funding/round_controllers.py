@@ -59,7 +59,7 @@ async def _context(rnd: Round, errors: dict | None = None, request: Request | No
         row["words"] = words(row["explanation"], spec, get_locale())
         row["lines"] = formula_lines(row["explanation"], get_locale())
     return {
-        "approvers": await ledger.approvers(latest) if awaiting else [],
+        "approvers": await ledger.approvers(latest) if awaiting and latest is not None else [],
         "q": q,
         "show": show,
         "page": page,
@@ -102,7 +102,7 @@ class FundingRoundController(Controller):
             {"program": program, "balance": await ledger.balance(program_id)},
         )
 
-    async def _act(self, request: Request, slug: str, round_id: int, action) -> Redirect | Template:  # type: ignore[no-untyped-def]
+    async def _act(self, request: Request, slug: str, round_id: int, action) -> Redirect | Template:
         rnd = await _round(round_id)
         try:
             await action(rnd)

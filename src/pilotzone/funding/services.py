@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
+
+from piccolo.columns import Column
 
 from pilotzone import db
 from pilotzone.funding.facts import facts_of
@@ -21,7 +24,7 @@ async def save_program(
     ``source``: ``file`` (tenants sync) or ``editor`` (made in the UI; sync leaves it alone)."""
     data = to_json(spec)
     row = await Program.objects().where(Program.key == spec.key).first()
-    names = {"subject": spec.subject, "name_zh": spec.name_zh, "name_en": spec.name_en}
+    names: dict[str, Any] = {"subject": spec.subject, "name_zh": spec.name_zh, "name_en": spec.name_en}
     if row is None:
         row = Program(key=spec.key, version=0, active=True, source=source, **names)
         await row.save()
@@ -42,10 +45,14 @@ async def save_program(
         created_by=created_by,
     )
     await version.save()
-    await Program.update(
-        {**names, "version": row.version + 1, "current_version": version.id, "active": True,
-         "updated_at": datetime.now(UTC)}
-    ).where(Program.id == row.id)
+    changes: dict[Column | str, Any] = {key: value for key, value in names.items()}
+    changes |= {
+        "version": row.version + 1,
+        "current_version": version.id,
+        "active": True,
+        "updated_at": datetime.now(UTC),
+    }
+    await Program.update(changes).where(Program.id == row.id)
     row.version, row.current_version = row.version + 1, version.id
     return row, True
 

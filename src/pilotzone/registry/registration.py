@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pilotzone import db
 from pilotzone.auth import audit
@@ -71,10 +72,10 @@ async def register_enterprise(form: dict[str, str], ip: str) -> Enterprise:
     scope = text_field(
         form, "business_scope", 2, 2000, N_("Describe the business scope (2 to 2000 characters).")
     )
+    values: dict[str, Any] = {**fields, **contact_fields(form)}
     enterprise = Enterprise(
-        **fields,
+        **values,
         business_scope=scope,
-        **contact_fields(form),
         status=PENDING,
         source="registration",
         registration_ip=ip[:64],
@@ -115,10 +116,10 @@ def park_fields(form: dict[str, str]) -> dict:
 async def register_park(form: dict[str, str], ip: str) -> Park:
     await check_rate(ip)
     fields = park_fields(form)
+    values: dict[str, Any] = {**fields, **contact_fields(form)}
     park = Park(
         key=f"reg-{secrets.token_hex(8)}",
-        **fields,
-        **contact_fields(form),
+        **values,
         status=PENDING,
         source="registration",
         registration_ip=ip[:64],

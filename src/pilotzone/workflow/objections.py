@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from piccolo.columns import Column
-from piccolo.table import Table
 
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
@@ -64,7 +63,9 @@ def check_objection(form: dict[str, str]) -> dict[str, str]:
     return errors
 
 
-async def record_objection(table: type, target: Column, target_id: int, form: dict[str, str], ip: str) -> Any:
+async def record_objection(
+    table: type[ObjectionColumns], target: Column, target_id: int, form: dict[str, str], ip: str
+) -> Any:
     """The one objection path of every public notice (certification, funding awards): the rate limit
     per IP address and target, the form check, the row. ``table`` has the columns of :class:`Objection`
     and ``target`` is its foreign key to what is under notice. Raises NoticeError (429, or 400)."""
@@ -84,8 +85,9 @@ async def record_objection(table: type, target: Column, target_id: int, form: di
     if errors:
         field = next(iter(errors))
         raise NoticeError(field, errors[field])
+    points_at: dict[str, Any] = {target._meta.name: target_id}
     objection = table(
-        **{target._meta.name: target_id},
+        **points_at,
         name=form.get("name", "").strip(),
         contact=form.get("contact", "").strip(),
         reason=form.get("reason", "").strip(),
@@ -96,7 +98,7 @@ async def record_objection(table: type, target: Column, target_id: int, form: di
 
 
 async def close_objection(
-    table: type, principal: Principal, objection_id: int, decision: str, note: str
+    table: type[ObjectionColumns], principal: Principal, objection_id: int, decision: str, note: str
 ) -> tuple[Any, str]:
     """Resolve an open objection of ``table`` (uphold or dismiss, with a note when upholding); returns
     (the objection as it was, the stripped note). What follows for the target is the caller's."""
@@ -135,7 +137,7 @@ class Notice:
     kind: Kind
     table: type[ObjectionColumns]
     fk: Column
-    target: type[Table]
+    target: type[Any]  # the table under notice (a submission, an award): every one has status, notice_until, moved_at
     audit_prefix: str
     object_type: str
 
@@ -182,9 +184,9 @@ async def settle(notice: Notice, principal: Principal, objection_id: int, decisi
     action = Action.UPHOLD if decision == ObjectionState.UPHELD else Action.DISMISS
     if may(notice.kind, row.status, action, {Actor.BUREAU_ADMIN}):  # else not paused (any more)
         still_open = await table.exists().where((fk == row.id) & (table.status == ObjectionState.OPEN))
-        changes = {}
+        changes: dict[Column, Any] = {}
         if action is Action.DISMISS and not still_open:
-            changes[target.notice_until] = resumed_until(row.moved_at, row.notice_until)  # type: ignore[attr-defined]
+            changes[target.notice_until] = resumed_until(row.moved_at, row.notice_until)
         guards = {Guard.OPEN_OBJECTION_LEFT if still_open else Guard.NO_OPEN_OBJECTION}
         who = actors_of(principal, covers=True)
         status = (

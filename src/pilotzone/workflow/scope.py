@@ -8,9 +8,9 @@ from typing import Protocol
 
 from piccolo.columns import Column
 from piccolo.query import Select
-from piccolo.table import Table
 
 from pilotzone.auth.principal import Principal
+from pilotzone.tenancy.tables import Table
 
 
 class Scoped(Protocol):

@@ -17,9 +17,9 @@ from typing import Any
 
 from piccolo.columns import Column
 from piccolo.columns.combination import Where
-from piccolo.table import Table
 
 from pilotzone.auth.principal import Principal
+from pilotzone.tenancy.tables import Table
 from pilotzone.workflow.states import (
     Action,
     Actor,
@@ -205,7 +205,7 @@ async def move(
     transition = check(kind, state, action, actors, holds)
     if transition.target == transition.source and not changes:
         return transition  # nothing changes: checked, nothing written
-    status: Column = table.status  # type: ignore[attr-defined] - every workflow table has it
+    status: Column = table.status  # type: ignore[attr-defined]  # every workflow table has it
     condition = (table.id == row_id) & (status == str(state))
     if where is not None:
         condition = condition & where
@@ -213,12 +213,13 @@ async def move(
         locked = await table.select(table.id).where(condition).lock_rows("NO KEY UPDATE", skip_locked=True)
         if not locked:
             raise Refused(kind, state, action, "moved")
-    values: dict[Column, Any] = {status: str(transition.target)}
+    values: dict[Column | str, Any] = {status: str(transition.target)}
     for name in ("moved_at", "updated_at"):  # the tables that keep them: when the state last changed
         column = getattr(table, name, None)
         if isinstance(column, Column) and (name == "updated_at" or transition.target != transition.source):
             values[column] = now()
-    values.update(changes or {})
+    for column, value in (changes or {}).items():
+        values[column] = value
     done = await table.update(values).where(condition).returning(table.id)
     if not done:
         raise Refused(kind, state, action, "moved")

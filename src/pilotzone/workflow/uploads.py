@@ -5,6 +5,8 @@ upload (streamed, size checked while streaming, CSRF and key checked before the 
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request
 
 from pilotzone.auth.guards import allow, tenant
@@ -15,7 +17,7 @@ from pilotzone.workflow.info_requests import Reopens
 
 # the size limit is enforced while streaming; the CSRF field and the document key are checked by the
 # streaming parser before the first byte of the file
-ROUTE = {
+ROUTE: dict[str, Any] = {
     "status_code": 303,
     "request_max_body_size": None,
     "opt": {**allow(tenant(*UPLOADERS)), "csrf_in_stream": True},
