@@ -76,7 +76,8 @@ class Enterprise(TenantTable, db=DB):
 
 
 class EnterpriseSearchGram(TenantTable, db=DB):
-    """One 2-character gram of an enterprise's ``search_text`` (unique per tenant, gram, enterprise).
+    """One 2- or 3-character gram of an enterprise's ``search_text`` (unique per tenant, gram and
+    enterprise).
 
     Kept exact by the database: a trigger on ``enterprise`` (insert, update of name / credit code,
     delete) writes and removes the rows (``migrations/registry/…06_00_00_search_grams.py``). The list
@@ -85,7 +86,7 @@ class EnterpriseSearchGram(TenantTable, db=DB):
     grams with the enterprise, and a key would need a second index for its checks.
     """
 
-    gram = Varchar(length=2)
+    gram = Varchar(length=3)
     enterprise_id = Integer()
 
 
