@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 
@@ -10,6 +11,7 @@ from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.registry import uscc
 from pilotzone.registry.tables import Enterprise, Park
+from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.tenancy.middleware import current_tenant_districts
 from pilotzone.tenancy.tables import TenantTable
 from pilotzone.web.i18n import pick
@@ -145,6 +147,30 @@ async def narrowing_grams(fetch: Callable[..., Awaitable[list]], q: str, cap: in
     return sorted(g for _, g in usable[:2])
 
 
+NARROWING_SECONDS = 60.0  # how long a process reuses the grams it chose for a query in a tenant
+NARROWING_ENTRIES = 4096
+_narrowing: dict[tuple[int, str], tuple[float, list[str]]] = {}
+
+
+async def tenant_narrowing_grams(q: str) -> list[str]:
+    """:func:`narrowing_grams` for the request's tenant, remembered for ``NARROWING_SECONDS`` per
+    tenant and query: a repeated search (paging, the same word typed again) skips the counting round
+    trip. The grams only choose the candidates the LIKE then decides among, so grams chosen from
+    counts a minute old still give exactly the matching enterprises (at worst more candidates)."""
+    tenant = current_tenant_id(required=False)
+    if tenant is None:
+        return await narrowing_grams(db.fetch, q)
+    key, now = (tenant, q.lower()), time.monotonic()
+    hit = _narrowing.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    grams = await narrowing_grams(db.fetch, q)
+    if len(_narrowing) >= NARROWING_ENTRIES:
+        _narrowing.clear()
+    _narrowing[key] = (now + NARROWING_SECONDS, grams)
+    return grams
+
+
 def enterprise_search(where: str, args: list, q: str, grams: list[str]) -> tuple[str, list]:
     """``where``/``args`` narrowed to enterprises whose ``search_text`` contains ``q`` (lower-cased).
 
@@ -194,7 +220,7 @@ async def list_enterprises(
     (:func:`enterprise_search`), with the total (:func:`enterprise_list_query`); a filtered page
     past the end asks again for the last one."""
     where, args = enterprise_scope(principal)
-    grams = await narrowing_grams(db.fetch, q) if q else []
+    grams = await tenant_narrowing_grams(q) if q else []
     sql, count_sql, args = enterprise_list_query(where, args, q, grams)
     if count_sql is not None:
         total = (await db.fetch(count_sql, *args))[0][0]
