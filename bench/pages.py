@@ -7,7 +7,8 @@ BENCH_PG_ADMIN_URL), serves PilotZone with granian (1 worker, the app's full sta
 bureau reviewer: session lookup, CSRF, guard with membership check, RLS transaction as the app role,
 Jinja page) and, in the same run, the bare app
 (bench/bare_app.py: asyncpg pool as owner, no middleware, same template). A separate wrk process
-drives each at 32 connections. Prints req/s, p50/p99 and the ratio. Targets: ratio >= 0.5, p99 <= 50 ms.
+drives each at 32 connections. Prints req/s, p50/p99 and the ratio. Targets: ratio >= 0.7 (issue 12),
+p99 <= 50 ms.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bench.common import BENCH_PASSWORD, session_cookie, start, stop  # noqa: E4
 DB = "pilotzone_bench"
 ROWS = 10_000
 PAGE = 101  # rows 5001-5050: an offset deep into the table, the same for both
+TARGET_RATIO = 0.7
 
 
 def db_url() -> str:
@@ -165,8 +167,10 @@ def main() -> int:
         print(f"{name:<12}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}")
     ratio = results["pilotzone"]["rps"] / results["bare"]["rps"]
     p99 = results["pilotzone"]["p99"]
-    print(f"\nratio pilotzone/bare req/s: {ratio:.2f} (target >= 0.50)  p99 {p99:.1f} ms (target <= 50)")
-    return 0 if ratio >= 0.5 and p99 <= 50 else 1
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nratio pilotzone/bare req/s: {ratio:.2f} (target >= {TARGET_RATIO:.2f})  p99 {p99:.1f} ms (target <= 50)")
+    print(f"load average after: {load}")
+    return 0 if ratio >= TARGET_RATIO and p99 <= 50 else 1
 
 
 if __name__ == "__main__":
