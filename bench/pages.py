@@ -141,11 +141,15 @@ def main() -> int:
         env,
         "http://127.0.0.1:8701/healthz",
     )
-    bare = start(
-        [*granian, "--port", "8702", "bench.bare_app:app"],
-        {**env, "BENCH_TENANT_ID": str(tenant_id)},
-        bare_url,
-    )
+    try:
+        bare = start(
+            [*granian, "--port", "8702", "bench.bare_app:app"],
+            {**env, "BENCH_TENANT_ID": str(tenant_id)},
+            bare_url,
+        )
+    except BaseException:
+        stop(ours)
+        raise
     try:
         cookie = session_cookie("http://127.0.0.1:8701")
         a, b = httpx.get(ours_url, headers={"Cookie": cookie}).text, httpx.get(bare_url).text

@@ -322,7 +322,10 @@ async def one_connection() -> AsyncIterator[None]:
     :func:`transaction` runs on it: a request's session lookup and its transaction cost one pool
     acquire and release instead of two. (Nothing outlives a query or transaction on a connection:
     autocommit, and only transaction-local settings; see ``_keep_session``.) A connection no
-    transaction took is released at the end of the block."""
+    transaction took is released at the end of the block. Between the lookup and the transaction
+    the request must not acquire another pooled connection (it would wait for one while holding
+    one: with every connection leased that is a deadlock), so global reads there go through
+    :func:`fetch_global` too (the tenant lookup does)."""
     lease = _Lease()
     token = _lease.set(lease)
     try:
