@@ -89,7 +89,14 @@ def session_cookie(base: str) -> str:
 
 def start(args: list[str], env: dict[str, str], url: str, seconds: float = 120) -> subprocess.Popen:
     """Start the server in its own process group (granian's worker is a child: stopping the group
-    stops both) and wait until ``url`` answers; a loaded machine may need a minute."""
+    stops both) and wait until ``url`` answers; a loaded machine may need a minute. Refuses a port
+    that already answers (a server left over from an earlier run would take part of the load)."""
+    try:
+        httpx.get(url, timeout=2)
+    except httpx.HTTPError:
+        pass
+    else:
+        raise SystemExit(f"something already answers {url}: stop it first")
     process = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, start_new_session=True)  # noqa: S603
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and process.poll() is None:

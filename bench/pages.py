@@ -7,7 +7,9 @@ BENCH_PG_ADMIN_URL), serves PilotZone with granian (1 worker, the app's full sta
 bureau reviewer: session lookup, CSRF, guard with membership check, RLS transaction as the app role,
 Jinja page) and, in the same run, the bare app
 (bench/bare_app.py: asyncpg pool as owner, no middleware, same template). A separate wrk process
-drives each at 32 connections. Prints req/s, p50/p99 and the ratio. Targets: ratio >= 0.5, p99 <= 50 ms.
+drives each at 32 connections, in alternating rounds (3 each, the best counts). Prints req/s, p50/p99
+and the ratio. Targets: ratio >= 0.7 (issue 12),
+p99 <= 50 ms.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from bench.common import BENCH_PASSWORD, session_cookie, start, stop  # noqa: E4
 DB = "pilotzone_bench"
 ROWS = 10_000
 PAGE = 101  # rows 5001-5050: an offset deep into the table, the same for both
+TARGET_RATIO = 0.7
 
 
 def db_url() -> str:
@@ -99,13 +102,14 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per server (best one counts)")
     opts = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
 
     env = {
         **os.environ,
-        "PILOTZONE_ENV": "development",
+        "PILOTZONE_ENV": "test",  # as in production (and bench/registry_list.py): no template stat per render
         "DATABASE_URL": db_url(),
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "S3_ENDPOINT": "http://127.0.0.1:9",  # not used by this page; /readyz would report it
@@ -137,26 +141,27 @@ def main() -> int:
         env,
         "http://127.0.0.1:8701/healthz",
     )
-    bare = start(
-        [*granian, "--port", "8702", "bench.bare_app:app"],
-        {**env, "BENCH_TENANT_ID": str(tenant_id)},
-        bare_url,
-    )
+    try:
+        bare = start(
+            [*granian, "--port", "8702", "bench.bare_app:app"],
+            {**env, "BENCH_TENANT_ID": str(tenant_id)},
+            bare_url,
+        )
+    except BaseException:
+        stop(ours)
+        raise
     try:
         cookie = session_cookie("http://127.0.0.1:8701")
         a, b = httpx.get(ours_url, headers={"Cookie": cookie}).text, httpx.get(bare_url).text
         rows_ours, rows_bare = a.count("<tr>") - 1, b.count("<tr>") - 1
         assert rows_ours == rows_bare == 50, (rows_ours, rows_bare)
         results = {}
-        for name, url in (
-            ("bare", bare_url),
-            ("pilotzone", ours_url),
-            ("bare", bare_url),
-            ("pilotzone", ours_url),
-        ):
+        # alternating rounds, the best of each server: a machine shared with other work slows some rounds
+        for name, url in [("bare", bare_url), ("pilotzone", ours_url)] * opts.rounds:
             r = wrk(url, opts.duration, opts.connections, cookie if name == "pilotzone" else "")
+            print(f"  round {name:<10}{r['rps']:>8.0f} req/s", flush=True)
             best = results.get(name)
-            results[name] = r if best is None or r["rps"] > best["rps"] else best  # best of two rounds each
+            results[name] = r if best is None or r["rps"] > best["rps"] else best
     finally:
         stop(ours)
         stop(bare)
@@ -165,8 +170,10 @@ def main() -> int:
         print(f"{name:<12}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}")
     ratio = results["pilotzone"]["rps"] / results["bare"]["rps"]
     p99 = results["pilotzone"]["p99"]
-    print(f"\nratio pilotzone/bare req/s: {ratio:.2f} (target >= 0.50)  p99 {p99:.1f} ms (target <= 50)")
-    return 0 if ratio >= 0.5 and p99 <= 50 else 1
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nratio pilotzone/bare req/s: {ratio:.2f} (target >= {TARGET_RATIO:.2f})  p99 {p99:.1f} ms (target <= 50)")
+    print(f"load average after: {load}")
+    return 0 if ratio >= TARGET_RATIO and p99 <= 50 else 1
 
 
 if __name__ == "__main__":

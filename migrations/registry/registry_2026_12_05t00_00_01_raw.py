@@ -53,8 +53,10 @@ $$
 GRAMS = """
 CREATE FUNCTION pz_search_grams(p text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-  SELECT coalesce(array_agg(DISTINCT substr(p, i, 2)), '{}')
-  FROM generate_series(1, char_length(p) - 1) AS i
+  SELECT coalesce(array_agg(DISTINCT g), '{}')
+  FROM (SELECT substr(p, i, 2) AS g FROM generate_series(1, char_length(p) - 1) AS i
+        UNION ALL
+        SELECT substr(p, i, 3) FROM generate_series(1, char_length(p) - 2) AS i) AS grams
 $$
 """
 

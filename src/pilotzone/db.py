@@ -33,6 +33,18 @@ _on_commit: contextvars.ContextVar[list[Callable[[], Awaitable[None]]] | None] =
 )
 
 
+class _Lease:
+    """A pooled connection a request keeps between its global lookups and its transaction."""
+
+    __slots__ = ("connection",)
+
+    def __init__(self) -> None:
+        self.connection: asyncpg.Connection | None = None
+
+
+_lease: contextvars.ContextVar[_Lease | None] = contextvars.ContextVar("pilotzone_db_lease", default=None)
+
+
 class TransactionRequired(RuntimeError):
     """Raised when code that needs the request/job transaction runs outside one."""
 
@@ -196,7 +208,9 @@ def _literal(value: str) -> str:
 
 class _ConfiguredTransaction(PostgresTransaction):
     """BEGIN and the ``set_config`` calls in one round trip (simple query protocol), then Piccolo's
-    usual bookkeeping: every query inside uses this connection, savepoints work as before."""
+    usual bookkeeping: every query inside uses this connection, savepoints work as before. The
+    connection is the one the request leased for its session lookup (:func:`one_connection`), if any:
+    the transaction takes it over and returns it to the pool at its end, as one it acquired."""
 
     __slots__ = ("_begin_sql",)
 
@@ -204,6 +218,38 @@ class _ConfiguredTransaction(PostgresTransaction):
         super().__init__(engine=engine, allow_nested=False)
         calls = ", ".join(f"set_config({_literal(k)}, {_literal(v)}, true)" for k, v in settings.items())
         self._begin_sql = "BEGIN" + (f"; SELECT {calls}" if calls else "")
+
+    async def __aenter__(self) -> PostgresTransaction:
+        lease = _lease.get()
+        if lease is not None and lease.connection is not None:
+            self.connection, lease.connection = lease.connection, None  # taken over: released below
+        else:
+            self.connection = await self.get_connection()
+        try:
+            await self.begin()
+        except BaseException:
+            await self._release()
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        try:
+            if exception is not None:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            await self._release()
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
+
+    async def _release(self) -> None:
+        if self.engine.pool:
+            await self.engine.pool.release(self.connection)
+        else:
+            await self.connection.close()
 
     async def begin(self) -> None:
         await self.connection.execute(self._begin_sql)
@@ -261,8 +307,38 @@ async def fetch_global(sql: str, *args: Any) -> list[asyncpg.Record]:
     await ensure_pool()
     pool = DB.pool
     assert pool is not None
-    async with pool.acquire() as conn:
-        return await conn.fetch(sql, *args)
+    lease = _lease.get()
+    if lease is None:
+        async with pool.acquire() as conn:
+            return await conn.fetch(sql, *args)
+    if lease.connection is None:
+        lease.connection = await pool.acquire()
+    return await lease.connection.fetch(sql, *args)
+
+
+@contextlib.asynccontextmanager
+async def one_connection() -> AsyncIterator[None]:
+    """Inside this block :func:`fetch_global` keeps the connection it acquires and the next
+    :func:`transaction` runs on it: a request's session lookup and its transaction cost one pool
+    acquire and release instead of two. (Nothing outlives a query or transaction on a connection:
+    autocommit, and only transaction-local settings; see ``_keep_session``.) A connection no
+    transaction took is released at the end of the block. Between the lookup and the transaction
+    the request must not acquire another pooled connection (it would wait for one while holding
+    one: with every connection leased that is a deadlock), so global reads there go through
+    :func:`fetch_global` too (the tenant lookup does)."""
+    lease = _Lease()
+    token = _lease.set(lease)
+    try:
+        yield
+    finally:
+        _lease.reset(token)
+        if lease.connection is not None:
+            connection, lease.connection = lease.connection, None
+            pool = DB.pool
+            if pool is not None:
+                await pool.release(connection)
+            else:
+                connection.terminate()
 
 
 async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import contextvars
 import hmac
 import ipaddress
+import os
 import secrets
-import uuid
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
@@ -37,6 +37,7 @@ from litestar.types import (
     Send,
 )
 
+from pilotzone import db
 from pilotzone.auth import sessions
 from pilotzone.settings import get_settings
 
@@ -60,6 +61,10 @@ def request_meta() -> RequestMeta | None:
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
+    """The request's cookies, parsed once (the locale middleware, outermost, may have done it)."""
+    parsed = scope.get("cookies_parsed")
+    if parsed is not None:
+        return parsed  # type: ignore[return-value]
     jar: SimpleCookie = SimpleCookie()
     for name, value in scope.get("headers", []):
         if name == b"cookie":
@@ -67,7 +72,9 @@ def _cookies(scope: Scope) -> dict[str, str]:
                 jar.load(value.decode("latin-1"))
             except Exception:  # noqa: S112 - a malformed cookie header is ignored
                 continue
-    return {k: m.value for k, m in jar.items()}
+    cookies = {k: m.value for k, m in jar.items()}
+    scope["cookies_parsed"] = cookies  # type: ignore[typeddict-unknown-key]
+    return cookies
 
 
 def _header(scope: Scope, wanted: bytes) -> str:
@@ -130,15 +137,21 @@ class AuthMiddleware(ASGIMiddleware):
         self.should_bypass_for_scope = _bypass
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        cookies = _cookies(scope)
-        scope["cookies_parsed"] = cookies  # type: ignore[typeddict-unknown-key]  # our own scope entry: Litestar's Scope TypedDict has no such key
-        scope["auth"] = await sessions.load(cookies.get(sessions.COOKIE))
-        meta = RequestMeta(uuid.uuid4().hex[:16], client_address(scope), _header(scope, b"user-agent")[:300])
-        token = _meta.set(meta)
+        token = _cookies(scope).get(sessions.COOKIE)
+        meta = RequestMeta(os.urandom(8).hex(), client_address(scope), _header(scope, b"user-agent")[:300])
+        reset = _meta.set(meta)
         try:
-            await next_app(scope, receive, send)
+            if token and scope["method"] in ("GET", "HEAD"):
+                # the session lookup and the tenant transaction share one pooled connection (not for
+                # a form post: the CSRF check reads its body in between, holding no connection)
+                async with db.one_connection():
+                    scope["auth"] = await sessions.load(token)  # type: ignore[typeddict-unknown-key]
+                    await next_app(scope, receive, send)
+            else:
+                scope["auth"] = await sessions.load(token)  # type: ignore[typeddict-unknown-key]
+                await next_app(scope, receive, send)
         finally:
-            _meta.reset(token)
+            _meta.reset(reset)
 
 
 class CsrfFailed(PermissionDeniedException):

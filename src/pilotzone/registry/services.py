@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 
@@ -11,27 +12,46 @@ from pilotzone.auth.principal import Principal
 from pilotzone.registry import uscc
 from pilotzone.registry.codes import ParkKind
 from pilotzone.registry.tables import Enterprise, OverseasWarehouse, Park, Talent
+from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.tenancy.middleware import current_tenant_districts
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_, label
 from pilotzone.web.render import Page, page_of
 
 PARK_PAGE_SIZE = 20
-# The list page is the hot path: plain SQL on the request transaction (RLS adds the tenant predicate).
-_PARK_FILTER = "status = 'active' AND ($1 = '' OR name_zh ILIKE $1 OR name_en ILIKE $1)"
-_PARK_COUNT = f"SELECT count(*) FROM park WHERE {_PARK_FILTER}"  # noqa: S608 - constant text
-_PARK_PAGE = (
-    "SELECT id, key, name_zh, name_en, kind, district_code, status FROM park "  # noqa: S608 - constant text
-    f"WHERE {_PARK_FILTER} ORDER BY id LIMIT $2 OFFSET $3"
-)
+# The list page is the hot path: one statement on the request transaction (RLS adds the tenant
+# predicate). The total and the page come back together (one round trip), and the page is chosen
+# among ids first: with no text filter that is an index-only scan of (tenant_id, status, id) where the
+# policy's tenant test is an index condition, evaluated once, and only the 50 rows shown are read from
+# the table. (Reading and skipping 5,000 rows of the table instead, with the policy evaluated on each,
+# took 1.3 ms of the database per page instead of 0.3 ms in bench/pages.py.)
+_PARK_ACTIVE = "status = 'active'"
+_PARK_MATCHES = "status = 'active' AND (name_zh ILIKE $3 OR name_en ILIKE $3)"
+_PARK_PAGE = """
+WITH total AS (SELECT count(*) AS n FROM park WHERE {where})
+SELECT total.n AS total, p.id, p.key, p.name_zh, p.name_en, p.kind, p.district_code, p.status
+  FROM total LEFT JOIN LATERAL (
+       SELECT id, key, name_zh, name_en, kind, district_code, status FROM park
+        WHERE id = ANY(ARRAY(
+              SELECT id FROM park WHERE {where} ORDER BY id LIMIT $1
+              OFFSET (LEAST(GREATEST($2::int, 1), GREATEST(1, (total.n + $1 - 1) / $1)) - 1) * $1))
+        ORDER BY id) AS p ON true
+"""  # the page number is clamped as web.render.page_of clamps it (past the end: the last page)
+_PARK_LIST = _PARK_PAGE.format(where=_PARK_ACTIVE)
+_PARK_SEARCH = _PARK_PAGE.format(where=_PARK_MATCHES)
 
 
 async def list_parks(page: int | None, q: str = "", size: int = PARK_PAGE_SIZE) -> tuple[Page, list[dict]]:
     """One page of the tenant's parks, each row with its display texts in the request's language."""
-    pattern = db.contains(q) if q else ""
-    total = (await db.fetch(_PARK_COUNT, pattern))[0][0]
-    current = page_of(page, size, total)
-    rows = [dict(r) for r in await db.fetch(_PARK_PAGE, pattern, current.size, current.offset)]
+    number = min(max(page or 1, 1), 2**31 - 1)  # an int4 for the statement; clamped again below
+    if q:
+        records = await db.fetch(_PARK_SEARCH, size, number, db.contains(q))
+    else:
+        records = await db.fetch(_PARK_LIST, size, number)
+    current = page_of(page, size, records[0]["total"])
+    rows = [dict(r) for r in records if r["id"] is not None]
+    for row in rows:
+        del row["total"]
     return current, with_display_names(rows)
 
 
@@ -88,8 +108,17 @@ def sees_registration(principal: Principal) -> bool:
 
 
 def search_grams(text: str) -> list[str]:
-    """The distinct 2-character grams of ``text`` (as ``pz_search_grams()`` computes them in SQL)."""
-    return sorted({text[i : i + 2] for i in range(len(text) - 1)})
+    """The distinct 2- and 3-character grams of ``text``: what ``pz_search_grams()`` stores for an
+    enterprise's ``search_text``."""
+    pairs = {text[i : i + 2] for i in range(len(text) - 1)}
+    return sorted(pairs | {text[i : i + 3] for i in range(len(text) - 2)})
+
+
+def query_grams(text: str) -> list[str]:
+    """The grams of a query worth looking up: its 3-character grams (a text that contains each of them
+    contains its 2-character ones too, and they are far rarer), or its one 2-character gram."""
+    size = 3 if len(text) >= 3 else 2
+    return sorted({text[i : i + size] for i in range(len(text) - size + 1)})
 
 
 GRAM_CAP = 1000  # a gram in at least this many of the tenant's enterprises does not narrow enough
@@ -102,12 +131,12 @@ _GRAM_COUNTS = (
 
 
 async def narrowing_grams(fetch: Callable[..., Awaitable[list]], q: str, cap: int = GRAM_CAP) -> list[str]:
-    """The grams of ``q`` worth looking up: each found in fewer than ``cap`` enterprises of the tenant
-    (counted up to ``cap``, index-only scans, for at most ``MAX_GRAMS`` grams). When
-    every gram is that common (e.g. 佛山 and 物流 in 佛山市物流), the two rarest still below
+    """The grams of ``q`` (:func:`query_grams`) worth looking up: each found in fewer than ``cap``
+    enterprises of the tenant (counted up to ``cap``, index-only scans, for at most ``MAX_GRAMS``
+    grams). When every gram is that common (e.g. 有限公 and 限公司), the two rarest still below
     ``COMMON_FACTOR × cap`` are intersected: reading their entries costs less than the LIKE over all
     the tenant's rows. None when no gram is below even that. ``fetch`` runs a query (``db.fetch``)."""
-    grams = search_grams(q.lower())[:MAX_GRAMS]
+    grams = query_grams(q.lower())[:MAX_GRAMS]
     if not grams:
         return []
     rare = sorted(r["g"] for r in await fetch(_GRAM_COUNTS, grams, cap) if r["n"] < cap)
@@ -118,12 +147,36 @@ async def narrowing_grams(fetch: Callable[..., Awaitable[list]], q: str, cap: in
     return sorted(g for _, g in usable[:2])
 
 
+NARROWING_SECONDS = 60.0  # how long a process reuses the grams it chose for a query in a tenant
+NARROWING_ENTRIES = 4096
+_narrowing: dict[tuple[int, str], tuple[float, list[str]]] = {}
+
+
+async def tenant_narrowing_grams(q: str) -> list[str]:
+    """:func:`narrowing_grams` for the request's tenant, remembered for ``NARROWING_SECONDS`` per
+    tenant and query: a repeated search (paging, the same word typed again) skips the counting round
+    trip. The grams only choose the candidates the LIKE then decides among, so grams chosen from
+    counts a minute old still give exactly the matching enterprises (at worst more candidates)."""
+    tenant = current_tenant_id(required=False)
+    if tenant is None:
+        return await narrowing_grams(db.fetch, q)
+    key, now = (tenant, q.lower()), time.monotonic()
+    hit = _narrowing.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    grams = await narrowing_grams(db.fetch, q)
+    if len(_narrowing) >= NARROWING_ENTRIES:
+        _narrowing.clear()
+    _narrowing[key] = (now + NARROWING_SECONDS, grams)
+    return grams
+
+
 def enterprise_search(where: str, args: list, q: str, grams: list[str]) -> tuple[str, list]:
     """``where``/``args`` narrowed to enterprises whose ``search_text`` contains ``q`` (lower-cased).
 
     ``search_text`` is ``lower(name || ' ' || uscc)``, generated by the database. Under RLS a LIKE is
     never an index condition (it is not leakproof), so with ``grams`` (:func:`narrowing_grams`, all
-    of them 2-character pieces of ``q``) the candidates are the enterprises that have every one of
+    of them 2- or 3-character pieces of ``q``) the candidates are the enterprises that have every one of
     them (``enterprise_search_gram``, looked up by equality: an index scan), and the LIKE decides
     among those few; the grams only narrow. Without grams (one character, or only common grams):
     the LIKE alone, a scan of the tenant's rows."""
@@ -167,7 +220,7 @@ async def list_enterprises(
     (:func:`enterprise_search`), with the total (:func:`enterprise_list_query`); a filtered page
     past the end asks again for the last one."""
     where, args = enterprise_scope(principal)
-    grams = await narrowing_grams(db.fetch, q) if q else []
+    grams = await tenant_narrowing_grams(q) if q else []
     sql, count_sql, args = enterprise_list_query(where, args, q, grams)
     if count_sql is not None:
         total = (await db.fetch(count_sql, *args))[0][0]

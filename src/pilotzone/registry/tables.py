@@ -49,7 +49,9 @@ class Park(TenantTable, db=DB):
     keys = (
         Unique("park_tenant_key", ("key",)),
         Index("park_tenant_name", ("tenant_id", "name_zh", "id")),
-        Index("park_tenant_status", ("tenant_id", "status")),  # lists count by status; page by the key
+        # the list counts by status and takes its page of ids from this index (the RLS tenant test is an
+        # index condition; only the rows shown are read)
+        Index("park_tenant_status_id", ("tenant_id", "status", "id")),
         Index("park_tenant_registration_ip", ("tenant_id", "registration_ip", "created_at")),
     )
 
@@ -84,7 +86,8 @@ class Enterprise(TenantTable, db=DB):
 
 
 class EnterpriseSearchGram(TenantTable, db=DB):
-    """One 2-character gram of an enterprise's ``search_text`` (unique per tenant, gram, enterprise).
+    """One 2- or 3-character gram of an enterprise's ``search_text`` (unique per tenant, gram and
+    enterprise).
 
     Kept exact by the database: a trigger on ``enterprise`` (insert, update of name / credit code,
     delete) writes and removes the rows (the raw registry migration). The list looks candidates up
@@ -93,7 +96,7 @@ class EnterpriseSearchGram(TenantTable, db=DB):
     (rare) removes its grams even before the trigger does.
     """
 
-    gram = Varchar(length=2)
+    gram = Varchar(length=3)
     enterprise_id = ForeignKey(Enterprise, null=False, on_delete=OnDelete.cascade)
 
     keys = (Unique("enterprise_search_gram_key", ("gram", "enterprise_id")),)

@@ -7,6 +7,7 @@ An unknown or inactive slug raises NotFoundException, which renders the 404 page
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 
@@ -18,7 +19,6 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from pilotzone import db
 from pilotzone.settings import get_settings
 from pilotzone.tenancy.context import TenantContext, current_context, tenant_transaction
-from pilotzone.tenancy.tables import Tenant
 
 CACHE_SECONDS = 30.0
 
@@ -47,21 +47,24 @@ def forget_tenants() -> None:
     _cache.clear()
 
 
+_TENANT = (
+    "SELECT id, slug, name_zh, name_en, zone_zh, zone_en, bureau_zh, bureau_en, primary_colour, "
+    "accent_colour, districts FROM tenant WHERE slug = $1 AND active"
+)
+
+
 async def lookup(slug: str) -> TenantInfo | None:
     now = time.monotonic()
     hit = _cache.get(slug)
     if hit is not None and hit[0] > now:
         return hit[1]
-    fields = [f for f in TenantInfo.__slots__ if f != "district_names"]
-    row = (
-        await Tenant.select(*(getattr(Tenant, f) for f in fields), Tenant.districts)
-        .where((Tenant.slug == slug) & (Tenant.active == True))  # noqa: E712
-        .output(load_json=True)
-        .first()
-    )
+    # fetch_global: on the connection the request leased for its session lookup, if any (a request
+    # never waits for a second pooled connection while holding one: no deadlock when the pool is busy)
+    rows = await db.fetch_global(_TENANT, slug)
     info = None
-    if row:
-        names = {d["code"]: (d["zh"], d["en"]) for d in row.pop("districts") or []}
+    if rows:
+        row = dict(rows[0])
+        names = {d["code"]: (d["zh"], d["en"]) for d in json.loads(row.pop("districts") or "[]")}
         info = TenantInfo(**row, district_names=names)
     _cache[slug] = (now + CACHE_SECONDS, info)
     return info

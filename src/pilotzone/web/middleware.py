@@ -13,17 +13,19 @@ from pilotzone.web.i18n import COOKIE, LOCALES, reset_locale, set_locale, transl
 
 
 def _cookie_locale(scope: Scope) -> str | None:
+    """The ``lang`` cookie's locale. The cookies are parsed once per request, here, into
+    ``scope["cookies_parsed"]`` (the identity middleware reads the session cookie from there)."""
+    jar: SimpleCookie = SimpleCookie()
     for name, value in scope.get("headers", []):
         if name == b"cookie":
-            jar: SimpleCookie = SimpleCookie()
             try:
                 jar.load(value.decode("latin-1"))
-            except Exception:
-                return None
-            morsel = jar.get(COOKIE)
-            if morsel is not None and morsel.value in LOCALES:
-                return morsel.value
-    return None
+            except Exception:  # noqa: S112 - a malformed cookie header is ignored
+                continue
+    cookies = {k: m.value for k, m in jar.items()}
+    scope["cookies_parsed"] = cookies  # type: ignore[typeddict-unknown-key]
+    value = cookies.get(COOKIE)
+    return value if value in LOCALES else None
 
 
 class LocaleMiddleware(ASGIMiddleware):

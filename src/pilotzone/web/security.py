@@ -10,6 +10,8 @@ headers itself keeps its own value.
 
 from __future__ import annotations
 
+from functools import cache
+
 from litestar.types import Message, Scope
 
 from pilotzone.settings import get_settings
@@ -41,9 +43,16 @@ PERMISSIONS = (
 )
 
 
-def security_headers(path: str) -> list[tuple[bytes, bytes]]:
+def security_headers(path: str) -> tuple[tuple[bytes, bytes], ...]:
     settings = get_settings()
-    csp = DOCS_CSP if path == "/schema" or path.startswith("/schema/") else CSP
+    hsts = settings.hsts_max_age if settings.production else None
+    return _headers(path == "/schema" or path.startswith("/schema/"), hsts)
+
+
+@cache
+def _headers(docs: bool, hsts_max_age: int | None) -> tuple[tuple[bytes, bytes], ...]:
+    """Built once per kind of page and setting, not per response."""
+    csp = DOCS_CSP if docs else CSP
     headers = [
         (b"content-security-policy", csp.encode()),
         (b"x-frame-options", b"DENY"),
@@ -52,11 +61,9 @@ def security_headers(path: str) -> list[tuple[bytes, bytes]]:
         (b"permissions-policy", PERMISSIONS.encode()),
         (b"cross-origin-opener-policy", b"same-origin"),
     ]
-    if settings.production:
-        headers.append(
-            (b"strict-transport-security", f"max-age={settings.hsts_max_age}; includeSubDomains".encode())
-        )
-    return headers
+    if hsts_max_age is not None:
+        headers.append((b"strict-transport-security", f"max-age={hsts_max_age}; includeSubDomains".encode()))
+    return tuple(headers)
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:
