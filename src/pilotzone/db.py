@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
 from pilotzone.settings import ServiceUnavailable, get_settings
@@ -39,7 +40,7 @@ class _Lease:
     __slots__ = ("connection",)
 
     def __init__(self) -> None:
-        self.connection: asyncpg.Connection | None = None
+        self.connection: PoolConnectionProxy | None = None
 
 
 _lease: contextvars.ContextVar[_Lease | None] = contextvars.ContextVar("pilotzone_db_lease", default=None)

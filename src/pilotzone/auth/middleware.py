@@ -141,14 +141,14 @@ class AuthMiddleware(ASGIMiddleware):
         meta = RequestMeta(os.urandom(8).hex(), client_address(scope), _header(scope, b"user-agent")[:300])
         reset = _meta.set(meta)
         try:
-            if token and scope["method"] in ("GET", "HEAD"):
+            if token and scope.get("method") in ("GET", "HEAD"):
                 # the session lookup and the tenant transaction share one pooled connection (not for
                 # a form post: the CSRF check reads its body in between, holding no connection)
                 async with db.one_connection():
-                    scope["auth"] = await sessions.load(token)  # type: ignore[typeddict-unknown-key]
+                    scope["auth"] = await sessions.load(token)
                     await next_app(scope, receive, send)
             else:
-                scope["auth"] = await sessions.load(token)  # type: ignore[typeddict-unknown-key]
+                scope["auth"] = await sessions.load(token)
                 await next_app(scope, receive, send)
         finally:
             _meta.reset(reset)

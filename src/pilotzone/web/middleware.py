@@ -24,8 +24,8 @@ def _cookie_locale(scope: Scope) -> str | None:
                 continue
     cookies = {k: m.value for k, m in jar.items()}
     scope["cookies_parsed"] = cookies  # type: ignore[typeddict-unknown-key]
-    value = cookies.get(COOKIE)
-    return value if value in LOCALES else None
+    chosen = cookies.get(COOKIE)
+    return chosen if chosen in LOCALES else None
 
 
 class LocaleMiddleware(ASGIMiddleware):

@@ -8,6 +8,7 @@ import uuid
 
 import asyncpg
 from litestar.testing import AsyncTestClient
+from tests import factories
 from tests.support import csrf_of, demo, sign_in
 
 LINK = re.compile(r"http://testserver\.local(/(?:z/\w+/)?(?:invite|reset)/[\w-]+)")
@@ -152,7 +153,9 @@ async def test_province_admin_appoints_bureau_admins_only(
         reviewer = await _membership(owner, demo("reviewer", "foshan"), tenants["foshan"])
         refused = await client.post(f"/z/foshan/admin/users/memberships/{reviewer}/deactivate")
         assert refused.status_code == 400
-        boss = await _membership(owner, demo("admin", "foshan"), tenants["foshan"])
+        # a bureau admin of its own: the demo admin's sessions (other tests' clients) stay valid
+        _person, admin_membership = await factories.member("foshan", "bureau_admin")
+        boss = admin_membership.id
         removed = await client.post(
             f"/z/foshan/admin/users/memberships/{boss}/deactivate", follow_redirects=False
         )
