@@ -7,7 +7,7 @@ from urllib.parse import quote, urlsplit
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -102,8 +102,10 @@ class AuthController(Controller):
         return await signed_in_response(request, user, data.get("next"))
 
     @post("/logout", name="logout", opt=allow(SIGNED_IN), status_code=303)
-    async def logout(self, request: Request) -> Redirect:
-        session = request.scope.get("auth")
+    async def logout(self, request: Request, principal: CurrentPrincipal) -> Redirect:
+        session = principal.session
+        if session is None:  # the guard admits only signed-in callers here
+            raise NotAuthorizedException("sign in first")
         await audit.record("logout", "user", session.user_id)
         await sessions.end(session.id)
         response = Redirect(path=url_for(request, "landing"), status_code=303)
@@ -121,7 +123,9 @@ class AuthController(Controller):
 
     @post("/account/context", name="choose_context_submit", opt=allow(SIGNED_IN), status_code=303)
     async def choose(self, request: Request, principal: CurrentPrincipal, data: Form) -> Redirect:
-        session = request.scope["auth"]
+        session = principal.session
+        if session is None:  # the guard admits only signed-in callers here
+            raise NotAuthorizedException("sign in first")
         choice = data.get("membership", "")
         if choice == "province" and session.province_role:
             await sessions.choose(session.id, None, True)

@@ -85,17 +85,23 @@ class EnterpriseController(Controller):
 
     @get("/", name="enterprises", opt=allow(MEMBERS))
     async def index(
-        self, request: Request, page: FromQuery[int | None] = None, q: FromQuery[str] = ""
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        page: FromQuery[int | None] = None,
+        q: FromQuery[str] = "",
     ) -> Template:
-        return await _enterprise_list(request, page, q.strip())
+        return await _enterprise_list(request, principal, page, q.strip())
 
     @post("/", name="enterprise_create", opt=allow(BUREAU_ADMIN), status_code=303)
-    async def create(self, request: Request, tenant: CurrentTenant, data: Form) -> Redirect | Template:
+    async def create(
+        self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant, data: Form
+    ) -> Redirect | Template:
         try:
             enterprise = await services.create_enterprise(data)
         except services.RegistryError as exc:
             return await _enterprise_list(
-                request, None, "", form=data, errors={exc.field: _(exc.message)}, status=400
+                request, principal, None, "", form=data, errors={exc.field: _(exc.message)}, status=400
             )
         await audit.record(
             "enterprise.created",
@@ -124,13 +130,13 @@ class EnterpriseController(Controller):
 
 async def _enterprise_list(
     request: Request,
+    principal: Principal,
     page: int | None,
     q: str,
     form: dict | None = None,
     errors: dict | None = None,
     status: int = 200,
 ) -> Template:
-    principal = current_principal()
     current, rows = await services.list_enterprises(principal, page, q)
     admin = principal.role == "bureau_admin"
     # the park choice is only in the bureau admin's registration form (the list is the hot path)

@@ -19,7 +19,7 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, allow, tenant
-from pilotzone.auth.principal import Principal, current_principal
+from pilotzone.auth.principal import Principal
 from pilotzone.registry.services import RegistryError, decide_pending, role_scope
 from pilotzone.registry.tables import TALENT_CATEGORIES, Enterprise, Talent
 from pilotzone.tenancy.dependencies import CurrentTenant
@@ -179,9 +179,13 @@ class TalentController(Controller):
 
     @get("/", name="talents", opt=allow(MEMBERS))
     async def index(
-        self, request: Request, page: FromQuery[int | None] = None, q: FromQuery[str] = ""
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        page: FromQuery[int | None] = None,
+        q: FromQuery[str] = "",
     ) -> Template:
-        return await _list_page(request, page, q.strip())
+        return await _list_page(request, principal, page, q.strip())
 
     @post("/", name="talent_create", opt=allow(REGISTRARS), status_code=303)
     async def create(
@@ -191,7 +195,7 @@ class TalentController(Controller):
             talent = await create_talent(principal, data)
         except RegistryError as exc:
             return await _list_page(
-                request, None, "", form=data, errors={exc.field: _(exc.message)}, status=400
+                request, principal, None, "", form=data, errors={exc.field: _(exc.message)}, status=400
             )
         await audit.record(
             "talent.created",
@@ -244,13 +248,13 @@ class TalentController(Controller):
 
 async def _list_page(
     request: Request,
+    principal: Principal,
     page: int | None,
     q: str,
     form: dict | None = None,
     errors: dict | None = None,
     status: int = 200,
 ) -> Template:
-    principal = current_principal()
     current, rows = await list_talents(principal, page, q)
     enterprises = []
     if principal.role == "bureau_admin":

@@ -18,7 +18,7 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, allow, tenant
-from pilotzone.auth.principal import Principal, current_principal
+from pilotzone.auth.principal import Principal
 from pilotzone.registry.services import RegistryError, decide_pending, parse_area, role_scope
 from pilotzone.registry.tables import WAREHOUSE_SERVICES, Enterprise, OverseasWarehouse
 from pilotzone.tenancy.dependencies import CurrentTenant
@@ -191,9 +191,13 @@ class WarehouseController(Controller):
 
     @get("/", name="warehouses", opt=allow(MEMBERS))
     async def index(
-        self, request: Request, page: FromQuery[int | None] = None, q: FromQuery[str] = ""
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        page: FromQuery[int | None] = None,
+        q: FromQuery[str] = "",
     ) -> Template:
-        return await _list_page(request, page, q.strip())
+        return await _list_page(request, principal, page, q.strip())
 
     @post("/", name="warehouse_create", opt=allow(REGISTRARS), status_code=303)
     async def create(
@@ -207,6 +211,7 @@ class WarehouseController(Controller):
         except RegistryError as exc:
             return await _list_page(
                 request,
+                principal,
                 None,
                 "",
                 form={**form, "services": services},
@@ -259,13 +264,13 @@ def _page_of(request: Request, tenant: TenantInfo, warehouse_id: int) -> str:
 
 async def _list_page(
     request: Request,
+    principal: Principal,
     page: int | None,
     q: str,
     form: dict | None = None,
     errors: dict | None = None,
     status: int = 200,
 ) -> Template:
-    principal = current_principal()
     current, rows = await list_warehouses(principal, page, q)
     enterprises = []
     if principal.role == "bureau_admin":
