@@ -212,3 +212,17 @@ def test_url_for_keeps_index_routes_trailing_slash_and_matches_route_reverse() -
         url_for("park", slug="foshan", park_id="3")  # an id is an int, as route_reverse requires
     with pytest.raises(NoRouteMatchFoundException):
         url_for("no_such_route")
+
+
+def test_every_page_route_has_a_name_unique_in_the_app() -> None:
+    app = create_app()
+    handlers = {
+        id(h): h
+        for route in app.routes
+        if not route.path.startswith("/schema")
+        for h in route.route_handlers
+        if "OPTIONS" not in getattr(h, "http_methods", ())
+    }
+    assert [h for h in handlers.values() if not h.name] == []
+    names = [h.name for h in handlers.values()]
+    assert len(names) == len(set(names))
