@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Sequence
 
+from jinja2 import pass_context
 from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.exceptions import (
@@ -22,6 +23,7 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from pilotzone import db, home
+from pilotzone.auth import dependencies as auth_dependencies
 from pilotzone.auth import refusals
 from pilotzone.auth import routes as auth
 from pilotzone.auth.guards import PUBLIC, allow, check_access
@@ -40,12 +42,14 @@ from pilotzone.registry import routes as registry
 from pilotzone.registry import scopes as registry_scopes
 from pilotzone.registry.codes import FieldType, ParkKind, Subject
 from pilotzone.settings import ROOT, ServiceUnavailable, get_settings
+from pilotzone.tenancy import dependencies as tenancy_dependencies
 from pilotzone.tenancy.middleware import TenancyMiddleware
 from pilotzone.web import errors, formats, render
 from pilotzone.web.i18n import gettext, ngettext, pick
 from pilotzone.web.labels import label
 from pilotzone.web.middleware import LocaleMiddleware
 from pilotzone.web.security import add_security_headers
+from pilotzone.web.urls import template_url_for
 
 # Each package exports its own routes (``<package>/routes.py``); this is the one place that knows them
 # all. Every route below answers HTML (pages, form posts that redirect, file downloads): none of them
@@ -85,6 +89,9 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     # plain callables (no jinja2.ext.i18n wrapper per call): the whole result is autoescaped as usual
     env.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
     env.globals["pick"] = pick
+    # links from route names: Litestar's url_for (route_reverse), compiled per name, index routes keep
+    # their trailing slash (pilotzone.web.urls)
+    env.globals["url_for"] = pass_context(template_url_for)
     env.globals["label"] = label
     # the code enums, for label(Role, value) over values read as text
     env.globals.update(Role=Role, JobKind=JobKind, JobStatus=JobStatus, ParkKind=ParkKind, Subject=Subject)
@@ -113,6 +120,8 @@ def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar
         middleware=[LocaleMiddleware(), AuthMiddleware(), CSRFMiddleware(), TenancyMiddleware()],
         before_send=[add_security_headers],  # every response, also unmatched routes
         guards=[check_access],
+        # ``principal: Principal`` and ``tenant: TenantInfo`` in any handler's signature
+        dependencies={**auth_dependencies.DEPENDENCIES, **tenancy_dependencies.DEPENDENCIES},
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(
             directory=ROOT / "templates", engine=JinjaTemplateEngine, engine_callback=configure_templates

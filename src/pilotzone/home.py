@@ -12,14 +12,14 @@ from urllib.parse import urlsplit
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Response, Template
 
 from pilotzone import db
 from pilotzone.auth import audit
+from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, PUBLIC, allow
-from pilotzone.auth.principal import current_principal
 from pilotzone.certification.expiry import reminders_for
 from pilotzone.documents.storage import get_storage
 from pilotzone.jobs.broker import ping
@@ -27,10 +27,11 @@ from pilotzone.jobs.snapshot import start_snapshot
 from pilotzone.registry.services import list_parks
 from pilotzone.settings import get_settings
 from pilotzone.tenancy import services
-from pilotzone.tenancy.context import current_tenant_id
+from pilotzone.tenancy.dependencies import CurrentTenant
 from pilotzone.tenancy.services import list_tenants, tenant_colours
 from pilotzone.web.i18n import COOKIE, LOCALES
 from pilotzone.web.render import render
+from pilotzone.web.urls import url_for
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}")
 _SLUG = re.compile(r"[a-z0-9-]+")
@@ -59,13 +60,16 @@ class PublicController(Controller):
 
     @post("/lang", name="set_language", status_code=303, opt=allow(PUBLIC))
     async def set_language(
-        self, data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+        self,
+        request: Request,
+        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Redirect:
         lang = data.get("lang", "")
-        target = data.get("next", "/")
+        landing = url_for(request, "landing")
+        target = data.get("next", landing)
         parts = urlsplit(target)
         if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-            target = "/"  # only local paths: no open redirect
+            target = landing  # only local paths: no open redirect
         response = Redirect(path=target, status_code=303)
         if lang in LOCALES:
             response.cookies.append(
@@ -124,12 +128,11 @@ class TenantHomeController(Controller):
     path = "/z/{slug:str}"
 
     @get("/", name="tenant_home", opt=allow(MEMBERS))
-    async def home(self, request: Request) -> Template:
-        tenant_id = current_tenant_id()
-        record = await services.tenant_record(tenant_id)
+    async def home(self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant) -> Template:
+        record = await services.tenant_record(tenant.id)
         page, parks = await list_parks(1)
-        snapshot = (await services.latest_snapshots()).get(tenant_id)
-        reminders = await reminders_for(current_principal())  # certificates to renew (holders only)
+        snapshot = (await services.latest_snapshots()).get(tenant.id)
+        reminders = await reminders_for(principal)  # certificates to renew (holders only)
         return render(
             request,
             "tenancy/home.html",
@@ -145,9 +148,9 @@ class TenantHomeController(Controller):
         )
 
     @post("/stats", name="stats_refresh", status_code=303, opt=allow(BUREAU_ADMIN))
-    async def refresh_stats(self, request: HTMXRequest, slug: FromPath[str]) -> Redirect | Template:
+    async def refresh_stats(self, request: HTMXRequest, tenant: CurrentTenant) -> Redirect | Template:
         run = await start_snapshot()
         await audit.record("job.started", "job_run", run.id, after={"kind": run.kind, "total": run.total})
         if request.htmx:
-            return render(request, "jobs/partials/progress.html", {"run": run, "slug": slug})
-        return Redirect(path=f"/z/{slug}/jobs/{run.id}", status_code=303)
+            return render(request, "jobs/partials/progress.html", {"run": run, "slug": tenant.slug})
+        return Redirect(path=url_for(request, "job_run", slug=tenant.slug, run_id=run.id), status_code=303)

@@ -11,14 +11,16 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
 from pilotzone.auth import admin_services as admin
+from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import allow, province, tenant
-from pilotzone.auth.principal import current_principal
 from pilotzone.auth.scopes import directory
 from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES
-from pilotzone.tenancy.context import current_tenant_id
+from pilotzone.tenancy.dependencies import CurrentTenant
+from pilotzone.tenancy.middleware import TenantInfo
 from pilotzone.tenancy.services import list_tenants
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
+from pilotzone.web.urls import url_for
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 # bureau admins manage their tenant; a province admin may appoint or remove its bureau admins
@@ -32,10 +34,10 @@ def _absolute(request: Request, context: dict) -> None:
         issued.path = str(request.base_url).rstrip("/") + issued.path
 
 
-async def _tenant_page(request: Request, status: int = 200, **extra: object) -> Template:
+async def _tenant_page(request: Request, tenant: TenantInfo, status: int = 200, **extra: object) -> Template:
     context = {
         "members": await admin.tenant_members(),
-        "invitations": await admin.pending_invitations(current_tenant_id()),
+        "invitations": await admin.pending_invitations(tenant.id),
         "roles": TENANT_ROLES,
         "parks": await directory().active_parks(),
         "enterprises": await directory().enterprises(),
@@ -58,16 +60,18 @@ class TenantAdminController(Controller):
     path = "/z/{slug:str}/admin/users"
 
     @get("/", name="tenant_users", opt=allow(TENANT_ADMIN))
-    async def index(self, request: Request) -> Template:
-        return await _tenant_page(request)
+    async def index(self, request: Request, tenant: CurrentTenant) -> Template:
+        return await _tenant_page(request, tenant)
 
     @post("/invite", name="tenant_invite", opt=allow(TENANT_ADMIN), status_code=200)
-    async def invite(self, request: Request, slug: FromPath[str], data: Form) -> Template:
+    async def invite(
+        self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant, data: Form
+    ) -> Template:
         try:
-            issued = await admin.invite_member(current_principal(), current_tenant_id(), slug, data)
+            issued = await admin.invite_member(principal, tenant.id, tenant.slug, data)
         except admin.AdminError as exc:
-            return await _tenant_page(request, 400, form=data, errors={exc.field: _(exc.message)})
-        return await _tenant_page(request, issued=issued)
+            return await _tenant_page(request, tenant, 400, form=data, errors={exc.field: _(exc.message)})
+        return await _tenant_page(request, tenant, issued=issued)
 
     @post(
         "/memberships/{membership_id:int}/{action:str}",
@@ -76,21 +80,26 @@ class TenantAdminController(Controller):
         status_code=303,
     )
     async def membership(
-        self, request: HTMXRequest, slug: FromPath[str], membership_id: FromPath[int], action: FromPath[str]
+        self,
+        request: HTMXRequest,
+        principal: CurrentPrincipal,
+        tenant: CurrentTenant,
+        membership_id: FromPath[int],
+        action: FromPath[str],
     ) -> Redirect | Template:
         try:
             if action in ("deactivate", "activate"):
-                await admin.set_membership_active(current_principal(), membership_id, action == "activate")
-            elif action == "reset" and not current_principal().province:
+                await admin.set_membership_active(principal, membership_id, action == "activate")
+            elif action == "reset" and not principal.province:
                 issued = await admin.reset_link_for_member(membership_id)
-                return await _tenant_page(request, issued=issued)
+                return await _tenant_page(request, tenant, issued=issued)
             else:
-                return await _tenant_page(request, 400, errors={"membership": _("Unknown action.")})
+                return await _tenant_page(request, tenant, 400, errors={"membership": _("Unknown action.")})
         except admin.AdminError as exc:
-            return await _tenant_page(request, 400, errors={exc.field: _(exc.message)})
+            return await _tenant_page(request, tenant, 400, errors={exc.field: _(exc.message)})
         if request.htmx:
-            return await _tenant_page(request)
-        return Redirect(path=f"/z/{slug}/admin/users/", status_code=303)
+            return await _tenant_page(request, tenant)
+        return Redirect(path=url_for(request, "tenant_users", slug=tenant.slug), status_code=303)
 
 
 async def _province_page(request: Request, status: int = 200, **extra: object) -> Template:
@@ -116,9 +125,9 @@ class ProvinceAdminController(Controller):
         return await _province_page(request)
 
     @post("/invite", name="province_invite", opt=allow(province("province_admin")), status_code=200)
-    async def invite(self, request: Request, data: Form) -> Template:
+    async def invite(self, request: Request, principal: CurrentPrincipal, data: Form) -> Template:
         try:
-            issued = await admin.invite_provincial(current_principal(), data)
+            issued = await admin.invite_provincial(principal, data)
         except admin.AdminError as exc:
             return await _province_page(request, 400, form=data, errors={exc.field: _(exc.message)})
         return await _province_page(request, issued=issued)
@@ -129,9 +138,11 @@ class ProvinceAdminController(Controller):
         opt=allow(province("province_admin")),
         status_code=303,
     )
-    async def revoke(self, request: Request, user_id: FromPath[int]) -> Redirect | Template:
+    async def revoke(
+        self, request: Request, principal: CurrentPrincipal, user_id: FromPath[int]
+    ) -> Redirect | Template:
         try:
-            await admin.revoke_provincial(current_principal(), user_id)
+            await admin.revoke_provincial(principal, user_id)
         except admin.AdminError as exc:
             return await _province_page(request, 400, errors={exc.field: _(exc.message)})
-        return Redirect(path="/province/admin/users/", status_code=303)
+        return Redirect(path=url_for(request, "province_users"), status_code=303)

@@ -8,19 +8,21 @@ read-only province role.
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, get
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Template
 
 from pilotzone.auth import audit
 from pilotzone.auth.guards import allow, province, tenant
-from pilotzone.tenancy.context import current_tenant_id
+from pilotzone.tenancy.dependencies import CurrentTenant
 from pilotzone.tenancy.services import list_tenants
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
 from pilotzone.web.render import render
+from pilotzone.web.urls import url_for
 
 # bureau administrators only; provincial staff read every trail on /province/audit (admins only)
 AUDIT_READERS = tenant("bureau_admin", province_read=False)
@@ -139,13 +141,13 @@ async def _page(
 
 
 class TenantAuditController(Controller):
-    path = "/z/{slug:str}/admin/audit"
+    path = "/z/{slug:str}/admin"  # the page is .../admin/audit, without a trailing slash
 
-    @get("/", name="tenant_audit", opt=allow(AUDIT_READERS))
+    @get("/audit", name="tenant_audit", opt=allow(AUDIT_READERS))
     async def index(
         self,
         request: Request,
-        slug: FromPath[str],
+        tenant: CurrentTenant,
         page: FromQuery[int | None] = None,
         action: FromQuery[str] = "",
         actor: FromQuery[str] = "",
@@ -154,26 +156,28 @@ class TenantAuditController(Controller):
         date_to: FromQuery[str] = "",
     ) -> Template:
         values = _form(action, actor, object_type, date_from, date_to)
-        trail_filter, errors = _filter(values, tenant_id=current_tenant_id())
-        return await _page(request, f"/z/{slug}/admin/audit", trail_filter, page, values, errors)
+        trail_filter, errors = _filter(values, tenant_id=tenant.id)
+        base = url_for(request, "tenant_audit", slug=tenant.slug)
+        return await _page(request, base, trail_filter, page, values, errors)
 
 
 class ProvinceAuditController(Controller):
-    path = "/province/audit"
+    path = "/province"
 
-    @get("/", name="province_audit", opt=allow(province("province_admin")))
+    @get("/audit", name="province_audit", opt=allow(province("province_admin")))
     async def index(
         self,
         request: Request,
         page: FromQuery[int | None] = None,
-        tenant: FromQuery[str] = "",
+        # ?tenant= (``tenant`` itself is the request's pilot zone, a dependency)
+        zone: Annotated[str, QueryParameter(name="tenant")] = "",
         action: FromQuery[str] = "",
         actor: FromQuery[str] = "",
         object_type: FromQuery[str] = "",
         date_from: FromQuery[str] = "",
         date_to: FromQuery[str] = "",
     ) -> Template:
-        values = _form(action, actor, object_type, date_from, date_to, tenant=tenant)
+        values = _form(action, actor, object_type, date_from, date_to, tenant=zone)
         tenants = await list_tenants()
         by_slug = {t["slug"]: t["id"] for t in tenants}
         tenant_id: int | None = None
@@ -188,5 +192,11 @@ class ProvinceAuditController(Controller):
             values["tenant"] = ""
         trail_filter, date_errors = _filter(values, tenant_id=tenant_id, provincial_only=provincial_only)
         return await _page(
-            request, "/province/audit", trail_filter, page, values, errors + date_errors, tenants
+            request,
+            url_for(request, "province_audit"),
+            trail_filter,
+            page,
+            values,
+            errors + date_errors,
+            tenants,
         )

@@ -7,19 +7,21 @@ from urllib.parse import quote, urlsplit
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from pilotzone.auth import audit, oidc, services, sessions
+from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import PUBLIC, SIGNED_IN, allow
 from pilotzone.auth.middleware import request_ip
-from pilotzone.auth.principal import current_principal, load_memberships
+from pilotzone.auth.principal import load_memberships
 from pilotzone.auth.tables import User
 from pilotzone.tenancy.context import current_context
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
 from pilotzone.web.render import render
+from pilotzone.web.urls import url_for
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -49,14 +51,16 @@ async def signed_in_response(request: Request, user: User, next_path: str | None
     memberships = await load_memberships(user.id)
     if user.province_role and not memberships:
         await sessions.choose(session.id, None, True)
-        target = safe_next(next_path, "/province/")
+        target = safe_next(next_path, url_for(request, "province"))
     elif len(memberships) == 1 and not user.province_role:
         await sessions.choose(session.id, memberships[0].id, False)
-        target = safe_next(next_path, f"/z/{memberships[0].tenant_slug}/")
+        target = safe_next(next_path, url_for(request, "tenant_home", slug=memberships[0].tenant_slug))
     elif not memberships and not user.province_role:
-        target = "/account/no-access"
+        target = url_for(request, "no_access")
     else:
-        target = "/account/context" + (f"?next={quote(safe_next(next_path))}" if next_path else "")
+        target = url_for(request, "choose_context") + (
+            f"?next={quote(safe_next(next_path))}" if next_path else ""
+        )
     response = Redirect(path=target, status_code=303)
     response.cookies.append(sessions.cookie(token))
     return response
@@ -68,10 +72,6 @@ async def _invitation(token: str) -> services.Link:
     if link is None or link.tenant != (ctx.tenant_id if ctx else None):
         raise NotFoundException("invitation not found, used or expired")
     return link
-
-
-def invitation_path(link: services.Link, token: str, slug: str | None) -> str:
-    return f"/z/{slug}/invite/{token}" if link.tenant else f"/invite/{token}"
 
 
 class AuthController(Controller):
@@ -102,33 +102,40 @@ class AuthController(Controller):
         return await signed_in_response(request, user, data.get("next"))
 
     @post("/logout", name="logout", opt=allow(SIGNED_IN), status_code=303)
-    async def logout(self, request: Request) -> Redirect:
-        session = request.scope.get("auth")
+    async def logout(self, request: Request, principal: CurrentPrincipal) -> Redirect:
+        session = principal.session
+        if session is None:  # the guard admits only signed-in callers here
+            raise NotAuthorizedException("sign in first")
         await audit.record("logout", "user", session.user_id)
         await sessions.end(session.id)
-        response = Redirect(path="/", status_code=303)
+        response = Redirect(path=url_for(request, "landing"), status_code=303)
         response.cookies.append(sessions.expired_cookie())
         return response
 
     @get("/account/context", name="choose_context", opt=allow(SIGNED_IN))
-    async def context_form(self, request: Request, next: FromQuery[str] = "") -> Template:  # noqa: A002
-        principal = current_principal()
+    async def context_form(
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        next: FromQuery[str] = "",  # noqa: A002
+    ) -> Template:
         return render(request, "auth/context.html", {"principal": principal, "next": safe_next(next, "")})
 
     @post("/account/context", name="choose_context_submit", opt=allow(SIGNED_IN), status_code=303)
-    async def choose(self, request: Request, data: Form) -> Redirect:
-        principal = current_principal()
-        session = request.scope["auth"]
+    async def choose(self, request: Request, principal: CurrentPrincipal, data: Form) -> Redirect:
+        session = principal.session
+        if session is None:  # the guard admits only signed-in callers here
+            raise NotAuthorizedException("sign in first")
         choice = data.get("membership", "")
         if choice == "province" and session.province_role:
             await sessions.choose(session.id, None, True)
-            target = "/province/"
+            target = url_for(request, "province")
         else:
             chosen = next((m for m in principal.memberships if str(m.id) == choice), None)
             if chosen is None:
                 raise PermissionDeniedException("not one of your memberships")
             await sessions.choose(session.id, chosen.id, False)
-            target = f"/z/{chosen.tenant_slug}/"
+            target = url_for(request, "tenant_home", slug=chosen.tenant_slug)
         await audit.record("session.context", "session", session.id, after={"choice": choice})
         return Redirect(path=safe_next(data.get("next"), target), status_code=303)
 
@@ -181,4 +188,4 @@ class AuthController(Controller):
             return render(
                 request, "auth/reset.html", {"token": token, "error": _(exc.message)}, status_code=400
             )
-        return Redirect(path="/login?reset=1", status_code=303)
+        return Redirect(path=url_for(request, "login") + "?reset=1", status_code=303)

@@ -14,10 +14,11 @@ from pilotzone.auth.guards import PUBLIC, allow
 from pilotzone.auth.middleware import request_meta
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
+from pilotzone.web.urls import url_for
 
 
 def callback_url(request: Request, key: str) -> str:
-    return str(request.base_url).rstrip("/") + f"/oidc/{key}/callback"
+    return str(request.base_url).rstrip("/") + url_for(request, "oidc_callback", key=key)
 
 
 async def _provider(key: str) -> oidc.Provider:

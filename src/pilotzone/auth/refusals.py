@@ -14,12 +14,15 @@ from pilotzone.auth.middleware import CsrfFailed
 from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import current_path, htmx, render
+from pilotzone.web.urls import url_for
 
 
 def not_signed_in(request: Request, exc: NotAuthorizedException) -> Response | Template:
     """Pages send people to the sign-in form and back; other requests get a plain 401."""
     if request.method in ("GET", "HEAD") and not htmx(request):
-        return Redirect(path=f"/login?next={quote(current_path(request))}", status_code=303)
+        return Redirect(
+            path=f"{url_for(request, 'login')}?next={quote(current_path(request))}", status_code=303
+        )
     return render(
         request, "errors/error.html", {"status": 401, "detail": _("Sign in first.")}, status_code=401
     )
@@ -55,6 +58,6 @@ def refused(request: Request, exc: PermissionDeniedException) -> Response | Temp
         reason = _("Your role does not allow this.")
     home = None
     if not here and principal.acting is None and principal.memberships:
-        home = f"/z/{principal.memberships[0].tenant_slug}/"
+        home = url_for(request, "tenant_home", slug=principal.memberships[0].tenant_slug)
     context = {"reason": reason, "switch_to": switch_to, "home": home, "acting": principal.acting is not None}
     return render(request, "errors/403.html", context, status_code=403)

@@ -8,14 +8,16 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Stream, Template
 
 from pilotzone.auth import audit
+from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import MEMBERS, allow, tenant
 from pilotzone.auth.middleware import CsrfFailed, token_matches
-from pilotzone.auth.principal import current_principal
 from pilotzone.documents import services
 from pilotzone.documents.owners import OWNERS, UPLOADERS
 from pilotzone.documents.storage import ObjectMissing, open_object
+from pilotzone.tenancy.dependencies import CurrentTenant
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
+from pilotzone.web.urls import url_for
 
 
 class DocumentController(Controller):
@@ -31,10 +33,14 @@ class DocumentController(Controller):
         opt={**allow(tenant(*UPLOADERS)), "csrf_in_stream": True},
     )
     async def upload(
-        self, request: Request, slug: FromPath[str], owner_kind: FromPath[str], owner_id: FromPath[int]
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        tenant: CurrentTenant,
+        owner_kind: FromPath[str],
+        owner_id: FromPath[int],
     ) -> Redirect | Template:
         owner = OWNERS.get(owner_kind)
-        principal = current_principal()
         if owner is None or not await owner.may_upload(principal, owner_id):
             raise NotFoundException("nothing to attach the document to")
         content_type = request.headers.get("content-type", "")
@@ -57,17 +63,22 @@ class DocumentController(Controller):
             context["error"] = exc.message
             return render(request, owner.page, context, status_code=exc.status)
         await audit.record("document.uploaded", "document", upload.document.id, after=_facts(upload.document))
-        return Redirect(path=owner.url(slug, owner_id), status_code=303)
+        if owner.route is not None:
+            name, key = owner.route
+            back = url_for(request, name, slug=tenant.slug, **{key: owner_id})
+        else:
+            back = (
+                owner.url(tenant.slug, owner_id)
+                if owner.url
+                else url_for(request, "tenant_home", slug=tenant.slug)
+            )
+        return Redirect(path=back, status_code=303)
 
     @get("/{document_id:int}", name="download", opt=allow(MEMBERS))
-    async def download(self, document_id: FromPath[int]) -> Stream:
+    async def download(self, principal: CurrentPrincipal, document_id: FromPath[int]) -> Stream:
         document = await services.get_document(document_id)
         owner = OWNERS.get(document.owner_kind) if document else None
-        if (
-            document is None
-            or owner is None
-            or not await owner.visible(current_principal(), document.owner_id)
-        ):
+        if document is None or owner is None or not await owner.visible(principal, document.owner_id):
             raise NotFoundException("document not found")
         disposition = (
             "inline"

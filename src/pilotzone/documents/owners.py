@@ -15,7 +15,11 @@ class OwnerKind:
     may_upload: Callable[[Principal, int], Awaitable[bool]]
     page: str  # template of the owner's page, re-rendered with the upload error
     context: Callable[[int], Awaitable[dict]]
-    url: Callable[[str, int], str]  # (tenant slug, owner id) -> the owner's page, where uploads return
+    # the owner's page, where uploads return: a route name and the name of its id parameter (the
+    # other is the tenant's ``slug``), e.g. ("park", "park_id"); or ``url(slug, owner id)`` (being
+    # replaced by ``route``)
+    url: Callable[[str, int], str] | None = None
+    route: tuple[str, str] | None = None
 
 
 OWNERS: dict[str, OwnerKind] = {}

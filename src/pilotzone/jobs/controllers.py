@@ -12,7 +12,9 @@ from litestar.response import Redirect, Template
 from pilotzone.auth import audit
 from pilotzone.auth.guards import BUREAU_ADMIN, allow
 from pilotzone.jobs import services
+from pilotzone.tenancy.dependencies import CurrentTenant
 from pilotzone.web.render import render
+from pilotzone.web.urls import url_for
 
 
 class JobRunController(Controller):
@@ -30,19 +32,19 @@ class JobRunController(Controller):
         )
 
     @get("/{run_id:int}", name="job_run", opt=allow(BUREAU_ADMIN))
-    async def job_run(self, request: Request, slug: FromPath[str], run_id: FromPath[int]) -> Template:
+    async def job_run(self, request: Request, tenant: CurrentTenant, run_id: FromPath[int]) -> Template:
         run = await services.get_run(run_id)
         return render(
             request,
             "jobs/run.html",
-            {"run": run, "slug": slug},
+            {"run": run, "slug": tenant.slug},
             partial="jobs/partials/progress.html",
             status_code=200 if run else 404,
         )
 
     @post("/{run_id:int}/resend", name="job_run_resend", status_code=303, opt=allow(BUREAU_ADMIN))
     async def resend(
-        self, request: Request, slug: FromPath[str], run_id: FromPath[int]
+        self, request: Request, tenant: CurrentTenant, run_id: FromPath[int]
     ) -> Redirect | Template:
         """Send an unfinished run's message again (the work is not repeated: steps resume from the
         run's recorded progress); back to the page the button was on."""
@@ -50,6 +52,7 @@ class JobRunController(Controller):
         if run is not None:
             await audit.record("job.resent", "job_run", run.id, after={"kind": run.kind})
         back = (await request.form()).get("next", "")
-        if not isinstance(back, str) or not back.startswith(f"/z/{slug}/") or urlsplit(back).netloc:
-            back = f"/z/{slug}/jobs/"
+        home = url_for(request, "tenant_home", slug=tenant.slug)  # only back into this pilot zone
+        if not isinstance(back, str) or not back.startswith(home) or urlsplit(back).netloc:
+            back = url_for(request, "job_runs", slug=tenant.slug)
         return Redirect(path=back, status_code=303)

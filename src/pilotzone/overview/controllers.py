@@ -23,10 +23,13 @@ from pilotzone.documents.tables import Document
 from pilotzone.overview import dashboard, drill, exports, reports, rollups
 from pilotzone.overview.charts import city_bars, month_bars
 from pilotzone.overview.spliced import NO_COMPRESSION, Deflated, deflate, html_response
-from pilotzone.tenancy.context import TenantContext, current_tenant_id, switch_tenant
+from pilotzone.tenancy.context import TenantContext, switch_tenant
+from pilotzone.tenancy.dependencies import CurrentTenant
+from pilotzone.tenancy.middleware import TenantInfo
 from pilotzone.tenancy.services import list_tenants
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import is_htmx, render
+from pilotzone.web.urls import reverser, url_for
 
 BUREAU = tenant("bureau_admin", "bureau_reviewer")
 MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -34,6 +37,26 @@ MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 def _period(request: Request) -> dashboard.Period:
     return dashboard.period_of(request.query_params.get("from"), request.query_params.get("to"))
+
+
+def links(request: Request, slug: str | None = None) -> dashboard.Links:
+    """The provincial overview's addresses, or (``slug``) one city's."""
+    names: tuple[str, ...] = ("province", "province_table", "province_list", "province_export", "province_refresh")
+    if slug is not None:
+        names = tuple(f"tenant_dashboard{n[len('province') :]}" for n in names)
+    params = {"slug": slug} if slug is not None else {}
+    home, table, listing, export, refresh = (url_for(request, n, **params) for n in names)
+    reverse = reverser(request.app)
+    reports_name = "province_reports_run" if slug is None else "tenant_reports_run"
+    return dashboard.Links(
+        home=home,
+        table=table,
+        list=listing,
+        export=export,
+        refresh=refresh,
+        reports=url_for(request, reports_name, **params),
+        city=lambda city: reverse("tenant_dashboard", slug=city),  # kept in the cache: no request
+    )
 
 
 def _sort(request: Request) -> tuple[str, bool]:
@@ -59,13 +82,15 @@ def _shared(request: Request, board: dashboard.Dashboard, name: str, context: di
     return board.html[name]
 
 
-async def _page(request: Request, tenants: list[dict], base: str, is_province: bool, page: str) -> Response:
+async def _page(
+    request: Request, tenants: list[dict], where: dashboard.Links, is_province: bool, page: str
+) -> Response:
     period = _period(request)
     sort, descending = _sort(request)
-    board = await dashboard.load(period, tenants, base, is_province, sort, descending)
+    board = await dashboard.load(period, tenants, where, is_province, sort, descending)
     figures = {
         "board": board,
-        "base": base,
+        "links": where,
         "sort": sort,
         "descending": descending,
         "query": period.query(),
@@ -87,7 +112,7 @@ async def _page(request: Request, tenants: list[dict], base: str, is_province: b
     # the page around the shared parts is rendered per request (user, CSRF token, buttons, reports)
     template = render(request, page, context)
     env = _jinja(request)
-    rest = env.get_template(template.template_name or page).render(template.context)
+    rest = env.get_template(template.template_name or page).render({**template.context, "request": request})
     parts: list[bytes | Deflated] = []
     for name, mark in MARKS.items():
         before, found, rest = rest.partition(mark)
@@ -100,15 +125,15 @@ SECTIONS = ("states", "countries", "funding", "trend")
 
 
 async def _section(
-    request: Request, tenants: list[dict], base: str, is_province: bool
+    request: Request, tenants: list[dict], where: dashboard.Links, is_province: bool
 ) -> Template | Response:
     """One secondary table: the fragment HTMX swaps into the dashboard, or its own page without JS."""
     key = request.query_params.get("table", "")
     if key not in SECTIONS:
         raise NotFoundException("no such table")
     period = _period(request)
-    board = await dashboard.load(period, tenants, base, is_province)
-    figures = {"board": board, "base": base, "query": period.query(), "table": board.tables[key]}
+    board = await dashboard.load(period, tenants, where, is_province)
+    figures = {"board": board, "links": where, "query": period.query(), "table": board.tables[key]}
     env = _jinja(request)
     name = f"section-{key}"
     if name not in board.html:
@@ -133,7 +158,9 @@ def _export(table_key: str, fmt: str, board: dashboard.Dashboard, name: str) -> 
     )
 
 
-async def _listing(request: Request, tenants: list[dict], base: str, is_province: bool) -> Template:
+async def _listing(
+    request: Request, tenants: list[dict], where: dashboard.Links, is_province: bool
+) -> Template:
     m = rollups.metric(request.query_params.get("metric", ""))
     if m is None:
         raise NotFoundException("no such figure")
@@ -158,7 +185,7 @@ async def _listing(request: Request, tenants: list[dict], base: str, is_province
             "chosen": chosen,
             "listing": result,
             "tenants_by_id": {t["id"]: t for t in tenants},
-            "base": base,
+            "links": where,
             "is_province": is_province,
             "more": "&" + "&".join(f"{k}={quote(v)}" for k, v in request.query_params.items() if k != "page"),
         },
@@ -195,23 +222,23 @@ class ProvinceController(Controller):
 
     @get("/", name="province", opt={**allow(province()), **NO_COMPRESSION})
     async def index(self, request: Request) -> Response:
-        return await _page(request, await list_tenants(), "/province", True, "overview/province.html")
+        return await _page(request, await list_tenants(), links(request), True, "overview/province.html")
 
     @get("/export", name="province_export", opt=allow(province()))
     async def export(self, request: Request) -> Response:
         board = await dashboard.load(
-            _period(request), await list_tenants(), "/province", True, *_sort(request)
+            _period(request), await list_tenants(), links(request), True, *_sort(request)
         )
         q = request.query_params
         return _export(q.get("table", ""), q.get("format", ""), board, "province")
 
     @get("/table", name="province_table", opt={**allow(province()), **NO_COMPRESSION})
     async def table(self, request: Request) -> Template | Response:
-        return await _section(request, await list_tenants(), "/province", True)
+        return await _section(request, await list_tenants(), links(request), True)
 
     @get("/list", name="province_list", opt=allow(province()))
     async def listing(self, request: Request) -> Template:
-        return await _listing(request, await list_tenants(), "/province", True)
+        return await _listing(request, await list_tenants(), links(request), True)
 
     @get("/reports/file", name="province_report", opt=allow(province()))
     async def report_file(self, request: Request) -> Stream:
@@ -231,12 +258,12 @@ class ProvinceController(Controller):
     # POSTs run in public scope (the province role reads only): like ``tenants sync``, these entry
     # points act for each city in turn, and only record job runs (the jobs do the work per tenant)
     @post("/refresh", name="province_refresh", status_code=303, opt=allow(province("province_admin")))
-    async def refresh(self) -> Redirect:
+    async def refresh(self, request: Request) -> Redirect:
         for t in await list_tenants():
             async with switch_tenant(TenantContext(t["id"], t["slug"])):
                 run = await rollups.request_refresh()
                 await audit.record("overview.refresh_requested", "job_run", run.id)
-        return Redirect(path="/province/?refreshing=1", status_code=303)
+        return Redirect(path=url_for(request, "province") + "?refreshing=1", status_code=303)
 
     @post("/reports", name="province_reports_run", status_code=303, opt=allow(province("province_admin")))
     async def run_reports(self, request: Request) -> Redirect:
@@ -248,7 +275,7 @@ class ProvinceController(Controller):
             async with switch_tenant(TenantContext(t["id"], t["slug"])):
                 run = await reports.start_report(month)
                 await audit.record("overview.report_requested", "job_run", run.id, after={"month": month})
-        return Redirect(path="/province/?reporting=1", status_code=303)
+        return Redirect(path=url_for(request, "province") + "?reporting=1", status_code=303)
 
 
 class TenantDashboardController(Controller):
@@ -256,45 +283,49 @@ class TenantDashboardController(Controller):
 
     path = "/z/{slug:str}/dashboard"
 
-    async def _tenants(self) -> list[dict]:
-        me = current_tenant_id()
-        return [t for t in await list_tenants() if t["id"] == me]
+    async def _tenants(self, tenant: TenantInfo) -> list[dict]:
+        return [t for t in await list_tenants() if t["id"] == tenant.id]
 
     @get("/", name="tenant_dashboard", opt={**allow(BUREAU), **NO_COMPRESSION})
-    async def index(self, request: Request, slug: FromPath[str]) -> Response:
+    async def index(self, request: Request, tenant: CurrentTenant) -> Response:
         return await _page(
-            request, await self._tenants(), f"/z/{slug}/dashboard", False, "overview/tenant.html"
+            request, await self._tenants(tenant), links(request, tenant.slug), False, "overview/tenant.html"
         )
 
     @get("/export", name="tenant_dashboard_export", opt=allow(BUREAU))
-    async def export(self, request: Request, slug: FromPath[str]) -> Response:
-        board = await dashboard.load(_period(request), await self._tenants(), f"/z/{slug}/dashboard", False)
+    async def export(self, request: Request, tenant: CurrentTenant) -> Response:
+        own = await self._tenants(tenant)
+        board = await dashboard.load(_period(request), own, links(request, tenant.slug), False)
         q = request.query_params
-        return _export(q.get("table", ""), q.get("format", ""), board, slug)
+        return _export(q.get("table", ""), q.get("format", ""), board, tenant.slug)
 
     @get("/table", name="tenant_dashboard_table", opt={**allow(BUREAU), **NO_COMPRESSION})
-    async def table(self, request: Request, slug: FromPath[str]) -> Template | Response:
-        return await _section(request, await self._tenants(), f"/z/{slug}/dashboard", False)
+    async def table(self, request: Request, tenant: CurrentTenant) -> Template | Response:
+        return await _section(request, await self._tenants(tenant), links(request, tenant.slug), False)
 
     @get("/list", name="tenant_dashboard_list", opt=allow(BUREAU))
-    async def listing(self, request: Request, slug: FromPath[str]) -> Template:
-        return await _listing(request, await self._tenants(), f"/z/{slug}/dashboard", False)
+    async def listing(self, request: Request, tenant: CurrentTenant) -> Template:
+        return await _listing(request, await self._tenants(tenant), links(request, tenant.slug), False)
 
     @get("/reports/{document_id:int}", name="tenant_report", opt=allow(BUREAU))
     async def report(self, document_id: FromPath[int]) -> Stream:
         return await _report_document(document_id)
 
     @post("/refresh", name="tenant_dashboard_refresh", status_code=303, opt=allow(tenant("bureau_admin")))
-    async def refresh(self, slug: FromPath[str]) -> Redirect:
+    async def refresh(self, request: Request, tenant: CurrentTenant) -> Redirect:
         run = await rollups.request_refresh()
         await audit.record("overview.refresh_requested", "job_run", run.id)
-        return Redirect(path=f"/z/{slug}/dashboard/?refreshing=1", status_code=303)
+        return Redirect(
+            path=url_for(request, "tenant_dashboard", slug=tenant.slug) + "?refreshing=1", status_code=303
+        )
 
     @post("/reports", name="tenant_reports_run", status_code=303, opt=allow(tenant("bureau_admin")))
-    async def run_report(self, request: Request, slug: FromPath[str]) -> Redirect:
+    async def run_report(self, request: Request, tenant: CurrentTenant) -> Redirect:
         form = await request.form()
         month = str(form.get("month", ""))
         month = month if MONTH.match(month) else reports.previous_month()
         run = await reports.start_report(month, province=False)
         await audit.record("overview.report_requested", "job_run", run.id, after={"month": month})
-        return Redirect(path=f"/z/{slug}/dashboard/?reporting=1", status_code=303)
+        return Redirect(
+            path=url_for(request, "tenant_dashboard", slug=tenant.slug) + "?reporting=1", status_code=303
+        )

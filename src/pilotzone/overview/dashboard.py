@@ -5,6 +5,7 @@ output carries exactly the same numbers."""
 from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -294,19 +295,36 @@ def _trend(period: Period, tenants: list[dict], per_month: dict, link: Any) -> T
     return Table("trend", _("Applications submitted per month"), headers, rows, totals)
 
 
-def link_maker(base: str, period: Period, province: bool) -> Any:
-    """Drill-down URLs: ``base`` is '/province' or '/z/<slug>/dashboard'."""
+@dataclass(frozen=True)
+class Links:
+    """The dashboard's addresses, from route names (``pilotzone.overview.controllers.links``): the
+    provincial overview's or one city's. ``city`` gives a city's own dashboard (the province's rows link
+    to it). Reports rendered by a worker have no links (``Links()``)."""
+
+    home: str = ""
+    table: str = ""
+    list: str = ""
+    export: str = ""
+    refresh: str = ""
+    reports: str = ""
+    city: Callable[[str], str] = field(default=lambda slug: "", compare=False)
+
+
+def link_maker(links: Links, period: Period, province: bool) -> Any:
+    """Drill-down URLs: a city's dashboard or the list behind a figure."""
 
     def link(tenant: dict, metric: str, dim: str, month: date | None = None) -> str:
+        if not links.list:
+            return ""
         if not metric:
-            return f"/z/{tenant['slug']}/dashboard?" + urlencode(period.query())
+            return links.city(tenant["slug"]) + "?" + urlencode(period.query())
         query = {"metric": metric}
         if province:
             query["tenant"] = tenant["slug"]
         query |= period.query() if month is None else {"from": f"{month:%Y-%m}", "to": f"{month:%Y-%m}"}
         if dim:
             query["dim"] = dim
-        return f"{base}/list?" + urlencode(query)
+        return f"{links.list}?" + urlencode(query)
 
     return link
 
@@ -316,7 +334,12 @@ CACHE_SIZE = 64
 
 
 async def load(
-    period: Period, tenants: list[dict], base: str, province: bool, sort: str = "", descending: bool = False
+    period: Period,
+    tenants: list[dict],
+    links: Links,
+    province: bool,
+    sort: str = "",
+    descending: bool = False,
 ) -> Dashboard:
     """Everything the page shows for ``tenants``, from the rollups. The result is kept per process
     until any visible tenant's rollups are refreshed again (one indexed look-up per request)."""
@@ -324,7 +347,7 @@ async def load(
     key = (
         period,
         tuple(t["id"] for t in tenants),
-        base,
+        links,
         province,
         sort,
         descending,
@@ -335,7 +358,7 @@ async def load(
     if hit is not None:
         _cache.move_to_end(key)
         return hit
-    board = await _load(period, tenants, base, province, sort, descending, refreshed)
+    board = await _load(period, tenants, links, province, sort, descending, refreshed)
     _cache[key] = board
     while len(_cache) > CACHE_SIZE:
         _cache.popitem(last=False)
@@ -345,7 +368,7 @@ async def load(
 async def _load(
     period: Period,
     tenants: list[dict],
-    base: str,
+    links: Links,
     province: bool,
     sort: str,
     descending: bool,
@@ -358,7 +381,7 @@ async def _load(
         figs,
         per_month,
         await families(),
-        link_maker(base, period, province),
+        link_maker(links, period, province),
         sort,
         descending,
     )

@@ -48,7 +48,7 @@ async def _tables(month: str, tenants: list[dict], locale: str) -> list[dashboar
     token = set_locale(locale)
     try:
         period = dashboard.period_of(month, month)
-        loaded = await dashboard.load(period, tenants, "/province", True)
+        loaded = await dashboard.load(period, tenants, dashboard.Links(), True)  # no links in a report
         return list(loaded.tables.values())
     finally:
         reset_locale(token)

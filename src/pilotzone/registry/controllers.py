@@ -10,6 +10,7 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from pilotzone.auth import audit
+from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, allow
 from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.documents.owners import UPLOADERS, OwnerKind
@@ -18,8 +19,10 @@ from pilotzone.documents.services import documents_of
 from pilotzone.registry import registration, services
 from pilotzone.registry.negative_list import entries_of
 from pilotzone.registry.tables import PARK_KINDS, Park
+from pilotzone.tenancy.dependencies import CurrentTenant
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
+from pilotzone.web.urls import url_for
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -31,12 +34,13 @@ class ParkController(Controller):
     async def index(
         self,
         request: Request,
+        principal: CurrentPrincipal,
         page: FromQuery[int | None] = None,
         q: FromQuery[str] = "",
         per_page: FromQuery[int] = services.PARK_PAGE_SIZE,
     ) -> Template:
         current, parks = await services.list_parks(page, q.strip(), size=min(max(per_page, 10), 100))
-        admin = current_principal().role == "bureau_admin"
+        admin = principal.role == "bureau_admin"
         return render(
             request,
             "registry/parks.html",
@@ -54,17 +58,17 @@ class ParkController(Controller):
         return _park_form(request)
 
     @post("/", name="park_create", opt=allow(BUREAU_ADMIN), status_code=303)
-    async def create(self, request: Request, slug: FromPath[str], data: Form) -> Redirect | Template:
+    async def create(self, request: Request, tenant: CurrentTenant, data: Form) -> Redirect | Template:
         form = {k: v for k, v in data.items() if k != "csrf_token"}
         try:
             park = await registration.create_park(form)
         except services.RegistryError as exc:
             return _park_form(request, form, {exc.field: _(exc.message)}, status=400)
-        return Redirect(path=f"/z/{slug}/parks/{park.id}", status_code=303)
+        return Redirect(path=url_for(request, "park", slug=tenant.slug, park_id=park.id), status_code=303)
 
     @get("/{park_id:int}", name="park", opt=allow(MEMBERS))
-    async def detail(self, request: Request, park_id: FromPath[int]) -> Template:
-        if not await park_visible(current_principal(), park_id):
+    async def detail(self, request: Request, principal: CurrentPrincipal, park_id: FromPath[int]) -> Template:
+        if not await park_visible(principal, park_id):
             raise NotFoundException("park not found")
         return render(request, "registry/park.html", await park_context(park_id))
 
@@ -81,17 +85,23 @@ class EnterpriseController(Controller):
 
     @get("/", name="enterprises", opt=allow(MEMBERS))
     async def index(
-        self, request: Request, page: FromQuery[int | None] = None, q: FromQuery[str] = ""
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        page: FromQuery[int | None] = None,
+        q: FromQuery[str] = "",
     ) -> Template:
-        return await _enterprise_list(request, page, q.strip())
+        return await _enterprise_list(request, principal, page, q.strip())
 
     @post("/", name="enterprise_create", opt=allow(BUREAU_ADMIN), status_code=303)
-    async def create(self, request: Request, slug: FromPath[str], data: Form) -> Redirect | Template:
+    async def create(
+        self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant, data: Form
+    ) -> Redirect | Template:
         try:
             enterprise = await services.create_enterprise(data)
         except services.RegistryError as exc:
             return await _enterprise_list(
-                request, None, "", form=data, errors={exc.field: _(exc.message)}, status=400
+                request, principal, None, "", form=data, errors={exc.field: _(exc.message)}, status=400
             )
         await audit.record(
             "enterprise.created",
@@ -104,24 +114,29 @@ class EnterpriseController(Controller):
                 "district_code": enterprise.district_code,
             },
         )
-        return Redirect(path=f"/z/{slug}/enterprises/{enterprise.id}", status_code=303)
+        return Redirect(
+            path=url_for(request, "enterprise", slug=tenant.slug, enterprise_id=enterprise.id),
+            status_code=303,
+        )
 
     @get("/{enterprise_id:int}", name="enterprise", opt=allow(MEMBERS))
-    async def detail(self, request: Request, enterprise_id: FromPath[int]) -> Template:
-        if not await enterprise_visible(current_principal(), enterprise_id):
+    async def detail(
+        self, request: Request, principal: CurrentPrincipal, enterprise_id: FromPath[int]
+    ) -> Template:
+        if not await enterprise_visible(principal, enterprise_id):
             raise NotFoundException("enterprise not found")
         return render(request, "registry/enterprise.html", await enterprise_context(enterprise_id))
 
 
 async def _enterprise_list(
     request: Request,
+    principal: Principal,
     page: int | None,
     q: str,
     form: dict | None = None,
     errors: dict | None = None,
     status: int = 200,
 ) -> Template:
-    principal = current_principal()
     current, rows = await services.list_enterprises(principal, page, q)
     admin = principal.role == "bureau_admin"
     # the park choice is only in the bureau admin's registration form (the list is the hot path)
@@ -209,7 +224,7 @@ register_owner(
         may_upload=park_upload,
         page="registry/park.html",
         context=park_context,
-        url=lambda slug, park_id: f"/z/{slug}/parks/{park_id}",
+        route=("park", "park_id"),
     ),
 )
 register_owner(
@@ -219,6 +234,6 @@ register_owner(
         may_upload=enterprise_upload,
         page="registry/enterprise.html",
         context=enterprise_context,
-        url=lambda slug, enterprise_id: f"/z/{slug}/enterprises/{enterprise_id}",
+        route=("enterprise", "enterprise_id"),
     ),
 )

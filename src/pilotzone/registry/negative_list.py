@@ -20,13 +20,16 @@ from piccolo.columns.combination import Combinable
 
 from pilotzone import db
 from pilotzone.auth import audit
+from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import BUREAU_ADMIN, allow, tenant
-from pilotzone.auth.principal import Principal, current_principal
+from pilotzone.auth.principal import Principal
 from pilotzone.registry.services import RegistryError, text_field
 from pilotzone.registry.tables import Enterprise, NegativeListEntry
+from pilotzone.tenancy.dependencies import CurrentTenant
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
 from pilotzone.web.render import Page, page_of, render
+from pilotzone.web.urls import url_for
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 READERS = tenant("bureau_admin", "bureau_reviewer")
@@ -196,21 +199,32 @@ class NegativeListController(Controller):
         return await _page(request, page, q.strip(), show)
 
     @post("/", name="negative_list_add", opt=allow(BUREAU_ADMIN), status_code=303)
-    async def add(self, request: Request, slug: FromPath[str], data: Form) -> Redirect | Template:
+    async def add(
+        self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant, data: Form
+    ) -> Redirect | Template:
         try:
-            await add_entry(current_principal(), data)
+            await add_entry(principal, data)
         except RegistryError as exc:
             return await _page(
                 request, None, "", "current", form=data, errors={exc.field: _(exc.message)}, status=400
             )
-        return Redirect(path=f"/z/{slug}/negative-list/", status_code=303)
+        return Redirect(path=url_for(request, "negative_list", slug=tenant.slug), status_code=303)
 
     @post("/{entry_id:int}/end", name="negative_list_end", opt=allow(BUREAU_ADMIN), status_code=303)
-    async def end(self, slug: FromPath[str], entry_id: FromPath[int], data: Form) -> Redirect:
+    async def end(
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        tenant: CurrentTenant,
+        entry_id: FromPath[int],
+        data: Form,
+    ) -> Redirect:
         if not await NegativeListEntry.exists().where(NegativeListEntry.id == entry_id):
             raise NotFoundException("entry not found")
-        await end_entry(current_principal(), entry_id, data.get("end_reason", ""))
-        return Redirect(path=f"/z/{slug}/negative-list/?show=all", status_code=303)
+        await end_entry(principal, entry_id, data.get("end_reason", ""))
+        return Redirect(
+            path=url_for(request, "negative_list", slug=tenant.slug) + "?show=all", status_code=303
+        )
 
 
 async def _page(

@@ -17,13 +17,16 @@ from litestar.response import Redirect, Template
 
 from pilotzone import db
 from pilotzone.auth import audit
+from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, allow, tenant
-from pilotzone.auth.principal import Principal, current_principal
+from pilotzone.auth.principal import Principal
 from pilotzone.registry.services import RegistryError, decide_pending, role_scope
 from pilotzone.registry.tables import TALENT_CATEGORIES, Enterprise, Talent
+from pilotzone.tenancy.dependencies import CurrentTenant
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
 from pilotzone.web.render import Page, page_of, render
+from pilotzone.web.urls import url_for
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -176,17 +179,23 @@ class TalentController(Controller):
 
     @get("/", name="talents", opt=allow(MEMBERS))
     async def index(
-        self, request: Request, page: FromQuery[int | None] = None, q: FromQuery[str] = ""
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        page: FromQuery[int | None] = None,
+        q: FromQuery[str] = "",
     ) -> Template:
-        return await _list_page(request, page, q.strip())
+        return await _list_page(request, principal, page, q.strip())
 
     @post("/", name="talent_create", opt=allow(REGISTRARS), status_code=303)
-    async def create(self, request: Request, slug: FromPath[str], data: Form) -> Redirect | Template:
+    async def create(
+        self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant, data: Form
+    ) -> Redirect | Template:
         try:
-            talent = await create_talent(current_principal(), data)
+            talent = await create_talent(principal, data)
         except RegistryError as exc:
             return await _list_page(
-                request, None, "", form=data, errors={exc.field: _(exc.message)}, status=400
+                request, principal, None, "", form=data, errors={exc.field: _(exc.message)}, status=400
             )
         await audit.record(
             "talent.created",
@@ -200,11 +209,14 @@ class TalentController(Controller):
                 "status": talent.status,
             },
         )
-        return Redirect(path=f"/z/{slug}/talents/{talent.id}", status_code=303)
+        return Redirect(
+            path=url_for(request, "talent", slug=tenant.slug, talent_id=talent.id), status_code=303
+        )
 
     @get("/{talent_id:int}", name="talent", opt=allow(MEMBERS))
-    async def detail(self, request: Request, talent_id: FromPath[int]) -> Template:
-        principal = current_principal()
+    async def detail(
+        self, request: Request, principal: CurrentPrincipal, talent_id: FromPath[int]
+    ) -> Template:
         talent = await visible_talent(principal, talent_id)
         if talent is None:
             raise NotFoundException("talent not found")
@@ -222,23 +234,27 @@ class TalentController(Controller):
         )
 
     @post("/{talent_id:int}/accept", name="talent_accept", opt=allow(BUREAU_ADMIN), status_code=303)
-    async def accept(self, slug: FromPath[str], talent_id: FromPath[int]) -> Redirect:
-        talent = await visible_talent(current_principal(), talent_id)
+    async def accept(
+        self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant, talent_id: FromPath[int]
+    ) -> Redirect:
+        talent = await visible_talent(principal, talent_id)
         if talent is None:
             raise NotFoundException("talent not found")
         await decide_pending(Talent, talent.id, "active", "talent.accepted", "talent")
-        return Redirect(path=f"/z/{slug}/talents/{talent.id}", status_code=303)
+        return Redirect(
+            path=url_for(request, "talent", slug=tenant.slug, talent_id=talent.id), status_code=303
+        )
 
 
 async def _list_page(
     request: Request,
+    principal: Principal,
     page: int | None,
     q: str,
     form: dict | None = None,
     errors: dict | None = None,
     status: int = 200,
 ) -> Template:
-    principal = current_principal()
     current, rows = await list_talents(principal, page, q)
     enterprises = []
     if principal.role == "bureau_admin":

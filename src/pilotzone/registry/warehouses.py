@@ -16,14 +16,18 @@ from litestar.response import Redirect, Template
 
 from pilotzone import db
 from pilotzone.auth import audit
+from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, allow, tenant
-from pilotzone.auth.principal import Principal, current_principal
+from pilotzone.auth.principal import Principal
 from pilotzone.registry.services import RegistryError, decide_pending, parse_area, role_scope
 from pilotzone.registry.tables import WAREHOUSE_SERVICES, Enterprise, OverseasWarehouse
+from pilotzone.tenancy.dependencies import CurrentTenant
+from pilotzone.tenancy.middleware import TenantInfo
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
 from pilotzone.web.render import Page, page_of, render
+from pilotzone.web.urls import url_for
 
 # ISO 3166-1 alpha-2: CLDR's two-letter territories without its reserved and private-use codes
 _NOT_ISO = {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
@@ -189,21 +193,27 @@ class WarehouseController(Controller):
 
     @get("/", name="warehouses", opt=allow(MEMBERS))
     async def index(
-        self, request: Request, page: FromQuery[int | None] = None, q: FromQuery[str] = ""
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        page: FromQuery[int | None] = None,
+        q: FromQuery[str] = "",
     ) -> Template:
-        return await _list_page(request, page, q.strip())
+        return await _list_page(request, principal, page, q.strip())
 
     @post("/", name="warehouse_create", opt=allow(REGISTRARS), status_code=303)
-    async def create(self, request: Request, slug: FromPath[str]) -> Redirect | Template:
+    async def create(
+        self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant
+    ) -> Redirect | Template:
         data = await request.form()
         form = {k: str(data.get(k, "")) for k in data if k != "services"}
         services = [str(s) for s in data.getall("services")] if "services" in data else []
-        principal = current_principal()
         try:
             warehouse = await create_warehouse(principal, form, services)
         except RegistryError as exc:
             return await _list_page(
                 request,
+                principal,
                 None,
                 "",
                 form={**form, "services": services},
@@ -211,11 +221,13 @@ class WarehouseController(Controller):
                 status=400,
             )
         await audit.record("warehouse.created", "overseas_warehouse", warehouse.id, after=_facts(warehouse))
-        return Redirect(path=f"/z/{slug}/warehouses/{warehouse.id}", status_code=303)
+        return Redirect(path=_page_of(request, tenant, warehouse.id), status_code=303)
 
     @get("/{warehouse_id:int}", name="warehouse", opt=allow(MEMBERS))
-    async def detail(self, request: Request, warehouse_id: FromPath[int]) -> Template:
-        warehouse = await visible_warehouse(current_principal(), warehouse_id)
+    async def detail(
+        self, request: Request, principal: CurrentPrincipal, warehouse_id: FromPath[int]
+    ) -> Template:
+        warehouse = await visible_warehouse(principal, warehouse_id)
         if warehouse is None:
             raise NotFoundException("warehouse not found")
         owner = await Enterprise.objects().where(Enterprise.id == warehouse.enterprise).first()
@@ -232,25 +244,35 @@ class WarehouseController(Controller):
         )
 
     @post("/{warehouse_id:int}/accept", name="warehouse_accept", opt=allow(BUREAU_ADMIN), status_code=303)
-    async def accept(self, slug: FromPath[str], warehouse_id: FromPath[int]) -> Redirect:
-        warehouse = await visible_warehouse(current_principal(), warehouse_id)
+    async def accept(
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        tenant: CurrentTenant,
+        warehouse_id: FromPath[int],
+    ) -> Redirect:
+        warehouse = await visible_warehouse(principal, warehouse_id)
         if warehouse is None:
             raise NotFoundException("warehouse not found")
         await decide_pending(
             OverseasWarehouse, warehouse.id, "active", "warehouse.accepted", "overseas_warehouse"
         )
-        return Redirect(path=f"/z/{slug}/warehouses/{warehouse.id}", status_code=303)
+        return Redirect(path=_page_of(request, tenant, warehouse.id), status_code=303)
+
+
+def _page_of(request: Request, tenant: TenantInfo, warehouse_id: int) -> str:
+    return url_for(request, "warehouse", slug=tenant.slug, warehouse_id=warehouse_id)
 
 
 async def _list_page(
     request: Request,
+    principal: Principal,
     page: int | None,
     q: str,
     form: dict | None = None,
     errors: dict | None = None,
     status: int = 200,
 ) -> Template:
-    principal = current_principal()
     current, rows = await list_warehouses(principal, page, q)
     enterprises = []
     if principal.role == "bureau_admin":
