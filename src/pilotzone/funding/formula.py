@@ -17,10 +17,8 @@ no float anywhere: literals are parsed from their text, arithmetic runs in a loc
 Functions: ``if(c, a, b)`` (lazy), ``min(…)``, ``max(…)``, ``tier(x, [[threshold, amount], …])``,
 ``progressive(x, [[upto, rate], …])`` (the last bracket may be ``[inf, rate]`` or open ``[rate]``),
 ``round_fen(x)``. List literals appear only as the second argument of tier/progressive; thresholds and
-bounds there are number literals, amounts and rates may be any numeric expression.
-
-Every evaluation records its steps (each function call and each named value used, values as exact
-text) so an amount can be explained in zh-CN and English.
+bounds there are number literals, amounts and rates may be any numeric expression. Every evaluation
+records its steps (each call and named value used, as exact text) to explain an amount in zh and en.
 """
 
 from __future__ import annotations
@@ -98,9 +96,7 @@ class _Run:
     __slots__ = ("env", "steps", "seen")
 
     def __init__(self, env: Mapping[str, Value]) -> None:
-        self.env = env
-        self.steps: list[Step] = []
-        self.seen: set[str] = set()
+        self.env, self.steps, self.seen = env, list[Step](), set[str]()
 
 
 Fn = Callable[[_Run], Value]
@@ -200,8 +196,7 @@ class _Compiler:
         """``want(node, NUM)``, typed: the kind was checked when compiling or is checked at each run."""
         return cast(NumFn, self.want(node, NUM))
 
-    def boolean(self, node: Node) -> BoolFn:
-        """``want(node, BOOL)``, typed as :meth:`number`."""
+    def boolean(self, node: Node) -> BoolFn:  # want(node, BOOL), typed as number()
         return cast(BoolFn, self.want(node, BOOL))
 
     def name(self, node: Name) -> tuple[Fn, str]:
