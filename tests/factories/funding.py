@@ -120,24 +120,24 @@ async def funding_applications(
     """Many applications in ``round`` (a round's worth for a calculation): each dict names its
     ``enterprise`` and more columns as for :func:`funding_application`; ``per_statement`` rows go
     into one INSERT (PostgreSQL takes at most 65535 parameters). Their ids, in the order given."""
-    made = []
-    for values in rows:
-        values = dict(values)
-        enterprise = values.pop("enterprise")
-        made.append(
-            FundingApplication(
-                program=program,
-                program_version=program_version,
-                round=round,
-                subject_kind="enterprise",
-                subject_id=enterprise,
-                applicant_enterprise=enterprise,
-                subject_label=values.pop("subject_label", None) or unique("测试扶持申请"),
-                **values,
-            )
-        )
     ids: list[int] = []
-    async with acting_in(slug):
+    async with acting_in(slug):  # a row takes the tenant of the transaction it is made in
+        made = []
+        for values in rows:
+            values = dict(values)
+            enterprise = values.pop("enterprise")
+            made.append(
+                FundingApplication(
+                    program=program,
+                    program_version=program_version,
+                    round=round,
+                    subject_kind="enterprise",
+                    subject_id=enterprise,
+                    applicant_enterprise=enterprise,
+                    subject_label=values.pop("subject_label", None) or unique("测试扶持申请"),
+                    **values,
+                )
+            )
         for start in range(0, len(made), per_statement):
             chunk = made[start : start + per_statement]
             result = await FundingApplication.insert(*chunk).returning(FundingApplication.id)

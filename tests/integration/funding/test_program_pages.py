@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 import asyncpg
-from tests.conftest import demo
+from tests.support import demo
 
 from pilotzone.provisioning import sync
 
