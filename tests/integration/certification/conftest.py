@@ -65,7 +65,9 @@ async def arranged(owner: asyncpg.Connection, tenants: dict) -> AsyncIterator[di
         district_code=other["district_code"],
     )
     yield {"warehouse": warehouse.id, "enterprise": mine, "foreign": foreign.id}
-    ours = "SELECT id FROM application WHERE id = $2 OR subject_kind = 'overseas_warehouse' AND subject_id = $1"
+    ours = (
+        "SELECT id FROM application WHERE id = $2 OR subject_kind = 'overseas_warehouse' AND subject_id = $1"
+    )
     await owner.execute(
         f"DELETE FROM document WHERE owner_kind = 'application' AND owner_id IN ({ours})",  # noqa: S608
         warehouse.id,
