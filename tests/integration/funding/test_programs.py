@@ -132,6 +132,15 @@ async def test_changed_spec_gets_a_new_version_and_compiled_is_cached(
         assert versions == after["version"]  # the old version stays for applications made under it
     finally:
         await sync(ROOT / "tenants")
+        # the versions this test made go: the program is again as the session's sync left it
+        program = await owner.fetchval("SELECT program FROM program_version WHERE id = $1", before["id"])
+        await owner.execute(
+            "UPDATE program SET version = $2, current_version = $3 WHERE id = $1",
+            program, before["version"], before["id"],
+        )
+        await owner.execute(
+            "DELETE FROM program_version WHERE program = $1 AND version > $2", program, before["version"]
+        )
 
 
 async def test_cli_evaluate_without_subject(tenants: dict) -> None:
