@@ -21,7 +21,6 @@ from tests.support import (
     PASSWORD,
     ROOT,
     admin_sql,
-    csrf_of,  # noqa: F401 - still imported from here by the engine branch's tests
     db_url,
     demo,
     sign_in,

@@ -13,8 +13,8 @@ from typing import Any
 
 import asyncpg
 from playwright.sync_api import Browser, Page, expect
-from tests.browser.test_journey import browser, server, sign_in  # noqa: F401
-from tests.conftest import demo
+from tests.browser.pages import sign_in
+from tests.support import demo
 
 from pilotzone.demo import sample_pdf
 
@@ -33,7 +33,7 @@ CRITERIA = (
 )
 
 
-def _as(browser: Browser, server: str, who: str, next_path: str) -> Page:  # noqa: F811
+def _as(browser: Browser, server: str, who: str, next_path: str) -> Page:
     page = browser.new_context().new_page()
     sign_in(page, server, demo(who, "guangzhou"), next_path)
     expect(page).to_have_url(server + next_path)
@@ -55,7 +55,7 @@ def _owner_sql(owner_dsn: str, sql: str, *args: Any) -> Any:
         return pool.submit(asyncio.run, run()).result(timeout=30)
 
 
-def _review(page: Page, server: str, city: str, button: str, comment: str, reopen: tuple[str, ...] = ()) -> None:  # noqa: F811
+def _review(page: Page, server: str, city: str, button: str, comment: str, reopen: tuple[str, ...] = ()) -> None:
     page.goto(server + f"{GZ}/reviews/")
     page.get_by_role("link", name=re.compile(re.escape(city))).click()
     expect(page).to_have_url(re.compile(rf"{GZ}/reviews/\d+$"))
@@ -70,8 +70,8 @@ def _review(page: Page, server: str, city: str, button: str, comment: str, reope
 
 
 def test_overseas_warehouse_certification_journey(
-    server: str,  # noqa: F811
-    browser: Browser,  # noqa: F811
+    server: str,
+    browser: Browser,
     owner_dsn: str,
     tmp_path: Path,
 ) -> None:

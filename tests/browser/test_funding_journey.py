@@ -14,19 +14,22 @@ import signal
 import subprocess
 import sys
 import uuid
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
-from tests.browser.test_journey import browser, server, sign_in  # noqa: F401
-from tests.conftest import demo
+from tests import factories
+from tests.browser.pages import sign_in
+from tests.support import demo
 
 GZ = "/z/guangzhou"
+T = TypeVar("T")
 DETAILS = """stages = ["bureau_reviewer", "bureau_admin"]
 notice_days = 5
 
@@ -61,7 +64,23 @@ def _owner(owner_dsn: str, *statements: tuple[str, tuple]) -> list[Any]:
         return pool.submit(asyncio.run, run()).result(timeout=30)
 
 
-def _as(browser: Browser, server: str, email: str, path: str) -> Page:  # noqa: F811
+def _arrange(make: Callable[[], Awaitable[T]]) -> T:
+    """Rows made by the factories (``make``) on their own loop in a worker thread, like :func:`_owner`;
+    the app's connection pool closes with that loop."""
+
+    async def run() -> T:
+        from pilotzone import db
+
+        try:
+            return await make()
+        finally:
+            await db.DB.close_connection_pool()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result(timeout=30)
+
+
+def _as(browser: Browser, server: str, email: str, path: str) -> Page:
     page = browser.new_context(accept_downloads=True).new_page()
     sign_in(page, server, email, path)
     expect(page).to_have_url(server + path)
@@ -73,29 +92,22 @@ def people(owner_dsn: str) -> Any:
     """An enterprise user of guangzhou's second demo enterprise (the second bureau admin is the demo's)."""
     tag = uuid.uuid4().hex[:8]
     enterprise_user = f"journey-ent-{tag}@demo.pilotzone.cn"
-    gz, hash_, enterprise, name = _owner(
+    enterprise, name = _owner(
         owner_dsn,
-        ("SELECT id FROM tenant WHERE slug = 'guangzhou'", ()),
-        ("SELECT password_hash FROM pz_user WHERE email = $1", (demo("admin", "guangzhou"),)),
         ("SELECT min(id) FROM enterprise WHERE name LIKE '%示范跨境电商企业2' AND tenant_id = "
          "(SELECT id FROM tenant WHERE slug = 'guangzhou')", ()),
         ("SELECT name FROM enterprise WHERE id = (SELECT min(id) FROM enterprise WHERE name LIKE "
          "'%示范跨境电商企业2' AND tenant_id = (SELECT id FROM tenant WHERE slug = 'guangzhou'))", ()),
     )
-    users = _owner(
-        owner_dsn,
-        ("INSERT INTO pz_user (email, display_name, password_hash) VALUES ($1, '第二家企业用户', $2) RETURNING id",
-         (enterprise_user, hash_)),
-    )
-    _owner(
-        owner_dsn,
-        ('INSERT INTO membership (tenant_id, "user", role, enterprise, active) '
-         "VALUES ($1, $2, 'enterprise_user', $3, true) RETURNING id", (gz, users[0], enterprise)),
+    user, _ = _arrange(
+        lambda: factories.member(
+            "guangzhou", "enterprise_user", email=enterprise_user, display_name="第二家企业用户", enterprise=enterprise
+        )
     )
     yield {"enterprise_user": enterprise_user, "enterprise_name": name, "tag": tag[:6]}
     *_, ended = _owner(
         owner_dsn,
-        *[('DELETE FROM membership WHERE "user" = $1', (u,)) for u in users],
+        ("DELETE FROM pz_user WHERE id = $1", (user.id,)),  # its membership and sessions with it
         # the notice ends: later tests find the public award list as it was (the isolation matrix
         # counts the demo enterprise's name on a public page as a leak)
         ("UPDATE ledger_entry SET notice_until = now() - interval '1 minute' WHERE program IN "
@@ -104,7 +116,7 @@ def people(owner_dsn: str) -> Any:
     assert ended == 1
 
 
-def _apply(page: Page, server: str, program_name: str, exports: str) -> str:  # noqa: F811
+def _apply(page: Page, server: str, program_name: str, exports: str) -> str:
     page.goto(server + f"{GZ}/funding/applications/")
     page.get_by_role("link", name=re.compile(re.escape(program_name))).click()
     expect(page).to_have_url(re.compile(r"/funding/applications/new\?round_id=\d+$"))
@@ -118,7 +130,7 @@ def _apply(page: Page, server: str, program_name: str, exports: str) -> str:  # 
     return page.url.rsplit("/", 1)[1]
 
 
-def _review(page: Page, server: str, application: str, declared: str, verified: str | None = None) -> None:  # noqa: F811
+def _review(page: Page, server: str, application: str, declared: str, verified: str | None = None) -> None:
     """Verify and approve: the verified value is prefilled (the declared one, or the one verified at the
     stage before); a corrected value is refused without its reason, then approved with it."""
     page.goto(server + f"{GZ}/funding/reviews")
@@ -162,7 +174,7 @@ def _stop(worker: subprocess.Popen) -> None:
             pass
 
 
-def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: dict, tmp_path: Path) -> None:  # noqa: F811
+def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: dict, tmp_path: Path) -> None:
     tag = people["tag"]
     program_name = f"旅程出口奖励{tag}"
     today = date.today()

@@ -9,17 +9,6 @@ from tests.browser.pages import sign_in
 from tests.support import PASSWORD, demo
 
 
-def __getattr__(name: str) -> object:
-    """The certification and funding journeys (the engine branch's files) still import ``browser``
-    and ``server`` (and ``sign_in``) from here. At merge they take the fixtures from conftest.py and
-    ``sign_in`` from tests.browser.pages, and this function goes."""
-    if name in ("browser", "server"):
-        import importlib
-
-        return getattr(importlib.import_module("tests.browser.conftest"), name)
-    raise AttributeError(name)
-
-
 def test_landing_sign_in_tenant_home_english(server: str, browser: Browser) -> None:
     page = browser.new_page()
     page.goto(server + "/")

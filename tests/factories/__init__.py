@@ -13,7 +13,7 @@ starts from the state ``tests/conftest.py`` set up (tenants synced, demo account
 | ``park``, ``enterprise``, ``enterprises``, ``warehouse``, ``talent``, ``negative_entry`` | registry tables | Piccolo insert |
 | ``document`` | ``document`` + the S3 object | ``documents.services.store_bytes`` |
 | ``scheme`` (lookup), ``application``, ``status_change``, ``objection``, ``certificate`` | certification tables | Piccolo insert |
-| ``program``, ``funding_round``, ``synced_round`` (lookup), ``funding_application``, ``calculation``, ``calculation_result``, ``ledger_entry``, ``payment`` | funding tables | Piccolo insert |
+| ``program``, ``funding_round``, ``synced_round`` (lookup), ``funding_application(s)``, ``calculation``, ``calculation_result``, ``ledger_entry``, ``payment`` | funding tables | Piccolo insert |
 | ``job_runs`` | ``job_run`` (recorded, never sent) | Piccolo insert |
 """
 
@@ -24,6 +24,7 @@ from tests.factories.funding import (
     calculation,
     calculation_result,
     funding_application,
+    funding_applications,
     funding_round,
     ledger_entry,
     payment,
@@ -44,6 +45,7 @@ __all__ = [
     "enterprise",
     "enterprises",
     "funding_application",
+    "funding_applications",
     "funding_round",
     "job_runs",
     "ledger_entry",

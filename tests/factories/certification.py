@@ -1,8 +1,7 @@
-"""Certification rows of today's tables (``application``, ``application_change``, ``objection``,
-``certificate``): Piccolo inserts in the tenant's transaction.
-
-The engine branch replaces these tables with the workflow's (submission, review, objection, notice);
-the factories keep their signatures so the tests that use them change in one place at merge.
+"""Certification rows (``application``, ``application_change``, ``objection``, ``certificate``):
+Piccolo inserts in the tenant's transaction. The columns every kind of submission shares (subject,
+applicant's scope, status, stage, times) come from ``pilotzone.workflow.tables``; ``status`` must be a
+``CertificationState`` (the database CHECKs it) and every ``*_id``/reference a real row or ``None``.
 The services (``create_application`` and the review steps) go through a principal and every state
 in between; tests that arrange history (rollups, isolation) need an application already in a
 given state at a given time, so the row is written as those steps leave it.
@@ -49,13 +48,14 @@ async def application(
     changes: Sequence[tuple[datetime, str, str]] = (),
     **values: Any,
 ) -> Application:
-    """An application for ``scheme`` about one subject, judged by the scheme's current spec.
-    ``changes``: (at, old status, new status) rows of its history."""
+    """An application for ``scheme`` about one subject, judged by the scheme's current spec (or the
+    ``spec`` given). ``changes``: (at, old status, new status) rows of its history; ``values``: more
+    columns (``applicant_enterprise``, ``stage``, ``notice_until``, ``values`` …)."""
     async with acting_in(slug):
         row = Application(
             scheme=scheme.id,
-            scheme_version=scheme.version,
-            spec=scheme.spec,
+            scheme_version=values.pop("scheme_version", scheme.version),
+            spec=values.pop("spec", scheme.spec),
             subject_kind=subject_kind,
             subject_id=subject_id,
             subject_label=values.pop("subject_label", None) or unique("测试申请"),

@@ -1,15 +1,15 @@
 """Funding rows of today's tables (``program``, ``program_version``, ``round``,
 ``funding_application``, ``calculation``, ``calculation_result``, ``ledger_entry``, ``payment``):
-Piccolo inserts in the tenant's transaction.
-
-The engine branch moves funding applications and their reviews onto the workflow's tables; the
-factories keep their signatures so the tests that use them change in one place at merge. Programs
+Piccolo inserts in the tenant's transaction. A funding application's shared columns (subject, scope,
+status, stage, times) come from ``pilotzone.workflow.tables``; ``status`` must be a ``FundingState``
+(CHECKed) and every reference a real row or ``None``. Programs
 normally come from ``tenants/<slug>/programs.toml`` (``tenants sync``) or the bureau's editor; a
 test that needs one of its own (isolation) gets a bare program with an empty spec.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -106,6 +106,43 @@ async def funding_application(
         )
         await row.save()
     return row
+
+
+async def funding_applications(
+    slug: str,
+    program: int,
+    program_version: int,
+    round: int,
+    rows: Sequence[dict[str, Any]],
+    *,
+    per_statement: int = 500,
+) -> list[int]:
+    """Many applications in ``round`` (a round's worth for a calculation): each dict names its
+    ``enterprise`` and more columns as for :func:`funding_application`; ``per_statement`` rows go
+    into one INSERT (PostgreSQL takes at most 65535 parameters). Their ids, in the order given."""
+    ids: list[int] = []
+    async with acting_in(slug):  # a row takes the tenant of the transaction it is made in
+        made = []
+        for values in rows:
+            values = dict(values)
+            enterprise = values.pop("enterprise")
+            made.append(
+                FundingApplication(
+                    program=program,
+                    program_version=program_version,
+                    round=round,
+                    subject_kind="enterprise",
+                    subject_id=enterprise,
+                    applicant_enterprise=enterprise,
+                    subject_label=values.pop("subject_label", None) or unique("测试扶持申请"),
+                    **values,
+                )
+            )
+        for start in range(0, len(made), per_statement):
+            chunk = made[start : start + per_statement]
+            result = await FundingApplication.insert(*chunk).returning(FundingApplication.id)
+            ids += [r["id"] for r in result]
+    return ids
 
 
 async def calculation(slug: str, round: int, version: int = 1, **values: Any) -> Calculation:

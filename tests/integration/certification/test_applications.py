@@ -3,93 +3,12 @@ with earlier versions kept, several users of one enterprise, withdrawal, scope."
 
 from __future__ import annotations
 
-import asyncpg
-import pytest
-from tests.conftest import demo
+from tests.integration.certification.steps import SECOND, VALID, upload
+from tests.support import demo
 
 from pilotzone.demo import sample_pdf
 
 GZ = "/z/guangzhou/applications"
-SECOND = "second-applicant@demo.pilotzone.cn"
-VALID = {"floor_area": "5200.5", "operating_years": "3", "clients_served": "25", "wms": "yes"}
-
-
-@pytest.fixture
-async def arranged(owner: asyncpg.Connection, tenants: dict):  # type: ignore[no-untyped-def]
-    """The guangzhou enterprise user's enterprise with a warehouse, a second user of that enterprise,
-    and an application of another enterprise (outside the narrow demo roles' scope)."""
-    gz = tenants["guangzhou"]
-    membership = await owner.fetchrow(
-        'SELECT m.* FROM membership m JOIN pz_user u ON u.id = m."user" WHERE u.email = $1 AND m.tenant_id = $2',
-        demo("enterprise", "guangzhou"),
-        gz,
-    )
-    mine = membership["enterprise"]
-    first = await owner.fetchrow("SELECT park, district_code FROM enterprise WHERE id = $1", mine)
-    other = await owner.fetchrow(
-        "SELECT id, park, district_code FROM enterprise WHERE tenant_id = $1 AND park <> $2 AND district_code <> $3 "
-        "ORDER BY id LIMIT 1",
-        gz,
-        first["park"],
-        first["district_code"],
-    )
-    warehouse = await owner.fetchval(
-        "INSERT INTO overseas_warehouse (tenant_id, enterprise, country, city, address, floor_area, services, "
-        "wms_integrated, status) VALUES ($1, $2, 'DE', 'Hamburg', '申报测试仓 Hafenstr. 1', 5200, '[\"storage\"]', "
-        "true, 'active') RETURNING id",
-        gz,
-        mine,
-    )
-    password = await owner.fetchval(
-        "SELECT password_hash FROM pz_user WHERE email = $1", demo("enterprise", "guangzhou")
-    )
-    user = await owner.fetchval(
-        "INSERT INTO pz_user (email, display_name, password_hash) VALUES ($1, '第二位企业用户', $2) RETURNING id",
-        SECOND,
-        password,
-    )
-    await owner.execute(
-        'INSERT INTO membership (tenant_id, "user", role, district_code, park, enterprise, active) '
-        "VALUES ($1, $2, 'enterprise_user', $3, $4, $5, true)",
-        gz,
-        user,
-        membership["district_code"],
-        membership["park"],
-        mine,
-    )
-    scheme = await owner.fetchrow(
-        "SELECT id, version, spec FROM scheme WHERE tenant_id = $1 AND key = 'overseas-warehouse'", gz
-    )
-    foreign = await owner.fetchval(
-        "INSERT INTO application (tenant_id, scheme, scheme_version, spec, subject_kind, subject_id, subject_label, "
-        'applicant_enterprise, applicant_park, district_code, status, "values") '
-        "VALUES ($1, $2, $3, $4, 'overseas_warehouse', 0, '他企申报测试', $5, $6, $7, 'draft', '{}') RETURNING id",
-        gz,
-        scheme["id"],
-        scheme["version"],
-        scheme["spec"],
-        other["id"],
-        other["park"],
-        other["district_code"],
-    )
-    yield {"warehouse": warehouse, "enterprise": mine, "foreign": foreign}
-    await owner.execute(
-        "DELETE FROM document WHERE owner_kind = 'application' AND owner_id IN "
-        "(SELECT id FROM application WHERE subject_id IN (0, $1))",
-        warehouse,
-    )
-    await owner.execute("DELETE FROM application WHERE subject_id IN (0, $1)", warehouse)
-    await owner.execute("DELETE FROM overseas_warehouse WHERE id = $1", warehouse)
-    await owner.execute("DELETE FROM pz_user WHERE id = $1", user)
-
-
-async def _upload(client, application: int, key: str, name: str, body: bytes):  # type: ignore[no-untyped-def]
-    return await client.post(
-        f"{GZ}/{application}/documents",
-        data={"doc_key": key},
-        files={"file": (name, body, "application/pdf")},
-        follow_redirects=False,
-    )
 
 
 async def test_an_application_from_draft_to_withdrawal(as_user, owner, arranged) -> None:
@@ -147,13 +66,13 @@ async def test_an_application_from_draft_to_withdrawal(as_user, owner, arranged)
         assert row["status"] == "draft" and '"5000"' in row["values"] and "100" not in row["values"]
 
         assert (
-            await _upload(client, app_id, "lease", "租赁合同.pdf", sample_pdf("lease one"))
+            await upload(client, app_id, "lease", "租赁合同.pdf", sample_pdf("lease one"))
         ).status_code == 303
         assert (
-            await _upload(client, app_id, "lease", "租赁合同v2.pdf", sample_pdf("lease two"))
+            await upload(client, app_id, "lease", "租赁合同v2.pdf", sample_pdf("lease two"))
         ).status_code == 303
-        assert (await _upload(client, app_id, "photos", "照片.pdf", sample_pdf("photos"))).status_code == 303
-        assert (await _upload(client, app_id, "nonsense", "x.pdf", sample_pdf("x"))).status_code == 400
+        assert (await upload(client, app_id, "photos", "照片.pdf", sample_pdf("photos"))).status_code == 303
+        assert (await upload(client, app_id, "nonsense", "x.pdf", sample_pdf("x"))).status_code == 400
         names = [
             r["filename"]
             for r in await owner.fetch(
@@ -167,7 +86,7 @@ async def test_an_application_from_draft_to_withdrawal(as_user, owner, arranged)
         missing = await client.post(f"{GZ}/{app_id}/submit", data=VALID, follow_redirects=False)
         assert missing.status_code == 400 and "请上传此材料" in missing.text
         assert (
-            await _upload(client, app_id, "service_records", "记录.pdf", sample_pdf("rec"))
+            await upload(client, app_id, "service_records", "记录.pdf", sample_pdf("rec"))
         ).status_code == 303
 
     async with as_user(SECOND) as second:

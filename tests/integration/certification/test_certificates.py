@@ -12,11 +12,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
-import pytest
 from litestar.testing import AsyncTestClient
-from tests.conftest import csrf_of, demo
-from tests.integration.certification.test_applications import arranged  # noqa: F401
-from tests.integration.certification.test_reviews import _scores, _state, _submitted
+from tests.integration.certification.steps import approve_new, state_of
+from tests.support import csrf_of, demo
 
 GZ = "/z/guangzhou"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -34,50 +32,13 @@ def _pdf_info_and_text(content: bytes) -> tuple[dict[str, str], str]:
     return {k.strip(): v.strip() for k, v in info.items()}, text.stdout
 
 
-async def _approved(as_user, admin_gz, owner, warehouse: int) -> int:  # type: ignore[no-untyped-def]
-    async with as_user(demo("enterprise", "guangzhou")) as applicant:
-        app_id = await _submitted(applicant, warehouse)
-    for who in ("district", "reviewer"):
-        async with as_user(demo(who, "guangzhou")) as reviewer:
-            done = await reviewer.post(
-                f"{GZ}/reviews/{app_id}",
-                data={"decision": "approve", **await _scores(owner, app_id, 0.8)},
-                follow_redirects=False,
-            )
-            assert done.status_code == 303
-    final = await admin_gz.post(
-        f"{GZ}/reviews/{app_id}",
-        data={"decision": "approve", **await _scores(owner, app_id, 0.9)},
-        follow_redirects=False,
-    )
-    assert final.status_code == 303
-    return app_id
-
-
-@pytest.fixture
-async def certified_cleanup(owner: asyncpg.Connection, arranged):  # type: ignore[no-untyped-def]  # noqa: F811
-    """Certificates restrict deleting their application: remove them before ``arranged`` cleans up."""
-    yield arranged
-    # a certificate restricts deleting its PDF too: certificates first, then their documents
-    ids = await owner.fetchval(
-        "SELECT array_agg(c.id) FROM certificate c JOIN application a ON a.id = c.application WHERE a.subject_id = $1",
-        arranged["warehouse"],
-    )
-    # renewal applications point at the certificate they renew: unlink them first
-    await owner.execute("UPDATE application SET renews = NULL WHERE renews = ANY($1::int[])", ids or [])
-    await owner.execute("DELETE FROM certificate WHERE id = ANY($1::int[])", ids or [])
-    await owner.execute(
-        "DELETE FROM document WHERE owner_kind = 'certificate' AND owner_id = ANY($1::int[])", ids or []
-    )
-
-
 async def test_notice_objections_certificate_and_verification(
     app, as_user, admin_gz, admin_fs, owner, tenants, certified_cleanup
 ) -> None:
     gz = tenants["guangzhou"]
     year = datetime.now(UTC).year
-    app_id = await _approved(as_user, admin_gz, owner, certified_cleanup["warehouse"])
-    assert (await _state(owner, app_id))[0] == "notice"
+    app_id = await approve_new(as_user, admin_gz, owner, certified_cleanup["warehouse"])
+    assert (await state_of(owner, app_id))[0] == "notice"
     days = await owner.fetchval("SELECT notice_until - now() FROM application WHERE id = $1", app_id)
     assert 6 <= days.days <= 7
     label = await owner.fetchval("SELECT subject_label FROM application WHERE id = $1", app_id)
@@ -100,7 +61,7 @@ async def test_notice_objections_certificate_and_verification(
                 follow_redirects=False,
             )
             assert ok.status_code == 303, ok.text[:500]
-            assert (await _state(owner, app_id))[0] == "objected"
+            assert (await state_of(owner, app_id))[0] == "objected"
         fourth = await public.post(url, data={"csrf_token": token, "contact": "a@b.cn", "reason": "再次"})
         assert fourth.status_code == 429 and "每小时最多 3 条" in fourth.text
         assert label not in (await public.get(f"{GZ}/notices/")).text  # paused
@@ -127,16 +88,16 @@ async def test_notice_objections_certificate_and_verification(
             follow_redirects=False,
         )
         assert done.status_code == 303
-    assert (await _state(owner, app_id))[0] == "notice"
+    assert (await state_of(owner, app_id))[0] == "notice"
 
     # nothing is due yet; then the window ends
     assert (await admin_gz.post(f"{GZ}/notices/issue", follow_redirects=False)).status_code == 303
-    assert (await _state(owner, app_id))[0] == "notice"
+    assert (await state_of(owner, app_id))[0] == "notice"
     await owner.execute(
         "UPDATE application SET notice_until = now() - interval '1 minute' WHERE id = $1", app_id
     )
     assert (await admin_fs.post(f"{GZ}/notices/issue")).status_code in (403, 404)
-    assert (await _state(owner, app_id))[0] == "notice"
+    assert (await state_of(owner, app_id))[0] == "notice"
     last = await owner.fetchval(  # other tests of the session may have issued numbers already
         "SELECT coalesce(max(last), 0) FROM certificate_counter WHERE tenant_id = $1 "
         "AND scheme_key = 'overseas-warehouse' AND year = $2",
@@ -145,7 +106,7 @@ async def test_notice_objections_certificate_and_verification(
     )
     issued = await admin_gz.post(f"{GZ}/notices/issue", follow_redirects=False)
     assert issued.status_code == 303
-    assert (await _state(owner, app_id))[0] == "certified"
+    assert (await state_of(owner, app_id))[0] == "certified"
     cert = await owner.fetchrow("SELECT * FROM certificate WHERE application = $1", app_id)
     assert cert["number"] == f"GZ-HWC-{year}-{last + 1:04d}" and cert["status"] == "valid"
     assert cert["valid_until"].year == year + 3

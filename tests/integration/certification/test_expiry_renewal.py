@@ -13,11 +13,8 @@ import json
 import asyncpg
 from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
-from tests.conftest import demo
-from tests.integration.certification.test_applications import VALID, _upload, arranged  # noqa: F401
-from tests.integration.certification.test_certificates import _approved, certified_cleanup  # noqa: F401
-from tests.integration.certification.test_reviews import _scores, _state
-from tests.integration.jobs.test_jobs import _wait_done
+from tests.integration.certification.steps import VALID, approve_new, score_form, state_of, upload
+from tests.support import demo, wait_done
 
 from pilotzone.demo import sample_pdf
 
@@ -29,7 +26,7 @@ async def _certify(admin_gz, owner: asyncpg.Connection, app_id: int) -> asyncpg.
         "UPDATE application SET notice_until = now() - interval '1 minute' WHERE id = $1", app_id
     )
     assert (await admin_gz.post(f"{GZ}/notices/issue", follow_redirects=False)).status_code == 303
-    assert (await _state(owner, app_id))[0] == "certified"
+    assert (await state_of(owner, app_id))[0] == "certified"
     return await owner.fetchrow("SELECT * FROM certificate WHERE application = $1", app_id)
 
 
@@ -45,7 +42,7 @@ async def _sweep_by_button(admin_gz, owner: asyncpg.Connection) -> asyncpg.Recor
     assert started.status_code in (200, 303) and 'data-hx-trigger="every 1s"' in started.text
     assert "<html" not in started.text and "证书到期检查" in started.text
     run_id = int(started.text.split('id="job-', 1)[1].split('"', 1)[0])
-    return await _wait_done(owner, run_id)
+    return await wait_done(owner, run_id)
 
 
 async def test_reminders_renewal_and_expiry(
@@ -56,10 +53,10 @@ async def test_reminders_renewal_and_expiry(
     owner,
     tenants,
     worker,
-    certified_cleanup,  # noqa: F811
+    certified_cleanup,
 ) -> None:  # type: ignore[no-untyped-def]
     gz = tenants["guangzhou"]
-    old_app = await _approved(as_user, admin_gz, owner, certified_cleanup["warehouse"])
+    old_app = await approve_new(as_user, admin_gz, owner, certified_cleanup["warehouse"])
     old = await _certify(admin_gz, owner, old_app)
     await owner.execute(
         "UPDATE certificate SET valid_until = now() + interval '10 days' WHERE id = $1", old["id"]
@@ -105,10 +102,10 @@ async def test_reminders_renewal_and_expiry(
         assert json.loads(row["values"]) == VALID  # prefilled from the old application
         assert "续期申报办理中" in (await holder.get(f"{GZ}/certificates/")).text
         for key in ("lease", "photos", "service_records"):
-            upload = await _upload(holder, renewal, key, f"{key}-2.pdf", sample_pdf(key))
-            assert upload.status_code == 303
+            uploaded = await upload(holder, renewal, key, f"{key}-2.pdf", sample_pdf(key))
+            assert uploaded.status_code == 303
         submitted = await holder.post(f"{GZ}/applications/{renewal}/submit", follow_redirects=False)
-        assert submitted.status_code == 303 and (await _state(owner, renewal)) == ("in_review", 0)
+        assert submitted.status_code == 303 and (await state_of(owner, renewal)) == ("in_review", 0)
     async with as_user(demo("park", "guangzhou")) as stranger:  # not a holder of this scheme's subject
         refused = await stranger.post(f"{GZ}/certificates/{old['id']}/renew", follow_redirects=False)
         assert refused.status_code in (404, 409)
@@ -118,16 +115,16 @@ async def test_reminders_renewal_and_expiry(
         async with as_user(demo(who, "guangzhou")) as reviewer:
             done = await reviewer.post(
                 f"{GZ}/reviews/{renewal}",
-                data={"decision": "approve", **await _scores(owner, renewal, 0.8)},
+                data={"decision": "approve", **await score_form(owner, renewal, 0.8)},
                 follow_redirects=False,
             )
             assert done.status_code == 303
     final = await admin_gz.post(
         f"{GZ}/reviews/{renewal}",
-        data={"decision": "approve", **await _scores(owner, renewal, 0.9)},
+        data={"decision": "approve", **await score_form(owner, renewal, 0.9)},
         follow_redirects=False,
     )
-    assert final.status_code == 303 and (await _state(owner, renewal))[0] == "notice"
+    assert final.status_code == 303 and (await state_of(owner, renewal))[0] == "notice"
     new = await _certify(admin_gz, owner, renewal)
     old_now = await owner.fetchrow("SELECT * FROM certificate WHERE id = $1", old["id"])
     assert old_now["status"] == "renewed" and old_now["renewed_by"] == new["id"]

@@ -9,9 +9,8 @@ import json
 import re
 
 import asyncpg
-from tests.conftest import demo
-from tests.integration.certification.test_applications import _upload, arranged  # noqa: F401
-from tests.integration.certification.test_reviews import _state, _submitted
+from tests.integration.certification.steps import state_of, submit_new, upload
+from tests.support import demo
 
 from pilotzone.demo import sample_pdf
 
@@ -28,9 +27,9 @@ async def _documents(owner: asyncpg.Connection, app_id: int) -> list[str]:
     ]
 
 
-async def test_the_answer_changes_what_the_request_reopens(as_user, owner, arranged) -> None:  # noqa: F811
+async def test_the_answer_changes_what_the_request_reopens(as_user, owner, arranged) -> None:
     async with as_user(demo("enterprise", "guangzhou")) as applicant:
-        app_id = await _submitted(applicant, arranged["warehouse"])
+        app_id = await submit_new(applicant, arranged["warehouse"])
 
     async with as_user(demo("district", "guangzhou")) as district:
         page = await district.get(f"{GZ}/reviews/{app_id}")
@@ -48,7 +47,7 @@ async def test_the_answer_changes_what_the_request_reopens(as_user, owner, arran
             follow_redirects=False,
         )
         assert asked.status_code == 303
-    assert await _state(owner, app_id) == ("info_requested", 0)
+    assert await state_of(owner, app_id) == ("info_requested", 0)
     reopens = await owner.fetchval(
         "SELECT reopens FROM review WHERE application = $1 AND decision = 'request_info'", app_id
     )
@@ -62,11 +61,11 @@ async def test_the_answer_changes_what_the_request_reopens(as_user, owner, arran
         assert 'id="reopen-file-service_records"' in page.text and 'id="reopen-file-lease"' not in page.text
 
         # a document the request did not reopen: refused before anything is stored
-        other = await _upload(applicant, app_id, "lease", "新租约.pdf", sample_pdf("lease 2"))
+        other = await upload(applicant, app_id, "lease", "新租约.pdf", sample_pdf("lease 2"))
         assert other.status_code == 409 and "未要求补正此材料" in other.text
         assert await _documents(owner, app_id) == documents_before
         # a new version of the reopened one
-        new = await _upload(applicant, app_id, "service_records", "补充凭证.pdf", sample_pdf("records 2"))
+        new = await upload(applicant, app_id, "service_records", "补充凭证.pdf", sample_pdf("records 2"))
         assert new.status_code == 303, new.text[:1000]
         assert await _documents(owner, app_id) == [*documents_before, "service_records/补充凭证.pdf"]
 
@@ -78,7 +77,7 @@ async def test_the_answer_changes_what_the_request_reopens(as_user, owner, arran
         assert wrong.status_code == 400
         assert re.search(r'id="a-clients_served"[^>]*aria-invalid="true"', wrong.text)
         assert 'value="5"' in wrong.text  # what was typed stays
-        assert await _state(owner, app_id) == ("info_requested", 0)
+        assert await state_of(owner, app_id) == ("info_requested", 0)
 
         answered = await applicant.post(
             f"{GZ}/applications/{app_id}/answer",
@@ -93,9 +92,9 @@ async def test_the_answer_changes_what_the_request_reopens(as_user, owner, arran
         assert answered.status_code == 303
         values = json.loads(await owner.fetchval('SELECT "values" FROM application WHERE id = $1', app_id))
         assert values["clients_served"] == "40" and values["floor_area"] == "5200.5"
-        assert await _state(owner, app_id) == ("in_review", 0)
+        assert await state_of(owner, app_id) == ("in_review", 0)
         # answered: nothing is open any more
-        late = await _upload(applicant, app_id, "service_records", "再补.pdf", sample_pdf("records 3"))
+        late = await upload(applicant, app_id, "service_records", "再补.pdf", sample_pdf("records 3"))
         assert late.status_code == 409
         again = await applicant.post(f"{GZ}/applications/{app_id}/answer", data={"note": "再答"})
         assert again.status_code == 404 or again.status_code == 409

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
-from tests.conftest import csrf_of
+from tests import factories
+from tests.support import csrf_of
 
 from pilotzone.certification.applications import notice_running
 from pilotzone.certification.notices import running_sql
@@ -23,32 +25,30 @@ ROW = re.compile(r'<a href="/z/guangzhou/notices/(\d+)/objections" ')
 
 
 @pytest.fixture
-async def noticed(owner: asyncpg.Connection, tenants: dict) -> dict:  # type: ignore[misc]
+async def noticed(owner: asyncpg.Connection, tenants: dict) -> AsyncIterator[dict]:
     """RUNNING applications under notice in guangzhou (ending 1 … RUNNING hours from now, named
     公示分页企业01 …), ENDED whose notice ended (still status notice: nothing moved them), one paused."""
     gz = tenants["guangzhou"]
-    scheme, version = await owner.fetchrow(
-        "SELECT id, version FROM scheme WHERE tenant_id = $1 ORDER BY id LIMIT 1", gz
-    )
+    scheme = await factories.scheme("guangzhou")
     enterprise = await owner.fetchval("SELECT min(id) FROM enterprise WHERE tenant_id = $1", gz)
-    ids = [
-        r["id"]
-        for r in await owner.fetch(
-            "INSERT INTO application (tenant_id, scheme, scheme_version, spec, subject_kind, subject_id, "
-            'subject_label, applicant_enterprise, status, "values", stage, moved_at, notice_until, created_at, '
-            "updated_at) SELECT $1, $2, $3, '{}'::jsonb, 'enterprise', $7, '公示分页企业' || lpad(i::text, 2, '0'), $7, "
-            "CASE WHEN i = $6 THEN 'objected' ELSE 'notice' END, '{}'::jsonb, 0, now() - interval '1 day', "
-            "CASE WHEN i <= $4 THEN now() + i * interval '1 hour' ELSE now() - (i - $4) * interval '1 hour' END, "
-            "now(), now() FROM generate_series(1, $5) AS i ORDER BY i RETURNING id",
-            gz,
-            scheme,
-            version,
-            RUNNING,
-            RUNNING + ENDED + 1,
-            RUNNING + ENDED + 1,
-            enterprise,
-        )
-    ]
+    now = datetime.now(UTC)
+    async with factories.acting_in("guangzhou"):
+        rows = [
+            await factories.application(
+                "guangzhou",
+                scheme,
+                "enterprise",
+                enterprise,
+                status="objected" if i == RUNNING + ENDED + 1 else "notice",
+                spec={},
+                subject_label=f"公示分页企业{i:02d}",
+                applicant_enterprise=enterprise,
+                moved_at=now - timedelta(days=1),
+                notice_until=now + timedelta(hours=i) if i <= RUNNING else now - timedelta(hours=i - RUNNING),
+            )
+            for i in range(1, RUNNING + ENDED + 2)
+        ]
+    ids = [r.id for r in rows]
     yield {"ids": ids, "tenant": gz}
     # a certificate restricts deleting its PDF: certificates first, then their documents
     certificates = await owner.fetchval(

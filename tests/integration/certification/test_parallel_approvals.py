@@ -1,8 +1,8 @@
 """Issue 4, "Done when": 50 parallel approvals produce 50 distinct, consecutive certificate numbers.
 
-Fifty applications wait at the bureau administrator's final stage (arranged through the owner
-connection). The test sends the 50 final approvals at once over HTTP as the bureau administrator,
-plus a second approval for ten of them, then closes the notice windows and sends 50 issue requests
+Fifty applications wait at the bureau administrator's final stage (arranged with the factories). The
+test sends the 50 final approvals at once over HTTP as the bureau administrator, plus a second
+approval for ten of them, then closes the notice windows and sends 50 issue requests
 at once. The requests really overlap: an httpx client on the ASGI app in the test's event loop (the
 Litestar test client runs each request to completion on a portal thread, one after another)."""
 
@@ -15,10 +15,9 @@ from datetime import UTC, datetime
 
 import asyncpg
 import httpx
-from tests.conftest import demo, sign_in
-from tests.integration.certification.test_applications import VALID, arranged  # noqa: F401
-from tests.integration.certification.test_certificates import certified_cleanup  # noqa: F401
-from tests.integration.certification.test_reviews import _scores
+from tests import factories
+from tests.integration.certification.steps import VALID, score_form
+from tests.support import demo, sign_in
 
 from pilotzone.documents.storage import get_storage
 
@@ -26,42 +25,45 @@ GZ = "/z/guangzhou"
 N = 50
 
 
-async def _at_final_stage(owner: asyncpg.Connection, gz: int, warehouse: int, enterprise: int) -> list[int]:
-    scheme = await owner.fetchrow(
-        "SELECT id, version, spec FROM scheme WHERE tenant_id = $1 AND key = 'overseas-warehouse'", gz
-    )
-    final = len(json.loads(scheme["spec"])["stages"]) - 1
+async def _at_final_stage(owner: asyncpg.Connection, warehouse: int, enterprise: int) -> list[int]:
+    """N applications about ``warehouse`` submitted by ``enterprise``, waiting at the scheme's last stage."""
+    scheme = await factories.scheme("guangzhou", "overseas-warehouse")
+    spec = json.loads(scheme.spec) if isinstance(scheme.spec, str) else scheme.spec
+    final = len(spec["stages"]) - 1
     where = await owner.fetchrow("SELECT park, district_code FROM enterprise WHERE id = $1", enterprise)
-    rows = await owner.fetch(
-        "INSERT INTO application (tenant_id, scheme, scheme_version, spec, subject_kind, subject_id, subject_label, "
-        'applicant_enterprise, applicant_park, district_code, status, stage, "values", submitted_at, moved_at) '
-        "SELECT $1, $2, $3, $4, 'overseas_warehouse', $5, '并行审批测试 ' || g, $6, $7, $8, 'in_review', $9, $10, "
-        "now(), now() FROM generate_series(1, $11) g RETURNING id",
-        gz,
-        scheme["id"],
-        scheme["version"],
-        scheme["spec"],
-        warehouse,
-        enterprise,
-        where["park"],
-        where["district_code"],
-        final,
-        json.dumps(VALID),
-        N,
-    )
-    return [r["id"] for r in rows]
+    now = datetime.now(UTC)
+    async with factories.acting_in("guangzhou"):
+        rows = [
+            await factories.application(
+                "guangzhou",
+                scheme,
+                "overseas_warehouse",
+                warehouse,
+                status="in_review",
+                stage=final,
+                subject_label=f"并行审批测试 {g}",
+                applicant_enterprise=enterprise,
+                applicant_park=where["park"],
+                district_code=where["district_code"],
+                values=VALID,
+                submitted_at=now,
+                moved_at=now,
+            )
+            for g in range(1, N + 1)
+        ]
+    return [r.id for r in rows]
 
 
 async def test_fifty_parallel_approvals_give_fifty_consecutive_numbers(
     app,
     owner: asyncpg.Connection,
     tenants: dict,
-    certified_cleanup,  # noqa: F811
+    certified_cleanup,
 ) -> None:
     gz = tenants["guangzhou"]
     year = datetime.now(UTC).year
-    ids = await _at_final_stage(owner, gz, certified_cleanup["warehouse"], certified_cleanup["enterprise"])
-    scores = await _scores(owner, ids[0], 0.9)
+    ids = await _at_final_stage(owner, certified_cleanup["warehouse"], certified_cleanup["enterprise"])
+    scores = await score_form(owner, ids[0], 0.9)
     last = await owner.fetchval(
         "SELECT coalesce(max(last), 0) FROM certificate_counter WHERE tenant_id = $1 "
         "AND scheme_key = 'overseas-warehouse' AND year = $2",

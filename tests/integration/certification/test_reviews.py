@@ -3,46 +3,20 @@ rejection, conflicts of interest, the pass mark, bulk decisions, district scope 
 
 from __future__ import annotations
 
-import json
+from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from tests.conftest import demo
-from tests.integration.certification.test_applications import VALID, _upload, arranged  # noqa: F401
-
-from pilotzone.demo import sample_pdf
+from tests import factories
+from tests.integration.certification.steps import score_form, state_of, submit_new
+from tests.support import demo
 
 GZ = "/z/guangzhou"
 OTHER_DISTRICT = "other-district-reviewer@demo.pilotzone.cn"
 
 
-async def _submitted(client, warehouse: int) -> int:  # type: ignore[no-untyped-def]
-    created = await client.post(
-        f"{GZ}/applications/",
-        data={"scheme": "overseas-warehouse", "subject_id": str(warehouse)},
-        follow_redirects=False,
-    )
-    assert created.status_code == 303
-    app_id = int(created.headers["location"].rsplit("/", 1)[1])
-    for key in ("lease", "photos", "service_records"):
-        assert (await _upload(client, app_id, key, f"{key}.pdf", sample_pdf(key))).status_code == 303
-    submitted = await client.post(f"{GZ}/applications/{app_id}/submit", data=VALID, follow_redirects=False)
-    assert submitted.status_code == 303, submitted.text[:1000]
-    return app_id
-
-
-async def _scores(owner: asyncpg.Connection, app_id: int, fraction: float) -> dict[str, str]:
-    spec = json.loads(await owner.fetchval("SELECT spec FROM application WHERE id = $1", app_id))
-    return {f"score:{c['key']}": str(round(c.get("scale", 10) * fraction)) for c in spec["criteria"]}
-
-
-async def _state(owner: asyncpg.Connection, app_id: int) -> tuple[str, int]:
-    row = await owner.fetchrow("SELECT status, stage FROM application WHERE id = $1", app_id)
-    return row["status"], row["stage"]
-
-
 @pytest.fixture
-async def other_district(owner: asyncpg.Connection, tenants: dict):  # type: ignore[no-untyped-def]
+async def other_district(owner: asyncpg.Connection, tenants: dict) -> AsyncIterator[str]:
     """A district reviewer of another guangzhou district than the demo enterprise's."""
     gz = tenants["guangzhou"]
     mine = await owner.fetchval(
@@ -56,29 +30,21 @@ async def other_district(owner: asyncpg.Connection, tenants: dict):  # type: ign
         gz,
         mine,
     )
-    password = await owner.fetchval(
-        "SELECT password_hash FROM pz_user WHERE email = $1", demo("district", "guangzhou")
-    )
-    user = await owner.fetchval(
-        "INSERT INTO pz_user (email, display_name, password_hash) VALUES ($1, '他区审核员', $2) RETURNING id",
-        OTHER_DISTRICT,
-        password,
-    )
-    await owner.execute(
-        'INSERT INTO membership (tenant_id, "user", role, district_code, active) '
-        "VALUES ($1, $2, 'district_reviewer', $3, true)",
-        gz,
-        user,
-        district,
+    user, _ = await factories.member(
+        "guangzhou",
+        "district_reviewer",
+        email=OTHER_DISTRICT,
+        display_name="他区审核员",
+        district_code=district,
     )
     yield OTHER_DISTRICT
-    await owner.execute("DELETE FROM pz_user WHERE id = $1", user)
+    await owner.execute("DELETE FROM pz_user WHERE id = $1", user.id)
 
 
-async def test_three_stages_with_an_information_round(as_user, admin_gz, owner, arranged) -> None:  # noqa: F811
+async def test_three_stages_with_an_information_round(as_user, admin_gz, owner, arranged) -> None:
     async with as_user(demo("enterprise", "guangzhou")) as applicant:
-        app_id = await _submitted(applicant, arranged["warehouse"])
-    assert await _state(owner, app_id) == ("in_review", 0)
+        app_id = await submit_new(applicant, arranged["warehouse"])
+    assert await state_of(owner, app_id) == ("in_review", 0)
 
     async with as_user(demo("district", "guangzhou")) as district:
         queue = await district.get(f"{GZ}/reviews/")
@@ -91,11 +57,11 @@ async def test_three_stages_with_an_information_round(as_user, admin_gz, owner, 
         assert incomplete.status_code == 400 and "请为此项评分" in incomplete.text
         approved = await district.post(
             f"{GZ}/reviews/{app_id}",
-            data={"decision": "approve", **await _scores(owner, app_id, 0.8)},
+            data={"decision": "approve", **await score_form(owner, app_id, 0.8)},
             follow_redirects=False,
         )
         assert approved.status_code == 303
-    assert await _state(owner, app_id) == ("in_review", 1)
+    assert await state_of(owner, app_id) == ("in_review", 1)
 
     async with as_user(demo("reviewer", "guangzhou")) as bureau:
         assert f"{GZ}/reviews/{app_id}" in (await bureau.get(f"{GZ}/reviews/")).text
@@ -109,7 +75,7 @@ async def test_three_stages_with_an_information_round(as_user, admin_gz, owner, 
             follow_redirects=False,
         )
         assert asked.status_code == 303
-        assert await _state(owner, app_id) == ("info_requested", 1)
+        assert await state_of(owner, app_id) == ("info_requested", 1)
         assert f"{GZ}/reviews/{app_id}" not in (await bureau.get(f"{GZ}/reviews/")).text
 
     async with as_user(demo("enterprise", "guangzhou")) as applicant:
@@ -121,26 +87,26 @@ async def test_three_stages_with_an_information_round(as_user, admin_gz, owner, 
             f"{GZ}/applications/{app_id}/answer", data={"note": "已上传消防验收证明"}, follow_redirects=False
         )
         assert answered.status_code == 303
-    assert await _state(owner, app_id) == ("in_review", 1)
+    assert await state_of(owner, app_id) == ("in_review", 1)
 
     async with as_user(demo("reviewer", "guangzhou")) as bureau:
         page = await bureau.get(f"{GZ}/reviews/{app_id}")
         assert "已上传消防验收证明" in page.text
         approved = await bureau.post(
             f"{GZ}/reviews/{app_id}",
-            data={"decision": "approve", **await _scores(owner, app_id, 0.7)},
+            data={"decision": "approve", **await score_form(owner, app_id, 0.7)},
             follow_redirects=False,
         )
         assert approved.status_code == 303
-    assert await _state(owner, app_id) == ("in_review", 2)
+    assert await state_of(owner, app_id) == ("in_review", 2)
 
     final = await admin_gz.post(
         f"{GZ}/reviews/{app_id}",
-        data={"decision": "approve", **await _scores(owner, app_id, 0.9), "comment": "同意"},
+        data={"decision": "approve", **await score_form(owner, app_id, 0.9), "comment": "同意"},
         follow_redirects=False,
     )
     assert final.status_code == 303
-    assert await _state(owner, app_id) == ("notice", 2)  # approved: public notice
+    assert await state_of(owner, app_id) == ("notice", 2)  # approved: public notice
     reviews = await owner.fetch(
         "SELECT stage, stage_role, decision, total FROM review WHERE application = $1 ORDER BY id", app_id
     )
@@ -162,11 +128,11 @@ async def test_reject_scope_conflict_pass_mark_bulk(
     admin_gz,
     admin_fs,
     owner,
-    arranged,  # noqa: F811
+    arranged,
     other_district,
 ) -> None:
     async with as_user(demo("enterprise", "guangzhou")) as applicant:
-        ids = [await _submitted(applicant, arranged["warehouse"]) for _ in range(4)]
+        ids = [await submit_new(applicant, arranged["warehouse"]) for _ in range(4)]
     rejected, conflict, low, bulk = ids
 
     async with as_user(other_district) as stranger:
@@ -185,18 +151,18 @@ async def test_reject_scope_conflict_pass_mark_bulk(
             follow_redirects=False,
         )
         assert done.status_code == 303
-        assert await _state(owner, rejected) == ("rejected", 0)
+        assert await state_of(owner, rejected) == ("rejected", 0)
 
         declared = await district.post(
             f"{GZ}/reviews/{conflict}", data={"decision": "conflict"}, follow_redirects=False
         )
         assert declared.status_code == 303
-        assert await _state(owner, conflict) == ("in_review", 0)
+        assert await state_of(owner, conflict) == ("in_review", 0)
         assert f"{GZ}/reviews/{conflict}" not in (await district.get(f"{GZ}/reviews/")).text
         assert (await district.get(f"{GZ}/reviews/{conflict}")).status_code == 403
         again = await district.post(
             f"{GZ}/reviews/{conflict}",
-            data={"decision": "approve", **await _scores(owner, conflict, 1)},
+            data={"decision": "approve", **await score_form(owner, conflict, 1)},
             follow_redirects=False,
         )
         assert again.status_code == 403
@@ -215,11 +181,11 @@ async def test_reject_scope_conflict_pass_mark_bulk(
     await owner.execute("UPDATE application SET stage = 2 WHERE id = $1", low)
     below = await admin_gz.post(
         f"{GZ}/reviews/{low}",
-        data={"decision": "approve", **await _scores(owner, low, 0.3)},
+        data={"decision": "approve", **await score_form(owner, low, 0.3)},
         follow_redirects=False,
     )
     assert below.status_code == 400 and 'id="total-error"' in below.text and "低于合格分" in below.text
-    assert await _state(owner, low) == ("in_review", 2)
+    assert await state_of(owner, low) == ("in_review", 2)
 
     await owner.execute("UPDATE application SET stage = 1 WHERE id = $1", low)
     async with as_user(demo("reviewer", "guangzhou")) as bureau:
@@ -239,8 +205,8 @@ async def test_reject_scope_conflict_pass_mark_bulk(
             follow_redirects=False,
         )
         assert sent.status_code == 303
-    assert await _state(owner, bulk) == ("info_requested", 1)
-    assert await _state(owner, low) == ("info_requested", 1)
+    assert await state_of(owner, bulk) == ("info_requested", 1)
+    assert await state_of(owner, low) == ("info_requested", 1)
     assert (
         await owner.fetchval(
             "SELECT count(*) FROM review WHERE decision = 'request_info' AND comment = '请补充近三年财务报表'"

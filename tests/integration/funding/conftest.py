@@ -1,8 +1,12 @@
-"""A funding program with an open round in guangzhou, arranged behind the app's back."""
+"""Fixtures shared by the funding tests: a program with an open round in guangzhou (``program``), and
+that round's applications calculated and approved (``approved``). A conftest is imported before the
+session's environment is set: pilotzone and the factories are imported inside the fixtures."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from decimal import Decimal
 
 import asyncpg
 import pytest
@@ -29,26 +33,33 @@ SPEC = {
 
 
 @pytest.fixture
-async def program(owner: asyncpg.Connection, tenants: dict):  # type: ignore[no-untyped-def]
-    gz = tenants["guangzhou"]
-    pid = await owner.fetchval(
-        "INSERT INTO program (tenant_id, key, subject, name_zh, name_en, version, active, updated_at) "
-        "VALUES ($1, 'test-export-reward', 'enterprise', '测试出口奖励', 'Test export reward', 1, true, now()) RETURNING id",
-        gz,
+async def program(owner: asyncpg.Connection, tenants: dict) -> AsyncIterator[dict]:
+    """The program ``SPEC`` (version 1) with its round 2026 (budget 100000, open since yesterday for
+    30 days); afterwards the program goes with everything made in it."""
+    from tests import factories
+
+    made = await factories.program(
+        "guangzhou",
+        SPEC["key"],
+        spec=SPEC,
+        example_parameters=True,
+        name_zh=SPEC["name_zh"],
+        name_en=SPEC["name_en"],
+        source="file",
     )
-    vid = await owner.fetchval(
-        "INSERT INTO program_version (tenant_id, program, version, spec, example_parameters, created_at) "
-        "VALUES ($1, $2, 1, $3, true, now()) RETURNING id",
-        gz, pid, json.dumps(SPEC),
+    today = date.today()
+    round_ = await factories.funding_round(
+        "guangzhou",
+        made,
+        key="2026",
+        name_zh="2026年度",
+        name_en="2026",
+        budget=Decimal("100000"),
+        opens_at=today - timedelta(days=1),
+        closes_at=today + timedelta(days=30),
     )
-    await owner.execute("UPDATE program SET current_version = $1 WHERE id = $2", vid, pid)
-    rid = await owner.fetchval(
-        "INSERT INTO round (tenant_id, program, key, name_zh, name_en, budget, opens_at, closes_at, status, rule, "
-        "partial, updated_at) VALUES ($1, $2, '2026', '2026年度', '2026', 100000, current_date - 1, current_date + 30, "
-        "'open', 'pro_rata', false, now()) RETURNING id",
-        gz, pid,
-    )
-    yield {"program": pid, "version": vid, "round": rid, "tenant": gz}
+    pid = made.id
+    yield {"program": pid, "version": made.current_version, "round": round_.id, "tenant": tenants["guangzhou"]}
     for sql in (
         "DELETE FROM payment WHERE entry IN (SELECT id FROM ledger_entry WHERE program = $1)",
         "DELETE FROM ledger_entry WHERE program = $1",
@@ -63,3 +74,50 @@ async def program(owner: asyncpg.Connection, tenants: dict):  # type: ignore[no-
         "DELETE FROM program WHERE id = $1",
     ):
         await owner.execute(sql, pid)
+
+
+@pytest.fixture
+async def approved(owner: asyncpg.Connection, program: dict, as_user, admin_gz, worker) -> AsyncIterator[dict]:  # type: ignore[no-untyped-def]
+    """``steps.N_APPROVED`` verified applications of three enterprises (every tenth declares ``x``: no
+    award), the round closed, calculated (by the demo admin) and approved by a second bureau admin."""
+    import asyncio
+
+    from tests import factories
+    from tests.integration.funding.steps import GZ, N_APPROVED, verified
+
+    gz, rid = program["tenant"], program["round"]
+    enterprises = [r["id"] for r in await owner.fetch(
+        "SELECT id FROM enterprise WHERE tenant_id = $1 AND status = 'active' ORDER BY id LIMIT 3", gz
+    )]
+    rows = [
+        verified(
+            enterprises[i % len(enterprises)],
+            f"公示测试企业{i:03d}",
+            {"exports": "x" if i % 10 == 0 else str(10 + i)},
+            ago=i,
+            score=Decimal(0),
+        )
+        for i in range(1, N_APPROVED + 1)
+    ]
+    await factories.funding_applications("guangzhou", program["program"], program["version"], rid, rows)
+    await owner.execute("UPDATE round SET status = 'closed' WHERE id = $1", rid)
+    user, _ = await factories.member(
+        "guangzhou", "bureau_admin", email="award-notice-admin@demo.pilotzone.cn", display_name="公示测试管理员"
+    )
+    base = f"{GZ}/funding/rounds/{rid}"
+    assert (await admin_gz.post(f"{base}/calculate", follow_redirects=False)).status_code == 303
+    calc = await owner.fetchval("SELECT id FROM calculation WHERE round = $1", rid)
+    for _ in range(600):
+        if await owner.fetchval("SELECT status FROM calculation WHERE id = $1", calc) == "calculated":
+            break
+        await asyncio.sleep(0.1)
+    else:
+        pytest.fail("the calculation did not finish")
+    async with as_user(user.email) as second:
+        ok = await second.post(f"{base}/calculations/{calc}/approve", follow_redirects=False)
+        assert ok.status_code == 303, ok.text[:300]
+        yield {**program, "calculation": calc, "base": base, "second": second}
+    await owner.execute("DELETE FROM award_objection WHERE entry IN (SELECT id FROM ledger_entry WHERE program = $1)",
+                        program["program"])
+    await owner.execute('DELETE FROM membership WHERE "user" = $1', user.id)
+    await owner.execute("DELETE FROM pz_user WHERE id = $1", user.id)

@@ -3,64 +3,15 @@ objections pausing payments, revocation in the balance; the round page's paging,
 
 from __future__ import annotations
 
-import asyncio
 import re
 from decimal import Decimal
 
-import asyncpg
-import pytest
 from litestar.testing import AsyncTestClient
-from tests.conftest import csrf_of, demo
+from tests.integration.funding.steps import GZ
+from tests.integration.funding.steps import N_APPROVED as N
+from tests.support import csrf_of
 
-N = 120  # three pages of 50
 COUNT = "共找到结果："
-GZ = "/z/guangzhou"
-SECOND_ADMIN = "award-notice-admin@demo.pilotzone.cn"
-
-
-@pytest.fixture
-async def approved(owner: asyncpg.Connection, program: dict, as_user, admin_gz, worker) -> dict:  # type: ignore[no-untyped-def]
-    """N verified applications, calculated (by the demo admin) and approved by a second bureau admin."""
-    gz, rid = program["tenant"], program["round"]
-    enterprises = [r["id"] for r in await owner.fetch(
-        "SELECT id FROM enterprise WHERE tenant_id = $1 AND status = 'active' ORDER BY id LIMIT 3", gz
-    )]
-    await owner.execute(
-        "INSERT INTO funding_application (tenant_id, program, program_version, round, subject_kind, subject_id, "
-        "subject_label, applicant_enterprise, district_code, declared, verified, status, stage, score, "
-        "created_at, updated_at, submitted_at) "
-        "SELECT $1, $2, $3, $4, 'enterprise', e, '公示测试企业' || lpad(i::text, 3, '0'), e, '', "
-        "jsonb_build_object('exports', CASE WHEN i % 10 = 0 THEN 'x' ELSE (10 + i)::text END), '{}'::jsonb, "
-        "'verified', 1, 0, now(), now(), now() - make_interval(secs => i) "
-        "FROM generate_series(1, $5) AS i, LATERAL (SELECT ($6::int[])[1 + i % cardinality($6::int[])] AS e) x",
-        gz, program["program"], program["version"], rid, N, enterprises,
-    )
-    await owner.execute("UPDATE round SET status = 'closed' WHERE id = $1", rid)
-    password = await owner.fetchval("SELECT password_hash FROM pz_user WHERE email = $1", demo("admin", "guangzhou"))
-    user = await owner.fetchval(
-        "INSERT INTO pz_user (email, display_name, password_hash) VALUES ($1, '公示测试管理员', $2) RETURNING id",
-        SECOND_ADMIN, password,
-    )
-    await owner.execute(
-        'INSERT INTO membership (tenant_id, "user", role, active) VALUES ($1, $2, \'bureau_admin\', true)', gz, user
-    )
-    base = f"{GZ}/funding/rounds/{rid}"
-    assert (await admin_gz.post(f"{base}/calculate", follow_redirects=False)).status_code == 303
-    calc = await owner.fetchval("SELECT id FROM calculation WHERE round = $1", rid)
-    for _ in range(600):
-        if await owner.fetchval("SELECT status FROM calculation WHERE id = $1", calc) == "calculated":
-            break
-        await asyncio.sleep(0.1)
-    else:
-        pytest.fail("the calculation did not finish")
-    async with as_user(SECOND_ADMIN) as second:
-        ok = await second.post(f"{base}/calculations/{calc}/approve", follow_redirects=False)
-        assert ok.status_code == 303, ok.text[:300]
-        yield {**program, "calculation": calc, "base": base, "second": second}
-    await owner.execute("DELETE FROM award_objection WHERE entry IN (SELECT id FROM ledger_entry WHERE program = $1)",
-                        program["program"])
-    await owner.execute('DELETE FROM membership WHERE "user" = $1', user)
-    await owner.execute("DELETE FROM pz_user WHERE id = $1", user)
 
 
 async def test_award_notice_objections_pause_payments(app, admin_gz, admin_fs, owner, approved) -> None:

@@ -17,7 +17,9 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
-from tests.conftest import demo, sign_in
+from tests import factories
+from tests.integration.funding.steps import verified
+from tests.support import demo, sign_in
 
 from pilotzone.embedded import free_port, port_open
 
@@ -135,19 +137,12 @@ async def test_calculation_started_while_redis_is_down_completes_when_it_is_back
     enterprise = await owner.fetchval(
         "SELECT id FROM enterprise WHERE tenant_id = $1 AND status = 'active' LIMIT 1", gz
     )
-    await owner.execute(
-        "INSERT INTO funding_application (tenant_id, program, program_version, round, subject_kind, subject_id, "
-        "subject_label, applicant_enterprise, district_code, declared, verified, status, stage, "
-        "created_at, updated_at, submitted_at) "
-        "SELECT $1, $2, $3, $4, 'enterprise', $6, '断线测试' || i, $6, '', "
-        "jsonb_build_object('exports', (1 + i % 900)::text), '{}'::jsonb, 'verified', 1, now(), now(), now() "
-        "FROM generate_series(1, $5) AS i",
-        gz,
+    await factories.funding_applications(
+        "guangzhou",
         program["program"],
         program["version"],
         rid,
-        N,
-        enterprise,
+        [verified(enterprise, f"断线测试{i}", {"exports": str(1 + i % 900)}) for i in range(1, N + 1)],
     )
     await owner.execute("UPDATE round SET status = 'closed' WHERE id = $1", rid)
     round_page = f"/z/guangzhou/funding/rounds/{rid}"

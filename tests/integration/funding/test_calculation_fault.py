@@ -13,6 +13,8 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from tests import factories
+from tests.integration.funding.steps import verified
 
 N = 3000  # ten chunks: time to kill a worker between two of them
 
@@ -70,16 +72,11 @@ async def test_sigkill_mid_calculation_then_restart(
     enterprises = [r["id"] for r in await owner.fetch(
         "SELECT id FROM enterprise WHERE tenant_id = $1 AND status = 'active' ORDER BY id LIMIT 7", gz
     )]
-    await owner.execute(
-        "INSERT INTO funding_application (tenant_id, program, program_version, round, subject_kind, subject_id, "
-        "subject_label, applicant_enterprise, district_code, declared, verified, status, stage, "
-        "created_at, updated_at, submitted_at) "
-        "SELECT $1, $2, $3, $4, 'enterprise', e, '故障测试' || i, e, '', "
-        "jsonb_build_object('exports', (1 + (i * 53) % 4000)::text || '.37'), '{}'::jsonb, 'verified', 1, "
-        "now(), now(), now() - make_interval(secs => i) "
-        "FROM generate_series(1, $5) AS i, LATERAL (SELECT ($6::int[])[1 + i % cardinality($6::int[])] AS e) x",
-        gz, program["program"], program["version"], rid, N, enterprises,
-    )
+    rows = [
+        verified(enterprises[i % len(enterprises)], f"故障测试{i}", {"exports": f"{1 + (i * 53) % 4000}.37"}, ago=i)
+        for i in range(1, N + 1)
+    ]
+    await factories.funding_applications("guangzhou", program["program"], program["version"], rid, rows)
     await owner.execute("UPDATE round SET status = 'closed' WHERE id = $1", rid)
     first_worker = _start_worker(tmp_path / "first.log")
     try:

@@ -3,35 +3,32 @@ negative list of the enterprise behind it, registration status, validity windows
 
 from __future__ import annotations
 
-import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import asyncpg
+from tests import factories
 
 from pilotzone.funding.facts import facts_of, subject_facts
-from pilotzone.registry.talents import id_check_char
 from pilotzone.tenancy.context import TenantContext, tenant_transaction
 
 
-async def _certify(
-    owner: asyncpg.Connection, tenant: int, marker: str, scheme_key: str, kind: str, subject: int, **cert: object
-) -> None:
-    scheme = await owner.fetchrow(
-        "SELECT id, version, spec FROM scheme WHERE tenant_id = $1 AND key = $2", tenant, scheme_key
-    )
-    application = await owner.fetchval(
-        "INSERT INTO application (tenant_id, scheme, scheme_version, spec, subject_kind, subject_id, subject_label, "
-        "status, \"values\") VALUES ($1, $2, $3, $4, $5, $6, $7, 'certified', '{}') RETURNING id",
-        tenant, scheme["id"], scheme["version"], scheme["spec"], kind, subject, marker,
-    )
+async def _certify(marker: str, scheme_key: str, kind: str, subject: int, **cert: object) -> None:
+    """A certified application of guangzhou's ``scheme_key`` about one subject, and its certificate
+    (valid from 30 days ago for 300 more unless ``cert`` says otherwise)."""
+    scheme = await factories.scheme("guangzhou", scheme_key)
+    application = await factories.application("guangzhou", scheme, kind, subject, status="certified", subject_label=marker)
     now = datetime.now(UTC)
-    await owner.execute(
-        "INSERT INTO certificate (tenant_id, application, scheme_key, number, subject_label, valid_from, valid_until, "
-        "status) VALUES ($1, $2, $3, $4, 'facts test', $5, $6, $7)",
-        tenant, application, scheme_key, f"FACTS-{uuid.uuid4().hex[:10]}",
-        cert.get("valid_from", now - timedelta(days=30)), cert.get("valid_until", now + timedelta(days=300)),
-        cert.get("status", "valid"),
+    await factories.certificate(
+        "guangzhou",
+        application.id,
+        scheme_key,
+        number=f"FACTS-{uuid.uuid4().hex[:10]}",
+        subject_label="facts test",
+        valid_from=cert.get("valid_from", now - timedelta(days=30)),
+        valid_until=cert.get("valid_until", now + timedelta(days=300)),
+        status=cert.get("status", "valid"),
     )
 
 
@@ -65,34 +62,26 @@ async def _check_facts(owner: asyncpg.Connection, tenants: dict, marker: str) ->
         gz, enterprise,
     )
     park = await owner.fetchval("SELECT id FROM park WHERE tenant_id = $1 AND status = 'active' ORDER BY id LIMIT 1", gz)
-    warehouse = await owner.fetchval(
-        "INSERT INTO overseas_warehouse (tenant_id, enterprise, country, city, address, floor_area, services, "
-        "wms_integrated, status) VALUES ($1, $2, 'PL', 'Poznań', $3, 800, $4, true, 'active') RETURNING id",
-        gz, enterprise, f"{marker}-warehouse", json.dumps(["storage"]),
-    )
-    pending_warehouse = await owner.fetchval(
-        "INSERT INTO overseas_warehouse (tenant_id, enterprise, country, city, address, floor_area, services, "
-        "wms_integrated, status) VALUES ($1, $2, 'PL', 'Łódź', $3, 800, $4, false, 'pending') RETURNING id",
-        gz, enterprise, f"{marker}-pending", json.dumps(["storage"]),
-    )
-    body = f"4401051990{uuid.uuid4().int % 10**7:07d}"
-    talent = await owner.fetchval(
-        "INSERT INTO talent (tenant_id, name, id_number, employer, category, status) "
-        "VALUES ($1, $2, $3, $4, 'leading_talent', 'active') RETURNING id",
-        gz, f"{marker}-talent", body + id_check_char(body), listed,
-    )
-    await owner.execute(
-        "INSERT INTO negative_list_entry (tenant_id, enterprise, reason, source, valid_from) "
-        "VALUES ($1, $2, $3, 'facts test list', current_date - 1)",
-        gz, listed, f"{marker}-reason",
+    warehouse = (await factories.warehouse(
+        "guangzhou", enterprise, country="PL", city="Poznań", address=f"{marker}-warehouse",
+        floor_area=Decimal(800), services=["storage"], wms_integrated=True,
+    )).id
+    pending_warehouse = (await factories.warehouse(
+        "guangzhou", enterprise, country="PL", city="Łódź", address=f"{marker}-pending",
+        floor_area=Decimal(800), services=["storage"], wms_integrated=False, status="pending",
+    )).id
+    talent = (await factories.talent("guangzhou", listed, name=f"{marker}-talent", category="leading_talent")).id
+    await factories.negative_entry(
+        "guangzhou", listed, reason=f"{marker}-reason", source="facts test list",
+        valid_from=date.today() - timedelta(days=1),
     )
     now = datetime.now(UTC)
-    await _certify(owner, gz, marker, schemes["park"], "park", park)
-    await _certify(owner, gz, marker, schemes["overseas_warehouse"], "overseas_warehouse", warehouse)
+    await _certify(marker, schemes["park"], "park", park)
+    await _certify(marker, schemes["overseas_warehouse"], "overseas_warehouse", warehouse)
     # the talent's certificate has ended; a renewed one (its successor starts later) still counts
-    await _certify(owner, gz, marker, schemes["talent"], "talent", talent, valid_until=now - timedelta(days=1))
-    await _certify(owner, gz, marker, schemes["enterprise"], "enterprise", enterprise, status="renewed")
-    await _certify(owner, gz, marker, schemes["enterprise"], "enterprise", enterprise, valid_from=now + timedelta(days=5))
+    await _certify(marker, schemes["talent"], "talent", talent, valid_until=now - timedelta(days=1))
+    await _certify(marker, schemes["enterprise"], "enterprise", enterprise, status="renewed")
+    await _certify(marker, schemes["enterprise"], "enterprise", enterprise, valid_from=now + timedelta(days=5))
 
     async with tenant_transaction(TenantContext(gz, "guangzhou")):
         facts = await subject_facts(

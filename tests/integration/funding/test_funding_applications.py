@@ -4,9 +4,11 @@ verification with verified values and an information request, withdrawal, scope.
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import asyncpg
-from tests.conftest import demo
+from tests import factories
+from tests.support import demo
 
 from pilotzone.demo import sample_pdf
 
@@ -128,10 +130,8 @@ async def test_other_tenant_and_other_enterprise_do_not_see_it(as_user, owner, p
 
 async def test_submission_refused_while_on_the_negative_list(as_user, owner, program) -> None:
     enterprise = await _enterprise(owner, program["tenant"])
-    entry = await owner.fetchval(
-        "INSERT INTO negative_list_entry (tenant_id, enterprise, reason, source, valid_from) "
-        "VALUES ($1, $2, '虚假申报', '测试来源', current_date - 1) RETURNING id",
-        program["tenant"], enterprise,
+    entry = await factories.negative_entry(
+        "guangzhou", enterprise, reason="虚假申报", source="测试来源", valid_from=date.today() - timedelta(days=1)
     )
     try:
         async with as_user(demo("enterprise", "guangzhou")) as client:
@@ -147,4 +147,4 @@ async def test_submission_refused_while_on_the_negative_list(as_user, owner, pro
             assert refused.status_code == 400 and "信用负面清单" in refused.text and "虚假申报" in refused.text
             assert await owner.fetchval("SELECT status FROM funding_application WHERE id = $1", app_id) == "draft"
     finally:
-        await owner.execute("DELETE FROM negative_list_entry WHERE id = $1", entry)
+        await owner.execute("DELETE FROM negative_list_entry WHERE id = $1", entry.id)

@@ -8,12 +8,10 @@ from __future__ import annotations
 import json
 import re
 
-from tests.conftest import demo
-from tests.integration.funding.test_verification import _input, submitted
+from tests.integration.funding.steps import BASE, input_value, submitted
+from tests.support import demo
 
 from pilotzone.demo import sample_pdf
-
-BASE = "/z/guangzhou/funding/applications"
 
 
 async def test_the_answer_changes_what_the_request_reopens(as_user, owner, program) -> None:
@@ -103,7 +101,7 @@ async def test_the_answer_changes_what_the_request_reopens(as_user, owner, progr
 
     async with as_user(demo("reviewer", "guangzhou")) as reviewer:
         page = await reviewer.get(f"{BASE}/{app_id}")
-        assert _input(page.text, "v-exports") == "2000"
+        assert input_value(page.text, "v-exports") == "2000"
         changes = page.text[page.text.index('id="answers"') :]
         assert "已按报关单更正" in changes
         assert re.search(r"<td>年度跨境出口额</td><td>1234.5</td><td>2000</td>", changes)

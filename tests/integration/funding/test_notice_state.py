@@ -11,8 +11,8 @@ import re
 from decimal import Decimal
 
 from litestar.testing import AsyncTestClient
-from tests.conftest import csrf_of
-from tests.integration.funding.test_award_notice import GZ, approved  # noqa: F401
+from tests.integration.funding.steps import GZ
+from tests.support import csrf_of
 
 from pilotzone.overview.rollups import metric
 from pilotzone.workflow.notice_list import PAGE_SIZE
@@ -23,7 +23,7 @@ def _ledger_row(page: str, label: str) -> str:
     return next(row for row in ledger.split("<tr>") if f"<td>{label}</td>" in row)
 
 
-async def test_an_ended_notice_is_an_award_everywhere(app, admin_gz, owner, approved) -> None:  # noqa: F811
+async def test_an_ended_notice_is_an_award_everywhere(app, admin_gz, owner, approved) -> None:
     ended, running = await owner.fetch(
         "SELECT id, application, subject_label, awarded, notice_until FROM ledger_entry WHERE round = $1 "
         "ORDER BY id LIMIT 2",
@@ -105,7 +105,7 @@ async def test_an_ended_notice_is_an_award_everywhere(app, admin_gz, owner, appr
     assert states == {ended["id"]: "awarded", running["id"]: "notice"}
 
 
-async def test_objection_list_shows_the_state_by_dates(app, admin_gz, owner, approved) -> None:  # noqa: F811
+async def test_objection_list_shows_the_state_by_dates(app, admin_gz, owner, approved) -> None:
     entry = await owner.fetchrow(
         "SELECT id, subject_label FROM ledger_entry WHERE round = $1 ORDER BY id LIMIT 1", approved["round"]
     )
@@ -149,7 +149,7 @@ async def _walk(client: AsyncTestClient, url: str) -> list[int]:
     return seen
 
 
-async def test_award_notice_list_is_paged_and_searchable(app, owner, approved) -> None:  # noqa: F811
+async def test_award_notice_list_is_paged_and_searchable(app, owner, approved) -> None:
     entries = await owner.fetch(
         "SELECT id, application, subject_label FROM ledger_entry WHERE round = $1 ORDER BY notice_until, id",
         approved["round"],

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import re
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
-from tests.conftest import csrf_of, demo
+from tests import factories
+from tests.integration.funding.steps import verified
+from tests.support import csrf_of, demo
 
 GZ = "/z/guangzhou"
 APPROVE = "审批测算结果"
@@ -27,25 +30,16 @@ async def calculated(owner: asyncpg.Connection, program: dict, admin_gz, worker)
         demo("enterprise", "guangzhou"),
         gz,
     )
-    application = await owner.fetchval(
-        "INSERT INTO funding_application (tenant_id, program, program_version, round, subject_kind, subject_id, "
-        "subject_label, applicant_enterprise, district_code, declared, verified, status, stage, score, "
-        "created_at, updated_at, submitted_at) SELECT $1, $2, $3, $4, 'enterprise', e.id, e.name, e.id, "
-        "e.district_code, '{\"exports\": \"100\"}'::jsonb, '{}'::jsonb, 'verified', 1, 0, now(), now(), now() "
-        "FROM enterprise e WHERE e.id = $5 RETURNING id",
-        gz,
+    name, district = await owner.fetchrow("SELECT name, district_code FROM enterprise WHERE id = $1", enterprise)
+    application, nothing = await factories.funding_applications(  # the second claims nothing: no ledger entry
+        "guangzhou",
         program["program"],
         program["version"],
         rid,
-        enterprise,
-    )
-    nothing = await owner.fetchval(  # a second one that claims nothing: no ledger entry
-        "INSERT INTO funding_application (tenant_id, program, program_version, round, subject_kind, subject_id, "
-        "subject_label, applicant_enterprise, district_code, declared, verified, status, stage, score, "
-        "created_at, updated_at, submitted_at) SELECT $1, $2, $3, $4, 'enterprise', e.id, e.name, e.id, "
-        "e.district_code, '{\"exports\": \"0\"}'::jsonb, '{}'::jsonb, 'verified', 1, 0, now(), now(), now() "
-        "FROM enterprise e WHERE e.id = $5 RETURNING id",
-        gz, program["program"], program["version"], rid, enterprise,
+        [
+            verified(enterprise, name, {"exports": exports}, district_code=district, score=Decimal(0))
+            for exports in ("100", "0")
+        ],
     )
     await owner.execute("UPDATE round SET status = 'closed' WHERE id = $1", rid)
     base = f"{GZ}/funding/rounds/{rid}"

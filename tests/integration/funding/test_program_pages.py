@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
-from tests.conftest import demo
+import pytest
+from tests.support import demo
 
 from pilotzone.provisioning import sync
 
@@ -42,8 +44,26 @@ async def test_list_and_detail_for_members(as_user) -> None:
         assert (await client.get("/z/guangzhou/programs/export-reward/edit")).status_code == 403
 
 
-async def test_admin_creates_a_program_and_a_new_version(admin_gz, owner: asyncpg.Connection, tenants: dict) -> None:
+@pytest.fixture
+async def new_key(owner: asyncpg.Connection) -> AsyncIterator[str]:
+    """A key no program has yet; afterwards the program the editor made under it goes, with its
+    versions and rounds."""
     key = f"route-{uuid.uuid4().hex[:6]}"
+    yield key
+    ours = "SELECT id FROM program WHERE key = $1"
+    for sql in (
+        "UPDATE program SET current_version = NULL WHERE key = $1",
+        f"DELETE FROM round WHERE program IN ({ours})",  # noqa: S608
+        f"DELETE FROM program_version WHERE program IN ({ours})",  # noqa: S608
+        "DELETE FROM program WHERE key = $1",
+    ):
+        await owner.execute(sql, key)
+
+
+async def test_admin_creates_a_program_and_a_new_version(
+    admin_gz, owner: asyncpg.Connection, tenants: dict, new_key: str
+) -> None:
+    key = new_key
     form = {
         "key": key,
         "subject": "enterprise",

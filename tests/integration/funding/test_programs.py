@@ -8,11 +8,14 @@ import os
 import shutil
 import sys
 import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
 import pytest
+from tests import factories
 
 from pilotzone.funding.programs import compiled
 from pilotzone.provisioning import TenantFileError, sync
@@ -129,6 +132,15 @@ async def test_changed_spec_gets_a_new_version_and_compiled_is_cached(
         assert versions == after["version"]  # the old version stays for applications made under it
     finally:
         await sync(ROOT / "tenants")
+        # the versions this test made go: the program is again as the session's sync left it
+        program = await owner.fetchval("SELECT program FROM program_version WHERE id = $1", before["id"])
+        await owner.execute(
+            "UPDATE program SET version = $2, current_version = $3 WHERE id = $1",
+            program, before["version"], before["id"],
+        )
+        await owner.execute(
+            "DELETE FROM program_version WHERE program = $1 AND version > $2", program, before["version"]
+        )
 
 
 async def test_cli_evaluate_without_subject(tenants: dict) -> None:
@@ -162,14 +174,27 @@ async def test_cli_evaluate_without_subject(tenants: dict) -> None:
     assert code == 1 and "no active program 'nope'" in err
 
 
-async def test_cli_evaluate_with_subject_checks_the_database(owner: asyncpg.Connection, tenants: dict) -> None:
-    gz = tenants["guangzhou"]
-    enterprise = await owner.fetchval("SELECT id FROM enterprise WHERE tenant_id = $1 ORDER BY id LIMIT 1", gz)
+@pytest.fixture
+async def duisburg(owner: asyncpg.Connection, tenants: dict) -> AsyncIterator[int]:
+    """An active 5000 m² warehouse of guangzhou's first enterprise; afterwards it goes, with the
+    applications about it and their certificates."""
+    enterprise = await owner.fetchval(
+        "SELECT id FROM enterprise WHERE tenant_id = $1 ORDER BY id LIMIT 1", tenants["guangzhou"]
+    )
+    warehouse = await factories.warehouse(
+        "guangzhou", enterprise, country="DE", city="Duisburg", floor_area=Decimal(5000), services=["storage"],
+        wms_integrated=True,
+    )
+    yield warehouse.id
+    about = "SELECT id FROM application WHERE subject_kind = 'overseas_warehouse' AND subject_id = $1"
+    await owner.execute(f"DELETE FROM certificate WHERE application IN ({about})", warehouse.id)  # noqa: S608
+    await owner.execute(f"DELETE FROM application WHERE id IN ({about})", warehouse.id)  # noqa: S608
+    await owner.execute("DELETE FROM overseas_warehouse WHERE id = $1", warehouse.id)
+
+
+async def test_cli_evaluate_with_subject_checks_the_database(duisburg: int) -> None:
+    warehouse = duisburg
     marker = uuid.uuid4().hex[:8]
-    warehouse = await owner.fetchval(
-        "INSERT INTO overseas_warehouse (tenant_id, enterprise, country, city, address, floor_area, services, "
-        "wms_integrated, status) VALUES ($1, $2, 'DE', 'Duisburg', $3, 5000, '[\"storage\"]', true, 'active') "
-        "RETURNING id", gz, enterprise, f"{marker}-warehouse")
     args = ("evaluate", "--tenant", "guangzhou", "--program", "warehouse-construction",
             "--inputs", json.dumps({"cost": "9000000", "floor_area": "5000"}), "--subject", str(warehouse))
     code, out, err = await run_cli(*args)
@@ -177,15 +202,14 @@ async def test_cli_evaluate_with_subject_checks_the_database(owner: asyncpg.Conn
     assert code == 0 and result["eligible"] is False and result["amount"] == "0.00", err
     assert {r["rule"]: r["ok"] for r in result["reasons"]} == {
         "certified": False, "not_on_negative_list": True, "input": True}
-    scheme = await owner.fetchrow("SELECT id, version, spec FROM scheme WHERE tenant_id = $1 AND key = 'overseas-warehouse'", gz)
-    application = await owner.fetchval(
-        "INSERT INTO application (tenant_id, scheme, scheme_version, spec, subject_kind, subject_id, subject_label, "
-        "status, \"values\") VALUES ($1, $2, $3, $4, 'overseas_warehouse', $5, $6, 'certified', '{}') RETURNING id",
-        gz, scheme["id"], scheme["version"], scheme["spec"], warehouse, marker)
-    await owner.execute(
-        "INSERT INTO certificate (tenant_id, application, scheme_key, number, subject_label, valid_until, status) "
-        "VALUES ($1, $2, 'overseas-warehouse', $3::text, $3::text, now() + interval '1 year', 'valid')",
-        gz, application, f"{marker}-cert")
+    scheme = await factories.scheme("guangzhou", "overseas-warehouse")
+    application = await factories.application(
+        "guangzhou", scheme, "overseas_warehouse", warehouse, status="certified", subject_label=marker
+    )
+    await factories.certificate(
+        "guangzhou", application.id, "overseas-warehouse", number=f"{marker}-cert",
+        valid_until=datetime.now(UTC) + timedelta(days=365),
+    )
     code, out, err = await run_cli(*args)
     result = json.loads(out)
     assert code == 0 and result["eligible"] is True, err

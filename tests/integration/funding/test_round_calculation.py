@@ -13,7 +13,8 @@ from decimal import Decimal
 import asyncpg
 import pytest
 from openpyxl import load_workbook
-from tests.conftest import demo
+from tests import factories
+from tests.integration.funding.steps import verified as verified_row
 
 N = 650  # three chunks of at most 300
 SECOND_ADMIN = "second-funding-admin@demo.pilotzone.cn"
@@ -45,40 +46,31 @@ async def verified(owner: asyncpg.Connection, program: dict) -> dict:  # type: i
     enterprises = [r["id"] for r in await owner.fetch(
         "SELECT id FROM enterprise WHERE tenant_id = $1 AND status = 'active' ORDER BY id LIMIT 5", gz
     )]
-    await owner.execute(
-        "INSERT INTO funding_application (tenant_id, program, program_version, round, subject_kind, subject_id, "
-        "subject_label, applicant_enterprise, district_code, declared, verified, status, stage, score, "
-        "created_at, updated_at, submitted_at) "
-        "SELECT $1, $2, $3, $4, 'enterprise', e, '测试企业' || i, e, '', "
-        "jsonb_build_object('exports', (100 + (i * 37) % 900)::text || '.5'), "
-        "CASE WHEN i % 3 = 0 THEN jsonb_build_object('exports', (50 + i % 400)::text) ELSE '{}'::jsonb END, "
-        "'verified', 1, i % 100, now(), now(), now() - make_interval(secs => i) "
-        "FROM generate_series(1, $5) AS i, LATERAL (SELECT ($6::int[])[1 + i % cardinality($6::int[])] AS e) x",
-        gz, program["program"], program["version"], program["round"], N, enterprises,
-    )
+    rows = [
+        verified_row(
+            enterprises[i % len(enterprises)],
+            f"测试企业{i}",
+            {"exports": f"{100 + (i * 37) % 900}.5"},
+            ago=i,
+            verified={"exports": str(50 + i % 400)} if i % 3 == 0 else {},
+            score=Decimal(i % 100),
+        )
+        for i in range(1, N + 1)
+    ]
+    await factories.funding_applications("guangzhou", program["program"], program["version"], program["round"], rows)
     await owner.execute("UPDATE round SET status = 'closed' WHERE id = $1", program["round"])
-    password = await owner.fetchval("SELECT password_hash FROM pz_user WHERE email = $1", demo("admin", "guangzhou"))
-    user = await owner.fetchval(
-        "INSERT INTO pz_user (email, display_name, password_hash) VALUES ($1, '第二位局管理员', $2) RETURNING id",
-        SECOND_ADMIN, password,
-    )
-    await owner.execute(
-        'INSERT INTO membership (tenant_id, "user", role, active) VALUES ($1, $2, \'bureau_admin\', true)', gz, user
-    )
+    user, _ = await factories.member("guangzhou", "bureau_admin", email=SECOND_ADMIN, display_name="第二位局管理员")
     yield {**program, "listed": enterprises[0]}
     await owner.execute("DELETE FROM negative_list_entry WHERE enterprise = $1 AND source = '测试来源'", enterprises[0])
-    await owner.execute("DELETE FROM membership WHERE \"user\" = $1", user)
-    await owner.execute("DELETE FROM pz_user WHERE id = $1", user)
+    await owner.execute("DELETE FROM membership WHERE \"user\" = $1", user.id)
+    await owner.execute("DELETE FROM pz_user WHERE id = $1", user.id)
 
 
 async def test_calculation_approval_ledger_and_exports(as_user, admin_gz, worker, owner, verified) -> None:
     rid, gz = verified["round"], verified["tenant"]
     base = f"/z/guangzhou/funding/rounds/{rid}"
     # listed after the applications were verified: excluded at calculation time
-    await owner.execute(
-        "INSERT INTO negative_list_entry (tenant_id, enterprise, reason, source, valid_from) "
-        "VALUES ($1, $2, '拖欠税款', '测试来源', current_date)", gz, verified["listed"],
-    )
+    await factories.negative_entry("guangzhou", verified["listed"], reason="拖欠税款", source="测试来源")
     started = await admin_gz.post(f"{base}/calculate", follow_redirects=False)
     assert started.status_code == 303, started.text[:500]
     first = await owner.fetchrow("SELECT * FROM calculation WHERE round = $1 AND version = 1", rid)

@@ -3,7 +3,7 @@ guangzhou; steps shown, field error keeps what was typed."""
 
 from __future__ import annotations
 
-from tests.conftest import demo
+from tests.support import demo
 
 
 async def test_estimate_for_shantou_and_foshan_only(as_user) -> None:

@@ -4,12 +4,15 @@ reads the explanation in words with labels and formatted amounts while staff als
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import AsyncIterator
+from datetime import date, timedelta
+from decimal import Decimal
 
 import asyncpg
 import pytest
-from tests.conftest import demo
+from tests import factories
+from tests.support import demo
 
 GZ = "/z/guangzhou"
 SPEC = {  # like guangzhou's export reward: declared in 万元, thresholds and amounts in 元
@@ -28,25 +31,19 @@ SPEC = {  # like guangzhou's export reward: declared in 万元, thresholds and a
 
 
 @pytest.fixture
-async def wan(owner: asyncpg.Connection, tenants: dict):  # type: ignore[no-untyped-def]
+async def wan(owner: asyncpg.Connection, tenants: dict) -> AsyncIterator[dict]:
+    """The program ``SPEC`` (amounts in 万元) with an open round; afterwards it goes with its applications."""
     gz = tenants["guangzhou"]
-    pid = await owner.fetchval(
-        "INSERT INTO program (tenant_id, key, subject, name_zh, name_en, version, active, updated_at) "
-        "VALUES ($1, 'test-wan-reward', 'enterprise', '万元测试奖励', 'Test reward in 10k yuan', 1, true, now()) RETURNING id",
-        gz,
+    made = await factories.program(
+        "guangzhou", SPEC["key"], spec=SPEC, example_parameters=True, name_zh=SPEC["name_zh"],
+        name_en=SPEC["name_en"], source="file",
     )
-    vid = await owner.fetchval(
-        "INSERT INTO program_version (tenant_id, program, version, spec, example_parameters, created_at) "
-        "VALUES ($1, $2, 1, $3, true, now()) RETURNING id",
-        gz, pid, json.dumps(SPEC),
+    today = date.today()
+    round_ = await factories.funding_round(
+        "guangzhou", made, key="2026", name_zh="2026年度", name_en="2026", budget=Decimal("1000000"),
+        opens_at=today - timedelta(days=1), closes_at=today + timedelta(days=30),
     )
-    await owner.execute("UPDATE program SET current_version = $1 WHERE id = $2", vid, pid)
-    rid = await owner.fetchval(
-        "INSERT INTO round (tenant_id, program, key, name_zh, name_en, budget, opens_at, closes_at, status, rule, "
-        "partial, updated_at) VALUES ($1, $2, '2026', '2026年度', '2026', 1000000, current_date - 1, current_date + 30, "
-        "'open', 'pro_rata', false, now()) RETURNING id",
-        gz, pid,
-    )
+    pid, rid = made.id, round_.id
     enterprise = await owner.fetchval(
         'SELECT m.enterprise FROM membership m JOIN pz_user u ON u.id = m."user" WHERE u.email = $1 AND m.tenant_id = $2',
         demo("enterprise", "guangzhou"), gz,

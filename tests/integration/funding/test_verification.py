@@ -9,44 +9,8 @@ import json
 import re
 
 import asyncpg
-from tests.conftest import demo
-
-from pilotzone.demo import sample_pdf
-
-BASE = "/z/guangzhou/funding/applications"
-
-
-async def submitted(client, owner: asyncpg.Connection, program: dict, exports: str) -> int:  # type: ignore[no-untyped-def]
-    """An application of the demo enterprise, submitted with ``exports`` and its audit report."""
-    enterprise = await owner.fetchval(
-        'SELECT m.enterprise FROM membership m JOIN pz_user u ON u.id = m."user" WHERE u.email = $1 AND m.tenant_id = $2',
-        demo("enterprise", "guangzhou"),
-        program["tenant"],
-    )
-    created = await client.post(
-        f"{BASE}/",
-        data={"round": str(program["round"]), "subject_id": str(enterprise)},
-        follow_redirects=False,
-    )
-    assert created.status_code == 303, created.text[:300]
-    app_id = int(created.headers["location"].rsplit("/", 1)[1])
-    upload = await client.post(
-        f"{BASE}/{app_id}/documents",
-        data={"doc_key": "report"},
-        files={"file": ("审计.pdf", sample_pdf("audit"), "application/pdf")},
-        follow_redirects=False,
-    )
-    assert upload.status_code == 303, upload.text[:300]
-    ok = await client.post(f"{BASE}/{app_id}/submit", data={"exports": exports}, follow_redirects=False)
-    assert ok.status_code == 303, ok.text[:300]
-    return app_id
-
-
-def _input(page: str, element_id: str) -> str:
-    """The value attribute of the input with ``element_id``."""
-    match = re.search(rf'<input id="{element_id}"[^>]*value="([^"]*)"', page)
-    assert match, f"no input #{element_id}"
-    return match.group(1)
+from tests.integration.funding.steps import BASE, input_value, submitted
+from tests.support import demo
 
 
 async def _state(owner: asyncpg.Connection, app_id: int) -> tuple:
@@ -73,7 +37,7 @@ async def test_verified_values_are_required_prefilled_and_changes_need_a_reason(
 
     async with as_user(demo("reviewer", "guangzhou")) as reviewer:
         page = await reviewer.get(f"{BASE}/{app_id}")
-        assert _input(page.text, "v-exports") == "1234.5"  # prefilled with the declared value
+        assert input_value(page.text, "v-exports") == "1234.5"  # prefilled with the declared value
 
         # nothing verified: refused with the field error, nothing changed
         for decision in ("approve", "verify"):
@@ -92,7 +56,7 @@ async def test_verified_values_are_required_prefilled_and_changes_need_a_reason(
         assert unexplained.status_code == 400
         assert re.search(r'id="r-exports"[^>]*aria-invalid="true"', unexplained.text)
         assert "核实值与申报值不同，请说明理由" in unexplained.text
-        assert _input(unexplained.text, "v-exports") == "1000"
+        assert input_value(unexplained.text, "v-exports") == "1000"
         assert await _state(owner, app_id) == untouched
 
         # the same number written differently is not a change
@@ -127,7 +91,10 @@ async def test_verified_values_are_required_prefilled_and_changes_need_a_reason(
     async with as_user(demo("admin", "guangzhou")) as admin:
         # the next stage sees the verified value and its reason prefilled
         page = await admin.get(f"{BASE}/{app_id}")
-        assert _input(page.text, "v-exports") == "1000" and _input(page.text, "r-exports") == "按报关单核减"
+        assert (
+            input_value(page.text, "v-exports") == "1000"
+            and input_value(page.text, "r-exports") == "按报关单核减"
+        )
         bare = await admin.post(f"{BASE}/{app_id}/review", data={"decision": "approve"})
         assert bare.status_code == 400 and 'id="v-exports-error"' in bare.text
         assert (await _state(owner, app_id))[:2] == ("in_review", 1)

@@ -14,8 +14,6 @@ from pilotzone.jobs.services import recover_unfinished, start_run
 from pilotzone.tenancy.context import TenantContext, TenantRequired, tenant_transaction
 from pilotzone.tenancy.tables import tenant_tables
 
-_wait_done = wait_done  # the engine branch's test_expiry_renewal imports this name from here (until merge)
-
 
 async def test_snapshot_through_the_ui_counts_every_tenant_table(
     admin_gz, worker, owner: asyncpg.Connection, tenants: dict

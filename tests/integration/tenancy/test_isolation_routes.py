@@ -10,7 +10,7 @@ from litestar import get, post
 from litestar.params import FromPath
 from litestar.response import Redirect
 from litestar.testing import AsyncTestClient
-from tests.conftest import demo, sign_in
+from tests.support import demo, sign_in
 
 from pilotzone.app import create_app
 from pilotzone.auth.guards import MEMBERS, PUBLIC, allow
