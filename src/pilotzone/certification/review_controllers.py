@@ -17,6 +17,7 @@ from pilotzone.certification.applications import (
     get_application,
     spec_of,
     status_label,
+    values_of,
     visible_application,
 )
 from pilotzone.certification.reviews import (
@@ -34,14 +35,10 @@ from pilotzone.certification.tables import Application
 from pilotzone.documents import keyed
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
+from pilotzone.workflow.forms import posted
 from pilotzone.workflow.info_requests import AnswerInvalid
 
 BULK = tenant("bureau_admin", "bureau_reviewer")
-
-
-async def _form_of(request: Request) -> dict[str, str]:
-    data = await request.form()
-    return {k: str(data.get(k, "")) for k in data if k != "csrf_token"}
 
 
 async def _review_context(
@@ -50,8 +47,8 @@ async def _review_context(
     principal = current_principal()
     return {
         "application": application,
-        "spec": spec_of(application.spec),
-        "values": {k: str(v) for k, v in spec_of(application.values).items()},
+        "spec": spec_of(application),
+        "values": {k: str(v) for k, v in values_of(application.values).items()},
         "documents": await keyed.documents_by_key("application", application.id),
         "reviews": await reviews_of(application.id),
         "requests": await answers.requests_of(application),
@@ -108,7 +105,7 @@ class ReviewController(Controller):
         application = await visible_application(principal, application_id)
         if application is None or application.status == "draft":
             raise NotFoundException("application not found")
-        form = await _form_of(request)
+        form = await posted(request)
         try:
             await decide(principal, application, form.get("decision", ""), form)
         except ReviewError as exc:
@@ -149,7 +146,7 @@ class AnswerController(Controller):
         self, request: Request, slug: FromPath[str], application_id: FromPath[int]
     ) -> Redirect | Template:
         application = await _changeable(application_id)
-        form = await _form_of(request)
+        form = await posted(request)
         try:
             await answers.answer(current_principal(), application, form)
         except AnswerInvalid as exc:

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from pilotzone.web.formats import DIGITS, MoneyUnit
-from pilotzone.workflow.definitions import DocumentSpec, Key, Label, Strict
+from pilotzone.workflow.definitions import DocumentSpec, Key, Label, Strict, stored_decoder
 
 SUBJECTS = ("enterprise", "park", "overseas_warehouse", "talent")
 INPUT_TYPES = ("decimal", "integer", "amount", "boolean", "text", "date")
@@ -84,3 +84,10 @@ class ProgramSpec(_Strict):
 
 class ProgramsFile(_Strict):
     programs: list[ProgramSpec] = []
+
+
+# A stored spec (``ProgramVersion.spec``: the JSON of ``programs.to_json``, no rounds) as a ProgramSpec,
+# decoded once per version and process. A version stored without a spec (a bare test program's ``{}``)
+# reads as a program without inputs, documents or rules.
+BLANK = {"key": "blank", "subject": "enterprise", "name_zh": "—", "name_en": "—", "formula": "0"}
+from_stored = stored_decoder(ProgramSpec, blank=BLANK)

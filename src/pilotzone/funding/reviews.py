@@ -26,10 +26,9 @@ from pilotzone.funding.applications import (
     FundingError,
     actors,
     as_dict,
-    inputs_of,
-    stages_of,
     version_spec,
 )
+from pilotzone.funding.program_spec import InputSpec, ProgramSpec
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import info_requests
 from pilotzone.workflow.fields import check_field
@@ -40,12 +39,12 @@ from pilotzone.workflow.transitions import Refused, may
 DECISIONS = (Decision.VERIFY, Decision.REQUEST_INFO, Decision.APPROVE, Decision.REJECT)
 
 
-def stage_role(spec: dict, application: FundingApplication) -> str:
-    stages = stages_of(spec)
+def stage_role(spec: ProgramSpec, application: FundingApplication) -> str:
+    stages = spec.stages
     return stages[application.stage] if 0 <= application.stage < len(stages) else ""
 
 
-def may_review(principal: Principal, spec: dict, application: FundingApplication) -> bool:
+def may_review(principal: Principal, spec: ProgramSpec, application: FundingApplication) -> bool:
     return may(KIND, application.status, Action.APPROVE, actors(principal, application, spec))
 
 
@@ -58,9 +57,9 @@ class ReviewInvalid(FundingError):
         self.errors = errors
 
 
-def _comparable(field: dict, raw: str) -> object:
+def _comparable(field: InputSpec, raw: str) -> object:
     """Numbers compare by value (``1000`` is ``1,000.00``), everything else as typed."""
-    if field["type"] in ("integer", "decimal", "amount"):
+    if field.type in ("integer", "decimal", "amount"):
         try:
             return Decimal(raw.replace(",", ""))
         except InvalidOperation:
@@ -69,7 +68,7 @@ def _comparable(field: dict, raw: str) -> object:
 
 
 def parse_verified(
-    spec: dict, form: dict[str, str], declared: dict
+    spec: ProgramSpec, form: dict[str, str], declared: dict
 ) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """(verified values of every input, reasons of the ones that differ from ``declared``, errors).
 
@@ -77,8 +76,8 @@ def parse_verified(
     values: dict[str, str] = {}
     reasons: dict[str, str] = {}
     errors: dict[str, str] = {}
-    for field in inputs_of(spec):
-        key = field["key"]
+    for field in spec.inputs:
+        key = field.key
         raw = form.get(f"verified:{key}", "").strip()
         message = check_field(field, raw)
         if message:
@@ -149,7 +148,7 @@ async def decide(
     errors.update(comment_errors(action, comment))
     if errors:
         raise ReviewInvalid(errors)
-    reopens = reopened_by(action, inputs_of(spec), spec.get("documents", []), form)
+    reopens = reopened_by(action, spec.inputs, spec.documents, form)
     merged = verified if verifies else as_dict(application.verified)
     merged_reasons = reasons if verifies else as_dict(application.verified_reasons)
     changes: dict[Column, Any] = {
@@ -158,7 +157,7 @@ async def decide(
     }
     if score is not None:
         changes[FundingApplication.score] = score
-    final = application.stage + 1 >= len(stages_of(spec))
+    final = application.stage + 1 >= len(spec.stages)
     who = actors(principal, application, spec)
     try:
         moved, stage = await advance(

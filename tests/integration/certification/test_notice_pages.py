@@ -27,8 +27,8 @@ async def noticed(owner: asyncpg.Connection, tenants: dict) -> dict:  # type: ig
     """RUNNING applications under notice in guangzhou (ending 1 … RUNNING hours from now, named
     公示分页企业01 …), ENDED whose notice ended (still status notice: nothing moved them), one paused."""
     gz = tenants["guangzhou"]
-    scheme, version = await owner.fetchrow(
-        "SELECT id, version FROM scheme WHERE tenant_id = $1 ORDER BY id LIMIT 1", gz
+    scheme, version, spec = await owner.fetchrow(
+        "SELECT id, version, spec FROM scheme WHERE tenant_id = $1 ORDER BY id LIMIT 1", gz
     )
     enterprise = await owner.fetchval("SELECT min(id) FROM enterprise WHERE tenant_id = $1", gz)
     ids = [
@@ -36,7 +36,7 @@ async def noticed(owner: asyncpg.Connection, tenants: dict) -> dict:  # type: ig
         for r in await owner.fetch(
             "INSERT INTO application (tenant_id, scheme, scheme_version, spec, subject_kind, subject_id, "
             'subject_label, applicant_enterprise, status, "values", stage, moved_at, notice_until, created_at, '
-            "updated_at) SELECT $1, $2, $3, '{}'::jsonb, 'enterprise', $7, '公示分页企业' || lpad(i::text, 2, '0'), $7, "
+            "updated_at) SELECT $1, $2, $3, $8::jsonb, 'enterprise', $7, '公示分页企业' || lpad(i::text, 2, '0'), $7, "
             "CASE WHEN i = $6 THEN 'objected' ELSE 'notice' END, '{}'::jsonb, 0, now() - interval '1 day', "
             "CASE WHEN i <= $4 THEN now() + i * interval '1 hour' ELSE now() - (i - $4) * interval '1 hour' END, "
             "now(), now() FROM generate_series(1, $5) AS i ORDER BY i RETURNING id",
@@ -47,6 +47,7 @@ async def noticed(owner: asyncpg.Connection, tenants: dict) -> dict:  # type: ig
             RUNNING + ENDED + 1,
             RUNNING + ENDED + 1,
             enterprise,
+            spec,
         )
     ]
     yield {"ids": ids, "tenant": gz}
