@@ -202,6 +202,12 @@ def to_json(scheme: SchemeSpec) -> dict:
     return msgspec.to_builtins(scheme)
 
 
+def default_of(name: str) -> object:
+    """The default of a SchemeSpec field (the one place it is written), e.g. for SQL that reads a
+    stored spec's JSON."""
+    return next(f.default for f in msgspec.structs.fields(SchemeSpec) if f.name == name)
+
+
 # A stored spec (``Scheme.spec``, ``Application.spec``: the JSON of ``to_json``) as a SchemeSpec, decoded
 # once per version and process.
 from_stored = stored_decoder(SchemeSpec)

@@ -24,6 +24,7 @@ Money = Decimal  # checked (>= 0, whole fen) in check()
 
 
 _Strict = Strict
+DEFAULT_STAGES = ("bureau_reviewer", "bureau_admin")  # a program's review stages unless it names its own
 
 
 class InputSpec(_Strict):
@@ -77,7 +78,7 @@ class ProgramSpec(_Strict):
     partial: bool = False
     notice_days: Annotated[int, msgspec.Meta(ge=0, le=30)] = 7  # award 公示 after approval
     stages: Annotated[list[str], msgspec.Meta(min_length=1)] = msgspec.field(
-        default_factory=lambda: ["bureau_reviewer", "bureau_admin"]
+        default_factory=lambda: list(DEFAULT_STAGES)
     )
     rounds: list[RoundSpec] = []
 

@@ -28,7 +28,7 @@ from pilotzone.funding.applications import (
     as_dict,
     version_spec,
 )
-from pilotzone.funding.program_spec import InputSpec, ProgramSpec
+from pilotzone.funding.program_spec import DEFAULT_STAGES, InputSpec, ProgramSpec
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import info_requests
 from pilotzone.workflow.fields import check_field
@@ -107,7 +107,7 @@ SELECT a.id, a.subject_label, a.district_code, a.stage, p.name_zh, p.name_en, r.
   FROM funding_application a JOIN program p ON p.id = a.program JOIN round r ON r.id = a.round
   JOIN program_version v ON v.id = a.program_version
  WHERE a.status = $3
-   AND COALESCE(v.spec -> 'stages' ->> a.stage, (ARRAY['bureau_reviewer', 'bureau_admin'])[a.stage + 1]) = $1
+   AND COALESCE(v.spec -> 'stages' ->> a.stage, ($4::text[])[a.stage + 1]) = $1
    AND ($2 = '' OR a.district_code = $2)
  ORDER BY since, a.id
  LIMIT 500
@@ -118,7 +118,7 @@ async def queue(principal: Principal) -> list[dict]:
     mine = queue_of(principal)
     if mine is None:
         return []
-    return [dict(r) for r in await db.fetch(_QUEUE, *mine, FundingState.IN_REVIEW)]
+    return [dict(r) for r in await db.fetch(_QUEUE, *mine, FundingState.IN_REVIEW, list(DEFAULT_STAGES))]
 
 
 async def reviews_of(application_id: int) -> list[dict]:
