@@ -12,6 +12,7 @@ from pilotzone.certification.applications import KIND, actors, now, spec_of, val
 from pilotzone.certification.tables import Application, Review
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import answers, info_requests
+from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.info_requests import AnswerInvalid, Reopens
 from pilotzone.workflow.states import Action
 from pilotzone.workflow.transitions import Refused, move
@@ -41,7 +42,7 @@ async def requests_of(application: Application) -> list[dict]:
     )
 
 
-async def answer(principal: Principal, application: Application, form: dict[str, str]) -> None:
+async def answer(principal: Principal, application: Application, form: Posted) -> None:
     """The applicant answers: the reopened fields as posted, back to ``in_review`` at the same stage.
     Raises AnswerInvalid (field errors, or 409 when no answer is awaited); nothing changes then."""
     old = {k: str(v) for k, v in values_of(application.values).items()}

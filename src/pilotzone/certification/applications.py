@@ -26,6 +26,7 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_, label
 from pilotzone.workflow import fields
+from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.scope import listed, visible
 from pilotzone.workflow.states import Actor, CertificationState, Kind
 from pilotzone.workflow.transitions import actors_of
@@ -160,7 +161,7 @@ async def write_changes(
     )
 
 
-def merged_values(application: Application, form: dict[str, str]) -> dict[str, str]:
+def merged_values(application: Application, form: Posted) -> dict[str, str]:
     """The stored values with the posted ones of the spec's fields laid over them."""
     values = {k: str(v) for k, v in values_of(application.values).items()}
     for field in spec_of(application).fields:

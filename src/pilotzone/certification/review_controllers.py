@@ -3,6 +3,8 @@ bulk decisions, and the applicant's answer to an information request."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
@@ -35,7 +37,7 @@ from pilotzone.certification.tables import Application
 from pilotzone.documents import keyed
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
-from pilotzone.workflow.forms import posted
+from pilotzone.workflow.forms import URL_ENCODED, ReviewForm, posted
 from pilotzone.workflow.info_requests import AnswerInvalid
 
 BULK = tenant("bureau_admin", "bureau_reviewer")
@@ -99,7 +101,11 @@ class ReviewController(Controller):
 
     @post("/{application_id:int}", name="review_decide", opt=allow(REVIEWERS), status_code=303)
     async def decide(
-        self, request: Request, slug: FromPath[str], application_id: FromPath[int]
+        self,
+        request: Request,
+        slug: FromPath[str],
+        application_id: FromPath[int],
+        data: Annotated[ReviewForm, URL_ENCODED],
     ) -> Redirect | Template:
         principal = current_principal()
         application = await visible_application(principal, application_id)
@@ -107,7 +113,7 @@ class ReviewController(Controller):
             raise NotFoundException("application not found")
         form = await posted(request)
         try:
-            await decide(principal, application, form.get("decision", ""), form)
+            await decide(principal, application, data, form)
         except ReviewError as exc:
             if exc.status == 403:
                 raise PermissionDeniedException(exc.message) from None
@@ -130,7 +136,7 @@ class ReviewController(Controller):
             if application is None or not may_review(principal, application):
                 continue
             try:
-                await decide(principal, application, decision, {"comment": message})
+                await decide(principal, application, ReviewForm(decision=decision, comment=message), {})
             except ReviewError:
                 continue  # conflicts and concurrent decisions are skipped
         return Redirect(path=f"/z/{slug}/reviews/", status_code=303)

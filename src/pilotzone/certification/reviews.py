@@ -28,6 +28,7 @@ from pilotzone.certification.tables import Application, Review
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.workflow import info_requests
+from pilotzone.workflow.forms import Posted, ReviewForm
 from pilotzone.workflow.reviews import advance, comment_errors, queue_of, record_step, reopened_by, steps_of
 from pilotzone.workflow.states import Action, CertificationState, Decision, Guard
 from pilotzone.workflow.transitions import Refused, check, may
@@ -154,11 +155,12 @@ def holds(application: Application, conflict: bool, total: Decimal | None) -> se
     return found
 
 
-async def decide(principal: Principal, application: Application, decision: str, form: dict[str, str]) -> str:
-    """Perform one decision; returns the new status. Raises ReviewError (403 when the caller may not)."""
-    if decision not in DECISIONS:
+async def decide(principal: Principal, application: Application, form: ReviewForm, named: Posted) -> str:
+    """Perform one decision (``named``: the scores per criterion and the reopen checkboxes); returns
+    the new status. Raises ReviewError (403 when the caller may not)."""
+    if form.decision not in DECISIONS:
         raise ReviewError("decision", _("Choose a decision."))
-    action = Action(decision)
+    action = Action(form.decision)
     if await conflicted(principal, application.id):
         raise ReviewError("status", _("You declared a conflict of interest for this application."), 403)
     who = actors(principal, application)
@@ -166,8 +168,8 @@ async def decide(principal: Principal, application: Application, decision: str, 
         raise ReviewError("status", _("This application is not waiting for your review."), 403)
     spec = spec_of(application)
     criteria = spec.criteria
-    comment = form.get("comment", "").strip()
-    scores, errors = parse_scores(spec, form)
+    comment = form.comment.strip()
+    scores, errors = parse_scores(spec, named)
     total = total_of(criteria, scores) if len(scores) == len(criteria) else None
     if action is Action.APPROVE:
         for c in criteria:
@@ -176,7 +178,7 @@ async def decide(principal: Principal, application: Application, decision: str, 
     errors = errors if action is Action.APPROVE else comment_errors(action, comment)
     if errors:
         raise ReviewError(next(iter(errors)), errors[next(iter(errors))])
-    reopens = reopened_by(action, spec.fields, spec.documents, form)
+    reopens = reopened_by(action, spec.fields, spec.documents, named)
     guards = holds(application, False, total)
     try:
         transition = check(KIND, application.status, action, who, guards)
@@ -213,7 +215,7 @@ async def decide(principal: Principal, application: Application, decision: str, 
         total=total,
     )
     await audit.record(
-        ACTIONS[decision],
+        ACTIONS[form.decision],
         "application",
         application.id,
         before={"status": application.status, "stage": application.stage},

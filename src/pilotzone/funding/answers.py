@@ -13,6 +13,7 @@ from pilotzone.funding.applications import KIND, OWNER, actors, as_dict, now
 from pilotzone.funding.program_spec import ProgramSpec
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import answers, info_requests
+from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.info_requests import AnswerInvalid, Reopens
 from pilotzone.workflow.states import Action, Decision
 from pilotzone.workflow.transitions import Refused, move
@@ -39,7 +40,7 @@ async def requests_of(application: FundingApplication, spec: ProgramSpec) -> lis
 
 
 async def answer(
-    principal: Principal, application: FundingApplication, spec: ProgramSpec, form: dict[str, str]
+    principal: Principal, application: FundingApplication, spec: ProgramSpec, form: Posted
 ) -> None:
     """The applicant answers: the reopened inputs as posted, back to ``in_review`` at the same stage.
     Raises AnswerInvalid (field errors, or 409 when no answer is awaited); nothing changes then."""

@@ -25,7 +25,7 @@ from pilotzone.registry.subjects import subjects
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import render
 from pilotzone.workflow import info_requests, uploads
-from pilotzone.workflow.forms import URL_ENCODED, posted
+from pilotzone.workflow.forms import URL_ENCODED, ReviewForm, posted
 from pilotzone.workflow.scope import visible
 from pilotzone.workflow.states import Action, FundingState
 from pilotzone.workflow.transitions import may
@@ -258,12 +258,16 @@ class FundingApplicationController(Controller):
         status_code=303,
     )
     async def review(
-        self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
+        self,
+        request: Request,
+        slug: FromPath[str],
+        funding_application_id: FromPath[int],
+        data: Annotated[ReviewForm, URL_ENCODED],
     ) -> Redirect | Template:
         application = await _visible(current_principal(), funding_application_id)
         form = await posted(request)
         try:
-            await reviews.decide(current_principal(), application, form.get("decision", ""), form)
+            await reviews.decide(current_principal(), application, data, form)
         except apps.FundingError as exc:
             errors = exc.errors if isinstance(exc, reviews.ReviewInvalid) else {exc.field: exc.message}
             context = await _context(application, errors=errors)

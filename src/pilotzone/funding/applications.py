@@ -26,6 +26,7 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import label
 from pilotzone.workflow import fields
 from pilotzone.workflow.fields import check_field
+from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.scope import listed, visible
 from pilotzone.workflow.states import Action, Actor, FundingState, Guard, Kind
 from pilotzone.workflow.transitions import Refused, actors_of, may, move
@@ -202,7 +203,7 @@ async def create_application(principal: Principal, round_id: str, subject_id: st
 
 
 def merged_declared(
-    application: FundingApplication, spec: ProgramSpec, form: dict[str, str]
+    application: FundingApplication, spec: ProgramSpec, form: Posted
 ) -> dict[str, str]:
     values = {k: str(v) for k, v in as_dict(application.declared).items()}
     for field in spec.inputs:

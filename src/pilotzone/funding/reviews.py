@@ -32,6 +32,7 @@ from pilotzone.funding.program_spec import DEFAULT_STAGES, InputSpec, ProgramSpe
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import info_requests
 from pilotzone.workflow.fields import check_field
+from pilotzone.workflow.forms import Posted, ReviewForm
 from pilotzone.workflow.reviews import advance, comment_errors, queue_of, record_step, reopened_by, steps_of
 from pilotzone.workflow.states import Action, Decision, FundingState, Guard
 from pilotzone.workflow.transitions import Refused, may
@@ -68,7 +69,7 @@ def _comparable(field: InputSpec, raw: str) -> object:
 
 
 def parse_verified(
-    spec: ProgramSpec, form: dict[str, str], declared: dict
+    spec: ProgramSpec, form: Posted, declared: dict
 ) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """(verified values of every input, reasons of the ones that differ from ``declared``, errors).
 
@@ -126,29 +127,31 @@ async def reviews_of(application_id: int) -> list[dict]:
 
 
 async def decide(
-    principal: Principal, application: FundingApplication, decision: str, form: dict[str, str]
+    principal: Principal, application: FundingApplication, form: ReviewForm, named: Posted
 ) -> str:
-    """One review step; returns the new status. Raises FundingError (403 when the caller may not)."""
+    """One review step (``named``: the verified values, their reasons and the reopen checkboxes);
+    returns the new status. Raises FundingError (403 when the caller may not)."""
     spec = await version_spec(application.program_version)
+    decision = form.decision
     if decision not in DECISIONS:
         raise FundingError("decision", _("Choose a decision."))
     if not may_review(principal, spec, application):
         raise FundingError("status", _("This application is not waiting for your review."), 403)
     verifies = decision in ("verify", "approve")  # these record the verified values (all of them)
     verified, reasons, errors = (
-        parse_verified(spec, form, as_dict(application.declared)) if verifies else ({}, {}, {})
+        parse_verified(spec, named, as_dict(application.declared)) if verifies else ({}, {}, {})
     )
-    comment = form.get("comment", "").strip()
+    comment = form.comment.strip()
     score = None
-    if form.get("score", "").strip():
-        score = parse_score(form["score"])
+    if form.score.strip():
+        score = parse_score(form.score)
         if score is None:
             errors["score"] = _("Enter a score from 0 to 100.")
     action = Action(decision)
     errors.update(comment_errors(action, comment))
     if errors:
         raise ReviewInvalid(errors)
-    reopens = reopened_by(action, spec.inputs, spec.documents, form)
+    reopens = reopened_by(action, spec.inputs, spec.documents, named)
     merged = verified if verifies else as_dict(application.verified)
     merged_reasons = reasons if verifies else as_dict(application.verified_reasons)
     changes: dict[Column, Any] = {

@@ -19,6 +19,7 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import info_requests
 from pilotzone.workflow.definitions import DocumentSpec, FieldDef
 from pilotzone.workflow.fields import check_field
+from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.info_requests import Answer, AnswerInvalid, FieldChange, NewVersion, Reopens
 from pilotzone.workflow.states import Action, Actor, Decision, Kind
 from pilotzone.workflow.tables import ReviewStepColumns
@@ -81,7 +82,7 @@ async def given(
     request: dict | None,
     fields: Sequence[FieldDef],
     old: dict[str, str],
-    form: dict[str, str],
+    form: Posted,
     owner: str,
     row_id: int,
 ) -> Given:

@@ -40,3 +40,13 @@ class ResolveForm(msgspec.Struct):
 
     decision: str = ""
     note: str = ""
+
+
+class ReviewForm(msgspec.Struct):
+    """The fixed part of a review step's form: the decision, the comment and (funding) an overall
+    score from 0 to 100. The part named by the definition (scores per criterion, verified values and
+    their reasons, the reopen checkboxes) is read through :func:`posted`."""
+
+    decision: str = ""
+    comment: str = ""
+    score: str = ""
