@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import KIND, actors, now, spec_of, write_changes
+from pilotzone.certification.applications import KIND, actors, now, spec_of, values_of, write_changes
 from pilotzone.certification.tables import Application, Review
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import answers, info_requests
+from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.info_requests import AnswerInvalid, Reopens
 from pilotzone.workflow.states import Action
 from pilotzone.workflow.transitions import Refused, move
@@ -29,22 +30,23 @@ async def reopened(application: Application) -> Reopens | None:
 
 
 def described(application: Application, row: dict | None) -> dict | None:
-    spec = spec_of(application.spec)
-    return info_requests.described(row, spec.get("fields", []), spec.get("documents", [])) if row else None
+    spec = spec_of(application)
+    return info_requests.described(row, spec.fields, spec.documents) if row else None
 
 
 async def requests_of(application: Application) -> list[dict]:
     """Every information request of the application with its answer (newest first), for the reviewer."""
-    spec = spec_of(application.spec)
-    fields, documents = spec.get("fields", []), spec.get("documents", [])
-    return await answers.described_requests(Review, Review.application, application.id, fields, documents)
+    spec = spec_of(application)
+    return await answers.described_requests(
+        Review, Review.application, application.id, spec.fields, spec.documents
+    )
 
 
-async def answer(principal: Principal, application: Application, form: dict[str, str]) -> None:
+async def answer(principal: Principal, application: Application, form: Posted) -> None:
     """The applicant answers: the reopened fields as posted, back to ``in_review`` at the same stage.
     Raises AnswerInvalid (field errors, or 409 when no answer is awaited); nothing changes then."""
-    old = {k: str(v) for k, v in spec_of(application.values).items()}
-    fields = spec_of(application.spec).get("fields", [])
+    old = {k: str(v) for k, v in values_of(application.values).items()}
+    fields = spec_of(application).fields
     given = await answers.given(
         await latest_request(application), fields, old, form, "application", application.id
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
@@ -15,6 +17,7 @@ from pilotzone.certification.applications import (
     KIND,
     STARTERS,
     ApplicationError,
+    StartForm,
     actors,
     create_application,
     get_application,
@@ -22,19 +25,19 @@ from pilotzone.certification.applications import (
     may_change,
     merged_values,
     save_values,
+    spec_of,
     status_label,
     validate,
+    values_of,
     visible_application,
 )
 from pilotzone.certification.applications import (
     now as _now,
 )
 from pilotzone.certification.applications import (
-    spec_of as _spec,
-)
-from pilotzone.certification.applications import (
     write_changes as _write_changes,
 )
+from pilotzone.certification.schemes import from_stored
 from pilotzone.certification.services import active_schemes, get_scheme
 from pilotzone.certification.tables import Application, ApplicationChange
 from pilotzone.documents import keyed
@@ -46,6 +49,7 @@ from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
 from pilotzone.workflow import uploads
+from pilotzone.workflow.forms import URL_ENCODED, posted
 from pilotzone.workflow.states import Action, CertificationState
 from pilotzone.workflow.transitions import Refused, may, move
 
@@ -60,17 +64,15 @@ async def _page_context(
     answer_form: dict[str, str] | None = None,
 ) -> dict:
     principal = current_principal()
-    spec = _spec(application.spec)
+    spec = spec_of(application)
     history = (
         await ApplicationChange.select()
         .where(ApplicationChange.application == application.id)
         .order_by(ApplicationChange.id, ascending=False)
         .limit(200)
     )
-    labels = {f["key"]: pick(f["label_zh"], f["label_en"]) for f in spec.get("fields", [])}
-    labels.update(
-        {f"document:{d['key']}": pick(d["label_zh"], d["label_en"]) for d in spec.get("documents", [])}
-    )
+    labels = {f.key: pick(f.label_zh, f.label_en) for f in spec.fields}
+    labels.update({f"document:{d.key}": pick(d.label_zh, d.label_en) for d in spec.documents})
     labels["status"] = _("Status")
     for row in history:
         row["field_label"] = labels.get(row["field_key"], row["field_key"])
@@ -81,7 +83,9 @@ async def _page_context(
     return {
         "application": application,
         "spec": spec,
-        "values": values if values is not None else {k: str(v) for k, v in _spec(application.values).items()},
+        "values": values
+        if values is not None
+        else {k: str(v) for k, v in values_of(application.values).items()},
         "errors": errors or {},
         "error": error,
         "documents": await keyed.documents_by_key("application", application.id),
@@ -122,11 +126,6 @@ register_owner(
 )
 
 
-async def _form_of(request: Request) -> dict[str, str]:
-    data = await request.form()
-    return {k: str(data.get(k, "")) for k in data if k != "csrf_token"}
-
-
 class ApplicationController(Controller):
     path = "/z/{slug:str}/applications"
 
@@ -145,27 +144,24 @@ class ApplicationController(Controller):
         return await _new_page(request, scheme)
 
     @post("/", name="application_create", opt=allow(STARTERS), status_code=303)
-    async def create(self, request: Request, slug: FromPath[str]) -> Redirect | Template:
-        form = await _form_of(request)
+    async def create(
+        self, request: Request, slug: FromPath[str], data: Annotated[StartForm, URL_ENCODED]
+    ) -> Redirect | Template:
         principal = current_principal()
-        if await get_scheme(form.get("scheme", "")) is not None and not await _may_start(
-            principal, form.get("scheme", "")
-        ):
-            return await _new_page(request, form.get("scheme", ""))  # refused: 403
+        if await get_scheme(data.scheme) is not None and not await _may_start(principal, data.scheme):
+            return await _new_page(request, data.scheme)  # refused: 403
         try:
-            application = await create_application(
-                principal, form.get("scheme", ""), form.get("subject_id", "")
-            )
+            application = await create_application(principal, data.scheme, data.subject_id)
         except ApplicationError as exc:
             return await _new_page(
-                request, form.get("scheme", ""), form=form, errors={exc.field: exc.message}, status=400
+                request, data.scheme, form=data, errors={exc.field: exc.message}, status=400
             )
         await audit.record(
             "application.created",
             "application",
             application.id,
             after={
-                "scheme": form.get("scheme", ""),
+                "scheme": data.scheme,
                 "scheme_version": application.scheme_version,
                 "subject_kind": application.subject_kind,
                 "subject_id": application.subject_id,
@@ -192,9 +188,7 @@ class ApplicationController(Controller):
                 {"saved_at": None, "refused": True},
                 status_code=409,
             )
-        await save_values(
-            current_principal(), application, merged_values(application, await _form_of(request))
-        )
+        await save_values(current_principal(), application, merged_values(application, await posted(request)))
         if not is_htmx(request):
             return Redirect(path=f"/z/{slug}/applications/{application_id}", status_code=303)
         return render(
@@ -209,13 +203,13 @@ class ApplicationController(Controller):
     ) -> Redirect | Template:
         principal = current_principal()
         application = await _changeable(application_id)
-        values = merged_values(application, await _form_of(request))
+        values = merged_values(application, await posted(request))
         if not may(KIND, application.status, Action.SUBMIT, actors(principal, application)):
             errors = {"status": _("Only a draft can be submitted.")}
         else:
             filed = await keyed.documents_by_key("application", application.id)
             present = {k for k, versions in filed.items() if versions}
-            errors = validate(_spec(application.spec), values, present)
+            errors = validate(spec_of(application), values, present)
         if errors:
             context = await _page_context(application, values=values, errors=errors)
             return render(request, "certification/application.html", context, status_code=400)
@@ -288,7 +282,7 @@ class ApplicationController(Controller):
     ) -> Redirect | Template:
         principal = current_principal()
         application = await _changeable(application_id)
-        documents = _spec(application.spec).get("documents", [])
+        documents = spec_of(application).documents
         reopened = await answers.reopened(application)
         try:
             upload, previous = await uploads.receive(
@@ -327,7 +321,7 @@ async def _may_start(principal: Principal, scheme_key: str) -> bool:
     return (
         scheme is not None
         and not principal.province
-        and principal.role in _spec(scheme.spec).get("applicants", [])
+        and principal.role in from_stored(scheme.spec).applicants
     )
 
 
@@ -351,7 +345,7 @@ def _register_link(request: Request, principal: Principal, kind: str) -> dict | 
 async def _new_page(
     request: Request,
     scheme_key: str,
-    form: dict | None = None,
+    form: StartForm | None = None,
     errors: dict | None = None,
     status: int = 200,
 ) -> Template:
@@ -363,7 +357,7 @@ async def _new_page(
         return render(
             request,
             "certification/application_new.html",
-            {"scheme": scheme, "subjects": [], "refused": True, "form": {}, "errors": {}},
+            {"scheme": scheme, "subjects": [], "refused": True, "form": StartForm(), "errors": {}},
             status_code=403,
         )
     found = await subjects(principal, scheme.subject)
@@ -375,7 +369,7 @@ async def _new_page(
             "subjects": found,
             "register": None if found else _register_link(request, principal, scheme.subject),
             "refused": False,
-            "form": form or {},
+            "form": form or StartForm(),
             "errors": errors or {},
         },
         status_code=status,

@@ -14,8 +14,11 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 from pilotzone.auth.guards import tenant
 from pilotzone.auth.principal import Principal
+from pilotzone.certification.schemes import SchemeSpec, from_stored
 from pilotzone.certification.services import get_scheme
 from pilotzone.certification.tables import Application, ApplicationChange
 from pilotzone.registry.subjects import submission_subject
@@ -23,6 +26,7 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_, label
 from pilotzone.workflow import fields
+from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.scope import listed, visible
 from pilotzone.workflow.states import Actor, CertificationState, Kind
 from pilotzone.workflow.transitions import actors_of
@@ -57,8 +61,21 @@ def status_label(code: str, notice_until: datetime | None = None) -> str:
         return code
 
 
-def spec_of(value: Any) -> dict:
+def values_of(value: Any) -> dict:
+    """Stored JSON values (an application's ``values``: keyed by the scheme's own field keys)."""
     return json.loads(value) if isinstance(value, str) else dict(value or {})
+
+
+def spec_of(application: Application) -> SchemeSpec:
+    """The scheme version the application was started under, decoded once per version."""
+    return from_stored(application.spec)
+
+
+class StartForm(msgspec.Struct):
+    """The form that starts an application: the scheme's key and the subject's id."""
+
+    scheme: str = ""
+    subject_id: str = ""
 
 
 class ApplicationError(Exception):
@@ -73,7 +90,7 @@ class ApplicationError(Exception):
 
 
 def stage_role(application: Application) -> str:
-    stages = spec_of(application.spec).get("stages", [])
+    stages = spec_of(application).stages
     return stages[application.stage] if 0 <= application.stage < len(stages) else ""
 
 
@@ -82,7 +99,7 @@ def actors(principal: Principal | None, application: Application) -> frozenset[A
     return actors_of(
         principal,
         covers=principal is not None and visible(principal, application),
-        applicants=spec_of(application.spec).get("applicants", []),
+        applicants=spec_of(application).applicants,
         stage_role=stage_role(application),
     )
 
@@ -91,7 +108,7 @@ def may_change(principal: Principal, application: Application) -> bool:
     """A role listed in the scheme's applicants, whose scope covers the application."""
     return (
         not principal.province
-        and principal.role in spec_of(application.spec).get("applicants", [])
+        and principal.role in spec_of(application).applicants
         and visible(principal, application)
     )
 
@@ -144,18 +161,18 @@ async def write_changes(
     )
 
 
-def merged_values(application: Application, form: dict[str, str]) -> dict[str, str]:
+def merged_values(application: Application, form: Posted) -> dict[str, str]:
     """The stored values with the posted ones of the spec's fields laid over them."""
-    values = {k: str(v) for k, v in spec_of(application.values).items()}
-    for field in spec_of(application.spec).get("fields", []):
-        if field["key"] in form:
-            values[field["key"]] = form[field["key"]].strip()
+    values = {k: str(v) for k, v in values_of(application.values).items()}
+    for field in spec_of(application).fields:
+        if field.key in form:
+            values[field.key] = form[field.key].strip()
     return values
 
 
 async def save_values(principal: Principal, application: Application, values: dict[str, str]) -> int:
     """Store ``values`` (no validation), one history row per changed field; returns how many changed."""
-    old = {k: str(v) for k, v in spec_of(application.values).items()}
+    old = {k: str(v) for k, v in values_of(application.values).items()}
     changes = [(k, old.get(k, ""), v) for k, v in values.items() if old.get(k, "") != v]
     await Application.update(
         {
@@ -172,8 +189,7 @@ async def create_application(principal: Principal, scheme_key: str, subject_id: 
     scheme = await get_scheme(scheme_key)
     if scheme is None:
         raise ApplicationError("scheme", _("Choose a certification scheme."))
-    spec = spec_of(scheme.spec)
-    if principal.role not in spec.get("applicants", []):
+    if principal.role not in from_stored(scheme.spec).applicants:
         raise ApplicationError("scheme", _("Your role may not apply for this certification."))
     subject = await submission_subject(principal, scheme.subject, subject_id)
     if subject is None:
@@ -182,7 +198,7 @@ async def create_application(principal: Principal, scheme_key: str, subject_id: 
         **subject,
         scheme=scheme.id,
         scheme_version=scheme.version,
-        spec=spec,
+        spec=scheme.spec,
         status=CertificationState.DRAFT,
         values={},
         updated_by=principal.user_id,
@@ -195,5 +211,5 @@ async def create_application(principal: Principal, scheme_key: str, subject_id: 
 # -- validation
 
 
-def validate(spec: dict, values: dict[str, str], present_documents: set[str]) -> dict[str, str]:
-    return fields.validate(spec.get("fields", []), spec.get("documents", []), values, present_documents)
+def validate(spec: SchemeSpec, values: dict[str, str], present_documents: set[str]) -> dict[str, str]:
+    return fields.validate(spec.fields, spec.documents, values, present_documents)

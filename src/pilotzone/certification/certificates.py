@@ -80,19 +80,19 @@ async def issue_due_certificates(base_url: str) -> list[Certificate]:
 
 
 async def _issue(application: Application, base_url: str) -> Certificate:
-    spec = spec_of(application.spec)
+    spec = spec_of(application)
     scheme = await Scheme.objects().where(Scheme.id == application.scheme).first()
     assert scheme is not None
     issued_at = now()
     seq = await next_number(scheme.key, issued_at.year)
     number = certificate_number(
-        spec.get("certificate_format") or f"{scheme.key.upper()}-{{year}}-{{seq:04}}", issued_at.year, seq
+        spec.certificate_format or f"{scheme.key.upper()}-{{year}}-{{seq:04}}", issued_at.year, seq
     )
     bureau = await tenant_record(current_tenant_id())  # the issuing authority: the city's bureau
     assert bureau is not None
     old = await renewals.claim_renewed(application)
     valid_from = renewals.renewal_start(old, issued_at)
-    valid_until = _add_months(valid_from, int(spec.get("validity_months", 36)))
+    valid_until = _add_months(valid_from, spec.validity_months)
     certificate = Certificate(
         application=application.id,
         scheme_key=scheme.key,
@@ -190,13 +190,13 @@ async def certificates(principal: Principal, expiring_only: bool = False) -> lis
         if application is None or not (principal.province or visible(principal, application)):
             continue
         state = state_of(c.status, c.valid_until, moment)
-        days = int(spec_of(application.spec).get("renewal_reminder_days", 60))
+        days = spec_of(application).renewal_reminder_days
         days_left = max(0, (c.valid_until - moment).days)
         expiring = state == "valid" and c.valid_until <= moment + timedelta(days=days)
         if expiring_only and not expiring:
             continue
         can_renew = renewals.may_renew(principal, c, application, moment) and state in ("valid", "expired")
-        opens = renewals.renewal_opens(c.valid_until, spec_of(application.spec))
+        opens = renewals.renewal_opens(c.valid_until, spec_of(application))
         later = state == "valid" and not can_renew and renewals.may_renew(principal, c, application, opens)
         out.append(
             {

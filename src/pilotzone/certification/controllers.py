@@ -7,6 +7,7 @@ from litestar.response import Template
 
 from pilotzone.auth.guards import MEMBERS, allow
 from pilotzone.certification import services
+from pilotzone.certification.schemes import from_stored
 from pilotzone.web.render import render
 
 
@@ -24,4 +25,6 @@ class SchemeController(Controller):
         scheme = await services.get_scheme(scheme_key)
         if scheme is None:
             raise NotFoundException("no such scheme")
-        return render(request, "certification/scheme.html", {"scheme": scheme, "spec": scheme.spec})
+        return render(
+            request, "certification/scheme.html", {"scheme": scheme, "spec": from_stored(scheme.spec)}
+        )

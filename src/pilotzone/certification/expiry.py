@@ -17,6 +17,7 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.certification.notices import now
+from pilotzone.certification.schemes import default_of
 from pilotzone.certification.tables import Application
 from pilotzone.jobs.services import job, start_run
 from pilotzone.jobs.tables import JobRun
@@ -33,11 +34,12 @@ UPDATE certificate c SET status = 'expired'
  WHERE c.id = due.id AND c.status = 'valid'
 RETURNING c.id, c.number, c.valid_until
 """
+REMINDER_DAYS = default_of("renewal_reminder_days")  # a stored spec without the field (SQL's $3)
 _REMIND_RENEWAL = """
 INSERT INTO certificate_reminder (tenant_id, certificate, kind, due, created_at)
 SELECT c.tenant_id, c.id, 'renewal', c.valid_until, $1
   FROM certificate c JOIN application a ON a.id = c.application
- WHERE c.status = 'valid' AND c.valid_until <= $1::timestamptz + make_interval(days => COALESCE((a.spec ->> 'renewal_reminder_days')::int, 60))
+ WHERE c.status = 'valid' AND c.valid_until <= $1::timestamptz + make_interval(days => COALESCE((a.spec ->> 'renewal_reminder_days')::int, $3))
    AND NOT EXISTS (SELECT 1 FROM certificate_reminder r WHERE r.certificate = c.id AND r.kind = 'renewal')
  ORDER BY c.id LIMIT $2
 ON CONFLICT (tenant_id, certificate, kind) DO NOTHING
@@ -56,7 +58,7 @@ RETURNING certificate, due
 _PENDING = """
 SELECT (SELECT count(*) FROM certificate WHERE status = 'valid' AND valid_until <= $1)
      + (SELECT count(*) FROM certificate c JOIN application a ON a.id = c.application
-         WHERE c.status = 'valid' AND c.valid_until <= $1::timestamptz + make_interval(days => COALESCE((a.spec ->> 'renewal_reminder_days')::int, 60))
+         WHERE c.status = 'valid' AND c.valid_until <= $1::timestamptz + make_interval(days => COALESCE((a.spec ->> 'renewal_reminder_days')::int, $2))
            AND NOT EXISTS (SELECT 1 FROM certificate_reminder r WHERE r.certificate = c.id AND r.kind = 'renewal'))
      + (SELECT count(*) FROM certificate c WHERE c.status IN ('valid', 'expired') AND c.valid_until <= $1
            AND NOT EXISTS (SELECT 1 FROM certificate_reminder r WHERE r.certificate = c.id AND r.kind = 'expired'))
@@ -89,10 +91,10 @@ async def sweep_step(run: JobRun) -> bool:
         )
     handled = len(expired)
     left = CHUNK - handled
-    for kind, sql in (("renewal", _REMIND_RENEWAL), ("expired", _REMIND_EXPIRED)):
+    for kind, sql, extra in (("renewal", _REMIND_RENEWAL, [REMINDER_DAYS]), ("expired", _REMIND_EXPIRED, [])):
         if left <= 0:
             break
-        made = await db.fetch(sql, at, left)
+        made = await db.fetch(sql, at, left, *extra)
         for row in made:
             await audit.record(
                 "certificate.reminded",
@@ -111,7 +113,7 @@ async def sweep_step(run: JobRun) -> bool:
 async def start_sweep(actor_label: str | None = None) -> JobRun:
     """Record a sweep of the current tenant (its message goes out after commit), audited."""
     at = now()
-    pending = (await db.fetch(_PENDING, at))[0][0]
+    pending = (await db.fetch(_PENDING, at, REMINDER_DAYS))[0][0]
     run = await start_run(KIND, total=int(pending), args={"at": at.isoformat()})
     await audit.record(
         "job.started", "job_run", run.id, after={"kind": KIND, "total": run.total}, actor=actor_label

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import quote
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
@@ -19,8 +21,13 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
 from pilotzone.workflow import notice_pages as pages
+from pilotzone.workflow.forms import URL_ENCODED
 from pilotzone.workflow.notice_pages import Item, NoticePages
 from pilotzone.workflow.states import CertificationState
+
+
+class RevokeForm(msgspec.Struct):
+    reason: str = ""
 
 
 async def _never(principal: Principal, certificate_id: int) -> bool:
@@ -132,11 +139,14 @@ class CertificateController(Controller):
 
     @post("/{certificate_id:int}/revoke", name="certificate_revoke", opt=allow(BUREAU_ADMIN), status_code=303)
     async def revoke(
-        self, request: Request, slug: FromPath[str], certificate_id: FromPath[int]
+        self,
+        request: Request,
+        slug: FromPath[str],
+        certificate_id: FromPath[int],
+        data: Annotated[RevokeForm, URL_ENCODED],
     ) -> Redirect | Template:
-        form = await pages.form_of(request)
         try:
-            await certificates.revoke(certificate_id, form.get("reason", ""))
+            await certificates.revoke(certificate_id, data.reason)
         except notices.NoticeError as exc:
             if exc.status == 404:
                 raise NotFoundException(exc.message) from None

@@ -16,11 +16,13 @@ from datetime import datetime, timedelta
 
 from pilotzone import db
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import KIND, spec_of, status_label
+from pilotzone.certification.applications import KIND, status_label
+from pilotzone.certification.schemes import SchemeSpec
 from pilotzone.certification.tables import Application, Objection
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.workflow import objections as objecting
+from pilotzone.workflow.forms import ObjectionForm
 from pilotzone.workflow.notice_list import PAGE_SIZE, NoticeQuery, keyset, page_links
 from pilotzone.workflow.objections import Notice, NoticeError, check_objection, now  # noqa: F401 - this kind's API
 from pilotzone.workflow.states import CertificationState
@@ -28,8 +30,8 @@ from pilotzone.workflow.states import CertificationState
 NOTICE = Notice(KIND, Objection, Objection.application, Application, "objection", "application")
 
 
-def notice_end(spec: dict) -> datetime:
-    return now() + timedelta(days=int(spec_of(spec).get("notice_days", 7)))
+def notice_end(spec: SchemeSpec) -> datetime:
+    return now() + timedelta(days=spec.notice_days)
 
 
 # -- the public notice
@@ -77,7 +79,7 @@ async def public_notice(application_id: int) -> dict | None:
     return rows[0] if rows else None
 
 
-async def raise_objection(application_id: int, form: dict[str, str], ip: str) -> Objection:
+async def raise_objection(application_id: int, form: ObjectionForm, ip: str) -> Objection:
     """Record an objection and pause the notice. Raises NoticeError (404, 429, or 400 with a field)."""
     notice = await public_notice(application_id)
     if notice is None:  # under notice, or paused by an objection (others may join in)

@@ -20,9 +20,11 @@ from pilotzone.certification.applications import (
     create_application,
     save_values,
     spec_of,
+    values_of,
     write_changes,
 )
 from pilotzone.certification.notices import now
+from pilotzone.certification.schemes import SchemeSpec
 from pilotzone.certification.tables import Application, Certificate, Scheme
 from pilotzone.web.formats import local_time
 from pilotzone.web.i18n import gettext as _
@@ -51,9 +53,9 @@ async def open_renewals(certificate_ids: list[int]) -> dict[int, int]:
     return {r["renews"]: r["id"] for r in rows}
 
 
-def renewal_opens(valid_until: datetime, spec: dict) -> datetime:
+def renewal_opens(valid_until: datetime, spec: SchemeSpec) -> datetime:
     """When the renewal window of a certificate opens: the scheme's reminder days before its end."""
-    return valid_until - timedelta(days=int(spec.get("renewal_reminder_days", 60)))
+    return valid_until - timedelta(days=spec.renewal_reminder_days)
 
 
 def may_renew(
@@ -62,9 +64,9 @@ def may_renew(
     """A holder may renew an expired certificate, or a valid one within its renewal window."""
     return (
         certificate.status in RENEWABLE
-        and (moment or now()) >= renewal_opens(certificate.valid_until, spec_of(application.spec))
+        and (moment or now()) >= renewal_opens(certificate.valid_until, spec_of(application))
         and not principal.province
-        and principal.role in spec_of(application.spec).get("applicants", [])
+        and principal.role in spec_of(application).applicants
         and visible(principal, application)
     )
 
@@ -84,7 +86,7 @@ async def start_renewal(principal: Principal, certificate_id: int) -> Applicatio
         raise RenewalError(_("Certificate not found."), 404)
     if not may_renew(principal, certificate, old):
         if certificate.status in RENEWABLE:
-            opens = renewal_opens(certificate.valid_until, spec_of(old.spec))
+            opens = renewal_opens(certificate.valid_until, spec_of(old))
             raise RenewalError(_("Renewal opens on %(date)s.", date=local_time(opens, "%Y-%m-%d")))
         raise RenewalError(_("This certificate cannot be renewed."))
     pending = (await open_renewals([certificate.id])).get(certificate.id)
@@ -98,8 +100,8 @@ async def start_renewal(principal: Principal, certificate_id: int) -> Applicatio
         application = await create_application(principal, scheme.key, str(old.subject_id))
     except ApplicationError as exc:
         raise RenewalError(exc.message) from None
-    fields = {f["key"] for f in spec_of(application.spec).get("fields", [])}
-    values = {k: str(v) for k, v in spec_of(old.values).items() if k in fields}
+    fields = {f.key for f in spec_of(application).fields}
+    values = {k: str(v) for k, v in values_of(old.values).items() if k in fields}
     await Application.update({Application.renews: certificate.id}).where(Application.id == application.id)
     application.renews = certificate.id
     await save_values(principal, application, values)

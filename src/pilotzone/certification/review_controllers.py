@@ -3,6 +3,8 @@ bulk decisions, and the applicant's answer to an information request."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
@@ -17,6 +19,7 @@ from pilotzone.certification.applications import (
     get_application,
     spec_of,
     status_label,
+    values_of,
     visible_application,
 )
 from pilotzone.certification.reviews import (
@@ -34,14 +37,10 @@ from pilotzone.certification.tables import Application
 from pilotzone.documents import keyed
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
+from pilotzone.workflow.forms import URL_ENCODED, ReviewForm, posted
 from pilotzone.workflow.info_requests import AnswerInvalid
 
 BULK = tenant("bureau_admin", "bureau_reviewer")
-
-
-async def _form_of(request: Request) -> dict[str, str]:
-    data = await request.form()
-    return {k: str(data.get(k, "")) for k in data if k != "csrf_token"}
 
 
 async def _review_context(
@@ -50,8 +49,8 @@ async def _review_context(
     principal = current_principal()
     return {
         "application": application,
-        "spec": spec_of(application.spec),
-        "values": {k: str(v) for k, v in spec_of(application.values).items()},
+        "spec": spec_of(application),
+        "values": {k: str(v) for k, v in values_of(application.values).items()},
         "documents": await keyed.documents_by_key("application", application.id),
         "reviews": await reviews_of(application.id),
         "requests": await answers.requests_of(application),
@@ -102,15 +101,19 @@ class ReviewController(Controller):
 
     @post("/{application_id:int}", name="review_decide", opt=allow(REVIEWERS), status_code=303)
     async def decide(
-        self, request: Request, slug: FromPath[str], application_id: FromPath[int]
+        self,
+        request: Request,
+        slug: FromPath[str],
+        application_id: FromPath[int],
+        data: Annotated[ReviewForm, URL_ENCODED],
     ) -> Redirect | Template:
         principal = current_principal()
         application = await visible_application(principal, application_id)
         if application is None or application.status == "draft":
             raise NotFoundException("application not found")
-        form = await _form_of(request)
+        form = await posted(request)
         try:
-            await decide(principal, application, form.get("decision", ""), form)
+            await decide(principal, application, data, form)
         except ReviewError as exc:
             if exc.status == 403:
                 raise PermissionDeniedException(exc.message) from None
@@ -133,7 +136,7 @@ class ReviewController(Controller):
             if application is None or not may_review(principal, application):
                 continue
             try:
-                await decide(principal, application, decision, {"comment": message})
+                await decide(principal, application, ReviewForm(decision=decision, comment=message), {})
             except ReviewError:
                 continue  # conflicts and concurrent decisions are skipped
         return Redirect(path=f"/z/{slug}/reviews/", status_code=303)
@@ -149,7 +152,7 @@ class AnswerController(Controller):
         self, request: Request, slug: FromPath[str], application_id: FromPath[int]
     ) -> Redirect | Template:
         application = await _changeable(application_id)
-        form = await _form_of(request)
+        form = await posted(request)
         try:
             await answers.answer(current_principal(), application, form)
         except AnswerInvalid as exc:

@@ -1,7 +1,7 @@
 """Review of submitted applications (审核): the stages of the scheme version the application was started
 under, one after the other, each decided by the role the spec names for it.
 
-``in_review`` at ``stage`` i waits for the role ``spec["stages"][i]`` (a district reviewer only for
+``in_review`` at ``stage`` i waits for the role ``spec.stages[i]`` (a district reviewer only for
 applications of their district). Approving moves it to stage i + 1, or, at the last stage (the bureau
 administrator, whose total must reach ``pass_mark``), to ``notice`` (approved, under public notice); rejecting ends it;
 requesting information sends it to ``info_requested`` until the applicant answers (the request names the
@@ -11,6 +11,7 @@ a ``Review`` row and an audit record.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -22,10 +23,12 @@ from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.certification.applications import KIND, actors, now, spec_of, stage_role, write_changes
 from pilotzone.certification.notices import notice_end
+from pilotzone.certification.schemes import CriterionSpec, SchemeSpec
 from pilotzone.certification.tables import Application, Review
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.workflow import info_requests
+from pilotzone.workflow.forms import Posted, ReviewForm
 from pilotzone.workflow.reviews import advance, comment_errors, queue_of, record_step, reopened_by, steps_of
 from pilotzone.workflow.states import Action, CertificationState, Decision, Guard
 from pilotzone.workflow.transitions import Refused, check, may
@@ -49,7 +52,7 @@ class ReviewError(Exception):
 
 
 def is_final(application: Application) -> bool:
-    return application.stage == len(spec_of(application.spec).get("stages", [])) - 1
+    return application.stage == len(spec_of(application).stages) - 1
 
 
 async def conflicted(principal: Principal, application_id: int) -> bool:
@@ -68,29 +71,29 @@ def may_review(principal: Principal, application: Application) -> bool:
 # -- scores
 
 
-def total_of(criteria: list[dict], scores: dict[str, int]) -> Decimal:
+def total_of(criteria: list[CriterionSpec], scores: dict[str, int]) -> Decimal:
     """Weighted total on 0..100: sum(score / scale * weight), two decimals."""
     total = sum(
-        (Decimal(scores[c["key"]]) / Decimal(c.get("scale", 10)) * Decimal(c["weight"]) for c in criteria),
+        (Decimal(scores[c.key]) / Decimal(c.scale) * Decimal(c.weight) for c in criteria),
         Decimal(0),
     )
     return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def parse_scores(spec: dict, form: dict[str, str]) -> tuple[dict[str, int], dict[str, str]]:
+def parse_scores(spec: SchemeSpec, form: Mapping[str, str]) -> tuple[dict[str, int], dict[str, str]]:
     """The scores posted as ``score:<criterion>`` (whole numbers 0..scale) and errors by field."""
     scores: dict[str, int] = {}
     errors: dict[str, str] = {}
-    for criterion in spec.get("criteria", []):
-        name = f"score:{criterion['key']}"
+    for criterion in spec.criteria:
+        name = f"score:{criterion.key}"
         raw = form.get(name, "").strip()
         if raw == "":
             continue
-        scale = int(criterion.get("scale", 10))
+        scale = criterion.scale
         if not raw.isdigit() or int(raw) > scale:
             errors[name] = _("Enter a whole number from 0 to %(scale)s.", scale=scale)
         else:
-            scores[criterion["key"]] = int(raw)
+            scores[criterion.key] = int(raw)
     return scores, errors
 
 
@@ -147,40 +150,40 @@ def holds(application: Application, conflict: bool, total: Decimal | None) -> se
     found = {Guard.FINAL_STAGE if is_final(application) else Guard.MORE_STAGES}
     if not conflict:
         found.add(Guard.NO_CONFLICT)
-    if total is not None and total >= Decimal(spec_of(application.spec).get("pass_mark", 60)):
+    if total is not None and total >= Decimal(spec_of(application).pass_mark):
         found.add(Guard.PASS_MARK)
     return found
 
 
-async def decide(principal: Principal, application: Application, decision: str, form: dict[str, str]) -> str:
-    """Perform one decision; returns the new status. Raises ReviewError (403 when the caller may not)."""
-    if decision not in DECISIONS:
+async def decide(principal: Principal, application: Application, form: ReviewForm, named: Posted) -> str:
+    """Perform one decision (``named``: the scores per criterion and the reopen checkboxes); returns
+    the new status. Raises ReviewError (403 when the caller may not)."""
+    if form.decision not in DECISIONS:
         raise ReviewError("decision", _("Choose a decision."))
-    action = Action(decision)
+    action = Action(form.decision)
     if await conflicted(principal, application.id):
         raise ReviewError("status", _("You declared a conflict of interest for this application."), 403)
     who = actors(principal, application)
     if not may(KIND, application.status, action, who):
         raise ReviewError("status", _("This application is not waiting for your review."), 403)
-    spec = spec_of(application.spec)
-    criteria = spec.get("criteria", [])
-    comment = form.get("comment", "").strip()
-    scores, errors = parse_scores(spec, form)
+    spec = spec_of(application)
+    criteria = spec.criteria
+    comment = form.comment.strip()
+    scores, errors = parse_scores(spec, named)
     total = total_of(criteria, scores) if len(scores) == len(criteria) else None
     if action is Action.APPROVE:
         for c in criteria:
-            if c["key"] not in scores:
-                errors.setdefault(f"score:{c['key']}", _("Score this criterion."))
+            if c.key not in scores:
+                errors.setdefault(f"score:{c.key}", _("Score this criterion."))
     errors = errors if action is Action.APPROVE else comment_errors(action, comment)
     if errors:
         raise ReviewError(next(iter(errors)), errors[next(iter(errors))])
-    reopens = reopened_by(action, spec.get("fields", []), spec.get("documents", []), form)
+    reopens = reopened_by(action, spec.fields, spec.documents, named)
     guards = holds(application, False, total)
     try:
         transition = check(KIND, application.status, action, who, guards)
     except Refused as refused:
-        mark = spec.get("pass_mark", 60)
-        message = _("The total %(total)s is below the pass mark %(mark)s.", total=total, mark=mark)
+        message = _("The total %(total)s is below the pass mark %(mark)s.", total=total, mark=spec.pass_mark)
         raise ReviewError("total", message) from refused
     status, stage = transition.target, application.stage
     if action is not Action.DECLARE_CONFLICT:
@@ -212,7 +215,7 @@ async def decide(principal: Principal, application: Application, decision: str, 
         total=total,
     )
     await audit.record(
-        ACTIONS[decision],
+        ACTIONS[form.decision],
         "application",
         application.id,
         before={"status": application.status, "stage": application.stage},

@@ -24,6 +24,7 @@ from pilotzone.workflow.definitions import (  # noqa: F401 - part of the scheme 
     Key,
     Label,
     Strict,
+    stored_decoder,
 )
 
 APPLICANTS = {  # who may apply for a subject of each kind
@@ -199,3 +200,14 @@ def certificate_number(fmt: str, year: int, seq: int) -> str:
 
 def to_json(scheme: SchemeSpec) -> dict:
     return msgspec.to_builtins(scheme)
+
+
+def default_of(name: str) -> object:
+    """The default of a SchemeSpec field (the one place it is written), e.g. for SQL that reads a
+    stored spec's JSON."""
+    return next(f.default for f in msgspec.structs.fields(SchemeSpec) if f.name == name)
+
+
+# A stored spec (``Scheme.spec``, ``Application.spec``: the JSON of ``to_json``) as a SchemeSpec, decoded
+# once per version and process.
+from_stored = stored_decoder(SchemeSpec)

@@ -9,9 +9,11 @@ from __future__ import annotations
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.funding.application_tables import FundingApplication, FundingReview
-from pilotzone.funding.applications import KIND, OWNER, actors, as_dict, inputs_of, now
+from pilotzone.funding.applications import KIND, OWNER, actors, as_dict, now
+from pilotzone.funding.program_spec import ProgramSpec
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import answers, info_requests
+from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.info_requests import AnswerInvalid, Reopens
 from pilotzone.workflow.states import Action, Decision
 from pilotzone.workflow.transitions import Refused, move
@@ -27,24 +29,24 @@ async def reopened(application: FundingApplication) -> Reopens | None:
     return info_requests.reopens_of(request["reopens"]) if request else None
 
 
-def described(spec: dict, row: dict | None) -> dict | None:
-    return info_requests.described(row, inputs_of(spec), spec.get("documents", [])) if row else None
+def described(spec: ProgramSpec, row: dict | None) -> dict | None:
+    return info_requests.described(row, spec.inputs, spec.documents) if row else None
 
 
-async def requests_of(application: FundingApplication, spec: dict) -> list[dict]:
+async def requests_of(application: FundingApplication, spec: ProgramSpec) -> list[dict]:
     """Every information request with its answer (newest first), for the reviewer."""
-    fk, documents = FundingReview.application, spec.get("documents", [])
-    return await answers.described_requests(FundingReview, fk, application.id, inputs_of(spec), documents)
+    fk, documents = FundingReview.application, spec.documents
+    return await answers.described_requests(FundingReview, fk, application.id, spec.inputs, documents)
 
 
 async def answer(
-    principal: Principal, application: FundingApplication, spec: dict, form: dict[str, str]
+    principal: Principal, application: FundingApplication, spec: ProgramSpec, form: Posted
 ) -> None:
     """The applicant answers: the reopened inputs as posted, back to ``in_review`` at the same stage.
     Raises AnswerInvalid (field errors, or 409 when no answer is awaited); nothing changes then."""
     old = {k: str(v) for k, v in as_dict(application.declared).items()}
     request = await latest_request(application)
-    given = await answers.given(request, inputs_of(spec), old, form, OWNER, application.id)
+    given = await answers.given(request, spec.inputs, old, form, OWNER, application.id)
     changed = {c.key for c in given.changes}
     verified = {k: v for k, v in as_dict(application.verified).items() if k not in changed}
     reasons = {k: v for k, v in as_dict(application.verified_reasons).items() if k not in changed}

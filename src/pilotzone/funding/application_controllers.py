@@ -3,6 +3,8 @@ answer an information request, and the reviewers' verification form on the same 
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
@@ -23,6 +25,7 @@ from pilotzone.registry.subjects import subjects
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import render
 from pilotzone.workflow import info_requests, uploads
+from pilotzone.workflow.forms import URL_ENCODED, ReviewForm, posted
 from pilotzone.workflow.scope import visible
 from pilotzone.workflow.states import Action, FundingState
 from pilotzone.workflow.transitions import may
@@ -30,11 +33,6 @@ from pilotzone.workflow.transitions import may
 STARTERS = tenant("bureau_admin", "park_operator", "enterprise_user")
 PAGE = "funding/application.html"
 STAFF = ("bureau_admin", "bureau_reviewer", "district_reviewer")  # see the formula beside the words
-
-
-async def _form_of(request: Request) -> dict[str, str]:
-    data = await request.form()
-    return {k: str(data.get(k, "")) for k in data if k != "csrf_token"}
 
 
 async def _context(
@@ -59,8 +57,8 @@ async def _context(
         "program": program,
         "round": rnd,
         "spec": spec,
-        "inputs": apps.inputs_of(spec),
-        "units": {f["key"]: apps.unit_of(spec, f) for f in apps.inputs_of(spec)},
+        "inputs": spec.inputs,
+        "units": {f.key: apps.unit_of(spec, f) for f in spec.inputs},
         "values": values
         if values is not None
         else {k: str(v) for k, v in apps.as_dict(application.declared).items()},
@@ -167,14 +165,13 @@ class FundingApplicationController(Controller):
         return await _new_page(request, round_id)
 
     @post("/", name="funding_application_create", opt=allow(STARTERS), status_code=303)
-    async def create(self, request: Request, slug: FromPath[str]) -> Redirect | Template:
-        form = await _form_of(request)
+    async def create(
+        self, request: Request, slug: FromPath[str], data: Annotated[apps.StartForm, URL_ENCODED]
+    ) -> Redirect | Template:
         try:
-            application = await apps.create_application(
-                current_principal(), form.get("round", ""), form.get("subject_id", "")
-            )
+            application = await apps.create_application(current_principal(), data.round, data.subject_id)
         except apps.FundingError as exc:
-            rid = int(form["round"]) if form.get("round", "").isdigit() else 0
+            rid = int(data.round) if data.round.isdigit() else 0
             return await _new_page(request, rid, errors={exc.field: exc.message}, status=exc.status)
         return Redirect(path=f"/z/{slug}/funding/applications/{application.id}", status_code=303)
 
@@ -194,7 +191,7 @@ class FundingApplicationController(Controller):
     ) -> Redirect | Template:
         application = await _changeable(funding_application_id)
         spec = await apps.version_spec(application.program_version)
-        values = apps.merged_declared(application, spec, await _form_of(request))
+        values = apps.merged_declared(application, spec, await posted(request))
         try:
             await apps.save_declared(application, values)
         except apps.FundingError as exc:
@@ -212,7 +209,7 @@ class FundingApplicationController(Controller):
     ) -> Redirect | Template:
         application = await _changeable(funding_application_id)
         spec = await apps.version_spec(application.program_version)
-        values = apps.merged_declared(application, spec, await _form_of(request))
+        values = apps.merged_declared(application, spec, await posted(request))
         errors = await apps.submit(current_principal(), application, values)
         if errors:
             return render(request, PAGE, await _context(application, values, errors), status_code=400)
@@ -245,7 +242,7 @@ class FundingApplicationController(Controller):
         self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
     ) -> Redirect | Template:
         application = await _changeable(funding_application_id)
-        form = await _form_of(request)
+        form = await posted(request)
         spec = await apps.version_spec(application.program_version)
         try:
             await answers.answer(current_principal(), application, spec, form)
@@ -261,12 +258,16 @@ class FundingApplicationController(Controller):
         status_code=303,
     )
     async def review(
-        self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
+        self,
+        request: Request,
+        slug: FromPath[str],
+        funding_application_id: FromPath[int],
+        data: Annotated[ReviewForm, URL_ENCODED],
     ) -> Redirect | Template:
         application = await _visible(current_principal(), funding_application_id)
-        form = await _form_of(request)
+        form = await posted(request)
         try:
-            await reviews.decide(current_principal(), application, form.get("decision", ""), form)
+            await reviews.decide(current_principal(), application, data, form)
         except apps.FundingError as exc:
             errors = exc.errors if isinstance(exc, reviews.ReviewInvalid) else {exc.field: exc.message}
             context = await _context(application, errors=errors)
@@ -279,7 +280,7 @@ class FundingApplicationController(Controller):
         self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
     ) -> Redirect | Template:
         application = await _changeable(funding_application_id)
-        documents = (await apps.version_spec(application.program_version)).get("documents", [])
+        documents = (await apps.version_spec(application.program_version)).documents
         reopened = await answers.reopened(application)
         try:
             await uploads.receive(

@@ -12,25 +12,28 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.documents import keyed
 from pilotzone.funding.application_tables import FundingApplication
 from pilotzone.funding.facts import facts_of
+from pilotzone.funding.program_spec import InputSpec, ProgramSpec, from_stored
 from pilotzone.funding.tables import Program, ProgramVersion, Round
 from pilotzone.registry.subjects import submission_subject
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import label
 from pilotzone.workflow import fields
 from pilotzone.workflow.fields import check_field
+from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.scope import listed, visible
 from pilotzone.workflow.states import Action, Actor, FundingState, Guard, Kind
 from pilotzone.workflow.transitions import Refused, actors_of, may, move
 
 OWNER = "funding_application"
 KIND = Kind.FUNDING
-DEFAULT_APPLICANTS = {"park": ["park_operator"]}
-DEFAULT_STAGES = ["bureau_reviewer", "bureau_admin"]
+APPLICANTS = {"park": ["park_operator"]}  # who may apply by subject (else an enterprise user)
 
 
 class FundingError(Exception):
@@ -56,40 +59,37 @@ def as_dict(value: Any) -> dict:
     return json.loads(value) if isinstance(value, str) else dict(value or {})
 
 
+class StartForm(msgspec.Struct):
+    """The form that starts an application: the round's id and the subject's id."""
+
+    round: str = ""
+    subject_id: str = ""
+
+
 # -- the spec
 
 
-def inputs_of(spec: dict) -> list[dict]:
-    return list(spec.get("inputs") or spec.get("fields") or [])
+def unit_of(spec: ProgramSpec, field: InputSpec) -> str:
+    """The unit shown next to an input: the program's unit for an amount, else the input's own
+    (m², 月), else none."""
+    return str(spec.unit) if field.type == "amount" else field.unit
 
 
-def unit_of(spec: dict, field: dict) -> str:
-    """The unit shown next to an input: the program's (or scheme's) unit for an amount, else the
-    input's own (m², 月), else none."""
-    if field.get("type") == "amount":
-        return str(spec.get("unit") or "元")
-    return str(field.get("unit") or "")
+def applicants_of(subject: str) -> list[str]:
+    return APPLICANTS.get(subject, ["enterprise_user"])
 
 
-def applicants_of(spec: dict, subject: str) -> list[str]:
-    return list(spec.get("applicants") or DEFAULT_APPLICANTS.get(subject, ["enterprise_user"]))
-
-
-def stages_of(spec: dict) -> list[str]:
-    return list(spec.get("stages") or DEFAULT_STAGES)
-
-
-def typed_inputs(spec: dict, values: dict[str, str]) -> dict[str, Decimal | bool]:
+def typed_inputs(spec: ProgramSpec, values: dict[str, str]) -> dict[str, Decimal | bool]:
     """The values the formula sees: numbers as Decimal, yes/no as bool; empty or invalid ones left out."""
     out: dict[str, Decimal | bool] = {}
-    for field in inputs_of(spec):
-        raw = str(values.get(field["key"], "")).strip()
+    for field in spec.inputs:
+        raw = str(values.get(field.key, "")).strip()
         if raw == "" or check_field(field, raw):
             continue
-        if field["type"] in ("integer", "decimal", "amount"):  # an amount as declared (the program's unit)
-            out[field["key"]] = Decimal(raw.replace(",", ""))
-        elif field["type"] == "boolean":
-            out[field["key"]] = raw == "yes"
+        if field.type in ("integer", "decimal", "amount"):  # an amount as declared (the program's unit)
+            out[field.key] = Decimal(raw.replace(",", ""))
+        elif field.type == "boolean":
+            out[field.key] = raw == "yes"
     return out
 
 
@@ -98,16 +98,17 @@ def effective_values(application: FundingApplication) -> dict[str, str]:
     return {**as_dict(application.declared), **as_dict(application.verified)}
 
 
-def validate(spec: dict, values: dict[str, str], present_documents: set[str]) -> dict[str, str]:
-    return fields.validate(inputs_of(spec), spec.get("documents", []), values, present_documents)
+def validate(spec: ProgramSpec, values: dict[str, str], present_documents: set[str]) -> dict[str, str]:
+    return fields.validate(spec.inputs, spec.documents, values, present_documents)
 
 
 # -- lookups
 
 
-async def version_spec(version_id: int) -> dict:
+async def version_spec(version_id: int) -> ProgramSpec:
+    """The spec of a program version (decoded once per version; a version not found reads as blank)."""
     row = await ProgramVersion.select(ProgramVersion.spec).where(ProgramVersion.id == version_id).first()
-    return as_dict(row["spec"]) if row else {}
+    return from_stored(row["spec"] if row else None)
 
 
 async def open_rounds(today: date | None = None) -> list[dict]:
@@ -141,21 +142,21 @@ async def get_application(application_id: int) -> FundingApplication | None:
     return await FundingApplication.objects().where(FundingApplication.id == application_id).first()
 
 
-def actors(principal: Principal, application: FundingApplication, spec: dict) -> frozenset[Actor]:
+def actors(principal: Principal, application: FundingApplication, spec: ProgramSpec) -> frozenset[Actor]:
     """The workflow actors ``principal`` plays for ``application`` judged by ``spec``."""
-    stages = stages_of(spec)
+    stages = spec.stages
     return actors_of(
         principal,
         covers=visible(principal, application),
-        applicants=applicants_of(spec, application.subject_kind),
+        applicants=applicants_of(application.subject_kind),
         stage_role=stages[application.stage] if 0 <= application.stage < len(stages) else "",
     )
 
 
-def may_change(principal: Principal, application: FundingApplication, spec: dict) -> bool:
+def may_change(principal: Principal, application: FundingApplication, spec: ProgramSpec) -> bool:
     return (
         not principal.province
-        and principal.role in applicants_of(spec, application.subject_kind)
+        and principal.role in applicants_of(application.subject_kind)
         and visible(principal, application)
     )
 
@@ -179,8 +180,7 @@ async def create_application(principal: Principal, round_id: str, subject_id: st
         raise FundingError("round", _("Choose a round that is open for applications."))
     program = await Program.objects().where(Program.id == chosen["program.id"]).first()
     assert program is not None and program.current_version is not None
-    spec = await version_spec(program.current_version)
-    if principal.role not in applicants_of(spec, program.subject):
+    if principal.role not in applicants_of(program.subject):
         raise FundingError("round", _("Your role may not apply for this program."), 403)
     subject = await submission_subject(principal, program.subject, subject_id)
     if subject is None:
@@ -202,11 +202,13 @@ async def create_application(principal: Principal, round_id: str, subject_id: st
     return application
 
 
-def merged_declared(application: FundingApplication, spec: dict, form: dict[str, str]) -> dict[str, str]:
+def merged_declared(
+    application: FundingApplication, spec: ProgramSpec, form: Posted
+) -> dict[str, str]:
     values = {k: str(v) for k, v in as_dict(application.declared).items()}
-    for field in inputs_of(spec):
-        if field["key"] in form:
-            values[field["key"]] = form[field["key"]].strip()
+    for field in spec.inputs:
+        if field.key in form:
+            values[field.key] = form[field.key].strip()
     return values
 
 
@@ -281,7 +283,7 @@ async def submit(
     return {}
 
 
-async def withdraw(principal: Principal, application: FundingApplication, spec: dict) -> None:
+async def withdraw(principal: Principal, application: FundingApplication, spec: ProgramSpec) -> None:
     try:
         moved = await move(
             KIND,

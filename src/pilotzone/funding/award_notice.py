@@ -15,13 +15,14 @@ from datetime import datetime, timedelta
 from pilotzone import db
 from pilotzone.auth.principal import Principal
 from pilotzone.funding.application_tables import AwardObjection, LedgerEntry
-from pilotzone.funding.applications import as_dict
+from pilotzone.funding.program_spec import from_stored
 from pilotzone.funding.tables import Program, ProgramVersion
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
 from pilotzone.workflow import notice_pages as pages
 from pilotzone.workflow import objections as objecting
+from pilotzone.workflow.forms import ObjectionForm
 from pilotzone.workflow.notice_list import PAGE_SIZE, NoticeQuery, keyset, page_links
 from pilotzone.workflow.notice_pages import Item, NoticePages
 from pilotzone.workflow.objections import Notice, NoticeError, now
@@ -40,7 +41,7 @@ async def notice_end(program_id: int) -> datetime | None:
         if program and program.current_version
         else None
     )
-    days = int(as_dict(version.spec).get("notice_days", 7)) if version else 7
+    days = from_stored(version.spec if version else None).notice_days
     return now() + timedelta(days=days) if days > 0 else None
 
 
@@ -104,7 +105,7 @@ async def public_award(entry_id: int) -> dict | None:
     return rows[0] if rows else None
 
 
-async def raise_objection(entry_id: int, form: dict[str, str], ip: str) -> AwardObjection:
+async def raise_objection(entry_id: int, form: ObjectionForm, ip: str) -> AwardObjection:
     """Record an objection and pause the entry. Raises NoticeError (404, 429, or 400 with a field)."""
     entry = await entry_with_state(entry_id)
     if entry is None or entry["state"] not in (AwardState.NOTICE, AwardState.OBJECTED):

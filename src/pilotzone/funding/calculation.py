@@ -22,6 +22,7 @@ from pilotzone.funding.allocation import Claim, allocate
 from pilotzone.funding.application_tables import Calculation
 from pilotzone.funding.applications import FundingError, as_dict, now, typed_inputs
 from pilotzone.funding.facts import subject_facts
+from pilotzone.funding.program_spec import ProgramSpec, from_stored
 from pilotzone.funding.programs import SubjectFacts, compiled
 from pilotzone.funding.tables import Round
 from pilotzone.jobs.services import job, start_run
@@ -151,7 +152,7 @@ async def start_calculation(principal: Principal, round_id: int) -> Calculation:
 # -- the job
 
 
-def _evaluate(program: Any, spec: dict, row: Any, facts: SubjectFacts | None) -> tuple:
+def _evaluate(program: Any, spec: ProgramSpec, row: Any, facts: SubjectFacts | None) -> tuple:
     """(eligible, claim, reasons, explanation) for one application row; ``facts`` None: the subject is
     no longer in the tenant's registry (not registered, holds nothing)."""
     facts = facts or SubjectFacts()
@@ -209,18 +210,20 @@ def failed_reasons(reasons: list, locale: str = "zh_CN") -> list[str]:
     return out
 
 
-_VERSIONS: dict[int, tuple[Any, dict]] = {}  # program version id → (compiled, spec); versions never change
+_VERSIONS: dict[int, tuple[Any, ProgramSpec]] = {}  # version id → (compiled, spec); versions never change
 
 
-async def _programs(version_ids: set[int]) -> dict[int, tuple[Any, dict]]:
+async def _programs(version_ids: set[int]) -> dict[int, tuple[Any, ProgramSpec]]:
     """The compiled program and spec of each version, read once per process (one query for the new ones)."""
     missing = [vid for vid in version_ids if vid not in _VERSIONS]
     if missing:
         if len(_VERSIONS) > 1024:
             _VERSIONS.clear()
         for row in await db.fetch("SELECT id, spec FROM program_version WHERE id = ANY($1::int[])", missing):
-            spec = as_dict(row["spec"])
-            _VERSIONS[row["id"]] = (compiled({"id": row["id"], "spec": spec}), spec)
+            _VERSIONS[row["id"]] = (
+                compiled({"id": row["id"], "spec": row["spec"]}),
+                from_stored(row["spec"]),
+            )
     return {vid: _VERSIONS[vid] for vid in version_ids}
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -11,19 +14,20 @@ from pilotzone.auth import audit
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, allow
 from pilotzone.auth.principal import current_principal
 from pilotzone.funding import editor, ledger, services
-from pilotzone.funding.editor import FIELDS, EditorError
-from pilotzone.funding.program_spec import SUBJECTS
+from pilotzone.funding.editor import EditorError, EditorForm
+from pilotzone.funding.program_spec import SUBJECTS, from_stored
 from pilotzone.funding.tables import RULES
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.labels import N_
 from pilotzone.web.render import render
+from pilotzone.workflow.forms import URL_ENCODED
 
-BLANK = {
-    "subject": "enterprise",
-    "allocation": "pro_rata",
-    "example_parameters": "1",
-    "details": 'stages = ["bureau_reviewer", "bureau_admin"]\n\n[[eligibility]]\nkind = "registered"\n',
-}
+BLANK = EditorForm(  # a new program's form
+    subject="enterprise",
+    allocation="pro_rata",
+    example_parameters="1",
+    details='stages = ["bureau_reviewer", "bureau_admin"]\n\n[[eligibility]]\nkind = "registered"\n',
+)
 
 
 class ProgramController(Controller):
@@ -35,27 +39,30 @@ class ProgramController(Controller):
 
     @get("/new", name="program_new", opt=allow(BUREAU_ADMIN))
     async def new(self, request: Request) -> Template:
-        return _form(request, None, dict(BLANK), {})
+        return _form(request, None, BLANK, {})
 
     @post("/", name="program_create", opt=allow(BUREAU_ADMIN), status_code=303)
-    async def create(self, request: Request, slug: FromPath[str]) -> Redirect | Template:
-        form = await _posted(request)
-        if await services.program_with_version(form.get("key", "").strip()) is not None:
-            return _form(request, None, form, {"key": (N_("A program with this key already exists."), None)}, 400)
-        return await _save(request, slug, None, form)
+    async def create(
+        self, request: Request, slug: FromPath[str], data: Annotated[EditorForm, URL_ENCODED]
+    ) -> Redirect | Template:
+        if await services.program_with_version(data.key.strip()) is not None:
+            return _form(
+                request, None, data, {"key": (N_("A program with this key already exists."), None)}, 400
+            )
+        return await _save(request, slug, None, data)
 
     @get("/{program_key:str}", name="program", opt=allow(MEMBERS))
     async def detail(self, request: Request, program_key: FromPath[str]) -> Template:
         program, version = await _found(program_key)
-        spec = version.spec
+        spec = from_stored(version.spec)
         zh = get_locale() == "zh_CN"
-        labels = {i["key"]: i["label_zh" if zh else "label_en"] for i in spec.get("inputs", [])}
-        labels.update({name: f"{name} = {value}" for name, value in spec.get("constants", {}).items()})
+        labels = {i.key: i.label_zh if zh else i.label_en for i in spec.inputs}
+        labels.update({name: f"{name} = {value}" for name, value in spec.constants.items()})
         context = {
             "program": program,
             "version": version,
             "spec": spec,
-            "readable": editor.readable(spec["formula"], labels),
+            "readable": editor.readable(spec.formula, labels),
             "rounds": await services.rounds_of(program.id),
             "versions": await services.versions_of(program.id),
             "balance": await ledger.balance(program.id),
@@ -65,13 +72,18 @@ class ProgramController(Controller):
     @get("/{program_key:str}/edit", name="program_edit", opt=allow(BUREAU_ADMIN))
     async def edit(self, request: Request, program_key: FromPath[str]) -> Template:
         program, version = await _found(program_key)
-        return _form(request, program, editor.form_of(version.spec), {})
+        return _form(request, program, editor.form_of(from_stored(version.spec)), {})
 
     @post("/{program_key:str}", name="program_update", opt=allow(BUREAU_ADMIN), status_code=303)
-    async def update(self, request: Request, slug: FromPath[str], program_key: FromPath[str]) -> Redirect | Template:
+    async def update(
+        self,
+        request: Request,
+        slug: FromPath[str],
+        program_key: FromPath[str],
+        data: Annotated[EditorForm, URL_ENCODED],
+    ) -> Redirect | Template:
         program, _version = await _found(program_key)
-        form = {**await _posted(request), "key": program.key}
-        return await _save(request, slug, program, form)
+        return await _save(request, slug, program, msgspec.structs.replace(data, key=program.key))
 
 
 async def _found(key: str):  # noqa: ANN202 - (Program, ProgramVersion)
@@ -81,12 +93,7 @@ async def _found(key: str):  # noqa: ANN202 - (Program, ProgramVersion)
     return found
 
 
-async def _posted(request: Request) -> dict[str, str]:
-    data = await request.form()
-    return {name: str(data.get(name, "")) for name in FIELDS if name in data}
-
-
-async def _save(request: Request, slug: str, program, form: dict[str, str]) -> Redirect | Template:  # noqa: ANN001
+async def _save(request: Request, slug: str, program, form: EditorForm) -> Redirect | Template:  # noqa: ANN001
     before = program.version if program is not None else None
     try:
         saved, written = await editor.save(form, current_principal().user_id)
@@ -98,11 +105,11 @@ async def _save(request: Request, slug: str, program, form: dict[str, str]) -> R
             "program",
             saved.id,
             before=None if before is None else {"version": before},
-            after={"key": saved.key, "version": saved.version, "formula": form.get("formula", "").strip()},
+            after={"key": saved.key, "version": saved.version, "formula": form.formula.strip()},
         )
     return Redirect(path=f"/z/{slug}/programs/{saved.key}", status_code=303)
 
 
-def _form(request: Request, program, form: dict, errors: dict, status: int = 200) -> Template:  # noqa: ANN001
+def _form(request: Request, program, form: EditorForm, errors: dict, status: int = 200) -> Template:  # noqa: ANN001
     context = {"program": program, "form": form, "errors": errors, "subjects": SUBJECTS, "rules": RULES}
     return render(request, "funding/program_form.html", context, status_code=status)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from pilotzone.certification.tables import Scheme
 from pilotzone.funding.formula_syntax import tokenize
 from pilotzone.funding.program_spec import ProgramSpec
@@ -23,6 +25,32 @@ ROUND = ("round_key", "round_name_zh", "round_name_en", "round_budget", "round_o
 FIELDS = (*SIMPLE, *FLAGS, *ROUND, "details")
 
 
+class EditorForm(msgspec.Struct):
+    """The editor's form (every field text, ``""`` when not posted): ``SIMPLE``, ``FLAGS`` (``"1"``
+    when set), ``ROUND`` and the ``details`` TOML."""
+
+    key: str = ""
+    subject: str = ""
+    name_zh: str = ""
+    name_en: str = ""
+    description_zh: str = ""
+    description_en: str = ""
+    policy_zh: str = ""
+    formula: str = ""
+    cap: str = ""
+    allocation: str = ""
+    unit: str = ""
+    partial: str = ""
+    example_parameters: str = ""
+    round_key: str = ""
+    round_name_zh: str = ""
+    round_name_en: str = ""
+    round_budget: str = ""
+    round_opens: str = ""
+    round_closes: str = ""
+    details: str = ""
+
+
 @dataclass
 class EditorError(ValueError):
     field: str
@@ -30,26 +58,32 @@ class EditorError(ValueError):
     position: int | None = None
 
 
-def form_of(spec: dict) -> dict[str, str]:
-    """The editor's fields for a stored spec (JSON as in ProgramVersion.spec)."""
-    form = {name: "" if spec.get(name) is None else str(spec.get(name)) for name in SIMPLE}
+def form_of(spec: ProgramSpec) -> EditorForm:
+    """The editor's fields for a program version's spec."""
+    form = {name: "" if getattr(spec, name) is None else str(getattr(spec, name)) for name in SIMPLE}
     for name in FLAGS:
-        form[name] = "1" if spec.get(name) else ""
-    form["details"] = details_toml(spec)
-    return form
+        form[name] = "1" if getattr(spec, name) else ""
+    return EditorForm(**form, details=details_toml(spec))
 
 
-def details_toml(spec: dict) -> str:
+def details_toml(spec: ProgramSpec) -> str:
     lines: list[str] = []
-    lines.append("stages = [" + ", ".join(_toml(s) for s in spec.get("stages", [])) + "]")
-    if spec.get("notice_days") is not None:
-        lines.append(f"notice_days = {int(spec['notice_days'])}")
-    if spec.get("constants"):
-        lines += ["", "[constants]"] + [f"{k} = {v}" for k, v in spec["constants"].items()]
-    for table in ("inputs", "documents", "eligibility"):
-        for item in spec.get(table, []):
+    lines.append("stages = [" + ", ".join(_toml(s) for s in spec.stages) + "]")
+    lines.append(f"notice_days = {spec.notice_days}")
+    if spec.constants:
+        lines += ["", "[constants]"] + [f"{k} = {v}" for k, v in spec.constants.items()]
+    tables: dict[str, list[Any]] = {
+        "inputs": spec.inputs,
+        "documents": spec.documents,
+        "eligibility": spec.eligibility,
+    }
+    for table, items in tables.items():
+        for item in items:
             lines += ["", f"[[{table}]]"]
-            lines += [f"{k} = {_toml(v)}" for k, v in item.items() if v not in (None, "", [])]
+            # as stored (numbers as exact strings: msgspec reads them back as Decimal)
+            lines += [
+                f"{k} = {_toml(v)}" for k, v in msgspec.to_builtins(item).items() if v not in (None, "", [])
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -64,11 +98,11 @@ def _toml(value: Any) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def spec_of(form: dict[str, str], scheme_keys: set[str]) -> ProgramSpec:
+def spec_of(form: EditorForm, scheme_keys: set[str]) -> ProgramSpec:
     """Validate the form into a spec; raises EditorError(field, message, position)."""
     raw: dict[str, Any] = {}
     try:
-        details = tomllib.loads(form.get("details", ""), parse_float=Decimal)
+        details = tomllib.loads(form.details, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise EditorError("details", f"TOML syntax: {exc}") from None
     unknown = set(details) - {"stages", "notice_days", "constants", "inputs", "documents", "eligibility"}
@@ -76,23 +110,25 @@ def spec_of(form: dict[str, str], scheme_keys: set[str]) -> ProgramSpec:
         raise EditorError("details", f"unknown section '{sorted(unknown)[0]}'")
     raw.update(details)
     for name in SIMPLE:
-        value = form.get(name, "").strip()
+        value = getattr(form, name).strip()
         if value or name in ("key", "subject", "name_zh", "name_en", "formula"):
             raw[name] = value
     if "cap" in raw:
         raw["cap"] = _decimal(raw["cap"], "cap")
     for name in FLAGS:
-        raw[name] = form.get(name, "") in ("1", "on", "true")
-    if form.get("round_key", "").strip():
-        round_key = form["round_key"].strip()
-        raw["rounds"] = [{
-            "key": round_key,
-            "name_zh": form.get("round_name_zh", "").strip() or round_key,
-            "name_en": form.get("round_name_en", "").strip() or round_key,
-            "budget": _decimal(form.get("round_budget", ""), "round_budget"),
-            "opens": form.get("round_opens", "").strip(),
-            "closes": form.get("round_closes", "").strip(),
-        }]
+        raw[name] = getattr(form, name) in ("1", "on", "true")
+    if form.round_key.strip():
+        round_key = form.round_key.strip()
+        raw["rounds"] = [
+            {
+                "key": round_key,
+                "name_zh": form.round_name_zh.strip() or round_key,
+                "name_en": form.round_name_en.strip() or round_key,
+                "budget": _decimal(form.round_budget, "round_budget"),
+                "opens": form.round_opens.strip(),
+                "closes": form.round_closes.strip(),
+            }
+        ]
     try:
         spec = convert(raw, ProgramSpec)
         check(spec, scheme_keys, "program")
@@ -137,7 +173,7 @@ async def scheme_keys() -> set[str]:
     return {r["key"] for r in rows}
 
 
-async def save(form: dict[str, str], user_id: int | None) -> tuple[Any, bool]:
+async def save(form: EditorForm, user_id: int | None) -> tuple[Any, bool]:
     """Validate and write: a new program, or a new version of an existing one (and its round)."""
     spec = spec_of(form, await scheme_keys())
     program, written = await save_program(spec, created_by=user_id, source="editor")

@@ -9,12 +9,13 @@ from pilotzone.funding.application_tables import FundingApplication
 from pilotzone.funding.applications import effective_values, typed_inputs
 from pilotzone.funding.explain import formula_lines, words
 from pilotzone.funding.facts import facts_of
+from pilotzone.funding.program_spec import ProgramSpec
 from pilotzone.funding.programs import SubjectFacts, compiled
 from pilotzone.funding.tables import ProgramVersion
 from pilotzone.web.i18n import get_locale
 
 
-async def estimate_of(application: FundingApplication, spec: dict) -> dict | None:
+async def estimate_of(application: FundingApplication, spec: ProgramSpec) -> dict | None:
     """{eligible, amount, reasons, lines} or None when the program cannot be evaluated yet."""
     version = await ProgramVersion.objects().where(ProgramVersion.id == application.program_version).first()
     if version is None:

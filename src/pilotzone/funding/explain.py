@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pilotzone.funding.formula import Step, explanation
+from pilotzone.funding.program_spec import ProgramSpec
 from pilotzone.web.formats import amount, grouped, in_unit, unit_label
 
 _FIELDS = ("expr", "value", "note_zh", "note_en", "kind", "args")
@@ -35,10 +36,10 @@ def formula_lines(steps: list, locale: str) -> list[str]:
 
 
 class _Words:
-    def __init__(self, spec: dict, zh: bool) -> None:
-        self.zh, self.unit = zh, str(spec.get("unit") or "元")
-        self.inputs = {f["key"]: f for f in spec.get("inputs") or spec.get("fields") or []}
-        self.constants = set(spec.get("constants") or {})
+    def __init__(self, spec: ProgramSpec, zh: bool) -> None:
+        self.zh, self.unit = zh, str(spec.unit)
+        self.inputs = {f.key: f for f in spec.inputs}
+        self.constants = set(spec.constants)
 
     def t(self, zh: str, en: str) -> str:
         return zh if self.zh else en
@@ -55,7 +56,7 @@ class _Words:
         field = self.inputs.get(name)
         if field is None:
             return name
-        return field["label_zh"] if self.zh else field["label_en"]
+        return field.label_zh if self.zh else field.label_en
 
     def quantity(self, name: str | None, raw: str) -> str:
         """A value of ``name`` as the applicant knows it: an amount in the program's unit, a number
@@ -63,13 +64,13 @@ class _Words:
         if raw in ("true", "false"):
             return self.t("是", "yes") if raw == "true" else self.t("否", "no")
         field = self.inputs.get(name or "")
-        if field is not None and field.get("type") == "amount":
+        if field is not None and field.type == "amount":
             return self.money(raw)
         try:
             text = grouped(Decimal(raw))
         except InvalidOperation:
             return raw
-        unit = (field or {}).get("unit") or ""
+        unit = field.unit if field is not None else ""
         return f"{text} {unit_label(unit)}" if unit else text
 
     def line(self, step: dict) -> str | None:
@@ -125,7 +126,7 @@ class _Words:
         )  # eligibility, the negative list at calculation time, a formula error: words already
 
 
-def words(steps: list, spec: dict, locale: str) -> list[str]:
+def words(steps: list, spec: ProgramSpec, locale: str) -> list[str]:
     """The steps in words for the applicant, in the locale's language."""
     speaker = _Words(spec, locale.lower().startswith("zh"))
     return [line for line in (speaker.line(_as_dict(s)) for s in steps) if line]

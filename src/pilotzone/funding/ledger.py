@@ -11,6 +11,7 @@ import json
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+import msgspec
 from openpyxl import Workbook
 
 from pilotzone import db
@@ -18,8 +19,9 @@ from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.funding import award_notice
 from pilotzone.funding.application_tables import AwardObjection, Calculation, Payment
-from pilotzone.funding.applications import FundingError, inputs_of, now, unit_of
+from pilotzone.funding.applications import FundingError, now, unit_of
 from pilotzone.funding.calculation import failed_reasons
+from pilotzone.funding.program_spec import ProgramSpec
 from pilotzone.funding.tables import Round
 from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.web.i18n import get_locale
@@ -161,16 +163,24 @@ def _payable(entry: dict) -> None:
         raise FundingError("status", _under_notice(entry["notice_until"]), 409)
 
 
-async def record_payment(principal: Principal, entry_id: int, form: dict[str, str]) -> Payment:
+class PaymentForm(msgspec.Struct):
+    """A payment against an award: the amount in yuan, the voucher reference, the date paid."""
+
+    amount: str = ""
+    voucher: str = ""
+    paid_on: str = ""
+
+
+async def record_payment(principal: Principal, entry_id: int, form: PaymentForm) -> Payment:
     errors: dict[str, str] = {}
-    amount = parse_amount(form.get("amount", ""))
+    amount = parse_amount(form.amount)
     if amount is None:
         errors["amount"] = _("Enter an amount in yuan greater than 0, at most two decimals.")
-    voucher = form.get("voucher", "").strip()
+    voucher = form.voucher.strip()
     if not voucher or len(voucher) > 80:
         errors["voucher"] = _("Enter the voucher reference.")
     try:
-        paid_on = date.fromisoformat(form.get("paid_on", "").strip())
+        paid_on = date.fromisoformat(form.paid_on.strip())
     except ValueError:
         errors["paid_on"] = _("Enter a date as YYYY-MM-DD.")
     if errors:
@@ -320,20 +330,20 @@ SELECT r.application, a.subject_label, r.eligible, r.claim, r.award, r.reasons,
 """  # noqa: S608 - fixed SQL text
 
 
-def headers(spec: dict) -> list[str]:
+def headers(spec: ProgramSpec) -> list[str]:
     """The export's headers: the results (amounts in yuan, as the ledger), then the values the
     calculation used, one column per input, headed with its label and unit (an amount: the program's)."""
     out = list(HEADERS)
-    for field in inputs_of(spec):
+    for field in spec.inputs:
         unit = unit_of(spec, field)
-        out.append(f"{field['label_zh']}（{unit}）" if unit else field["label_zh"])
+        out.append(f"{field.label_zh}（{unit}）" if unit else field.label_zh)
     return out
 
 
-async def export_rows(calculation_id: int, spec: dict | None = None) -> list[list[str]]:
+async def export_rows(calculation_id: int, spec: ProgramSpec | None = None) -> list[list[str]]:
     """Every result as text cells (amounts text-exact with two decimals), read by keyset pages; then
     the values used (verified, else declared) as typed, in the units of :func:`headers`."""
-    keys = [f["key"] for f in inputs_of(spec or {})]
+    keys = [f.key for f in (spec.inputs if spec else [])]
     out: list[list[str]] = []
     after = 0
     moment = now()  # one moment for the whole file: the state of each award (by its notice's dates)

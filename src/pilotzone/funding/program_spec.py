@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from pilotzone.web.formats import DIGITS, MoneyUnit
-from pilotzone.workflow.definitions import DocumentSpec, Key, Label, Strict
+from pilotzone.workflow.definitions import DocumentSpec, Key, Label, Strict, stored_decoder
 
 SUBJECTS = ("enterprise", "park", "overseas_warehouse", "talent")
 INPUT_TYPES = ("decimal", "integer", "amount", "boolean", "text", "date")
@@ -24,6 +24,7 @@ Money = Decimal  # checked (>= 0, whole fen) in check()
 
 
 _Strict = Strict
+DEFAULT_STAGES = ("bureau_reviewer", "bureau_admin")  # a program's review stages unless it names its own
 
 
 class InputSpec(_Strict):
@@ -77,10 +78,17 @@ class ProgramSpec(_Strict):
     partial: bool = False
     notice_days: Annotated[int, msgspec.Meta(ge=0, le=30)] = 7  # award 公示 after approval
     stages: Annotated[list[str], msgspec.Meta(min_length=1)] = msgspec.field(
-        default_factory=lambda: ["bureau_reviewer", "bureau_admin"]
+        default_factory=lambda: list(DEFAULT_STAGES)
     )
     rounds: list[RoundSpec] = []
 
 
 class ProgramsFile(_Strict):
     programs: list[ProgramSpec] = []
+
+
+# A stored spec (``ProgramVersion.spec``: the JSON of ``programs.to_json``, no rounds) as a ProgramSpec,
+# decoded once per version and process. A version stored without a spec (a bare test program's ``{}``)
+# reads as a program without inputs, documents or rules.
+BLANK = {"key": "blank", "subject": "enterprise", "name_zh": "—", "name_en": "—", "formula": "0"}
+from_stored = stored_decoder(ProgramSpec, blank=BLANK)

@@ -37,6 +37,7 @@ from pilotzone.funding.program_spec import (
     ProgramsFile,
     ProgramSpec,
     RuleSpec,
+    from_stored,
 )
 from pilotzone.web.formats import MoneyUnit, in_unit, to_yuan
 from pilotzone.workflow.definitions import DOCUMENT_TYPES, REVIEWERS
@@ -345,11 +346,6 @@ def to_json(spec: ProgramSpec) -> dict:
     return data
 
 
-def from_json(data: dict | str) -> ProgramSpec:
-    loaded: dict = json.loads(data) if isinstance(data, str) else data
-    return msgspec.convert({**loaded, "rounds": []}, ProgramSpec, strict=False)
-
-
 _CACHE: dict[int, CompiledProgram] = {}
 
 
@@ -362,6 +358,6 @@ def compiled(version: Any) -> CompiledProgram:
         spec = version["spec"] if isinstance(version, dict) else version.spec
         if len(_CACHE) > 1024:
             _CACHE.clear()
-        found = _CACHE[vid] = CompiledProgram(from_json(spec))
+        found = _CACHE[vid] = CompiledProgram(from_stored(spec))
     return found
 

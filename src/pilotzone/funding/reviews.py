@@ -26,13 +26,13 @@ from pilotzone.funding.applications import (
     FundingError,
     actors,
     as_dict,
-    inputs_of,
-    stages_of,
     version_spec,
 )
+from pilotzone.funding.program_spec import DEFAULT_STAGES, InputSpec, ProgramSpec
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import info_requests
 from pilotzone.workflow.fields import check_field
+from pilotzone.workflow.forms import Posted, ReviewForm
 from pilotzone.workflow.reviews import advance, comment_errors, queue_of, record_step, reopened_by, steps_of
 from pilotzone.workflow.states import Action, Decision, FundingState, Guard
 from pilotzone.workflow.transitions import Refused, may
@@ -40,12 +40,12 @@ from pilotzone.workflow.transitions import Refused, may
 DECISIONS = (Decision.VERIFY, Decision.REQUEST_INFO, Decision.APPROVE, Decision.REJECT)
 
 
-def stage_role(spec: dict, application: FundingApplication) -> str:
-    stages = stages_of(spec)
+def stage_role(spec: ProgramSpec, application: FundingApplication) -> str:
+    stages = spec.stages
     return stages[application.stage] if 0 <= application.stage < len(stages) else ""
 
 
-def may_review(principal: Principal, spec: dict, application: FundingApplication) -> bool:
+def may_review(principal: Principal, spec: ProgramSpec, application: FundingApplication) -> bool:
     return may(KIND, application.status, Action.APPROVE, actors(principal, application, spec))
 
 
@@ -58,9 +58,9 @@ class ReviewInvalid(FundingError):
         self.errors = errors
 
 
-def _comparable(field: dict, raw: str) -> object:
+def _comparable(field: InputSpec, raw: str) -> object:
     """Numbers compare by value (``1000`` is ``1,000.00``), everything else as typed."""
-    if field["type"] in ("integer", "decimal", "amount"):
+    if field.type in ("integer", "decimal", "amount"):
         try:
             return Decimal(raw.replace(",", ""))
         except InvalidOperation:
@@ -69,7 +69,7 @@ def _comparable(field: dict, raw: str) -> object:
 
 
 def parse_verified(
-    spec: dict, form: dict[str, str], declared: dict
+    spec: ProgramSpec, form: Posted, declared: dict
 ) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     """(verified values of every input, reasons of the ones that differ from ``declared``, errors).
 
@@ -77,8 +77,8 @@ def parse_verified(
     values: dict[str, str] = {}
     reasons: dict[str, str] = {}
     errors: dict[str, str] = {}
-    for field in inputs_of(spec):
-        key = field["key"]
+    for field in spec.inputs:
+        key = field.key
         raw = form.get(f"verified:{key}", "").strip()
         message = check_field(field, raw)
         if message:
@@ -108,7 +108,7 @@ SELECT a.id, a.subject_label, a.district_code, a.stage, p.name_zh, p.name_en, r.
   FROM funding_application a JOIN program p ON p.id = a.program JOIN round r ON r.id = a.round
   JOIN program_version v ON v.id = a.program_version
  WHERE a.status = $3
-   AND COALESCE(v.spec -> 'stages' ->> a.stage, (ARRAY['bureau_reviewer', 'bureau_admin'])[a.stage + 1]) = $1
+   AND COALESCE(v.spec -> 'stages' ->> a.stage, ($4::text[])[a.stage + 1]) = $1
    AND ($2 = '' OR a.district_code = $2)
  ORDER BY since, a.id
  LIMIT 500
@@ -119,7 +119,7 @@ async def queue(principal: Principal) -> list[dict]:
     mine = queue_of(principal)
     if mine is None:
         return []
-    return [dict(r) for r in await db.fetch(_QUEUE, *mine, FundingState.IN_REVIEW)]
+    return [dict(r) for r in await db.fetch(_QUEUE, *mine, FundingState.IN_REVIEW, list(DEFAULT_STAGES))]
 
 
 async def reviews_of(application_id: int) -> list[dict]:
@@ -127,29 +127,31 @@ async def reviews_of(application_id: int) -> list[dict]:
 
 
 async def decide(
-    principal: Principal, application: FundingApplication, decision: str, form: dict[str, str]
+    principal: Principal, application: FundingApplication, form: ReviewForm, named: Posted
 ) -> str:
-    """One review step; returns the new status. Raises FundingError (403 when the caller may not)."""
+    """One review step (``named``: the verified values, their reasons and the reopen checkboxes);
+    returns the new status. Raises FundingError (403 when the caller may not)."""
     spec = await version_spec(application.program_version)
+    decision = form.decision
     if decision not in DECISIONS:
         raise FundingError("decision", _("Choose a decision."))
     if not may_review(principal, spec, application):
         raise FundingError("status", _("This application is not waiting for your review."), 403)
     verifies = decision in ("verify", "approve")  # these record the verified values (all of them)
     verified, reasons, errors = (
-        parse_verified(spec, form, as_dict(application.declared)) if verifies else ({}, {}, {})
+        parse_verified(spec, named, as_dict(application.declared)) if verifies else ({}, {}, {})
     )
-    comment = form.get("comment", "").strip()
+    comment = form.comment.strip()
     score = None
-    if form.get("score", "").strip():
-        score = parse_score(form["score"])
+    if form.score.strip():
+        score = parse_score(form.score)
         if score is None:
             errors["score"] = _("Enter a score from 0 to 100.")
     action = Action(decision)
     errors.update(comment_errors(action, comment))
     if errors:
         raise ReviewInvalid(errors)
-    reopens = reopened_by(action, inputs_of(spec), spec.get("documents", []), form)
+    reopens = reopened_by(action, spec.inputs, spec.documents, named)
     merged = verified if verifies else as_dict(application.verified)
     merged_reasons = reasons if verifies else as_dict(application.verified_reasons)
     changes: dict[Column, Any] = {
@@ -158,7 +160,7 @@ async def decide(
     }
     if score is not None:
         changes[FundingApplication.score] = score
-    final = application.stage + 1 >= len(stages_of(spec))
+    final = application.stage + 1 >= len(spec.stages)
     who = actors(principal, application, spec)
     try:
         moved, stage = await advance(

@@ -3,6 +3,8 @@ differences from the previous calculation), four-eyes approval, the ledger with 
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -13,17 +15,14 @@ from pilotzone.auth.principal import current_principal
 from pilotzone.funding import calculation, ledger, reviews
 from pilotzone.funding.applications import FundingError, version_spec
 from pilotzone.funding.explain import formula_lines, words
+from pilotzone.funding.program_spec import from_stored
 from pilotzone.funding.tables import Program, Round
 from pilotzone.jobs.services import get_run
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import page_of, render
+from pilotzone.workflow.forms import URL_ENCODED
 
 BUREAU = tenant("bureau_admin", "bureau_reviewer")
-
-
-async def _form_of(request: Request) -> dict[str, str]:
-    data = await request.form()
-    return {k: str(data.get(k, "")) for k in data if k != "csrf_token"}
 
 
 async def _round(round_id: int) -> Round:
@@ -54,7 +53,11 @@ async def _context(rnd: Round, errors: dict | None = None, request: Request | No
     awaiting = latest is not None and latest["status"] == "calculated"
     program = await Program.objects().where(Program.id == rnd.program).first()
     results = await calculation.results_page(latest["id"], q, show, page.size, page.offset) if latest else []
-    spec = await version_spec(program.current_version) if program and program.current_version else {}
+    spec = (
+        await version_spec(program.current_version)
+        if program and program.current_version
+        else from_stored(None)
+    )
     for row in results:  # staff: the steps in words, the formula beside them
         row["words"] = words(row["explanation"], spec, get_locale())
         row["lines"] = formula_lines(row["explanation"], get_locale())
@@ -158,11 +161,15 @@ class FundingRoundController(Controller):
         status_code=303,
     )
     async def payment(
-        self, request: Request, slug: FromPath[str], round_id: FromPath[int], ledger_id: FromPath[int]
+        self,
+        request: Request,
+        slug: FromPath[str],
+        round_id: FromPath[int],
+        ledger_id: FromPath[int],
+        data: Annotated[ledger.PaymentForm, URL_ENCODED],
     ) -> Redirect | Template:
-        form = await _form_of(request)
         return await self._act(
-            request, slug, round_id, lambda rnd: ledger.record_payment(current_principal(), ledger_id, form)
+            request, slug, round_id, lambda rnd: ledger.record_payment(current_principal(), ledger_id, data)
         )
 
     @get(
@@ -182,7 +189,11 @@ class FundingRoundController(Controller):
         if calculation_id not in calcs:
             raise NotFoundException("no such export")
         program = await Program.objects().where(Program.id == rnd.program).first()
-        spec = await version_spec(program.current_version) if program and program.current_version else {}
+        spec = (
+            await version_spec(program.current_version)
+            if program and program.current_version
+            else from_stored(None)
+        )
         rows, head = await ledger.export_rows(calculation_id, spec), ledger.headers(spec)
         name = f"round-{rnd.key}-v{calcs[calculation_id]['version']}.{fmt}"
         if fmt == "csv":

@@ -6,6 +6,7 @@ back to review is the kind's (``transitions.move`` with ``Action.ANSWER``), with
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,9 @@ from piccolo.query import Select
 from pilotzone.documents import keyed
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import info_requests
+from pilotzone.workflow.definitions import DocumentSpec, FieldDef
 from pilotzone.workflow.fields import check_field
+from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.info_requests import Answer, AnswerInvalid, FieldChange, NewVersion, Reopens
 from pilotzone.workflow.states import Action, Actor, Decision, Kind
 from pilotzone.workflow.tables import ReviewStepColumns
@@ -49,7 +52,11 @@ async def latest_request(kind: Kind, table: type[ReviewStepColumns], fk: Column,
 
 
 async def described_requests(
-    table: type[ReviewStepColumns], fk: Column, submission_id: int, fields: list[dict], documents: list[dict]
+    table: type[ReviewStepColumns],
+    fk: Column,
+    submission_id: int,
+    fields: Sequence[FieldDef],
+    documents: Sequence[DocumentSpec],
 ) -> list[dict]:
     """Every request with its answer (newest first, at most 50), labelled for the reviewer's page."""
     rows = await requests(table, fk, submission_id).limit(50)
@@ -73,9 +80,9 @@ class Given:
 
 async def given(
     request: dict | None,
-    fields: list[dict],
+    fields: Sequence[FieldDef],
     old: dict[str, str],
-    form: dict[str, str],
+    form: Posted,
     owner: str,
     row_id: int,
 ) -> Given:

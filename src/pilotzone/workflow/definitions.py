@@ -5,7 +5,10 @@ the document types an upload may have. The kinds' own specs (``certification.sch
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Annotated, Any, Protocol, TypeVar
 
 import msgspec
 
@@ -34,3 +37,54 @@ class DocumentSpec(Strict):
     label_en: Label
     types: Annotated[list[str], msgspec.Meta(min_length=1)]
     required: bool = True
+
+
+class FieldDef(Protocol):
+    """A declared value of a definition, as the engine reads it (a scheme's ``FieldSpec``, a program's
+    ``InputSpec``): choice options and text lengths only where the kind has them."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def label_zh(self) -> str: ...
+    @property
+    def label_en(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def required(self) -> bool: ...
+    @property
+    def min(self) -> Decimal | None: ...
+    @property
+    def max(self) -> Decimal | None: ...
+
+
+def options_of(field: FieldDef) -> Sequence[str]:
+    """A choice field's option keys (a program's inputs have none)."""
+    return getattr(field, "options", ())
+
+
+def max_length_of(field: FieldDef) -> int | None:
+    return getattr(field, "max_length", None)
+
+
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+def stored_decoder(kind: type[S], blank: dict[str, Any] | None = None, size: int = 512) -> Callable[[Any], S]:
+    """A function from a stored spec (the JSONB text of a version, or its dict) to ``kind``, decoding
+    each distinct version once per process (keyed by its text: a version never changes). ``blank``:
+    the values a version stored without them reads as (a bare test program's ``{}``)."""
+    cache: dict[str, S] = {}
+
+    def decode(stored: Any) -> S:
+        text = stored if isinstance(stored, str) else json.dumps(stored or {}, sort_keys=True)
+        found = cache.get(text)
+        if found is None:
+            loaded = json.loads(text) or {}
+            if len(cache) >= size:
+                cache.clear()
+            found = cache[text] = msgspec.convert({**(blank or {}), **loaded}, kind, strict=False)
+        return found
+
+    return decode

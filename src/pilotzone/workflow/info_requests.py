@@ -12,7 +12,7 @@ engines store the request's ``reopens`` and the ``answer`` as JSON on their requ
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ import msgspec
 
 from pilotzone.web.i18n import get_locale, pick
 from pilotzone.web.i18n import gettext as _
+from pilotzone.workflow.definitions import DocumentSpec, FieldDef, options_of
 
 
 class Reopens(msgspec.Struct, forbid_unknown_fields=True):
@@ -75,20 +76,22 @@ def to_json(value: Reopens | Answer) -> dict:
     return msgspec.to_builtins(value)
 
 
-def requested(fields: list[dict], documents: list[dict], form: Mapping[str, str]) -> Reopens:
+def requested(
+    fields: Sequence[FieldDef], documents: Sequence[DocumentSpec], form: Mapping[str, str]
+) -> Reopens:
     """The fields and documents a request form reopens (only keys of the spec count)."""
     return Reopens(
-        fields=[f["key"] for f in fields if form.get(f"reopen:field:{f['key']}")],
-        documents=[d["key"] for d in documents if form.get(f"reopen:document:{d['key']}")],
+        fields=[f.key for f in fields if form.get(f"reopen:field:{f.key}")],
+        documents=[d.key for d in documents if form.get(f"reopen:document:{d.key}")],
     )
 
 
 def answered_values(
-    fields: list[dict],
+    fields: Sequence[FieldDef],
     reopens: Reopens,
     values: Mapping[str, str],
     form: Mapping[str, str],
-    check: Callable[[dict, str], str | None],
+    check: Callable[[FieldDef, str], str | None],
 ) -> tuple[dict[str, str], list[FieldChange], dict[str, str]]:
     """(``values`` with the reopened fields as answered, the changes, errors by form field).
 
@@ -98,7 +101,7 @@ def answered_values(
     changes: list[FieldChange] = []
     errors: dict[str, str] = {}
     for field in fields:
-        key, name = field["key"], f"answer:{field['key']}"
+        key, name = field.key, f"answer:{field.key}"
         if key not in reopens.fields or name not in form:
             continue
         raw = form[name].strip()
@@ -130,36 +133,37 @@ def may_upload(status: str, reopens: Reopens | None) -> tuple[bool, list[str]]:
     return False, []
 
 
-def shown(field: dict | None, raw: str) -> str:
+def shown(field: FieldDef | None, raw: str) -> str:
     """A stored value as the page shows it: yes/no and options by their labels, empty as a dash."""
     if raw == "":
         return "—"
     if field is None:
         return raw
-    if field.get("type") == "boolean":
+    if field.type == "boolean":
         return _("Yes") if raw == "yes" else _("No") if raw == "no" else raw
-    if field.get("type") == "choice" and raw in field.get("options", []):
-        i = field["options"].index(raw)
-        zh, en = field.get("option_labels_zh", []), field.get("option_labels_en", [])
+    options = list(options_of(field))
+    if field.type == "choice" and raw in options:
+        i = options.index(raw)
+        zh, en = getattr(field, "option_labels_zh", []), getattr(field, "option_labels_en", [])
         if i < len(zh) and i < len(en):
             return pick(zh[i], en[i])
     return raw
 
 
-def described(row: Mapping[str, Any], fields: list[dict], documents: list[dict]) -> dict:
+def described(row: Mapping[str, Any], fields: Sequence[FieldDef], documents: Sequence[DocumentSpec]) -> dict:
     """A request row (``comment``, ``created_at``, ``reopens``, ``answer``, ``answered_at``) for a page:
     the reopened fields and documents as spec entries, the answer's changes with labels."""
-    by_field = {f["key"]: f for f in fields}
-    by_document = {d["key"]: d for d in documents}
+    by_field = {f.key: f for f in fields}
+    by_document = {d.key: d for d in documents}
     reopens = reopens_of(row.get("reopens"))
     answer = answer_of(row.get("answer"))
 
-    def label(item: dict | None, key: str) -> str:
-        return pick(item["label_zh"], item["label_en"]) if item else key
+    def label(item: FieldDef | DocumentSpec | None, key: str) -> str:
+        return pick(item.label_zh, item.label_en) if item else key
 
     reopened_fields = [by_field[k] for k in reopens.fields if k in by_field]
     reopened_documents = [by_document[k] for k in reopens.documents if k in by_document]
-    names = [label(item, item["key"]) for item in (*reopened_fields, *reopened_documents)]
+    names = [label(f, f.key) for f in reopened_fields] + [label(d, d.key) for d in reopened_documents]
     return {
         "id": row.get("id"),
         "comment": row.get("comment", ""),

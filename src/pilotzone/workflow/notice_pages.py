@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
@@ -21,6 +21,7 @@ from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.web.formats import local_time
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
+from pilotzone.workflow.forms import URL_ENCODED, ObjectionForm, ResolveForm
 from pilotzone.workflow.notice_list import NoticeQuery, notice_query
 from pilotzone.workflow.objections import NoticeError, check_objection
 
@@ -51,16 +52,10 @@ class NoticePages:
     gone: str
     listing: Callable[[NoticeQuery, str], Awaitable[tuple[list[dict], dict[str, str]]]]
     item: Callable[[int], Awaitable[Item | None]]
-    raise_objection: Callable[[int, dict[str, str], str], Awaitable[Any]]
+    raise_objection: Callable[[int, ObjectionForm, str], Awaitable[Any]]
     resolve: Callable[[Principal, int, str, str], Awaitable[str]]
     objections: Callable[[], Awaitable[list[dict]]]
     form_template: str = "certification/objection.html"
-
-
-async def form_of(request: Request) -> dict[str, str]:
-    """The posted form without its CSRF field."""
-    data = await request.form()
-    return {k: str(data.get(k, "")) for k in data if k != "csrf_token"}
 
 
 def _base(request: Request, pages: NoticePages) -> str:
@@ -84,7 +79,7 @@ async def objection_page(
     request: Request,
     pages: NoticePages,
     item_id: int,
-    form: dict | None = None,
+    form: ObjectionForm | None = None,
     errors: dict | None = None,
     status: int = 200,
 ) -> Template:
@@ -101,14 +96,15 @@ async def objection_page(
         "back_label": _(pages.back_label),
         "facts": [*item.facts, (_("Notice period"), f"{start}{local_time(item.end, '%Y-%m-%d')}")],
         "paused": item.paused,
-        "form": form or {},
+        "form": form or ObjectionForm(),
         "errors": errors or {},
     }
     return render(request, pages.form_template, context, status_code=status)
 
 
-async def raise_objection(request: Request, pages: NoticePages, item_id: int) -> Redirect | Template:
-    form = await form_of(request)
+async def raise_objection(
+    request: Request, pages: NoticePages, item_id: int, form: ObjectionForm
+) -> Redirect | Template:
     try:
         await pages.raise_objection(item_id, form, request_ip(request))
     except NoticeError as exc:
@@ -128,11 +124,11 @@ async def objections_page(
     return render(request, pages.objections_template, context, status_code=status)
 
 
-async def resolve(request: Request, pages: NoticePages, objection_id: int) -> Redirect | Template:
-    form = await form_of(request)
-    decision, note = form.get("decision", ""), form.get("note", "")
+async def resolve(
+    request: Request, pages: NoticePages, objection_id: int, form: ResolveForm
+) -> Redirect | Template:
     try:
-        await pages.resolve(current_principal(), objection_id, decision, note)
+        await pages.resolve(current_principal(), objection_id, form.decision, form.note)
     except NoticeError as exc:
         if exc.status == 404:
             raise NotFoundException(exc.message) from None
@@ -163,8 +159,10 @@ def notice_controller(pages: NoticePages, prefix: str = "", item: str = "item_id
         @post(
             f"/{{{item}:int}}/objections", name=f"{prefix}objection_raise", opt=allow(PUBLIC), status_code=303
         )
-        async def objection_raise(self, request: Request) -> Redirect | Template:
-            return await raise_objection(request, pages, item_id(request))
+        async def objection_raise(
+            self, request: Request, data: Annotated[ObjectionForm, URL_ENCODED]
+        ) -> Redirect | Template:
+            return await raise_objection(request, pages, item_id(request), data)
 
         @get("/objections", name=f"{prefix}objections", opt=allow(BUREAU_ADMIN))
         async def objection_list(self, request: Request) -> Template:
@@ -177,8 +175,8 @@ def notice_controller(pages: NoticePages, prefix: str = "", item: str = "item_id
             status_code=303,
         )
         async def objection_resolve(
-            self, request: Request, objection_id: FromPath[int]
+            self, request: Request, objection_id: FromPath[int], data: Annotated[ResolveForm, URL_ENCODED]
         ) -> Redirect | Template:
-            return await resolve(request, pages, objection_id)
+            return await resolve(request, pages, objection_id, data)
 
     return NoticeRoutes

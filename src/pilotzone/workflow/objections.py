@@ -24,6 +24,7 @@ from piccolo.columns import Column
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.web.i18n import gettext as _
+from pilotzone.workflow.forms import ObjectionForm
 from pilotzone.workflow.states import Action, Actor, Guard, Kind, ObjectionState
 from pilotzone.workflow.tables import ObjectionColumns
 from pilotzone.workflow.transitions import Refused, actors_of, allowed, may, move
@@ -46,11 +47,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def check_objection(form: dict[str, str]) -> dict[str, str]:
+def check_objection(form: ObjectionForm) -> dict[str, str]:
     errors: dict[str, str] = {}
-    contact = form.get("contact", "").strip()
-    reason = form.get("reason", "").strip()
-    if len(form.get("name", "").strip()) > 100:
+    contact = form.contact.strip()
+    reason = form.reason.strip()
+    if len(form.name.strip()) > 100:
         errors["name"] = _("Use at most %(n)s characters.", n=100)
     if not contact:
         errors["contact"] = _("Give a phone number or an email address so that we can reach you.")
@@ -64,7 +65,7 @@ def check_objection(form: dict[str, str]) -> dict[str, str]:
 
 
 async def record_objection(
-    table: type[ObjectionColumns], target: Column, target_id: int, form: dict[str, str], ip: str
+    table: type[ObjectionColumns], target: Column, target_id: int, form: ObjectionForm, ip: str
 ) -> Any:
     """The one objection path of every public notice (certification, funding awards): the rate limit
     per IP address and target, the form check, the row. ``table`` has the columns of :class:`Objection`
@@ -88,9 +89,9 @@ async def record_objection(
     points_at: dict[str, Any] = {target._meta.name: target_id}
     objection = table(
         **points_at,
-        name=form.get("name", "").strip(),
-        contact=form.get("contact", "").strip(),
-        reason=form.get("reason", "").strip(),
+        name=form.name.strip(),
+        contact=form.contact.strip(),
+        reason=form.reason.strip(),
         ip=ip[:64],
     )
     await objection.save()
@@ -143,7 +144,7 @@ class Notice:
 
 
 async def raise_objection(
-    notice: Notice, target_id: int, state: str, shown: str, form: dict[str, str], ip: str
+    notice: Notice, target_id: int, state: str, shown: str, form: ObjectionForm, ip: str
 ) -> Any:
     """Record an objection to the item ``target_id`` (in ``state``, shown to the audit as ``shown``):
     the first pauses the notice (``moved_at``: since when), later ones join the pause. Raises

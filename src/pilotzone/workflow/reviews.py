@@ -4,7 +4,7 @@ queue a caller sees."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from piccolo.columns import Column
@@ -12,7 +12,7 @@ from piccolo.columns import Column
 from pilotzone.auth.principal import Principal
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import info_requests
-from pilotzone.workflow.definitions import REVIEWERS
+from pilotzone.workflow.definitions import REVIEWERS, DocumentSpec, FieldDef
 from pilotzone.workflow.info_requests import Reopens
 from pilotzone.workflow.states import Action, Actor, Decision, Guard, Kind
 from pilotzone.workflow.tables import ReviewStepColumns, SubmissionColumns
@@ -71,7 +71,9 @@ def comment_errors(action: Action, comment: str) -> dict[str, str]:
     return {}
 
 
-def reopened_by(action: Action, fields: list[dict], documents: list[dict], form: dict[str, str]) -> Reopens:
+def reopened_by(
+    action: Action, fields: Sequence[FieldDef], documents: Sequence[DocumentSpec], form: Mapping[str, str]
+) -> Reopens:
     """What an information request reopens (the review form's checkboxes); nothing for other actions."""
     return info_requests.requested(fields, documents, form) if action is Action.REQUEST_INFO else Reopens()
 

@@ -5,6 +5,7 @@ upload (streamed, size checked while streaming, CSRF and key checked before the 
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from litestar import Request
@@ -13,6 +14,7 @@ from pilotzone.auth.guards import allow, tenant
 from pilotzone.documents import keyed
 from pilotzone.documents.owners import UPLOADERS
 from pilotzone.workflow import info_requests
+from pilotzone.workflow.definitions import DocumentSpec
 from pilotzone.workflow.info_requests import Reopens
 
 # the size limit is enforced while streaming; the CSRF field and the document key are checked by the
@@ -25,11 +27,16 @@ ROUTE: dict[str, Any] = {
 
 
 async def receive(
-    request: Request, owner: str, row_id: int, documents: list[dict], status: str, reopens: Reopens | None
+    request: Request,
+    owner: str,
+    row_id: int,
+    documents: Sequence[DocumentSpec],
+    status: str,
+    reopens: Reopens | None,
 ) -> tuple[keyed.KeyedUpload, list[dict]]:
     """The upload, stored and filed under its key, and the versions that key had before it.
     Raises KeyedRejected (nothing stored)."""
-    types = {d["key"]: d.get("types", ["application/pdf"]) for d in documents}
+    types: dict[str, Collection[str]] = {d.key: d.types for d in documents}
     draft, reopened = info_requests.may_upload(status, reopens)
     upload = await keyed.receive_keyed(request, owner, row_id, types, draft=draft, reopened=reopened)
     previous = (await keyed.documents_by_key(owner, row_id)).get(upload.doc_key, [])

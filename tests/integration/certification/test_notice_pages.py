@@ -40,7 +40,6 @@ async def noticed(owner: asyncpg.Connection, tenants: dict) -> AsyncIterator[dic
                 "enterprise",
                 enterprise,
                 status="objected" if i == RUNNING + ENDED + 1 else "notice",
-                spec={},
                 subject_label=f"公示分页企业{i:02d}",
                 applicant_enterprise=enterprise,
                 moved_at=now - timedelta(days=1),
