@@ -48,6 +48,7 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
+from pilotzone.web.urls import url_for
 from pilotzone.workflow import uploads
 from pilotzone.workflow.forms import URL_ENCODED, posted
 from pilotzone.workflow.states import Action, CertificationState
@@ -121,9 +122,15 @@ register_owner(
         may_upload=_owner_upload,
         page="certification/application.html",
         context=_context_for,
-        url=lambda slug, application_id: f"/z/{slug}/applications/{application_id}",
+        route=("application", "application_id"),
     ),
 )
+
+
+def _to_application(request: Request, slug: str, application_id: int) -> Redirect:
+    """Back to the application's page (after a POST)."""
+    path = url_for(request, "application", slug=slug, application_id=application_id)
+    return Redirect(path=path, status_code=303)
 
 
 class ApplicationController(Controller):
@@ -167,7 +174,7 @@ class ApplicationController(Controller):
                 "subject_id": application.subject_id,
             },
         )
-        return Redirect(path=f"/z/{slug}/applications/{application.id}", status_code=303)
+        return _to_application(request, slug, application.id)
 
     @get("/{application_id:int}", name="application", opt=allow(MEMBERS))
     async def detail(self, request: Request, application_id: FromPath[int]) -> Template:
@@ -190,7 +197,7 @@ class ApplicationController(Controller):
             )
         await save_values(current_principal(), application, merged_values(application, await posted(request)))
         if not is_htmx(request):
-            return Redirect(path=f"/z/{slug}/applications/{application_id}", status_code=303)
+            return _to_application(request, slug, application_id)
         return render(
             request,
             "certification/partials/autosave_status.html",
@@ -247,10 +254,12 @@ class ApplicationController(Controller):
                 "scheme_version": application.scheme_version,
             },
         )
-        return Redirect(path=f"/z/{slug}/applications/{application_id}", status_code=303)
+        return _to_application(request, slug, application_id)
 
     @post("/{application_id:int}/withdraw", name="application_withdraw", opt=allow(STARTERS), status_code=303)
-    async def withdraw(self, slug: FromPath[str], application_id: FromPath[int]) -> Redirect:
+    async def withdraw(
+        self, request: Request, slug: FromPath[str], application_id: FromPath[int]
+    ) -> Redirect:
         principal = current_principal()
         application = await _changeable(application_id)
         try:
@@ -274,7 +283,7 @@ class ApplicationController(Controller):
                 before={"status": application.status},
                 after={"status": moved.target},
             )
-        return Redirect(path=f"/z/{slug}/applications/{application_id}", status_code=303)
+        return _to_application(request, slug, application_id)
 
     @post("/{application_id:int}/documents", name="application_upload", **uploads.ROUTE)
     async def upload(
@@ -306,7 +315,7 @@ class ApplicationController(Controller):
                 )
             ],
         )
-        return Redirect(path=f"/z/{slug}/applications/{application_id}", status_code=303)
+        return _to_application(request, slug, application_id)
 
 
 async def _changeable(application_id: int) -> Application:

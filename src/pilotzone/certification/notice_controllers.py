@@ -20,6 +20,7 @@ from pilotzone.documents.owners import register as register_owner
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
+from pilotzone.web.urls import url_for
 from pilotzone.workflow import notice_pages as pages
 from pilotzone.workflow.forms import URL_ENCODED
 from pilotzone.workflow.notice_pages import Item, NoticePages
@@ -45,7 +46,7 @@ register_owner(
         may_upload=_never,
         page="certification/certificates.html",
         context=_no_context,
-        url=lambda slug, certificate_id: f"/z/{slug}/certificates/",
+        route=("certificates", None),
     ),
 )
 
@@ -79,17 +80,20 @@ PAGES = NoticePages(
     raise_objection=notices.raise_objection,
     resolve=notices.resolve,
     objections=notices.objections,
+    item_param="application_id",
 )
 
 
-class NoticeController(pages.notice_controller(PAGES, item="application_id")):  # type: ignore[misc]  # a made class
+class NoticeController(pages.notice_controller(PAGES)):  # type: ignore[misc]  # a made class
     """The notice's pages (list, objection form, raise, the bureau's objections, resolve) and the
     bureau administrator's "issue due certificates"."""
 
     @post("/issue", name="certificates_issue", opt=allow(BUREAU_ADMIN), status_code=303)
     async def issue(self, request: Request, slug: FromPath[str]) -> Redirect:
         issued = await certificates.issue_due_certificates(_base_url(request))
-        return Redirect(path=f"/z/{slug}/certificates/?issued={len(issued)}", status_code=303)
+        return Redirect(
+            path=f"{url_for(request, 'certificates', slug=slug)}?issued={len(issued)}", status_code=303
+        )
 
 
 async def _certificates_page(
@@ -123,7 +127,7 @@ class CertificateController(Controller):
         run = await expiry.start_sweep()
         if is_htmx(request):
             return render(request, "jobs/partials/progress.html", {"run": run, "slug": slug})
-        return Redirect(path=f"/z/{slug}/jobs/{run.id}", status_code=303)
+        return Redirect(path=url_for(request, "job_run", slug=slug, run_id=run.id), status_code=303)
 
     @post("/{certificate_id:int}/renew", name="certificate_renew", opt=allow(STARTERS), status_code=303)
     async def renew(
@@ -135,7 +139,9 @@ class CertificateController(Controller):
             if exc.status == 404:
                 raise NotFoundException(exc.message) from None
             return await _certificates_page(request, {"status": exc.message}, certificate_id, exc.status)
-        return Redirect(path=f"/z/{slug}/applications/{application.id}", status_code=303)
+        return Redirect(
+            path=url_for(request, "application", slug=slug, application_id=application.id), status_code=303
+        )
 
     @post("/{certificate_id:int}/revoke", name="certificate_revoke", opt=allow(BUREAU_ADMIN), status_code=303)
     async def revoke(
@@ -153,7 +159,7 @@ class CertificateController(Controller):
             if exc.status == 403:
                 raise PermissionDeniedException(exc.message) from None
             return await _certificates_page(request, {exc.field: exc.message}, certificate_id, exc.status)
-        return Redirect(path=f"/z/{slug}/certificates/", status_code=303)
+        return Redirect(path=url_for(request, "certificates", slug=slug), status_code=303)
 
 
 class VerifyController(Controller):
@@ -166,7 +172,9 @@ class VerifyController(Controller):
         number = number.strip()
         if not number:
             return render(request, "certification/verify.html", {"c": None, "number": ""})
-        return Redirect(path=f"/verify/{quote(number, safe='')}", status_code=303)
+        return Redirect(
+            path=url_for(request, "certificate_verify", number=quote(number, safe="")), status_code=303
+        )
 
     @get("/{number:str}", name="certificate_verify", opt=allow(PUBLIC))
     async def verify(self, request: Request, number: FromPath[str]) -> Template:

@@ -37,6 +37,7 @@ from pilotzone.certification.tables import Application
 from pilotzone.documents import keyed
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
+from pilotzone.web.urls import url_for
 from pilotzone.workflow.forms import URL_ENCODED, ReviewForm, posted
 from pilotzone.workflow.info_requests import AnswerInvalid
 
@@ -119,7 +120,7 @@ class ReviewController(Controller):
                 raise PermissionDeniedException(exc.message) from None
             context = await _review_context(application, form=form, errors={exc.field: exc.message})
             return render(request, "certification/review.html", context, status_code=exc.status)
-        return Redirect(path=f"/z/{slug}/reviews/", status_code=303)
+        return Redirect(path=url_for(request, "reviews", slug=slug), status_code=303)
 
     @post("/bulk", name="reviews_bulk", opt=allow(BULK), status_code=303)
     async def bulk(self, request: Request, slug: FromPath[str]) -> Redirect | Template:
@@ -139,7 +140,7 @@ class ReviewController(Controller):
                 await decide(principal, application, ReviewForm(decision=decision, comment=message), {})
             except ReviewError:
                 continue  # conflicts and concurrent decisions are skipped
-        return Redirect(path=f"/z/{slug}/reviews/", status_code=303)
+        return Redirect(path=url_for(request, "reviews", slug=slug), status_code=303)
 
 
 class AnswerController(Controller):
@@ -158,4 +159,6 @@ class AnswerController(Controller):
         except AnswerInvalid as exc:
             context = await _page_context(application, errors=exc.errors, answer_form=form)
             return render(request, "certification/application.html", context, status_code=exc.status)
-        return Redirect(path=f"/z/{slug}/applications/{application_id}", status_code=303)
+        return Redirect(
+            path=url_for(request, "application", slug=slug, application_id=application_id), status_code=303
+        )

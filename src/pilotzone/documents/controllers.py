@@ -65,13 +65,9 @@ class DocumentController(Controller):
         await audit.record("document.uploaded", "document", upload.document.id, after=_facts(upload.document))
         if owner.route is not None:
             name, key = owner.route
-            back = url_for(request, name, slug=tenant.slug, **{key: owner_id})
+            back = url_for(request, name, slug=tenant.slug, **({key: owner_id} if key else {}))
         else:
-            back = (
-                owner.url(tenant.slug, owner_id)
-                if owner.url
-                else url_for(request, "tenant_home", slug=tenant.slug)
-            )
+            back = url_for(request, "tenant_home", slug=tenant.slug)
         return Redirect(path=back, status_code=303)
 
     @get("/{document_id:int}", name="download", opt=allow(MEMBERS))

@@ -16,10 +16,8 @@ class OwnerKind:
     page: str  # template of the owner's page, re-rendered with the upload error
     context: Callable[[int], Awaitable[dict]]
     # the owner's page, where uploads return: a route name and the name of its id parameter (the
-    # other is the tenant's ``slug``), e.g. ("park", "park_id"); or ``url(slug, owner id)`` (being
-    # replaced by ``route``)
-    url: Callable[[str, int], str] | None = None
-    route: tuple[str, str] | None = None
+    # other is the tenant's ``slug``), e.g. ("park", "park_id"); None when the route takes only the slug
+    route: tuple[str, str | None] | None = None
 
 
 OWNERS: dict[str, OwnerKind] = {}

@@ -24,6 +24,7 @@ from pilotzone.funding.tables import Program, Round
 from pilotzone.registry.subjects import subjects
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import render
+from pilotzone.web.urls import url_for
 from pilotzone.workflow import info_requests, uploads
 from pilotzone.workflow.forms import URL_ENCODED, ReviewForm, posted
 from pilotzone.workflow.scope import visible
@@ -138,9 +139,15 @@ register_owner(
         may_upload=_owner_upload,
         page=PAGE,
         context=_owner_context,
-        url=lambda slug, application_id: f"/z/{slug}/funding/applications/{application_id}",
+        route=("funding_application", "funding_application_id"),
     ),
 )
+
+
+def _to_application(request: Request, slug: str, application_id: int) -> Redirect:
+    """Back to the application's page (after a POST)."""
+    path = url_for(request, "funding_application", slug=slug, funding_application_id=application_id)
+    return Redirect(path=path, status_code=303)
 
 
 class FundingApplicationController(Controller):
@@ -173,7 +180,7 @@ class FundingApplicationController(Controller):
         except apps.FundingError as exc:
             rid = int(data.round) if data.round.isdigit() else 0
             return await _new_page(request, rid, errors={exc.field: exc.message}, status=exc.status)
-        return Redirect(path=f"/z/{slug}/funding/applications/{application.id}", status_code=303)
+        return _to_application(request, slug, application.id)
 
     @get("/{funding_application_id:int}", name="funding_application", opt=allow(MEMBERS))
     async def detail(self, request: Request, funding_application_id: FromPath[int]) -> Template:
@@ -196,7 +203,7 @@ class FundingApplicationController(Controller):
             await apps.save_declared(application, values)
         except apps.FundingError as exc:
             return await _refused(request, application, exc, values)
-        return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
+        return _to_application(request, slug, funding_application_id)
 
     @post(
         "/{funding_application_id:int}/submit",
@@ -213,7 +220,7 @@ class FundingApplicationController(Controller):
         errors = await apps.submit(current_principal(), application, values)
         if errors:
             return render(request, PAGE, await _context(application, values, errors), status_code=400)
-        return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
+        return _to_application(request, slug, funding_application_id)
 
     @post(
         "/{funding_application_id:int}/withdraw",
@@ -230,7 +237,7 @@ class FundingApplicationController(Controller):
             await apps.withdraw(current_principal(), application, spec)
         except apps.FundingError as exc:
             return await _refused(request, application, exc)
-        return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
+        return _to_application(request, slug, funding_application_id)
 
     @post(
         "/{funding_application_id:int}/answer",
@@ -249,7 +256,7 @@ class FundingApplicationController(Controller):
         except info_requests.AnswerInvalid as exc:
             context = await _context(application, errors=exc.errors, answer_form=form)
             return render(request, PAGE, context, status_code=exc.status)
-        return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
+        return _to_application(request, slug, funding_application_id)
 
     @post(
         "/{funding_application_id:int}/review",
@@ -273,7 +280,7 @@ class FundingApplicationController(Controller):
             context = await _context(application, errors=errors)
             context["review_form"] = form
             return render(request, PAGE, context, status_code=exc.status)
-        return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
+        return _to_application(request, slug, funding_application_id)
 
     @post("/{funding_application_id:int}/documents", name="funding_application_upload", **uploads.ROUTE)
     async def upload(
@@ -290,7 +297,7 @@ class FundingApplicationController(Controller):
             context = await _context(application, error=exc.message)
             context["error_doc"] = exc.doc_key
             return render(request, PAGE, context, status_code=exc.status)
-        return Redirect(path=f"/z/{slug}/funding/applications/{funding_application_id}", status_code=303)
+        return _to_application(request, slug, funding_application_id)
 
 
 async def _new_page(

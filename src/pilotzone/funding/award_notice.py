@@ -162,8 +162,10 @@ PAGES = NoticePages(
     raise_objection=raise_objection,
     resolve=resolve,
     objections=objections,
+    prefix="funding_",
+    item_param="ledger_id",
 )
 
 
-class AwardNoticeController(pages.notice_controller(PAGES, "funding_", item="ledger_id")):  # type: ignore[misc]  # a made class
+class AwardNoticeController(pages.notice_controller(PAGES)):  # type: ignore[misc]  # a made class
     """The award notice's pages: list, objection form, raise, the bureau's objections, resolve."""

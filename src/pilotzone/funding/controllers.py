@@ -20,6 +20,7 @@ from pilotzone.funding.tables import RULES
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.labels import N_
 from pilotzone.web.render import render
+from pilotzone.web.urls import url_for
 from pilotzone.workflow.forms import URL_ENCODED
 
 BLANK = EditorForm(  # a new program's form
@@ -107,7 +108,7 @@ async def _save(request: Request, slug: str, program, form: EditorForm) -> Redir
             before=None if before is None else {"version": before},
             after={"key": saved.key, "version": saved.version, "formula": form.formula.strip()},
         )
-    return Redirect(path=f"/z/{slug}/programs/{saved.key}", status_code=303)
+    return Redirect(path=url_for(request, "program", slug=slug, program_key=saved.key), status_code=303)
 
 
 def _form(request: Request, program, form: EditorForm, errors: dict, status: int = 200) -> Template:  # noqa: ANN001

@@ -20,6 +20,7 @@ from pilotzone.funding.tables import Program, Round
 from pilotzone.jobs.services import get_run
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import page_of, render
+from pilotzone.web.urls import url_for
 from pilotzone.workflow.forms import URL_ENCODED
 
 BUREAU = tenant("bureau_admin", "bureau_reviewer")
@@ -116,7 +117,7 @@ class FundingRoundController(Controller):
                 await _context(rnd, {exc.field: exc.message}),
                 status_code=exc.status,
             )
-        return Redirect(path=f"/z/{slug}/funding/rounds/{round_id}", status_code=303)
+        return Redirect(path=url_for(request, "funding_round", slug=slug, round_id=round_id), status_code=303)
 
     @post(
         "/rounds/{round_id:int}/close", name="funding_round_close", opt=allow(BUREAU_ADMIN), status_code=303
@@ -173,34 +174,41 @@ class FundingRoundController(Controller):
         )
 
     @get(
-        [
-            "/rounds/{round_id:int}/calculations/{calculation_id:int}/results.csv",
-            "/rounds/{round_id:int}/calculations/{calculation_id:int}/results.xlsx",
-        ],
-        name="funding_results_export",
+        "/rounds/{round_id:int}/calculations/{calculation_id:int}/results.csv",
+        name="funding_results_csv",
         opt=allow(BUREAU),
     )
-    async def export(
-        self, request: Request, round_id: FromPath[int], calculation_id: FromPath[int]
-    ) -> Response:
-        fmt = request.url.path.rsplit(".", 1)[1]
-        rnd = await _round(round_id)
-        calcs = {c["id"]: c for c in await calculation.calculations_of(rnd.id)}
-        if calculation_id not in calcs:
-            raise NotFoundException("no such export")
-        program = await Program.objects().where(Program.id == rnd.program).first()
-        spec = (
-            await version_spec(program.current_version)
-            if program and program.current_version
-            else from_stored(None)
-        )
-        rows, head = await ledger.export_rows(calculation_id, spec), ledger.headers(spec)
-        name = f"round-{rnd.key}-v{calcs[calculation_id]['version']}.{fmt}"
-        if fmt == "csv":
-            body, media = ledger.to_csv(rows, head), "text/csv; charset=utf-8"
-        else:
-            body = ledger.to_xlsx(rows, rnd.name_zh, head)
-            media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return Response(
-            body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-        )
+    async def export_csv(self, round_id: FromPath[int], calculation_id: FromPath[int]) -> Response:
+        return await _export(round_id, calculation_id, "csv")
+
+    @get(
+        "/rounds/{round_id:int}/calculations/{calculation_id:int}/results.xlsx",
+        name="funding_results_xlsx",
+        opt=allow(BUREAU),
+    )
+    async def export_xlsx(self, round_id: FromPath[int], calculation_id: FromPath[int]) -> Response:
+        return await _export(round_id, calculation_id, "xlsx")
+
+
+async def _export(round_id: int, calculation_id: int, fmt: str) -> Response:
+    """A calculation's results as a CSV or XLSX download."""
+    rnd = await _round(round_id)
+    calcs = {c["id"]: c for c in await calculation.calculations_of(rnd.id)}
+    if calculation_id not in calcs:
+        raise NotFoundException("no such export")
+    program = await Program.objects().where(Program.id == rnd.program).first()
+    spec = (
+        await version_spec(program.current_version)
+        if program and program.current_version
+        else from_stored(None)
+    )
+    rows, head = await ledger.export_rows(calculation_id, spec), ledger.headers(spec)
+    name = f"round-{rnd.key}-v{calcs[calculation_id]['version']}.{fmt}"
+    if fmt == "csv":
+        body, media = ledger.to_csv(rows, head), "text/csv; charset=utf-8"
+    else:
+        body = ledger.to_xlsx(rows, rnd.name_zh, head)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -201,8 +202,11 @@ async def _decide(principal: Principal, row: Enterprise | Park, action: Action, 
     return True
 
 
-async def accept(principal: Principal, row: Enterprise | Park, slug: str) -> Invitation | None:
-    """Pending → active and an invitation to the contact email; None when it was not pending."""
+async def accept(
+    principal: Principal, row: Enterprise | Park, link_of: Callable[[str], str]
+) -> Invitation | None:
+    """Pending → active and an invitation to the contact email (``link_of(token)``: its path); None when
+    it was not pending."""
     if not await _decide(principal, row, Action.ACCEPT, {"decided_at": datetime.now(UTC)}):
         return None
     grant = (
@@ -213,7 +217,7 @@ async def accept(principal: Principal, row: Enterprise | Park, slug: str) -> Inv
     link = await auth_services.issue_invitation(
         row.contact_email, current_tenant_id(), grant, principal.user_id
     )
-    return Invitation(row.contact_email, f"/z/{slug}/invite/{link.token}")
+    return Invitation(row.contact_email, link_of(link.token))
 
 
 async def reject(principal: Principal, row: Enterprise | Park, reason: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
@@ -20,6 +21,7 @@ from pilotzone.registry.services import RegistryError, get_enterprise, get_park
 from pilotzone.registry.tables import PARK_KINDS, Park
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
+from pilotzone.web.urls import url_for
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -58,7 +60,7 @@ async def _submit(request: Request, slug: str, kind: str, data: dict[str, str]) 
     except RegistryError as exc:
         status = 429 if isinstance(exc, registration.TooManyRegistrations) else 400
         return await _form_page(request, kind, form, {exc.field: _(exc.message)}, status)
-    return Redirect(path=f"/z/{slug}/register/{kind}?sent=1", status_code=303)
+    return Redirect(path=f"{url_for(request, f'register_{kind}', slug=slug)}?sent=1", status_code=303)
 
 
 class RegistrationController(Controller):
@@ -83,6 +85,10 @@ class RegistrationController(Controller):
     @post("/park", name="register_park_submit", opt=allow(PUBLIC), status_code=303)
     async def park_submit(self, request: Request, slug: FromPath[str], data: Form) -> Redirect | Template:
         return await _submit(request, slug, "park", data)
+
+
+def _invite_link(request: Request, slug: str) -> Callable[[str], str]:
+    return lambda token: url_for(request, "invite", slug=slug, token=token)
 
 
 def _absolute(request: Request, issued: Invitation | None) -> None:
@@ -111,7 +117,7 @@ class DecisionController(Controller):
         enterprise = await get_enterprise(enterprise_id)
         if enterprise is None or not await enterprise_visible(current_principal(), enterprise_id):
             raise NotFoundException("enterprise not found")
-        issued = await registration.accept(current_principal(), enterprise, slug)
+        issued = await registration.accept(current_principal(), enterprise, _invite_link(request, slug))
         _absolute(request, issued)
         context = {**await enterprise_context(enterprise_id), "issued": issued}
         return render(request, "registry/enterprise.html", context)
@@ -137,14 +143,16 @@ class DecisionController(Controller):
                 "form": data,
             }
             return render(request, "registry/enterprise.html", context, status_code=400)
-        return Redirect(path=f"/z/{slug}/enterprises/{enterprise_id}", status_code=303)
+        return Redirect(
+            path=url_for(request, "enterprise", slug=slug, enterprise_id=enterprise_id), status_code=303
+        )
 
     @post("/parks/{park_id:int}/accept", name="park_accept", opt=allow(BUREAU_ADMIN), status_code=200)
     async def accept_park(self, request: Request, slug: FromPath[str], park_id: FromPath[int]) -> Template:
         park = await get_park(park_id)
         if park is None or not await park_visible(current_principal(), park_id):
             raise NotFoundException("park not found")
-        issued = await registration.accept(current_principal(), park, slug)
+        issued = await registration.accept(current_principal(), park, _invite_link(request, slug))
         _absolute(request, issued)
         return render(request, "registry/park.html", {**await park_context(park_id), "issued": issued})
 
@@ -160,4 +168,4 @@ class DecisionController(Controller):
         except RegistryError as exc:
             context = {**await park_context(park_id), "errors": {exc.field: _(exc.message)}, "form": data}
             return render(request, "registry/park.html", context, status_code=400)
-        return Redirect(path=f"/z/{slug}/parks/{park_id}", status_code=303)
+        return Redirect(path=url_for(request, "park", slug=slug, park_id=park_id), status_code=303)

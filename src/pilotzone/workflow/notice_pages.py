@@ -21,6 +21,7 @@ from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.web.formats import local_time
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
+from pilotzone.web.urls import url_for
 from pilotzone.workflow.forms import URL_ENCODED, ObjectionForm, ResolveForm
 from pilotzone.workflow.notice_list import NoticeQuery, notice_query
 from pilotzone.workflow.objections import NoticeError, check_objection
@@ -41,7 +42,8 @@ class Item:
 
 @dataclass(frozen=True)
 class NoticePages:
-    """One kind's notice: ``path`` below ``/z/<slug>/`` (``notices``), its templates, and its services:
+    """One kind's notice: ``path`` below ``/z/<slug>/`` (``notices``), the ``prefix`` of its route names,
+    the name of its item's path parameter (``item_param``), its templates, and its services:
     ``listing(query, base)`` → (rows, links); ``item(id)`` → an :class:`Item` or None; ``raise_objection(id, form, ip)``; ``resolve(principal, objection_id, decision,
     note)``; ``objections()`` → the bureau's rows. ``gone`` and ``back_label`` are msgids."""
 
@@ -56,10 +58,16 @@ class NoticePages:
     resolve: Callable[[Principal, int, str, str], Awaitable[str]]
     objections: Callable[[], Awaitable[list[dict]]]
     form_template: str = "certification/objection.html"
+    prefix: str = ""
+    item_param: str = "item_id"
+
+
+def _url(request: Request, pages: NoticePages, name: str, **params: Any) -> str:
+    return url_for(request, f"{pages.prefix}{name}", slug=request.path_params["slug"], **params)
 
 
 def _base(request: Request, pages: NoticePages) -> str:
-    return f"/z/{request.path_params['slug']}/{pages.path}/"
+    return _url(request, pages, "notices")
 
 
 async def notice_page(request: Request, pages: NoticePages) -> Template:
@@ -91,7 +99,7 @@ async def objection_page(
     base = _base(request, pages)
     context = {
         "item_id": item_id,
-        "action": f"{base}{item_id}/objections",
+        "action": _url(request, pages, "objection_raise", **{pages.item_param: item_id}),
         "back": base,
         "back_label": _(pages.back_label),
         "facts": [*item.facts, (_("Notice period"), f"{start}{local_time(item.end, '%Y-%m-%d')}")],
@@ -133,14 +141,15 @@ async def resolve(
         if exc.status == 404:
             raise NotFoundException(exc.message) from None
         return await objections_page(request, pages, {exc.field: exc.message}, objection_id, exc.status)
-    return Redirect(path=f"{_base(request, pages)}objections", status_code=303)
+    return Redirect(path=_url(request, pages, "objections"), status_code=303)
 
 
-def notice_controller(pages: NoticePages, prefix: str = "", item: str = "item_id") -> type[Controller]:
+def notice_controller(pages: NoticePages) -> type[Controller]:
     """The routes of a notice under ``/z/<slug>/<pages.path>``, named ``<prefix>notices``,
     ``<prefix>objection_form``, ``<prefix>objection_raise``, ``<prefix>objections`` and
-    ``<prefix>objection_resolve``; ``item`` names the path parameter of the item under notice. A kind
-    subclasses it to add its own routes."""
+    ``<prefix>objection_resolve`` (``pages.prefix``); ``pages.item_param`` names the path parameter of
+    the item under notice. A kind subclasses it to add its own routes."""
+    prefix, item = pages.prefix, pages.item_param
 
     def item_id(request: Request) -> int:
         return int(request.path_params[item])
