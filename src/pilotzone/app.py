@@ -32,6 +32,7 @@ from pilotzone.auth.principal import current_principal
 from pilotzone.auth.roles import Role
 from pilotzone.auth.scopes import use_directory
 from pilotzone.certification import routes as certification
+from pilotzone.certification import services as certification_services
 from pilotzone.documents import routes as documents
 from pilotzone.documents.storage import prepare_bucket
 from pilotzone.funding import routes as funding
@@ -50,6 +51,7 @@ from pilotzone.web.labels import label
 from pilotzone.web.middleware import LocaleMiddleware
 from pilotzone.web.security import add_security_headers
 from pilotzone.web.urls import template_url_for
+from pilotzone.workflow.certifiable import use_scheme_keys
 
 # Each package exports its own routes (``<package>/routes.py``); this is the one place that knows them
 # all. Every route below answers HTML (pages, form posts that redirect, file downloads): none of them
@@ -77,9 +79,11 @@ ROUTES: list[ControllerRouterHandler] = [
 
 def wire() -> None:
     """The hooks through which a lower layer reaches a higher one without importing it: the layout
-    shows auth's principal, membership forms list the registry's parks and enterprises."""
+    shows auth's principal, membership forms list the registry's parks and enterprises, the program
+    editor checks a "holds a certification" rule against certification's schemes."""
     render.use_principal(current_principal)
     use_directory(registry_scopes)
+    use_scheme_keys(certification_services.active_scheme_keys)
 
 
 def configure_templates(engine: JinjaTemplateEngine) -> None:

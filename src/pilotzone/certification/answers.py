@@ -13,20 +13,13 @@ from pilotzone.certification.tables import Application, Review
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import answers, info_requests
 from pilotzone.workflow.forms import Posted
-from pilotzone.workflow.info_requests import AnswerInvalid, Reopens
+from pilotzone.workflow.info_requests import AnswerInvalid
 from pilotzone.workflow.states import Action
-from pilotzone.workflow.transitions import Refused, move
+from pilotzone.workflow.transitions import Refused, move_row
 
-
-async def latest_request(application: Application) -> dict | None:
-    """The information request the applicant has to answer, if the application waits for one."""
-    return await answers.latest_request(KIND, Review, Review.application, application)
-
-
-async def reopened(application: Application) -> Reopens | None:
-    """What the open request reopens (None when no request waits for an answer)."""
-    request = await latest_request(application)
-    return info_requests.reopens_of(request["reopens"]) if request else None
+REQUESTS = answers.Requests(KIND, Review, Review.application)
+latest_request = REQUESTS.latest  # the information request the applicant has to answer, if any
+reopened = REQUESTS.reopened  # what the open request reopens (None when no request waits for an answer)
 
 
 def described(application: Application, row: dict | None) -> dict | None:
@@ -37,9 +30,7 @@ def described(application: Application, row: dict | None) -> dict | None:
 async def requests_of(application: Application) -> list[dict]:
     """Every information request of the application with its answer (newest first), for the reviewer."""
     spec = spec_of(application)
-    return await answers.described_requests(
-        Review, Review.application, application.id, spec.fields, spec.documents
-    )
+    return await REQUESTS.described(application.id, spec.fields, spec.documents)
 
 
 async def answer(principal: Principal, application: Application, form: Posted) -> None:
@@ -52,11 +43,9 @@ async def answer(principal: Principal, application: Application, form: Posted) -
     )
     moment = now()
     try:
-        moved = await move(
+        moved = await move_row(
             KIND,
-            Application,
-            application.id,
-            application.status,
+            application,
             Action.ANSWER,
             actors(principal, application),
             changes={Application.values: given.values, Application.updated_by: principal.user_id},

@@ -52,7 +52,7 @@ from pilotzone.web.urls import url_for
 from pilotzone.workflow import uploads
 from pilotzone.workflow.forms import URL_ENCODED, posted
 from pilotzone.workflow.states import Action, CertificationState
-from pilotzone.workflow.transitions import Refused, may, move
+from pilotzone.workflow.transitions import Refused, may, move_row
 
 # -- pages
 
@@ -110,16 +110,11 @@ async def _owner_visible(principal: Principal, application_id: int) -> bool:
     return await visible_application(principal, application_id) is not None
 
 
-async def _owner_upload(principal: Principal, application_id: int) -> bool:
-    # uploads go through /applications/<id>/documents, which records the scheme's document key
-    return False
-
-
 register_owner(
     "application",
     OwnerKind(
         visible=_owner_visible,
-        may_upload=_owner_upload,
+        may_upload=uploads.elsewhere,
         page="certification/application.html",
         context=_context_for,
         route=("application", "application_id"),
@@ -222,11 +217,9 @@ class ApplicationController(Controller):
             return render(request, "certification/application.html", context, status_code=400)
         now = _now()
         try:
-            moved = await move(
+            moved = await move_row(
                 KIND,
-                Application,
-                application.id,
-                application.status,
+                application,
                 Action.SUBMIT,
                 actors(principal, application),
                 changes={  # review starts at the first stage
@@ -263,11 +256,9 @@ class ApplicationController(Controller):
         principal = current_principal()
         application = await _changeable(application_id)
         try:
-            moved = await move(
+            moved = await move_row(
                 KIND,
-                Application,
-                application.id,
-                application.status,
+                application,
                 Action.WITHDRAW,
                 actors(principal, application),
                 changes={Application.updated_by: principal.user_id, Application.updated_at: _now()},

@@ -24,7 +24,7 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.workflow.scope import visible
 from pilotzone.workflow.states import Action, Actor, CertificationState, Guard, ObjectionState
-from pilotzone.workflow.transitions import Refused, move
+from pilotzone.workflow.transitions import Refused, move_row
 
 _NEXT = """
 INSERT INTO certificate_counter (tenant_id, scheme_key, year, last)
@@ -63,11 +63,9 @@ async def issue_due_certificates(base_url: str) -> list[Certificate]:
         if application is None or not await renewals.claimable(application):
             continue  # the certificate it renews is busy: the next issue takes it
         try:  # a row locked by someone else (an objection being raised) waits for the next issue
-            await move(
+            await move_row(
                 KIND,
-                Application,
-                application.id,
-                application.status,
+                application,
                 Action.CERTIFY,
                 SYSTEM,
                 DUE,

@@ -17,13 +17,12 @@ from pilotzone.certification import certificates, expiry, notices, renewals
 from pilotzone.certification.applications import STARTERS
 from pilotzone.documents.owners import OwnerKind
 from pilotzone.documents.owners import register as register_owner
-from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
 from pilotzone.web.urls import url_for
 from pilotzone.workflow import notice_pages as pages
 from pilotzone.workflow.forms import URL_ENCODED
-from pilotzone.workflow.notice_pages import Item, NoticePages
+from pilotzone.workflow.notice_pages import NoticePages
 from pilotzone.workflow.states import CertificationState
 
 
@@ -55,28 +54,19 @@ def _base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-async def _item(application_id: int) -> Item | None:
-    notice = await notices.public_notice(application_id)
-    if notice is None:
-        return None
-    facts = [
-        (_("Application number"), notice["id"]),
-        (_("Scheme"), notice["scheme_name"]),
-        (_("Subject"), notice["subject_label"]),
-    ]
-    return Item(
-        facts, notice["moved_at"], notice["notice_until"], notice["status"] == CertificationState.OBJECTED
-    )
-
-
 PAGES = NoticePages(
     path="notices",
-    list_template="certification/notices.html",
-    objections_template="certification/objections.html",
+    templates="certification",
     back_label=N_("Public notice"),
     gone=N_("This application is not under public notice."),
     listing=notices.public_notices,
-    item=_item,
+    item=pages.items(
+        notices.public_notice,
+        ((N_("Application number"), "id"), (N_("Scheme"), "scheme_name"), (N_("Subject"), "subject_label")),
+        start="moved_at",
+        state="status",
+        paused=CertificationState.OBJECTED,
+    ),
     raise_objection=notices.raise_objection,
     resolve=notices.resolve,
     objections=notices.objections,

@@ -54,6 +54,12 @@ async def active_schemes() -> list[dict]:
     )
 
 
+async def active_scheme_keys() -> set[str]:
+    """What a subject can be certified for (``pilotzone.workflow.certifiable``; the root registers it)."""
+    rows = await Scheme.select(Scheme.key).where(Scheme.active == True)  # noqa: E712 - a Piccolo expression
+    return {r["key"] for r in rows}
+
+
 async def get_scheme(key: str) -> Scheme | None:
     return (
         await Scheme.objects()

@@ -14,19 +14,13 @@ from pilotzone.funding.program_spec import ProgramSpec
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import answers, info_requests
 from pilotzone.workflow.forms import Posted
-from pilotzone.workflow.info_requests import AnswerInvalid, Reopens
+from pilotzone.workflow.info_requests import AnswerInvalid
 from pilotzone.workflow.states import Action, Decision
-from pilotzone.workflow.transitions import Refused, move
+from pilotzone.workflow.transitions import Refused, move_row
 
-
-async def latest_request(application: FundingApplication) -> dict | None:
-    """The information request the applicant has to answer, if the application waits for one."""
-    return await answers.latest_request(KIND, FundingReview, FundingReview.application, application)
-
-
-async def reopened(application: FundingApplication) -> Reopens | None:
-    request = await latest_request(application)
-    return info_requests.reopens_of(request["reopens"]) if request else None
+REQUESTS = answers.Requests(KIND, FundingReview, FundingReview.application)
+latest_request = REQUESTS.latest  # the information request the applicant has to answer, if any
+reopened = REQUESTS.reopened  # what the open request reopens (None when no request waits for an answer)
 
 
 def described(spec: ProgramSpec, row: dict | None) -> dict | None:
@@ -35,8 +29,7 @@ def described(spec: ProgramSpec, row: dict | None) -> dict | None:
 
 async def requests_of(application: FundingApplication, spec: ProgramSpec) -> list[dict]:
     """Every information request with its answer (newest first), for the reviewer."""
-    fk, documents = FundingReview.application, spec.documents
-    return await answers.described_requests(FundingReview, fk, application.id, spec.inputs, documents)
+    return await REQUESTS.described(application.id, spec.inputs, spec.documents)
 
 
 async def answer(
@@ -51,11 +44,9 @@ async def answer(
     verified = {k: v for k, v in as_dict(application.verified).items() if k not in changed}
     reasons = {k: v for k, v in as_dict(application.verified_reasons).items() if k not in changed}
     try:
-        moved = await move(
+        moved = await move_row(
             KIND,
-            FundingApplication,
-            application.id,
-            application.status,
+            application,
             Action.ANSWER,
             actors(principal, application, spec),
             changes={

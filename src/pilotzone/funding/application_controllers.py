@@ -113,16 +113,19 @@ async def _changeable(application_id: int) -> FundingApplication:
     return application
 
 
+async def _declared(request: Request, application_id: int) -> tuple[FundingApplication, dict[str, str]]:
+    """The changeable application and its declared values with the posted ones merged in."""
+    application = await _changeable(application_id)
+    spec = await apps.version_spec(application.program_version)
+    return application, apps.merged_declared(application, spec, await posted(request))
+
+
 async def _owner_visible(principal: Principal, application_id: int) -> bool:
     try:
         await _visible(principal, application_id)
     except NotFoundException:
         return False
     return True
-
-
-async def _owner_upload(principal: Principal, application_id: int) -> bool:
-    return False  # uploads go through /funding/applications/<id>/documents (it records the document key)
 
 
 async def _owner_context(application_id: int) -> dict:
@@ -136,7 +139,7 @@ register_owner(
     apps.OWNER,
     OwnerKind(
         visible=_owner_visible,
-        may_upload=_owner_upload,
+        may_upload=uploads.elsewhere,
         page=PAGE,
         context=_owner_context,
         route=("funding_application", "funding_application_id"),
@@ -196,9 +199,7 @@ class FundingApplicationController(Controller):
     async def save(
         self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
     ) -> Redirect | Template:
-        application = await _changeable(funding_application_id)
-        spec = await apps.version_spec(application.program_version)
-        values = apps.merged_declared(application, spec, await posted(request))
+        application, values = await _declared(request, funding_application_id)
         try:
             await apps.save_declared(application, values)
         except apps.FundingError as exc:
@@ -214,9 +215,7 @@ class FundingApplicationController(Controller):
     async def submit(
         self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
     ) -> Redirect | Template:
-        application = await _changeable(funding_application_id)
-        spec = await apps.version_spec(application.program_version)
-        values = apps.merged_declared(application, spec, await posted(request))
+        application, values = await _declared(request, funding_application_id)
         errors = await apps.submit(current_principal(), application, values)
         if errors:
             return render(request, PAGE, await _context(application, values, errors), status_code=400)

@@ -29,7 +29,7 @@ from pilotzone.workflow.fields import check_field
 from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.scope import listed, visible
 from pilotzone.workflow.states import Action, Actor, FundingState, Guard, Kind
-from pilotzone.workflow.transitions import Refused, actors_of, may, move
+from pilotzone.workflow.transitions import Refused, actors_of, may, move_row
 
 OWNER = "funding_application"
 KIND = Kind.FUNDING
@@ -257,11 +257,9 @@ async def submit(
     holds.add(Guard.NOT_NEGATIVE_LISTED)
     moment = now()
     try:
-        moved = await move(
+        moved = await move_row(
             KIND,
-            FundingApplication,
-            application.id,
-            application.status,
+            application,
             Action.SUBMIT,
             actors(principal, application, spec),
             holds,
@@ -285,11 +283,9 @@ async def submit(
 
 async def withdraw(principal: Principal, application: FundingApplication, spec: ProgramSpec) -> None:
     try:
-        moved = await move(
+        moved = await move_row(
             KIND,
-            FundingApplication,
-            application.id,
-            application.status,
+            application,
             Action.WITHDRAW,
             actors(principal, application, spec),
         )

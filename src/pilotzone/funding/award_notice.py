@@ -24,7 +24,7 @@ from pilotzone.workflow import notice_pages as pages
 from pilotzone.workflow import objections as objecting
 from pilotzone.workflow.forms import ObjectionForm
 from pilotzone.workflow.notice_list import PAGE_SIZE, NoticeQuery, keyset, page_links
-from pilotzone.workflow.notice_pages import Item, NoticePages
+from pilotzone.workflow.notice_pages import NoticePages
 from pilotzone.workflow.objections import Notice, NoticeError, now
 from pilotzone.workflow.states import AwardState, Kind
 
@@ -137,28 +137,22 @@ async def resolve(principal: Principal, objection_id: int, decision: str, note: 
 # -- pages
 
 
-async def _item(entry_id: int) -> Item | None:
-    award = await public_award(entry_id)
-    if award is None:
-        return None
-    facts = [
-        (_("Application number"), award["application"]),
-        (_("Awardee"), award["subject_label"]),
-        (_("Program"), award["program_name"]),
-        (_("Round"), award["round_name"]),
-        (_("Amount (yuan)"), award["awarded"]),
-    ]
-    return Item(facts, award["created_at"], award["notice_until"], award["state"] == AwardState.OBJECTED)
+_FACTS = (
+    (N_("Application number"), "application"),
+    (N_("Awardee"), "subject_label"),
+    (N_("Program"), "program_name"),
+    (N_("Round"), "round_name"),
+    (N_("Amount (yuan)"), "awarded"),
+)
 
 
 PAGES = NoticePages(
     path="funding/notices",
-    list_template="funding/notices.html",
-    objections_template="funding/objections.html",
+    templates="funding",
     back_label=N_("Public notice of awards"),
     gone=N_("This award is not under public notice."),
     listing=public_awards,
-    item=_item,
+    item=pages.items(public_award, _FACTS, start="created_at", state="state", paused=AwardState.OBJECTED),
     raise_objection=raise_objection,
     resolve=resolve,
     objections=objections,

@@ -12,11 +12,11 @@ from typing import Any
 
 import msgspec
 
-from pilotzone.certification.tables import Scheme
 from pilotzone.funding.formula_syntax import tokenize
 from pilotzone.funding.program_spec import ProgramSpec
 from pilotzone.funding.programs import ProgramError, check, convert
 from pilotzone.funding.services import save_program, sync_rounds
+from pilotzone.workflow.certifiable import scheme_keys
 
 SIMPLE = ("key", "subject", "name_zh", "name_en", "description_zh", "description_en", "policy_zh",
           "formula", "cap", "allocation", "unit")
@@ -166,11 +166,6 @@ def _field_of(key: str) -> str:
                   "name_zh": "round_name_zh", "name_en": "round_name_en"}
         return fields.get(leaf, "round_key")
     return path if path in SIMPLE or path in FLAGS else "details"
-
-
-async def scheme_keys() -> set[str]:
-    rows = await Scheme.select(Scheme.key).where(Scheme.active == True)  # noqa: E712 - a Piccolo expression
-    return {r["key"] for r in rows}
 
 
 async def save(form: EditorForm, user_id: int | None) -> tuple[Any, bool]:

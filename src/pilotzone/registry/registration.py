@@ -32,7 +32,7 @@ from pilotzone.tenancy.middleware import current_tenant_districts
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
 from pilotzone.workflow.states import Action, Kind, RegistrationState
-from pilotzone.workflow.transitions import INITIAL, Refused, actors_of, move
+from pilotzone.workflow.transitions import INITIAL, Refused, actors_of, move_row
 
 PENDING = INITIAL[Kind.REGISTRATION][0]
 RATE_LIMIT = 5  # registrations (parks and enterprises together) per IP address, pilot zone and hour
@@ -66,6 +66,18 @@ async def check_rate(ip: str) -> None:
         raise TooManyRegistrations
 
 
+def _pending(ip: str) -> dict[str, Any]:
+    """The columns of a public registration waiting for the bureau."""
+    return {"status": PENDING, "source": "registration", "registration_ip": ip[:64]}
+
+
+async def _registered(kind: str, row: Enterprise | Park, fields: dict[str, Any]) -> None:
+    """Store the public registration and audit it (by the public)."""
+    await row.save()
+    after = {**fields, "status": PENDING}
+    await audit.record(f"{kind}.registered", kind, row.id, after=after, actor_id=None, actor="public")
+
+
 async def register_enterprise(form: dict[str, str], ip: str) -> Enterprise:
     """A pending enterprise from the public form (validated like the bureau's, plus scope and contacts)."""
     await check_rate(ip)
@@ -73,23 +85,9 @@ async def register_enterprise(form: dict[str, str], ip: str) -> Enterprise:
     scope = text_field(
         form, "business_scope", 2, 2000, N_("Describe the business scope (2 to 2000 characters).")
     )
-    values: dict[str, Any] = {**fields, **contact_fields(form)}
-    enterprise = Enterprise(
-        **values,
-        business_scope=scope,
-        status=PENDING,
-        source="registration",
-        registration_ip=ip[:64],
-    )
-    await enterprise.save()
-    await audit.record(
-        "enterprise.registered",
-        "enterprise",
-        enterprise.id,
-        after={**fields, "business_scope": scope, "status": PENDING},
-        actor_id=None,
-        actor="public",
-    )
+    values: dict[str, Any] = {**fields, **contact_fields(form), **_pending(ip)}
+    enterprise = Enterprise(**values, business_scope=scope)
+    await _registered("enterprise", enterprise, {**fields, "business_scope": scope})
     return enterprise
 
 
@@ -117,23 +115,9 @@ def park_fields(form: dict[str, str]) -> dict:
 async def register_park(form: dict[str, str], ip: str) -> Park:
     await check_rate(ip)
     fields = park_fields(form)
-    values: dict[str, Any] = {**fields, **contact_fields(form)}
-    park = Park(
-        key=f"reg-{secrets.token_hex(8)}",
-        **values,
-        status=PENDING,
-        source="registration",
-        registration_ip=ip[:64],
-    )
-    await park.save()
-    await audit.record(
-        "park.registered",
-        "park",
-        park.id,
-        after={**fields, "area": str(fields["area"]), "status": PENDING},
-        actor_id=None,
-        actor="public",
-    )
+    values: dict[str, Any] = {**fields, **contact_fields(form), **_pending(ip)}
+    park = Park(key=f"reg-{secrets.token_hex(8)}", **values)
+    await _registered("park", park, {**fields, "area": str(fields["area"])})
     return park
 
 
@@ -185,11 +169,9 @@ async def _decide(principal: Principal, row: Enterprise | Park, action: Action, 
     kind = "enterprise" if isinstance(row, Enterprise) else "park"
     table = Enterprise if kind == "enterprise" else Park
     try:
-        moved = await move(
+        moved = await move_row(
             Kind.REGISTRATION,
-            table,
-            row.id,
-            row.status,
+            row,
             action,
             actors_of(principal, covers=True),
             changes={getattr(table, k): v for k, v in values.items()},

@@ -63,6 +63,31 @@ async def described_requests(
     return [info_requests.described(r, fields, documents) for r in rows]
 
 
+@dataclass(frozen=True)
+class Requests:
+    """One kind's information requests: its code, its review-step table and that table's foreign key
+    to the submission (e.g. ``Requests(Kind.CERTIFICATION, Review, Review.application)``)."""
+
+    kind: Kind
+    table: type[ReviewStepColumns]
+    fk: Column
+
+    async def latest(self, row: Any) -> dict | None:
+        """The information request the applicant has to answer, if the submission waits for one."""
+        return await latest_request(self.kind, self.table, self.fk, row)
+
+    async def reopened(self, row: Any) -> Reopens | None:
+        """What the open request reopens (None when no request waits for an answer)."""
+        request = await self.latest(row)
+        return info_requests.reopens_of(request["reopens"]) if request else None
+
+    async def described(
+        self, submission_id: int, fields: Sequence[FieldDef], documents: Sequence[DocumentSpec]
+    ) -> list[dict]:
+        """Every request with its answer (newest first), for the reviewer."""
+        return await described_requests(self.table, self.fk, submission_id, fields, documents)
+
+
 @dataclass
 class Given:
     """An answer as read from the form: the request it answers, the values after it (every field;

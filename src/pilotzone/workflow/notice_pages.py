@@ -40,6 +40,27 @@ class Item:
     paused: bool
 
 
+def items(
+    fetch: Callable[[int], Awaitable[dict | None]],
+    facts: tuple[tuple[str, str], ...],
+    start: str,
+    state: str,
+    paused: str,
+) -> Callable[[int], Awaitable[Item | None]]:
+    """A kind's ``item(id)`` from its row under notice (``fetch(id)``, None when it is not under
+    notice): ``facts`` as (msgid, column), the notice's start column (the end is ``notice_until``) and
+    the state column whose value ``paused`` says an objection has paused it."""
+
+    async def item(item_id: int) -> Item | None:
+        row = await fetch(item_id)
+        if row is None:
+            return None
+        shown = [(_(label), row[column]) for label, column in facts]
+        return Item(shown, row[start], row["notice_until"], row[state] == paused)
+
+    return item
+
+
 @dataclass(frozen=True)
 class NoticePages:
     """One kind's notice: ``path`` below ``/z/<slug>/`` (``notices``), the ``prefix`` of its route names,
@@ -48,8 +69,7 @@ class NoticePages:
     note)``; ``objections()`` → the bureau's rows. ``gone`` and ``back_label`` are msgids."""
 
     path: str
-    list_template: str
-    objections_template: str
+    templates: str  # its folder: <templates>/notices.html (the list), <templates>/objections.html
     back_label: str
     gone: str
     listing: Callable[[NoticeQuery, str], Awaitable[tuple[list[dict], dict[str, str]]]]
@@ -80,7 +100,7 @@ async def notice_page(request: Request, pages: NoticePages) -> Template:
         "request_objected": request.query_params.get("objected") == "1",
         "is_admin": current_principal().role == "bureau_admin",
     }
-    return render(request, pages.list_template, context)
+    return render(request, f"{pages.templates}/notices.html", context)
 
 
 async def objection_page(
@@ -129,7 +149,7 @@ async def objections_page(
     request: Request, pages: NoticePages, errors: dict | None = None, target: int = 0, status: int = 200
 ) -> Template:
     context = {"rows": await pages.objections(), "errors": errors or {}, "target": target}
-    return render(request, pages.objections_template, context, status_code=status)
+    return render(request, f"{pages.templates}/objections.html", context, status_code=status)
 
 
 async def resolve(

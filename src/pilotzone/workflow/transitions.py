@@ -224,3 +224,21 @@ async def move(
     if not done:
         raise Refused(kind, state, action, "moved")
     return transition
+
+
+async def move_row(
+    kind: Kind,
+    row: Table,
+    action: Action,
+    actors: Iterable[Actor],
+    holds: Iterable[Guard] = (),
+    *,
+    changes: dict[Column, Any] | None = None,
+    where: Where | None = None,
+    skip_locked: bool = False,
+) -> Transition:
+    """:func:`move` for a row as read: the table, id and state are the row's."""
+    state: str = row.status  # type: ignore[attr-defined]  # every workflow table has it
+    return await move(
+        kind, type(row), row.id, state, action, actors, holds, changes=changes, where=where, skip_locked=skip_locked
+    )

@@ -11,6 +11,7 @@ from typing import Any
 from litestar import Request
 
 from pilotzone.auth.guards import allow, tenant
+from pilotzone.auth.principal import Principal
 from pilotzone.documents import keyed
 from pilotzone.documents.owners import UPLOADERS
 from pilotzone.workflow import info_requests
@@ -24,6 +25,13 @@ ROUTE: dict[str, Any] = {
     "request_max_body_size": None,
     "opt": {**allow(tenant(*UPLOADERS)), "csrf_in_stream": True},
 }
+
+
+async def elsewhere(principal: Principal, row_id: int) -> bool:
+    """A submission's ``OwnerKind.may_upload``: never through the generic document upload; its
+    documents go through the kind's own upload route (``ROUTE``, :func:`receive`), which files them
+    under the definition's key."""
+    return False
 
 
 async def receive(
