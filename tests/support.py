@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,3 +73,32 @@ async def wait_done(owner: asyncpg.Connection, run_id: int, limit: float = 20) -
         if asyncio.get_running_loop().time() > deadline:
             pytest.fail(f"run {run_id} still {row['status']} after {limit}s ({row['done']}/{row['total']})")
         await asyncio.sleep(0.05)
+
+
+def serve(extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """A real ``pilotzone serve`` on a free port (environment plus ``extra_env``): yields its URL once
+    ``/healthz`` answers, stops it afterwards (for module-scoped fixtures: ``yield from serve()``)."""
+    from pilotzone.embedded import free_port  # after the session's environment is set
+
+    extra_env = extra_env or {}
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "pilotzone.cli", "serve", "--no-setup", "--port", str(port)],
+        env={**os.environ, **extra_env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("server did not start: " + process.stdout.read().decode(errors="replace")[-2000:])
+    yield url
+    process.terminate()
+    process.wait(timeout=15)

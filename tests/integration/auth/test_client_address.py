@@ -4,53 +4,25 @@ server itself used to believe the header from any local peer."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 
 import asyncpg
 import httpx
 import pytest
+from tests.support import serve
 
-from pilotzone.embedded import free_port
 from pilotzone.settings import reload_settings
-
-
-def _serve(extra_env: dict[str, str]) -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "pilotzone.cli", "serve", "--no-setup", "--port", str(port)],
-        env={**os.environ, **extra_env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("server did not start: " + process.stdout.read().decode(errors="replace")[-2000:])
-    yield url
-    process.terminate()
-    process.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
 def plain_server() -> Iterator[str]:
-    yield from _serve({"TRUSTED_PROXIES": ""})
+    yield from serve({"TRUSTED_PROXIES": ""})
 
 
 @pytest.fixture(scope="module")
 def proxied_server() -> Iterator[str]:
-    yield from _serve({"TRUSTED_PROXIES": "127.0.0.1/32,::1"})
+    yield from serve({"TRUSTED_PROXIES": "127.0.0.1/32,::1"})
 
 
 def _fail_logins(url: str, email: str, forwarded: list[str]) -> list[int]:
