@@ -3,13 +3,11 @@ pilotzone.tenancy.keys): public verification of a certificate across tenants."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-from pilotzone.codes import check_sql
 from pilotzone.db import DB
-from pilotzone.workflow.states import CertificationState, Decision, ObjectionState
 
 ID = "2026-12-05T00:00:01:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "pz_verify_certificate(): a certificate by its number in every active tenant, with its issuer; CHECKs of the workflow codes"
+DESCRIPTION = "pz_verify_certificate(): a certificate by its number in every active tenant, with its issuer"
 
 # Public verification across tenants: owner's rights, but the tables stay under FORCEd RLS, so the
 # function looks in one tenant at a time (app.tenant_id) and restores the setting after. The result
@@ -41,19 +39,13 @@ BEGIN
 END $$
 """
 
-# the workflow codes, generated from the workflow enums
-CHECKS = [
-    *check_sql("application", "status", CertificationState),
-    *check_sql("review", "decision", Decision),
-    *check_sql("objection", "status", ObjectionState),
-]
 
 
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name="certification", description=DESCRIPTION)
 
     async def raw() -> None:
-        for sql in (VERIFY, *CHECKS):
+        for sql in (VERIFY,):
             await DB.run_ddl(sql)
 
     manager.add_raw(raw)

@@ -5,7 +5,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from pilotzone.codes import check_sql
 from pilotzone.db import DB
-from pilotzone.workflow.states import AwardState, Decision, FundingState, ObjectionState
+from pilotzone.workflow.states import AwardState
 
 ID = "2026-12-05T00:00:01:000000"
 VERSION = "1.38.0"
@@ -25,9 +25,6 @@ CHECKS = [
     " CHECK (awarded > 0 AND paid >= 0 AND paid <= awarded)",
     "ALTER TABLE payment ADD CONSTRAINT payment_amount_check CHECK (amount > 0)",
     # the workflow codes, generated from the workflow enums
-    *check_sql("funding_application", "status", FundingState),
-    *check_sql("funding_review", "decision", Decision),
-    *check_sql("award_objection", "status", ObjectionState),
     *check_sql("ledger_entry", "status", AwardState),
 ]
 

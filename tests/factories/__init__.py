@@ -12,13 +12,14 @@ starts from the state ``tests/conftest.py`` set up (tenants synced, demo account
 | ``user``, ``member``, ``membership``, ``user_id`` | ``pz_user``, ``membership`` | ``User.save`` (as ``accept_invitation``), ``add_membership`` |
 | ``park``, ``enterprise``, ``enterprises``, ``warehouse``, ``talent``, ``negative_entry`` | registry tables | Piccolo insert |
 | ``document`` | ``document`` + the S3 object | ``documents.services.store_bytes`` |
-| ``scheme`` (lookup), ``application``, ``status_change``, ``objection``, ``certificate`` | certification tables | Piccolo insert |
+| ``submission``, ``status_change``, ``notice``, ``objection`` | the engine's tables (``workflow.tables``) | Piccolo insert |
+| ``scheme`` (lookup), ``application`` (submission + its part), ``certificate`` | certification tables | Piccolo insert |
 | ``program``, ``funding_round``, ``synced_round`` (lookup), ``funding_application(s)``, ``calculation``, ``calculation_result``, ``ledger_entry``, ``payment`` | funding tables | Piccolo insert |
 | ``job_runs`` | ``job_run`` (recorded, never sent) | Piccolo insert |
 """
 
 from tests.factories.base import acting_in, new_resident_id, new_uscc, tenant_id, unique
-from tests.factories.certification import application, certificate, objection, scheme, status_change
+from tests.factories.certification import application, certificate, scheme
 from tests.factories.documents import document
 from tests.factories.funding import (
     calculation,
@@ -34,6 +35,7 @@ from tests.factories.funding import (
 from tests.factories.jobs import job_runs
 from tests.factories.people import member, membership, user, user_id
 from tests.factories.registry import enterprise, enterprises, negative_entry, park, talent, warehouse
+from tests.factories.workflow import notice, objection, status_change, submission
 
 __all__ = [
     "acting_in",
@@ -52,6 +54,7 @@ __all__ = [
     "member",
     "membership",
     "negative_entry",
+    "notice",
     "new_resident_id",
     "new_uscc",
     "objection",
@@ -60,6 +63,7 @@ __all__ = [
     "program",
     "scheme",
     "status_change",
+    "submission",
     "synced_round",
     "talent",
     "tenant_id",

@@ -1,7 +1,8 @@
-"""Certification rows (``application``, ``application_change``, ``objection``, ``certificate``):
-Piccolo inserts in the tenant's transaction. The columns every kind of submission shares (subject,
-applicant's scope, status, stage, times) come from ``pilotzone.workflow.tables``; ``status`` must be a
-``CertificationState`` (the database CHECKs it) and every ``*_id``/reference a real row or ``None``.
+"""Certification rows (a ``submission`` of kind certification with its ``application`` part, a
+``certificate``): Piccolo inserts in the tenant's transaction. The submission's columns (subject,
+applicant's scope, status, stage, values, times) are written by ``tests.factories.workflow``; ``status``
+must be a ``CertificationState`` (the database CHECKs it) and every ``*_id``/reference a real row or
+``None``.
 The services (``create_application`` and the review steps) go through a principal and every state
 in between; tests that arrange history (rollups, isolation) need an application already in a
 given state at a given time, so the row is written as those steps leave it.
@@ -13,9 +14,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from tests.factories import workflow
 from tests.factories.base import acting_in, unique
 
-from pilotzone.certification.tables import Application, ApplicationChange, Certificate, Objection, Scheme
+from pilotzone.certification.tables import Application, Certificate, Scheme
+from pilotzone.workflow.states import Kind
 
 
 def _years_after(moment: datetime, years: int) -> datetime:
@@ -46,58 +49,30 @@ async def application(
     *,
     status: str = "draft",
     changes: Sequence[tuple[datetime, str, str]] = (),
+    notice_until: datetime | None = None,
     **values: Any,
 ) -> Application:
     """An application for ``scheme`` about one subject, judged by the scheme's current spec (or the
-    ``spec`` given). ``changes``: (at, old status, new status) rows of its history; ``values``: more
-    columns (``applicant_enterprise``, ``stage``, ``notice_until``, ``values`` …)."""
+    ``spec`` given). ``changes``: (at, old status, new status) rows of its history; ``notice_until``:
+    its public notice (opened with it); ``values``: more columns of the submission
+    (``applicant_enterprise``, ``stage``, ``values`` …) or of the application (``renews``)."""
+    mine, own = workflow.split(values)
     async with acting_in(slug):
+        sub = await workflow.submission(
+            slug, Kind.CERTIFICATION, subject_kind, subject_id, status=status, changes=changes, **mine
+        )
         row = Application(
+            id=sub.id,
             scheme=scheme.id,
-            scheme_version=values.pop("scheme_version", scheme.version),
-            spec=values.pop("spec", scheme.spec),
-            subject_kind=subject_kind,
-            subject_id=subject_id,
-            subject_label=values.pop("subject_label", None) or unique("测试申请"),
-            status=status,
-            values=values.pop("values", {}),
-            **values,
+            scheme_version=own.pop("scheme_version", scheme.version),
+            spec=own.pop("spec", scheme.spec),
+            **own,
         )
         await row.save()
-        if changes:
-            await ApplicationChange.insert(
-                *[
-                    ApplicationChange(
-                        application=row.id, at=at, field_key="status", old_value=old, new_value=new
-                    )
-                    for at, old, new in changes
-                ]
+        if notice_until is not None:
+            await workflow.notice(
+                slug, Kind.CERTIFICATION, sub.id, notice_until, subject_label=sub.subject_label
             )
-    return row
-
-
-async def status_change(slug: str, application: int, at: datetime, old: str, new: str) -> ApplicationChange:
-    """One more row of an application's status history."""
-    async with acting_in(slug):
-        row = ApplicationChange(
-            application=application, at=at, field_key="status", old_value=old, new_value=new
-        )
-        await row.save()
-    return row
-
-
-async def objection(slug: str, application: int, **values: Any) -> Objection:
-    """An open objection raised during the public notice."""
-    async with acting_in(slug):
-        row = Objection(
-            application=application,
-            name=values.pop("name", "测试异议人"),
-            contact=values.pop("contact", "13800000000"),
-            reason=values.pop("reason", None) or unique("测试异议"),
-            ip=values.pop("ip", "127.0.0.1"),
-            **values,
-        )
-        await row.save()
     return row
 
 

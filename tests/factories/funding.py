@@ -10,10 +10,11 @@ test that needs one of its own (isolation) gets a bare program with an empty spe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from tests.factories import workflow
 from tests.factories.base import acting_in, unique
 
 from pilotzone.funding.application_tables import (
@@ -24,6 +25,8 @@ from pilotzone.funding.application_tables import (
     Payment,
 )
 from pilotzone.funding.tables import Program, ProgramVersion, Round
+from pilotzone.workflow.states import Kind
+from pilotzone.workflow.tables import Submission
 
 
 async def program(
@@ -92,18 +95,20 @@ async def funding_round(slug: str, program: Program, **values: Any) -> Round:
 async def funding_application(
     slug: str, program: int, program_version: int, round: int, enterprise: int, **values: Any
 ) -> FundingApplication:
-    """An enterprise's draft application in ``round``."""
+    """An enterprise's draft application in ``round``; ``values``: more columns of the submission
+    (``status``, ``values`` as declared …) or of the application (``verified``, ``score`` …)."""
+    mine, own = workflow.split(values)
     async with acting_in(slug):
-        row = FundingApplication(
-            program=program,
-            program_version=program_version,
-            round=round,
-            subject_kind="enterprise",
-            subject_id=enterprise,
+        sub = await workflow.submission(
+            slug,
+            Kind.FUNDING,
+            "enterprise",
+            enterprise,
             applicant_enterprise=enterprise,
-            subject_label=values.pop("subject_label", None) or unique("测试扶持申请"),
-            **values,
+            subject_label=mine.pop("subject_label", None) or unique("测试扶持申请"),
+            **mine,
         )
+        row = FundingApplication(id=sub.id, program=program, program_version=program_version, round=round, **own)
         await row.save()
     return row
 
@@ -122,26 +127,31 @@ async def funding_applications(
     into one INSERT (PostgreSQL takes at most 65535 parameters). Their ids, in the order given."""
     ids: list[int] = []
     async with acting_in(slug):  # a row takes the tenant of the transaction it is made in
-        made = []
+        split = []
         for values in rows:
             values = dict(values)
             enterprise = values.pop("enterprise")
-            made.append(
-                FundingApplication(
-                    program=program,
-                    program_version=program_version,
-                    round=round,
-                    subject_kind="enterprise",
-                    subject_id=enterprise,
-                    applicant_enterprise=enterprise,
-                    subject_label=values.pop("subject_label", None) or unique("测试扶持申请"),
-                    **values,
-                )
+            mine, own = workflow.split(values)
+            sub = Submission(
+                kind=Kind.FUNDING.value,
+                subject_kind="enterprise",
+                subject_id=enterprise,
+                applicant_enterprise=enterprise,
+                subject_label=mine.pop("subject_label", None) or unique("测试扶持申请"),
+                **{"status": "draft", **mine},
             )
-        for start in range(0, len(made), per_statement):
-            chunk = made[start : start + per_statement]
-            result = await FundingApplication.insert(*chunk).returning(FundingApplication.id)
-            ids += [r["id"] for r in result]
+            split.append((sub, own))
+        for start in range(0, len(split), per_statement):
+            chunk = split[start : start + per_statement]
+            made = await Submission.insert(*[sub for sub, _ in chunk]).returning(Submission.id)
+            parts = [
+                FundingApplication(
+                    id=r["id"], program=program, program_version=program_version, round=round, **own
+                )
+                for r, (_, own) in zip(made, chunk, strict=True)
+            ]
+            await FundingApplication.insert(*parts)
+            ids += [r["id"] for r in made]
     return ids
 
 
@@ -172,9 +182,17 @@ async def calculation_result(
 
 
 async def ledger_entry(
-    slug: str, program: int, round: int, calculation: int, application: int, **values: Any
+    slug: str,
+    program: int,
+    round: int,
+    calculation: int,
+    application: int,
+    *,
+    notice_until: datetime | None = None,
+    **values: Any,
 ) -> LedgerEntry:
-    """An awarded ledger entry of 100 for ``application``."""
+    """An awarded ledger entry of 100 for ``application``; with ``notice_until``, under public notice
+    (its ``notice`` of kind award) until then."""
     async with acting_in(slug):
         row = LedgerEntry(
             program=program,
@@ -186,6 +204,8 @@ async def ledger_entry(
             **values,
         )
         await row.save()
+        if notice_until is not None:
+            await workflow.notice(slug, Kind.AWARD, application, notice_until, subject_label=row.subject_label)
     return row
 
 

@@ -11,6 +11,7 @@ APP_CONFIG = AppConfig(
         "pilotzone.registry.piccolo_app",
         "pilotzone.documents.piccolo_app",
         "pilotzone.auth.piccolo_app",
+        "pilotzone.workflow.piccolo_app",
     ],
     commands=[],
 )

@@ -20,7 +20,6 @@ from pilotzone.auth.tables import User
 from pilotzone.db import DB
 from pilotzone.documents.tables import Document
 from pilotzone.tenancy.tables import Index, Ref, TenantTable, Unique
-from pilotzone.workflow.tables import ObjectionColumns, ReviewStepColumns, SubmissionColumns
 
 
 class Scheme(TenantTable, db=DB):
@@ -39,83 +38,22 @@ class Scheme(TenantTable, db=DB):
     keys = (Unique("scheme_tenant_key", ("key",)),)
 
 
-class Application(SubmissionColumns, db=DB):
-    """An application for a certification (the shared columns: ``workflow.tables``). ``spec`` is a
-    copy of the scheme's spec at version ``scheme_version`` (the version at creation): submission is
-    judged by it. ``values`` holds the declared field values as entered (text)."""
+class Application(TenantTable, db=DB):
+    """The certification part of a submission of kind ``certification`` (``workflow.tables.Submission``:
+    subject, scope, state, values): ``id`` is the submission's. ``spec`` is a copy of the scheme's spec
+    at version ``scheme_version`` (the version at creation): submission is judged by it."""
 
+    id = Integer(primary_key=True)  # the submission's id (Ref below), not a sequence of its own
     scheme = ForeignKey(Scheme, null=False, on_delete=OnDelete.restrict)
     scheme_version = Integer()
     spec = JSONB(default={})
-    values = JSONB(default={})
-    updated_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
-    notice_until = Timestamptz(null=True, default=None)  # end of the public notice (公示) window
     renews = Integer(null=True, default=None)  # the certificate this application renews (a Ref: a cycle)
 
     keys = (
+        Ref("id", "submission", "CASCADE"),
         Ref("renews", "certificate"),
-        Index("application_tenant_enterprise", ("tenant_id", "applicant_enterprise", "id")),
-        Index("application_tenant_park", ("tenant_id", "applicant_park", "id")),
-        Index("application_tenant_district", ("tenant_id", "district_code", "id")),
-        Index("application_tenant_scheme", ("tenant_id", "scheme", "status")),
-        Index("application_tenant_status_stage", ("tenant_id", "status", "stage", "id")),
-        Index("application_tenant_notice", ("tenant_id", "status", "notice_until")),
+        Index("application_tenant_scheme", ("tenant_id", "scheme", "id")),
         Index("application_tenant_renews", ("tenant_id", "renews")),
-        # the public notice: running notices in the order they end (keyset on notice_until, id) ...
-        Index(
-            "application_tenant_notice_order", ("tenant_id", "notice_until", "id"), where="status = 'notice'"
-        ),
-        # ... and its search by the start of the subject's name (text comparisons are leakproof: an
-        # index condition under RLS, where a LIKE is a filter over every row)
-        Index(
-            "application_tenant_notice_name",
-            ("tenant_id", '(subject_label COLLATE "C")', "id"),
-            include=("notice_until",),
-            where="status = 'notice'",
-        ),
-    )
-
-
-class ApplicationChange(TenantTable, db=DB):
-    """Who changed what in an application: one row per changed field (or status, or document)."""
-
-    application = ForeignKey(Application, null=False, on_delete=OnDelete.cascade)
-    user_id = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
-    user_email = Varchar(length=254, default="")
-    at = Timestamptz(default=TimestamptzNow())
-    field_key = Varchar(length=80)
-    old_value = Text(default="")
-    new_value = Text(default="")
-
-    keys = (
-        Index("application_change_tenant_application", ("tenant_id", "application", "id")),
-        # the overview's recount of days to a decision reads the status changes per application
-        Index("application_change_status_at", ("tenant_id", "application"), where="field_key = 'status'"),
-    )
-
-
-class Review(ReviewStepColumns, db=DB):
-    """One reviewer's decision on an application at one stage (the shared columns:
-    ``workflow.tables``), with the scores of the scheme's criteria and their weighted total."""
-
-    application = ForeignKey(Application, null=False, on_delete=OnDelete.cascade)
-    scores = JSONB(default={})
-    total = Numeric(digits=(5, 2), null=True, default=None)
-
-    keys = (
-        Index("review_tenant_application", ("tenant_id", "application", "id")),
-        Index("review_tenant_reviewer", ("tenant_id", "reviewer_id", "decision")),
-    )
-
-
-class Objection(ObjectionColumns, db=DB):
-    """An objection raised during the public notice of an application; it pauses the application."""
-
-    application = ForeignKey(Application, null=False, on_delete=OnDelete.cascade)
-
-    keys = (
-        Index("objection_tenant_application", ("tenant_id", "application", "status", "id")),
-        Index("objection_tenant_status", ("tenant_id", "status", "id")),
     )
 
 

@@ -27,46 +27,33 @@ from pilotzone.auth.tables import User
 from pilotzone.db import DB
 from pilotzone.funding.tables import Program, ProgramVersion, Round
 from pilotzone.jobs.tables import JobRun
-from pilotzone.tenancy.tables import Index, TenantTable, Unique
-from pilotzone.workflow.tables import ObjectionColumns, ReviewStepColumns, SubmissionColumns
+from pilotzone.tenancy.tables import Index, Ref, TenantTable, Unique
 
 MONEY = (14, 2)
 
 
-class FundingApplication(SubmissionColumns, db=DB):
-    """An application for a round of a program (the shared columns: ``workflow.tables``), judged by
-    ``program_version`` (the version current at submission; the one current at creation until then).
-    ``declared`` holds the applicant's values as typed (text), ``verified`` the reviewers' values per
-    input (text; every input once a stage verified it); the calculation prefers the latter.
+class FundingApplication(TenantTable, db=DB):
+    """The funding part of a submission of kind ``funding`` (``workflow.tables.Submission``: subject,
+    scope, state, the declared ``values`` as typed): ``id`` is the submission's. It applies for a round
+    of a program and is judged by ``program_version`` (the version current at submission; the one
+    current at creation until then). ``verified`` holds the reviewers' values per input (text; every
+    input once a stage verified it); the calculation prefers them to the declared ones.
     ``verified_reasons`` holds, per input whose verified value differs from the declared one, the
     reviewer's reason."""
 
+    id = Integer(primary_key=True)  # the submission's id (Ref below), not a sequence of its own
     program = ForeignKey(Program, null=False, on_delete=OnDelete.restrict)
     program_version = ForeignKey(ProgramVersion, null=False, on_delete=OnDelete.restrict)
     round = ForeignKey(Round, null=False, on_delete=OnDelete.restrict)
-    declared = JSONB(default={})
     verified = JSONB(default={})
     verified_reasons = JSONB(default={})
     score = Numeric(digits=(8, 2), null=True, default=None)
     estimate = Numeric(digits=MONEY, null=True, default=None)  # the applicant's estimate at submission
 
     keys = (
-        Index("funding_application_tenant_round", ("tenant_id", "round", "status", "id")),
-        Index("funding_application_tenant_enterprise", ("tenant_id", "applicant_enterprise", "id")),
-        Index("funding_application_tenant_park", ("tenant_id", "applicant_park", "id")),
+        Ref("id", "submission", "CASCADE"),
+        Index("funding_application_tenant_round", ("tenant_id", "round", "id")),
     )
-
-
-class FundingReview(ReviewStepColumns, db=DB):
-    """One reviewer's step on an application at one stage (the shared columns: ``workflow.tables``):
-    verify (values, with the reasons where they differ from the declared ones), request_info,
-    approve, reject; and the applicant's ``answer`` step."""
-
-    application = ForeignKey(FundingApplication, null=False, on_delete=OnDelete.cascade)
-    verified = JSONB(default={})
-    reasons = JSONB(default={})  # input key → why the verified value differs from the declared one
-
-    keys = (Index("funding_review_tenant_application", ("tenant_id", "application", "id")),)
 
 
 CALCULATION_STATUSES = ("running", "calculated", "approved", "superseded", "failed")
@@ -116,9 +103,10 @@ LEDGER_STATUSES = ("notice", "objected", "awarded", "revoked")
 
 class LedgerEntry(TenantTable, db=DB):
     """An approved award (awarded); ``paid`` is the sum of its payments, CHECK paid <= awarded.
-    ``status``: ``notice`` (public notice until ``notice_until``), ``objected`` (paused by an objection
-    since ``moved_at``: no payment), ``awarded`` (entries from before the notice existed), ``revoked``
-    (an upheld objection: only what was paid stays awarded)."""
+    ``status``: ``notice`` (under public notice: its ``workflow.tables.Notice`` of kind ``award``, until
+    that notice's ``notice_until``), ``objected`` (paused by an objection since ``moved_at``: no
+    payment), ``awarded`` (entries from before the notice existed), ``revoked`` (an upheld objection:
+    only what was paid stays awarded)."""
 
     program = ForeignKey(Program, null=False, on_delete=OnDelete.restrict)
     round = ForeignKey(Round, null=False, on_delete=OnDelete.restrict)
@@ -130,36 +118,13 @@ class LedgerEntry(TenantTable, db=DB):
     created_at = Timestamptz(default=TimestamptzNow())
     created_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
     status = Varchar(length=20, default="awarded")
-    notice_until = Timestamptz(null=True, default=None)
-    moved_at = Timestamptz(null=True, default=None)
+    moved_at = Timestamptz(null=True, default=None)  # when it last changed state (paused since)
 
     keys = (
         Unique("ledger_entry_tenant_application", ("application",)),
         Index("ledger_entry_tenant_program", ("tenant_id", "program", "round")),
-        Index("ledger_entry_tenant_notice", ("tenant_id", "status", "notice_until")),
-        # the public page: running notices in the order they end (keyset on notice_until, id) ...
-        Index(
-            "ledger_entry_tenant_notice_order",
-            ("tenant_id", "status", "notice_until", "id"),
-            where="status IN ('notice', 'objected')",
-        ),
-        # ... and its search by the start of the awardee's name (text comparisons are leakproof:
-        # under RLS the range is an index condition, a LIKE would be a filter over every row)
-        Index(
-            "ledger_entry_tenant_notice_name",
-            ("tenant_id", '(subject_label COLLATE "C")', "id"),
-            include=("status", "notice_until"),
-            where="status IN ('notice', 'objected')",
-        ),
+        Index("ledger_entry_tenant_status", ("tenant_id", "status", "id")),
     )
-
-
-class AwardObjection(ObjectionColumns, db=DB):
-    """An objection to an award under public notice (``workflow.objections``); it pauses the entry."""
-
-    entry = ForeignKey(LedgerEntry, null=False, on_delete=OnDelete.cascade)
-
-    keys = (Index("award_objection_tenant_entry", ("tenant_id", "entry", "ip", "created_at")),)
 
 
 class Payment(TenantTable, db=DB):

@@ -13,6 +13,7 @@ APP_CONFIG = AppConfig(
         "pilotzone.registry.piccolo_app",
         "pilotzone.jobs.piccolo_app",
         "pilotzone.auth.piccolo_app",
+        "pilotzone.workflow.piccolo_app",
     ],
     commands=[],
 )

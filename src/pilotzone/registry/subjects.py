@@ -60,7 +60,7 @@ async def subjects(principal: Principal, kind: str, subject_id: int | None = Non
 
 async def submission_subject(principal: Principal, kind: str, raw_id: str) -> dict | None:
     """The subject of ``kind`` with id ``raw_id`` (as posted) if the acting role may choose it, as the
-    columns a new submission copies (``workflow.tables.SubmissionColumns``); None otherwise."""
+    columns a new submission copies (``workflow.tables.Submission``); None otherwise."""
     try:
         wanted = int(raw_id)
     except ValueError:

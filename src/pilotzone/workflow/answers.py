@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from piccolo.columns import Column
 from piccolo.query import Select
 
 from pilotzone.documents import keyed
@@ -22,12 +20,13 @@ from pilotzone.workflow.fields import check_field
 from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.info_requests import Answer, AnswerInvalid, FieldChange, NewVersion, Reopens
 from pilotzone.workflow.states import Action, Actor, Decision, Kind
-from pilotzone.workflow.tables import ReviewStepColumns
+from pilotzone.workflow.tables import ReviewStep, Submission
 from pilotzone.workflow.transitions import may
 
 
-def requests(table: type[ReviewStepColumns], fk: Column, submission_id: int) -> Select:
+def requests(submission_id: int) -> Select:
     """The information requests of a submission, newest first."""
+    table = ReviewStep
     return (
         table.select(
             table.id,
@@ -39,53 +38,32 @@ def requests(table: type[ReviewStepColumns], fk: Column, submission_id: int) -> 
             table.answer,
             table.answered_at,
         )
-        .where((fk == submission_id) & (table.decision == Decision.REQUEST_INFO))
+        .where((table.submission == submission_id) & (table.decision == Decision.REQUEST_INFO))
         .order_by(table.id, ascending=False)
     )
 
 
-async def latest_request(kind: Kind, table: type[ReviewStepColumns], fk: Column, row: Any) -> dict | None:
+async def latest_request(row: Submission) -> dict | None:
     """The request the applicant has to answer, if the submission ``row`` waits for an answer."""
-    if not may(kind, row.status, Action.ANSWER, {Actor.APPLICANT}):
+    if not may(Kind(row.kind), row.status, Action.ANSWER, {Actor.APPLICANT}):
         return None
-    return await requests(table, fk, row.id).first()
+    return await requests(row.id).first()
 
 
 async def described_requests(
-    table: type[ReviewStepColumns],
-    fk: Column,
     submission_id: int,
     fields: Sequence[FieldDef],
     documents: Sequence[DocumentSpec],
 ) -> list[dict]:
     """Every request with its answer (newest first, at most 50), labelled for the reviewer's page."""
-    rows = await requests(table, fk, submission_id).limit(50)
+    rows = await requests(submission_id).limit(50)
     return [info_requests.described(r, fields, documents) for r in rows]
 
 
-@dataclass(frozen=True)
-class Requests:
-    """One kind's information requests: its code, its review-step table and that table's foreign key
-    to the submission (e.g. ``Requests(Kind.CERTIFICATION, Review, Review.application)``)."""
-
-    kind: Kind
-    table: type[ReviewStepColumns]
-    fk: Column
-
-    async def latest(self, row: Any) -> dict | None:
-        """The information request the applicant has to answer, if the submission waits for one."""
-        return await latest_request(self.kind, self.table, self.fk, row)
-
-    async def reopened(self, row: Any) -> Reopens | None:
-        """What the open request reopens (None when no request waits for an answer)."""
-        request = await self.latest(row)
-        return info_requests.reopens_of(request["reopens"]) if request else None
-
-    async def described(
-        self, submission_id: int, fields: Sequence[FieldDef], documents: Sequence[DocumentSpec]
-    ) -> list[dict]:
-        """Every request with its answer (newest first), for the reviewer."""
-        return await described_requests(self.table, self.fk, submission_id, fields, documents)
+async def reopened(row: Submission) -> Reopens | None:
+    """What the open request reopens (None when no request waits for an answer)."""
+    request = await latest_request(row)
+    return info_requests.reopens_of(request["reopens"]) if request else None
 
 
 @dataclass
@@ -127,9 +105,10 @@ async def given(
     return Given(request=request, values=values, changes=changes, note=note, versions=versions)
 
 
-async def store(table: type[ReviewStepColumns], answer: Given, moment: datetime) -> dict:
+async def store(answer: Given, moment: datetime) -> dict:
     """Keep the answer on its request row; returns it as stored (JSON)."""
     stored = info_requests.to_json(answer.answer())
+    table = ReviewStep
     await table.update({table.answer: stored, table.answered_at: moment}).where(
         table.id == answer.request["id"]
     )

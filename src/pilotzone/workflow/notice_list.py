@@ -66,13 +66,14 @@ def notice_query(q: str | None, after: str | None) -> NoticeQuery:
 def cursor_of(query: NoticeQuery, row: dict) -> str:
     """The ``after`` value of the page that follows ``row`` (the last row shown)."""
     key = row["subject_label"] if query.by_name else row["notice_until"].isoformat()
-    return f"{key}{_SEP}{row['id']}"
+    return f"{key}{_SEP}{row['notice_id']}"
 
 
 def keyset(query: NoticeQuery, alias: str, number: str, first: int) -> tuple[str, str, list]:
-    """(WHERE part, ORDER BY, arguments numbered from ``first``) of one page of ``alias`` rows, apart
-    from the notice's own conditions; ``number`` is the column holding the application number. Every
-    condition is an index condition under RLS."""
+    """(WHERE part, ORDER BY, arguments numbered from ``first``) of one page of the ``notice`` rows
+    ``alias`` (selected with ``id AS notice_id``: the page's cursor), apart from the kind's own
+    conditions; ``number`` is the column holding the application number. Every condition is an index
+    condition under RLS."""
     a = alias
     if query.number is not None:
         return f"{a}.{number} = ${first}", f"{a}.id", [query.number]

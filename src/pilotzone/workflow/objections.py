@@ -5,10 +5,10 @@ with the days that were left once no objection is open). Every state change goes
 transition table (:func:`pilotzone.workflow.transitions.move`); what follows for the target (a
 rejection, a revoked award) and the audit records are the kind's.
 
-An objection table has the columns ``name``, ``contact``, ``reason``, ``ip``, ``created_at``,
-``status`` (:class:`ObjectionState`), ``resolved_by``, ``resolved_at``, ``resolution_note`` and a
-foreign key to what is under notice; the target's table has ``status``, ``notice_until`` and
-``moved_at`` (since when an objection paused it).
+Objections are rows of ``objection`` pointing at their ``notice`` (``workflow.tables``); the notice
+names the submission, and what is under notice (the *holder* of the state the transitions move: the
+submission itself, or funding's ledger entry of it) has ``status`` and ``moved_at`` (since when an
+objection paused it).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pilotzone.auth.principal import Principal
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow.forms import ObjectionForm
 from pilotzone.workflow.states import Action, Actor, Guard, Kind, ObjectionState
-from pilotzone.workflow.tables import ObjectionColumns
+from pilotzone.workflow.tables import Notice, Objection, Submission
 from pilotzone.workflow.transitions import Refused, actors_of, allowed, may, move
 
 RATE_LIMIT = 3  # objections per IP address, target and hour
@@ -64,14 +64,12 @@ def check_objection(form: ObjectionForm) -> dict[str, str]:
     return errors
 
 
-async def record_objection(
-    table: type[ObjectionColumns], target: Column, target_id: int, form: ObjectionForm, ip: str
-) -> Any:
+async def record_objection(notice_id: int, form: ObjectionForm, ip: str) -> Objection:
     """The one objection path of every public notice (certification, funding awards): the rate limit
-    per IP address and target, the form check, the row. ``table`` has the columns of :class:`Objection`
-    and ``target`` is its foreign key to what is under notice. Raises NoticeError (429, or 400)."""
+    per IP address and notice, the form check, the row. Raises NoticeError (429, or 400)."""
+    table = Objection
     recent = await table.count().where(
-        (target == target_id) & (table.ip == ip) & (table.created_at > now() - timedelta(hours=1))
+        (table.notice == notice_id) & (table.ip == ip) & (table.created_at > now() - timedelta(hours=1))
     )
     if recent >= RATE_LIMIT:
         raise NoticeError(
@@ -86,9 +84,8 @@ async def record_objection(
     if errors:
         field = next(iter(errors))
         raise NoticeError(field, errors[field])
-    points_at: dict[str, Any] = {target._meta.name: target_id}
     objection = table(
-        **points_at,
+        notice=notice_id,
         name=form.name.strip(),
         contact=form.contact.strip(),
         reason=form.reason.strip(),
@@ -99,10 +96,11 @@ async def record_objection(
 
 
 async def close_objection(
-    table: type[ObjectionColumns], principal: Principal, objection_id: int, decision: str, note: str
-) -> tuple[Any, str]:
-    """Resolve an open objection of ``table`` (uphold or dismiss, with a note when upholding); returns
-    (the objection as it was, the stripped note). What follows for the target is the caller's."""
+    principal: Principal, objection_id: int, decision: str, note: str
+) -> tuple[Objection, str]:
+    """Resolve an open objection (uphold or dismiss, with a note when upholding); returns (the
+    objection as it was, the stripped note). What follows for what is under notice is the caller's."""
+    table = Objection
     objection = await table.objects().where(table.id == objection_id).first()
     if objection is None:
         raise NoticeError("status", _("Objection not found."), 404)
@@ -130,41 +128,57 @@ def resumed_until(paused_since: datetime | None, notice_until: datetime | None) 
 
 
 @dataclass(frozen=True)
-class Notice:
-    """One kind's public notice: the kind (its transition rows), the objection table and its foreign
-    key to the ``target`` table under notice, and how the audit log names them (``objection`` /
+class Noticed:
+    """One kind's public notice: the kind (its transition rows, and ``notice.kind``), the table that
+    holds the state under notice (``Submission``, or an award) and its column naming the submission
+    (``Submission.id``, ``LedgerEntry.application``), and how the audit log names them (``objection`` /
     ``application``: actions ``objection.raised``, ``objection.upheld``, ``objection.dismissed``)."""
 
     kind: Kind
-    table: type[ObjectionColumns]
-    fk: Column
-    target: type[Any]  # the table under notice (a submission, an award): every one has status, notice_until, moved_at
+    holder: type[Any]  # every holder has id, status and moved_at
+    names: Column  # the holder's column that names the submission under notice
     audit_prefix: str
     object_type: str
 
 
+async def open_notice(kind: Kind, submission: Submission, until: datetime) -> Notice:
+    """Put what ``submission`` led to under public notice of ``kind`` until ``until``."""
+    notice = Notice(kind=kind.value, submission=submission.id, subject_label=submission.subject_label, notice_until=until)
+    await notice.save()
+    return notice
+
+
+async def notice_of(kind: Kind, submission_id: int) -> Notice | None:
+    """The public notice of ``kind`` of a submission, if one was opened."""
+    return (
+        await Notice.objects()
+        .where((Notice.kind == kind.value) & (Notice.submission == submission_id))
+        .first()
+    )
+
+
 async def raise_objection(
-    notice: Notice, target_id: int, state: str, shown: str, form: ObjectionForm, ip: str
-) -> Any:
-    """Record an objection to the item ``target_id`` (in ``state``, shown to the audit as ``shown``):
-    the first pauses the notice (``moved_at``: since when), later ones join the pause. Raises
-    NoticeError (429, or 400 with a field)."""
-    objection = await record_objection(notice.table, notice.fk, target_id, form, ip)
-    paused = next(r.target for r in allowed(notice.kind, state, Action.OBJECT))
+    noticed: Noticed, notice: Notice, holder_id: int, state: str, shown: str, form: ObjectionForm, ip: str
+) -> Objection:
+    """Record an objection to ``notice``, whose holder ``holder_id`` is in ``state`` (shown to the
+    audit as ``shown``): the first pauses the notice (``moved_at``: since when), later ones join the
+    pause. Raises NoticeError (429, or 400 with a field)."""
+    objection = await record_objection(notice.id, form, ip)
+    paused = next(r.target for r in allowed(noticed.kind, state, Action.OBJECT))
     with suppress(Refused):  # paused by a concurrent objection meanwhile: this one joins it
         await move(
-            notice.kind,
-            notice.target,
-            target_id,
+            noticed.kind,
+            noticed.holder,
+            holder_id,
             state,
             Action.OBJECT,
             {Actor.PUBLIC},
             {Guard.NOTICE_RUNNING},
         )
     await audit.record(
-        f"{notice.audit_prefix}.raised",
-        notice.object_type,
-        target_id,
+        f"{noticed.audit_prefix}.raised",
+        noticed.object_type,
+        holder_id,
         before={"status": shown},
         after={"status": paused, "objection": objection.id},
         actor_id=None,
@@ -173,29 +187,31 @@ async def raise_objection(
     return objection
 
 
-async def settle(notice: Notice, principal: Principal, objection_id: int, decision: str, note: str) -> str:
-    """Resolve an open objection and move its target: upheld → the kind's end (rejected, revoked),
-    dismissed → the notice resumes, with the days that were left, once no other objection is open.
-    Audited; returns the target's state. Raises NoticeError."""
-    table, fk, target = notice.table, notice.fk, notice.target
-    objection, note = await close_objection(table, principal, objection_id, decision, note)
-    row = await target.objects().where(target.id == getattr(objection, fk._meta.name)).first()
+async def settle(noticed: Noticed, principal: Principal, objection_id: int, decision: str, note: str) -> str:
+    """Resolve an open objection and move what is under notice: upheld → the kind's end (rejected,
+    revoked), dismissed → the notice resumes, with the days that were left, once no other objection
+    is open. Audited; returns the holder's state. Raises NoticeError."""
+    objection, note = await close_objection(principal, objection_id, decision, note)
+    notice = await Notice.objects().where(Notice.id == objection.notice).first()
+    assert notice is not None
+    holder = noticed.holder
+    row = await holder.objects().where(noticed.names == notice.submission).first()
     assert row is not None
     status = row.status
     action = Action.UPHOLD if decision == ObjectionState.UPHELD else Action.DISMISS
-    if may(notice.kind, row.status, action, {Actor.BUREAU_ADMIN}):  # else not paused (any more)
-        still_open = await table.exists().where((fk == row.id) & (table.status == ObjectionState.OPEN))
-        changes: dict[Column, Any] = {}
+    if may(noticed.kind, row.status, action, {Actor.BUREAU_ADMIN}):  # else not paused (any more)
+        still_open = await Objection.exists().where(
+            (Objection.notice == notice.id) & (Objection.status == ObjectionState.OPEN)
+        )
         if action is Action.DISMISS and not still_open:
-            changes[target.notice_until] = resumed_until(row.moved_at, row.notice_until)
+            resumed = resumed_until(row.moved_at, notice.notice_until)
+            await Notice.update({Notice.notice_until: resumed}).where(Notice.id == notice.id)
         guards = {Guard.OPEN_OBJECTION_LEFT if still_open else Guard.NO_OPEN_OBJECTION}
         who = actors_of(principal, covers=True)
-        status = (
-            await move(notice.kind, target, row.id, row.status, action, who, guards, changes=changes)
-        ).target
+        status = (await move(noticed.kind, holder, row.id, row.status, action, who, guards)).target
     await audit.record(
-        f"{notice.audit_prefix}.{decision}",
-        notice.object_type,
+        f"{noticed.audit_prefix}.{decision}",
+        noticed.object_type,
         row.id,
         before={"status": row.status, "objection": objection_id},
         after={"status": status, "note": note},

@@ -15,13 +15,19 @@ from pilotzone.workflow import info_requests
 from pilotzone.workflow.definitions import REVIEWERS, DocumentSpec, FieldDef
 from pilotzone.workflow.info_requests import Reopens
 from pilotzone.workflow.states import Action, Actor, Decision, Guard, Kind
-from pilotzone.workflow.tables import ReviewStepColumns, SubmissionColumns
+from pilotzone.workflow.tables import ReviewStep, Submission
 from pilotzone.workflow.transitions import Transition, check, move, now
 
 
-async def steps_of(table: type[ReviewStepColumns], fk: Column, submission_id: int) -> list[dict]:
+async def steps_of(submission_id: int) -> list[dict]:
     """The review steps of a submission, newest first (at most 200)."""
-    rows = await table.select().where(fk == submission_id).order_by(table.id, ascending=False).limit(200)
+    table = ReviewStep
+    rows = (
+        await table.select()
+        .where(table.submission == submission_id)
+        .order_by(table.id, ascending=False)
+        .limit(200)
+    )
     for row in rows:
         row["decision"] = Decision(row["decision"])
     return rows
@@ -37,9 +43,7 @@ def queue_of(principal: Principal) -> tuple[str, str] | None:
 
 
 async def record_step(
-    table: type[ReviewStepColumns],
-    fk: Column,
-    row: Any,
+    row: Submission,
     stage_role: str,
     principal: Principal,
     action: Action,
@@ -48,9 +52,10 @@ async def record_step(
     **own: Any,
 ) -> None:
     """The review step of ``principal``'s ``action`` on the submission ``row`` at its stage (an
-    information request with what it reopens), with the kind's ``own`` columns."""
-    await table(
-        **{fk._meta.name: row.id},
+    information request with what it reopens), with what the kind records (``own``: scores and
+    total, verified values and reasons)."""
+    await ReviewStep(
+        submission=row.id,
         stage=row.stage,
         stage_role=stage_role,
         reviewer_id=principal.user_id,
@@ -80,8 +85,7 @@ def reopened_by(
 
 async def advance(
     kind: Kind,
-    table: type[SubmissionColumns],
-    row: Any,
+    row: Submission,
     action: Action,
     actors: Iterable[Actor],
     holds: Iterable[Guard],
@@ -94,9 +98,9 @@ async def advance(
     stage = (
         row.stage + 1 if action is Action.APPROVE and transition.target == transition.source else row.stage
     )
-    values: dict[Column, Any] = {table.stage: stage, **(changes or {})}
+    values: dict[Column, Any] = {Submission.stage: stage, **(changes or {})}
     if stage != row.stage:
-        values[table.moved_at] = now()
-    where = table.stage == row.stage
-    await move(kind, table, row.id, row.status, action, actors, holds, changes=values, where=where)
+        values[Submission.moved_at] = now()
+    where = Submission.stage == row.stage
+    await move(kind, Submission, row.id, row.status, action, actors, holds, changes=values, where=where)
     return transition, stage
