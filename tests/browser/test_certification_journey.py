@@ -55,7 +55,9 @@ def _owner_sql(owner_dsn: str, sql: str, *args: Any) -> Any:
         return pool.submit(asyncio.run, run()).result(timeout=30)
 
 
-def _review(page: Page, server: str, city: str, button: str, comment: str, reopen: tuple[str, ...] = ()) -> None:
+def _review(
+    page: Page, server: str, city: str, button: str, comment: str, reopen: tuple[str, ...] = ()
+) -> None:
     page.goto(server + f"{GZ}/reviews/")
     page.get_by_role("link", name=re.compile(re.escape(city))).click()
     expect(page).to_have_url(re.compile(rf"{GZ}/reviews/\d+$"))
@@ -118,7 +120,11 @@ def test_overseas_warehouse_certification_journey(
     # corrects the field, uploads a new version of the document and answers
     district = _as(browser, server, "district", f"{GZ}/reviews/")
     _review(
-        district, server, city, "要求补充材料", "请补充海外仓近三个月的出入库记录，并更正服务企业数。",
+        district,
+        server,
+        city,
+        "要求补充材料",
+        "请补充海外仓近三个月的出入库记录，并更正服务企业数。",
         reopen=("上年度服务跨境电商企业数（家）", DOCUMENTS[2]),
     )
     page.reload()
@@ -140,9 +146,9 @@ def test_overseas_warehouse_certification_journey(
     clients.fill("5")  # below the scheme's minimum: refused at the field, nothing sent
     request.get_by_label("您的答复").fill("出入库记录已上传，服务企业数已更正。")
     request.get_by_role("button", name="提交答复并恢复审核").click()
-    expect(page.locator("#info-request").get_by_label(re.compile("^上年度服务跨境电商企业数"))).to_have_attribute(
-        "aria-invalid", "true"
-    )
+    expect(
+        page.locator("#info-request").get_by_label(re.compile("^上年度服务跨境电商企业数"))
+    ).to_have_attribute("aria-invalid", "true")
     page.locator("#info-request").get_by_label(re.compile("^上年度服务跨境电商企业数")).fill("32")
     page.locator("#info-request").get_by_role("button", name="提交答复并恢复审核").click()
     expect(page).to_have_url(application_url)
@@ -154,7 +160,9 @@ def test_overseas_warehouse_certification_journey(
     district.get_by_role("link", name=re.compile(re.escape(city))).click()
     answers = district.locator("#answers")
     expect(answers).to_contain_text("出入库记录已上传，服务企业数已更正。")
-    expect(answers.get_by_role("row", name=re.compile("上年度服务跨境电商企业数（家） 25 32"))).to_be_visible()
+    expect(
+        answers.get_by_role("row", name=re.compile("上年度服务跨境电商企业数（家） 25 32"))
+    ).to_be_visible()
     expect(answers.get_by_role("link", name=records.name)).to_be_visible()
     district.context.close()
 
@@ -175,7 +183,8 @@ def test_overseas_warehouse_certification_journey(
     application_id = int(application_url.rsplit("/", 1)[1])
     status = _owner_sql(
         owner_dsn,
-        "UPDATE application SET notice_until = now() - interval '1 minute' WHERE id = $1 RETURNING status",
+        "UPDATE notice n SET notice_until = now() - interval '1 minute' FROM submission s "
+        "WHERE n.kind = 'certification' AND n.submission = $1 AND s.id = n.submission RETURNING s.status",
         application_id,
     )
     assert status == "notice"

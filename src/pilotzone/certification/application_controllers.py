@@ -17,6 +17,7 @@ from pilotzone.certification.applications import (
     KIND,
     STARTERS,
     ApplicationError,
+    Case,
     StartForm,
     actors,
     create_application,
@@ -24,7 +25,7 @@ from pilotzone.certification.applications import (
     list_applications,
     may_change,
     merged_values,
-    save_values,
+    shown_status,
     spec_of,
     status_label,
     validate,
@@ -34,12 +35,8 @@ from pilotzone.certification.applications import (
 from pilotzone.certification.applications import (
     now as _now,
 )
-from pilotzone.certification.applications import (
-    write_changes as _write_changes,
-)
 from pilotzone.certification.schemes import from_stored
 from pilotzone.certification.services import active_schemes, get_scheme
-from pilotzone.certification.tables import Application, ApplicationChange
 from pilotzone.documents import keyed
 from pilotzone.documents.owners import OwnerKind
 from pilotzone.documents.owners import register as register_owner
@@ -49,29 +46,26 @@ from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
 from pilotzone.web.urls import url_for
-from pilotzone.workflow import uploads
+from pilotzone.workflow import submissions, uploads
 from pilotzone.workflow.forms import URL_ENCODED, posted
 from pilotzone.workflow.states import Action, CertificationState
+from pilotzone.workflow.tables import Submission
 from pilotzone.workflow.transitions import Refused, may, move_row
 
 # -- pages
 
 
 async def _page_context(
-    application: Application,
+    case: Case,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     error: str | None = None,
     answer_form: dict[str, str] | None = None,
 ) -> dict:
     principal = current_principal()
-    spec = spec_of(application)
-    history = (
-        await ApplicationChange.select()
-        .where(ApplicationChange.application == application.id)
-        .order_by(ApplicationChange.id, ascending=False)
-        .limit(200)
-    )
+    spec = spec_of(case)
+    sub = case.sub
+    history = await submissions.changes_of(case.id)
     labels = {f.key: pick(f.label_zh, f.label_en) for f in spec.fields}
     labels.update({f"document:{d.key}": pick(d.label_zh, d.label_en) for d in spec.documents})
     labels["status"] = _("Status")
@@ -80,30 +74,28 @@ async def _page_context(
         if row["field_key"] == "status":  # a state is shown by its label, never its code
             row["old_value"] = status_label(row["old_value"]) if row["old_value"] else ""
             row["new_value"] = status_label(row["new_value"]) if row["new_value"] else ""
-    changeable = may_change(principal, application)
+    changeable = may_change(principal, case)
     return {
-        "application": application,
+        "application": case,
         "spec": spec,
-        "values": values
-        if values is not None
-        else {k: str(v) for k, v in values_of(application.values).items()},
+        "values": values if values is not None else values_of(sub.values),
         "errors": errors or {},
         "error": error,
-        "documents": await keyed.documents_by_key("application", application.id),
+        "documents": await keyed.documents_by_key("application", case.id),
         "history": history,
-        "status_label": status_label(application.status, application.notice_until),
-        "can_edit": changeable and application.status == CertificationState.DRAFT,
-        "can_withdraw": may(KIND, application.status, Action.WITHDRAW, actors(principal, application)),
-        "info_request": answers.described(application, await answers.latest_request(application)),
+        "status_label": await shown_status(case),
+        "can_edit": changeable and sub.status == CertificationState.DRAFT,
+        "can_withdraw": may(KIND, sub.status, Action.WITHDRAW, actors(principal, case)),
+        "info_request": answers.described(case, await answers.latest_request(case)),
         "answer_form": answer_form or {},
     }
 
 
 async def _context_for(application_id: int) -> dict:
-    application = await get_application(application_id)
-    if application is None:
+    case = await get_application(application_id)
+    if case is None:
         raise NotFoundException("application not found")
-    return await _page_context(application)
+    return await _page_context(case)
 
 
 async def _owner_visible(principal: Principal, application_id: int) -> bool:
@@ -153,7 +145,7 @@ class ApplicationController(Controller):
         if await get_scheme(data.scheme) is not None and not await _may_start(principal, data.scheme):
             return await _new_page(request, data.scheme)  # refused: 403
         try:
-            application = await create_application(principal, data.scheme, data.subject_id)
+            case = await create_application(principal, data.scheme, data.subject_id)
         except ApplicationError as exc:
             return await _new_page(
                 request, data.scheme, form=data, errors={exc.field: exc.message}, status=400
@@ -161,36 +153,38 @@ class ApplicationController(Controller):
         await audit.record(
             "application.created",
             "application",
-            application.id,
+            case.id,
             after={
                 "scheme": data.scheme,
-                "scheme_version": application.scheme_version,
-                "subject_kind": application.subject_kind,
-                "subject_id": application.subject_id,
+                "scheme_version": case.app.scheme_version,
+                "subject_kind": case.sub.subject_kind,
+                "subject_id": case.sub.subject_id,
             },
         )
-        return _to_application(request, slug, application.id)
+        return _to_application(request, slug, case.id)
 
     @get("/{application_id:int}", name="application", opt=allow(MEMBERS))
     async def detail(self, request: Request, application_id: FromPath[int]) -> Template:
-        application = await visible_application(current_principal(), application_id)
-        if application is None:
+        case = await visible_application(current_principal(), application_id)
+        if case is None:
             raise NotFoundException("application not found")
-        return render(request, "certification/application.html", await _page_context(application))
+        return render(request, "certification/application.html", await _page_context(case))
 
     @post("/{application_id:int}/autosave", name="application_autosave", opt=allow(STARTERS), status_code=200)
     async def autosave(
         self, request: Request, slug: FromPath[str], application_id: FromPath[int]
     ) -> Redirect | Template:
-        application = await _changeable(application_id)
-        if application.status != CertificationState.DRAFT:  # autosave: only a draft's fields change
+        case = await _changeable(application_id)
+        if case.sub.status != CertificationState.DRAFT:  # autosave: only a draft's fields change
             return render(
                 request,
                 "certification/partials/autosave_status.html",
                 {"saved_at": None, "refused": True},
                 status_code=409,
             )
-        await save_values(current_principal(), application, merged_values(application, await posted(request)))
+        await submissions.save_values(
+            current_principal(), case.sub, merged_values(case, await posted(request))
+        )
         if not is_htmx(request):
             return _to_application(request, slug, application_id)
         return render(
@@ -204,47 +198,49 @@ class ApplicationController(Controller):
         self, request: Request, slug: FromPath[str], application_id: FromPath[int]
     ) -> Redirect | Template:
         principal = current_principal()
-        application = await _changeable(application_id)
-        values = merged_values(application, await posted(request))
-        if not may(KIND, application.status, Action.SUBMIT, actors(principal, application)):
+        case = await _changeable(application_id)
+        sub = case.sub
+        values = merged_values(case, await posted(request))
+        if not may(KIND, sub.status, Action.SUBMIT, actors(principal, case)):
             errors = {"status": _("Only a draft can be submitted.")}
         else:
-            filed = await keyed.documents_by_key("application", application.id)
+            filed = await keyed.documents_by_key("application", case.id)
             present = {k for k, versions in filed.items() if versions}
-            errors = validate(spec_of(application), values, present)
+            errors = validate(spec_of(case), values, present)
         if errors:
-            context = await _page_context(application, values=values, errors=errors)
+            context = await _page_context(case, values=values, errors=errors)
             return render(request, "certification/application.html", context, status_code=400)
         now = _now()
         try:
             moved = await move_row(
                 KIND,
-                application,
+                sub,
                 Action.SUBMIT,
-                actors(principal, application),
+                actors(principal, case),
                 changes={  # review starts at the first stage
-                    Application.stage: 0,
-                    Application.submitted_at: now,
-                    Application.updated_at: now,
+                    Submission.stage: 0,
+                    Submission.submitted_at: now,
+                    Submission.updated_at: now,
                 },
             )
         except Refused:  # changed by someone else since it was read
             context = await _page_context(
-                application, values=values, errors={"status": _("Only a draft can be submitted.")}
+                case, values=values, errors={"status": _("Only a draft can be submitted.")}
             )
             return render(request, "certification/application.html", context, status_code=409)
-        await save_values(principal, application, values)
-        await _write_changes(principal, application, [("status", application.status, moved.target)])
+        status = sub.status
+        await submissions.save_values(principal, sub, values)
+        await submissions.write_changes(principal, case.id, [("status", status, moved.target)])
         await audit.record(
             "application.submitted",
             "application",
-            application.id,
-            before={"status": application.status},
+            case.id,
+            before={"status": status},
             after={
                 "status": moved.target,
                 "stage": 0,
                 "values": values,
-                "scheme_version": application.scheme_version,
+                "scheme_version": case.app.scheme_version,
             },
         )
         return _to_application(request, slug, application_id)
@@ -254,24 +250,25 @@ class ApplicationController(Controller):
         self, request: Request, slug: FromPath[str], application_id: FromPath[int]
     ) -> Redirect:
         principal = current_principal()
-        application = await _changeable(application_id)
+        case = await _changeable(application_id)
+        sub = case.sub
         try:
             moved = await move_row(
                 KIND,
-                application,
+                sub,
                 Action.WITHDRAW,
-                actors(principal, application),
-                changes={Application.updated_by: principal.user_id, Application.updated_at: _now()},
+                actors(principal, case),
+                changes={Submission.updated_by: principal.user_id, Submission.updated_at: _now()},
             )
         except Refused:
             moved = None  # nothing to withdraw: the page shows the state as it is
         if moved is not None:
-            await _write_changes(principal, application, [("status", application.status, moved.target)])
+            await submissions.write_changes(principal, case.id, [("status", sub.status, moved.target)])
             await audit.record(
                 "application.withdrawn",
                 "application",
-                application.id,
-                before={"status": application.status},
+                case.id,
+                before={"status": sub.status},
                 after={"status": moved.target},
             )
         return _to_application(request, slug, application_id)
@@ -281,23 +278,23 @@ class ApplicationController(Controller):
         self, request: Request, slug: FromPath[str], application_id: FromPath[int]
     ) -> Redirect | Template:
         principal = current_principal()
-        application = await _changeable(application_id)
-        documents = spec_of(application).documents
-        reopened = await answers.reopened(application)
+        case = await _changeable(application_id)
+        documents = spec_of(case).documents
+        reopened = await answers.reopened(case)
         try:
             upload, previous = await uploads.receive(
-                request, "application", application.id, documents, application.status, reopened
+                request, "application", case.id, documents, case.sub.status, reopened
             )
         except keyed.KeyedRejected as exc:
-            context = await _page_context(application, error=exc.message)
+            context = await _page_context(case, error=exc.message)
             context["error_doc"] = exc.doc_key
             return render(request, "certification/application.html", context, status_code=exc.status)
-        await Application.update(
-            {Application.updated_by: principal.user_id, Application.updated_at: _now()}
-        ).where(Application.id == application.id)
-        await _write_changes(
+        await Submission.update(
+            {Submission.updated_by: principal.user_id, Submission.updated_at: _now()}
+        ).where(Submission.id == case.id)
+        await submissions.write_changes(
             principal,
-            application,
+            case.id,
             [
                 (
                     f"document:{upload.doc_key}",
@@ -309,11 +306,11 @@ class ApplicationController(Controller):
         return _to_application(request, slug, application_id)
 
 
-async def _changeable(application_id: int) -> Application:
-    application = await get_application(application_id)
-    if application is None or not may_change(current_principal(), application):
+async def _changeable(application_id: int) -> Case:
+    case = await get_application(application_id)
+    if case is None or not may_change(current_principal(), case):
         raise NotFoundException("application not found")
-    return application
+    return case
 
 
 async def _may_start(principal: Principal, scheme_key: str) -> bool:

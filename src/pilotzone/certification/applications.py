@@ -6,13 +6,16 @@ An application's scope is that of its subject (an enterprise, a park, or the ent
 warehouse or employing a talent): ``applicant_enterprise``, ``applicant_park`` and ``district_code``
 are copied from the subject at creation. Only roles listed in the scheme's ``applicants`` may start
 or change one; everybody whose scope covers it may read it.
+
+An application is a ``submission`` of kind certification (``workflow.tables``: subject, scope, state,
+stage, values, history) with its ``application`` part of the same id (scheme, spec, renews): a
+:class:`Case` holds both.
 """
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import msgspec
 
@@ -20,21 +23,40 @@ from pilotzone.auth.guards import tenant
 from pilotzone.auth.principal import Principal
 from pilotzone.certification.schemes import SchemeSpec, from_stored
 from pilotzone.certification.services import get_scheme
-from pilotzone.certification.tables import Application, ApplicationChange
+from pilotzone.certification.tables import Application
 from pilotzone.registry.subjects import submission_subject
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_, label
-from pilotzone.workflow import fields
+from pilotzone.workflow import fields, submissions
 from pilotzone.workflow.forms import Posted
-from pilotzone.workflow.scope import listed, visible
+from pilotzone.workflow.objections import notice_of
+from pilotzone.workflow.scope import scoped, visible
 from pilotzone.workflow.states import Actor, CertificationState, Kind
+from pilotzone.workflow.submissions import values_of
+from pilotzone.workflow.tables import Notice, Submission
 from pilotzone.workflow.transitions import actors_of
+
+__all__ = ["values_of"]  # the stored field values as text (``workflow.submissions``), for the pages
 
 NOTICE_ENDED = N_("Notice ended: the certificate is due")  # shown, never stored
 SHOWN_STATES = (*CertificationState.values(), "notice_ended")  # the states pages and dashboards show
 KIND = Kind.CERTIFICATION
 STARTERS = tenant("bureau_admin", "park_operator", "enterprise_user")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One certification application: the submission (``workflow.tables.Submission``: subject, scope,
+    state, stage, values, times) and its certification part (``Application``: scheme, spec, renews),
+    both with the same ``id``."""
+
+    sub: Submission
+    app: Application
+
+    @property
+    def id(self) -> int:
+        return int(self.sub.id)
 
 
 def notice_running(status: str, notice_until: datetime | None, moment: datetime | None = None) -> bool:
@@ -61,14 +83,15 @@ def status_label(code: str, notice_until: datetime | None = None) -> str:
         return code
 
 
-def values_of(value: Any) -> dict:
-    """Stored JSON values (an application's ``values``: keyed by the scheme's own field keys)."""
-    return json.loads(value) if isinstance(value, str) else dict(value or {})
+async def shown_status(case: Case) -> str:
+    """The label of an application's status as it stands now (its notice's end read when under notice)."""
+    notice = await notice_of(KIND, case.id) if case.sub.status == CertificationState.NOTICE else None
+    return status_label(case.sub.status, notice.notice_until if notice else None)
 
 
-def spec_of(application: Application) -> SchemeSpec:
+def spec_of(case: Case) -> SchemeSpec:
     """The scheme version the application was started under, decoded once per version."""
-    return from_stored(application.spec)
+    return from_stored(case.app.spec)
 
 
 class StartForm(msgspec.Struct):
@@ -89,47 +112,75 @@ class ApplicationError(Exception):
 # -- scope
 
 
-def stage_role(application: Application) -> str:
-    stages = spec_of(application).stages
-    return stages[application.stage] if 0 <= application.stage < len(stages) else ""
+def stage_role(case: Case) -> str:
+    stages = spec_of(case).stages
+    return stages[case.sub.stage] if 0 <= case.sub.stage < len(stages) else ""
 
 
-def actors(principal: Principal | None, application: Application) -> frozenset[Actor]:
-    """The workflow actors ``principal`` plays for ``application`` (None: the system)."""
+def actors(principal: Principal | None, case: Case) -> frozenset[Actor]:
+    """The workflow actors ``principal`` plays for the application (None: the system)."""
     return actors_of(
         principal,
-        covers=principal is not None and visible(principal, application),
-        applicants=spec_of(application).applicants,
-        stage_role=stage_role(application),
+        covers=principal is not None and visible(principal, case.sub),
+        applicants=spec_of(case).applicants,
+        stage_role=stage_role(case),
     )
 
 
-def may_change(principal: Principal, application: Application) -> bool:
+def may_change(principal: Principal, case: Case) -> bool:
     """A role listed in the scheme's applicants, whose scope covers the application."""
     return (
-        not principal.province
-        and principal.role in spec_of(application).applicants
-        and visible(principal, application)
+        not principal.province and principal.role in spec_of(case).applicants and visible(principal, case.sub)
     )
 
 
-async def get_application(application_id: int) -> Application | None:
-    return await Application.objects().where(Application.id == application_id).first()
+async def cases(ids: list[int]) -> dict[int, Case]:
+    """The applications ``ids`` (those that exist), by id."""
+    if not ids:
+        return {}
+    subs = await Submission.objects().where((Submission.id.is_in(ids)) & (Submission.kind == KIND.value))
+    apps = {a.id: a for a in await Application.objects().where(Application.id.is_in(ids))}
+    return {s.id: Case(s, apps[s.id]) for s in subs if s.id in apps}
 
 
-async def visible_application(principal: Principal, application_id: int) -> Application | None:
-    application = await get_application(application_id)
-    if application is None or not visible(principal, application):
+async def get_application(application_id: int) -> Case | None:
+    sub = await submissions.get(KIND, application_id)
+    if sub is None:
         return None
-    return application
+    app = await Application.objects().where(Application.id == application_id).first()
+    return Case(sub, app) if app is not None else None
+
+
+async def visible_application(principal: Principal, application_id: int) -> Case | None:
+    case = await get_application(application_id)
+    if case is None or not visible(principal, case.sub):
+        return None
+    return case
 
 
 async def list_applications(principal: Principal) -> list[dict]:
+    """The newest 200 applications the caller may list, with their scheme's name and status label."""
+    s = Submission
+    columns = (s.id, s.subject_kind, s.subject_label, s.status, s.updated_at)
+    query = scoped(s.select(*columns).where(s.kind == KIND.value), s, principal)
+    rows = [] if query is None else await query.order_by(s.id, ascending=False).limit(200)
+    ids = [r["id"] for r in rows]
+    if not ids:
+        return []
     a = Application
-    columns = (a.scheme.name_zh, a.scheme.name_en, a.subject_kind, a.subject_label, a.status, a.notice_until)
-    rows = await listed(a, principal, *columns, a.updated_at)
+    names = {
+        r["id"]: r for r in await a.select(a.id, a.scheme.name_zh, a.scheme.name_en).where(a.id.is_in(ids))
+    }
+    ends = {
+        r["submission"]: r["notice_until"]
+        for r in await Notice.select(Notice.submission, Notice.notice_until).where(
+            (Notice.kind == KIND.value) & (Notice.submission.is_in(ids))
+        )
+    }
     for row in rows:
-        row["scheme_name"] = pick(row["scheme.name_zh"], row["scheme.name_en"])
+        scheme = names.get(row["id"], {})
+        row["scheme_name"] = pick(scheme.get("scheme.name_zh", ""), scheme.get("scheme.name_en", ""))
+        row["notice_until"] = ends.get(row["id"])
         row["status_label"] = status_label(row["status"], row["notice_until"])
     return rows
 
@@ -141,51 +192,18 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-async def write_changes(
-    principal: Principal, application: Application, changes: list[tuple[str, str, str]]
-) -> None:
-    if not changes:
-        return
-    await ApplicationChange.insert(
-        *[
-            ApplicationChange(
-                application=application.id,
-                user_id=principal.user_id,
-                user_email=principal.label,
-                field_key=key,
-                old_value=old,
-                new_value=new,
-            )
-            for key, old, new in changes
-        ]
-    )
-
-
-def merged_values(application: Application, form: Posted) -> dict[str, str]:
+def merged_values(case: Case, form: Posted) -> dict[str, str]:
     """The stored values with the posted ones of the spec's fields laid over them."""
-    values = {k: str(v) for k, v in values_of(application.values).items()}
-    for field in spec_of(application).fields:
+    values = values_of(case.sub.values)
+    for field in spec_of(case).fields:
         if field.key in form:
             values[field.key] = form[field.key].strip()
     return values
 
 
-async def save_values(principal: Principal, application: Application, values: dict[str, str]) -> int:
-    """Store ``values`` (no validation), one history row per changed field; returns how many changed."""
-    old = {k: str(v) for k, v in values_of(application.values).items()}
-    changes = [(k, old.get(k, ""), v) for k, v in values.items() if old.get(k, "") != v]
-    await Application.update(
-        {
-            Application.values: values,
-            Application.updated_by: principal.user_id,
-            Application.updated_at: now(),
-        }
-    ).where(Application.id == application.id)
-    await write_changes(principal, application, changes)
-    return len(changes)
-
-
-async def create_application(principal: Principal, scheme_key: str, subject_id: str) -> Application:
+async def create_application(principal: Principal, scheme_key: str, subject_id: str) -> Case:
+    """A new draft for the scheme ``scheme_key`` about the subject ``subject_id``: the submission (its
+    creation in the history) and its certification part. Raises ApplicationError."""
     scheme = await get_scheme(scheme_key)
     if scheme is None:
         raise ApplicationError("scheme", _("Choose a certification scheme."))
@@ -194,18 +212,10 @@ async def create_application(principal: Principal, scheme_key: str, subject_id: 
     subject = await submission_subject(principal, scheme.subject, subject_id)
     if subject is None:
         raise ApplicationError("subject_id", _("Choose what the application is for."))
-    application = Application(
-        **subject,
-        scheme=scheme.id,
-        scheme_version=scheme.version,
-        spec=scheme.spec,
-        status=CertificationState.DRAFT,
-        values={},
-        updated_by=principal.user_id,
-    )
-    await application.save()
-    await write_changes(principal, application, [("status", "", CertificationState.DRAFT)])
-    return application
+    sub = await submissions.start(KIND, subject, principal)
+    app = Application(id=sub.id, scheme=scheme.id, scheme_version=scheme.version, spec=scheme.spec)
+    await app.save()
+    return Case(sub, app)
 
 
 # -- validation

@@ -11,11 +11,11 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.certification import renewals
-from pilotzone.certification.applications import KIND, spec_of
+from pilotzone.certification.applications import KIND, Case, cases, get_application, spec_of
 from pilotzone.certification.certificate_pdf import certificate_pdf
 from pilotzone.certification.notices import NoticeError, now, running_sql
 from pilotzone.certification.schemes import certificate_number
-from pilotzone.certification.tables import Application, Certificate, Scheme
+from pilotzone.certification.tables import Certificate, Scheme
 from pilotzone.documents.services import store_bytes
 from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.tenancy.services import tenant_record
@@ -42,10 +42,12 @@ async def next_number(scheme_key: str, year: int) -> int:
 
 BATCH = 200  # applications certified per call (one job step)
 _DUE_WHERE = f"""
- WHERE a.status = '{CertificationState.NOTICE}' AND NOT {running_sql("a", "$1")}
-   AND NOT EXISTS (SELECT 1 FROM objection o WHERE o.application = a.id AND o.status = '{ObjectionState.OPEN}')"""  # noqa: S608 - fixed SQL text
-_DUE = f"SELECT a.id FROM application a {_DUE_WHERE} ORDER BY a.notice_until, a.id LIMIT {BATCH}"  # noqa: S608
-DUE_COUNT = f"SELECT count(*) FROM application a {_DUE_WHERE}"  # noqa: S608 - fixed SQL text
+  FROM notice n JOIN submission s ON s.id = n.submission AND s.tenant_id = n.tenant_id
+ WHERE n.kind = '{KIND.value}' AND s.status = '{CertificationState.NOTICE}' AND NOT {running_sql("s", "n", "$1")}
+   AND NOT EXISTS (SELECT 1 FROM objection o WHERE o.notice = n.id AND o.tenant_id = n.tenant_id
+                   AND o.status = '{ObjectionState.OPEN}')"""  # noqa: S608 - fixed SQL text
+_DUE = f"SELECT s.id {_DUE_WHERE} ORDER BY n.notice_until, s.id LIMIT {BATCH}"  # noqa: S608
+DUE_COUNT = f"SELECT count(*) {_DUE_WHERE}"  # noqa: S608 - fixed SQL text
 # one issuer per tenant at a time: issuers of different schemes would otherwise each hold a counter
 # and wait for the other's (or for the audit chain); the claim skips applications locked by someone
 # else (an objection being raised), who may hold the row while waiting for the audit chain
@@ -59,27 +61,20 @@ async def issue_due_certificates(base_url: str) -> list[Certificate]:
     await db.fetch(_ISSUER)
     issued: list[Certificate] = []
     for row in await db.fetch(_DUE, now()):
-        application = await Application.objects().where(Application.id == row["id"]).first()
-        if application is None or not await renewals.claimable(application):
+        case = await get_application(row["id"])
+        if case is None or not await renewals.claimable(case):
             continue  # the certificate it renews is busy: the next issue takes it
         try:  # a row locked by someone else (an objection being raised) waits for the next issue
-            await move_row(
-                KIND,
-                application,
-                Action.CERTIFY,
-                SYSTEM,
-                DUE,
-                skip_locked=True,
-            )
+            await move_row(KIND, case.sub, Action.CERTIFY, SYSTEM, DUE, skip_locked=True)
         except Refused:
             continue
-        issued.append(await _issue(application, base_url))
+        issued.append(await _issue(case, base_url))
     return issued
 
 
-async def _issue(application: Application, base_url: str) -> Certificate:
-    spec = spec_of(application)
-    scheme = await Scheme.objects().where(Scheme.id == application.scheme).first()
+async def _issue(case: Case, base_url: str) -> Certificate:
+    spec = spec_of(case)
+    scheme = await Scheme.objects().where(Scheme.id == case.app.scheme).first()
     assert scheme is not None
     issued_at = now()
     seq = await next_number(scheme.key, issued_at.year)
@@ -88,14 +83,14 @@ async def _issue(application: Application, base_url: str) -> Certificate:
     )
     bureau = await tenant_record(current_tenant_id())  # the issuing authority: the city's bureau
     assert bureau is not None
-    old = await renewals.claim_renewed(application)
+    old = await renewals.claim_renewed(case)
     valid_from = renewals.renewal_start(old, issued_at)
     valid_until = _add_months(valid_from, spec.validity_months)
     certificate = Certificate(
-        application=application.id,
+        application=case.id,
         scheme_key=scheme.key,
         number=number,
-        subject_label=application.subject_label,
+        subject_label=case.sub.subject_label,
         issued_at=issued_at,
         valid_from=valid_from,
         valid_until=valid_until,
@@ -106,7 +101,7 @@ async def _issue(application: Application, base_url: str) -> Certificate:
         number=number,
         scheme_zh=scheme.name_zh,
         scheme_en=scheme.name_en,
-        subject=application.subject_label,
+        subject=case.sub.subject_label,
         issued_at=issued_at,
         valid_until=valid_until,
         valid_from=valid_from,
@@ -123,7 +118,7 @@ async def _issue(application: Application, base_url: str) -> Certificate:
         certificate.id,
         after={
             "number": number,
-            "application": application.id,
+            "application": case.id,
             "valid_from": valid_from.isoformat(),
             "valid_until": valid_until.isoformat(),
             "renews": old["number"] if old else None,
@@ -175,27 +170,24 @@ async def certificates(principal: Principal, expiring_only: bool = False) -> lis
     """Certificates of the applications the caller may see, with their state, days left, whether they
     expire within the scheme's reminder days, whether the caller may renew, a renewal under way."""
     rows = await Certificate.objects().order_by(Certificate.id, ascending=False).limit(500)
-    ids = list({c.application for c in rows})
-    applications = (
-        {a.id: a for a in await Application.objects().where(Application.id.is_in(ids))} if ids else {}
-    )
+    applications = await cases(list({c.application for c in rows}))
     pending = await renewals.open_renewals([c.id for c in rows])
     numbers = {c.id: c.number for c in rows}
     moment = now()
     out = []
     for c in rows:
-        application = applications.get(c.application)
-        if application is None or not (principal.province or visible(principal, application)):
+        case = applications.get(c.application)
+        if case is None or not (principal.province or visible(principal, case.sub)):
             continue
         state = state_of(c.status, c.valid_until, moment)
-        days = spec_of(application).renewal_reminder_days
+        days = spec_of(case).renewal_reminder_days
         days_left = max(0, (c.valid_until - moment).days)
         expiring = state == "valid" and c.valid_until <= moment + timedelta(days=days)
         if expiring_only and not expiring:
             continue
-        can_renew = renewals.may_renew(principal, c, application, moment) and state in ("valid", "expired")
-        opens = renewals.renewal_opens(c.valid_until, spec_of(application))
-        later = state == "valid" and not can_renew and renewals.may_renew(principal, c, application, opens)
+        can_renew = renewals.may_renew(principal, c, case, moment) and state in ("valid", "expired")
+        opens = renewals.renewal_opens(c.valid_until, spec_of(case))
+        later = state == "valid" and not can_renew and renewals.may_renew(principal, c, case, opens)
         out.append(
             {
                 "certificate": c,
@@ -216,8 +208,8 @@ async def visible_certificate(principal: Principal, certificate_id: int) -> bool
     c = await Certificate.objects().where(Certificate.id == certificate_id).first()
     if c is None:
         return False
-    application = await Application.objects().where(Application.id == c.application).first()
-    return application is not None and (principal.province or visible(principal, application))
+    case = await get_application(c.application)
+    return case is not None and (principal.province or visible(principal, case.sub))
 
 
 async def verify(number: str) -> dict | None:

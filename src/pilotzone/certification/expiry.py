@@ -18,10 +18,10 @@ from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.certification.notices import now
 from pilotzone.certification.schemes import default_of
-from pilotzone.certification.tables import Application
 from pilotzone.jobs.services import job, start_run
 from pilotzone.jobs.tables import JobRun
 from pilotzone.workflow.scope import visible
+from pilotzone.workflow.tables import Submission
 
 KIND = "certificate_sweep"
 CHUNK = 200
@@ -125,10 +125,10 @@ async def start_sweep(actor_label: str | None = None) -> JobRun:
 
 _REMINDERS = """
 SELECT DISTINCT ON (c.id) r.kind, c.id, c.number, c.subject_label, c.status, c.valid_until, c.application
-  FROM certificate_reminder r JOIN certificate c ON c.id = r.certificate
-  JOIN application a ON a.id = c.application
- WHERE c.status IN ('valid', 'expired') AND ($1::int IS NULL OR a.applicant_enterprise = $1)
-   AND ($2::int IS NULL OR a.applicant_park = $2)
+  FROM certificate_reminder r JOIN certificate c ON c.id = r.certificate AND c.tenant_id = r.tenant_id
+  JOIN submission s ON s.id = c.application AND s.tenant_id = c.tenant_id
+ WHERE c.status IN ('valid', 'expired') AND ($1::int IS NULL OR s.applicant_enterprise = $1)
+   AND ($2::int IS NULL OR s.applicant_park = $2)
  ORDER BY c.id, (r.kind = 'expired') DESC
  LIMIT 200
 """
@@ -145,14 +145,12 @@ async def reminders_for(principal: Principal) -> list[dict]:
         return []
     rows = [dict(r) for r in await db.fetch(_REMINDERS, enterprise, park)]
     ids = list({r["application"] for r in rows})
-    applications = (
-        {a.id: a for a in await Application.objects().where(Application.id.is_in(ids))} if ids else {}
-    )
+    subs = {s.id: s for s in await Submission.objects().where(Submission.id.is_in(ids))} if ids else {}
     moment = now()
     shown = []
     for row in rows:
-        application = applications.get(row["application"])
-        if application is None or not visible(principal, application):
+        sub = subs.get(row["application"])
+        if sub is None or not visible(principal, sub):
             continue
         row["days_left"] = max(0, (row["valid_until"] - moment).days)
         row["expired"] = row["status"] == "expired" or row["valid_until"] <= moment

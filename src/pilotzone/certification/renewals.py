@@ -17,17 +17,18 @@ from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.certification.applications import (
     ApplicationError,
+    Case,
     create_application,
-    save_values,
+    get_application,
     spec_of,
     values_of,
-    write_changes,
 )
 from pilotzone.certification.notices import now
 from pilotzone.certification.schemes import SchemeSpec
 from pilotzone.certification.tables import Application, Certificate, Scheme
 from pilotzone.web.formats import local_time
 from pilotzone.web.i18n import gettext as _
+from pilotzone.workflow import submissions
 from pilotzone.workflow.scope import visible
 
 RENEWABLE = ("valid", "expired")
@@ -45,8 +46,9 @@ async def open_renewals(certificate_ids: list[int]) -> dict[int, int]:
     if not certificate_ids:
         return {}
     rows = await db.fetch(
-        "SELECT renews, max(id) AS id FROM application WHERE renews = ANY($1::int[]) "
-        "AND status <> ALL($2::text[]) GROUP BY renews",
+        "SELECT a.renews, max(a.id) AS id FROM application a "
+        "JOIN submission s ON s.id = a.id AND s.tenant_id = a.tenant_id "
+        "WHERE a.renews = ANY($1::int[]) AND s.status <> ALL($2::text[]) GROUP BY a.renews",
         certificate_ids,
         list(CLOSED),
     )
@@ -59,30 +61,26 @@ def renewal_opens(valid_until: datetime, spec: SchemeSpec) -> datetime:
 
 
 def may_renew(
-    principal: Principal, certificate: Certificate, application: Application, moment: datetime | None = None
+    principal: Principal, certificate: Certificate, case: Case, moment: datetime | None = None
 ) -> bool:
     """A holder may renew an expired certificate, or a valid one within its renewal window."""
     return (
         certificate.status in RENEWABLE
-        and (moment or now()) >= renewal_opens(certificate.valid_until, spec_of(application))
+        and (moment or now()) >= renewal_opens(certificate.valid_until, spec_of(case))
         and not principal.province
-        and principal.role in spec_of(application).applicants
-        and visible(principal, application)
+        and principal.role in spec_of(case).applicants
+        and visible(principal, case.sub)
     )
 
 
-async def start_renewal(principal: Principal, certificate_id: int) -> Application:
+async def start_renewal(principal: Principal, certificate_id: int) -> Case:
     """The renewal draft for a certificate (the one already under way, if any). Raises RenewalError."""
     rows = await db.fetch("SELECT id FROM certificate WHERE id = $1 FOR UPDATE", certificate_id)
     certificate = (
         await Certificate.objects().where(Certificate.id == certificate_id).first() if rows else None
     )
-    old = (
-        await Application.objects().where(Application.id == certificate.application).first()
-        if certificate
-        else None
-    )
-    if certificate is None or old is None or not visible(principal, old):
+    old = await get_application(certificate.application) if certificate else None
+    if certificate is None or old is None or not visible(principal, old.sub):
         raise RenewalError(_("Certificate not found."), 404)
     if not may_renew(principal, certificate, old):
         if certificate.status in RENEWABLE:
@@ -91,34 +89,34 @@ async def start_renewal(principal: Principal, certificate_id: int) -> Applicatio
         raise RenewalError(_("This certificate cannot be renewed."))
     pending = (await open_renewals([certificate.id])).get(certificate.id)
     if pending is not None:
-        found = await Application.objects().where(Application.id == pending).first()
+        found = await get_application(pending)
         assert found is not None
         return found
-    scheme = await Scheme.objects().where(Scheme.id == old.scheme).first()
+    scheme = await Scheme.objects().where(Scheme.id == old.app.scheme).first()
     assert scheme is not None
     try:
-        application = await create_application(principal, scheme.key, str(old.subject_id))
+        case = await create_application(principal, scheme.key, str(old.sub.subject_id))
     except ApplicationError as exc:
         raise RenewalError(exc.message) from None
-    fields = {f.key for f in spec_of(application).fields}
-    values = {k: str(v) for k, v in values_of(old.values).items() if k in fields}
-    await Application.update({Application.renews: certificate.id}).where(Application.id == application.id)
-    application.renews = certificate.id
-    await save_values(principal, application, values)
-    await write_changes(principal, application, [("renews", "", certificate.number)])
+    fields = {f.key for f in spec_of(case).fields}
+    values = {k: v for k, v in values_of(old.sub.values).items() if k in fields}
+    await Application.update({Application.renews: certificate.id}).where(Application.id == case.id)
+    case.app.renews = certificate.id
+    await submissions.save_values(principal, case.sub, values)
+    await submissions.write_changes(principal, case.id, [("renews", "", certificate.number)])
     await audit.record(
         "application.created",
         "application",
-        application.id,
+        case.id,
         after={
             "scheme": scheme.key,
-            "scheme_version": application.scheme_version,
-            "subject_kind": application.subject_kind,
-            "subject_id": application.subject_id,
+            "scheme_version": case.app.scheme_version,
+            "subject_kind": case.sub.subject_kind,
+            "subject_id": case.sub.subject_id,
             "renews": certificate.number,
         },
     )
-    return application
+    return case
 
 
 _CLAIM = """
@@ -129,23 +127,22 @@ RETURNING c.id, c.number, c.valid_until, old.status AS before
 """
 
 
-async def claimable(application: Application) -> bool:
+async def claimable(case: Case) -> bool:
     """False while the certificate it renews is locked by another transaction (the caller tries later:
     waiting here, after this transaction wrote audit rows, could deadlock against that one)."""
-    if application.renews is None:
+    renews = case.app.renews
+    if renews is None:
         return True
-    rows = await db.fetch(
-        "SELECT id FROM certificate WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED", application.renews
-    )
-    exists = await db.fetch("SELECT 1 FROM certificate WHERE id = $1", application.renews)
+    rows = await db.fetch("SELECT id FROM certificate WHERE id = $1 FOR NO KEY UPDATE SKIP LOCKED", renews)
+    exists = await db.fetch("SELECT 1 FROM certificate WHERE id = $1", renews)
     return bool(rows) or not exists
 
 
-async def claim_renewed(application: Application) -> dict | None:
+async def claim_renewed(case: Case) -> dict | None:
     """Mark the certificate an application renews as ``renewed`` (when still valid or expired)."""
-    if application.renews is None:
+    if case.app.renews is None:
         return None
-    rows = await db.fetch(_CLAIM, application.renews, list(RENEWABLE))
+    rows = await db.fetch(_CLAIM, case.app.renews, list(RENEWABLE))
     return dict(rows[0]) if rows else None
 
 

@@ -16,9 +16,10 @@ from pilotzone.certification import answers
 from pilotzone.certification.application_controllers import _changeable, _page_context
 from pilotzone.certification.applications import (
     STARTERS,
+    Case,
     get_application,
+    shown_status,
     spec_of,
-    status_label,
     values_of,
     visible_application,
 )
@@ -33,7 +34,6 @@ from pilotzone.certification.reviews import (
     reviews_of,
     stage_role,
 )
-from pilotzone.certification.tables import Application
 from pilotzone.documents import keyed
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
@@ -45,20 +45,20 @@ BULK = tenant("bureau_admin", "bureau_reviewer")
 
 
 async def _review_context(
-    application: Application, form: dict[str, str] | None = None, errors: dict[str, str] | None = None
+    case: Case, form: dict[str, str] | None = None, errors: dict[str, str] | None = None
 ) -> dict:
     principal = current_principal()
     return {
-        "application": application,
-        "spec": spec_of(application),
-        "values": {k: str(v) for k, v in values_of(application.values).items()},
-        "documents": await keyed.documents_by_key("application", application.id),
-        "reviews": await reviews_of(application.id),
-        "requests": await answers.requests_of(application),
-        "status_label": status_label(application.status, application.notice_until),
-        "stage_role": stage_role(application),
-        "final": is_final(application),
-        "can_review": may_review(principal, application),
+        "application": case,
+        "spec": spec_of(case),
+        "values": values_of(case.sub.values),
+        "documents": await keyed.documents_by_key("application", case.id),
+        "reviews": await reviews_of(case.id),
+        "requests": await answers.requests_of(case),
+        "status_label": await shown_status(case),
+        "stage_role": stage_role(case),
+        "final": is_final(case),
+        "can_review": may_review(principal, case),
         "form": form or {},
         "errors": errors or {},
     }
@@ -93,12 +93,12 @@ class ReviewController(Controller):
     @get("/{application_id:int}", name="review", opt=allow(REVIEWERS))
     async def detail(self, request: Request, application_id: FromPath[int]) -> Template:
         principal = current_principal()
-        application = await visible_application(principal, application_id)
-        if application is None or application.status == "draft":
+        case = await visible_application(principal, application_id)
+        if case is None or case.sub.status == "draft":
             raise NotFoundException("application not found")
         if await conflicted(principal, application_id):
             raise PermissionDeniedException("you declared a conflict of interest")
-        return render(request, "certification/review.html", await _review_context(application))
+        return render(request, "certification/review.html", await _review_context(case))
 
     @post("/{application_id:int}", name="review_decide", opt=allow(REVIEWERS), status_code=303)
     async def decide(
@@ -109,16 +109,16 @@ class ReviewController(Controller):
         data: Annotated[ReviewForm, URL_ENCODED],
     ) -> Redirect | Template:
         principal = current_principal()
-        application = await visible_application(principal, application_id)
-        if application is None or application.status == "draft":
+        case = await visible_application(principal, application_id)
+        if case is None or case.sub.status == "draft":
             raise NotFoundException("application not found")
         form = await posted(request)
         try:
-            await decide(principal, application, data, form)
+            await decide(principal, case, data, form)
         except ReviewError as exc:
             if exc.status == 403:
                 raise PermissionDeniedException(exc.message) from None
-            context = await _review_context(application, form=form, errors={exc.field: exc.message})
+            context = await _review_context(case, form=form, errors={exc.field: exc.message})
             return render(request, "certification/review.html", context, status_code=exc.status)
         return Redirect(path=url_for(request, "reviews", slug=slug), status_code=303)
 
@@ -133,11 +133,11 @@ class ReviewController(Controller):
             error = _("Choose reject or request information, and write the message.")
             return await _queue_page(request, "", 0, error=error, status=400)
         for application_id in ids:
-            application = await get_application(application_id)
-            if application is None or not may_review(principal, application):
+            case = await get_application(application_id)
+            if case is None or not may_review(principal, case):
                 continue
             try:
-                await decide(principal, application, ReviewForm(decision=decision, comment=message), {})
+                await decide(principal, case, ReviewForm(decision=decision, comment=message), {})
             except ReviewError:
                 continue  # conflicts and concurrent decisions are skipped
         return Redirect(path=url_for(request, "reviews", slug=slug), status_code=303)
@@ -152,12 +152,12 @@ class AnswerController(Controller):
     async def answer(
         self, request: Request, slug: FromPath[str], application_id: FromPath[int]
     ) -> Redirect | Template:
-        application = await _changeable(application_id)
+        case = await _changeable(application_id)
         form = await posted(request)
         try:
-            await answers.answer(current_principal(), application, form)
+            await answers.answer(current_principal(), case, form)
         except AnswerInvalid as exc:
-            context = await _page_context(application, errors=exc.errors, answer_form=form)
+            context = await _page_context(case, errors=exc.errors, answer_form=form)
             return render(request, "certification/application.html", context, status_code=exc.status)
         return Redirect(
             path=url_for(request, "application", slug=slug, application_id=application_id), status_code=303

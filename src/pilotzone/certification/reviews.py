@@ -6,7 +6,8 @@ applications of their district). Approving moves it to stage i + 1, or, at the l
 administrator, whose total must reach ``pass_mark``), to ``notice`` (approved, under public notice); rejecting ends it;
 requesting information sends it to ``info_requested`` until the applicant answers (the request names the
 fields and documents it reopens, see ``answers``), and the same stage resumes. A reviewer who declares a conflict of interest no longer sees or decides it. Every decision is
-a ``Review`` row and an audit record.
+a ``review_step`` row (``workflow.tables.ReviewStep``: scores and total) and an audit record; the final
+approval opens the application's public notice (a ``notice`` row of kind certification).
 """
 
 from __future__ import annotations
@@ -14,23 +15,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
-
-from piccolo.columns import Column
 
 from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import KIND, actors, now, spec_of, stage_role, write_changes
+from pilotzone.certification.applications import KIND, Case, actors, now, spec_of, stage_role
 from pilotzone.certification.notices import notice_end
 from pilotzone.certification.schemes import CriterionSpec, SchemeSpec
-from pilotzone.certification.tables import Application, Review
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
-from pilotzone.workflow import info_requests
+from pilotzone.workflow import info_requests, submissions
 from pilotzone.workflow.forms import Posted, ReviewForm
+from pilotzone.workflow.objections import open_notice
 from pilotzone.workflow.reviews import advance, comment_errors, queue_of, record_step, reopened_by, steps_of
 from pilotzone.workflow.states import Action, CertificationState, Decision, Guard
+from pilotzone.workflow.tables import ReviewStep, Submission
 from pilotzone.workflow.transitions import Refused, check, may
 
 DECISIONS = (Decision.APPROVE, Decision.REJECT, Decision.REQUEST_INFO, Decision.CONFLICT)
@@ -51,21 +50,21 @@ class ReviewError(Exception):
         self.field, self.message, self.status = field, message, status
 
 
-def is_final(application: Application) -> bool:
-    return application.stage == len(spec_of(application).stages) - 1
+def is_final(case: Case) -> bool:
+    return case.sub.stage == len(spec_of(case).stages) - 1
 
 
 async def conflicted(principal: Principal, application_id: int) -> bool:
-    return await Review.exists().where(
-        (Review.application == application_id)
-        & (Review.reviewer_id == principal.user_id)
-        & (Review.decision == Decision.CONFLICT)
+    return await ReviewStep.exists().where(
+        (ReviewStep.submission == application_id)
+        & (ReviewStep.reviewer_id == principal.user_id)
+        & (ReviewStep.decision == Decision.CONFLICT)
     )
 
 
-def may_review(principal: Principal, application: Application) -> bool:
+def may_review(principal: Principal, case: Case) -> bool:
     """The role of the current stage, whose scope covers the application (conflicts aside)."""
-    return may(KIND, application.status, Action.APPROVE, actors(principal, application))
+    return may(KIND, case.sub.status, Action.APPROVE, actors(principal, case))
 
 
 # -- scores
@@ -101,14 +100,16 @@ def parse_scores(spec: SchemeSpec, form: Mapping[str, str]) -> tuple[dict[str, i
 
 
 _QUEUE = """
-SELECT a.id, a.subject_label, a.district_code, a.stage, s.key AS scheme_key, s.name_zh, s.name_en,
-       COALESCE(a.moved_at, a.submitted_at, a.updated_at) AS since
-  FROM application a JOIN scheme s ON s.id = a.scheme
- WHERE a.status = $4 AND a.spec -> 'stages' ->> a.stage = $1
-   AND ($2 = '' OR a.district_code = $2)
-   AND NOT EXISTS (SELECT 1 FROM review r WHERE r.application = a.id AND r.reviewer_id = $3
-                   AND r.decision = $5)
- ORDER BY since, a.id
+SELECT s.id, s.subject_label, s.district_code, s.stage, sc.key AS scheme_key, sc.name_zh, sc.name_en,
+       COALESCE(s.moved_at, s.submitted_at, s.updated_at) AS since
+  FROM submission s
+  JOIN application a ON a.id = s.id AND a.tenant_id = s.tenant_id
+  JOIN scheme sc ON sc.id = a.scheme AND sc.tenant_id = a.tenant_id
+ WHERE s.kind = $6 AND s.status = $4 AND a.spec -> 'stages' ->> s.stage = $1
+   AND ($2 = '' OR s.district_code = $2)
+   AND NOT EXISTS (SELECT 1 FROM review_step r WHERE r.submission = s.id AND r.tenant_id = s.tenant_id
+                   AND r.reviewer_id = $3 AND r.decision = $5)
+ ORDER BY since, s.id
  LIMIT 500
 """
 
@@ -123,7 +124,13 @@ async def queue(principal: Principal, scheme: str = "", min_age: int = 0) -> dic
     rows = [
         dict(r)
         for r in await db.fetch(
-            _QUEUE, role, district, principal.user_id or 0, CertificationState.IN_REVIEW, Decision.CONFLICT
+            _QUEUE,
+            role,
+            district,
+            principal.user_id or 0,
+            CertificationState.IN_REVIEW,
+            Decision.CONFLICT,
+            KIND.value,
         )
     ]
     counts: dict[str, dict] = {}
@@ -139,34 +146,35 @@ async def queue(principal: Principal, scheme: str = "", min_age: int = 0) -> dic
 
 
 async def reviews_of(application_id: int) -> list[dict]:
-    return await steps_of(Review, Review.application, application_id)
+    return await steps_of(application_id)
 
 
 # -- decisions
 
 
-def holds(application: Application, conflict: bool, total: Decimal | None) -> set[Guard]:
-    """The guards that hold for a decision on ``application`` (see the transition table)."""
-    found = {Guard.FINAL_STAGE if is_final(application) else Guard.MORE_STAGES}
+def holds(case: Case, conflict: bool, total: Decimal | None) -> set[Guard]:
+    """The guards that hold for a decision on the application (see the transition table)."""
+    found = {Guard.FINAL_STAGE if is_final(case) else Guard.MORE_STAGES}
     if not conflict:
         found.add(Guard.NO_CONFLICT)
-    if total is not None and total >= Decimal(spec_of(application).pass_mark):
+    if total is not None and total >= Decimal(spec_of(case).pass_mark):
         found.add(Guard.PASS_MARK)
     return found
 
 
-async def decide(principal: Principal, application: Application, form: ReviewForm, named: Posted) -> str:
+async def decide(principal: Principal, case: Case, form: ReviewForm, named: Posted) -> str:
     """Perform one decision (``named``: the scores per criterion and the reopen checkboxes); returns
     the new status. Raises ReviewError (403 when the caller may not)."""
     if form.decision not in DECISIONS:
         raise ReviewError("decision", _("Choose a decision."))
     action = Action(form.decision)
-    if await conflicted(principal, application.id):
+    sub = case.sub
+    if await conflicted(principal, case.id):
         raise ReviewError("status", _("You declared a conflict of interest for this application."), 403)
-    who = actors(principal, application)
-    if not may(KIND, application.status, action, who):
+    who = actors(principal, case)
+    if not may(KIND, sub.status, action, who):
         raise ReviewError("status", _("This application is not waiting for your review."), 403)
-    spec = spec_of(application)
+    spec = spec_of(case)
     criteria = spec.criteria
     comment = form.comment.strip()
     scores, errors = parse_scores(spec, named)
@@ -179,46 +187,31 @@ async def decide(principal: Principal, application: Application, form: ReviewFor
     if errors:
         raise ReviewError(next(iter(errors)), errors[next(iter(errors))])
     reopens = reopened_by(action, spec.fields, spec.documents, named)
-    guards = holds(application, False, total)
+    guards = holds(case, False, total)
     try:
-        transition = check(KIND, application.status, action, who, guards)
+        transition = check(KIND, sub.status, action, who, guards)
     except Refused as refused:
         message = _("The total %(total)s is below the pass mark %(mark)s.", total=total, mark=spec.pass_mark)
         raise ReviewError("total", message) from refused
-    status, stage = transition.target, application.stage
+    status, stage = transition.target, sub.stage
     if action is not Action.DECLARE_CONFLICT:
-        # approved at the last stage: the public notice (公示) starts at once
-        notice: dict[Column, Any] = (
-            {Application.notice_until: notice_end(spec)} if status == CertificationState.NOTICE else {}
-        )
         try:
-            _moved, stage = await advance(
-                KIND, Application, application, action, who, guards, {**notice, Application.moved_at: now()}
-            )
+            _moved, stage = await advance(KIND, sub, action, who, guards, {Submission.moved_at: now()})
         except Refused as refused:
             message = _("Someone else decided this application in the meantime.")
             raise ReviewError("status", message, 409) from refused
-        changes = [("stage", str(application.stage), str(stage))] if stage != application.stage else []
-        if status != application.status:
-            changes.append(("status", application.status, status))
-        await write_changes(principal, application, changes)
-    await record_step(
-        Review,
-        Review.application,
-        application,
-        stage_role(application),
-        principal,
-        action,
-        comment,
-        reopens,
-        scores=scores,
-        total=total,
-    )
+        if status == CertificationState.NOTICE:  # approved at the last stage: the public notice (公示) starts
+            await open_notice(KIND, sub, notice_end(spec))
+        changes = [("stage", str(sub.stage), str(stage))] if stage != sub.stage else []
+        if status != sub.status:
+            changes.append(("status", sub.status, status))
+        await submissions.write_changes(principal, case.id, changes)
+    await record_step(sub, stage_role(case), principal, action, comment, reopens, scores=scores, total=total)
     await audit.record(
         ACTIONS[form.decision],
         "application",
-        application.id,
-        before={"status": application.status, "stage": application.stage},
+        case.id,
+        before={"status": sub.status, "stage": sub.stage},
         after={
             "status": status,
             "stage": stage,

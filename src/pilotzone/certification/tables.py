@@ -1,5 +1,6 @@
-"""Certification tables. Schemes come from ``tenants/<slug>/schemes.toml``; applications, reviews,
-objections raised during the public notice, and certificates with their per-year counters."""
+"""Certification tables. Schemes come from ``tenants/<slug>/schemes.toml``; an application's own part
+(the rest of it, its review steps, its public notice and the objections to it are the workflow's
+tables: ``pilotzone.workflow.tables``), and certificates with their per-year counters and reminders."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from piccolo.columns import (
     Boolean,
     ForeignKey,
     Integer,
-    Numeric,
     OnDelete,
     Text,
     Timestamptz,
@@ -16,7 +16,6 @@ from piccolo.columns import (
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
-from pilotzone.auth.tables import User
 from pilotzone.db import DB
 from pilotzone.documents.tables import Document
 from pilotzone.tenancy.tables import Index, Ref, TenantTable, Unique
@@ -75,7 +74,9 @@ class Certificate(TenantTable, db=DB):
     revoked_reason = Text(default="")
     pdf_document = ForeignKey(Document, null=True, default=None, on_delete=OnDelete.restrict)
     valid_from = Timestamptz(default=TimestamptzNow())
-    renewed_by: ForeignKey[Certificate] = ForeignKey("self", null=True, default=None, on_delete=OnDelete.no_action)
+    renewed_by: ForeignKey[Certificate] = ForeignKey(
+        "self", null=True, default=None, on_delete=OnDelete.no_action
+    )
 
     keys = (
         Unique("certificate_tenant_number", ("number",)),

@@ -66,14 +66,16 @@ async def arranged(owner: asyncpg.Connection, tenants: dict) -> AsyncIterator[di
     )
     yield {"warehouse": warehouse.id, "enterprise": mine, "foreign": foreign.id}
     ours = (
-        "SELECT id FROM application WHERE id = $2 OR subject_kind = 'overseas_warehouse' AND subject_id = $1"
+        "SELECT id FROM submission WHERE kind = 'certification' "
+        "AND (id = $2 OR subject_kind = 'overseas_warehouse' AND subject_id = $1)"
     )
     await owner.execute(
         f"DELETE FROM document WHERE owner_kind = 'application' AND owner_id IN ({ours})",  # noqa: S608
         warehouse.id,
         foreign.id,
     )
-    await owner.execute(f"DELETE FROM application WHERE id IN ({ours})", warehouse.id, foreign.id)  # noqa: S608
+    # the submission goes with its application part, history, review steps, notice and objections
+    await owner.execute(f"DELETE FROM submission WHERE id IN ({ours})", warehouse.id, foreign.id)  # noqa: S608
     await owner.execute("DELETE FROM overseas_warehouse WHERE id = $1", warehouse.id)
     await owner.execute("DELETE FROM pz_user WHERE id = $1", user.id)
 
@@ -85,7 +87,7 @@ async def certified_cleanup(owner: asyncpg.Connection, arranged: dict) -> AsyncI
     yield arranged
     # a certificate restricts deleting its PDF too: certificates first, then their documents
     ids = await owner.fetchval(
-        "SELECT array_agg(c.id) FROM certificate c JOIN application a ON a.id = c.application WHERE a.subject_id = $1",
+        "SELECT array_agg(c.id) FROM certificate c JOIN submission s ON s.id = c.application WHERE s.subject_id = $1",
         arranged["warehouse"],
     )
     # renewal applications point at the certificate they renew: unlink them first

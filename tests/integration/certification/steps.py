@@ -54,7 +54,7 @@ async def score_form(owner: asyncpg.Connection, app_id: int, fraction: float) ->
 
 async def state_of(owner: asyncpg.Connection, app_id: int) -> tuple[str, int]:
     """An application's (status, stage)."""
-    row = await owner.fetchrow("SELECT status, stage FROM application WHERE id = $1", app_id)
+    row = await owner.fetchrow("SELECT status, stage FROM submission WHERE id = $1", app_id)
     return row["status"], row["stage"]
 
 

@@ -29,7 +29,9 @@ async def test_an_application_from_draft_to_withdrawal(as_user, owner, arranged)
         )
         assert created.status_code == 303
         app_id = int(created.headers["location"].rsplit("/", 1)[1])
-        row = await owner.fetchrow("SELECT * FROM application WHERE id = $1", app_id)
+        row = await owner.fetchrow(
+            "SELECT s.*, a.spec FROM submission s JOIN application a ON a.id = s.id WHERE s.id = $1", app_id
+        )
         assert row["status"] == "draft" and row["subject_id"] == warehouse
         assert row["applicant_enterprise"] == arranged["enterprise"] and '"floor_area"' in row["spec"]
 
@@ -43,7 +45,7 @@ async def test_an_application_from_draft_to_withdrawal(as_user, owner, arranged)
         )
         assert saved.status_code == 200 and "已保存" in saved.text and "<html" not in saved.text
         change = await owner.fetchrow(
-            "SELECT * FROM application_change WHERE application = $1 AND field_key = 'floor_area'", app_id
+            "SELECT * FROM submission_change WHERE submission = $1 AND field_key = 'floor_area'", app_id
         )
         assert change["user_email"] == demo("enterprise", "guangzhou")
         assert change["old_value"] == "" and change["new_value"] == "5000"
@@ -62,7 +64,7 @@ async def test_an_application_from_draft_to_withdrawal(as_user, owner, arranged)
         assert (
             "不少于 3000" in refused.text and "请输入整数" in refused.text and "请上传此材料" in refused.text
         )
-        row = await owner.fetchrow('SELECT status, "values" FROM application WHERE id = $1', app_id)
+        row = await owner.fetchrow('SELECT status, "values" FROM submission WHERE id = $1', app_id)
         assert row["status"] == "draft" and '"5000"' in row["values"] and "100" not in row["values"]
 
         assert (
@@ -101,7 +103,7 @@ async def test_an_application_from_draft_to_withdrawal(as_user, owner, arranged)
         submitted = await client.post(f"{GZ}/{app_id}/submit", data=VALID, follow_redirects=False)
         assert submitted.status_code == 303, submitted.text[:2000]
         row = await owner.fetchrow(
-            'SELECT status, submitted_at, "values" FROM application WHERE id = $1', app_id
+            'SELECT status, submitted_at, "values" FROM submission WHERE id = $1', app_id
         )
         assert (
             row["status"] == "in_review" and row["submitted_at"] is not None and '"5200.5"' in row["values"]
@@ -114,7 +116,7 @@ async def test_an_application_from_draft_to_withdrawal(as_user, owner, arranged)
         assert f"{GZ}/{app_id}" in listed.text and "审核中" in listed.text
         withdrawn = await client.post(f"{GZ}/{app_id}/withdraw", follow_redirects=False)
         assert withdrawn.status_code == 303
-        assert await owner.fetchval("SELECT status FROM application WHERE id = $1", app_id) == "withdrawn"
+        assert await owner.fetchval("SELECT status FROM submission WHERE id = $1", app_id) == "withdrawn"
     for action in ("application.created", "application.submitted", "application.withdrawn"):
         assert (
             await owner.fetchval(
@@ -124,7 +126,7 @@ async def test_an_application_from_draft_to_withdrawal(as_user, owner, arranged)
         ), action
     emails = {
         r["user_email"]
-        for r in await owner.fetch("SELECT user_email FROM application_change WHERE application = $1", app_id)
+        for r in await owner.fetch("SELECT user_email FROM submission_change WHERE submission = $1", app_id)
     }
     assert emails == {demo("enterprise", "guangzhou"), SECOND}
 

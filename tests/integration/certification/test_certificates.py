@@ -39,9 +39,11 @@ async def test_notice_objections_certificate_and_verification(
     year = datetime.now(UTC).year
     app_id = await approve_new(as_user, admin_gz, owner, certified_cleanup["warehouse"])
     assert (await state_of(owner, app_id))[0] == "notice"
-    days = await owner.fetchval("SELECT notice_until - now() FROM application WHERE id = $1", app_id)
+    days = await owner.fetchval(
+        "SELECT notice_until - now() FROM notice WHERE kind = 'certification' AND submission = $1", app_id
+    )
     assert 6 <= days.days <= 7
-    label = await owner.fetchval("SELECT subject_label FROM application WHERE id = $1", app_id)
+    label = await owner.fetchval("SELECT subject_label FROM submission WHERE id = $1", app_id)
 
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as public:
         page = await public.get(f"{GZ}/notices/")
@@ -66,7 +68,11 @@ async def test_notice_objections_certificate_and_verification(
         assert fourth.status_code == 429 and "每小时最多 3 条" in fourth.text
         assert label not in (await public.get(f"{GZ}/notices/")).text  # paused
 
-    objections = await owner.fetch("SELECT id FROM objection WHERE application = $1 ORDER BY id", app_id)
+    objections = await owner.fetch(
+        "SELECT o.id FROM objection o JOIN notice n ON n.id = o.notice "
+        "WHERE n.kind = 'certification' AND n.submission = $1 ORDER BY o.id",
+        app_id,
+    )
     assert len(objections) == 3
     async with as_user(demo("enterprise", "guangzhou")) as applicant:
         refused = await applicant.get(f"{GZ}/notices/objections")
@@ -94,7 +100,9 @@ async def test_notice_objections_certificate_and_verification(
     assert (await admin_gz.post(f"{GZ}/notices/issue", follow_redirects=False)).status_code == 303
     assert (await state_of(owner, app_id))[0] == "notice"
     await owner.execute(
-        "UPDATE application SET notice_until = now() - interval '1 minute' WHERE id = $1", app_id
+        "UPDATE notice SET notice_until = now() - interval '1 minute' "
+        "WHERE kind = 'certification' AND submission = $1",
+        app_id,
     )
     assert (await admin_fs.post(f"{GZ}/notices/issue")).status_code in (403, 404)
     assert (await state_of(owner, app_id))[0] == "notice"

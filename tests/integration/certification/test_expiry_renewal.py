@@ -23,7 +23,9 @@ GZ = "/z/guangzhou"
 
 async def _certify(admin_gz, owner: asyncpg.Connection, app_id: int) -> asyncpg.Record:  # type: ignore[no-untyped-def]
     await owner.execute(
-        "UPDATE application SET notice_until = now() - interval '1 minute' WHERE id = $1", app_id
+        "UPDATE notice SET notice_until = now() - interval '1 minute' "
+        "WHERE kind = 'certification' AND submission = $1",
+        app_id,
     )
     assert (await admin_gz.post(f"{GZ}/notices/issue", follow_redirects=False)).status_code == 303
     assert (await state_of(owner, app_id))[0] == "certified"
@@ -93,7 +95,10 @@ async def test_reminders_renewal_and_expiry(
         renewal = int(started.headers["location"].rsplit("/", 1)[1])
         again = await holder.post(f"{GZ}/certificates/{old['id']}/renew", follow_redirects=False)
         assert again.headers["location"] == started.headers["location"]  # the one under way, not a second
-        row = await owner.fetchrow("SELECT * FROM application WHERE id = $1", renewal)
+        row = await owner.fetchrow(
+            "SELECT s.*, a.renews FROM submission s JOIN application a ON a.id = s.id WHERE s.id = $1",
+            renewal,
+        )
         assert (
             row["status"] == "draft"
             and row["renews"] == old["id"]

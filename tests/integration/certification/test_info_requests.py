@@ -49,7 +49,7 @@ async def test_the_answer_changes_what_the_request_reopens(as_user, owner, arran
         assert asked.status_code == 303
     assert await state_of(owner, app_id) == ("info_requested", 0)
     reopens = await owner.fetchval(
-        "SELECT reopens FROM review WHERE application = $1 AND decision = 'request_info'", app_id
+        "SELECT reopens FROM review_step WHERE submission = $1 AND decision = 'request_info'", app_id
     )
     assert json.loads(reopens) == {"fields": ["clients_served"], "documents": ["service_records"]}
     documents_before = await _documents(owner, app_id)
@@ -90,7 +90,7 @@ async def test_the_answer_changes_what_the_request_reopens(as_user, owner, arran
             follow_redirects=False,
         )
         assert answered.status_code == 303
-        values = json.loads(await owner.fetchval('SELECT "values" FROM application WHERE id = $1', app_id))
+        values = json.loads(await owner.fetchval('SELECT "values" FROM submission WHERE id = $1', app_id))
         assert values["clients_served"] == "40" and values["floor_area"] == "5200.5"
         assert await state_of(owner, app_id) == ("in_review", 0)
         # answered: nothing is open any more
@@ -101,7 +101,7 @@ async def test_the_answer_changes_what_the_request_reopens(as_user, owner, arran
 
     answer = json.loads(
         await owner.fetchval(
-            "SELECT answer FROM review WHERE application = $1 AND decision = 'request_info'", app_id
+            "SELECT answer FROM review_step WHERE submission = $1 AND decision = 'request_info'", app_id
         )
     )
     new_id = await owner.fetchval(
@@ -115,7 +115,7 @@ async def test_the_answer_changes_what_the_request_reopens(as_user, owner, arran
         "documents": [{"key": "service_records", "id": new_id, "name": "补充凭证.pdf"}],
     }
     history = await owner.fetch(
-        "SELECT field_key, old_value, new_value FROM application_change WHERE application = $1 ORDER BY id",
+        "SELECT field_key, old_value, new_value FROM submission_change WHERE submission = $1 ORDER BY id",
         app_id,
     )
     assert ("clients_served", "25", "40") in [tuple(r) for r in history]

@@ -58,8 +58,8 @@ async def noticed(owner: asyncpg.Connection, tenants: dict) -> AsyncIterator[dic
         "DELETE FROM document WHERE owner_kind = 'certificate' AND owner_id = ANY($1::int[])",
         certificates or [],
     )
-    await owner.execute("DELETE FROM objection WHERE application = ANY($1::int[])", ids)
-    await owner.execute("DELETE FROM application WHERE id = ANY($1::int[])", ids)
+    # the submission goes with its application part, notice and objections
+    await owner.execute("DELETE FROM submission WHERE id = ANY($1::int[])", ids)
 
 
 async def _walk(client: AsyncTestClient, url: str) -> tuple[list[int], int]:
@@ -121,7 +121,11 @@ async def test_certification_notice_list_is_paged_and_searchable(app, owner, not
             f"{GZ}/notices/{ids[0]}/objections", data={"csrf_token": token, "contact": "x"}
         )
         assert bad.status_code == 400 and 'aria-invalid="true"' in bad.text and "公示分页企业01" in bad.text
-    assert await owner.fetchval("SELECT count(*) FROM objection WHERE application = ANY($1::int[])", ids) == 0
+    objected = await owner.fetchval(
+        "SELECT count(*) FROM objection o JOIN notice n ON n.id = o.notice WHERE n.submission = ANY($1::int[])",
+        ids,
+    )
+    assert objected == 0
 
 
 async def test_an_ended_certification_notice_waits_for_its_certificate(admin_gz, noticed) -> None:
@@ -142,7 +146,7 @@ async def test_python_and_sql_agree_on_a_running_notice(owner) -> None:
     ]
     for status, until in cases:
         sql = (
-            f"SELECT coalesce({running_sql('a', '$3')}, false) "  # noqa: S608 - fixed SQL text
+            f"SELECT coalesce({running_sql('a', 'a', '$3')}, false) "  # noqa: S608 - fixed SQL text
             "FROM (SELECT $1::text AS status, $2::timestamptz AS notice_until) a"
         )
         assert await owner.fetchval(sql, status, until, moment) is notice_running(status, until, moment), (
@@ -178,7 +182,7 @@ async def test_the_scheduler_issues_the_certificates_of_ended_notices(owner, not
             break
         await asyncio.sleep(0.1)
     assert await owner.fetchval("SELECT status FROM job_run WHERE id = $1", run.id) == "done"
-    states = dict(await owner.fetch("SELECT id, status FROM application WHERE id = ANY($1::int[])", ids))
+    states = dict(await owner.fetch("SELECT id, status FROM submission WHERE id = ANY($1::int[])", ids))
     assert [states[i] for i in ids[RUNNING : RUNNING + ENDED]] == ["certified"] * ENDED
     assert {states[i] for i in ids[:RUNNING]} == {"notice"} and states[ids[-1]] == "objected"
     urls = await owner.fetch(

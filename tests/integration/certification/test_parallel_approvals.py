@@ -83,10 +83,15 @@ async def test_fifty_parallel_approvals_give_fifty_consecutive_numbers(
         approvals_s = asyncio.get_running_loop().time() - started
         assert sorted(codes).count(303) == N, codes
         assert all(code in (303, 403, 409) for code in codes), codes  # the second approvals are refused
-        rows = await owner.fetch("SELECT status, notice_until FROM application WHERE id = ANY($1)", ids)
+        rows = await owner.fetch(
+            "SELECT s.status, n.notice_until FROM submission s "
+            "LEFT JOIN notice n ON n.submission = s.id AND n.kind = 'certification' WHERE s.id = ANY($1)",
+            ids,
+        )
         assert [r["status"] for r in rows] == ["notice"] * N
+        assert all(r["notice_until"] is not None for r in rows)  # one notice each
         reviews = await owner.fetchval(
-            "SELECT count(*) FROM review WHERE application = ANY($1) AND decision = 'approve'", ids
+            "SELECT count(*) FROM review_step WHERE submission = ANY($1) AND decision = 'approve'", ids
         )
         assert reviews == N  # no double approval
         audits = await owner.fetchval(
@@ -96,7 +101,9 @@ async def test_fifty_parallel_approvals_give_fifty_consecutive_numbers(
         assert audits == N
 
         await owner.execute(
-            "UPDATE application SET notice_until = now() - interval '1 minute' WHERE id = ANY($1)", ids
+            "UPDATE notice SET notice_until = now() - interval '1 minute' "
+            "WHERE kind = 'certification' AND submission = ANY($1)",
+            ids,
         )
 
         async def issue() -> int:

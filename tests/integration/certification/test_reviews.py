@@ -108,7 +108,7 @@ async def test_three_stages_with_an_information_round(as_user, admin_gz, owner, 
     assert final.status_code == 303
     assert await state_of(owner, app_id) == ("notice", 2)  # approved: public notice
     reviews = await owner.fetch(
-        "SELECT stage, stage_role, decision, total FROM review WHERE application = $1 ORDER BY id", app_id
+        "SELECT stage, stage_role, decision, total FROM review_step WHERE submission = $1 ORDER BY id", app_id
     )
     assert [(r["stage_role"], r["decision"]) for r in reviews] == [
         ("district_reviewer", "approve"),
@@ -167,7 +167,7 @@ async def test_reject_scope_conflict_pass_mark_bulk(
         )
         assert again.status_code == 403
         # not this stage's role: refused
-        await owner.execute("UPDATE application SET stage = 1 WHERE id = $1", bulk)
+        await owner.execute("UPDATE submission SET stage = 1 WHERE id = $1", bulk)
         assert (
             await district.post(f"{GZ}/reviews/{bulk}", data={"decision": "reject", "comment": "x"})
         ).status_code == 403
@@ -178,7 +178,7 @@ async def test_reject_scope_conflict_pass_mark_bulk(
         "SELECT count(*) FROM audit_log WHERE action = 'review.rejected' AND object_id = $1", str(rejected)
     )
 
-    await owner.execute("UPDATE application SET stage = 2 WHERE id = $1", low)
+    await owner.execute("UPDATE submission SET stage = 2 WHERE id = $1", low)
     below = await admin_gz.post(
         f"{GZ}/reviews/{low}",
         data={"decision": "approve", **await score_form(owner, low, 0.3)},
@@ -187,7 +187,7 @@ async def test_reject_scope_conflict_pass_mark_bulk(
     assert below.status_code == 400 and 'id="total-error"' in below.text and "低于合格分" in below.text
     assert await state_of(owner, low) == ("in_review", 2)
 
-    await owner.execute("UPDATE application SET stage = 1 WHERE id = $1", low)
+    await owner.execute("UPDATE submission SET stage = 1 WHERE id = $1", low)
     async with as_user(demo("reviewer", "guangzhou")) as bureau:
         queue = await bureau.get(f"{GZ}/reviews/")
         assert 'name="ids"' in queue.text and f"{GZ}/reviews/{bulk}" in queue.text
@@ -209,7 +209,7 @@ async def test_reject_scope_conflict_pass_mark_bulk(
     assert await state_of(owner, low) == ("info_requested", 1)
     assert (
         await owner.fetchval(
-            "SELECT count(*) FROM review WHERE decision = 'request_info' AND comment = '请补充近三年财务报表'"
+            "SELECT count(*) FROM review_step WHERE decision = 'request_info' AND comment = '请补充近三年财务报表'"
         )
         == 2
     )
