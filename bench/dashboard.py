@@ -4,9 +4,9 @@
 
 Generates, in a throwaway database (machine PostgreSQL or BENCH_PG_ADMIN_URL), 50 tenants (the three
 of tenants/ plus 47 copies), 200,000 enterprises, 40,000 overseas warehouses, 1,000,000 certification
-applications (warehouse, enterprise and talent subjects, every state, submitted over 24 months), the
-status changes of the decided ones and the certificates of the certified ones, all with COPY /
-generate_series, not through the app. Then it refreshes every tenant's rollups with the app's job code
+applications (submissions with their certification part; warehouse, enterprise and talent subjects,
+every state, submitted over 24 months), the status changes of the decided ones and the certificates
+of the certified ones, all with COPY / generate_series, not through the app. Then it refreshes every tenant's rollups with the app's job code
 (times it), serves PilotZone with granian and measures ``/province/`` as a province viewer with an async
 client at 8 concurrent connections (p50/p95/p99), and in the same run the same figures computed
 directly by a GROUP BY over the raw tables at the same concurrency; checks both give the same numbers
@@ -67,37 +67,41 @@ GENERATE = [
               1000, 'active', e.created_at FROM enterprise e WHERE e.status = 'active' ORDER BY e.id LIMIT {warehouses}""",
     """CREATE TEMP TABLE s_map AS SELECT tenant_id, subject, min(id) AS id, min(version) AS version
          FROM scheme GROUP BY 1, 2""",
-    # warehouse applications: one per warehouse
-    """INSERT INTO application (tenant_id, scheme, scheme_version, spec, subject_kind, subject_id, subject_label,
-         status, "values", created_at, submitted_at)
-       SELECT w.tenant_id, s.id, s.version, '{{}}', 'overseas_warehouse', w.id, 'WH ' || w.id,
+    # warehouse applications: one per warehouse (the submission; its certification part below)
+    """INSERT INTO submission (tenant_id, kind, subject_kind, subject_id, subject_label, status, "values",
+         created_at, submitted_at)
+       SELECT w.tenant_id, 'certification', 'overseas_warehouse', w.id, 'WH ' || w.id,
               (ARRAY['submitted','in_review','info_requested','notice','certified','rejected','withdrawn',
                      'certified','certified','in_review'])[1 + w.id % 10], '{{}}', now(),
               timestamptz '2024-07-01' + (w.id * 11 % 730) * interval '1 day'
-         FROM overseas_warehouse w JOIN s_map s ON s.tenant_id = w.tenant_id AND s.subject = 'overseas_warehouse'""",
+         FROM overseas_warehouse w""",
     # the rest: enterprise and talent subjects, drafts included
-    """INSERT INTO application (tenant_id, scheme, scheme_version, spec, subject_kind, subject_id, subject_label,
-         status, "values", created_at, submitted_at)
-       SELECT m.id, s.id, s.version, '{{}}', CASE WHEN i % 9 = 0 THEN 'talent' ELSE 'enterprise' END, i,
+    """INSERT INTO submission (tenant_id, kind, subject_kind, subject_id, subject_label, status, "values",
+         created_at, submitted_at)
+       SELECT m.id, 'certification', CASE WHEN i % 9 = 0 THEN 'talent' ELSE 'enterprise' END, i,
               'Subject ' || i, st.status, '{{}}', now(),
               CASE WHEN st.status = 'draft' THEN NULL
                    ELSE timestamptz '2024-07-01' + (i * 17 % 730) * interval '1 day' + (i % 24) * interval '1 hour' END
          FROM generate_series(0, {rest} - 1) i
          JOIN t_map m ON m.n = i % {tenants}
-         JOIN s_map s ON s.tenant_id = m.id AND s.subject = CASE WHEN i % 9 = 0 THEN 'talent' ELSE 'enterprise' END
          CROSS JOIN LATERAL (SELECT (ARRAY['draft','submitted','in_review','info_requested','notice','certified',
                 'rejected','withdrawn','certified','objected'])[1 + (i / 7) % 10] AS status) st""",
+    # the certification part of each: the tenant's scheme for its subject, keyed by the submission's id
+    """INSERT INTO application (tenant_id, id, scheme, scheme_version, spec)
+       SELECT s.tenant_id, s.id, m.id, m.version, '{{}}'
+         FROM submission s JOIN s_map m ON m.tenant_id = s.tenant_id AND m.subject = s.subject_kind
+        WHERE s.kind = 'certification'""",
     # the decision of every decided application, 1..60 days after submission
-    """INSERT INTO application_change (tenant_id, application, user_email, at, field_key, old_value, new_value)
+    """INSERT INTO submission_change (tenant_id, submission, user_email, at, field_key, old_value, new_value)
        SELECT tenant_id, id, '', submitted_at + (1 + id % 60) * interval '1 day', 'status', 'in_review',
               CASE WHEN status = 'rejected' THEN 'rejected' ELSE 'notice' END
-         FROM application WHERE status IN ('notice', 'certified', 'rejected', 'objected')""",
+         FROM submission WHERE kind = 'certification' AND status IN ('notice', 'certified', 'rejected', 'objected')""",
     """INSERT INTO certificate (tenant_id, application, scheme_key, number, subject_label, issued_at, valid_until,
          status, valid_from)
        SELECT a.tenant_id, a.id, 'bench', 'C' || a.id, a.subject_label, a.submitted_at + interval '70 days',
               a.submitted_at + interval '3 years', CASE WHEN a.id % 25 = 0 THEN 'revoked' ELSE 'valid' END,
               a.submitted_at + interval '70 days'
-         FROM application a WHERE a.status = 'certified'""",
+         FROM submission a WHERE a.kind = 'certification' AND a.status = 'certified'""",
 ]
 
 
@@ -130,8 +134,9 @@ async def prepare() -> list[dict]:
             "tenant",
             "enterprise",
             "overseas_warehouse",
+            "submission",
             "application",
-            "application_change",
+            "submission_change",
             "certificate",
         )
     }

@@ -82,6 +82,6 @@ def test_refusals_say_why() -> None:
 
 
 def test_states_check_constraint() -> None:
-    drop, add = check_sql("funding_application", "status", FundingState)
-    assert "DROP CONSTRAINT IF EXISTS" in drop
-    assert "'verified'" in add and "'in_review'" in add and "'notice'" not in add
+    drop, add = check_sql("ledger_entry", "status", AwardState)
+    assert "DROP CONSTRAINT IF EXISTS" in drop and '"ledger_entry_status_code"' in add
+    assert "'objected'" in add and "'revoked'" in add and "'draft'" not in add

@@ -1,10 +1,14 @@
 """Self-registration of parks and enterprises and the bureau's decision on it.
 
 Anyone may register a park or an enterprise of a pilot zone through its public form (at most
-``RATE_LIMIT`` registrations per hour and IP address in one pilot zone). The row is ``pending``:
-only bureau roles see it, nothing counts it as active. A bureau administrator accepts it (``active``;
-an invitation for a park_operator / enterprise_user membership goes to the contact email, its link
-shown once to the administrator) or rejects it with a reason (``rejected``, the reason kept).
+``RATE_LIMIT`` registrations per hour and IP address in one pilot zone). A registration is a
+submission of kind ``registration`` (``workflow.tables.Submission``: the new park or enterprise is
+its subject and applicant, ``values`` the fields as registered) in ``pending``; the new row waits
+in ``pending`` too: only bureau roles see it, nothing counts it as active. A bureau administrator
+accepts the submission (``active``; the completion hook activates the row and an invitation for a
+park_operator / enterprise_user membership goes to the contact email, its link shown once to the
+administrator) or rejects it with a reason (``rejected``: the row too, the reason kept on it and in
+the submission's history).
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.tenancy.middleware import current_tenant_districts
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
+from pilotzone.workflow import submissions
 from pilotzone.workflow.states import Action, Kind, RegistrationState
+from pilotzone.workflow.tables import Submission
 from pilotzone.workflow.transitions import INITIAL, Refused, actors_of, move_row
 
 PENDING = INITIAL[Kind.REGISTRATION][0]
@@ -71,9 +77,23 @@ def _pending(ip: str) -> dict[str, Any]:
     return {"status": PENDING, "source": "registration", "registration_ip": ip[:64]}
 
 
-async def _registered(kind: str, row: Enterprise | Park, fields: dict[str, Any]) -> None:
-    """Store the public registration and audit it (by the public)."""
+def _text(values: dict[str, Any]) -> dict[str, str]:
+    return {k: "" if v is None else str(v) for k, v in values.items()}
+
+
+async def _registered(kind: str, row: Enterprise | Park, fields: dict[str, Any], label: str) -> None:
+    """Store the new row and its registration (a pending submission, by the public), audited."""
     await row.save()
+    subject = {
+        "subject_kind": kind,
+        "subject_id": row.id,
+        "subject_label": label[:300],
+        "applicant_enterprise": row.id if isinstance(row, Enterprise) else None,
+        "applicant_park": row.park if isinstance(row, Enterprise) else row.id,
+        "district_code": row.district_code or "",
+    }
+    contacts = {k: getattr(row, k) for k in ("contact_name", "contact_phone", "contact_email")}
+    await submissions.start(Kind.REGISTRATION, subject, None, values=_text({**fields, **contacts}))
     after = {**fields, "status": PENDING}
     await audit.record(f"{kind}.registered", kind, row.id, after=after, actor_id=None, actor="public")
 
@@ -87,7 +107,7 @@ async def register_enterprise(form: dict[str, str], ip: str) -> Enterprise:
     )
     values: dict[str, Any] = {**fields, **contact_fields(form), **_pending(ip)}
     enterprise = Enterprise(**values, business_scope=scope)
-    await _registered("enterprise", enterprise, {**fields, "business_scope": scope})
+    await _registered("enterprise", enterprise, {**fields, "business_scope": scope}, fields["name"])
     return enterprise
 
 
@@ -117,7 +137,7 @@ async def register_park(form: dict[str, str], ip: str) -> Park:
     fields = park_fields(form)
     values: dict[str, Any] = {**fields, **contact_fields(form), **_pending(ip)}
     park = Park(key=f"reg-{secrets.token_hex(8)}", **values)
-    await _registered("park", park, {**fields, "area": str(fields["area"])})
+    await _registered("park", park, {**fields, "area": str(fields["area"])}, fields["name_zh"])
     return park
 
 
@@ -140,21 +160,25 @@ async def create_park(form: dict[str, str]) -> Park:
 # -- the bureau's queue and decisions
 
 _QUEUE = f"""
-SELECT 'enterprise' AS kind, id, name, uscc AS code, district_code, contact_name, created_at
-  FROM enterprise WHERE status = '{PENDING}'
-UNION ALL
-SELECT 'park', id, name_zh, key, district_code, contact_name, created_at FROM park WHERE status = '{PENDING}'
- ORDER BY created_at, id
+SELECT s.subject_kind AS kind, s.subject_id AS id, s.subject_label AS name,
+       coalesce(s."values"->>'uscc', '') AS code, s.district_code,
+       coalesce(s."values"->>'contact_name', '') AS contact_name, s.created_at
+  FROM submission s
+ WHERE s.kind = '{Kind.REGISTRATION.value}' AND s.status = '{PENDING}'
+ ORDER BY s.created_at, s.id
  LIMIT 500
 """  # noqa: S608 - fixed SQL text
 
 
 async def pending_count(kind: str) -> int:
-    table = "enterprise" if kind == "enterprise" else "park"
-    return (await db.fetch(f"SELECT count(*) FROM {table} WHERE status = $1", PENDING))[0][0]  # noqa: S608
+    """How many registrations of a ``kind`` ('park' or 'enterprise') wait for the bureau."""
+    sql = "SELECT count(*) FROM submission WHERE kind = $1 AND status = $2 AND subject_kind = $3"
+    return (await db.fetch(sql, Kind.REGISTRATION.value, str(PENDING), kind))[0][0]
 
 
 async def pending_queue() -> list[dict]:
+    """The registrations waiting for the bureau, oldest first: kind, id (of the park or enterprise),
+    name, code, district, contact person, when."""
     districts = current_tenant_districts()
     rows = [dict(r) for r in await db.fetch(_QUEUE)]
     for row in rows:
@@ -163,21 +187,46 @@ async def pending_queue() -> list[dict]:
     return rows
 
 
+async def registration_of(kind: str, row_id: int) -> Submission | None:
+    """The (latest) registration submission of the park or enterprise ``row_id``."""
+    return (
+        await Submission.objects()
+        .where(
+            (Submission.kind == Kind.REGISTRATION.value)
+            & (Submission.subject_kind == kind)
+            & (Submission.subject_id == row_id)
+        )
+        .order_by(Submission.id, ascending=False)
+        .first()
+    )
+
+
 async def _decide(principal: Principal, row: Enterprise | Park, action: Action, values: dict) -> bool:
-    """Pending → accepted or rejected through the workflow engine (one conditional update: a second
-    click changes nothing), audited; False when the row was not pending."""
+    """The registration pending → accepted or rejected through the workflow engine (one conditional
+    update: a second click changes nothing), its history written; then the completion hook: the park
+    or enterprise takes the same status (with ``values``), audited. False when it was not pending."""
     kind = "enterprise" if isinstance(row, Enterprise) else "park"
     table = Enterprise if kind == "enterprise" else Park
+    registration = await registration_of(kind, row.id)
+    if registration is None:
+        return False
     try:
         moved = await move_row(
             Kind.REGISTRATION,
-            row,
+            registration,
             action,
             actors_of(principal, covers=True),
-            changes={getattr(table, k): v for k, v in values.items()},
+            changes={Submission.updated_by: principal.user_id},
         )
     except Refused:
         return False
+    target = str(moved.target)
+    noted = [(k, "", str(v)) for k, v in values.items() if k == "reject_reason"]
+    await submissions.write_changes(
+        principal, registration.id, [("status", str(registration.status), target), *noted]
+    )
+    changes = {table.status: target, **{getattr(table, k): v for k, v in values.items()}}
+    await table.update(changes).where((table.id == row.id) & (table.status == str(PENDING)))
     after = {"status": moved.target, **{k: v for k, v in values.items() if k != "decided_at"}}
     verb = "accepted" if action is Action.ACCEPT else "rejected"
     await audit.record(f"{kind}.{verb}", kind, row.id, before={"status": row.status}, after=after)

@@ -49,13 +49,21 @@ async def test_forwarded_header_from_an_untrusted_peer_is_ignored(
     assert ips == ["127.0.0.1"] * 3  # the peer, not the rotating header
 
 
+async def _remove_parks(owner: asyncpg.Connection) -> None:
+    """The parks registered here and their registrations (submissions of kind registration)."""
+    await owner.execute(
+        "DELETE FROM submission WHERE applicant_park IN (SELECT id FROM park WHERE name_zh LIKE '测试伪造地址%')"
+    )
+    await owner.execute("DELETE FROM park WHERE name_zh LIKE '测试伪造地址%'")
+
+
 async def test_rotating_the_header_does_not_escape_the_registration_limit(
     plain_server: str, owner: asyncpg.Connection
 ) -> None:
     district = await owner.fetchval(
         "SELECT d->>'code' FROM tenant, jsonb_array_elements(districts) d WHERE slug = 'shantou' LIMIT 1"
     )
-    await owner.execute("DELETE FROM park WHERE name_zh LIKE '测试伪造地址%'")
+    await _remove_parks(owner)
     form = {
         "kind": "bonded_zone",
         "district_code": district,
@@ -84,7 +92,7 @@ async def test_rotating_the_header_does_not_escape_the_registration_limit(
         rows = await owner.fetch("SELECT registration_ip FROM park WHERE name_zh LIKE '测试伪造地址%'")
         assert {r["registration_ip"] for r in rows} == {"127.0.0.1"}
     finally:
-        await owner.execute("DELETE FROM park WHERE name_zh LIKE '测试伪造地址%'")
+        await _remove_parks(owner)
 
 
 async def test_a_trusted_proxy_names_the_client(proxied_server: str, owner: asyncpg.Connection) -> None:

@@ -24,6 +24,7 @@ from tests.support import demo
 from pilotzone.auth.guards import Access
 from pilotzone.demo import TENANT_ACCOUNTS, sample_pdf
 from pilotzone.documents.storage import get_storage
+from pilotzone.workflow.states import Kind
 
 VICTIM = "guangzhou"
 OTHER = "foshan"
@@ -115,9 +116,15 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> AsyncIte
                 district_code=second["district_code"],
             )
         ).id
+        # a notice of the (draft) application, not in the public lists, with an objection against it
+        notice = (
+            await factories.notice(
+                VICTIM, Kind.CERTIFICATION, application, datetime.now(UTC) + timedelta(days=7)
+            )
+        ).id
         objection = (
             await factories.objection(
-                VICTIM, application, name=f"{marker}-objection", reason=f"{marker}-objection"
+                VICTIM, notice, name=f"{marker}-objection", reason=f"{marker}-objection"
             )
         ).id
         certificate = (
@@ -204,11 +211,11 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> AsyncIte
         ("DELETE FROM ledger_entry WHERE id = $1", ledger),
         ("DELETE FROM calculation_result WHERE calculation = $1", calculation),
         ("DELETE FROM calculation WHERE id = $1", calculation),
-        ("DELETE FROM funding_application WHERE id = $1", funding_application),
+        ("DELETE FROM submission WHERE id = $1", funding_application),  # with its funding part
         ("DELETE FROM round WHERE id = $1", funding_round),
         ("DELETE FROM program WHERE id = $1", program.id),
         ("DELETE FROM certificate WHERE id = $1", certificate),
-        ("DELETE FROM application WHERE id = $1", application),
+        ("DELETE FROM submission WHERE id = $1", application),  # with its part, notice, objection
         ("DELETE FROM talent WHERE id = $1", talent),
         ("DELETE FROM overseas_warehouse WHERE id = $1", warehouse),
     ):

@@ -108,10 +108,12 @@ async def application(as_user, owner: asyncpg.Connection, tenants: dict):  # typ
         yield client, int(created.headers["location"].rsplit("/", 1)[1])
     await owner.execute(
         "DELETE FROM document WHERE owner_kind = 'application' AND owner_id IN "
-        "(SELECT id FROM application WHERE subject_id = $1)",
+        "(SELECT id FROM submission WHERE subject_kind = 'overseas_warehouse' AND subject_id = $1)",
         warehouse,
     )
-    await owner.execute("DELETE FROM application WHERE subject_id = $1", warehouse)
+    await owner.execute(  # with its certification part
+        "DELETE FROM submission WHERE subject_kind = 'overseas_warehouse' AND subject_id = $1", warehouse
+    )
     await owner.execute("DELETE FROM overseas_warehouse WHERE id = $1", warehouse)
 
 

@@ -205,18 +205,18 @@ async def unscript(owner: asyncpg.Connection, made: dict) -> None:
     await owner.execute("DELETE FROM ledger_entry WHERE subject_label LIKE $1", f"{marker}%")
     await owner.execute("DELETE FROM calculation_result WHERE application = ANY($1::int[])", made["funding"])
     await owner.execute("DELETE FROM calculation WHERE started_by_email = $1", marker)
-    await owner.execute("DELETE FROM funding_application WHERE id = ANY($1::int[])", made["funding"])
-    await owner.execute(
-        "DELETE FROM certificate WHERE application IN (SELECT id FROM application WHERE subject_label LIKE $1 "
-        "OR (subject_kind = 'park' AND submitted_at = $2))",
-        f"{marker}%",
-        at(2026, 2, 1),
+    # a submission takes its kind's part (funding_application, application) with it
+    await owner.execute("DELETE FROM submission WHERE id = ANY($1::int[])", made["funding"])
+    certifications = (
+        "SELECT id FROM submission WHERE kind = 'certification' "
+        "AND (subject_label LIKE $1 OR (subject_kind = 'park' AND submitted_at = $2))"
     )
-    await owner.execute(
-        "DELETE FROM application WHERE subject_label LIKE $1 OR (subject_kind = 'park' AND submitted_at = $2)",
-        f"{marker}%",
-        at(2026, 2, 1),
-    )
+    for table, column in (("certificate", "application"), ("submission", "id")):
+        await owner.execute(
+            f"DELETE FROM {table} WHERE {column} IN ({certifications})",  # noqa: S608 - fixed SQL text
+            f"{marker}%",
+            at(2026, 2, 1),
+        )
     await owner.execute("DELETE FROM talent WHERE id = ANY($1::int[])", made["talent"])
     await owner.execute("DELETE FROM overseas_warehouse WHERE id = ANY($1::int[])", made["warehouse"])
     await owner.execute("DELETE FROM enterprise WHERE id = ANY($1::int[])", made["enterprise"])

@@ -50,7 +50,7 @@ async def recount(owner: asyncpg.Connection, p: dashboard.Period) -> dict[int, d
         "enterprises",
     )
     certified = (
-        "SELECT a.tenant_id, a.subject_id, min(c.issued_at) AS first FROM certificate c JOIN application a ON a.id = c.application "
+        "SELECT a.tenant_id, a.subject_id, min(c.issued_at) AS first FROM certificate c JOIN submission a ON a.id = c.application "
         "WHERE a.subject_kind = $2 AND c.status = 'valid' GROUP BY 1, 2"
     )
     put(
@@ -71,7 +71,7 @@ async def recount(owner: asyncpg.Connection, p: dashboard.Period) -> dict[int, d
         out.setdefault(r["tenant_id"], {}).setdefault("countries", {})[r["country"]] = r["n"]
     put(
         await owner.fetch(
-            "SELECT c.tenant_id, count(*) n FROM certificate c JOIN application a ON a.id = c.application "
+            "SELECT c.tenant_id, count(*) n FROM certificate c JOIN submission a ON a.id = c.application "
             f"WHERE a.subject_kind = 'talent' AND c.status <> 'revoked' AND {_month('c.issued_at')} BETWEEN $1 AND $2 GROUP BY 1",
             p.start,
             p.end,
@@ -79,7 +79,7 @@ async def recount(owner: asyncpg.Connection, p: dashboard.Period) -> dict[int, d
         "talent_recognitions",
     )
     rows = await owner.fetch(
-        f"SELECT tenant_id, status, count(*) n FROM application WHERE submitted_at IS NOT NULL "
+        f"SELECT tenant_id, status, count(*) n FROM submission WHERE kind = 'certification' AND submitted_at IS NOT NULL "
         f"AND {_month('submitted_at')} BETWEEN $1 AND $2 GROUP BY 1, 2",
         p.start,
         p.end,
@@ -88,9 +88,9 @@ async def recount(owner: asyncpg.Connection, p: dashboard.Period) -> dict[int, d
         out.setdefault(r["tenant_id"], {}).setdefault("states", {})[r["status"]] = r["n"]
     rows = await owner.fetch(
         "WITH d AS (SELECT a.tenant_id, floor(extract(epoch FROM min(ch.at) - a.submitted_at) / 86400) AS days, "
-        "min(ch.at) AS at FROM application a JOIN application_change ch ON ch.application = a.id "
+        "min(ch.at) AS at FROM submission a JOIN submission_change ch ON ch.submission = a.id "
         "AND ch.field_key = 'status' AND ch.new_value IN ('notice', 'approved', 'rejected') "
-        "WHERE a.submitted_at IS NOT NULL GROUP BY a.tenant_id, a.id, a.submitted_at) "
+        "WHERE a.kind = 'certification' AND a.submitted_at IS NOT NULL GROUP BY a.tenant_id, a.id, a.submitted_at) "
         "SELECT tenant_id, count(*) n, percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median FROM d "
         f"WHERE {_month('at')} BETWEEN $1 AND $2 GROUP BY 1",
         p.start,
@@ -129,7 +129,7 @@ async def recount(owner: asyncpg.Connection, p: dashboard.Period) -> dict[int, d
         "JOIN calculation c ON c.id = r.calculation WHERE r.application = f.id AND c.status IN ('calculated', 'approved') "
         "AND NOT r.eligible AND EXISTS (SELECT 1 FROM jsonb_array_elements(r.reasons) x "
         "WHERE x ->> 'rule' = 'not_on_negative_list' AND x ->> 'ok' = 'false'))) AS credit "
-        f"FROM funding_application f WHERE f.submitted_at IS NOT NULL AND {_month('f.submitted_at')} BETWEEN $1 AND $2 "
+        f"FROM submission f WHERE f.kind = 'funding' AND f.submitted_at IS NOT NULL AND {_month('f.submitted_at')} BETWEEN $1 AND $2 "
         "GROUP BY 1",
         p.start,
         p.end,
@@ -199,14 +199,15 @@ async def test_rollups_equal_a_direct_recount(as_user, owner, tenants, scripted,
 
     # more changes: a rejection, a revocation, a new enterprise; stale figures disappear on refresh
     wh = await owner.fetchval(
-        "SELECT id FROM application WHERE subject_label = $1 AND tenant_id = $2",
+        "SELECT id FROM submission WHERE kind = 'certification' AND subject_label = $1 AND tenant_id = $2",
         f"{scripted['marker']}-wh-2",
         gz,
     )
-    await owner.execute("UPDATE application SET status = 'rejected' WHERE id = $1", wh)
+    await owner.execute("UPDATE submission SET status = 'rejected' WHERE id = $1", wh)
     await factories.status_change("guangzhou", wh, at(2026, 6, 20), "in_review", "rejected")
     await owner.execute(
-        "UPDATE certificate SET status = 'revoked' WHERE application = (SELECT id FROM application WHERE subject_label = $1 AND tenant_id = $2)",
+        "UPDATE certificate SET status = 'revoked' WHERE application = "
+        "(SELECT id FROM submission WHERE kind = 'certification' AND subject_label = $1 AND tenant_id = $2)",
         f"{scripted['marker']}-wh-0",
         gz,
     )

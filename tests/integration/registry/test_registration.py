@@ -3,6 +3,7 @@ pending rows invisible outside the bureau, acceptance with an invitation, reject
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -21,16 +22,24 @@ def _code() -> str:
     return with_check(f"91440101MA{uuid.uuid4().int % 10**7:07d}")
 
 
-@pytest.fixture
-async def cleanup(owner: asyncpg.Connection):  # type: ignore[no-untyped-def]
-    await owner.execute("DELETE FROM enterprise WHERE name LIKE '测试自登记%'")
-    await owner.execute("DELETE FROM park WHERE name_zh LIKE '测试自登记%'")
-    yield
+async def _remove(owner: asyncpg.Connection) -> None:
+    """The parks and enterprises registered here, their registrations (submissions) and memberships."""
+    await owner.execute(
+        "DELETE FROM submission WHERE applicant_enterprise IN (SELECT id FROM enterprise WHERE name LIKE '测试自登记%')"
+        " OR applicant_park IN (SELECT id FROM park WHERE name_zh LIKE '测试自登记%')"
+    )
     await owner.execute("DELETE FROM enterprise WHERE name LIKE '测试自登记%'")
     await owner.execute(
         "DELETE FROM membership WHERE park IN (SELECT id FROM park WHERE name_zh LIKE '测试自登记%')"
     )
     await owner.execute("DELETE FROM park WHERE name_zh LIKE '测试自登记%'")
+
+
+@pytest.fixture
+async def cleanup(owner: asyncpg.Connection):  # type: ignore[no-untyped-def]
+    await _remove(owner)
+    yield
+    await _remove(owner)
 
 
 @pytest.fixture
@@ -45,6 +54,23 @@ async def _first_park(owner: asyncpg.Connection, tenants: dict) -> asyncpg.Recor
         "SELECT id, district_code FROM park WHERE tenant_id = $1 AND status = 'active' ORDER BY id LIMIT 1",
         tenants["guangzhou"],
     )
+
+
+async def _registration(owner: asyncpg.Connection, kind: str, row_id: int) -> asyncpg.Record:
+    """The registration (a submission of kind registration) of the park or enterprise ``row_id``."""
+    return await owner.fetchrow(
+        "SELECT * FROM submission WHERE kind = 'registration' AND subject_kind = $1 AND subject_id = $2",
+        kind,
+        row_id,
+    )
+
+
+async def _history(owner: asyncpg.Connection, submission: int) -> list[tuple[str, str, str]]:
+    rows = await owner.fetch(
+        "SELECT field_key, old_value, new_value FROM submission_change WHERE submission = $1 ORDER BY id",
+        submission,
+    )
+    return [tuple(r) for r in rows]
 
 
 def _enterprise_form(park: asyncpg.Record, name: str, code: str) -> dict[str, str]:
@@ -94,6 +120,14 @@ async def test_enterprise_registers_itself_and_the_bureau_accepts(
     row = await owner.fetchrow("SELECT * FROM enterprise WHERE name = '测试自登记甲'")
     assert row["status"] == "pending" and row["source"] == "registration" and row["uscc"] == code
     assert row["district_code"] == park["district_code"] and row["contact_name"] == "李四"
+    registration = await _registration(owner, "enterprise", row["id"])
+    assert registration["status"] == "pending" and registration["subject_label"] == "测试自登记甲"
+    assert registration["applicant_enterprise"] == row["id"] and registration["applicant_park"] == park["id"]
+    assert registration["district_code"] == park["district_code"] and registration["created_by"] is None
+    declared = json.loads(registration["values"])
+    assert declared["uscc"] == code and declared["business_scope"] == "跨境电商零售进口；供应链管理服务"
+    assert declared["contact_email"] == row["contact_email"] and declared["park"] == str(park["id"])
+    assert await _history(owner, registration["id"]) == [("status", "", "pending")]
     again = await public.post(f"{GZ}/register/enterprise", data={**form, "name": "测试自登记乙"})
     assert again.status_code == 400 and "已在本综试区登记" in again.text  # a pending code is taken too
 
@@ -123,6 +157,13 @@ async def test_enterprise_registers_itself_and_the_bureau_accepts(
     assert accepted.status_code == 200 and row["contact_email"] in accepted.text
     path = LINK.search(accepted.text).group(1)
     assert await owner.fetchval("SELECT status FROM enterprise WHERE id = $1", row["id"]) == "active"
+    decided = await _registration(owner, "enterprise", row["id"])
+    assert decided["status"] == "active" and decided["moved_at"] is not None and decided["updated_by"]
+    assert await _history(owner, registration["id"]) == [
+        ("status", "", "pending"),
+        ("status", "pending", "active"),
+    ]
+    assert "测试自登记甲" not in (await admin_gz.get(f"{GZ}/registrations")).text
     second = await admin_gz.post(f"{GZ}/enterprises/{row['id']}/accept")
     assert second.status_code == 200 and LINK.search(second.text) is None  # no second invitation
     grant = await owner.fetchval(
@@ -171,6 +212,12 @@ async def test_bureau_rejects_with_a_reason_and_a_corrected_registration_may_fol
     assert rejected.status_code == 303
     row = await owner.fetchrow("SELECT status, reject_reason FROM enterprise WHERE id = $1", eid)
     assert dict(row) == {"status": "rejected", "reject_reason": "营业执照与名称不符"}
+    registration = await _registration(owner, "enterprise", eid)
+    assert registration["status"] == "rejected"
+    assert (await _history(owner, registration["id"]))[1:] == [
+        ("status", "pending", "rejected"),
+        ("reject_reason", "", "营业执照与名称不符"),
+    ]
     assert "营业执照与名称不符" in (await admin_gz.get(f"{GZ}/enterprises/{eid}")).text
     assert (await admin_gz.post(f"{GZ}/enterprises/{eid}/accept")).status_code == 200
     assert await owner.fetchval("SELECT status FROM enterprise WHERE id = $1", eid) == "rejected"
@@ -217,6 +264,12 @@ async def test_park_registers_itself_with_a_decimal_area_and_operator_is_invited
     assert sent.status_code == 303
     row = await owner.fetchrow("SELECT * FROM park WHERE name_zh = '测试自登记园区'")
     assert row["status"] == "pending" and str(row["area"]) == "125000.50" and row["source"] == "registration"
+    registration = await _registration(owner, "park", row["id"])
+    assert registration["status"] == "pending" and registration["applicant_park"] == row["id"]
+    assert registration["applicant_enterprise"] is None and registration["district_code"] == district
+    assert json.loads(registration["values"])["area"] == "125000.50"
+    queue = await admin_gz.get(f"{GZ}/registrations")
+    assert "测试自登记园区" in queue.text and f'href="{GZ}/parks/{row["id"]}"' in queue.text
     assert "测试自登记园区" not in (await admin_gz.get(f"{GZ}/parks/", params={"q": "测试自登记"})).text
     async with as_user(demo("district", "guangzhou")) as client:
         assert (await client.get(f"{GZ}/parks/{row['id']}")).status_code == 404
@@ -224,6 +277,7 @@ async def test_park_registers_itself_with_a_decimal_area_and_operator_is_invited
     assert accepted.status_code == 200 and LINK.search(accepted.text) and email in accepted.text
     assert "广州测试园区运营有限公司" in accepted.text and "125000.50" in accepted.text
     assert "测试自登记园区" in (await admin_gz.get(f"{GZ}/parks/", params={"q": "测试自登记"})).text
+    assert (await _registration(owner, "park", row["id"]))["status"] == "active"
     grant = await owner.fetchval('SELECT "grant"::text FROM one_time_token WHERE email = $1', email)
     assert '"park_operator"' in grant and str(row["id"]) in grant
     # an enterprise registered into the accepted park is listed on the park page once accepted

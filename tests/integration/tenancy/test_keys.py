@@ -13,8 +13,7 @@ from pilotzone.tenancy.tables import tenant_tables
 # integer columns that name a row but are no foreign key, and why
 NOT_KEYS = {
     ("document", "owner_id"): "polymorphic: the table is named by owner_kind",
-    ("application", "subject_id"): "polymorphic: the table is named by subject_kind",
-    ("funding_application", "subject_id"): "polymorphic: the table is named by subject_kind",
+    ("submission", "subject_id"): "polymorphic: the table is named by subject_kind",
     ("pz_session", "membership_id"): "a global row cannot reference a distributed one",
     ("audit_log", "tenant_id"): "a record of where, kept as signed (NULL: the provincial chain)",
     ("audit_log", "actor_id"): "a record of who, kept as signed when the user is deleted",
@@ -138,7 +137,7 @@ def test_set_null_between_tenant_tables_is_refused() -> None:
         _foreign("certificate", "renewed_by", "certificate", "SET NULL", None, tenant=True)
     made = _foreign("certificate", "renewed_by", "certificate", "RESTRICT", None, tenant=True)
     assert 'FOREIGN KEY (tenant_id, "renewed_by") REFERENCES "certificate" (tenant_id, id)' in made.sql
-    to_user = _foreign("review", "reviewer_id", "pz_user", "SET NULL", "CASCADE", tenant=False)
+    to_user = _foreign("review_step", "reviewer_id", "pz_user", "SET NULL", "CASCADE", tenant=False)
     assert 'FOREIGN KEY ("reviewer_id") REFERENCES "pz_user" (id) ON DELETE SET NULL' in to_user.sql
 
 
