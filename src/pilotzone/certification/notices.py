@@ -124,10 +124,5 @@ async def objections() -> list[dict]:
 
 async def resolve(principal: Principal, objection_id: int, decision: str, note: str) -> str:
     """Uphold (reject the application) or dismiss (resume the notice); returns the application status.
-    Only an objection to a certification notice (an award's is funding's)."""
-    mine = await Objection.exists().where(
-        (Objection.id == objection_id) & (Objection.notice.kind == KIND.value)
-    )
-    if not mine:
-        raise NoticeError("status", _("Objection not found."), 404)
+    Only an objection to a certification notice (an award's is funding's: 404)."""
     return await objecting.settle(NOTICE, principal, objection_id, decision, note)

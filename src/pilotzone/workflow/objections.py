@@ -190,7 +190,13 @@ async def raise_objection(
 async def settle(noticed: Noticed, principal: Principal, objection_id: int, decision: str, note: str) -> str:
     """Resolve an open objection and move what is under notice: upheld → the kind's end (rejected,
     revoked), dismissed → the notice resumes, with the days that were left, once no other objection
-    is open. Audited; returns the holder's state. Raises NoticeError."""
+    is open. Audited; returns the holder's state. Raises NoticeError (404 for an objection to
+    another kind's notice)."""
+    mine = await Objection.exists().where(
+        (Objection.id == objection_id) & (Objection.notice.kind == noticed.kind.value)
+    )
+    if not mine:
+        raise NoticeError("status", _("Objection not found."), 404)
     objection, note = await close_objection(principal, objection_id, decision, note)
     notice = await Notice.objects().where(Notice.id == objection.notice).first()
     assert notice is not None
