@@ -59,11 +59,25 @@ def label(group: str | Coded | type[Coded], code: str = "") -> str:
     if isinstance(group, Coded):
         return group.label(get_locale())
     if isinstance(group, type):
+        locale = get_locale()
+        key = (group, code, locale)
+        found = _member_labels.get(key) if code.__class__ is str else None
+        if found is not None:
+            return found
         try:
-            return group(code).label(get_locale())
+            text = group(code).label(locale)
         except ValueError:
-            return code
+            text = code
+        if code.__class__ is str and len(_member_labels) < MAX_MEMBER_LABELS:
+            _member_labels[key] = text
+        return text
     return _label(get_locale(), group, code)
+
+
+# label(Enum, value) per (enum, value, language): members and their labels never change at run time;
+# a list page asks for the same few many times (bounded: unknown values are kept too)
+MAX_MEMBER_LABELS = 10_000
+_member_labels: dict[tuple[type, str, str], str] = {}
 
 
 @cache

@@ -15,6 +15,7 @@ from litestar.plugins.htmx import HTMXDetails, HTMXRequest, HTMXTemplate
 from litestar.response import Template
 
 from pilotzone.web.i18n import HTML_LANG, LOCALE_LABELS, get_locale
+from pilotzone.web.layout import cached_fragment
 
 
 def htmx(request: Request) -> HTMXDetails:
@@ -63,6 +64,7 @@ def render(
         "current_path": current_path(request),
         "principal": request.scope.get("principal") or _principal(),
         "csrf_token": request.scope.get("csrf_token", ""),
+        "cached_fragment": cached_fragment,  # the layout's request-independent parts (web.layout)
         **context,
     }
     headers = {"Vary": "HX-Request"} if partial else None

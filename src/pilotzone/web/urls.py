@@ -85,7 +85,11 @@ def url_for(request: Request | Scope, name: str, /, **params: Any) -> str:
     return reverser(app)(name, **params)
 
 
-_last: tuple[Any, Reverser] | None = None  # (app, its reverser): one app serves the templates
+_last: tuple[Any, Reverser, dict[tuple[Any, ...], tuple[tuple[type, ...], str]]] | None = None
+# (app, its reverser, the paths it gave templates): one app serves the templates. A list page asks for
+# the same links on every request (a row's link, the layout's); a path is kept with the classes of the
+# values it was made of, so an equal value of another class (True for 1) is checked again.
+MAX_PATHS = 20_000
 
 
 def template_url_for(context: Any, name: str, /, **params: Any) -> str:
@@ -93,8 +97,21 @@ def template_url_for(context: Any, name: str, /, **params: Any) -> str:
     global _last
     app = context["request"].app
     if _last is None or _last[0] is not app:
-        _last = (app, reverser(app))
-    return _last[1](name, **params)
+        _last = (app, reverser(app), {})
+    paths = _last[2]
+    key = (name, *params.items())
+    classes = tuple([value.__class__ for value in params.values()])
+    try:
+        found = paths.get(key)
+    except TypeError:  # an unhashable value: never a valid parameter, the reverser says why
+        return _last[1](name, **params)
+    if found is not None and found[0] == classes:
+        return found[1]
+    path = _last[1](name, **params)
+    if len(paths) >= MAX_PATHS:
+        paths.clear()
+    paths[key] = (classes, path)
+    return path
 
 
 UrlFor = Callable[..., str]
