@@ -134,7 +134,7 @@ async def test_calculation_approval_ledger_and_exports(as_user, admin_gz, worker
             pay, data={"amount": "1.00", "voucher": "PZ-T-0", "paid_on": "2026-12-01"}, follow_redirects=False
         )
         assert early.status_code == 409 and "公示结束后方可拨付" in early.text
-        await owner.execute("UPDATE ledger_entry SET notice_until = now() - interval '1 second' WHERE round = $1", rid)
+        await owner.execute("UPDATE notice SET notice_until = now() - interval '1 second' WHERE kind = 'award' AND submission IN (SELECT application FROM ledger_entry WHERE round = $1)", rid)
         too_much = await other.post(
             pay, data={"amount": str(entry["awarded"] + Decimal("0.01")), "voucher": "PZ-T-1", "paid_on": "2026-12-01"},
             follow_redirects=False,

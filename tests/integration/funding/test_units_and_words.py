@@ -50,7 +50,7 @@ async def wan(owner: asyncpg.Connection, tenants: dict) -> AsyncIterator[dict]:
     )
     yield {"round": rid, "enterprise": enterprise}
     for sql in (
-        "DELETE FROM funding_application WHERE program = $1",
+        "DELETE FROM submission WHERE id IN (SELECT id FROM funding_application WHERE program = $1)",
         "UPDATE program SET current_version = NULL WHERE id = $1",
         "DELETE FROM round WHERE program = $1",
         "DELETE FROM program_version WHERE program = $1",
