@@ -47,7 +47,8 @@ RETURNING id, application
 # the award notices of the entries just written (``workflow.objections.open_notice`` for many at once)
 _NOTICES = """
 INSERT INTO notice (tenant_id, kind, submission, subject_label, created_at, notice_until)
-SELECT s.tenant_id, $3, s.id, s.subject_label, now(), $2 FROM submission s WHERE s.id = ANY($1::int[])
+SELECT s.tenant_id, $3, s.id, s.subject_label, now(), $2
+  FROM unnest($1::int[]) WITH ORDINALITY AS u(id, k) JOIN submission s ON s.id = u.id ORDER BY u.k
 """
 
 
@@ -84,7 +85,8 @@ async def approve(principal: Principal, calculation_id: int) -> int:
     until = await award_notice.notice_end(rnd.program)
     written = await db.fetch(_LEDGER, current_tenant_id(), calc.id, principal.user_id, until is not None)
     if until is not None and written:
-        await db.fetch(_NOTICES, [r["application"] for r in written], until, Kind.AWARD.value)
+        in_order = [r["application"] for r in sorted(written, key=lambda r: r["id"])]  # as the entries
+        await db.fetch(_NOTICES, in_order, until, Kind.AWARD.value)
     await audit.record(
         "calculation.approved",
         "calculation",
