@@ -220,8 +220,8 @@ async def baseline(conn: asyncpg.Connection, rounds: list) -> float:
 
     from pilotzone.funding import facts as subject_facts
     from pilotzone.funding.allocation import Claim, allocate
-    from pilotzone.funding.applications import as_dict
     from pilotzone.funding.calculation import _dumps, _evaluate
+    from pilotzone.funding.program_spec import from_stored
     from pilotzone.funding.programs import SubjectFacts, compiled
 
     await conn.execute(
@@ -236,7 +236,7 @@ async def baseline(conn: asyncpg.Connection, rounds: list) -> float:
         for v in await conn.fetch(
             "SELECT id, spec FROM program_version WHERE id = ANY($1::int[])", list({r["program_version"] for r in rows})
         ):
-            versions[v["id"]] = (compiled({"id": v["id"], "spec": v["spec"]}), as_dict(v["spec"]))
+            versions[v["id"]] = (compiled({"id": v["id"], "spec": v["spec"]}), from_stored(v["spec"]))
         # the same fact queries as funding.facts (ids are global, so they need no RLS), run as the owner
         wanted = sorted({(r["subject_kind"], r["subject_id"]) for r in rows})
         kinds, ids = [k for k, _ in wanted], [i for _, i in wanted]
