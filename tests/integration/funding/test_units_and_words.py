@@ -135,5 +135,5 @@ async def test_the_certification_form_shows_the_schemes_unit(as_user, owner, ten
             assert '<span class="unit" id="f-last_year_exports-unit">万元</span>' in page
             assert re.search(r'<label for="f-last_year_exports">上年度跨境电商出口额 ?<', page)  # the unit once
         finally:
-            await owner.execute("DELETE FROM application WHERE id = $1",
+            await owner.execute("DELETE FROM submission WHERE id = $1",
                                 int(created.headers["location"].rsplit("/", 1)[1]))
