@@ -73,7 +73,8 @@ def _environment(tenants_dir: Path, data_dir: Path) -> dict[str, str]:
 async def _rounds_with_applications(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT r.id, r.tenant_id, t.slug, r.budget, r.rule, r.partial FROM round r JOIN tenant t ON t.id = r.tenant_id "
-        "WHERE EXISTS (SELECT 1 FROM funding_application a WHERE a.round = r.id AND a.status = 'verified') "
+        "WHERE EXISTS (SELECT 1 FROM funding_application a JOIN submission s ON s.id = a.id "
+        "WHERE a.round = r.id AND s.status = 'verified') "
         "ORDER BY r.tenant_id, r.id"
     )
 
@@ -200,10 +201,10 @@ async def real_path(conn: asyncpg.Connection, rounds: list, user_id: int, sample
 # -- (b) the in-process baseline -------------------------------------------------------------------
 
 _BASE_ROWS = """
-SELECT a.id, a.program_version, a.declared || a.verified AS values, a.subject_kind, a.subject_id,
-       COALESCE(a.score, 0) AS score, a.submitted_at
-  FROM funding_application a
- WHERE a.round = $1 AND a.status = 'verified' ORDER BY a.id
+SELECT a.id, a.program_version, s.values || a.verified AS values, s.subject_kind, s.subject_id,
+       COALESCE(a.score, 0) AS score, s.submitted_at
+  FROM funding_application a JOIN submission s ON s.id = a.id AND s.tenant_id = a.tenant_id
+ WHERE a.round = $1 AND s.status = 'verified' ORDER BY a.id
 """
 _BASE_NEGATIVE = """
 SELECT DISTINCT ON (enterprise) enterprise, reason, source FROM negative_list_entry
@@ -219,8 +220,8 @@ async def baseline(conn: asyncpg.Connection, rounds: list) -> float:
 
     from pilotzone.funding import facts as subject_facts
     from pilotzone.funding.allocation import Claim, allocate
-    from pilotzone.funding.applications import as_dict
     from pilotzone.funding.calculation import _dumps, _evaluate
+    from pilotzone.funding.program_spec import from_stored
     from pilotzone.funding.programs import SubjectFacts, compiled
 
     await conn.execute(
@@ -235,7 +236,7 @@ async def baseline(conn: asyncpg.Connection, rounds: list) -> float:
         for v in await conn.fetch(
             "SELECT id, spec FROM program_version WHERE id = ANY($1::int[])", list({r["program_version"] for r in rows})
         ):
-            versions[v["id"]] = (compiled({"id": v["id"], "spec": v["spec"]}), as_dict(v["spec"]))
+            versions[v["id"]] = (compiled({"id": v["id"], "spec": v["spec"]}), from_stored(v["spec"]))
         # the same fact queries as funding.facts (ids are global, so they need no RLS), run as the owner
         wanted = sorted({(r["subject_kind"], r["subject_id"]) for r in rows})
         kinds, ids = [k for k, _ in wanted], [i for _, i in wanted]
@@ -313,7 +314,7 @@ async def run(args: argparse.Namespace, workdir: Path) -> bool:
     user_id = await prepare(args.apps)
     conn = await asyncpg.connect(db_url())
     rounds = await _rounds_with_applications(conn)
-    count = await conn.fetchval("SELECT count(*) FROM funding_application WHERE status = 'verified'")
+    count = await conn.fetchval("SELECT count(*) FROM submission WHERE kind = 'funding' AND status = 'verified'")
     tenants = await conn.fetchval("SELECT count(DISTINCT tenant_id) FROM funding_application")
     print(f"seeded {count:,} verified applications in {len(rounds)} rounds of {tenants} tenants "
           f"({time.perf_counter() - t:.1f} s)", flush=True)

@@ -113,11 +113,25 @@ async def seed(conn: asyncpg.Connection, apps: int) -> dict[int, str]:
                     state = rng.choices(["valid", "expired", "revoked"], [0.92, 0.05, 0.03])[0]
                     cert_apps.append((tid, schemes[(tid, key)], 1, "enterprise", eid, eid, "certified"))
                     plan.append((tid, key, state))
+    # each certified application: a submission (its id taken from the sequence first) and its part
+    await conn.execute(
+        "CREATE TEMP TABLE cert_app (n serial, tenant_id int, scheme int, scheme_version int, subject_kind text, "
+        "subject_id int, applicant_enterprise int, status text, id int)"
+    )
     await conn.copy_records_to_table(
-        "application", records=cert_apps,
+        "cert_app", records=cert_apps,
         columns=["tenant_id", "scheme", "scheme_version", "subject_kind", "subject_id", "applicant_enterprise", "status"],
     )
-    app_ids = [r["id"] for r in await conn.fetch("SELECT id FROM application ORDER BY id")][-len(cert_apps):]
+    await conn.execute("UPDATE cert_app SET id = nextval(pg_get_serial_sequence('submission', 'id'))")
+    await conn.execute(
+        "INSERT INTO submission (id, tenant_id, kind, subject_kind, subject_id, applicant_enterprise, status) "
+        "SELECT id, tenant_id, 'certification', subject_kind, subject_id, applicant_enterprise, status FROM cert_app"
+    )
+    await conn.execute(
+        "INSERT INTO application (id, tenant_id, scheme, scheme_version) "
+        "SELECT id, tenant_id, scheme, scheme_version FROM cert_app"
+    )
+    app_ids = [r["id"] for r in await conn.fetch("SELECT id FROM cert_app ORDER BY n")]
     certificates = [
         (tid, aid, key, f"BENCH-{aid}", "revoked" if state == "revoked" else "valid", state == "expired")
         for (tid, key, state), aid in zip(plan, app_ids, strict=True)
@@ -187,13 +201,21 @@ async def seed(conn: asyncpg.Connection, apps: int) -> dict[int, str]:
         "verified text, status text, stage int, score numeric, submitted_at text)"
     )
     await conn.copy_records_to_table("app_plan", records=rows)
+    # ids in a random order across programs and tenants (as applications arrive), from the sequence
     await conn.execute(
-        "INSERT INTO funding_application (tenant_id, program, program_version, round, subject_kind, subject_id, "
-        "subject_label, applicant_enterprise, district_code, declared, verified, status, stage, score, submitted_at, "
-        "created_at, updated_at) SELECT tenant_id, program, program_version, round, subject_kind, subject_id, "
-        "subject_label, applicant_enterprise, district_code, declared::jsonb, verified::jsonb, status, stage, score, "
-        "submitted_at::timestamptz, now(), now() FROM app_plan ORDER BY random()"
+        "CREATE TEMP TABLE app_made AS SELECT p.*, nextval(pg_get_serial_sequence('submission', 'id'))::int AS id "
+        "FROM (SELECT * FROM app_plan ORDER BY random()) p"
     )
-    for table in ("enterprise", "application", "certificate", "negative_list_entry", "funding_application"):
+    await conn.execute(
+        "INSERT INTO submission (id, tenant_id, kind, subject_kind, subject_id, subject_label, applicant_enterprise, "
+        "district_code, \"values\", status, stage, submitted_at, created_at, updated_at) SELECT id, tenant_id, "
+        "'funding', subject_kind, subject_id, subject_label, applicant_enterprise, district_code, declared::jsonb, "
+        "status, stage, submitted_at::timestamptz, now(), now() FROM app_made ORDER BY id"
+    )
+    await conn.execute(
+        "INSERT INTO funding_application (id, tenant_id, program, program_version, round, verified, score) "
+        "SELECT id, tenant_id, program, program_version, round, verified::jsonb, score FROM app_made ORDER BY id"
+    )
+    for table in ("enterprise", "submission", "application", "certificate", "negative_list_entry", "funding_application"):
         await conn.execute(f"VACUUM ANALYZE {table}")
     return tenants

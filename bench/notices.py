@@ -105,51 +105,80 @@ async def prepare(rows: int) -> int:
         round_id,
         total,
     )
+    # running notices end within the next 7 days; the last quarter ended up to 30 days ago
+    until = (
+        "CASE WHEN {n} <= $2 THEN now() + ({n} % 10080) * interval '1 minute' "
+        "ELSE now() - ({n} % 43200) * interval '1 minute' - interval '1 minute' END"
+    )
+    # funding: verified submissions, their funding part, the awards and the awards' notices
+    funding = await conn.fetch(
+        "INSERT INTO submission (tenant_id, kind, subject_kind, subject_id, subject_label, district_code, "  # noqa: S608 - fixed SQL text
+        "status, stage, \"values\", created_at, updated_at, submitted_at) "
+        f"SELECT $1, 'funding', 'enterprise', i, {NAME}, '440103', 'verified', 1, '{{}}'::jsonb, "
+        "now(), now(), now() FROM generate_series(1, $2) AS i RETURNING id",
+        gz,
+        total,
+    )
+    first_funding = min(r["id"] for r in funding)
     await conn.execute(
-        "INSERT INTO funding_application (tenant_id, program, program_version, round, subject_kind, subject_id, "  # noqa: S608 - fixed SQL text
-        "subject_label, district_code, declared, verified, status, stage, created_at, updated_at, submitted_at) "
-        f"SELECT $1, $2, $3, $4, 'enterprise', i, {NAME}, '440103', '{{}}'::jsonb, '{{}}'::jsonb, 'verified', 1, "
-        "now(), now(), now() FROM generate_series(1, $5) AS i",
+        "INSERT INTO funding_application (tenant_id, id, program, program_version, round, verified) "
+        "SELECT $1, s.id, $2, $3, $4, '{}'::jsonb FROM submission s WHERE s.kind = 'funding' AND s.id >= $5",
         gz,
         program,
         version,
         round_id,
-        total,
+        first_funding,
     )
-    # running notices end within the next 7 days; the last quarter ended up to 30 days ago
     await conn.execute(
         "INSERT INTO ledger_entry (tenant_id, program, round, calculation, application, subject_label, awarded, "
-        "paid, created_at, status, notice_until) "
-        "SELECT $1, $2, $3, $4, a.id, a.subject_label, 1000 + (a.id % 500) * 100, 0, now() - interval '1 day', "
-        "'notice', CASE WHEN n <= $5 THEN now() + (n % 10080) * interval '1 minute' "
-        "ELSE now() - (n % 43200) * interval '1 minute' - interval '1 minute' END "
-        "FROM (SELECT id, subject_label, row_number() OVER (ORDER BY id) AS n FROM funding_application "
-        "WHERE round = $3) a",
+        "paid, created_at, status) "
+        "SELECT $1, $2, $3, $4, s.id, s.subject_label, 1000 + (s.id % 500) * 100, 0, now() - interval '1 day', "
+        "'notice' FROM funding_application a JOIN submission s ON s.id = a.id WHERE a.round = $3",
         gz,
         program,
         round_id,
         calculation,
+    )
+    await conn.execute(
+        "INSERT INTO notice (tenant_id, kind, submission, subject_label, created_at, notice_until) "  # noqa: S608 - fixed SQL text
+        f"SELECT $1, 'award', a.id, a.subject_label, now() - interval '1 day', {until.format(n='a.n')} "
+        "FROM (SELECT s.id, s.subject_label, row_number() OVER (ORDER BY s.id) AS n FROM funding_application f "
+        "JOIN submission s ON s.id = f.id WHERE f.round = $3) a",
+        gz,
         rows,
+        round_id,
     )
     scheme, scheme_version = await conn.fetchrow(
         "SELECT id, version FROM scheme WHERE tenant_id = $1 AND subject = 'enterprise' ORDER BY id LIMIT 1",
         gz,
     )
+    # certification: submissions under notice, their certification part and their notices
+    certification = await conn.fetch(
+        "INSERT INTO submission (tenant_id, kind, subject_kind, subject_id, subject_label, district_code, "  # noqa: S608 - fixed SQL text
+        "status, \"values\", created_at, updated_at, submitted_at, stage, moved_at) "
+        f"SELECT $1, 'certification', 'enterprise', i, {NAME}, '440103', 'notice', '{{}}'::jsonb, "
+        "now(), now(), now(), 0, now() - interval '1 day' FROM generate_series(1, $2) AS i RETURNING id",
+        gz,
+        total,
+    )
+    first_certification = min(r["id"] for r in certification)
     await conn.execute(
-        "INSERT INTO application (tenant_id, scheme, scheme_version, spec, subject_kind, subject_id, subject_label, "  # noqa: S608 - fixed SQL text
-        'district_code, status, "values", created_at, updated_at, submitted_at, stage, moved_at, notice_until) '
-        f"SELECT $1, $2, $3, '{{}}'::jsonb, 'enterprise', i, {NAME}, '440103', 'notice', '{{}}'::jsonb, "
-        "now(), now(), now(), 0, now() - interval '1 day', "
-        "CASE WHEN i <= $4 THEN now() + (i % 10080) * interval '1 minute' "
-        "ELSE now() - (i % 43200) * interval '1 minute' - interval '1 minute' END "
-        "FROM generate_series(1, $5) AS i",
+        "INSERT INTO application (tenant_id, id, scheme, scheme_version, spec) "
+        "SELECT $1, s.id, $2, $3, '{}'::jsonb FROM submission s WHERE s.kind = 'certification' AND s.id >= $4",
         gz,
         scheme,
         scheme_version,
-        rows,
-        total,
+        first_certification,
     )
-    for table in ("funding_application", "ledger_entry", "application"):
+    await conn.execute(
+        "INSERT INTO notice (tenant_id, kind, submission, subject_label, created_at, notice_until) "  # noqa: S608 - fixed SQL text
+        f"SELECT $1, 'certification', s.id, s.subject_label, now() - interval '1 day', {until.format(n='(s.id - $3 + 1)')} "
+        "FROM submission s WHERE s.kind = 'certification' AND s.id >= $3",
+        gz,
+        rows,
+        first_certification,
+    )
+    for table in ("submission", "funding_application", "ledger_entry", "application", "notice"):
         await conn.execute(f"VACUUM ANALYZE {table}")  # steady state: statistics and visibility maps
     print(
         f"seeded {rows:,} awards and {rows:,} applications under notice (+{rows // 4:,} ended of each) "

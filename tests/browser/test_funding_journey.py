@@ -110,8 +110,8 @@ def people(owner_dsn: str) -> Any:
         ("DELETE FROM pz_user WHERE id = $1", (user.id,)),  # its membership and sessions with it
         # the notice ends: later tests find the public award list as it was (the isolation matrix
         # counts the demo enterprise's name on a public page as a leak)
-        ("UPDATE ledger_entry SET notice_until = now() - interval '1 minute' WHERE program IN "
-         "(SELECT id FROM program WHERE key = $1) RETURNING 1", (f"journey-{tag[:6]}",)),
+        ("UPDATE notice SET notice_until = now() - interval '1 minute' WHERE kind = 'award' AND submission IN (SELECT application FROM ledger_entry WHERE program IN "
+         "(SELECT id FROM program WHERE key = $1)) RETURNING 1", (f"journey-{tag[:6]}",)),
     )
     assert ended == 1
 
@@ -281,8 +281,8 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     expect(other.get_by_text("公示结束后方可拨付")).to_be_visible()
     # the notice window ends (the test clock: as the certification journey, by moving the end back);
     # nothing moves the entries: that the notice is over follows from its date
-    _owner(owner_dsn, ("UPDATE ledger_entry SET notice_until = now() - interval '1 minute' WHERE program IN "
-                       "(SELECT id FROM program WHERE key = $1) RETURNING 1", (f"journey-{tag}",)))
+    _owner(owner_dsn, ("UPDATE notice SET notice_until = now() - interval '1 minute' WHERE kind = 'award' AND submission IN (SELECT application FROM ledger_entry WHERE program IN "
+                       "(SELECT id FROM program WHERE key = $1)) RETURNING 1", (f"journey-{tag}",)))
     other.goto(round_url)
     expect(ledger.first).not_to_contain_text("公示中")  # not "公示中 · 至 <a past date>"
     expect(ledger.filter(has_text=people["enterprise_name"])).to_contain_text("已核定")

@@ -8,59 +8,65 @@ from __future__ import annotations
 
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.funding.application_tables import FundingApplication, FundingReview
-from pilotzone.funding.applications import KIND, OWNER, actors, as_dict, now
+from pilotzone.funding.application_tables import FundingApplication
+from pilotzone.funding.applications import OWNER, Applied, actors, as_dict, now
 from pilotzone.funding.program_spec import ProgramSpec
 from pilotzone.web.i18n import gettext as _
-from pilotzone.workflow import answers, info_requests
+from pilotzone.workflow import answers, info_requests, submissions
 from pilotzone.workflow.forms import Posted
-from pilotzone.workflow.info_requests import AnswerInvalid
-from pilotzone.workflow.states import Action, Decision
+from pilotzone.workflow.info_requests import AnswerInvalid, Reopens
+from pilotzone.workflow.states import Action, Decision, Kind
+from pilotzone.workflow.tables import ReviewStep, Submission
 from pilotzone.workflow.transitions import Refused, move_row
 
-REQUESTS = answers.Requests(KIND, FundingReview, FundingReview.application)
-latest_request = REQUESTS.latest  # the information request the applicant has to answer, if any
-reopened = REQUESTS.reopened  # what the open request reopens (None when no request waits for an answer)
+
+async def latest_request(application: Applied) -> dict | None:
+    """The information request the applicant has to answer, if any."""
+    return await answers.latest_request(application.sub)
+
+
+async def reopened(application: Applied) -> Reopens | None:
+    """What the open request reopens (None when no request waits for an answer)."""
+    return await answers.reopened(application.sub)
 
 
 def described(spec: ProgramSpec, row: dict | None) -> dict | None:
     return info_requests.described(row, spec.inputs, spec.documents) if row else None
 
 
-async def requests_of(application: FundingApplication, spec: ProgramSpec) -> list[dict]:
+async def requests_of(application: Applied, spec: ProgramSpec) -> list[dict]:
     """Every information request with its answer (newest first), for the reviewer."""
-    return await REQUESTS.described(application.id, spec.inputs, spec.documents)
+    return await answers.described_requests(application.id, spec.inputs, spec.documents)
 
 
-async def answer(
-    principal: Principal, application: FundingApplication, spec: ProgramSpec, form: Posted
-) -> None:
+async def answer(principal: Principal, application: Applied, spec: ProgramSpec, form: Posted) -> None:
     """The applicant answers: the reopened inputs as posted, back to ``in_review`` at the same stage.
     Raises AnswerInvalid (field errors, or 409 when no answer is awaited); nothing changes then."""
-    old = {k: str(v) for k, v in as_dict(application.declared).items()}
+    sub, app = application.sub, application.app
+    old = application.declared
     request = await latest_request(application)
     given = await answers.given(request, spec.inputs, old, form, OWNER, application.id)
     changed = {c.key for c in given.changes}
-    verified = {k: v for k, v in as_dict(application.verified).items() if k not in changed}
-    reasons = {k: v for k, v in as_dict(application.verified_reasons).items() if k not in changed}
+    verified = {k: v for k, v in as_dict(app.verified).items() if k not in changed}
+    reasons = {k: v for k, v in as_dict(app.verified_reasons).items() if k not in changed}
     try:
         moved = await move_row(
-            KIND,
-            application,
+            Kind.FUNDING,
+            sub,
             Action.ANSWER,
             actors(principal, application, spec),
-            changes={
-                FundingApplication.declared: given.values,
-                FundingApplication.verified: verified,
-                FundingApplication.verified_reasons: reasons,
-            },
+            changes={Submission.values: given.values, Submission.updated_by: principal.user_id},
         )
     except Refused as refused:
         raise AnswerInvalid({"status": _("No information was requested.")}, 409) from refused
-    stored = await answers.store(FundingReview, given, now())
-    await FundingReview(
-        application=application.id,
-        stage=application.stage,
+    await FundingApplication.update(
+        {FundingApplication.verified: verified, FundingApplication.verified_reasons: reasons}
+    ).where(FundingApplication.id == app.id)
+    await submissions.write_changes(principal, sub.id, [(c.key, c.old, c.new) for c in given.changes])
+    stored = await answers.store(given, now())
+    await ReviewStep(
+        submission=sub.id,
+        stage=sub.stage,
         stage_role=principal.role or "",
         reviewer_id=principal.user_id,
         reviewer_email=principal.label,
@@ -71,6 +77,6 @@ async def answer(
         "funding_application.answered",
         OWNER,
         application.id,
-        before={"status": application.status, "declared": old},
+        before={"status": sub.status, "declared": old},
         after={"status": moved.target, **stored},
     )

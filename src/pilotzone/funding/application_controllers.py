@@ -17,7 +17,6 @@ from pilotzone.documents.owners import OwnerKind
 from pilotzone.documents.owners import register as register_owner
 from pilotzone.funding import answers, ledger, reviews
 from pilotzone.funding import applications as apps
-from pilotzone.funding.application_tables import FundingApplication
 from pilotzone.funding.estimate import estimate_of
 from pilotzone.funding.explain import words
 from pilotzone.funding.tables import Program, Round
@@ -37,20 +36,21 @@ STAFF = ("bureau_admin", "bureau_reviewer", "district_reviewer")  # see the form
 
 
 async def _context(
-    application: FundingApplication,
+    application: apps.Applied,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     error: str | None = None,
     answer_form: dict[str, str] | None = None,
 ) -> dict:
     principal = current_principal()
-    spec = await apps.version_spec(application.program_version)
-    program = await Program.objects().where(Program.id == application.program).first()
-    rnd = await Round.objects().where(Round.id == application.round).first()
+    sub, app = application.sub, application.app
+    spec = await apps.version_spec(app.program_version)
+    program = await Program.objects().where(Program.id == app.program).first()
+    rnd = await Round.objects().where(Round.id == app.round).first()
     changeable = apps.may_change(principal, application, spec)
     who = apps.actors(principal, application, spec)
     can_review = reviews.may_review(principal, spec, application)
-    outcome = await ledger.outcome_of(application.id) if application.status == FundingState.VERIFIED else None
+    outcome = await ledger.outcome_of(application.id) if sub.status == FundingState.VERIFIED else None
     if outcome is not None:
         outcome["words"] = words(outcome["explanation"], spec, get_locale())
     return {
@@ -60,18 +60,16 @@ async def _context(
         "spec": spec,
         "inputs": spec.inputs,
         "units": {f.key: apps.unit_of(spec, f) for f in spec.inputs},
-        "values": values
-        if values is not None
-        else {k: str(v) for k, v in apps.as_dict(application.declared).items()},
-        "verified": apps.as_dict(application.verified),
-        "verified_reasons": apps.as_dict(application.verified_reasons),
+        "values": values if values is not None else application.declared,
+        "verified": apps.as_dict(app.verified),
+        "verified_reasons": apps.as_dict(app.verified_reasons),
         "errors": errors or {},
         "error": error,
         "documents": await keyed.documents_by_key(apps.OWNER, application.id),
-        "status_label": apps.status_label(application.status),
-        "can_edit": changeable and application.status == FundingState.DRAFT,
-        "can_withdraw": may(apps.KIND, application.status, Action.WITHDRAW, who),
-        "can_answer": may(apps.KIND, application.status, Action.ANSWER, who),
+        "status_label": apps.status_label(sub.status),
+        "can_edit": changeable and sub.status == FundingState.DRAFT,
+        "can_withdraw": may(apps.KIND, sub.status, Action.WITHDRAW, who),
+        "can_answer": may(apps.KIND, sub.status, Action.ANSWER, who),
         "can_review": can_review,
         "stage_role": reviews.stage_role(spec, application),
         "reviews": await reviews.reviews_of(application.id)
@@ -88,7 +86,7 @@ async def _context(
 
 async def _refused(
     request: Request,
-    application: FundingApplication,
+    application: apps.Applied,
     exc: apps.FundingError,
     values: dict[str, str] | None = None,
 ) -> Template:
@@ -97,26 +95,26 @@ async def _refused(
     return render(request, PAGE, context, status_code=exc.status)
 
 
-async def _visible(principal: Principal, application_id: int) -> FundingApplication:
+async def _visible(principal: Principal, application_id: int) -> apps.Applied:
     application = await apps.get_application(application_id)
-    if application is None or not visible(principal, application):
+    if application is None or not visible(principal, application.sub):
         raise NotFoundException("application not found")
     return application
 
 
-async def _changeable(application_id: int) -> FundingApplication:
+async def _changeable(application_id: int) -> apps.Applied:
     application = await _visible(current_principal(), application_id)
     if not apps.may_change(
-        current_principal(), application, await apps.version_spec(application.program_version)
+        current_principal(), application, await apps.version_spec(application.app.program_version)
     ):
         raise NotFoundException("application not found")
     return application
 
 
-async def _declared(request: Request, application_id: int) -> tuple[FundingApplication, dict[str, str]]:
+async def _declared(request: Request, application_id: int) -> tuple[apps.Applied, dict[str, str]]:
     """The changeable application and its declared values with the posted ones merged in."""
     application = await _changeable(application_id)
-    spec = await apps.version_spec(application.program_version)
+    spec = await apps.version_spec(application.app.program_version)
     return application, apps.merged_declared(application, spec, await posted(request))
 
 
@@ -201,7 +199,7 @@ class FundingApplicationController(Controller):
     ) -> Redirect | Template:
         application, values = await _declared(request, funding_application_id)
         try:
-            await apps.save_declared(application, values)
+            await apps.save_declared(current_principal(), application, values)
         except apps.FundingError as exc:
             return await _refused(request, application, exc, values)
         return _to_application(request, slug, funding_application_id)
@@ -232,7 +230,7 @@ class FundingApplicationController(Controller):
     ) -> Redirect | Template:
         application = await _changeable(funding_application_id)
         try:
-            spec = await apps.version_spec(application.program_version)
+            spec = await apps.version_spec(application.app.program_version)
             await apps.withdraw(current_principal(), application, spec)
         except apps.FundingError as exc:
             return await _refused(request, application, exc)
@@ -249,7 +247,7 @@ class FundingApplicationController(Controller):
     ) -> Redirect | Template:
         application = await _changeable(funding_application_id)
         form = await posted(request)
-        spec = await apps.version_spec(application.program_version)
+        spec = await apps.version_spec(application.app.program_version)
         try:
             await answers.answer(current_principal(), application, spec, form)
         except info_requests.AnswerInvalid as exc:
@@ -286,11 +284,11 @@ class FundingApplicationController(Controller):
         self, request: Request, slug: FromPath[str], funding_application_id: FromPath[int]
     ) -> Redirect | Template:
         application = await _changeable(funding_application_id)
-        documents = (await apps.version_spec(application.program_version)).documents
+        documents = (await apps.version_spec(application.app.program_version)).documents
         reopened = await answers.reopened(application)
         try:
             await uploads.receive(
-                request, apps.OWNER, application.id, documents, application.status, reopened
+                request, apps.OWNER, application.id, documents, application.sub.status, reopened
             )
         except keyed.KeyedRejected as exc:
             context = await _context(application, error=exc.message)

@@ -8,6 +8,7 @@ makes it ``verified``) or reject. Every state change is audited.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -24,11 +25,12 @@ from pilotzone.funding.tables import Program, ProgramVersion, Round
 from pilotzone.registry.subjects import submission_subject
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import label
-from pilotzone.workflow import fields
+from pilotzone.workflow import fields, submissions
 from pilotzone.workflow.fields import check_field
 from pilotzone.workflow.forms import Posted
-from pilotzone.workflow.scope import listed, visible
+from pilotzone.workflow.scope import scoped, visible
 from pilotzone.workflow.states import Action, Actor, FundingState, Guard, Kind
+from pilotzone.workflow.tables import Submission
 from pilotzone.workflow.transitions import Refused, actors_of, may, move_row
 
 OWNER = "funding_application"
@@ -57,6 +59,25 @@ def now() -> datetime:
 
 def as_dict(value: Any) -> dict:
     return json.loads(value) if isinstance(value, str) else dict(value or {})
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A funding application as read: its submission (``sub``: subject, scope, state, stage, the
+    declared ``values``) and its funding part (``app``: program, round, version, verified values,
+    score), both with the same id."""
+
+    sub: Submission
+    app: FundingApplication
+
+    @property
+    def id(self) -> int:
+        return int(self.sub.id)
+
+    @property
+    def declared(self) -> dict[str, str]:
+        """The declared values as text by input key."""
+        return submissions.values_of(self.sub.values)
 
 
 class StartForm(msgspec.Struct):
@@ -93,9 +114,9 @@ def typed_inputs(spec: ProgramSpec, values: dict[str, str]) -> dict[str, Decimal
     return out
 
 
-def effective_values(application: FundingApplication) -> dict[str, str]:
+def effective_values(application: Applied) -> dict[str, str]:
     """Verified values where present, else the declared ones."""
-    return {**as_dict(application.declared), **as_dict(application.verified)}
+    return {**application.declared, **as_dict(application.app.verified)}
 
 
 def validate(spec: ProgramSpec, values: dict[str, str], present_documents: set[str]) -> dict[str, str]:
@@ -138,34 +159,48 @@ async def open_rounds(today: date | None = None) -> list[dict]:
     )
 
 
-async def get_application(application_id: int) -> FundingApplication | None:
-    return await FundingApplication.objects().where(FundingApplication.id == application_id).first()
+async def get_application(application_id: int) -> Applied | None:
+    sub = await submissions.get(KIND, application_id)
+    if sub is None:
+        return None
+    app = await FundingApplication.objects().where(FundingApplication.id == application_id).first()
+    return Applied(sub, app) if app is not None else None
 
 
-def actors(principal: Principal, application: FundingApplication, spec: ProgramSpec) -> frozenset[Actor]:
+def actors(principal: Principal, application: Applied, spec: ProgramSpec) -> frozenset[Actor]:
     """The workflow actors ``principal`` plays for ``application`` judged by ``spec``."""
-    stages = spec.stages
+    stages, sub = spec.stages, application.sub
     return actors_of(
         principal,
-        covers=visible(principal, application),
-        applicants=applicants_of(application.subject_kind),
-        stage_role=stages[application.stage] if 0 <= application.stage < len(stages) else "",
+        covers=visible(principal, sub),
+        applicants=applicants_of(sub.subject_kind),
+        stage_role=stages[sub.stage] if 0 <= sub.stage < len(stages) else "",
     )
 
 
-def may_change(principal: Principal, application: FundingApplication, spec: ProgramSpec) -> bool:
+def may_change(principal: Principal, application: Applied, spec: ProgramSpec) -> bool:
+    sub = application.sub
     return (
         not principal.province
-        and principal.role in applicants_of(application.subject_kind)
-        and visible(principal, application)
+        and principal.role in applicants_of(sub.subject_kind)
+        and visible(principal, sub)
     )
 
 
 async def list_applications(principal: Principal) -> list[dict]:
+    """The newest 200 funding applications ``principal`` may list, with their program and round."""
+    s = Submission
+    query = scoped(
+        s.select(s.id, s.subject_label, s.status, s.updated_at).where(s.kind == KIND.value), s, principal
+    )
+    rows = [] if query is None else await query.order_by(s.id, ascending=False).limit(200)
     a = FundingApplication
     names = (a.program.name_zh, a.program.name_en, a.round.name_zh, a.round.name_en)
-    rows = await listed(a, principal, *names, a.subject_label, a.status, a.updated_at)
+    parts = {
+        p["id"]: p for p in await a.select(a.id, *names).where(a.id.is_in([r["id"] for r in rows] or [0]))
+    }
     for row in rows:
+        row.update({k: v for k, v in parts.get(row["id"], {}).items() if k != "id"})
         row["status_label"] = status_label(row["status"])
     return rows
 
@@ -173,7 +208,7 @@ async def list_applications(principal: Principal) -> list[dict]:
 # -- applicant actions
 
 
-async def create_application(principal: Principal, round_id: str, subject_id: str) -> FundingApplication:
+async def create_application(principal: Principal, round_id: str, subject_id: str) -> Applied:
     rounds = {str(r["id"]): r for r in await open_rounds()}
     chosen = rounds.get(round_id)
     if chosen is None:
@@ -185,56 +220,52 @@ async def create_application(principal: Principal, round_id: str, subject_id: st
     subject = await submission_subject(principal, program.subject, subject_id)
     if subject is None:
         raise FundingError("subject_id", _("Choose what the application is for."))
-    application = FundingApplication(
-        **subject, program=program.id, program_version=program.current_version, round=chosen["id"]
+    sub = await submissions.start(KIND, subject, principal)
+    app = FundingApplication(
+        id=sub.id, program=program.id, program_version=program.current_version, round=chosen["id"]
     )
-    await application.save()
+    await app.save()
     await audit.record(
         "funding_application.created",
         OWNER,
-        application.id,
+        sub.id,
         after={
             "round": chosen["id"],
             "program_version": program.current_version,
             "subject_id": subject["subject_id"],
         },
     )
-    return application
+    return Applied(sub, app)
 
 
-def merged_declared(
-    application: FundingApplication, spec: ProgramSpec, form: Posted
-) -> dict[str, str]:
-    values = {k: str(v) for k, v in as_dict(application.declared).items()}
+def merged_declared(application: Applied, spec: ProgramSpec, form: Posted) -> dict[str, str]:
+    values = application.declared
     for field in spec.inputs:
         if field.key in form:
             values[field.key] = form[field.key].strip()
     return values
 
 
-async def save_declared(application: FundingApplication, values: dict[str, str]) -> None:
-    """Store what was typed (no validation: nothing is lost); only a draft changes."""
-    if application.status != FundingState.DRAFT:  # only a draft's values change
+async def save_declared(principal: Principal, application: Applied, values: dict[str, str]) -> None:
+    """Store what was typed (no validation: nothing is lost), one history row per changed input;
+    only a draft changes."""
+    if application.sub.status != FundingState.DRAFT:  # only a draft's values change
         raise FundingError("status", _("Only a draft can be changed."), 409)
-    before = as_dict(application.declared)
-    await FundingApplication.update(
-        {FundingApplication.declared: values, FundingApplication.updated_at: now()}
-    ).where(FundingApplication.id == application.id)
+    before = application.declared
+    await submissions.save_values(principal, application.sub, values)
     if before != values:
         await audit.record("funding_application.saved", OWNER, application.id, before=before, after=values)
-    application.declared = values
 
 
-async def submit(
-    principal: Principal, application: FundingApplication, values: dict[str, str]
-) -> dict[str, str]:
+async def submit(principal: Principal, application: Applied, values: dict[str, str]) -> dict[str, str]:
     """Validate against the version current now and submit; returns field errors (nothing changed then)."""
     draft_only = {"status": _("Only a draft can be submitted.")}
-    if not may(KIND, application.status, Action.SUBMIT, {Actor.APPLICANT}):
+    sub, app = application.sub, application.app
+    if not may(KIND, sub.status, Action.SUBMIT, {Actor.APPLICANT}):
         return draft_only
-    await save_declared(application, values)
-    program = await Program.objects().where(Program.id == application.program).first()
-    rnd = await Round.objects().where(Round.id == application.round).first()
+    await save_declared(principal, application, values)
+    program = await Program.objects().where(Program.id == app.program).first()
+    rnd = await Round.objects().where(Round.id == app.round).first()
     assert program is not None and rnd is not None and program.current_version is not None
     holds: set[Guard] = set()
     if rnd.status == "open" and rnd.opens_at <= now().date() <= rnd.closes_at:
@@ -246,7 +277,7 @@ async def submit(
     errors = validate(spec, values, present)
     if errors:
         return errors
-    facts = await facts_of(application.subject_kind, application.subject_id, now())
+    facts = await facts_of(sub.subject_kind, sub.subject_id, now())
     if facts is not None and facts.negative_entry:
         return {
             "status": _(
@@ -259,42 +290,37 @@ async def submit(
     try:
         moved = await move_row(
             KIND,
-            application,
+            sub,
             Action.SUBMIT,
             actors(principal, application, spec),
             holds,
-            changes={
-                FundingApplication.stage: 0,
-                FundingApplication.program_version: program.current_version,
-                FundingApplication.submitted_at: moment,
-            },
+            changes={Submission.stage: 0, Submission.submitted_at: moment},
         )
     except Refused:
         return draft_only
+    await FundingApplication.update({FundingApplication.program_version: program.current_version}).where(
+        FundingApplication.id == app.id
+    )
     await audit.record(
         "funding_application.submitted",
         OWNER,
         application.id,
-        before={"status": application.status},
+        before={"status": sub.status},
         after={"status": moved.target, "program_version": program.current_version, "declared": values},
     )
     return {}
 
 
-async def withdraw(principal: Principal, application: FundingApplication, spec: ProgramSpec) -> None:
+async def withdraw(principal: Principal, application: Applied, spec: ProgramSpec) -> None:
+    sub = application.sub
     try:
-        moved = await move_row(
-            KIND,
-            application,
-            Action.WITHDRAW,
-            actors(principal, application, spec),
-        )
+        moved = await move_row(KIND, sub, Action.WITHDRAW, actors(principal, application, spec))
     except Refused as refused:
         raise FundingError("status", _("This application can no longer be withdrawn."), 409) from refused
     await audit.record(
         "funding_application.withdrawn",
         OWNER,
         application.id,
-        before={"status": application.status},
+        before={"status": sub.status},
         after={"status": moved.target},
     )

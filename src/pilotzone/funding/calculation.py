@@ -35,11 +35,13 @@ from pilotzone.workflow.states import FundingState
 CHUNK = 500
 KIND = "funding_calculation"
 
-# ``values``: verified values where present, else the declared ones (jsonb ``||``: the right side wins)
+# ``values``: verified values where present, else the declared ones (the submission's; jsonb ``||``: the
+# right side wins). The round's applications by id (keyset on funding_application's (tenant, round, id)
+# index), each joined to its submission by primary key for the state, subject and declared values.
 _CHUNK_SQL = f"""
-SELECT a.id, a.program_version, a.declared || a.verified AS values, a.subject_kind, a.subject_id
-  FROM funding_application a
- WHERE a.round = $1 AND a.status = '{FundingState.VERIFIED}' AND a.id > $2
+SELECT a.id, a.program_version, s.values || a.verified AS values, s.subject_kind, s.subject_id
+  FROM funding_application a JOIN submission s ON s.id = a.id AND s.tenant_id = a.tenant_id
+ WHERE a.round = $1 AND s.status = '{FundingState.VERIFIED}' AND a.id > $2
  ORDER BY a.id
  LIMIT $3
 """  # noqa: S608 - fixed SQL text
@@ -56,8 +58,9 @@ ON CONFLICT (tenant_id, calculation, application) DO UPDATE
 """
 
 _CLAIMS = """
-SELECT r.application, r.claim, COALESCE(a.score, 0) AS score, a.submitted_at
+SELECT r.application, r.claim, COALESCE(a.score, 0) AS score, s.submitted_at
   FROM calculation_result r JOIN funding_application a ON a.id = r.application
+  JOIN submission s ON s.id = a.id AND s.tenant_id = a.tenant_id
  WHERE r.calculation = $1 AND r.eligible AND r.claim > 0
 """
 
@@ -119,7 +122,8 @@ async def start_calculation(principal: Principal, round_id: int) -> Calculation:
         )
     rows = await db.fetch("SELECT COALESCE(max(version), 0) AS v FROM calculation WHERE round = $1", round_id)
     count = await db.fetch(
-        "SELECT count(*) AS n FROM funding_application WHERE round = $1 AND status = $2",
+        "SELECT count(*) AS n FROM funding_application a JOIN submission s ON s.id = a.id"
+        " AND s.tenant_id = a.tenant_id WHERE a.round = $1 AND s.status = $2",
         round_id,
         FundingState.VERIFIED,
     )
@@ -308,13 +312,13 @@ RESULT_FILTERS = {
 }
 _RESULTS = """
 SELECT r.application, a.subject_label, r.eligible, r.claim, r.award, r.reasons, r.explanation
-  FROM calculation_result r JOIN funding_application a ON a.id = r.application
+  FROM calculation_result r JOIN submission a ON a.id = r.application AND a.tenant_id = r.tenant_id
  WHERE r.calculation = $1 AND ({where}) AND ($2 = '' OR a.subject_label ILIKE '%' || $2 || '%'
        OR r.application::text = $2)
  ORDER BY r.application LIMIT $3 OFFSET $4
 """
 _COUNT = """
-SELECT count(*) FROM calculation_result r JOIN funding_application a ON a.id = r.application
+SELECT count(*) FROM calculation_result r JOIN submission a ON a.id = r.application AND a.tenant_id = r.tenant_id
  WHERE r.calculation = $1 AND ({where}) AND ($2 = '' OR a.subject_label ILIKE '%' || $2 || '%'
        OR r.application::text = $2)
 """
@@ -351,7 +355,7 @@ SELECT COALESCE(n.application, o.application) AS application, a.subject_label, o
   FROM (SELECT application, award FROM calculation_result WHERE calculation = $1) n
   FULL JOIN (SELECT application, award FROM calculation_result WHERE calculation = $2) o
        ON o.application = n.application
-  JOIN funding_application a ON a.id = COALESCE(n.application, o.application)
+  JOIN submission a ON a.id = COALESCE(n.application, o.application)
  WHERE n.award IS DISTINCT FROM o.award
  ORDER BY 1 LIMIT 500
 """

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pilotzone.funding.application_tables import FundingApplication
-from pilotzone.funding.applications import effective_values, typed_inputs
+from pilotzone.funding.applications import Applied, effective_values, typed_inputs
 from pilotzone.funding.explain import formula_lines, words
 from pilotzone.funding.facts import facts_of
 from pilotzone.funding.program_spec import ProgramSpec
@@ -15,13 +14,13 @@ from pilotzone.funding.tables import ProgramVersion
 from pilotzone.web.i18n import get_locale
 
 
-async def estimate_of(application: FundingApplication, spec: ProgramSpec) -> dict | None:
+async def estimate_of(application: Applied, spec: ProgramSpec) -> dict | None:
     """{eligible, amount, reasons, lines} or None when the program cannot be evaluated yet."""
-    version = await ProgramVersion.objects().where(ProgramVersion.id == application.program_version).first()
+    version = await ProgramVersion.objects().where(ProgramVersion.id == application.app.program_version).first()
     if version is None:
         return None
     on = datetime.now(UTC)
-    facts = await facts_of(application.subject_kind, application.subject_id, on) or SubjectFacts()
+    facts = await facts_of(application.sub.subject_kind, application.sub.subject_id, on) or SubjectFacts()
     try:
         result = compiled(version).evaluate(typed_inputs(spec, effective_values(application)), facts)
     except ValueError:  # an input the formula needs is missing or invalid: no estimate yet

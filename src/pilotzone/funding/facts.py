@@ -40,11 +40,11 @@ SELECT s.kind, s.id,
 """
 
 _CERTIFICATIONS = """
-SELECT a.subject_kind AS kind, a.subject_id AS id, array_agg(DISTINCT c.scheme_key) AS keys
-  FROM certificate c JOIN application a ON a.id = c.application
- WHERE (a.subject_kind, a.subject_id) IN (SELECT * FROM unnest($1::text[], $2::int[]))
+SELECT s.subject_kind AS kind, s.subject_id AS id, array_agg(DISTINCT c.scheme_key) AS keys
+  FROM certificate c JOIN submission s ON s.id = c.application AND s.tenant_id = c.tenant_id
+ WHERE (s.subject_kind, s.subject_id) IN (SELECT * FROM unnest($1::text[], $2::int[]))
    AND c.status IN ('valid', 'renewed') AND c.valid_from <= $3 AND c.valid_until >= $3
- GROUP BY a.subject_kind, a.subject_id
+ GROUP BY s.subject_kind, s.subject_id
 """
 
 

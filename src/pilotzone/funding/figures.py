@@ -24,9 +24,10 @@ METRICS: list[Metric] = [
         False,
         # the entry's state by its dates (pz_award_state: an ended notice is awarded); a revoked award
         # counts with what was paid on it, as in the program's balance
-        "SELECT l.tenant_id, l.id, l.subject_label AS label, pz_award_state(l.status, l.notice_until, now()) AS state, "
+        "SELECT l.tenant_id, l.id, l.subject_label AS label, pz_award_state(l.status, n.notice_until, now()) AS state, "
         "l.created_at AS at, p.key AS dim, CASE WHEN l.status = 'revoked' THEN l.paid ELSE l.awarded END AS amount "
-        "FROM ledger_entry l JOIN program p ON p.id = l.program AND p.tenant_id = l.tenant_id",
+        "FROM ledger_entry l JOIN program p ON p.id = l.program AND p.tenant_id = l.tenant_id "
+        "LEFT JOIN notice n ON n.kind = 'award' AND n.submission = l.application AND n.tenant_id = l.tenant_id",
         money=True,
     ),
     Metric(
@@ -42,13 +43,13 @@ METRICS: list[Metric] = [
         "funding_applications",
         False,
         "SELECT tenant_id, id, subject_label AS label, status AS state, submitted_at AS at, '' AS dim, 1 AS amount "
-        "FROM funding_application WHERE submitted_at IS NOT NULL",
+        "FROM submission WHERE kind = 'funding' AND submitted_at IS NOT NULL",
     ),
     Metric(
         "credit_refusals",
         False,
         "SELECT f.tenant_id, f.id, f.subject_label AS label, f.status AS state, f.submitted_at AS at, '' AS dim, 1 AS amount "  # noqa: S608 - fixed SQL text, values are parameters
-        "FROM funding_application f WHERE f.submitted_at IS NOT NULL AND EXISTS ("
+        "FROM submission f WHERE f.kind = 'funding' AND f.submitted_at IS NOT NULL AND EXISTS ("
         "SELECT 1 FROM calculation_result r JOIN calculation c ON c.id = r.calculation AND c.tenant_id = r.tenant_id "
         "WHERE r.application = f.id AND r.tenant_id = f.tenant_id AND c.status IN ('calculated', 'approved') "
         'AND NOT r.eligible AND r.reasons @> \'[{"rule": "' + CREDIT_RULE + '", "ok": false}]\'::jsonb)',

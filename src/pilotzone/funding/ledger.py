@@ -18,7 +18,7 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.funding import award_notice
-from pilotzone.funding.application_tables import AwardObjection, Calculation, Payment
+from pilotzone.funding.application_tables import Calculation, Payment
 from pilotzone.funding.applications import FundingError, now, unit_of
 from pilotzone.funding.calculation import failed_reasons
 from pilotzone.funding.program_spec import ProgramSpec
@@ -27,18 +27,28 @@ from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import label
-from pilotzone.workflow.states import ObjectionState
+from pilotzone.workflow.states import Kind, ObjectionState
+from pilotzone.workflow.tables import Notice, Objection
 
 FEN = Decimal("0.01")
 
 _LEDGER = """
 INSERT INTO ledger_entry (tenant_id, program, round, calculation, application, subject_label, awarded, paid,
-                          created_at, created_by, status, notice_until)
-SELECT $1, a.program, a.round, r.calculation, r.application, a.subject_label, r.award, 0, now(), $3,
-       CASE WHEN $4::timestamptz IS NULL THEN 'awarded' ELSE 'notice' END, $4
+                          created_at, created_by, status)
+SELECT $1, a.program, a.round, r.calculation, r.application, s.subject_label, r.award, 0, now(), $3,
+       CASE WHEN $4 THEN 'notice' ELSE 'awarded' END
   FROM calculation_result r JOIN funding_application a ON a.id = r.application
+  JOIN submission s ON s.id = a.id AND s.tenant_id = a.tenant_id
  WHERE r.calculation = $2 AND r.award > 0
 ON CONFLICT (tenant_id, application) DO NOTHING
+RETURNING id, application
+"""
+
+# the award notices of the entries just written (``workflow.objections.open_notice`` for many at once)
+_NOTICES = """
+INSERT INTO notice (tenant_id, kind, submission, subject_label, created_at, notice_until)
+SELECT s.tenant_id, $3, s.id, s.subject_label, now(), $2
+  FROM unnest($1::int[]) WITH ORDINALITY AS u(id, k) JOIN submission s ON s.id = u.id ORDER BY u.k
 """
 
 
@@ -73,9 +83,10 @@ async def approve(principal: Principal, calculation_id: int) -> int:
     rnd = await Round.objects().where(Round.id == calc.round).first()
     assert rnd is not None
     until = await award_notice.notice_end(rnd.program)
-    written = await db.fetch(
-        _LEDGER + " RETURNING id", current_tenant_id(), calc.id, principal.user_id, until
-    )
+    written = await db.fetch(_LEDGER, current_tenant_id(), calc.id, principal.user_id, until is not None)
+    if until is not None and written:
+        in_order = [r["application"] for r in sorted(written, key=lambda r: r["id"])]  # as the entries
+        await db.fetch(_NOTICES, in_order, until, Kind.AWARD.value)
     await audit.record(
         "calculation.approved",
         "calculation",
@@ -196,7 +207,7 @@ async def record_payment(principal: Principal, entry_id: int, form: PaymentForm)
     _payable(entry)
     raised = await db.fetch(  # an award is paid only once its public notice has ended without objection
         "UPDATE ledger_entry e SET paid = paid + $2 WHERE id = $1 AND paid + $2 <= awarded"  # noqa: S608 - fixed SQL text
-        f" AND {award_notice.state_sql('e', '$3')} = 'awarded' RETURNING paid",
+        f" AND {award_notice.row_state_sql('e', '$3')} = 'awarded' RETURNING paid",
         entry_id,
         amount,
         moment,
@@ -243,8 +254,8 @@ async def _entries(where: str, value: int) -> list[dict]:
     return [
         dict(r)
         for r in await db.fetch(
-            f"SELECT e.*, {award_notice.state_sql('e', '$2')} AS state FROM ledger_entry e"  # noqa: S608 - fixed SQL text
-            f" WHERE {where} ORDER BY e.id LIMIT 1000",
+            f"SELECT e.*, n.notice_until, {award_notice.state_sql('e', '$2')} AS state FROM ledger_entry e"  # noqa: S608 - fixed SQL text
+            f" {award_notice.notice_join()} WHERE {where} ORDER BY e.id LIMIT 1000",
             value,
             now(),
         )
@@ -273,15 +284,13 @@ async def outcome_of(application_id: int) -> dict | None:
     if not entries:
         return await _without_award(application_id)
     entry = (await _with_payments(entries[:1]))[0]
+    notice = Notice.select(Notice.id).where((Notice.kind == Kind.AWARD.value) & (Notice.submission == application_id))
     entry["objections"] = (
-        await AwardObjection.select(
-            AwardObjection.created_at,
-            AwardObjection.status,
-            AwardObjection.resolved_at,
-            AwardObjection.resolution_note,
+        await Objection.select(
+            Objection.created_at, Objection.status, Objection.resolved_at, Objection.resolution_note
         )
-        .where(AwardObjection.entry == entry["id"])
-        .order_by(AwardObjection.id)
+        .where(Objection.notice.is_in([n["id"] for n in await notice] or [0]))
+        .order_by(Objection.id)
     )
     for objection in entry["objections"]:
         objection["status"] = ObjectionState(objection["status"])
@@ -322,10 +331,12 @@ HEADERS = [
     "公示与拨付状态",
 ]
 _EXPORT = f"""
-SELECT r.application, a.subject_label, r.eligible, r.claim, r.award, r.reasons,
-       {award_notice.state_sql("l", "$3")} AS state, a.declared || a.verified AS values
+SELECT r.application, s.subject_label, r.eligible, r.claim, r.award, r.reasons,
+       {award_notice.state_sql("l", "$3")} AS state, s.values || a.verified AS values
   FROM calculation_result r JOIN funding_application a ON a.id = r.application
+  JOIN submission s ON s.id = a.id AND s.tenant_id = a.tenant_id
   LEFT JOIN ledger_entry l ON l.calculation = r.calculation AND l.application = r.application
+  {award_notice.notice_join("l")}
  WHERE r.calculation = $1 AND r.application > $2 ORDER BY r.application LIMIT 1000
 """  # noqa: S608 - fixed SQL text
 

@@ -4,7 +4,8 @@ values and approving need a verified value for every required input (``verified:
 prefilled with the values verified so far, else the declared ones), and a value that differs from the
 declared one needs its reason (``reason:<key>``). A reviewer asks for information (the applicant
 answers, the same stage resumes), approves (next stage; the last one makes the application
-``verified``) or rejects with reasons. Every step is a FundingReview row and an audit record; a refused
+``verified``) or rejects with reasons. Every step is a ``review_step`` row (``workflow.tables.ReviewStep``:
+its verified values and reasons) and an audit record; a refused
 step changes nothing and names every field in error. A request names the inputs and documents it
 reopens; the answer is in ``answers``.
 """
@@ -19,10 +20,11 @@ from piccolo.columns import Column
 from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.funding.application_tables import FundingApplication, FundingReview
+from pilotzone.funding.application_tables import FundingApplication
 from pilotzone.funding.applications import (
     KIND,
     OWNER,
+    Applied,
     FundingError,
     actors,
     as_dict,
@@ -40,13 +42,13 @@ from pilotzone.workflow.transitions import Refused, may
 DECISIONS = (Decision.VERIFY, Decision.REQUEST_INFO, Decision.APPROVE, Decision.REJECT)
 
 
-def stage_role(spec: ProgramSpec, application: FundingApplication) -> str:
-    stages = spec.stages
-    return stages[application.stage] if 0 <= application.stage < len(stages) else ""
+def stage_role(spec: ProgramSpec, application: Applied) -> str:
+    stages, stage = spec.stages, application.sub.stage
+    return stages[stage] if 0 <= stage < len(stages) else ""
 
 
-def may_review(principal: Principal, spec: ProgramSpec, application: FundingApplication) -> bool:
-    return may(KIND, application.status, Action.APPROVE, actors(principal, application, spec))
+def may_review(principal: Principal, spec: ProgramSpec, application: Applied) -> bool:
+    return may(KIND, application.sub.status, Action.APPROVE, actors(principal, application, spec))
 
 
 class ReviewInvalid(FundingError):
@@ -103,14 +105,15 @@ def parse_score(raw: str) -> Decimal | None:
 
 
 _QUEUE = """
-SELECT a.id, a.subject_label, a.district_code, a.stage, p.name_zh, p.name_en, r.name_zh AS round_zh,
-       r.name_en AS round_en, COALESCE(a.moved_at, a.submitted_at) AS since
-  FROM funding_application a JOIN program p ON p.id = a.program JOIN round r ON r.id = a.round
+SELECT s.id, s.subject_label, s.district_code, s.stage, p.name_zh, p.name_en, r.name_zh AS round_zh,
+       r.name_en AS round_en, COALESCE(s.moved_at, s.submitted_at) AS since
+  FROM submission s JOIN funding_application a ON a.id = s.id AND a.tenant_id = s.tenant_id
+  JOIN program p ON p.id = a.program JOIN round r ON r.id = a.round
   JOIN program_version v ON v.id = a.program_version
- WHERE a.status = $3
-   AND COALESCE(v.spec -> 'stages' ->> a.stage, ($4::text[])[a.stage + 1]) = $1
-   AND ($2 = '' OR a.district_code = $2)
- ORDER BY since, a.id
+ WHERE s.kind = $5 AND s.status = $3
+   AND COALESCE(v.spec -> 'stages' ->> s.stage, ($4::text[])[s.stage + 1]) = $1
+   AND ($2 = '' OR s.district_code = $2)
+ ORDER BY since, s.id
  LIMIT 500
 """
 
@@ -119,19 +122,18 @@ async def queue(principal: Principal) -> list[dict]:
     mine = queue_of(principal)
     if mine is None:
         return []
-    return [dict(r) for r in await db.fetch(_QUEUE, *mine, FundingState.IN_REVIEW, list(DEFAULT_STAGES))]
+    return [dict(r) for r in await db.fetch(_QUEUE, *mine, FundingState.IN_REVIEW, list(DEFAULT_STAGES), KIND.value)]
 
 
 async def reviews_of(application_id: int) -> list[dict]:
-    return await steps_of(FundingReview, FundingReview.application, application_id)
+    return await steps_of(application_id)
 
 
-async def decide(
-    principal: Principal, application: FundingApplication, form: ReviewForm, named: Posted
-) -> str:
+async def decide(principal: Principal, application: Applied, form: ReviewForm, named: Posted) -> str:
     """One review step (``named``: the verified values, their reasons and the reopen checkboxes);
     returns the new status. Raises FundingError (403 when the caller may not)."""
-    spec = await version_spec(application.program_version)
+    sub, app = application.sub, application.app
+    spec = await version_spec(app.program_version)
     decision = form.decision
     if decision not in DECISIONS:
         raise FundingError("decision", _("Choose a decision."))
@@ -139,7 +141,7 @@ async def decide(
         raise FundingError("status", _("This application is not waiting for your review."), 403)
     verifies = decision in ("verify", "approve")  # these record the verified values (all of them)
     verified, reasons, errors = (
-        parse_verified(spec, named, as_dict(application.declared)) if verifies else ({}, {}, {})
+        parse_verified(spec, named, application.declared) if verifies else ({}, {}, {})
     )
     comment = form.comment.strip()
     score = None
@@ -152,34 +154,28 @@ async def decide(
     if errors:
         raise ReviewInvalid(errors)
     reopens = reopened_by(action, spec.inputs, spec.documents, named)
-    merged = verified if verifies else as_dict(application.verified)
-    merged_reasons = reasons if verifies else as_dict(application.verified_reasons)
-    changes: dict[Column, Any] = {
+    merged = verified if verifies else as_dict(app.verified)
+    merged_reasons = reasons if verifies else as_dict(app.verified_reasons)
+    own: dict[Column | str, Any] = {
         FundingApplication.verified: merged,
         FundingApplication.verified_reasons: merged_reasons,
     }
     if score is not None:
-        changes[FundingApplication.score] = score
-    final = application.stage + 1 >= len(spec.stages)
+        own[FundingApplication.score] = score
+    final = sub.stage + 1 >= len(spec.stages)
     who = actors(principal, application, spec)
     try:
         moved, stage = await advance(
-            KIND,
-            FundingApplication,
-            application,
-            action,
-            who,
-            {Guard.FINAL_STAGE if final else Guard.MORE_STAGES},
-            changes,
+            KIND, sub, action, who, {Guard.FINAL_STAGE if final else Guard.MORE_STAGES}
         )
     except Refused as refused:
         message = _("Someone else decided this application in the meantime.")
         raise FundingError("status", message, 409) from refused
+    # the funding part follows the submission's move (same transaction: written only when it moved)
+    await FundingApplication.update(own).where(FundingApplication.id == app.id)
     status = moved.target
     await record_step(
-        FundingReview,
-        FundingReview.application,
-        application,
+        sub,
         stage_role(spec, application),
         principal,
         action,
@@ -193,10 +189,10 @@ async def decide(
         OWNER,
         application.id,
         before={
-            "status": application.status,
-            "stage": application.stage,
-            "verified": as_dict(application.verified),
-            "reasons": as_dict(application.verified_reasons),
+            "status": sub.status,
+            "stage": sub.stage,
+            "verified": as_dict(app.verified),
+            "reasons": as_dict(app.verified_reasons),
         },
         after={
             "status": status,

@@ -67,7 +67,7 @@ async def program(owner: asyncpg.Connection, tenants: dict) -> AsyncIterator[dic
         "DELETE FROM calculation WHERE round IN (SELECT id FROM round WHERE program = $1)",
         "DELETE FROM document WHERE owner_kind = 'funding_application' AND owner_id IN "
         "(SELECT id FROM funding_application WHERE program = $1)",
-        "DELETE FROM funding_application WHERE program = $1",
+        "DELETE FROM submission WHERE id IN (SELECT id FROM funding_application WHERE program = $1)",
         "UPDATE program SET current_version = NULL WHERE id = $1",
         "DELETE FROM round WHERE program = $1",
         "DELETE FROM program_version WHERE program = $1",
@@ -117,7 +117,7 @@ async def approved(owner: asyncpg.Connection, program: dict, as_user, admin_gz, 
         ok = await second.post(f"{base}/calculations/{calc}/approve", follow_redirects=False)
         assert ok.status_code == 303, ok.text[:300]
         yield {**program, "calculation": calc, "base": base, "second": second}
-    await owner.execute("DELETE FROM award_objection WHERE entry IN (SELECT id FROM ledger_entry WHERE program = $1)",
+    await owner.execute("DELETE FROM notice WHERE kind = 'award' AND submission IN (SELECT application FROM ledger_entry WHERE program = $1)",
                         program["program"])
     await owner.execute('DELETE FROM membership WHERE "user" = $1', user.id)
     await owner.execute("DELETE FROM pz_user WHERE id = $1", user.id)

@@ -52,7 +52,7 @@ def verified(enterprise: int, label: str, declared: dict[str, str], *, ago: int 
     return {
         "enterprise": enterprise,
         "subject_label": label,
-        "declared": declared,
+        "values": declared,
         "status": "verified",
         "stage": 1,
         "submitted_at": datetime.now(UTC) - timedelta(seconds=ago),

@@ -18,7 +18,7 @@ async def test_award_notice_objections_pause_payments(app, admin_gz, admin_fs, o
     gz = approved["tenant"]
     entries = await owner.fetch(
         "SELECT id, subject_label, awarded, status, notice_until, notice_until - now() AS left "
-        "FROM ledger_entry WHERE round = $1 ORDER BY id", approved["round"],
+        "FROM ledger_entry JOIN (SELECT submission AS application, notice_until FROM notice WHERE kind = 'award') n USING (application) WHERE round = $1 ORDER BY id", approved["round"],
     )
     assert len(entries) == N - N // 10  # the 'x' declarations cannot be evaluated: no award
     assert all(e["status"] == "notice" and 6 <= e["left"].days <= 7 for e in entries)  # 7 notice days
@@ -67,7 +67,7 @@ async def test_award_notice_objections_pause_payments(app, admin_gz, admin_fs, o
 
     # the bureau resolves: dismissals resume the notice once no objection is open
     objections = await owner.fetch(
-        "SELECT id, entry FROM award_objection WHERE entry = ANY($1::int[]) ORDER BY id", [first["id"], second["id"]]
+        "SELECT o.id, e.id AS entry FROM objection o JOIN notice n ON n.id = o.notice JOIN ledger_entry e ON e.application = n.submission AND n.kind = 'award' WHERE e.id = ANY($1::int[]) ORDER BY o.id", [first["id"], second["id"]]
     )
     assert len(objections) == 4
     listing = await admin_gz.get(f"{GZ}/funding/notices/objections")
@@ -82,7 +82,7 @@ async def test_award_notice_objections_pause_payments(app, admin_gz, admin_fs, o
     assert await owner.fetchval("SELECT status FROM ledger_entry WHERE id = $1", first["id"]) == "objected"
     await admin_gz.post(f"{GZ}/funding/notices/objections/{objections[2]['id']}/resolve",
                         data={"decision": "dismissed", "note": "不成立"}, follow_redirects=False)
-    resumed = await owner.fetchrow("SELECT status, notice_until FROM ledger_entry WHERE id = $1", first["id"])
+    resumed = await owner.fetchrow("SELECT status, notice_until FROM ledger_entry JOIN (SELECT submission AS application, notice_until FROM notice WHERE kind = 'award') n USING (application) WHERE id = $1", first["id"])
     assert resumed["status"] == "notice" and resumed["notice_until"] >= first["notice_until"]
     again = await admin_gz.post(f"{GZ}/funding/notices/objections/{objections[2]['id']}/resolve",
                                 data={"decision": "upheld", "note": "x"})
@@ -95,7 +95,7 @@ async def test_award_notice_objections_pause_payments(app, admin_gz, admin_fs, o
         found = await public.get(f"{GZ}/funding/notices/", params={"q": first["subject_label"]})
         assert first["subject_label"] in found.text  # resumed: later than the first page, found by name
     # the notice ends (the test clock: its end moves back): off the public page, payable
-    await owner.execute("UPDATE ledger_entry SET notice_until = now() - interval '1 second' WHERE id = $1", first["id"])
+    await owner.execute("UPDATE notice SET notice_until = now() - interval '1 second' WHERE kind = 'award' AND submission IN (SELECT application FROM ledger_entry WHERE id = $1)", first["id"])
     paid = await approved["second"].post(
         pay, data={"amount": "1.00", "voucher": "PZ-N-1", "paid_on": "2026-12-01"}, follow_redirects=False
     )

@@ -36,9 +36,9 @@ async def _clean(owner: asyncpg.Connection, marker: str) -> None:
     """Other tests use the same demo enterprises: nothing of this test may stay behind."""
     await owner.execute("DELETE FROM negative_list_entry WHERE reason = $1", f"{marker}-reason")
     await owner.execute(
-        "DELETE FROM certificate WHERE application IN (SELECT id FROM application WHERE subject_label = $1)", marker
+        "DELETE FROM certificate WHERE application IN (SELECT id FROM submission WHERE subject_label = $1)", marker
     )
-    await owner.execute("DELETE FROM application WHERE subject_label = $1", marker)
+    await owner.execute("DELETE FROM submission WHERE subject_label = $1", marker)
     await owner.execute("DELETE FROM talent WHERE name = $1", f"{marker}-talent")
     await owner.execute("DELETE FROM overseas_warehouse WHERE address LIKE $1", f"{marker}-%")
 

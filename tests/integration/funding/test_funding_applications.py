@@ -32,12 +32,12 @@ async def test_apply_verify_and_withdraw(as_user, owner, program) -> None:
         )
         assert created.status_code == 303, created.text[:300]
         app_id = int(created.headers["location"].rsplit("/", 1)[1])
-        row = await owner.fetchrow("SELECT * FROM funding_application WHERE id = $1", app_id)
+        row = await owner.fetchrow("SELECT * FROM funding_application JOIN submission USING (id, tenant_id) WHERE id = $1", app_id)
         assert row["status"] == "draft" and row["program_version"] == program["version"]
 
         bad = await client.post(f"{BASE}/{app_id}/submit", data={"exports": "12x"}, follow_redirects=False)
         assert bad.status_code == 400 and 'aria-invalid="true"' in bad.text and 'value="12x"' in bad.text
-        assert json.loads(await owner.fetchval("SELECT declared FROM funding_application WHERE id = $1", app_id)) == {
+        assert json.loads(await owner.fetchval("SELECT s.values FROM submission s WHERE s.id = $1", app_id)) == {
             "exports": "12x"
         }
         no_doc = await client.post(f"{BASE}/{app_id}/submit", data={"exports": "1234.5"}, follow_redirects=False)
@@ -59,7 +59,7 @@ async def test_apply_verify_and_withdraw(as_user, owner, program) -> None:
         assert upload.status_code == 303, upload.text[:300]
         ok = await client.post(f"{BASE}/{app_id}/submit", data={"exports": "1234.5"}, follow_redirects=False)
         assert ok.status_code == 303
-        row = await owner.fetchrow("SELECT * FROM funding_application WHERE id = $1", app_id)
+        row = await owner.fetchrow("SELECT * FROM funding_application JOIN submission USING (id, tenant_id) WHERE id = $1", app_id)
         assert row["status"] == "in_review" and row["stage"] == 0 and row["submitted_at"] is not None
         page = await client.get(f"{BASE}/{app_id}")
         assert '<strong id="estimate">12,962.25 元</strong>' in page.text  # 1234.5 × 10.5, with its steps
@@ -99,7 +99,7 @@ async def test_apply_verify_and_withdraw(as_user, owner, program) -> None:
             follow_redirects=False,
         )
         assert final.status_code == 303
-    row = await owner.fetchrow("SELECT * FROM funding_application WHERE id = $1", app_id)
+    row = await owner.fetchrow("SELECT * FROM funding_application JOIN submission USING (id, tenant_id) WHERE id = $1", app_id)
     assert row["status"] == "verified" and json.loads(row["verified"]) == {"exports": "1000", "certified": ""}
     assert row["score"] == 80
     actions = [r["action"] for r in await owner.fetch(
@@ -123,7 +123,7 @@ async def test_other_tenant_and_other_enterprise_do_not_see_it(as_user, owner, p
         app_id = int(created.headers["location"].rsplit("/", 1)[1])
         withdrawn = await client.post(f"{BASE}/{app_id}/withdraw", follow_redirects=False)
         assert withdrawn.status_code == 303
-        assert await owner.fetchval("SELECT status FROM funding_application WHERE id = $1", app_id) == "withdrawn"
+        assert await owner.fetchval("SELECT status FROM submission WHERE id = $1", app_id) == "withdrawn"
     async with as_user(demo("enterprise", "foshan")) as other:
         assert (await other.get(f"/z/foshan/funding/applications/{app_id}")).status_code == 404
 
@@ -145,6 +145,6 @@ async def test_submission_refused_while_on_the_negative_list(as_user, owner, pro
             )
             refused = await client.post(f"{BASE}/{app_id}/submit", data={"exports": "10"}, follow_redirects=False)
             assert refused.status_code == 400 and "信用负面清单" in refused.text and "虚假申报" in refused.text
-            assert await owner.fetchval("SELECT status FROM funding_application WHERE id = $1", app_id) == "draft"
+            assert await owner.fetchval("SELECT status FROM submission WHERE id = $1", app_id) == "draft"
     finally:
         await owner.execute("DELETE FROM negative_list_entry WHERE id = $1", entry.id)

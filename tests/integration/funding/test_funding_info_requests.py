@@ -39,7 +39,7 @@ async def test_the_answer_changes_what_the_request_reopens(as_user, owner, progr
         )
         assert asked.status_code == 303
     request = await owner.fetchrow(
-        "SELECT reopens FROM funding_review WHERE application = $1 AND decision = 'request_info'", app_id
+        "SELECT reopens FROM review_step WHERE submission = $1 AND decision = 'request_info'", app_id
     )
     assert json.loads(request["reopens"]) == {"fields": ["exports"], "documents": ["report"]}
 
@@ -59,7 +59,7 @@ async def test_the_answer_changes_what_the_request_reopens(as_user, owner, progr
         wrong = await client.post(f"{BASE}/{app_id}/answer", data={"answer:exports": "abc", "note": "已更正"})
         assert wrong.status_code == 400
         assert re.search(r'id="a-exports"[^>]*aria-invalid="true"', wrong.text)
-        row = await owner.fetchrow("SELECT status, declared FROM funding_application WHERE id = $1", app_id)
+        row = await owner.fetchrow("SELECT status, s.values AS declared FROM submission s WHERE id = $1", app_id)
         assert row["status"] == "info_requested" and json.loads(row["declared"])["exports"] == "1234.5"
 
         answered = await client.post(
@@ -76,7 +76,7 @@ async def test_the_answer_changes_what_the_request_reopens(as_user, owner, progr
         )
         assert late.status_code == 409  # answered: nothing is open any more
     row = await owner.fetchrow(
-        "SELECT status, stage, declared, verified, verified_reasons FROM funding_application WHERE id = $1",
+        "SELECT status, stage, s.values AS declared, verified, verified_reasons FROM funding_application JOIN submission s USING (id, tenant_id) WHERE id = $1",
         app_id,
     )
     assert (row["status"], row["stage"]) == ("in_review", 0)
@@ -90,7 +90,7 @@ async def test_the_answer_changes_what_the_request_reopens(as_user, owner, progr
     )
     answer = json.loads(
         await owner.fetchval(
-            "SELECT answer FROM funding_review WHERE application = $1 AND decision = 'request_info'", app_id
+            "SELECT answer FROM review_step WHERE submission = $1 AND decision = 'request_info'", app_id
         )
     )
     assert answer == {

@@ -25,13 +25,13 @@ def _ledger_row(page: str, label: str) -> str:
 
 async def test_an_ended_notice_is_an_award_everywhere(app, admin_gz, owner, approved) -> None:
     ended, running = await owner.fetch(
-        "SELECT id, application, subject_label, awarded, notice_until FROM ledger_entry WHERE round = $1 "
+        "SELECT id, application, subject_label, awarded, notice_until FROM ledger_entry JOIN (SELECT submission AS application, notice_until FROM notice WHERE kind = 'award') n USING (application) WHERE round = $1 "
         "ORDER BY id LIMIT 2",
         approved["round"],
     )
     # the test clock, as the other notice tests: the end moves back; the stored status stays 'notice'
     await owner.execute(
-        "UPDATE ledger_entry SET notice_until = now() - interval '1 day' WHERE id = $1", ended["id"]
+        "UPDATE notice SET notice_until = now() - interval '1 day' WHERE kind = 'award' AND submission IN (SELECT application FROM ledger_entry WHERE id = $1)", ended["id"]
     )
     assert await owner.fetchval("SELECT status FROM ledger_entry WHERE id = $1", ended["id"]) == "notice"
 
@@ -82,7 +82,7 @@ async def test_an_ended_notice_is_an_award_everywhere(app, admin_gz, owner, appr
             data={"csrf_token": token, "contact": "a@b.cn", "reason": "晚了"},
         )
         assert late.status_code == 404
-        assert await owner.fetchval("SELECT count(*) FROM award_objection WHERE entry = $1", ended["id"]) == 0
+        assert await owner.fetchval("SELECT count(*) FROM objection o JOIN notice n ON n.id = o.notice JOIN ledger_entry e ON e.application = n.submission AND n.kind = 'award' WHERE e.id = $1", ended["id"]) == 0
 
     # the results export says so too
     export = await admin_gz.get(f"{approved['base']}/calculations/{approved['calculation']}/results.csv")
@@ -117,7 +117,7 @@ async def test_objection_list_shows_the_state_by_dates(app, admin_gz, owner, app
             follow_redirects=False,
         )
         assert raised.status_code == 303
-    objection = await owner.fetchval("SELECT id FROM award_objection WHERE entry = $1", entry["id"])
+    objection = await owner.fetchval("SELECT o.id FROM objection o JOIN notice n ON n.id = o.notice JOIN ledger_entry e ON e.application = n.submission AND n.kind = 'award' WHERE e.id = $1", entry["id"])
     done = await admin_gz.post(
         f"{GZ}/funding/notices/objections/{objection}/resolve",
         data={"decision": "dismissed", "note": "不成立"},
@@ -125,7 +125,7 @@ async def test_objection_list_shows_the_state_by_dates(app, admin_gz, owner, app
     )
     assert done.status_code == 303
     await owner.execute(
-        "UPDATE ledger_entry SET notice_until = now() - interval '1 day' WHERE id = $1", entry["id"]
+        "UPDATE notice SET notice_until = now() - interval '1 day' WHERE kind = 'award' AND submission IN (SELECT application FROM ledger_entry WHERE id = $1)", entry["id"]
     )
     listing = (await admin_gz.get(f"{GZ}/funding/notices/objections")).text
     row = next(r for r in listing.split("<tr>") if entry["subject_label"] in r)
@@ -151,7 +151,8 @@ async def _walk(client: AsyncTestClient, url: str) -> list[int]:
 
 async def test_award_notice_list_is_paged_and_searchable(app, owner, approved) -> None:
     entries = await owner.fetch(
-        "SELECT id, application, subject_label FROM ledger_entry WHERE round = $1 ORDER BY notice_until, id",
+        "SELECT id, application, subject_label FROM ledger_entry JOIN (SELECT submission AS application, notice_until FROM notice WHERE kind = 'award') n USING (application) "
+        "WHERE round = $1 ORDER BY notice_until, id",
         approved["round"],
     )
     ids = [e["id"] for e in entries]
@@ -162,7 +163,7 @@ async def test_award_notice_list_is_paged_and_searchable(app, owner, approved) -
         assert [i for i in await _walk(public, f"{GZ}/funding/notices/") if i in ids] == ids
         # notices that end leave the list; nothing has to move them
         await owner.execute(
-            "UPDATE ledger_entry SET notice_until = now() - interval '1 minute' WHERE id = ANY($1::int[])",
+            "UPDATE notice SET notice_until = now() - interval '1 minute' WHERE kind = 'award' AND submission IN (SELECT application FROM ledger_entry WHERE id = ANY($1::int[]))",
             ids[:8],
         )
         assert [i for i in await _walk(public, f"{GZ}/funding/notices/") if i in ids] == ids[8:]

@@ -53,7 +53,7 @@ async def calculated(owner: asyncpg.Connection, program: dict, admin_gz, worker)
         pytest.fail("the calculation did not finish")
     yield {**program, "application": application, "nothing": nothing, "calculation": calc, "base": base}
     await owner.execute(
-        "DELETE FROM award_objection WHERE entry IN (SELECT id FROM ledger_entry WHERE program = $1)",
+        "DELETE FROM notice WHERE kind = 'award' AND submission IN (SELECT application FROM ledger_entry WHERE program = $1)",
         program["program"],
     )
 
@@ -105,7 +105,7 @@ async def test_the_applicant_sees_award_notice_objections_and_payments(
             )
             assert ok.status_code == 303
         entry = await owner.fetchrow(
-            "SELECT id, notice_until FROM ledger_entry WHERE application = $1", calculated["application"]
+            "SELECT id, notice_until FROM ledger_entry JOIN (SELECT submission AS application, notice_until FROM notice WHERE kind = 'award') n USING (application) WHERE application = $1", calculated["application"]
         )
         local_end = entry["notice_until"].astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
 
@@ -137,7 +137,7 @@ async def test_the_applicant_sees_award_notice_objections_and_payments(
         paused = (await enterprise.get(url)).text
         assert re.search(r'id="outcome-status">异议处理中，暂停拨付<', paused)
         assert "异议处理中" in paused.split('id="outcome-objections"', 1)[1]
-        objection = await owner.fetchval("SELECT id FROM award_objection WHERE entry = $1", entry["id"])
+        objection = await owner.fetchval("SELECT o.id FROM objection o JOIN notice n ON n.id = o.notice JOIN ledger_entry e ON e.application = n.submission AND n.kind = 'award' WHERE e.id = $1", entry["id"])
         resolved = await admin_gz.post(
             f"{GZ}/funding/notices/objections/{objection}/resolve",
             data={"decision": "dismissed", "note": "经核实出口数据无误"},
@@ -150,7 +150,7 @@ async def test_the_applicant_sees_award_notice_objections_and_payments(
 
         # the notice ends; two payments: each with its date, amount and voucher
         await owner.execute(
-            "UPDATE ledger_entry SET notice_until = now() - interval '1 minute' WHERE id = $1", entry["id"]
+            "UPDATE notice SET notice_until = now() - interval '1 minute' WHERE kind = 'award' AND submission IN (SELECT application FROM ledger_entry WHERE id = $1)", entry["id"]
         )
         pay = f"{calculated['base']}/ledger/{entry['id']}/payments"
         for amount, voucher, day in (("1000", "PZ-OUT-1", "2026-11-30"), ("50.00", "PZ-OUT-2", "2026-12-01")):

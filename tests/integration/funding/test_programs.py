@@ -186,9 +186,9 @@ async def duisburg(owner: asyncpg.Connection, tenants: dict) -> AsyncIterator[in
         wms_integrated=True,
     )
     yield warehouse.id
-    about = "SELECT id FROM application WHERE subject_kind = 'overseas_warehouse' AND subject_id = $1"
+    about = "SELECT id FROM submission WHERE subject_kind = 'overseas_warehouse' AND subject_id = $1"
     await owner.execute(f"DELETE FROM certificate WHERE application IN ({about})", warehouse.id)  # noqa: S608
-    await owner.execute(f"DELETE FROM application WHERE id IN ({about})", warehouse.id)  # noqa: S608
+    await owner.execute(f"DELETE FROM submission WHERE id IN ({about})", warehouse.id)  # noqa: S608
     await owner.execute("DELETE FROM overseas_warehouse WHERE id = $1", warehouse.id)
 
 

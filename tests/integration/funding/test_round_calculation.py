@@ -85,7 +85,7 @@ async def test_calculation_approval_ledger_and_exports(as_user, admin_gz, worker
     assert sum(r[3] for r in results) == Decimal("100000.00") == done["total_award"]  # oversubscribed
     assert all(r[3] <= r[2] for r in results)
     listed = await owner.fetch(
-        "SELECT r.eligible, r.award, r.explanation FROM calculation_result r JOIN funding_application a "
+        "SELECT r.eligible, r.award, r.explanation FROM calculation_result r JOIN submission a "
         "ON a.id = r.application WHERE r.calculation = $1 AND a.applicant_enterprise = $2", first["id"], verified["listed"],
     )
     assert listed and all(not r["eligible"] and r["award"] == 0 and "拖欠税款" in r["explanation"] for r in listed)
@@ -134,7 +134,7 @@ async def test_calculation_approval_ledger_and_exports(as_user, admin_gz, worker
             pay, data={"amount": "1.00", "voucher": "PZ-T-0", "paid_on": "2026-12-01"}, follow_redirects=False
         )
         assert early.status_code == 409 and "公示结束后方可拨付" in early.text
-        await owner.execute("UPDATE ledger_entry SET notice_until = now() - interval '1 second' WHERE round = $1", rid)
+        await owner.execute("UPDATE notice SET notice_until = now() - interval '1 second' WHERE kind = 'award' AND submission IN (SELECT application FROM ledger_entry WHERE round = $1)", rid)
         too_much = await other.post(
             pay, data={"amount": str(entry["awarded"] + Decimal("0.01")), "voucher": "PZ-T-1", "paid_on": "2026-12-01"},
             follow_redirects=False,

@@ -50,7 +50,7 @@ async def wan(owner: asyncpg.Connection, tenants: dict) -> AsyncIterator[dict]:
     )
     yield {"round": rid, "enterprise": enterprise}
     for sql in (
-        "DELETE FROM funding_application WHERE program = $1",
+        "DELETE FROM submission WHERE id IN (SELECT id FROM funding_application WHERE program = $1)",
         "UPDATE program SET current_version = NULL WHERE id = $1",
         "DELETE FROM round WHERE program = $1",
         "DELETE FROM program_version WHERE program = $1",
@@ -135,5 +135,5 @@ async def test_the_certification_form_shows_the_schemes_unit(as_user, owner, ten
             assert '<span class="unit" id="f-last_year_exports-unit">万元</span>' in page
             assert re.search(r'<label for="f-last_year_exports">上年度跨境电商出口额 ?<', page)  # the unit once
         finally:
-            await owner.execute("DELETE FROM application WHERE id = $1",
+            await owner.execute("DELETE FROM submission WHERE id = $1",
                                 int(created.headers["location"].rsplit("/", 1)[1]))

@@ -15,9 +15,9 @@ from tests.support import demo
 
 async def _state(owner: asyncpg.Connection, app_id: int) -> tuple:
     row = await owner.fetchrow(
-        "SELECT status, stage, verified, verified_reasons FROM funding_application WHERE id = $1", app_id
+        "SELECT status, stage, verified, verified_reasons FROM funding_application JOIN submission USING (id, tenant_id) WHERE id = $1", app_id
     )
-    steps = await owner.fetchval("SELECT count(*) FROM funding_review WHERE application = $1", app_id)
+    steps = await owner.fetchval("SELECT count(*) FROM review_step WHERE submission = $1", app_id)
     return (
         row["status"],
         row["stage"],
@@ -84,7 +84,7 @@ async def test_verified_values_are_required_prefilled_and_changes_need_a_reason(
     reasons = {"exports": "按报关单核减"}
     assert await _state(owner, app_id) == ("in_review", 1, {"exports": "1000", "certified": ""}, reasons, 2)
     step = await owner.fetchrow(
-        "SELECT verified, reasons FROM funding_review WHERE application = $1 AND decision = 'approve'", app_id
+        "SELECT verified, reasons FROM review_step WHERE submission = $1 AND decision = 'approve'", app_id
     )
     assert json.loads(step["verified"])["exports"] == "1000" and json.loads(step["reasons"]) == reasons
 
