@@ -38,14 +38,11 @@ from pilotzone.certification.applications import (
 from pilotzone.certification.schemes import from_stored
 from pilotzone.certification.services import active_schemes, get_scheme
 from pilotzone.documents import keyed
-from pilotzone.documents.owners import OwnerKind
-from pilotzone.documents.owners import register as register_owner
 from pilotzone.registry.subjects import subjects
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
-from pilotzone.web.urls import url_for
 from pilotzone.workflow import submissions, uploads
 from pilotzone.workflow.forms import URL_ENCODED, posted
 from pilotzone.workflow.states import Action, CertificationState
@@ -102,22 +99,13 @@ async def _owner_visible(principal: Principal, application_id: int) -> bool:
     return await visible_application(principal, application_id) is not None
 
 
-register_owner(
+_to_application = uploads.owned_by(
     "application",
-    OwnerKind(
-        visible=_owner_visible,
-        may_upload=uploads.elsewhere,
-        page="certification/application.html",
-        context=_context_for,
-        route=("application", "application_id"),
-    ),
+    _owner_visible,
+    "certification/application.html",
+    _context_for,
+    ("application", "application_id"),
 )
-
-
-def _to_application(request: Request, slug: str, application_id: int) -> Redirect:
-    """Back to the application's page (after a POST)."""
-    path = url_for(request, "application", slug=slug, application_id=application_id)
-    return Redirect(path=path, status_code=303)
 
 
 class ApplicationController(Controller):

@@ -14,7 +14,6 @@ stage, values, history) with its ``application`` part of the same id (scheme, sp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import msgspec
@@ -33,7 +32,7 @@ from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.objections import notice_of
 from pilotzone.workflow.scope import scoped, visible
 from pilotzone.workflow.states import Actor, CertificationState, Kind
-from pilotzone.workflow.submissions import values_of
+from pilotzone.workflow.submissions import Kept, kept, kept_one, values_of
 from pilotzone.workflow.tables import Notice, Submission
 from pilotzone.workflow.transitions import actors_of
 
@@ -45,18 +44,7 @@ KIND = Kind.CERTIFICATION
 STARTERS = tenant("bureau_admin", "park_operator", "enterprise_user")
 
 
-@dataclass(frozen=True)
-class Case:
-    """One certification application: the submission (``workflow.tables.Submission``: subject, scope,
-    state, stage, values, times) and its certification part (``Application``: scheme, spec, renews),
-    both with the same ``id``."""
-
-    sub: Submission
-    app: Application
-
-    @property
-    def id(self) -> int:
-        return int(self.sub.id)
+Case = Kept[Application]  # one certification application: its submission and its part (scheme, spec)
 
 
 def notice_running(status: str, notice_until: datetime | None, moment: datetime | None = None) -> bool:
@@ -136,19 +124,11 @@ def may_change(principal: Principal, case: Case) -> bool:
 
 async def cases(ids: list[int]) -> dict[int, Case]:
     """The applications ``ids`` (those that exist), by id."""
-    if not ids:
-        return {}
-    subs = await Submission.objects().where((Submission.id.is_in(ids)) & (Submission.kind == KIND.value))
-    apps = {a.id: a for a in await Application.objects().where(Application.id.is_in(ids))}
-    return {s.id: Case(s, apps[s.id]) for s in subs if s.id in apps}
+    return await kept(KIND, Application, ids)
 
 
 async def get_application(application_id: int) -> Case | None:
-    sub = await submissions.get(KIND, application_id)
-    if sub is None:
-        return None
-    app = await Application.objects().where(Application.id == application_id).first()
-    return Case(sub, app) if app is not None else None
+    return await kept_one(KIND, Application, application_id)
 
 
 async def visible_application(principal: Principal, application_id: int) -> Case | None:
@@ -215,7 +195,7 @@ async def create_application(principal: Principal, scheme_key: str, subject_id: 
     sub = await submissions.start(KIND, subject, principal)
     app = Application(id=sub.id, scheme=scheme.id, scheme_version=scheme.version, spec=scheme.spec)
     await app.save()
-    return Case(sub, app)
+    return Kept(sub, app)
 
 
 # -- validation

@@ -13,8 +13,6 @@ from litestar.response import Redirect, Template
 from pilotzone.auth.guards import MEMBERS, REVIEWERS, allow, tenant
 from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.documents import keyed
-from pilotzone.documents.owners import OwnerKind
-from pilotzone.documents.owners import register as register_owner
 from pilotzone.funding import answers, ledger, reviews
 from pilotzone.funding import applications as apps
 from pilotzone.funding.estimate import estimate_of
@@ -23,7 +21,6 @@ from pilotzone.funding.tables import Program, Round
 from pilotzone.registry.subjects import subjects
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import render
-from pilotzone.web.urls import url_for
 from pilotzone.workflow import info_requests, uploads
 from pilotzone.workflow.forms import URL_ENCODED, ReviewForm, posted
 from pilotzone.workflow.scope import visible
@@ -133,22 +130,9 @@ async def _owner_context(application_id: int) -> dict:
     return await _context(application)
 
 
-register_owner(
-    apps.OWNER,
-    OwnerKind(
-        visible=_owner_visible,
-        may_upload=uploads.elsewhere,
-        page=PAGE,
-        context=_owner_context,
-        route=("funding_application", "funding_application_id"),
-    ),
+_to_application = uploads.owned_by(
+    apps.OWNER, _owner_visible, PAGE, _owner_context, ("funding_application", "funding_application_id")
 )
-
-
-def _to_application(request: Request, slug: str, application_id: int) -> Redirect:
-    """Back to the application's page (after a POST)."""
-    path = url_for(request, "funding_application", slug=slug, funding_application_id=application_id)
-    return Redirect(path=path, status_code=303)
 
 
 class FundingApplicationController(Controller):

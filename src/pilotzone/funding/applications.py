@@ -8,7 +8,6 @@ makes it ``verified``) or reject. Every state change is audited.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -30,6 +29,7 @@ from pilotzone.workflow.fields import check_field
 from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.scope import scoped, visible
 from pilotzone.workflow.states import Action, Actor, FundingState, Guard, Kind
+from pilotzone.workflow.submissions import Kept, kept_one
 from pilotzone.workflow.tables import Submission
 from pilotzone.workflow.transitions import Refused, actors_of, may, move_row
 
@@ -61,23 +61,7 @@ def as_dict(value: Any) -> dict:
     return json.loads(value) if isinstance(value, str) else dict(value or {})
 
 
-@dataclass(frozen=True)
-class Applied:
-    """A funding application as read: its submission (``sub``: subject, scope, state, stage, the
-    declared ``values``) and its funding part (``app``: program, round, version, verified values,
-    score), both with the same id."""
-
-    sub: Submission
-    app: FundingApplication
-
-    @property
-    def id(self) -> int:
-        return int(self.sub.id)
-
-    @property
-    def declared(self) -> dict[str, str]:
-        """The declared values as text by input key."""
-        return submissions.values_of(self.sub.values)
+Applied = Kept[FundingApplication]  # a funding application: its submission and its part (program, round, verified)
 
 
 class StartForm(msgspec.Struct):
@@ -160,11 +144,7 @@ async def open_rounds(today: date | None = None) -> list[dict]:
 
 
 async def get_application(application_id: int) -> Applied | None:
-    sub = await submissions.get(KIND, application_id)
-    if sub is None:
-        return None
-    app = await FundingApplication.objects().where(FundingApplication.id == application_id).first()
-    return Applied(sub, app) if app is not None else None
+    return await kept_one(KIND, FundingApplication, application_id)
 
 
 def actors(principal: Principal, application: Applied, spec: ProgramSpec) -> frozenset[Actor]:
@@ -235,7 +215,7 @@ async def create_application(principal: Principal, round_id: str, subject_id: st
             "subject_id": subject["subject_id"],
         },
     )
-    return Applied(sub, app)
+    return Kept(sub, app)
 
 
 def merged_declared(application: Applied, spec: ProgramSpec, form: Posted) -> dict[str, str]:

@@ -6,13 +6,53 @@ submission's; it writes that row right after :func:`start`, in the same transact
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from piccolo.table import Table
 
 from pilotzone.auth.principal import Principal
 from pilotzone.workflow.states import Kind
 from pilotzone.workflow.tables import Submission, SubmissionChange
 from pilotzone.workflow.transitions import INITIAL
+
+Part = TypeVar("Part", bound=Table)
+
+
+@dataclass(frozen=True)
+class Kept(Generic[Part]):
+    """A submission as read with its kind's part (``app``: the row of the kind's table with the same
+    ``id``: a certification's scheme and spec, a funding application's program, round and verified
+    values)."""
+
+    sub: Submission
+    app: Part
+
+    @property
+    def id(self) -> int:
+        return int(self.sub.id)
+
+    @property
+    def declared(self) -> dict[str, str]:
+        """The declared field values as text by field key."""
+        return values_of(self.sub.values)
+
+
+async def kept(kind: Kind, part: type[Part], ids: list[int]) -> dict[int, Kept[Part]]:
+    """The submissions ``ids`` of ``kind`` with their parts, by id (ids of another kind are left out)."""
+    if not ids:
+        return {}
+    subs = await Submission.objects().where(Submission.id.is_in(ids) & (Submission.kind == kind.value))
+    pk: Any = part._meta.primary_key  # every part's key (``id``) is the submission's id
+    rows: list[Any] = await part.objects().where(pk.is_in(ids))
+    parts = {row.id: row for row in rows}
+    return {s.id: Kept(s, parts[s.id]) for s in subs if s.id in parts}
+
+
+async def kept_one(kind: Kind, part: type[Part], submission_id: int) -> Kept[Part] | None:
+    """One submission of ``kind`` with its part (None when there is none of that kind)."""
+    return (await kept(kind, part, [submission_id])).get(submission_id)
 
 
 def now() -> datetime:

@@ -5,15 +5,17 @@ upload (streamed, size checked while streaming, CSRF and key checked before the 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any
 
 from litestar import Request
+from litestar.response import Redirect
 
 from pilotzone.auth.guards import allow, tenant
 from pilotzone.auth.principal import Principal
 from pilotzone.documents import keyed
-from pilotzone.documents.owners import UPLOADERS
+from pilotzone.documents.owners import UPLOADERS, OwnerKind, register
+from pilotzone.web.urls import url_for
 from pilotzone.workflow import info_requests
 from pilotzone.workflow.definitions import DocumentSpec
 from pilotzone.workflow.info_requests import Reopens
@@ -50,3 +52,22 @@ async def receive(
     previous = (await keyed.documents_by_key(owner, row_id)).get(upload.doc_key, [])
     await keyed.file_under_key(upload, owner, row_id)
     return upload, previous
+
+
+def owned_by(
+    owner: str,
+    visible: Callable[[Principal, int], Awaitable[bool]],
+    page: str,
+    context: Callable[[int], Awaitable[dict]],
+    route: tuple[str, str],
+) -> Callable[[Request, str, int], Redirect]:
+    """Register a kind's submissions as owners of documents (``owner``: the document's owner kind;
+    uploads only through :func:`receive`, the page ``page`` re-rendered with an upload error) and
+    return the redirect back to a submission's page after a POST (``route``: its name and id parameter)."""
+    register(owner, OwnerKind(visible=visible, may_upload=elsewhere, page=page, context=context, route=route))
+    name, param = route
+
+    def back(request: Request, slug: str, row_id: int) -> Redirect:
+        return Redirect(path=url_for(request, name, slug=slug, **{param: row_id}), status_code=303)
+
+    return back
