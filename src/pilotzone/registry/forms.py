@@ -8,9 +8,9 @@ from __future__ import annotations
 import msgspec
 
 
-def entered(form: msgspec.Struct) -> dict[str, str]:
+def entered(form: msgspec.Struct) -> dict[str, object]:
     """The values a form was posted with, by field name, to show the form again."""
-    return {k: str(v) for k, v in msgspec.structs.asdict(form).items()}
+    return msgspec.structs.asdict(form)
 
 
 class ContactForm(msgspec.Struct):
@@ -63,3 +63,29 @@ class EndEntryForm(msgspec.Struct):
     """Ending a negative-list entry: why."""
 
     end_reason: str = ""
+
+
+class TalentForm(msgspec.Struct):
+    """A talent (``talents.create_talent``); the employer is chosen by a bureau administrator only."""
+
+    name: str = ""
+    id_number: str = ""
+    category: str = ""
+    employer_id: str = ""
+
+
+class WarehouseForm(msgspec.Struct):
+    """An overseas warehouse (``warehouses.create_warehouse``); the owner is chosen by a bureau
+    administrator only. ``services`` are checkboxes: one ticked decodes as text, several as a list."""
+
+    enterprise_id: str = ""
+    country: str = ""
+    city: str = ""
+    address: str = ""
+    floor_area: str = ""
+    services: list[str] | str = []
+    wms_integrated: str = ""
+
+    def chosen(self) -> list[str]:
+        """The ticked services, as a list."""
+        return [self.services] if isinstance(self.services, str) else list(self.services)
