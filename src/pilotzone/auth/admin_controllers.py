@@ -6,12 +6,12 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
 from pilotzone.auth import admin_services as admin
+from pilotzone.auth.controllers import URL_ENCODED
 from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import allow, province, tenant
 from pilotzone.auth.scopes import directory
@@ -23,7 +23,6 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
 
-URL_ENCODED = Body(media_type=RequestEncodingType.URL_ENCODED)  # as workflow.forms (auth does not import it)
 # bureau admins manage their tenant; a province admin may appoint or remove its bureau admins
 TENANT_ADMIN = tenant("bureau_admin", province_writers=("province_admin",))
 
