@@ -9,10 +9,9 @@ import re
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Response, Template
 
@@ -32,9 +31,17 @@ from pilotzone.tenancy.services import list_tenants, tenant_colours
 from pilotzone.web.i18n import COOKIE, LOCALES
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
+from pilotzone.workflow.forms import URL_ENCODED
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}")
 _SLUG = re.compile(r"[a-z0-9-]+")
+
+
+class LanguageForm(msgspec.Struct):
+    """The language switch: a locale code, and the local path to go back to."""
+
+    lang: str = ""
+    next: str = ""
 
 
 class PublicController(Controller):
@@ -62,11 +69,11 @@ class PublicController(Controller):
     async def set_language(
         self,
         request: Request,
-        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+        data: Annotated[LanguageForm, URL_ENCODED],
     ) -> Redirect:
-        lang = data.get("lang", "")
+        lang = data.lang
         landing = url_for(request, "landing")
-        target = data.get("next", landing)
+        target = data.next or landing
         parts = urlsplit(target)
         if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
             target = landing  # only local paths: no open redirect

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
 from pilotzone.auth import admin_services as admin
+from pilotzone.auth.controllers import URL_ENCODED
 from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import allow, province, tenant
 from pilotzone.auth.scopes import directory
@@ -22,7 +23,6 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 # bureau admins manage their tenant; a province admin may appoint or remove its bureau admins
 TENANT_ADMIN = tenant("bureau_admin", province_writers=("province_admin",))
 
@@ -65,12 +65,17 @@ class TenantAdminController(Controller):
 
     @post("/invite", name="tenant_invite", opt=allow(TENANT_ADMIN), status_code=200)
     async def invite(
-        self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant, data: Form
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        tenant: CurrentTenant,
+        data: Annotated[admin.MemberInvite, URL_ENCODED],
     ) -> Template:
         try:
             issued = await admin.invite_member(principal, tenant.id, tenant.slug, data)
         except admin.AdminError as exc:
-            return await _tenant_page(request, tenant, 400, form=data, errors={exc.field: _(exc.message)})
+            form = msgspec.structs.asdict(data)
+            return await _tenant_page(request, tenant, 400, form=form, errors={exc.field: _(exc.message)})
         return await _tenant_page(request, tenant, issued=issued)
 
     @post(
@@ -125,11 +130,17 @@ class ProvinceAdminController(Controller):
         return await _province_page(request)
 
     @post("/invite", name="province_invite", opt=allow(province("province_admin")), status_code=200)
-    async def invite(self, request: Request, principal: CurrentPrincipal, data: Form) -> Template:
+    async def invite(
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        data: Annotated[admin.ProvincialInvite, URL_ENCODED],
+    ) -> Template:
         try:
             issued = await admin.invite_provincial(principal, data)
         except admin.AdminError as exc:
-            return await _province_page(request, 400, form=data, errors={exc.field: _(exc.message)})
+            form = msgspec.structs.asdict(data)
+            return await _province_page(request, 400, form=form, errors={exc.field: _(exc.message)})
         return await _province_page(request, issued=issued)
 
     @post(

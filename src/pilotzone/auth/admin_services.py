@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
+
 from pilotzone import db
 from pilotzone.auth import audit, services
 from pilotzone.auth.principal import Principal, current_principal
@@ -16,6 +18,24 @@ from pilotzone.tenancy.context import TenantContext, tenant_transaction
 from pilotzone.tenancy.middleware import current_tenant_districts
 from pilotzone.tenancy.services import list_tenants
 from pilotzone.web.labels import N_
+
+
+class MemberInvite(msgspec.Struct):
+    """The invitation form of a tenant's users page (fields as text, checked by :func:`invite_member`):
+    the email and the role, with the district, park or enterprise the role needs."""
+
+    email: str = ""
+    role: str = ""
+    district_code: str = ""
+    park_id: str = ""
+    enterprise_id: str = ""
+
+
+class ProvincialInvite(msgspec.Struct):
+    """The invitation form of the provincial users page (checked by :func:`invite_provincial`)."""
+
+    email: str = ""
+    province_role: str = ""
 
 
 class AdminError(Exception):
@@ -57,35 +77,35 @@ async def pending_invitations(tenant_id: int | None) -> list[dict]:
     return await query.order_by(OneTimeToken.id, ascending=False).output(load_json=True)
 
 
-async def validate_grant(principal: Principal, form: dict[str, str]) -> dict[str, Any]:
+async def validate_grant(principal: Principal, form: MemberInvite) -> dict[str, Any]:
     """The membership a form asks for, checked against this tenant's districts, parks and enterprises."""
-    role = form.get("role", "")
+    role = form.role
     if role not in TENANT_ROLES:
         raise AdminError("role", N_("Choose a role."))
     if principal.province and role != "bureau_admin":
         raise AdminError("role", N_("Provincial administrators appoint bureau administrators only."))
     grant: dict[str, Any] = {"role": role}
     if role == "district_reviewer":
-        code = form.get("district_code", "")
+        code = form.district_code
         if code not in current_tenant_districts():
             raise AdminError("district_code", N_("Choose a district of this pilot zone."))
         grant["district_code"] = code
     elif role == "park_operator":
-        park_id = _int(form.get("park_id"))
+        park_id = _int(form.park_id)
         if not await directory().park_exists(park_id):
             raise AdminError("park_id", N_("Choose a park of this pilot zone."))
         grant["park_id"] = park_id
     elif role == "enterprise_user":
-        enterprise_id = _int(form.get("enterprise_id"))
+        enterprise_id = _int(form.enterprise_id)
         if not await directory().enterprise_exists(enterprise_id):
             raise AdminError("enterprise_id", N_("Choose an enterprise of this pilot zone."))
         grant["enterprise_id"] = enterprise_id
     return grant
 
 
-def _int(value: str | None) -> int:
+def _int(value: str) -> int:
     try:
-        return int(value or "")
+        return int(value)
     except ValueError:
         return -1
 
@@ -104,8 +124,8 @@ class Invitation:
     path: str
 
 
-async def invite_member(principal: Principal, tenant_id: int, slug: str, form: dict[str, str]) -> Invitation:
-    email = valid_email(form.get("email", ""))
+async def invite_member(principal: Principal, tenant_id: int, slug: str, form: MemberInvite) -> Invitation:
+    email = valid_email(form.email)
     grant = await validate_grant(principal, form)
     link = await services.issue_invitation(email, tenant_id, grant, principal.user_id)
     return Invitation(email, f"/z/{slug}/invite/{link.token}")
@@ -165,9 +185,9 @@ async def provincial_users() -> list[dict]:
     )
 
 
-async def invite_provincial(principal: Principal, form: dict[str, str]) -> Invitation:
-    email = valid_email(form.get("email", ""))
-    role = form.get("province_role", "")
+async def invite_provincial(principal: Principal, form: ProvincialInvite) -> Invitation:
+    email = valid_email(form.email)
+    role = form.province_role
     if role not in PROVINCE_ROLES:
         raise AdminError("province_role", N_("Choose a role."))
     link = await services.issue_invitation(email, None, {"province_role": role}, principal.user_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote, urlsplit
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
@@ -23,7 +24,31 @@ from pilotzone.web.labels import N_
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+# posted forms with fixed fields are typed (as workflow.forms, which auth does not import): every field
+# text defaulting to "", so a missing one decodes and the page answers with its error
+URL_ENCODED = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+class LoginForm(msgspec.Struct):
+    email: str = ""
+    password: str = ""
+    next: str = ""
+
+
+class ContextForm(msgspec.Struct):
+    """The acting membership chosen: a membership id or ``province``."""
+
+    membership: str = ""
+    next: str = ""
+
+
+class InviteForm(msgspec.Struct):
+    display_name: str = ""
+    password: str = ""
+
+
+class ResetForm(msgspec.Struct):
+    password: str = ""
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -85,8 +110,8 @@ class AuthController(Controller):
         )
 
     @post("/login", name="login_submit", opt=allow(PUBLIC), status_code=303)
-    async def login(self, request: Request, data: Form) -> Redirect | Template:
-        email, password = data.get("email", ""), data.get("password", "")
+    async def login(self, request: Request, data: Annotated[LoginForm, URL_ENCODED]) -> Redirect | Template:
+        email, password = data.email, data.password
         client = request_ip(request)
         try:
             if not email.strip() or not password:
@@ -94,12 +119,12 @@ class AuthController(Controller):
             user = await services.authenticate(email, password, client)
         except services.SignInRefused as exc:
             context = {
-                "next": safe_next(data.get("next"), ""),
+                "next": safe_next(data.next, ""),
                 "email": email,
                 "error": _(exc.message, minutes=exc.minutes) if exc.minutes else _(exc.message),
             }
             return render(request, "auth/login.html", context, status_code=429 if exc.minutes else 400)
-        return await signed_in_response(request, user, data.get("next"))
+        return await signed_in_response(request, user, data.next)
 
     @post("/logout", name="logout", opt=allow(SIGNED_IN), status_code=303)
     async def logout(self, request: Request, principal: CurrentPrincipal) -> Redirect:
@@ -122,11 +147,13 @@ class AuthController(Controller):
         return render(request, "auth/context.html", {"principal": principal, "next": safe_next(next, "")})
 
     @post("/account/context", name="choose_context_submit", opt=allow(SIGNED_IN), status_code=303)
-    async def choose(self, request: Request, principal: CurrentPrincipal, data: Form) -> Redirect:
+    async def choose(
+        self, request: Request, principal: CurrentPrincipal, data: Annotated[ContextForm, URL_ENCODED]
+    ) -> Redirect:
         session = principal.session
         if session is None:  # the guard admits only signed-in callers here
             raise NotAuthorizedException("sign in first")
-        choice = data.get("membership", "")
+        choice = data.membership
         if choice == "province" and session.province_role:
             await sessions.choose(session.id, None, True)
             target = url_for(request, "province")
@@ -137,7 +164,7 @@ class AuthController(Controller):
             await sessions.choose(session.id, chosen.id, False)
             target = url_for(request, "tenant_home", slug=chosen.tenant_slug)
         await audit.record("session.context", "session", session.id, after={"choice": choice})
-        return Redirect(path=safe_next(data.get("next"), target), status_code=303)
+        return Redirect(path=safe_next(data.next, target), status_code=303)
 
     @get("/account/no-access", name="no_access", opt=allow(SIGNED_IN))
     async def no_access(self, request: Request) -> Template:
@@ -156,12 +183,12 @@ class AuthController(Controller):
         opt=allow(PUBLIC),
         status_code=303,
     )
-    async def invite_accept(self, request: Request, token: FromPath[str], data: Form) -> Redirect | Template:
+    async def invite_accept(
+        self, request: Request, token: FromPath[str], data: Annotated[InviteForm, URL_ENCODED]
+    ) -> Redirect | Template:
         link = await _invitation(token)
         try:
-            user = await services.accept_invitation(
-                link, data.get("display_name", ""), data.get("password", "")
-            )
+            user = await services.accept_invitation(link, data.display_name, data.password)
         except services.SignInRefused as exc:
             return render(
                 request,
@@ -178,12 +205,14 @@ class AuthController(Controller):
         return render(request, "auth/reset.html", {"token": token, "error": None})
 
     @post("/reset/{token:str}", name="reset_submit", opt=allow(PUBLIC), status_code=303)
-    async def reset(self, request: Request, token: FromPath[str], data: Form) -> Redirect | Template:
+    async def reset(
+        self, request: Request, token: FromPath[str], data: Annotated[ResetForm, URL_ENCODED]
+    ) -> Redirect | Template:
         link = await services.find_link(token, "reset")
         if link is None:
             raise NotFoundException("link not found, used or expired")
         try:
-            await services.apply_reset(link, data.get("password", ""))
+            await services.apply_reset(link, data.password)
         except services.SignInRefused as exc:
             return render(
                 request, "auth/reset.html", {"token": token, "error": _(exc.message)}, status_code=400

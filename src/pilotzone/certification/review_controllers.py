@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath, FromQuery
@@ -42,6 +43,20 @@ from pilotzone.workflow.forms import URL_ENCODED, ReviewForm, posted
 from pilotzone.workflow.info_requests import AnswerInvalid
 
 BULK = tenant("bureau_admin", "bureau_reviewer")
+
+
+class BulkForm(msgspec.Struct):
+    """The queue's bulk decision: the ticked applications (``ids``: one ticked decodes as text, several
+    as a list), ``reject`` or ``request_info``, and the message sent to each applicant."""
+
+    ids: list[str] | str = []
+    decision: str = ""
+    comment: str = ""
+
+    def application_ids(self) -> list[int]:
+        """The ticked application ids (anything not a number is left out)."""
+        ticked = [self.ids] if isinstance(self.ids, str) else self.ids
+        return [int(v) for v in ticked if v.isdigit()]
 
 
 async def _review_context(
@@ -123,12 +138,11 @@ class ReviewController(Controller):
         return Redirect(path=url_for(request, "reviews", slug=slug), status_code=303)
 
     @post("/bulk", name="reviews_bulk", opt=allow(BULK), status_code=303)
-    async def bulk(self, request: Request, slug: FromPath[str]) -> Redirect | Template:
+    async def bulk(
+        self, request: Request, slug: FromPath[str], data: Annotated[BulkForm, URL_ENCODED]
+    ) -> Redirect | Template:
         principal = current_principal()
-        data = await request.form()
-        decision = str(data.get("decision", ""))
-        message = str(data.get("comment", "")).strip()
-        ids = [int(v) for v in data.getall("ids", []) if str(v).isdigit()]
+        decision, message, ids = data.decision, data.comment.strip(), data.application_ids()
         if decision not in ("reject", "request_info") or not message:
             error = _("Choose reject or request information, and write the message.")
             return await _queue_page(request, "", 0, error=error, status=400)

@@ -3,18 +3,27 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlsplit
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from pilotzone.auth import audit
+from pilotzone.auth.controllers import URL_ENCODED
 from pilotzone.auth.guards import BUREAU_ADMIN, allow
 from pilotzone.jobs import services
 from pilotzone.tenancy.dependencies import CurrentTenant
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
+
+
+class ResendForm(msgspec.Struct):
+    """The resend button: the page it was on (only a page of this pilot zone is followed)."""
+
+    next: str = ""
 
 
 class JobRunController(Controller):
@@ -44,15 +53,19 @@ class JobRunController(Controller):
 
     @post("/{run_id:int}/resend", name="job_run_resend", status_code=303, opt=allow(BUREAU_ADMIN))
     async def resend(
-        self, request: Request, tenant: CurrentTenant, run_id: FromPath[int]
+        self,
+        request: Request,
+        tenant: CurrentTenant,
+        run_id: FromPath[int],
+        data: Annotated[ResendForm, URL_ENCODED],
     ) -> Redirect | Template:
         """Send an unfinished run's message again (the work is not repeated: steps resume from the
         run's recorded progress); back to the page the button was on."""
         run = await services.resend(run_id)
         if run is not None:
             await audit.record("job.resent", "job_run", run.id, after={"kind": run.kind})
-        back = (await request.form()).get("next", "")
+        back = data.next
         home = url_for(request, "tenant_home", slug=tenant.slug)  # only back into this pilot zone
-        if not isinstance(back, str) or not back.startswith(home) or urlsplit(back).netloc:
+        if not back.startswith(home) or urlsplit(back).netloc:
             back = url_for(request, "job_runs", slug=tenant.slug)
         return Redirect(path=back, status_code=303)

@@ -5,13 +5,15 @@ exports, refresh and monthly report buttons."""
 from __future__ import annotations
 
 import re
+from typing import Annotated
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+import msgspec
 from jinja2 import Environment
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Response, Stream, Template
 from markupsafe import Markup
@@ -30,9 +32,19 @@ from pilotzone.tenancy.services import list_tenants
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import is_htmx, render
 from pilotzone.web.urls import reverser, url_for
+from pilotzone.workflow.forms import URL_ENCODED
 
 BUREAU = tenant("bureau_admin", "bureau_reviewer")
 MONTH = re.compile(r"^\d{4}-\d{2}$")
+# the export's format (``?format=csv``), the report document's id (``?id=``): typed query parameters
+Format = Annotated[str, QueryParameter(name="format")]
+DocumentId = Annotated[str, QueryParameter(name="id")]
+
+
+class MonthForm(msgspec.Struct):
+    """The monthly report button: the month as YYYY-MM (empty or malformed: the previous month)."""
+
+    month: str = ""
 
 
 def _period(request: Request) -> dashboard.Period:
@@ -225,12 +237,11 @@ class ProvinceController(Controller):
         return await _page(request, await list_tenants(), links(request), True, "overview/province.html")
 
     @get("/export", name="province_export", opt=allow(province()))
-    async def export(self, request: Request) -> Response:
+    async def export(self, request: Request, table: FromQuery[str] = "", fmt: Format = "") -> Response:
         board = await dashboard.load(
             _period(request), await list_tenants(), links(request), True, *_sort(request)
         )
-        q = request.query_params
-        return _export(q.get("table", ""), q.get("format", ""), board, "province")
+        return _export(table, fmt, board, "province")
 
     @get("/table", name="province_table", opt={**allow(province()), **NO_COMPRESSION})
     async def table(self, request: Request) -> Template | Response:
@@ -241,16 +252,14 @@ class ProvinceController(Controller):
         return await _listing(request, await list_tenants(), links(request), True)
 
     @get("/reports/file", name="province_report", opt=allow(province()))
-    async def report_file(self, request: Request) -> Stream:
-        month, kind = request.query_params.get("month", ""), request.query_params.get("kind", "")
+    async def report_file(self, month: FromQuery[str] = "", kind: FromQuery[str] = "") -> Stream:
         key = reports.province_key(month, kind) if MONTH.match(month) else None
         if key is None or not get_storage().exists(key):
             raise NotFoundException("no such report")
         return _download(key, f"province-report-{month}.{kind}", reports.KINDS[kind])
 
     @get("/reports/document", name="province_tenant_report", opt=allow(province()))
-    async def tenant_report(self, request: Request) -> Stream:
-        raw = request.query_params.get("id", "")
+    async def tenant_report(self, raw: DocumentId = "") -> Stream:
         if not raw.isdigit():
             raise NotFoundException("no such report")
         return await _report_document(int(raw))
@@ -266,11 +275,8 @@ class ProvinceController(Controller):
         return Redirect(path=url_for(request, "province") + "?refreshing=1", status_code=303)
 
     @post("/reports", name="province_reports_run", status_code=303, opt=allow(province("province_admin")))
-    async def run_reports(self, request: Request) -> Redirect:
-        form = await request.form()
-        month = str(form.get("month", "")) or reports.previous_month()
-        if not MONTH.match(month):
-            month = reports.previous_month()
+    async def run_reports(self, request: Request, data: Annotated[MonthForm, URL_ENCODED]) -> Redirect:
+        month = data.month if MONTH.match(data.month) else reports.previous_month()
         for t in await list_tenants():
             async with switch_tenant(TenantContext(t["id"], t["slug"])):
                 run = await reports.start_report(month)
@@ -293,11 +299,12 @@ class TenantDashboardController(Controller):
         )
 
     @get("/export", name="tenant_dashboard_export", opt=allow(BUREAU))
-    async def export(self, request: Request, tenant: CurrentTenant) -> Response:
+    async def export(
+        self, request: Request, tenant: CurrentTenant, table: FromQuery[str] = "", fmt: Format = ""
+    ) -> Response:
         own = await self._tenants(tenant)
         board = await dashboard.load(_period(request), own, links(request, tenant.slug), False)
-        q = request.query_params
-        return _export(q.get("table", ""), q.get("format", ""), board, tenant.slug)
+        return _export(table, fmt, board, tenant.slug)
 
     @get("/table", name="tenant_dashboard_table", opt={**allow(BUREAU), **NO_COMPRESSION})
     async def table(self, request: Request, tenant: CurrentTenant) -> Template | Response:
@@ -320,10 +327,10 @@ class TenantDashboardController(Controller):
         )
 
     @post("/reports", name="tenant_reports_run", status_code=303, opt=allow(tenant("bureau_admin")))
-    async def run_report(self, request: Request, tenant: CurrentTenant) -> Redirect:
-        form = await request.form()
-        month = str(form.get("month", ""))
-        month = month if MONTH.match(month) else reports.previous_month()
+    async def run_report(
+        self, request: Request, tenant: CurrentTenant, data: Annotated[MonthForm, URL_ENCODED]
+    ) -> Redirect:
+        month = data.month if MONTH.match(data.month) else reports.previous_month()
         run = await reports.start_report(month, province=False)
         await audit.record("overview.report_requested", "job_run", run.id, after={"month": month})
         return Redirect(

@@ -4,9 +4,8 @@ from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from pilotzone.auth import audit
@@ -17,14 +16,14 @@ from pilotzone.documents.owners import UPLOADERS, OwnerKind
 from pilotzone.documents.owners import register as register_owner
 from pilotzone.documents.services import documents_of
 from pilotzone.registry import registration, services
+from pilotzone.registry.forms import EnterpriseForm, ParkForm, entered
 from pilotzone.registry.negative_list import entries_of
 from pilotzone.registry.tables import PARK_KINDS, Park
 from pilotzone.tenancy.dependencies import CurrentTenant
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
-
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+from pilotzone.workflow.forms import URL_ENCODED
 
 
 class ParkController(Controller):
@@ -58,12 +57,13 @@ class ParkController(Controller):
         return _park_form(request)
 
     @post("/", name="park_create", opt=allow(BUREAU_ADMIN), status_code=303)
-    async def create(self, request: Request, tenant: CurrentTenant, data: Form) -> Redirect | Template:
-        form = {k: v for k, v in data.items() if k != "csrf_token"}
+    async def create(
+        self, request: Request, tenant: CurrentTenant, data: Annotated[ParkForm, URL_ENCODED]
+    ) -> Redirect | Template:
         try:
-            park = await registration.create_park(form)
+            park = await registration.create_park(data)
         except services.RegistryError as exc:
-            return _park_form(request, form, {exc.field: _(exc.message)}, status=400)
+            return _park_form(request, entered(data), {exc.field: _(exc.message)}, status=400)
         return Redirect(path=url_for(request, "park", slug=tenant.slug, park_id=park.id), status_code=303)
 
     @get("/{park_id:int}", name="park", opt=allow(MEMBERS))
@@ -95,13 +95,18 @@ class EnterpriseController(Controller):
 
     @post("/", name="enterprise_create", opt=allow(BUREAU_ADMIN), status_code=303)
     async def create(
-        self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant, data: Form
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        tenant: CurrentTenant,
+        data: Annotated[EnterpriseForm, URL_ENCODED],
     ) -> Redirect | Template:
         try:
             enterprise = await services.create_enterprise(data)
         except services.RegistryError as exc:
+            errors = {exc.field: _(exc.message)}
             return await _enterprise_list(
-                request, principal, None, "", form=data, errors={exc.field: _(exc.message)}, status=400
+                request, principal, None, "", form=entered(data), errors=errors, status=400
             )
         await audit.record(
             "enterprise.created",

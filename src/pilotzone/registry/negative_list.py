@@ -12,9 +12,8 @@ from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from piccolo.columns.combination import Combinable
 
@@ -23,6 +22,7 @@ from pilotzone.auth import audit
 from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import BUREAU_ADMIN, allow, tenant
 from pilotzone.auth.principal import Principal
+from pilotzone.registry.forms import EndEntryForm, NegativeEntryForm, entered
 from pilotzone.registry.services import RegistryError, text_field
 from pilotzone.registry.tables import Enterprise, NegativeListEntry
 from pilotzone.tenancy.dependencies import CurrentTenant
@@ -30,8 +30,8 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
 from pilotzone.web.render import Page, page_of, render
 from pilotzone.web.urls import url_for
+from pilotzone.workflow.forms import URL_ENCODED
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 READERS = tenant("bureau_admin", "bureau_reviewer")
 STATES = ("current", "ended", "all")
 
@@ -106,8 +106,8 @@ async def list_entries(
     return current, [dict(r) for r in rows]
 
 
-def _date(form: dict[str, str], field: str, required: bool) -> date | None:
-    value = form.get(field, "").strip()
+def _date(value: str, field: str, required: bool) -> date | None:
+    value = value.strip()
     if not value and not required:
         return None
     try:
@@ -116,19 +116,19 @@ def _date(form: dict[str, str], field: str, required: bool) -> date | None:
         raise RegistryError(field, N_("Enter a date as YYYY-MM-DD.")) from None
 
 
-async def add_entry(principal: Principal, form: dict[str, str]) -> NegativeListEntry:
-    code = form.get("uscc", "").strip().upper()
+async def add_entry(principal: Principal, form: NegativeEntryForm) -> NegativeListEntry:
+    code = form.uscc.strip().upper()
     enterprise = (
         await Enterprise.objects().where((Enterprise.uscc == code) & (Enterprise.status == "active")).first()
     )
     if enterprise is None:
         raise RegistryError("uscc", N_("No enterprise of this pilot zone has this credit code."))
-    reason = text_field(form, "reason", 2, 2000, N_("Give the reason (2 to 2000 characters)."))
+    reason = text_field(form.reason, "reason", 2, 2000, N_("Give the reason (2 to 2000 characters)."))
     source = text_field(
-        form, "source", 2, 200, N_("Name the source, e.g. the list or decision it comes from.")
+        form.source, "source", 2, 200, N_("Name the source, e.g. the list or decision it comes from.")
     )
-    valid_from = _date(form, "valid_from", required=True)
-    valid_until = _date(form, "valid_until", required=False)
+    valid_from = _date(form.valid_from, "valid_from", required=True)
+    valid_until = _date(form.valid_until, "valid_until", required=False)
     assert valid_from is not None
     if valid_until is not None and valid_until < valid_from:
         raise RegistryError("valid_until", N_("The end date lies before the start date."))
@@ -200,14 +200,17 @@ class NegativeListController(Controller):
 
     @post("/", name="negative_list_add", opt=allow(BUREAU_ADMIN), status_code=303)
     async def add(
-        self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant, data: Form
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        tenant: CurrentTenant,
+        data: Annotated[NegativeEntryForm, URL_ENCODED],
     ) -> Redirect | Template:
         try:
             await add_entry(principal, data)
         except RegistryError as exc:
-            return await _page(
-                request, None, "", "current", form=data, errors={exc.field: _(exc.message)}, status=400
-            )
+            errors = {exc.field: _(exc.message)}
+            return await _page(request, None, "", "current", form=entered(data), errors=errors, status=400)
         return Redirect(path=url_for(request, "negative_list", slug=tenant.slug), status_code=303)
 
     @post("/{entry_id:int}/end", name="negative_list_end", opt=allow(BUREAU_ADMIN), status_code=303)
@@ -217,11 +220,11 @@ class NegativeListController(Controller):
         principal: CurrentPrincipal,
         tenant: CurrentTenant,
         entry_id: FromPath[int],
-        data: Form,
+        data: Annotated[EndEntryForm, URL_ENCODED],
     ) -> Redirect:
         if not await NegativeListEntry.exists().where(NegativeListEntry.id == entry_id):
             raise NotFoundException("entry not found")
-        await end_entry(principal, entry_id, data.get("end_reason", ""))
+        await end_entry(principal, entry_id, data.end_reason)
         return Redirect(
             path=url_for(request, "negative_list", slug=tenant.slug) + "?show=all", status_code=303
         )

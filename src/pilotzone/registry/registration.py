@@ -24,6 +24,7 @@ from pilotzone.auth import audit
 from pilotzone.auth import services as auth_services
 from pilotzone.auth.admin_services import Invitation
 from pilotzone.auth.principal import Principal
+from pilotzone.registry.forms import ContactForm, EnterpriseForm, ParkForm
 from pilotzone.registry.services import (
     RegistryError,
     enterprise_fields,
@@ -51,12 +52,12 @@ class TooManyRegistrations(RegistryError):
         super().__init__("form", N_("Too many registrations from your address. Try again in an hour."))
 
 
-def contact_fields(form: dict[str, str]) -> dict[str, str]:
-    name = text_field(form, "contact_name", 2, 100, N_("Enter the contact person's name."))
-    phone = form.get("contact_phone", "").strip()
+def contact_fields(form: ContactForm) -> dict[str, str]:
+    name = text_field(form.contact_name, "contact_name", 2, 100, N_("Enter the contact person's name."))
+    phone = form.contact_phone.strip()
     if not _PHONE.match(phone):
         raise RegistryError("contact_phone", N_("Enter a valid phone number."))
-    email = form.get("contact_email", "").strip().lower()
+    email = form.contact_email.strip().lower()
     if len(email) > 254 or not _EMAIL.match(email):
         raise RegistryError("contact_email", N_("Enter a valid email address."))
     return {"contact_name": name, "contact_phone": phone, "contact_email": email}
@@ -98,12 +99,16 @@ async def _registered(kind: str, row: Enterprise | Park, fields: dict[str, Any],
     await audit.record(f"{kind}.registered", kind, row.id, after=after, actor_id=None, actor="public")
 
 
-async def register_enterprise(form: dict[str, str], ip: str) -> Enterprise:
+async def register_enterprise(form: EnterpriseForm, ip: str) -> Enterprise:
     """A pending enterprise from the public form (validated like the bureau's, plus scope and contacts)."""
     await check_rate(ip)
     fields = await enterprise_fields(form)
     scope = text_field(
-        form, "business_scope", 2, 2000, N_("Describe the business scope (2 to 2000 characters).")
+        form.business_scope,
+        "business_scope",
+        2,
+        2000,
+        N_("Describe the business scope (2 to 2000 characters)."),
     )
     values: dict[str, Any] = {**fields, **contact_fields(form), **_pending(ip)}
     enterprise = Enterprise(**values, business_scope=scope)
@@ -111,17 +116,17 @@ async def register_enterprise(form: dict[str, str], ip: str) -> Enterprise:
     return enterprise
 
 
-def park_fields(form: dict[str, str]) -> dict:
-    name = text_field(form, "name_zh", 2, 200, N_("Enter the park's name."))
-    kind = form.get("kind", "")
+def park_fields(form: ParkForm) -> dict:
+    name = text_field(form.name_zh, "name_zh", 2, 200, N_("Enter the park's name."))
+    kind = form.kind
     if kind not in PARK_KINDS:
         raise RegistryError("kind", N_("Choose the type of park."))
-    district = form.get("district_code", "")
+    district = form.district_code
     if district not in current_tenant_districts():
         raise RegistryError("district_code", N_("Choose a district of this pilot zone."))
-    operator = text_field(form, "operator", 2, 200, N_("Enter the operating organisation."))
-    address = text_field(form, "address", 3, 300, N_("Enter the park's address."))
-    area = parse_area(form.get("area", ""), "area")
+    operator = text_field(form.operator, "operator", 2, 200, N_("Enter the operating organisation."))
+    address = text_field(form.address, "address", 3, 300, N_("Enter the park's address."))
+    area = parse_area(form.area, "area")
     return {
         "name_zh": name,
         "kind": kind,
@@ -132,7 +137,7 @@ def park_fields(form: dict[str, str]) -> dict:
     }
 
 
-async def register_park(form: dict[str, str], ip: str) -> Park:
+async def register_park(form: ParkForm, ip: str) -> Park:
     await check_rate(ip)
     fields = park_fields(form)
     values: dict[str, Any] = {**fields, **contact_fields(form), **_pending(ip)}
@@ -141,7 +146,7 @@ async def register_park(form: dict[str, str], ip: str) -> Park:
     return park
 
 
-async def create_park(form: dict[str, str]) -> Park:
+async def create_park(form: ParkForm) -> Park:
     """A bureau administrator adds a park: the fields of the public form, active at once, audited."""
     fields = {**park_fields(form), **contact_fields(form)}
     park = Park(

@@ -6,9 +6,8 @@ from collections.abc import Callable
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from pilotzone.auth.admin_services import Invitation
@@ -17,13 +16,13 @@ from pilotzone.auth.middleware import request_ip
 from pilotzone.auth.principal import current_principal
 from pilotzone.registry import registration
 from pilotzone.registry.controllers import enterprise_context, enterprise_visible, park_context, park_visible
+from pilotzone.registry.forms import EnterpriseForm, ParkForm, RejectForm, entered
 from pilotzone.registry.services import RegistryError, get_enterprise, get_park
 from pilotzone.registry.tables import PARK_KINDS, Park
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
-
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+from pilotzone.workflow.forms import URL_ENCODED
 
 
 def _ip(request: Request) -> str:
@@ -50,16 +49,16 @@ async def _form_page(
     return render(request, f"registry/register_{kind}.html", context, status_code=status)
 
 
-async def _submit(request: Request, slug: str, kind: str, data: dict[str, str]) -> Redirect | Template:
-    form = {k: v for k, v in data.items() if k != "csrf_token"}
+async def _submit(request: Request, slug: str, data: EnterpriseForm | ParkForm) -> Redirect | Template:
+    kind = "enterprise" if isinstance(data, EnterpriseForm) else "park"
     try:
-        if kind == "enterprise":
-            await registration.register_enterprise(form, _ip(request))
+        if isinstance(data, EnterpriseForm):
+            await registration.register_enterprise(data, _ip(request))
         else:
-            await registration.register_park(form, _ip(request))
+            await registration.register_park(data, _ip(request))
     except RegistryError as exc:
         status = 429 if isinstance(exc, registration.TooManyRegistrations) else 400
-        return await _form_page(request, kind, form, {exc.field: _(exc.message)}, status)
+        return await _form_page(request, kind, entered(data), {exc.field: _(exc.message)}, status)
     return Redirect(path=f"{url_for(request, f'register_{kind}', slug=slug)}?sent=1", status_code=303)
 
 
@@ -74,17 +73,19 @@ class RegistrationController(Controller):
 
     @post("/enterprise", name="register_enterprise_submit", opt=allow(PUBLIC), status_code=303)
     async def enterprise_submit(
-        self, request: Request, slug: FromPath[str], data: Form
+        self, request: Request, slug: FromPath[str], data: Annotated[EnterpriseForm, URL_ENCODED]
     ) -> Redirect | Template:
-        return await _submit(request, slug, "enterprise", data)
+        return await _submit(request, slug, data)
 
     @get("/park", name="register_park", opt=allow(PUBLIC))
     async def park_form(self, request: Request, sent: FromQuery[int] = 0) -> Template:
         return await _form_page(request, "park", sent=bool(sent))
 
     @post("/park", name="register_park_submit", opt=allow(PUBLIC), status_code=303)
-    async def park_submit(self, request: Request, slug: FromPath[str], data: Form) -> Redirect | Template:
-        return await _submit(request, slug, "park", data)
+    async def park_submit(
+        self, request: Request, slug: FromPath[str], data: Annotated[ParkForm, URL_ENCODED]
+    ) -> Redirect | Template:
+        return await _submit(request, slug, data)
 
 
 def _invite_link(request: Request, slug: str) -> Callable[[str], str]:
@@ -129,18 +130,22 @@ class DecisionController(Controller):
         status_code=303,
     )
     async def reject_enterprise(
-        self, request: Request, slug: FromPath[str], enterprise_id: FromPath[int], data: Form
+        self,
+        request: Request,
+        slug: FromPath[str],
+        enterprise_id: FromPath[int],
+        data: Annotated[RejectForm, URL_ENCODED],
     ) -> Redirect | Template:
         enterprise = await get_enterprise(enterprise_id)
         if enterprise is None or not await enterprise_visible(current_principal(), enterprise_id):
             raise NotFoundException("enterprise not found")
         try:
-            await registration.reject(current_principal(), enterprise, data.get("reason", ""))
+            await registration.reject(current_principal(), enterprise, data.reason)
         except RegistryError as exc:
             context = {
                 **await enterprise_context(enterprise_id),
                 "errors": {exc.field: _(exc.message)},
-                "form": data,
+                "form": entered(data),
             }
             return render(request, "registry/enterprise.html", context, status_code=400)
         return Redirect(
@@ -158,14 +163,19 @@ class DecisionController(Controller):
 
     @post("/parks/{park_id:int}/reject", name="park_reject", opt=allow(BUREAU_ADMIN), status_code=303)
     async def reject_park(
-        self, request: Request, slug: FromPath[str], park_id: FromPath[int], data: Form
+        self,
+        request: Request,
+        slug: FromPath[str],
+        park_id: FromPath[int],
+        data: Annotated[RejectForm, URL_ENCODED],
     ) -> Redirect | Template:
         park = await get_park(park_id)
         if park is None or not await park_visible(current_principal(), park_id):
             raise NotFoundException("park not found")
         try:
-            await registration.reject(current_principal(), park, data.get("reason", ""))
+            await registration.reject(current_principal(), park, data.reason)
         except RegistryError as exc:
-            context = {**await park_context(park_id), "errors": {exc.field: _(exc.message)}, "form": data}
+            errors = {exc.field: _(exc.message)}
+            context = {**await park_context(park_id), "errors": errors, "form": entered(data)}
             return render(request, "registry/park.html", context, status_code=400)
         return Redirect(path=url_for(request, "park", slug=slug, park_id=park_id), status_code=303)

@@ -11,6 +11,7 @@ from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.registry import uscc
 from pilotzone.registry.codes import ParkKind
+from pilotzone.registry.forms import EnterpriseForm
 from pilotzone.registry.tables import Enterprise, OverseasWarehouse, Park, Talent
 from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.tenancy.middleware import current_tenant_districts
@@ -301,17 +302,18 @@ def parse_area(value: str, field: str) -> Decimal:
     return area.quantize(Decimal("0.01"))
 
 
-def text_field(form: dict[str, str], field: str, low: int, high: int, message: str) -> str:
-    value = form.get(field, "").strip()
+def text_field(value: str, field: str, low: int, high: int, message: str) -> str:
+    """``value`` stripped, ``low`` to ``high`` characters long, or the ``field``'s error ``message``."""
+    value = value.strip()
     if not low <= len(value) <= high:
         raise RegistryError(field, message)
     return value
 
 
-async def enterprise_fields(form: dict[str, str]) -> dict:
+async def enterprise_fields(form: EnterpriseForm) -> dict:
     """Name, credit code (check digit, not yet registered here), optional active park, district."""
-    name = text_field(form, "name", 2, 200, N_("Enter the enterprise's registered name."))
-    code = form.get("uscc", "").strip().upper()
+    name = text_field(form.name, "name", 2, 200, N_("Enter the enterprise's registered name."))
+    code = form.uscc.strip().upper()
     if not uscc.is_valid(code):
         raise RegistryError(
             "uscc", N_("This is not a valid unified social credit code (18 characters, check digit).")
@@ -321,13 +323,11 @@ async def enterprise_fields(form: dict[str, str]) -> dict:
     if await Enterprise.exists().where((Enterprise.uscc == code) & (Enterprise.status != "rejected")):
         raise RegistryError("uscc", N_("An enterprise with this credit code is already registered here."))
     park = None
-    if form.get("park_id"):
-        park = (
-            await Park.objects().where((Park.id == _int(form["park_id"])) & (Park.status == "active")).first()
-        )
+    if form.park_id:
+        park = await Park.objects().where((Park.id == _int(form.park_id)) & (Park.status == "active")).first()
         if park is None:
             raise RegistryError("park_id", N_("Choose a park of this pilot zone."))
-    district = form.get("district_code", "") or (park.district_code if park else "")
+    district = form.district_code or (park.district_code if park else "")
     if district not in current_tenant_districts():
         raise RegistryError("district_code", N_("Choose a district of this pilot zone."))
     if park is not None and park.district_code and park.district_code != district:
@@ -335,7 +335,7 @@ async def enterprise_fields(form: dict[str, str]) -> dict:
     return {"name": name, "uscc": code, "park": park.id if park else None, "district_code": district}
 
 
-async def create_enterprise(form: dict[str, str]) -> Enterprise:
+async def create_enterprise(form: EnterpriseForm) -> Enterprise:
     """A bureau registers an enterprise: name, credit code (check digit), district, optional park."""
     enterprise = Enterprise(**await enterprise_fields(form), source="bureau", status="active")
     await enterprise.save()

@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from pilotzone import db
@@ -20,6 +19,7 @@ from pilotzone.auth import audit
 from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, allow, tenant
 from pilotzone.auth.principal import Principal
+from pilotzone.registry.forms import TalentForm, entered
 from pilotzone.registry.services import RegistryError, decide_pending, role_scope
 from pilotzone.registry.tables import TALENT_CATEGORIES, Enterprise, Talent
 from pilotzone.tenancy.dependencies import CurrentTenant
@@ -27,8 +27,7 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
 from pilotzone.web.render import Page, page_of, render
 from pilotzone.web.urls import url_for
-
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+from pilotzone.workflow.forms import URL_ENCODED
 
 CATEGORY_LABELS = {
     "leading_talent": N_("Leading talent"),
@@ -132,13 +131,13 @@ async def visible_talent(principal: Principal, talent_id: int) -> Talent | None:
     return talent
 
 
-async def create_talent(principal: Principal, form: dict[str, str]) -> Talent:
+async def create_talent(principal: Principal, form: TalentForm) -> Talent:
     """Validate and save; a bureau administrator's registration is active, an enterprise's pending."""
     m = principal.acting
     if m is not None and m.role == "enterprise_user":
         employer_id, status = m.enterprise_id, "pending"
     else:
-        employer_id, status = _int(form.get("employer_id", "")), "active"
+        employer_id, status = _int(form.employer_id), "active"
     employer = (
         await Enterprise.objects()
         .where((Enterprise.id == (employer_id or -1)) & (Enterprise.status == "active"))
@@ -146,17 +145,17 @@ async def create_talent(principal: Principal, form: dict[str, str]) -> Talent:
     )
     if employer is None or not principal.sees_enterprise(employer.id, employer.park, employer.district_code):
         raise RegistryError("employer_id", N_("Choose an enterprise of this pilot zone."))
-    name = form.get("name", "").strip()
+    name = form.name.strip()
     if not 2 <= len(name) <= 100:
         raise RegistryError("name", N_("Enter the person's name."))
-    number = form.get("id_number", "").strip().upper()
+    number = form.id_number.strip().upper()
     if not id_is_valid(number):
         raise RegistryError(
             "id_number", N_("This is not a valid resident ID number (18 characters, check character).")
         )
     if await Talent.exists().where(Talent.id_number == number):
         raise RegistryError("id_number", N_("A talent with this ID number is already registered here."))
-    category = form.get("category", "")
+    category = form.category
     if category not in TALENT_CATEGORIES:
         raise RegistryError("category", N_("Choose a talent category."))
     talent = Talent(name=name, id_number=number, employer=employer.id, category=category, status=status)
@@ -189,13 +188,18 @@ class TalentController(Controller):
 
     @post("/", name="talent_create", opt=allow(REGISTRARS), status_code=303)
     async def create(
-        self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant, data: Form
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        tenant: CurrentTenant,
+        data: Annotated[TalentForm, URL_ENCODED],
     ) -> Redirect | Template:
         try:
             talent = await create_talent(principal, data)
         except RegistryError as exc:
+            errors = {exc.field: _(exc.message)}
             return await _list_page(
-                request, principal, None, "", form=data, errors={exc.field: _(exc.message)}, status=400
+                request, principal, None, "", form=entered(data), errors=errors, status=400
             )
         await audit.record(
             "talent.created",

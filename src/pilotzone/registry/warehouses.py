@@ -7,6 +7,7 @@ registers one for their own enterprise, pending until a bureau administrator acc
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 from babel import Locale
 from litestar import Controller, Request, get, post
@@ -19,6 +20,7 @@ from pilotzone.auth import audit
 from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, allow, tenant
 from pilotzone.auth.principal import Principal
+from pilotzone.registry.forms import WarehouseForm, entered
 from pilotzone.registry.services import RegistryError, decide_pending, parse_area, role_scope
 from pilotzone.registry.tables import WAREHOUSE_SERVICES, Enterprise, OverseasWarehouse
 from pilotzone.tenancy.dependencies import CurrentTenant
@@ -28,6 +30,7 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
 from pilotzone.web.render import Page, page_of, render
 from pilotzone.web.urls import url_for
+from pilotzone.workflow.forms import URL_ENCODED
 
 # ISO 3166-1 alpha-2: CLDR's two-letter territories without its reserved and private-use codes
 _NOT_ISO = {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}
@@ -120,15 +123,13 @@ async def visible_warehouse(principal: Principal, warehouse_id: int) -> Overseas
     return warehouse
 
 
-async def create_warehouse(
-    principal: Principal, form: dict[str, str], services: list[str]
-) -> OverseasWarehouse:
+async def create_warehouse(principal: Principal, form: WarehouseForm) -> OverseasWarehouse:
     """Validate and save; a bureau administrator's registration is active, an enterprise's pending."""
     m = principal.acting
     if m is not None and m.role == "enterprise_user":
         enterprise_id, status = m.enterprise_id, "pending"
     else:
-        enterprise_id, status = _int(form.get("enterprise_id", "")), "active"
+        enterprise_id, status = _int(form.enterprise_id), "active"
     owner = (
         await Enterprise.objects()
         .where((Enterprise.id == (enterprise_id or -1)) & (Enterprise.status == "active"))
@@ -136,16 +137,17 @@ async def create_warehouse(
     )
     if owner is None or not principal.sees_enterprise(owner.id, owner.park, owner.district_code):
         raise RegistryError("enterprise_id", N_("Choose an enterprise of this pilot zone."))
-    country = form.get("country", "").strip().upper()
+    country = form.country.strip().upper()
     if country not in COUNTRIES:
         raise RegistryError("country", N_("Enter the country as a two-letter ISO 3166 code, e.g. US or DE."))
-    city = form.get("city", "").strip()
+    city = form.city.strip()
     if not 1 <= len(city) <= 100:
         raise RegistryError("city", N_("Enter the city."))
-    address = form.get("address", "").strip()
+    address = form.address.strip()
     if not 3 <= len(address) <= 300:
         raise RegistryError("address", N_("Enter the warehouse's address."))
-    area = parse_area(form.get("floor_area", ""), "floor_area")
+    area = parse_area(form.floor_area, "floor_area")
+    services = form.chosen()
     chosen = [s for s in WAREHOUSE_SERVICES if s in services]
     if set(services) - set(WAREHOUSE_SERVICES):
         raise RegistryError("services", N_("Choose services from the list."))
@@ -158,7 +160,7 @@ async def create_warehouse(
         address=address,
         floor_area=area,
         services=chosen,
-        wms_integrated=form.get("wms_integrated", "") in ("1", "on", "true", "yes"),
+        wms_integrated=form.wms_integrated in ("1", "on", "true", "yes"),
         status=status,
     )
     await warehouse.save()
@@ -203,20 +205,21 @@ class WarehouseController(Controller):
 
     @post("/", name="warehouse_create", opt=allow(REGISTRARS), status_code=303)
     async def create(
-        self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant
+        self,
+        request: Request,
+        principal: CurrentPrincipal,
+        tenant: CurrentTenant,
+        data: Annotated[WarehouseForm, URL_ENCODED],
     ) -> Redirect | Template:
-        data = await request.form()
-        form = {k: str(data.get(k, "")) for k in data if k != "services"}
-        services = [str(s) for s in data.getall("services")] if "services" in data else []
         try:
-            warehouse = await create_warehouse(principal, form, services)
+            warehouse = await create_warehouse(principal, data)
         except RegistryError as exc:
             return await _list_page(
                 request,
                 principal,
                 None,
                 "",
-                form={**form, "services": services},
+                form={**entered(data), "services": data.chosen()},
                 errors={exc.field: _(exc.message)},
                 status=400,
             )
