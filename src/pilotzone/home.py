@@ -28,10 +28,10 @@ from pilotzone.settings import get_settings
 from pilotzone.tenancy import services
 from pilotzone.tenancy.dependencies import CurrentTenant
 from pilotzone.tenancy.services import list_tenants, tenant_colours
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import COOKIE, LOCALES
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
-from pilotzone.workflow.forms import URL_ENCODED
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}")
 _SLUG = re.compile(r"[a-z0-9-]+")

@@ -11,7 +11,6 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 
 from pilotzone.auth import admin_services as admin
-from pilotzone.auth.controllers import URL_ENCODED
 from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import allow, province, tenant
 from pilotzone.auth.scopes import directory
@@ -19,6 +18,7 @@ from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES
 from pilotzone.tenancy.dependencies import CurrentTenant
 from pilotzone.tenancy.middleware import TenantInfo
 from pilotzone.tenancy.services import list_tenants
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for

@@ -7,9 +7,8 @@ from urllib.parse import quote, urlsplit
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from pilotzone.auth import audit, oidc, services, sessions
@@ -19,6 +18,7 @@ from pilotzone.auth.middleware import request_ip
 from pilotzone.auth.principal import load_memberships
 from pilotzone.auth.tables import User
 from pilotzone.tenancy.context import current_context
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
 from pilotzone.web.render import render
@@ -26,7 +26,6 @@ from pilotzone.web.urls import url_for
 
 # posted forms with fixed fields are typed (as workflow.forms, which auth does not import): every field
 # text defaulting to "", so a missing one decodes and the page answers with its error
-URL_ENCODED = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
 class LoginForm(msgspec.Struct):

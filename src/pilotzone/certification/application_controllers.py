@@ -39,12 +39,13 @@ from pilotzone.certification.schemes import from_stored
 from pilotzone.certification.services import active_schemes, get_scheme
 from pilotzone.documents import keyed
 from pilotzone.registry.subjects import subjects
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
 from pilotzone.workflow import submissions, uploads
-from pilotzone.workflow.forms import URL_ENCODED, posted
+from pilotzone.workflow.forms import posted
 from pilotzone.workflow.states import Action, CertificationState
 from pilotzone.workflow.tables import Submission
 from pilotzone.workflow.transitions import Refused, may, move_row

@@ -17,11 +17,11 @@ from pilotzone.certification import certificates, expiry, notices, renewals
 from pilotzone.certification.applications import STARTERS
 from pilotzone.documents.owners import OwnerKind
 from pilotzone.documents.owners import register as register_owner
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
 from pilotzone.web.urls import url_for
 from pilotzone.workflow import notice_pages as pages
-from pilotzone.workflow.forms import URL_ENCODED
 from pilotzone.workflow.notice_pages import NoticePages
 from pilotzone.workflow.states import CertificationState
 

@@ -36,10 +36,11 @@ from pilotzone.certification.reviews import (
     stage_role,
 )
 from pilotzone.documents import keyed
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
-from pilotzone.workflow.forms import URL_ENCODED, ReviewForm, posted
+from pilotzone.workflow.forms import ReviewForm, posted
 from pilotzone.workflow.info_requests import AnswerInvalid
 
 BULK = tenant("bureau_admin", "bureau_reviewer")

@@ -19,10 +19,11 @@ from pilotzone.funding.estimate import estimate_of
 from pilotzone.funding.explain import words
 from pilotzone.funding.tables import Program, Round
 from pilotzone.registry.subjects import subjects
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import render
 from pilotzone.workflow import info_requests, uploads
-from pilotzone.workflow.forms import URL_ENCODED, ReviewForm, posted
+from pilotzone.workflow.forms import ReviewForm, posted
 from pilotzone.workflow.scope import visible
 from pilotzone.workflow.states import Action, FundingState
 from pilotzone.workflow.transitions import may

@@ -17,11 +17,11 @@ from pilotzone.funding import editor, ledger, services
 from pilotzone.funding.editor import EditorError, EditorForm
 from pilotzone.funding.program_spec import SUBJECTS, from_stored
 from pilotzone.funding.tables import RULES
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.labels import N_
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
-from pilotzone.workflow.forms import URL_ENCODED
 
 BLANK = EditorForm(  # a new program's form
     subject="enterprise",

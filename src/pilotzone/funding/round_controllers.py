@@ -18,10 +18,10 @@ from pilotzone.funding.explain import formula_lines, words
 from pilotzone.funding.program_spec import from_stored
 from pilotzone.funding.tables import Program, Round
 from pilotzone.jobs.services import get_run
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import page_of, render
 from pilotzone.web.urls import url_for
-from pilotzone.workflow.forms import URL_ENCODED
 
 BUREAU = tenant("bureau_admin", "bureau_reviewer")
 

@@ -12,10 +12,10 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from pilotzone.auth import audit
-from pilotzone.auth.controllers import URL_ENCODED
 from pilotzone.auth.guards import BUREAU_ADMIN, allow
 from pilotzone.jobs import services
 from pilotzone.tenancy.dependencies import CurrentTenant
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
 

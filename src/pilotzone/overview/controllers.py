@@ -29,10 +29,10 @@ from pilotzone.tenancy.context import TenantContext, switch_tenant
 from pilotzone.tenancy.dependencies import CurrentTenant
 from pilotzone.tenancy.middleware import TenantInfo
 from pilotzone.tenancy.services import list_tenants
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import is_htmx, render
 from pilotzone.web.urls import reverser, url_for
-from pilotzone.workflow.forms import URL_ENCODED
 
 BUREAU = tenant("bureau_admin", "bureau_reviewer")
 MONTH = re.compile(r"^\d{4}-\d{2}$")

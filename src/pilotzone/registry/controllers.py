@@ -20,10 +20,10 @@ from pilotzone.registry.forms import EnterpriseForm, ParkForm, entered
 from pilotzone.registry.negative_list import entries_of
 from pilotzone.registry.tables import PARK_KINDS, Park
 from pilotzone.tenancy.dependencies import CurrentTenant
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
-from pilotzone.workflow.forms import URL_ENCODED
 
 
 class ParkController(Controller):

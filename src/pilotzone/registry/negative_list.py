@@ -26,11 +26,11 @@ from pilotzone.registry.forms import EndEntryForm, NegativeEntryForm, entered
 from pilotzone.registry.services import RegistryError, text_field
 from pilotzone.registry.tables import Enterprise, NegativeListEntry
 from pilotzone.tenancy.dependencies import CurrentTenant
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
 from pilotzone.web.render import Page, page_of, render
 from pilotzone.web.urls import url_for
-from pilotzone.workflow.forms import URL_ENCODED
 
 READERS = tenant("bureau_admin", "bureau_reviewer")
 STATES = ("current", "ended", "all")

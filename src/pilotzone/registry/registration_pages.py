@@ -19,10 +19,10 @@ from pilotzone.registry.controllers import enterprise_context, enterprise_visibl
 from pilotzone.registry.forms import EnterpriseForm, ParkForm, RejectForm, entered
 from pilotzone.registry.services import RegistryError, get_enterprise, get_park
 from pilotzone.registry.tables import PARK_KINDS, Park
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
-from pilotzone.workflow.forms import URL_ENCODED
 
 
 def _ip(request: Request) -> str:

@@ -23,11 +23,11 @@ from pilotzone.registry.forms import TalentForm, entered
 from pilotzone.registry.services import RegistryError, decide_pending, role_scope
 from pilotzone.registry.tables import TALENT_CATEGORIES, Enterprise, Talent
 from pilotzone.tenancy.dependencies import CurrentTenant
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
 from pilotzone.web.render import Page, page_of, render
 from pilotzone.web.urls import url_for
-from pilotzone.workflow.forms import URL_ENCODED
 
 CATEGORY_LABELS = {
     "leading_talent": N_("Leading talent"),

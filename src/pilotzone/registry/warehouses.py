@@ -25,12 +25,12 @@ from pilotzone.registry.services import RegistryError, decide_pending, parse_are
 from pilotzone.registry.tables import WAREHOUSE_SERVICES, Enterprise, OverseasWarehouse
 from pilotzone.tenancy.dependencies import CurrentTenant
 from pilotzone.tenancy.middleware import TenantInfo
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
 from pilotzone.web.render import Page, page_of, render
 from pilotzone.web.urls import url_for
-from pilotzone.workflow.forms import URL_ENCODED
 
 # ISO 3166-1 alpha-2: CLDR's two-letter territories without its reserved and private-use codes
 _NOT_ISO = {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "XK", "ZZ"}

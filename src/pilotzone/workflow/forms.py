@@ -13,10 +13,6 @@ from collections.abc import Mapping
 
 import msgspec
 from litestar import Request
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
-
-URL_ENCODED = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 Posted = Mapping[str, str]
 

@@ -19,10 +19,11 @@ from pilotzone.auth.guards import BUREAU_ADMIN, PUBLIC, allow
 from pilotzone.auth.middleware import request_ip
 from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.web.formats import local_time
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
-from pilotzone.workflow.forms import URL_ENCODED, ObjectionForm, ResolveForm
+from pilotzone.workflow.forms import ObjectionForm, ResolveForm
 from pilotzone.workflow.notice_list import NoticeQuery, notice_query
 from pilotzone.workflow.objections import NoticeError, check_objection
 
