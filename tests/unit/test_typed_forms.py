@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 
 from pilotzone.certification.review_controllers import BulkForm
 from pilotzone.registry.forms import WarehouseForm, entered
-from pilotzone.workflow.forms import URL_ENCODED
+from pilotzone.web.forms import URL_ENCODED
 
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 

@@ -45,7 +45,7 @@ from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
 from pilotzone.workflow import submissions, uploads
-from pilotzone.workflow.forms import posted
+from pilotzone.workflow.forms import NOTHING_POSTED, Shown, posted
 from pilotzone.workflow.states import Action, CertificationState
 from pilotzone.workflow.tables import Submission
 from pilotzone.workflow.transitions import Refused, may, move_row
@@ -53,13 +53,7 @@ from pilotzone.workflow.transitions import Refused, may, move_row
 # -- pages
 
 
-async def _page_context(
-    case: Case,
-    values: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-    error: str | None = None,
-    answer_form: dict[str, str] | None = None,
-) -> dict:
+async def _page_context(case: Case, shown: Shown = NOTHING_POSTED) -> dict:
     principal = current_principal()
     spec = spec_of(case)
     sub = case.sub
@@ -76,16 +70,13 @@ async def _page_context(
     return {
         "application": case,
         "spec": spec,
-        "values": values if values is not None else values_of(sub.values),
-        "errors": errors or {},
-        "error": error,
+        **shown.context(values_of(sub.values)),
         "documents": await keyed.documents_by_key("application", case.id),
         "history": history,
         "status_label": await shown_status(case),
         "can_edit": changeable and sub.status == CertificationState.DRAFT,
         "can_withdraw": may(KIND, sub.status, Action.WITHDRAW, actors(principal, case)),
         "info_request": answers.described(case, await answers.latest_request(case)),
-        "answer_form": answer_form or {},
     }
 
 
@@ -197,7 +188,7 @@ class ApplicationController(Controller):
             present = {k for k, versions in filed.items() if versions}
             errors = validate(spec_of(case), values, present)
         if errors:
-            context = await _page_context(case, values=values, errors=errors)
+            context = await _page_context(case, Shown(values=values, errors=errors))
             return render(request, "certification/application.html", context, status_code=400)
         now = _now()
         try:
@@ -214,7 +205,7 @@ class ApplicationController(Controller):
             )
         except Refused:  # changed by someone else since it was read
             context = await _page_context(
-                case, values=values, errors={"status": _("Only a draft can be submitted.")}
+                case, Shown(values=values, errors={"status": _("Only a draft can be submitted.")})
             )
             return render(request, "certification/application.html", context, status_code=409)
         status = sub.status
@@ -275,7 +266,7 @@ class ApplicationController(Controller):
                 request, "application", case.id, documents, case.sub.status, reopened
             )
         except keyed.KeyedRejected as exc:
-            context = await _page_context(case, error=exc.message)
+            context = await _page_context(case, Shown(error=exc.message))
             context["error_doc"] = exc.doc_key
             return render(request, "certification/application.html", context, status_code=exc.status)
         await Submission.update(

@@ -40,7 +40,7 @@ from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
-from pilotzone.workflow.forms import ReviewForm, posted
+from pilotzone.workflow.forms import ReviewForm, Shown, posted
 from pilotzone.workflow.info_requests import AnswerInvalid
 
 BULK = tenant("bureau_admin", "bureau_reviewer")
@@ -172,7 +172,7 @@ class AnswerController(Controller):
         try:
             await answers.answer(current_principal(), case, form)
         except AnswerInvalid as exc:
-            context = await _page_context(case, errors=exc.errors, answer_form=form)
+            context = await _page_context(case, Shown(errors=exc.errors, answer_form=form))
             return render(request, "certification/application.html", context, status_code=exc.status)
         return Redirect(
             path=url_for(request, "application", slug=slug, application_id=application_id), status_code=303

@@ -23,7 +23,7 @@ from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import render
 from pilotzone.workflow import info_requests, uploads
-from pilotzone.workflow.forms import ReviewForm, posted
+from pilotzone.workflow.forms import NOTHING_POSTED, ReviewForm, Shown, posted
 from pilotzone.workflow.scope import visible
 from pilotzone.workflow.states import Action, FundingState
 from pilotzone.workflow.transitions import may
@@ -33,13 +33,7 @@ PAGE = "funding/application.html"
 STAFF = ("bureau_admin", "bureau_reviewer", "district_reviewer")  # see the formula beside the words
 
 
-async def _context(
-    application: apps.Applied,
-    values: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-    error: str | None = None,
-    answer_form: dict[str, str] | None = None,
-) -> dict:
+async def _context(application: apps.Applied, shown: Shown = NOTHING_POSTED) -> dict:
     principal = current_principal()
     sub, app = application.sub, application.app
     spec = await apps.version_spec(app.program_version)
@@ -58,11 +52,9 @@ async def _context(
         "spec": spec,
         "inputs": spec.inputs,
         "units": {f.key: apps.unit_of(spec, f) for f in spec.inputs},
-        "values": values if values is not None else application.declared,
+        **shown.context(application.declared),
         "verified": apps.as_dict(app.verified),
         "verified_reasons": apps.as_dict(app.verified_reasons),
-        "errors": errors or {},
-        "error": error,
         "documents": await keyed.documents_by_key(apps.OWNER, application.id),
         "status_label": apps.status_label(sub.status),
         "can_edit": changeable and sub.status == FundingState.DRAFT,
@@ -74,7 +66,6 @@ async def _context(
         if not principal.role == "enterprise_user"
         else [],
         "info_request": answers.described(spec, await answers.latest_request(application)),
-        "answer_form": answer_form or {},
         "requests": await answers.requests_of(application, spec) if can_review else [],
         "estimate": await estimate_of(application, spec),
         "staff": principal.province or principal.role in STAFF,  # may see the formula
@@ -89,7 +80,7 @@ async def _refused(
     values: dict[str, str] | None = None,
 ) -> Template:
     """The application page again with the refusal next to its field."""
-    context = await _context(application, values, {exc.field: exc.message})
+    context = await _context(application, Shown(values, {exc.field: exc.message}))
     return render(request, PAGE, context, status_code=exc.status)
 
 
@@ -201,7 +192,7 @@ class FundingApplicationController(Controller):
         application, values = await _declared(request, funding_application_id)
         errors = await apps.submit(current_principal(), application, values)
         if errors:
-            return render(request, PAGE, await _context(application, values, errors), status_code=400)
+            return render(request, PAGE, await _context(application, Shown(values, errors)), status_code=400)
         return _to_application(request, slug, funding_application_id)
 
     @post(
@@ -236,7 +227,7 @@ class FundingApplicationController(Controller):
         try:
             await answers.answer(current_principal(), application, spec, form)
         except info_requests.AnswerInvalid as exc:
-            context = await _context(application, errors=exc.errors, answer_form=form)
+            context = await _context(application, Shown(errors=exc.errors, answer_form=form))
             return render(request, PAGE, context, status_code=exc.status)
         return _to_application(request, slug, funding_application_id)
 
@@ -259,7 +250,7 @@ class FundingApplicationController(Controller):
             await reviews.decide(current_principal(), application, data, form)
         except apps.FundingError as exc:
             errors = exc.errors if isinstance(exc, reviews.ReviewInvalid) else {exc.field: exc.message}
-            context = await _context(application, errors=errors)
+            context = await _context(application, Shown(errors=errors))
             context["review_form"] = form
             return render(request, PAGE, context, status_code=exc.status)
         return _to_application(request, slug, funding_application_id)
@@ -276,7 +267,7 @@ class FundingApplicationController(Controller):
                 request, apps.OWNER, application.id, documents, application.sub.status, reopened
             )
         except keyed.KeyedRejected as exc:
-            context = await _context(application, error=exc.message)
+            context = await _context(application, Shown(error=exc.message))
             context["error_doc"] = exc.doc_key
             return render(request, PAGE, context, status_code=exc.status)
         return _to_application(request, slug, funding_application_id)

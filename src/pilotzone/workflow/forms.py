@@ -10,6 +10,8 @@ definition (a scheme's fields, scores per criterion, reopen checkboxes, answers)
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 from litestar import Request
@@ -21,6 +23,29 @@ async def posted(request: Request) -> dict[str, str]:
     """A form with field names from a definition: every posted field but the CSRF token, as text."""
     data = await request.form()
     return {k: str(data.get(k, "")) for k in data if k != "csrf_token"}
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a submission's page shows again of a form just posted (re-rendered with its errors): the
+    values as posted, field errors, the page's one error and the answer form as posted."""
+
+    values: dict[str, str] | None = None
+    errors: dict[str, str] | None = None
+    error: str | None = None
+    answer_form: Posted | None = None
+
+    def context(self, stored: dict[str, str]) -> dict[str, Any]:
+        """The page's form keys; ``stored``: the values when none were posted."""
+        return {
+            "values": self.values if self.values is not None else stored,
+            "errors": self.errors or {},
+            "error": self.error,
+            "answer_form": self.answer_form or {},
+        }
+
+
+NOTHING_POSTED = Shown()  # a page as stored
 
 
 class ObjectionForm(msgspec.Struct):
