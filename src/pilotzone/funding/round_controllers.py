@@ -39,8 +39,14 @@ PER_PAGE = 50
 async def _context(rnd: Round, errors: dict | None = None, request: Request | None = None) -> dict:
     calcs = await calculation.calculations_of(rnd.id)
     latest = calcs[0] if calcs else None
-    previous, diff = await calculation.differences(latest) if latest else (None, [])
     run = await get_run(latest["job_run"]) if latest and latest["job_run"] else None
+    if run is not None and run.status in ("done", "failed"):
+        # the run may have finished after the round and its calculations were read (each statement
+        # sees what is committed when it starts): the page stops polling, so it shows what the run left
+        rnd = await _round(rnd.id)
+        calcs = await calculation.calculations_of(rnd.id)
+        latest = calcs[0] if calcs else None
+    previous, diff = await calculation.differences(latest) if latest else (None, [])
     params = request.query_params if request is not None else {}
     q = str(params.get("q", ""))[:100]
     show = str(params.get("show", ""))
