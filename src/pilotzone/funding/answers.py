@@ -63,6 +63,7 @@ async def answer(principal: Principal, application: Applied, spec: ProgramSpec, 
         {FundingApplication.verified: verified, FundingApplication.verified_reasons: reasons}
     ).where(FundingApplication.id == app.id)
     await submissions.write_changes(principal, sub.id, [(c.key, c.old, c.new) for c in given.changes])
+    await submissions.record_move(principal, sub, moved.target)
     stored = await answers.store(given, now())
     await ReviewStep(
         submission=sub.id,

@@ -278,6 +278,7 @@ async def submit(principal: Principal, application: Applied, values: dict[str, s
         )
     except Refused:
         return draft_only
+    await submissions.record_move(principal, sub, moved.target)
     await FundingApplication.update({FundingApplication.program_version: program.current_version}).where(
         FundingApplication.id == app.id
     )
@@ -297,6 +298,7 @@ async def withdraw(principal: Principal, application: Applied, spec: ProgramSpec
         moved = await move_row(KIND, sub, Action.WITHDRAW, actors(principal, application, spec))
     except Refused as refused:
         raise FundingError("status", _("This application can no longer be withdrawn."), 409) from refused
+    await submissions.record_move(principal, sub, moved.target)
     await audit.record(
         "funding_application.withdrawn",
         OWNER,

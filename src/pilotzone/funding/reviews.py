@@ -32,7 +32,7 @@ from pilotzone.funding.applications import (
 )
 from pilotzone.funding.program_spec import DEFAULT_STAGES, InputSpec, ProgramSpec
 from pilotzone.web.i18n import gettext as _
-from pilotzone.workflow import info_requests
+from pilotzone.workflow import info_requests, submissions
 from pilotzone.workflow.fields import check_field
 from pilotzone.workflow.forms import Posted, ReviewForm
 from pilotzone.workflow.reviews import advance, comment_errors, queue_of, record_step, reopened_by, steps_of
@@ -174,6 +174,7 @@ async def decide(principal: Principal, application: Applied, form: ReviewForm, n
     # the funding part follows the submission's move (same transaction: written only when it moved)
     await FundingApplication.update(own).where(FundingApplication.id == app.id)
     status = moved.target
+    await submissions.record_move(principal, sub, status)
     await record_step(
         sub,
         stage_role(spec, application),

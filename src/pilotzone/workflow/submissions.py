@@ -109,6 +109,13 @@ async def write_changes(
     )
 
 
+async def record_move(principal: Principal | None, row: Submission, target: str) -> None:
+    """The history row of a state change of ``row`` (as read, before the move) to ``target``; nothing
+    when the state stayed."""
+    if str(row.status) != str(target):
+        await write_changes(principal, row.id, [("status", str(row.status), str(target))])
+
+
 async def save_values(principal: Principal, row: Submission, values: dict[str, str]) -> int:
     """Store the field ``values`` (no validation), one history row per changed field; returns how
     many changed."""

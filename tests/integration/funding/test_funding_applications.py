@@ -108,6 +108,14 @@ async def test_apply_verify_and_withdraw(as_user, owner, program) -> None:
     assert actions[:2] == ["funding_application.created", "funding_application.saved"]
     assert "funding_application.submitted" in actions and actions.count("funding_review.approve") == 2
     assert "funding_review.request_info" in actions and "funding_application.answered" in actions
+    # who changed what: every state the application passed through, in order, in its history
+    moves = [tuple(r) for r in await owner.fetch(
+        "SELECT old_value, new_value FROM submission_change WHERE submission = $1 AND field_key = 'status' ORDER BY id",
+        app_id,
+    )]
+    assert moves[0] == ("", "draft") and moves[-1] == ("in_review", "verified")
+    assert ("draft", "in_review") in moves and ("in_review", "info_requested") in moves
+    assert ("info_requested", "in_review") in moves
 
     async with as_user(demo("enterprise", "guangzhou")) as client:
         late = await client.post(f"{BASE}/{app_id}/withdraw", follow_redirects=False)
