@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
-from pilotzone.certification.applications import KIND, Case, actors, now, spec_of, values_of
+from pilotzone.certification.applications import KIND, Case, actors, now, spec_of
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import answers, info_requests, submissions
 from pilotzone.workflow.forms import Posted
@@ -43,7 +43,7 @@ async def answer(principal: Principal, case: Case, form: Posted) -> None:
     """The applicant answers: the reopened fields as posted, back to ``in_review`` at the same stage.
     Raises AnswerInvalid (field errors, or 409 when no answer is awaited); nothing changes then."""
     sub = case.sub
-    old = values_of(sub.values)
+    old = case.declared
     fields = spec_of(case).fields
     given = await answers.given(await latest_request(case), fields, old, form, "application", case.id)
     moment = now()

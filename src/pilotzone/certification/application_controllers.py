@@ -29,7 +29,6 @@ from pilotzone.certification.applications import (
     spec_of,
     status_label,
     validate,
-    values_of,
     visible_application,
 )
 from pilotzone.certification.applications import (
@@ -70,7 +69,7 @@ async def _page_context(case: Case, shown: Shown = NOTHING_POSTED) -> dict:
     return {
         "application": case,
         "spec": spec,
-        **shown.context(values_of(sub.values)),
+        **shown.context(case.declared),
         "documents": await keyed.documents_by_key("application", case.id),
         "history": history,
         "status_label": await shown_status(case),
@@ -210,7 +209,7 @@ class ApplicationController(Controller):
             return render(request, "certification/application.html", context, status_code=409)
         status = sub.status
         await submissions.save_values(principal, sub, values)
-        await submissions.write_changes(principal, case.id, [("status", status, moved.target)])
+        await submissions.record_move(principal, sub, moved.target)
         await audit.record(
             "application.submitted",
             "application",
@@ -243,7 +242,7 @@ class ApplicationController(Controller):
         except Refused:
             moved = None  # nothing to withdraw: the page shows the state as it is
         if moved is not None:
-            await submissions.write_changes(principal, case.id, [("status", sub.status, moved.target)])
+            await submissions.record_move(principal, sub, moved.target)
             await audit.record(
                 "application.withdrawn",
                 "application",

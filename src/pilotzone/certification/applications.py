@@ -32,11 +32,9 @@ from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.objections import notice_of
 from pilotzone.workflow.scope import scoped, visible
 from pilotzone.workflow.states import Actor, CertificationState, Kind
-from pilotzone.workflow.submissions import Kept, kept, kept_one, values_of
+from pilotzone.workflow.submissions import Kept, kept, kept_one
 from pilotzone.workflow.tables import Notice, Submission
 from pilotzone.workflow.transitions import actors_of
-
-__all__ = ["values_of"]  # the stored field values as text (``workflow.submissions``), for the pages
 
 NOTICE_ENDED = N_("Notice ended: the certificate is due")  # shown, never stored
 SHOWN_STATES = (*CertificationState.values(), "notice_ended")  # the states pages and dashboards show
@@ -174,7 +172,7 @@ def now() -> datetime:
 
 def merged_values(case: Case, form: Posted) -> dict[str, str]:
     """The stored values with the posted ones of the spec's fields laid over them."""
-    values = values_of(case.sub.values)
+    values = case.declared
     for field in spec_of(case).fields:
         if field.key in form:
             values[field.key] = form[field.key].strip()

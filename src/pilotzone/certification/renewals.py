@@ -21,7 +21,6 @@ from pilotzone.certification.applications import (
     create_application,
     get_application,
     spec_of,
-    values_of,
 )
 from pilotzone.certification.notices import now
 from pilotzone.certification.schemes import SchemeSpec
@@ -99,7 +98,7 @@ async def start_renewal(principal: Principal, certificate_id: int) -> Case:
     except ApplicationError as exc:
         raise RenewalError(exc.message) from None
     fields = {f.key for f in spec_of(case).fields}
-    values = {k: v for k, v in values_of(old.sub.values).items() if k in fields}
+    values = {k: v for k, v in old.declared.items() if k in fields}
     await Application.update({Application.renews: certificate.id}).where(Application.id == case.id)
     case.app.renews = certificate.id
     await submissions.save_values(principal, case.sub, values)

@@ -21,7 +21,6 @@ from pilotzone.certification.applications import (
     get_application,
     shown_status,
     spec_of,
-    values_of,
     visible_application,
 )
 from pilotzone.certification.reviews import (
@@ -67,7 +66,7 @@ async def _review_context(
     return {
         "application": case,
         "spec": spec_of(case),
-        "values": values_of(case.sub.values),
+        "values": case.declared,
         "documents": await keyed.documents_by_key("application", case.id),
         "reviews": await reviews_of(case.id),
         "requests": await answers.requests_of(case),

@@ -15,8 +15,9 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow import answers, info_requests, submissions
 from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.info_requests import AnswerInvalid, Reopens
-from pilotzone.workflow.states import Action, Decision, Kind
-from pilotzone.workflow.tables import ReviewStep, Submission
+from pilotzone.workflow.reviews import record_step
+from pilotzone.workflow.states import Action, Kind
+from pilotzone.workflow.tables import Submission
 from pilotzone.workflow.transitions import Refused, move_row
 
 
@@ -65,15 +66,7 @@ async def answer(principal: Principal, application: Applied, spec: ProgramSpec, 
     await submissions.write_changes(principal, sub.id, [(c.key, c.old, c.new) for c in given.changes])
     await submissions.record_move(principal, sub, moved.target)
     stored = await answers.store(given, now())
-    await ReviewStep(
-        submission=sub.id,
-        stage=sub.stage,
-        stage_role=principal.role or "",
-        reviewer_id=principal.user_id,
-        reviewer_email=principal.label,
-        decision=Decision.ANSWER,
-        comment=given.note,
-    ).save()
+    await record_step(sub, principal.role or "", principal, Action.ANSWER, given.note, Reopens())
     await audit.record(
         "funding_application.answered",
         OWNER,

@@ -96,12 +96,17 @@ async def record_objection(notice_id: int, form: ObjectionForm, ip: str) -> Obje
 
 
 async def close_objection(
-    principal: Principal, objection_id: int, decision: str, note: str
+    kind: Kind, principal: Principal, objection_id: int, decision: str, note: str
 ) -> tuple[Objection, str]:
-    """Resolve an open objection (uphold or dismiss, with a note when upholding); returns (the
-    objection as it was, the stripped note). What follows for what is under notice is the caller's."""
+    """Resolve an open objection to a notice of ``kind`` (uphold or dismiss, with a note when
+    upholding; another kind's objection is not found); returns (the objection as it was, the stripped
+    note). What follows for what is under notice is the caller's."""
     table = Objection
-    objection = await table.objects().where(table.id == objection_id).first()
+    objection = (
+        await table.objects()
+        .where((table.id == objection_id) & (table.notice.kind == kind.value))
+        .first()
+    )
     if objection is None:
         raise NoticeError("status", _("Objection not found."), 404)
     if decision not in (ObjectionState.UPHELD, ObjectionState.DISMISSED):
@@ -192,12 +197,7 @@ async def settle(noticed: Noticed, principal: Principal, objection_id: int, deci
     revoked), dismissed → the notice resumes, with the days that were left, once no other objection
     is open. Audited; returns the holder's state. Raises NoticeError (404 for an objection to
     another kind's notice)."""
-    mine = await Objection.exists().where(
-        (Objection.id == objection_id) & (Objection.notice.kind == noticed.kind.value)
-    )
-    if not mine:
-        raise NoticeError("status", _("Objection not found."), 404)
-    objection, note = await close_objection(principal, objection_id, decision, note)
+    objection, note = await close_objection(noticed.kind, principal, objection_id, decision, note)
     notice = await Notice.objects().where(Notice.id == objection.notice).first()
     assert notice is not None
     holder = noticed.holder
