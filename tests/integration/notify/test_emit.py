@@ -15,7 +15,12 @@ from pilotzone.notify.inbox import save_choices, save_profile
 from pilotzone.notify.services import emit, users_of
 from pilotzone.tenancy.context import TenantContext, tenant_transaction
 
-PARAMS = {"reference": "GZ-2026-0001", "title": "跨境电商示范园区", "note": "请补充租赁合同", "due": "2026-12-31"}
+PARAMS = {
+    "reference": "GZ-2026-0001",
+    "title": "跨境电商示范园区",
+    "note": "请补充租赁合同",
+    "due": "2026-12-31",
+}
 
 
 async def as_self(slug: str, user_id: int) -> TenantContext:
@@ -30,11 +35,17 @@ async def test_each_recipient_in_their_language_on_their_channels(
     try:
         async with tenant_transaction(await as_self("guangzhou", en.id)):
             await save_profile(en.id, language="en", phone="+86 138 0000 0001")
-            await save_choices(en.id, {(Event.INFO_REQUESTED, Channel.EMAIL), (Event.INFO_REQUESTED, Channel.SMS)})
+            await save_choices(
+                en.id, {(Event.INFO_REQUESTED, Channel.EMAIL), (Event.INFO_REQUESTED, Channel.SMS)}
+            )
         key = f"info_requested:{factories.unique('step')}"
         async with factories.acting_in("guangzhou"):
             written = await emit(
-                Event.INFO_REQUESTED, to=[zh.id, en.id, zh.id], link="/z/guangzhou/x/1", params=PARAMS, key=key
+                Event.INFO_REQUESTED,
+                to=[zh.id, en.id, zh.id],
+                link="/z/guangzhou/x/1",
+                params=PARAMS,
+                key=key,
             )
         assert len(written) == 2
         async with factories.acting_in("guangzhou"):
@@ -42,7 +53,9 @@ async def test_each_recipient_in_their_language_on_their_channels(
 
         (zh_mail,) = mails_to(mailbox, zh.email)
         assert zh_mail["Subject"] == "补正材料通知：GZ-2026-0001"
-        assert "请补充租赁合同" in text_of(zh_mail) and "http://127.0.0.1:8000/z/guangzhou/x/1" in text_of(zh_mail)
+        assert "请补充租赁合同" in text_of(zh_mail) and "http://127.0.0.1:8000/z/guangzhou/x/1" in text_of(
+            zh_mail
+        )
         (en_mail,) = mails_to(mailbox, en.email)
         assert en_mail["Subject"] == "Information requested for GZ-2026-0001"
         (sms,) = gateway.to("+86 138 0000 0001")
