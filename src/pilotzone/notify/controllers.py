@@ -11,8 +11,8 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from pilotzone.auth.guards import MEMBERS, allow
 from pilotzone.auth.dependencies import CurrentPrincipal
+from pilotzone.auth.guards import MEMBERS, allow
 from pilotzone.notify import inbox
 from pilotzone.notify.codes import Channel
 from pilotzone.notify.events import Event
@@ -32,7 +32,9 @@ class InboxController(Controller):
     path = "/z/{slug:str}/inbox"
 
     @get("/", name="notify_inbox", opt=allow(MEMBERS))
-    async def inbox_page(self, request: Request, principal: CurrentPrincipal, page: FromQuery[int | None] = None) -> Template:
+    async def inbox_page(
+        self, request: Request, principal: CurrentPrincipal, page: FromQuery[int | None] = None
+    ) -> Template:
         user = principal.user_id or 0
         total = await inbox.count(user)
         shown = page_of(page, inbox.PAGE_SIZE, total)
@@ -79,7 +81,9 @@ class InboxController(Controller):
         return Redirect(path=target or url_for(request, "notify_inbox", slug=tenant.slug), status_code=303)
 
     @post("/read-all", name="notify_read_all", status_code=303, opt=allow(MEMBERS))
-    async def read_all(self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant) -> Redirect:
+    async def read_all(
+        self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant
+    ) -> Redirect:
         if principal.user_id and not principal.province:
             await inbox.mark_read(principal.user_id)
         return Redirect(path=url_for(request, "notify_inbox", slug=tenant.slug), status_code=303)
