@@ -21,7 +21,7 @@ from pilotzone.web.i18n import LOCALES
 
 log = logging.getLogger(__name__)
 DELAYS = (0.0, 2.0, 10.0)
-_tasks: set[asyncio.Task[None]] = set()
+_tasks: set[asyncio.Task[bool]] = set()
 
 
 async def _send(to: str, subject: str, body: str) -> bool:

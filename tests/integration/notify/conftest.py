@@ -72,9 +72,8 @@ async def warehouse(owner: Any, tenants: dict) -> Any:
     )
     yield row.id
     ours = "SELECT id FROM submission WHERE kind = 'certification' AND subject_kind = 'overseas_warehouse' AND subject_id = $1"
-    await owner.execute(
-        f"DELETE FROM document WHERE owner_kind = 'application' AND owner_id IN ({ours})", row.id
-    )  # noqa: S608
+    documents = f"DELETE FROM document WHERE owner_kind = 'application' AND owner_id IN ({ours})"  # noqa: S608
+    await owner.execute(documents, row.id)
     await owner.execute(f"DELETE FROM submission WHERE id IN ({ours})", row.id)  # noqa: S608
     await owner.execute("DELETE FROM overseas_warehouse WHERE id = $1", row.id)
     await owner.execute("DELETE FROM notify_message WHERE created_at >= $1", started)
