@@ -127,3 +127,23 @@ async def test_dead_channels_marked_failed_after_the_last_attempt(
         "SELECT a.error FROM notify_attempt a WHERE a.delivery = ANY($1::int[])", [r["id"] for r in rows]
     )
     assert any("SMTP 127.0.0.1" in e["error"] for e in errors) and any("500" in e["error"] for e in errors)
+
+
+async def test_the_periodic_pass_starts_a_run_only_when_something_is_due(channels: None, owner) -> None:
+    from pilotzone.notify.actors import PERIODIC
+    from pilotzone.notify.services import emit
+
+    (periodic,) = PERIODIC
+    person, _ = await factories.member("guangzhou", "bureau_reviewer")
+    try:
+        async with factories.acting_in("guangzhou"):
+            await emit(Event.APPLICATION_APPROVED, [person.id], params={"reference": "#9"})
+            first = await periodic.start(datetime.now(UTC))  # the delivery is due: a run
+            again = await periodic.start(datetime.now(UTC))
+            assert again.id != first.id  # still due (nobody sent it): another run
+            await deliver_due()
+            idle = await periodic.start(datetime.now(UTC))
+            assert idle.id == again.id  # nothing owed: no new run
+    finally:
+        await owner.execute("DELETE FROM pz_user WHERE id = $1", person.id)
+        await owner.execute("DELETE FROM job_run WHERE kind = 'notify_delivery'")
