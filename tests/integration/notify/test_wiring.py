@@ -8,9 +8,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from litestar.testing import AsyncTestClient
 from tests.integration.certification.steps import GZ, score_form, state_of, submit_new
 from tests.integration.notify.servers import mails_to
-from tests.support import demo
+from tests.support import csrf_of, demo
 
 
 async def _events(owner, email: str, app_id: int) -> list[str]:  # type: ignore[no-untyped-def]
@@ -78,6 +79,35 @@ async def test_a_certification_round_trip_tells_each_side(
         await asyncio.sleep(0.1)
     subjects = [m["Subject"] for m in mails_to(mailbox, enterprise)]
     assert f"申请 #{app_id} 已通过" in subjects and f"补正材料通知：#{app_id}" in subjects
+
+
+async def test_objections_tell_the_bureau_and_the_enterprise(
+    channels: None, as_user, owner, warehouse: int, app
+) -> None:
+    async with as_user(demo("enterprise", "guangzhou")) as applicant:
+        app_id = await submit_new(applicant, warehouse)
+    for who in ("district", "reviewer", "admin"):
+        await _decide(as_user, who, app_id, {"decision": "approve", **await score_form(owner, app_id, 0.9)})
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as public:
+        token = await csrf_of(public)
+        filed = await public.post(
+            f"{GZ}/notices/{app_id}/objections",
+            data={"csrf_token": token, "name": "李四", "contact": "13900000000", "reason": "通知测试异议"},
+            follow_redirects=False,
+        )
+        assert filed.status_code == 303
+    assert "objection_filed" in await _events(owner, demo("admin", "guangzhou"), app_id)
+    objection = await owner.fetchval(
+        "SELECT o.id FROM objection o JOIN notice n ON n.id = o.notice WHERE n.submission = $1", app_id
+    )
+    async with as_user(demo("admin", "guangzhou")) as admin:
+        done = await admin.post(
+            f"{GZ}/notices/objections/{objection}/resolve",
+            data={"decision": "dismissed"},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+    assert (await _events(owner, demo("enterprise", "guangzhou"), app_id))[-1] == "objection_resolved"
 
 
 async def test_a_rejection_tells_the_enterprise(channels: None, as_user, owner, warehouse: int) -> None:
