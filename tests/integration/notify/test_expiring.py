@@ -12,7 +12,7 @@ from pilotzone.certification.certificates import revoke
 from pilotzone.certification.expiry import _tell_expiring
 
 
-async def test_expiring_in_30_and_7_days_once_each(owner, tenants) -> None:
+async def test_expiring_in_30_and_7_days_once_each(owner, tenants, demo_in_chinese) -> None:
     started = await owner.fetchval("SELECT now()")
     enterprise = await owner.fetchval(
         'SELECT m.enterprise FROM membership m JOIN pz_user u ON u.id = m."user" WHERE u.email = $1',
