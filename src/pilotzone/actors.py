@@ -10,4 +10,4 @@ from pilotzone.jobs import worker  # noqa: F401 - adds the RecoveryMiddleware to
 from pilotzone.overview import actors as overview
 
 ACTORS = (*jobs.ACTORS, *certification.ACTORS, *funding.ACTORS, *overview.ACTORS)
-PERIODIC = (*certification.PERIODIC, *overview.PERIODIC)
+PERIODIC = (*certification.PERIODIC, *funding.PERIODIC, *overview.PERIODIC)

@@ -36,6 +36,7 @@ from pilotzone.certification import services as certification_services
 from pilotzone.documents import routes as documents
 from pilotzone.documents.storage import prepare_bucket
 from pilotzone.funding import routes as funding
+from pilotzone.funding.states import RoundState
 from pilotzone.jobs import routes as jobs
 from pilotzone.jobs.codes import JobKind, JobStatus
 from pilotzone.overview import routes as overview
@@ -99,6 +100,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.globals["label"] = label
     # the code enums, for label(Role, value) over values read as text
     env.globals.update(Role=Role, JobKind=JobKind, JobStatus=JobStatus, ParkKind=ParkKind, Subject=Subject)
+    env.globals["RoundState"] = RoundState
     env.globals["FieldType"] = FieldType
     env.filters["datetime_attr"] = formats.datetime_attr  # <time datetime="{{ at|datetime_attr }}">
     env.globals["amount"] = formats.amount
