@@ -27,7 +27,7 @@ from pilotzone.registry.subjects import submission_subject
 from pilotzone.web.deadlines import closes_in, tenant_today
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import label
-from pilotzone.workflow import fields, submissions
+from pilotzone.workflow import due, fields, submissions
 from pilotzone.workflow.fields import check_field
 from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.scope import scoped, visible
@@ -186,7 +186,9 @@ async def list_applications(principal: Principal) -> list[dict]:
     parts = {
         p["id"]: p for p in await a.select(a.id, *names).where(a.id.is_in([r["id"] for r in rows] or [0]))
     }
+    dues = await due.due_of([r["id"] for r in rows])  # an information request's due date while unanswered
     for row in rows:
+        row["due"] = dues.get(row["id"])
         row.update({k: v for k, v in parts.get(row["id"], {}).items() if k != "id"})
         row["status_label"] = status_label(row["status"])
     return rows

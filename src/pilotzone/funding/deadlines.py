@@ -20,8 +20,6 @@ of the close day and the next run nobody can submit either.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -35,6 +33,7 @@ from pilotzone.jobs.codes import JobKind
 from pilotzone.jobs.services import job, start_run
 from pilotzone.jobs.tables import JobRun
 from pilotzone.web.deadlines import Deadline, closes_in, opens_on, tenant_today
+from pilotzone.workflow.due import Reminder, send
 
 KIND = JobKind.FUNDING_DEADLINES.value
 SYSTEM = "system: round dates"
@@ -97,19 +96,6 @@ async def move_by_dates(at: datetime) -> list[dict]:
 # -- reminders
 
 
-@dataclass(frozen=True)
-class Reminder:
-    """One reminder: the notify event, its recipients, a key unique per reminder (notify sends a key
-    once per recipient), the texts' parameters and what it links to (a route name and its id)."""
-
-    event: str
-    to: tuple[int, ...]
-    key: str
-    params: dict[str, Any] = field(default_factory=dict)
-    route: str = ""
-    target: int = 0
-
-
 def mark_of(days_left: int) -> int | None:
     """The reminder mark for ``days_left`` before the close day (0: the close day itself): 7 for 2–7
     days, 1 for 0–1 days, None otherwise."""
@@ -121,7 +107,7 @@ def mark_of(days_left: int) -> int | None:
 
 _CLOSING = f"""
 SELECT r.id, r.key, r.name_zh, r.name_en, r.closes_at, p.name_zh AS program_zh, p.name_en AS program_en,
-       p.subject, v.spec
+       p.key AS program_key, p.subject, v.spec
   FROM round r JOIN program p ON p.id = r.program AND p.tenant_id = r.tenant_id
   JOIN program_version v ON v.id = p.current_version AND v.tenant_id = p.tenant_id
  WHERE r.status IN ({_BY_DATE}) AND p.active AND r.opens_at <= $1 AND r.closes_at BETWEEN $1 AND $2
@@ -205,6 +191,7 @@ async def reminders_due(now: datetime) -> list[Reminder]:
                         f"deadline:round:{row['id']}:{mark}d:submission:{draft['id']}",
                         {**params, "subject": draft["subject_label"]},
                         "funding_application",
+                        "funding_application_id",
                         draft["id"],
                     )
                 )
@@ -223,17 +210,13 @@ async def _not_applied(row: dict, today: date, params: dict[str, Any]) -> list[R
             tuple(c["users"]),
             f"deadline:round:{row['id']}:{max(MARKS)}d:{row['subject']}:{c['id']}",
             {**params, "subject": c["name"]},
-            "funding_application_new",
-            row["id"],
+            "program",
+            "program_key",
+            row["program_key"],
         )
         for c in candidates
         if _meets_subject_rules(spec, facts.get((row["subject"], c["id"])))
     ]
-
-
-async def send(reminders: Sequence[Reminder]) -> int:
-    """Hand the reminders to notify (wired once ``pilotzone.notify`` is merged); how many were given."""
-    return len(reminders)
 
 
 # -- the periodic run
