@@ -124,17 +124,17 @@ SELECT s.id, s.subject_kind, s.subject_id, s.subject_label,
        (s.subject_kind = 'park' AND m.role = 'park_operator' AND m.park = s.applicant_park)
     OR (s.subject_kind <> 'park' AND m.role = 'enterprise_user' AND m.enterprise = s.applicant_enterprise))
  WHERE a.round = $1 AND s.status = 'draft'
- GROUP BY s.id ORDER BY s.id
+ GROUP BY s.tenant_id, s.id ORDER BY s.id
 """
 
 # subjects of the program's kind (enterprises or parks) with no application in the round, active, and
 # their users (an enterprise program: its users; a park program: the park's operators)
 _NOT_APPLIED = """
 SELECT x.id, x.name, array_agg(DISTINCT m."user" ORDER BY m."user") AS users
-  FROM (SELECT tenant_id, id, name_zh AS name, 'enterprise' AS kind FROM enterprise
+  FROM (SELECT tenant_id, id, name, 'enterprise' AS kind FROM enterprise
          WHERE $2 = 'enterprise' AND status = 'active'
         UNION ALL
-        SELECT tenant_id, id, name_zh, 'park' FROM park WHERE $2 = 'park' AND status = 'active') x
+        SELECT tenant_id, id, name_zh AS name, 'park' FROM park WHERE $2 = 'park' AND status = 'active') x
   JOIN membership m ON m.tenant_id = x.tenant_id AND m.active AND (
        (x.kind = 'enterprise' AND m.role = 'enterprise_user' AND m.enterprise = x.id)
     OR (x.kind = 'park' AND m.role = 'park_operator' AND m.park = x.id))

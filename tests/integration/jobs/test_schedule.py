@@ -44,6 +44,8 @@ async def test_each_periodic_run_starts_once_per_period(owner: asyncpg.Connectio
         assert Counter(kind for _, kind, _ in later) == {
             "overview_refresh": len(tenants),
             "certificate_issue": len(tenants),
+            "funding_deadlines": len(tenants),
+            "info_due": len(tenants),
         }
         # a day later the sweep again; next month the new month's report
         next_month = (now.replace(day=1) + timedelta(days=32)).replace(day=2)
