@@ -39,6 +39,8 @@ from pilotzone.funding import routes as funding
 from pilotzone.funding.states import RoundState
 from pilotzone.jobs import routes as jobs
 from pilotzone.jobs.codes import JobKind, JobStatus
+from pilotzone.notify import routes as notify
+from pilotzone.notify.middleware import UnreadMiddleware
 from pilotzone.overview import routes as overview
 from pilotzone.registry import routes as registry
 from pilotzone.registry import scopes as registry_scopes
@@ -69,6 +71,7 @@ PAGES: list[ControllerRouterHandler] = [
     *documents.ROUTES,
     *funding.ROUTES,
     *overview.ROUTES,
+    *notify.ROUTES,
     create_static_files_router(
         path="/static", directories=[ROOT / "static"], name="static", opt=allow(PUBLIC)
     ),
@@ -127,7 +130,7 @@ def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar
     wire()
     return Litestar(
         route_handlers=[*ROUTES, *extra_routes],
-        middleware=[LocaleMiddleware(), AuthMiddleware(), CSRFMiddleware(), TenancyMiddleware()],
+        middleware=[LocaleMiddleware(), AuthMiddleware(), CSRFMiddleware(), TenancyMiddleware(), UnreadMiddleware()],
         before_send=[add_security_headers],  # every response, also unmatched routes
         guards=[check_access],
         # ``principal: Principal`` and ``tenant: TenantInfo`` in any handler's signature

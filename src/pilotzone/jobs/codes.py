@@ -14,6 +14,7 @@ class JobKind(Coded):
     INFO_DUE = "info_due", "补正期限提醒", "Information request due reminders"
     OVERVIEW_REFRESH = "overview_refresh", "看板数据刷新", "Dashboard refresh"
     OVERVIEW_MONTHLY_REPORT = "overview_monthly_report", "月度报告", "Monthly report"
+    NOTIFY_DELIVERY = "notify_delivery", "消息发送", "Message delivery"
 
 
 class JobStatus(Coded):
