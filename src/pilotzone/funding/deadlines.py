@@ -32,13 +32,16 @@ from pilotzone.funding.states import BY_DATE, RoundState
 from pilotzone.jobs.codes import JobKind
 from pilotzone.jobs.services import job, start_run
 from pilotzone.jobs.tables import JobRun
+from pilotzone.notify.events import Event
+from pilotzone.tenancy.context import current_context
 from pilotzone.web.deadlines import Deadline, closes_in, opens_on, tenant_today
+from pilotzone.workflow import told
 from pilotzone.workflow.due import Reminder, send
+from pilotzone.workflow.states import Kind
 
 KIND = JobKind.FUNDING_DEADLINES.value
 SYSTEM = "system: round dates"
 MARKS = (7, 1)  # days before the close day: a reminder at each (the first mark at or above the days left)
-DEADLINE_APPROACHING = "deadline_approaching"  # the notify event (pilotzone.notify.events.Event)
 
 _BY_DATE = ", ".join(f"'{s.value}'" for s in BY_DATE)
 _MOVE = f"""
@@ -161,14 +164,13 @@ def _meets_subject_rules(spec: Any, facts: SubjectFacts | None) -> bool:
 
 
 def _params(row: dict, days_left: int) -> dict[str, Any]:
-    return {
-        "program": row["program_zh"],
-        "program_en": row["program_en"],
-        "round": row["name_zh"],
-        "round_en": row["name_en"],
-        "closes_on": row["closes_at"].isoformat(),
-        "days": days_left,
-    }
+    return {"title": f"{row['program_zh']} · {row['name_zh']}", "due": row["closes_at"].isoformat(), "days": days_left}
+
+
+def _program_link(key: str) -> str:
+    """The program's page (reminders are made by the worker, which has no request to reverse a route)."""
+    ctx = current_context()
+    return f"/z/{ctx.slug}/programs/{key}" if ctx is not None and ctx.slug else ""
 
 
 async def reminders_due(now: datetime) -> list[Reminder]:
@@ -186,13 +188,14 @@ async def reminders_due(now: datetime) -> list[Reminder]:
             if draft["users"]:
                 out.append(
                     Reminder(
-                        DEADLINE_APPROACHING,
+                        Event.DEADLINE_APPROACHING,
                         tuple(draft["users"]),
                         f"deadline:round:{row['id']}:{mark}d:submission:{draft['id']}",
-                        {**params, "subject": draft["subject_label"]},
+                        {**params, "reference": f"#{draft['id']}", "subject": draft["subject_label"]},
                         "funding_application",
                         "funding_application_id",
                         draft["id"],
+                        told.link_to(Kind.FUNDING, draft["id"]),
                     )
                 )
         if mark == max(MARKS) and row["subject"] in INVITED_KINDS:
@@ -206,13 +209,14 @@ async def _not_applied(row: dict, today: date, params: dict[str, Any]) -> list[R
     facts = await subject_facts([(row["subject"], c["id"]) for c in candidates], today)
     return [
         Reminder(
-            DEADLINE_APPROACHING,
+            Event.DEADLINE_APPROACHING,
             tuple(c["users"]),
             f"deadline:round:{row['id']}:{max(MARKS)}d:{row['subject']}:{c['id']}",
             {**params, "subject": c["name"]},
             "program",
             "program_key",
             row["program_key"],
+            _program_link(row["program_key"]),
         )
         for c in candidates
         if _meets_subject_rules(spec, facts.get((row["subject"], c["id"])))

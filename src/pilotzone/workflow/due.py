@@ -3,8 +3,9 @@ to the applicant 2 days before the due date and once it has passed, for every ki
 
 A reminder (:class:`Reminder`) names its notify event, recipients, a key unique per reminder (notify
 sends one key once per recipient, so a re-run sends nothing twice), the texts' parameters and the page
-it links to (a route name and id). :func:`reminders_due` computes them for the current tenant at a
-moment; the periodic run ``info_due`` (``workflow.actors``) hands them to notify (:func:`send`).
+it links to (the route and id, and the link notify stores). :func:`reminders_due` computes them for the
+current tenant at a moment; the periodic run ``info_due`` (``workflow.actors``, hourly) hands them to
+``notify.emit`` (:func:`send`).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from pilotzone import db
 from pilotzone.jobs.codes import JobKind
 from pilotzone.jobs.services import job, start_run
 from pilotzone.jobs.tables import JobRun
+from pilotzone.notify.events import Event
+from pilotzone.notify.services import emit
 from pilotzone.web.deadlines import Deadline, answer_by, tenant_today
+from pilotzone.workflow import told
 from pilotzone.workflow.states import Decision, Kind
 
 KIND = JobKind.INFO_DUE.value
 BEFORE = 2  # days before the due date: one reminder (and one once overdue)
-INFO_DUE = "info_due"  # the notify event (pilotzone.notify.events.Event)
 # the applicant's page of a submission, per kind: (route name, its id parameter)
 PAGES: dict[str, tuple[str, str]] = {
     Kind.CERTIFICATION: ("application", "application_id"),
@@ -35,15 +38,16 @@ PAGES: dict[str, tuple[str, str]] = {
 @dataclass(frozen=True)
 class Reminder:
     """One reminder: the notify event, its recipients, a key unique per reminder, the texts' parameters
-    and the page it links to (``route`` with ``{param: target}``)."""
+    and the page it links to (``route`` with ``{param: target}``; ``link``: its path)."""
 
-    event: str
+    event: Event
     to: tuple[int, ...]
     key: str
     params: dict[str, Any] = field(default_factory=dict)
     route: str = ""
     param: str = ""
     target: int | str = 0
+    link: str = ""
 
 
 # the latest request of each submission among $1 (waiting for its answer)
@@ -100,26 +104,35 @@ async def reminders_due(now: datetime) -> list[Reminder]:
         route, param = PAGES.get(row["kind"], ("", ""))
         out.append(
             Reminder(
-                INFO_DUE,
+                Event.INFO_DUE,
                 tuple(row["users"]),
                 f"info_due:{row['id']}:{mark}",
                 {
-                    "subject": row["subject_label"],
-                    "due_on": row["due_on"].isoformat(),
+                    "reference": f"#{row['submission']}",
+                    "title": row["subject_label"],
+                    "due": row["due_on"].isoformat(),
                     "days": days_left,
                     "overdue": -days_left if days_left < 0 else 0,
                 },
                 route,
                 param,
                 row["submission"],
+                told.link_to(row["kind"], row["submission"]),
             )
         )
     return out
 
 
 async def send(reminders: Sequence[Reminder]) -> int:
-    """Hand the reminders to notify (wired once ``pilotzone.notify`` is merged); how many were given."""
-    return len(reminders)
+    """Hand the reminders to notify (in the run's transaction); the number of messages written (a
+    recipient who already had a reminder's key gets none: a re-run sends nothing twice)."""
+    written = 0
+    for reminder in reminders:
+        messages = await emit(
+            reminder.event, reminder.to, link=reminder.link, params=reminder.params, key=reminder.key
+        )
+        written += len(messages)
+    return written
 
 
 # -- the periodic run

@@ -74,7 +74,7 @@ async def test_the_due_date_is_stored_shown_and_reminded(as_user, owner, program
         (two_days,) = [r for r in first if r.target == app_id]
         assert two_days.event == "info_due" and two_days.key == f"info_due:{step['id']}:2d"
         assert two_days.to == (user,) and (two_days.route, two_days.param) == ("funding_application", "funding_application_id")
-        assert two_days.params["due_on"] == due.isoformat() and two_days.params["days"] == 2
+        assert two_days.params["due"] == due.isoformat() and two_days.params["days"] == 2
         # the next day the same reminder (same key: notify sends a key once per recipient)
         assert [r.key for r in again if r.target == app_id] == [two_days.key]
         (overdue,) = [r for r in late if r.target == app_id]
