@@ -22,6 +22,7 @@ from pilotzone.jobs.services import job, start_run
 from pilotzone.jobs.tables import JobRun
 from pilotzone.notify.events import Event
 from pilotzone.notify.services import emit
+from pilotzone.notify.tables import NotifyMessage
 from pilotzone.web.deadlines import Deadline, answer_by, tenant_today
 from pilotzone.workflow import told
 from pilotzone.workflow.states import Decision, Kind
@@ -125,13 +126,21 @@ async def reminders_due(now: datetime) -> list[Reminder]:
 
 async def send(reminders: Sequence[Reminder]) -> int:
     """Hand the reminders to notify (in the run's transaction); the number of messages written (a
-    recipient who already had a reminder's key gets none: a re-run sends nothing twice)."""
+    recipient who already had a reminder's key gets none: a re-run sends nothing twice). The keys
+    already given are read first, in one query, so an hourly re-run renders nothing again."""
+    if not reminders:
+        return 0
+    m = NotifyMessage
+    given = {
+        (row["key"], row["recipient"])
+        for row in await m.select(m.key, m.recipient).where(m.key.is_in([r.key for r in reminders]))
+    }
     written = 0
     for reminder in reminders:
-        messages = await emit(
-            reminder.event, reminder.to, link=reminder.link, params=reminder.params, key=reminder.key
-        )
-        written += len(messages)
+        to = [user for user in reminder.to if (reminder.key, user) not in given]
+        if to:
+            messages = await emit(reminder.event, to, link=reminder.link, params=reminder.params, key=reminder.key)
+            written += len(messages)
     return written
 
 
