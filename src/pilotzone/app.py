@@ -26,6 +26,7 @@ from pilotzone import db, home
 from pilotzone.auth import dependencies as auth_dependencies
 from pilotzone.auth import refusals
 from pilotzone.auth import routes as auth
+from pilotzone.auth.events import on_link_issued
 from pilotzone.auth.guards import PUBLIC, allow, check_access
 from pilotzone.auth.middleware import AuthMiddleware, CSRFMiddleware
 from pilotzone.auth.principal import current_principal
@@ -39,6 +40,7 @@ from pilotzone.funding import routes as funding
 from pilotzone.funding.states import RoundState
 from pilotzone.jobs import routes as jobs
 from pilotzone.jobs.codes import JobKind, JobStatus
+from pilotzone.notify import account as notify_account
 from pilotzone.notify import routes as notify
 from pilotzone.notify.middleware import UnreadMiddleware
 from pilotzone.overview import routes as overview
@@ -90,6 +92,7 @@ def wire() -> None:
     render.use_principal(current_principal)
     use_directory(registry_scopes)
     use_scheme_keys(certification_services.active_scheme_keys)
+    on_link_issued(notify_account.link_issued)  # invitation and reset links are mailed (notify)
 
 
 def configure_templates(engine: JinjaTemplateEngine) -> None:

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiosmtpd.controller import Controller
+
 from pilotzone.settings import ServiceUnavailable, Settings, SettingsError, reload_settings
 
 with warnings.catch_warnings():
@@ -39,8 +41,6 @@ class MailSink:
     ``<directory>/<time>-<n>.eml``. The embedded ``serve`` (development, no SMTP_HOST) and the tests use it."""
 
     def __init__(self, directory: Path, port: int = 0) -> None:
-        from aiosmtpd.controller import Controller
-
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()

@@ -28,6 +28,8 @@ from pilotzone.funding.program_spec import ProgramSpec
 from pilotzone.funding.programs import ProgramError
 from pilotzone.funding.programs import parse as parse_programs
 from pilotzone.funding.services import sync_programs
+from pilotzone.notify.provision import sync_texts
+from pilotzone.notify.texts import NotifySpec
 from pilotzone.registry.tables import PARK_KINDS, Park
 from pilotzone.tenancy.context import TenantContext, switch_tenant
 from pilotzone.tenancy.tables import Tenant
@@ -117,6 +119,7 @@ class TenantSpec(_Strict):
     sort_order: int = 100
     oidc: list[OidcSpec] = []
     certificate_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2,4}$")] = ""
+    notify: NotifySpec = msgspec.field(default_factory=NotifySpec)  # [notify.texts.<event>] overrides
 
 
 class TenantFileError(ValueError):
@@ -354,6 +357,7 @@ async def sync(directory: Path) -> SyncReport:
                 await _sync_parks(row.id, spec.parks, report)
                 report.schemes_written += await sync_schemes(schemes.get(spec.slug, []))
                 report.programs_written += await sync_programs(programs.get(spec.slug, []))
+                await sync_texts(spec.notify.texts)
     return report
 
 

@@ -8,11 +8,11 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import MEMBERS, allow
-from pilotzone.auth.principal import Principal
 from pilotzone.notify import inbox
 from pilotzone.notify.codes import Channel
 from pilotzone.notify.events import Event
@@ -32,7 +32,9 @@ class InboxController(Controller):
     path = "/z/{slug:str}/inbox"
 
     @get("/", name="notify_inbox", opt=allow(MEMBERS))
-    async def inbox_page(self, request: Request, principal: Principal, page: int | None = None) -> Template:
+    async def inbox_page(
+        self, request: Request, principal: CurrentPrincipal, page: FromQuery[int | None] = None
+    ) -> Template:
         user = principal.user_id or 0
         total = await inbox.count(user)
         shown = page_of(page, inbox.PAGE_SIZE, total)
@@ -50,7 +52,7 @@ class InboxController(Controller):
 
     @get("/{message_id:int}", name="notify_message", opt=allow(MEMBERS))
     async def message_page(
-        self, request: Request, principal: Principal, message_id: FromPath[int]
+        self, request: Request, principal: CurrentPrincipal, message_id: FromPath[int]
     ) -> Template:
         message = await inbox.message(principal.user_id or 0, message_id)
         if message is None:
@@ -65,7 +67,7 @@ class InboxController(Controller):
     async def read(
         self,
         request: Request,
-        principal: Principal,
+        principal: CurrentPrincipal,
         tenant: CurrentTenant,
         message_id: FromPath[int],
         data: Annotated[ReadForm, URL_ENCODED],
@@ -79,18 +81,20 @@ class InboxController(Controller):
         return Redirect(path=target or url_for(request, "notify_inbox", slug=tenant.slug), status_code=303)
 
     @post("/read-all", name="notify_read_all", status_code=303, opt=allow(MEMBERS))
-    async def read_all(self, request: Request, principal: Principal, tenant: CurrentTenant) -> Redirect:
+    async def read_all(
+        self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant
+    ) -> Redirect:
         if principal.user_id and not principal.province:
             await inbox.mark_read(principal.user_id)
         return Redirect(path=url_for(request, "notify_inbox", slug=tenant.slug), status_code=303)
 
     @get("/preferences", name="notify_preferences", opt=allow(MEMBERS))
-    async def preferences(self, request: Request, principal: Principal) -> Template:
+    async def preferences(self, request: Request, principal: CurrentPrincipal) -> Template:
         return await _preferences(request, principal)
 
     @post("/preferences", name="notify_preferences_save", status_code=303, opt=allow(MEMBERS))
     async def save_preferences(
-        self, request: Request, principal: Principal, tenant: CurrentTenant
+        self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant
     ) -> Redirect | Template:
         form = await request.form()
         user = principal.user_id
@@ -116,7 +120,7 @@ class InboxController(Controller):
 
 async def _preferences(
     request: Request,
-    principal: Principal,
+    principal: CurrentPrincipal,
     errors: dict[str, str] | None = None,
     phone: str | None = None,
     status_code: int = 200,

@@ -51,3 +51,32 @@ def channels(monkeypatch: pytest.MonkeyPatch, smtp_sink: Any, gateway: SmsGatewa
     yield
     monkeypatch.undo()
     reload_settings()
+
+
+@pytest.fixture
+async def warehouse(owner: Any, tenants: dict) -> Any:
+    """A warehouse of the guangzhou demo enterprise to apply for; afterwards its applications go, and
+    the messages written during the test."""
+    from tests import factories
+    from tests.support import demo
+
+    started = await owner.fetchval("SELECT now()")
+    gz = tenants["guangzhou"]
+    enterprise = await owner.fetchval(
+        'SELECT m.enterprise FROM membership m JOIN pz_user u ON u.id = m."user" WHERE u.email = $1 AND m.tenant_id = $2',
+        demo("enterprise", "guangzhou"),
+        gz,
+    )
+    row = await factories.warehouse(
+        "guangzhou", enterprise, country="DE", city="Bremen", address="通知测试仓"
+    )
+    yield row.id
+    ours = "SELECT id FROM submission WHERE kind = 'certification' AND subject_kind = 'overseas_warehouse' AND subject_id = $1"
+    documents = f"DELETE FROM document WHERE owner_kind = 'application' AND owner_id IN ({ours})"  # noqa: S608
+    await owner.execute(documents, row.id)
+    await owner.execute(f"DELETE FROM submission WHERE id IN ({ours})", row.id)  # noqa: S608
+    await owner.execute("DELETE FROM overseas_warehouse WHERE id = $1", row.id)
+    await owner.execute("DELETE FROM notify_message WHERE created_at >= $1", started)
+    await owner.execute("DELETE FROM notify_preference WHERE tenant_id = $1", gz)
+    await owner.execute("UPDATE pz_user SET phone = '' WHERE email = $1", demo("enterprise", "guangzhou"))
+    await owner.execute("DELETE FROM job_run WHERE kind = 'notify_delivery'")
