@@ -19,5 +19,5 @@ async def _deadlines(now: datetime) -> JobRun:
 
 PERIODIC = (
     # rounds open and close by their dates; reminders before the close (deadlines.py)
-    Periodic(deadlines.KIND, every(timedelta(hours=1)), _deadlines),
+    Periodic(deadlines.KIND, every(timedelta(hours=1)), _deadlines, deadlines.wanted),
 )

@@ -225,6 +225,21 @@ async def _not_applied(row: dict, today: date, params: dict[str, Any]) -> list[R
 
 # -- the periodic run
 
+_WANTED = f"""
+SELECT EXISTS (SELECT 1 FROM round
+                WHERE status IN ({_BY_DATE})
+                  AND (closes_at <= $2 OR (status = 'scheduled' AND opens_at <= $1)))
+"""  # noqa: S608 - fixed SQL text, values are parameters
+
+
+async def wanted(at: datetime) -> bool:
+    """Whether the run has anything to do at ``at``: a round to open or close, or one closing within the
+    reminders' reach (the scheduler starts no run otherwise)."""
+    today = tenant_today(at)
+    rows = await db.fetch(_WANTED, today, date.fromordinal(today.toordinal() + max(MARKS)))
+    return bool(rows[0][0])
+
+
 
 def _moment(run: JobRun) -> datetime:
     args = json.loads(run.args) if isinstance(run.args, str) else dict(run.args or {})

@@ -18,5 +18,5 @@ async def _due(now: datetime) -> JobRun:
 
 PERIODIC = (
     # information requests: a reminder 2 days before the due date and once overdue (due.py)
-    Periodic(due.KIND, every(timedelta(hours=1)), _due),
+    Periodic(due.KIND, every(timedelta(hours=1)), _due, due.wanted),
 )

@@ -146,6 +146,20 @@ async def send(reminders: Sequence[Reminder]) -> int:
 
 # -- the periodic run
 
+_WANTED = f"""
+SELECT EXISTS (SELECT 1 FROM review_step r JOIN submission s ON s.id = r.submission AND s.tenant_id = r.tenant_id
+                WHERE r.decision = '{Decision.REQUEST_INFO.value}' AND s.status = 'info_requested'
+                  AND r.answered_at IS NULL AND r.due_on <= $1)
+"""  # noqa: S608 - fixed SQL text, values are parameters
+
+
+async def wanted(at: datetime) -> bool:
+    """Whether a request waiting for its answer is due within :data:`BEFORE` days of ``at`` (or past):
+    the scheduler starts no run otherwise."""
+    rows = await db.fetch(_WANTED, tenant_today(at) + timedelta(days=BEFORE))
+    return bool(rows[0][0])
+
+
 
 def _moment(run: JobRun) -> datetime:
     args = json.loads(run.args) if isinstance(run.args, str) else dict(run.args or {})

@@ -83,6 +83,11 @@ async def test_round_reminders_are_sent_once(as_user, owner, program, outsiders,
         draft = int(created.headers["location"].rsplit("/", 1)[1])
     holder = await owner.fetchval("SELECT id FROM pz_user WHERE email = $1", demo("enterprise", "guangzhou"))
 
+    from pilotzone.funding.deadlines import wanted
+
+    async with factories.acting_in("guangzhou"):
+        assert await wanted(at(today))  # a round closes within 7 days: the scheduler starts the run
+        assert not await wanted(at(date(2020, 1, 1)))  # nothing to open, close or remind of then
     await _run(owner, "funding_deadlines", at(today))
     sent = await _messages(owner, f"deadline:round:{rid}:")
     keys = {(r[0], r[1]) for r in sent}
@@ -116,6 +121,10 @@ async def test_information_due_reminder_is_sent_once(as_user, owner, program, wo
     step = await owner.fetchval(
         "SELECT id FROM review_step WHERE submission = $1 AND decision = 'request_info'", app_id
     )
+    from pilotzone.workflow.due import wanted
+
+    async with factories.acting_in("guangzhou"):
+        assert await wanted(at(tenant_today())) and not await wanted(at(date(2020, 1, 1)))
     await _run(owner, "info_due", at(tenant_today()))
     await _run(owner, "info_due", at(tenant_today(), 18))
     sent = await _messages(owner, f"info_due:{step}:")
