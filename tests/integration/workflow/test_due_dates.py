@@ -63,8 +63,14 @@ async def test_certification_request_due_date(as_user, owner, in_review) -> None
         words = f"请于 {due.isoformat()} 前补正，剩 1 天"
         assert words in (await client.get(f"{GZ}/applications/{app_id}")).text
         assert words in (await client.get(f"{GZ}/applications/")).text
+        email = demo("enterprise", "guangzhou")
+        language = await owner.fetchval("SELECT language FROM pz_user WHERE email = $1", email)
         client.cookies.set("lang", "en")
-        assert f"Answer by {due.isoformat()}, 1 day left" in (await client.get(f"{GZ}/applications/{app_id}")).text
+        try:
+            page = await client.get(f"{GZ}/applications/{app_id}")
+            assert f"Answer by {due.isoformat()}, 1 day left" in page.text
+        finally:  # the page remembered English for the user's messages: as it was for the other tests
+            await owner.execute("UPDATE pz_user SET language = $2 WHERE email = $1", email, language)
 
     from pilotzone.workflow.due import reminders_due
 
