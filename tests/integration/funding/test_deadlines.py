@@ -183,3 +183,15 @@ async def test_time_left_on_the_pages(as_user, owner, program) -> None:
             assert f"Closes today ({today.isoformat()})" in page.text and ">Open<" in page.text
         finally:  # the page remembered English for the user's messages: as it was for the other tests
             await owner.execute("UPDATE pz_user SET language = $2 WHERE email = $1", email, language)
+
+
+async def test_the_round_state_check_follows_the_enum(owner: asyncpg.Connection, program: dict) -> None:
+    from pilotzone.funding.states import RoundState
+
+    definition = await owner.fetchval(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'round'::regclass"
+        " AND conname = 'round_status_code'"
+    )
+    assert definition is not None and all(f"'{state.value}'" in definition for state in RoundState)
+    with pytest.raises(asyncpg.CheckViolationError):
+        await owner.execute("UPDATE round SET status = 'paused' WHERE id = $1", program["round"])
