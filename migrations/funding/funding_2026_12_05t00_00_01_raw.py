@@ -5,6 +5,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from pilotzone.codes import check_sql
 from pilotzone.db import DB
+from pilotzone.funding.states import RoundState
 from pilotzone.workflow.states import AwardState
 
 ID = "2026-12-05T00:00:01:000000"
@@ -12,8 +13,6 @@ VERSION = "1.38.0"
 DESCRIPTION = "state and money checks; pz_award_state()"
 
 CHECKS = [
-    "ALTER TABLE round ADD CONSTRAINT round_status_check"
-    " CHECK (status IN ('open', 'closed', 'calculating', 'calculated', 'approved'))",
     "ALTER TABLE round ADD CONSTRAINT round_rule_check CHECK (rule IN ('pro_rata', 'ranked', 'first_come'))",
     "ALTER TABLE round ADD CONSTRAINT round_budget_check CHECK (budget >= 0)",
     "ALTER TABLE round ADD CONSTRAINT round_dates_check CHECK (closes_at >= opens_at)",
@@ -26,6 +25,7 @@ CHECKS = [
     "ALTER TABLE payment ADD CONSTRAINT payment_amount_check CHECK (amount > 0)",
     # the workflow codes, generated from the workflow enums
     *check_sql("ledger_entry", "status", AwardState),
+    *check_sql("round", "status", RoundState),
 ]
 
 # The one definition of a ledger entry's state: a notice whose end has passed is an award; nothing has to

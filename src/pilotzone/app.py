@@ -37,6 +37,7 @@ from pilotzone.certification import services as certification_services
 from pilotzone.documents import routes as documents
 from pilotzone.documents.storage import prepare_bucket
 from pilotzone.funding import routes as funding
+from pilotzone.funding.states import RoundState
 from pilotzone.jobs import routes as jobs
 from pilotzone.jobs.codes import JobKind, JobStatus
 from pilotzone.notify import account as notify_account
@@ -50,11 +51,13 @@ from pilotzone.settings import ROOT, ServiceUnavailable, get_settings
 from pilotzone.tenancy import dependencies as tenancy_dependencies
 from pilotzone.tenancy.middleware import TenancyMiddleware
 from pilotzone.web import errors, formats, render
+from pilotzone.web.deadlines import tenant_today
 from pilotzone.web.i18n import gettext, ngettext, pick
 from pilotzone.web.labels import label
 from pilotzone.web.middleware import LocaleMiddleware
 from pilotzone.web.security import add_security_headers
 from pilotzone.web.urls import template_url_for
+from pilotzone.workflow import info_requests
 from pilotzone.workflow.certifiable import use_scheme_keys
 
 # Each package exports its own routes (``<package>/routes.py``); this is the one place that knows them
@@ -105,6 +108,9 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.globals["label"] = label
     # the code enums, for label(Role, value) over values read as text
     env.globals.update(Role=Role, JobKind=JobKind, JobStatus=JobStatus, ParkKind=ParkKind, Subject=Subject)
+    env.globals["RoundState"] = RoundState
+    # the information request form's due date (workflow.info_requests) and its lower bound
+    env.globals.update(default_due_on=info_requests.default_due, today_on=tenant_today)
     env.globals["FieldType"] = FieldType
     env.filters["datetime_attr"] = formats.datetime_attr  # <time datetime="{{ at|datetime_attr }}">
     env.globals["amount"] = formats.amount

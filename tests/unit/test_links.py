@@ -42,6 +42,8 @@ NOT_LINKS: dict[str, set[str] | None] = {
     # the verification address printed (QR code) on a certificate PDF, also issued by the worker, which
     # has no request: the public address from the settings plus this fixed path
     "src/pilotzone/certification/certificates.py": {"/verify/"},
+    # the program page a round's reminder links to, made by the worker (no request to reverse a route)
+    "src/pilotzone/funding/deadlines.py": {"/z/"},
 }
 
 _ROUTE_DECORATORS = {"get", "post", "put", "patch", "delete", "route", "websocket"}

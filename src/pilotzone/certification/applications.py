@@ -27,7 +27,7 @@ from pilotzone.registry.subjects import submission_subject
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_, label
-from pilotzone.workflow import fields, submissions
+from pilotzone.workflow import due, fields, submissions
 from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.objections import notice_of
 from pilotzone.workflow.scope import scoped, visible
@@ -155,7 +155,9 @@ async def list_applications(principal: Principal) -> list[dict]:
             (Notice.kind == KIND.value) & (Notice.submission.is_in(ids))
         )
     }
+    dues = await due.due_of(ids)  # an information request's due date, while it waits for the answer
     for row in rows:
+        row["due"] = dues.get(row["id"])
         scheme = names.get(row["id"], {})
         row["scheme_name"] = pick(scheme.get("scheme.name_zh", ""), scheme.get("scheme.name_en", ""))
         row["notice_until"] = ends.get(row["id"])

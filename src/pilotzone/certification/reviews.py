@@ -184,6 +184,8 @@ async def decide(principal: Principal, case: Case, form: ReviewForm, named: Post
             if c.key not in scores:
                 errors.setdefault(f"score:{c.key}", _("Score this criterion."))
     errors = errors if action is Action.APPROVE else comment_errors(action, comment)
+    due_on, due_errors = info_requests.requested_due(action, named)
+    errors.update(due_errors)
     if errors:
         raise ReviewError(next(iter(errors)), errors[next(iter(errors))])
     reopens = reopened_by(action, spec.fields, spec.documents, named)
@@ -206,7 +208,9 @@ async def decide(principal: Principal, case: Case, form: ReviewForm, named: Post
         if status != sub.status:
             changes.append(("status", sub.status, status))
         await submissions.write_changes(principal, case.id, changes)
-    await record_step(sub, stage_role(case), principal, action, comment, reopens, scores=scores, total=total)
+    await record_step(
+        sub, stage_role(case), principal, action, comment, reopens, scores=scores, total=total, due_on=due_on
+    )
     await audit.record(
         ACTIONS[form.decision],
         "application",
@@ -218,7 +222,11 @@ async def decide(principal: Principal, case: Case, form: ReviewForm, named: Post
             "scores": scores,
             "total": str(total) if total is not None else None,
             "comment": comment,
-            **({"reopens": info_requests.to_json(reopens)} if action is Action.REQUEST_INFO else {}),
+            **(
+                {"reopens": info_requests.to_json(reopens), "due_on": str(due_on)}
+                if action is Action.REQUEST_INFO
+                else {}
+            ),
         },
     )
     return status

@@ -15,6 +15,7 @@ from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.documents import keyed
 from pilotzone.funding import answers, ledger, reviews
 from pilotzone.funding import applications as apps
+from pilotzone.funding.deadlines import round_deadline
 from pilotzone.funding.estimate import estimate_of
 from pilotzone.funding.explain import words
 from pilotzone.funding.tables import Program, Round
@@ -49,6 +50,7 @@ async def _context(application: apps.Applied, shown: Shown = NOTHING_POSTED) -> 
         "application": application,
         "program": program,
         "round": rnd,
+        "deadline": round_deadline(rnd.status, rnd.opens_at, rnd.closes_at) if rnd else None,
         "spec": spec,
         "inputs": spec.inputs,
         "units": {f.key: apps.unit_of(spec, f) for f in spec.inputs},

@@ -18,13 +18,16 @@ from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.documents import keyed
 from pilotzone.funding.application_tables import FundingApplication
+from pilotzone.funding.deadlines import taking_applications
 from pilotzone.funding.facts import facts_of
 from pilotzone.funding.program_spec import InputSpec, ProgramSpec, from_stored
+from pilotzone.funding.states import BY_DATE
 from pilotzone.funding.tables import Program, ProgramVersion, Round
 from pilotzone.registry.subjects import submission_subject
+from pilotzone.web.deadlines import closes_in, tenant_today
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import label
-from pilotzone.workflow import fields, submissions
+from pilotzone.workflow import due, fields, submissions
 from pilotzone.workflow.fields import check_field
 from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.scope import scoped, visible
@@ -117,9 +120,10 @@ async def version_spec(version_id: int) -> ProgramSpec:
 
 
 async def open_rounds(today: date | None = None) -> list[dict]:
-    """Rounds taking applications today, with their program."""
-    today = today or now().date()
-    return await (
+    """Rounds taking applications today (the tenant's date: ``deadlines.taking_applications``), with
+    their program and the time left (``deadline``)."""
+    today = today or tenant_today()
+    rows = await (
         Round.select(
             Round.id,
             Round.key,
@@ -134,13 +138,16 @@ async def open_rounds(today: date | None = None) -> list[dict]:
             Round.program.subject,
         )
         .where(
-            (Round.status == "open")
+            (Round.status.is_in(list(BY_DATE)))
             & (Round.opens_at <= today)
             & (Round.closes_at >= today)
             & (Round.program.active == True)  # noqa: E712 - a Piccolo expression
         )
         .order_by(Round.closes_at)
     )
+    for row in rows:
+        row["deadline"] = closes_in(row["closes_at"], today)
+    return rows
 
 
 async def get_application(application_id: int) -> Applied | None:
@@ -179,7 +186,9 @@ async def list_applications(principal: Principal) -> list[dict]:
     parts = {
         p["id"]: p for p in await a.select(a.id, *names).where(a.id.is_in([r["id"] for r in rows] or [0]))
     }
+    dues = await due.due_of([r["id"] for r in rows])  # an information request's due date while unanswered
     for row in rows:
+        row["due"] = dues.get(row["id"])
         row.update({k: v for k, v in parts.get(row["id"], {}).items() if k != "id"})
         row["status_label"] = status_label(row["status"])
     return rows
@@ -238,20 +247,21 @@ async def save_declared(principal: Principal, application: Applied, values: dict
 
 
 async def submit(principal: Principal, application: Applied, values: dict[str, str]) -> dict[str, str]:
-    """Validate against the version current now and submit; returns field errors (nothing changed then)."""
+    """Validate against the version current now and submit; returns field errors (nothing changed then:
+    a round that no longer takes applications refuses before the draft is touched)."""
     draft_only = {"status": _("Only a draft can be submitted.")}
     sub, app = application.sub, application.app
     if not may(KIND, sub.status, Action.SUBMIT, {Actor.APPLICANT}):
         return draft_only
+    rnd = await Round.objects().where(Round.id == app.round).first()
+    assert rnd is not None
+    closed = round_refusal(rnd)
+    if closed:
+        return {"status": closed}
+    holds: set[Guard] = {Guard.ROUND_OPEN}
     await save_declared(principal, application, values)
     program = await Program.objects().where(Program.id == app.program).first()
-    rnd = await Round.objects().where(Round.id == app.round).first()
-    assert program is not None and rnd is not None and program.current_version is not None
-    holds: set[Guard] = set()
-    if rnd.status == "open" and rnd.opens_at <= now().date() <= rnd.closes_at:
-        holds.add(Guard.ROUND_OPEN)
-    else:
-        return {"status": _("The round is no longer open for applications.")}
+    assert program is not None and program.current_version is not None
     spec = await version_spec(program.current_version)
     present = {k for k, versions in (await keyed.documents_by_key(OWNER, application.id)).items() if versions}
     errors = validate(spec, values, present)
@@ -290,6 +300,21 @@ async def submit(principal: Principal, application: Applied, values: dict[str, s
         after={"status": moved.target, "program_version": program.current_version, "declared": values},
     )
     return {}
+
+
+def round_refusal(rnd: Round, today: date | None = None) -> str:
+    """Why ``rnd`` takes no submission today (tenant date), or ``""`` when it does."""
+    today = today or tenant_today()
+    if taking_applications(rnd.status, rnd.opens_at, rnd.closes_at, today):
+        return ""
+    if rnd.status in BY_DATE and today < rnd.opens_at:
+        return _("This round takes applications from %(date)s.", date=rnd.opens_at.isoformat())
+    if rnd.status in BY_DATE or today > rnd.closes_at:
+        return _(
+            "This round closed on %(date)s: applications can no longer be submitted. Your draft is kept.",
+            date=rnd.closes_at.isoformat(),
+        )
+    return _("The bureau has closed this round: applications can no longer be submitted. Your draft is kept.")
 
 
 async def withdraw(principal: Principal, application: Applied, spec: ProgramSpec) -> None:

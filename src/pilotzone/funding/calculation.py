@@ -24,6 +24,7 @@ from pilotzone.funding.applications import FundingError, as_dict, now, typed_inp
 from pilotzone.funding.facts import subject_facts
 from pilotzone.funding.program_spec import ProgramSpec, from_stored
 from pilotzone.funding.programs import SubjectFacts, compiled
+from pilotzone.funding.states import RoundState
 from pilotzone.funding.tables import Round
 from pilotzone.jobs.services import job, start_run
 from pilotzone.jobs.tables import JobRun
@@ -104,10 +105,11 @@ def _plain(value: Any) -> Any:
 
 
 async def close_round(principal: Principal, rnd: Round) -> None:
-    if rnd.status != "open":
+    if rnd.status != RoundState.OPEN:
         raise FundingError("status", _("Only an open round can be closed."), 409)
-    await Round.update({Round.status: "closed", Round.updated_at: now()}).where(Round.id == rnd.id)
-    await audit.record("round.closed", "round", rnd.id, before={"status": "open"}, after={"status": "closed"})
+    closed = RoundState.CLOSED.value
+    await Round.update({Round.status: closed, Round.updated_at: now()}).where(Round.id == rnd.id)
+    await audit.record("round.closed", "round", rnd.id, before={"status": rnd.status}, after={"status": closed})
 
 
 async def start_calculation(principal: Principal, round_id: int) -> Calculation:
@@ -116,7 +118,7 @@ async def start_calculation(principal: Principal, round_id: int) -> Calculation:
     if not locked:
         raise FundingError("status", _("No such round."), 404)
     status = locked[0]["status"]
-    if status not in ("closed", "calculated"):
+    if status not in (RoundState.CLOSED, RoundState.CALCULATED):
         raise FundingError(
             "status", _("Close the round before calculating it; an approved round stays as it is."), 409
         )
@@ -142,13 +144,20 @@ async def start_calculation(principal: Principal, round_id: int) -> Calculation:
     run = await start_run(KIND, total=count[0]["n"], args={"calculation": calc.id})
     await Calculation.update({Calculation.job_run: run.id}).where(Calculation.id == calc.id)
     calc.job_run = run.id
-    await Round.update({Round.status: "calculating", Round.updated_at: now()}).where(Round.id == round_id)
+    await Round.update({Round.status: RoundState.CALCULATING.value, Round.updated_at: now()}).where(
+        Round.id == round_id
+    )
     await audit.record(
         "calculation.started",
         "round",
         round_id,
         before={"status": status},
-        after={"status": "calculating", "calculation": calc.id, "version": calc.version, "job_run": run.id},
+        after={
+            "status": RoundState.CALCULATING.value,
+            "calculation": calc.id,
+            "version": calc.version,
+            "job_run": run.id,
+        },
     )
     return calc
 
@@ -289,7 +298,9 @@ async def _allocate(calculation_id: int, round_id: int) -> None:
             Calculation.finished_at: now(),
         }
     ).where(Calculation.id == calculation_id)
-    await Round.update({Round.status: "calculated", Round.updated_at: now()}).where(Round.id == round_id)
+    await Round.update({Round.status: RoundState.CALCULATED.value, Round.updated_at: now()}).where(
+        Round.id == round_id
+    )
 
 
 # -- reading

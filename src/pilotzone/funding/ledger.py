@@ -22,6 +22,7 @@ from pilotzone.funding.application_tables import Calculation, Payment
 from pilotzone.funding.applications import FundingError, now, unit_of
 from pilotzone.funding.calculation import failed_reasons
 from pilotzone.funding.program_spec import ProgramSpec
+from pilotzone.funding.states import RoundState
 from pilotzone.funding.tables import Round
 from pilotzone.notify.events import Event
 from pilotzone.tenancy.context import current_tenant_id
@@ -81,7 +82,9 @@ async def approve(principal: Principal, calculation_id: int) -> int:
     )
     if not moved:
         raise FundingError("status", _("Only the latest finished calculation can be approved."), 409)
-    await Round.update({Round.status: "approved", Round.updated_at: now()}).where(Round.id == calc.round)
+    await Round.update({Round.status: RoundState.APPROVED.value, Round.updated_at: now()}).where(
+        Round.id == calc.round
+    )
     rnd = await Round.objects().where(Round.id == calc.round).first()
     assert rnd is not None
     until = await award_notice.notice_end(rnd.program)

@@ -151,6 +151,8 @@ async def decide(principal: Principal, application: Applied, form: ReviewForm, n
             errors["score"] = _("Enter a score from 0 to 100.")
     action = Action(decision)
     errors.update(comment_errors(action, comment))
+    due_on, due_errors = info_requests.requested_due(action, named)
+    errors.update(due_errors)
     if errors:
         raise ReviewInvalid(errors)
     reopens = reopened_by(action, spec.inputs, spec.documents, named)
@@ -184,6 +186,7 @@ async def decide(principal: Principal, application: Applied, form: ReviewForm, n
         reopens,
         verified=verified,
         reasons=reasons,
+        due_on=due_on,
     )
     await audit.record(
         f"funding_review.{decision}",
@@ -202,7 +205,11 @@ async def decide(principal: Principal, application: Applied, form: ReviewForm, n
             "reasons": merged_reasons,
             "comment": comment,
             "score": str(score) if score is not None else None,
-            **({"reopens": info_requests.to_json(reopens)} if action is Action.REQUEST_INFO else {}),
+            **(
+                {"reopens": info_requests.to_json(reopens), "due_on": str(due_on)}
+                if action is Action.REQUEST_INFO
+                else {}
+            ),
         },
     )
     return status

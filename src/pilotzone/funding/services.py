@@ -9,12 +9,15 @@ from typing import Any
 from piccolo.columns import Column
 
 from pilotzone import db
+from pilotzone.funding.deadlines import round_deadline
 from pilotzone.funding.facts import facts_of
 from pilotzone.funding.formula import text
 from pilotzone.funding.program_spec import ProgramSpec, RoundSpec
 from pilotzone.funding.programs import compiled, to_json
+from pilotzone.funding.states import BY_DATE, RoundState, state_on
 from pilotzone.funding.tables import Program, ProgramVersion, Round
 from pilotzone.tenancy.context import TenantContext, current_tenant_id, tenant_transaction
+from pilotzone.web.deadlines import tenant_today
 
 
 async def save_program(
@@ -58,16 +61,20 @@ async def save_program(
 
 
 async def sync_rounds(program: Program, spec: ProgramSpec) -> int:
-    """Upsert the rounds of the file; a round that is no longer open keeps its budget and dates."""
+    """Upsert the rounds of the file, each in the state its dates give today (``states.state_on``); a
+    round that is closed (or further) keeps its budget and dates."""
     written = 0
+    today = tenant_today()
     existing = {r.key: r for r in await Round.objects().where(Round.program == program.id)}
     for rnd in spec.rounds:
         values = _round_values(rnd, spec)
         row = existing.get(rnd.key)
         if row is None:
-            await Round(program=program.id, key=rnd.key, status="open", **values).save()
+            status = state_on(RoundState.SCHEDULED, rnd.opens, rnd.closes, today).value
+            await Round(program=program.id, key=rnd.key, status=status, **values).save()
             written += 1
-        elif row.status == "open" and any(getattr(row, k) != v for k, v in values.items()):
+        elif row.status in BY_DATE and any(getattr(row, k) != v for k, v in values.items()):
+            values["status"] = state_on(row.status, rnd.opens, rnd.closes, today).value
             await Round.update({**values, "updated_at": datetime.now(UTC)}).where(Round.id == row.id)
             written += 1
     return written
@@ -126,7 +133,12 @@ async def program_with_version(key: str) -> tuple[Program, ProgramVersion] | Non
 
 
 async def rounds_of(program_id: int) -> list[dict]:
-    return await Round.select().where(Round.program == program_id).order_by(Round.opens_at, Round.id)
+    """The rounds of a program, each with what its dates mean today (``deadline``: time left, …)."""
+    rows = await Round.select().where(Round.program == program_id).order_by(Round.opens_at, Round.id)
+    today = tenant_today()
+    for row in rows:
+        row["deadline"] = round_deadline(row["status"], row["opens_at"], row["closes_at"], today)
+    return rows
 
 
 async def versions_of(program_id: int) -> list[dict]:

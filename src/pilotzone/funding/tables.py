@@ -19,9 +19,9 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
 from pilotzone.auth.tables import User
 from pilotzone.db import DB
+from pilotzone.funding.states import RoundState
 from pilotzone.tenancy.tables import Ref, TenantTable, Unique
 
-ROUND_STATUSES = ("open", "closed", "calculating", "calculated", "approved")
 RULES = ("pro_rata", "ranked", "first_come")
 
 
@@ -66,7 +66,7 @@ class Round(TenantTable, db=DB):
     budget = Numeric(digits=(16, 2))
     opens_at = Date()
     closes_at = Date()
-    status = Varchar(length=20, default="open")
+    status = Varchar(length=20, default=RoundState.OPEN.value, choices=RoundState)  # funding.states
     rule = Varchar(length=20, default="pro_rata")
     partial = Boolean(default=False)
     updated_at = Timestamptz(default=TimestamptzNow())

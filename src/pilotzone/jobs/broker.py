@@ -20,6 +20,7 @@ from dramatiq.middleware import AsyncIO, Middleware
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+from pilotzone import db
 from pilotzone.settings import Settings, get_settings
 from pilotzone.tenancy.context import TenantContext, TenantRequired, tenant_transaction
 
@@ -30,6 +31,19 @@ def running_loop_thread() -> EventLoopThread:
     if thread is None:
         raise RuntimeError("dramatiq's AsyncIO middleware has not started its event loop thread")
     return thread
+
+
+_slugs: dict[int, str] = {}
+
+
+async def slug_of(tenant_id: int) -> str | None:
+    """The tenant's slug, for links a job writes (messages); read once per process and tenant."""
+    if tenant_id not in _slugs:
+        rows = await db.fetch_global("SELECT slug FROM tenant WHERE id = $1", tenant_id)
+        if not rows:
+            return None
+        _slugs[tenant_id] = rows[0]["slug"]
+    return _slugs[tenant_id]
 
 
 class TenantMiddleware(Middleware):
@@ -58,7 +72,7 @@ class TenantMiddleware(Middleware):
         local = self._local
 
         async def in_tenant(tenant_id: int, args: tuple, kwargs: dict) -> Any:
-            async with tenant_transaction(TenantContext(int(tenant_id))):
+            async with tenant_transaction(TenantContext(int(tenant_id), await slug_of(int(tenant_id)))):
                 return await original(*args, **kwargs)
 
         @functools.wraps(original)

@@ -10,6 +10,8 @@ class JobKind(Coded):
     CERTIFICATE_SWEEP = "certificate_sweep", "证书到期检查", "Certificate expiry check"
     CERTIFICATE_ISSUE = "certificate_issue", "公示期满颁发证书", "Certificates after the public notice"
     FUNDING_CALCULATION = "funding_calculation", "扶持资金测算", "Funding calculation"
+    FUNDING_DEADLINES = "funding_deadlines", "申报轮次启停与截止提醒", "Round dates and reminders"
+    INFO_DUE = "info_due", "补正期限提醒", "Information request due reminders"
     OVERVIEW_REFRESH = "overview_refresh", "看板数据刷新", "Dashboard refresh"
     OVERVIEW_MONTHLY_REPORT = "overview_monthly_report", "月度报告", "Monthly report"
     NOTIFY_DELIVERY = "notify_delivery", "消息发送", "Message delivery"

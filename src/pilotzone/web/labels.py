@@ -36,13 +36,6 @@ LABELS: dict[str, dict[str, str]] = {
         "registered": N_("Registered in this pilot zone"),
         "input": N_("Declared values meet a condition"),
     },
-    "round_status": {
-        "open": N_("Open"),
-        "closed": N_("Closed"),
-        "calculating": N_("Calculating"),
-        "calculated": N_("Calculated"),
-        "approved": N_("Approved"),
-    },
     "ledger_status": {
         "notice": N_("under public notice"),
         "objected": N_("objection open, payment paused"),

@@ -37,6 +37,7 @@ def requests(submission_id: int) -> Select:
             table.reopens,
             table.answer,
             table.answered_at,
+            table.due_on,
         )
         .where((table.submission == submission_id) & (table.decision == Decision.REQUEST_INFO))
         .order_by(table.id, ascending=False)

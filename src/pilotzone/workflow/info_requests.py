@@ -7,20 +7,28 @@ answer, the applicant may change exactly those fields (answer form fields ``answ
 new documents or new versions under exactly those document keys; the answer records what changed: the
 old and new value of each changed field and the document versions uploaded since the request. Both
 engines store the request's ``reopens`` and the ``answer`` as JSON on their request row.
+
+A request is due by a date (``due_on``, the form's date input; empty: :data:`DUE_DAYS` days from today,
+never in the past; the tenant's date), shown to both sides with the days left or overdue
+(``web.deadlines.answer_by``); ``workflow.due`` reminds the applicant 2 days before and once overdue.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import msgspec
 
+from pilotzone.web.deadlines import answer_by, tenant_today
 from pilotzone.web.i18n import get_locale, pick
 from pilotzone.web.i18n import gettext as _
 from pilotzone.workflow.definitions import DocumentSpec, FieldDef, options_of
+from pilotzone.workflow.states import Action
+
+DUE_DAYS = 10  # an information request's default time to answer, in days
 
 
 class Reopens(msgspec.Struct, forbid_unknown_fields=True):
@@ -84,6 +92,31 @@ def requested(
         fields=[f.key for f in fields if form.get(f"reopen:field:{f.key}")],
         documents=[d.key for d in documents if form.get(f"reopen:document:{d.key}")],
     )
+
+
+def default_due(today: date | None = None) -> date:
+    """The due date a request form proposes: :data:`DUE_DAYS` days from today (tenant date)."""
+    return (today or tenant_today()) + timedelta(days=DUE_DAYS)
+
+
+def requested_due(
+    action: Action, form: Mapping[str, str], today: date | None = None
+) -> tuple[date | None, dict[str, str]]:
+    """(the due date of an information request's form, errors by form field); None for other actions.
+    ``due_on`` empty or not posted: the default; a date before today is refused."""
+    if action is not Action.REQUEST_INFO:
+        return None, {}
+    today = today or tenant_today()
+    raw = str(form.get("due_on", "") or "").strip()
+    if not raw:
+        return default_due(today), {}
+    try:
+        due = date.fromisoformat(raw)
+    except ValueError:
+        return None, {"due_on": _("Enter the due date as a date (YYYY-MM-DD).")}
+    if due < today:
+        return None, {"due_on": _("The due date cannot be in the past.")}
+    return due, {}
 
 
 def answered_values(
@@ -174,6 +207,9 @@ def described(row: Mapping[str, Any], fields: Sequence[FieldDef], documents: Seq
         "documents": reopened_documents,
         "reopened": ("、" if get_locale().startswith("zh") else ", ").join(names),
         "answered_at": row.get("answered_at"),
+        "due_on": row.get("due_on"),
+        # the time left (or overdue) while unanswered
+        "due": answer_by(row["due_on"]) if row.get("due_on") and not row.get("answered_at") else None,
         "answer": None
         if answer is None
         else {

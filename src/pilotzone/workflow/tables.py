@@ -8,7 +8,7 @@ these tables."""
 
 from __future__ import annotations
 
-from piccolo.columns import JSONB, ForeignKey, Integer, Numeric, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import JSONB, Date, ForeignKey, Integer, Numeric, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
 from pilotzone.auth.tables import User
@@ -72,8 +72,9 @@ class ReviewStep(TenantTable, db=DB):
     """One step of a review at one stage (``workflow.states.Decision``, CHECKed): a reviewer's
     decision with what the kind records (certification: ``scores`` per criterion and their weighted
     ``total``; funding: the ``verified`` values and the ``reasons`` where they differ from the
-    declared ones); a ``request_info`` step also carries what it reopens and, once given, the
-    applicant's answer (note, changed fields old → new, document versions: ``workflow.info_requests``)."""
+    declared ones); a ``request_info`` step also carries what it reopens, the date it is due
+    (``due_on``) and, once given, the applicant's answer (note, changed fields old → new, document
+    versions: ``workflow.info_requests``)."""
 
     submission = ForeignKey(Submission, null=False, on_delete=OnDelete.cascade)
     stage = Integer()
@@ -90,6 +91,7 @@ class ReviewStep(TenantTable, db=DB):
     reopens = JSONB(default={})
     answer = JSONB(default={})
     answered_at = Timestamptz(null=True, default=None)
+    due_on = Date(null=True, default=None)  # a request: answer by the end of this day (tenant zone)
 
     keys = (
         Index("review_step_tenant_submission", ("tenant_id", "submission", "id")),

@@ -9,7 +9,7 @@ import shutil
 import sys
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +18,9 @@ import pytest
 from tests import factories
 
 from pilotzone.funding.programs import compiled
+from pilotzone.funding.states import state_on
 from pilotzone.provisioning import TenantFileError, sync
+from pilotzone.web.deadlines import tenant_today
 
 ROOT = Path(__file__).resolve().parents[3]
 GZ = "guangzhou/programs.toml"
@@ -58,7 +60,9 @@ async def test_synced_programs_versions_and_rounds(owner: asyncpg.Connection, te
     )
     assert row["subject"] == "overseas_warehouse" and row["example_parameters"] is True
     assert row["formula"] == "min(cost * share, 2_000_000)"
-    assert (row["budget"], row["rule"], row["partial"], row["status"]) == (Decimal("10000000.00"), "ranked", True, "open")
+    # synced in the state its dates give (closed once its close day has passed)
+    by_date = state_on("scheduled", row["opens_at"], date(2026, 10, 31), tenant_today())
+    assert (row["budget"], row["rule"], row["partial"], row["status"]) == (Decimal("10000000.00"), "ranked", True, by_date)
     assert str(row["opens_at"]) == "2026-03-01"
     # every stored spec keeps its numbers as exact strings
     spec = json.loads(await owner.fetchval(

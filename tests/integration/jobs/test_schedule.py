@@ -12,6 +12,7 @@ from pilotzone.schedule import PERIODIC, tick
 
 # the kinds started every period (a kind with ``wanted`` starts only when work is owed: notify's)
 KINDS = {p.kind for p in PERIODIC if p.wanted is None}
+ALL = {p.kind for p in PERIODIC}  # the others run when work is owed (a round to close, a reminder due, …)
 
 
 async def _runs(owner: asyncpg.Connection, since: int) -> list[asyncpg.Record]:
@@ -38,27 +39,27 @@ async def test_each_periodic_run_starts_once_per_period(owner: asyncpg.Connectio
         reports = [r for r in runs if r["kind"] == "overview_monthly_report"]
         assert all(f'"month": "{previous_month(now)}"' in r["args"] for r in reports)
 
-        assert await tick(now + timedelta(minutes=5)) == []  # nothing is due again yet
+        assert [t for t in await tick(now + timedelta(minutes=5)) if t[1] in KINDS] == []  # nothing due yet
         # two hours later only the hourly runs are due (a refresh still queued is not doubled)
         await owner.execute("UPDATE job_run SET status = 'done' WHERE id > $1", start)
         later = await tick(now + timedelta(hours=2))
-        assert Counter(kind for _, kind, _ in later) == {
+        assert Counter(kind for _, kind, _ in later if kind in KINDS) == {
             "overview_refresh": len(tenants),
             "certificate_issue": len(tenants),
         }
         # a day later the sweep again; next month the new month's report
         next_month = (now.replace(day=1) + timedelta(days=32)).replace(day=2)
         await owner.execute("UPDATE job_run SET status = 'done' WHERE id > $1", start)
-        kinds = Counter(kind for _, kind, _ in await tick(next_month))
+        kinds = Counter(kind for _, kind, _ in await tick(next_month) if kind in KINDS)
         assert kinds == {k: len(tenants) for k in KINDS}
         newest = await owner.fetch(
             "SELECT args->>'month' AS month FROM job_run WHERE id > $1 AND kind = 'overview_monthly_report' "
             "ORDER BY id DESC LIMIT $2", start, len(tenants),
         )
         assert {r["month"] for r in newest} == {previous_month(next_month)} != {previous_month(now)}
-    finally:  # no worker should pick these up later in the session
+    finally:  # no worker should pick these up later in the session (a future moment closes rounds)
         await owner.execute("UPDATE job_run SET status = 'done' WHERE id > $1 AND kind = ANY($2::text[])",
-                            start, sorted(KINDS))
+                            start, sorted(ALL))
 
 
 def test_previous_month() -> None:
