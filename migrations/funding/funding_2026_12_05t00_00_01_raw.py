@@ -13,7 +13,7 @@ DESCRIPTION = "state and money checks; pz_award_state()"
 
 CHECKS = [
     "ALTER TABLE round ADD CONSTRAINT round_status_check"
-    " CHECK (status IN ('open', 'closed', 'calculating', 'calculated', 'approved'))",
+    " CHECK (status IN ('scheduled', 'open', 'closed', 'calculating', 'calculated', 'approved'))",
     "ALTER TABLE round ADD CONSTRAINT round_rule_check CHECK (rule IN ('pro_rata', 'ranked', 'first_come'))",
     "ALTER TABLE round ADD CONSTRAINT round_budget_check CHECK (budget >= 0)",
     "ALTER TABLE round ADD CONSTRAINT round_dates_check CHECK (closes_at >= opens_at)",

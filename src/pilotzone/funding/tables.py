@@ -21,7 +21,7 @@ from pilotzone.auth.tables import User
 from pilotzone.db import DB
 from pilotzone.tenancy.tables import Ref, TenantTable, Unique
 
-ROUND_STATUSES = ("open", "closed", "calculating", "calculated", "approved")
+ROUND_STATUSES = ("scheduled", "open", "closed", "calculating", "calculated", "approved")
 RULES = ("pro_rata", "ranked", "first_come")
 
 

@@ -37,6 +37,7 @@ LABELS: dict[str, dict[str, str]] = {
         "input": N_("Declared values meet a condition"),
     },
     "round_status": {
+        "scheduled": N_("Scheduled (not yet open)"),
         "open": N_("Open"),
         "closed": N_("Closed"),
         "calculating": N_("Calculating"),
