@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
+from piccolo.columns import Column
 
 from pilotzone.auth import audit
 from pilotzone.auth.guards import BUREAU_ADMIN, allow
@@ -164,7 +166,9 @@ async def save_scheme(spec: SchemeSpec, row: Scheme | None) -> Scheme:
     changed = from_stored(row.spec) != spec
     if changed or row.name_zh != spec.name_zh or row.name_en != spec.name_en:
         version = row.version + changed
-        await Scheme.update({**values, "version": version, "updated_at": datetime.now(UTC)}).where(Scheme.id == row.id)
+        changes: dict[Column | str, Any] = {k: v for k, v in values.items()}
+        changes |= {"version": version, "updated_at": datetime.now(UTC)}
+        await Scheme.update(changes).where(Scheme.id == row.id)
         row.version = version
     return row
 
@@ -207,7 +211,7 @@ async def _uploaded(request: Request) -> str:
     if not token_matches(request.scope, str(data.get("csrf_token") or "")):
         raise CsrfFailed("the form's security token is missing or wrong")
     upload = data.get("file")
-    if upload is not None and not isinstance(upload, str) and getattr(upload, "filename", ""):
+    if isinstance(upload, UploadFile) and upload.filename:
         try:
             return (await upload.read()).decode("utf-8-sig")
         except UnicodeDecodeError:

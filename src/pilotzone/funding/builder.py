@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
@@ -122,7 +123,7 @@ async def uploaded_text(request: Request) -> str:
     if not token_matches(request.scope, str(data.get("csrf_token") or "")):
         raise CsrfFailed("the form's security token is missing or wrong")
     upload = data.get("file")
-    if upload is not None and not isinstance(upload, str) and getattr(upload, "filename", ""):
+    if isinstance(upload, UploadFile) and upload.filename:
         content = await upload.read()
         try:
             return content.decode("utf-8-sig")
@@ -212,7 +213,7 @@ def _input_error(exc: InputError) -> FieldError:
 async def _context(request: Request, program: Program | None, form: ProgramForm,
                    errors: dict[str, FieldError], preview: dict[str, Any] | None) -> dict[str, Any]:
     keys = sorted(await scheme_keys())
-    facts = [("registered", None), ("not_on_negative_list", None)]
+    facts: list[tuple[str, str | None]] = [("registered", None), ("not_on_negative_list", None)]
     facts += [(f"certified:{key}", key) for key in keys] + [("input", None)]
     sample_inputs = [row for row in form.rows["inputs"] if row.get("key", "").strip()]
     slug = request.path_params["slug"]

@@ -191,15 +191,15 @@ def spec_of(form: ProgramForm, scheme_keys: set[str]) -> tuple[ProgramSpec, Comp
             constants: dict[str, Any] = {}
             for i, row in kept:
                 name = row.get("name", "").strip()
-                value = _number(row.get("value", ""), f"constants-{i}-value", errors)
-                if value is None and f"constants-{i}-value" not in errors:
+                number = _number(row.get("value", ""), f"constants-{i}-value", errors)
+                if number is None and f"constants-{i}-value" not in errors:
                     errors[f"constants-{i}-value"] = FieldError(N_("Give the constant a value."))
                 if name in constants:
                     errors[f"constants-{i}-name"] = FieldError(N_("This name is used twice."))
                 elif not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
                     errors[f"constants-{i}-name"] = FieldError(
                         N_("Names are lower-case letters, digits and '_', starting with a letter."))
-                constants[name] = value if value is not None else Decimal(0)
+                constants[name] = number if number is not None else Decimal(0)
             raw["constants"] = constants
         else:
             raw["stages"] = [row["role"] for _, row in kept]

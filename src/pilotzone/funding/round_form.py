@@ -15,6 +15,7 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
+from piccolo.columns import Column
 
 from pilotzone.auth import audit
 from pilotzone.auth.guards import BUREAU_ADMIN, allow
@@ -140,7 +141,9 @@ class RoundFormController(Controller):
             return _page(request, program, row, data, errors, 400)
         values["status"] = status_for(values["opens_at"])
         before = {k: getattr(row, k) for k in values}
-        await Round.update({**values, "updated_at": datetime.now(TZ)}).where(Round.id == row.id)
+        changes: dict[Column | str, Any] = {k: v for k, v in values.items()}
+        changes["updated_at"] = datetime.now(TZ)
+        await Round.update(changes).where(Round.id == row.id)
         await audit.record("round.changed", "round", row.id, before=_audited(before), after=_audited(values))
         return Redirect(path=url_for(request, "program", slug=slug, program_key=program.key), status_code=303)
 
