@@ -8,9 +8,14 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from pathlib import Path
 
 import asyncpg
 import pytest
+
+from pilotzone.provisioning import sync
+
+ROOT = Path(__file__).resolve().parents[3]
 
 ERROR = re.compile(r'<p id="(?P<field>[a-z0-9_-]+)-error" class="field-error" role="alert">(?P<text>[^<]*)</p>')
 AMOUNT = re.compile(r'id="preview-amount" data-amount="(?P<amount>[0-9.]+)"')
@@ -81,7 +86,17 @@ async def test_build_a_program_then_a_new_version(admin_gz, owner: asyncpg.Conne
     versions = await owner.fetch(
         "SELECT version, spec->>'formula' AS formula FROM program_version WHERE program = $1 ORDER BY version", row["id"])
     assert [v["version"] for v in versions] == [1, 2] and versions[1]["formula"] == "min(trips, 60) * per_trip + cost * 0.1"
+    same = await admin_gz.post(f"/z/guangzhou/programs/{new_key}", data=changed, follow_redirects=False)
+    assert same.status_code == 303  # nothing changed: no version
+    assert await owner.fetchval("SELECT version FROM program WHERE id = $1", row["id"]) == 2
+    actions = [r["action"] for r in await owner.fetch(
+        "SELECT action FROM audit_log WHERE tenant_id = $1 AND object_type = 'program' AND object_id = $2 ORDER BY id",
+        tenants["guangzhou"], str(row["id"]))]
+    assert actions == ["program.created", "program.versioned"]
+    await sync(ROOT / "tenants")  # a program made in the builder is not the file's: sync leaves it alone
+    assert await owner.fetchval("SELECT (active AND version = 2) FROM program WHERE id = $1", row["id"]) is True
     program_page = await admin_gz.get(f"/z/guangzhou/programs/{new_key}")
+    assert "min(〔开行班次〕, 60) * 〔per_trip = 20000〕" in program_page.text
     assert f"/z/guangzhou/programs/{new_key}/export.toml" in program_page.text
     assert f"/z/guangzhou/programs/{new_key}/rounds/new" in program_page.text
 
