@@ -178,8 +178,11 @@ async def _posted(request: Request, slug: str, program: Program | None) -> Redir
 async def preview_of(form: ProgramForm) -> dict[str, Any]:
     """The sample calculation: {amount, eligible, words, lines} or {errors} (the form's own errors, a
     sample value's, or the formula's at evaluation, e.g. a division by zero)."""
+    trial = ProgramForm(fields=dict(form.fields), rows=form.rows, samples=form.samples)
+    for name, placeholder in (("key", "preview"), ("name_zh", "预览"), ("name_en", "Preview")):
+        trial.fields[name] = trial.get(name).strip() or placeholder  # names do not change an amount
     try:
-        spec, compiled = builder_form.spec_of(form, await scheme_keys())
+        spec, compiled = builder_form.spec_of(trial, await scheme_keys())
     except BuilderErrors as exc:
         return {"errors": exc.errors}
     try:

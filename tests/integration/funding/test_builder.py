@@ -155,7 +155,11 @@ async def test_preview_equals_the_engine(admin_gz, new_key: str) -> None:
     assert hx_amount == Decimal("1160000.00")  # min(60, 52) * 20000 + 120000
     missing = await admin_gz.post("/z/guangzhou/programs/preview", data=built(new_key, **{"sample-cost": ""}),
                                   headers={"HX-Request": "true"})
-    assert "id=\"preview-amount\"" not in missing.text and "航线运营成本" not in missing.text or "cost" in missing.text
+    assert 'id="preview-amount"' not in missing.text
+    assert "示例值“航线运营成本”：请填写示例值以预览金额。" in missing.text
+    unnamed = await admin_gz.post("/z/guangzhou/programs/preview", data=built("", name_zh="", name_en=""),
+                                  headers={"HX-Request": "true"})
+    assert Decimal(AMOUNT.search(unnamed.text)["amount"]) == Decimal("720000.00")  # type: ignore[index]
 
 
 async def test_rows_are_added_and_removed_with_and_without_javascript(admin_gz, new_key: str) -> None:
