@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions import HTTPException, NotFoundException
@@ -129,8 +130,6 @@ async def import_spec(text: str) -> SchemeSpec:
 
 
 def _loose(raw: dict[str, Any]) -> SchemeSpec:
-    import msgspec
-
     try:
         return msgspec.convert(raw, SchemeSpec, strict=False)
     except msgspec.ValidationError as exc:
