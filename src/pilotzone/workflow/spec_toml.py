@@ -51,8 +51,9 @@ def _value(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Decimal):
-        text = format(value, "f")
-        return text if value == value.to_integral_value() or "." in text else text + ".0"
+        if not value.is_finite():
+            raise ValueError(f"{value} cannot be written")
+        return str(value)  # as written: 20000, 10.50, 1E+3 (a TOML float read back as the same Decimal)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list):
