@@ -88,7 +88,8 @@ class ProgramBuilderController(Controller):
         try:
             spec = await import_spec(text)
         except ProgramError as exc:
-            error = formula_error(exc.reason) if exc.position is not None else check_error(exc.reason)
+            reason = exc.reason.rsplit(" at position ", 1)[0]
+            error = formula_error(reason) if exc.position is not None else check_error(reason)
             error.params.setdefault("detail", exc.key)
             return _import_error(request, text, error, exc.key)
         except SpecFileError as exc:
