@@ -153,6 +153,9 @@ async def test_preview_equals_the_engine(admin_gz, new_key: str) -> None:
         engine = await evaluate("guangzhou", new_key, {"trips": trips, "cost": "120"})
         assert Decimal(engine["amount"]) == shown_amount
     assert hx_amount == Decimal("1160000.00")  # min(60, 52) * 20000 + 120000
+    mistake = await admin_gz.post("/z/guangzhou/programs/preview", data=built(new_key, formula="trips *\n cost * rat"),
+                                  headers={"HX-Request": "true"})
+    assert "第 2 行第 9 个字符" in mistake.text and "> cost * rat\n        ^</pre>" in mistake.text
     missing = await admin_gz.post("/z/guangzhou/programs/preview", data=built(new_key, **{"sample-cost": ""}),
                                   headers={"HX-Request": "true"})
     assert 'id="preview-amount"' not in missing.text
