@@ -1,5 +1,5 @@
-"""The funding journey in a real browser: a bureau admin defines a program with a round in the editor,
-two enterprises apply, a reviewer verifies (correcting one value) and the admin approves the
+"""The funding journey in a real browser: a bureau admin defines a program in the builder and a round in
+the round form, two enterprises apply, a reviewer verifies (correcting one value) and the admin approves the
 verification, the round is closed and calculated while the page's progress widget polls itself and
 swaps in the results; the admin who started it is told who may approve, the demo's second bureau admin
 approves (four eyes), the awards are under public notice, a payment is recorded, the enterprise sees its
@@ -30,23 +30,6 @@ from tests.support import demo
 
 GZ = "/z/guangzhou"
 T = TypeVar("T")
-DETAILS = """stages = ["bureau_reviewer", "bureau_admin"]
-notice_days = 5
-
-[constants]
-rate = 0.001
-
-[[inputs]]
-key = "exports"
-type = "amount"
-label_zh = "年度跨境出口额"
-label_en = "Cross-border exports"
-required = true
-min = "0"
-
-[[eligibility]]
-kind = "not_on_negative_list"
-"""
 
 
 def _owner(owner_dsn: str, *statements: tuple[str, tuple]) -> list[Any]:
@@ -179,24 +162,37 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     program_name = f"旅程出口奖励{tag}"
     today = date.today()
 
-    # the bureau admin defines the program and its round in the editor
+    # the bureau admin defines the program in the builder and its round in the round form
     admin = _as(browser, server, demo("admin", "guangzhou"), f"{GZ}/programs/new")
     admin.get_by_label("标识（字母、数字、“-”）").fill(f"journey-{tag}")
     admin.get_by_label("名称（中文）", exact=True).fill(program_name)
     admin.get_by_label("名称（英文）", exact=True).fill(f"Journey export reward {tag}")
-    admin.get_by_label("计算公式").fill("exports * rate")
     admin.get_by_label("申报金额单位").select_option("万元")  # declared in 万元, the formula works in 元
+    admin.locator("#inputs-0-key").fill("exports")
+    admin.locator("#inputs-0-label_zh").fill("年度跨境出口额")
+    admin.locator("#inputs-0-label_en").fill("Cross-border exports")
+    admin.locator("#inputs-0-min").fill("0")
+    admin.locator("#rules-0-fact").select_option("not_on_negative_list")
+    admin.locator("#rows-rules").get_by_role("button", name="删除此行").nth(1).click()
+    expect(admin.locator("#rules-1-fact")).to_have_count(0)
+    admin.locator("#rows-constants").get_by_role("button", name="添加一行").click()
+    admin.locator("#constants-0-name").fill("rate")
+    admin.locator("#constants-0-value").fill("0.001")
+    admin.get_by_label("计算公式（以元计）").fill("exports * rate")
     admin.get_by_label("每户上限（元）").fill("50000")
+    admin.get_by_label("奖励公示天数").fill("5")
     admin.get_by_label("金额为示例参数").check()
-    admin.get_by_label("申报项、材料、申报条件、常量和审核环节（TOML）").fill(DETAILS)
-    admin.get_by_label("批次标识，如 2026").fill("2026")
-    admin.get_by_label("批次名称（中文）").fill("2026年度")
-    admin.get_by_label("预算（元）").fill("2500")
-    admin.get_by_label("开始日期（YYYY-MM-DD）").fill(str(today - timedelta(days=1)))
-    admin.get_by_label("截止日期（YYYY-MM-DD）").fill(str(today + timedelta(days=30)))
     admin.get_by_role("button", name="保存", exact=True).click()
     expect(admin).to_have_url(server + f"{GZ}/programs/journey-{tag}")
     expect(admin.get_by_role("heading", level=1)).to_contain_text(program_name)
+    admin.get_by_role("link", name="新建申报批次").click()
+    admin.get_by_label("批次名称（中文）").fill("2026年度")
+    admin.get_by_label("批次名称（英文）").fill("2026")
+    admin.get_by_label("预算", exact=True).fill("2500")
+    admin.get_by_label("开始日期").fill(str(today - timedelta(days=1)))
+    admin.get_by_label("截止日期（当日结束时截止）").fill(str(today + timedelta(days=30)))
+    admin.get_by_role("button", name="创建批次").click()
+    expect(admin).to_have_url(server + f"{GZ}/programs/journey-{tag}")
 
     # two enterprises apply
     first = _as(browser, server, demo("enterprise", "guangzhou"), f"{GZ}/funding/applications/")
@@ -222,7 +218,7 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
 
     # the admin closes the round and starts the calculation; no worker yet: the widget waits
     admin.goto(server + f"{GZ}/programs/journey-{tag}")
-    admin.get_by_role("link", name="2026年度").click()
+    admin.get_by_role("link", name="2026年度", exact=True).click()
     expect(admin).to_have_url(re.compile(rf"{GZ}/funding/rounds/\d+$"))
     round_url = admin.url
     admin.get_by_role("button", name="截止本批次申报").click()

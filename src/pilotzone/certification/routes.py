@@ -8,9 +8,11 @@ from pilotzone.certification.notice_controllers import (
     VerifyController,
 )
 from pilotzone.certification.review_controllers import AnswerController, ReviewController
+from pilotzone.certification.scheme_builder import SchemeBuilderController
 
 ROUTES = [
     SchemeController,
+    SchemeBuilderController,
     ApplicationController,
     ReviewController,
     AnswerController,

@@ -2,12 +2,16 @@
 
 from pilotzone.funding.application_controllers import FundingApplicationController
 from pilotzone.funding.award_notice import AwardNoticeController
+from pilotzone.funding.builder import ProgramBuilderController
 from pilotzone.funding.controllers import ProgramController
 from pilotzone.funding.round_controllers import FundingRoundController
+from pilotzone.funding.round_form import RoundFormController
 from pilotzone.funding.tax import TaxEstimateController
 
 ROUTES = [
     ProgramController,
+    ProgramBuilderController,
+    RoundFormController,
     FundingApplicationController,
     FundingRoundController,
     AwardNoticeController,

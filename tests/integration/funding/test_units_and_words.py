@@ -103,19 +103,21 @@ async def test_amounts_in_the_programs_unit_are_said_and_evaluated_in_yuan(as_us
         assert "按申报内容，本申请不符合条件。" in below and "<li>不符合：当年出口额不低于 1000 万元</li>" in below
 
 
-async def test_the_editor_refuses_a_second_unit(admin_gz) -> None:
+async def test_the_builder_refuses_a_second_unit(admin_gz) -> None:
     form = {
         "key": "test-two-units", "subject": "enterprise", "name_zh": "两种单位", "name_en": "Two units",
         "formula": "exports", "unit": "万元", "allocation": "pro_rata",
-        "details": 'stages = ["bureau_reviewer", "bureau_admin"]\n\n[[inputs]]\nkey = "exports"\ntype = "decimal"\n'
-                   'label_zh = "出口额"\nlabel_en = "Exports"\nunit = "元"\n',
+        "stages-0-role": "bureau_reviewer", "stages-1-role": "bureau_admin",
+        "inputs-0-key": "exports", "inputs-0-type": "decimal", "inputs-0-label_zh": "出口额",
+        "inputs-0-label_en": "Exports", "inputs-0-unit": "元",
     }
     refused = await admin_gz.post(f"{GZ}/programs/", data=form, follow_redirects=False)
     assert refused.status_code == 400, refused.text[:200]
-    assert "inputs[0].type: money is an input of type &#39;amount&#39;" in refused.text
-    form["details"] = form["details"].replace('type = "decimal"', 'type = "amount"')
+    assert '<p id="inputs-0-type-error" class="field-error" role="alert">金钱应使用“金额”类型' in refused.text
+    form["inputs-0-type"] = "amount"
     again = await admin_gz.post(f"{GZ}/programs/", data=form, follow_redirects=False)
-    assert again.status_code == 400 and "inputs[0].unit: an amount is in the program&#39;s unit (万元)" in again.text
+    assert again.status_code == 400
+    assert '<p id="inputs-0-unit-error" class="field-error" role="alert">金额按本项目的单位（见上文）申报' in again.text
 
 
 async def test_the_certification_form_shows_the_schemes_unit(as_user, owner, tenants) -> None:
