@@ -159,7 +159,7 @@ async def save_scheme(spec: SchemeSpec, row: Scheme | None) -> Scheme:
     values: dict[str, Any] = {"subject": spec.subject, "name_zh": spec.name_zh, "name_en": spec.name_en,
                               "spec": data, "active": True}
     if row is None:
-        row = Scheme(key=spec.key, version=1, **values)
+        row = Scheme(key=spec.key, version=1, source="editor", **values)
         await row.save()
         return row
     changed = from_stored(row.spec) != spec

@@ -13,7 +13,8 @@ from pilotzone.certification.tables import Scheme
 
 async def sync_schemes(schemes: list[SchemeSpec]) -> int:
     """Upsert the current tenant's schemes; a changed spec gets the next version; schemes dropped from
-    the file are deactivated (applications keep the version they were made under). Returns rows written."""
+    the file are deactivated (applications keep the version they were made under); schemes made or imported
+    in the builder (``source = 'editor'``) are left alone. Returns rows written."""
     existing = {row.key: row for row in await Scheme.objects().output(load_json=True)}
     written = 0
     for spec in schemes:
@@ -25,11 +26,12 @@ async def sync_schemes(schemes: list[SchemeSpec]) -> int:
             "name_en": spec.name_en,
             "spec": data,
             "active": True,
+            "source": "file",
         }
         if row is None:
             await Scheme(key=spec.key, version=1, **values).save()
             written += 1
-        elif row.spec != data or not row.active or row.name_zh != spec.name_zh or row.name_en != spec.name_en:
+        elif row.spec != data or not row.active or row.source != "file" or row.name_zh != spec.name_zh or row.name_en != spec.name_en:
             changes: dict[Column | str, Any] = {key: value for key, value in values.items()}
             changes |= {
                 "version": row.version + (row.spec != data),
@@ -38,7 +40,7 @@ async def sync_schemes(schemes: list[SchemeSpec]) -> int:
             await Scheme.update(changes).where(Scheme.id == row.id)
             written += 1
     for row in existing.values():
-        if row.active:
+        if row.active and row.source == "file":
             await Scheme.update({Scheme.active: False}).where(Scheme.id == row.id)
             written += 1
     return written

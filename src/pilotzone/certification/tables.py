@@ -32,6 +32,7 @@ class Scheme(TenantTable, db=DB):
     spec = JSONB(default={})
     version = Integer(default=1)
     active = Boolean(default=True)
+    source = Varchar(length=10, default="file")  # file: tenants/<slug>.toml; editor: made or imported in the UI
     updated_at = Timestamptz(default=TimestamptzNow())
 
     keys = (Unique("scheme_tenant_key", ("key",)),)

@@ -116,3 +116,20 @@ async def test_a_scheme_moves_to_another_city(admin_gz, admin_fs, owner: asyncpg
     assert {**there, "certificate_format": ""} == {**here, "certificate_format": ""}
     again = await admin_fs.post("/z/foshan/schemes/import", data={"csrf_token": token, "text": exported.text})
     assert again.status_code == 400 and key in again.text
+
+
+async def test_a_built_scheme_survives_the_next_sync(admin_gz, owner: asyncpg.Connection, tenants: dict,
+                                                     key: str) -> None:
+    from pathlib import Path
+
+    from pilotzone.provisioning import sync
+
+    saved = await admin_gz.post("/z/guangzhou/schemes/", data=scheme(key), follow_redirects=False)
+    assert saved.status_code == 303, ERROR.findall(saved.text)
+    await sync(Path(__file__).resolve().parents[3] / "tenants")
+    row = await owner.fetchrow("SELECT active, source FROM scheme WHERE tenant_id = $1 AND key = $2",
+                               tenants["guangzhou"], key)
+    assert (row["active"], row["source"]) == (True, "editor")  # the file does not hold it: left alone
+    file_schemes = await owner.fetchval(
+        "SELECT count(*) FROM scheme WHERE source = 'file' AND active AND tenant_id = $1", tenants["guangzhou"])
+    assert file_schemes > 0  # the file's own schemes are still the file's
