@@ -103,6 +103,8 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.filters["datetime_attr"] = formats.datetime_attr  # <time datetime="{{ at|datetime_attr }}">
     env.globals["amount"] = formats.amount
     env.globals["local_time"] = formats.local_time
+    env.globals["local_date"] = formats.local_date
+    env.globals["zone_label"] = formats.zone_label
     env.globals["unit_label"] = formats.unit_label
 
 
