@@ -106,6 +106,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.globals["local_date"] = formats.local_date
     env.globals["zone_label"] = formats.zone_label
     env.globals["unit_label"] = formats.unit_label
+    env.globals["unit_suffix"] = formats.unit_suffix
 
 
 def _freeze_heap() -> None:

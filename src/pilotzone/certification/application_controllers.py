@@ -38,6 +38,7 @@ from pilotzone.certification.schemes import from_stored
 from pilotzone.certification.services import active_schemes, get_scheme
 from pilotzone.documents import keyed
 from pilotzone.registry.subjects import subjects
+from pilotzone.web.formats import local_time
 from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
@@ -169,7 +170,7 @@ class ApplicationController(Controller):
         return render(
             request,
             "certification/partials/autosave_status.html",
-            {"saved_at": _now().astimezone().strftime("%H:%M:%S"), "refused": False},
+            {"saved_at": local_time(_now(), "%H:%M:%S"), "refused": False},
         )
 
     @post("/{application_id:int}/submit", name="application_submit", opt=allow(STARTERS), status_code=303)

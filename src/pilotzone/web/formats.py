@@ -50,6 +50,15 @@ def unit_label(unit: str) -> str:
     return _UNIT_EN.get(unit, unit)
 
 
+def unit_suffix(unit: str | None) -> str:
+    """The unit a form's label states after the label: ``（元）`` / ``（万元）`` in Chinese, `` (yuan)`` in
+    English; no unit → ``""``."""
+    if not unit:
+        return ""
+    text = unit_label(unit)
+    return f"（{text}）" if get_locale().lower().startswith("zh") else f" ({text})"
+
+
 def grouped(value: Decimal | int | str, places: int | None = None) -> str:
     """``8000`` → ``8,000``; ``places`` fixes the decimals (2 for yuan), else as many as the value has
     (trailing zeros dropped: ``30.0000`` → ``30``)."""
