@@ -107,6 +107,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.globals["zone_label"] = formats.zone_label
     env.globals["unit_label"] = formats.unit_label
     env.globals["unit_suffix"] = formats.unit_suffix
+    env.globals["field_value"] = formats.field_value
 
 
 def _freeze_heap() -> None:

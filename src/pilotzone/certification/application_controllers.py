@@ -38,7 +38,7 @@ from pilotzone.certification.schemes import from_stored
 from pilotzone.certification.services import active_schemes, get_scheme
 from pilotzone.documents import keyed
 from pilotzone.registry.subjects import subjects
-from pilotzone.web.formats import local_time
+from pilotzone.web.formats import field_value, local_time
 from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
@@ -61,11 +61,15 @@ async def _page_context(case: Case, shown: Shown = NOTHING_POSTED) -> dict:
     labels = {f.key: pick(f.label_zh, f.label_en) for f in spec.fields}
     labels.update({f"document:{d.key}": pick(d.label_zh, d.label_en) for d in spec.documents})
     labels["status"] = _("Status")
+    fields = {f.key: f for f in spec.fields}
     for row in history:
         row["field_label"] = labels.get(row["field_key"], row["field_key"])
         if row["field_key"] == "status":  # a state is shown by its label, never its code
             row["old_value"] = status_label(row["old_value"]) if row["old_value"] else ""
             row["new_value"] = status_label(row["new_value"]) if row["new_value"] else ""
+        elif (field := fields.get(row["field_key"])) is not None:  # a choice by its label, amounts grouped
+            row["old_value"] = field_value(field, row["old_value"], spec.unit)
+            row["new_value"] = field_value(field, row["new_value"], spec.unit)
     changeable = may_change(principal, case)
     return {
         "application": case,

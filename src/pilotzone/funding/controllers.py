@@ -64,6 +64,7 @@ class ProgramController(Controller):
             "version": version,
             "spec": spec,
             "readable": editor.readable(spec.formula, labels),
+            "readable_of": lambda text: editor.readable(text, labels),  # conditions by their labels
             "rounds": await services.rounds_of(program.id),
             "versions": await services.versions_of(program.id),
             "balance": await ledger.balance(program.id),

@@ -13,8 +13,10 @@ from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pilotzone.codes import CustomsMode
 from pilotzone.tenancy.middleware import current_tenant_zone
 from pilotzone.web.i18n import get_locale, gettext
 
@@ -172,3 +174,37 @@ def datetime_attr(value: datetime | date | None) -> str:
             value = value.replace(tzinfo=UTC)
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return value.isoformat()
+
+
+def field_value(field: Any, value: object, unit: str | None = None) -> str:
+    """A declared value as a page shows it, by its field (a scheme's or program's ``type``, ``options``,
+    ``option_labels_zh/en``): a choice by its option's label (a customs mode by :class:`CustomsMode`),
+    yes/no in words, an amount with separators and ``unit`` (元 when none), a number with separators and
+    its unit; empty → ``""``."""
+    if value is None or value == "":
+        return ""
+    kind = getattr(field, "type", "text")
+    text = str(value)
+    zh = get_locale().lower().startswith("zh")
+    if kind == "choice":
+        options = list(getattr(field, "options", []) or [])
+        labels = list(getattr(field, "option_labels_zh" if zh else "option_labels_en", []) or [])
+        if text in options and options.index(text) < len(labels) and labels[options.index(text)]:
+            return str(labels[options.index(text)])
+        try:
+            return CustomsMode(text).label(get_locale())
+        except ValueError:
+            return text
+    if kind == "boolean":
+        return {"yes": gettext("Yes"), "no": gettext("No"), "true": gettext("Yes"), "false": gettext("No")}.get(
+            text.lower(), text
+        )
+    try:
+        if kind == "amount":
+            return amount(text, unit or MoneyUnit.YUAN)
+        if kind in ("integer", "decimal"):
+            number = grouped(text)
+            return f"{number} {unit_label(unit)}" if unit else number
+    except (ArithmeticError, ValueError):  # a value typed before validation: as it is
+        return text
+    return text

@@ -37,11 +37,12 @@ LABELS: dict[str, dict[str, str]] = {
         "input": N_("Declared values meet a condition"),
     },
     "round_status": {
+        "scheduled": N_("Scheduled"),
         "open": N_("Open"),
         "closed": N_("Closed"),
         "calculating": N_("Calculating"),
         "calculated": N_("Calculated"),
-        "approved": N_("Approved"),
+        "approved": N_("Results approved"),
     },
     # the audit trail: an action is ``object.verb``; one missing from "audit_action" is shown as the
     # object's label and the verb's (``warehouse.accepted`` → 海外仓 · 已受理), see :func:`audit_action`
@@ -148,6 +149,26 @@ LABELS: dict[str, dict[str, str]] = {
         "answer": N_("information supplied"),
         "request_info": N_("more information requested"),
         "info_requested": N_("more information requested"),
+    },
+    "certificate_status": {
+        "valid": N_("Valid"),
+        "expired": N_("Expired"),
+        "revoked": N_("Revoked"),
+        "renewed": N_("Renewed"),
+    },
+    "registry_status": {
+        "active": N_("Active"),
+        "pending": N_("Pending acceptance"),
+        "rejected": N_("Rejected"),
+        "retired": N_("Retired"),
+    },
+    "payment_status": {"paid": N_("Paid")},
+    "calculation_status": {
+        "running": N_("running"),
+        "calculated": N_("calculated, awaiting approval"),
+        "approved": N_("approved"),
+        "failed": N_("failed"),
+        "superseded": N_("superseded by a later calculation"),
     },
     "ledger_status": {
         "notice": N_("under public notice"),
