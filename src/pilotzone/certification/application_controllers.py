@@ -34,6 +34,7 @@ from pilotzone.certification.applications import (
 from pilotzone.certification.applications import (
     now as _now,
 )
+from pilotzone.certification.receipts import receipt_of
 from pilotzone.certification.schemes import from_stored
 from pilotzone.certification.services import active_schemes, get_scheme
 from pilotzone.documents import keyed
@@ -44,7 +45,8 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
-from pilotzone.workflow import submissions, uploads
+from pilotzone.web.urls import url_for
+from pilotzone.workflow import receipts, submissions, uploads
 from pilotzone.workflow.forms import NOTHING_POSTED, Shown, posted
 from pilotzone.workflow.states import Action, CertificationState
 from pilotzone.workflow.tables import Submission
@@ -152,7 +154,10 @@ class ApplicationController(Controller):
         case = await visible_application(current_principal(), application_id)
         if case is None:
             raise NotFoundException("application not found")
-        return render(request, "certification/application.html", await _page_context(case))
+        context = await _page_context(case)
+        event = request.query_params.get("receipt", "")
+        context["receipt"] = await receipt_of(case, event, current_principal().user_id)
+        return render(request, "certification/application.html", context)
 
     @post("/{application_id:int}/autosave", name="application_autosave", opt=allow(STARTERS), status_code=200)
     async def autosave(
@@ -227,7 +232,7 @@ class ApplicationController(Controller):
                 "scheme_version": case.app.scheme_version,
             },
         )
-        return _to_application(request, slug, application_id)
+        return receipts.redirect(url_for(request, "application", slug=slug, application_id=application_id))
 
     @post("/{application_id:int}/withdraw", name="application_withdraw", opt=allow(STARTERS), status_code=303)
     async def withdraw(
