@@ -9,6 +9,8 @@ builds it from the row and its time, so a reload or a later print shows the same
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -17,11 +19,14 @@ from urllib.parse import urlencode
 from litestar.response import Redirect
 
 from pilotzone.auth.roles import Role
+from pilotzone.settings import get_settings
+from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.web.formats import local_date, local_time
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import label
 from pilotzone.workflow.reviews import steps_of
 from pilotzone.workflow.states import CertificationState, Decision, FundingState, Kind, RegistrationState
+from pilotzone.workflow.tables import Notice, Objection
 
 # what a reference number starts with: the kind of thing received (认定 RD, 扶持 FC, 注册 ZC, 异议 YY,
 # a reviewer's decision SH, an answer to an information request BZ)
@@ -185,6 +190,18 @@ def decided(
     )
 
 
+async def of_objection(signed: str | None) -> Receipt | None:
+    """The receipt of the objection a signed ``?objected=`` names (None: no such objection)."""
+    number = number_of("objection", signed)
+    if number is None:
+        return None
+    found = await Objection.objects().where(Objection.id == number).first()
+    notice = await Notice.objects().where(Notice.id == found.notice).first() if found is not None else None
+    if found is None or notice is None:
+        return None
+    return objection(found.id, found.created_at, notice.subject_label, notice.notice_until)
+
+
 def objection(
     number: int, at: datetime, item: str, until: datetime | date | None, link: tuple[str, str] | None = None
 ) -> Receipt:
@@ -201,6 +218,25 @@ def objection(
 
 
 EVENTS = ("submitted", "answered", "decided")  # the values of ``?receipt=`` a submission's page reads
+
+
+def token(kind: str, number: int) -> str:
+    """A public page's receipt link carries its row signed (``42-1f0c…``): a visitor sees the receipt of
+    what they sent, and cannot read another's by changing the number."""
+    return f"{number}-{_mac(kind, number)}"
+
+
+def number_of(kind: str, signed: str | None) -> int | None:
+    """The row a :func:`token` names, or None for anything else (a forged or a malformed value)."""
+    number, _sep, mac = (signed or "").partition("-")
+    if not number.isdigit() or len(number) > 12:
+        return None
+    return int(number) if hmac.compare_digest(mac, _mac(kind, int(number))) else None
+
+
+def _mac(kind: str, number: int) -> str:
+    message = f"receipt:{current_tenant_id(required=False)}:{kind}:{number}".encode()
+    return hmac.new(get_settings().secret_key.encode(), message, hashlib.sha256).hexdigest()[:20]
 
 
 def redirect(path: str, event: str = "submitted") -> Redirect:
