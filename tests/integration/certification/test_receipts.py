@@ -1,0 +1,91 @@
+"""受理回执 and times read in Beijing time: after a certification application is submitted, after a
+reviewer decides and after an objection is raised, the page shows the reference number, the time in the
+tenant's zone and what happens next; no page says "UTC"."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import asyncpg
+from tests import factories
+from tests.integration.certification.steps import GZ, score_form, submit_new
+from tests.support import csrf_of, demo
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def _reference(page: str) -> str:
+    found = re.search(r'<strong id="receipt-reference">([^<]+)</strong>', page)
+    assert found, "no receipt on the page"
+    return found.group(1)
+
+
+async def test_submit_shows_a_receipt_in_beijing_time(as_user, owner: asyncpg.Connection, arranged) -> None:
+    async with as_user(demo("enterprise", "guangzhou")) as client:
+        app_id = await submit_new(client, arranged["warehouse"])
+        at = await owner.fetchval("SELECT submitted_at FROM submission WHERE id = $1", app_id)
+        plain = await client.get(f"{GZ}/applications/{app_id}")
+        assert plain.status_code == 200 and 'id="receipt"' not in plain.text  # only after the event
+        page = await client.get(f"{GZ}/applications/{app_id}?receipt=submitted")
+    assert page.status_code == 200
+    local = at.astimezone(BEIJING)
+    assert _reference(page.text) == f"RD-{local:%Y%m%d}-{app_id:06d}"
+    assert f'id="receipt-time">{local:%Y-%m-%d %H:%M:%S}</time>' in page.text  # Beijing time …
+    assert f"{local:%Y-%m-%d %H:%M}</time>" in page.text  # … also the page's "Submitted at"
+    assert "UTC" not in page.text and "北京时间" in page.text
+    next_step = page.text.split('id="receipt-next"', 1)[1].split("</dl>", 1)[0]
+    assert "审核（第 1 阶段" in next_step and "区级审核员" in next_step  # the next stage and who acts
+    assert 'href="/static/css/receipt.css"' in page.text  # printable: the print stylesheet
+
+
+async def test_a_decision_gets_a_receipt_and_the_applicant_reads_states_by_label(
+    as_user, owner: asyncpg.Connection, arranged
+) -> None:
+    async with as_user(demo("enterprise", "guangzhou")) as client:
+        app_id = await submit_new(client, arranged["warehouse"])
+    async with as_user(demo("district", "guangzhou")) as district:
+        form = {"decision": "approve", "comment": "材料齐全", **await score_form(owner, app_id, 0.9)}
+        decided = await district.post(f"{GZ}/reviews/{app_id}", data=form, follow_redirects=False)
+        assert decided.status_code == 303 and decided.headers["location"] == f"{GZ}/reviews/?decided={app_id}"
+        page = await district.get(decided.headers["location"])
+        other = await district.get(f"{GZ}/reviews/?decided={arranged['foreign']}")  # no step of theirs there
+    step = await owner.fetchrow(
+        "SELECT id, created_at FROM review_step WHERE submission = $1 ORDER BY id DESC LIMIT 1", app_id
+    )
+    assert _reference(page.text) == f"SH-{step['created_at'].astimezone(BEIJING):%Y%m%d}-{step['id']:06d}"
+    assert "审核决定回执" in page.text and "已通过" in page.text and "材料齐全" in page.text
+    assert "第 2 阶段" in page.text  # next: the second stage
+    assert 'id="receipt"' not in other.text
+    async with as_user(demo("enterprise", "guangzhou")) as client:
+        mine = await client.get(f"{GZ}/applications/{app_id}")
+    history = mine.text.split('id="history-heading"', 1)[1]
+    assert "审核中" in history and ">in_review<" not in history and ">submitted<" not in history
+
+
+async def test_an_objection_gets_a_signed_receipt(client, owner: asyncpg.Connection, arranged) -> None:
+    scheme = await factories.scheme("guangzhou", "overseas-warehouse")
+    until = datetime.now(UTC) + timedelta(days=5)
+    name = f"回执测试仓{factories.unique()}"
+    app = await factories.application(
+        "guangzhou", scheme, "overseas_warehouse", arranged["warehouse"], status="notice",
+        subject_label=name, moved_at=datetime.now(UTC) - timedelta(days=1), notice_until=until,
+    )
+    sent = await client.post(
+        f"{GZ}/notices/{app.id}/objections",
+        data={"name": "张三", "contact": "13800000000", "reason": "面积与实际不符", "csrf_token": await csrf_of(client)},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text[:500]
+    assert re.search(r"\?objected=\d+-[0-9a-f]{20}$", sent.headers["location"])
+    page = await client.get(sent.headers["location"])
+    objection = await owner.fetchrow(
+        "SELECT o.id, o.created_at FROM objection o JOIN notice n ON n.id = o.notice WHERE n.submission = $1", app.id
+    )
+    local = objection["created_at"].astimezone(BEIJING)
+    assert _reference(page.text) == f"YY-{local:%Y%m%d}-{objection['id']:06d}"
+    assert "异议受理回执" in page.text and name in page.text
+    assert f"{until.astimezone(BEIJING):%Y-%m-%d} 前" in page.text  # the bureau decides before the notice ends
+    forged = await client.get(f"{GZ}/notices/?objected={objection['id']}-{'0' * 20}")
+    assert forged.status_code == 200 and 'id="receipt"' not in forged.text
