@@ -153,6 +153,8 @@ async def objections_page(
     request: Request, pages: NoticePages, errors: dict | None = None, target: int = 0, status: int = 200
 ) -> Template:
     context = {"rows": await pages.objections(), "errors": errors or {}, "target": target}
+    resolved = request.query_params.get("resolved", "")  # the bureau's own page: the decision's receipt
+    context["receipt"] = await receipts.of_resolution(int(resolved)) if resolved.isdigit() else None
     return render(request, f"{pages.templates}/objections.html", context, status_code=status)
 
 
@@ -165,7 +167,7 @@ async def resolve(
         if exc.status == 404:
             raise NotFoundException(exc.message) from None
         return await objections_page(request, pages, {exc.field: exc.message}, objection_id, exc.status)
-    return Redirect(path=_url(request, pages, "objections"), status_code=303)
+    return Redirect(path=f"{_url(request, pages, 'objections')}?resolved={objection_id}", status_code=303)
 
 
 def notice_controller(pages: NoticePages) -> type[Controller]:

@@ -25,7 +25,14 @@ from pilotzone.web.formats import local_date, local_time
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import label
 from pilotzone.workflow.reviews import steps_of
-from pilotzone.workflow.states import CertificationState, Decision, FundingState, Kind, RegistrationState
+from pilotzone.workflow.states import (
+    CertificationState,
+    Decision,
+    FundingState,
+    Kind,
+    ObjectionState,
+    RegistrationState,
+)
 from pilotzone.workflow.tables import Notice, Objection
 
 # what a reference number starts with: the kind of thing received (认定 RD, 扶持 FC, 注册 ZC, 异议 YY,
@@ -37,6 +44,7 @@ PREFIX = {
     "objection": "YY",
     "decision": "SH",
     "answer": "BZ",
+    "resolution": "YJ",
 }
 
 
@@ -200,6 +208,37 @@ async def of_objection(signed: str | None) -> Receipt | None:
     if found is None or notice is None:
         return None
     return objection(found.id, found.created_at, notice.subject_label, notice.notice_until)
+
+
+async def of_resolution(objection_id: int) -> Receipt | None:
+    """The receipt of the bureau's decision on an objection (None while it is open or unknown)."""
+    found = await Objection.objects().where(Objection.id == objection_id).first()
+    notice = await Notice.objects().where(Notice.id == found.notice).first() if found is not None else None
+    if found is None or notice is None or found.resolved_at is None:
+        return None
+    upheld = found.status == ObjectionState.UPHELD
+    received = [
+        (_("Objection to"), notice.subject_label),
+        (_("Decision"), label(ObjectionState, found.status)),
+    ]
+    if found.resolution_note:
+        received.append((_("Comment"), found.resolution_note))
+    follows = (
+        NextStep(_("The objection is upheld: the approval is withdrawn and the case is closed"), "—", "")
+        if upheld
+        else NextStep(
+            _("The public notice continues for the days it had left"),
+            _("The public; the bureau handles objections"),
+            _("by %(date)s", date=local_date(notice.notice_until)),
+        )
+    )
+    return Receipt(
+        _("Receipt of the decision on the objection"),
+        reference("resolution", found.id, found.resolved_at),
+        found.resolved_at,
+        received,
+        follows,
+    )
 
 
 def objection(

@@ -89,3 +89,36 @@ async def test_an_objection_gets_a_signed_receipt(client, owner: asyncpg.Connect
     assert f"{until.astimezone(BEIJING):%Y-%m-%d} 前" in page.text  # the bureau decides before the notice ends
     forged = await client.get(f"{GZ}/notices/?objected={objection['id']}-{'0' * 20}")
     assert forged.status_code == 200 and 'id="receipt"' not in forged.text
+
+
+async def test_the_bureaus_decision_on_an_objection_gets_a_receipt(
+    client, admin_gz, owner: asyncpg.Connection, arranged
+) -> None:  # type: ignore[no-untyped-def]
+    scheme = await factories.scheme("guangzhou", "overseas-warehouse")
+    until = datetime.now(UTC) + timedelta(days=5)
+    app = await factories.application(
+        "guangzhou", scheme, "overseas_warehouse", arranged["warehouse"], status="notice",
+        subject_label=f"异议处理回执{factories.unique()}", moved_at=datetime.now(UTC) - timedelta(days=1),
+        notice_until=until,
+    )
+    sent = await client.post(
+        f"{GZ}/notices/{app.id}/objections",
+        data={"contact": "13800000000", "reason": "经营地址不实", "csrf_token": await csrf_of(client)},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    objection = await owner.fetchval(
+        "SELECT o.id FROM objection o JOIN notice n ON n.id = o.notice WHERE n.submission = $1", app.id
+    )
+    before = await admin_gz.get(f"{GZ}/notices/objections?resolved={objection}")
+    assert 'id="receipt"' not in before.text  # still open: nothing decided yet
+    done = await admin_gz.post(
+        f"{GZ}/notices/objections/{objection}/resolve",
+        data={"decision": "dismissed", "note": "经核实地址属实"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == f"{GZ}/notices/objections?resolved={objection}"
+    page = await admin_gz.get(done.headers["location"])
+    resolved_at = await owner.fetchval("SELECT resolved_at FROM objection WHERE id = $1", objection)
+    assert _reference(page.text) == f"YJ-{resolved_at.astimezone(BEIJING):%Y%m%d}-{objection:06d}"
+    assert "异议不成立" in page.text and "经核实地址属实" in page.text and "公示继续" in page.text
