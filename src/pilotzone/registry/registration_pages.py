@@ -143,6 +143,8 @@ class DecisionController(Controller):
         issued = await registration.accept(current_principal(), enterprise, _invite_link(request, slug))
         _absolute(request, issued)
         context = {**await enterprise_context(enterprise_id), "issued": issued}
+        decided = await get_enterprise(enterprise_id)
+        context["receipt"] = receipts.registration_decided(decided, enterprise.name)
         return render(request, "registry/enterprise.html", context)
 
     @post(
@@ -170,9 +172,8 @@ class DecisionController(Controller):
                 "form": entered(data),
             }
             return render(request, "registry/enterprise.html", context, status_code=400)
-        return Redirect(
-            path=url_for(request, "enterprise", slug=slug, enterprise_id=enterprise_id), status_code=303
-        )
+        path = url_for(request, "enterprise", slug=slug, enterprise_id=enterprise_id)
+        return Redirect(path=f"{path}?decided=1", status_code=303)  # the page shows the decision's receipt
 
     @post("/parks/{park_id:int}/accept", name="park_accept", opt=allow(BUREAU_ADMIN), status_code=200)
     async def accept_park(self, request: Request, slug: FromPath[str], park_id: FromPath[int]) -> Template:
@@ -181,7 +182,9 @@ class DecisionController(Controller):
             raise NotFoundException("park not found")
         issued = await registration.accept(current_principal(), park, _invite_link(request, slug))
         _absolute(request, issued)
-        return render(request, "registry/park.html", {**await park_context(park_id), "issued": issued})
+        receipt = receipts.registration_decided(await get_park(park_id), park.name_zh)
+        context = {**await park_context(park_id), "issued": issued, "receipt": receipt}
+        return render(request, "registry/park.html", context)
 
     @post("/parks/{park_id:int}/reject", name="park_reject", opt=allow(BUREAU_ADMIN), status_code=303)
     async def reject_park(
@@ -200,4 +203,5 @@ class DecisionController(Controller):
             errors = {exc.field: _(exc.message)}
             context = {**await park_context(park_id), "errors": errors, "form": entered(data)}
             return render(request, "registry/park.html", context, status_code=400)
-        return Redirect(path=url_for(request, "park", slug=slug, park_id=park_id), status_code=303)
+        path = url_for(request, "park", slug=slug, park_id=park_id)
+        return Redirect(path=f"{path}?decided=1", status_code=303)  # the page shows the decision's receipt

@@ -45,6 +45,7 @@ PREFIX = {
     "decision": "SH",
     "answer": "BZ",
     "resolution": "YJ",
+    "registration_decision": "ZS",
 }
 
 
@@ -238,6 +239,23 @@ async def of_resolution(objection_id: int) -> Receipt | None:
         found.resolved_at,
         received,
         follows,
+    )
+
+
+def registration_decided(row: Any, what: str) -> Receipt | None:
+    """The receipt of the bureau's decision on a registration (a park or enterprise row: ``status``,
+    ``decided_at``, ``reject_reason``); None before a decision."""
+    if row is None or row.decided_at is None:
+        return None
+    received = [(_("Case"), what), (_("Decision"), label(RegistrationState, str(row.status)))]
+    if getattr(row, "reject_reason", ""):
+        received.append((_("Reason"), row.reject_reason))
+    return Receipt(
+        _("Receipt of the decision"),
+        reference("registration_decision", row.id, row.decided_at),
+        row.decided_at,
+        received,
+        next_step(Kind.REGISTRATION, str(row.status)),
     )
 
 
