@@ -99,10 +99,11 @@ def to_xlsx(rows: list[list[str | Decimal]], title: str, head: list[str] = HEADE
 
 
 def _xlsx_cell(sheet: Any, value: str | Decimal) -> object:
-    """An amount as a number cell shown ``#,##0.00`` (exact to the fen: a Decimal), text as it is."""
+    """An amount as a number cell shown ``#,##0.00``, text as it is. A spreadsheet number is a double:
+    the fen-rounded Decimal's nearest, which reads back as the same two decimals."""
     if not isinstance(value, Decimal):
         return value
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=float(value))
     cell.number_format = XLSX_MONEY
     return cell
 
