@@ -108,6 +108,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.globals["unit_label"] = formats.unit_label
     env.globals["unit_suffix"] = formats.unit_suffix
     env.globals["field_value"] = formats.field_value
+    env.globals["number"] = formats.number  # a quantity with thousands separators (88,000.25)
 
 
 def _freeze_heap() -> None:

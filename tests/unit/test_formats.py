@@ -106,3 +106,8 @@ def test_receipt_reference_is_the_local_date_and_the_number(zh) -> None:  # type
     assert receipts.number_of("objection", "7-0000") is None and receipts.number_of("objection", "x") is None
     step = receipts.next_step(Kind.CERTIFICATION, "in_review", 1, ["district_reviewer", "bureau_admin"])
     assert step.what == "审核（第 2 阶段，共 2 阶段）" and step.who == "商务局管理员"
+
+
+def test_quantities_have_separators() -> None:
+    assert formats.number("88000.25") == "88,000.25" and formats.number(5200) == "5,200"
+    assert formats.number(None) == "—" and formats.number("n/a") == "n/a"

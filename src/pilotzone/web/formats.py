@@ -73,6 +73,17 @@ def grouped(value: Decimal | int | str, places: int | None = None) -> str:
     return f"{number:,.{decimals}f}"
 
 
+def number(value: Decimal | int | str | None) -> str:
+    """A quantity with thousands separators and the decimals it has (``88000.25`` → ``88,000.25``);
+    None or an empty value → ``—``, a text that is no number as it is."""
+    if value is None or value == "":
+        return "—"
+    try:
+        return grouped(value)
+    except ArithmeticError:
+        return str(value)
+
+
 def amount(value: Decimal | int | str | None, unit: str = MoneyUnit.YUAN) -> str:
     """An amount with separators and its unit: ``1,666.67 元`` (yuan: always two decimals),
     ``8,000 万元`` (other units: the decimals the value has). None → ``—``."""

@@ -4,14 +4,17 @@ tenant's zone and what happens next; no page says "UTC"."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
 from tests import factories
 from tests.integration.certification.steps import GZ, score_form, submit_new
-from tests.support import csrf_of, demo
+from tests.support import ROOT, csrf_of, demo
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -22,7 +25,20 @@ def _reference(page: str) -> str:
     return found.group(1)
 
 
-async def test_submit_shows_a_receipt_in_beijing_time(as_user, owner: asyncpg.Connection, arranged) -> None:
+def _html_errors(page: str, tmp_path: Path) -> list[str]:
+    """The Nu HTML checker's errors on one page (npm ``vnu-jar``)."""
+    (tmp_path / "page.html").write_text(page, encoding="utf-8")
+    vnu = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+    checked = subprocess.run(  # noqa: S603 - the checker the project ships
+        ["java", "-jar", str(vnu), "--errors-only", "--format", "json", str(tmp_path / "page.html")],  # noqa: S607
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    return [m["message"] for m in json.loads(checked.stderr)["messages"] if m["type"] == "error"]
+
+
+async def test_submit_shows_a_receipt_in_beijing_time(
+    as_user, owner: asyncpg.Connection, arranged, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     async with as_user(demo("enterprise", "guangzhou")) as client:
         app_id = await submit_new(client, arranged["warehouse"])
         at = await owner.fetchval("SELECT submitted_at FROM submission WHERE id = $1", app_id)
@@ -38,6 +54,7 @@ async def test_submit_shows_a_receipt_in_beijing_time(as_user, owner: asyncpg.Co
     next_step = page.text.split('id="receipt-next"', 1)[1].split("</dl>", 1)[0]
     assert "审核（第 1 阶段" in next_step and "区级审核员" in next_step  # the next stage and who acts
     assert 'href="/static/css/receipt.css"' in page.text  # printable: the print stylesheet
+    assert _html_errors(page.text, tmp_path) == []
 
 
 async def test_a_decision_gets_a_receipt_and_the_applicant_reads_states_by_label(
