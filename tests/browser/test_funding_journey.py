@@ -127,7 +127,8 @@ def _apply(page: Page, server: str, program_name: str, exports: str) -> str:
     page.get_by_role("button", name="提交申报").click()
     expect(page.get_by_role("button", name="提交申报")).to_have_count(0)
     expect(page.get_by_role("alert")).to_have_count(0)
-    return page.url.rsplit("/", 1)[1]
+    expect(page.locator("#receipt-reference")).to_have_text(re.compile(r"^FC-\d{8}-\d{6}$"))  # 受理回执
+    return page.url.split("?", 1)[0].rsplit("/", 1)[1]
 
 
 def _review(page: Page, server: str, application: str, declared: str, verified: str | None = None) -> None:
