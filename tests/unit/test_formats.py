@@ -111,3 +111,14 @@ def test_receipt_reference_is_the_local_date_and_the_number(zh) -> None:  # type
 def test_quantities_have_separators() -> None:
     assert formats.number("88000.25") == "88,000.25" and formats.number(5200) == "5,200"
     assert formats.number(None) == "—" and formats.number("n/a") == "n/a"
+
+
+def test_drill_down_states_read_as_labels(zh) -> None:  # type: ignore[no-untyped-def]
+    from pilotzone.overview import drill
+
+    assert drill.state_label("applications", "info_requested") == "待补充材料"
+    assert drill.state_label("funding_applications", "verified") == "已核实"
+    assert drill.state_label("budget", "open") == "申报中" and drill.state_label("awarded", "objected") != "objected"
+    assert drill.state_label("parks", "pending") == "待确认" and drill.state_label("paid", "paid") == "已拨付"
+    assert drill.dim_label("applications", "in_review") == "审核中" and drill.dim_label("budget", "x-key") == "x-key"
+    assert set(drill.STATES) == set(drill.TITLES)  # every figure's states are labelled
