@@ -99,3 +99,24 @@ async def test_results_xlsx_amounts_are_numbers_with_a_two_decimal_format(admin_
     finally:
         await owner.execute("DELETE FROM calculation_result WHERE calculation = $1", calc.id)
         await owner.execute("DELETE FROM calculation WHERE id = $1", calc.id)
+
+
+async def test_a_reviewers_decision_gets_its_receipt(as_user, owner: asyncpg.Connection, program) -> None:  # type: ignore[no-untyped-def]
+    async with as_user(demo("enterprise", "guangzhou")) as client:
+        app_id = await submitted(client, owner, program, "1234.5")
+    async with as_user(demo("reviewer", "guangzhou")) as reviewer:
+        approved = await reviewer.post(
+            f"{BASE}/{app_id}/review",
+            data={"decision": "approve", "verified:exports": "1000", "reason:exports": "按报关单核减"},
+            follow_redirects=False,
+        )
+        assert approved.status_code == 303 and approved.headers["location"] == f"{BASE}/{app_id}?receipt=decided"
+        page = await reviewer.get(approved.headers["location"])
+    step = await owner.fetchrow(
+        "SELECT id, created_at FROM review_step WHERE submission = $1 AND decision = 'approve'", app_id
+    )
+    local = step["created_at"].astimezone(ZoneInfo("Asia/Shanghai"))
+    assert re.search(rf'<strong id="receipt-reference">SH-{local:%Y%m%d}-{step["id"]:06d}</strong>', page.text)
+    assert "审核决定回执" in page.text and "已通过" in page.text
+    assert "审核（第 2 阶段，共 2 阶段）" in page.text and "商务局管理员" in page.text  # next: the admin's stage
+    assert "核实值: 1,000.00 元" in page.text  # the verified value grouped, with its unit
