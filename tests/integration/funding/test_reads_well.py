@@ -51,6 +51,9 @@ async def test_submit_gets_a_receipt_and_the_form_states_its_unit(as_user, owner
         app_id = await submitted(client, owner, program, "1234.5")
         page = await client.get(f"{BASE}/{app_id}?receipt=submitted")
         form = await client.get(f"{BASE}/{app_id}")
+        english = await client.get(f"{BASE}/{app_id}?receipt=submitted", cookies={"lang": "en"})
+    assert "Acknowledgement of receipt" in english.text and "(Beijing time)" in english.text
+    assert "Review, stage 1 of 2" in english.text and "Exports (yuan)</label>" in english.text
     at = await owner.fetchval("SELECT submitted_at FROM submission WHERE id = $1", app_id)
     local = at.astimezone(ZoneInfo("Asia/Shanghai"))
     assert re.search(rf'<strong id="receipt-reference">FC-{local:%Y%m%d}-{app_id:06d}</strong>', page.text)
