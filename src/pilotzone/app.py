@@ -115,7 +115,12 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.filters["datetime_attr"] = formats.datetime_attr  # <time datetime="{{ at|datetime_attr }}">
     env.globals["amount"] = formats.amount
     env.globals["local_time"] = formats.local_time
+    env.globals["local_date"] = formats.local_date
+    env.globals["zone_label"] = formats.zone_label
     env.globals["unit_label"] = formats.unit_label
+    env.globals["unit_suffix"] = formats.unit_suffix
+    env.globals["field_value"] = formats.field_value
+    env.globals["number"] = formats.number  # a quantity with thousands separators (88,000.25)
 
 
 def _freeze_heap() -> None:

@@ -53,3 +53,13 @@ def check_sql(table: str, column: str, codes: type[Coded], *, nullable: bool = F
         f'ALTER TABLE "{table}" DROP CONSTRAINT IF EXISTS "{name}"',
         f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" CHECK ({rule})',
     ]
+
+
+class CustomsMode(Coded):
+    """The customs supervision modes of cross-border e-commerce (海关监管方式), the options schemes offer
+    for an applicant's business mode; a value stored without its scheme's option labels reads by these."""
+
+    B2C_9610 = "b2c_9610", "跨境电商零售出口（9610）", "Retail export (9610)"
+    B2B_9710 = "b2b_9710", "跨境电商B2B直接出口（9710）", "B2B direct export (9710)"
+    B2B_9810 = "b2b_9810", "跨境电商出口海外仓（9810）", "Export via overseas warehouse (9810)"
+    BONDED_1210 = "bonded_1210", "保税跨境贸易电子商务（1210）", "Bonded e-commerce (1210)"

@@ -120,6 +120,7 @@ class TenantSpec(_Strict):
     oidc: list[OidcSpec] = []
     certificate_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2,4}$")] = ""
     notify: NotifySpec = msgspec.field(default_factory=NotifySpec)  # [notify.texts.<event>] overrides
+    time_zone: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z_]+(/[A-Za-z_+-]+)+$")] = "Asia/Shanghai"
 
 
 class TenantFileError(ValueError):
@@ -281,6 +282,7 @@ def _tenant_values(spec: TenantSpec, source_file: str) -> dict:
         "bureau_en": spec.bureau.en,
         "primary_colour": spec.branding.primary.lower(),
         "accent_colour": spec.branding.accent.lower(),
+        "time_zone": spec.time_zone,
         "districts": msgspec.to_builtins(spec.districts),
         "sources": msgspec.to_builtins(spec.sources),
         "oidc": msgspec.to_builtins(spec.oidc),

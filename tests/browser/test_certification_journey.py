@@ -67,7 +67,8 @@ def _review(
     for item in reopen:  # what the information request reopens
         page.locator("#reopen").get_by_label(item, exact=True).check()
     page.get_by_role("button", name=button).click()
-    expect(page).to_have_url(server + f"{GZ}/reviews/")
+    expect(page).to_have_url(re.compile(rf"{GZ}/reviews/\?decided=\d+$"))
+    expect(page.locator("#receipt-reference")).to_have_text(re.compile(r"^SH-\d{8}-\d{6}$"))
     page.context.close()
 
 
@@ -112,7 +113,8 @@ def test_overseas_warehouse_certification_journey(
         page.get_by_label(re.compile("^" + re.escape(label))).fill(value)
     page.get_by_label(re.compile("^是否具备仓储管理系统")).select_option("yes")
     page.get_by_role("button", name="提交申报").click()
-    expect(page).to_have_url(application_url)
+    expect(page).to_have_url(application_url + "?receipt=submitted")  # the receipt (受理回执) on the page
+    expect(page.locator("#receipt-reference")).to_have_text(re.compile(r"^RD-\d{8}-\d{6}$"))
     expect(page.get_by_role("button", name="提交申报")).to_have_count(0)
     expect(page.get_by_role("alert")).to_have_count(0)
 
@@ -151,7 +153,7 @@ def test_overseas_warehouse_certification_journey(
     ).to_have_attribute("aria-invalid", "true")
     page.locator("#info-request").get_by_label(re.compile("^上年度服务跨境电商企业数")).fill("32")
     page.locator("#info-request").get_by_role("button", name="提交答复并恢复审核").click()
-    expect(page).to_have_url(application_url)
+    expect(page).to_have_url(application_url + "?receipt=answered")
     expect(page.get_by_role("button", name="提交答复并恢复审核")).to_have_count(0)
     page.context.close()
 

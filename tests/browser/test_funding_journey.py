@@ -110,7 +110,8 @@ def _apply(page: Page, server: str, program_name: str, exports: str) -> str:
     page.get_by_role("button", name="提交申报").click()
     expect(page.get_by_role("button", name="提交申报")).to_have_count(0)
     expect(page.get_by_role("alert")).to_have_count(0)
-    return page.url.rsplit("/", 1)[1]
+    expect(page.locator("#receipt-reference")).to_have_text(re.compile(r"^FC-\d{8}-\d{6}$"))  # 受理回执
+    return page.url.split("?", 1)[0].rsplit("/", 1)[1]
 
 
 def _review(page: Page, server: str, application: str, declared: str, verified: str | None = None) -> None:
@@ -307,7 +308,7 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     expect(payment).to_contain_text(voucher)
     expect(outcome.locator("#outcome-paid")).to_have_text("500.00 元")
 
-    # the results download as XLSX, amounts as exact text
+    # the results download as XLSX, amounts as numbers shown with two decimals (#,##0.00)
     with other.expect_download() as download:
         other.get_by_role("link", name="XLSX").click()
     path = tmp_path / download.value.suggested_filename
@@ -317,8 +318,9 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     assert cells[0][:5] == ("申请编号", "申报主体", "是否符合条件", "申报测算金额（元）", "核定金额（元）")
     rows = {r[0]: r for r in cells[1:]}
     assert set(rows) == {first_id, second_id}
-    assert rows[first_id][3:5] == ("2000.00", "1666.67")  # pro rata: 2500 × 2000 / 3000, the spare fen
-    assert rows[second_id][3:5] == ("1000.00", "833.33")  # the verified value, not the declared 150
+    assert rows[first_id][3:5] == (2000, 1666.67)  # pro rata: 2500 × 2000 / 3000, the spare fen
+    assert rows[second_id][3:5] == (1000, 833.33)  # the verified value, not the declared 150
+    assert {c.number_format for c in load_workbook(path).active["E"][1:]} == {"#,##0.00"}
     assert rows[second_id][1] == people["enterprise_name"]
     assert cells[0][6] == "公示与拨付状态"  # the award's state by its notice's dates
     assert cells[0][7] == "年度跨境出口额（万元）"  # the values used, in the program's unit

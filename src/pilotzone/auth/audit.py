@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import asyncpg
@@ -16,6 +16,7 @@ from pilotzone import db
 from pilotzone.auth.middleware import request_meta
 from pilotzone.auth.principal import current_principal
 from pilotzone.tenancy.context import current_context
+from pilotzone.web.formats import local_time, zone
 from pilotzone.web.render import Page, page_of
 
 _APPEND = "SELECT audit_append($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11)"
@@ -220,7 +221,6 @@ def _problems(row: asyncpg.Record) -> list[ChainProblem]:
 # -- reading (the audit pages; RLS limits a tenant transaction to its tenant's rows) --------------
 
 PAGE_SIZE = 50
-CHINA_TIME = timezone(timedelta(hours=8), "UTC+8")  # dates on the pages are Beijing dates (no DST)
 _ROW_COLUMNS = (
     "a.id, a.at, a.tenant_id, a.actor_id, a.actor, a.action, a.object_type, a.object_id, a.before::text AS before, "
     "a.after::text AS after, a.request_id, a.ip, a.note, a.hash, t.slug, t.name_zh, t.name_en"
@@ -232,7 +232,7 @@ class TrailFilter:
     action: str = ""  # exact
     actor: str = ""  # contains, case-insensitive
     object_type: str = ""
-    date_from: date | None = None  # Beijing dates, both inclusive
+    date_from: date | None = None  # dates in the shown zone (web.formats.zone), both inclusive
     date_to: date | None = None
     tenant_id: int | None = None
     provincial_only: bool = False  # only the provincial chain (tenant_id IS NULL)
@@ -257,9 +257,9 @@ def _where(f: TrailFilter) -> tuple[str, list[Any]]:
     if f.object_type:
         clauses.append(f"a.object_type = {arg(f.object_type)}")
     if f.date_from:
-        clauses.append(f"a.at >= {arg(datetime.combine(f.date_from, time(), CHINA_TIME))}")
+        clauses.append(f"a.at >= {arg(datetime.combine(f.date_from, time(), zone()))}")
     if f.date_to and f.date_to < date.max:  # 9999-12-31 bounds nothing (and has no next day)
-        clauses.append(f"a.at < {arg(datetime.combine(f.date_to + timedelta(days=1), time(), CHINA_TIME))}")
+        clauses.append(f"a.at < {arg(datetime.combine(f.date_to + timedelta(days=1), time(), zone()))}")
     return (" AND ".join(clauses) or "TRUE"), args
 
 
@@ -279,7 +279,7 @@ async def list_trail(f: TrailFilter, page: int | None, size: int = PAGE_SIZE) ->
     out = []
     for r in rows:
         row = dict(r)
-        row["at_local"] = r["at"].astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M:%S")
+        row["at_local"] = local_time(r["at"], "%Y-%m-%d %H:%M:%S")  # the tenant's zone
         out.append(row)
     return current, out
 

@@ -20,7 +20,7 @@ from pilotzone.auth.guards import allow, province, tenant
 from pilotzone.tenancy.dependencies import CurrentTenant
 from pilotzone.tenancy.services import list_tenants
 from pilotzone.web.i18n import gettext as _
-from pilotzone.web.labels import N_
+from pilotzone.web.labels import audit_action, label
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
 
@@ -28,36 +28,12 @@ from pilotzone.web.urls import url_for
 AUDIT_READERS = tenant("bureau_admin", province_read=False)
 PROVINCIAL_CHAIN = "_province"  # the tenant filter's value for the provincial chain (never a slug)
 
-# display texts of the recorded codes; a code missing here is shown as it is
-ACTIONS = {
-    "login": N_("Signed in"),
-    "login.failed": N_("Sign-in failed"),
-    "login.throttled": N_("Sign-in throttled"),
-    "logout": N_("Signed out"),
-    "session.context": N_("Switched role"),
-    "invitation.issued": N_("Invitation sent"),
-    "user.created": N_("Account created"),
-    "membership.added": N_("Role granted"),
-    "province_role.granted": N_("Provincial role granted"),
-    "password.reset_issued": N_("Password reset link sent"),
-    "password.reset": N_("Password reset"),
-    "document.uploaded": N_("Document uploaded"),
-}
-OBJECT_TYPES = {
-    "user": N_("User"),
-    "session": N_("Session"),
-    "invitation": N_("Invitation"),
-    "membership": N_("Membership"),
-    "document": N_("Document"),
-}
-
-
 def action_label(code: str) -> str:
-    return _(ACTIONS[code]) if code in ACTIONS else code
+    return audit_action(code)
 
 
 def object_label(code: str) -> str:
-    return _(OBJECT_TYPES[code]) if code in OBJECT_TYPES else code
+    return label("object_type", code)
 
 
 def _date(text: str) -> tuple[date | None, bool]:

@@ -34,16 +34,19 @@ from pilotzone.certification.applications import (
 from pilotzone.certification.applications import (
     now as _now,
 )
+from pilotzone.certification.receipts import receipt_of
 from pilotzone.certification.schemes import from_stored
 from pilotzone.certification.services import active_schemes, get_scheme
 from pilotzone.documents import keyed
 from pilotzone.registry.subjects import subjects
+from pilotzone.web.formats import field_value, local_time
 from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
-from pilotzone.workflow import submissions, uploads
+from pilotzone.web.urls import url_for
+from pilotzone.workflow import receipts, submissions, uploads
 from pilotzone.workflow.forms import NOTHING_POSTED, Shown, posted
 from pilotzone.workflow.states import Action, CertificationState
 from pilotzone.workflow.tables import Submission
@@ -60,11 +63,15 @@ async def _page_context(case: Case, shown: Shown = NOTHING_POSTED) -> dict:
     labels = {f.key: pick(f.label_zh, f.label_en) for f in spec.fields}
     labels.update({f"document:{d.key}": pick(d.label_zh, d.label_en) for d in spec.documents})
     labels["status"] = _("Status")
+    fields = {f.key: f for f in spec.fields}
     for row in history:
         row["field_label"] = labels.get(row["field_key"], row["field_key"])
         if row["field_key"] == "status":  # a state is shown by its label, never its code
             row["old_value"] = status_label(row["old_value"]) if row["old_value"] else ""
             row["new_value"] = status_label(row["new_value"]) if row["new_value"] else ""
+        elif (field := fields.get(row["field_key"])) is not None:  # a choice by its label, amounts grouped
+            row["old_value"] = field_value(field, row["old_value"], spec.unit)
+            row["new_value"] = field_value(field, row["new_value"], spec.unit)
     changeable = may_change(principal, case)
     return {
         "application": case,
@@ -147,7 +154,10 @@ class ApplicationController(Controller):
         case = await visible_application(current_principal(), application_id)
         if case is None:
             raise NotFoundException("application not found")
-        return render(request, "certification/application.html", await _page_context(case))
+        context = await _page_context(case)
+        event = request.query_params.get("receipt", "")
+        context["receipt"] = await receipt_of(case, event, current_principal().user_id)
+        return render(request, "certification/application.html", context)
 
     @post("/{application_id:int}/autosave", name="application_autosave", opt=allow(STARTERS), status_code=200)
     async def autosave(
@@ -169,7 +179,7 @@ class ApplicationController(Controller):
         return render(
             request,
             "certification/partials/autosave_status.html",
-            {"saved_at": _now().astimezone().strftime("%H:%M:%S"), "refused": False},
+            {"saved_at": local_time(_now(), "%H:%M:%S"), "refused": False},
         )
 
     @post("/{application_id:int}/submit", name="application_submit", opt=allow(STARTERS), status_code=303)
@@ -222,7 +232,7 @@ class ApplicationController(Controller):
                 "scheme_version": case.app.scheme_version,
             },
         )
-        return _to_application(request, slug, application_id)
+        return receipts.redirect(url_for(request, "application", slug=slug, application_id=application_id))
 
     @post("/{application_id:int}/withdraw", name="application_withdraw", opt=allow(STARTERS), status_code=303)
     async def withdraw(

@@ -15,7 +15,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from pilotzone.web.formats import TZ
+from pilotzone.web.formats import zone
 
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -34,8 +34,9 @@ def certificate_pdf(
     issuer_en: str,
     valid_from: datetime | None = None,
 ) -> bytes:
-    issued_at, valid_until = issued_at.astimezone(TZ), valid_until.astimezone(TZ)
-    valid_from = valid_from.astimezone(TZ) if valid_from else None
+    tz = zone()  # the tenant's zone (Asia/Shanghai unless its setting says otherwise)
+    issued_at, valid_until = issued_at.astimezone(tz), valid_until.astimezone(tz)
+    valid_from = valid_from.astimezone(tz) if valid_from else None
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)  # same bytes for the same certificate
     pdf.setTitle(f"{scheme_zh} 认定证书 {number}")

@@ -23,6 +23,7 @@ from pilotzone.certification.applications import (
     spec_of,
     visible_application,
 )
+from pilotzone.certification.receipts import decision_receipt
 from pilotzone.certification.reviews import (
     AGES,
     ReviewError,
@@ -39,8 +40,10 @@ from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
+from pilotzone.workflow import receipts
 from pilotzone.workflow.forms import ReviewForm, Shown, posted
 from pilotzone.workflow.info_requests import AnswerInvalid
+from pilotzone.workflow.receipts import Receipt
 
 BULK = tenant("bureau_admin", "bureau_reviewer")
 
@@ -80,7 +83,12 @@ async def _review_context(
 
 
 async def _queue_page(
-    request: Request, scheme: str, age: int, error: str | None = None, status: int = 200
+    request: Request,
+    scheme: str,
+    age: int,
+    error: str | None = None,
+    status: int = 200,
+    receipt: Receipt | None = None,
 ) -> Template:
     found = await queue(current_principal(), scheme, age)
     return render(
@@ -92,6 +100,7 @@ async def _queue_page(
             "age": age,
             "ages": AGES,
             "error": error,
+            "receipt": receipt,
             "can_bulk": current_principal().role in ("bureau_admin", "bureau_reviewer"),
         },
         status_code=status,
@@ -102,8 +111,11 @@ class ReviewController(Controller):
     path = "/z/{slug:str}/reviews"
 
     @get("/", name="reviews", opt=allow(REVIEWERS))
-    async def index(self, request: Request, scheme: FromQuery[str] = "", age: FromQuery[int] = 0) -> Template:
-        return await _queue_page(request, scheme, age)
+    async def index(
+        self, request: Request, scheme: FromQuery[str] = "", age: FromQuery[int] = 0, decided: FromQuery[int] = 0
+    ) -> Template:
+        found = await decision_receipt(decided, current_principal().user_id) if decided > 0 else None
+        return await _queue_page(request, scheme, age, receipt=found)
 
     @get("/{application_id:int}", name="review", opt=allow(REVIEWERS))
     async def detail(self, request: Request, application_id: FromPath[int]) -> Template:
@@ -135,7 +147,7 @@ class ReviewController(Controller):
                 raise PermissionDeniedException(exc.message) from None
             context = await _review_context(case, form=form, errors={exc.field: exc.message})
             return render(request, "certification/review.html", context, status_code=exc.status)
-        return Redirect(path=url_for(request, "reviews", slug=slug), status_code=303)
+        return Redirect(path=f"{url_for(request, 'reviews', slug=slug)}?decided={application_id}", status_code=303)
 
     @post("/bulk", name="reviews_bulk", opt=allow(BULK), status_code=303)
     async def bulk(
@@ -173,6 +185,4 @@ class AnswerController(Controller):
         except AnswerInvalid as exc:
             context = await _page_context(case, Shown(errors=exc.errors, answer_form=form))
             return render(request, "certification/application.html", context, status_code=exc.status)
-        return Redirect(
-            path=url_for(request, "application", slug=slug, application_id=application_id), status_code=303
-        )
+        return receipts.redirect(url_for(request, "application", slug=slug, application_id=application_id), "answered")

@@ -18,12 +18,14 @@ from pilotzone.funding import applications as apps
 from pilotzone.funding.deadlines import round_deadline
 from pilotzone.funding.estimate import estimate_of
 from pilotzone.funding.explain import words
+from pilotzone.funding.receipts import receipt_of
 from pilotzone.funding.tables import Program, Round
 from pilotzone.registry.subjects import subjects
 from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import render
-from pilotzone.workflow import info_requests, uploads
+from pilotzone.web.urls import url_for
+from pilotzone.workflow import info_requests, receipts, uploads
 from pilotzone.workflow.forms import NOTHING_POSTED, ReviewForm, Shown, posted
 from pilotzone.workflow.scope import visible
 from pilotzone.workflow.states import Action, FundingState
@@ -129,6 +131,10 @@ _to_application = uploads.owned_by(
 )
 
 
+def _page(request: Request, slug: str, application_id: int) -> str:
+    return url_for(request, "funding_application", slug=slug, funding_application_id=application_id)
+
+
 class FundingApplicationController(Controller):
     path = "/z/{slug:str}/funding/applications"
 
@@ -164,7 +170,10 @@ class FundingApplicationController(Controller):
     @get("/{funding_application_id:int}", name="funding_application", opt=allow(MEMBERS))
     async def detail(self, request: Request, funding_application_id: FromPath[int]) -> Template:
         application = await _visible(current_principal(), funding_application_id)
-        return render(request, PAGE, await _context(application))
+        context = await _context(application)
+        event = request.query_params.get("receipt", "")
+        context["receipt"] = await receipt_of(application, event, current_principal().user_id)
+        return render(request, PAGE, context)
 
     @post(
         "/{funding_application_id:int}/save",
@@ -195,7 +204,7 @@ class FundingApplicationController(Controller):
         errors = await apps.submit(current_principal(), application, values)
         if errors:
             return render(request, PAGE, await _context(application, Shown(values, errors)), status_code=400)
-        return _to_application(request, slug, funding_application_id)
+        return receipts.redirect(_page(request, slug, funding_application_id))
 
     @post(
         "/{funding_application_id:int}/withdraw",
@@ -231,7 +240,7 @@ class FundingApplicationController(Controller):
         except info_requests.AnswerInvalid as exc:
             context = await _context(application, Shown(errors=exc.errors, answer_form=form))
             return render(request, PAGE, context, status_code=exc.status)
-        return _to_application(request, slug, funding_application_id)
+        return receipts.redirect(_page(request, slug, funding_application_id), "answered")
 
     @post(
         "/{funding_application_id:int}/review",
@@ -255,7 +264,7 @@ class FundingApplicationController(Controller):
             context = await _context(application, Shown(errors=errors))
             context["review_form"] = form
             return render(request, PAGE, context, status_code=exc.status)
-        return _to_application(request, slug, funding_application_id)
+        return receipts.redirect(_page(request, slug, funding_application_id), "decided")
 
     @post("/{funding_application_id:int}/documents", name="funding_application_upload", **uploads.ROUTE)
     async def upload(

@@ -38,6 +38,7 @@ class ProgramController(Controller):
             "version": version,
             "spec": spec,
             "readable": readable(spec.formula, labels),
+            "readable_of": lambda text: readable(text, labels),  # conditions by their labels
             "rounds": await services.rounds_of(program.id),
             "versions": await services.versions_of(program.id),
             "balance": await ledger.balance(program.id),

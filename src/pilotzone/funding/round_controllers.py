@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, REVIEWERS, allow, tenant
 from pilotzone.auth.principal import current_principal
-from pilotzone.funding import calculation, ledger, reviews
+from pilotzone.funding import calculation, exports, ledger, reviews
 from pilotzone.funding.applications import FundingError, version_spec
 from pilotzone.funding.explain import formula_lines, words
 from pilotzone.funding.program_spec import from_stored
@@ -208,12 +208,12 @@ async def _export(round_id: int, calculation_id: int, fmt: str) -> Response:
         if program and program.current_version
         else from_stored(None)
     )
-    rows, head = await ledger.export_rows(calculation_id, spec), ledger.headers(spec)
+    rows, head = await exports.export_rows(calculation_id, spec), exports.headers(spec)
     name = f"round-{rnd.key}-v{calcs[calculation_id]['version']}.{fmt}"
     if fmt == "csv":
-        body, media = ledger.to_csv(rows, head), "text/csv; charset=utf-8"
+        body, media = exports.to_csv(rows, head), "text/csv; charset=utf-8"
     else:
-        body = ledger.to_xlsx(rows, rnd.name_zh, head)
+        body = exports.to_xlsx(rows, rnd.name_zh, head)
         media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return Response(
         body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}

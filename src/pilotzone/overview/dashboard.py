@@ -18,6 +18,7 @@ from pilotzone.funding import figures as funding_figures
 from pilotzone.overview.period import Period, period_of  # noqa: F401 - part of this module's API
 from pilotzone.overview.rollups import last_refreshes
 from pilotzone.registry.warehouses import country_name
+from pilotzone.web.formats import grouped
 from pilotzone.web.i18n import get_locale, pick
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
@@ -41,6 +42,11 @@ class Cell:
 def show(value: Any) -> str:
     if value is None:
         return "–"
+    if isinstance(value, Decimal):  # thousands separators, the decimals it arrives with
+        exponent = value.as_tuple().exponent
+        return grouped(value, max(0, -exponent) if isinstance(exponent, int) else None)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return grouped(value)
     return str(value)  # amounts arrive quantized to the fen, medians to a tenth
 
 

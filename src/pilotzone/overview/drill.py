@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pilotzone.codes import Coded
 from pilotzone.metrics import Fact, Metric, Window
 from pilotzone.overview.dashboard import Period
-from pilotzone.web.labels import N_
+from pilotzone.web.labels import N_, label
 from pilotzone.web.render import Page, page_of
+from pilotzone.workflow.states import AwardState, CertificationState, FundingState
 
 PAGE_SIZE = 50
 TITLES = {
@@ -26,6 +28,36 @@ TITLES = {
     "funding_applications": N_("Funding applications"),
     "credit_refusals": N_("Funding applications refused for credit reasons"),
 }
+
+
+# how each metric's facts name their state: an enum of the workflow or a group of web.labels
+STATES: dict[str, type[Coded] | str] = {
+    "parks": "registry_status",
+    "enterprises": "registry_status",
+    "certified_parks": CertificationState,
+    "certified_warehouses": CertificationState,
+    "talent_recognitions": "certificate_status",
+    "applications": CertificationState,
+    "decision_days": CertificationState,
+    "budget": "round_status",
+    "awarded": AwardState,
+    "paid": "payment_status",
+    "funding_applications": FundingState,
+    "credit_refusals": FundingState,
+}
+
+
+def state_label(metric_key: str, code: str) -> str:
+    """A fact's state by its label in the page's language (never the stored code when one is known)."""
+    source = STATES.get(metric_key)
+    if source is None:
+        return code
+    return label(source, code)
+
+
+def dim_label(metric_key: str, dim: str) -> str:
+    """A fact's split: a state for the metrics split by state (applications), else as it is."""
+    return state_label(metric_key, dim) if metric_key == "applications" else dim
 
 
 @dataclass

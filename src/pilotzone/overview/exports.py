@@ -1,5 +1,6 @@
-"""CSV and XLSX of the dashboard tables: the cells' shown texts, so a file has exactly the page's numbers
-(integers and amounts are written as numbers with the same decimals, everything else as text)."""
+"""CSV and XLSX of the dashboard tables: the page's numbers (integers and amounts written as numbers, in
+XLSX with a thousands-separated format of the same decimals: ``#,##0.00`` for amounts), the rest as the
+cells' shown texts."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from pilotzone.overview.dashboard import Cell, Table
+from pilotzone.web.formats import XLSX_MONEY
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -19,23 +21,36 @@ def _rows(table: Table) -> list[list[Cell]]:
     return table.rows + ([table.totals] if table.totals else [])
 
 
+def csv_value(cell: Cell) -> str:
+    """A number as a plain number (no separators: a program reading the file parses it), else the text."""
+    if isinstance(cell.value, int | Decimal) and not isinstance(cell.value, bool):
+        return str(cell.value)
+    return cell.text
+
+
 def to_csv(table: Table) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(table.headers)
     for row in _rows(table):
-        writer.writerow([c.text for c in row])
+        writer.writerow([csv_value(c) for c in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: spreadsheet programs read it as UTF-8
 
 
 def xlsx_value(cell: Cell) -> object:
+    """Integers and amounts as numbers (shown with separators by the cell's format), the rest as text."""
     if isinstance(cell.value, bool) or cell.value is None:
         return cell.text
-    if isinstance(cell.value, int):
+    if isinstance(cell.value, int | Decimal):
         return cell.value
-    if isinstance(cell.value, Decimal) and cell.text.replace(".", "", 1).lstrip("-").isdigit():
-        return Decimal(cell.text)
     return cell.text
+
+
+def number_format(value: Decimal) -> str:
+    """``#,##0.00`` for amounts (two decimals), ``#,##0.0`` for a median to a tenth, ``#,##0`` else."""
+    exponent = value.as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else 0
+    return XLSX_MONEY if places == 2 else ("#,##0." + "0" * places if places else "#,##0")
 
 
 def add_sheet(
@@ -53,10 +68,10 @@ def add_sheet(
     for row in _rows(table):
         sheet.append([xlsx_value(c) for c in row])
         for c, source in zip(sheet[sheet.max_row], row, strict=True):
-            if isinstance(source.value, Decimal) and not isinstance(c.value, str):
-                c.number_format = (
-                    "0.00" if "." in source.text and len(source.text.split(".")[1]) == 2 else "0.0"
-                )
+            if isinstance(source.value, Decimal):
+                c.number_format = number_format(source.value)
+            elif isinstance(source.value, int) and not isinstance(source.value, bool):
+                c.number_format = "#,##0"
     sheet.column_dimensions["A"].width = 28
 
 

@@ -29,6 +29,7 @@ from pilotzone.overview.rollups import refresh_current_tenant
 from pilotzone.settings import ROOT
 from pilotzone.tenancy.context import TenantContext, current_tenant_id, tenant_transaction
 from pilotzone.tenancy.services import list_tenants
+from pilotzone.web.formats import local_time, zone_label
 from pilotzone.web.i18n import reset_locale, set_locale
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ async def render(month: str, tenants: list[dict], title_zh: str, title_en: str) 
         z.caption = f"{z.caption} / {e.caption}"
     book = Workbook()
     book.remove(book.worksheets[0])  # the empty sheet a new workbook starts with
-    made = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    made = f"{local_time(datetime.now(UTC))} {zone_label()}"  # the tenant's zone (default Beijing time)
     for z in zh:
         add_sheet(book, z, z.key, [f"{title_zh} {month}", f"{title_en} {month}", z.caption, made])
     out = io.BytesIO()

@@ -24,6 +24,7 @@ from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
+from pilotzone.workflow import receipts
 
 
 class ParkController(Controller):
@@ -70,7 +71,11 @@ class ParkController(Controller):
     async def detail(self, request: Request, principal: CurrentPrincipal, park_id: FromPath[int]) -> Template:
         if not await park_visible(principal, park_id):
             raise NotFoundException("park not found")
-        return render(request, "registry/park.html", await park_context(park_id))
+        context = await park_context(park_id)
+        if request.query_params.get("decided") and principal.role == "bureau_admin":  # after a decision
+            park = await services.get_park(park_id)
+            context["receipt"] = receipts.registration_decided(park, park.name_zh if park else "")
+        return render(request, "registry/park.html", context)
 
 
 def _park_form(
@@ -130,7 +135,11 @@ class EnterpriseController(Controller):
     ) -> Template:
         if not await enterprise_visible(principal, enterprise_id):
             raise NotFoundException("enterprise not found")
-        return render(request, "registry/enterprise.html", await enterprise_context(enterprise_id))
+        context = await enterprise_context(enterprise_id)
+        if request.query_params.get("decided") and principal.role == "bureau_admin":  # after a decision
+            found = await services.get_enterprise(enterprise_id)
+            context["receipt"] = receipts.registration_decided(found, found.name if found else "")
+        return render(request, "registry/enterprise.html", context)
 
 
 async def _enterprise_list(

@@ -38,6 +38,7 @@ class TenantInfo:
     primary_colour: str
     accent_colour: str
     district_names: dict[str, tuple[str, str]]  # code -> (zh, en)
+    time_zone: str = "Asia/Shanghai"  # the zone its pages and exports show times in
 
 
 _cache: dict[str, tuple[float, TenantInfo | None]] = {}
@@ -49,7 +50,7 @@ def forget_tenants() -> None:
 
 _TENANT = (
     "SELECT id, slug, name_zh, name_en, zone_zh, zone_en, bureau_zh, bureau_en, primary_colour, "
-    "accent_colour, districts FROM tenant WHERE slug = $1 AND active"
+    "accent_colour, time_zone, districts FROM tenant WHERE slug = $1 AND active"
 )
 
 
@@ -75,6 +76,13 @@ def current_tenant_districts() -> dict[str, tuple[str, str]]:
     ctx = current_context()
     hit = _cache.get(ctx.slug) if ctx and ctx.slug else None
     return hit[1].district_names if hit and hit[1] else {}
+
+
+def current_tenant_zone() -> str | None:
+    """The time zone of the request's tenant (from the resolution cache); None outside a tenant."""
+    ctx = current_context()
+    hit = _cache.get(ctx.slug) if ctx and ctx.slug else None
+    return hit[1].time_zone if hit and hit[1] else None
 
 
 def tenant_slug(scope: Scope) -> str | None:

@@ -38,6 +38,7 @@ class Tenant(Table, db=DB):
     bureau_en = Varchar(length=300)
     primary_colour = Varchar(length=7, default="#0b4f8a")
     accent_colour = Varchar(length=7, default="#b3261e")
+    time_zone = Varchar(length=64, default="Asia/Shanghai")  # IANA zone: pages and exports show times in it
     districts = JSONB(default=[])
     sources = JSONB(default=[])
     oidc = JSONB(default=[])  # the city's own OpenID providers ([[oidc]] in its TOML; no secrets)

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
@@ -23,6 +24,7 @@ from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
+from pilotzone.workflow import receipts
 from pilotzone.workflow.forms import ObjectionForm, ResolveForm
 from pilotzone.workflow.notice_list import NoticeQuery, notice_query
 from pilotzone.workflow.objections import NoticeError, check_objection
@@ -98,7 +100,7 @@ async def notice_page(request: Request, pages: NoticePages) -> Template:
         "rows": rows,
         "links": links,
         "q": query.q,
-        "request_objected": request.query_params.get("objected") == "1",
+        "receipt": await receipts.of_objection(request.query_params.get("objected")),
         "is_admin": current_principal().role == "bureau_admin",
     }
     return render(request, f"{pages.templates}/notices.html", context)
@@ -135,7 +137,7 @@ async def raise_objection(
     request: Request, pages: NoticePages, item_id: int, form: ObjectionForm
 ) -> Redirect | Template:
     try:
-        await pages.raise_objection(item_id, form, request_ip(request))
+        raised = await pages.raise_objection(item_id, form, request_ip(request))
     except NoticeError as exc:
         if exc.status == 404:
             raise NotFoundException(exc.message) from None
@@ -143,13 +145,16 @@ async def raise_objection(
         if exc.status == 400:
             errors = check_objection(form) or errors
         return await objection_page(request, pages, item_id, form, errors, exc.status)
-    return Redirect(path=f"{_base(request, pages)}?objected=1", status_code=303)
+    signed = receipts.token("objection", raised.id)
+    return Redirect(path=f"{_base(request, pages)}?{urlencode({'objected': signed})}", status_code=303)
 
 
 async def objections_page(
     request: Request, pages: NoticePages, errors: dict | None = None, target: int = 0, status: int = 200
 ) -> Template:
     context = {"rows": await pages.objections(), "errors": errors or {}, "target": target}
+    resolved = request.query_params.get("resolved", "")  # the bureau's own page: the decision's receipt
+    context["receipt"] = await receipts.of_resolution(int(resolved)) if resolved.isdigit() else None
     return render(request, f"{pages.templates}/objections.html", context, status_code=status)
 
 
@@ -162,7 +167,7 @@ async def resolve(
         if exc.status == 404:
             raise NotFoundException(exc.message) from None
         return await objections_page(request, pages, {exc.field: exc.message}, objection_id, exc.status)
-    return Redirect(path=_url(request, pages, "objections"), status_code=303)
+    return Redirect(path=f"{_url(request, pages, 'objections')}?resolved={objection_id}", status_code=303)
 
 
 def notice_controller(pages: NoticePages) -> type[Controller]:

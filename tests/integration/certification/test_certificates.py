@@ -48,7 +48,7 @@ async def test_notice_objections_certificate_and_verification(
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as public:
         page = await public.get(f"{GZ}/notices/")
         assert page.status_code == 200 and label in page.text and "海外仓" in page.text
-        assert "5200.5" not in page.text and "lease.pdf" not in page.text  # no values, no documents
+        assert "5200.5" not in page.text and "5,200.5" not in page.text and "lease.pdf" not in page.text  # no values, no documents
         token = await csrf_of(public)
         url = f"{GZ}/notices/{app_id}/objections"
         bad = await public.post(url, data={"csrf_token": token, "contact": "nobody", "reason": ""})

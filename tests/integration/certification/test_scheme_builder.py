@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
-from tests.support import csrf_of
+from tests.support import ROOT, csrf_of
 
 ERROR = re.compile(r'<p id="(?P<field>[a-z0-9_-]+)-error" class="field-error" role="alert">(?P<text>[^<]*)</p>')
 
@@ -120,13 +120,11 @@ async def test_a_scheme_moves_to_another_city(admin_gz, admin_fs, owner: asyncpg
 
 async def test_a_built_scheme_survives_the_next_sync(admin_gz, owner: asyncpg.Connection, tenants: dict,
                                                      key: str) -> None:
-    from pathlib import Path
-
     from pilotzone.provisioning import sync
 
     saved = await admin_gz.post("/z/guangzhou/schemes/", data=scheme(key), follow_redirects=False)
     assert saved.status_code == 303, ERROR.findall(saved.text)
-    await sync(Path(__file__).resolve().parents[3] / "tenants")
+    await sync(ROOT / "tenants")
     row = await owner.fetchrow("SELECT active, source FROM scheme WHERE tenant_id = $1 AND key = $2",
                                tenants["guangzhou"], key)
     assert (row["active"], row["source"]) == (True, "editor")  # the file does not hold it: left alone

@@ -161,6 +161,8 @@ async def test_calculation_approval_ledger_and_exports(as_user, admin_gz, worker
         sheet = load_workbook(io.BytesIO(xlsx.content)).active
         cells = list(sheet.iter_rows(values_only=True))
         assert cells[0][3] == "申报测算金额（元）" and len(cells) == N + 1
-        assert all(isinstance(c[4], str) for c in cells[1:])
+        assert all(isinstance(c[4], int | float) for c in cells[1:])  # amounts are numbers
+        assert sum(Decimal(str(c[4])) for c in cells[1:]) == Decimal("100000.00")
+        assert {sheet.cell(row=r, column=5).number_format for r in range(2, N + 2)} == {"#,##0.00"}
     actions = {r["action"] for r in await owner.fetch("SELECT action FROM audit_log WHERE tenant_id = $1", gz)}
     assert {"calculation.started", "calculation.approved", "payment.recorded"} <= actions

@@ -135,7 +135,8 @@ async def test_the_certification_form_shows_the_schemes_unit(as_user, owner, ten
         try:
             page = (await client.get(created.headers["location"])).text
             assert '<span class="unit" id="f-last_year_exports-unit">万元</span>' in page
-            assert re.search(r'<label for="f-last_year_exports">上年度跨境电商出口额 ?<', page)  # the unit once
+            # the label states the scheme's unit (one convention per scheme, said on its form)
+            assert re.search(r'<label for="f-last_year_exports">上年度跨境电商出口额（万元） ?<', page)
         finally:
             await owner.execute("DELETE FROM submission WHERE id = $1",
                                 int(created.headers["location"].rsplit("/", 1)[1]))

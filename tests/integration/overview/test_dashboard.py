@@ -53,10 +53,10 @@ async def test_sort_drill_down_and_exports(as_user, owner, tenants, scripted, wo
         rows = _main_rows(page.text)
         header, body, total = rows[0], rows[1:-1], rows[-1]
         col = header.index("企业数" if "企业数" in header else next(h for h in header if "企业" in h))
-        values = [int(r[col]) for r in body]
-        assert values == sorted(values, reverse=True) and total[col] == str(sum(values))
+        values = [int(r[col].replace(",", "")) for r in body]  # shown with thousands separators
+        assert values == sorted(values, reverse=True) and total[col] == f"{sum(values):,}"
         asc = _main_rows((await viewer.get(f"/province/?{PERIOD}&sort=enterprises&dir=asc")).text)
-        assert [int(r[col]) for r in asc[1:-1]] == sorted(values)
+        assert [int(r[col].replace(",", "")) for r in asc[1:-1]] == sorted(values)
         fragment = await viewer.get(f"/province/?{PERIOD}&sort=parks", headers={"HX-Request": "true"})
         assert fragment.text.lstrip().startswith("<section") and "<html" not in fragment.text
 
@@ -67,7 +67,7 @@ async def test_sort_drill_down_and_exports(as_user, owner, tenants, scripted, wo
         assert listed.status_code == 200 and f"{scripted['marker']}-guangzhou-0" in listed.text
         assert f"{scripted['marker']}-foshan-0" not in listed.text
         gz_row = next(r for r in body if r[0] in ("广州", "广州市"))
-        assert f"{int(gz_row[col])} " in listed.text or f">{gz_row[col]} " in listed.text
+        assert f"{int(gz_row[col].replace(',', ''))} " in listed.text or f">{gz_row[col]} " in listed.text
         states = await viewer.get(f"/province/list?metric=applications&dim=certified&{PERIOD}")
         assert f"{scripted['marker']}-wh-0" in states.text and "foshan" in states.text
         assert (await viewer.get("/province/list?metric=nonsense")).status_code == 404
@@ -77,7 +77,7 @@ async def test_sort_drill_down_and_exports(as_user, owner, tenants, scripted, wo
         as_csv = await viewer.get(f"/province/export?{q}&format=csv")
         assert as_csv.status_code == 200 and "text/csv" in as_csv.headers["content-type"]
         csv_rows = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
-        assert csv_rows == rows
+        assert csv_rows == _plain(rows)  # the same numbers, written without separators
         as_xlsx = await viewer.get(f"/province/export?{q}&format=xlsx")
         sheet = openpyxl.load_workbook(io.BytesIO(as_xlsx.content)).active
         xlsx_rows = [[_shown(c) for c in row] for row in sheet.iter_rows()]
@@ -94,7 +94,7 @@ async def test_sort_drill_down_and_exports(as_user, owner, tenants, scripted, wo
             shown = _main_rows(fragment.text, f"{key}-table")
             assert shown == _main_rows(own_page.text, f"{key}-table"), key
             other = await viewer.get(f"/province/export?{PERIOD}&table={key}&format=csv")
-            assert list(csv.reader(io.StringIO(other.content.decode("utf-8-sig")))) == shown, key
+            assert list(csv.reader(io.StringIO(other.content.decode("utf-8-sig")))) == _plain(shown), key
             other = await viewer.get(f"/province/export?{PERIOD}&table={key}&format=xlsx")
             sheet = openpyxl.load_workbook(io.BytesIO(other.content)).active
             assert [[_shown(c) for c in row] for row in sheet.iter_rows()] == shown, key
@@ -116,12 +116,22 @@ async def test_sort_drill_down_and_exports(as_user, owner, tenants, scripted, wo
 
 
 def _shown(cell) -> str:  # type: ignore[no-untyped-def]
-    """A cell as a spreadsheet shows it (its number format decides the decimals)."""
+    """A cell as a spreadsheet shows it: a number by its format (``#,##0.00``: separators, the decimals)."""
     if cell.value is None:
         return ""
-    if isinstance(cell.value, int | float) and cell.number_format.startswith("0."):
-        return f"{cell.value:.{len(cell.number_format) - 2}f}"
+    if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+        assert cell.number_format.startswith("#,##0"), cell.number_format  # a number, never text
+        decimals = len(cell.number_format.partition(".")[2])
+        return f"{cell.value:,.{decimals}f}"
     return str(cell.value)
+
+
+NUMBER = re.compile(r"-?\d{1,3}(,\d{3})*(\.\d+)?")
+
+
+def _plain(rows: list[list[str]]) -> list[list[str]]:
+    """The page's cells as a CSV writes them: numbers without thousands separators."""
+    return [[c.replace(",", "") if NUMBER.fullmatch(c) else c for c in row] for row in rows]
 
 
 async def test_monthly_report_job_writes_xlsx_and_html_to_s3(

@@ -116,8 +116,12 @@ async def test_enterprise_registers_itself_and_the_bureau_accepts(
     duplicate = await public.post(f"{GZ}/register/enterprise", data={**form, "uscc": taken})
     assert duplicate.status_code == 400 and "已在本综试区登记" in duplicate.text
     sent = await public.post(f"{GZ}/register/enterprise", data=form, follow_redirects=False)
-    assert sent.status_code == 303 and sent.headers["location"] == f"{GZ}/register/enterprise?sent=1"
+    assert sent.status_code == 303 and sent.headers["location"].startswith(f"{GZ}/register/enterprise?sent=")
     row = await owner.fetchrow("SELECT * FROM enterprise WHERE name = '测试自登记甲'")
+    receipt = await public.get(sent.headers["location"])  # 受理回执: reference number, what happens next
+    assert f"-{row['id']:06d}</strong>" in receipt.text and "受理回执" in receipt.text and "测试自登记甲" in receipt.text
+    forged = await public.get(f"{GZ}/register/enterprise?sent={row['id']}-0000")  # another's: no receipt
+    assert forged.status_code == 200 and 'id="receipt"' not in forged.text
     assert row["status"] == "pending" and row["source"] == "registration" and row["uscc"] == code
     assert row["district_code"] == park["district_code"] and row["contact_name"] == "李四"
     registration = await _registration(owner, "enterprise", row["id"])
@@ -155,6 +159,7 @@ async def test_enterprise_registers_itself_and_the_bureau_accepts(
 
     accepted = await admin_gz.post(f"{GZ}/enterprises/{row['id']}/accept")
     assert accepted.status_code == 200 and row["contact_email"] in accepted.text
+    assert "ZS-" in accepted.text and f"-{row['id']:06d}</strong>" in accepted.text  # the decision's receipt
     path = LINK.search(accepted.text).group(1)
     assert await owner.fetchval("SELECT status FROM enterprise WHERE id = $1", row["id"]) == "active"
     decided = await _registration(owner, "enterprise", row["id"])
@@ -209,7 +214,9 @@ async def test_bureau_rejects_with_a_reason_and_a_corrected_registration_may_fol
     rejected = await admin_gz.post(
         f"{GZ}/enterprises/{eid}/reject", data={"reason": "营业执照与名称不符"}, follow_redirects=False
     )
-    assert rejected.status_code == 303
+    assert rejected.status_code == 303 and rejected.headers["location"].endswith("?decided=1")
+    receipt = await admin_gz.get(rejected.headers["location"])
+    assert "审核决定回执" in receipt.text and "营业执照与名称不符" in receipt.text and f"-{eid:06d}</strong>" in receipt.text
     row = await owner.fetchrow("SELECT status, reject_reason FROM enterprise WHERE id = $1", eid)
     assert dict(row) == {"status": "rejected", "reject_reason": "营业执照与名称不符"}
     registration = await _registration(owner, "enterprise", eid)
