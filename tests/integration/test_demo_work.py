@@ -1,0 +1,159 @@
+"""The demo is alive (issue 13, item 10): the session starts from the seeded demo work
+(``tests/conftest.py`` runs ``seed_work()`` after the accounts), so these tests read what a newcomer
+finds — applications of every kind in every state in guangzhou and foshan, a round calculated, approved
+by the second admin and partly paid, a resolved objection, registrations waiting — and check that a
+second ``seed_work()`` adds nothing. Only the demo's own rows are counted: those about the enterprises
+it registered (credit codes with ``DW``) or the demo enterprise, and its rounds ``demo-*``."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+from tests.support import demo
+
+CITIES = ("guangzhou", "foshan")
+# certification (认定): state and, while in review, the stage (0 district, 1 city reviewer, 2 bureau admin)
+CERTIFICATION = (
+    ("draft", None),
+    ("in_review", 0),
+    ("in_review", 1),
+    ("in_review", 2),
+    ("info_requested", None),
+    ("notice", None),
+    ("objected", None),
+    ("certified", None),
+    ("rejected", None),
+)
+FUNDING = (
+    ("draft", None),
+    ("in_review", 0),
+    ("in_review", 1),
+    ("info_requested", None),
+    ("verified", None),
+    ("rejected", None),
+)
+
+_DEMO_SUBJECTS = """
+SELECT e.id FROM enterprise e WHERE e.tenant_id = $1 AND (e.uscc LIKE '________DW%'
+    OR e.id = (SELECT m.enterprise FROM membership m JOIN pz_user u ON u.id = m."user"
+                WHERE u.email = $2 AND m.tenant_id = $1))
+"""
+
+
+async def _states(owner: asyncpg.Connection, tenant: int, slug: str, kind: str) -> set[tuple[str, int | None]]:
+    rows = await owner.fetch(
+        f"""SELECT s.status, s.stage FROM submission s
+             WHERE s.tenant_id = $1 AND s.kind = $3 AND s.subject_kind = 'enterprise'
+               AND s.subject_id IN ({_DEMO_SUBJECTS})""",  # noqa: S608 - fixed SQL text
+        tenant,
+        demo("enterprise", slug),
+        kind,
+    )
+    found: set[tuple[str, int | None]] = set()
+    for row in rows:
+        found.add((row["status"], row["stage"] if row["status"] == "in_review" else None))
+    return found
+
+
+@pytest.mark.parametrize("slug", CITIES)
+async def test_every_certification_state_waits_in_the_demo(owner: asyncpg.Connection, tenants: dict, slug: str) -> None:
+    found = await _states(owner, tenants[slug], slug, "certification")
+    assert set(CERTIFICATION) <= found, set(CERTIFICATION) - found
+    certified = await owner.fetchval(
+        """SELECT count(*) FROM certificate c JOIN submission s ON s.id = c.application AND s.tenant_id = c.tenant_id
+            WHERE c.tenant_id = $1 AND c.status = 'valid' AND c.pdf_document IS NOT NULL AND s.status = 'certified'""",
+        tenants[slug],
+    )
+    assert certified >= 2
+    # an objection was resolved (dismissed, with the bureau's note), another is still open
+    objections = await owner.fetch(
+        """SELECT o.status, o.resolution_note FROM objection o JOIN notice n ON n.id = o.notice AND n.tenant_id = o.tenant_id
+            WHERE o.tenant_id = $1 AND n.kind = 'certification'""",
+        tenants[slug],
+    )
+    assert any(o["status"] == "dismissed" and o["resolution_note"] for o in objections)
+    assert any(o["status"] == "open" for o in objections)
+
+
+@pytest.mark.parametrize("slug", CITIES)
+async def test_every_funding_state_waits_in_the_demo(owner: asyncpg.Connection, tenants: dict, slug: str) -> None:
+    found = await _states(owner, tenants[slug], slug, "funding")
+    assert set(FUNDING) <= found, set(FUNDING) - found
+
+
+@pytest.mark.parametrize("slug", CITIES)
+async def test_the_earlier_round_is_approved_by_the_second_admin_and_partly_paid(
+    owner: asyncpg.Connection, tenants: dict, slug: str
+) -> None:
+    tenant = tenants[slug]
+    rnd = await owner.fetchrow("SELECT id, status FROM round WHERE tenant_id = $1 AND key = 'demo-earlier'", tenant)
+    assert rnd is not None and rnd["status"] == "approved"
+    calc = await owner.fetchrow(
+        "SELECT status, started_by_email, approved_by FROM calculation WHERE tenant_id = $1 AND round = $2",
+        tenant,
+        rnd["id"],
+    )
+    assert calc["status"] == "approved" and calc["started_by_email"] == demo("admin", slug)
+    approver = await owner.fetchval("SELECT email FROM pz_user WHERE id = $1", calc["approved_by"])
+    assert approver == demo("admin2", slug)  # four eyes
+    ledger = await owner.fetch(
+        "SELECT awarded, paid FROM ledger_entry WHERE tenant_id = $1 AND round = $2", tenant, rnd["id"]
+    )
+    assert len(ledger) >= 3 and all(e["awarded"] > 0 for e in ledger)
+    paid = [e for e in ledger if e["paid"] > 0]
+    assert paid and len(paid) < len(ledger)  # partly paid: some awards paid, others still to pay
+    assert any(e["paid"] < e["awarded"] for e in paid)  # one of them in part
+    payments = await owner.fetchval(
+        "SELECT count(*) FROM payment p JOIN ledger_entry e ON e.id = p.entry AND e.tenant_id = p.tenant_id"
+        " WHERE p.tenant_id = $1 AND e.round = $2",
+        tenant,
+        rnd["id"],
+    )
+    assert payments == len(paid)
+    current = await owner.fetchval("SELECT status FROM round WHERE tenant_id = $1 AND key = 'demo-current'", tenant)
+    assert current == "open"
+
+
+@pytest.mark.parametrize("slug", CITIES)
+async def test_registrations_wait_for_the_bureau(owner: asyncpg.Connection, tenants: dict, slug: str) -> None:
+    pending = await owner.fetchval(
+        """SELECT count(*) FROM enterprise e JOIN submission s ON s.subject_id = e.id AND s.tenant_id = e.tenant_id
+            WHERE e.tenant_id = $1 AND e.status = 'pending' AND e.uscc LIKE '________DW%'
+              AND s.kind = 'registration' AND s.status = 'pending'""",
+        tenants[slug],
+    )
+    assert pending >= 1
+
+
+_COUNTED = (
+    "enterprise",
+    "submission",
+    "submission_change",
+    "review_step",
+    "notice",
+    "objection",
+    "document",
+    "certificate",
+    "round",
+    "calculation",
+    "ledger_entry",
+    "payment",
+    "audit_log",
+)
+
+
+async def _counts(owner: asyncpg.Connection, tenant_ids: list[int]) -> dict[str, int]:
+    return {
+        table: await owner.fetchval(f"SELECT count(*) FROM {table} WHERE tenant_id = ANY($1::int[])", tenant_ids)  # noqa: S608 - names from the tuple above
+        for table in _COUNTED
+    }
+
+
+async def test_a_second_seed_adds_no_rows(owner: asyncpg.Connection, tenants: dict) -> None:
+    from pilotzone.demo import seed_work
+
+    ids = [tenants[slug] for slug in CITIES]
+    before = await _counts(owner, ids)
+    seeded = await seed_work()
+    assert [s.slug for s in seeded] == list(CITIES) and all(s.skipped for s in seeded)
+    assert await _counts(owner, ids) == before
