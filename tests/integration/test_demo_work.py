@@ -40,7 +40,9 @@ SELECT e.id FROM enterprise e WHERE e.tenant_id = $1 AND (e.uscc LIKE '________D
 """
 
 
-async def _states(owner: asyncpg.Connection, tenant: int, slug: str, kind: str) -> set[tuple[str, int | None]]:
+async def _states(
+    owner: asyncpg.Connection, tenant: int, slug: str, kind: str
+) -> set[tuple[str, int | None]]:
     rows = await owner.fetch(
         f"""SELECT s.status, s.stage FROM submission s
              WHERE s.tenant_id = $1 AND s.kind = $3 AND s.subject_kind = 'enterprise'
@@ -56,7 +58,9 @@ async def _states(owner: asyncpg.Connection, tenant: int, slug: str, kind: str) 
 
 
 @pytest.mark.parametrize("slug", CITIES)
-async def test_every_certification_state_waits_in_the_demo(owner: asyncpg.Connection, tenants: dict, slug: str) -> None:
+async def test_every_certification_state_waits_in_the_demo(
+    owner: asyncpg.Connection, tenants: dict, slug: str
+) -> None:
     found = await _states(owner, tenants[slug], slug, "certification")
     assert set(CERTIFICATION) <= found, set(CERTIFICATION) - found
     certified = await owner.fetchval(
@@ -76,7 +80,9 @@ async def test_every_certification_state_waits_in_the_demo(owner: asyncpg.Connec
 
 
 @pytest.mark.parametrize("slug", CITIES)
-async def test_every_funding_state_waits_in_the_demo(owner: asyncpg.Connection, tenants: dict, slug: str) -> None:
+async def test_every_funding_state_waits_in_the_demo(
+    owner: asyncpg.Connection, tenants: dict, slug: str
+) -> None:
     found = await _states(owner, tenants[slug], slug, "funding")
     assert set(FUNDING) <= found, set(FUNDING) - found
 
@@ -86,7 +92,9 @@ async def test_the_earlier_round_is_approved_by_the_second_admin_and_partly_paid
     owner: asyncpg.Connection, tenants: dict, slug: str
 ) -> None:
     tenant = tenants[slug]
-    rnd = await owner.fetchrow("SELECT id, status FROM round WHERE tenant_id = $1 AND key = 'demo-earlier'", tenant)
+    rnd = await owner.fetchrow(
+        "SELECT id, status FROM round WHERE tenant_id = $1 AND key = 'demo-earlier'", tenant
+    )
     assert rnd is not None and rnd["status"] == "approved"
     calc = await owner.fetchrow(
         "SELECT status, started_by_email, approved_by FROM calculation WHERE tenant_id = $1 AND round = $2",
@@ -110,7 +118,9 @@ async def test_the_earlier_round_is_approved_by_the_second_admin_and_partly_paid
         rnd["id"],
     )
     assert payments == len(paid)
-    current = await owner.fetchval("SELECT status FROM round WHERE tenant_id = $1 AND key = 'demo-current'", tenant)
+    current = await owner.fetchval(
+        "SELECT status FROM round WHERE tenant_id = $1 AND key = 'demo-current'", tenant
+    )
     assert current == "open"
 
 
@@ -144,7 +154,10 @@ _COUNTED = (
 
 async def _counts(owner: asyncpg.Connection, tenant_ids: list[int]) -> dict[str, int]:
     return {
-        table: await owner.fetchval(f"SELECT count(*) FROM {table} WHERE tenant_id = ANY($1::int[])", tenant_ids)  # noqa: S608 - names from the tuple above
+        table: await owner.fetchval(
+            f"SELECT count(*) FROM {table} WHERE tenant_id = ANY($1::int[])",  # noqa: S608 - names from the tuple above
+            tenant_ids,
+        )
         for table in _COUNTED
     }
 

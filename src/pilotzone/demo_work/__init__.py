@@ -11,7 +11,7 @@ alone. Never in production.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from pilotzone import db
 from pilotzone.auth.passwords import hash_password
@@ -45,7 +45,6 @@ class Seeded:
     funding: funding.Done | None = None
     registrations: int = 0
     skipped: bool = False
-    states: dict[str, int] = field(default_factory=dict)
 
 
 async def _users(slug: str) -> dict[str, tuple[int, str, str]]:
@@ -74,7 +73,9 @@ async def seed_city(
         others = await demo_enterprises(tenant["name_zh"], parks[0], tenant["id"], applicants)
         people = await cast(tenant, {**users, **applicants})
         member = people["enterprise"].acting
-        own = await Enterprise.objects().where(Enterprise.id == (member.enterprise_id if member else 0)).first()
+        own = (
+            await Enterprise.objects().where(Enterprise.id == (member.enterprise_id if member else 0)).first()
+        )
         assert own is not None
         seeded.certification = await certification.seed(people, own, others)
         seeded.funding = await funding.seed(people, own, others)

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from pilotzone.auth import audit
+from pilotzone.auth.principal import Principal
 from pilotzone.certification import answers
 from pilotzone.certification.applications import (
     KIND,
@@ -83,7 +84,7 @@ async def _reread(case: Case) -> Case:
     return again
 
 
-async def start(who, enterprise: Enterprise, i: int) -> Case:  # type: ignore[no-untyped-def]
+async def start(who: Principal, enterprise: Enterprise, i: int) -> Case:
     """A draft with every field typed (saved as the form's autosave does) and its documents filed."""
     case = await create_application(who, SCHEME, str(enterprise.id))
     await audit.record(
@@ -102,7 +103,7 @@ async def start(who, enterprise: Enterprise, i: int) -> Case:  # type: ignore[no
     return await _reread(case)
 
 
-async def submit(who, case: Case) -> Case:  # type: ignore[no-untyped-def]
+async def submit(who: Principal, case: Case) -> Case:
     """Submit as the application page does: every field and document checked, review at stage 0."""
     values = case.declared
     errors = validate(spec_of(case), values, await present(OWNER, case.id))
@@ -122,7 +123,12 @@ async def submit(who, case: Case) -> Case:  # type: ignore[no-untyped-def]
         "application",
         case.id,
         before={"status": case.sub.status},
-        after={"status": moved.target, "stage": 0, "values": values, "scheme_version": case.app.scheme_version},
+        after={
+            "status": moved.target,
+            "stage": 0,
+            "values": values,
+            "scheme_version": case.app.scheme_version,
+        },
     )
     return await _reread(case)
 
@@ -177,16 +183,24 @@ async def seed(cast: Cast, own: Enterprise, others: list[Enterprise]) -> Done:
     case = await submit(cast["enterprise"], await start(enterprise_user, own, 5))
     first = spec_of(case).fields[0].key
     case = await review(
-        cast, case, "request_info", "请补充说明上年度出口额的海关数据口径。", **{f"reopen:field:{first}": "on"}
+        cast,
+        case,
+        "request_info",
+        "请补充说明上年度出口额的海关数据口径。",
+        **{f"reopen:field:{first}": "on"},
     )
     done.add("info_requested", case.id)
     spread.append((case.id, 12))
 
     # a certificate of the demo enterprise (its information round trip answered on the way)
     case = await submit(cast["enterprise"], await start(enterprise_user, own, 6))
-    case = await review(cast, case, "request_info", "请补充自有品牌的注册证明。", **{f"reopen:field:{first}": "on"})
+    case = await review(
+        cast, case, "request_info", "请补充自有品牌的注册证明。", **{f"reopen:field:{first}": "on"}
+    )
     await answers.answer(
-        cast["enterprise"], case, {first: values_for(case, 7)[first], "note": "已按要求补充，数据以海关统计为准。"}
+        cast["enterprise"],
+        case,
+        {first: values_for(case, 7)[first], "note": "已按要求补充，数据以海关统计为准。"},
     )
     case = await approve_through(cast, await _reread(case), stages)
     await _end_notice(case)
@@ -204,7 +218,9 @@ async def seed(cast: Cast, own: Enterprise, others: list[Enterprise]) -> Done:
             done.objections += 1
         else:
             objection = await _object(case, "陈女士", "据悉该企业存在侵犯他人商标的情况。")
-            await resolve(cast["admin"], objection, "dismissed", "经核查，相关商标纠纷已于去年和解，异议不成立。")
+            await resolve(
+                cast["admin"], objection, "dismissed", "经核查，相关商标纠纷已于去年和解，异议不成立。"
+            )
             done.objections += 1
             await _end_notice(case)
             spread.append((case.id, 60))

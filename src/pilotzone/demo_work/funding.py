@@ -6,11 +6,14 @@ request, the calculation job's steps, the approval, the payments)."""
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from pilotzone.auth.principal import Principal
 from pilotzone.demo_work.people import Cast, backdate, file_documents
+from pilotzone.funding.application_tables import LedgerEntry
 from pilotzone.funding.applications import (
     OWNER,
     Applied,
@@ -20,7 +23,6 @@ from pilotzone.funding.applications import (
     submit,
     version_spec,
 )
-from pilotzone.funding.application_tables import LedgerEntry
 from pilotzone.funding.calculation import calculation_step, close_round, start_calculation
 from pilotzone.funding.ledger import PaymentForm, approve, record_payment
 from pilotzone.funding.program_spec import InputSpec, ProgramSpec
@@ -68,7 +70,9 @@ def value_of(spec: InputSpec, i: int) -> str:
     return str(min(value, spec.max) if spec.max is not None else value)
 
 
-async def _round(program: Program, key: str, name_zh: str, name_en: str, budget: str, opened: int, closes: int) -> Round:
+async def _round(
+    program: Program, key: str, name_zh: str, name_en: str, budget: str, opened: int, closes: int
+) -> Round:
     """A round of the program (as the bureau's round form writes it), open from ``opened`` days ago
     until ``closes`` days from today."""
     today = date.today()
@@ -91,7 +95,9 @@ async def _reread(application: Applied) -> Applied:
     return again
 
 
-async def _submitted(who, rnd: Round, enterprise: Enterprise, spec: ProgramSpec, i: int, *, send: bool = True) -> Applied:  # type: ignore[no-untyped-def]
+async def _submitted(
+    who: Principal, rnd: Round, enterprise: Enterprise, spec: ProgramSpec, i: int, *, send: bool = True
+) -> Applied:
     application = await create_application(who, str(rnd.id), str(enterprise.id))
     await file_documents(OWNER, application.id, spec.documents)
     values = {f.key: value_of(f, i) for f in spec.inputs}
@@ -104,13 +110,19 @@ async def _submitted(who, rnd: Round, enterprise: Enterprise, spec: ProgramSpec,
     return await _reread(application)
 
 
-async def _review(cast: Cast, spec: ProgramSpec, application: Applied, decision: str, comment: str = "", **named: str) -> Applied:
+async def _review(
+    cast: Cast, spec: ProgramSpec, application: Applied, decision: str, comment: str = "", **named: str
+) -> Applied:
     who = cast.stage(spec.stages[application.sub.stage])
     verified = (
-        {f"verified:{k}": v for k, v in application.declared.items()} if decision in ("approve", "verify") else {}
+        {f"verified:{k}": v for k, v in application.declared.items()}
+        if decision in ("approve", "verify")
+        else {}
     )
     score = "85" if decision == "approve" else ""
-    await decide(who, application, ReviewForm(decision=decision, comment=comment, score=score), {**verified, **named})
+    await decide(
+        who, application, ReviewForm(decision=decision, comment=comment, score=score), {**verified, **named}
+    )
     return await _reread(application)
 
 
@@ -124,7 +136,7 @@ async def _calculate(cast: Cast, rnd: Round) -> int:
     """Close the round, start the calculation (the first admin) and run its job's steps here."""
     await close_round(cast["admin"], rnd)
     calc = await start_calculation(cast["admin"], rnd.id)
-    process = calculation_step.fn.__wrapped__  # the step as a worker runs it (dramatiq wraps it sync)
+    process = inspect.unwrap(calculation_step.fn)  # the step as a worker runs it (dramatiq wraps it sync)
     for _ in range(1000):
         await process(calc.job_run)
         run = await JobRun.objects().where(JobRun.id == calc.job_run).first()
@@ -153,7 +165,9 @@ async def seed(cast: Cast, own: Enterprise, others: list[Enterprise]) -> Done | 
         who = cast.applicant(enterprise.id)
         application = await _submitted(who, earlier, enterprise, spec, n)
         if n == 5:
-            application = await _review(cast, spec, application, "reject", "申报出口额与海关数据差异较大，且未说明原因。")
+            application = await _review(
+                cast, spec, application, "reject", "申报出口额与海关数据差异较大，且未说明原因。"
+            )
             done.add("rejected", application.id)
         else:
             application = await _through(cast, spec, application, stages)
@@ -174,14 +188,21 @@ async def seed(cast: Cast, own: Enterprise, others: list[Enterprise]) -> Done | 
     steps = (("draft", 0), ("in_review", 0), ("in_review", 0), ("in_review", 1), ("verified", stages))
     for n, (state, stage) in enumerate(steps):
         enterprise = others[5 + n]
-        application = await _submitted(cast.applicant(enterprise.id), current, enterprise, spec, 6 + n, send=state != "draft")
+        application = await _submitted(
+            cast.applicant(enterprise.id), current, enterprise, spec, 6 + n, send=state != "draft"
+        )
         if state != "draft":
             application = await _through(cast, spec, application, stage)
         done.add(f"{state}:{stage}" if state == "in_review" else state, application.id)
         await backdate([application.id], 3 + 4 * n)
     application = await _submitted(mine, current, own, spec, 11)
     application = await _review(
-        cast, spec, application, "request_info", "请补充海关出口报关单汇总表，核对出口额。", **{"reopen:field:exports": "on"}
+        cast,
+        spec,
+        application,
+        "request_info",
+        "请补充海关出口报关单汇总表，核对出口额。",
+        **{"reopen:field:exports": "on"},
     )
     done.add("info_requested", application.id)
     await backdate([application.id], 9)
@@ -194,7 +215,11 @@ async def seed(cast: Cast, own: Enterprise, others: list[Enterprise]) -> Done | 
 async def _pay(cast: Cast, applications: list[int]) -> int:
     """The awards of ``applications`` whose notice has ended: the first paid in full, the next in part,
     the rest still to pay (the bureau admin records each payment)."""
-    entries = await LedgerEntry.objects().where(LedgerEntry.application.is_in(applications or [0])).order_by(LedgerEntry.id)
+    entries = (
+        await LedgerEntry.objects()
+        .where(LedgerEntry.application.is_in(applications or [0]))
+        .order_by(LedgerEntry.id)
+    )
     paid = 0
     for n, entry in enumerate(entries[:2]):
         amount = entry.awarded if n == 0 else (entry.awarded / 2).quantize(Decimal("0.01"))

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from pilotzone import db
 from pilotzone.auth.principal import Principal, set_principal
-from pilotzone.auth.sessions import MembershipInfo, SessionInfo
 from pilotzone.auth.services import add_membership
+from pilotzone.auth.sessions import MembershipInfo, SessionInfo
 from pilotzone.auth.tables import Membership, User, find_user
 from pilotzone.demo_work.common import DEMO_IP, demo_email, sample_pdf
 from pilotzone.documents.keyed import KeyedUpload, documents_by_key, file_under_key
@@ -48,7 +48,20 @@ WORDS = (
 )
 # the contact person of each, who signs in as its enterprise user (``ent01.<city>@…``: a funding
 # application about an enterprise is made by the enterprise's own user)
-CONTACTS = ("陈志远", "林海燕", "黄晓明", "周婷", "吴建国", "郑丽华", "梁伟", "何静", "罗斌", "谢芳", "许磊", "马倩")
+CONTACTS = (
+    "陈志远",
+    "林海燕",
+    "黄晓明",
+    "周婷",
+    "吴建国",
+    "郑丽华",
+    "梁伟",
+    "何静",
+    "罗斌",
+    "谢芳",
+    "许磊",
+    "马倩",
+)
 REGISTRANTS = (("拓海", "跨境电商有限公司", "张伟"), ("新桥", "数字贸易有限公司", "李娜"))
 
 
@@ -156,7 +169,9 @@ async def demo_enterprises(
             name=f"{city}{word}{tail}", uscc=_uscc(park.district_code, tenant_id, i), park_id=str(park.id)
         )
         enterprise = await create_enterprise(form)
-        await add_membership(users[applicant_local(i)][0], {"role": "enterprise_user", "enterprise_id": enterprise.id})
+        await add_membership(
+            users[applicant_local(i)][0], {"role": "enterprise_user", "enterprise_id": enterprise.id}
+        )
         made.append(enterprise)
     return made
 
