@@ -11,6 +11,7 @@ alone. Never in production.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from pilotzone import db
@@ -91,7 +92,7 @@ async def seed_work() -> list[Seeded]:
     async with db.transaction({"app.scope": "public"}):
         tenants = {t["slug"]: t for t in await list_tenants()}
         users = {slug: await _users(slug) for slug in DEMO_TENANTS}
-        password = hash_password(demo_password())
+        password = functools.cache(lambda: hash_password(demo_password()))  # once, if a user is new
         applicants = {slug: await applicant_users(slug, password) for slug in DEMO_TENANTS if slug in tenants}
     done = []
     try:

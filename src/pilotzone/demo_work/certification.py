@@ -207,7 +207,7 @@ async def seed(cast: Cast, own: Enterprise, others: list[Enterprise]) -> Done:
     spread.append((case.id, 95))
     certified = [case.id]
 
-    # under public notice; objected (open); a dismissed objection, then certified
+    # under public notice; objected (open); a dismissed objection: the notice resumed
     for n, enterprise in enumerate(others[5:8]):
         case = await approve_through(cast, await submit(park, await start(park, enterprise, 8 + n)), stages)
         if n == 0:
@@ -222,9 +222,7 @@ async def seed(cast: Cast, own: Enterprise, others: list[Enterprise]) -> Done:
                 cast["admin"], objection, "dismissed", "经核查，相关商标纠纷已于去年和解，异议不成立。"
             )
             done.objections += 1
-            await _end_notice(case)
-            spread.append((case.id, 60))
-            certified.append(case.id)
+            done.add("notice", case.id)
 
     # rejected at the city reviewer's stage
     case = await approve_through(cast, await submit(park, await start(park, others[8], 11)), 1)

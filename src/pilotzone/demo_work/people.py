@@ -24,7 +24,7 @@ from pilotzone.registry.uscc import with_check
 from pilotzone.workflow.tables import ReviewStep, Submission, SubmissionChange
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from pilotzone.workflow.definitions import DocumentSpec
 
@@ -145,14 +145,15 @@ def applicant_local(i: int) -> str:
     return f"ent{i:02d}"
 
 
-async def applicant_users(slug: str, password_hash: str) -> dict[str, tuple[int, str, str]]:
-    """The users of the demo enterprises (public scope; made once): local part → (id, e-mail, name)."""
+async def applicant_users(slug: str, password_hash: Callable[[], str]) -> dict[str, tuple[int, str, str]]:
+    """The users of the demo enterprises (public scope; made once, with the demo password):
+    local part → (id, e-mail, name)."""
     found = {}
     for i, (contact, (word, _)) in enumerate(zip(CONTACTS, WORDS, strict=True), start=1):
         email, name = demo_email(applicant_local(i), slug), f"{contact}（{word}）"
         user = await find_user(User.email == email)
         if user is None:
-            user = User(email=email, display_name=name, password_hash=password_hash)
+            user = User(email=email, display_name=name, password_hash=password_hash())
             await user.save()
         found[applicant_local(i)] = (user.id, email, name)
     return found
