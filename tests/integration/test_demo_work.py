@@ -11,6 +11,8 @@ import asyncpg
 import pytest
 from tests.support import demo
 
+from pilotzone.demo import seed_work
+
 CITIES = ("guangzhou", "foshan")
 # certification (认定): state and, while in review, the stage (0 district, 1 city reviewer, 2 bureau admin)
 CERTIFICATION = (
@@ -166,10 +168,54 @@ async def _counts(owner: asyncpg.Connection, tenant_ids: list[int]) -> dict[str,
 
 
 async def test_a_second_seed_adds_no_rows(owner: asyncpg.Connection, tenants: dict) -> None:
-    from pilotzone.demo import seed_work
-
     ids = [tenants[slug] for slug in CITIES]
     before = await _counts(owner, ids)
     seeded = await seed_work()
     assert [s.slug for s in seeded] == list(CITIES) and all(s.skipped for s in seeded)
     assert await _counts(owner, ids) == before
+
+
+async def _labels(
+    owner: asyncpg.Connection, tenant: int, kind: str, status: str, stage: int | None = None
+) -> list[str]:
+    rows = await owner.fetch(
+        "SELECT subject_label FROM submission WHERE tenant_id = $1 AND kind = $2 AND status = $3"
+        " AND ($4::int IS NULL OR stage = $4) AND subject_label LIKE '%有限公司'",
+        tenant,
+        kind,
+        status,
+        stage,
+    )
+    return [r["subject_label"] for r in rows]
+
+
+@pytest.mark.parametrize("slug", CITIES)
+async def test_the_demo_accounts_find_their_work_on_their_pages(
+    owner: asyncpg.Connection,
+    tenants: dict,
+    as_user,
+    slug: str,  # type: ignore[no-untyped-def]
+) -> None:
+    tenant, base = tenants[slug], f"/z/{slug}"
+    waiting = await _labels(owner, tenant, "certification", "in_review", 0)
+    async with as_user(demo("district", slug)) as district:
+        queue = await district.get(f"{base}/reviews/")
+        assert queue.status_code == 200 and waiting and all(label in queue.text for label in waiting)
+    async with as_user(demo("enterprise", slug)) as enterprise:
+        for path in ("/applications/", "/funding/applications/"):
+            page = await enterprise.get(f"{base}{path}")
+            assert page.status_code == 200 and "待补充材料" in page.text, path  # its information requests
+    objected = await _labels(owner, tenant, "certification", "objected")
+    earlier = await owner.fetchval(
+        "SELECT id FROM round WHERE tenant_id = $1 AND key = 'demo-earlier'", tenant
+    )
+    voucher = await owner.fetchval(
+        "SELECT p.voucher FROM payment p JOIN ledger_entry e ON e.id = p.entry AND e.tenant_id = p.tenant_id"
+        " WHERE e.round = $1 LIMIT 1",
+        earlier,
+    )
+    async with as_user(demo("admin", slug)) as admin:
+        objections = await admin.get(f"{base}/notices/objections")
+        assert objections.status_code == 200 and objected and objected[0] in objections.text
+        round_page = await admin.get(f"{base}/funding/rounds/{earlier}")
+        assert round_page.status_code == 200 and voucher in round_page.text

@@ -11,6 +11,7 @@ alone. Never in production.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from dataclasses import dataclass
 
@@ -94,11 +95,6 @@ async def seed_work() -> list[Seeded]:
         users = {slug: await _users(slug) for slug in DEMO_TENANTS}
         password = functools.cache(lambda: hash_password(demo_password()))  # once, if a user is new
         applicants = {slug: await applicant_users(slug, password) for slug in DEMO_TENANTS if slug in tenants}
-    done = []
-    try:
-        for slug in DEMO_TENANTS:
-            if slug in tenants and set(users[slug]) == set(ACCOUNTS):
-                done.append(await seed_city(tenants[slug], users[slug], applicants[slug]))
-    finally:
-        set_principal(ANONYMOUS)
-    return done
+    ready = [s for s in DEMO_TENANTS if s in tenants and set(users[s]) == set(ACCOUNTS)]
+    # the cities side by side: each task has its own tenant transaction and caller (context variables)
+    return list(await asyncio.gather(*(seed_city(tenants[s], users[s], applicants[s]) for s in ready)))

@@ -228,7 +228,7 @@ async def _pay(cast: Cast, applications: list[int]) -> int:
         form = PaymentForm(
             amount=str(amount),
             voucher=f"ZF{date.today().year}-{entry.id:06d}",
-            paid_on=(date.today() - timedelta(days=2 + 5 * n)).isoformat(),
+            paid_on=(date.today() - timedelta(days=2 - n)).isoformat(),  # after the notice ended
         )
         await record_payment(cast["admin"], entry.id, form)
         paid += 1
