@@ -28,6 +28,7 @@ CERTIFICATION = (
 )
 FUNDING = (
     ("draft", None),
+    ("withdrawn", None),
     ("in_review", 0),
     ("in_review", 1),
     ("info_requested", None),
@@ -65,6 +66,16 @@ async def test_every_certification_state_waits_in_the_demo(
 ) -> None:
     found = await _states(owner, tenants[slug], slug, "certification")
     assert set(CERTIFICATION) <= found, set(CERTIFICATION) - found
+    # the park operator's own park waits at the district stage (a certification of another kind)
+    park = await owner.fetchval(
+        """SELECT count(*) FROM submission s JOIN membership m ON m.park = s.subject_id AND m.tenant_id = s.tenant_id
+            JOIN pz_user u ON u.id = m."user"
+            WHERE s.tenant_id = $1 AND s.kind = 'certification' AND s.subject_kind = 'park'
+              AND s.status = 'in_review' AND s.stage = 0 AND u.email = $2 AND s.created_by = u.id""",
+        tenants[slug],
+        demo("park", slug),
+    )
+    assert park >= 1
     certified = await owner.fetchval(
         """SELECT count(*) FROM certificate c JOIN submission s ON s.id = c.application AND s.tenant_id = c.tenant_id
             WHERE c.tenant_id = $1 AND c.status = 'valid' AND c.pdf_document IS NOT NULL AND s.status = 'certified'""",
@@ -138,6 +149,13 @@ async def test_registrations_wait_for_the_bureau(owner: asyncpg.Connection, tena
         tenants[slug],
     )
     assert pending >= 1
+    park = await owner.fetchval(
+        """SELECT count(*) FROM park p JOIN submission s ON s.subject_id = p.id AND s.tenant_id = p.tenant_id
+            WHERE p.tenant_id = $1 AND p.status = 'pending' AND p.registration_ip = '198.51.100.7'
+              AND s.kind = 'registration' AND s.subject_kind = 'park' AND s.status = 'pending'""",
+        tenants[slug],
+    )
+    assert park >= 1
 
 
 _COUNTED = (

@@ -36,6 +36,7 @@ from pilotzone.workflow.tables import Notice, Submission
 from pilotzone.workflow.transitions import move_row
 
 SCHEME = "demo-enterprise"  # 示范企业认定: about an enterprise, district → city reviewer → bureau admin
+PARK_SCHEME = "park"  # 产业园区认定: the park operator's own
 OWNER = "application"
 TEXTS = (
     "以自有品牌家居用品经亚马逊、速卖通等平台出口欧美，设有海外仓两处。",
@@ -84,15 +85,17 @@ async def _reread(case: Case) -> Case:
     return again
 
 
-async def start(who: Principal, enterprise: Enterprise, i: int) -> Case:
-    """A draft with every field typed (saved as the form's autosave does) and its documents filed."""
-    case = await create_application(who, SCHEME, str(enterprise.id))
+async def start(who: Principal, enterprise: Enterprise | int, i: int, scheme: str = SCHEME) -> Case:
+    """A draft with every field typed (saved as the form's autosave does) and its documents filed;
+    ``enterprise``: the subject (an enterprise, or the id of the scheme's subject)."""
+    subject = enterprise if isinstance(enterprise, int) else enterprise.id
+    case = await create_application(who, scheme, str(subject))
     await audit.record(
         "application.created",
         "application",
         case.id,
         after={
-            "scheme": SCHEME,
+            "scheme": scheme,
             "scheme_version": case.app.scheme_version,
             "subject_kind": case.sub.subject_kind,
             "subject_id": case.sub.subject_id,
@@ -223,6 +226,13 @@ async def seed(cast: Cast, own: Enterprise, others: list[Enterprise]) -> Done:
             )
             done.objections += 1
             done.add("notice", case.id)
+
+    # the park operator's own park, waiting at the district stage
+    park_id = park.acting.park_id if park.acting else None
+    if park_id is not None:
+        case = await submit(park, await start(park, park_id, 12, scheme=PARK_SCHEME))
+        done.add("park:in_review:0", case.id)
+        spread.append((case.id, 18))
 
     # rejected at the city reviewer's stage
     case = await approve_through(cast, await submit(park, await start(park, others[8], 11)), 1)

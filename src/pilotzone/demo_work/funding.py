@@ -22,6 +22,7 @@ from pilotzone.funding.applications import (
     save_declared,
     submit,
     version_spec,
+    withdraw,
 )
 from pilotzone.funding.calculation import calculation_step, close_round, start_calculation
 from pilotzone.funding.ledger import PaymentForm, approve, record_payment
@@ -209,6 +210,10 @@ async def seed(cast: Cast, own: Enterprise, others: list[Enterprise]) -> Done | 
     application = await _submitted(cast.applicant(others[10].id), current, others[10], spec, 10)
     application = await _review(cast, spec, application, "reject", "该企业不属于本轮支持的出口型企业。")
     done.add("rejected", application.id)
+    who = cast.applicant(others[11].id)
+    application = await _submitted(who, current, others[11], spec, 3)
+    await withdraw(who, application, spec)  # the enterprise took it back to apply in a later round
+    done.add("withdrawn", application.id)
     return done
 
 

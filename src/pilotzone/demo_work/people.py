@@ -16,8 +16,8 @@ from pilotzone.auth.tables import Membership, User, find_user
 from pilotzone.demo_work.common import DEMO_IP, demo_email, sample_pdf
 from pilotzone.documents.keyed import KeyedUpload, documents_by_key, file_under_key
 from pilotzone.documents.services import store_bytes
-from pilotzone.registry.forms import EnterpriseForm
-from pilotzone.registry.registration import register_enterprise
+from pilotzone.registry.forms import EnterpriseForm, ParkForm
+from pilotzone.registry.registration import register_enterprise, register_park
 from pilotzone.registry.services import create_enterprise
 from pilotzone.registry.tables import Enterprise, Park
 from pilotzone.registry.uscc import with_check
@@ -183,7 +183,7 @@ async def already_seeded(park: Park, tenant_id: int) -> bool:
 
 
 async def registrations(city: str, park: Park, tenant_id: int) -> int:
-    """Enterprises that registered themselves on the public form and wait for the bureau."""
+    """Enterprises and a park that registered themselves on the public form and wait for the bureau."""
     for i, (word, tail, contact) in enumerate(REGISTRANTS, start=len(WORDS) + 1):
         form = EnterpriseForm(
             name=f"{city}{word}{tail}",
@@ -195,7 +195,19 @@ async def registrations(city: str, park: Park, tenant_id: int) -> int:
             contact_email=f"contact{i}@example.com",
         )
         await register_enterprise(form, DEMO_IP)
-    return len(REGISTRANTS)
+    new_park = ParkForm(
+        name_zh=f"{city}临港跨境电商产业园",
+        kind="industrial_park",
+        district_code=park.district_code,
+        operator=f"{city}临港产业发展有限公司",
+        address=f"{city}临港大道 88 号",
+        area="52000",
+        contact_name="赵敏",
+        contact_phone="13900001234",
+        contact_email="park-contact@example.com",
+    )
+    await register_park(new_park, DEMO_IP)
+    return len(REGISTRANTS) + 1
 
 
 async def file_documents(owner_kind: str, owner_id: int, documents: Sequence[DocumentSpec]) -> int:
