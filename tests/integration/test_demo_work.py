@@ -237,3 +237,35 @@ async def test_the_demo_accounts_find_their_work_on_their_pages(
         assert objections.status_code == 200 and objected and objected[0] in objections.text
         round_page = await admin.get(f"{base}/funding/rounds/{earlier}")
         assert round_page.status_code == 200 and voucher in round_page.text
+
+
+@pytest.mark.parametrize("slug", CITIES)
+async def test_the_audit_log_names_who_did_each_step(
+    owner: asyncpg.Connection, tenants: dict, slug: str
+) -> None:
+    """Each step is recorded as its actor: applications started and submitted by an applicant, decided
+    by the reviewer of the stage, the calculation approved by the second admin."""
+    rows = await owner.fetch(
+        """SELECT a.action, a.actor FROM audit_log a JOIN submission s ON a.object_id = s.id::text
+            WHERE a.tenant_id = $1 AND s.tenant_id = $1 AND a.object_type IN ('application', 'funding_application')
+              AND s.subject_label LIKE '%有限公司' AND a.actor LIKE '%@demo.pilotzone.cn'""",
+        tenants[slug],
+    )
+    by_action: dict[str, set[str]] = {}
+    for row in rows:
+        by_action.setdefault(row["action"], set()).add(row["actor"].split(".", 1)[0].split("@")[0])
+    applicants = {"park", "enterprise"} | {f"ent{i:02d}" for i in range(1, 13)}
+    for action in ("application.created", "application.submitted", "funding_application.submitted"):
+        assert by_action.get(action) and by_action[action] <= applicants, (action, by_action.get(action))
+    assert by_action.get("review.approved") and by_action["review.approved"] <= {
+        "district",
+        "reviewer",
+        "admin",
+    }
+    approved = await owner.fetchval(
+        "SELECT a.actor FROM audit_log a JOIN calculation c ON a.object_id = c.id::text AND c.tenant_id = a.tenant_id"
+        " JOIN round r ON r.id = c.round AND r.tenant_id = c.tenant_id"
+        " WHERE a.tenant_id = $1 AND a.action = 'calculation.approved' AND r.key = 'demo-earlier'",
+        tenants[slug],
+    )
+    assert approved == demo("admin2", slug)

@@ -26,7 +26,7 @@ from pilotzone.certification.notices import raise_objection, resolve
 from pilotzone.certification.reviews import decide
 from pilotzone.certification.schemes import FieldSpec
 from pilotzone.demo_work.common import DEMO_IP
-from pilotzone.demo_work.people import Cast, backdate, file_documents, present
+from pilotzone.demo_work.people import Cast, act, backdate, file_documents, present
 from pilotzone.registry.tables import Enterprise
 from pilotzone.settings import get_settings
 from pilotzone.workflow import submissions
@@ -89,7 +89,7 @@ async def start(who: Principal, enterprise: Enterprise | int, i: int, scheme: st
     """A draft with every field typed (saved as the form's autosave does) and its documents filed;
     ``enterprise``: the subject (an enterprise, or the id of the scheme's subject)."""
     subject = enterprise if isinstance(enterprise, int) else enterprise.id
-    case = await create_application(who, scheme, str(subject))
+    case = await create_application(act(who), scheme, str(subject))
     await audit.record(
         "application.created",
         "application",
@@ -108,6 +108,7 @@ async def start(who: Principal, enterprise: Enterprise | int, i: int, scheme: st
 
 async def submit(who: Principal, case: Case) -> Case:
     """Submit as the application page does: every field and document checked, review at stage 0."""
+    act(who)
     values = case.declared
     errors = validate(spec_of(case), values, await present(OWNER, case.id))
     if errors:
@@ -240,7 +241,9 @@ async def seed(cast: Cast, own: Enterprise, others: list[Enterprise]) -> Done:
     done.add("rejected", case.id)
     spread.append((case.id, 40))
 
-    # the issue is the system's (the hourly job of the scheduler; the admin's button does the same)
+    act(
+        cast.by_local["admin"]
+    )  # issued as the admin's "issue due certificates" button does (the hourly job likewise)
     issued = await issue_due_certificates(get_settings().public_url)
     done.certificates = len(issued)
     for app_id in certified:

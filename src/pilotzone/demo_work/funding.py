@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from pilotzone.auth.principal import Principal
-from pilotzone.demo_work.people import Cast, backdate, file_documents
+from pilotzone.demo_work.people import Cast, act, backdate, file_documents
 from pilotzone.funding.application_tables import LedgerEntry
 from pilotzone.funding.applications import (
     OWNER,
@@ -99,7 +99,7 @@ async def _reread(application: Applied) -> Applied:
 async def _submitted(
     who: Principal, rnd: Round, enterprise: Enterprise, spec: ProgramSpec, i: int, *, send: bool = True
 ) -> Applied:
-    application = await create_application(who, str(rnd.id), str(enterprise.id))
+    application = await create_application(act(who), str(rnd.id), str(enterprise.id))
     await file_documents(OWNER, application.id, spec.documents)
     values = {f.key: value_of(f, i) for f in spec.inputs}
     if not send:
