@@ -11,6 +11,7 @@ import asyncio
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -62,11 +63,14 @@ def pytest_configure(config: pytest.Config) -> None:
     from pilotzone.tenancy.rls import migrate
 
     async def prepare() -> None:
-        from pilotzone.demo import seed_accounts
+        from pilotzone.demo import seed_accounts, seed_work
 
         await migrate()
         await sync(ROOT / "tenants")
         await seed_accounts()
+        started = time.monotonic()
+        await seed_work()  # every test starts where a newcomer does: work waiting in the demo cities
+        _state["seed_work_seconds"] = time.monotonic() - started
         from pilotzone.db import DB
 
         await DB.close_connection_pool()
@@ -98,6 +102,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    seconds = _state.get("seed_work_seconds")
+    if seconds is not None:
+        terminalreporter.write_line(f"demo work seeded at the session's start in {seconds:.1f} s")
     skipped = terminalreporter.stats.get("skipped", [])
     if skipped:
         terminalreporter.write_line(

@@ -1,9 +1,8 @@
 """Demo data for the embedded run (idempotent): demo enterprises and accounts for every role,
-a sample document per tenant and a statistics snapshot. Never in production."""
+a sample document per tenant, a statistics snapshot and the work waiting for the accounts
+(``pilotzone.demo_work``). Never in production."""
 
 from __future__ import annotations
-
-import os
 
 import asyncpg
 
@@ -11,6 +10,8 @@ from pilotzone import db
 from pilotzone.auth.passwords import hash_password
 from pilotzone.auth.services import add_membership
 from pilotzone.auth.tables import User, find_user
+from pilotzone.demo_work import seed_work
+from pilotzone.demo_work.common import DEMO_DOMAIN, DEMO_TENANTS, demo_email, demo_password, sample_pdf
 from pilotzone.documents.services import documents_of, store_bytes
 from pilotzone.jobs.snapshot import start_snapshot
 from pilotzone.registry.tables import Enterprise, Park
@@ -19,8 +20,6 @@ from pilotzone.settings import get_settings
 from pilotzone.tenancy.context import TenantContext, tenant_transaction
 from pilotzone.tenancy.services import list_tenants
 
-DEMO_DOMAIN = "demo.pilotzone.cn"
-DEMO_TENANTS = ("guangzhou", "foshan")
 TENANT_ACCOUNTS = (  # (local part, role, scope)
     ("admin", "bureau_admin", None),
     ("reviewer", "bureau_reviewer", None),
@@ -41,39 +40,6 @@ ROLE_ZH = {
     "park_operator": "园区运营方",
     "enterprise_user": "企业用户",
 }
-
-
-def demo_password() -> str:
-    return os.environ.get("DEMO_PASSWORD", "pilotzone-demo-2026")
-
-
-def demo_email(local: str, slug: str | None = None) -> str:
-    return f"{local}.{slug}@{DEMO_DOMAIN}" if slug else f"{local}@{DEMO_DOMAIN}"
-
-
-def sample_pdf(title: str) -> bytes:
-    """A one-page PDF written by hand (ASCII text; no font files needed)."""
-    text = title.replace("\\\\", "").replace("(", "").replace(")", "")
-    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 async def _user(email: str, name: str) -> int:
@@ -159,6 +125,7 @@ async def seed_accounts() -> list[tuple[str, str, str]]:
 
 async def seed() -> None:
     accounts = await seed_accounts()
+    work = await seed_work()  # before the snapshots: they count it
     async with db.transaction({"app.scope": "public"}):
         tenants = await list_tenants()
     for tenant in tenants:
@@ -174,6 +141,19 @@ async def seed() -> None:
             await start_snapshot()
     print(
         f"  demo data: {len(accounts)} demo memberships/roles, sample documents and snapshots for "
-        f"{len(tenants)} tenants; demo password: DEMO_PASSWORD (default pilotzone-demo-2026)",
+        f"{len(tenants)} tenants, work waiting made in {sum(not w.skipped for w in work)}; "
+        "demo password: DEMO_PASSWORD (default pilotzone-demo-2026)",
         flush=True,
     )
+
+
+__all__ = [  # what the tests and the CLI import from here
+    "DEMO_DOMAIN",
+    "DEMO_TENANTS",
+    "demo_email",
+    "demo_password",
+    "sample_pdf",
+    "seed",
+    "seed_accounts",
+    "seed_work",
+]
