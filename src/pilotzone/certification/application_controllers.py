@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
+from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -12,7 +13,7 @@ from litestar.response import Redirect, Template
 from pilotzone.auth import audit
 from pilotzone.auth.guards import MEMBERS, allow
 from pilotzone.auth.principal import Principal, current_principal
-from pilotzone.certification import answers
+from pilotzone.certification import answers, application_list
 from pilotzone.certification.applications import (
     KIND,
     STARTERS,
@@ -22,7 +23,6 @@ from pilotzone.certification.applications import (
     actors,
     create_application,
     get_application,
-    list_applications,
     may_change,
     merged_values,
     shown_status,
@@ -44,6 +44,7 @@ from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
 from pilotzone.workflow import submissions, uploads
+from pilotzone.workflow.filters import FilterQuery, filter_context, filter_query, filter_status, parse
 from pilotzone.workflow.forms import NOTHING_POSTED, Shown, posted
 from pilotzone.workflow.states import Action, CertificationState
 from pilotzone.workflow.tables import Submission
@@ -102,14 +103,25 @@ _to_application = uploads.owned_by(
 class ApplicationController(Controller):
     path = "/z/{slug:str}/applications"
 
-    @get("/", name="applications", opt=allow(MEMBERS))
-    async def index(self, request: Request) -> Template:
+    @get("/", name="applications", opt=allow(MEMBERS), dependencies={"listing": Provide(filter_query)})
+    async def index(self, request: Request, listing: FilterQuery) -> Template:
         principal = current_principal()
+        offered = await application_list.choices()
+        chosen, errors = parse(listing, offered)
+        page, rows = await application_list.list_applications(principal, chosen)
         startable = [s for s in await active_schemes() if await _may_start(principal, s["key"])]
+        context = {
+            "applications": rows,
+            "page": page,
+            "startable": startable,
+            **filter_context(listing, offered, chosen, errors),
+        }
         return render(
             request,
             "certification/applications.html",
-            {"applications": await list_applications(principal), "startable": startable},
+            context,
+            partial="certification/partials/applications.html",
+            status_code=filter_status(request, errors),
         )
 
     @get("/new", name="application_new", opt=allow(STARTERS))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
+from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -13,7 +14,7 @@ from litestar.response import Redirect, Template
 from pilotzone.auth.guards import MEMBERS, REVIEWERS, allow, tenant
 from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.documents import keyed
-from pilotzone.funding import answers, ledger, reviews
+from pilotzone.funding import answers, application_list, ledger, reviews
 from pilotzone.funding import applications as apps
 from pilotzone.funding.estimate import estimate_of
 from pilotzone.funding.explain import words
@@ -23,6 +24,7 @@ from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import render
 from pilotzone.workflow import info_requests, uploads
+from pilotzone.workflow.filters import FilterQuery, filter_context, filter_query, filter_status, parse
 from pilotzone.workflow.forms import NOTHING_POSTED, ReviewForm, Shown, posted
 from pilotzone.workflow.scope import visible
 from pilotzone.workflow.states import Action, FundingState
@@ -130,18 +132,29 @@ _to_application = uploads.owned_by(
 class FundingApplicationController(Controller):
     path = "/z/{slug:str}/funding/applications"
 
-    @get("/", name="funding_applications", opt=allow(MEMBERS))
-    async def index(self, request: Request) -> Template:
+    @get("/", name="funding_applications", opt=allow(MEMBERS), dependencies={"listing": Provide(filter_query)})
+    async def index(self, request: Request, listing: FilterQuery) -> Template:
         principal = current_principal()
+        offered = await application_list.choices()
+        chosen, errors = parse(listing, offered)
+        page, rows = await application_list.list_applications(principal, chosen)
         rounds = (
             await apps.open_rounds()
             if principal.role in ("bureau_admin", "park_operator", "enterprise_user")
             else []
         )
+        context = {
+            "applications": rows,
+            "page": page,
+            "rounds": rounds,
+            **filter_context(listing, offered, chosen, errors),
+        }
         return render(
             request,
             "funding/applications.html",
-            {"applications": await apps.list_applications(principal), "rounds": rounds},
+            context,
+            partial="funding/partials/applications.html",
+            status_code=filter_status(request, errors),
         )
 
     @get("/new", name="funding_application_new", opt=allow(STARTERS))
