@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -44,7 +43,7 @@ from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
 from pilotzone.workflow import submissions, uploads
-from pilotzone.workflow.filters import FilterQuery, filter_context, filter_query, filter_status, parse
+from pilotzone.workflow.filters import LISTING, Listing, filter_context, filter_status, parse
 from pilotzone.workflow.forms import NOTHING_POSTED, Shown, posted
 from pilotzone.workflow.states import Action, CertificationState
 from pilotzone.workflow.tables import Submission
@@ -103,8 +102,8 @@ _to_application = uploads.owned_by(
 class ApplicationController(Controller):
     path = "/z/{slug:str}/applications"
 
-    @get("/", name="applications", opt=allow(MEMBERS), dependencies={"listing": Provide(filter_query)})
-    async def index(self, request: Request, listing: FilterQuery) -> Template:
+    @get("/", name="applications", opt=allow(MEMBERS), dependencies={"listing": LISTING})
+    async def index(self, request: Request, listing: Listing) -> Template:
         principal = current_principal()
         offered = await application_list.choices()
         chosen, errors = parse(listing, offered)

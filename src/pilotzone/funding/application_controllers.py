@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -24,7 +23,7 @@ from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import render
 from pilotzone.workflow import info_requests, uploads
-from pilotzone.workflow.filters import FilterQuery, filter_context, filter_query, filter_status, parse
+from pilotzone.workflow.filters import LISTING, Listing, filter_context, filter_status, parse
 from pilotzone.workflow.forms import NOTHING_POSTED, ReviewForm, Shown, posted
 from pilotzone.workflow.scope import visible
 from pilotzone.workflow.states import Action, FundingState
@@ -132,8 +131,8 @@ _to_application = uploads.owned_by(
 class FundingApplicationController(Controller):
     path = "/z/{slug:str}/funding/applications"
 
-    @get("/", name="funding_applications", opt=allow(MEMBERS), dependencies={"listing": Provide(filter_query)})
-    async def index(self, request: Request, listing: FilterQuery) -> Template:
+    @get("/", name="funding_applications", opt=allow(MEMBERS), dependencies={"listing": LISTING})
+    async def index(self, request: Request, listing: Listing) -> Template:
         principal = current_principal()
         offered = await application_list.choices()
         chosen, errors = parse(listing, offered)

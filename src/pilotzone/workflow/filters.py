@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, TypeAlias
 from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery, QueryParameter
 
 from pilotzone import db
@@ -61,7 +62,7 @@ async def filter_query(
     decided_until: FromQuery[str] = "",
     page: FromQuery[str] = "",
 ) -> FilterQuery:
-    """The Litestar dependency a filtered list takes (``dependencies={"listing": Provide(filter_query)}``)."""
+    """The Litestar dependency a filtered list takes (``dependencies={"listing": LISTING}``)."""
     return FilterQuery(
         q=q,
         state=status,
@@ -74,6 +75,13 @@ async def filter_query(
         decided_until=decided_until,
         page=page,
     )
+
+
+LISTING = Provide(filter_query)
+
+
+# ``listing: Listing`` in a handler's signature, ``dependencies={"listing": LISTING}`` on its route
+Listing: TypeAlias = NamedDependency[FilterQuery]
 
 
 class Filters(msgspec.Struct, frozen=True, kw_only=True):
@@ -217,21 +225,22 @@ def scope(sql: Sql, principal: Principal, alias: str = "s") -> None:
 
 
 async def search(sql: Sql, q: str, alias: str = "s") -> None:
-    """Submissions whose number is ``q``, or whose applicant's name or credit code contains it: an
-    enterprise through the gram index, a park (applying itself) by its names."""
+    """Submissions numbered ``q`` (a number of up to 9 digits is an application number), else those
+    whose applicant's name or credit code contains it: an enterprise through the gram index, a park
+    (applying itself) by its names."""
     if not q:
+        return
+    if q.isdigit() and len(q) < 10:
+        sql.add(f"{alias}.id = {sql.arg(int(q))}")
         return
     grams = await tenant_narrowing_grams(q)
     inner, sql.args = enterprise_search("TRUE", sql.args, q, grams)
     park = sql.arg(db.contains(q))
-    found = (
+    sql.add(
         f"{alias}.applicant_enterprise IN (SELECT enterprise.id FROM enterprise WHERE {inner})"  # noqa: S608
         f" OR ({alias}.applicant_enterprise IS NULL AND {alias}.applicant_park IN "
         f"(SELECT id FROM park WHERE name_zh ILIKE {park} OR name_en ILIKE {park}))"
     )
-    if q.isdigit() and len(q) < 10:
-        found = f"{alias}.id = {sql.arg(int(q))} OR {found}"
-    sql.add(found)
 
 
 async def subjects(filters: Filters, principal: Principal, alias: str = "s") -> Sql:
