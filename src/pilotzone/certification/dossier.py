@@ -11,20 +11,11 @@ import msgspec
 
 from pilotzone import db
 from pilotzone.certification.applications import KIND, status_label
+from pilotzone.certification.certificate_list import CertificateState
 from pilotzone.certification.certificates import state_of
-from pilotzone.codes import Coded
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import label
 from pilotzone.workflow.states import ObjectionState
-
-
-class CertificateState(Coded):
-    """A certificate as it stands now (``certificates.state_of``)."""
-
-    VALID = "valid", "有效", "Valid"
-    EXPIRED = "expired", "已过期", "Expired"
-    RENEWED = "renewed", "已换发", "Renewed"
-    REVOKED = "revoked", "已撤销", "Revoked"
 
 
 class DossierApplication(msgspec.Struct, frozen=True, kw_only=True):

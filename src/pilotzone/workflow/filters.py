@@ -224,10 +224,10 @@ def scope(sql: Sql, principal: Principal, alias: str = "s") -> None:
         sql.add("FALSE")
 
 
-async def search(sql: Sql, q: str, alias: str = "s") -> None:
+async def search(sql: Sql, q: str, alias: str = "s", number: str = "") -> None:
     """Submissions numbered ``q`` (a number of up to 9 digits is an application number), else those
     whose applicant's name or credit code contains it: an enterprise through the gram index, a park
-    (applying itself) by its names."""
+    (applying itself) by its names; ``number``: a column that may also equal ``q`` (a certificate's)."""
     if not q:
         return
     if q.isdigit() and len(q) < 10:
@@ -236,21 +236,27 @@ async def search(sql: Sql, q: str, alias: str = "s") -> None:
     grams = await tenant_narrowing_grams(q)
     inner, sql.args = enterprise_search("TRUE", sql.args, q, grams)
     park = sql.arg(db.contains(q))
-    sql.add(
+    found = (
         f"{alias}.applicant_enterprise IN (SELECT enterprise.id FROM enterprise WHERE {inner})"  # noqa: S608
         f" OR ({alias}.applicant_enterprise IS NULL AND {alias}.applicant_park IN "
         f"(SELECT id FROM park WHERE name_zh ILIKE {park} OR name_en ILIKE {park}))"
     )
+    if number:
+        found += f" OR {number} = {sql.arg(q)}"
+    sql.add(found)
 
 
-async def subjects(filters: Filters, principal: Principal, alias: str = "s") -> Sql:
+async def subjects(
+    filters: Filters, principal: Principal, alias: str = "s", sql: Sql | None = None, number: str = ""
+) -> Sql:
     """The conditions every list over submissions shares: scope, district, search (a list of what
-    submissions led to, e.g. awards, joins its submission as ``alias``)."""
-    sql = Sql()
+    submissions led to, e.g. certificates or awards, joins its submission as ``alias``; ``sql``: the
+    conditions so far, ``number``: see :func:`search`)."""
+    sql = sql or Sql()
     scope(sql, principal, alias)
     if filters.district:
         sql.add(f"{alias}.district_code = {sql.arg(filters.district)}")
-    await search(sql, filters.q, alias)
+    await search(sql, filters.q, alias, number)
     return sql
 
 
