@@ -39,6 +39,8 @@ from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
+from pilotzone.workflow import filters
+from pilotzone.workflow.filters import FilterQuery
 from pilotzone.workflow.forms import ReviewForm, Shown, posted
 from pilotzone.workflow.info_requests import AnswerInvalid
 
@@ -80,9 +82,17 @@ async def _review_context(
 
 
 async def _queue_page(
-    request: Request, scheme: str, age: int, error: str | None = None, status: int = 200
+    request: Request,
+    scheme: str,
+    age: int,
+    error: str | None = None,
+    status: int = 200,
+    listing: FilterQuery | None = None,
 ) -> Template:
-    found = await queue(current_principal(), scheme, age)
+    listing = listing or FilterQuery()
+    offered = filters.Choices(districts=filters.district_choices(), dates=False, decided=False)
+    chosen, errors = filters.parse(listing, offered)
+    found = await queue(current_principal(), scheme, age, chosen)
     return render(
         request,
         "certification/reviews.html",
@@ -93,17 +103,20 @@ async def _queue_page(
             "ages": AGES,
             "error": error,
             "can_bulk": current_principal().role in ("bureau_admin", "bureau_reviewer"),
+            **filters.filter_context(listing, offered, chosen, errors),
         },
-        status_code=status,
+        status_code=status if status != 200 else filters.filter_status(request, errors),
     )
 
 
 class ReviewController(Controller):
     path = "/z/{slug:str}/reviews"
 
-    @get("/", name="reviews", opt=allow(REVIEWERS))
-    async def index(self, request: Request, scheme: FromQuery[str] = "", age: FromQuery[int] = 0) -> Template:
-        return await _queue_page(request, scheme, age)
+    @get("/", name="reviews", opt=allow(REVIEWERS), dependencies={"listing": filters.LISTING})
+    async def index(
+        self, request: Request, listing: filters.Listing, scheme: FromQuery[str] = "", age: FromQuery[int] = 0
+    ) -> Template:
+        return await _queue_page(request, scheme, age, listing=listing)
 
     @get("/{application_id:int}", name="review", opt=allow(REVIEWERS))
     async def detail(self, request: Request, application_id: FromPath[int]) -> Template:

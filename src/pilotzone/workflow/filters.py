@@ -260,6 +260,13 @@ async def subjects(
     return sql
 
 
+async def narrowed(sql: Sql, filters: Filters, alias: str = "s") -> None:
+    """A review queue's filter (its scope is its stage's): district and search."""
+    if filters.district:
+        sql.add(f"{alias}.district_code = {sql.arg(filters.district)}")
+    await search(sql, filters.q, alias)
+
+
 async def where(
     filters: Filters, principal: Principal, kind: str, decided: tuple[str, ...], alias: str = "s"
 ) -> Sql:

@@ -143,3 +143,33 @@ async def test_a_district_reviewer_lists_its_district_only(as_user, listed, owne
         assert shown(page.text, m) == expected
         other = "440104" if district == "440103" else "440103"
         assert shown((await client.get(GZ, params={"q": m, "district": other})).text, m) == set()
+
+
+async def test_the_review_queue_filters_by_district_and_name(as_user, listed) -> None:
+    m = listed["marker"]
+    scheme = await factories.scheme("guangzhou", "demo-enterprise")
+    for name, who in (("Q1", listed["one"]), ("Q2", listed["two"])):
+        await factories.application(
+            "guangzhou",
+            scheme,
+            "enterprise",
+            who.id,
+            status="in_review",
+            stage=1,  # the bureau reviewer's stage
+            subject_label=f"{m}-{name}",
+            applicant_enterprise=who.id,
+            district_code=who.district_code,
+        )
+    queued = {"Q1", "Q2"}
+    async with as_user(demo("reviewer", "guangzhou")) as client:
+        for params, expected in (
+            ({"q": m}, {"Q1", "Q2"}),
+            ({"q": m, "district": "440104"}, {"Q2"}),
+            ({"q": listed["one"].uscc}, {"Q1"}),
+            ({"q": m, "scheme": "park"}, set()),
+        ):
+            page = await client.get("/z/guangzhou/reviews/", params=params)
+            assert page.status_code == 200, params
+            assert {n for n in queued if f"{m}-{n}" in page.text} == expected, params
+        bad = await client.get("/z/guangzhou/reviews/", params={"district": "999999"})
+        assert bad.status_code == 400 and "请从选项中选择" in bad.text

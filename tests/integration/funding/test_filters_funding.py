@@ -95,3 +95,19 @@ async def test_an_enterprise_user_filters_only_its_own(as_user, listed) -> None:
     async with as_user(demo("enterprise", "guangzhou")) as client:
         page = await client.get(GZ, params={"q": m})
         assert page.status_code == 200 and shown(page.text, m) == set()
+
+
+async def test_the_verification_queue_filters(as_user, listed) -> None:
+    m = listed["marker"]
+    async with as_user(demo("reviewer", "guangzhou")) as client:
+        for params, expected in (
+            ({"q": m}, {"F1"}),  # the only one in review
+            ({"q": m, "round": str(listed["r2"].id)}, set()),
+            ({"q": m, "kind": listed["p1"].key, "district": "440103"}, {"F1"}),
+            ({"q": m, "district": "440104"}, set()),
+        ):
+            page = await client.get("/z/guangzhou/funding/reviews", params=params)
+            assert page.status_code == 200, params
+            assert shown(page.text, m) == expected, params
+        bad = await client.get("/z/guangzhou/funding/reviews", params={"round": "-1"})
+        assert bad.status_code == 400 and "请从选项中选择" in bad.text
