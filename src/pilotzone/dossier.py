@@ -22,8 +22,8 @@ from pilotzone.auth.audit_controllers import action_label, object_label
 from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import allow, tenant
 from pilotzone.auth.principal import Principal
-from pilotzone.certification import dossier as certification
-from pilotzone.funding import dossier as funding
+from pilotzone.certification import dossier as certified
+from pilotzone.funding import dossier as funded
 from pilotzone.registry import dossier as registry
 from pilotzone.web.render import render
 
@@ -51,12 +51,12 @@ class Dossier:
     registrations: list[registry.Registration]
     related: list[registry.Related]
     negative: list[registry.NegativeEntry]
-    applications: list[certification.DossierApplication]
-    certificates: list[certification.DossierCertificate]
-    funding: list[funding.DossierFunding]
-    awards: list[funding.DossierAward]
-    payments: list[funding.DossierPayment]
-    objections: list[certification.DossierObjection | funding.DossierObjection]
+    applications: list[certified.DossierApplication]
+    certificates: list[certified.DossierCertificate]
+    funding: list[funded.DossierFunding]
+    awards: list[funded.DossierAward]
+    payments: list[funded.DossierPayment]
+    objections: list[certified.DossierObjection | funded.DossierObjection]
     documents: list[dict]
     trail: list[dict]
 
@@ -85,10 +85,10 @@ async def dossier(profile: registry.Profile, today: date) -> Dossier:
     """The file of the enterprise or park ``profile`` (``registry.dossier.profile``)."""
     kind, subject_id = profile.kind, profile.id
     related = await registry.related(kind, subject_id)
-    applications = await certification.applications(kind, subject_id)
-    certificates = await certification.certificates(kind, subject_id)
-    applied = await funding.applications(kind, subject_id)
-    awards = await funding.awards(kind, subject_id)
+    applications = await certified.applications(kind, subject_id)
+    certificates = await certified.certificates(kind, subject_id)
+    applied = await funded.applications(kind, subject_id)
+    awards = await funded.awards(kind, subject_id)
     owned = [
         *await registry.documents_owned(kind, subject_id),
         *(("application", a.id) for a in applications),
@@ -112,10 +112,10 @@ async def dossier(profile: registry.Profile, today: date) -> Dossier:
         certificates=certificates,
         funding=applied,
         awards=awards,
-        payments=await funding.payments(kind, subject_id),
+        payments=await funded.payments(kind, subject_id),
         objections=[
-            *await certification.objections(kind, subject_id),
-            *await funding.objections(kind, subject_id),
+            *await certified.objections(kind, subject_id),
+            *await funded.objections(kind, subject_id),
         ],
         documents=documents,
         trail=await _trail(objects),

@@ -124,7 +124,7 @@ class Choices:
     kind_label: str = ""  # "Scheme" or "Program"
     dates: bool = True  # the "since"/"until" pair
     decided: bool = True  # the "decided_since"/"decided_until" pair
-    date_labels: tuple[str, str] = ()  # instead of "Submitted from" / "until" (e.g. issued, paid)
+    date_labels: tuple[str, ...] = ()  # instead of "Submitted from" / "until" (e.g. issued, paid)
 
 
 def _date(raw: str) -> date:
