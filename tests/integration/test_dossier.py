@@ -101,6 +101,16 @@ async def test_the_file_shows_rows_of_every_domain(as_user, filed) -> None:
         assert f"{m}-失信" in text  # negative list
         assert f"{m}-材料.pdf" in text  # document
         assert f"{m}乙公司" not in text
+        # the audit trail names what was done to the subject's objects, in words
+        revoked = await client.post(
+            f"/z/guangzhou/certificates/{filed['certificate'].id}/revoke",
+            data={"reason": f"{m}-撤销理由"},
+            follow_redirects=False,
+        )
+        assert revoked.status_code == 303
+        text = (await client.get(_file(filed["mine"].id))).text
+        assert "证书 · 已撤销" in text and "certificate.revoked" not in text
+        assert demo("admin", "guangzhou") in text and "已撤销" in text
         # the registry's enterprise page links to the file
         registry = await client.get(f"/z/guangzhou/enterprises/{filed['mine'].id}")
         assert _file(filed["mine"].id) in registry.text
@@ -144,3 +154,34 @@ async def test_an_enterprise_user_cannot_open_a_file(as_user, filed, owner) -> N
         assert 'id="header-q"' not in page.text
     async with as_user(demo("enterprise", "foshan")) as client:
         assert (await client.get(_file(filed["mine"].id), follow_redirects=False)).status_code in (403, 404)
+
+
+async def test_a_park_file_and_its_search(as_user, owner) -> None:
+    marker = factories.unique("园区档案")
+    park = await factories.park("guangzhou", name_zh=f"{marker}园", district_code="440103")
+    member = await factories.enterprise("guangzhou", name=f"{marker}入驻企业", park=park.id, district_code="440103")
+    scheme = await factories.scheme("guangzhou", "park")
+    await factories.application(
+        "guangzhou",
+        scheme,
+        "park",
+        park.id,
+        status="in_review",
+        subject_label=f"{marker}-园区认定",
+        applicant_park=park.id,
+        district_code="440103",
+    )
+    try:
+        async with as_user(demo("admin", "guangzhou")) as client:
+            found = await client.get("/z/guangzhou/search", params={"q": f"{marker}园"})
+            link = f"/z/guangzhou/dossier/parks/{park.id}"
+            assert link in found.text
+            page = await client.get(link)
+            assert page.status_code == 200
+            assert f"{marker}-园区认定" in page.text and "审核中" in page.text
+            assert f"/z/guangzhou/dossier/enterprises/{member.id}" in page.text  # its enterprises
+            assert link in (await client.get(f"/z/guangzhou/parks/{park.id}")).text
+    finally:
+        await owner.execute("DELETE FROM submission WHERE subject_label LIKE $1", f"{marker}%")
+        await owner.execute("DELETE FROM enterprise WHERE id = $1", member.id)
+        await owner.execute("DELETE FROM park WHERE id = $1", park.id)
