@@ -101,6 +101,9 @@ async def test_the_file_shows_rows_of_every_domain(as_user, filed) -> None:
         assert f"{m}-失信" in text  # negative list
         assert f"{m}-材料.pdf" in text  # document
         assert f"{m}乙公司" not in text
+        listed = f"/z/guangzhou/applications/?q={filed['mine'].uscc}"
+        assert listed in text  # the lists, filtered to this enterprise
+        assert f"{m}-认定" in (await client.get(listed)).text
         # the audit trail names what was done to the subject's objects, in words
         revoked = await client.post(
             f"/z/guangzhou/certificates/{filed['certificate'].id}/revoke",
