@@ -18,6 +18,8 @@ INDEXES = [
     "CREATE UNIQUE INDEX user_identity_issuer_subject ON user_identity (issuer, subject)",
     "CREATE INDEX login_failure_at ON login_failure (at)",
     "CREATE INDEX audit_log_chain ON audit_log (tenant_id, id)",
+    # the audit trail of named objects (the file of an enterprise or park, pilotzone/dossier.py)
+    "CREATE INDEX audit_log_object ON audit_log (tenant_id, object_type, object_id, id)",
 ]
 
 AUDIT_HASH = """

@@ -22,7 +22,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
-from pilotzone import db, home
+from pilotzone import db, dossier, home
 from pilotzone.auth import dependencies as auth_dependencies
 from pilotzone.auth import refusals
 from pilotzone.auth import routes as auth
@@ -74,6 +74,7 @@ PAGES: list[ControllerRouterHandler] = [
     *funding.ROUTES,
     *overview.ROUTES,
     *notify.ROUTES,
+    *dossier.ROUTES,  # 一企一档 and the bureau's search (composes the domains)
     create_static_files_router(
         path="/static", directories=[ROOT / "static"], name="static", opt=allow(PUBLIC)
     ),

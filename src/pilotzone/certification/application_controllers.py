@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from pilotzone.auth import audit
 from pilotzone.auth.guards import MEMBERS, allow
 from pilotzone.auth.principal import Principal, current_principal
-from pilotzone.certification import answers
+from pilotzone.certification import answers, application_list
 from pilotzone.certification.applications import (
     KIND,
     STARTERS,
@@ -22,7 +22,6 @@ from pilotzone.certification.applications import (
     actors,
     create_application,
     get_application,
-    list_applications,
     may_change,
     merged_values,
     shown_status,
@@ -47,6 +46,7 @@ from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
 from pilotzone.web.urls import url_for
 from pilotzone.workflow import receipts, submissions, uploads
+from pilotzone.workflow.filters import LISTING, Listing, filter_context, filter_status, parse
 from pilotzone.workflow.forms import NOTHING_POSTED, Shown, posted
 from pilotzone.workflow.states import Action, CertificationState
 from pilotzone.workflow.tables import Submission
@@ -109,14 +109,25 @@ _to_application = uploads.owned_by(
 class ApplicationController(Controller):
     path = "/z/{slug:str}/applications"
 
-    @get("/", name="applications", opt=allow(MEMBERS))
-    async def index(self, request: Request) -> Template:
+    @get("/", name="applications", opt=allow(MEMBERS), dependencies={"listing": LISTING})
+    async def index(self, request: Request, listing: Listing) -> Template:
         principal = current_principal()
+        offered = await application_list.choices()
+        chosen, errors = parse(listing, offered)
+        page, rows = await application_list.list_applications(principal, chosen)
         startable = [s for s in await active_schemes() if await _may_start(principal, s["key"])]
+        context = {
+            "applications": rows,
+            "page": page,
+            "startable": startable,
+            **filter_context(listing, offered, chosen, errors),
+        }
         return render(
             request,
             "certification/applications.html",
-            {"applications": await list_applications(principal), "startable": startable},
+            context,
+            partial="certification/partials/applications.html",
+            status_code=filter_status(request, errors),
         )
 
     @get("/new", name="application_new", opt=allow(STARTERS))

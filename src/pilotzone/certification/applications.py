@@ -25,15 +25,13 @@ from pilotzone.certification.services import get_scheme
 from pilotzone.certification.tables import Application
 from pilotzone.registry.subjects import submission_subject
 from pilotzone.web.i18n import gettext as _
-from pilotzone.web.i18n import pick
 from pilotzone.web.labels import N_, label
-from pilotzone.workflow import due, fields, submissions
+from pilotzone.workflow import fields, submissions
 from pilotzone.workflow.forms import Posted
 from pilotzone.workflow.objections import notice_of
-from pilotzone.workflow.scope import scoped, visible
+from pilotzone.workflow.scope import visible
 from pilotzone.workflow.states import Actor, CertificationState, Kind
 from pilotzone.workflow.submissions import Kept, kept, kept_one
-from pilotzone.workflow.tables import Notice, Submission
 from pilotzone.workflow.transitions import actors_of
 
 NOTICE_ENDED = N_("Notice ended: the certificate is due")  # shown, never stored
@@ -134,38 +132,6 @@ async def visible_application(principal: Principal, application_id: int) -> Case
     if case is None or not visible(principal, case.sub):
         return None
     return case
-
-
-async def list_applications(principal: Principal) -> list[dict]:
-    """The newest 200 applications the caller may list, with their scheme's name and status label."""
-    s = Submission
-    columns = (s.id, s.subject_kind, s.subject_label, s.status, s.updated_at)
-    query = scoped(s.select(*columns).where(s.kind == KIND.value), s, principal)
-    rows = [] if query is None else await query.order_by(s.id, ascending=False).limit(200)
-    ids = [r["id"] for r in rows]
-    if not ids:
-        return []
-    a = Application
-    names = {
-        r["id"]: r for r in await a.select(a.id, a.scheme.name_zh, a.scheme.name_en).where(a.id.is_in(ids))
-    }
-    ends = {
-        r["submission"]: r["notice_until"]
-        for r in await Notice.select(Notice.submission, Notice.notice_until).where(
-            (Notice.kind == KIND.value) & (Notice.submission.is_in(ids))
-        )
-    }
-    dues = await due.due_of(ids)  # an information request's due date, while it waits for the answer
-    for row in rows:
-        row["due"] = dues.get(row["id"])
-        scheme = names.get(row["id"], {})
-        row["scheme_name"] = pick(scheme.get("scheme.name_zh", ""), scheme.get("scheme.name_en", ""))
-        row["notice_until"] = ends.get(row["id"])
-        row["status_label"] = status_label(row["status"], row["notice_until"])
-    return rows
-
-
-# -- changes
 
 
 def now() -> datetime:

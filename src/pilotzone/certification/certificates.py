@@ -173,10 +173,14 @@ def state_of(status: str, valid_until: datetime, moment: datetime | None = None)
     return "expired" if valid_until <= (moment or now()) else "valid"
 
 
-async def certificates(principal: Principal, expiring_only: bool = False) -> list[dict]:
+async def certificates(
+    principal: Principal, expiring_only: bool = False, only: list[int] | None = None
+) -> list[dict]:
     """Certificates of the applications the caller may see, with their state, days left, whether they
-    expire within the scheme's reminder days, whether the caller may renew, a renewal under way."""
-    rows = await Certificate.objects().order_by(Certificate.id, ascending=False).limit(500)
+    expire within the scheme's reminder days, whether the caller may renew, a renewal under way;
+    ``only``: these ids (a page the list's filter chose: ``certificate_list.page_ids``), else the newest 500."""
+    query = Certificate.objects().order_by(Certificate.id, ascending=False)
+    rows = await (query.where(Certificate.id.is_in(only or [0])) if only is not None else query.limit(500))
     applications = await cases(list({c.application for c in rows}))
     pending = await renewals.open_renewals([c.id for c in rows])
     numbers = {c.id: c.number for c in rows}

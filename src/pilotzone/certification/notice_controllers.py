@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, PUBLIC, allow
 from pilotzone.auth.principal import Principal, current_principal
-from pilotzone.certification import certificates, expiry, notices, renewals
+from pilotzone.certification import certificate_list, certificates, expiry, notices, renewals
 from pilotzone.certification.applications import STARTERS
 from pilotzone.documents.owners import OwnerKind
 from pilotzone.documents.owners import register as register_owner
@@ -22,6 +22,7 @@ from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
 from pilotzone.web.urls import url_for
 from pilotzone.workflow import notice_pages as pages
+from pilotzone.workflow.filters import LISTING, FilterQuery, Listing, filter_context, filter_status, parse
 from pilotzone.workflow.notice_pages import NoticePages
 from pilotzone.workflow.states import CertificationState
 
@@ -87,11 +88,24 @@ class NoticeController(pages.notice_controller(PAGES)):  # type: ignore[misc]  #
 
 
 async def _certificates_page(
-    request: Request, errors: dict | None = None, target: int = 0, status: int = 200, expiring: bool = False
+    request: Request,
+    errors: dict | None = None,
+    target: int = 0,
+    status: int = 200,
+    expiring: bool = False,
+    listing: FilterQuery | None = None,
 ) -> Template:
     principal = current_principal()
+    listing = listing or FilterQuery()
+    offered = await certificate_list.choices()
+    chosen, filter_errors = parse(listing, offered)
+    page, ids = await certificate_list.page_ids(principal, chosen, expiring)
+    if filter_errors and status == 200:
+        status = filter_status(request, filter_errors)
     context = {
-        "rows": await certificates.certificates(principal, expiring_only=expiring),
+        "rows": await certificates.certificates(principal, expiring_only=expiring, only=ids),
+        "page": page,
+        **filter_context(listing, offered, chosen, filter_errors),
         "show": "expiring" if expiring else "",
         "errors": errors or {},
         "target": target,
@@ -105,11 +119,15 @@ async def _certificates_page(
 class CertificateController(Controller):
     path = "/z/{slug:str}/certificates"
 
-    @get("/", name="certificates", opt=allow(MEMBERS))
+    @get("/", name="certificates", opt=allow(MEMBERS), dependencies={"listing": LISTING})
     async def index(
-        self, request: Request, show: FromQuery[str] = "", issued: FromQuery[int | None] = None
+        self,
+        request: Request,
+        listing: Listing,
+        show: FromQuery[str] = "",
+        issued: FromQuery[int | None] = None,
     ) -> Template:
-        return await _certificates_page(request, expiring=show == "expiring")
+        return await _certificates_page(request, expiring=show == "expiring", listing=listing)
 
     @post("/sweep", name="certificates_sweep", opt=allow(BUREAU_ADMIN), status_code=303)
     async def sweep(self, request: Request, slug: FromPath[str]) -> Redirect | Template:

@@ -40,7 +40,8 @@ from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
-from pilotzone.workflow import receipts
+from pilotzone.workflow import filters, receipts
+from pilotzone.workflow.filters import FilterQuery
 from pilotzone.workflow.forms import ReviewForm, Shown, posted
 from pilotzone.workflow.info_requests import AnswerInvalid
 from pilotzone.workflow.receipts import Receipt
@@ -89,8 +90,12 @@ async def _queue_page(
     error: str | None = None,
     status: int = 200,
     receipt: Receipt | None = None,
+    listing: FilterQuery | None = None,
 ) -> Template:
-    found = await queue(current_principal(), scheme, age)
+    listing = listing or FilterQuery()
+    offered = filters.Choices(districts=filters.district_choices(), dates=False, decided=False)
+    chosen, errors = filters.parse(listing, offered)
+    found = await queue(current_principal(), scheme, age, chosen)
     return render(
         request,
         "certification/reviews.html",
@@ -102,20 +107,26 @@ async def _queue_page(
             "error": error,
             "receipt": receipt,
             "can_bulk": current_principal().role in ("bureau_admin", "bureau_reviewer"),
+            **filters.filter_context(listing, offered, chosen, errors),
         },
-        status_code=status,
+        status_code=status if status != 200 else filters.filter_status(request, errors),
     )
 
 
 class ReviewController(Controller):
     path = "/z/{slug:str}/reviews"
 
-    @get("/", name="reviews", opt=allow(REVIEWERS))
+    @get("/", name="reviews", opt=allow(REVIEWERS), dependencies={"listing": filters.LISTING})
     async def index(
-        self, request: Request, scheme: FromQuery[str] = "", age: FromQuery[int] = 0, decided: FromQuery[int] = 0
+        self,
+        request: Request,
+        listing: filters.Listing,
+        scheme: FromQuery[str] = "",
+        age: FromQuery[int] = 0,
+        decided: FromQuery[int] = 0,
     ) -> Template:
         found = await decision_receipt(decided, current_principal().user_id) if decided > 0 else None
-        return await _queue_page(request, scheme, age, receipt=found)
+        return await _queue_page(request, scheme, age, receipt=found, listing=listing)
 
     @get("/{application_id:int}", name="review", opt=allow(REVIEWERS))
     async def detail(self, request: Request, application_id: FromPath[int]) -> Template:

@@ -24,7 +24,7 @@ from pilotzone.certification.notices import notice_end
 from pilotzone.certification.schemes import CriterionSpec, SchemeSpec
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
-from pilotzone.workflow import info_requests, submissions
+from pilotzone.workflow import filters, info_requests, submissions
 from pilotzone.workflow.forms import Posted, ReviewForm
 from pilotzone.workflow.objections import open_notice
 from pilotzone.workflow.reviews import advance, comment_errors, queue_of, record_step, reopened_by, steps_of
@@ -109,30 +109,28 @@ SELECT s.id, s.subject_label, s.district_code, s.stage, sc.key AS scheme_key, sc
    AND ($2 = '' OR s.district_code = $2)
    AND NOT EXISTS (SELECT 1 FROM review_step r WHERE r.submission = s.id AND r.tenant_id = s.tenant_id
                    AND r.reviewer_id = $3 AND r.decision = $5)
+   AND {filtered}
  ORDER BY since, s.id
  LIMIT 500
 """
 
 
-async def queue(principal: Principal, scheme: str = "", min_age: int = 0) -> dict:
-    """Applications waiting for the caller's role: ``rows`` (filtered), ``counts`` per scheme (unfiltered)."""
+async def queue(
+    principal: Principal, scheme: str = "", min_age: int = 0, chosen: filters.Filters | None = None
+) -> dict:
+    """Applications waiting for the caller's role: ``rows`` (filtered), ``counts`` per scheme (by the
+    search and district of ``chosen``, not by scheme or age)."""
     mine = queue_of(principal)
     if mine is None:
         return {"rows": [], "counts": []}
     role, district = mine
     now = datetime.now(UTC)
-    rows = [
-        dict(r)
-        for r in await db.fetch(
-            _QUEUE,
-            role,
-            district,
-            principal.user_id or 0,
-            CertificationState.IN_REVIEW,
-            Decision.CONFLICT,
-            KIND.value,
-        )
-    ]
+    sql = filters.Sql(
+        [role, district, principal.user_id or 0, CertificationState.IN_REVIEW, Decision.CONFLICT, KIND.value]
+    )
+    if chosen is not None:
+        await filters.narrowed(sql, chosen)
+    rows = [dict(r) for r in await db.fetch(_QUEUE.format(filtered=sql.where), *sql.args)]
     counts: dict[str, dict] = {}
     for row in rows:
         row["scheme_name"] = pick(row["name_zh"], row["name_en"])

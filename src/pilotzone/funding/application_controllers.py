@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from pilotzone.auth.guards import MEMBERS, REVIEWERS, allow, tenant
 from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.documents import keyed
-from pilotzone.funding import answers, ledger, reviews
+from pilotzone.funding import answers, application_list, ledger, reviews
 from pilotzone.funding import applications as apps
 from pilotzone.funding.deadlines import round_deadline
 from pilotzone.funding.estimate import estimate_of
@@ -26,6 +26,7 @@ from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
 from pilotzone.workflow import info_requests, receipts, uploads
+from pilotzone.workflow.filters import LISTING, Listing, filter_context, filter_status, parse
 from pilotzone.workflow.forms import NOTHING_POSTED, ReviewForm, Shown, posted
 from pilotzone.workflow.scope import visible
 from pilotzone.workflow.states import Action, FundingState
@@ -138,18 +139,29 @@ def _page(request: Request, slug: str, application_id: int) -> str:
 class FundingApplicationController(Controller):
     path = "/z/{slug:str}/funding/applications"
 
-    @get("/", name="funding_applications", opt=allow(MEMBERS))
-    async def index(self, request: Request) -> Template:
+    @get("/", name="funding_applications", opt=allow(MEMBERS), dependencies={"listing": LISTING})
+    async def index(self, request: Request, listing: Listing) -> Template:
         principal = current_principal()
+        offered = await application_list.choices()
+        chosen, errors = parse(listing, offered)
+        page, rows = await application_list.list_applications(principal, chosen)
         rounds = (
             await apps.open_rounds()
             if principal.role in ("bureau_admin", "park_operator", "enterprise_user")
             else []
         )
+        context = {
+            "applications": rows,
+            "page": page,
+            "rounds": rounds,
+            **filter_context(listing, offered, chosen, errors),
+        }
         return render(
             request,
             "funding/applications.html",
-            {"applications": await apps.list_applications(principal), "rounds": rounds},
+            context,
+            partial="funding/partials/applications.html",
+            status_code=filter_status(request, errors),
         )
 
     @get("/new", name="funding_application_new", opt=allow(STARTERS))

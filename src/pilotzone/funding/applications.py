@@ -27,10 +27,10 @@ from pilotzone.registry.subjects import submission_subject
 from pilotzone.web.deadlines import closes_in, tenant_today
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import label
-from pilotzone.workflow import due, fields, submissions
+from pilotzone.workflow import fields, submissions
 from pilotzone.workflow.fields import check_field
 from pilotzone.workflow.forms import Posted
-from pilotzone.workflow.scope import scoped, visible
+from pilotzone.workflow.scope import visible
 from pilotzone.workflow.states import Action, Actor, FundingState, Guard, Kind
 from pilotzone.workflow.submissions import Kept, kept_one
 from pilotzone.workflow.tables import Submission
@@ -172,29 +172,6 @@ def may_change(principal: Principal, application: Applied, spec: ProgramSpec) ->
         and principal.role in applicants_of(sub.subject_kind)
         and visible(principal, sub)
     )
-
-
-async def list_applications(principal: Principal) -> list[dict]:
-    """The newest 200 funding applications ``principal`` may list, with their program and round."""
-    s = Submission
-    query = scoped(
-        s.select(s.id, s.subject_label, s.status, s.updated_at).where(s.kind == KIND.value), s, principal
-    )
-    rows = [] if query is None else await query.order_by(s.id, ascending=False).limit(200)
-    a = FundingApplication
-    names = (a.program.name_zh, a.program.name_en, a.round.name_zh, a.round.name_en)
-    parts = {
-        p["id"]: p for p in await a.select(a.id, *names).where(a.id.is_in([r["id"] for r in rows] or [0]))
-    }
-    dues = await due.due_of([r["id"] for r in rows])  # an information request's due date while unanswered
-    for row in rows:
-        row["due"] = dues.get(row["id"])
-        row.update({k: v for k, v in parts.get(row["id"], {}).items() if k != "id"})
-        row["status_label"] = status_label(row["status"])
-    return rows
-
-
-# -- applicant actions
 
 
 async def create_application(principal: Principal, round_id: str, subject_id: str) -> Applied:

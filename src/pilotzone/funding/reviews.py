@@ -32,7 +32,7 @@ from pilotzone.funding.applications import (
 )
 from pilotzone.funding.program_spec import DEFAULT_STAGES, InputSpec, ProgramSpec
 from pilotzone.web.i18n import gettext as _
-from pilotzone.workflow import info_requests, submissions
+from pilotzone.workflow import filters, info_requests, submissions
 from pilotzone.workflow.fields import check_field
 from pilotzone.workflow.forms import Posted, ReviewForm
 from pilotzone.workflow.reviews import advance, comment_errors, queue_of, record_step, reopened_by, steps_of
@@ -113,16 +113,26 @@ SELECT s.id, s.subject_label, s.district_code, s.stage, p.name_zh, p.name_en, r.
  WHERE s.kind = $5 AND s.status = $3
    AND COALESCE(v.spec -> 'stages' ->> s.stage, ($4::text[])[s.stage + 1]) = $1
    AND ($2 = '' OR s.district_code = $2)
+   AND {filtered}
  ORDER BY since, s.id
  LIMIT 500
 """
 
 
-async def queue(principal: Principal) -> list[dict]:
+async def queue(principal: Principal, chosen: filters.Filters | None = None) -> list[dict]:
+    """The applications waiting for the caller's stage; ``chosen``: the queue's filter (program,
+    round, district, number, name or credit code)."""
     mine = queue_of(principal)
     if mine is None:
         return []
-    return [dict(r) for r in await db.fetch(_QUEUE, *mine, FundingState.IN_REVIEW, list(DEFAULT_STAGES), KIND.value)]
+    sql = filters.Sql([*mine, FundingState.IN_REVIEW, list(DEFAULT_STAGES), KIND.value])
+    if chosen is not None:
+        await filters.narrowed(sql, chosen)
+        if chosen.kind:
+            sql.add(f"p.key = {sql.arg(chosen.kind)}")
+        if chosen.round is not None:
+            sql.add(f"a.round = {sql.arg(chosen.round)}")
+    return [dict(r) for r in await db.fetch(_QUEUE.format(filtered=sql.where), *sql.args)]
 
 
 async def reviews_of(application_id: int) -> list[dict]:

@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, REVIEWERS, allow, tenant
 from pilotzone.auth.principal import current_principal
 from pilotzone.funding import calculation, exports, ledger, reviews
+from pilotzone.funding.application_list import program_choices
 from pilotzone.funding.applications import FundingError, version_spec
 from pilotzone.funding.explain import formula_lines, words
 from pilotzone.funding.program_spec import from_stored
@@ -20,8 +21,10 @@ from pilotzone.funding.tables import Program, Round
 from pilotzone.jobs.services import get_run
 from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import get_locale
+from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import page_of, render
 from pilotzone.web.urls import url_for
+from pilotzone.workflow import filters
 
 BUREAU = tenant("bureau_admin", "bureau_reviewer")
 
@@ -91,9 +94,29 @@ async def _context(rnd: Round, errors: dict | None = None, request: Request | No
 class FundingRoundController(Controller):
     path = "/z/{slug:str}/funding"
 
-    @get("/reviews", name="funding_reviews", opt=allow(REVIEWERS))
-    async def queue(self, request: Request) -> Template:
-        return render(request, "funding/reviews.html", {"rows": await reviews.queue(current_principal())})
+    @get("/reviews", name="funding_reviews", opt=allow(REVIEWERS), dependencies={"listing": filters.LISTING})
+    async def queue(self, request: Request, listing: filters.Listing) -> Template:
+        programs, rounds = await program_choices()
+        offered = filters.Choices(
+            kinds=programs,
+            rounds=rounds,
+            districts=filters.district_choices(),
+            kind_label=_("Program"),
+            dates=False,
+            decided=False,
+        )
+        chosen, errors = filters.parse(listing, offered)
+        context = {
+            "rows": await reviews.queue(current_principal(), chosen),
+            **filters.filter_context(listing, offered, chosen, errors),
+        }
+        return render(
+            request,
+            "funding/reviews.html",
+            context,
+            partial="funding/partials/review_queue.html",
+            status_code=filters.filter_status(request, errors),
+        )
 
     @get("/rounds/{round_id:int}", name="funding_round", opt=allow(BUREAU))
     async def detail(self, request: Request, round_id: FromPath[int]) -> Template:

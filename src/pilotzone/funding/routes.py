@@ -1,6 +1,7 @@
 """The routes of this package, collected by ``pilotzone.app``."""
 
 from pilotzone.funding.application_controllers import FundingApplicationController
+from pilotzone.funding.award_list import AwardListController
 from pilotzone.funding.award_notice import AwardNoticeController
 from pilotzone.funding.builder import ProgramBuilderController
 from pilotzone.funding.controllers import ProgramController
@@ -15,5 +16,6 @@ ROUTES = [
     FundingApplicationController,
     FundingRoundController,
     AwardNoticeController,
+    AwardListController,
     TaxEstimateController,
 ]
