@@ -45,7 +45,7 @@ from pilotzone.registry.codes import FieldType, ParkKind, Subject
 from pilotzone.settings import ROOT, ServiceUnavailable, get_settings
 from pilotzone.tenancy import dependencies as tenancy_dependencies
 from pilotzone.tenancy.middleware import TenancyMiddleware
-from pilotzone.web import errors, formats, render
+from pilotzone.web import errors, formats, layout, render
 from pilotzone.web.i18n import gettext, ngettext, pick
 from pilotzone.web.labels import label
 from pilotzone.web.middleware import LocaleMiddleware
@@ -97,6 +97,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     # their trailing slash (pilotzone.web.urls)
     env.globals["url_for"] = pass_context(template_url_for)
     env.globals["label"] = label
+    env.globals["menu_for"] = layout.menu_for  # the menu's groups for a role (macros/nav.html, the workspace)
     # the code enums, for label(Role, value) over values read as text
     env.globals.update(Role=Role, JobKind=JobKind, JobStatus=JobStatus, ParkKind=ParkKind, Subject=Subject)
     env.globals["FieldType"] = FieldType
