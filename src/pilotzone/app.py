@@ -36,6 +36,7 @@ from pilotzone.certification import services as certification_services
 from pilotzone.documents import routes as documents
 from pilotzone.documents.storage import prepare_bucket
 from pilotzone.funding import routes as funding
+from pilotzone.funding.tax import TENANTS as TAX_TENANTS
 from pilotzone.jobs import routes as jobs
 from pilotzone.jobs.codes import JobKind, JobStatus
 from pilotzone.overview import routes as overview
@@ -84,6 +85,7 @@ def wire() -> None:
     render.use_principal(current_principal)
     use_directory(registry_scopes)
     use_scheme_keys(certification_services.active_scheme_keys)
+    layout.only_in("tax_estimate", TAX_TENANTS)  # the menu links the estimate where a city has it
 
 
 def configure_templates(engine: JinjaTemplateEngine) -> None:

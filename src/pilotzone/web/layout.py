@@ -163,6 +163,14 @@ SITE_MENU = MenuGroup(
 )
 
 
+_ONLY_IN: dict[str, frozenset[str]] = {}  # route → the pilot zones that have the page (the root registers)
+
+
+def only_in(route: str, slugs: frozenset[str]) -> None:
+    """The menu links ``route`` only in these pilot zones (a page some cities' policies have)."""
+    _ONLY_IN[route] = slugs
+
+
 def menu_for(role: str | None, slug: str | None) -> list[MenuGroup]:
     """The groups and links of the menu for ``role`` (None: a visitor), in a pilot zone (``slug``)
     or outside one: only the links the role may open; empty groups left out."""
@@ -171,7 +179,13 @@ def menu_for(role: str | None, slug: str | None) -> list[MenuGroup]:
     groups.append(SITE_MENU)
     shown = []
     for group in groups:
-        links = tuple(link for link in group.links if who in link.roles and (slug or not link.tenant))
+        links = tuple(
+            link
+            for link in group.links
+            if who in link.roles
+            and (slug or not link.tenant)
+            and (link.route not in _ONLY_IN or slug in _ONLY_IN[link.route])
+        )
         if links:
             shown.append(MenuGroup(group.key, group.title, links))
     return shown

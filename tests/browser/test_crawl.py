@@ -1,0 +1,55 @@
+"""Issue 13, items 2 and 8: every page a demo role may open (derived from the route table and the
+routes' guards) is reached from its workspace by links alone, and every page crawled reads well on a
+phone: no sideways scroll at 390 px, no serious or critical axe-core violation, no raw code in the
+zh-CN text, and valid HTML (the Nu checker, once over every page saved)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from playwright.sync_api import Browser
+from tests.browser.crawling import WIDTH, coded_values, crawl, expected, nu_errors, routes
+from tests.browser.pages import sign_in
+from tests.support import demo
+
+# (demo account, role, provincial)
+ROLES = (
+    (demo("admin", "guangzhou"), "bureau_admin", False),
+    (demo("reviewer", "guangzhou"), "bureau_reviewer", False),
+    (demo("district", "guangzhou"), "district_reviewer", False),
+    (demo("park", "guangzhou"), "park_operator", False),
+    (demo("enterprise", "guangzhou"), "enterprise_user", False),
+    (demo("province-admin"), "province_admin", True),
+    (demo("province-viewer"), "province_viewer", True),
+)
+
+
+def test_every_role_reaches_its_pages_by_links_and_they_read_well(
+    server: str, browser: Browser, tmp_path: Path
+) -> None:
+    from pilotzone.app import create_app
+
+    table = routes(create_app())
+    codes = coded_values()
+    missing: dict[str, list[str]] = {}
+    problems: list[str] = []
+    started = time.monotonic()
+    for email, role, province in ROLES:
+        context = browser.new_context(viewport={"width": WIDTH, "height": 844}, bypass_csp=True)  # to inject axe
+        page = context.new_page()
+        sign_in(page, server, email)
+        start = urlsplit(page.url).path
+        result = crawl(page, server, start, table, codes, tmp_path, role)
+        context.close()
+        problems.extend(result.problems)
+        print(role, result.opened, "pages", round(time.monotonic() - started), "s")
+        lacking = sorted(set(expected(table, role, province)) - set(result.reached))
+        if lacking:
+            missing[role] = lacking
+    assert missing == {}, "pages a role may open but reaches by no link"
+    assert problems == []
+    files = sorted(tmp_path.glob("*.html"))
+    assert len(files) > 50
+    assert nu_errors(files) == []
