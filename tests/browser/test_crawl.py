@@ -35,13 +35,16 @@ def test_every_role_reaches_its_pages_by_links_and_they_read_well(
     codes = coded_values()
     missing: dict[str, list[str]] = {}
     problems: list[str] = []
+    axed: set[str] = set()
     started = time.monotonic()
     for email, role, province in ROLES:
-        context = browser.new_context(viewport={"width": WIDTH, "height": 844}, bypass_csp=True)  # to inject axe
+        context = browser.new_context(
+            viewport={"width": WIDTH, "height": 844}, bypass_csp=True
+        )  # to inject axe
         page = context.new_page()
         sign_in(page, server, email)
         start = urlsplit(page.url).path
-        result = crawl(page, server, start, table, codes, tmp_path, role)
+        result = crawl(page, server, start, table, codes, tmp_path, role, axed)
         context.close()
         problems.extend(result.problems)
         print(role, result.opened, "pages", round(time.monotonic() - started), "s")
@@ -53,3 +56,20 @@ def test_every_role_reaches_its_pages_by_links_and_they_read_well(
     files = sorted(tmp_path.glob("*.html"))
     assert len(files) > 50
     assert nu_errors(files) == []
+
+
+def test_the_menu_collapses_at_narrow_widths_and_opens_without_script(server: str, browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + "/z/guangzhou/notices/")  # a public page: the visitor's menu
+    notices = page.locator("details.menu nav").get_by_role("link", name="扶持资金公示")
+    assert notices.is_visible()  # wide: the groups show, no disclosure to open
+    assert not page.locator("details.menu > summary").is_visible()
+    page.set_viewport_size({"width": 360, "height": 800})
+    assert not notices.is_visible()  # narrow: behind "菜单"
+    page.locator("details.menu > summary").click()
+    assert notices.is_visible()
+    box = notices.bounding_box()
+    assert box is not None and box["width"] > 4 * 14  # the text on one line, not one character per line
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    context.close()

@@ -113,7 +113,9 @@ async def _objections() -> Todo | None:
         WorkEntry(label=r["subject_label"], link=Link("objections"), since=r["created_at"])
         for r in await db.fetch(_OBJECTIONS)
     ]
-    return todo("certification.objections", _("Objections to certifications to resolve"), Link("objections"), entries)
+    return todo(
+        "certification.objections", _("Objections to certifications to resolve"), Link("objections"), entries
+    )
 
 
 async def _applicant(enterprise: int | None, park: int | None) -> list[Todo | None]:
@@ -148,7 +150,12 @@ async def _applicant(enterprise: int | None, park: int | None) -> list[Todo | No
     ]
     expiring = [e for e in held if e.due is not None and e.due <= soon]
     return [
-        todo("certification.answers", _("Information requests to answer (certification)"), Link("applications"), asked),
+        todo(
+            "certification.answers",
+            _("Information requests to answer (certification)"),
+            Link("applications"),
+            asked,
+        ),
         todo("certification.drafts", _("Certification applications to submit"), Link("applications"), drafts),
         todo("certification.expiring", _("Certificates to renew"), Link("certificates"), expiring),
         todo(
@@ -171,5 +178,9 @@ async def _startable(role: str) -> Todo | None:
         for r in await db.fetch(_STARTABLE, role)
     ]
     return todo(
-        "certification.open", _("Certifications you may apply for"), Link("applications"), entries, section=Section.OPEN
+        "certification.open",
+        _("Certifications you may apply for"),
+        Link("applications"),
+        entries,
+        section=Section.OPEN,
     )

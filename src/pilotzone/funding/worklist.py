@@ -144,7 +144,9 @@ async def _objections() -> Todo | None:
         WorkEntry(label=r["subject_label"], link=Link("funding_objections"), since=r["created_at"])
         for r in await db.fetch(_OBJECTIONS)
     ]
-    return todo("funding.objections", _("Objections to awards to resolve"), Link("funding_objections"), entries)
+    return todo(
+        "funding.objections", _("Objections to awards to resolve"), Link("funding_objections"), entries
+    )
 
 
 async def _applicant(enterprise: int | None, park: int | None) -> list[Todo | None]:
@@ -173,11 +175,20 @@ async def _applicant(enterprise: int | None, park: int | None) -> list[Todo | No
                     label=name,
                     link=link,
                     state=label(AwardState(state)) if state in AwardState.values() else "",
-                    note=_("awarded %(awarded)s, paid %(paid)s", awarded=amount(r["awarded"]), paid=amount(r["paid"])),
+                    note=_(
+                        "awarded %(awarded)s, paid %(paid)s",
+                        awarded=amount(r["awarded"]),
+                        paid=amount(r["paid"]),
+                    ),
                 )
             )
     return [
-        todo("funding.answers", _("Information requests to answer (funding)"), Link("funding_applications"), asked),
+        todo(
+            "funding.answers",
+            _("Information requests to answer (funding)"),
+            Link("funding_applications"),
+            asked,
+        ),
         todo("funding.drafts", _("Funding applications to submit"), Link("funding_applications"), drafts),
         todo(
             "funding.mine",
@@ -186,7 +197,13 @@ async def _applicant(enterprise: int | None, park: int | None) -> list[Todo | No
             mine,
             section=Section.MINE,
         ),
-        todo("funding.awards", _("My awards and payments"), Link("funding_applications"), awards, section=Section.MINE),
+        todo(
+            "funding.awards",
+            _("My awards and payments"),
+            Link("funding_applications"),
+            awards,
+            section=Section.MINE,
+        ),
     ]
 
 
@@ -201,5 +218,9 @@ async def _open(role: str) -> Todo | None:
         if role in APPLICANTS.get(r["program.subject"], ["enterprise_user"])
     ]
     return todo(
-        "funding.open", _("Open funding rounds you may apply for"), Link("programs"), entries, section=Section.OPEN
+        "funding.open",
+        _("Open funding rounds you may apply for"),
+        Link("programs"),
+        entries,
+        section=Section.OPEN,
     )

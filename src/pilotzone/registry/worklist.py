@@ -4,11 +4,11 @@ of parks and enterprises a bureau administrator accepts or rejects. One query.""
 from __future__ import annotations
 
 from pilotzone.auth.principal import Principal
+from pilotzone.registry.codes import Subject
 from pilotzone.registry.registration import pending_queue
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import label
 from pilotzone.web.worklist import Link, Todo, WorkEntry, compact, todo
-from pilotzone.registry.codes import Subject
 
 
 async def todos(principal: Principal) -> list[Todo]:
@@ -24,4 +24,6 @@ async def todos(principal: Principal) -> list[Todo]:
         )
         for r in await pending_queue()
     ]
-    return compact([todo("registry.registrations", _("Registrations to accept"), Link("registrations"), entries)])
+    return compact(
+        [todo("registry.registrations", _("Registrations to accept"), Link("registrations"), entries)]
+    )

@@ -27,7 +27,11 @@ async def test_menu_links_only_what_the_role_may_open(as_user) -> None:
         enterprise = (await client.get("/z/guangzhou/")).text
     async with as_user(demo("admin", "guangzhou")) as client:
         admin = (await client.get("/z/guangzhou/")).text
-    for admin_only in ('href="/z/guangzhou/registrations', 'href="/z/guangzhou/admin/users', 'href="/z/guangzhou/reviews'):
+    for admin_only in (
+        'href="/z/guangzhou/registrations',
+        'href="/z/guangzhou/admin/users',
+        'href="/z/guangzhou/reviews',
+    ):
         assert admin_only in admin and admin_only not in enterprise
     assert 'href="/z/guangzhou/funding/applications/"' in enterprise  # the subsidy application is linked
     assert 'href="/"' not in enterprise  # a city's member gets no list of cities that refuse it
@@ -46,14 +50,18 @@ async def _member_scope(owner, slug: str, local: str) -> dict:
 
 async def test_enterprise_sees_its_information_request_and_admin_the_objection(as_user, owner) -> None:
     mine = await _member_scope(owner, "guangzhou", "enterprise")
-    enterprise = await owner.fetchrow("SELECT id, park, district_code FROM enterprise WHERE id = $1", mine["enterprise"])
+    enterprise = await owner.fetchrow(
+        "SELECT id, park, district_code FROM enterprise WHERE id = $1", mine["enterprise"]
+    )
     scheme = await factories.scheme("guangzhou", subject="enterprise")
     scope = {
         "applicant_enterprise": enterprise["id"],
         "applicant_park": enterprise["park"],
         "district_code": enterprise["district_code"],
     }
-    asked = await factories.application("guangzhou", scheme, "enterprise", enterprise["id"], status="info_requested", **scope)
+    asked = await factories.application(
+        "guangzhou", scheme, "enterprise", enterprise["id"], status="info_requested", **scope
+    )
     noticed = await factories.application(
         "guangzhou",
         scheme,
