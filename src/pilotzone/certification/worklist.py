@@ -5,7 +5,7 @@ schemes it may apply for. One query per kind of item."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pilotzone import db
 from pilotzone.auth.principal import Principal
@@ -13,7 +13,7 @@ from pilotzone.certification import reviews
 from pilotzone.certification.applications import KIND, status_label
 from pilotzone.web.formats import local_time
 from pilotzone.web.i18n import gettext as _
-from pilotzone.web.i18n import pick
+from pilotzone.web.i18n import ngettext, pick
 from pilotzone.web.worklist import Link, Section, Todo, WorkEntry, compact, now, todo
 from pilotzone.workflow.states import CertificationState as State
 from pilotzone.workflow.states import Kind, ObjectionState
@@ -139,11 +139,7 @@ async def _applicant(enterprise: int | None, park: int | None) -> list[Todo | No
         WorkEntry(
             label=f"{pick(c['name_zh'], c['name_en'])} {c['number']}",
             link=Link("certificates"),
-            note=(
-                _("expired on %(date)s", date=local_time(c["valid_until"], "%Y-%m-%d"))
-                if c["status"] == "expired" or c["valid_until"] <= moment
-                else ""
-            ),
+            note=_ends(c["status"], c["valid_until"], moment, soon),
             due=c["valid_until"],
         )
         for c in certificates
@@ -167,6 +163,16 @@ async def _applicant(enterprise: int | None, park: int | None) -> list[Todo | No
         ),
         todo("certification.held", _("My certificates"), Link("certificates"), held, section=Section.MINE),
     ]
+
+
+def _ends(status: str, valid_until: datetime, moment: datetime, soon: datetime) -> str:
+    """When a certificate ended or ends, in words, if that is past or near."""
+    if status == "expired" or valid_until <= moment:
+        return _("expired on %(date)s", date=local_time(valid_until, "%Y-%m-%d"))
+    if valid_until <= soon:
+        days = (valid_until - moment).days
+        return ngettext("expires in %(num)s day", "expires in %(num)s days", days)
+    return ""
 
 
 async def _startable(role: str) -> Todo | None:
