@@ -86,6 +86,10 @@ def _link(route: str, text: str, *roles: str | frozenset[str], tenant: bool = Tr
 
 # Every page a role may use is one click from here (an object's page two: its list, then the object).
 # Only pages the role may open are listed: the crawl test (tests/browser/test_crawl.py) checks both.
+# Pages to come have their place: the inbox and its preferences ("work", every signed-in role), public
+# policy pages ("notice", EVERYONE), the program and scheme builders ("funding"/"certificates",
+# ADMIN), an enterprise's dossier (reached from the enterprise list and the header search),
+# the province's tenants page (SITE_MENU, PROVINCE_ADMIN).
 MENU: tuple[MenuGroup, ...] = (
     MenuGroup("work", N_("Workspace"), (_link("tenant_home", N_("Workspace"), READERS),)),
     MenuGroup(
