@@ -9,6 +9,7 @@ import re
 import subprocess
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -52,17 +53,8 @@ NOT_PAGES = {
 EXCLUDED: dict[str, dict[str, str]] = {
     "*": {
         "choose_context": "only offered to users with several memberships (the demo's multi@ account)",
-        "objection_form": "needs a certification under a running public notice (the demo has none yet)",
-        "funding_objection_form": "needs an award under a running public notice (the demo has none yet)",
-        "certificate_verify": "needs an issued certificate (the demo has none yet)",
         "register_enterprise": "for visitors: a signed-in member registers nothing",
         "register_park": "for visitors: a signed-in member registers nothing",
-        "review": "needs a certification application in review at the role's stage (none in the demo yet)",
-        "application": "needs a certification application in the role's scope (none in the demo yet)",
-        "funding_application": "needs a funding application in the role's scope (none in the demo yet)",
-        "job_run": "needs a job run (none in a fresh demo)",
-        "talent": "needs a registered talent (none in the demo yet)",
-        "warehouse": "needs an overseas warehouse (none in the demo yet)",
         "tax_estimate": "only in the cities whose policy describes it (shantou, foshan); the crawl is in guangzhou",
     },
     "enterprise_user": {
@@ -84,12 +76,14 @@ EXCLUDED: dict[str, dict[str, str]] = {
             "funding_application_new",
             "tenant_users",
             "registrations",
-            "job_runs",
         )
     }
     | {
         "reviews": "a reviewer's queue: provincial staff review nothing",
         "funding_reviews": "a reviewer's queue: provincial staff review nothing",
+        "review": "a reviewer's form: provincial staff review nothing",
+        "job_runs": "a city's background jobs are its bureau's to watch (the province's are on /province/)",
+        "job_run": "a city's background jobs are its bureau's to watch (the province's are on /province/)",
     },
 }
 
@@ -293,3 +287,90 @@ def nu_errors(files: list[Path]) -> list[str]:
     )
     messages = json.loads(run.stderr or run.stdout or '{"messages": []}')["messages"]
     return [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m.get('message')}" for m in messages]
+
+
+# -- objects the demo lacks yet, so the crawl opens their pages too (removed again afterwards)
+
+SLUG = "guangzhou"
+
+
+async def arrange(owner_dsn: str) -> dict[str, list[int]]:
+    """In guangzhou, for the demo enterprise (of the demo park and district): a warehouse, a talent, a
+    certification application in review at each stage of its scheme, one under a running public
+    notice, one certified with its certificate, a funding application in review with an award under
+    notice, a job run. Returns what :func:`tidy` removes."""
+    import asyncpg
+    from tests import factories
+    from tests.support import demo
+
+    from pilotzone import db
+
+    owner = await asyncpg.connect(owner_dsn)
+    try:
+        member = await owner.fetchrow(
+            'SELECT m.enterprise FROM membership m JOIN pz_user u ON u.id = m."user" WHERE u.email = $1',
+            demo("enterprise", SLUG),
+        )
+        company = await owner.fetchrow(
+            "SELECT id, park, district_code FROM enterprise WHERE id = $1", member["enterprise"]
+        )
+    finally:
+        await owner.close()
+    scope = {
+        "applicant_enterprise": company["id"],
+        "applicant_park": company["park"],
+        "district_code": company["district_code"],
+    }
+    made: dict[str, list[int]] = {"submission": [], "warehouse": [], "talent": [], "job_run": []}
+    made["warehouse"].append((await factories.warehouse(SLUG, company["id"])).id)
+    made["talent"].append((await factories.talent(SLUG, company["id"])).id)
+    scheme = await factories.scheme(SLUG, subject="enterprise")
+    later = datetime.now(UTC) + timedelta(days=5)
+    spec = json.loads(scheme.spec) if isinstance(scheme.spec, str) else scheme.spec
+    for stage, _role in enumerate(spec["stages"]):
+        row = await factories.application(
+            SLUG, scheme, "enterprise", company["id"], status="in_review", stage=stage, **scope
+        )
+        made["submission"].append(row.id)
+    noticed = await factories.application(
+        SLUG, scheme, "enterprise", company["id"], status="notice", notice_until=later, **scope
+    )
+    certified = await factories.application(
+        SLUG, scheme, "enterprise", company["id"], status="certified", **scope
+    )
+    made["submission"] += [noticed.id, certified.id]
+    await factories.certificate(SLUG, certified.id, scheme.key, valid_until=later + timedelta(days=365))
+    rnd = await factories.synced_round(SLUG, "export-reward")
+    where = {k: v for k, v in scope.items() if k != "applicant_enterprise"}  # the factory sets it
+    applied = await factories.funding_application(
+        SLUG, rnd["program"], rnd["current_version"], rnd["id"], company["id"], status="in_review", **where
+    )
+    awarded = await factories.funding_application(
+        SLUG, rnd["program"], rnd["current_version"], rnd["id"], company["id"], status="verified", **where
+    )
+    made["submission"] += [applied.id, awarded.id]
+    calculation = await factories.calculation(SLUG, rnd["id"], status="approved")
+    await factories.ledger_entry(
+        SLUG, rnd["program"], rnd["id"], calculation.id, awarded.id, notice_until=later
+    )
+    made["calculation"] = [calculation.id]
+    made["job_run"] += await factories.job_runs(SLUG)
+    await db.DB.close_connection_pool()
+    return made
+
+
+async def tidy(owner_dsn: str, made: dict[str, list[int]]) -> None:
+    import asyncpg
+
+    owner = await asyncpg.connect(owner_dsn)
+    try:
+        ids = made["submission"]
+        await owner.execute("DELETE FROM ledger_entry WHERE application = ANY($1::int[])", ids)
+        await owner.execute("DELETE FROM calculation WHERE id = ANY($1::int[])", made.get("calculation", []))
+        await owner.execute("DELETE FROM certificate WHERE application = ANY($1::int[])", ids)
+        await owner.execute("DELETE FROM submission WHERE id = ANY($1::int[])", ids)
+        await owner.execute("DELETE FROM overseas_warehouse WHERE id = ANY($1::int[])", made["warehouse"])
+        await owner.execute("DELETE FROM talent WHERE id = ANY($1::int[])", made["talent"])
+        await owner.execute("DELETE FROM job_run WHERE id = ANY($1::int[])", made["job_run"])
+    finally:
+        await owner.close()

@@ -43,6 +43,13 @@ LABELS: dict[str, dict[str, str]] = {
         "calculated": N_("Calculated"),
         "approved": N_("Approved"),
     },
+    "calculation_status": {
+        "running": N_("Running"),
+        "calculated": N_("Calculated"),
+        "approved": N_("Approved"),
+        "superseded": N_("Superseded"),
+        "failed": N_("Failed"),
+    },
     "ledger_status": {
         "notice": N_("under public notice"),
         "objected": N_("objection open, payment paused"),
