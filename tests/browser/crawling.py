@@ -351,7 +351,7 @@ async def arrange(owner_dsn: str) -> dict[str, list[int]]:
     made["submission"] += [applied.id, awarded.id]
     calculation = await factories.calculation(SLUG, rnd["id"], status="approved")
     await factories.ledger_entry(
-        SLUG, rnd["program"], rnd["id"], calculation.id, awarded.id, notice_until=later
+        SLUG, rnd["program"], rnd["id"], calculation.id, awarded.id, notice_until=later, status="notice"
     )
     made["calculation"] = [calculation.id]
     made["job_run"] += await factories.job_runs(SLUG)
