@@ -6,13 +6,13 @@ rounds it may apply for. One query per kind of item."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import date, datetime, time
 
 from pilotzone import db
 from pilotzone.auth.principal import Principal
 from pilotzone.funding import award_notice, reviews
 from pilotzone.funding.applications import APPLICANTS, KIND, open_rounds, status_label
-from pilotzone.web.formats import amount
+from pilotzone.web.formats import TZ, amount
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import label
@@ -75,9 +75,9 @@ def next_step(status: str, round_status: str) -> str:
     return steps.get(status, "")
 
 
-def _end_of(day: object) -> datetime | None:
-    """The end of a round's last day (a date) as a moment, for deadlines."""
-    return datetime.combine(day, time.max, tzinfo=UTC) if hasattr(day, "year") else None  # type: ignore[arg-type]  # a date read from the database
+def _end_of(day: date | None) -> datetime | None:
+    """The end of a round's last day (a date, in the pilot zones' zone) as a moment, for deadlines."""
+    return None if day is None else datetime.combine(day, time.max, tzinfo=TZ)
 
 
 async def todos(principal: Principal) -> list[Todo]:
