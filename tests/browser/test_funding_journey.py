@@ -242,7 +242,7 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
         expect(results).to_have_count(2)
         assert admin.evaluate("window.__journey") == "same page"  # HTMX swapped the results in
         expect(admin.locator("#round-live")).not_to_have_attribute("data-hx-trigger", "every 1s")
-        expect(admin.locator("#round-status")).to_have_text("calculated")
+        expect(admin.locator("#round-status")).to_have_text("已核算")  # the status by its label
     finally:
         _stop(worker)
 
@@ -255,7 +255,7 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     other = _as(browser, server, demo("admin2", "guangzhou"), round_url.removeprefix(server))
     other.get_by_role("button", name="审批测算结果").click()
     expect(other).to_have_url(round_url)
-    expect(other.locator("#round-status")).to_have_text("approved")
+    expect(other.locator("#round-status")).to_have_text("已通过")
     ledger = other.locator("section[aria-labelledby=ledger-heading] tbody tr")
     expect(ledger).to_have_count(2)
     expect(ledger.first).to_contain_text("公示中")
