@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from tests.support import ROOT
 
 WIDTH = 390
+NARROWEST = 360
 PER_ROUTE = 1  # instances of one route with path parameters opened per role (any one reaches it)
 PAGE_LIMIT = 90  # pages opened per role at most
 PROBE_LIMIT = 300  # further links per role whose answer is checked without rendering them
@@ -261,12 +262,17 @@ def crawl(
 
 
 def check(page: Any, axe_source: str, codes: set[str], name: str) -> list[str]:
-    """What is wrong with the open page: sideways scroll at 390 px, serious or critical axe-core
+    """What is wrong with the open page: sideways scroll at 390 px (and 360 px), serious or critical axe-core
     violations (when ``axe_source`` is given), raw codes in its zh-CN text."""
     problems = []
     width = page.evaluate("document.documentElement.scrollWidth")
     if width > WIDTH:
         problems.append(f"{width} px wide at {WIDTH} px")
+    page.set_viewport_size({"width": NARROWEST, "height": 844})  # the layout holds from 360 px
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.set_viewport_size({"width": WIDTH, "height": 844})
+    if width > NARROWEST:
+        problems.append(f"{width} px wide at {NARROWEST} px")
     if axe_source:
         page.add_script_tag(content=axe_source)
         problems.extend(f"axe {violation}" for violation in page.evaluate(AXE))
