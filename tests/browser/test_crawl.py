@@ -14,9 +14,19 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser
-from tests.browser.crawling import WIDTH, arrange, coded_values, crawl, expected, nu_errors, routes, tidy
+from tests.browser.crawling import (
+    WIDTH,
+    arrange,
+    check,
+    coded_values,
+    crawl,
+    expected,
+    nu_errors,
+    routes,
+    tidy,
+)
 from tests.browser.pages import sign_in
-from tests.support import demo
+from tests.support import ROOT, demo
 
 # (demo account, role, provincial)
 ROLES = (
@@ -87,3 +97,22 @@ def test_the_menu_collapses_at_narrow_widths_and_opens_without_script(server: st
     assert box is not None and box["width"] > 4 * 14  # the text on one line, not one character per line
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     context.close()
+
+
+def test_the_page_checks_bite(server: str, browser: Browser) -> None:
+    """A wide element, an image without a text and a raw state are each reported."""
+    context = browser.new_context(viewport={"width": WIDTH, "height": 844}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(server + "/z/guangzhou/notices/")
+    axe_source = (ROOT / "node_modules/axe-core/axe.min.js").read_text(encoding="utf-8")
+    assert check(page, axe_source, coded_values(), "notices") == []
+    page.evaluate(
+        """document.querySelector('main').insertAdjacentHTML('beforeend',
+           '<p>状态：in_review</p><img src="/static/none.png"><div class="probe-wide"></div>');
+           Object.assign(document.querySelector('.probe-wide').style, {width: '500px', height: '1em'});"""
+    )
+    found = check(page, axe_source, coded_values(), "notices")
+    context.close()
+    assert any("px wide at 390 px" in p for p in found), found
+    assert any(p.startswith("axe image-alt") for p in found), found
+    assert "raw codes ['in_review']" in found, found
