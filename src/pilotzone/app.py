@@ -38,6 +38,7 @@ from pilotzone.documents import routes as documents
 from pilotzone.documents.storage import prepare_bucket
 from pilotzone.funding import routes as funding
 from pilotzone.funding.states import RoundState
+from pilotzone.funding.tax import TENANTS as TAX_TENANTS
 from pilotzone.jobs import routes as jobs
 from pilotzone.jobs.codes import JobKind, JobStatus
 from pilotzone.notify import account as notify_account
@@ -50,7 +51,7 @@ from pilotzone.registry.codes import FieldType, ParkKind, Subject
 from pilotzone.settings import ROOT, ServiceUnavailable, get_settings
 from pilotzone.tenancy import dependencies as tenancy_dependencies
 from pilotzone.tenancy.middleware import TenancyMiddleware
-from pilotzone.web import errors, formats, render
+from pilotzone.web import errors, formats, layout, render
 from pilotzone.web.deadlines import tenant_today
 from pilotzone.web.i18n import gettext, ngettext, pick
 from pilotzone.web.labels import label
@@ -94,6 +95,7 @@ def wire() -> None:
     use_directory(registry_scopes)
     use_scheme_keys(certification_services.active_scheme_keys)
     on_link_issued(notify_account.link_issued)  # invitation and reset links are mailed (notify)
+    layout.only_in("tax_estimate", TAX_TENANTS)  # the menu links the estimate where a city has it
 
 
 def configure_templates(engine: JinjaTemplateEngine) -> None:
@@ -107,6 +109,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     # their trailing slash (pilotzone.web.urls)
     env.globals["url_for"] = pass_context(template_url_for)
     env.globals["label"] = label
+    env.globals["menu_for"] = layout.menu_for  # the menu's groups for a role (macros/nav.html, the workspace)
     # the code enums, for label(Role, value) over values read as text
     env.globals.update(Role=Role, JobKind=JobKind, JobStatus=JobStatus, ParkKind=ParkKind, Subject=Subject)
     env.globals["RoundState"] = RoundState

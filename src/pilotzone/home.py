@@ -1,6 +1,8 @@
 """The pages that compose every domain, so they belong to the composition root: the public landing
 page, the tenant colours, the language switch, the health probes (database, S3, broker) and a pilot
-zone's home page (its parks, certificates to renew, the statistics snapshot)."""
+zone's home page, the workspace (工作台): what waits for the signed-in user, composed from each domain's
+``worklist.todos(principal)`` (``pilotzone.web.worklist``), the menu's pages for the role, the zone's
+parks and districts."""
 
 from __future__ import annotations
 
@@ -19,10 +21,13 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import BUREAU_ADMIN, MEMBERS, PUBLIC, allow
-from pilotzone.certification.expiry import reminders_for
+from pilotzone.auth.principal import Principal
+from pilotzone.certification import worklist as certification_worklist
 from pilotzone.documents.storage import get_storage
+from pilotzone.funding import worklist as funding_worklist
 from pilotzone.jobs.broker import ping
 from pilotzone.jobs.snapshot import start_snapshot
+from pilotzone.registry import worklist as registry_worklist
 from pilotzone.registry.services import list_parks
 from pilotzone.settings import get_settings
 from pilotzone.tenancy import services
@@ -32,6 +37,7 @@ from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import COOKIE, LOCALES
 from pilotzone.web.render import render
 from pilotzone.web.urls import url_for
+from pilotzone.web.worklist import Section, Todo
 
 _COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}")
 _SLUG = re.compile(r"[a-z0-9-]+")
@@ -131,6 +137,15 @@ async def _probe(check: Any) -> str:
     return "ok" if ok else "error: not ready"
 
 
+async def work_of(principal: Principal) -> list[Todo]:
+    """What waits for ``principal`` in the current tenant, from every domain (one query per kind)."""
+    return [
+        *await registry_worklist.todos(principal),
+        *await certification_worklist.todos(principal),
+        *await funding_worklist.todos(principal),
+    ]
+
+
 class TenantHomeController(Controller):
     path = "/z/{slug:str}"
 
@@ -138,8 +153,7 @@ class TenantHomeController(Controller):
     async def home(self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant) -> Template:
         record = await services.tenant_record(tenant.id)
         page, parks = await list_parks(1)
-        snapshot = (await services.latest_snapshots()).get(tenant.id)
-        reminders = await reminders_for(principal)  # certificates to renew (holders only)
+        todos = await work_of(principal)
         return render(
             request,
             "tenancy/home.html",
@@ -148,9 +162,9 @@ class TenantHomeController(Controller):
                 "page": page,
                 "parks": parks,
                 "q": "",
-                "snapshot": snapshot,
-                "run": None,
-                "reminders": reminders,
+                "todo": [t for t in todos if t.section is Section.TODO],
+                "mine": [t for t in todos if t.section is Section.MINE],
+                "open": [t for t in todos if t.section is Section.OPEN],
             },
         )
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, NamedTuple
 
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
 from pilotzone.web.i18n import get_locale
+from pilotzone.web.labels import N_
 
 MAX_ENTRIES = 2_000  # languages × tenants × roles is far less; a bound against unexpected keys
 
@@ -49,3 +50,146 @@ def cached_fragment(context: Context, template_name: str, /, **key: Hashable) ->
 def forget_fragments() -> None:
     """Drop every cached fragment (tests that change translations or templates)."""
     _caches.clear()
+
+
+# -- the main menu, grouped for the role (macros/nav.html; the workspace shows the same groups)
+
+ADMIN, REVIEWER, DISTRICT = "bureau_admin", "bureau_reviewer", "district_reviewer"
+PARK, ENTERPRISE = "park_operator", "enterprise_user"
+PROVINCE_ADMIN, PROVINCE_VIEWER = "province_admin", "province_viewer"
+PUBLIC = "public"  # a visitor who has not signed in (or has no role here)
+MEMBERS = frozenset({ADMIN, REVIEWER, DISTRICT, PARK, ENTERPRISE})
+PROVINCE = frozenset({PROVINCE_ADMIN, PROVINCE_VIEWER})
+READERS = MEMBERS | PROVINCE  # tenant pages province staff may read too
+EVERYONE = READERS | {PUBLIC}
+
+
+class MenuLink(NamedTuple):
+    route: str
+    text: str  # an English msgid, translated when rendered
+    roles: frozenset[str]
+    tenant: bool = True  # a page of the tenant (takes ``slug``) or of the whole site
+
+
+class MenuGroup(NamedTuple):
+    key: str
+    title: str  # an English msgid
+    links: tuple[MenuLink, ...]
+
+
+def _link(route: str, text: str, *roles: str | frozenset[str], tenant: bool = True) -> MenuLink:
+    allowed: set[str] = set()
+    for role in roles:
+        allowed |= {role} if isinstance(role, str) else role
+    return MenuLink(route, text, frozenset(allowed), tenant)
+
+
+# Every page a role may use is one click from here (an object's page two: its list, then the object).
+# Only pages the role may open are listed: the crawl test (tests/browser/test_crawl.py) checks both.
+# Pages to come have their place: the inbox and its preferences ("work", every signed-in role), public
+# policy pages ("notice", EVERYONE), the program and scheme builders ("funding"/"certificates",
+# ADMIN), an enterprise's dossier (reached from the enterprise list and the header search),
+# the province's tenants page (SITE_MENU, PROVINCE_ADMIN).
+MENU: tuple[MenuGroup, ...] = (
+    MenuGroup("work", N_("Workspace"), (_link("tenant_home", N_("Workspace"), READERS),)),
+    MenuGroup(
+        "apply",
+        N_("Apply"),
+        (
+            _link("applications", N_("Certification applications"), READERS),
+            _link("funding_applications", N_("Funding applications"), READERS),
+            _link("tax_estimate", N_("Deemed-profit income tax estimate"), ADMIN, REVIEWER, ENTERPRISE, PROVINCE),
+        ),
+    ),
+    MenuGroup(
+        "review",
+        N_("Review"),
+        (
+            _link("reviews", N_("Certification reviews"), ADMIN, REVIEWER, DISTRICT),
+            _link("funding_reviews", N_("Funding reviews"), ADMIN, REVIEWER, DISTRICT),
+            _link("registrations", N_("Registrations"), ADMIN),
+        ),
+    ),
+    MenuGroup(
+        "notice",
+        N_("Public notices"),
+        (
+            _link("notices", N_("Certification notices"), EVERYONE),
+            _link("funding_notices", N_("Award notices"), EVERYONE),
+            _link("objections", N_("Objections to certifications"), ADMIN, PROVINCE),
+            _link("funding_objections", N_("Objections to awards"), ADMIN, PROVINCE),
+        ),
+    ),
+    MenuGroup(
+        "certificates",
+        N_("Certificates"),
+        (
+            _link("schemes", N_("Certification schemes"), READERS),
+            _link("certificates", N_("Certificates"), READERS),
+            _link("certificate_lookup", N_("Verify a certificate"), EVERYONE, tenant=False),
+        ),
+    ),
+    MenuGroup("funding", N_("Funding"), (_link("programs", N_("Funding programs"), READERS),)),
+    MenuGroup(
+        "subjects",
+        N_("Subjects"),
+        (
+            _link("parks", N_("Parks"), READERS),
+            _link("enterprises", N_("Enterprises"), READERS),
+            _link("warehouses", N_("Overseas warehouses"), READERS),
+            _link("talents", N_("Talents"), READERS),
+            _link("negative_list", N_("Negative list"), ADMIN, REVIEWER, PROVINCE),
+        ),
+    ),
+    MenuGroup(
+        "admin",
+        N_("Administration"),
+        (
+            _link("tenant_dashboard", N_("Dashboard"), ADMIN, REVIEWER, PROVINCE),
+            _link("tenant_users", N_("Users and roles"), ADMIN),
+            _link("job_runs", N_("Job runs"), ADMIN),
+            _link("tenant_audit", N_("Audit trail"), ADMIN),
+        ),
+    ),
+)
+
+# pages outside any pilot zone: the province's, and the list of pilot zones (not for a city's members:
+# every other city would refuse them)
+SITE_MENU = MenuGroup(
+    "province",
+    N_("Province"),
+    (
+        _link("province", N_("Provincial overview"), PROVINCE, tenant=False),
+        _link("province_users", N_("Provincial users"), PROVINCE_ADMIN, tenant=False),
+        _link("province_audit", N_("Provincial audit trail"), PROVINCE_ADMIN, tenant=False),
+        _link("landing", N_("All pilot zones"), PROVINCE, PUBLIC, tenant=False),
+    ),
+)
+
+
+_ONLY_IN: dict[str, frozenset[str]] = {}  # route → the pilot zones that have the page (the root registers)
+
+
+def only_in(route: str, slugs: frozenset[str]) -> None:
+    """The menu links ``route`` only in these pilot zones (a page some cities' policies have)."""
+    _ONLY_IN[route] = slugs
+
+
+def menu_for(role: str | None, slug: str | None) -> list[MenuGroup]:
+    """The groups and links of the menu for ``role`` (None: a visitor), in a pilot zone (``slug``)
+    or outside one: only the links the role may open; empty groups left out."""
+    who = role or PUBLIC
+    groups = list(MENU) if slug else []
+    groups.append(SITE_MENU)
+    shown = []
+    for group in groups:
+        links = tuple(
+            link
+            for link in group.links
+            if who in link.roles
+            and (slug or not link.tenant)
+            and (link.route not in _ONLY_IN or slug in _ONLY_IN[link.route])
+        )
+        if links:
+            shown.append(MenuGroup(group.key, group.title, links))
+    return shown
