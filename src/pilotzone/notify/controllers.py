@@ -12,7 +12,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from pilotzone.auth.dependencies import CurrentPrincipal
-from pilotzone.auth.guards import MEMBERS, allow
+from pilotzone.auth.guards import allow, tenant
 from pilotzone.notify import inbox
 from pilotzone.notify.codes import Channel
 from pilotzone.notify.events import Event
@@ -24,6 +24,9 @@ from pilotzone.web.render import page_of, render
 from pilotzone.web.urls import url_for
 
 
+# a user's own messages: members of the pilot zone (province staff read a city's pages, not its mail)
+OWN = tenant(province_read=False)
+
 class ReadForm(msgspec.Struct):
     go: str = ""  # "1": continue to the message's link
 
@@ -31,7 +34,7 @@ class ReadForm(msgspec.Struct):
 class InboxController(Controller):
     path = "/z/{slug:str}/inbox"
 
-    @get("/", name="notify_inbox", opt=allow(MEMBERS))
+    @get("/", name="notify_inbox", opt=allow(OWN))
     async def inbox_page(
         self, request: Request, principal: CurrentPrincipal, page: FromQuery[int | None] = None
     ) -> Template:
@@ -50,7 +53,7 @@ class InboxController(Controller):
             },
         )
 
-    @get("/{message_id:int}", name="notify_message", opt=allow(MEMBERS))
+    @get("/{message_id:int}", name="notify_message", opt=allow(OWN))
     async def message_page(
         self, request: Request, principal: CurrentPrincipal, message_id: FromPath[int]
     ) -> Template:
@@ -63,7 +66,7 @@ class InboxController(Controller):
             {"message": message, "target": inbox.local_link(message.link), "Event": Event},
         )
 
-    @post("/{message_id:int}/read", name="notify_read", status_code=303, opt=allow(MEMBERS))
+    @post("/{message_id:int}/read", name="notify_read", status_code=303, opt=allow(OWN))
     async def read(
         self,
         request: Request,
@@ -80,7 +83,7 @@ class InboxController(Controller):
         target = inbox.local_link(message.link) if data.go == "1" else ""
         return Redirect(path=target or url_for(request, "notify_inbox", slug=tenant.slug), status_code=303)
 
-    @post("/read-all", name="notify_read_all", status_code=303, opt=allow(MEMBERS))
+    @post("/read-all", name="notify_read_all", status_code=303, opt=allow(OWN))
     async def read_all(
         self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant
     ) -> Redirect:
@@ -88,11 +91,11 @@ class InboxController(Controller):
             await inbox.mark_read(principal.user_id)
         return Redirect(path=url_for(request, "notify_inbox", slug=tenant.slug), status_code=303)
 
-    @get("/preferences", name="notify_preferences", opt=allow(MEMBERS))
+    @get("/preferences", name="notify_preferences", opt=allow(OWN))
     async def preferences(self, request: Request, principal: CurrentPrincipal) -> Template:
         return await _preferences(request, principal)
 
-    @post("/preferences", name="notify_preferences_save", status_code=303, opt=allow(MEMBERS))
+    @post("/preferences", name="notify_preferences_save", status_code=303, opt=allow(OWN))
     async def save_preferences(
         self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant
     ) -> Redirect | Template:

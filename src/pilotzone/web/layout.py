@@ -91,7 +91,15 @@ def _link(route: str, text: str, *roles: str | frozenset[str], tenant: bool = Tr
 # ADMIN), an enterprise's dossier (reached from the enterprise list and the header search),
 # the province's tenants page (SITE_MENU, PROVINCE_ADMIN).
 MENU: tuple[MenuGroup, ...] = (
-    MenuGroup("work", N_("Workspace"), (_link("tenant_home", N_("Workspace"), READERS),)),
+    MenuGroup(
+        "work",
+        N_("Workspace"),
+        (
+            _link("tenant_home", N_("Workspace"), READERS),
+            _link("notify_inbox", N_("Messages"), MEMBERS),
+            _link("search", N_("Find an enterprise or park"), ADMIN, REVIEWER, DISTRICT, PROVINCE),
+        ),
+    ),
     MenuGroup(
         "apply",
         N_("Apply"),
@@ -129,7 +137,15 @@ MENU: tuple[MenuGroup, ...] = (
             _link("certificate_lookup", N_("Verify a certificate"), EVERYONE, tenant=False),
         ),
     ),
-    MenuGroup("funding", N_("Funding"), (_link("programs", N_("Funding programs"), READERS),)),
+    MenuGroup(
+        "funding",
+        N_("Funding"),
+        (
+            _link("programs", N_("Funding programs"), READERS),
+            _link("funding_awards", N_("Awards"), READERS),
+            _link("funding_payments", N_("Payments"), READERS),
+        ),
+    ),
     MenuGroup(
         "subjects",
         N_("Subjects"),
