@@ -1,9 +1,18 @@
-"""Steps the browser tests share: signing in through the login form, refreshing the rollups."""
+"""Steps the browser tests share: signing in through the login form, refreshing the rollups, reading a
+mail the SMTP sink received, running a worker process."""
 
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
+import os
+import signal
+import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from tests.support import PASSWORD
@@ -41,3 +50,45 @@ def refresh_rollups() -> None:
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(asyncio.run, run()).result(timeout=60)
+
+
+def mail_to(directory: Path, address: str, subject_has: str = "", timeout: float = 30) -> str:
+    """The plain text of the first mail to ``address`` (whose subject holds ``subject_has``) that the
+    SMTP sink wrote into ``directory`` (mail is sent after commit: waits for it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in sorted(directory.glob("*.eml")):
+            mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if mail["To"] == address and subject_has in str(mail["Subject"]):
+                body = mail.get_body(("plain",))  # type: ignore[attr-defined]
+                return body.get_content() if body is not None else ""
+        time.sleep(0.2)
+    pytest.fail(f"no mail to {address} ({subject_has!r}) within {timeout} s")
+
+
+def start_worker(log: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    """``pilotzone worker`` in its own process group (the test server has no in-process worker when
+    REDIS_URL is set); stop it with :func:`stop_worker`."""
+    return subprocess.Popen(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "pilotzone.cli", "worker", "--processes", "1", "--threads", "2"],
+        env={**os.environ, **(extra_env or {})},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group: the stop reaches dramatiq's worker child too
+    )
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    """SIGTERM to dramatiq's main process only (it stops its worker child once; a second SIGTERM sent
+    to the child directly makes it 'kill' itself and hang); SIGKILL to the group if that hangs."""
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        try:
+            os.killpg(worker.pid, signal.SIGKILL)  # nothing of the group may outlive the test
+        except ProcessLookupError:
+            pass

@@ -8,11 +8,7 @@ award, the notice and the payment on its application, and the results download a
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import signal
-import subprocess
-import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +21,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, Page, expect
 from tests import factories
-from tests.browser.pages import sign_in
+from tests.browser.pages import sign_in, start_worker, stop_worker
 from tests.support import demo
 
 GZ = "/z/guangzhou"
@@ -132,32 +128,6 @@ def _review(page: Page, server: str, application: str, declared: str, verified: 
     expect(review.get_by_role("alert")).to_have_count(0)
 
 
-def _worker(log: Path) -> subprocess.Popen:
-    return subprocess.Popen(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "pilotzone.cli", "worker", "--processes", "1", "--threads", "2"],
-        env=os.environ.copy(),
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: the stop reaches dramatiq's worker child too
-    )
-
-
-def _stop(worker: subprocess.Popen) -> None:
-    """SIGTERM to dramatiq's main process only (it stops its worker child once; a second SIGTERM sent
-    to the child directly makes it 'kill' itself and hang); SIGKILL to the group if that hangs."""
-    worker.send_signal(signal.SIGTERM)
-    try:
-        worker.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait(timeout=10)
-    finally:
-        try:
-            os.killpg(worker.pid, signal.SIGKILL)  # nothing of the group may outlive the test
-        except ProcessLookupError:
-            pass
-
-
 def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: dict, tmp_path: Path) -> None:
     tag = people["tag"]
     program_name = f"旅程出口奖励{tag}"
@@ -231,7 +201,7 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
     expect(admin.locator("#round-live")).to_have_attribute("data-hx-trigger", "every 1s")
     admin.evaluate("window.__journey = 'same page'")  # survives swaps, not reloads
 
-    worker = _worker(tmp_path / "worker.log")
+    worker = start_worker(tmp_path / "worker.log")
     try:
         expect(widget).to_contain_text("已完成", timeout=60_000)
         expect(widget.locator("progress")).to_have_attribute("value", "2")
@@ -241,7 +211,7 @@ def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: 
         expect(admin.locator("#round-live")).not_to_have_attribute("data-hx-trigger", "every 1s")
         expect(admin.locator("#round-status")).to_have_text("已测算")
     finally:
-        _stop(worker)
+        stop_worker(worker)
 
     # the one who started it may not approve: no button, the page names who may; the second admin does
     expect(admin.get_by_role("button", name="审批测算结果")).to_have_count(0)

@@ -15,6 +15,7 @@ from pilotzone.web.formats import local_time
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import ngettext, pick
 from pilotzone.web.worklist import Link, Section, Todo, WorkEntry, compact, now, todo
+from pilotzone.workflow import due
 from pilotzone.workflow.states import CertificationState as State
 from pilotzone.workflow.states import Kind, ObjectionState
 
@@ -130,7 +131,9 @@ async def _applicant(enterprise: int | None, park: int | None) -> list[Todo | No
         )
         for r in rows
     ]
-    asked = [e for e, r in zip(mine, rows, strict=True) if r["status"] == State.INFO_REQUESTED]
+    asked = await due.with_due(
+        [(r["id"], e) for e, r in zip(mine, rows, strict=True) if r["status"] == State.INFO_REQUESTED]
+    )
     drafts = [e for e, r in zip(mine, rows, strict=True) if r["status"] == State.DRAFT]
     certificates = await db.fetch(_CERTIFICATES, enterprise, park)
     moment = now()

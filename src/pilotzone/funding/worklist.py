@@ -17,6 +17,7 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import label
 from pilotzone.web.worklist import Link, Section, Todo, WorkEntry, compact, now, todo
+from pilotzone.workflow import due
 from pilotzone.workflow.states import AwardState, Kind, ObjectionState
 from pilotzone.workflow.states import FundingState as State
 
@@ -151,7 +152,8 @@ async def _objections() -> Todo | None:
 
 async def _applicant(enterprise: int | None, park: int | None) -> list[Todo | None]:
     rows = await db.fetch(_MINE, enterprise, park, now())
-    mine, asked, drafts, awards = [], [], [], []
+    mine, drafts, awards = [], [], []
+    asked: list[tuple[int, WorkEntry]] = []
     for r in rows:
         link = Link("funding_application", {"funding_application_id": r["id"]})
         name = pick(r["name_zh"], r["name_en"])
@@ -165,7 +167,7 @@ async def _applicant(enterprise: int | None, park: int | None) -> list[Todo | No
         )
         mine.append(entry)
         if r["status"] == State.INFO_REQUESTED:
-            asked.append(entry)
+            asked.append((r["id"], entry))
         elif r["status"] == State.DRAFT:
             drafts.append(entry)
         if r["awarded"] is not None:
@@ -187,7 +189,7 @@ async def _applicant(enterprise: int | None, park: int | None) -> list[Todo | No
             "funding.answers",
             _("Information requests to answer (funding)"),
             Link("funding_applications"),
-            asked,
+            await due.with_due(asked),
         ),
         todo("funding.drafts", _("Funding applications to submit"), Link("funding_applications"), drafts),
         todo(

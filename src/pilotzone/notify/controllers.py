@@ -23,7 +23,6 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import page_of, render
 from pilotzone.web.urls import url_for
 
-
 # a user's own messages: members of the pilot zone (province staff read a city's pages, not its mail)
 OWN = tenant(province_read=False)
 

@@ -13,8 +13,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
 
 from pilotzone import db
 from pilotzone.jobs.codes import JobKind
@@ -23,7 +26,9 @@ from pilotzone.jobs.tables import JobRun
 from pilotzone.notify.events import Event
 from pilotzone.notify.services import emit
 from pilotzone.notify.tables import NotifyMessage
+from pilotzone.tenancy.middleware import current_tenant_zone
 from pilotzone.web.deadlines import Deadline, answer_by, tenant_today
+from pilotzone.web.worklist import WorkEntry
 from pilotzone.workflow import told
 from pilotzone.workflow.states import Decision, Kind
 
@@ -72,6 +77,19 @@ async def due_of(submission_ids: Sequence[int]) -> dict[int, Deadline]:
     rows = await db.fetch(_OPEN, list(submission_ids))
     return {r["submission"]: answer_by(r["due_on"], today) for r in rows}
 
+
+
+async def with_due(entries: Sequence[tuple[int, WorkEntry]]) -> list[WorkEntry]:
+    """Workspace entries of submissions waiting for an answer (submission id, entry), each with its
+    request's due date: the words ("请于 … 前补正，剩 3 天") as its note, the end of that day as its due."""
+    dues = await due_of([i for i, _ in entries])
+    zone = ZoneInfo(current_tenant_zone() or "Asia/Shanghai")
+    return [
+        msgspec.structs.replace(e, note=dues[i].text, due=datetime.combine(dues[i].day, time.max, tzinfo=zone))
+        if i in dues
+        else e
+        for i, e in entries
+    ]
 
 # requests waiting for their answer whose due date is at most BEFORE days ahead (or past), with the
 # users of the applicant: a park's operators for a park's submission, else the enterprise's users

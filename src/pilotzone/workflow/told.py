@@ -71,10 +71,19 @@ async def tell_applicants(event: Event, row: Any, key: str, **more: Any) -> None
 
 async def step_recorded(row: Submission, action: Action, comment: str, step_id: int) -> None:
     """A review step was recorded on ``row`` (as it was before the step): tell who must know."""
+    note = comment.strip().rstrip("。.！!；;")  # the text puts its own full stop after it
     if action is Action.REQUEST_INFO:
-        await tell_applicants(Event.INFO_REQUESTED, row, f"info_requested:{step_id}", note=comment)
+        found = await db.fetch("SELECT due_on FROM review_step WHERE id = $1", step_id)
+        due_on = found[0]["due_on"] if found else None
+        await tell_applicants(
+            Event.INFO_REQUESTED,
+            row,
+            f"info_requested:{step_id}",
+            note=note,
+            due=due_on.isoformat() if due_on else "",
+        )
     elif action is Action.REJECT:
-        await tell_applicants(Event.APPLICATION_REJECTED, row, f"rejected:{step_id}", note=comment)
+        await tell_applicants(Event.APPLICATION_REJECTED, row, f"rejected:{step_id}", note=note)
     elif action is Action.APPROVE:
         now_in = await db.fetch("SELECT status FROM submission WHERE id = $1", row.id)
         if now_in and now_in[0]["status"] != row.status:  # the last stage approved: out of review
