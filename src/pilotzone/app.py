@@ -22,7 +22,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
-from pilotzone import db, home
+from pilotzone import db, home, policies
 from pilotzone.auth import dependencies as auth_dependencies
 from pilotzone.auth import refusals
 from pilotzone.auth import routes as auth
@@ -39,6 +39,7 @@ from pilotzone.funding import routes as funding
 from pilotzone.jobs import routes as jobs
 from pilotzone.jobs.codes import JobKind, JobStatus
 from pilotzone.overview import routes as overview
+from pilotzone.provisioning import pages as cities
 from pilotzone.registry import routes as registry
 from pilotzone.registry import scopes as registry_scopes
 from pilotzone.registry.codes import FieldType, ParkKind, Subject
@@ -66,6 +67,8 @@ PAGES: list[ControllerRouterHandler] = [
     *documents.ROUTES,
     *funding.ROUTES,
     *overview.ROUTES,
+    *cities.ROUTES,
+    *policies.ROUTES,
     create_static_files_router(
         path="/static", directories=[ROOT / "static"], name="static", opt=allow(PUBLIC)
     ),
