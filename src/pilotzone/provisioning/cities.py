@@ -51,9 +51,9 @@ class CityForm(msgspec.Struct):
 class CityError(Exception):
     """``field`` names the form field; ``message`` is an English msgid (``args`` fill it in)."""
 
-    def __init__(self, field: str, message: str, **args: object) -> None:
+    def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
-        self.field, self.message, self.args_ = field, message, args
+        self.field, self.message = field, message
 
 
 # the key a TenantFileError names → the form field it belongs to
@@ -158,7 +158,8 @@ class Created:
     tenant_id: int
     slug: str
     email: str
-    path: str  # the invitation link (shown once to the province admin)
+    token: str  # of the invitation link (shown once to the province admin)
+    path: str = ""  # the link, made by the page from the route name
 
 
 async def create_city(principal: Principal, form: CityForm) -> Created:
@@ -189,4 +190,4 @@ async def create_city(principal: Principal, form: CityForm) -> Created:
         },
     )
     forget_tenants()  # a slug looked up before (404) resolves now in this process
-    return Created(tenant_id, spec.slug, email, f"/z/{spec.slug}/invite/{link.token}")
+    return Created(tenant_id, spec.slug, email, link.token)

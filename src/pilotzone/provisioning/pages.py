@@ -19,6 +19,7 @@ from pilotzone.tenancy.tables import Tenant
 from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
+from pilotzone.web.urls import url_for
 
 PROVINCE_ADMIN = province("province_admin")
 
@@ -114,7 +115,8 @@ class CitiesController(Controller):
             created = await cities.create_city(principal, data)
         except cities.CityError as exc:
             return await _page(request, data, {exc.field: _(exc.message)}, 400)
-        created.path = str(request.base_url).rstrip("/") + created.path
+        link = url_for(request, "invite", slug=created.slug, token=created.token)
+        created.path = str(request.base_url).rstrip("/") + link
         return await _page(request, cities.CityForm(), {}, created=created)
 
 

@@ -197,7 +197,7 @@ def check(path: Path | str, spec: TenantSpec) -> None:
     _check_oidc(path, spec, codes)
 
 
-def _check_oidc(path: Path, spec: TenantSpec, codes: set[str]) -> None:
+def _check_oidc(path: Path | str, spec: TenantSpec, codes: set[str]) -> None:
     keys: set[str] = set()
     for i, provider in enumerate(spec.oidc):
         at = f"oidc[{i}]"

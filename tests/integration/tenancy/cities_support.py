@@ -29,7 +29,7 @@ async def remove_city(owner: asyncpg.Connection, slug: str) -> None:
         left = []
         for table in tables:
             try:
-                await owner.execute(f'DELETE FROM "{table}" WHERE tenant_id = $1', tenant_id)
+                await owner.execute(f'DELETE FROM "{table}" WHERE tenant_id = $1', tenant_id)  # noqa: S608 - names from the catalogue
             except asyncpg.ForeignKeyViolationError:
                 left.append(table)
         if not left:
@@ -43,7 +43,8 @@ async def remove_city(owner: asyncpg.Connection, slug: str) -> None:
         emails,
     )
     ids = [r["id"] for r in others]
-    for table, column in (("pz_session", '"user"'), ("user_identity", '"user"'), ("one_time_token", '"user"')):
-        await owner.execute(f"DELETE FROM {table} WHERE {column} = ANY($1::int[])", ids)
+    await owner.execute('DELETE FROM pz_session WHERE "user" = ANY($1::int[])', ids)
+    await owner.execute('DELETE FROM user_identity WHERE "user" = ANY($1::int[])', ids)
+    await owner.execute('DELETE FROM one_time_token WHERE "user" = ANY($1::int[])', ids)
     await owner.execute("DELETE FROM pz_user WHERE id = ANY($1::int[])", ids)
     await owner.execute("DELETE FROM tenant WHERE id = $1", tenant_id)
