@@ -7,7 +7,8 @@ from pilotzone.certification import actors as certification
 from pilotzone.funding import actors as funding
 from pilotzone.jobs import actors as jobs
 from pilotzone.jobs import worker  # noqa: F401 - adds the RecoveryMiddleware to the broker
+from pilotzone.notify import actors as notify
 from pilotzone.overview import actors as overview
 
-ACTORS = (*jobs.ACTORS, *certification.ACTORS, *funding.ACTORS, *overview.ACTORS)
-PERIODIC = (*certification.PERIODIC, *overview.PERIODIC)
+ACTORS = (*jobs.ACTORS, *certification.ACTORS, *funding.ACTORS, *overview.ACTORS, *notify.ACTORS)
+PERIODIC = (*certification.PERIODIC, *overview.PERIODIC, *notify.PERIODIC)

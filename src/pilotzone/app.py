@@ -26,6 +26,7 @@ from pilotzone import db, home, policies
 from pilotzone.auth import dependencies as auth_dependencies
 from pilotzone.auth import refusals
 from pilotzone.auth import routes as auth
+from pilotzone.auth.events import on_link_issued
 from pilotzone.auth.guards import PUBLIC, allow, check_access
 from pilotzone.auth.middleware import AuthMiddleware, CSRFMiddleware
 from pilotzone.auth.principal import current_principal
@@ -38,6 +39,9 @@ from pilotzone.documents.storage import prepare_bucket
 from pilotzone.funding import routes as funding
 from pilotzone.jobs import routes as jobs
 from pilotzone.jobs.codes import JobKind, JobStatus
+from pilotzone.notify import account as notify_account
+from pilotzone.notify import routes as notify
+from pilotzone.notify.middleware import UnreadMiddleware
 from pilotzone.overview import routes as overview
 from pilotzone.provisioning import pages as cities
 from pilotzone.registry import routes as registry
@@ -67,6 +71,7 @@ PAGES: list[ControllerRouterHandler] = [
     *documents.ROUTES,
     *funding.ROUTES,
     *overview.ROUTES,
+    *notify.ROUTES,
     *cities.ROUTES,
     *policies.ROUTES,
     create_static_files_router(
@@ -87,6 +92,7 @@ def wire() -> None:
     render.use_principal(current_principal)
     use_directory(registry_scopes)
     use_scheme_keys(certification_services.active_scheme_keys)
+    on_link_issued(notify_account.link_issued)  # invitation and reset links are mailed (notify)
 
 
 def configure_templates(engine: JinjaTemplateEngine) -> None:
@@ -124,7 +130,7 @@ def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar
     wire()
     return Litestar(
         route_handlers=[*ROUTES, *extra_routes],
-        middleware=[LocaleMiddleware(), AuthMiddleware(), CSRFMiddleware(), TenancyMiddleware()],
+        middleware=[LocaleMiddleware(), AuthMiddleware(), CSRFMiddleware(), TenancyMiddleware(), UnreadMiddleware()],
         before_send=[add_security_headers],  # every response, also unmatched routes
         guards=[check_access],
         # ``principal: Principal`` and ``tenant: TenantInfo`` in any handler's signature

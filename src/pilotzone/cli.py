@@ -55,7 +55,7 @@ def serve(host: str | None, port: int | None, setup: bool | None, server: str, w
         setup = not settings.production
     signal.signal(signal.SIGTERM, _exit_on_sigterm)  # so the embedded services are stopped too
     print("PilotZone starting…", flush=True)
-    with embedded_services(settings) as settings:
+    with embedded_services(settings, mail=True) as settings:
         if setup:
             asyncio.run(_setup(settings.tenants_dir, demo=True))
         worker = scheduler = None

@@ -1,4 +1,5 @@
-"""Embedded services for the no-configuration run: pgserver (PostgreSQL 16) and SeaweedFS ``weed mini``.
+"""Embedded services for the no-configuration run: pgserver (PostgreSQL 16), SeaweedFS ``weed mini``
+and (development only) an SMTP sink that keeps every mail as a ``.eml`` file in ``<data dir>/mail/``.
 
 Each is started only when its URL is not configured; the URLs are exported to the environment
 (and settings reloaded) so the rest of the process sees ordinary settings. Data lives under
@@ -21,6 +22,9 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
 
 from pilotzone.settings import ServiceUnavailable, Settings, SettingsError, reload_settings
 
@@ -30,6 +34,30 @@ with warnings.catch_warnings():
     import pgserver
 
 DB_NAME = "pilotzone"
+
+
+class MailSink:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that writes each message it receives, as sent, to
+    ``<directory>/<time>-<n>.eml``. The embedded ``serve`` (development, no SMTP_HOST) and the tests use it."""
+
+    def __init__(self, directory: Path, port: int = 0) -> None:
+        self.directory = directory
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.port = port or free_port()
+        self.count = 0
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+        self.count += 1
+        name = f"{time.strftime('%Y%m%dT%H%M%S')}-{time.time_ns() % 10**9:09d}-{self.count}.eml"
+        (self.directory / name).write_bytes(envelope.original_content or envelope.content)
+        return "250 Message accepted for delivery"
+
+    def start(self) -> None:
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
 
 
 def port_open(host: str, port: int) -> bool:
@@ -197,9 +225,12 @@ def start_postgres(data_dir: Path) -> tuple[str, pgserver.PostgresServer]:
 
 
 @contextlib.contextmanager
-def embedded_services(settings: Settings, database: bool = True, s3: bool = True) -> Iterator[Settings]:
-    """Start what is not configured, export its URL, yield fresh settings, stop it on exit."""
-    started: list[pgserver.PostgresServer | WeedServer] = []
+def embedded_services(
+    settings: Settings, database: bool = True, s3: bool = True, mail: bool = False
+) -> Iterator[Settings]:
+    """Start what is not configured, export its URL, yield fresh settings, stop it on exit. ``mail``:
+    in development without SMTP_HOST, an SMTP sink writing to ``<data dir>/mail/`` (never in production)."""
+    started: list[pgserver.PostgresServer | WeedServer | MailSink] = []
     try:
         data_dir = settings.data_dir
         if database and not settings.database_url:
@@ -216,10 +247,16 @@ def embedded_services(settings: Settings, database: bool = True, s3: bool = True
                 {"S3_ENDPOINT": weed.endpoint, "S3_ACCESS_KEY": access, "S3_SECRET_KEY": secret}
             )
             print(f"  embedded S3 (weed mini): {weed.endpoint}, data in {data_dir / 's3'}", flush=True)
+        if mail and not settings.smtp_host and settings.env == "development":
+            sink = MailSink(data_dir / "mail")
+            sink.start()
+            started.append(sink)
+            os.environ.update({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sink.port)})
+            print(f"  embedded SMTP sink: mails in {sink.directory} (also at /dev/mail)", flush=True)
         yield reload_settings()
     finally:
         for service in reversed(started):
-            if isinstance(service, WeedServer):
+            if isinstance(service, (WeedServer, MailSink)):
                 service.stop()
             else:
                 service.cleanup()

@@ -15,6 +15,7 @@ APP_REGISTRY = AppRegistry(
         "pilotzone.certification.piccolo_app",
         "pilotzone.funding.piccolo_app",
         "pilotzone.overview.piccolo_app",
+        "pilotzone.notify.piccolo_app",
     ]
 )
 

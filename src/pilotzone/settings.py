@@ -162,6 +162,19 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     # deployment-wide OpenID providers (tenant-owned ones come from tenants/<slug>.toml)
     oidc_providers: tuple[OIDCProviderSetting, ...] = ()
+    # notifications (pilotzone.notify): email over SMTP, SMS through an HTTP gateway
+    smtp_host: str | None = None  # unset: no email (the embedded serve starts a local sink instead)
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout: float = 10.0
+    mail_from: str = "PilotZone <noreply@pilotzone.local>"
+    sms_gateway_url: str | None = None  # unset: no SMS
+    sms_gateway_body: str = '{"to":"{phone}","text":"{text}"}'  # {phone}, {text}: JSON-escaped
+    sms_gateway_token: str | None = None  # sent as "Authorization: Bearer <token>"
+    # seconds before the 2nd, 3rd, … attempt of a failed delivery; after the last one it is failed
+    notify_retry_delays: tuple[float, ...] = (60.0, 300.0, 1800.0)
 
     @property
     def production(self) -> bool:
@@ -208,6 +221,13 @@ def _networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network,
             except ValueError:
                 raise SettingsError(f"{name} entry {item.strip()!r} is not an IP address or CIDR") from None
     return tuple(result)
+
+
+def _delays(raw: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise SettingsError(f"NOTIFY_RETRY_DELAYS must be comma-separated seconds, not {raw!r}") from None
 
 
 def _oidc_providers(raw: str | None) -> tuple[OIDCProviderSetting, ...]:
@@ -289,6 +309,17 @@ def load_settings() -> Settings:
         host_map=_host_map(_env("TENANT_HOSTS")),
         public_url=_env("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
         oidc_providers=_oidc_providers(_env("OIDC_PROVIDERS")),
+        smtp_host=_env("SMTP_HOST") or None,
+        smtp_port=_int("SMTP_PORT", 25),
+        smtp_user=_env("SMTP_USER") or None,
+        smtp_password=_env("SMTP_PASSWORD") or None,
+        smtp_starttls=_bool("SMTP_STARTTLS", False),
+        smtp_timeout=_float("SMTP_TIMEOUT", 10.0),
+        mail_from=_env("MAIL_FROM", "PilotZone <noreply@pilotzone.local>"),
+        sms_gateway_url=_env("SMS_GATEWAY_URL") or None,
+        sms_gateway_body=_env("SMS_GATEWAY_BODY", '{"to":"{phone}","text":"{text}"}'),
+        sms_gateway_token=_env("SMS_GATEWAY_TOKEN") or None,
+        notify_retry_delays=_delays(_env("NOTIFY_RETRY_DELAYS", "60,300,1800")),
     )
     if settings.production:
         check_production(settings)

@@ -10,7 +10,7 @@ from typing import Any
 import msgspec
 
 from pilotzone import db
-from pilotzone.auth import audit, services
+from pilotzone.auth import audit, events, services
 from pilotzone.auth.principal import Principal, current_principal
 from pilotzone.auth.scopes import directory
 from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES, Membership, OneTimeToken, User, find_user
@@ -128,6 +128,7 @@ async def invite_member(principal: Principal, tenant_id: int, slug: str, form: M
     email = valid_email(form.email)
     grant = await validate_grant(principal, form)
     link = await services.issue_invitation(email, tenant_id, grant, principal.user_id)
+    await events.link_issued(events.LinkIssued("invite", email, f"/z/{slug}/invite/{link.token}", tenant_id))
     return Invitation(email, f"/z/{slug}/invite/{link.token}")
 
 
@@ -171,6 +172,7 @@ async def reset_link_for_member(membership_id: int) -> Invitation:
     user = await find_user(User.id == membership.user)
     assert user is not None
     link = await services.issue_reset(user, current_principal().user_id)
+    await events.link_issued(events.LinkIssued("reset", user.email, f"/reset/{link.token}", membership.tenant, user.id))
     return Invitation(user.email, f"/reset/{link.token}")
 
 
@@ -191,6 +193,7 @@ async def invite_provincial(principal: Principal, form: ProvincialInvite) -> Inv
     if role not in PROVINCE_ROLES:
         raise AdminError("province_role", N_("Choose a role."))
     link = await services.issue_invitation(email, None, {"province_role": role}, principal.user_id)
+    await events.link_issued(events.LinkIssued("invite", email, f"/invite/{link.token}", None))
     return Invitation(email, f"/invite/{link.token}")
 
 

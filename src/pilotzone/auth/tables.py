@@ -40,6 +40,9 @@ class User(Table, db=DB, tablename="pz_user"):
     is_active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
+    # for notifications (pilotzone.notify): the language the user last chose, a phone for SMS
+    language = Varchar(length=10, default="zh_CN")
+    phone = Varchar(length=30, default="")
 
 
 class UserIdentity(Table, db=DB):
@@ -145,6 +148,8 @@ USER_COLUMNS = (
     User.is_active,
     User.created_at,
     User.last_login_at,
+    User.language,
+    User.phone,
 )
 
 

@@ -17,11 +17,13 @@ from pilotzone.certification.notices import NoticeError, now, running_sql
 from pilotzone.certification.schemes import certificate_number
 from pilotzone.certification.tables import Certificate, Scheme
 from pilotzone.documents.services import store_bytes
+from pilotzone.notify.events import Event
 from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.tenancy.services import tenant_record
 from pilotzone.web.formats import local_time
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
+from pilotzone.workflow import told
 from pilotzone.workflow.scope import visible
 from pilotzone.workflow.states import Action, Actor, CertificationState, Guard, ObjectionState
 from pilotzone.workflow.transitions import Refused, move_row
@@ -96,6 +98,7 @@ async def _issue(case: Case, base_url: str) -> Certificate:
         valid_until=valid_until,
     )
     await certificate.save()
+    await told.tell_about(Event.CERTIFICATE_ISSUED, case.id, f"certificate_issued:{certificate.id}", number=number)
     await renewals.link_renewed(old, certificate)
     pdf = certificate_pdf(
         number=number,
@@ -149,6 +152,10 @@ async def revoke(certificate_id: int, reason: str) -> None:
         raise NoticeError("status", _("This certificate was already revoked."), 409)
     await Certificate.update({Certificate.status: "revoked", Certificate.revoked_reason: reason}).where(
         Certificate.id == certificate_id
+    )
+    await told.tell_about(
+        Event.CERTIFICATE_REVOKED, certificate.application, f"certificate_revoked:{certificate_id}",
+        number=certificate.number, title=certificate.subject_label, note=reason,
     )
     await audit.record(
         "certificate.revoked",

@@ -20,6 +20,8 @@ from pilotzone.certification.notices import now
 from pilotzone.certification.schemes import default_of
 from pilotzone.jobs.services import job, start_run
 from pilotzone.jobs.tables import JobRun
+from pilotzone.notify.events import Event
+from pilotzone.workflow import told
 from pilotzone.workflow.scope import visible
 from pilotzone.workflow.tables import Submission
 
@@ -107,7 +109,26 @@ async def sweep_step(run: JobRun) -> bool:
         left -= len(made)
     run.done += handled
     run.total = max(run.total, run.done)
+    if handled < CHUNK:
+        await _tell_expiring(at)
     return handled < CHUNK
+
+
+# certificates ending within 30 days (but not 7) and within 7 days: one message each (notify's key)
+_EXPIRING = """
+SELECT id, application, number, subject_label, valid_until FROM certificate
+ WHERE status = 'valid' AND valid_until > $1 AND valid_until > $1::timestamptz + make_interval(days => $2)
+   AND valid_until <= $1::timestamptz + make_interval(days => $3)
+"""
+
+
+async def _tell_expiring(at: datetime) -> None:
+    for days, shorter in ((30, 7), (7, 0)):
+        for c in await db.fetch(_EXPIRING, at, shorter, days):
+            await told.tell_about(
+                Event.CERTIFICATE_EXPIRING, c["application"], f"certificate_expiring:{c['id']}:{days}",
+                number=c["number"], title=c["subject_label"], days=days, due=told.day(c["valid_until"]),
+            )
 
 
 async def start_sweep(actor_label: str | None = None) -> JobRun:

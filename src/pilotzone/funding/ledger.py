@@ -23,10 +23,12 @@ from pilotzone.funding.applications import FundingError, now, unit_of
 from pilotzone.funding.calculation import failed_reasons
 from pilotzone.funding.program_spec import ProgramSpec
 from pilotzone.funding.tables import Round
+from pilotzone.notify.events import Event
 from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import label
+from pilotzone.workflow import told
 from pilotzone.workflow.states import Kind, ObjectionState
 from pilotzone.workflow.tables import Notice, Objection
 
@@ -87,6 +89,7 @@ async def approve(principal: Principal, calculation_id: int) -> int:
     if until is not None and written:
         in_order = [r["application"] for r in sorted(written, key=lambda r: r["id"])]  # as the entries
         await db.fetch(_NOTICES, in_order, until, Kind.AWARD.value)
+    await told.awards_published(await db.fetch(_AWARDED, calc.id))  # notify the applicants
     await audit.record(
         "calculation.approved",
         "calculation",
@@ -103,6 +106,8 @@ async def approve(principal: Principal, calculation_id: int) -> int:
     return len(written)
 
 
+_AWARDED = """SELECT e.application, e.awarded AS amount, p.name_zh AS title FROM ledger_entry e
+  JOIN program p ON p.id = e.program AND p.tenant_id = e.tenant_id WHERE e.calculation = $1"""
 _APPROVERS = """
 SELECT u.display_name, u.email
   FROM membership m JOIN pz_user u ON u.id = m."user"
@@ -229,6 +234,10 @@ async def record_payment(principal: Principal, entry_id: int, form: PaymentForm)
         recorded_by_email=principal.label,
     )
     await payment.save()
+    await told.tell_about(
+        Event.PAYMENT_RECORDED, entry["application"], f"payment_recorded:{payment.id}",
+        amount=amount, title=entry["subject_label"],
+    )
     await audit.record(
         "payment.recorded",
         "ledger_entry",

@@ -12,6 +12,7 @@ class JobKind(Coded):
     FUNDING_CALCULATION = "funding_calculation", "扶持资金测算", "Funding calculation"
     OVERVIEW_REFRESH = "overview_refresh", "看板数据刷新", "Dashboard refresh"
     OVERVIEW_MONTHLY_REPORT = "overview_monthly_report", "月度报告", "Monthly report"
+    NOTIFY_DELIVERY = "notify_delivery", "消息发送", "Message delivery"
 
 
 class JobStatus(Coded):

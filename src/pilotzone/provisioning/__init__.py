@@ -24,6 +24,7 @@ from pilotzone.funding.program_spec import ProgramSpec
 from pilotzone.funding.programs import ProgramError
 from pilotzone.funding.programs import parse as parse_programs
 from pilotzone.funding.services import sync_programs
+from pilotzone.notify.provision import sync_texts
 from pilotzone.provisioning.specs import (
     OIDC_RULE_ROLES,
     District,
@@ -183,6 +184,7 @@ async def write_tenant(
         await _sync_parks(row.id, spec.parks, report)
         report.schemes_written += await sync_schemes(list(schemes))
         report.programs_written += await sync_programs(list(programs))
+        await sync_texts(spec.notify.texts)
     return row.id
 
 

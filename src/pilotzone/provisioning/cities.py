@@ -9,12 +9,13 @@ file with the same slug added later takes the city over (the file is then its so
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import msgspec
 
 from pilotzone import db
-from pilotzone.auth import audit, services
+from pilotzone.auth import audit, events, services
 from pilotzone.auth.admin_services import AdminError, valid_email
 from pilotzone.auth.principal import Principal
 from pilotzone.provisioning import SyncReport, write_tenant
@@ -158,13 +159,13 @@ class Created:
     tenant_id: int
     slug: str
     email: str
-    token: str  # of the invitation link (shown once to the province admin)
-    path: str = ""  # the link, made by the page from the route name
+    path: str  # the invitation link (shown once to the province admin)
 
 
-async def create_city(principal: Principal, form: CityForm) -> Created:
-    """Write the tenant as ``tenants sync`` does (DB only), invite its first bureau admin, audit both.
-    Runs in the request's transaction: a failure leaves nothing behind."""
+async def create_city(principal: Principal, form: CityForm, link_path: Callable[[str, str], str]) -> Created:
+    """Write the tenant as ``tenants sync`` does (DB only), invite its first bureau admin (the link is
+    mailed by whoever listens to ``auth.events``: notify), audit both. ``link_path(slug, token)`` makes
+    the invitation's path from its route. Runs in the request's transaction: a failure leaves nothing."""
     try:
         email = valid_email(form.admin_email)
     except AdminError:
@@ -175,6 +176,8 @@ async def create_city(principal: Principal, form: CityForm) -> Created:
     # the new city's first bureau admin: invited in the city's own context, as the province admin
     async with switch_tenant(TenantContext(tenant_id, spec.slug, user_id=principal.user_id)):
         link = await services.issue_invitation(email, tenant_id, {"role": "bureau_admin"}, principal.user_id)
+        path = link_path(spec.slug, link.token)
+        await events.link_issued(events.LinkIssued("invite", email, path, tenant_id))
     # back to the request's own settings (switch_tenant leaves no user behind)
     await db.set_local({"app.scope": "public", "app.tenant_id": "", "app.user_id": str(principal.user_id)})
     await audit.record(  # the provincial chain: the province created the city
@@ -190,4 +193,4 @@ async def create_city(principal: Principal, form: CityForm) -> Created:
         },
     )
     forget_tenants()  # a slug looked up before (404) resolves now in this process
-    return Created(tenant_id, spec.slug, email, link.token)
+    return Created(tenant_id, spec.slug, email, path)

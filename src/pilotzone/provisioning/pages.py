@@ -112,11 +112,12 @@ class CitiesController(Controller):
         if data.step:  # "下一步": show the districts of the chosen city, create nothing
             return await _page(request, cities.filled(data), {})
         try:
-            created = await cities.create_city(principal, data)
+            created = await cities.create_city(
+                principal, data, lambda slug, token: url_for(request, "invite", slug=slug, token=token)
+            )
         except cities.CityError as exc:
             return await _page(request, data, {exc.field: _(exc.message)}, 400)
-        link = url_for(request, "invite", slug=created.slug, token=created.token)
-        created.path = str(request.base_url).rstrip("/") + link
+        created.path = str(request.base_url).rstrip("/") + created.path
         return await _page(request, cities.CityForm(), {}, created=created)
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES
+from pilotzone.notify.texts import NotifySpec
 from pilotzone.registry.tables import PARK_KINDS
 from pilotzone.tenancy import divisions
 
@@ -108,6 +109,7 @@ class TenantSpec(_Strict):
     sort_order: int = 100
     oidc: list[OidcSpec] = []
     certificate_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2,4}$")] = ""
+    notify: NotifySpec = msgspec.field(default_factory=NotifySpec)  # [notify.texts.<event>] overrides
 
 
 class TenantFileError(ValueError):

@@ -35,7 +35,7 @@ def policy_statements(tablename: str, province: str) -> list[str]:
 USER_EXPR = "NULLIF(current_setting('app.user_id', true), '')::int"
 TENANT_ID = TENANT_EXPR.split(" = ", 1)[1]
 # pz_user without password_hash: the hash is read only through pz_login_lookup() (one per transaction)
-USER_COLUMNS = "id, email, display_name, province_role, is_active, created_at, last_login_at"
+USER_COLUMNS = "id, email, display_name, province_role, is_active, created_at, last_login_at, language, phone"
 # global identity tables (no tenant column): grants, and RLS where a request needs rows
 GLOBAL_GRANTS = {
     "user_identity": "SELECT, INSERT, DELETE",
@@ -88,7 +88,7 @@ def identity_statements(app: str, province: str, owner: str) -> list[str]:
     out += [
         f'REVOKE ALL ON "pz_user", "one_time_token" FROM {app}, {province}',
         f'GRANT SELECT ({USER_COLUMNS}) ON "pz_user" TO {app}, {province}',
-        f'GRANT INSERT, UPDATE (display_name, password_hash, last_login_at) ON "pz_user" TO {app}',
+        f'GRANT INSERT, UPDATE (display_name, password_hash, last_login_at, language, phone) ON "pz_user" TO {app}',
         'ALTER TABLE "pz_user" ENABLE ROW LEVEL SECURITY',
         *_policy("pz_user", "pz_user_read", "FOR SELECT USING (true)"),
         *_policy("pz_user", "pz_user_insert", "FOR INSERT WITH CHECK (province_role IS NULL)"),

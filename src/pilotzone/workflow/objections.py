@@ -24,6 +24,7 @@ from piccolo.columns import Column
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.web.i18n import gettext as _
+from pilotzone.workflow import told
 from pilotzone.workflow.forms import ObjectionForm
 from pilotzone.workflow.states import Action, Actor, Guard, Kind, ObjectionState
 from pilotzone.workflow.tables import Notice, Objection, Submission
@@ -92,6 +93,7 @@ async def record_objection(notice_id: int, form: ObjectionForm, ip: str) -> Obje
         ip=ip[:64],
     )
     await objection.save()
+    await told.objection_filed(notice_id, objection.id)
     return objection
 
 
@@ -124,6 +126,7 @@ async def close_objection(
             table.resolution_note: note,
         }
     ).where((table.id == objection_id) & (table.status == ObjectionState.OPEN))
+    await told.objection_resolved(objection.notice, objection_id, decision, note)
     return objection, note
 
 
@@ -150,6 +153,7 @@ async def open_notice(kind: Kind, submission: Submission, until: datetime) -> No
     """Put what ``submission`` led to under public notice of ``kind`` until ``until``."""
     notice = Notice(kind=kind.value, submission=submission.id, subject_label=submission.subject_label, notice_until=until)
     await notice.save()
+    await told.notice_started(kind, submission, until)
     return notice
 
 

@@ -11,7 +11,7 @@ from piccolo.columns import Column
 
 from pilotzone.auth.principal import Principal
 from pilotzone.web.i18n import gettext as _
-from pilotzone.workflow import info_requests
+from pilotzone.workflow import info_requests, told
 from pilotzone.workflow.definitions import REVIEWERS, DocumentSpec, FieldDef
 from pilotzone.workflow.info_requests import Reopens
 from pilotzone.workflow.states import Action, Actor, Decision, Guard, Kind
@@ -54,7 +54,7 @@ async def record_step(
     """The review step of ``principal``'s ``action`` on the submission ``row`` at its stage (an
     information request with what it reopens), with what the kind records (``own``: scores and
     total, verified values and reasons)."""
-    await ReviewStep(
+    step = ReviewStep(
         submission=row.id,
         stage=row.stage,
         stage_role=stage_role,
@@ -64,7 +64,9 @@ async def record_step(
         comment=comment,
         reopens=info_requests.to_json(reopens) if action is Action.REQUEST_INFO else {},
         **own,
-    ).save()
+    )
+    await step.save()
+    await told.step_recorded(row, action, comment, step.id)  # notify: who must hear of this step
 
 
 def comment_errors(action: Action, comment: str) -> dict[str, str]:
