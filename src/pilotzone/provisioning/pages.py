@@ -68,8 +68,11 @@ async def _page(
 ) -> Template:
     # a GET runs in province scope (every city's members readable); a POST does not: no status then
     reading = request.method == "GET"
+    rows = await city_rows(with_status=reading)
     context = {
-        "cities": await city_rows(with_status=reading),
+        "cities": rows,
+        # prefectures that already have a pilot zone (told in the list; a second one is not refused)
+        "zoned": {divisions.prefecture_of(c["districts"][0]["code"]) for c in rows if c["districts"]},
         "prefectures": _options(),
         "districts": divisions.districts_of(form.division),
         "form": form,

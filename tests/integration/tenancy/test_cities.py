@@ -45,6 +45,7 @@ async def test_the_page_lists_every_city_and_the_districts_of_a_prefecture(as_us
         page = await admin.get("/province/tenants/")
         assert page.status_code == 200
         assert page.text.count('data-city="') == 21 and "东莞市" in page.text
+        assert "440300 深圳市 · 已有综试区" in page.text  # the prefectures that have a zone are told
         part = await admin.get("/province/tenants/districts", params={"division": "440500"}, headers={"HX-Request": "true"})
         assert part.status_code == 200 and "<html" not in part.text
         assert 'value="440523"' in part.text and "南澳县" in part.text and "440501" not in part.text
