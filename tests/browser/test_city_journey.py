@@ -113,3 +113,22 @@ def test_province_admin_adds_a_city(browser: Browser, server: str, owner_dsn: st
         expect(first.locator("body")).to_contain_text("珠海管理员 · 商务局管理员")
     finally:
         _owner(owner_dsn, lambda c: remove_city(c, slug))
+
+
+def test_public_policy_pages_fit_a_phone(browser: Browser, server: str) -> None:
+    """Signed out at 390 px: the policy pages, an estimate and the certificate lookup scroll no sideways."""
+    page = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 800}).new_page()
+    for path in (
+        "/z/guangzhou/policies/",
+        "/z/guangzhou/policies/programs/export-reward?exports=8000&last_year_exports=6000",
+        "/z/guangzhou/policies/schemes/overseas-warehouse",
+        "/verify/",
+    ):
+        page.goto(server + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    page.goto(server + "/z/guangzhou/policies/")
+    page.get_by_role("link", name="跨境电商出口业绩奖励").click()
+    page.get_by_label("当年跨境电商出口额（万元）").fill("8000")
+    page.get_by_label("上年跨境电商出口额（万元）").fill("6000")
+    page.get_by_role("button", name="预估").click()
+    expect(page.locator("[data-estimate]")).to_contain_text("预计金额")
