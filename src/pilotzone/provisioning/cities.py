@@ -124,6 +124,7 @@ async def spec_of(form: CityForm) -> TenantSpec:
         "bureau": {"zh": form.bureau_zh.strip(), "en": form.bureau_en.strip()},
         "branding": {"primary": form.primary.strip(), "accent": form.accent.strip()},
         "districts": [{"code": code} for code in chosen],
+        "sort_order": 1000,  # after the cities of the tenant files
     }
     try:
         spec = msgspec.convert(raw, TenantSpec)
