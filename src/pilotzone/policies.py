@@ -8,7 +8,7 @@ per scheme says the same of a certification (fields, documents, review, notice, 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from litestar import Controller, Request, get
@@ -25,6 +25,7 @@ from pilotzone.funding.explain import words
 from pilotzone.funding.program_spec import ProgramSpec
 from pilotzone.funding.program_spec import from_stored as program_spec
 from pilotzone.funding.programs import InputError, compiled
+from pilotzone.web.formats import TZ
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import render
 
@@ -36,11 +37,12 @@ def _round_state(opens: date, closes: date, today: date) -> str:
 
 
 def _as_date(value: Any) -> date:
-    return value.date() if hasattr(value, "date") and callable(value.date) else value
+    """A round's date (a stored moment, should rounds keep times, as its date in the tenant's zone)."""
+    return value.astimezone(TZ).date() if isinstance(value, datetime) else value
 
 
 async def _rounds(program_id: int) -> list[dict]:
-    today = date.today()
+    today = datetime.now(UTC).astimezone(TZ).date()
     rounds = []
     for r in await funding.rounds_of(program_id):
         opens, closes = _as_date(r["opens_at"]), _as_date(r["closes_at"])
