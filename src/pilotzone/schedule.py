@@ -43,7 +43,7 @@ async def tick(now: datetime | None = None) -> list[tuple[str, str, int]]:
                     .output(load_json=True)
                     .first()
                 )
-                if periodic.due(last, now):
+                if periodic.due(last, now) and (periodic.wanted is None or await periodic.wanted(now)):
                     run = await periodic.start(now)
                     started.append((tenant["slug"], periodic.kind, run.id))
     return started

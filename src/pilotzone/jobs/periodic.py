@@ -15,6 +15,8 @@ class Periodic:
     kind: str  # the job kind, as in job_run.kind
     due: Callable[[JobRun | None, datetime], bool]  # given the latest run of that kind (or None) and now
     start: Callable[[datetime], Awaitable[JobRun]]
+    # optional: started only when this also says so (in the tenant's transaction), e.g. work is owed
+    wanted: Callable[[datetime], Awaitable[bool]] | None = None
 
 
 def every(interval: timedelta) -> Callable[[JobRun | None, datetime], bool]:

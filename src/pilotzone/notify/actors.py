@@ -14,14 +14,14 @@ from pilotzone.notify.delivery import KIND, delivery_step
 _DUE = "SELECT 1 FROM notify_delivery WHERE status = 'pending' AND next_at <= $1 LIMIT 1"
 
 
+async def _owed(now: datetime) -> bool:
+    """A delivery is due (a retry, or a first send whose run was lost): else no run this minute."""
+    return bool(await db.fetch(_DUE, now))
+
+
 async def _retry(now: datetime) -> JobRun:
-    """A delivery run when something is due; with nothing owed the latest run stands for this tick
-    (no row a minute per tenant in the job list)."""
-    last = await JobRun.objects().where(JobRun.kind == KIND).order_by(JobRun.id, ascending=False).first()
-    if last is not None and not await db.fetch(_DUE, now):
-        return last
     return await start_run(KIND)
 
 
 ACTORS = (delivery_step,)
-PERIODIC = (Periodic(KIND, every(timedelta(minutes=1)), _retry),)
+PERIODIC = (Periodic(KIND, every(timedelta(minutes=1)), _retry, wanted=_owed),)

@@ -18,7 +18,7 @@ from pilotzone.notify.codes import Channel, DeliveryStatus, Outcome
 from pilotzone.settings import get_settings
 
 KIND = JobKind.NOTIFY_DELIVERY
-BATCH = 50
+BATCH = 20  # × SMTP_TIMEOUT (10 s) stays well inside Dramatiq's 10-minute time limit when a server hangs
 
 _CLAIM = """
 SELECT d.id, d.channel, d.address, d.attempts, m.subject, m.body

@@ -24,11 +24,6 @@ SELECT language,
 class UnreadMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
-    def __init__(self) -> None:
-        self.should_bypass_for_scope = lambda scope: scope["path"].startswith(
-            ("/static/", "/healthz", "/readyz")
-        )
-
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         auth: Any = scope.get("auth")
         ctx = current_context()

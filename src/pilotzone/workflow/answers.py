@@ -14,7 +14,7 @@ from piccolo.query import Select
 
 from pilotzone.documents import keyed
 from pilotzone.web.i18n import gettext as _
-from pilotzone.workflow import info_requests
+from pilotzone.workflow import info_requests, told
 from pilotzone.workflow.definitions import DocumentSpec, FieldDef
 from pilotzone.workflow.fields import check_field
 from pilotzone.workflow.forms import Posted
@@ -112,4 +112,5 @@ async def store(answer: Given, moment: datetime) -> dict:
     await table.update({table.answer: stored, table.answered_at: moment}).where(
         table.id == answer.request["id"]
     )
+    await told.info_answered(answer.request["id"])  # notify: the reviewer who asked
     return stored

@@ -73,26 +73,30 @@ async def step_recorded(row: Submission, action: Action, comment: str, step_id: 
     """A review step was recorded on ``row`` (as it was before the step): tell who must know."""
     if action is Action.REQUEST_INFO:
         await tell_applicants(Event.INFO_REQUESTED, row, f"info_requested:{step_id}", note=comment)
-    elif action is Action.ANSWER:
-        asked = await db.fetch(
-            "SELECT reviewer_id FROM review_step WHERE submission = $1 AND decision = 'request_info'"
-            " AND reviewer_id IS NOT NULL ORDER BY id DESC LIMIT 1",
-            row.id,
-        )
-        to = [asked[0]["reviewer_id"]] if asked else []
-        await emit(
-            Event.INFO_ANSWERED,
-            to,
-            link=link_to(row.kind, row.id),
-            params=params(row),
-            key=f"info_answered:{step_id}",
-        )
     elif action is Action.REJECT:
         await tell_applicants(Event.APPLICATION_REJECTED, row, f"rejected:{step_id}", note=comment)
     elif action is Action.APPROVE:
         now_in = await db.fetch("SELECT status FROM submission WHERE id = $1", row.id)
         if now_in and now_in[0]["status"] != row.status:  # the last stage approved: out of review
             await tell_applicants(Event.APPLICATION_APPROVED, row, f"approved:{step_id}")
+
+
+async def info_answered(request_id: int) -> None:
+    """The applicant answered the information request (review step) ``request_id``: tell its reviewer."""
+    rows = await db.fetch(
+        "SELECT s.*, r.reviewer_id FROM review_step r JOIN submission s ON s.id = r.submission"
+        " AND s.tenant_id = r.tenant_id WHERE r.id = $1",
+        request_id,
+    )
+    if rows and rows[0]["reviewer_id"]:
+        row = dict(rows[0])
+        await emit(
+            Event.INFO_ANSWERED,
+            [row["reviewer_id"]],
+            link=link_to(row["kind"], row["id"]),
+            params=params(row),
+            key=f"info_answered:{request_id}",
+        )
 
 
 async def tell_about(event: Event, submission_id: int, key: str, **more: Any) -> None:

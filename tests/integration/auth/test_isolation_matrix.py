@@ -24,6 +24,8 @@ from tests.support import demo
 from pilotzone.auth.guards import Access
 from pilotzone.demo import TENANT_ACCOUNTS, sample_pdf
 from pilotzone.documents.storage import get_storage
+from pilotzone.notify.events import Event
+from pilotzone.notify.services import emit
 from pilotzone.workflow.states import Kind
 
 VICTIM = "guangzhou"
@@ -165,6 +167,8 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> AsyncIte
                 subject_label=f"{marker}-ledger",
             )
         ).id
+        reviewer_id = await owner.fetchval("SELECT id FROM pz_user WHERE email = $1", reviewer)
+        (message,) = await emit(Event.INFO_ANSWERED, [reviewer_id], params={"reference": f"{marker}-message"})
         negative_entry = (
             await factories.negative_entry(
                 VICTIM,
@@ -199,6 +203,7 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> AsyncIte
             "program_id": program.id,
             "ledger_id": ledger,
             "entry_id": negative_entry,
+            "message_id": message,
         },
         "markers": [marker, enterprise["name"], enterprise["uscc"], reviewer, talent_number],
         "membership": membership,
@@ -208,6 +213,7 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> AsyncIte
     # (the statistics run stays: a worker of a later test may still be handed its message)
     for sql, key in (
         ("DELETE FROM negative_list_entry WHERE id = $1", negative_entry),
+        ("DELETE FROM notify_message WHERE id = $1", message),
         ("DELETE FROM ledger_entry WHERE id = $1", ledger),
         ("DELETE FROM calculation_result WHERE calculation = $1", calculation),
         ("DELETE FROM calculation WHERE id = $1", calculation),

@@ -10,7 +10,8 @@ import asyncpg
 from pilotzone.overview.actors import previous_month
 from pilotzone.schedule import PERIODIC, tick
 
-KINDS = {p.kind for p in PERIODIC}
+# the kinds started every period (a kind with ``wanted`` starts only when work is owed: notify's)
+KINDS = {p.kind for p in PERIODIC if p.wanted is None}
 
 
 async def _runs(owner: asyncpg.Connection, since: int) -> list[asyncpg.Record]:
@@ -30,7 +31,7 @@ async def test_each_periodic_run_starts_once_per_period(owner: asyncpg.Connectio
     )
     now = datetime.now(UTC)
     try:
-        first = await tick(now)
+        first = [t for t in await tick(now) if t[1] in KINDS]
         runs = await _runs(owner, start)
         assert {(r["slug"], r["kind"]) for r in runs} == {(s, k) for s in tenants for k in KINDS}
         assert sorted(first) == sorted((r["slug"], r["kind"], r["id"]) for r in runs)

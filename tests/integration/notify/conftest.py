@@ -54,7 +54,22 @@ def channels(monkeypatch: pytest.MonkeyPatch, smtp_sink: Any, gateway: SmsGatewa
 
 
 @pytest.fixture
-async def warehouse(owner: Any, tenants: dict) -> Any:
+async def demo_in_chinese(owner: Any, tenants: dict) -> None:
+    """The guangzhou demo accounts' language is Chinese (another test may have chosen English as one
+    of them, which the product remembers for their messages)."""
+    from tests.support import demo
+
+    from pilotzone.notify.inbox import save_profile
+    from pilotzone.tenancy.context import TenantContext, tenant_transaction
+
+    for local in ("enterprise", "district", "reviewer", "admin"):
+        user = await owner.fetchval("SELECT id FROM pz_user WHERE email = $1", demo(local, "guangzhou"))
+        async with tenant_transaction(TenantContext(tenants["guangzhou"], "guangzhou", "tenant", user)):
+            await save_profile(user, language="zh_CN")
+
+
+@pytest.fixture
+async def warehouse(owner: Any, tenants: dict, demo_in_chinese: None) -> Any:
     """A warehouse of the guangzhou demo enterprise to apply for; afterwards its applications go, and
     the messages written during the test."""
     from tests import factories

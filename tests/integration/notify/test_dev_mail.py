@@ -48,7 +48,7 @@ async def test_dev_mail_lists_and_shows_the_sinks_mail(development: Path, owner)
             and "欢迎使用综试通" in listing.text
             and "newcomer@example.cn" in listing.text
         )
-        (name,) = re.findall(r'href="/dev/mail/([^"]+\.eml)"', listing.text)
+        (name,) = re.findall(r'href="([^"/]+\.eml)"', listing.text)
         one = await client.get(f"/dev/mail/{name}")
         assert one.status_code == 200 and "http://127.0.0.1:8000/invite/abc" in one.text
         assert (await client.get("/dev/mail/..%2F..%2Fsecret.eml")).status_code == 404

@@ -86,3 +86,19 @@ async def test_preferences_grid_and_phone(as_user, owner) -> None:
         assert row["phone"] == "+86 139 0000 0000"
     finally:
         await owner.execute("DELETE FROM pz_user WHERE id = $1", person.id)
+
+
+async def test_the_language_a_user_chose_is_remembered_for_messages(as_user, owner) -> None:
+    person, _ = await factories.member("guangzhou", "bureau_reviewer")
+    try:
+        async with as_user(person.email) as client:
+            token = await csrf_of(client)
+            chose = await client.post("/lang", data={"lang": "en", "next": f"{GZ}/inbox/", "csrf_token": token})
+            assert chose.status_code == 200  # followed to the inbox, now in English
+            assert await owner.fetchval("SELECT language FROM pz_user WHERE id = $1", person.id) == "en"
+        async with factories.acting_in("guangzhou"):
+            await emit(Event.INFO_ANSWERED, [person.id], params={"reference": "#3"})
+        subject = await owner.fetchval("SELECT subject FROM notify_message WHERE recipient = $1", person.id)
+        assert subject == "Information provided for #3"
+    finally:
+        await owner.execute("DELETE FROM pz_user WHERE id = $1", person.id)
