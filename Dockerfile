@@ -28,6 +28,8 @@ COPY --from=build /app/src ./src
 COPY templates ./templates
 COPY static ./static
 COPY --from=assets /app/static/vendor ./static/vendor
+# the GB/T 2260 division codes (scripts/vendor.mjs → data/gb2260/, read by tenancy/divisions.py)
+COPY --from=assets /app/data ./data
 COPY tenants ./tenants
 COPY migrations ./migrations
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PILOTZONE_ENV=production PILOTZONE_HOST=0.0.0.0 \

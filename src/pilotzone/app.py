@@ -22,7 +22,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
-from pilotzone import db, dossier, home
+from pilotzone import db, dossier, home, policies
 from pilotzone.auth import dependencies as auth_dependencies
 from pilotzone.auth import refusals
 from pilotzone.auth import routes as auth
@@ -45,6 +45,7 @@ from pilotzone.notify import account as notify_account
 from pilotzone.notify import routes as notify
 from pilotzone.notify.middleware import UnreadMiddleware
 from pilotzone.overview import routes as overview
+from pilotzone.provisioning import pages as cities
 from pilotzone.registry import routes as registry
 from pilotzone.registry import scopes as registry_scopes
 from pilotzone.registry.codes import FieldType, ParkKind, Subject
@@ -76,6 +77,8 @@ PAGES: list[ControllerRouterHandler] = [
     *overview.ROUTES,
     *notify.ROUTES,
     *dossier.ROUTES,  # 一企一档 and the bureau's search (composes the domains)
+    *cities.ROUTES,
+    *policies.ROUTES,
     create_static_files_router(
         path="/static", directories=[ROOT / "static"], name="static", opt=allow(PUBLIC)
     ),

@@ -14,6 +14,7 @@ from tests.support import demo
 
 from pilotzone.auth.roles import Role
 from pilotzone.codes import CustomsMode
+from pilotzone.funding.states import RoundState
 from pilotzone.jobs.codes import JobKind, JobStatus
 from pilotzone.registry.codes import ParkKind, Subject
 from pilotzone.web.labels import LABELS
@@ -29,9 +30,9 @@ from pilotzone.workflow.states import (
 
 ENUMS = (
     CertificationState, FundingState, RegistrationState, AwardState, ObjectionState, Decision, Action,
-    JobKind, JobStatus, Role, ParkKind, Subject, CustomsMode,
+    JobKind, JobStatus, Role, ParkKind, Subject, CustomsMode, RoundState,
 )
-GROUPS = ("round_status", "allocation", "ledger_status", "calculation_status", "certificate_status", "audit_action")
+GROUPS = ("allocation", "ledger_status", "calculation_status", "certificate_status", "audit_action")
 CODES = {m.value for e in ENUMS for m in e} | {c for g in GROUPS for c in LABELS[g]}
 SKIP = re.compile(r"\.(csv|xlsx|pdf|css|js)\b|/export(\?|$)|/download|/documents/|/logout|/lang|/reports/|/static/")
 LIMIT = 150  # pages per role: every kind of page of the role, not every row's

@@ -24,8 +24,11 @@ PAGES: dict[str | None, list[str]] = {
         "/z/atlantis/",  # the 404 page
         "/verify/",
         "/verify/GZ-NONE-0000",
+        "/z/guangzhou/policies/",
+        "/z/guangzhou/policies/programs/export-reward?exports=8000&last_year_exports=6000",
+        "/z/guangzhou/policies/schemes/overseas-warehouse",
     ],
-    "province-admin": ["/province/", "/province/admin/users", "/province/audit"],
+    "province-admin": ["/province/", "/province/admin/users", "/province/audit", "/province/tenants/"],
     "admin.guangzhou": [
         "/z/guangzhou/dashboard/",
         "/z/guangzhou/admin/users",

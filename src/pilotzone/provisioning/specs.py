@@ -1,38 +1,22 @@
-"""``pilotzone tenants sync``: parse and validate every tenants/*.toml (with each tenant's
-``schemes.toml`` and ``programs.toml``) first, then write all of them in one transaction: the tenant
-rows, the policy parks (registry), the schemes (certification) and the programs (funding), each through
-the domain's own functions. Part of the composition root: it is the one module that knows every
-domain a tenant file configures.
-
-A bad file raises :class:`TenantFileError` naming the file, the key and the reason; nothing is
-written. Syncing twice changes nothing the second time.
-"""
+"""The shape of a tenant file (``tenants/<slug>.toml``) and its checks: :func:`parse_file` reads one
+file, :func:`check` the rules beyond the types (every district code against the GB/T 2260 dataset of
+:mod:`pilotzone.tenancy.divisions`), :func:`load_dir` every file. The city form of
+``/province/tenants/`` builds the same :class:`TenantSpec` and passes the same :func:`check`."""
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
 import msgspec
 
-from pilotzone import db
 from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES
-from pilotzone.certification.schemes import SchemeError, SchemeSpec
-from pilotzone.certification.schemes import parse as parse_schemes
-from pilotzone.certification.services import sync_schemes
-from pilotzone.funding.program_spec import ProgramSpec
-from pilotzone.funding.programs import ProgramError
-from pilotzone.funding.programs import parse as parse_programs
-from pilotzone.funding.services import sync_programs
-from pilotzone.notify.provision import sync_texts
 from pilotzone.notify.texts import NotifySpec
-from pilotzone.registry.tables import PARK_KINDS, Park
-from pilotzone.tenancy.context import TenantContext, switch_tenant
-from pilotzone.tenancy.tables import Tenant
+from pilotzone.registry.tables import PARK_KINDS
+from pilotzone.tenancy import divisions
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,39}$")]
 Colour = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
@@ -59,10 +43,15 @@ class Branding(_Strict):
     accent: Colour
 
 
+Code = Annotated[str, msgspec.Meta(pattern=r"^\d{6}$")]
+
+
 class District(_Strict):
-    code: Annotated[str, msgspec.Meta(pattern=r"^\d{6}$")]
-    zh: Text
-    en: Text
+    """A district of the pilot zone: a GB/T 2260 code of the dataset; its Chinese name is the dataset's,
+    ``en`` an optional English name (the Chinese name is shown where there is none)."""
+
+    code: Code
+    en: str = ""
 
 
 class ParkSpec(_Strict):
@@ -113,7 +102,8 @@ class TenantSpec(_Strict):
     zone: Zone
     bureau: Names
     branding: Branding
-    districts: Annotated[list[District], msgspec.Meta(min_length=1)]
+    division: Code  # the prefecture's GB/T 2260 code (440100 广州市)
+    districts: list[District] = []  # none listed: every district of the prefecture in the dataset
     parks: list[ParkSpec] = []
     sources: Annotated[list[Source], msgspec.Meta(min_length=1)] = []
     sort_order: int = 100
@@ -162,11 +152,38 @@ def parse_file(path: Path) -> TenantSpec:
 def _check(path: Path, spec: TenantSpec) -> None:
     if spec.slug != path.stem:
         raise TenantFileError(path, "slug", f"'{spec.slug}' must equal the file name '{path.stem}'")
+    check(path, spec)
+
+
+def check(path: Path | str, spec: TenantSpec) -> None:
+    """The rules beyond the types, for a file and for the city form alike."""
+    prefecture = divisions.get(spec.division)
+    if prefecture is None or prefecture.level != "prefecture":
+        raise TenantFileError(
+            path,
+            "division",
+            f"'{spec.division}' is not a prefecture-level code of the GB/T 2260 dataset ({divisions.dataset()})",
+        )
+    own = {d.code for d in divisions.districts_of(spec.division)}
     codes: set[str] = set()
     for i, district in enumerate(spec.districts):
         if district.code in codes:
             raise TenantFileError(path, f"districts[{i}].code", f"duplicate district code '{district.code}'")
+        if divisions.get(district.code) is None:
+            raise TenantFileError(
+                path,
+                f"districts[{i}].code",
+                f"'{district.code}' is not a code of the GB/T 2260 dataset ({divisions.dataset()})",
+            )
+        if district.code not in own:
+            raise TenantFileError(
+                path,
+                f"districts[{i}].code",
+                f"'{district.code}' ({divisions.name(district.code)}) is not a district of "
+                f"{spec.division} ({prefecture.name})",
+            )
         codes.add(district.code)
+    codes = codes or own
     keys: set[str] = set()
     for i, park in enumerate(spec.parks):
         if park.key in keys:
@@ -183,7 +200,7 @@ def _check(path: Path, spec: TenantSpec) -> None:
     _check_oidc(path, spec, codes)
 
 
-def _check_oidc(path: Path, spec: TenantSpec, codes: set[str]) -> None:
+def _check_oidc(path: Path | str, spec: TenantSpec, codes: set[str]) -> None:
     keys: set[str] = set()
     for i, provider in enumerate(spec.oidc):
         at = f"oidc[{i}]"
@@ -231,6 +248,17 @@ def _check_oidc(path: Path, spec: TenantSpec, codes: set[str]) -> None:
                 )
 
 
+def resolved_districts(spec: TenantSpec) -> list[dict[str, str]]:
+    """The districts as stored on the tenant row: code, the dataset's name, the English name (or the
+    Chinese one). None listed: every district of the prefecture."""
+    listed = spec.districts or [District(d.code) for d in divisions.districts_of(spec.division)]
+    out = []
+    for district in listed:
+        zh = divisions.name(district.code) or district.code
+        out.append({"code": district.code, "zh": zh, "en": district.en or zh})
+    return out
+
+
 def load_dir(directory: Path) -> list[TenantSpec]:
     files = sorted(directory.glob("*.toml"))
     if not files:
@@ -249,132 +277,3 @@ def load_dir(directory: Path) -> list[TenantSpec]:
     return specs
 
 
-@dataclass
-class SyncReport:
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    parks_written: int = 0
-    parks_retired: int = 0
-    schemes_written: int = 0
-    programs_written: int = 0
-
-    def changed(self) -> bool:
-        return bool(
-            self.created
-            or self.updated
-            or self.parks_written
-            or self.parks_retired
-            or self.schemes_written
-            or self.programs_written
-        )
-
-
-def _tenant_values(spec: TenantSpec, source_file: str) -> dict:
-    return {
-        "sort_order": spec.sort_order,
-        "name_zh": spec.name.zh,
-        "name_en": spec.name.en,
-        "zone_zh": spec.zone.zh,
-        "zone_en": spec.zone.en,
-        "approved_year": spec.zone.approved_year,
-        "bureau_zh": spec.bureau.zh,
-        "bureau_en": spec.bureau.en,
-        "primary_colour": spec.branding.primary.lower(),
-        "accent_colour": spec.branding.accent.lower(),
-        "time_zone": spec.time_zone,
-        "districts": msgspec.to_builtins(spec.districts),
-        "sources": msgspec.to_builtins(spec.sources),
-        "oidc": msgspec.to_builtins(spec.oidc),
-        "source_file": source_file,
-        "active": True,
-    }
-
-
-def _park_values(park: ParkSpec) -> dict:
-    return {
-        "name_zh": park.zh,
-        "name_en": park.en,
-        "kind": park.kind,
-        "district_code": park.district,
-        "note_zh": park.note_zh,
-        "note_en": park.note_en,
-        "status": "active",
-    }
-
-
-def load_schemes(directory: Path, specs: list[TenantSpec]) -> dict[str, list[SchemeSpec]]:
-    """``<slug>/schemes.toml`` of each tenant (optional), validated like the tenant files."""
-    found: dict[str, list[SchemeSpec]] = {}
-    for spec in specs:
-        path = directory / spec.slug / "schemes.toml"
-        if path.exists():
-            prefix = spec.certificate_prefix or spec.slug[:2].upper()
-            try:
-                found[spec.slug] = parse_schemes(path, prefix)
-            except SchemeError as exc:
-                raise TenantFileError(path, exc.key, exc.reason) from None
-    return found
-
-
-def load_programs(
-    directory: Path, specs: list[TenantSpec], schemes: dict[str, list[SchemeSpec]]
-) -> dict[str, list[ProgramSpec]]:
-    """``<slug>/programs.toml`` of each tenant (optional): validated, formulas compiled, and every
-    ``certified`` rule checked against the same tenant's schemes."""
-    found: dict[str, list[ProgramSpec]] = {}
-    for spec in specs:
-        path = directory / spec.slug / "programs.toml"
-        if path.exists():
-            keys = {scheme.key for scheme in schemes.get(spec.slug, [])}
-            try:
-                found[spec.slug] = parse_programs(path, keys)
-            except ProgramError as exc:
-                raise TenantFileError(path, exc.key, exc.reason) from None
-    return found
-
-
-async def sync(directory: Path) -> SyncReport:
-    """Validate every file, then upsert tenants, their policy parks, schemes and programs in one transaction."""
-    specs = load_dir(directory)
-    schemes = load_schemes(directory, specs)
-    programs = load_programs(directory, specs, schemes)
-    report = SyncReport()
-    async with db.transaction({"app.scope": "provisioning"}):
-        for spec in specs:
-            # the only scope that may write tenant rows (switch_tenant below leaves it public)
-            await db.set_local({"app.scope": "provisioning", "app.tenant_id": ""})
-            values = _tenant_values(spec, f"{spec.slug}.toml")
-            row = await Tenant.objects().where(Tenant.slug == spec.slug).output(load_json=True).first()
-            if row is None:
-                row = Tenant(slug=spec.slug, **values)
-                await row.save()
-                report.created.append(spec.slug)
-            elif any(getattr(row, k) != v for k, v in values.items()):
-                await Tenant.update(values).where(Tenant.id == row.id)
-                report.updated.append(spec.slug)
-            else:
-                report.unchanged.append(spec.slug)
-            async with switch_tenant(TenantContext(row.id, spec.slug)):
-                await _sync_parks(row.id, spec.parks, report)
-                report.schemes_written += await sync_schemes(schemes.get(spec.slug, []))
-                report.programs_written += await sync_programs(programs.get(spec.slug, []))
-                await sync_texts(spec.notify.texts)
-    return report
-
-
-async def _sync_parks(tenant_id: int, parks: list[ParkSpec], report: SyncReport) -> None:
-    existing = {p.key: p for p in await Park.objects().where(Park.source == "policy")}
-    for park in parks:
-        values = _park_values(park)
-        row = existing.pop(park.key, None)
-        if row is None:
-            await Park(tenant=tenant_id, key=park.key, source="policy", **values).save()
-            report.parks_written += 1
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            await Park.update(values).where(Park.id == row.id)
-            report.parks_written += 1
-    for row in existing.values():  # dropped from the file: retire, never delete (documents may link)
-        if row.status != "retired":
-            await Park.update({Park.status: "retired"}).where(Park.id == row.id)
-            report.parks_retired += 1
