@@ -46,7 +46,7 @@ def test_a_members_menu_holds_only_what_its_guard_allows(role: str) -> None:
 def test_a_visitor_sees_the_public_pages_only() -> None:
     handlers = _handlers()
     shown = {link.route for group in menu_for(None, "guangzhou") for link in group.links}
-    assert shown == {"notices", "funding_notices", "certificate_lookup", "landing"}
+    assert shown == {"policies", "notices", "funding_notices", "certificate_lookup", "landing"}
     assert all(handlers[route][1].kind == "public" for route in shown)
 
 

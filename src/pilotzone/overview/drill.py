@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pilotzone.codes import Coded
+from pilotzone.funding.states import RoundState
 from pilotzone.metrics import Fact, Metric, Window
 from pilotzone.overview.dashboard import Period
 from pilotzone.web.labels import N_, label
@@ -39,7 +40,7 @@ STATES: dict[str, type[Coded] | str] = {
     "talent_recognitions": "certificate_status",
     "applications": CertificationState,
     "decision_days": CertificationState,
-    "budget": "round_status",
+    "budget": RoundState,
     "awarded": AwardState,
     "paid": "payment_status",
     "funding_applications": FundingState,

@@ -86,10 +86,9 @@ def _link(route: str, text: str, *roles: str | frozenset[str], tenant: bool = Tr
 
 # Every page a role may use is one click from here (an object's page two: its list, then the object).
 # Only pages the role may open are listed: the crawl test (tests/browser/test_crawl.py) checks both.
-# Pages to come have their place: the inbox and its preferences ("work", every signed-in role), public
-# policy pages ("notice", EVERYONE), the program and scheme builders ("funding"/"certificates",
-# ADMIN), an enterprise's dossier (reached from the enterprise list and the header search),
-# the province's tenants page (SITE_MENU, PROVINCE_ADMIN).
+# Reached through another page instead: the inbox's preferences (from the inbox), the program and
+# scheme builders (from the programs and schemes pages), an enterprise's or park's file (from its
+# registry page and the bureau's search).
 MENU: tuple[MenuGroup, ...] = (
     MenuGroup(
         "work",
@@ -120,8 +119,9 @@ MENU: tuple[MenuGroup, ...] = (
     ),
     MenuGroup(
         "notice",
-        N_("Public notices"),
+        N_("Policies and public notices"),
         (
+            _link("policies", N_("Policies"), EVERYONE),
             _link("notices", N_("Certification notices"), EVERYONE),
             _link("funding_notices", N_("Award notices"), EVERYONE),
             _link("objections", N_("Objections to certifications"), ADMIN, PROVINCE),
@@ -176,6 +176,7 @@ SITE_MENU = MenuGroup(
     N_("Province"),
     (
         _link("province", N_("Provincial overview"), PROVINCE, tenant=False),
+        _link("province_tenants", N_("Pilot-zone cities"), PROVINCE_ADMIN, tenant=False),
         _link("province_users", N_("Provincial users"), PROVINCE_ADMIN, tenant=False),
         _link("province_audit", N_("Provincial audit trail"), PROVINCE_ADMIN, tenant=False),
         _link("landing", N_("All pilot zones"), PROVINCE, PUBLIC, tenant=False),

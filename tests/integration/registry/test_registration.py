@@ -282,7 +282,7 @@ async def test_park_registers_itself_with_a_decimal_area_and_operator_is_invited
         assert (await client.get(f"{GZ}/parks/{row['id']}")).status_code == 404
     accepted = await admin_gz.post(f"{GZ}/parks/{row['id']}/accept")
     assert accepted.status_code == 200 and LINK.search(accepted.text) and email in accepted.text
-    assert "广州测试园区运营有限公司" in accepted.text and "125000.50" in accepted.text
+    assert "广州测试园区运营有限公司" in accepted.text and "125,000.5" in accepted.text  # the area, grouped
     assert "测试自登记园区" in (await admin_gz.get(f"{GZ}/parks/", params={"q": "测试自登记"})).text
     assert (await _registration(owner, "park", row["id"]))["status"] == "active"
     grant = await owner.fetchval('SELECT "grant"::text FROM one_time_token WHERE email = $1', email)
