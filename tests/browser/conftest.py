@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
@@ -34,3 +35,15 @@ def browser() -> Iterator[Browser]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def mail_sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) writing each mail it receives into ``.directory``; a module whose
+    server must mail through it overrides ``server`` with ``serve({"SMTP_HOST": …, "SMTP_PORT": …})``."""
+    from pilotzone.embedded import MailSink
+
+    sink = MailSink(tmp_path_factory.mktemp("mail"))
+    sink.start()
+    yield sink
+    sink.stop()

@@ -32,11 +32,14 @@ NOT_PAGES = {
     "province_list",
     "province_table",
     "tenant_dashboard_list",
-    "tenant_dashboard_table",  # fragments
+    "tenant_dashboard_table",
+    "province_tenant_districts",  # fragments
     "download",
     "funding_results_csv",
     "funding_results_xlsx",
-    "province_export",  # downloads
+    "province_export",
+    "program_export",
+    "scheme_export",  # downloads
     "tenant_dashboard_export",
     "province_report",
     "province_tenant_report",
@@ -62,6 +65,9 @@ EXCLUDED: dict[str, dict[str, str]] = {
         "park": "an enterprise user's scope is its enterprise: no park's page is its to open"
     },
     # the handler refuses (403) who is not an applicant of any scheme or program: the admin starts none
+    "bureau_reviewer": {
+        "notify_message": "a message's page: the demo reviewer's inbox is empty until an applicant answers it"
+    },
     "bureau_admin": {
         "application_new": "no scheme lists bureau administrators as applicants",
         "funding_application_new": "no program lists bureau administrators as applicants",
@@ -77,6 +83,12 @@ EXCLUDED: dict[str, dict[str, str]] = {
             "funding_application_new",
             "tenant_users",
             "registrations",
+            "round_new",
+            "round_edit",
+            "program_import_form",
+            "scheme_new",
+            "scheme_edit",
+            "scheme_import_form",
         )
     }
     | {

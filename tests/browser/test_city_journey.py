@@ -6,53 +6,25 @@ aiosmtpd): the first admin opens the link from the mail, sets a password and lan
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import json
 import re
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 from playwright.sync_api import Browser, expect
-from tests.browser.pages import sign_in
+from tests.browser.pages import mail_to, sign_in
 from tests.integration.tenancy.cities_support import remove_city
 from tests.support import demo, serve
-
-
-@pytest.fixture(scope="module")
-def mail_sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A real SMTP server (aiosmtpd) writing each mail it receives into ``.directory``."""
-    from pilotzone.embedded import MailSink
-
-    sink = MailSink(tmp_path_factory.mktemp("mail"))
-    sink.start()
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture(scope="module")
 def server(mail_sink: Any) -> Iterator[str]:
     """This module's server mails through the sink."""
     yield from serve({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mail_sink.port)})
-
-
-def _mail_to(directory: Path, address: str, timeout: float = 20) -> str:
-    """The plain text of the first mail to ``address`` (sent after commit: waits for it)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for path in sorted(directory.glob("*.eml")):
-            mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            if mail["To"] == address:
-                body = mail.get_body(("plain",))  # type: ignore[attr-defined]
-                return body.get_content() if body is not None else ""
-        time.sleep(0.2)
-    pytest.fail(f"no mail to {address} within {timeout} s")
 
 
 def _owner(owner_dsn: str, work: Any) -> Any:
@@ -100,7 +72,7 @@ def test_province_admin_adds_a_city(browser: Browser, server: str, owner_dsn: st
         assert [d["code"] for d in json.loads(stored)] == ["440402", "440403"]  # 金湾区 left unticked
 
         # the first admin follows the link of the invitation mail (its address is PUBLIC_URL's: the path counts)
-        mailed = re.search(r"/z/[\w-]+/invite/[\w-]+", _mail_to(mail_sink.directory, email))
+        mailed = re.search(r"/z/[\w-]+/invite/[\w-]+", mail_to(mail_sink.directory, email))
         assert mailed is not None and invitation.endswith(mailed.group(0))
         first = browser.new_context(locale="zh-CN").new_page()
         first.goto(server + mailed.group(0))

@@ -75,8 +75,8 @@ def test_every_role_reaches_its_pages_by_links_and_they_read_well(
         lacking = sorted(set(expected(table, role, province)) - set(result.reached))
         if lacking:
             missing[role] = lacking
-    assert missing == {}, "pages a role may open but reaches by no link"
-    assert problems == []
+    assert missing == {}, f"pages a role may open but reaches by no link: {missing}"
+    assert problems == [], "\n".join(problems)
     files = sorted(tmp_path.glob("*.html"))
     assert len(files) > 50
     assert nu_errors(files) == []

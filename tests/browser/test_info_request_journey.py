@@ -29,17 +29,6 @@ AUDIT = "上年度财务审计报告"
 
 
 @pytest.fixture(scope="module")
-def mail_sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A real SMTP server (aiosmtpd) writing each mail it receives into ``.directory``."""
-    from pilotzone.embedded import MailSink
-
-    sink = MailSink(tmp_path_factory.mktemp("mail"))
-    sink.start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture(scope="module")
 def server(mail_sink: Any) -> Iterator[str]:
     """This module's server mails through the sink (so does its worker)."""
     yield from serve({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mail_sink.port)})
@@ -167,5 +156,6 @@ async def _remove(owner_dsn: str, app_id: int) -> None:
     owner = await asyncpg.connect(owner_dsn)
     try:
         await owner.execute("DELETE FROM submission WHERE id = $1", app_id)
+        await owner.execute("DELETE FROM notify_message WHERE link LIKE $1", f"%/applications/{app_id}")
     finally:
         await owner.close()

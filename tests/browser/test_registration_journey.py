@@ -35,7 +35,8 @@ def test_enterprise_registration_journey(browser: Browser, server: str, owner_ds
         expect(public.get_by_label("登记名称")).to_have_value(name)
         public.get_by_label("经营范围").fill("跨境电商出口（9610、9710）")
         public.get_by_role("button", name="提交登记").click()
-        expect(public.get_by_role("status")).to_be_visible()
+        expect(public.get_by_role("status", name="受理回执")).to_contain_text("受理编号")  # the receipt
+        expect(public.get_by_text("感谢提交。商务局审核登记，通过后联系人将收到邀请。")).to_be_visible()
         sub = _owner_sql(
             owner_dsn,
             "SELECT status FROM submission WHERE kind = 'registration' AND subject_label = $1",

@@ -49,13 +49,16 @@ async def _wants_sms(owner, email: str) -> int:  # type: ignore[no-untyped-def]
     return user
 
 
-async def _deliveries(owner, user: int):  # type: ignore[no-untyped-def]
+async def _deliveries(owner, user: int, app_id: int):  # type: ignore[no-untyped-def]
+    """The deliveries of this test's information request (other tests' messages to the same demo user stay)."""
     return await owner.fetch(
         "SELECT d.id, d.channel, d.status, d.attempts, d.next_at,"
         " (SELECT count(*) FROM notify_attempt a WHERE a.delivery = d.id) AS tries"
         " FROM notify_delivery d JOIN notify_message m ON m.id = d.message"
-        " WHERE m.recipient = $1 AND m.event = 'info_requested' ORDER BY d.channel",
+        " WHERE m.recipient = $1 AND m.event = 'info_requested' AND m.body ~ ('#' || $2 || '\\D')"
+        " ORDER BY d.channel",
         user,
+        str(app_id),
     )
 
 
@@ -89,7 +92,7 @@ async def test_dead_channels_retry_then_deliver_once(
 
     now = datetime.now(UTC)
     assert await _in("guangzhou", now) == 2
-    rows = await _deliveries(owner, user)
+    rows = await _deliveries(owner, user, app_id)
     assert [(r["channel"], r["status"], r["attempts"], r["tries"]) for r in rows] == [
         ("email", "pending", 1, 1),
         ("sms", "pending", 1, 1),
@@ -105,7 +108,7 @@ async def test_dead_channels_retry_then_deliver_once(
         assert await _in("guangzhou", now + timedelta(days=1)) == 0  # sent: never again
     finally:
         sink.stop()
-    rows = await _deliveries(owner, user)
+    rows = await _deliveries(owner, user, app_id)
     assert [(r["status"], r["attempts"], r["tries"]) for r in rows] == [("sent", 2, 2), ("sent", 2, 2)]
     (mail,) = mails_to(sink.directory, demo("enterprise", "guangzhou"))
     assert mail["Subject"] == f"补正材料通知：#{app_id}"
@@ -121,7 +124,7 @@ async def test_dead_channels_marked_failed_after_the_last_attempt(
     for later in (0, 61, 61 + 301):
         assert await _in("guangzhou", now + timedelta(seconds=later)) == 2
     assert await _in("guangzhou", now + timedelta(days=7)) == 0
-    rows = await _deliveries(owner, user)
+    rows = await _deliveries(owner, user, app_id)
     assert [(r["status"], r["attempts"], r["tries"]) for r in rows] == [("failed", 3, 3), ("failed", 3, 3)]
     errors = await owner.fetch(
         "SELECT a.error FROM notify_attempt a WHERE a.delivery = ANY($1::int[])", [r["id"] for r in rows]
