@@ -119,7 +119,7 @@ async def test_dead_channels_marked_failed_after_the_last_attempt(
     as_user, owner, warehouse, dead_channels: int
 ) -> None:
     user = await _wants_sms(owner, demo("enterprise", "guangzhou"))
-    await _request_info(as_user, owner, warehouse)
+    app_id = await _request_info(as_user, owner, warehouse)
     now = datetime.now(UTC)
     for later in (0, 61, 61 + 301):
         assert await _in("guangzhou", now + timedelta(seconds=later)) == 2
