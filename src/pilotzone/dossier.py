@@ -18,16 +18,16 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from pilotzone import db
-from pilotzone.auth.audit_controllers import action_label, object_label
 from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import allow, tenant
 from pilotzone.auth.principal import Principal
 from pilotzone.certification import dossier as certified
 from pilotzone.funding import dossier as funded
 from pilotzone.registry import dossier as registry
-from pilotzone.web.i18n import gettext as _
-from pilotzone.web.labels import N_
+from pilotzone.web.labels import audit_action, label
 from pilotzone.web.render import render
+from pilotzone.workflow import dossier as workflow_dossier
+from pilotzone.workflow.states import Kind
 
 FILE_READERS = tenant("bureau_admin", "bureau_reviewer", "district_reviewer")
 AUDIT_SHOWN = 200
@@ -45,63 +45,6 @@ SELECT a.at, a.actor, a.action, a.object_type, a.object_id, a.note
  ORDER BY a.id DESC LIMIT {AUDIT_SHOWN}"""  # noqa: S608 - a constant
 
 
-# the audit trail's codes as words: the objects a file names and the verbs recorded about them (a code
-# with a text of its own on the audit page, ``auth.audit_controllers.ACTIONS``, keeps that text)
-OBJECTS = {
-    "application": N_("Certification application"),
-    "funding_application": N_("Funding application"),
-    "certificate": N_("Certificate"),
-    "ledger_entry": N_("Award"),
-    "negative_list_entry": N_("Credit negative list entry"),
-    "enterprise": N_("Enterprise"),
-    "park": N_("Park"),
-    "document": N_("Document"),
-    "talent": N_("Talent"),
-    "overseas_warehouse": N_("Overseas warehouse"),
-}
-VERBS = {
-    "created": N_("created"),
-    "saved": N_("saved"),
-    "submitted": N_("submitted"),
-    "withdrawn": N_("withdrawn"),
-    "answered": N_("information supplied"),
-    "approved": N_("approved"),
-    "rejected": N_("rejected"),
-    "request_info": N_("information requested"),
-    "conflict": N_("conflict of interest declared"),
-    "verified": N_("verified"),
-    "verify": N_("verified"),
-    "issued": N_("issued"),
-    "expired": N_("expired"),
-    "reminded": N_("reminder sent"),
-    "renewed": N_("renewed"),
-    "revoked": N_("revoked"),
-    "accepted": N_("accepted"),
-    "registered": N_("registered"),
-    "raised": N_("objection raised"),
-    "upheld": N_("objection upheld"),
-    "dismissed": N_("objection dismissed"),
-    "added": N_("added"),
-    "ended": N_("ended"),
-    "recorded": N_("recorded"),
-    "uploaded": N_("uploaded"),
-}
-
-
-def action_words(code: str) -> str:
-    """An audit action in words: the audit page's text, else "<object> <verb>" from the tables above."""
-    known = action_label(code)
-    if known != code:
-        return known
-    subject, _dot, verb = code.partition(".")
-    what = _(OBJECTS[subject]) if subject in OBJECTS else _("Record")
-    return f"{what} · {_(VERBS[verb])}" if verb in VERBS else _("%(what)s changed", what=what)
-
-
-def object_words(code: str) -> str:
-    return _(OBJECTS[code]) if code in OBJECTS else object_label(code)
-
-
 @dataclass(frozen=True, slots=True)
 class Dossier:
     """Everything the bureau knows about one subject, as the domains hand it over."""
@@ -115,7 +58,7 @@ class Dossier:
     funding: list[funded.DossierFunding]
     awards: list[funded.DossierAward]
     payments: list[funded.DossierPayment]
-    objections: list[certified.DossierObjection | funded.DossierObjection]
+    objections: list[workflow_dossier.DossierObjection]
     documents: list[dict]
     trail: list[dict]
 
@@ -134,8 +77,8 @@ async def _trail(objects: list[tuple[str, int]]) -> list[dict]:
     out = []
     for r in rows:
         row = dict(r)
-        row["action_label"] = action_words(row["action"])
-        row["object_label"] = object_words(row["object_type"])
+        row["action_label"] = audit_action(row["action"])
+        row["object_label"] = label("object_type", row["object_type"])
         out.append(row)
     return out
 
@@ -173,8 +116,8 @@ async def dossier(profile: registry.Profile, today: date) -> Dossier:
         awards=awards,
         payments=await funded.payments(kind, subject_id),
         objections=[
-            *await certified.objections(kind, subject_id),
-            *await funded.objections(kind, subject_id),
+            *await workflow_dossier.objections(Kind.CERTIFICATION, kind, subject_id),
+            *await workflow_dossier.objections(Kind.AWARD, kind, subject_id),
         ],
         documents=documents,
         trail=await _trail(objects),

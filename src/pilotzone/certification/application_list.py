@@ -3,15 +3,14 @@ district, submitted / decided between, number, name or credit code; 20 a page, n
 
 from __future__ import annotations
 
-from pilotzone import db
 from pilotzone.auth.principal import Principal
 from pilotzone.certification.applications import KIND, status_label
 from pilotzone.certification.tables import Scheme
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import label
-from pilotzone.web.render import Page, page_of
-from pilotzone.workflow import due, filters
+from pilotzone.web.render import Page
+from pilotzone.workflow import filters
 from pilotzone.workflow.states import CertificationState
 
 # the states a decision leaves an application in ("decided between" reads when it entered them)
@@ -52,16 +51,8 @@ async def list_applications(principal: Principal, chosen: filters.Filters) -> tu
     sql = await filters.where(chosen, principal, KIND.value, tuple(s.value for s in DECIDED))
     if chosen.kind:
         sql.add(f"sc.key = {sql.arg(chosen.kind)}")
-    total = (await db.fetch("SELECT count(*)" + _FROM.format(where=sql.where), *sql.args))[0][0]
-    page = page_of(chosen.page, filters.PAGE_SIZE, total)
-    n = len(sql.args)
-    query = _PAGE.format(where=sql.where, limit=f"${n + 1}", offset=f"${n + 2}")
-    rows = [dict(r) for r in await db.fetch(query, *sql.args, page.size, page.offset)]
-    districts = dict(filters.district_choices())
-    dues = await due.due_of([r["id"] for r in rows])  # an information request's due date while unanswered
+    page, rows = await filters.page_rows(sql, chosen, _FROM, _PAGE)
     for row in rows:
-        row["due"] = dues.get(row["id"])
         row["scheme_name"] = pick(row["name_zh"], row["name_en"])
         row["status_label"] = status_label(row["status"], row["notice_until"])
-        row["district"] = districts.get(row["district_code"], row["district_code"])
     return page, rows

@@ -15,7 +15,7 @@ from pilotzone.certification.certificate_list import CertificateState
 from pilotzone.certification.certificates import state_of
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import label
-from pilotzone.workflow.states import ObjectionState
+from pilotzone.workflow.dossier import applicant_sql
 
 
 class DossierApplication(msgspec.Struct, frozen=True, kw_only=True):
@@ -40,19 +40,6 @@ class DossierCertificate(msgspec.Struct, frozen=True, kw_only=True):
     valid_until: datetime
 
 
-class DossierObjection(msgspec.Struct, frozen=True, kw_only=True):
-    application: int
-    raised_at: datetime
-    reason: str
-    status_label: str
-    resolution_note: str
-
-
-def _applicant(alias: str, kind: str) -> str:
-    """The condition naming the subject's own submissions ($1: its id)."""
-    if kind == "enterprise":
-        return f"{alias}.applicant_enterprise = $1"
-    return f"{alias}.applicant_park = $1 AND {alias}.applicant_enterprise IS NULL"
 
 
 _APPLICATIONS = """
@@ -68,7 +55,7 @@ SELECT s.id, s.subject_kind, s.subject_label, s.status, s.submitted_at, s.moved_
 
 async def applications(kind: str, subject_id: int) -> list[DossierApplication]:
     """The subject's certification applications, newest first, each with its state as it stands."""
-    rows = await db.fetch(_APPLICATIONS.format(applicant=_applicant("s", kind)), subject_id, KIND.value)
+    rows = await db.fetch(_APPLICATIONS.format(applicant=applicant_sql("s", kind)), subject_id, KIND.value)
     return [
         DossierApplication(
             id=r["id"],
@@ -96,7 +83,7 @@ SELECT c.id, c.application, c.number, c.status, c.valid_from, c.valid_until, sc.
 
 async def certificates(kind: str, subject_id: int) -> list[DossierCertificate]:
     """The subject's certificates, newest first, with their state now (an unswept end is expired)."""
-    rows = await db.fetch(_CERTIFICATES.format(applicant=_applicant("s", kind)), subject_id)
+    rows = await db.fetch(_CERTIFICATES.format(applicant=applicant_sql("s", kind)), subject_id)
     out = []
     for r in rows:
         state = state_of(r["status"], r["valid_until"])
@@ -113,28 +100,3 @@ async def certificates(kind: str, subject_id: int) -> list[DossierCertificate]:
             )
         )
     return out
-
-
-_OBJECTIONS = """
-SELECT n.submission, o.created_at, o.reason, o.status, o.resolution_note
-  FROM objection o
-  JOIN notice n ON n.id = o.notice AND n.tenant_id = o.tenant_id
-  JOIN submission s ON s.id = n.submission AND s.tenant_id = n.tenant_id
- WHERE n.kind = $2 AND {applicant}
- ORDER BY o.id DESC LIMIT 200"""
-
-
-async def objections(kind: str, subject_id: int) -> list[DossierObjection]:
-    """Objections raised against the public notices of the subject's applications (the objector's
-    name and contact are not part of the file's rows)."""
-    rows = await db.fetch(_OBJECTIONS.format(applicant=_applicant("s", kind)), subject_id, KIND.value)
-    return [
-        DossierObjection(
-            application=r["submission"],
-            raised_at=r["created_at"],
-            reason=r["reason"],
-            status_label=label(ObjectionState(r["status"])),
-            resolution_note=r["resolution_note"],
-        )
-        for r in rows
-    ]

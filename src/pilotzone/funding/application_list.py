@@ -3,15 +3,14 @@ district, submitted / decided between, number, name or credit code; 20 a page, n
 
 from __future__ import annotations
 
-from pilotzone import db
 from pilotzone.auth.principal import Principal
 from pilotzone.funding.applications import KIND, status_label
 from pilotzone.funding.tables import Program, Round
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import label
-from pilotzone.web.render import Page, page_of
-from pilotzone.workflow import due, filters
+from pilotzone.web.render import Page
+from pilotzone.workflow import filters
 from pilotzone.workflow.states import FundingState
 
 DECIDED = (FundingState.VERIFIED, FundingState.REJECTED)  # "decided between": when it entered them
@@ -69,17 +68,9 @@ async def list_applications(principal: Principal, chosen: filters.Filters) -> tu
         sql.add(f"p.key = {sql.arg(chosen.kind)}")
     if chosen.round is not None:
         sql.add(f"a.round = {sql.arg(chosen.round)}")
-    total = (await db.fetch("SELECT count(*)" + _FROM.format(where=sql.where), *sql.args))[0][0]
-    page = page_of(chosen.page, filters.PAGE_SIZE, total)
-    n = len(sql.args)
-    query = _PAGE.format(where=sql.where, limit=f"${n + 1}", offset=f"${n + 2}")
-    rows = [dict(r) for r in await db.fetch(query, *sql.args, page.size, page.offset)]
-    districts = dict(filters.district_choices())
-    dues = await due.due_of([r["id"] for r in rows])  # an information request's due date while unanswered
+    page, rows = await filters.page_rows(sql, chosen, _FROM, _PAGE)
     for row in rows:
-        row["due"] = dues.get(row["id"])
         row["program_name"] = pick(row["program_zh"], row["program_en"])
         row["round_name"] = pick(row["round_zh"], row["round_en"])
         row["status_label"] = status_label(row["status"])
-        row["district"] = districts.get(row["district_code"], row["district_code"])
     return page, rows

@@ -20,7 +20,7 @@ of the close day and the next run nobody can submit either.
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from pilotzone import db
@@ -30,6 +30,7 @@ from pilotzone.funding.program_spec import from_stored
 from pilotzone.funding.programs import SubjectFacts
 from pilotzone.funding.states import BY_DATE, RoundState
 from pilotzone.jobs.codes import JobKind
+from pilotzone.jobs.periodic import moment_of
 from pilotzone.jobs.services import job, start_run
 from pilotzone.jobs.tables import JobRun
 from pilotzone.notify.events import Event
@@ -241,16 +242,11 @@ async def wanted(at: datetime) -> bool:
 
 
 
-def _moment(run: JobRun) -> datetime:
-    args = json.loads(run.args) if isinstance(run.args, str) else dict(run.args or {})
-    at = args.get("at")
-    return datetime.fromisoformat(at) if at else datetime.now(UTC)
-
 
 @job(KIND)
 async def deadlines_step(run: JobRun) -> bool:
     """Move the rounds by their dates, then send the reminders due; one step (a tenant has few rounds)."""
-    at = _moment(run)
+    at = moment_of(run)
     moved = await move_by_dates(at)
     sent = await send(await reminders_due(at))
     run.done = run.total = len(moved) + sent

@@ -16,7 +16,8 @@ from pilotzone.funding.applications import KIND, status_label
 from pilotzone.funding.award_notice import notice_join, state_sql
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import label
-from pilotzone.workflow.states import AwardState, Kind, ObjectionState
+from pilotzone.workflow.dossier import applicant_sql
+from pilotzone.workflow.states import AwardState
 
 
 class DossierFunding(msgspec.Struct, frozen=True, kw_only=True):
@@ -50,19 +51,6 @@ class DossierPayment(msgspec.Struct, frozen=True, kw_only=True):
     paid_on: date
 
 
-class DossierObjection(msgspec.Struct, frozen=True, kw_only=True):
-    application: int
-    raised_at: datetime
-    reason: str
-    status_label: str
-    resolution_note: str
-
-
-def _applicant(alias: str, kind: str) -> str:
-    """The condition naming the subject's own submissions ($1: its id)."""
-    if kind == "enterprise":
-        return f"{alias}.applicant_enterprise = $1"
-    return f"{alias}.applicant_park = $1 AND {alias}.applicant_enterprise IS NULL"
 
 
 _APPLICATIONS = """
@@ -78,7 +66,7 @@ SELECT s.id, s.status, s.submitted_at, s.moved_at, p.name_zh AS p_zh, p.name_en 
 
 async def applications(kind: str, subject_id: int) -> list[DossierFunding]:
     """The subject's funding applications, newest first."""
-    rows = await db.fetch(_APPLICATIONS.format(applicant=_applicant("s", kind)), subject_id, KIND.value)
+    rows = await db.fetch(_APPLICATIONS.format(applicant=applicant_sql("s", kind)), subject_id, KIND.value)
     return [
         DossierFunding(
             id=r["id"],
@@ -106,7 +94,7 @@ SELECT e.id, e.application, e.round, e.awarded, e.paid, e.created_at, {state} AS
 
 async def awards(kind: str, subject_id: int) -> list[DossierAward]:
     """The subject's awards (ledger entries), newest first, each with its state now."""
-    sql = _AWARDS.format(state=state_sql("e", "$2"), join=notice_join(), applicant=_applicant("s", kind))
+    sql = _AWARDS.format(state=state_sql("e", "$2"), join=notice_join(), applicant=applicant_sql("s", kind))
     rows = await db.fetch(sql, subject_id, datetime.now(UTC))
     return [
         DossierAward(
@@ -137,7 +125,7 @@ SELECT e.application, pm.amount, pm.voucher, pm.paid_on, p.name_zh AS p_zh, p.na
 
 async def payments(kind: str, subject_id: int) -> list[DossierPayment]:
     """The payments made on the subject's awards, latest first."""
-    rows = await db.fetch(_PAYMENTS.format(applicant=_applicant("s", kind)), subject_id)
+    rows = await db.fetch(_PAYMENTS.format(applicant=applicant_sql("s", kind)), subject_id)
     return [
         DossierPayment(
             application=r["application"],
@@ -145,30 +133,6 @@ async def payments(kind: str, subject_id: int) -> list[DossierPayment]:
             amount=r["amount"],
             voucher=r["voucher"],
             paid_on=r["paid_on"],
-        )
-        for r in rows
-    ]
-
-
-_OBJECTIONS = """
-SELECT n.submission, o.created_at, o.reason, o.status, o.resolution_note
-  FROM objection o
-  JOIN notice n ON n.id = o.notice AND n.tenant_id = o.tenant_id
-  JOIN submission s ON s.id = n.submission AND s.tenant_id = n.tenant_id
- WHERE n.kind = $2 AND {applicant}
- ORDER BY o.id DESC LIMIT 200"""
-
-
-async def objections(kind: str, subject_id: int) -> list[DossierObjection]:
-    """Objections raised against the subject's award notices (without the objector's name or contact)."""
-    rows = await db.fetch(_OBJECTIONS.format(applicant=_applicant("s", kind)), subject_id, Kind.AWARD.value)
-    return [
-        DossierObjection(
-            application=r["submission"],
-            raised_at=r["created_at"],
-            reason=r["reason"],
-            status_label=label(ObjectionState(r["status"])),
-            resolution_note=r["resolution_note"],
         )
         for r in rows
     ]

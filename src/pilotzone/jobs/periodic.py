@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pilotzone.jobs.tables import JobRun
 
@@ -24,3 +25,11 @@ def every(interval: timedelta) -> Callable[[JobRun | None, datetime], bool]:
         return last is None or last.created_at <= now - interval
 
     return due
+
+
+def moment_of(run: JobRun) -> datetime:
+    """The moment a periodic run works for: its ``at`` argument (the scheduler's tick, or a test's),
+    else now."""
+    args = json.loads(run.args) if isinstance(run.args, str) else dict(run.args or {})
+    at = args.get("at")
+    return datetime.fromisoformat(at) if at else datetime.now(UTC)

@@ -137,6 +137,8 @@ LABELS: dict[str, dict[str, str]] = {
         "ended": N_("ended"),
         "updated": N_("updated"),
         "verify": N_("verified values saved"),
+        "verified": N_("verified"),
+        "uploaded": N_("uploaded"),
         "conflict": N_("conflict of interest declared"),
         "answer": N_("information supplied"),
         "request_info": N_("more information requested"),

@@ -10,10 +10,9 @@ current tenant at a moment; the periodic run ``info_due`` (``workflow.actors``, 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +20,7 @@ import msgspec
 
 from pilotzone import db
 from pilotzone.jobs.codes import JobKind
+from pilotzone.jobs.periodic import moment_of
 from pilotzone.jobs.services import job, start_run
 from pilotzone.jobs.tables import JobRun
 from pilotzone.notify.events import Event
@@ -179,16 +179,11 @@ async def wanted(at: datetime) -> bool:
 
 
 
-def _moment(run: JobRun) -> datetime:
-    args = json.loads(run.args) if isinstance(run.args, str) else dict(run.args or {})
-    at = args.get("at")
-    return datetime.fromisoformat(at) if at else datetime.now(UTC)
-
 
 @job(KIND)
 async def due_step(run: JobRun) -> bool:
     """Send the information-request reminders due at the run's moment; one step."""
-    run.done = run.total = await send(await reminders_due(_moment(run)))
+    run.done = run.total = await send(await reminders_due(moment_of(run)))
     return True
 
 

@@ -29,7 +29,8 @@ from pilotzone.tenancy.middleware import current_tenant_districts
 from pilotzone.web.formats import TZ
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
-from pilotzone.web.render import is_htmx
+from pilotzone.web.render import Page, is_htmx, page_of
+from pilotzone.workflow import due
 
 PAGE_SIZE = 20
 DATES = ("since", "until", "decided_since", "decided_until")
@@ -287,3 +288,20 @@ async def where(
 def district_choices() -> list[tuple[str, str]]:
     """The request's tenant's districts as options, named in the page's language."""
     return [(code, pick(*names)) for code, names in current_tenant_districts().items()]
+
+
+async def page_rows(sql: Sql, chosen: Filters, from_sql: str, page_sql: str) -> tuple[Page, list[dict]]:
+    """One page of a filtered list of submissions: the count (``SELECT count(*)`` + ``from_sql``), the
+    page's rows (``page_sql`` with ``{where}``, ``{limit}``, ``{offset}``), each with its district's name
+    and, while an information request waits for its answer, the request's due date."""
+    total = (await db.fetch("SELECT count(*)" + from_sql.format(where=sql.where), *sql.args))[0][0]
+    page = page_of(chosen.page, PAGE_SIZE, total)
+    n = len(sql.args)
+    query = page_sql.format(where=sql.where, limit=f"${n + 1}", offset=f"${n + 2}")
+    rows = [dict(r) for r in await db.fetch(query, *sql.args, page.size, page.offset)]
+    districts = dict(district_choices())
+    dues = await due.due_of([r["id"] for r in rows])
+    for row in rows:
+        row["due"] = dues.get(row["id"])
+        row["district"] = districts.get(row["district_code"], row["district_code"])
+    return page, rows
