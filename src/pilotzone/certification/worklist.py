@@ -15,19 +15,11 @@ from pilotzone.web.formats import local_time
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import ngettext, pick
 from pilotzone.web.worklist import Link, Section, Todo, WorkEntry, compact, now, todo
-from pilotzone.workflow import due
+from pilotzone.workflow import due, objections
 from pilotzone.workflow.states import CertificationState as State
-from pilotzone.workflow.states import Kind, ObjectionState
+from pilotzone.workflow.states import Kind
 
 APPLICANTS = ("enterprise_user", "park_operator")
-
-_OBJECTIONS = f"""
-SELECT o.id, n.submission, n.subject_label, o.created_at
-  FROM objection o JOIN notice n ON n.id = o.notice AND n.tenant_id = o.tenant_id
- WHERE n.kind = '{Kind.CERTIFICATION.value}' AND o.status = '{ObjectionState.OPEN.value}'
- ORDER BY o.created_at, o.id
- LIMIT 200
-"""  # noqa: S608 - fixed SQL text
 
 # the applicant's applications (an enterprise's or a park's), newest first, with the scheme and notice end
 _MINE = f"""
@@ -110,10 +102,7 @@ async def _reviews(principal: Principal) -> Todo | None:
 
 
 async def _objections() -> Todo | None:
-    entries = [
-        WorkEntry(label=r["subject_label"], link=Link("objections"), since=r["created_at"])
-        for r in await db.fetch(_OBJECTIONS)
-    ]
+    entries = await objections.open_objections(Kind.CERTIFICATION, "objections")
     return todo(
         "certification.objections", _("Objections to certifications to resolve"), Link("objections"), entries
     )

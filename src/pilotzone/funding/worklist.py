@@ -17,8 +17,8 @@ from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import pick
 from pilotzone.web.labels import label
 from pilotzone.web.worklist import Link, Section, Todo, WorkEntry, compact, now, todo
-from pilotzone.workflow import due
-from pilotzone.workflow.states import AwardState, Kind, ObjectionState
+from pilotzone.workflow import due, objections
+from pilotzone.workflow.states import AwardState, Kind
 from pilotzone.workflow.states import FundingState as State
 
 _CALCULATIONS = """
@@ -35,14 +35,6 @@ SELECT e.id, e.round, e.subject_label, e.awarded, e.paid, e.created_at
  WHERE {award_notice.state_sql("e", "$1")} = '{AwardState.AWARDED.value}' AND e.paid < e.awarded
  ORDER BY e.created_at, e.id
  LIMIT 500
-"""  # noqa: S608 - fixed SQL text
-
-_OBJECTIONS = f"""
-SELECT o.id, n.subject_label, o.created_at
-  FROM objection o JOIN notice n ON n.id = o.notice AND n.tenant_id = o.tenant_id
- WHERE n.kind = '{Kind.AWARD.value}' AND o.status = '{ObjectionState.OPEN.value}'
- ORDER BY o.created_at, o.id
- LIMIT 200
 """  # noqa: S608 - fixed SQL text
 
 # the applicant's applications with their program, round and award (if any), newest first
@@ -141,10 +133,7 @@ async def _to_pay() -> Todo | None:
 
 
 async def _objections() -> Todo | None:
-    entries = [
-        WorkEntry(label=r["subject_label"], link=Link("funding_objections"), since=r["created_at"])
-        for r in await db.fetch(_OBJECTIONS)
-    ]
+    entries = await objections.open_objections(Kind.AWARD, "funding_objections")
     return todo(
         "funding.objections", _("Objections to awards to resolve"), Link("funding_objections"), entries
     )

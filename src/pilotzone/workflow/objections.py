@@ -21,9 +21,11 @@ from typing import Any
 
 from piccolo.columns import Column
 
+from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.web.i18n import gettext as _
+from pilotzone.web.worklist import Link, WorkEntry
 from pilotzone.workflow import told
 from pilotzone.workflow.forms import ObjectionForm
 from pilotzone.workflow.states import Action, Actor, Guard, Kind, ObjectionState
@@ -227,3 +229,21 @@ async def settle(noticed: Noticed, principal: Principal, objection_id: int, deci
         after={"status": status, "note": note},
     )
     return status
+
+
+_OPEN = f"""
+SELECT o.id, n.subject_label, o.created_at
+  FROM objection o JOIN notice n ON n.id = o.notice AND n.tenant_id = o.tenant_id
+ WHERE n.kind = $1 AND o.status = '{ObjectionState.OPEN.value}'
+ ORDER BY o.created_at, o.id
+ LIMIT 200
+"""  # noqa: S608 - fixed SQL text
+
+
+async def open_objections(kind: Kind, route: str) -> list[WorkEntry]:
+    """The open objections to notices of ``kind``, oldest first, as workspace entries linking ``route``
+    (the page where the bureau resolves them)."""
+    return [
+        WorkEntry(label=r["subject_label"], link=Link(route), since=r["created_at"])
+        for r in await db.fetch(_OPEN, kind.value)
+    ]
