@@ -88,14 +88,18 @@ def _judge_code(text: str, parse, reason: str) -> tuple[str | None, str | None]:
     return (str(value), None) if value is not None else (None, reason)
 
 
-async def _distinct(conn: asyncpg.Connection, column: str) -> list[str]:
-    return [r[0] for r in await conn.fetch(f"SELECT DISTINCT btrim(coalesce({column}, '')) FROM {RAW}")]
+_CODED = ("uscc", "period", "mode", "direction", "country")
+_DISTINCT_SQL = "SELECT " + ", ".join(
+    f"coalesce(array_agg(DISTINCT btrim(coalesce({column}, ''))), '{{}}') AS {column}" for column in _CODED
+) + f" FROM {RAW}"
 
 
 async def judge(conn: asyncpg.Connection, tenant_id: int, today: date) -> None:
     """Write ``pz_import_rows``: every staged row (blank ones left out), typed where it can be, with
     the reason of each wrong cell."""
-    usccs = await _distinct(conn, "uscc")
+    distinct = await conn.fetchrow(_DISTINCT_SQL)
+    assert distinct is not None
+    usccs = distinct["uscc"]
     wanted = sorted({t.upper() for t in usccs if t and valid_uscc(t.upper())})
     enterprises = {
         r["uscc"]: r["id"]
@@ -106,11 +110,13 @@ async def judge(conn: asyncpg.Connection, tenant_id: int, today: date) -> None:
         )
     }
     u = [(t, *_judge_uscc(t, enterprises)) for t in usccs]
-    p = [(t, *_judge_period(t, today)) for t in await _distinct(conn, "period")]
-    m = [(t, *_judge_code(t, mode_of, "mode")) for t in await _distinct(conn, "mode")]
-    d = [(t, *_judge_code(t, direction_of, "direction")) for t in await _distinct(conn, "direction")]
-    c = [(t, *_judge_code(t, country_of, "country")) for t in await _distinct(conn, "country")]
+    p = [(t, *_judge_period(t, today)) for t in distinct["period"]]
+    m = [(t, *_judge_code(t, mode_of, "mode")) for t in distinct["mode"]]
+    d = [(t, *_judge_code(t, direction_of, "direction")) for t in distinct["direction"]]
+    c = [(t, *_judge_code(t, country_of, "country")) for t in distinct["country"]]
     combos = sorted((str(mode), str(direction)) for mode, direction in COMBINATIONS)
+    # the staged table has no statistics: without this the planner loops over the maps row by row
+    await conn.execute("SET LOCAL enable_nestloop = off")
     await conn.execute(
         _JUDGE_SQL,
         *_columns(u),
@@ -121,37 +127,37 @@ async def judge(conn: asyncpg.Connection, tenant_id: int, today: date) -> None:
         [a for a, _ in combos],
         [b for _, b in combos],
     )
+    await conn.execute("SET LOCAL enable_nestloop = on")
 
 
 def _columns(rows: list[tuple]) -> list[list]:
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[], [], []]
 
 
-def _number(column: str, pattern: str, extra: str) -> tuple[str, str]:
-    """The typed value and the reason of an amount or count column."""
-    t = f"btrim(coalesce(r.{column}, ''))"
-    cast = "numeric(16,2)" if column == "value_cny" else "bigint"
-    otherwise = "'number'" if column == "value_cny" else "'whole'"
-    negative = r"'^-[0-9]+(\.[0-9]+)?$'"
-    value = f"CASE WHEN {t} ~ '{pattern}' THEN {t}::{cast} END"
-    reason = (
-        f"CASE WHEN {t} = '' THEN 'missing' WHEN {t} ~ '{pattern}' THEN NULL "
-        f"WHEN {t} ~ {negative} THEN 'negative' WHEN {t} ~ '^[=+@-]' THEN 'formula' "
-        f"{extra} ELSE {otherwise} END"
+_DIGITS = "translate({t}, '0123456789', '')"
+# the trimmed texts once (OFFSET 0 keeps the planner from repeating them), then whether each amount or
+# count is well formed, by translate() and lengths rather than regular expressions (10× cheaper)
+_TRIMMED = ", ".join(f"btrim(coalesce({c}, '')) AS {c}" for c in COLUMNS)
+_VALUE_OK = (
+    "(value_cny <> '' AND {digits} IN ('', '.') AND CASE strpos(value_cny, '.') WHEN 0 THEN length(value_cny) <= {big} "
+    "ELSE strpos(value_cny, '.') BETWEEN 2 AND {big} + 1 AND length(value_cny) - strpos(value_cny, '.') BETWEEN 1 AND 2 END)"
+).format(digits=_DIGITS.format(t="value_cny"), big=_BIG)
+_COUNT_OK = "({c} <> '' AND length({c}) <= 18 AND " + _DIGITS.format(t="{c}") + " = '')"
+
+
+def _why(column: str, otherwise: str, extra: str, well_formed: str) -> str:
+    """The reason of a malformed amount or count (``{column}_ok`` is false)."""
+    return (
+        f"CASE WHEN {column}_ok THEN NULL WHEN r.{column} = '' THEN 'missing' "
+        f"WHEN r.{column} ~ '^-[0-9]+(\\.[0-9]+)?$' THEN 'negative' WHEN left(r.{column}, 1) IN ('=', '+', '-', '@') THEN 'formula' "
+        f"{extra}WHEN r.{column} ~ '{well_formed}' THEN 'too_large' ELSE '{otherwise}' END"
     )
-    return value, reason
 
 
-_VALUE, _VALUE_WHY = _number(
-    "value_cny",
-    r"^[0-9]{1,%d}(\.[0-9]{1,2})?$" % _BIG,
-    r"WHEN btrim(r.value_cny) ~ '^[0-9]+\.[0-9]{3,}$' THEN 'decimals' "
-    r"WHEN btrim(r.value_cny) ~ '^[0-9]{%d,}(\.[0-9]+)?$' THEN 'too_large'" % (_BIG + 1),
+_BLANK = " AND ".join(f"{c} = ''" for c in COLUMNS)
+_VALUE_WHY = _why(
+    "value_cny", "number", "WHEN r.value_cny ~ '^[0-9]+\\.[0-9]{3,}$' THEN 'decimals' ", "^[0-9]+(\\.[0-9]{1,2})?$"
 )
-_ORDERS, _ORDERS_WHY = _number("orders", "^[0-9]{1,18}$", "WHEN btrim(r.orders) ~ '^[0-9]{19,}$' THEN 'too_large'")
-_PARCELS, _PARCELS_WHY = _number("parcels", "^[0-9]{1,18}$", "WHEN btrim(r.parcels) ~ '^[0-9]{19,}$' THEN 'too_large'")
-_BLANK = " AND ".join(f"btrim(coalesce(r.{c}, '')) = ''" for c in COLUMNS)
-
 _JUDGE_SQL = f"""
 CREATE TEMP TABLE {ROWS} ON COMMIT DROP AS
 WITH u AS (SELECT * FROM unnest($1::text[], $2::int[], $3::text[]) AS x(t, v, why)),
@@ -169,16 +175,22 @@ SELECT r.n,
            (SELECT 1 FROM combo WHERE combo.mode = m.v AND combo.direction = d.v) THEN 'combination' END)
            AS direction_why,
        c.v AS country, c.why AS country_why,
-       {_VALUE} AS value_cny, {_VALUE_WHY} AS value_cny_why,
-       {_ORDERS} AS orders, {_ORDERS_WHY} AS orders_why,
-       {_PARCELS} AS parcels, {_PARCELS_WHY} AS parcels_why
-FROM {RAW} r
-JOIN u ON u.t = btrim(coalesce(r.uscc, ''))
-JOIN p ON p.t = btrim(coalesce(r.period, ''))
-JOIN m ON m.t = btrim(coalesce(r.mode, ''))
-JOIN d ON d.t = btrim(coalesce(r.direction, ''))
-JOIN c ON c.t = btrim(coalesce(r.country, ''))
-WHERE NOT ({_BLANK})
+       CASE WHEN value_cny_ok THEN r.value_cny::numeric(16,2) END AS value_cny,
+       {_VALUE_WHY} AS value_cny_why,
+       CASE WHEN orders_ok THEN r.orders::bigint END AS orders, {_why("orders", "whole", "", "^[0-9]+$")} AS orders_why,
+       CASE WHEN parcels_ok THEN r.parcels::bigint END AS parcels, {_why("parcels", "whole", "", "^[0-9]+$")} AS parcels_why
+FROM (
+  SELECT t.*, {_VALUE_OK} AS value_cny_ok, {_COUNT_OK.format(c="orders")} AS orders_ok,
+         {_COUNT_OK.format(c="parcels")} AS parcels_ok
+  FROM (SELECT n, {_TRIMMED} FROM {RAW} OFFSET 0) t
+  WHERE NOT ({_BLANK})
+  OFFSET 0
+) r
+JOIN u ON u.t = r.uscc
+JOIN p ON p.t = r.period
+JOIN m ON m.t = r.mode
+JOIN d ON d.t = r.direction
+JOIN c ON c.t = r.country
 """
 
 _KEY = "enterprise, period, mode, direction, country"

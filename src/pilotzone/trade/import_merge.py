@@ -15,32 +15,35 @@ _SAME = "f.enterprise = i.enterprise AND f.period = i.period AND f.mode = i.mode
 def merge_sql(rows_table: str) -> str:
     """The merge of ``rows_table`` (columns enterprise, period, mode, direction, country, value_cny,
     orders, parcels; typed) as source ``$2`` in batch ``$3`` of tenant ``$1``; answers
-    ``(inserted, replaced)``."""
+    ``(inserted, replaced)``. One hash join finds the keys that exist (the changed ones are updated,
+    returning their old values for the history), an anti-join the new ones."""
     return f"""
-WITH incoming AS (
+WITH incoming AS MATERIALIZED (
   SELECT enterprise, period, mode, direction, country, value_cny, orders, parcels FROM {rows_table}
-), old AS (
-  SELECT f.id, f.value_cny, f.orders, f.parcels, f.batch
+), existing AS MATERIALIZED (
+  SELECT f.id, f.value_cny AS old_value, f.orders AS old_orders, f.parcels AS old_parcels, f.batch AS old_batch,
+         i.value_cny, i.orders, i.parcels
   FROM trade_figure f JOIN incoming i ON {_SAME}
   WHERE f.tenant_id = $1 AND f.source = $2
-    AND (f.value_cny, f.orders, f.parcels) IS DISTINCT FROM (i.value_cny, i.orders, i.parcels)
+), changed AS (
+  UPDATE trade_figure f
+  SET value_cny = e.value_cny, orders = e.orders, parcels = e.parcels, batch = $3, updated_at = now()
+  FROM existing e
+  WHERE f.tenant_id = $1 AND f.id = e.id
+    AND (e.old_value, e.old_orders, e.old_parcels) IS DISTINCT FROM (e.value_cny, e.orders, e.parcels)
+  RETURNING f.id, e.old_value, e.old_orders, e.old_parcels, e.old_batch
 ), history AS (
   INSERT INTO trade_figure_history (tenant_id, figure, value_cny, orders, parcels, batch, replaced_by, replaced_at)
-  SELECT $1, id, value_cny, orders, parcels, batch, $3, now() FROM old
-), written AS (
-  INSERT INTO trade_figure AS f (tenant_id, enterprise, period, mode, direction, country, source,
-                                 value_cny, orders, parcels, batch, updated_at)
-  SELECT $1, enterprise, period, mode, direction, country, $2, value_cny, orders, parcels, $3, now()
-  FROM incoming
-  ON CONFLICT (tenant_id, {", ".join(KEY)}) DO UPDATE
-    SET value_cny = EXCLUDED.value_cny, orders = EXCLUDED.orders, parcels = EXCLUDED.parcels,
-        batch = EXCLUDED.batch, updated_at = EXCLUDED.updated_at
-    WHERE (f.value_cny, f.orders, f.parcels) IS DISTINCT FROM
-          (EXCLUDED.value_cny, EXCLUDED.orders, EXCLUDED.parcels)
-  RETURNING (xmax = 0) AS inserted
+  SELECT $1, id, old_value, old_orders, old_parcels, old_batch, $3, now() FROM changed
+), added AS (
+  INSERT INTO trade_figure (tenant_id, enterprise, period, mode, direction, country, source,
+                            value_cny, orders, parcels, batch, updated_at)
+  SELECT $1, i.enterprise, i.period, i.mode, i.direction, i.country, $2, i.value_cny, i.orders, i.parcels, $3, now()
+  FROM incoming i
+  WHERE NOT EXISTS (SELECT 1 FROM trade_figure f WHERE f.tenant_id = $1 AND f.source = $2 AND {_SAME})
+  RETURNING 1
 )
-SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS replaced
-FROM written
+SELECT (SELECT count(*) FROM added) AS inserted, (SELECT count(*) FROM changed) AS replaced
 """
 
 
