@@ -141,12 +141,13 @@ async def baseline(files: list[tuple[str, Path, str]]) -> float:
 def importer(listing: Path) -> None:
     """(b), in the child process: each file in its own tenant transaction; prints JSON."""
 
+    files = json.loads(listing.read_text())
+
     async def run() -> dict:
         from pilotzone import db
         from pilotzone.tenancy.context import TenantContext, tenant_transaction
         from pilotzone.trade.imports import import_file
 
-        files = json.loads(listing.read_text())
         tenants = {r["slug"]: r["id"] for r in await db.fetch_global("SELECT slug, id FROM tenant")}
         totals = {"rows": 0, "inserted": 0, "replaced": 0, "unchanged": 0}
         started = time.perf_counter()

@@ -1,12 +1,11 @@
-"""Checking the staged rows of an import, set-based: the few distinct texts of the coded columns
-(USCC, period, mode, direction, country) are judged once in Python (the same functions as
-:mod:`pilotzone.trade.figures`), the amounts and counts by patterns in SQL; one statement then
-writes the typed rows (``pz_import_rows``) with a reason per cell that is wrong, and the problems
-are read from it in file order (capped)."""
+"""Judging the staged rows of an import, set-based: the few distinct texts of the coded columns (credit
+code, period, mode, direction, country) are judged once here, with the functions and messages of
+:mod:`pilotzone.trade.figures`; amounts and counts by :data:`~pilotzone.trade.import_sql.JUDGE` in SQL.
+Reasons are the same texts :func:`~pilotzone.trade.figures.check_rows` gives for the same cell."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from datetime import date
 
 import asyncpg
@@ -14,35 +13,35 @@ import asyncpg
 from pilotzone.registry.uscc import is_valid as valid_uscc
 from pilotzone.trade.codes import COMBINATIONS, direction_of, mode_of
 from pilotzone.trade.countries import country_of
-from pilotzone.trade.import_read import COLUMNS, Header, Problem
+from pilotzone.trade.figures import Problem, enterprise_ids, period_of
+from pilotzone.trade.import_read import Header
+from pilotzone.trade.import_sql import JUDGE, PROBLEMS, ROWS
 from pilotzone.trade.import_stage import RAW
 from pilotzone.web.i18n import gettext
 from pilotzone.web.labels import N_
 
-ROWS = "pz_import_rows"
-LISTED = 1000  # problems listed; the rest are counted
 FORMULA = ("=", "+", "-", "@")
-PERIOD = re.compile(r"(\d{4})-(\d{2})")
+# the texts of figures.check_rows / figures.from_cells (one message id each, translated once)
 REASONS = {
-    "missing": N_("the cell is empty"),
-    "formula": N_("a formula is not accepted (the cell starts with =, +, - or @)"),
-    "uscc": N_("not a valid unified social credit code (check character)"),
-    "enterprise": N_("no active enterprise with this credit code in this pilot zone"),
-    "period_format": N_("the period must be written YYYY-MM"),
-    "month": N_("the month must be 01 to 12"),
-    "future": N_("the period is in the future"),
-    "mode": N_("unknown customs mode (9610, 9710, 9810, 1210 or 1239)"),
-    "direction": N_("the direction must be export or import (出口 or 进口)"),
-    "combination": N_("this customs mode has no such direction"),
-    "country": N_("unknown country or region (a two-letter ISO code or its name)"),
-    "negative": N_("the value must not be negative"),
-    "decimals": N_("the amount has more than 2 decimals"),
-    "number": N_("not a number"),
-    "too_large": N_("the number is too large"),
-    "whole": N_("not a whole number"),
-    "duplicate": N_("the same enterprise, period, mode, direction and country as row %(row)s"),
+    "formula": N_("A cell starting with =, +, - or @ is refused as a formula."),
+    "uscc": N_("Not a valid unified social credit code (18 characters with a correct check character)."),
+    "enterprise": N_("No enterprise with this credit code is registered in this pilot zone."),
+    "period": N_("Enter the month as YYYY-MM with a month from 01 to 12."),
+    "future": N_("The month is in the future."),
+    "mode": N_("Unknown customs mode: use 9610, 9710, 9810, 1210 or 1239."),
+    "direction": N_("Enter export or import (出口 or 进口)."),
+    "combination": N_("This customs mode has no such direction."),
+    "country": N_("Unknown country or region: use its two-letter ISO code or its name."),
+    "number": N_("Enter the value in yuan as a number, e.g. 12345.67."),
+    "negative": N_("The value cannot be negative."),
+    "decimals": N_("The value has at most two decimals (fen)."),
+    "too_large": N_("The value is too large."),
+    "whole": N_("Enter a whole number."),
+    "count_negative": N_("The number cannot be negative."),
+    "count_too_large": N_("The number is too large."),
+    "duplicate": N_("The same enterprise, month, mode, direction and country as row %(row)s."),
 }
-_BIG = 14  # digits before the decimal point of NUMERIC(16,2)
+_COUNTS = ("orders", "parcels")
 
 
 def _formula(text: str) -> bool:
@@ -50,8 +49,6 @@ def _formula(text: str) -> bool:
 
 
 def _judge_uscc(text: str, enterprises: dict[str, int]) -> tuple[int | None, str | None]:
-    if not text:
-        return None, "missing"
     if _formula(text):
         return None, "formula"
     code = text.upper()
@@ -61,27 +58,16 @@ def _judge_uscc(text: str, enterprises: dict[str, int]) -> tuple[int | None, str
     return (found, None) if found is not None else (None, "enterprise")
 
 
-def _judge_period(text: str, today: date) -> tuple[date | None, str | None]:
-    if not text:
-        return None, "missing"
+def _judge_period(text: str, this_month: date) -> tuple[date | None, str | None]:
     if _formula(text):
         return None, "formula"
-    match = PERIOD.fullmatch(text)
-    if match is None:
-        return None, "period_format"
-    year, month = int(match[1]), int(match[2])
-    if not 1 <= month <= 12:
-        return None, "month"
-    if year < 1900:
-        return None, "period_format"
-    if (year, month) > (today.year, today.month):
-        return None, "future"
-    return date(year, month, 1), None
+    period = period_of(text)
+    if period is None:
+        return None, "period"
+    return (None, "future") if period > this_month else (period, None)
 
 
-def _judge_code(text: str, parse, reason: str) -> tuple[str | None, str | None]:  # type: ignore[no-untyped-def]
-    if not text:
-        return None, "missing"
+def _judge_code(text: str, parse: Callable[[str], object | None], reason: str) -> tuple[str | None, str | None]:
     if _formula(text):
         return None, "formula"
     value = parse(text)
@@ -89,28 +75,21 @@ def _judge_code(text: str, parse, reason: str) -> tuple[str | None, str | None]:
 
 
 _CODED = ("uscc", "period", "mode", "direction", "country")
-_DISTINCT_SQL = "SELECT " + ", ".join(
+_AGGREGATES = ", ".join(
     f"coalesce(array_agg(DISTINCT btrim(coalesce({column}, ''))), '{{}}') AS {column}" for column in _CODED
-) + f" FROM {RAW}"
+)
+_DISTINCT_SQL = f"SELECT {_AGGREGATES} FROM {RAW}"  # noqa: S608 - constant SQL (our column and table names)
 
 
-async def judge(conn: asyncpg.Connection, tenant_id: int, today: date) -> None:
+async def judge(conn: asyncpg.Connection, today: date) -> None:
     """Write ``pz_import_rows``: every staged row (blank ones left out), typed where it can be, with
     the reason of each wrong cell."""
     distinct = await conn.fetchrow(_DISTINCT_SQL)
     assert distinct is not None
     usccs = distinct["uscc"]
-    wanted = sorted({t.upper() for t in usccs if t and valid_uscc(t.upper())})
-    enterprises = {
-        r["uscc"]: r["id"]
-        for r in await conn.fetch(
-            "SELECT uscc, id FROM enterprise WHERE tenant_id = $1 AND status = 'active' AND uscc = ANY($2)",
-            tenant_id,
-            wanted,
-        )
-    }
+    enterprises = await enterprise_ids(t for t in usccs if valid_uscc(t.upper()))
     u = [(t, *_judge_uscc(t, enterprises)) for t in usccs]
-    p = [(t, *_judge_period(t, today)) for t in distinct["period"]]
+    p = [(t, *_judge_period(t, today.replace(day=1))) for t in distinct["period"]]
     m = [(t, *_judge_code(t, mode_of, "mode")) for t in distinct["mode"]]
     d = [(t, *_judge_code(t, direction_of, "direction")) for t in distinct["direction"]]
     c = [(t, *_judge_code(t, country_of, "country")) for t in distinct["country"]]
@@ -118,7 +97,7 @@ async def judge(conn: asyncpg.Connection, tenant_id: int, today: date) -> None:
     # the staged table has no statistics: without this the planner loops over the maps row by row
     await conn.execute("SET LOCAL enable_nestloop = off")
     await conn.execute(
-        _JUDGE_SQL,
+        JUDGE,
         *_columns(u),
         *_columns(p),
         *_columns(m),
@@ -134,101 +113,29 @@ def _columns(rows: list[tuple]) -> list[list]:
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[], [], []]
 
 
-_DIGITS = "translate({t}, '0123456789', '')"
-# the trimmed texts once (OFFSET 0 keeps the planner from repeating them), then whether each amount or
-# count is well formed, by translate() and lengths rather than regular expressions (10× cheaper)
-_TRIMMED = ", ".join(f"btrim(coalesce({c}, '')) AS {c}" for c in COLUMNS)
-_VALUE_OK = (
-    "(value_cny <> '' AND {digits} IN ('', '.') AND CASE strpos(value_cny, '.') WHEN 0 THEN length(value_cny) <= {big} "
-    "ELSE strpos(value_cny, '.') BETWEEN 2 AND {big} + 1 AND length(value_cny) - strpos(value_cny, '.') BETWEEN 1 AND 2 END)"
-).format(digits=_DIGITS.format(t="value_cny"), big=_BIG)
-_COUNT_OK = "({c} <> '' AND length({c}) <= 18 AND " + _DIGITS.format(t="{c}") + " = '')"
-
-
-def _why(column: str, otherwise: str, extra: str, well_formed: str) -> str:
-    """The reason of a malformed amount or count (``{column}_ok`` is false)."""
-    return (
-        f"CASE WHEN {column}_ok THEN NULL WHEN r.{column} = '' THEN 'missing' "
-        f"WHEN r.{column} ~ '^-[0-9]+(\\.[0-9]+)?$' THEN 'negative' WHEN left(r.{column}, 1) IN ('=', '+', '-', '@') THEN 'formula' "
-        f"{extra}WHEN r.{column} ~ '{well_formed}' THEN 'too_large' ELSE '{otherwise}' END"
-    )
-
-
-_BLANK = " AND ".join(f"{c} = ''" for c in COLUMNS)
-_VALUE_WHY = _why(
-    "value_cny", "number", "WHEN r.value_cny ~ '^[0-9]+\\.[0-9]{3,}$' THEN 'decimals' ", "^[0-9]+(\\.[0-9]{1,2})?$"
-)
-_JUDGE_SQL = f"""
-CREATE TEMP TABLE {ROWS} ON COMMIT DROP AS
-WITH u AS (SELECT * FROM unnest($1::text[], $2::int[], $3::text[]) AS x(t, v, why)),
-     p AS (SELECT * FROM unnest($4::text[], $5::date[], $6::text[]) AS x(t, v, why)),
-     m AS (SELECT * FROM unnest($7::text[], $8::text[], $9::text[]) AS x(t, v, why)),
-     d AS (SELECT * FROM unnest($10::text[], $11::text[], $12::text[]) AS x(t, v, why)),
-     c AS (SELECT * FROM unnest($13::text[], $14::text[], $15::text[]) AS x(t, v, why)),
-     combo AS (SELECT * FROM unnest($16::text[], $17::text[]) AS x(mode, direction))
-SELECT r.n,
-       u.v AS enterprise, u.why AS uscc_why,
-       p.v AS period, p.why AS period_why,
-       m.v AS mode, m.why AS mode_why,
-       d.v AS direction,
-       coalesce(d.why, CASE WHEN m.v IS NOT NULL AND NOT EXISTS
-           (SELECT 1 FROM combo WHERE combo.mode = m.v AND combo.direction = d.v) THEN 'combination' END)
-           AS direction_why,
-       c.v AS country, c.why AS country_why,
-       CASE WHEN value_cny_ok THEN r.value_cny::numeric(16,2) END AS value_cny,
-       {_VALUE_WHY} AS value_cny_why,
-       CASE WHEN orders_ok THEN r.orders::bigint END AS orders, {_why("orders", "whole", "", "^[0-9]+$")} AS orders_why,
-       CASE WHEN parcels_ok THEN r.parcels::bigint END AS parcels, {_why("parcels", "whole", "", "^[0-9]+$")} AS parcels_why
-FROM (
-  SELECT t.*, {_VALUE_OK} AS value_cny_ok, {_COUNT_OK.format(c="orders")} AS orders_ok,
-         {_COUNT_OK.format(c="parcels")} AS parcels_ok
-  FROM (SELECT n, {_TRIMMED} FROM {RAW} OFFSET 0) t
-  WHERE NOT ({_BLANK})
-  OFFSET 0
-) r
-JOIN u ON u.t = r.uscc
-JOIN p ON p.t = r.period
-JOIN m ON m.t = r.mode
-JOIN d ON d.t = r.direction
-JOIN c ON c.t = r.country
-"""
-
-_KEY = "enterprise, period, mode, direction, country"
-_PROBLEMS_SQL = f"""
-WITH cells AS (
-  SELECT n, o, col, why, NULL::int AS arg
-  FROM {ROWS},
-  LATERAL (VALUES (0, 'uscc', uscc_why), (1, 'period', period_why), (2, 'mode', mode_why),
-                  (3, 'direction', direction_why), (4, 'country', country_why),
-                  (5, 'value_cny', value_cny_why), (6, 'orders', orders_why), (7, 'parcels', parcels_why))
-          AS x(o, col, why)
-  WHERE why IS NOT NULL
-), dup AS (
-  SELECT n, 0 AS o, 'uscc' AS col, 'duplicate' AS why, first AS arg
-  FROM (SELECT n, min(n) OVER (PARTITION BY {_KEY}) AS first FROM {ROWS}
-        WHERE enterprise IS NOT NULL AND period IS NOT NULL AND mode IS NOT NULL
-          AND direction IS NOT NULL AND country IS NOT NULL) k
-  WHERE n <> first
-), every AS (SELECT * FROM cells UNION ALL SELECT * FROM dup)
-SELECT n, col, why, arg, count(*) OVER () AS total FROM every ORDER BY n, o, why LIMIT {LISTED}
-"""
-
-
 async def problems(conn: asyncpg.Connection, header: Header) -> tuple[list[Problem], int]:
     """The problems of the judged rows in file order (at most LISTED) and how many there are; a file
     without data rows is one problem."""
-    rows = await conn.fetch(_PROBLEMS_SQL)
+    rows = await conn.fetch(PROBLEMS)
     if not rows:
-        if not await conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {ROWS})"):
-            return [Problem(0, "", gettext(N_("the file has no data rows")))], 1
+        if not await conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {ROWS})"):  # noqa: S608 - constant
+            return [Problem(0, "", gettext(N_("The file has no data rows.")))], 1
         return [], 0
     listed = [
         Problem(
             r["n"] + 1,
             header.names[r["col"]],
-            gettext(REASONS[r["why"]], row=r["arg"] + 1) if r["arg"] is not None else gettext(REASONS[r["why"]]),
+            _reason(r["col"], r["why"], r["arg"]),
         )
         for r in rows
     ]
     return listed, rows[0]["total"]
 
+
+
+def _reason(column: str, why: str, earlier: int | None) -> str:
+    if why == "duplicate" and earlier is not None:
+        return gettext(REASONS[why], row=earlier + 1)
+    if column in _COUNTS and why in ("negative", "too_large"):
+        why = f"count_{why}"
+    return gettext(REASONS[why])

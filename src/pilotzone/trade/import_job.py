@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import msgspec
@@ -32,7 +33,7 @@ async def start_import(batch: int, document: int) -> JobRun:
     return await start_run(KIND, total=1, args={"batch": batch, "document": document})
 
 
-def _copy(chunks, target: Path) -> None:  # type: ignore[no-untyped-def]
+def _copy(chunks: Iterator[bytes], target: Path) -> None:
     with target.open("wb") as fh:
         for chunk in chunks:
             fh.write(chunk)

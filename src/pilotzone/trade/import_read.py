@@ -17,6 +17,7 @@ from pathlib import Path
 
 import msgspec
 
+from pilotzone.trade.figures import Problem
 from pilotzone.web.i18n import gettext
 from pilotzone.web.labels import N_
 
@@ -34,15 +35,6 @@ HEADERS = {
 } | {column: column for column in COLUMNS}
 XLSX_MAGIC = b"PK\x03\x04"
 BOM = codecs.BOM_UTF8
-
-
-class Problem(msgspec.Struct, frozen=True):
-    """One reason a file is refused: its row (1 = the header, 0 = the file as a whole), the column as
-    the file names it (empty when none) and the reason in the current language."""
-
-    row: int
-    column: str
-    reason: str
 
 
 class FileRefused(Exception):

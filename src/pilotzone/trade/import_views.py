@@ -13,19 +13,20 @@ import asyncpg
 import msgspec
 
 from pilotzone import db
-from pilotzone.trade.codes import Direction, Mode, Source
+from pilotzone.trade.codes import BatchStatus, Direction, Mode, Source
 from pilotzone.trade.countries import country_name
-from pilotzone.web.i18n import get_locale, gettext
-from pilotzone.web.labels import N_
+from pilotzone.web.i18n import get_locale
 
-STATUS_LABELS = {"running": N_("Importing"), "done": N_("Imported"), "refused": N_("Refused")}
 LISTED_BATCHES = 50
 LISTED_FIGURES = 200
 PERIOD = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
 
 def status_label(status: str) -> str:
-    return gettext(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+    try:
+        return BatchStatus(status).label(get_locale())
+    except ValueError:
+        return status
 
 
 def mode_label(code: str) -> str:
@@ -55,7 +56,7 @@ _BATCH_COLUMNS = """b.id, b.label, b.status, b.rows, b.inserted, b.replaced, b.u
 async def batches() -> list[asyncpg.Record]:
     """The latest official imports, newest first."""
     return await db.fetch(
-        f"SELECT {_BATCH_COLUMNS} FROM trade_batch b LEFT JOIN pz_user u ON u.id = b.created_by "
+        f"SELECT {_BATCH_COLUMNS} FROM trade_batch b LEFT JOIN pz_user u ON u.id = b.created_by "  # noqa: S608
         "WHERE b.source = $1 ORDER BY b.id DESC LIMIT $2",
         str(Source.OFFICIAL),
         LISTED_BATCHES,
@@ -65,7 +66,7 @@ async def batches() -> list[asyncpg.Record]:
 async def batch(batch_id: int) -> tuple[asyncpg.Record | None, list[ProblemRow], int | None]:
     """One official import, its problems and the job run that does it (None for the CLI's)."""
     rows = await db.fetch(
-        f"SELECT {_BATCH_COLUMNS} FROM trade_batch b LEFT JOIN pz_user u ON u.id = b.created_by "
+        f"SELECT {_BATCH_COLUMNS} FROM trade_batch b LEFT JOIN pz_user u ON u.id = b.created_by "  # noqa: S608
         "WHERE b.id = $1 AND b.source = $2",
         batch_id,
         str(Source.OFFICIAL),
@@ -115,7 +116,7 @@ async def figures(chosen: FigureFilter) -> list[dict[str, Any]]:
     """Current official figures matching the filters, newest month first (at most LISTED_FIGURES)."""
     where, args = chosen.where()
     rows = await db.fetch(
-        "SELECT f.id, f.period, f.mode, f.direction, f.country, f.value_cny, f.orders, f.parcels, f.updated_at, "
+        "SELECT f.id, f.period, f.mode, f.direction, f.country, f.value_cny, f.orders, f.parcels, f.updated_at, "  # noqa: S608
         "e.name AS enterprise, e.uscc, (SELECT count(*) FROM trade_figure_history h WHERE h.figure = f.id) AS replaced "
         "FROM trade_figure f JOIN enterprise e ON e.id = f.enterprise "
         f"WHERE f.source = $1{where} ORDER BY f.period DESC, e.name, f.mode, f.direction, f.country "

@@ -16,10 +16,12 @@ import msgspec
 
 from pilotzone import db
 from pilotzone.tenancy.context import current_tenant_id
-from pilotzone.trade.codes import Source
-from pilotzone.trade.import_check import LISTED, ROWS, judge, problems
+from pilotzone.trade.codes import BatchStatus, Source
+from pilotzone.trade.figures import Problem
+from pilotzone.trade.import_check import judge, problems
 from pilotzone.trade.import_merge import merge
-from pilotzone.trade.import_read import FileRefused, Problem
+from pilotzone.trade.import_read import FileRefused
+from pilotzone.trade.import_sql import LISTED, ROWS
 from pilotzone.trade.import_stage import RAW, stage_file
 from pilotzone.trade.store import Counts, finish_batch, start_batch
 from pilotzone.web.formats import zone
@@ -53,14 +55,14 @@ async def check_and_merge(conn: asyncpg.Connection, path: Path, batch: int) -> t
         header, found = await stage_file(conn, path)
     except FileRefused as exc:
         return None, exc.problems, len(exc.problems)
-    await judge(conn, tenant_id, today())
+    await judge(conn, today())
     listed, total = await problems(conn, header)
     if found:  # rows whose cells PostgreSQL's CSV parser could not split, found while reading
         listed = sorted(found + listed, key=lambda p: p.row)[:LISTED]
         total += len(found)
     if total:
         return None, listed, total
-    rows = await conn.fetchval(f"SELECT count(*) FROM {ROWS}")
+    rows = await conn.fetchval(f"SELECT count(*) FROM {ROWS}")  # noqa: S608 - constant
     inserted, replaced = await merge(conn, ROWS, tenant_id, Source.OFFICIAL, batch)
     return Counts(rows=rows, inserted=inserted, replaced=replaced, unchanged=rows - inserted - replaced), [], 0
 
@@ -76,13 +78,12 @@ async def import_file(path: Path, label: str, created_by: int | None = None, bat
     counts, listed, total = await check_and_merge(conn, path, batch)
     if counts is None:
         await conn.execute("ROLLBACK TO SAVEPOINT pz_import")  # whatever was staged or written: gone
-        errors = [{"row": p.row, "column": p.column, "reason": p.reason} for p in listed]
+        errors = list(listed)
         if total > len(listed):
-            more = gettext(N_("… and %(count)s more problems"), count=total - len(listed))
-            errors.append({"row": 0, "column": "", "reason": more})
-        await finish_batch(batch, None, "refused", errors)
+            errors.append(Problem(0, "", gettext(N_("… and %(count)s more problems"), count=total - len(listed))))
+        await finish_batch(batch, Counts(0, 0, 0, 0), BatchStatus.REFUSED, errors)
         return Outcome(batch, None, listed, total)
     await conn.execute("RELEASE SAVEPOINT pz_import")
     await conn.execute(f"DROP TABLE {ROWS}, {RAW}")
-    await finish_batch(batch, counts, "done", [])
+    await finish_batch(batch, counts, BatchStatus.DONE)
     return Outcome(batch, counts)
