@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from pilotzone import db
@@ -112,7 +112,12 @@ class TradeImportController(Controller):
 
     @get("/figures/", name="trade_figures", opt=allow(BUREAU))
     async def figures(
-        self, request: Request, period: str = "", mode: str = "", direction: str = "", enterprise: str = ""
+        self,
+        request: Request,
+        period: FromQuery[str] = "",
+        mode: FromQuery[str] = "",
+        direction: FromQuery[str] = "",
+        enterprise: FromQuery[str] = "",
     ) -> Template:
         chosen = views.FigureFilter(period[:7], mode[:4], direction[:10], enterprise[:100])
         rows = await views.figures(chosen)
