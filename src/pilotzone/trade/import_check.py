@@ -9,13 +9,14 @@ from collections.abc import Callable
 from datetime import date
 
 import asyncpg
+import msgspec
 
 from pilotzone.registry.uscc import is_valid as valid_uscc
 from pilotzone.trade.codes import COMBINATIONS, direction_of, mode_of
 from pilotzone.trade.countries import country_of
 from pilotzone.trade.figures import Problem, enterprise_ids, period_of
 from pilotzone.trade.import_read import Header
-from pilotzone.trade.import_sql import JUDGE, PROBLEMS, ROWS
+from pilotzone.trade.import_sql import PROBLEMS, TYPED, WHY, WRONG
 from pilotzone.trade.import_stage import RAW
 from pilotzone.web.i18n import gettext
 from pilotzone.web.labels import N_
@@ -75,62 +76,60 @@ def _judge_code(text: str, parse: Callable[[str], object | None], reason: str) -
 
 
 _CODED = ("uscc", "period", "mode", "direction", "country")
-_AGGREGATES = ", ".join(
-    f"coalesce(array_agg(DISTINCT btrim(coalesce({column}, ''))), '{{}}') AS {column}" for column in _CODED
+# the distinct staged texts of each coded column (hash aggregates, one scan each)
+_DISTINCT_SQL = " UNION ALL ".join(
+    f"SELECT {k} AS k, coalesce({column}, '') AS t FROM {RAW} GROUP BY 2"  # noqa: S608 - constant SQL
+    for k, column in enumerate(_CODED)
 )
-_DISTINCT_SQL = f"SELECT {_AGGREGATES} FROM {RAW}"  # noqa: S608 - constant SQL (our column and table names)
 
 
-async def judge(conn: asyncpg.Connection, today: date) -> None:
-    """Write ``pz_import_rows``: every staged row (blank ones left out), typed where it can be, with
-    the reason of each wrong cell."""
-    distinct = await conn.fetchrow(_DISTINCT_SQL)
-    assert distinct is not None
-    usccs = distinct["uscc"]
-    enterprises = await enterprise_ids(t for t in usccs if valid_uscc(t.upper()))
-    u = [(t, *_judge_uscc(t, enterprises)) for t in usccs]
-    p = [(t, *_judge_period(t, today.replace(day=1))) for t in distinct["period"]]
-    m = [(t, *_judge_code(t, mode_of, "mode")) for t in distinct["mode"]]
-    d = [(t, *_judge_code(t, direction_of, "direction")) for t in distinct["direction"]]
-    c = [(t, *_judge_code(t, country_of, "country")) for t in distinct["country"]]
-    combos = sorted((str(mode), str(direction)) for mode, direction in COMBINATIONS)
+class Judged(msgspec.Struct, frozen=True):
+    """The maps the statements join (their arguments) and how many rows were typed."""
+
+    args: tuple
+    rows: int
+
+
+async def judge(conn: asyncpg.Connection, today: date) -> Judged:
+    """Write ``pz_import_rows``: every staged row (blank ones left out), typed, NULL where a cell is
+    wrong. The coded columns' distinct texts are judged here, once each (after ``strip()``)."""
+    texts: list[list[str]] = [[] for _ in _CODED]
+    for record in await conn.fetch(_DISTINCT_SQL):
+        texts[record["k"]].append(record["t"])
+    usccs, periods, modes, directions, countries = texts
+    enterprises = await enterprise_ids(t.strip() for t in usccs if valid_uscc(t.strip().upper()))
+    this_month = today.replace(day=1)
+    u = [(t, *_judge_uscc(t.strip(), enterprises)) for t in usccs]
+    p = [(t, *_judge_period(t.strip(), this_month)) for t in periods]
+    m = [(t, *_judge_code(t.strip(), mode_of, "mode")) for t in modes]
+    d = [(t, *_judge_code(t.strip(), direction_of, "direction")) for t in directions]
+    c = [(t, *_judge_code(t.strip(), country_of, "country")) for t in countries]
+    combos = sorted(f"{mode}/{direction}" for mode, direction in COMBINATIONS)
+    args = (*_columns(u), *_columns(p), *_columns(m), *_columns(d), *_columns(c), combos)
     # the staged table has no statistics: without this the planner loops over the maps row by row
     await conn.execute("SET LOCAL enable_nestloop = off")
-    await conn.execute(
-        JUDGE,
-        *_columns(u),
-        *_columns(p),
-        *_columns(m),
-        *_columns(d),
-        *_columns(c),
-        [a for a, _ in combos],
-        [b for _, b in combos],
-    )
+    status = await conn.execute(TYPED, *args)
     await conn.execute("SET LOCAL enable_nestloop = on")
+    return Judged(args, int(status.rsplit(" ", 1)[1]))
 
 
 def _columns(rows: list[tuple]) -> list[list]:
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[], [], []]
 
 
-async def problems(conn: asyncpg.Connection, header: Header) -> tuple[list[Problem], int]:
-    """The problems of the judged rows in file order (at most LISTED) and how many there are; a file
-    without data rows is one problem."""
-    rows = await conn.fetch(PROBLEMS)
-    if not rows:
-        if not await conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {ROWS})"):  # noqa: S608 - constant
-            return [Problem(0, "", gettext(N_("The file has no data rows.")))], 1
+async def problems(conn: asyncpg.Connection, header: Header, judged: Judged) -> tuple[list[Problem], int]:
+    """The problems of the typed rows in file order (at most LISTED) and how many there are; a file
+    without data rows is one problem. Reasons are worked out only when something is wrong."""
+    if judged.rows == 0:
+        return [Problem(0, "", gettext(N_("The file has no data rows.")))], 1
+    if not await conn.fetchval(WRONG):
         return [], 0
-    listed = [
-        Problem(
-            r["n"] + 1,
-            header.names[r["col"]],
-            _reason(r["col"], r["why"], r["arg"]),
-        )
-        for r in rows
-    ]
-    return listed, rows[0]["total"]
-
+    await conn.execute("SET LOCAL enable_nestloop = off")
+    await conn.execute(WHY, *judged.args)
+    await conn.execute("SET LOCAL enable_nestloop = on")
+    rows = await conn.fetch(PROBLEMS)
+    listed = [Problem(r["n"] + 1, header.names[r["col"]], _reason(r["col"], r["why"], r["arg"])) for r in rows]
+    return listed, rows[0]["total"] if rows else 0
 
 
 def _reason(column: str, why: str, earlier: int | None) -> str:

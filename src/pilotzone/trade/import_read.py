@@ -186,7 +186,7 @@ def csv_records(path: Path, info: CsvFile, problems: list[Problem]) -> Iterator[
                     )
                 )
                 continue
-            yield (index - 1, *(cells[i] for i in order))
+            yield (index - 1, *(cells[i] or None for i in order))  # empty as COPY reads it: NULL
 
 
 # -- XLSX ----------------------------------------------------------------------------------------

@@ -55,14 +55,14 @@ async def check_and_merge(conn: asyncpg.Connection, path: Path, batch: int) -> t
         header, found = await stage_file(conn, path)
     except FileRefused as exc:
         return None, exc.problems, len(exc.problems)
-    await judge(conn, today())
-    listed, total = await problems(conn, header)
+    judged = await judge(conn, today())
+    listed, total = await problems(conn, header, judged)
     if found:  # rows whose cells PostgreSQL's CSV parser could not split, found while reading
         listed = sorted(found + listed, key=lambda p: p.row)[:LISTED]
         total += len(found)
     if total:
         return None, listed, total
-    rows = await conn.fetchval(f"SELECT count(*) FROM {ROWS}")  # noqa: S608 - constant
+    rows = judged.rows
     inserted, replaced = await merge(conn, ROWS, tenant_id, Source.OFFICIAL, batch)
     return Counts(rows=rows, inserted=inserted, replaced=replaced, unchanged=rows - inserted - replaced), [], 0
 
