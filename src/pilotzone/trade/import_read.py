@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import msgspec
+from openpyxl import load_workbook
 
 from pilotzone.trade.figures import Problem
 from pilotzone.web.i18n import gettext
@@ -206,8 +207,6 @@ def _text(value: object) -> str | None:
 
 def xlsx_records(path: Path) -> tuple[Header, Iterator[tuple]]:
     """The header of the first sheet and its data rows, streamed (openpyxl ``read_only``)."""
-    from openpyxl import load_workbook
-
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
