@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.auth.dependencies import CurrentPrincipal
-from pilotzone.auth.guards import BUREAU_ADMIN, allow, tenant
+from pilotzone.auth.guards import allow, tenant
 from pilotzone.auth.middleware import CsrfFailed, token_matches
 from pilotzone.documents import services as documents
 from pilotzone.jobs.services import get_run
@@ -38,7 +38,8 @@ IMPORT_TYPES = (
     "application/octet-stream",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
-BUREAU = tenant("bureau_admin", "bureau_reviewer")
+BUREAU = tenant("bureau_admin", "bureau_reviewer")  # and, reading, province users
+IMPORTER = tenant("bureau_admin", province_read=False)  # a city's imports are its bureau's work
 
 
 async def _list(request: Request, error: str = "", status_code: int = 200) -> Template:
@@ -51,7 +52,7 @@ async def _list(request: Request, error: str = "", status_code: int = 200) -> Te
 class TradeImportController(Controller):
     path = "/z/{slug:str}/trade"
 
-    @get("/imports/", name="trade_imports", opt=allow(BUREAU_ADMIN))
+    @get("/imports/", name="trade_imports", opt=allow(IMPORTER))
     async def imports(self, request: Request) -> Template:
         return await _list(request)
 
@@ -60,7 +61,7 @@ class TradeImportController(Controller):
         name="trade_import_upload",
         status_code=303,
         request_max_body_size=None,
-        opt={**allow(BUREAU_ADMIN), "csrf_in_stream": True},
+        opt={**allow(IMPORTER), "csrf_in_stream": True},
     )
     async def upload(
         self, request: Request, principal: CurrentPrincipal, tenant: CurrentTenant
@@ -97,7 +98,7 @@ class TradeImportController(Controller):
         )
         return Redirect(path=url_for(request, "trade_import", slug=tenant.slug, batch_id=batch), status_code=303)
 
-    @get("/imports/{batch_id:int}", name="trade_import", opt=allow(BUREAU_ADMIN))
+    @get("/imports/{batch_id:int}", name="trade_import", opt=allow(IMPORTER))
     async def result(self, request: Request, batch_id: FromPath[int]) -> Template:
         found, problems, run_id = await views.batch(batch_id)
         if found is None:

@@ -49,6 +49,8 @@ class ProblemRow(msgspec.Struct, frozen=True):
     reason: str
 
 
+# province users read a city's pages with a role that sees every city: each query names the tenant
+_HERE = "NULLIF(current_setting('app.tenant_id', true), '')::int"
 _BATCH_COLUMNS = """b.id, b.label, b.status, b.rows, b.inserted, b.replaced, b.unchanged, b.created_at,
   b.finished_at, b.errors, coalesce(nullif(u.display_name, ''), u.email, '') AS who"""
 
@@ -57,7 +59,7 @@ async def batches() -> list[asyncpg.Record]:
     """The latest official imports, newest first."""
     return await db.fetch(
         f"SELECT {_BATCH_COLUMNS} FROM trade_batch b LEFT JOIN pz_user u ON u.id = b.created_by "  # noqa: S608
-        "WHERE b.source = $1 ORDER BY b.id DESC LIMIT $2",
+        f"WHERE b.tenant_id = {_HERE} AND b.source = $1 ORDER BY b.id DESC LIMIT $2",
         str(Source.OFFICIAL),
         LISTED_BATCHES,
     )
@@ -67,7 +69,7 @@ async def batch(batch_id: int) -> tuple[asyncpg.Record | None, list[ProblemRow],
     """One official import, its problems and the job run that does it (None for the CLI's)."""
     rows = await db.fetch(
         f"SELECT {_BATCH_COLUMNS} FROM trade_batch b LEFT JOIN pz_user u ON u.id = b.created_by "  # noqa: S608
-        "WHERE b.id = $1 AND b.source = $2",
+        f"WHERE b.tenant_id = {_HERE} AND b.id = $1 AND b.source = $2",
         batch_id,
         str(Source.OFFICIAL),
     )
@@ -117,9 +119,10 @@ async def figures(chosen: FigureFilter) -> list[dict[str, Any]]:
     where, args = chosen.where()
     rows = await db.fetch(
         "SELECT f.id, f.period, f.mode, f.direction, f.country, f.value_cny, f.orders, f.parcels, f.updated_at, "  # noqa: S608
-        "e.name AS enterprise, e.uscc, (SELECT count(*) FROM trade_figure_history h WHERE h.figure = f.id) AS replaced "
-        "FROM trade_figure f JOIN enterprise e ON e.id = f.enterprise "
-        f"WHERE f.source = $1{where} ORDER BY f.period DESC, e.name, f.mode, f.direction, f.country "
+        "e.name AS enterprise, e.uscc, (SELECT count(*) FROM trade_figure_history h "
+        "WHERE h.tenant_id = f.tenant_id AND h.figure = f.id) AS replaced "
+        "FROM trade_figure f JOIN enterprise e ON e.tenant_id = f.tenant_id AND e.id = f.enterprise "
+        f"WHERE f.tenant_id = {_HERE} AND f.source = $1{where} ORDER BY f.period DESC, e.name, f.mode, f.direction, f.country "
         f"LIMIT {LISTED_FIGURES + 1}",
         str(Source.OFFICIAL),
         *args,
@@ -140,20 +143,22 @@ def _figure(r: asyncpg.Record) -> dict[str, Any]:
 async def figure(figure_id: int) -> tuple[dict[str, Any] | None, list[asyncpg.Record]]:
     """One official figure and the values corrections replaced (newest first)."""
     rows = await db.fetch(
-        "SELECT f.id, f.period, f.mode, f.direction, f.country, f.value_cny, f.orders, f.parcels, f.updated_at, "
+        "SELECT f.id, f.period, f.mode, f.direction, f.country, f.value_cny, f.orders, f.parcels, f.updated_at, "  # noqa: S608
         "e.name AS enterprise, e.uscc, 0 AS replaced, b.label AS batch_label, b.id AS batch "
-        "FROM trade_figure f JOIN enterprise e ON e.id = f.enterprise JOIN trade_batch b ON b.id = f.batch "
-        "WHERE f.id = $1 AND f.source = $2",
+        "FROM trade_figure f JOIN enterprise e ON e.tenant_id = f.tenant_id AND e.id = f.enterprise "
+        "JOIN trade_batch b ON b.tenant_id = f.tenant_id AND b.id = f.batch "
+        f"WHERE f.tenant_id = {_HERE} AND f.id = $1 AND f.source = $2",
         figure_id,
         str(Source.OFFICIAL),
     )
     if not rows:
         return None, []
     history = await db.fetch(
-        "SELECT h.value_cny, h.orders, h.parcels, h.replaced_at, old.label AS old_label, old.id AS old_batch, "
+        "SELECT h.value_cny, h.orders, h.parcels, h.replaced_at, old.label AS old_label, old.id AS old_batch, "  # noqa: S608
         "new.label AS new_label, new.id AS new_batch FROM trade_figure_history h "
-        "LEFT JOIN trade_batch old ON old.id = h.batch LEFT JOIN trade_batch new ON new.id = h.replaced_by "
-        "WHERE h.figure = $1 ORDER BY h.replaced_at DESC, h.id DESC",
+        "LEFT JOIN trade_batch old ON old.tenant_id = h.tenant_id AND old.id = h.batch "
+        "LEFT JOIN trade_batch new ON new.tenant_id = h.tenant_id AND new.id = h.replaced_by "
+        f"WHERE h.tenant_id = {_HERE} AND h.figure = $1 ORDER BY h.replaced_at DESC, h.id DESC",
         figure_id,
     )
     return _figure(rows[0]), history

@@ -162,7 +162,7 @@ MENU: tuple[MenuGroup, ...] = (
         N_("Data"),
         (
             _link("trade_imports", N_("Official data import"), ADMIN),
-            _link("trade_figures", N_("Official figures"), ADMIN, REVIEWER),
+            _link("trade_figures", N_("Official figures"), ADMIN, REVIEWER, PROVINCE),
         ),
     ),
     MenuGroup(

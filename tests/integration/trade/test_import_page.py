@@ -73,3 +73,5 @@ async def test_other_roles_cannot_open_the_import_page(as_user) -> None:  # type
         assert (await reviewer.get("/z/guangzhou/trade/figures/")).status_code == 200
     async with as_user(demo("enterprise", "guangzhou")) as enterprise:
         assert (await enterprise.get("/z/guangzhou/trade/figures/")).status_code in (403, 404)
+    async with as_user(demo("province-viewer")) as province:
+        assert (await province.get("/z/guangzhou/trade/imports/")).status_code in (403, 404)
