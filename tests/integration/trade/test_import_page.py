@@ -75,3 +75,21 @@ async def test_other_roles_cannot_open_the_import_page(as_user) -> None:  # type
         assert (await enterprise.get("/z/guangzhou/trade/figures/")).status_code in (403, 404)
     async with as_user(demo("province-viewer")) as province:
         assert (await province.get("/z/guangzhou/trade/imports/")).status_code in (403, 404)
+
+
+async def test_province_users_read_each_citys_own_figures(owner: asyncpg.Connection, as_user) -> None:  # type: ignore[no-untyped-def]
+    from tests import factories
+    from tests.support import demo
+
+    company = await factories.enterprise("foshan")
+    batch = await factories.official_import("foshan", [(company.uscc, "2025-06", "9610", "export", "US", "4321.00", "1", "1")])
+    try:
+        async with as_user(demo("province-viewer")) as province:
+            here = await province.get("/z/foshan/trade/figures/", params={"enterprise": company.uscc})
+            there = await province.get("/z/guangzhou/trade/figures/", params={"enterprise": company.uscc})
+        assert here.status_code == 200 and "4,321.00" in here.text
+        assert there.status_code == 200 and "4,321.00" not in there.text
+    finally:
+        await owner.execute("DELETE FROM trade_figure WHERE batch = $1", batch)
+        await owner.execute("DELETE FROM trade_batch WHERE id = $1", batch)
+        await owner.execute("DELETE FROM enterprise WHERE id = $1", company.id)
