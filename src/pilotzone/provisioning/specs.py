@@ -96,6 +96,12 @@ class OidcSpec(_Strict):
     rules: list[OidcRule] = []
 
 
+class TradeSpec(_Strict):
+    """``[trade]``: the monthly statistical return of month M is due by ``return_day`` of month M+1."""
+
+    return_day: Annotated[int, msgspec.Meta(ge=1, le=28)] = 10
+
+
 class TenantSpec(_Strict):
     slug: Slug
     name: Names
@@ -111,6 +117,7 @@ class TenantSpec(_Strict):
     certificate_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2,4}$")] = ""
     notify: NotifySpec = msgspec.field(default_factory=NotifySpec)  # [notify.texts.<event>] overrides
     time_zone: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z_]+(/[A-Za-z_+-]+)+$")] = "Asia/Shanghai"
+    trade: TradeSpec = msgspec.field(default_factory=TradeSpec)
 
 
 class TenantFileError(ValueError):
