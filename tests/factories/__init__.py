@@ -16,6 +16,7 @@ starts from the state ``tests/conftest.py`` set up (tenants synced, demo account
 | ``scheme`` (lookup), ``application`` (submission + its part), ``certificate`` | certification tables | Piccolo insert |
 | ``program``, ``funding_round``, ``synced_round`` (lookup), ``funding_application(s)``, ``calculation``, ``calculation_result``, ``ledger_entry``, ``payment`` | funding tables | Piccolo insert |
 | ``job_runs`` | ``job_run`` (recorded, never sent) | Piccolo insert |
+| ``trade_return`` | ``submission`` (kind ``trade_return``) + ``trade_return`` + its lines | Piccolo insert |
 """
 
 from tests.factories.base import acting_in, new_resident_id, new_uscc, tenant_id, unique
@@ -35,6 +36,7 @@ from tests.factories.funding import (
 from tests.factories.jobs import job_runs
 from tests.factories.people import member, membership, user, user_id
 from tests.factories.registry import enterprise, enterprises, negative_entry, park, talent, warehouse
+from tests.factories.returns import trade_return
 from tests.factories.workflow import notice, objection, status_change, submission
 
 __all__ = [
@@ -67,6 +69,7 @@ __all__ = [
     "synced_round",
     "talent",
     "tenant_id",
+    "trade_return",
     "unique",
     "user",
     "user_id",

@@ -16,8 +16,8 @@ from pilotzone.auth.guards import allow
 from pilotzone.trade import return_compliance as compliance
 from pilotzone.trade import return_dates as dates
 from pilotzone.trade.return_pages import DECIDERS
-from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.formats import amount
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import ngettext
 from pilotzone.web.labels import label

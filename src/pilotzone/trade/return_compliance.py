@@ -29,7 +29,7 @@ STANDINGS = {
 }
 _FILED = (State.SUBMITTED.value, State.ACCEPTED.value, State.RETURNED.value)
 
-_ROWS = f"""
+_ROWS = """
 SELECT e.id, e.name, e.uscc, r.id AS return_id, s.status, s.submitted_at, coalesce(r.late, false) AS late,
        EXISTS (SELECT 1 FROM trade_return r2 JOIN submission s2 ON s2.id = r2.id AND s2.tenant_id = r2.tenant_id
                 WHERE r2.enterprise = e.id AND s2.submitted_at IS NOT NULL) AS ever

@@ -22,8 +22,8 @@ from pilotzone.trade.codes import COMBINATIONS, Direction, Mode
 from pilotzone.trade.countries import COUNTRIES, country_name
 from pilotzone.trade.return_form import ReturnForm
 from pilotzone.trade.returns import Return, ReturnError
-from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.formats import amount
+from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import label
 from pilotzone.web.render import render

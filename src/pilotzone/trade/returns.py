@@ -98,8 +98,8 @@ async def start(principal: Principal, enterprise: int, period: date) -> int:
     found = await of_month(enterprise, period)
     if found is not None:
         return found
-    subject = (await subjects(principal, "enterprise", enterprise)) or [None]
-    row = subject[0]
+    found_subjects = await subjects(principal, "enterprise", enterprise)
+    row = found_subjects[0] if found_subjects else None
     if row is None or principal.role not in APPLICANTS:
         raise ReturnError("period", _("Only the enterprise's own users file its returns."), 403)
     sub = await submissions.start(

@@ -1,0 +1,6 @@
+"""The routes of this package, collected by ``pilotzone.app``."""
+
+from pilotzone.trade.return_bureau import ReturnBureauController
+from pilotzone.trade.return_pages import ReturnController
+
+ROUTES = [ReturnController, ReturnBureauController]
