@@ -108,3 +108,11 @@ async def test_months_that_cannot_be_filed_and_other_peoples_returns(firms, admi
     assert (await other.client.post(f"{GZ}/returns/{rid}/save", data=form(US_9610))).status_code == 404
     assert (await admin_fs.get(f"/z/foshan/returns/{rid}")).status_code == 404  # another city's (RLS)
     assert await owner.fetchval("SELECT count(*) FROM trade_return WHERE enterprise = $1", mine.id) == 1
+    from tests import factories
+
+    from pilotzone.trade.tables import TradeReturn
+
+    async with factories.acting_in("foshan"):  # RLS: another city's transaction sees none of it
+        assert await TradeReturn.count().where(TradeReturn.id == rid) == 0
+    async with factories.acting_in("guangzhou"):
+        assert await TradeReturn.count().where(TradeReturn.id == rid) == 1
