@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import asyncpg
 import pytest
-
 from tests.integration.trade.returns.steps import GZ, US_9610, form, months_ago, start
 
 BAD_LINES = [

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 import asyncpg
-
 from tests.integration.trade.returns.steps import GZ, months_ago
 
 from pilotzone.trade.return_dates import due_on, period_text

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncpg
 import pytest
-
 from tests.integration.trade.returns.steps import months_ago
 
 

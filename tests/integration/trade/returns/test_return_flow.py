@@ -7,7 +7,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import asyncpg
-
 from tests.integration.trade.returns.steps import GZ, US_9610, form, months_ago, start
 
 from pilotzone.trade.return_dates import due_on
