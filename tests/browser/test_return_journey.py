@@ -32,6 +32,8 @@ def test_return_journey(browser: Browser, server: str, owner_dsn: str) -> None:
         ent.get_by_role("button", name="添加一行").click()  # htmx swaps the lines, keeping what was typed
         expect(ent.locator("#lines-1-mode")).to_be_visible()
         expect(ent.locator("#lines-0-value_cny")).to_have_value("1000")
+        ent.set_viewport_size({"width": 390, "height": 844})  # the form fits a phone
+        assert ent.evaluate("document.documentElement.scrollWidth") <= 390
         ent.locator("#lines-1-mode").select_option("1210")
         ent.locator("#lines-1-direction").select_option("import")
         ent.locator("#lines-1-country").fill("日本")
