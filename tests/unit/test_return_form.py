@@ -8,7 +8,15 @@ from decimal import Decimal
 
 from pilotzone.trade.codes import Direction, Mode
 from pilotzone.trade.figures import Checked
-from pilotzone.trade.return_dates import add_months, due_on, fileable, last_ended, parse_period, period_text, recent
+from pilotzone.trade.return_dates import (
+    add_months,
+    due_on,
+    fileable,
+    last_ended,
+    parse_period,
+    period_text,
+    recent,
+)
 from pilotzone.trade.return_form import ReturnForm, apply_action, from_stored, jumps_of, parse
 
 
