@@ -8,7 +8,6 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-
 from tests.integration.trade.returns.steps import GZ, months_ago, start
 
 from pilotzone.provisioning import TenantFileError, sync
