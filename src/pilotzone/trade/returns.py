@@ -25,6 +25,7 @@ from pilotzone.auth import audit
 from pilotzone.auth.principal import Principal
 from pilotzone.notify.events import Event
 from pilotzone.registry.subjects import subjects
+from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.trade import store
 from pilotzone.trade.codes import Direction, Mode, Source
 from pilotzone.trade.figures import Checked
@@ -95,6 +96,9 @@ async def start(principal: Principal, enterprise: int, period: date) -> int:
     """The return of ``enterprise`` for ``period``: the existing one, or a new draft."""
     if not fileable(period, tenant_today()):
         raise ReturnError("period", _("A month is filed after it ends: this month cannot be filed yet."))
+    # two clicks at once: the second waits for the first and finds its return (no unique-key error)
+    await db.fetch("SELECT pg_advisory_xact_lock(hashtextextended('pilotzone-return:' || $1::text, $2))",
+                   f"{enterprise}:{period.isoformat()}", current_tenant_id())
     found = await of_month(enterprise, period)
     if found is not None:
         return found
