@@ -17,6 +17,7 @@ from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES
 from pilotzone.notify.texts import NotifySpec
 from pilotzone.registry.tables import PARK_KINDS
 from pilotzone.tenancy import divisions
+from pilotzone.trade.reconcile_settings import TradeSpec
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,39}$")]
 Colour = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
@@ -111,6 +112,7 @@ class TenantSpec(_Strict):
     certificate_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2,4}$")] = ""
     notify: NotifySpec = msgspec.field(default_factory=NotifySpec)  # [notify.texts.<event>] overrides
     time_zone: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z_]+(/[A-Za-z_+-]+)+$")] = "Asia/Shanghai"
+    trade: TradeSpec = msgspec.field(default_factory=TradeSpec)  # [trade]: tolerance_percent, …
 
 
 class TenantFileError(ValueError):
