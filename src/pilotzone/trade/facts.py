@@ -70,8 +70,9 @@ class TradeFact:
 
 def _all_facts() -> dict[str, TradeFact]:
     facts: dict[str, TradeFact] = {}
+    combinations = sorted(((d, m) for m, d in COMBINATIONS), key=lambda dm: (dm[0].value, dm[1].value))
     modes: list[tuple[Direction, Mode | None]] = [(d, None) for d in Direction]
-    modes += sorted(((d, m) for m, d in COMBINATIONS), key=lambda dm: (dm[0].value, dm[1].value))
+    modes += combinations
     for source in SOURCES:
         for direction, mode in modes:
             for window in WINDOWS:

@@ -115,6 +115,7 @@ MENU: tuple[MenuGroup, ...] = (
             _link("reviews", N_("Certification reviews"), ADMIN, REVIEWER, DISTRICT),
             _link("funding_reviews", N_("Funding reviews"), ADMIN, REVIEWER, DISTRICT),
             _link("registrations", N_("Registrations"), ADMIN),
+            _link("trade_reconciliation", N_("Declared and official figures"), ADMIN, REVIEWER),
         ),
     ),
     MenuGroup(
