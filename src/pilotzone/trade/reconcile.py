@@ -138,7 +138,7 @@ def judge(declared: Decimal | None, official: Decimal | None, tolerance_percent:
     d, o = declared or Decimal(0), official or Decimal(0)
     gap = (d - o).quantize(_FEN)
     percent = (abs(gap) * _HUNDRED / o).quantize(_FEN) if o > 0 else None
-    over = gap != 0 and (percent is None or percent > tolerance_percent)
+    over = gap != 0 and (o == 0 or abs(gap) * _HUNDRED > tolerance_percent * o)  # exact, not the rounded %
     return gap, percent, over
 
 
