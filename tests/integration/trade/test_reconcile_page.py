@@ -42,6 +42,9 @@ async def test_the_page_shows_the_flag_and_the_bureau_explains_it(as_user, admin
     assert "234,567.89 元" in text and "23.46 %" in text and "待核实" in text
     assert f'href="/z/guangzhou/dossier/enterprises/{ent.id}"' in text
     assert "10 %" in text  # the tolerance is said
+    file = (await admin_gz.get(f"/z/guangzhou/dossier/enterprises/{ent.id}")).text  # 一企一档: the trade section
+    section = file.split('id="trade-heading"', 1)[1].split("</section>", 1)[0]
+    assert "<td>2015-06</td><td>1,234,567.89 元</td><td>1,000,000.00 元</td>" in section
     other_mode = await admin_gz.get(BASE, params={"period": "2015-06", "mode": "9610"})
     assert ent.name not in other_mode.text
     empty = await admin_gz.post(f"{BASE}{gap}/explain", data={"note": "  "}, follow_redirects=False)
