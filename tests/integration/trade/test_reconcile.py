@@ -154,3 +154,32 @@ async def test_explained_flags_and_rls(owner: asyncpg.Connection, made: list[int
         "SELECT count(*) FROM audit_log WHERE action = 'trade_gap.explained' AND object_id = $1", str(gap_id)
     )
     assert audit == 1
+
+
+async def test_a_write_path_reconciles_in_a_job(owner: asyncpg.Connection, made: list[int], worker) -> None:  # type: ignore[no-untyped-def]
+    from tests.support import wait_done
+
+    from pilotzone.trade.reconcile_job import reconcile_later, recent_months
+
+    assert recent_months(date(2026, 1, 20), 2) == [date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1)]
+    ent = await _enterprise("guangzhou", made)
+    await factories.trade_figures("guangzhou", OFFICIAL, [(ent.uscc, "2014-09", "9810", "export", "AU", "10")])
+    await factories.trade_figures("guangzhou", RETURN, [(ent.uscc, "2014-09", "9810", "export", "AU", "20")])
+    async with factories.acting_in("guangzhou"):
+        run = await reconcile_later([date(2014, 9, 30)])
+    done = await wait_done(owner, run.id)
+    assert done["status"] == "done" and done["kind"] == "trade_reconcile"
+    assert list(await _gaps(owner, ent.id)) == [(ent.id, "9810")]
+
+
+def test_the_tolerance_in_a_tenant_file_is_checked(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from pilotzone.provisioning.specs import TenantFileError, parse_file
+
+    source = (Path(__file__).resolve().parents[3] / "tenants" / "guangzhou.toml").read_text(encoding="utf-8")
+    assert parse_file(Path(__file__).resolve().parents[3] / "tenants" / "guangzhou.toml").trade.tolerance_percent == 10
+    bad = tmp_path / "guangzhou.toml"
+    bad.write_text(source.replace("tolerance_percent = 10", "tolerance_percent = 150"), encoding="utf-8")
+    with pytest.raises(TenantFileError, match="tolerance_percent"):
+        parse_file(bad)
