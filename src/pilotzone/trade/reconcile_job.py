@@ -9,10 +9,12 @@ import json
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
+from pilotzone import db
 from pilotzone.jobs.codes import JobKind
 from pilotzone.jobs.periodic import Periodic, every, moment_of
 from pilotzone.jobs.services import job, start_run
 from pilotzone.jobs.tables import JobRun
+from pilotzone.trade.codes import Source
 from pilotzone.trade.reconcile import reconcile
 from pilotzone.web.deadlines import tenant_today
 
@@ -44,9 +46,15 @@ async def reconcile_later(periods: Iterable[date]) -> JobRun:
     return await start_run(KIND, args={"periods": months})
 
 
+async def _wanted(now: datetime) -> bool:
+    """Only a tenant that holds official figures has anything to reconcile."""
+    rows = await db.fetch(f"SELECT EXISTS (SELECT 1 FROM trade_figure WHERE source = '{Source.OFFICIAL.value}')")  # noqa: S608 - a constant
+    return bool(rows[0][0])
+
+
 async def _daily(now: datetime) -> JobRun:
     return await start_run(KIND, args={"at": now.isoformat()})
 
 
 ACTORS = (reconcile_step,)
-PERIODIC = (Periodic(KIND, every(timedelta(days=1)), _daily),)
+PERIODIC = (Periodic(KIND, every(timedelta(days=1)), _daily, _wanted),)
