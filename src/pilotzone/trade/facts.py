@@ -39,7 +39,7 @@ SOURCE_WORDS: dict[str, tuple[str, str]] = {
     "declared": ("申报值（已受理的统计月报）", "declared (accepted monthly returns)"),
     "reported": ("接口报送", "reported by an API client"),
 }
-_WINDOW_WORDS = {"this_year": ("当年", "the year"), "last_year": ("上年", "last year")}
+_WINDOW_WORDS = {"this_year": ("当年", "this year"), "last_year": ("上年", "last year")}
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class TradeFact:
         mode = f"{self.mode.value} " if self.mode is not None else ""
         if zh:
             when = f"{year} 年" if year is not None else _WINDOW_WORDS[self.window][0]
-            return f"{source}{when} {mode}{self.direction.zh}"
+            return f"{source}{when}{' ' + mode if mode else ''}{self.direction.zh}"
         when = str(year) if year is not None else _WINDOW_WORDS[self.window][1]
         what = "exports" if self.direction == Direction.EXPORT else "imports"
         return f"{source} {mode}{what} {when}"
