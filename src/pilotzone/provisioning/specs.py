@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -17,7 +18,7 @@ from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES
 from pilotzone.notify.texts import NotifySpec
 from pilotzone.registry.tables import PARK_KINDS
 from pilotzone.tenancy import divisions
-from pilotzone.trade.reconcile_settings import TradeSpec
+from pilotzone.trade.reconcile import DEFAULT_TOLERANCE
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,39}$")]
 Colour = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
@@ -97,6 +98,19 @@ class OidcSpec(_Strict):
     rules: list[OidcRule] = []
 
 
+class TradeSpec(_Strict):
+    """``[trade]``: ``tolerance_percent``, a declared/official gap above this share of the official figure
+    is flagged (``trade/reconcile.py``; 0–100, at most two decimals, default 10)."""
+
+    tolerance_percent: Decimal = DEFAULT_TOLERANCE
+
+    def __post_init__(self) -> None:
+        if not Decimal(0) <= self.tolerance_percent <= Decimal(100):
+            raise ValueError("tolerance_percent is a percentage between 0 and 100")
+        if self.tolerance_percent != self.tolerance_percent.quantize(Decimal("0.01")):
+            raise ValueError("tolerance_percent has at most two decimals")
+
+
 class TenantSpec(_Strict):
     slug: Slug
     name: Names
@@ -112,7 +126,7 @@ class TenantSpec(_Strict):
     certificate_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2,4}$")] = ""
     notify: NotifySpec = msgspec.field(default_factory=NotifySpec)  # [notify.texts.<event>] overrides
     time_zone: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z_]+(/[A-Za-z_+-]+)+$")] = "Asia/Shanghai"
-    trade: TradeSpec = msgspec.field(default_factory=TradeSpec)  # [trade]: tolerance_percent, …
+    trade: TradeSpec = msgspec.field(default_factory=TradeSpec)
 
 
 class TenantFileError(ValueError):

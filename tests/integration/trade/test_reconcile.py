@@ -159,7 +159,7 @@ async def test_explained_flags_and_rls(owner: asyncpg.Connection, made: list[int
 async def test_a_write_path_reconciles_in_a_job(owner: asyncpg.Connection, made: list[int], worker) -> None:  # type: ignore[no-untyped-def]
     from tests.support import wait_done
 
-    from pilotzone.trade.reconcile_job import reconcile_later, recent_months
+    from pilotzone.trade.reconcile_job import recent_months, reconcile_later
 
     assert recent_months(date(2026, 1, 20), 2) == [date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1)]
     ent = await _enterprise("guangzhou", made)
