@@ -308,16 +308,11 @@ class _Compiler:
     def call_coalesce(self, node: Call) -> tuple[Fn, str]:
         args = [self.number(arg) for arg in node.args]
 
-        def coalesce(run: _Run) -> Decimal:
-            for i, arg in enumerate(args):
-                value = arg(run)
-                if value != 0 or i == len(args) - 1:
-                    n = str(i + 1)
-                    return self.record(
-                        node, run, value, f"取第 {n} 个值（前面的为 0）" if i else "取第 1 个值（不为 0）",
-                        f"argument {n} (the ones before are 0)" if i else "argument 1 (not 0)", chosen=n,
-                    )
-            raise AssertionError("coalesce() has at least two arguments")  # pragma: no cover
+        def coalesce(run: _Run) -> Decimal:  # the first that is not 0 (else the last); later ones never run
+            i, value = next(((i, v) for i, a in enumerate(args) if (v := a(run)) != 0 or i == len(args) - 1))
+            zh, en = ("取第 1 个值（不为 0）", "argument 1 (not 0)") if i == 0 else (
+                f"取第 {i + 1} 个值（前面的为 0）", f"argument {i + 1} (the ones before are 0)")
+            return self.record(node, run, value, zh, en, chosen=str(i + 1))
 
         return coalesce, NUM
 

@@ -106,7 +106,7 @@ async def calculated(owner: asyncpg.Connection, admin_gz, worker) -> dict:  # ty
 
 
 async def test_the_calculation_takes_the_official_figure_else_the_declared_one(
-    owner: asyncpg.Connection, calculated: dict
+    owner: asyncpg.Connection, calculated: dict, admin_gz
 ) -> None:
     import json
 
@@ -138,6 +138,13 @@ async def test_the_calculation_takes_the_official_figure_else_the_declared_one(
     assert facts.value("official_export_this_year") == Decimal("777.00")
     async with factories.acting_in("foshan"):  # RLS: another city reads no figure of it
         assert (await trade_facts([calculated["official"].id], LAST + 1))[calculated["official"].id].sums == {}
+    # the application's estimate (what the applicant and staff read) says the same
+    application = await owner.fetchval(
+        "SELECT id FROM submission WHERE kind = 'funding' AND subject_id = $1", calculated["official"].id
+    )
+    page = (await admin_gz.get(f"/z/guangzhou/funding/applications/{application}")).text
+    assert f"<li>官方数据（单一窗口）{LAST} 年 9610 出口 1,234,567.00 元</li>" in page
+    assert '<strong id="estimate">12,345.67 元</strong>' in page
     version = compiled({"id": -1, "spec": SPEC})
     assert version.evaluate({"exports": Decimal(7)}, None).amount == Decimal("0.07")  # no subject: facts are 0
 
