@@ -20,6 +20,11 @@ STATEMENTS = [
     *check_sql("trade_figure", "source", Source),
     'ALTER TABLE "trade_figure" ADD CONSTRAINT "trade_figure_not_negative" '
     "CHECK (value_cny >= 0 AND orders >= 0 AND parcels >= 0)",
+    # monthly returns (trade.returns): the lines' codes, never negative
+    *check_sql("trade_return_line", "mode", Mode),
+    *check_sql("trade_return_line", "direction", Direction),
+    'ALTER TABLE "trade_return_line" ADD CONSTRAINT "trade_return_line_not_negative" '
+    "CHECK (value_cny >= 0 AND orders >= 0 AND parcels >= 0)",
     # reconciliation (trade/reconcile.py)
     *check_sql("trade_gap", "mode", Mode),
     *check_sql("trade_gap", "status", GapStatus),

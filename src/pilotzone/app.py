@@ -78,6 +78,7 @@ PAGES: list[ControllerRouterHandler] = [
     *trade.ROUTES,
     *overview.ROUTES,
     *notify.ROUTES,
+    *trade.ROUTES,
     *dossier.ROUTES,  # 一企一档 and the bureau's search (composes the domains)
     *cities.ROUTES,
     *policies.ROUTES,

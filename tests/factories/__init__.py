@@ -16,6 +16,7 @@ starts from the state ``tests/conftest.py`` set up (tenants synced, demo account
 | ``scheme`` (lookup), ``application`` (submission + its part), ``certificate`` | certification tables | Piccolo insert |
 | ``program``, ``funding_round``, ``synced_round`` (lookup), ``funding_application(s)``, ``calculation``, ``calculation_result``, ``ledger_entry``, ``payment`` | funding tables | Piccolo insert |
 | ``job_runs`` | ``job_run`` (recorded, never sent) | Piccolo insert |
+| ``trade_return`` | ``submission`` (kind ``trade_return``) + ``trade_return`` + its lines | Piccolo insert |
 | ``trade_figures`` | ``trade_batch``, ``trade_figure`` | ``trade.figures.check_rows`` + ``trade.store.write`` |
 """
 
@@ -36,6 +37,7 @@ from tests.factories.funding import (
 from tests.factories.jobs import job_runs
 from tests.factories.people import member, membership, user, user_id
 from tests.factories.registry import enterprise, enterprises, negative_entry, park, talent, warehouse
+from tests.factories.returns import trade_return
 from tests.factories.trade_figures import trade_figures
 from tests.factories.workflow import notice, objection, status_change, submission
 
@@ -70,6 +72,7 @@ __all__ = [
     "talent",
     "trade_figures",
     "tenant_id",
+    "trade_return",
     "unique",
     "user",
     "user_id",

@@ -93,6 +93,7 @@ def _tenant_values(spec: TenantSpec, source_file: str) -> dict:
         "primary_colour": spec.branding.primary.lower(),
         "accent_colour": spec.branding.accent.lower(),
         "time_zone": spec.time_zone,
+        "return_day": spec.trade.return_day,
         "districts": resolved_districts(spec),
         "sources": msgspec.to_builtins(spec.sources),
         "oidc": msgspec.to_builtins(spec.oidc),

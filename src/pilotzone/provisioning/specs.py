@@ -99,9 +99,11 @@ class OidcSpec(_Strict):
 
 
 class TradeSpec(_Strict):
-    """``[trade]``: ``tolerance_percent``, a declared/official gap above this share of the official figure
-    is flagged (``trade/reconcile.py``; 0–100, at most two decimals, default 10)."""
+    """``[trade]``: the monthly statistical return of month M is due by ``return_day`` of month M+1;
+    a declared/official gap above ``tolerance_percent`` of the official figure is flagged
+    (``trade/reconcile.py``; 0–100, at most two decimals, default 10)."""
 
+    return_day: Annotated[int, msgspec.Meta(ge=1, le=28)] = 10
     tolerance_percent: Decimal = DEFAULT_TOLERANCE
 
     def __post_init__(self) -> None:
