@@ -75,6 +75,7 @@ PAGES: list[ControllerRouterHandler] = [
     *certification.ROUTES,
     *documents.ROUTES,
     *funding.ROUTES,
+    *trade.ROUTES,
     *overview.ROUTES,
     *notify.ROUTES,
     *trade.ROUTES,

@@ -17,6 +17,7 @@ starts from the state ``tests/conftest.py`` set up (tenants synced, demo account
 | ``program``, ``funding_round``, ``synced_round`` (lookup), ``funding_application(s)``, ``calculation``, ``calculation_result``, ``ledger_entry``, ``payment`` | funding tables | Piccolo insert |
 | ``job_runs`` | ``job_run`` (recorded, never sent) | Piccolo insert |
 | ``trade_return`` | ``submission`` (kind ``trade_return``) + ``trade_return`` + its lines | Piccolo insert |
+| ``trade_figures`` | ``trade_batch``, ``trade_figure`` | ``trade.figures.check_rows`` + ``trade.store.write`` |
 """
 
 from tests.factories.base import acting_in, new_resident_id, new_uscc, tenant_id, unique
@@ -37,6 +38,7 @@ from tests.factories.jobs import job_runs
 from tests.factories.people import member, membership, user, user_id
 from tests.factories.registry import enterprise, enterprises, negative_entry, park, talent, warehouse
 from tests.factories.returns import trade_return
+from tests.factories.trade_figures import trade_figures
 from tests.factories.workflow import notice, objection, status_change, submission
 
 __all__ = [
@@ -68,6 +70,7 @@ __all__ = [
     "submission",
     "synced_round",
     "talent",
+    "trade_figures",
     "tenant_id",
     "trade_return",
     "unique",

@@ -16,6 +16,7 @@ class JobKind(Coded):
     OVERVIEW_MONTHLY_REPORT = "overview_monthly_report", "月度报告", "Monthly report"
     NOTIFY_DELIVERY = "notify_delivery", "消息发送", "Message delivery"
     RETURN_REMINDERS = "return_reminders", "统计月报到期提醒", "Monthly return reminders"
+    TRADE_RECONCILE = "trade_reconcile", "申报与官方数据比对", "Declared and official figures reconciled"
 
 
 class JobStatus(Coded):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from pilotzone.trade import return_reminders
+from pilotzone.trade import reconcile_job, return_reminders
 
-ACTORS = (*return_reminders.ACTORS,)
-PERIODIC = (*return_reminders.PERIODIC,)
+ACTORS = (*return_reminders.ACTORS, *reconcile_job.ACTORS)
+PERIODIC = (*return_reminders.PERIODIC, *reconcile_job.PERIODIC)

@@ -29,6 +29,7 @@ from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.trade import store
 from pilotzone.trade.codes import Direction, Mode, Source
 from pilotzone.trade.figures import Checked
+from pilotzone.trade.reconcile import reconcile
 from pilotzone.trade.return_dates import add_months, due_on, fileable, period_label, return_day
 from pilotzone.trade.return_form import HISTORY, Outcome, ReturnForm, check
 from pilotzone.trade.tables import TradeReturn, TradeReturnLine
@@ -285,6 +286,7 @@ async def accept(principal: Principal, ret: Return) -> Decided:
     )
     counts = await store.write([*figures, *await _dropped(ret, figures)], Source.RETURN, batch)
     await store.finish_batch(batch, counts)
+    await reconcile([ret.app.period])  # the month's flags against official data (trade/reconcile.py)
     await audit.record(
         "trade_return.accepted",
         "trade_return",

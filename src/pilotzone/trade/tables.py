@@ -8,6 +8,8 @@ declared (``return``) and official figures stand side by side for reconciliation
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from piccolo.columns import (
     JSONB,
     BigInt,
@@ -17,12 +19,14 @@ from piccolo.columns import (
     Integer,
     Numeric,
     OnDelete,
+    Text,
     Timestamptz,
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
 from pilotzone.auth.tables import User
+from pilotzone.codes import Coded
 from pilotzone.db import DB
 from pilotzone.registry.tables import Enterprise
 from pilotzone.tenancy.tables import Index, Ref, TenantTable, Unique
@@ -127,3 +131,47 @@ class TradeReturnLine(TenantTable, db=DB, tablename="trade_return_line"):
     parcels = BigInt(default=0)
 
     keys = (Unique("trade_return_line_key", ("trade_return", "mode", "direction", "country")),)
+
+
+# -- reconciliation (helper "reconcile": trade/reconcile*.py) -------------------------------------
+
+
+class GapStatus(Coded):
+    """A reconciliation flag: open (over the tolerance, not explained) → explained (the bureau's note)
+    or cleared (a later run found the gap within the tolerance); a changed number reopens it."""
+
+    OPEN = "open", "待核实", "Open"
+    EXPLAINED = "explained", "已说明", "Explained"
+    CLEARED = "cleared", "已消除", "Cleared"
+
+
+class TradeGap(TenantTable, db=DB, tablename="trade_gap"):
+    """Declared (accepted returns) against official figures of one enterprise, month and mode (summed
+    over direction and country) where the gap is, or was, over the tenant's tolerance."""
+
+    enterprise = ForeignKey(Enterprise, null=False, on_delete=OnDelete.cascade)
+    period = Date()  # the first day of the month
+    mode = Varchar(length=4)  # trade.codes.Mode
+    declared = Numeric(digits=(16, 2), null=True, default=None)  # None: no declared figure of the mode
+    official = Numeric(digits=(16, 2), null=True, default=None)  # None: no official figure of the mode
+    gap = Numeric(digits=(16, 2), default=Decimal(0))  # declared − official (a missing side counts 0)
+    gap_percent = Numeric(digits=(12, 2), null=True, default=None)  # |gap| / official × 100; None: official 0
+    status = Varchar(length=10, default=GapStatus.OPEN.value, choices=GapStatus)
+    note = Text(default="")  # the bureau's explanation
+    noted_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    noted_at = Timestamptz(null=True, default=None)
+    found_at = Timestamptz(default=TimestamptzNow())
+    checked_at = Timestamptz(default=TimestamptzNow())
+
+    keys = (
+        Unique("trade_gap_key", ("enterprise", "period", "mode")),
+        Index("trade_gap_tenant_status_period", ("tenant_id", "status", "period")),
+    )
+
+
+class TradeSetting(TenantTable, db=DB, tablename="trade_setting"):
+    """The tenant's trade settings from its TOML ``[trade]`` section (``provisioning``), one row per tenant."""
+
+    tolerance_percent = Numeric(digits=(5, 2), default=Decimal(10))  # a reconciliation gap above this is flagged
+
+    keys = (Unique("trade_setting_tenant", ()),)

@@ -70,6 +70,7 @@ LABELS: dict[str, dict[str, str]] = {
         "review.conflict": N_("Review refused: decided by someone else first"),
         "negative_list.added": N_("Put on the negative list"),
         "negative_list.ended": N_("Taken off the negative list"),
+        "trade_gap.explained": N_("Gap between declared and official figures explained"),
     },
     "object_type": {
         "user": N_("User"),
@@ -105,6 +106,7 @@ LABELS: dict[str, dict[str, str]] = {
         "overview": N_("Dashboard"),
         "login": N_("Sign-in"),
         "job": N_("Job"),
+        "trade_gap": N_("Gap between declared and official figures"),
     },
     "audit_verb": {
         "created": N_("created"),

@@ -118,6 +118,7 @@ MENU: tuple[MenuGroup, ...] = (
             _link("registrations", N_("Registrations"), ADMIN),
             _link("return_queue", N_("Monthly returns to check"), ADMIN, REVIEWER),
             _link("return_compliance", N_("Filing status of monthly returns"), ADMIN, REVIEWER),
+            _link("trade_reconciliation", N_("Declared and official figures"), ADMIN, REVIEWER),
         ),
     ),
     MenuGroup(
