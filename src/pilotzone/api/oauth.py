@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextvars
 import time
 from collections import defaultdict
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 import msgspec
@@ -192,10 +192,13 @@ async def _load(client_id: str) -> OAuthClient | None:
 )
 async def token(
     request: Request,
-    data: TokenForm = Body(  # noqa: B008 - Litestar's declaration idiom
-        media_type=RequestEncodingType.URL_ENCODED,
-        examples=[Example(value={"grant_type": "client_credentials", "scope": "trade:write"})],
-    ),
+    data: Annotated[
+        TokenForm,
+        Body(
+            media_type=RequestEncodingType.URL_ENCODED,
+            examples=[Example(value={"grant_type": "client_credentials", "scope": "trade:write"})],
+        ),
+    ],
 ) -> Response[TokenAnswer]:
     raw = (await request.body()).decode("utf-8", "replace")
     pairs = parse_qsl(raw, keep_blank_values=True)

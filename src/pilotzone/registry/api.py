@@ -33,7 +33,7 @@ class ApiEnterprise(msgspec.Struct):
 
 
 _ENTERPRISE = (
-    "SELECT e.id, e.uscc, e.name, e.status, p.name AS park, e.district_code, e.credit_status "
+    "SELECT e.id, e.uscc, e.name, e.status, p.name_zh AS park, e.district_code, e.credit_status "
     "FROM enterprise e LEFT JOIN park p ON p.tenant_id = e.tenant_id AND p.id = e.park "
     "WHERE e.uscc = $1 AND e.status <> 'rejected'"
 )
