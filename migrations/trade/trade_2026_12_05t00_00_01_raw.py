@@ -19,6 +19,8 @@ STATEMENTS = [
     *check_sql("trade_figure", "source", Source),
     'ALTER TABLE "trade_figure" ADD CONSTRAINT "trade_figure_not_negative" '
     "CHECK (value_cny >= 0 AND orders >= 0 AND parcels >= 0)",
+    'ALTER TABLE "warehouse_operation" ADD CONSTRAINT "warehouse_operation_not_negative" '
+    "CHECK (orders_fulfilled >= 0 AND returns_handled >= 0 AND area_used >= 0)",
 ]
 
 

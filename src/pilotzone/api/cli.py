@@ -7,9 +7,16 @@ import json
 
 import click
 
-from pilotzone.jobs.cli import command_settings
+from pilotzone.settings import Settings, SettingsError, get_settings
 
 CLI_ACTOR = "cli"
+
+
+def command_settings() -> Settings:
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group()
