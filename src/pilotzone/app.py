@@ -59,6 +59,7 @@ from pilotzone.registry import scopes as registry_scopes
 from pilotzone.registry.codes import FieldType, ParkKind, Subject
 from pilotzone.settings import ROOT, ServiceUnavailable, get_settings
 from pilotzone.tenancy import dependencies as tenancy_dependencies
+from pilotzone.trade import api as trade_api
 from pilotzone.tenancy.middleware import TenancyMiddleware
 from pilotzone.web import errors, formats, layout, render
 from pilotzone.web.deadlines import tenant_today
@@ -100,6 +101,7 @@ API: list[ControllerRouterHandler] = [
     *registry_api.API,
     *certification_api.API,
     *funding_api.API,
+    *trade_api.API,
 ]
 ROUTES: list[ControllerRouterHandler] = [
     Router(path="/", route_handlers=PAGES, include_in_schema=False),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextvars
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from litestar.connection import ASGIConnection
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import SkipValidation
 
 from pilotzone.api.codes import Scope
 from pilotzone.api.problems import ApiProblem
@@ -62,6 +63,9 @@ async def _provide_client(request: ASGIConnection) -> ApiClient:
 
 
 DEPENDENCIES = {"api_client": Provide(_provide_client)}
+
+# ``api_client: CurrentClient`` in a machine handler's signature (named explicitly, not validated again)
+CurrentClient: TypeAlias = NamedDependency[SkipValidation[ApiClient]]
 
 
 async def record(action: str, object_type: str, object_id: object, before: Any = None, after: Any = None,

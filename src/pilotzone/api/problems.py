@@ -107,26 +107,23 @@ def problem_response(
     )
 
 
-_AT = re.compile(r"at `\$\.(?P<path>[^`]*)`")
-_ROW = re.compile(r"^(?P<list>\w+)\[(?P<index>\d+)\]\.?(?P<rest>.*)$")
+_KEY = re.compile(r"^(?P<list>\w+)\[(?P<index>\d+)\]\.?(?P<rest>.*)$")
 
 
 def _decode_errors(exc: ValidationException) -> list[FieldError]:
-    """Litestar's body errors (msgspec's "Expected `int`, got `str` - at `$.figures[3].orders`") as rows."""
+    """Litestar's body errors (``{"message": "Expected `int`, got `str`", "key": "figures[3].orders"}``)
+    as rows: a list's item is its row (1-based), the field its column; a top-level field is row 0."""
     found: list[FieldError] = []
     extra = exc.extra if isinstance(exc.extra, list) else []
     for item in extra:
         message = str(item.get("message", "")) if isinstance(item, dict) else str(item)
-        where = _AT.search(message)
-        row, column = 0, str(item.get("key", "") or "") if isinstance(item, dict) else ""
-        if where is not None:
-            path = where.group("path")
-            nested = _ROW.match(path)
-            if nested is not None:
-                row, column = int(nested.group("index")) + 1, nested.group("rest") or nested.group("list")
-            else:
-                column = path
-        found.append(FieldError(row=row, column=column, reason=_AT.sub("", message).rstrip(" -")))
+        key = str(item.get("key", "") or "") if isinstance(item, dict) else ""
+        nested = _KEY.match(key)
+        if nested is not None:
+            row, column = int(nested.group("index")) + 1, nested.group("rest") or nested.group("list")
+        else:
+            row, column = 0, key
+        found.append(FieldError(row=row, column=column, reason=message))
     return found
 
 
