@@ -9,7 +9,7 @@ import click
 
 from pilotzone.settings import Settings, SettingsError, get_settings
 
-CLI_ACTOR = "cli"
+CLI_ACTOR = "command line: pilotzone clients"
 
 
 def command_settings() -> Settings:
