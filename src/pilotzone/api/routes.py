@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-from pilotzone.api import oauth
+from pilotzone.api import oauth, pages
 
-ROUTES: list[ControllerRouterHandler] = []
+ROUTES: list[ControllerRouterHandler] = [*pages.ROUTES]
 API: list[ControllerRouterHandler] = [oauth.token]
