@@ -180,6 +180,15 @@ async def _load(client_id: str) -> OAuthClient | None:
     return OAuthClient(row, info.id, info.slug) if row is not None else None
 
 
+def _refusal(request: Request, status: int, error: str, detail: str) -> Response[TokenAnswer]:
+    """An RFC 6749 error (``error``) as an RFC 9457 problem."""
+    extra = {"Cache-Control": "no-store"}
+    if status == 401:
+        extra["WWW-Authenticate"] = 'Basic realm="pilotzone"'
+    return problem_response(status, detail, request.url.path, kind=error.replace("_", "-"), error=error,  # type: ignore[return-value]  # a problem, not a TokenAnswer
+                            headers=extra)
+
+
 @post(
     "/oauth/token",
     name="oauth_token",
@@ -203,7 +212,10 @@ async def token(
     raw = (await request.body()).decode("utf-8", "replace")
     pairs = parse_qsl(raw, keep_blank_values=True)
     headers = {k.decode("latin-1").title(): v.decode("latin-1") for k, v in request.scope["headers"]}
-    client_id, _secret = extract_basic_authorization(headers)
+    try:
+        client_id, _secret = extract_basic_authorization(headers)
+    except (ValueError, UnicodeDecodeError):  # not base64 / not UTF-8: no client can be named by it
+        return _refusal(request, 401, "invalid_client", "The HTTP Basic credentials cannot be read.")
     loaded = await _load(client_id) if client_id else None
     reset = _loaded.set(loaded)
     try:
@@ -214,11 +226,7 @@ async def token(
     if status != 200:
         error = str(body.get("error", "invalid_request")) if isinstance(body, dict) else "invalid_request"
         description = str(body.get("error_description", "")) if isinstance(body, dict) else ""
-        extra = {"Cache-Control": "no-store"}
-        if status == 401:
-            extra["WWW-Authenticate"] = 'Basic realm="pilotzone"'
-        return problem_response(status, description or error, request.url.path, kind=error.replace("_", "-"),
-                                error=error, headers=extra)  # type: ignore[return-value]  # a problem, not a TokenAnswer
+        return _refusal(request, status, error, description or error)
     answer_headers.update({"Cache-Control": "no-store", "Pragma": "no-cache"})
     return Response(msgspec.convert(body, TokenAnswer), status_code=200, headers=answer_headers)
 
