@@ -25,12 +25,18 @@ WITH incoming AS (
                          $6::numeric[], $7::bigint[], $8::bigint[]) WITH ORDINALITY
         AS r(enterprise, period, mode, direction, country, value_cny, orders, parcels, ord)
 ), matched AS (
+    -- one lookup per incoming row through the unique key (LATERAL: never a hash of every figure of
+    -- the tenant and source, which the planner chose with stale statistics: 270 ms at 80,000 figures)
     SELECT i.*, f.id AS figure, f.value_cny AS old_value, f.orders AS old_orders,
            f.parcels AS old_parcels, f.batch AS old_batch
       FROM incoming i
-      LEFT JOIN trade_figure f
-        ON f.tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int AND f.enterprise = i.enterprise AND f.period = i.period
-       AND f.mode = i.mode AND f.direction = i.direction AND f.country = i.country AND f.source = $9
+      LEFT JOIN LATERAL (
+        SELECT f.id, f.value_cny, f.orders, f.parcels, f.batch FROM trade_figure f
+         WHERE f.tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           AND f.enterprise = i.enterprise AND f.period = i.period AND f.mode = i.mode
+           AND f.direction = i.direction AND f.country = i.country AND f.source = $9
+         LIMIT 1  -- at most one by the unique key; the LIMIT keeps the planner from flattening it
+      ) f ON true
 ), changed AS (
     SELECT * FROM matched
      WHERE figure IS NOT NULL
