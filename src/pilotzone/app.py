@@ -59,8 +59,8 @@ from pilotzone.registry import scopes as registry_scopes
 from pilotzone.registry.codes import FieldType, ParkKind, Subject
 from pilotzone.settings import ROOT, ServiceUnavailable, get_settings
 from pilotzone.tenancy import dependencies as tenancy_dependencies
-from pilotzone.trade import api as trade_api
 from pilotzone.tenancy.middleware import TenancyMiddleware
+from pilotzone.trade import api as trade_api
 from pilotzone.web import errors, formats, layout, render
 from pilotzone.web.deadlines import tenant_today
 from pilotzone.web.i18n import gettext, ngettext, pick

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import click
 
 from pilotzone.settings import Settings, SettingsError, get_settings
 
+T = TypeVar("T")
 CLI_ACTOR = "command line: pilotzone clients"
 
 
@@ -24,7 +27,7 @@ def clients() -> None:
     """Machine API clients (OAuth2 client credentials) of a pilot zone."""
 
 
-async def _in_tenant(slug: str, work):  # type: ignore[no-untyped-def]  # a coroutine factory of any result
+async def _in_tenant(slug: str, work: Callable[[], Awaitable[T]]) -> T:
     from pilotzone.tenancy.context import TenantContext, tenant_transaction
     from pilotzone.tenancy.middleware import lookup
 
@@ -35,7 +38,7 @@ async def _in_tenant(slug: str, work):  # type: ignore[no-untyped-def]  # a coro
         return await work()
 
 
-def _run(slug: str, work):  # type: ignore[no-untyped-def]
+def _run(slug: str, work: Callable[[], Awaitable[T]]) -> T:
     from pilotzone.embedded import embedded_services
 
     with embedded_services(command_settings(), s3=False):

@@ -9,7 +9,16 @@ from __future__ import annotations
 import hashlib
 import random
 
-from litestar.types import ASGIApp, HTTPDisconnectEvent, HTTPRequestEvent, Message, Receive, ReceiveMessage, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    HTTPDisconnectEvent,
+    HTTPRequestEvent,
+    Message,
+    Receive,
+    ReceiveMessage,
+    Scope,
+    Send,
+)
 
 from pilotzone import db
 from pilotzone.api.principal import ApiClient
@@ -74,7 +83,8 @@ async def run_once(scope: Scope, receive: Receive, send: Send, next_app: ASGIApp
         raise ApiProblem(400, f"The Idempotency-Key header must hold 1 to {MAX_KEY} characters.",
                          kind="idempotency-key-invalid")
     body = await _read(receive)
-    digest = hashlib.sha256(scope["method"].encode() + b" " + scope["path"].encode() + b"\0" + body).hexdigest()
+    method = str(scope.get("method", ""))
+    digest = hashlib.sha256(method.encode() + b" " + scope["path"].encode() + b"\0" + body).hexdigest()
     hours = get_settings().api_idempotency_hours
     await db.fetch("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", f"api-idem:{client.id}:{key}")
     rows = await db.fetch(
@@ -110,7 +120,7 @@ async def run_once(scope: Scope, receive: Receive, send: Send, next_app: ASGIApp
         await db.fetch(
             "INSERT INTO api_idempotency (tenant_id, client, key, body_hash, method_path, status, content_type, "
             "answer) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            client.tenant_id, client.id, key, digest, f"{scope['method']} {scope['path']}"[:500], status,
+            client.tenant_id, client.id, key, digest, f"{method} {scope['path']}"[:500], status,
             content_type[:100], answer.decode("utf-8", "replace"),
         )
     for message in messages:

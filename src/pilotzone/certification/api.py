@@ -8,7 +8,7 @@ import msgspec
 from litestar import get
 from litestar.params import FromPath
 
-from pilotzone.api.openapi import PUBLIC_PROBLEMS, TOKEN_PROBLEMS, problems, security
+from pilotzone.api.openapi import PUBLIC_PROBLEMS, problems, security
 from pilotzone.api.principal import needs
 from pilotzone.api.problems import ApiProblem
 from pilotzone.certification import certificates

@@ -9,7 +9,7 @@ import msgspec
 from litestar import get
 from litestar.params import FromPath
 
-from pilotzone.api.openapi import PUBLIC_PROBLEMS, TOKEN_PROBLEMS, problems, security
+from pilotzone.api.openapi import PUBLIC_PROBLEMS, problems, security
 from pilotzone.api.principal import needs
 from pilotzone.funding import services
 

@@ -8,7 +8,7 @@ from litestar.params import FromPath
 
 from pilotzone import db
 from pilotzone.api.codes import Scope
-from pilotzone.api.openapi import PUBLIC_PROBLEMS, TOKEN_PROBLEMS, problems, security
+from pilotzone.api.openapi import TOKEN_PROBLEMS, problems, security
 from pilotzone.api.principal import needs
 from pilotzone.api.problems import ApiProblem
 

@@ -63,10 +63,7 @@ class FiguresPage(msgspec.Struct):
     next_cursor: str | None
 
 
-PATH = "/api/v1/z/{slug:str}/trade-figures"
-
-
-@post(PATH, name="api_trade_figures_post", opt=needs(Scope.TRADE_WRITE), security=security(Scope.TRADE_WRITE),
+@post("/api/v1/z/{slug:str}/trade-figures", name="api_trade_figures_post", opt=needs(Scope.TRADE_WRITE), security=security(Scope.TRADE_WRITE),
       responses=problems(*TOKEN_PROBLEMS, 413), tags=["trade"], status_code=200,
       summary="Submit trade figures (up to 1,000 rows; all rows are checked before any is written)")
 async def post_figures(slug: FromPath[str], data: JSONBody[FiguresIn], api_client: CurrentClient) -> FiguresWritten:
@@ -130,7 +127,7 @@ def _filters(period: str | None, mode: str | None, direction: str | None, countr
             found_direction.value if found_direction else None, found_country, source or None)
 
 
-@get(PATH, name="api_trade_figures_get", opt=needs(Scope.TRADE_READ), security=security(Scope.TRADE_READ),
+@get("/api/v1/z/{slug:str}/trade-figures", name="api_trade_figures_get", opt=needs(Scope.TRADE_READ), security=security(Scope.TRADE_READ),
      responses=problems(*TOKEN_PROBLEMS), tags=["trade"],
      summary="Current trade figures of the pilot zone, filtered, in pages (next_cursor)")
 async def get_figures(
