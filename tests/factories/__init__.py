@@ -15,11 +15,13 @@ starts from the state ``tests/conftest.py`` set up (tenants synced, demo account
 | ``submission``, ``status_change``, ``notice``, ``objection`` | the engine's tables (``workflow.tables``) | Piccolo insert |
 | ``scheme`` (lookup), ``application`` (submission + its part), ``certificate`` | certification tables | Piccolo insert |
 | ``program``, ``funding_round``, ``synced_round`` (lookup), ``funding_application(s)``, ``calculation``, ``calculation_result``, ``ledger_entry``, ``payment`` | funding tables | Piccolo insert |
+| ``api_client`` | ``api_client`` (returns the row and its secret) | ``pilotzone.api.clients.create`` |
 | ``job_runs`` | ``job_run`` (recorded, never sent) | Piccolo insert |
 | ``trade_return`` | ``submission`` (kind ``trade_return``) + ``trade_return`` + its lines | Piccolo insert |
 | ``trade_figures`` | ``trade_batch``, ``trade_figure`` | ``trade.figures.check_rows`` + ``trade.store.write`` |
 """
 
+from tests.factories.api import api_client
 from tests.factories.base import acting_in, new_resident_id, new_uscc, tenant_id, unique
 from tests.factories.certification import application, certificate, scheme
 from tests.factories.documents import document
@@ -43,6 +45,7 @@ from tests.factories.workflow import notice, objection, status_change, submissio
 
 __all__ = [
     "acting_in",
+    "api_client",
     "application",
     "calculation",
     "calculation_result",

@@ -28,12 +28,20 @@ NOT_LINKS: dict[str, set[str] | None] = {
         "/healthz",
         "/readyz",
         "/schema",
+        "/api/",
+        "/oauth/",
     },
+    # the machine API's middleware and problems recognise its paths before any route is matched; the
+    # token URL is the OAuth2 token endpoint's address (the OpenAPI security scheme, Authlib's request)
+    "src/pilotzone/api/middleware.py": {"/api/", "/api/v1/z/"},
+    "src/pilotzone/api/problems.py": {"/api/", "/oauth/"},
+    "src/pilotzone/api/openapi.py": {"/oauth/token"},
+    "src/pilotzone/api/oauth.py": {"/oauth/token"},
     # notify's links to a submission, built where no request is at hand (review steps, scheduled
     # certificate runs); tests/integration/notify/test_events.py checks them against the routes
     "src/pilotzone/workflow/told.py": {"/z/"},
     # middleware that skips static files, probes and the API reference before routing
-    "src/pilotzone/auth/middleware.py": {"/static/", "/healthz", "/readyz", "/schema"},
+    "src/pilotzone/auth/middleware.py": {"/static/", "/healthz", "/readyz", "/schema", "/api/", "/oauth/"},
     "src/pilotzone/web/middleware.py": {"/static/"},
     "src/pilotzone/web/security.py": {"/schema", "/schema/"},
     "src/pilotzone/auth/oidc_providers.py": {"/oidc/"},  # the sign-in flow cookie's Path

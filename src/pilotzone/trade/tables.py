@@ -28,7 +28,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from pilotzone.auth.tables import User
 from pilotzone.codes import Coded
 from pilotzone.db import DB
-from pilotzone.registry.tables import Enterprise
+from pilotzone.registry.tables import Enterprise, OverseasWarehouse
 from pilotzone.tenancy.tables import Index, Ref, TenantTable, Unique
 from pilotzone.trade.codes import BatchStatus, Direction, Mode, Source
 from pilotzone.workflow.tables import Submission
@@ -54,7 +54,10 @@ class TradeBatch(TenantTable, db=DB, tablename="trade_batch"):
     created_at = Timestamptz(default=TimestamptzNow())
     finished_at = Timestamptz(null=True, default=None)
 
-    keys = (Index("trade_batch_recent", ("tenant_id", "source", "id DESC")),)
+    keys = (
+        Index("trade_batch_recent", ("tenant_id", "source", "id DESC")),
+        Ref("client", "api_client"),  # clients are revoked, never deleted
+    )
 
 
 class TradeFigure(TenantTable, db=DB, tablename="trade_figure"):
@@ -175,3 +178,17 @@ class TradeSetting(TenantTable, db=DB, tablename="trade_setting"):
     tolerance_percent = Numeric(digits=(5, 2), default=Decimal(10))  # a reconciliation gap above this is flagged
 
     keys = (Unique("trade_setting_tenant", ()),)
+class WarehouseOperation(TenantTable, db=DB, tablename="warehouse_operation"):
+    """An overseas warehouse's monthly operating figures as its WMS reports them (machine API, scope
+    ``warehouse:write``). One row per warehouse and month: a re-post replaces it (audited)."""
+
+    warehouse = ForeignKey(OverseasWarehouse, null=False, on_delete=OnDelete.restrict)
+    period = Date()  # the first day of the month
+    orders_fulfilled = BigInt(default=0)
+    returns_handled = BigInt(default=0)
+    area_used = Numeric(digits=(12, 2))  # m², at most the warehouse's floor area
+    client = Integer(null=True, default=None)  # the API client that reported it
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+    keys = (Unique("warehouse_operation_period", ("warehouse", "period")), Ref("client", "api_client"))

@@ -168,6 +168,7 @@ MENU: tuple[MenuGroup, ...] = (
             _link("tenant_dashboard", N_("Dashboard"), ADMIN, REVIEWER, PROVINCE),
             _link("tenant_users", N_("Users and roles"), ADMIN),
             _link("job_runs", N_("Job runs"), ADMIN),
+            _link("api_clients", N_("API clients"), ADMIN),
             _link("tenant_audit", N_("Audit trail"), ADMIN),
         ),
     ),
