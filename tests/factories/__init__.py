@@ -19,6 +19,7 @@ starts from the state ``tests/conftest.py`` set up (tenants synced, demo account
 | ``job_runs`` | ``job_run`` (recorded, never sent) | Piccolo insert |
 | ``trade_return`` | ``submission`` (kind ``trade_return``) + ``trade_return`` + its lines | Piccolo insert |
 | ``trade_figures`` | ``trade_batch``, ``trade_figure`` | ``trade.figures.check_rows`` + ``trade.store.write`` |
+| ``official_import`` | ``trade_batch`` + ``trade_figure`` (an official file) | ``trade.imports.import_file`` |
 """
 
 from tests.factories.api import api_client
@@ -41,6 +42,7 @@ from tests.factories.people import member, membership, user, user_id
 from tests.factories.registry import enterprise, enterprises, negative_entry, park, talent, warehouse
 from tests.factories.returns import trade_return
 from tests.factories.trade_figures import trade_figures
+from tests.factories.trade_import import official_import
 from tests.factories.workflow import notice, objection, status_change, submission
 
 __all__ = [
@@ -65,6 +67,7 @@ __all__ = [
     "new_resident_id",
     "new_uscc",
     "objection",
+    "official_import",
     "park",
     "payment",
     "program",

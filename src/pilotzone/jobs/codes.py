@@ -17,6 +17,7 @@ class JobKind(Coded):
     NOTIFY_DELIVERY = "notify_delivery", "消息发送", "Message delivery"
     RETURN_REMINDERS = "return_reminders", "统计月报到期提醒", "Monthly return reminders"
     TRADE_RECONCILE = "trade_reconcile", "申报与官方数据比对", "Declared and official figures reconciled"
+    TRADE_IMPORT = "trade_import", "官方数据导入", "Official data import"
 
 
 class JobStatus(Coded):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pilotzone.trade import reconcile_job, return_reminders
+from pilotzone.trade.import_job import import_step
 
-ACTORS = (*return_reminders.ACTORS, *reconcile_job.ACTORS)
+ACTORS = (*return_reminders.ACTORS, *reconcile_job.ACTORS, import_step)
 PERIODIC = (*return_reminders.PERIODIC, *reconcile_job.PERIODIC)

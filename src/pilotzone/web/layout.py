@@ -162,6 +162,14 @@ MENU: tuple[MenuGroup, ...] = (
         ),
     ),
     MenuGroup(
+        "data",
+        N_("Data"),
+        (
+            _link("trade_imports", N_("Official data import"), ADMIN),
+            _link("trade_figures", N_("Official figures"), ADMIN, REVIEWER),
+        ),
+    ),
+    MenuGroup(
         "admin",
         N_("Administration"),
         (
