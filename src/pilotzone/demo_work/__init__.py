@@ -19,7 +19,7 @@ from pilotzone import db
 from pilotzone.auth.passwords import hash_password
 from pilotzone.auth.principal import ANONYMOUS, set_principal
 from pilotzone.auth.tables import User, find_user
-from pilotzone.demo_work import certification, funding
+from pilotzone.demo_work import certification, funding, trade
 from pilotzone.demo_work.common import DEMO_TENANTS, demo_email, demo_password
 from pilotzone.demo_work.people import (
     already_seeded,
@@ -46,6 +46,7 @@ class Seeded:
     certification: certification.Done | None = None
     funding: funding.Done | None = None
     registrations: int = 0
+    trade_figures: int = 0  # official trade figures (a year and the year before)
     skipped: bool = False
 
 
@@ -82,6 +83,7 @@ async def seed_city(
         seeded.certification = await certification.seed(people, own, others)
         seeded.funding = await funding.seed(people, own, others)
         seeded.registrations = await registrations(tenant["name_zh"], parks[0], tenant["id"])
+        seeded.trade_figures = await trade.seed(slug)  # after the registrations: only active enterprises count
     set_principal(ANONYMOUS)
     return seeded
 
