@@ -16,6 +16,7 @@ APP_REGISTRY = AppRegistry(
         "pilotzone.funding.piccolo_app",
         "pilotzone.overview.piccolo_app",
         "pilotzone.notify.piccolo_app",
+        "pilotzone.trade.piccolo_app",
     ]
 )
 

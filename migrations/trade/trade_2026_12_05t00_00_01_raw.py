@@ -1,0 +1,33 @@
+"""Trade: the CHECKs of its codes, generated from the enums, and the rules a figure keeps in the database
+(keys and indexes are declared on the tables, see pilotzone.tenancy.keys)."""
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+
+from pilotzone.codes import check_sql
+from pilotzone.db import DB
+from pilotzone.trade.codes import BatchStatus, Direction, Mode, Source
+
+ID = "2026-12-05T00:00:01:000000"
+VERSION = "1.38.0"
+DESCRIPTION = "CHECKs of the trade codes; figures are never negative"
+
+STATEMENTS = [
+    *check_sql("trade_batch", "source", Source),
+    *check_sql("trade_batch", "status", BatchStatus),
+    *check_sql("trade_figure", "mode", Mode),
+    *check_sql("trade_figure", "direction", Direction),
+    *check_sql("trade_figure", "source", Source),
+    'ALTER TABLE "trade_figure" ADD CONSTRAINT "trade_figure_not_negative" '
+    "CHECK (value_cny >= 0 AND orders >= 0 AND parcels >= 0)",
+]
+
+
+async def forwards():
+    manager = MigrationManager(migration_id=ID, app_name="trade", description=DESCRIPTION)
+
+    async def trade_codes() -> None:
+        for statement in STATEMENTS:
+            await DB.run_ddl(statement)
+
+    manager.add_raw(trade_codes)
+    return manager

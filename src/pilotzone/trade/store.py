@@ -1,0 +1,124 @@
+"""Writing figures: one batch at a time, in the caller's transaction (tenant set).
+
+A key (enterprise, period, mode, direction, country) of one source holds one current value. A write
+inserts new keys, replaces changed values (the old value, its batch and the replacing batch go to
+``trade_figure_history``) and leaves equal values alone (``unchanged``: not even the batch moves), all in
+one statement over the rows as arrays.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import msgspec
+
+from pilotzone import db
+from pilotzone.trade.codes import BatchStatus, Source
+from pilotzone.trade.figures import Checked, Problem
+
+_WRITE = """
+WITH incoming AS (
+    SELECT * FROM unnest($1::int[], $2::date[], $3::text[], $4::text[], $5::text[],
+                         $6::numeric[], $7::bigint[], $8::bigint[])
+        AS r(enterprise, period, mode, direction, country, value_cny, orders, parcels)
+), matched AS (
+    SELECT i.*, f.id AS figure, f.value_cny AS old_value, f.orders AS old_orders,
+           f.parcels AS old_parcels, f.batch AS old_batch
+      FROM incoming i
+      LEFT JOIN trade_figure f
+        ON f.tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int AND f.enterprise = i.enterprise AND f.period = i.period
+       AND f.mode = i.mode AND f.direction = i.direction AND f.country = i.country AND f.source = $9
+), changed AS (
+    SELECT * FROM matched
+     WHERE figure IS NOT NULL
+       AND (old_value, old_orders, old_parcels) IS DISTINCT FROM (value_cny, orders, parcels)
+), kept AS (
+    INSERT INTO trade_figure_history (tenant_id, figure, value_cny, orders, parcels, batch, replaced_by, replaced_at)
+    SELECT NULLIF(current_setting('app.tenant_id', true), '')::int, figure, old_value, old_orders, old_parcels, old_batch, $10, now() FROM changed
+), replaced AS (
+    UPDATE trade_figure f
+       SET value_cny = c.value_cny, orders = c.orders, parcels = c.parcels, batch = $10, updated_at = now()
+      FROM changed c
+     WHERE f.tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int AND f.id = c.figure
+    RETURNING 1
+), inserted AS (
+    INSERT INTO trade_figure (tenant_id, enterprise, period, mode, direction, country, source,
+                              value_cny, orders, parcels, batch, updated_at)
+    SELECT NULLIF(current_setting('app.tenant_id', true), '')::int, enterprise, period, mode, direction, country, $9, value_cny, orders, parcels, $10, now()
+      FROM matched WHERE figure IS NULL
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM inserted) AS inserted, (SELECT count(*) FROM replaced) AS replaced
+"""
+
+
+class Counts(msgspec.Struct, frozen=True):
+    rows: int
+    inserted: int
+    replaced: int
+    unchanged: int
+
+
+async def write(rows: Sequence[Checked], source: Source, batch: int) -> Counts:
+    """Upsert ``rows`` (checked, each key once) for ``source`` as written by ``batch``."""
+    if not rows:
+        return Counts(0, 0, 0, 0)
+    record = (
+        await db.fetch(
+            _WRITE,
+            [r.enterprise for r in rows],
+            [r.period for r in rows],
+            [r.mode.value for r in rows],
+            [r.direction.value for r in rows],
+            [r.country for r in rows],
+            [r.value_cny for r in rows],
+            [r.orders for r in rows],
+            [r.parcels for r in rows],
+            source.value,
+            batch,
+        )
+    )[0]
+    inserted, replaced = int(record["inserted"]), int(record["replaced"])
+    return Counts(len(rows), inserted, replaced, len(rows) - inserted - replaced)
+
+
+async def start_batch(
+    source: Source,
+    label: str,
+    *,
+    created_by: int | None = None,
+    client: int | None = None,
+    submission: int | None = None,
+) -> int:
+    """A new batch in ``running`` (its id is what the figures it writes point at)."""
+    rows = await db.fetch(
+        "INSERT INTO trade_batch (tenant_id, source, label, created_by, client, submission, status, errors, created_at) "
+        "VALUES (NULLIF(current_setting('app.tenant_id', true), '')::int, $1, $2, $3, $4, $5, $6, '[]'::jsonb, now()) RETURNING id",
+        source.value,
+        label[:300],
+        created_by,
+        client,
+        submission,
+        BatchStatus.RUNNING.value,
+    )
+    return int(rows[0]["id"])
+
+
+async def finish_batch(
+    batch: int, counts: Counts, status: BatchStatus = BatchStatus.DONE, errors: Sequence[Problem] = ()
+) -> None:
+    """Record what became of the batch (a refused one keeps its errors and wrote nothing)."""
+    await db.fetch(
+        "UPDATE trade_batch SET status = $2, rows = $3, inserted = $4, replaced = $5, unchanged = $6, "
+        "errors = $7::jsonb, finished_at = $8 WHERE id = $1",
+        batch,
+        status.value,
+        counts.rows,
+        counts.inserted,
+        counts.replaced,
+        counts.unchanged,
+        json.dumps([msgspec.to_builtins(p) for p in errors], ensure_ascii=False),
+        datetime.now(UTC),
+    )
