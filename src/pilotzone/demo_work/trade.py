@@ -107,5 +107,5 @@ async def seed(slug: str, today: date | None = None) -> int:
     span = months(today)
     batch = await store.start_batch(Source.OFFICIAL, f"单一窗口统计数据_{slug}_{span[0]:%Y%m}-{span[-1]:%Y%m}.xlsx")
     counts = await store.write(rows, Source.OFFICIAL, batch)
-    await store.finish_batch(batch, counts, "done", [])
+    await store.finish_batch(batch, counts)
     return len(rows)

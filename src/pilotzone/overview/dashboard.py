@@ -15,9 +15,9 @@ from urllib.parse import urlencode
 from pilotzone import db
 from pilotzone.certification.applications import SHOWN_STATES, status_label
 from pilotzone.funding import figures as funding_figures
+from pilotzone.overview import trade_sections
 from pilotzone.overview.cells import Cell, Table, show  # noqa: F401 - part of this module's API
 from pilotzone.overview.period import Period, period_of  # noqa: F401 - part of this module's API
-from pilotzone.overview import trade_sections
 from pilotzone.overview.rollups import PAPERWORK, last_refreshes
 from pilotzone.registry.warehouses import country_name
 from pilotzone.web.i18n import get_locale, pick

@@ -26,8 +26,8 @@ from pilotzone.overview.period import Period
 from pilotzone.trade.codes import COMBINATIONS, Direction, Mode
 from pilotzone.trade.countries import country_name
 from pilotzone.trade.figures_metrics import COUNTRY, ENTERPRISE, RETURNS, VALUE, Filing, enterprise_names
-from pilotzone.web.i18n import pick
 from pilotzone.web.i18n import gettext as _
+from pilotzone.web.i18n import pick
 from pilotzone.web.labels import label
 
 TOP = 10
