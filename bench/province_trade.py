@@ -92,9 +92,17 @@ async def prepare() -> list[dict]:
     # the rows are consistent by construction: no per-row foreign-key triggers (20 million look-ups),
     # and the figures' indexes are built once after the load (the same definitions as migrated)
     await conn.execute("SET session_replication_role = replica")
-    indexes = await conn.fetch(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'trade_figure' AND indexname <> 'trade_figure_pkey'"
+    uniques = await conn.fetch(
+        "SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint "
+        "WHERE conrelid = 'trade_figure'::regclass AND contype = 'u'"
     )
+    indexes = await conn.fetch(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'trade_figure' "
+        "AND indexname <> 'trade_figure_pkey' AND NOT indexname = ANY($1::text[])",
+        [r["conname"] for r in uniques],
+    )
+    for r in uniques:
+        await conn.execute(f'ALTER TABLE trade_figure DROP CONSTRAINT "{r["conname"]}"')
     for r in indexes:
         await conn.execute(f'DROP INDEX "{r["indexname"]}"')
     for sql in GENERATE:
@@ -102,6 +110,8 @@ async def prepare() -> list[dict]:
     await conn.execute("SET maintenance_work_mem = '512MB'")
     for r in indexes:
         await conn.execute(r["indexdef"])
+    for r in uniques:
+        await conn.execute(f'ALTER TABLE trade_figure ADD CONSTRAINT "{r["conname"]}" {r["def"]}')
     await conn.execute("SET session_replication_role = DEFAULT")
     await conn.execute("VACUUM ANALYZE")
     rows = await conn.fetchval("SELECT count(*) FROM trade_figure")
