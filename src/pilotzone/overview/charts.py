@@ -53,7 +53,7 @@ def month_bars(points: list[tuple[str, int]], height: int = 220) -> Chart:
     for i, (month, value) in enumerate(points):
         h = max(value * scale, 1)
         x = left + i * step
-        bars.append(Bar(x, height - bottom - h, step - 10, h, value, str(value), 0))
+        bars.append(Bar(x, height - bottom - h, step - 10, h, value, f"{value:,}", 0))
         labels.append((x + (step - 10) / 2, height - bottom + 16, month[2:]))
     return Chart(left + step * max(len(points), 1) + 10, height, bars, labels)
 
