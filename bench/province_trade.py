@@ -4,7 +4,7 @@
 
 Generates, in a throwaway database (machine PostgreSQL or BENCH_PG_ADMIN_URL), 50 tenants (the three
 of tenants/ plus 47 copies), 500 active enterprises each and 10,000,000 official ``trade_figure`` rows
-(24 months × 500 enterprises × 16 mode/direction/country keys × 50 tenants, INSERT … SELECT
+(25 months × 500 enterprises × 16 mode/direction/country keys × 50 tenants, INSERT … SELECT
 generate_series), then builds the rollups as the app does (``overview.rollups.refresh_current_tenant``
 per tenant, timed), checks them against a direct GROUP BY of the raw rows, serves PilotZone with
 granian (2 workers) and measures ``/province/`` (its trade sections on the page and the trade tables
@@ -35,8 +35,8 @@ from bench import common  # noqa: E402
 from bench.common import BENCH_PASSWORD, start, stop  # noqa: E402
 
 DB = "pilotzone_bench_trade"
-TENANTS, ENTERPRISES, MONTHS = 50, 500, 24  # 16 keys per enterprise and month: 10,000,000 rows
-FIRST = "2024-12-01"  # the 24 months 2024-12 … 2026-11; the page shows the last 12 (year on year: all 24)
+TENANTS, ENTERPRISES, MONTHS = 50, 500, 25  # 16 keys per enterprise and month: 10,000,000 rows
+FIRST = "2024-11-01"  # the 25 months 2024-11 … 2026-11; the page shows the last 12 (year on year: 24)
 PERIOD = ("2025-12", "2026-11")
 TARGET_MS = 100.0
 PORT = 8721
