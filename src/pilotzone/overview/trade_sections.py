@@ -125,8 +125,10 @@ class Sections:
     def href(
         self, metric: str, dim: str = "", tenant: dict | None = None, month: date | None = None
     ) -> str | None:
-        if not self.links.list:
-            return None  # a report: no links
+        if not self.links.list or (self.province and tenant is None):
+            # a report has no links; the province's totals have none either: the list behind them is
+            # every city's raw figures (millions of rows), their breakdown is the top pilot zones table
+            return None
         query = {"metric": metric}
         if self.province and tenant is not None:
             query["tenant"] = tenant["slug"]

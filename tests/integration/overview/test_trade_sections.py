@@ -141,11 +141,13 @@ async def test_trade_sections_city_and_province(as_user, tenants) -> None:  # ty
         modes = _main_rows(page, "trade_modes-table")
         assert modes[1][:5] == ["跨境电商零售（9610）", "出口", "280.00", "100.00", "+180.0%"]
         assert modes[-1][2] == "320.00"
-        cities = _main_rows((await viewer.get(f"/province/table?{PERIOD}&table=trade_cities")).text, "trade_cities-table")
+        assert "<a href" not in page.split('id="trade_modes-table"', 1)[1].split("</table>", 1)[0]
+        section = (await viewer.get(f"/province/table?{PERIOD}&table=trade_cities")).text
+        cities = _main_rows(section, "trade_cities-table")
         assert [r[:4] for r in cities[1:3]] == [["广州", "240.00", "100.00", "+140.0%"], ["佛山", "80.00", "0.00", "–"]]
-        listed = await viewer.get(_href(page, "trade_modes-table", "280.00"))
-        assert "贸易测试甲公司" in listed.text and "贸易测试丙公司" in listed.text
-        assert _listed_total(listed.text) == Decimal("2800000.00")
+        listed = await viewer.get(_href(section, "trade_cities-table", "80.00"))  # a city's number: its list
+        assert "贸易测试丙公司" in listed.text and "贸易测试甲公司" not in listed.text
+        assert _listed_total(listed.text) == Decimal("800000.00")
         assert (await viewer.get(f"/province/table?{PERIOD}&table=trade_enterprises")).status_code == 404
 
 
