@@ -12,5 +12,7 @@ from pilotzone.overview import actors as overview
 from pilotzone.trade import actors as trade
 from pilotzone.workflow import actors as workflow
 
-ACTORS = (*jobs.ACTORS, *workflow.ACTORS, *certification.ACTORS, *funding.ACTORS, *trade.ACTORS, *overview.ACTORS, *notify.ACTORS)
-PERIODIC = (*workflow.PERIODIC, *certification.PERIODIC, *funding.PERIODIC, *overview.PERIODIC, *notify.PERIODIC)
+ACTORS = (*jobs.ACTORS, *workflow.ACTORS, *certification.ACTORS, *funding.ACTORS, *overview.ACTORS, *notify.ACTORS,
+          *trade.ACTORS)
+PERIODIC = (*workflow.PERIODIC, *certification.PERIODIC, *funding.PERIODIC, *overview.PERIODIC, *notify.PERIODIC,
+            *trade.PERIODIC)
