@@ -23,6 +23,11 @@ from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from pilotzone import db, dossier, home, policies
+from pilotzone.api import openapi as api_openapi
+from pilotzone.api import principal as api_principal
+from pilotzone.api import problems
+from pilotzone.api import routes as api
+from pilotzone.api.middleware import ApiMiddleware
 from pilotzone.auth import dependencies as auth_dependencies
 from pilotzone.auth import refusals
 from pilotzone.auth import routes as auth
@@ -32,10 +37,12 @@ from pilotzone.auth.middleware import AuthMiddleware, CSRFMiddleware
 from pilotzone.auth.principal import current_principal
 from pilotzone.auth.roles import Role
 from pilotzone.auth.scopes import use_directory
+from pilotzone.certification import api as certification_api
 from pilotzone.certification import routes as certification
 from pilotzone.certification import services as certification_services
 from pilotzone.documents import routes as documents
 from pilotzone.documents.storage import prepare_bucket
+from pilotzone.funding import api as funding_api
 from pilotzone.funding import routes as funding
 from pilotzone.funding.states import RoundState
 from pilotzone.funding.tax import TENANTS as TAX_TENANTS
@@ -46,12 +53,15 @@ from pilotzone.notify import routes as notify
 from pilotzone.notify.middleware import UnreadMiddleware
 from pilotzone.overview import routes as overview
 from pilotzone.provisioning import pages as cities
+from pilotzone.registry import api as registry_api
 from pilotzone.registry import routes as registry
 from pilotzone.registry import scopes as registry_scopes
 from pilotzone.registry.codes import FieldType, ParkKind, Subject
 from pilotzone.settings import ROOT, ServiceUnavailable, get_settings
 from pilotzone.tenancy import dependencies as tenancy_dependencies
 from pilotzone.tenancy.middleware import TenancyMiddleware
+from pilotzone.trade import api as trade_api
+from pilotzone.trade import routes as trade
 from pilotzone.web import errors, formats, layout, render
 from pilotzone.web.deadlines import tenant_today
 from pilotzone.web.i18n import gettext, ngettext, pick
@@ -74,16 +84,27 @@ PAGES: list[ControllerRouterHandler] = [
     *certification.ROUTES,
     *documents.ROUTES,
     *funding.ROUTES,
+    *trade.ROUTES,
     *overview.ROUTES,
     *notify.ROUTES,
     *dossier.ROUTES,  # 一企一档 and the bureau's search (composes the domains)
     *cities.ROUTES,
     *policies.ROUTES,
+    *api.ROUTES,  # the bureau's pages of machine clients
     create_static_files_router(
         path="/static", directories=[ROOT / "static"], name="static", opt=allow(PUBLIC)
     ),
 ]
-API: list[ControllerRouterHandler] = [home.HealthController]  # JSON: described at /schema/openapi.json
+# JSON: described at /schema/openapi.json. The machine API (/oauth/token, /api/v1/...): each package's
+# ``api.py``; its middleware, problems and security schemes are pilotzone.api's
+API: list[ControllerRouterHandler] = [
+    home.HealthController,
+    *api.API,
+    *registry_api.API,
+    *certification_api.API,
+    *funding_api.API,
+    *trade_api.API,
+]
 ROUTES: list[ControllerRouterHandler] = [
     Router(path="/", route_handlers=PAGES, include_in_schema=False),
     *API,
@@ -145,28 +166,42 @@ def create_app(extra_routes: Sequence[ControllerRouterHandler] = ()) -> Litestar
     wire()
     return Litestar(
         route_handlers=[*ROUTES, *extra_routes],
-        middleware=[LocaleMiddleware(), AuthMiddleware(), CSRFMiddleware(), TenancyMiddleware(), UnreadMiddleware()],
+        middleware=[
+            LocaleMiddleware(),
+            AuthMiddleware(),
+            CSRFMiddleware(),
+            TenancyMiddleware(),  # pages; the machine API's tenant and transaction: ApiMiddleware
+            ApiMiddleware(),
+            UnreadMiddleware(),
+        ],
         before_send=[add_security_headers],  # every response, also unmatched routes
         guards=[check_access],
         # ``principal: Principal`` and ``tenant: TenantInfo`` in any handler's signature
-        dependencies={**auth_dependencies.DEPENDENCIES, **tenancy_dependencies.DEPENDENCIES},
+        # and ``api_client: ApiClient`` in a machine API handler
+        dependencies={
+            **auth_dependencies.DEPENDENCIES,
+            **tenancy_dependencies.DEPENDENCIES,
+            **api_principal.DEPENDENCIES,
+        },
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(
             directory=ROOT / "templates", engine=JinjaTemplateEngine, engine_callback=configure_templates
         ),
+        # pages get HTML; /api/ and /oauth/ get RFC 9457 problems (pilotzone.api.problems)
         exception_handlers={
-            NotFoundException: errors.not_found,
-            NotAuthorizedException: refusals.not_signed_in,
-            PermissionDeniedException: refusals.refused,
-            HTTPException: errors.http_error,
-            ServiceUnavailable: errors.unavailable,
-            Exception: errors.server_error,
+            NotFoundException: problems.or_page(errors.not_found),
+            NotAuthorizedException: problems.or_page(refusals.not_signed_in),
+            PermissionDeniedException: problems.or_page(refusals.refused),
+            HTTPException: problems.or_page(errors.http_error),
+            ServiceUnavailable: problems.or_page(errors.unavailable),
+            Exception: problems.or_page(errors.server_error),
         },
         on_startup=[db.warm_pool, prepare_bucket, _freeze_heap],
         on_shutdown=[db.DB.close_connection_pool],
         openapi_config=OpenAPIConfig(
             title="PilotZone",
             version="0.1.0",
+            components=api_openapi.COMPONENTS,
             openapi_router=Router(
                 path="/schema", route_handlers=[], opt=allow(PUBLIC), include_in_schema=False
             ),  # public API docs (the documents themselves are not API operations)

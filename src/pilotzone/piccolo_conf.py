@@ -11,6 +11,7 @@ APP_REGISTRY = AppRegistry(
         "pilotzone.documents.piccolo_app",
         "pilotzone.jobs.piccolo_app",
         "pilotzone.auth.piccolo_app",
+        "pilotzone.api.piccolo_app",
         "pilotzone.workflow.piccolo_app",
         "pilotzone.certification.piccolo_app",
         "pilotzone.funding.piccolo_app",

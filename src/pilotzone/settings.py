@@ -173,6 +173,11 @@ class Settings:
     sms_gateway_url: str | None = None  # unset: no SMS
     sms_gateway_body: str = '{"to":"{phone}","text":"{text}"}'  # {phone}, {text}: JSON-escaped
     sms_gateway_token: str | None = None  # sent as "Authorization: Bearer <token>"
+    # the machine API (pilotzone.api): requests per client per window, token lifetime, idempotency
+    api_rate_limit: int = 600
+    api_rate_window: int = 60  # seconds (a fixed window per client, counted in Redis)
+    api_token_ttl: int = 3600  # seconds an access token is valid
+    api_idempotency_hours: int = 24  # how long an Idempotency-Key's answer is replayed
     # seconds before the 2nd, 3rd, … attempt of a failed delivery; after the last one it is failed
     notify_retry_delays: tuple[float, ...] = (60.0, 300.0, 1800.0)
 
@@ -318,6 +323,10 @@ def load_settings() -> Settings:
         mail_from=_env("MAIL_FROM", "PilotZone <noreply@pilotzone.local>"),
         sms_gateway_url=_env("SMS_GATEWAY_URL") or None,
         sms_gateway_body=_env("SMS_GATEWAY_BODY", '{"to":"{phone}","text":"{text}"}'),
+        api_rate_limit=_int("API_RATE_LIMIT", 600),
+        api_rate_window=_int("API_RATE_WINDOW", 60),
+        api_token_ttl=_int("API_TOKEN_TTL", 3600),
+        api_idempotency_hours=_int("API_IDEMPOTENCY_HOURS", 24),
         sms_gateway_token=_env("SMS_GATEWAY_TOKEN") or None,
         notify_retry_delays=_delays(_env("NOTIFY_RETRY_DELAYS", "60,300,1800")),
     )

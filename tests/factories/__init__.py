@@ -15,9 +15,14 @@ starts from the state ``tests/conftest.py`` set up (tenants synced, demo account
 | ``submission``, ``status_change``, ``notice``, ``objection`` | the engine's tables (``workflow.tables``) | Piccolo insert |
 | ``scheme`` (lookup), ``application`` (submission + its part), ``certificate`` | certification tables | Piccolo insert |
 | ``program``, ``funding_round``, ``synced_round`` (lookup), ``funding_application(s)``, ``calculation``, ``calculation_result``, ``ledger_entry``, ``payment`` | funding tables | Piccolo insert |
+| ``api_client`` | ``api_client`` (returns the row and its secret) | ``pilotzone.api.clients.create`` |
 | ``job_runs`` | ``job_run`` (recorded, never sent) | Piccolo insert |
+| ``trade_return`` | ``submission`` (kind ``trade_return``) + ``trade_return`` + its lines | Piccolo insert |
+| ``trade_figures`` | ``trade_batch``, ``trade_figure`` | ``trade.figures.check_rows`` + ``trade.store.write`` |
+| ``official_import`` | ``trade_batch`` + ``trade_figure`` (an official file) | ``trade.imports.import_file`` |
 """
 
+from tests.factories.api import api_client
 from tests.factories.base import acting_in, new_resident_id, new_uscc, tenant_id, unique
 from tests.factories.certification import application, certificate, scheme
 from tests.factories.documents import document
@@ -35,10 +40,14 @@ from tests.factories.funding import (
 from tests.factories.jobs import job_runs
 from tests.factories.people import member, membership, user, user_id
 from tests.factories.registry import enterprise, enterprises, negative_entry, park, talent, warehouse
+from tests.factories.returns import trade_return
+from tests.factories.trade_figures import trade_figures
+from tests.factories.trade_import import official_import
 from tests.factories.workflow import notice, objection, status_change, submission
 
 __all__ = [
     "acting_in",
+    "api_client",
     "application",
     "calculation",
     "calculation_result",
@@ -58,6 +67,7 @@ __all__ = [
     "new_resident_id",
     "new_uscc",
     "objection",
+    "official_import",
     "park",
     "payment",
     "program",
@@ -66,7 +76,9 @@ __all__ = [
     "submission",
     "synced_round",
     "talent",
+    "trade_figures",
     "tenant_id",
+    "trade_return",
     "unique",
     "user",
     "user_id",

@@ -28,12 +28,20 @@ NOT_LINKS: dict[str, set[str] | None] = {
         "/healthz",
         "/readyz",
         "/schema",
+        "/api/",
+        "/oauth/",
     },
+    # the machine API's middleware and problems recognise its paths before any route is matched; the
+    # token URL is the OAuth2 token endpoint's address (the OpenAPI security scheme, Authlib's request)
+    "src/pilotzone/api/middleware.py": {"/api/", "/api/v1/z/"},
+    "src/pilotzone/api/problems.py": {"/api/", "/oauth/"},
+    "src/pilotzone/api/openapi.py": {"/oauth/token"},
+    "src/pilotzone/api/oauth.py": {"/oauth/token"},
     # notify's links to a submission, built where no request is at hand (review steps, scheduled
     # certificate runs); tests/integration/notify/test_events.py checks them against the routes
     "src/pilotzone/workflow/told.py": {"/z/"},
     # middleware that skips static files, probes and the API reference before routing
-    "src/pilotzone/auth/middleware.py": {"/static/", "/healthz", "/readyz", "/schema"},
+    "src/pilotzone/auth/middleware.py": {"/static/", "/healthz", "/readyz", "/schema", "/api/", "/oauth/"},
     "src/pilotzone/web/middleware.py": {"/static/"},
     "src/pilotzone/web/security.py": {"/schema", "/schema/"},
     "src/pilotzone/auth/oidc_providers.py": {"/oidc/"},  # the sign-in flow cookie's Path
@@ -44,6 +52,9 @@ NOT_LINKS: dict[str, set[str] | None] = {
     "src/pilotzone/certification/certificates.py": {"/verify/"},
     # the program page a round's reminder links to, made by the worker (no request to reverse a route)
     "src/pilotzone/funding/deadlines.py": {"/z/"},
+    # the enterprise's returns page a return's reminder (the worker) and chase message link to
+    "src/pilotzone/trade/return_reminders.py": {"/z/"},
+    "src/pilotzone/trade/return_compliance.py": {"/z/"},
 }
 
 _ROUTE_DECORATORS = {"get", "post", "put", "patch", "delete", "route", "websocket"}

@@ -126,8 +126,16 @@ def request_ip(connection: ASGIConnection) -> str:
     return meta.ip if meta is not None else client_address(connection.scope)
 
 
+# the machine API (pilotzone.api): bearer tokens, no session cookie and no CSRF token
+MACHINE_PATHS = ("/api/", "/oauth/")
+
+
 def _bypass(scope: Scope) -> bool:
     return scope["path"].startswith(("/static/", "/healthz", "/readyz", "/schema"))
+
+
+def _bypass_csrf(scope: Scope) -> bool:
+    return _bypass(scope) or scope["path"].startswith(MACHINE_PATHS)
 
 
 class AuthMiddleware(ASGIMiddleware):
@@ -137,7 +145,7 @@ class AuthMiddleware(ASGIMiddleware):
         self.should_bypass_for_scope = _bypass
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        token = _cookies(scope).get(sessions.COOKIE)
+        token = None if scope["path"].startswith(MACHINE_PATHS) else _cookies(scope).get(sessions.COOKIE)
         meta = RequestMeta(os.urandom(8).hex(), client_address(scope), _header(scope, b"user-agent")[:300])
         reset = _meta.set(meta)
         try:
@@ -172,7 +180,7 @@ class CSRFMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
     def __init__(self) -> None:
-        self.should_bypass_for_scope = _bypass
+        self.should_bypass_for_scope = _bypass_csrf
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         session = scope.get("auth")

@@ -101,9 +101,10 @@ class TenancyMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
     def __init__(self) -> None:
-        # static files, probes and the schema need no tenant and no transaction
+        # static files, probes and the schema need no tenant and no transaction; the machine API
+        # (/api/, /oauth/) resolves its tenant from its bearer token (pilotzone.api.middleware)
         self.should_bypass_for_scope = lambda scope: scope["path"].startswith(
-            ("/static/", "/healthz", "/readyz", "/schema")
+            ("/static/", "/healthz", "/readyz", "/schema", "/api/", "/oauth/")
         )
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:

@@ -7,6 +7,7 @@ language), all rows at once: nothing is written while one is wrong.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -15,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 import msgspec
 
 from pilotzone import db
-from pilotzone.registry.uscc import is_valid
+from pilotzone.registry.uscc import is_valid as _is_valid
 from pilotzone.trade.codes import COMBINATIONS, Direction, Mode, direction_of, mode_of
 from pilotzone.trade.countries import country_of
 from pilotzone.web.i18n import gettext as _
@@ -65,6 +66,11 @@ class Problem(msgspec.Struct, frozen=True):
     row: int
     column: str
     reason: str
+
+
+# a pure function of the code, called once per row: an API batch or an import file names the same few
+# thousand enterprises again and again (measured: 55 % of check_rows' time for 1,000 rows before)
+is_valid = functools.lru_cache(maxsize=200_000)(_is_valid)
 
 
 def _formula(text: str) -> bool:

@@ -11,6 +11,7 @@ APP_CONFIG = AppConfig(
         "pilotzone.auth.piccolo_app",
         "pilotzone.registry.piccolo_app",
         "pilotzone.workflow.piccolo_app",
+        "pilotzone.api.piccolo_app",  # trade_batch.client, warehouse_operation.client (Refs)
     ],
     commands=[],
 )

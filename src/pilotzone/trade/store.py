@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Literal
 
 import msgspec
 
@@ -21,15 +22,21 @@ from pilotzone.trade.figures import Checked, Problem
 _WRITE = """
 WITH incoming AS (
     SELECT * FROM unnest($1::int[], $2::date[], $3::text[], $4::text[], $5::text[],
-                         $6::numeric[], $7::bigint[], $8::bigint[])
-        AS r(enterprise, period, mode, direction, country, value_cny, orders, parcels)
+                         $6::numeric[], $7::bigint[], $8::bigint[]) WITH ORDINALITY
+        AS r(enterprise, period, mode, direction, country, value_cny, orders, parcels, ord)
 ), matched AS (
+    -- one lookup per incoming row through the unique key (LATERAL: never a hash of every figure of
+    -- the tenant and source, which the planner chose with stale statistics: 270 ms at 80,000 figures)
     SELECT i.*, f.id AS figure, f.value_cny AS old_value, f.orders AS old_orders,
            f.parcels AS old_parcels, f.batch AS old_batch
       FROM incoming i
-      LEFT JOIN trade_figure f
-        ON f.tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int AND f.enterprise = i.enterprise AND f.period = i.period
-       AND f.mode = i.mode AND f.direction = i.direction AND f.country = i.country AND f.source = $9
+      LEFT JOIN LATERAL (
+        SELECT f.id, f.value_cny, f.orders, f.parcels, f.batch FROM trade_figure f
+         WHERE f.tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::int
+           AND f.enterprise = i.enterprise AND f.period = i.period AND f.mode = i.mode
+           AND f.direction = i.direction AND f.country = i.country AND f.source = $9
+         LIMIT 1  -- at most one by the unique key; the LIMIT keeps the planner from flattening it
+      ) f ON true
 ), changed AS (
     SELECT * FROM matched
      WHERE figure IS NOT NULL
@@ -50,8 +57,13 @@ WITH incoming AS (
       FROM matched WHERE figure IS NULL
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM inserted) AS inserted, (SELECT count(*) FROM replaced) AS replaced
+SELECT m.ord, CASE WHEN m.figure IS NULL THEN 'inserted'
+                   WHEN (m.old_value, m.old_orders, m.old_parcels) IS DISTINCT FROM (m.value_cny, m.orders, m.parcels)
+                   THEN 'replaced' ELSE 'unchanged' END AS outcome
+  FROM matched m ORDER BY m.ord
 """
+# (the data-modifying CTEs above run whether or not the final SELECT names them: PostgreSQL executes
+# each exactly once; ``matched`` is the state before the write, so each row's outcome is read from it)
 
 
 class Counts(msgspec.Struct, frozen=True):
@@ -61,11 +73,19 @@ class Counts(msgspec.Struct, frozen=True):
     unchanged: int
 
 
+Outcome = Literal["inserted", "replaced", "unchanged"]
+
+
 async def write(rows: Sequence[Checked], source: Source, batch: int) -> Counts:
     """Upsert ``rows`` (checked, each key once) for ``source`` as written by ``batch``."""
+    return (await write_each(rows, source, batch))[0]
+
+
+async def write_each(rows: Sequence[Checked], source: Source, batch: int) -> tuple[Counts, list[Outcome]]:
+    """:func:`write`, also saying what became of each row, in order (the API answers per row)."""
     if not rows:
-        return Counts(0, 0, 0, 0)
-    record = (
+        return Counts(0, 0, 0, 0), []
+    records = (
         await db.fetch(
             _WRITE,
             [r.enterprise for r in rows],
@@ -79,9 +99,10 @@ async def write(rows: Sequence[Checked], source: Source, batch: int) -> Counts:
             source.value,
             batch,
         )
-    )[0]
-    inserted, replaced = int(record["inserted"]), int(record["replaced"])
-    return Counts(len(rows), inserted, replaced, len(rows) - inserted - replaced)
+    )
+    outcomes: list[Outcome] = [r["outcome"] for r in records]
+    inserted, replaced = outcomes.count("inserted"), outcomes.count("replaced")
+    return Counts(len(rows), inserted, replaced, len(rows) - inserted - replaced), outcomes
 
 
 async def start_batch(

@@ -85,6 +85,7 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> AsyncIte
     talent_body = f"4401051990{uuid.uuid4().int % 10**7:07d}"
     talent_number = talent_body + id_check_char(talent_body)
     async with factories.acting_in(VICTIM):  # one transaction for the victim's objects
+        api_client = (await factories.api_client(VICTIM, name=f"{marker}-api-client")).client.id
         warehouse = (
             await factories.warehouse(
                 VICTIM,
@@ -204,6 +205,7 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> AsyncIte
             "ledger_id": ledger,
             "entry_id": negative_entry,
             "message_id": message,
+            "client_pk": api_client,
         },
         "markers": [marker, enterprise["name"], enterprise["uscc"], reviewer, talent_number],
         "membership": membership,
@@ -224,6 +226,7 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> AsyncIte
         ("DELETE FROM submission WHERE id = $1", application),  # with its part, notice, objection
         ("DELETE FROM talent WHERE id = $1", talent),
         ("DELETE FROM overseas_warehouse WHERE id = $1", warehouse),
+        ("DELETE FROM api_client WHERE id = $1", api_client),
     ):
         await owner.execute(sql, key)
     storage = get_storage()
@@ -312,6 +315,7 @@ async def test_no_route_leaks_the_victims_objects(
     assert failures == []
     # and nothing was changed by the attempts
     assert await owner.fetchval("SELECT active FROM membership WHERE id = $1", victim["membership"]) is True
+    assert await owner.fetchval("SELECT revoked_at FROM api_client WHERE id = $1", victim["values"]["client_pk"]) is None
     assert (
         await owner.fetchval("SELECT province_role FROM pz_user WHERE id = $1", victim["provincial"])
         == "province_viewer"

@@ -20,7 +20,7 @@ NOT_KEYS = {
 }
 # columns named after what they point at, beyond *_id, *_by and the name of a table
 REFERENCE_NAMES = {"applicant_enterprise", "applicant_park", "renews", "pdf_document", "current_version"}
-REFERENCE_NAMES |= {"entry", "employer", "user"}
+REFERENCE_NAMES |= {"entry", "employer", "user", "client"}  # client: an api_client
 
 
 def _names() -> list[str]:
