@@ -94,7 +94,7 @@ async def test_trade_sections_city_and_province(as_user, tenants) -> None:  # ty
     async with as_user(demo("admin", "guangzhou")) as admin:
         page = (await admin.get(f"/z/guangzhou/dashboard/?{PERIOD}")).text
         modes = _main_rows(page, "trade_modes-table")
-        assert modes[0] == ["海关监管方式", "进出口", "金额（万元）", "上年同期（万元）", "同比", "占比"]
+        assert modes[0] == ["监管方式", "进出口", "金额（万元）", "上年同期（万元）", "同比", "占比"]
         assert modes[1:] == [
             ["跨境电商零售（9610）", "出口", "200.00", "100.00", "+100.0%", "83.3%"],
             ["跨境电商B2B直接出口（9710）", "出口", "30.00", "0.00", "–", "12.5%"],
