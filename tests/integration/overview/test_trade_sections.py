@@ -10,7 +10,7 @@ import csv
 import html
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import openpyxl
@@ -94,7 +94,7 @@ async def test_trade_sections_city_and_province(as_user, tenants) -> None:  # ty
     async with as_user(demo("admin", "guangzhou")) as admin:
         page = (await admin.get(f"/z/guangzhou/dashboard/?{PERIOD}")).text
         modes = _main_rows(page, "trade_modes-table")
-        assert modes[0] == ["海关监管方式", "进出口", "金额（万元）", "上年同期（万元）", "同比", "占比"]
+        assert modes[0] == ["监管方式", "进出口", "金额（万元）", "上年同期（万元）", "同比", "占比"]
         assert modes[1:] == [
             ["跨境电商零售（9610）", "出口", "200.00", "100.00", "+100.0%", "83.3%"],
             ["跨境电商B2B直接出口（9710）", "出口", "30.00", "0.00", "–", "12.5%"],
@@ -193,3 +193,20 @@ async def test_the_monthly_report_has_the_trade_sections(tenants) -> None:  # ty
     assert {"trade_modes", "trade_trend", "trade_countries", "trade_enterprises", "trade_compliance"} <= set(book.sheetnames)
     text = files["html"].decode()
     assert "65.43" in text and "报告贸易测试公司" in text and "新加坡 (SG)" in text
+
+
+async def test_return_compliance_of_a_closed_month(as_user, tenants) -> None:  # type: ignore[no-untyped-def]
+    old = datetime(2009, 1, 1, tzinfo=UTC)  # registered long before the month (counted in it)
+    made = [await factories.enterprise("foshan", name=f"报送测试企业{i}", created_at=old) for i in range(4)]
+    month = date(2009, 6, 1)
+    await factories.trade_return("foshan", made[0].id, month)  # accepted, on time
+    await factories.trade_return("foshan", made[1].id, month, status="submitted", late=True)
+    await factories.trade_return("foshan", made[2].id, month, status="draft")  # a draft is not filed
+    await refresh(tenants, "foshan")  # made[3] has no return at all
+    async with as_user(demo("admin", "foshan")) as admin:
+        section = (await admin.get("/z/foshan/dashboard/table?from=2009-01&to=2009-06&table=trade_compliance")).text
+        rows = _main_rows(section, "trade_compliance-table")
+        assert rows[0][1:4] == ["按时报送", "逾期报送", "未报送"] and "2009-06" in section
+        assert rows[1][1:] == ["1", "1", "2", "50.0%"]
+        listed = await admin.get(_href(section, "trade_compliance-table", "2"))  # the two not filed
+        assert "报送测试企业2" in listed.text and "报送测试企业3" in listed.text and "报送测试企业0" not in listed.text
