@@ -4,12 +4,14 @@ from enum import Enum
 from piccolo.columns.base import OnDelete
 from piccolo.columns.base import OnUpdate
 from piccolo.columns.column_types import BigInt
+from piccolo.columns.column_types import Boolean
 from piccolo.columns.column_types import Date
 from piccolo.columns.column_types import ForeignKey
 from piccolo.columns.column_types import Integer
 from piccolo.columns.column_types import JSONB
 from piccolo.columns.column_types import Numeric
 from piccolo.columns.column_types import Serial
+from piccolo.columns.column_types import Text
 from piccolo.columns.column_types import Timestamptz
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.defaults.date import DateNow
@@ -43,6 +45,10 @@ class TradeFigure(Table, tablename='trade_figure', schema=None):
     id = Serial(null=False, primary_key=True, db_column_name='id')
 
 
+class TradeReturn(Table, tablename='trade_return', schema=None):
+    id = Integer(default=0, null=False, primary_key=True)
+
+
 class User(Table, tablename='pz_user', schema=None):
     id = Serial(null=False, primary_key=True, db_column_name='id')
 
@@ -55,11 +61,44 @@ DESCRIPTION = 'the tables of the app (generated: migrations/regenerate.sh)'
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name='trade', description=DESCRIPTION)
 
+    manager.add_table(class_name='TradeReturnLine', tablename='trade_return_line', columns=None)
+    manager.add_table(class_name='TradeReturn', tablename='trade_return', columns=None)
+    manager.add_table(class_name='WarehouseOperation', tablename='warehouse_operation', columns=None)
     manager.add_table(class_name='TradeFigureHistory', tablename='trade_figure_history', columns=None)
     manager.add_table(class_name='TradeFigure', tablename='trade_figure', columns=None)
-    manager.add_table(class_name='WarehouseOperation', tablename='warehouse_operation', columns=None)
+    manager.add_table(class_name='TradeGap', tablename='trade_gap', columns=None)
     manager.add_table(class_name='TradeBatch', tablename='trade_batch', columns=None)
+    manager.add_table(class_name='TradeSetting', tablename='trade_setting', columns=None)
 
+    manager.add_column(table_class_name='TradeReturnLine', tablename='trade_return_line', column_name='tenant', db_column_name='tenant_id', column_class_name='ForeignKey', column_class=ForeignKey, params={'references': Tenant, 'on_delete': OnDelete.restrict, 'on_update': OnUpdate.restrict, 'target_column': None, 'null': False, 'index': True, 'db_column_name': 'tenant_id'})
+    manager.add_column(table_class_name='TradeReturnLine', tablename='trade_return_line', column_name='id', db_column_name='id', column_class_name='Serial', column_class=Serial, params={'null': False, 'primary_key': True, 'db_column_name': 'id'})
+    manager.add_column(table_class_name='TradeReturnLine', tablename='trade_return_line', column_name='trade_return', db_column_name='trade_return', column_class_name='ForeignKey', column_class=ForeignKey, params={'references': TradeReturn, 'on_delete': OnDelete.cascade, 'on_update': OnUpdate.cascade, 'target_column': None, 'null': False})
+    manager.add_column(table_class_name='TradeReturnLine', tablename='trade_return_line', column_name='mode', db_column_name='mode', column_class_name='Varchar', column_class=Varchar, params={'length': 4, 'default': '', 'null': False, 'choices': Enum('Mode', {'M9610': '9610', 'M9710': '9710', 'M9810': '9810', 'M1210': '1210', 'M1239': '1239'})})
+    manager.add_column(table_class_name='TradeReturnLine', tablename='trade_return_line', column_name='direction', db_column_name='direction', column_class_name='Varchar', column_class=Varchar, params={'length': 6, 'default': '', 'null': False, 'choices': Enum('Direction', {'EXPORT': 'export', 'IMPORT': 'import'})})
+    manager.add_column(table_class_name='TradeReturnLine', tablename='trade_return_line', column_name='country', db_column_name='country', column_class_name='Varchar', column_class=Varchar, params={'length': 2, 'default': '', 'null': False})
+    manager.add_column(table_class_name='TradeReturnLine', tablename='trade_return_line', column_name='value_cny', db_column_name='value_cny', column_class_name='Numeric', column_class=Numeric, params={'default': decimal.Decimal('0'), 'digits': (16, 2), 'null': False})
+    manager.add_column(table_class_name='TradeReturnLine', tablename='trade_return_line', column_name='orders', db_column_name='orders', column_class_name='BigInt', column_class=BigInt, params={'default': 0, 'null': False})
+    manager.add_column(table_class_name='TradeReturnLine', tablename='trade_return_line', column_name='parcels', db_column_name='parcels', column_class_name='BigInt', column_class=BigInt, params={'default': 0, 'null': False})
+    manager.add_column(table_class_name='TradeReturn', tablename='trade_return', column_name='tenant', db_column_name='tenant_id', column_class_name='ForeignKey', column_class=ForeignKey, params={'references': Tenant, 'on_delete': OnDelete.restrict, 'on_update': OnUpdate.restrict, 'target_column': None, 'null': False, 'index': True, 'db_column_name': 'tenant_id'})
+    manager.add_column(table_class_name='TradeReturn', tablename='trade_return', column_name='id', db_column_name='id', column_class_name='Integer', column_class=Integer, params={'default': 0, 'null': False, 'primary_key': True})
+    manager.add_column(table_class_name='TradeReturn', tablename='trade_return', column_name='enterprise', db_column_name='enterprise', column_class_name='ForeignKey', column_class=ForeignKey, params={'references': Enterprise, 'on_delete': OnDelete.restrict, 'on_update': OnUpdate.cascade, 'target_column': None, 'null': False})
+    manager.add_column(table_class_name='TradeReturn', tablename='trade_return', column_name='period', db_column_name='period', column_class_name='Date', column_class=Date, params={'default': DateNow(), 'null': False})
+    manager.add_column(table_class_name='TradeReturn', tablename='trade_return', column_name='employees', db_column_name='employees', column_class_name='Integer', column_class=Integer, params={'default': None, 'null': True})
+    manager.add_column(table_class_name='TradeReturn', tablename='trade_return', column_name='warehouse_area', db_column_name='warehouse_area', column_class_name='Numeric', column_class=Numeric, params={'default': None, 'digits': (12, 2), 'null': True})
+    manager.add_column(table_class_name='TradeReturn', tablename='trade_return', column_name='warehouse_utilisation', db_column_name='warehouse_utilisation', column_class_name='Numeric', column_class=Numeric, params={'default': None, 'digits': (5, 2), 'null': True})
+    manager.add_column(table_class_name='TradeReturn', tablename='trade_return', column_name='due_on', db_column_name='due_on', column_class_name='Date', column_class=Date, params={'default': DateNow(), 'null': False})
+    manager.add_column(table_class_name='TradeReturn', tablename='trade_return', column_name='late', db_column_name='late', column_class_name='Boolean', column_class=Boolean, params={'default': False, 'null': False})
+    manager.add_column(table_class_name='TradeReturn', tablename='trade_return', column_name='confirmed_jumps', db_column_name='confirmed_jumps', column_class_name='Boolean', column_class=Boolean, params={'default': False, 'null': False})
+    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='tenant', db_column_name='tenant_id', column_class_name='ForeignKey', column_class=ForeignKey, params={'references': Tenant, 'on_delete': OnDelete.restrict, 'on_update': OnUpdate.restrict, 'target_column': None, 'null': False, 'index': True, 'db_column_name': 'tenant_id'})
+    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='id', db_column_name='id', column_class_name='Serial', column_class=Serial, params={'null': False, 'primary_key': True, 'db_column_name': 'id'})
+    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='warehouse', db_column_name='warehouse', column_class_name='ForeignKey', column_class=ForeignKey, params={'references': OverseasWarehouse, 'on_delete': OnDelete.restrict, 'on_update': OnUpdate.cascade, 'target_column': None, 'null': False})
+    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='period', db_column_name='period', column_class_name='Date', column_class=Date, params={'default': DateNow(), 'null': False})
+    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='orders_fulfilled', db_column_name='orders_fulfilled', column_class_name='BigInt', column_class=BigInt, params={'default': 0, 'null': False})
+    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='returns_handled', db_column_name='returns_handled', column_class_name='BigInt', column_class=BigInt, params={'default': 0, 'null': False})
+    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='area_used', db_column_name='area_used', column_class_name='Numeric', column_class=Numeric, params={'default': decimal.Decimal('0'), 'digits': (12, 2), 'null': False})
+    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='client', db_column_name='client', column_class_name='Integer', column_class=Integer, params={'default': None, 'null': True})
+    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='created_at', db_column_name='created_at', column_class_name='Timestamptz', column_class=Timestamptz, params={'default': TimestamptzNow(), 'null': False})
+    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='updated_at', db_column_name='updated_at', column_class_name='Timestamptz', column_class=Timestamptz, params={'default': TimestamptzNow(), 'null': False})
     manager.add_column(table_class_name='TradeFigureHistory', tablename='trade_figure_history', column_name='tenant', db_column_name='tenant_id', column_class_name='ForeignKey', column_class=ForeignKey, params={'references': Tenant, 'on_delete': OnDelete.restrict, 'on_update': OnUpdate.restrict, 'target_column': None, 'null': False, 'index': True, 'db_column_name': 'tenant_id'})
     manager.add_column(table_class_name='TradeFigureHistory', tablename='trade_figure_history', column_name='id', db_column_name='id', column_class_name='Serial', column_class=Serial, params={'null': False, 'primary_key': True, 'db_column_name': 'id'})
     manager.add_column(table_class_name='TradeFigureHistory', tablename='trade_figure_history', column_name='figure', db_column_name='figure', column_class_name='ForeignKey', column_class=ForeignKey, params={'references': TradeFigure, 'on_delete': OnDelete.cascade, 'on_update': OnUpdate.cascade, 'target_column': None, 'null': False})
@@ -82,16 +121,21 @@ async def forwards():
     manager.add_column(table_class_name='TradeFigure', tablename='trade_figure', column_name='parcels', db_column_name='parcels', column_class_name='BigInt', column_class=BigInt, params={'default': 0, 'null': False})
     manager.add_column(table_class_name='TradeFigure', tablename='trade_figure', column_name='batch', db_column_name='batch', column_class_name='ForeignKey', column_class=ForeignKey, params={'references': TradeBatch, 'on_delete': OnDelete.restrict, 'on_update': OnUpdate.cascade, 'target_column': None, 'null': False})
     manager.add_column(table_class_name='TradeFigure', tablename='trade_figure', column_name='updated_at', db_column_name='updated_at', column_class_name='Timestamptz', column_class=Timestamptz, params={'default': TimestamptzNow(), 'null': False})
-    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='tenant', db_column_name='tenant_id', column_class_name='ForeignKey', column_class=ForeignKey, params={'references': Tenant, 'on_delete': OnDelete.restrict, 'on_update': OnUpdate.restrict, 'target_column': None, 'null': False, 'index': True, 'db_column_name': 'tenant_id'})
-    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='id', db_column_name='id', column_class_name='Serial', column_class=Serial, params={'null': False, 'primary_key': True, 'db_column_name': 'id'})
-    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='warehouse', db_column_name='warehouse', column_class_name='ForeignKey', column_class=ForeignKey, params={'references': OverseasWarehouse, 'on_delete': OnDelete.restrict, 'on_update': OnUpdate.cascade, 'target_column': None, 'null': False})
-    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='period', db_column_name='period', column_class_name='Date', column_class=Date, params={'default': DateNow(), 'null': False})
-    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='orders_fulfilled', db_column_name='orders_fulfilled', column_class_name='BigInt', column_class=BigInt, params={'default': 0, 'null': False})
-    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='returns_handled', db_column_name='returns_handled', column_class_name='BigInt', column_class=BigInt, params={'default': 0, 'null': False})
-    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='area_used', db_column_name='area_used', column_class_name='Numeric', column_class=Numeric, params={'default': decimal.Decimal('0'), 'digits': (12, 2), 'null': False})
-    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='client', db_column_name='client', column_class_name='Integer', column_class=Integer, params={'default': None, 'null': True})
-    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='created_at', db_column_name='created_at', column_class_name='Timestamptz', column_class=Timestamptz, params={'default': TimestamptzNow(), 'null': False})
-    manager.add_column(table_class_name='WarehouseOperation', tablename='warehouse_operation', column_name='updated_at', db_column_name='updated_at', column_class_name='Timestamptz', column_class=Timestamptz, params={'default': TimestamptzNow(), 'null': False})
+    manager.add_column(table_class_name='TradeGap', tablename='trade_gap', column_name='tenant', db_column_name='tenant_id', column_class_name='ForeignKey', column_class=ForeignKey, params={'references': Tenant, 'on_delete': OnDelete.restrict, 'on_update': OnUpdate.restrict, 'target_column': None, 'null': False, 'index': True, 'db_column_name': 'tenant_id'})
+    manager.add_column(table_class_name='TradeGap', tablename='trade_gap', column_name='id', db_column_name='id', column_class_name='Serial', column_class=Serial, params={'null': False, 'primary_key': True, 'db_column_name': 'id'})
+    manager.add_column(table_class_name='TradeGap', tablename='trade_gap', column_name='enterprise', db_column_name='enterprise', column_class_name='ForeignKey', column_class=ForeignKey, params={'references': Enterprise, 'on_delete': OnDelete.cascade, 'on_update': OnUpdate.cascade, 'target_column': None, 'null': False})
+    manager.add_column(table_class_name='TradeGap', tablename='trade_gap', column_name='period', db_column_name='period', column_class_name='Date', column_class=Date, params={'default': DateNow(), 'null': False})
+    manager.add_column(table_class_name='TradeGap', tablename='trade_gap', column_name='mode', db_column_name='mode', column_class_name='Varchar', column_class=Varchar, params={'length': 4, 'default': '', 'null': False})
+    manager.add_column(table_class_name='TradeGap', tablename='trade_gap', column_name='declared', db_column_name='declared', column_class_name='Numeric', column_class=Numeric, params={'default': None, 'digits': (16, 2), 'null': True})
+    manager.add_column(table_class_name='TradeGap', tablename='trade_gap', column_name='official', db_column_name='official', column_class_name='Numeric', column_class=Numeric, params={'default': None, 'digits': (16, 2), 'null': True})
+    manager.add_column(table_class_name='TradeGap', tablename='trade_gap', column_name='gap', db_column_name='gap', column_class_name='Numeric', column_class=Numeric, params={'default': decimal.Decimal('0'), 'digits': (16, 2), 'null': False})
+    manager.add_column(table_class_name='TradeGap', tablename='trade_gap', column_name='gap_percent', db_column_name='gap_percent', column_class_name='Numeric', column_class=Numeric, params={'default': None, 'digits': (12, 2), 'null': True})
+    manager.add_column(table_class_name='TradeGap', tablename='trade_gap', column_name='status', db_column_name='status', column_class_name='Varchar', column_class=Varchar, params={'length': 10, 'default': 'open', 'null': False, 'choices': Enum('GapStatus', {'OPEN': 'open', 'EXPLAINED': 'explained', 'CLEARED': 'cleared'})})
+    manager.add_column(table_class_name='TradeGap', tablename='trade_gap', column_name='note', db_column_name='note', column_class_name='Text', column_class=Text, params={'default': '', 'null': False})
+    manager.add_column(table_class_name='TradeGap', tablename='trade_gap', column_name='noted_by', db_column_name='noted_by', column_class_name='ForeignKey', column_class=ForeignKey, params={'references': User, 'on_delete': OnDelete.set_null, 'on_update': OnUpdate.cascade, 'target_column': None, 'null': True})
+    manager.add_column(table_class_name='TradeGap', tablename='trade_gap', column_name='noted_at', db_column_name='noted_at', column_class_name='Timestamptz', column_class=Timestamptz, params={'default': None, 'null': True})
+    manager.add_column(table_class_name='TradeGap', tablename='trade_gap', column_name='found_at', db_column_name='found_at', column_class_name='Timestamptz', column_class=Timestamptz, params={'default': TimestamptzNow(), 'null': False})
+    manager.add_column(table_class_name='TradeGap', tablename='trade_gap', column_name='checked_at', db_column_name='checked_at', column_class_name='Timestamptz', column_class=Timestamptz, params={'default': TimestamptzNow(), 'null': False})
     manager.add_column(table_class_name='TradeBatch', tablename='trade_batch', column_name='tenant', db_column_name='tenant_id', column_class_name='ForeignKey', column_class=ForeignKey, params={'references': Tenant, 'on_delete': OnDelete.restrict, 'on_update': OnUpdate.restrict, 'target_column': None, 'null': False, 'index': True, 'db_column_name': 'tenant_id'})
     manager.add_column(table_class_name='TradeBatch', tablename='trade_batch', column_name='id', db_column_name='id', column_class_name='Serial', column_class=Serial, params={'null': False, 'primary_key': True, 'db_column_name': 'id'})
     manager.add_column(table_class_name='TradeBatch', tablename='trade_batch', column_name='source', db_column_name='source', column_class_name='Varchar', column_class=Varchar, params={'length': 10, 'default': '', 'null': False, 'choices': Enum('Source', {'RETURN': 'return', 'OFFICIAL': 'official', 'API': 'api'})})
@@ -107,4 +151,7 @@ async def forwards():
     manager.add_column(table_class_name='TradeBatch', tablename='trade_batch', column_name='errors', db_column_name='errors', column_class_name='JSONB', column_class=JSONB, params={'default': '[]', 'null': False})
     manager.add_column(table_class_name='TradeBatch', tablename='trade_batch', column_name='created_at', db_column_name='created_at', column_class_name='Timestamptz', column_class=Timestamptz, params={'default': TimestamptzNow(), 'null': False})
     manager.add_column(table_class_name='TradeBatch', tablename='trade_batch', column_name='finished_at', db_column_name='finished_at', column_class_name='Timestamptz', column_class=Timestamptz, params={'default': None, 'null': True})
+    manager.add_column(table_class_name='TradeSetting', tablename='trade_setting', column_name='tenant', db_column_name='tenant_id', column_class_name='ForeignKey', column_class=ForeignKey, params={'references': Tenant, 'on_delete': OnDelete.restrict, 'on_update': OnUpdate.restrict, 'target_column': None, 'null': False, 'index': True, 'db_column_name': 'tenant_id'})
+    manager.add_column(table_class_name='TradeSetting', tablename='trade_setting', column_name='id', db_column_name='id', column_class_name='Serial', column_class=Serial, params={'null': False, 'primary_key': True, 'db_column_name': 'id'})
+    manager.add_column(table_class_name='TradeSetting', tablename='trade_setting', column_name='tolerance_percent', db_column_name='tolerance_percent', column_class_name='Numeric', column_class=Numeric, params={'default': decimal.Decimal('10'), 'digits': (5, 2), 'null': False})
     return manager

@@ -9,7 +9,10 @@ from pilotzone.jobs import actors as jobs
 from pilotzone.jobs import worker  # noqa: F401 - adds the RecoveryMiddleware to the broker
 from pilotzone.notify import actors as notify
 from pilotzone.overview import actors as overview
+from pilotzone.trade import actors as trade
 from pilotzone.workflow import actors as workflow
 
-ACTORS = (*jobs.ACTORS, *workflow.ACTORS, *certification.ACTORS, *funding.ACTORS, *overview.ACTORS, *notify.ACTORS)
-PERIODIC = (*workflow.PERIODIC, *certification.PERIODIC, *funding.PERIODIC, *overview.PERIODIC, *notify.PERIODIC)
+ACTORS = (*jobs.ACTORS, *workflow.ACTORS, *certification.ACTORS, *funding.ACTORS, *overview.ACTORS, *notify.ACTORS,
+          *trade.ACTORS)
+PERIODIC = (*workflow.PERIODIC, *certification.PERIODIC, *funding.PERIODIC, *overview.PERIODIC, *notify.PERIODIC,
+            *trade.PERIODIC)

@@ -61,6 +61,7 @@ from pilotzone.settings import ROOT, ServiceUnavailable, get_settings
 from pilotzone.tenancy import dependencies as tenancy_dependencies
 from pilotzone.tenancy.middleware import TenancyMiddleware
 from pilotzone.trade import api as trade_api
+from pilotzone.trade import routes as trade
 from pilotzone.web import errors, formats, layout, render
 from pilotzone.web.deadlines import tenant_today
 from pilotzone.web.i18n import gettext, ngettext, pick
@@ -83,6 +84,7 @@ PAGES: list[ControllerRouterHandler] = [
     *certification.ROUTES,
     *documents.ROUTES,
     *funding.ROUTES,
+    *trade.ROUTES,
     *overview.ROUTES,
     *notify.ROUTES,
     *dossier.ROUTES,  # 一企一档 and the bureau's search (composes the domains)

@@ -18,6 +18,7 @@ from pilotzone.funding.cli import funding
 from pilotzone.jobs.cli import command_settings as _settings
 from pilotzone.overview.cli import overview
 from pilotzone.settings import ServiceUnavailable, SettingsError
+from pilotzone.trade.cli import trade
 
 
 class _Command(click.Group):
@@ -269,7 +270,7 @@ def audit_verify(slug: str | None) -> None:
 
 
 # each package's own group (its cli.py; imports inside their commands keep start-up fast)
-for group in (users, certificates, funding, overview, clients):
+for group in (users, certificates, funding, overview, clients, trade):
     main.add_command(group)
 
 if __name__ == "__main__":

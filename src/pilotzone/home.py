@@ -33,6 +33,7 @@ from pilotzone.settings import get_settings
 from pilotzone.tenancy import services
 from pilotzone.tenancy.dependencies import CurrentTenant
 from pilotzone.tenancy.services import list_tenants, tenant_colours
+from pilotzone.trade import worklist as trade_worklist
 from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import COOKIE, LOCALES
 from pilotzone.web.render import render
@@ -143,6 +144,7 @@ async def work_of(principal: Principal) -> list[Todo]:
         *await registry_worklist.todos(principal),
         *await certification_worklist.todos(principal),
         *await funding_worklist.todos(principal),
+        *await trade_worklist.todos(principal),
     ]
 
 

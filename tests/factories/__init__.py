@@ -17,6 +17,9 @@ starts from the state ``tests/conftest.py`` set up (tenants synced, demo account
 | ``program``, ``funding_round``, ``synced_round`` (lookup), ``funding_application(s)``, ``calculation``, ``calculation_result``, ``ledger_entry``, ``payment`` | funding tables | Piccolo insert |
 | ``api_client`` | ``api_client`` (returns the row and its secret) | ``pilotzone.api.clients.create`` |
 | ``job_runs`` | ``job_run`` (recorded, never sent) | Piccolo insert |
+| ``trade_return`` | ``submission`` (kind ``trade_return``) + ``trade_return`` + its lines | Piccolo insert |
+| ``trade_figures`` | ``trade_batch``, ``trade_figure`` | ``trade.figures.check_rows`` + ``trade.store.write`` |
+| ``official_import`` | ``trade_batch`` + ``trade_figure`` (an official file) | ``trade.imports.import_file`` |
 """
 
 from tests.factories.api import api_client
@@ -37,6 +40,9 @@ from tests.factories.funding import (
 from tests.factories.jobs import job_runs
 from tests.factories.people import member, membership, user, user_id
 from tests.factories.registry import enterprise, enterprises, negative_entry, park, talent, warehouse
+from tests.factories.returns import trade_return
+from tests.factories.trade_figures import trade_figures
+from tests.factories.trade_import import official_import
 from tests.factories.workflow import notice, objection, status_change, submission
 
 __all__ = [
@@ -61,6 +67,7 @@ __all__ = [
     "new_resident_id",
     "new_uscc",
     "objection",
+    "official_import",
     "park",
     "payment",
     "program",
@@ -69,7 +76,9 @@ __all__ = [
     "submission",
     "synced_round",
     "talent",
+    "trade_figures",
     "tenant_id",
+    "trade_return",
     "unique",
     "user",
     "user_id",

@@ -52,6 +52,9 @@ NOT_LINKS: dict[str, set[str] | None] = {
     "src/pilotzone/certification/certificates.py": {"/verify/"},
     # the program page a round's reminder links to, made by the worker (no request to reverse a route)
     "src/pilotzone/funding/deadlines.py": {"/z/"},
+    # the enterprise's returns page a return's reminder (the worker) and chase message link to
+    "src/pilotzone/trade/return_reminders.py": {"/z/"},
+    "src/pilotzone/trade/return_compliance.py": {"/z/"},
 }
 
 _ROUTE_DECORATORS = {"get", "post", "put", "patch", "delete", "route", "websocket"}

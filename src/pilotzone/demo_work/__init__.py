@@ -19,7 +19,8 @@ from pilotzone import db
 from pilotzone.auth.passwords import hash_password
 from pilotzone.auth.principal import ANONYMOUS, set_principal
 from pilotzone.auth.tables import User, find_user
-from pilotzone.demo_work import certification, funding
+from pilotzone.demo_work import certification, funding, trade, trade_gaps
+from pilotzone.demo_work import returns as trade_returns
 from pilotzone.demo_work.common import DEMO_TENANTS, demo_email, demo_password
 from pilotzone.demo_work.people import (
     already_seeded,
@@ -45,7 +46,10 @@ class Seeded:
     slug: str
     certification: certification.Done | None = None
     funding: funding.Done | None = None
+    returns: trade_returns.Done | None = None
     registrations: int = 0
+    trade_figures: int = 0  # official trade figures (a year and the year before)
+    trade_gaps: trade_gaps.Done | None = None
     skipped: bool = False
 
 
@@ -81,7 +85,11 @@ async def seed_city(
         assert own is not None
         seeded.certification = await certification.seed(people, own, others)
         seeded.funding = await funding.seed(people, own, others)
+        seeded.returns = await trade_returns.seed(people, own, others)
         seeded.registrations = await registrations(tenant["name_zh"], parks[0], tenant["id"])
+        seeded.trade_figures = await trade.seed(slug)  # after the registrations: only active enterprises count
+        # last: after the returns and the official figures of the trade demo steps
+        seeded.trade_gaps = await trade_gaps.seed(people)
     set_principal(ANONYMOUS)
     return seeded
 

@@ -240,12 +240,14 @@ async def receive_upload(
     file_field: str = "file",
     csrf_ok: Callable[[dict[str, str]], bool] | None = None,
     types_for: Callable[[dict[str, str]], Collection[str]] | None = None,
+    allowed_types: Collection[str] | None = None,
 ) -> ParsedUpload:
     """Parse a multipart body, streaming its one file to S3, and record the Document.
 
     ``csrf_ok`` sees the fields that came before the file and must accept them before any byte of
     the file is read (the form puts its csrf_token field first). ``types_for`` (given the same
-    fields) narrows the accepted types further. The file name is checked when the file part
+    fields) narrows the accepted types further; ``allowed_types`` replaces the settings' list (a data
+    import reads CSV, which is no document type). The file name is checked when the file part
     starts, the type on its first bytes: a refused upload never reaches S3."""
     settings = get_settings()
     tenant_id = current_tenant_id()
@@ -270,7 +272,7 @@ async def receive_upload(
                                 filename = check_filename(sent)
                             except BadName as exc:
                                 raise UploadRejected(400, str(exc)) from None
-                            allowed = settings.upload_allowed_types
+                            allowed = tuple(allowed_types or settings.upload_allowed_types)
                             if types_for is not None:
                                 narrower = types_for(fields)
                                 allowed = tuple(t for t in allowed if t in narrower)

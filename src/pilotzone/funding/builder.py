@@ -28,6 +28,7 @@ from pilotzone.funding.formula import EvaluationError
 from pilotzone.funding.program_spec import INPUT_TYPES, SUBJECTS, ProgramSpec, from_stored
 from pilotzone.funding.programs import InputError, ProgramError, check, convert
 from pilotzone.funding.tables import RULES, Program
+from pilotzone.trade.facts import TRADE_FACTS
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.labels import N_
 from pilotzone.web.render import is_htmx, render
@@ -214,6 +215,13 @@ def _input_error(exc: InputError) -> FieldError:
     return FieldError(N_("Write a number, e.g. 500000 or 1234.56."))
 
 
+def trade_fact_choices(locale: str) -> list[tuple[str, str]]:
+    """The trade facts a formula or condition may name (``official_export_9610_last_year``…), with
+    what each means, for the builder's list (official first, then declared, then reported)."""
+    zh = locale.lower().startswith("zh")
+    return [(name, fact.label(zh)) for name, fact in TRADE_FACTS.items()]
+
+
 async def _context(request: Request, program: Program | None, form: ProgramForm,
                    errors: dict[str, FieldError], preview: dict[str, Any] | None) -> dict[str, Any]:
     keys = sorted(await scheme_keys())
@@ -228,6 +236,7 @@ async def _context(request: Request, program: Program | None, form: ProgramForm,
         "program": program, "form": form, "errors": errors, "preview": preview, "subjects": SUBJECTS,
         "rules": RULES, "input_types": INPUT_TYPES, "document_types": DOCUMENT_TYPES, "reviewers": REVIEWERS,
         "facts": facts, "row_kinds": tuple(ROWS), "sample_inputs": sample_inputs, "zero": Decimal(0),
+        "trade_facts": trade_fact_choices(get_locale()),
     }  # fmt: skip
 
 

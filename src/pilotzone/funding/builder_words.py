@@ -37,7 +37,7 @@ _FORMULA: list[tuple[re.Pattern[str], str]] = [
      N_("“%(name)s” is neither an input nor a constant of this program: check the spelling, or add it "
         "as an input or a constant.")),
     (re.compile(r"^unknown function '(?P<name>\w+)'$"),
-     N_("“%(name)s” is not a function; the functions are if, min, max, tier, progressive and round_fen.")),
+     N_("“%(name)s” is not a function; the functions are if, min, max, tier, progressive, round_fen and coalesce.")),
     (re.compile(r"^unexpected character '(?P<char>.+)'$"),
      N_("The character “%(char)s” cannot be used in a formula (use + - * / ( ) [ ] , and < > = !).")),
     (re.compile(r"^expected '\)', found .*$"), N_("A closing parenthesis “)” is missing here.")),

@@ -249,7 +249,9 @@ async def calculation_step(run: JobRun) -> bool:
     rows = await db.fetch(_CHUNK_SQL, calc["round"], calc["cursor"], CHUNK)
     if rows:
         versions = await _programs({r["program_version"] for r in rows})
-        facts = await subject_facts([(r["subject_kind"], r["subject_id"]) for r in rows], calc["as_of"])
+        # trade facts (one more query) only when a program of the chunk names one; reference: the round's opening
+        year = calc["opens_at"].year if any(versions[v][0].trade_names for v in versions) else None
+        facts = await subject_facts([(r["subject_kind"], r["subject_id"]) for r in rows], calc["as_of"], year)
         apps, eligible, claims, reasons, explanations = [], [], [], [], []
         for row in rows:
             program, spec = versions[row["program_version"]]
@@ -271,7 +273,10 @@ async def calculation_step(run: JobRun) -> bool:
     return True
 
 
-_CALCULATION = "SELECT id, round, status, cursor, as_of FROM calculation WHERE id = $1"
+_CALCULATION = """
+SELECT c.id, c.round, c.status, c.cursor, c.as_of, r.opens_at
+  FROM calculation c JOIN round r ON r.id = c.round AND r.tenant_id = c.tenant_id WHERE c.id = $1
+"""
 
 
 async def _allocate(calculation_id: int, round_id: int) -> None:

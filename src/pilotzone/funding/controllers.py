@@ -12,6 +12,7 @@ from pilotzone.auth.guards import MEMBERS, allow
 from pilotzone.funding import ledger, services
 from pilotzone.funding.formula_syntax import tokenize
 from pilotzone.funding.program_spec import from_stored
+from pilotzone.trade.facts import TRADE_FACTS
 from pilotzone.web.i18n import get_locale
 from pilotzone.web.render import render
 
@@ -47,12 +48,16 @@ class ProgramController(Controller):
 
 
 def readable(source: str, labels: dict[str, str]) -> str:
-    """The formula with each name replaced by its label (``exports`` → ``〔当年跨境电商出口额〕``)."""
+    """The formula with each name replaced by its label (``exports`` → ``〔当年跨境电商出口额〕``, a trade
+    fact ``official_export_last_year`` → ``〔官方数据（单一窗口）上年 出口〕``)."""
     out, last = [], 0
+    zh = get_locale().lower().startswith("zh")
     for token in tokenize(source):
-        if token.kind == "name" and token.text in labels:
+        fact = TRADE_FACTS.get(token.text) if token.kind == "name" else None
+        name = labels.get(token.text) if token.kind == "name" else None
+        if name is not None or fact is not None:
             out.append(source[last : token.pos])
-            out.append(f"〔{labels[token.text]}〕")
+            out.append(f"〔{name if name is not None else fact.label(zh) if fact is not None else ''}〕")
             last = token.pos + len(token.text)
     out.append(source[last:])
     return " ".join("".join(out).split())

@@ -10,7 +10,7 @@ from pilotzone.funding.explain import formula_lines, words
 from pilotzone.funding.facts import facts_of
 from pilotzone.funding.program_spec import ProgramSpec
 from pilotzone.funding.programs import SubjectFacts, compiled
-from pilotzone.funding.tables import ProgramVersion
+from pilotzone.funding.tables import ProgramVersion, Round
 from pilotzone.web.i18n import get_locale
 
 
@@ -20,7 +20,9 @@ async def estimate_of(application: Applied, spec: ProgramSpec) -> dict | None:
     if version is None:
         return None
     on = datetime.now(UTC)
-    facts = await facts_of(application.sub.subject_kind, application.sub.subject_id, on) or SubjectFacts()
+    rnd = await Round.objects().where(Round.id == application.app.round).first()
+    year = rnd.opens_at.year if rnd is not None else on.year  # the trade facts' reference: the round's opening
+    facts = await facts_of(application.sub.subject_kind, application.sub.subject_id, on, year) or SubjectFacts()
     try:
         result = compiled(version).evaluate(typed_inputs(spec, effective_values(application)), facts)
     except ValueError:  # an input the formula needs is missing or invalid: no estimate yet

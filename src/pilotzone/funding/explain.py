@@ -13,6 +13,7 @@ from typing import Any
 
 from pilotzone.funding.formula import Step, explanation
 from pilotzone.funding.program_spec import ProgramSpec
+from pilotzone.trade.facts import TRADE_FACTS
 from pilotzone.web.formats import amount, grouped, in_unit, unit_label
 
 _FIELDS = ("expr", "value", "note_zh", "note_en", "kind", "args")
@@ -52,6 +53,13 @@ class _Words:
             return yuan
         return amount(in_unit(value, self.unit), self.unit)
 
+    def yuan(self, raw: str) -> str:
+        """A trade figure: in 元 to the fen, whatever the program's unit."""
+        try:
+            return amount(Decimal(raw), "元")
+        except InvalidOperation:
+            return raw
+
     def label(self, name: str) -> str:
         field = self.inputs.get(name)
         if field is None:
@@ -80,6 +88,11 @@ class _Words:
         note = step.get("note_zh" if self.zh else "note_en") or ""
         if kind == "name":
             name = args.get("name", "")
+            fact = TRADE_FACTS.get(name)
+            if fact is not None:  # where the number came from: 官方数据（单一窗口）2025 年 9610 出口 1,234,567.00 元
+                year = args.get("year")
+                label = fact.label(self.zh, int(year) if year else None)
+                return f"{label} {self.yuan(value)}"
             if name in self.inputs:
                 return self.t(
                     f"{self.label(name)}：{self.quantity(name, value)}",
@@ -113,6 +126,11 @@ class _Words:
             "min": (f"取较小者：{shown}", f"the smaller: {shown}"),
             "max": (f"取较大者：{shown}", f"the larger: {shown}"),
             "round_fen": (f"四舍五入到分：{shown}", f"rounded to the fen: {shown}"),
+            "coalesce": (
+                (f"采用第一项（不为 0）：{shown}", f"the first value (not 0): {shown}")
+                if args.get("chosen") == "1"
+                else (f"第一项为 0，采用后一项：{shown}", f"the first value is 0, the next is used: {shown}")
+            ),
             "progressive": (f"分段累进计算：{shown}", f"by marginal brackets: {shown}"),
             "cap": (f"超过每户上限，按上限 {shown} 计", f"over the cap: capped at {shown}"),
             "negative": ("计算结果为负数，按 0 计", "a negative result counts as 0"),

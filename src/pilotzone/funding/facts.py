@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 from pilotzone import db
 from pilotzone.funding.programs import SubjectFacts
 from pilotzone.registry.negative_list import active_negative_entries
+from pilotzone.trade.facts import TradeFacts, trade_facts
 
 Subject = tuple[str, int]
 SUBJECT_KINDS = ("enterprise", "park", "overseas_warehouse", "talent")
@@ -54,8 +55,15 @@ def _moment(on: date | datetime) -> datetime:
     return datetime.combine(on, datetime.min.time(), UTC)
 
 
-async def subject_facts(subjects: Sequence[Subject], on: date | datetime) -> dict[Subject, SubjectFacts]:
-    """Facts per (kind, id) on ``on``; a subject that does not exist in the tenant is left out."""
+TRADE_KINDS = ("enterprise", "overseas_warehouse")  # subjects with trade facts (a warehouse: its owner's)
+
+
+async def subject_facts(
+    subjects: Sequence[Subject], on: date | datetime, trade_year: int | None = None
+) -> dict[Subject, SubjectFacts]:
+    """Facts per (kind, id) on ``on``; a subject that does not exist in the tenant is left out. With
+    ``trade_year`` (the reference year of the round) also the trade facts (``pilotzone.trade.facts``) of
+    enterprises and warehouses (their owner's): one more query."""
     wanted = sorted({(kind, int(sid)) for kind, sid in subjects if kind in SUBJECT_KINDS})
     if not wanted:
         return {}
@@ -65,6 +73,9 @@ async def subject_facts(subjects: Sequence[Subject], on: date | datetime) -> dic
     certs = {(r["kind"], r["id"]): frozenset(r["keys"]) for r in await db.fetch(_CERTIFICATIONS, kinds, ids, moment)}
     owners = sorted({r["enterprise"] for r in found.values() if r["enterprise"] is not None})
     negative = await active_negative_entries(owners, moment.date()) if owners else {}
+    traders = sorted({r["enterprise"] for k, r in found.items() if k[0] in TRADE_KINDS and r["enterprise"]})
+    trade = await trade_facts(traders, trade_year) if trade_year is not None else {}
+    empty = TradeFacts(trade_year) if trade_year is not None else None  # a park, a talent: no figures
     facts: dict[Subject, SubjectFacts] = {}
     for key, row in found.items():
         entry = negative.get(row["enterprise"]) if row["enterprise"] is not None else None
@@ -73,10 +84,13 @@ async def subject_facts(subjects: Sequence[Subject], on: date | datetime) -> dic
             negative_entry=entry.reason if entry is not None else None,
             negative_source=entry.source if entry is not None else "",
             registered=row["status"] == "active",
+            trade=trade.get(row["enterprise"], empty) if key[0] in TRADE_KINDS else empty,
         )
     return facts
 
 
-async def facts_of(kind: str, subject_id: int, on: date | datetime) -> SubjectFacts | None:
+async def facts_of(
+    kind: str, subject_id: int, on: date | datetime, trade_year: int | None = None
+) -> SubjectFacts | None:
     """The facts of one subject (None: no such subject in this tenant)."""
-    return (await subject_facts([(kind, subject_id)], on)).get((kind, subject_id))
+    return (await subject_facts([(kind, subject_id)], on, trade_year)).get((kind, subject_id))

@@ -16,7 +16,8 @@ no float anywhere: literals are parsed from their text, arithmetic runs in a loc
 
 Functions: ``if(c, a, b)`` (lazy), ``min(…)``, ``max(…)``, ``tier(x, [[threshold, amount], …])``,
 ``progressive(x, [[upto, rate], …])`` (the last bracket may be ``[inf, rate]`` or open ``[rate]``),
-``round_fen(x)``. List literals appear only as the second argument of tier/progressive; thresholds and
+``round_fen(x)``, ``coalesce(a, b, …)`` (the first argument that is not 0, else the last: a trade fact
+where there is a figure, else a declared input). List literals appear only as the second argument of tier/progressive; thresholds and
 bounds there are number literals, amounts and rates may be any numeric expression. Every evaluation
 records its steps (each call and named value used, as exact text) to explain an amount in zh and en.
 """
@@ -303,6 +304,17 @@ class _Compiler:
     def call_max(self, node: Call) -> tuple[Fn, str]:
         args = [self.number(arg) for arg in node.args]
         return (lambda run: self.record(node, run, max(a(run) for a in args), "取最大值", "the largest")), NUM
+
+    def call_coalesce(self, node: Call) -> tuple[Fn, str]:
+        args = [self.number(arg) for arg in node.args]
+
+        def coalesce(run: _Run) -> Decimal:  # the first that is not 0 (else the last); later ones never run
+            i, value = next(((i, v) for i, a in enumerate(args) if (v := a(run)) != 0 or i == len(args) - 1))
+            zh, en = ("取第 1 个值（不为 0）", "argument 1 (not 0)") if i == 0 else (
+                f"取第 {i + 1} 个值（前面的为 0）", f"argument {i + 1} (the ones before are 0)")
+            return self.record(node, run, value, zh, en, chosen=str(i + 1))
+
+        return coalesce, NUM
 
     def call_round_fen(self, node: Call) -> tuple[Fn, str]:
         arg = self.number(node.args[0])

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 FUNCTIONS = {"if": (3, 3), "min": (1, None), "max": (1, None), "tier": (2, 2), "progressive": (2, 2),
-             "round_fen": (1, 1)}
+             "round_fen": (1, 1), "coalesce": (2, None)}
 KEYWORDS = {"and", "or", "not", "true", "false", "inf"}
 
 

@@ -39,6 +39,7 @@ from pilotzone.funding.program_spec import (
     RuleSpec,
     from_stored,
 )
+from pilotzone.trade.facts import TRADE_FACTS, TRADE_NAMES, TradeFacts, facts_used
 from pilotzone.web.formats import MoneyUnit, in_unit, to_yuan
 from pilotzone.workflow.definitions import DOCUMENT_TYPES, REVIEWERS
 
@@ -99,9 +100,13 @@ def check(spec: ProgramSpec, scheme_keys: set[str], at: str) -> CompiledProgram:
             raise ProgramError(f"{where}.min", f"min {item.min} is above max {item.max}")
         if item.key in spec.constants:
             raise ProgramError(f"{where}.key", f"'{item.key}' is also a constant")
+        if item.key in TRADE_NAMES:
+            raise ProgramError(f"{where}.key", f"'{item.key}' is the name of a trade fact")
     for name in spec.constants:
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
             raise ProgramError(f"{at}.constants.{name}", "constant names are lower-case letters, digits, '_'")
+        if name in TRADE_NAMES:
+            raise ProgramError(f"{at}.constants.{name}", f"'{name}' is the name of a trade fact")
     for j, document in enumerate(spec.documents):
         for k, kind in enumerate(document.types):
             if kind not in DOCUMENT_TYPES:
@@ -135,7 +140,8 @@ def check(spec: ProgramSpec, scheme_keys: set[str], at: str) -> CompiledProgram:
 
 
 def names(spec: ProgramSpec) -> list[str]:
-    return [i.key for i in spec.inputs if i.type in FORMULA_TYPES] + list(spec.constants)
+    """The names a formula of ``spec`` may use: its inputs, its constants and the trade facts."""
+    return [i.key for i in spec.inputs if i.type in FORMULA_TYPES] + list(spec.constants) + sorted(TRADE_NAMES)
 
 
 # -- evaluation -----------------------------------------------------------------------------------
@@ -149,6 +155,7 @@ class SubjectFacts:
     negative_entry: str | None = None  # the reason of a negative-list entry in force, or None
     negative_source: str = ""  # where that entry comes from (the list or decision)
     registered: bool = False
+    trade: TradeFacts | None = None  # the trade facts (pilotzone.trade.facts) of the reference year, if read
 
 
 @dataclass
@@ -188,6 +195,8 @@ class CompiledProgram:
             (rule, _compile(rule.expr, known, f"{prefix}.eligibility[{j}].expr", BOOL) if rule.kind == "input" else None)
             for j, rule in enumerate(spec.eligibility)
         ]
+        used = set(self.formula.names).union(*(f.names for _, f in self.rules if f is not None))
+        self.trade_names = facts_used(used)  # the trade facts the program needs (none: no query)
 
     def parse_inputs(self, raw: dict[str, Any]) -> dict[str, Decimal | bool]:
         """Typed values from text/JSON; raises InputError naming the field. Text and date inputs are
@@ -231,7 +240,8 @@ class CompiledProgram:
     def evaluate(self, inputs: dict[str, Decimal | bool], facts: SubjectFacts | None) -> Result:
         """Eligibility, then the formula; the amount is rounded half-up to the fen and capped.
         ``facts=None``: subject rules are reported as not checked and do not make it ineligible."""
-        env = {**self.in_yuan(inputs), **self.spec.constants}
+        trade = facts.trade if facts is not None else None
+        env = {**self.in_yuan(inputs), **self.spec.constants, **self.trade_env(trade)}
         steps: list[dict] = []
         reasons = [self._check_rule(rule, formula, env, facts, steps) for rule, formula in self.rules]
         eligible = all(r.ok is not False for r in reasons)
@@ -239,7 +249,7 @@ class CompiledProgram:
             steps.append(_step("amount", "0.00", "不符合条件，金额为 0", "not eligible: amount 0", "ineligible"))
             return Result(False, reasons, Decimal("0.00"), steps)
         evaluation = self.formula.evaluate(env)
-        steps.extend(self._formula_step(s) for s in evaluation.steps)
+        steps.extend(self._formula_step(s, trade) for s in evaluation.steps)
         if isinstance(evaluation.value, bool):  # _compile refuses a formula that gives a condition
             raise TypeError(f"{self.spec.key}: the formula gives a condition, not an amount")
         amount = round_fen(evaluation.value)
@@ -262,12 +272,22 @@ class CompiledProgram:
             k: to_yuan(v, unit) if k in self.amounts and not isinstance(v, bool) else v for k, v in inputs.items()
         }
 
-    def _formula_step(self, s: Any) -> dict:
+    def trade_env(self, trade: TradeFacts | None) -> dict[str, Decimal]:
+        """The trade facts the program uses: their values, 0 where none were read (no subject, no figure)."""
+        return {name: trade.value(name) if trade is not None else Decimal("0.00") for name in self.trade_names}
+
+    def _formula_step(self, s: Any, trade: TradeFacts | None = None) -> dict:
         step = {"expr": s.expr, "value": s.value, "note_zh": s.note_zh, "note_en": s.note_en}
         if s.kind:
             step["kind"] = s.kind
         if s.args:
             step["args"] = s.args  # made per step (a name's: one per compiled name, never changed)
+            fact = TRADE_FACTS.get(s.args.get("name", "")) if s.kind == "name" else None
+            if fact is not None:  # say where the number came from (a new dict: args are shared)
+                year = fact.year(trade.year) if trade is not None else None
+                step["args"] = {**s.args, "trade": fact.source, **({"year": str(year)} if year else {})}
+                none_zh, none_en = ("", "") if trade is not None else ("（未读取贸易数据，按 0 计）", " (no trade data read: 0)")
+                step["note_zh"], step["note_en"] = fact.label(True, year) + none_zh, fact.label(False, year) + none_en
             if s.kind == "name" and s.args["name"] in self.amounts:  # say what was declared
                 declared = text(in_unit(Decimal(s.value), self.spec.unit).normalize())
                 step["note_zh"] += f"，申报 {declared} {self.spec.unit}，折合元"

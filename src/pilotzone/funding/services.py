@@ -167,7 +167,8 @@ async def evaluate(slug: str, key: str, raw_inputs: dict, subject: int | None = 
         inputs = compiled_program.parse_inputs(raw_inputs)
         facts = None
         if subject is not None:
-            facts = await facts_of(program.subject, subject, datetime.now(UTC))
+            today = datetime.now(UTC)
+            facts = await facts_of(program.subject, subject, today, today.year)  # trade facts: this year's
             if facts is None:
                 raise UnknownProgram(f"no {program.subject} {subject} in {slug}")
         result = compiled_program.evaluate(inputs, facts)

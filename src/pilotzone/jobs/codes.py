@@ -15,6 +15,9 @@ class JobKind(Coded):
     OVERVIEW_REFRESH = "overview_refresh", "看板数据刷新", "Dashboard refresh"
     OVERVIEW_MONTHLY_REPORT = "overview_monthly_report", "月度报告", "Monthly report"
     NOTIFY_DELIVERY = "notify_delivery", "消息发送", "Message delivery"
+    RETURN_REMINDERS = "return_reminders", "统计月报到期提醒", "Monthly return reminders"
+    TRADE_RECONCILE = "trade_reconcile", "申报与官方数据比对", "Declared and official figures reconciled"
+    TRADE_IMPORT = "trade_import", "官方数据导入", "Official data import"
 
 
 class JobStatus(Coded):

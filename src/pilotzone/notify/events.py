@@ -24,6 +24,10 @@ class Event(Coded):
     INVITATION = "invitation", "账号邀请", "Invitation"
     PASSWORD_RESET = "password_reset", "密码重置", "Password reset"
     DEADLINE_APPROACHING = "deadline_approaching", "截止日期临近", "Deadline approaching"
+    RETURN_DUE = "return_due", "统计月报即将到期", "Monthly return due soon"
+    RETURN_CHASED = "return_chased", "统计月报催报", "Monthly return chased"
+    RETURN_RETURNED = "return_returned", "统计月报被退回", "Monthly return returned"
+    RETURN_ACCEPTED = "return_accepted", "统计月报已确认", "Monthly return accepted"
 
 
 # email is on by default for these (a user may turn it off on the preferences page)
@@ -40,6 +44,9 @@ EMAIL_BY_DEFAULT = frozenset(
         Event.AWARD_PUBLISHED,
         Event.PAYMENT_RECORDED,
         Event.DEADLINE_APPROACHING,
+        Event.RETURN_DUE,
+        Event.RETURN_CHASED,
+        Event.RETURN_RETURNED,
     }
 )
 # account mails: always sent by email (their link is the point), never switched off, not in the grid

@@ -91,6 +91,22 @@ TEXTS: dict[Event, tuple[str, str]] = {
         N_("Deadline approaching: {title}"),
         N_("{title} closes on {due}. {link}"),
     ),
+    Event.RETURN_DUE: (
+        N_("Monthly return due: {title}"),
+        N_("The monthly statistical return {title} is due by {due}. Please file it in time. {link}"),
+    ),
+    Event.RETURN_CHASED: (
+        N_("Please file your monthly return: {title}"),
+        N_("The bureau asks you to file the monthly statistical return {title} (due by {due}) without delay. {link}"),
+    ),
+    Event.RETURN_RETURNED: (
+        N_("Monthly return {reference} returned"),
+        N_("Your monthly statistical return {reference} ({title}) was returned for correction: {note}. {link}"),
+    ),
+    Event.RETURN_ACCEPTED: (
+        N_("Monthly return {reference} accepted"),
+        N_("Your monthly statistical return {reference} ({title}) was accepted. {link}"),
+    ),
 }
 
 

@@ -53,6 +53,21 @@ def month_bars(points: list[tuple[str, int]], height: int = 220) -> Chart:
     for i, (month, value) in enumerate(points):
         h = max(value * scale, 1)
         x = left + i * step
-        bars.append(Bar(x, height - bottom - h, step - 10, h, value, str(value), 0))
+        bars.append(Bar(x, height - bottom - h, step - 10, h, value, f"{value:,}", 0))
         labels.append((x + (step - 10) / 2, height - bottom + 16, month[2:]))
     return Chart(left + step * max(len(points), 1) + 10, height, bars, labels)
+
+
+def value_bars(rows: list[tuple[str, int]], width: int = 640) -> Chart:
+    """One solid bar per category (a customs mode and direction) with its value (whole 万元) after it."""
+    left, bar, gap = 230, 18, 10
+    peak = max([v for _name, v in rows] + [1])
+    scale = (width - left - 90) / peak
+    bars: list[Bar] = []
+    labels: list[tuple[float, float, str]] = []
+    y = 10.0
+    for name, value in rows:
+        labels.append((left - 8, y + bar - 4, name))
+        bars.append(Bar(left, y, max(value * scale, 1), bar, value, f"{value:,}", 0))
+        y += bar + gap
+    return Chart(width, int(y) + 10, bars, labels)

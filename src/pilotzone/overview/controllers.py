@@ -22,8 +22,8 @@ from pilotzone.auth import audit
 from pilotzone.auth.guards import allow, province, tenant
 from pilotzone.documents.storage import get_storage
 from pilotzone.documents.tables import Document
-from pilotzone.overview import dashboard, drill, exports, reports, rollups
-from pilotzone.overview.charts import city_bars, month_bars
+from pilotzone.overview import dashboard, drill, exports, reports, rollups, trade_sections
+from pilotzone.overview.charts import city_bars, month_bars, value_bars
 from pilotzone.overview.spliced import NO_COMPRESSION, Deflated, deflate, html_response
 from pilotzone.tenancy.context import TenantContext, switch_tenant
 from pilotzone.tenancy.dependencies import CurrentTenant
@@ -107,9 +107,11 @@ async def _page(
         "descending": descending,
         "query": period.query(),
         "tz": ZoneInfo(rollups.TZ),
+        "trade_keys": trade_sections.LAZY,
     }
     if "figures" not in board.html:  # the charts are drawn only for the shared part, once
         figures |= {"city_chart": city_bars(board.bars), "month_chart": month_bars(board.months)}
+        figures |= {"trade_chart": value_bars(board.trade_bars), "trade_month_chart": month_bars(board.trade_months)}
     if is_htmx(request):  # a sort link: only the table
         return html_response(request, [_shared(request, board, "main_table", figures)])
     context = {
@@ -133,7 +135,7 @@ async def _page(
     return html_response(request, [*parts, rest.encode()])
 
 
-SECTIONS = ("states", "countries", "funding", "trend")
+SECTIONS = ("states", "countries", "funding", "trend", *trade_sections.LAZY)
 
 
 async def _section(
@@ -141,10 +143,10 @@ async def _section(
 ) -> Template | Response:
     """One secondary table: the fragment HTMX swaps into the dashboard, or its own page without JS."""
     key = request.query_params.get("table", "")
-    if key not in SECTIONS:
-        raise NotFoundException("no such table")
     period = _period(request)
     board = await dashboard.load(period, tenants, where, is_province)
+    if key not in SECTIONS or key not in board.tables:  # a city has no top cities, the province no top enterprises
+        raise NotFoundException("no such table")
     figures = {"board": board, "links": where, "query": period.query(), "table": board.tables[key]}
     env = _jinja(request)
     name = f"section-{key}"

@@ -15,10 +15,11 @@ from urllib.parse import urlencode
 from pilotzone import db
 from pilotzone.certification.applications import SHOWN_STATES, status_label
 from pilotzone.funding import figures as funding_figures
+from pilotzone.overview import trade_sections
+from pilotzone.overview.cells import Cell, Table, show  # noqa: F401 - part of this module's API
 from pilotzone.overview.period import Period, period_of  # noqa: F401 - part of this module's API
-from pilotzone.overview.rollups import last_refreshes
+from pilotzone.overview.rollups import PAPERWORK, last_refreshes
 from pilotzone.registry.warehouses import country_name
-from pilotzone.web.formats import grouped
 from pilotzone.web.i18n import get_locale, pick
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
@@ -26,38 +27,6 @@ from pilotzone.web.labels import N_
 STOCK = ("parks", "certified_parks", "enterprises", "certified_warehouses")
 STATES = [s for s in SHOWN_STATES if s != "draft"]
 FEN = Decimal("0.01")
-
-
-@dataclass
-class Cell:
-    value: Any  # int | Decimal | str | None (None shows as –)
-    href: str | None = None
-    text: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.text:
-            self.text = show(self.value)
-
-
-def show(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, Decimal):  # thousands separators, the decimals it arrives with
-        exponent = value.as_tuple().exponent
-        return grouped(value, max(0, -exponent) if isinstance(exponent, int) else None)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return grouped(value)
-    return str(value)  # amounts arrive quantized to the fen, medians to a tenth
-
-
-@dataclass
-class Table:
-    key: str
-    caption: str
-    headers: list[str]
-    rows: list[list[Cell]]
-    totals: list[Cell] | None = None
-    sort_keys: list[str] = field(default_factory=list)  # per column ('' = not sortable)
 
 
 def median(histogram: dict[int, int]) -> Decimal | None:
@@ -84,13 +53,16 @@ def share(part: int, whole: int) -> str:
 
 
 async def figures(period: Period) -> dict[int, dict[str, dict[str, Decimal]]]:
-    """{tenant_id: {metric: {dim: value}}} for the period: stock metrics up to its end, flows inside it."""
+    """{tenant_id: {metric: {dim: value}}} for the period: stock metrics up to its end, flows inside it
+    (the paperwork metrics; the trade sections read theirs in ``trade_sections``)."""
     rows = await db.fetch(
         "SELECT tenant_id, metric, dim, sum(value) AS value FROM overview_month "
-        "WHERE month <= $2 AND (month >= $1 OR metric = ANY($3::text[])) GROUP BY 1, 2, 3",
+        "WHERE metric = ANY($4::text[]) AND month <= $2 AND (month >= $1 OR metric = ANY($3::text[])) "
+        "GROUP BY 1, 2, 3",
         period.start,
         period.end,
         list(STOCK),
+        PAPERWORK,
     )
     out: dict[int, dict[str, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
     for r in rows:
@@ -176,6 +148,8 @@ class Dashboard:
     bars: list[tuple[str, int, int]]  # (city, submitted, decided)
     months: list[tuple[str, int]]  # (YYYY-MM, applications submitted in all shown tenants)
     refreshed: dict[int, datetime]
+    trade_bars: list[tuple[str, int]] = field(default_factory=list)  # (mode · direction, 万元)
+    trade_months: list[tuple[str, int]] = field(default_factory=list)  # (YYYY-MM, 万元)
     html: dict[str, Any] = field(default_factory=dict)  # rendered fragments, kept with the cached figures
 
 
@@ -396,4 +370,6 @@ async def _load(
         values = _row_values(figs.get(t["id"], {}))
         bars.append((pick(t["name_zh"], t["name_en"]), values["applications"], values["decided"]))
     months = [(row[0].text, row[-1].value) for row in tables["trend"].rows]
-    return Dashboard(period, tenants, tables, bars, months, refreshed)
+    trade = await trade_sections.load(period, tenants, province)
+    trade_tables, trade_bars, trade_months = trade_sections.sections(trade, period, tenants, links, province)
+    return Dashboard(period, tenants, tables | trade_tables, bars, months, refreshed, trade_bars, trade_months)

@@ -10,6 +10,9 @@ from pilotzone.codes import Coded
 from pilotzone.funding.states import RoundState
 from pilotzone.metrics import Fact, Metric, Window
 from pilotzone.overview.dashboard import Period
+from pilotzone.trade.codes import Direction, Mode, Source
+from pilotzone.trade.countries import country_name
+from pilotzone.trade.figures_metrics import COUNTRY, RETURNS, VALUE, Filing
 from pilotzone.web.labels import N_, label
 from pilotzone.web.render import Page, page_of
 from pilotzone.workflow.states import AwardState, CertificationState, FundingState
@@ -28,6 +31,10 @@ TITLES = {
     "paid": N_("Payments"),
     "funding_applications": N_("Funding applications"),
     "credit_refusals": N_("Funding applications refused for credit reasons"),
+    "trade_value": N_("Official trade figures by enterprise and month"),
+    "trade_country": N_("Official trade figures by enterprise, month and country or region"),
+    "trade_enterprise": N_("Official trade figures of an enterprise by month"),
+    "trade_returns": N_("Monthly statistical returns by enterprise"),
 }
 
 
@@ -45,6 +52,10 @@ STATES: dict[str, type[Coded] | str] = {
     "paid": "payment_status",
     "funding_applications": FundingState,
     "credit_refusals": FundingState,
+    "trade_value": Source,
+    "trade_country": Source,
+    "trade_enterprise": Source,
+    "trade_returns": Filing,
 }
 
 
@@ -57,8 +68,16 @@ def state_label(metric_key: str, code: str) -> str:
 
 
 def dim_label(metric_key: str, dim: str) -> str:
-    """A fact's split: a state for the metrics split by state (applications), else as it is."""
-    return state_label(metric_key, dim) if metric_key == "applications" else dim
+    """A fact's split: a state for the metrics split by state (applications, returns), a customs mode and
+    direction, a country's name; an enterprise's id is not shown (its name is the fact's label)."""
+    if metric_key in ("applications", RETURNS):
+        return state_label(metric_key, dim)
+    if metric_key == VALUE and ":" in dim:
+        mode, _sep, direction = dim.partition(":")
+        return f"{label(Mode, mode)} · {label(Direction, direction)}"
+    if metric_key == COUNTRY:
+        return f"{country_name(dim)} ({dim})" if dim else ""
+    return "" if metric_key.startswith("trade_") else dim
 
 
 @dataclass

@@ -11,7 +11,7 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from pilotzone.overview.dashboard import Cell, Table
+from pilotzone.overview.cells import Cell, Table
 from pilotzone.web.formats import XLSX_MONEY
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -45,19 +45,23 @@ def previous_month(today: date | None = None) -> str:
     return f"{today.year - (today.month == 1)}-{(today.month - 2) % 12 + 1:02d}"
 
 
-async def _tables(month: str, tenants: list[dict], locale: str) -> list[dashboard.Table]:
+async def _tables(month: str, tenants: list[dict], locale: str, province: bool) -> list[dashboard.Table]:
     token = set_locale(locale)
     try:
         period = dashboard.period_of(month, month)
-        loaded = await dashboard.load(period, tenants, dashboard.Links(), True)  # no links in a report
+        loaded = await dashboard.load(period, tenants, dashboard.Links(), province)  # no links in a report
         return list(loaded.tables.values())
     finally:
         reset_locale(token)
 
 
-async def render(month: str, tenants: list[dict], title_zh: str, title_en: str) -> dict[str, bytes]:
-    """The report as XLSX and HTML: Chinese tables with the English heading under each header."""
-    zh, en = await _tables(month, tenants, "zh_CN"), await _tables(month, tenants, "en")
+async def render(
+    month: str, tenants: list[dict], title_zh: str, title_en: str, province: bool = False
+) -> dict[str, bytes]:
+    """The report as XLSX and HTML: Chinese tables with the English heading under each header (a city's
+    trade section ranks its enterprises, the province's its pilot zones)."""
+    zh = await _tables(month, tenants, "zh_CN", province)
+    en = await _tables(month, tenants, "en", province)
     for z, e in zip(zh, en, strict=True):
         z.headers = [f"{a}\n{b}" if a != b else a for a, b in zip(z.headers, e.headers, strict=True)]
         z.caption = f"{z.caption} / {e.caption}"
@@ -124,7 +128,7 @@ async def build_province_report(month: str) -> None:
     """Every tenant's figures side by side, read in a read-only province transaction, into S3."""
     async with tenant_transaction(TenantContext(None, None, "province", read_only=True)):
         tenants = await list_tenants()
-        files = await render(month, tenants, "广东省跨境电商综试区月度统计报告", "Provincial monthly report")
+        files = await render(month, tenants, "广东省跨境电商综试区月度统计报告", "Provincial monthly report", True)
     for kind, data in files.items():
         await _store(f"{PROVINCE_PREFIX}{month}/report.{kind}", data, KINDS[kind])
     _cache.clear()

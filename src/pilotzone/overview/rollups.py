@@ -25,14 +25,17 @@ from pilotzone.jobs.tables import JobRun
 from pilotzone.metrics import TZ, Metric, MonthFigure, month_of
 from pilotzone.registry import figures as registry
 from pilotzone.tenancy.context import current_tenant_id
+from pilotzone.trade import figures_metrics as trade
 
-__all__ = ["TZ", "Metric", "month_of", "metrics", "metric", "FUNDING_METRICS"]
+__all__ = ["TZ", "Metric", "month_of", "metrics", "metric", "FUNDING_METRICS", "PAPERWORK"]
 
 FUNDING_METRICS: list[Metric] = funding.METRICS
+# the figures of our own paperwork (the side-by-side table and its sections); trade's are read apart
+PAPERWORK: list[str] = [m.name for m in (*registry.METRICS, *certification.METRICS, *funding.METRICS)]
 
 
 def metrics() -> list[Metric]:
-    return [*registry.METRICS, *certification.METRICS, *funding.METRICS]
+    return [*registry.METRICS, *certification.METRICS, *funding.METRICS, *trade.metrics()]
 
 
 def metric(name: str) -> Metric | None:

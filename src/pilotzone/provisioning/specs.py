@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -17,6 +18,7 @@ from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES
 from pilotzone.notify.texts import NotifySpec
 from pilotzone.registry.tables import PARK_KINDS
 from pilotzone.tenancy import divisions
+from pilotzone.trade.reconcile import DEFAULT_TOLERANCE
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,39}$")]
 Colour = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
@@ -96,6 +98,21 @@ class OidcSpec(_Strict):
     rules: list[OidcRule] = []
 
 
+class TradeSpec(_Strict):
+    """``[trade]``: the monthly statistical return of month M is due by ``return_day`` of month M+1;
+    a declared/official gap above ``tolerance_percent`` of the official figure is flagged
+    (``trade/reconcile.py``; 0–100, at most two decimals, default 10)."""
+
+    return_day: Annotated[int, msgspec.Meta(ge=1, le=28)] = 10
+    tolerance_percent: Decimal = DEFAULT_TOLERANCE
+
+    def __post_init__(self) -> None:
+        if not Decimal(0) <= self.tolerance_percent <= Decimal(100):
+            raise ValueError("tolerance_percent is a percentage between 0 and 100")
+        if self.tolerance_percent != self.tolerance_percent.quantize(Decimal("0.01")):
+            raise ValueError("tolerance_percent has at most two decimals")
+
+
 class TenantSpec(_Strict):
     slug: Slug
     name: Names
@@ -111,6 +128,7 @@ class TenantSpec(_Strict):
     certificate_prefix: Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2,4}$")] = ""
     notify: NotifySpec = msgspec.field(default_factory=NotifySpec)  # [notify.texts.<event>] overrides
     time_zone: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z_]+(/[A-Za-z_+-]+)+$")] = "Asia/Shanghai"
+    trade: TradeSpec = msgspec.field(default_factory=TradeSpec)
 
 
 class TenantFileError(ValueError):

@@ -8,10 +8,25 @@ declared (``return``) and official figures stand side by side for reconciliation
 
 from __future__ import annotations
 
-from piccolo.columns import JSONB, BigInt, Date, ForeignKey, Integer, Numeric, OnDelete, Timestamptz, Varchar
+from decimal import Decimal
+
+from piccolo.columns import (
+    JSONB,
+    BigInt,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
 from pilotzone.auth.tables import User
+from pilotzone.codes import Coded
 from pilotzone.db import DB
 from pilotzone.registry.tables import Enterprise, OverseasWarehouse
 from pilotzone.tenancy.tables import Index, Ref, TenantTable, Unique
@@ -80,6 +95,89 @@ class TradeFigureHistory(TenantTable, db=DB, tablename="trade_figure_history"):
     keys = (Index("trade_figure_history_figure", ("tenant_id", "figure", "id")),)
 
 
+# -- monthly statistical returns (企业统计月报, pilotzone.trade.returns): the kind trade_return's own part
+
+
+class TradeReturn(TenantTable, db=DB, tablename="trade_return"):
+    """A monthly statistical return: its part of a submission of kind ``trade_return`` (``id`` is the
+    submission's): the enterprise and month it reports, the people employed, the overseas-warehouse
+    area and utilisation (asked only while the enterprise runs an active overseas warehouse), the day it
+    is due (the tenant's ``return_day`` of the next month), whether it was submitted after that day and
+    whether the enterprise confirmed figures that jump over 10× its recent average."""
+
+    id = Integer(primary_key=True)  # the submission's id (Ref below)
+    enterprise = ForeignKey(Enterprise, null=False, on_delete=OnDelete.restrict)
+    period = Date()  # the first day of the month reported
+    employees = Integer(null=True, default=None)
+    warehouse_area = Numeric(digits=(12, 2), null=True, default=None)  # m² used in overseas warehouses
+    warehouse_utilisation = Numeric(digits=(5, 2), null=True, default=None)  # percent
+    due_on = Date()
+    late = Boolean(default=False)
+    confirmed_jumps = Boolean(default=False)
+
+    keys = (
+        Ref("id", "submission", "CASCADE"),
+        Unique("trade_return_month", ("enterprise", "period")),
+        Index("trade_return_period", ("tenant_id", "period", "enterprise")),
+    )
+
+
+class TradeReturnLine(TenantTable, db=DB, tablename="trade_return_line"):
+    """One line of a return: the month's figures of one mode, direction and country."""
+
+    trade_return = ForeignKey(TradeReturn, null=False, on_delete=OnDelete.cascade)
+    mode = Varchar(length=4, choices=Mode)
+    direction = Varchar(length=6, choices=Direction)
+    country = Varchar(length=2)
+    value_cny = Numeric(digits=VALUE)
+    orders = BigInt(default=0)
+    parcels = BigInt(default=0)
+
+    keys = (Unique("trade_return_line_key", ("trade_return", "mode", "direction", "country")),)
+
+
+# -- reconciliation (helper "reconcile": trade/reconcile*.py) -------------------------------------
+
+
+class GapStatus(Coded):
+    """A reconciliation flag: open (over the tolerance, not explained) → explained (the bureau's note)
+    or cleared (a later run found the gap within the tolerance); a changed number reopens it."""
+
+    OPEN = "open", "待核实", "Open"
+    EXPLAINED = "explained", "已说明", "Explained"
+    CLEARED = "cleared", "已消除", "Cleared"
+
+
+class TradeGap(TenantTable, db=DB, tablename="trade_gap"):
+    """Declared (accepted returns) against official figures of one enterprise, month and mode (summed
+    over direction and country) where the gap is, or was, over the tenant's tolerance."""
+
+    enterprise = ForeignKey(Enterprise, null=False, on_delete=OnDelete.cascade)
+    period = Date()  # the first day of the month
+    mode = Varchar(length=4)  # trade.codes.Mode
+    declared = Numeric(digits=(16, 2), null=True, default=None)  # None: no declared figure of the mode
+    official = Numeric(digits=(16, 2), null=True, default=None)  # None: no official figure of the mode
+    gap = Numeric(digits=(16, 2), default=Decimal(0))  # declared − official (a missing side counts 0)
+    gap_percent = Numeric(digits=(12, 2), null=True, default=None)  # |gap| / official × 100; None: official 0
+    status = Varchar(length=10, default=GapStatus.OPEN.value, choices=GapStatus)
+    note = Text(default="")  # the bureau's explanation
+    noted_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    noted_at = Timestamptz(null=True, default=None)
+    found_at = Timestamptz(default=TimestamptzNow())
+    checked_at = Timestamptz(default=TimestamptzNow())
+
+    keys = (
+        Unique("trade_gap_key", ("enterprise", "period", "mode")),
+        Index("trade_gap_tenant_status_period", ("tenant_id", "status", "period")),
+    )
+
+
+class TradeSetting(TenantTable, db=DB, tablename="trade_setting"):
+    """The tenant's trade settings from its TOML ``[trade]`` section (``provisioning``), one row per tenant."""
+
+    tolerance_percent = Numeric(digits=(5, 2), default=Decimal(10))  # a reconciliation gap above this is flagged
+
+    keys = (Unique("trade_setting_tenant", ()),)
 class WarehouseOperation(TenantTable, db=DB, tablename="warehouse_operation"):
     """An overseas warehouse's monthly operating figures as its WMS reports them (machine API, scope
     ``warehouse:write``). One row per warehouse and month: a re-post replaces it (audited)."""

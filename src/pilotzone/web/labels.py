@@ -70,6 +70,7 @@ LABELS: dict[str, dict[str, str]] = {
         "review.conflict": N_("Review refused: decided by someone else first"),
         "negative_list.added": N_("Put on the negative list"),
         "negative_list.ended": N_("Taken off the negative list"),
+        "trade_gap.explained": N_("Gap between declared and official figures explained"),
     },
     "object_type": {
         "user": N_("User"),
@@ -85,6 +86,7 @@ LABELS: dict[str, dict[str, str]] = {
         "scheme": N_("Certification scheme"),
         "application": N_("Certification application"),
         "funding_application": N_("Funding application"),
+        "trade_return": N_("Monthly statistical return"),
         "review": N_("Review"),
         "funding_review": N_("Funding review"),
         "certificate": N_("Certificate"),
@@ -104,6 +106,7 @@ LABELS: dict[str, dict[str, str]] = {
         "overview": N_("Dashboard"),
         "login": N_("Sign-in"),
         "job": N_("Job"),
+        "trade_gap": N_("Gap between declared and official figures"),
     },
     "audit_verb": {
         "created": N_("created"),
@@ -118,6 +121,7 @@ LABELS: dict[str, dict[str, str]] = {
         "return": N_("returned for correction"),
         "returned": N_("returned for correction"),
         "registered": N_("registered"),
+        "chased": N_("chased"),
         "accepted": N_("accepted"),
         "issued": N_("issued"),
         "expired": N_("expired"),

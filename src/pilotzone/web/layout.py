@@ -106,6 +106,7 @@ MENU: tuple[MenuGroup, ...] = (
             _link("applications", N_("Certification applications"), READERS),
             _link("funding_applications", N_("Funding applications"), READERS),
             _link("tax_estimate", N_("Deemed-profit income tax estimate"), ADMIN, REVIEWER, ENTERPRISE, PROVINCE),
+            _link("returns", N_("Monthly statistical returns"), ENTERPRISE),
         ),
     ),
     MenuGroup(
@@ -115,6 +116,9 @@ MENU: tuple[MenuGroup, ...] = (
             _link("reviews", N_("Certification reviews"), ADMIN, REVIEWER, DISTRICT),
             _link("funding_reviews", N_("Funding reviews"), ADMIN, REVIEWER, DISTRICT),
             _link("registrations", N_("Registrations"), ADMIN),
+            _link("return_queue", N_("Monthly returns to check"), ADMIN, REVIEWER),
+            _link("return_compliance", N_("Filing status of monthly returns"), ADMIN, REVIEWER),
+            _link("trade_reconciliation", N_("Declared and official figures"), ADMIN, REVIEWER),
         ),
     ),
     MenuGroup(
@@ -155,6 +159,14 @@ MENU: tuple[MenuGroup, ...] = (
             _link("warehouses", N_("Overseas warehouses"), READERS),
             _link("talents", N_("Talents"), READERS),
             _link("negative_list", N_("Negative list"), ADMIN, REVIEWER, PROVINCE),
+        ),
+    ),
+    MenuGroup(
+        "data",
+        N_("Data"),
+        (
+            _link("trade_imports", N_("Official data import"), ADMIN),
+            _link("trade_figures", N_("Official figures"), ADMIN, REVIEWER),
         ),
     ),
     MenuGroup(

@@ -32,6 +32,7 @@ from pilotzone.workflow.states import (
     Kind,
     ObjectionState,
     RegistrationState,
+    TradeReturnState,
 )
 from pilotzone.workflow.tables import Notice, Objection
 
@@ -41,6 +42,7 @@ PREFIX = {
     Kind.CERTIFICATION: "RD",
     Kind.FUNDING: "FC",
     Kind.REGISTRATION: "ZC",
+    Kind.TRADE_RETURN: "YB",
     "objection": "YY",
     "decision": "SH",
     "answer": "BZ",
@@ -88,6 +90,8 @@ def next_step(
     current one at ``stage``; ``until``: the date that bounds the next step, e.g. the notice's end or
     the round's close)."""
     by = _("by %(date)s", date=local_date(until)) if until is not None else ""
+    if kind == Kind.TRADE_RETURN:
+        return _return_step(state)
     if state in (CertificationState.SUBMITTED, CertificationState.IN_REVIEW, FundingState.IN_REVIEW):
         if stages and 0 <= stage < len(stages):
             return NextStep(
@@ -139,6 +143,21 @@ def next_step(
     if state == RegistrationState.ACTIVE:
         return NextStep(_("The contact signs in from the invitation"), _("The applicant"), "")
     return NextStep(_("See the case's page for its state"), "—", "")
+
+
+def _return_step(state: str) -> NextStep:
+    """What follows a state of a monthly statistical return."""
+    if state == TradeReturnState.SUBMITTED:
+        return NextStep(
+            _("The bureau checks the return and accepts it or returns it for correction"),
+            label(Role.BUREAU_REVIEWER),
+            _("The result is shown on the return's page as soon as it is decided."),
+        )
+    if state == TradeReturnState.RETURNED:
+        return NextStep(_("Correct the return and submit it again"), _("The applicant"), "")
+    if state == TradeReturnState.ACCEPTED:
+        return NextStep(_("The figures are accepted: nothing more to do"), "—", "")
+    return NextStep(_("Complete and submit the return"), _("The applicant"), "")
 
 
 def submitted(
@@ -369,4 +388,5 @@ _STATES = {
     Kind.CERTIFICATION: CertificationState,
     Kind.FUNDING: FundingState,
     Kind.REGISTRATION: RegistrationState,
+    Kind.TRADE_RETURN: TradeReturnState,
 }

@@ -16,6 +16,7 @@ class Kind(Coded):
     FUNDING = "funding", "扶持申报", "Funding application"
     REGISTRATION = "registration", "注册申请", "Registration"
     AWARD = "award", "扶持资金公示", "Award under public notice"
+    TRADE_RETURN = "trade_return", "统计月报", "Monthly statistical return"
 
 
 class CertificationState(Coded):
@@ -57,12 +58,22 @@ class AwardState(Coded):
     REVOKED = "revoked", "因异议成立已撤销", "revoked after an objection"
 
 
-State = CertificationState | FundingState | RegistrationState | AwardState
+class TradeReturnState(Coded):
+    """A monthly statistical return (企业统计月报, ``pilotzone.trade.returns``)."""
+
+    DRAFT = "draft", "草稿", "Draft"
+    SUBMITTED = "submitted", "已报送", "Submitted"
+    RETURNED = "returned", "已退回", "Returned"
+    ACCEPTED = "accepted", "已确认", "Accepted"
+
+
+State = CertificationState | FundingState | RegistrationState | AwardState | TradeReturnState
 STATES: dict[Kind, type[Coded]] = {
     Kind.CERTIFICATION: CertificationState,
     Kind.FUNDING: FundingState,
     Kind.REGISTRATION: RegistrationState,
     Kind.AWARD: AwardState,
+    Kind.TRADE_RETURN: TradeReturnState,
 }
 
 
@@ -82,6 +93,7 @@ class Action(Coded):
     DISMISS = "dismiss", "驳回异议", "Dismiss the objection"
     CERTIFY = "certify", "发证", "Issue the certificate"
     ACCEPT = "accept", "受理", "Accept"
+    RETURN = "return", "退回修改", "Return for correction"
 
 
 class Actor(Coded):
@@ -118,6 +130,8 @@ class Decision(Coded):
     CONFLICT = "conflict", "已声明利益冲突", "Conflict of interest declared"
     VERIFY = "verify", "已保存核实值", "Verified values saved"
     ANSWER = "answer", "已补正答复", "Information supplied"
+    ACCEPT = "accept", "已确认", "Accepted"
+    RETURN = "return", "已退回修改", "Returned for correction"
 
 
 class ObjectionState(Coded):

@@ -19,7 +19,11 @@ from pilotzone.workflow.states import Action, Kind
 from pilotzone.workflow.tables import Submission
 
 # where a submission of a kind is seen (its page), relative to the tenant
-PAGES = {Kind.CERTIFICATION: "applications/{id}", Kind.FUNDING: "funding/applications/{id}"}
+PAGES = {
+    Kind.CERTIFICATION: "applications/{id}",
+    Kind.FUNDING: "funding/applications/{id}",
+    Kind.TRADE_RETURN: "returns/{id}",
+}
 
 
 def link_to(kind: str, submission_id: int) -> str:

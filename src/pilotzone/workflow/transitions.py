@@ -30,9 +30,10 @@ from pilotzone.workflow.states import (
     Kind,
     RegistrationState,
     State,
+    TradeReturnState,
 )
 
-C, F, R, AW = CertificationState, FundingState, RegistrationState, AwardState
+C, F, R, AW, T = CertificationState, FundingState, RegistrationState, AwardState, TradeReturnState
 A, W, G = Action, Actor, Guard
 
 
@@ -103,6 +104,15 @@ TABLE: tuple[Transition, ...] = (
             (AW.OBJECTED, A.DISMISS, W.BUREAU_ADMIN, AW.OBJECTED, (G.OPEN_OBJECTION_LEFT,)),
         ],
     ),
+    *_rows(
+        Kind.TRADE_RETURN,  # the stage reviewer: a bureau administrator or reviewer (trade.returns)
+        [
+            (T.DRAFT, A.SUBMIT, W.APPLICANT, T.SUBMITTED),
+            (T.SUBMITTED, A.ACCEPT, W.STAGE, T.ACCEPTED),
+            (T.SUBMITTED, A.RETURN, W.STAGE, T.RETURNED),
+            (T.RETURNED, A.SUBMIT, W.APPLICANT, T.SUBMITTED),
+        ],
+    ),
 )
 
 # the state a submission starts in, and who creates it
@@ -111,6 +121,7 @@ INITIAL: dict[Kind, tuple[State, Action, Actor]] = {
     Kind.FUNDING: (F.DRAFT, A.CREATE, W.APPLICANT),
     Kind.REGISTRATION: (R.PENDING, A.REGISTER, W.PUBLIC),
     Kind.AWARD: (AW.NOTICE, A.APPROVE, W.BUREAU_ADMIN),  # the round's approval (four eyes, see funding)
+    Kind.TRADE_RETURN: (T.DRAFT, A.CREATE, W.APPLICANT),
 }
 _INDEX: dict[tuple[Kind, str, Action], tuple[Transition, ...]] = {}
 for _row in TABLE:

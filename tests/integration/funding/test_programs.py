@@ -159,7 +159,7 @@ async def test_cli_evaluate_without_subject(tenants: dict) -> None:
     assert result["eligible"] is True and result["amount"] == "320000.00"
     lines = {step["expr"]: step for step in result["explanation"]}
     assert lines["eligibility: registered"]["value"] == "not checked"
-    assert lines["eligibility: exports >= 10_000_000"]["value"] == "true"
+    assert lines["eligibility: coalesce(official_export_this_year, exports) >= 10_000_000"]["value"] == "true"
     assert lines["amount"]["value"] == "320000.00"
     growth = next(step for step in result["explanation"] if step["expr"].startswith("if("))
     assert Decimal(growth["value"]) == Decimal("19999.999") and growth["note_en"] == "condition true: first value"

@@ -66,6 +66,18 @@ def test_names_inputs_and_lazy_if() -> None:
     assert f.evaluate({"area": D(4), "rent": D(10)}).value == D("2.5")
 
 
+def test_coalesce_takes_the_first_value_that_is_not_zero() -> None:
+    f = compile_formula("coalesce(official, declared, 1)", ["official", "declared"])
+    first = f.evaluate({"official": D("12.50"), "declared": D(7)})
+    assert first.value == D("12.50") and first.steps[-1].args == {"chosen": "1"}
+    assert first.steps[-1].note_en == "argument 1 (not 0)"
+    second = f.evaluate({"official": D(0), "declared": D(7)})
+    assert second.value == D(7) and second.steps[-1].args == {"chosen": "2"}
+    last = f.evaluate({"official": D(0), "declared": D(0)})
+    assert last.value == D(1) and last.steps[-1].args == {"chosen": "3"}
+    assert run("coalesce(0, 0)") == D(0)  # all 0: the last one
+
+
 @pytest.mark.parametrize(
     ("source", "position", "fragment"),
     [
@@ -79,6 +91,8 @@ def test_names_inputs_and_lazy_if() -> None:
         ("1 + if(true, 1)", 4, "if() takes 3 argument"),
         ("round_fen(1, 2)", 0, "round_fen() takes 1 argument"),
         ("max()", 0, "max() takes at least 1"),
+        ("coalesce(rent)", 0, "coalesce() takes at least 2"),
+        ("coalesce(rent, true)", 15, "expected a number"),
         ("tier(rent, [[10, 1], [5, 2]])", 22, "must ascend"),
         ("tier(rent, [[10, 1], [10, 2]])", 22, "must ascend"),
         ("tier(rent, [[rent, 1]])", 13, "number literal"),

@@ -1,0 +1,58 @@
+"""The demo's official trade figures: a year and the year before for the active enterprises of the demo
+cities, one official batch labelled like an import file, plausible (mostly exports, a November peak,
+growth year on year) and the same every time they are generated."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+import asyncpg
+
+from pilotzone.demo_work import trade
+
+CITIES = ("guangzhou", "foshan")
+
+
+async def test_a_year_of_plausible_official_figures(owner: asyncpg.Connection, tenants: dict) -> None:
+    for slug in CITIES:
+        batch = await owner.fetchrow(
+            "SELECT id, rows, inserted, status FROM trade_batch WHERE tenant_id = $1 AND source = 'official' "
+            "AND label LIKE $2",
+            tenants[slug],
+            f"单一窗口统计数据_{slug}_%.xlsx",
+        )
+        assert batch is not None and batch["status"] == "done" and batch["rows"] == batch["inserted"] > 0, slug
+        rows = await owner.fetch(
+            "SELECT f.period, f.mode, f.direction, sum(f.value_cny) AS value, count(DISTINCT f.enterprise) AS n "
+            "FROM trade_figure f WHERE f.tenant_id = $1 AND f.source = 'official' AND f.period = ANY($2::date[]) "
+            "GROUP BY 1, 2, 3",
+            tenants[slug],
+            trade.months(),
+        )
+        assert {r["period"] for r in rows} == set(trade.months()), slug  # every one of the 24 months
+        by_key: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        by_month: dict[date, Decimal] = defaultdict(Decimal)
+        for r in rows:
+            by_key[(r["mode"], r["direction"])] += r["value"]
+            by_month[r["period"]] += r["value"]
+        total = sum(by_key.values(), Decimal(0))
+        exported = sum((v for (_m, d), v in by_key.items() if d == "export"), Decimal(0))
+        assert exported / total > Decimal("0.8"), slug  # mostly exports
+        assert max(by_key, key=lambda k: by_key[k]) == ("9610", "export"), slug
+        months = trade.months()
+        last, before = sum(by_month[m] for m in months[12:]), sum(by_month[m] for m in months[:12])
+        assert Decimal("1.05") < last / before < Decimal("1.30"), (slug, last / before)  # about 15 % growth
+        for m in months:
+            if m.month == 11 and date(m.year, 10, 1) in by_month:
+                assert by_month[m] > by_month[date(m.year, 10, 1)], (slug, m)  # the November peak
+
+
+def test_the_figures_are_deterministic() -> None:
+    enterprises = [(1, "91440101MA0000001X"), (2, "91440101MA0000002X")]
+    today = date(2026, 12, 5)
+    first, second = trade.figures("guangzhou", enterprises, today), trade.figures("guangzhou", enterprises, today)
+    assert first == second and len(first) > 2 * 24
+    assert {r.period for r in first} == set(trade.months(today)) and trade.months(today)[-1] == date(2026, 11, 1)
+    assert trade.figures("foshan", enterprises, today) != first  # each city its own
