@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 
 from pilotzone.api import clients
 from pilotzone.api.codes import Scope
-from pilotzone.auth.guards import BUREAU_ADMIN, allow
+from pilotzone.auth.guards import allow, tenant
 from pilotzone.auth.principal import current_principal
 from pilotzone.tenancy.dependencies import CurrentTenant
 from pilotzone.web.forms import URL_ENCODED
@@ -47,18 +47,23 @@ def _form_context(form: ClientForm, errors: dict[str, str]) -> dict:
             "ticked": {field_of(s) for s in form.scopes()}}
 
 
+# the city's own bureau admins only: provincial staff, who read a city's pages, have no business with
+# the credentials of its machine clients
+CLIENT_ADMIN = tenant("bureau_admin", province_read=False)
+
+
 class ApiClientController(Controller):
     path = "/z/{slug:str}/api-clients"
 
-    @get("/", name="api_clients", opt=allow(BUREAU_ADMIN))
+    @get("/", name="api_clients", opt=allow(CLIENT_ADMIN))
     async def index(self, request: Request) -> Template:
         return render(request, "api/clients.html", {"clients": await clients.listing()})
 
-    @get("/new", name="api_client_new", opt=allow(BUREAU_ADMIN))
+    @get("/new", name="api_client_new", opt=allow(CLIENT_ADMIN))
     async def new(self, request: Request) -> Template:
         return render(request, "api/client_form.html", _form_context(ClientForm(), {}))
 
-    @post("/new", name="api_client_create", opt=allow(BUREAU_ADMIN), status_code=200)
+    @post("/new", name="api_client_create", opt=allow(CLIENT_ADMIN), status_code=200)
     async def create(self, request: Request, data: Annotated[ClientForm, URL_ENCODED]) -> Template:
         errors: dict[str, str] = {}
         name = data.name.strip()
@@ -71,14 +76,14 @@ class ApiClientController(Controller):
         created = await clients.create(name, data.scopes(), current_principal().user_id)
         return render(request, "api/client_created.html", {"client": created.client, "secret": created.secret})
 
-    @get("/{client_pk:int}/revoke", name="api_client_revoke_confirm", opt=allow(BUREAU_ADMIN))
+    @get("/{client_pk:int}/revoke", name="api_client_revoke_confirm", opt=allow(CLIENT_ADMIN))
     async def confirm(self, request: Request, client_pk: FromPath[int]) -> Template:
         client = await clients.get(client_pk)
         if client is None:
             raise NotFoundException("no such client")
         return render(request, "api/client_revoke.html", {"client": client})
 
-    @post("/{client_pk:int}/revoke", name="api_client_revoke", opt=allow(BUREAU_ADMIN), status_code=303)
+    @post("/{client_pk:int}/revoke", name="api_client_revoke", opt=allow(CLIENT_ADMIN), status_code=303)
     async def revoke(self, request: Request, tenant: CurrentTenant, client_pk: FromPath[int]) -> Redirect:
         if await clients.get(client_pk) is None:
             raise NotFoundException("no such client")

@@ -51,3 +51,5 @@ async def test_only_bureau_admins_see_the_pages(as_user: Any, admin_fs: Any) -> 
     async with as_user(demo("reviewer", "guangzhou")) as reviewer:
         assert (await reviewer.get("/z/guangzhou/api-clients/")).status_code == 403
     assert (await admin_fs.get("/z/guangzhou/api-clients/")).status_code == 403
+    async with as_user(demo("province-viewer")) as viewer:  # a city's credentials are not the province's
+        assert (await viewer.get("/z/guangzhou/api-clients/")).status_code == 403
