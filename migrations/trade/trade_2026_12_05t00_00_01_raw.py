@@ -30,6 +30,7 @@ STATEMENTS = [
     *check_sql("trade_gap", "status", GapStatus),
     'ALTER TABLE "trade_setting" ADD CONSTRAINT "trade_setting_tolerance" '
     "CHECK (tolerance_percent >= 0 AND tolerance_percent <= 100)",
+    'ALTER TABLE "trade_setting" ADD CONSTRAINT "trade_setting_return_day" CHECK (return_day BETWEEN 1 AND 28)',
     'ALTER TABLE "warehouse_operation" ADD CONSTRAINT "warehouse_operation_not_negative" '
     "CHECK (orders_fulfilled >= 0 AND returns_handled >= 0 AND area_used >= 0)",
 ]

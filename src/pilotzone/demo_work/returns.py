@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from pilotzone import db
 from pilotzone.demo_work.people import Cast
 from pilotzone.registry.tables import Enterprise
 from pilotzone.trade import returns, store
@@ -57,11 +58,37 @@ def lines_of(index: int, enterprise: int, period: date) -> list[Checked]:
     return out
 
 
+# the months whose declared figures are far off the official ones (enterprise index, months back):
+# the reconciliation's demo flags; every other month is declared within ±2 % of the official figures
+OFF = {(4, 2): Decimal("0.55"), (1, 4): Decimal("1.40")}
+_OFFICIAL = """
+SELECT mode, direction, country, value_cny, orders, parcels FROM trade_figure
+ WHERE enterprise = $1 AND period = $2 AND source = 'official' ORDER BY mode, direction, country
+"""
+
+
+async def declared(index: int, enterprise: int, period: date, factor: Decimal | None = None) -> list[Checked]:
+    """What the enterprise declares for a month: its official figures (the demo's customs statistics,
+    seeded before the returns) within ±2 % — or ``factor`` times them —, else its own plausible trades."""
+    rows = await db.fetch(_OFFICIAL, enterprise, period)
+    if not rows:
+        return lines_of(index, enterprise, period)
+    scale = factor or Decimal(100 + (index * 7 + period.month) % 5 - 2) / 100
+    out = []
+    for r in rows:
+        orders, parcels = int(r["orders"] * scale), int(r["parcels"] * scale)
+        value = (Decimal(r["value_cny"]) * scale).quantize(Decimal("0.01"))
+        out.append(Checked(enterprise, period, Mode(r["mode"]), Direction(r["direction"]), r["country"], value, orders, parcels))
+    return out
+
+
 def _moment(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=TZ).astimezone(UTC)
 
 
-async def _accepted(cast: Cast, enterprise: Enterprise, index: int, period: date, day: int, late: bool) -> int:
+async def _accepted(
+    cast: Cast, enterprise: Enterprise, index: int, period: date, day: int, late: bool, factor: Decimal | None = None
+) -> int:
     """One accepted return, written in bulk (its figures too), filed on (or, late, after) its deadline."""
     due = due_on(period, day)
     at = _moment(due + timedelta(days=4) if late else due - timedelta(days=3 + index % 4), 10)
@@ -80,7 +107,7 @@ async def _accepted(cast: Cast, enterprise: Enterprise, index: int, period: date
         moved_at=at + timedelta(days=2),
     )
     await sub.save()
-    figures = lines_of(index, enterprise.id, period)
+    figures = await declared(index, enterprise.id, period, factor)
     await TradeReturn(
         id=sub.id, enterprise=enterprise.id, period=period, due_on=due, late=late, employees=20 + 7 * index
     ).save()
@@ -100,11 +127,11 @@ async def _accepted(cast: Cast, enterprise: Enterprise, index: int, period: date
     return int(sub.id)
 
 
-def _form(index: int, enterprise: int, period: date) -> ReturnForm:
+async def _form(index: int, enterprise: int, period: date) -> ReturnForm:
     lines = [
         {"mode": f.mode.value, "direction": f.direction.value, "country": f.country, "value_cny": str(f.value_cny),
          "orders": str(f.orders), "parcels": str(f.parcels)}
-        for f in lines_of(index, enterprise, period)
+        for f in await declared(index, enterprise, period)
     ]
     return ReturnForm({"employees": str(20 + 7 * index)}, lines)
 
@@ -118,7 +145,8 @@ async def seed(cast: Cast, own: Enterprise, others: list[Enterprise]) -> Done:
         for back in range(1, MONTHS):
             if back == 1 and index in (9, 10):
                 continue  # the month before last: not filed, overdue
-            await _accepted(cast, enterprise, index, add_months(newest, -back), day, late=back == 1 and index in (7, 8))
+            period, late = add_months(newest, -back), back == 1 and index in (7, 8)
+            await _accepted(cast, enterprise, index, period, day, late, OFF.get((index, back)))
             done.accepted += 1
     # the last ended month: filed and accepted by some, and one return in each open state
     for index in range(3, 7):
@@ -131,9 +159,9 @@ async def seed(cast: Cast, own: Enterprise, others: list[Enterprise]) -> Done:
         ret = await returns.get(who, return_id)
         assert ret is not None  # noqa: S101 - just started by its own user
         if state == "draft":
-            await returns.save(who, ret, _form(index, enterprise.id, newest))
+            await returns.save(who, ret, await _form(index, enterprise.id, newest))
         else:
-            outcome = await returns.submit(who, ret, _form(index, enterprise.id, newest))
+            outcome = await returns.submit(who, ret, await _form(index, enterprise.id, newest))
             assert not outcome.errors, outcome.errors  # noqa: S101 - the demo's figures pass the checks
         if state == "returned":
             submitted = await returns.get(who, return_id)

@@ -42,7 +42,7 @@ from pilotzone.registry.tables import Park
 from pilotzone.tenancy.context import TenantContext, switch_tenant
 from pilotzone.tenancy.middleware import forget_tenants
 from pilotzone.tenancy.tables import Tenant
-from pilotzone.trade.reconcile import save_tolerance
+from pilotzone.trade import settings as trade_settings
 
 __all__ = [
     "OIDC_RULE_ROLES",
@@ -93,7 +93,6 @@ def _tenant_values(spec: TenantSpec, source_file: str) -> dict:
         "primary_colour": spec.branding.primary.lower(),
         "accent_colour": spec.branding.accent.lower(),
         "time_zone": spec.time_zone,
-        "return_day": spec.trade.return_day,
         "districts": resolved_districts(spec),
         "sources": msgspec.to_builtins(spec.sources),
         "oidc": msgspec.to_builtins(spec.oidc),
@@ -188,7 +187,8 @@ async def write_tenant(
         report.schemes_written += await sync_schemes(list(schemes))
         report.programs_written += await sync_programs(list(programs))
         await sync_texts(spec.notify.texts)
-        await save_tolerance(spec.trade.tolerance_percent)  # [trade] tolerance_percent → trade_setting
+        # [trade] return_day and tolerance_percent → trade_setting
+        await trade_settings.save(trade_settings.Settings(spec.trade.return_day, spec.trade.tolerance_percent))
     return row.id
 
 

@@ -18,7 +18,7 @@ from pilotzone.auth.tables import PROVINCE_ROLES, TENANT_ROLES
 from pilotzone.notify.texts import NotifySpec
 from pilotzone.registry.tables import PARK_KINDS
 from pilotzone.tenancy import divisions
-from pilotzone.trade.reconcile import DEFAULT_TOLERANCE
+from pilotzone.trade.settings import DEFAULT_DAY, DEFAULT_TOLERANCE
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9-]{1,39}$")]
 Colour = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
@@ -103,7 +103,7 @@ class TradeSpec(_Strict):
     a declared/official gap above ``tolerance_percent`` of the official figure is flagged
     (``trade/reconcile.py``; 0–100, at most two decimals, default 10)."""
 
-    return_day: Annotated[int, msgspec.Meta(ge=1, le=28)] = 10
+    return_day: Annotated[int, msgspec.Meta(ge=1, le=28)] = DEFAULT_DAY
     tolerance_percent: Decimal = DEFAULT_TOLERANCE
 
     def __post_init__(self) -> None:

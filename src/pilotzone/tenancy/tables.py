@@ -39,7 +39,6 @@ class Tenant(Table, db=DB):
     primary_colour = Varchar(length=7, default="#0b4f8a")
     accent_colour = Varchar(length=7, default="#b3261e")
     time_zone = Varchar(length=64, default="Asia/Shanghai")  # IANA zone: pages and exports show times in it
-    return_day = Integer(default=10)  # [trade] return_day: the return of month M is due by this day of M+1
     districts = JSONB(default=[])
     sources = JSONB(default=[])
     oidc = JSONB(default=[])  # the city's own OpenID providers ([[oidc]] in its TOML; no secrets)

@@ -23,6 +23,7 @@ from pilotzone.trade.import_merge import merge
 from pilotzone.trade.import_read import FileRefused
 from pilotzone.trade.import_sql import LISTED, ROWS
 from pilotzone.trade.import_stage import RAW, stage_file
+from pilotzone.trade.reconcile import reconcile
 from pilotzone.trade.store import Counts, finish_batch, start_batch
 from pilotzone.web.formats import zone
 from pilotzone.web.i18n import gettext
@@ -84,6 +85,8 @@ async def import_file(path: Path, label: str, created_by: int | None = None, bat
         await finish_batch(batch, Counts(0, 0, 0, 0), BatchStatus.REFUSED, errors)
         return Outcome(batch, None, listed, total)
     await conn.execute("RELEASE SAVEPOINT pz_import")
+    if counts.inserted or counts.replaced:  # the months it changed are reconciled with the returns at once
+        await reconcile([r["period"] for r in await conn.fetch(f"SELECT DISTINCT period FROM {ROWS}")])  # noqa: S608
     await conn.execute(f"DROP TABLE {ROWS}, {RAW}")
     await finish_batch(batch, counts, BatchStatus.DONE)
     return Outcome(batch, counts)

@@ -28,10 +28,11 @@ import msgspec
 from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.tenancy.context import current_tenant_id
+from pilotzone.trade import settings
 from pilotzone.trade.codes import Source
-from pilotzone.trade.tables import GapStatus, TradeGap, TradeSetting
+from pilotzone.trade.tables import GapStatus, TradeGap
 
-DEFAULT_TOLERANCE = Decimal(10)
+DEFAULT_TOLERANCE = settings.DEFAULT_TOLERANCE
 
 
 class Gap(msgspec.Struct, frozen=True):
@@ -57,17 +58,7 @@ class Counts:
 
 async def tolerance() -> Decimal:
     """The current tenant's tolerance in percent (``[trade] tolerance_percent``), default 10."""
-    rows = await db.fetch("SELECT tolerance_percent FROM trade_setting LIMIT 1")
-    return Decimal(rows[0]["tolerance_percent"]) if rows else DEFAULT_TOLERANCE
-
-
-async def save_tolerance(percent: Decimal) -> None:
-    """Write the current tenant's tolerance (``provisioning`` from the TOML); nothing when unchanged."""
-    row = await TradeSetting.objects().first()
-    if row is None:
-        await TradeSetting(tolerance_percent=percent).save()
-    elif Decimal(row.tolerance_percent) != percent:
-        await TradeSetting.update({TradeSetting.tolerance_percent: percent}).where(TradeSetting.id == row.id)
+    return (await settings.current()).tolerance_percent
 
 
 _SIDES = f"""

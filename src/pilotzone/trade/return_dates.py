@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from pilotzone import db
-from pilotzone.tenancy.context import current_tenant_id
+from pilotzone.trade import settings
 from pilotzone.web.deadlines import Deadline, tenant_today
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.i18n import ngettext
 
-DEFAULT_DAY = 10
+DEFAULT_DAY = settings.DEFAULT_DAY
 SHOWN_MONTHS = 12  # the months an enterprise's list shows (the last ended month first)
 
 
@@ -69,9 +68,8 @@ def fileable(period: date, today: date | None = None) -> bool:
 
 
 async def return_day() -> int:
-    """The current tenant's deadline day (``tenant.return_day``)."""
-    rows = await db.fetch("SELECT return_day FROM tenant WHERE id = $1", current_tenant_id())
-    return int(rows[0]["return_day"]) if rows and rows[0]["return_day"] else DEFAULT_DAY
+    """The current tenant's deadline day (``[trade] return_day``, ``trade.settings``)."""
+    return (await settings.current()).return_day
 
 
 def file_by(day: date, today: date | None = None) -> Deadline:

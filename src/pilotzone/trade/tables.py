@@ -175,6 +175,7 @@ class TradeGap(TenantTable, db=DB, tablename="trade_gap"):
 class TradeSetting(TenantTable, db=DB, tablename="trade_setting"):
     """The tenant's trade settings from its TOML ``[trade]`` section (``provisioning``), one row per tenant."""
 
+    return_day = Integer(default=10)  # a monthly return of month M is due by this day of M+1 (1–28)
     tolerance_percent = Numeric(digits=(5, 2), default=Decimal(10))  # a reconciliation gap above this is flagged
 
     keys = (Unique("trade_setting_tenant", ()),)
