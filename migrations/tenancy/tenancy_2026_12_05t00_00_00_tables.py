@@ -26,14 +26,9 @@ DESCRIPTION = 'the tables of the app (generated: migrations/regenerate.sh)'
 async def forwards():
     manager = MigrationManager(migration_id=ID, app_name='tenancy', description=DESCRIPTION)
 
-    manager.add_table(class_name='TenantSnapshot', tablename='tenant_snapshot', columns=None)
     manager.add_table(class_name='Tenant', tablename='tenant', columns=None)
+    manager.add_table(class_name='TenantSnapshot', tablename='tenant_snapshot', columns=None)
 
-    manager.add_column(table_class_name='TenantSnapshot', tablename='tenant_snapshot', column_name='tenant', db_column_name='tenant_id', column_class_name='ForeignKey', column_class=ForeignKey, params={'references': Tenant, 'on_delete': OnDelete.restrict, 'on_update': OnUpdate.restrict, 'target_column': None, 'null': False, 'index': True, 'db_column_name': 'tenant_id'})
-    manager.add_column(table_class_name='TenantSnapshot', tablename='tenant_snapshot', column_name='id', db_column_name='id', column_class_name='Serial', column_class=Serial, params={'null': False, 'primary_key': True, 'db_column_name': 'id'})
-    manager.add_column(table_class_name='TenantSnapshot', tablename='tenant_snapshot', column_name='run_id', db_column_name='run_id', column_class_name='Integer', column_class=Integer, params={'default': None, 'null': True})
-    manager.add_column(table_class_name='TenantSnapshot', tablename='tenant_snapshot', column_name='counts', db_column_name='counts', column_class_name='JSONB', column_class=JSONB, params={'default': '{}', 'null': False})
-    manager.add_column(table_class_name='TenantSnapshot', tablename='tenant_snapshot', column_name='taken_at', db_column_name='taken_at', column_class_name='Timestamptz', column_class=Timestamptz, params={'default': TimestamptzNow(), 'null': False})
     manager.add_column(table_class_name='Tenant', tablename='tenant', column_name='slug', db_column_name='slug', column_class_name='Varchar', column_class=Varchar, params={'length': 40, 'default': '', 'null': False, 'unique': True})
     manager.add_column(table_class_name='Tenant', tablename='tenant', column_name='sort_order', db_column_name='sort_order', column_class_name='Integer', column_class=Integer, params={'default': 100, 'null': False})
     manager.add_column(table_class_name='Tenant', tablename='tenant', column_name='name_zh', db_column_name='name_zh', column_class_name='Varchar', column_class=Varchar, params={'length': 100, 'default': '', 'null': False})
@@ -52,4 +47,9 @@ async def forwards():
     manager.add_column(table_class_name='Tenant', tablename='tenant', column_name='source_file', db_column_name='source_file', column_class_name='Varchar', column_class=Varchar, params={'length': 200, 'default': '', 'null': False})
     manager.add_column(table_class_name='Tenant', tablename='tenant', column_name='active', db_column_name='active', column_class_name='Boolean', column_class=Boolean, params={'default': True, 'null': False})
     manager.add_column(table_class_name='Tenant', tablename='tenant', column_name='updated_at', db_column_name='updated_at', column_class_name='Timestamptz', column_class=Timestamptz, params={'default': TimestamptzNow(), 'null': False})
+    manager.add_column(table_class_name='TenantSnapshot', tablename='tenant_snapshot', column_name='tenant', db_column_name='tenant_id', column_class_name='ForeignKey', column_class=ForeignKey, params={'references': Tenant, 'on_delete': OnDelete.restrict, 'on_update': OnUpdate.restrict, 'target_column': None, 'null': False, 'index': True, 'db_column_name': 'tenant_id'})
+    manager.add_column(table_class_name='TenantSnapshot', tablename='tenant_snapshot', column_name='id', db_column_name='id', column_class_name='Serial', column_class=Serial, params={'null': False, 'primary_key': True, 'db_column_name': 'id'})
+    manager.add_column(table_class_name='TenantSnapshot', tablename='tenant_snapshot', column_name='run_id', db_column_name='run_id', column_class_name='Integer', column_class=Integer, params={'default': None, 'null': True})
+    manager.add_column(table_class_name='TenantSnapshot', tablename='tenant_snapshot', column_name='counts', db_column_name='counts', column_class_name='JSONB', column_class=JSONB, params={'default': '{}', 'null': False})
+    manager.add_column(table_class_name='TenantSnapshot', tablename='tenant_snapshot', column_name='taken_at', db_column_name='taken_at', column_class_name='Timestamptz', column_class=Timestamptz, params={'default': TimestamptzNow(), 'null': False})
     return manager
