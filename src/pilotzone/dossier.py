@@ -25,6 +25,7 @@ from pilotzone.certification import dossier as certified
 from pilotzone.funding import dossier as funded
 from pilotzone.registry import dossier as registry
 from pilotzone.trade.reconcile_dossier import TradeMonth, trade_months
+from pilotzone.web.deadlines import tenant_today
 from pilotzone.web.labels import audit_action, label
 from pilotzone.web.render import render
 from pilotzone.workflow import dossier as workflow_dossier
@@ -150,7 +151,7 @@ async def _page(request: Request, principal: Principal, kind: str, subject_id: i
     profile = await registry.profile(kind, subject_id)
     if profile is None or not registry.may_open(principal, profile.district_code):
         raise NotFoundException(f"{kind} not found")
-    return render(request, "dossier/subject.html", {"file": await dossier(profile, date.today())})
+    return render(request, "dossier/subject.html", {"file": await dossier(profile, tenant_today())})
 
 
 ROUTES = [DossierController]

@@ -10,13 +10,15 @@ import re
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import timedelta
 
 import asyncpg
 import pytest
 from playwright.sync_api import Browser, expect
 from tests.browser.pages import sign_in
 from tests.support import demo
+
+from pilotzone.web.deadlines import tenant_today
 
 GZ = "/z/guangzhou"
 
@@ -88,7 +90,7 @@ def test_builder_journey(server: str, browser: Browser, key: str) -> None:
     # a round that opens today, with date inputs
     page.get_by_role("link", name="新建申报批次").click()
     expect(page).to_have_url(server + f"{GZ}/programs/{key}/rounds/new")
-    today = date.today()
+    today = tenant_today()
     page.get_by_label("批次名称（中文）").fill("2026年度")
     page.get_by_label("批次名称（英文）").fill("2026 round")
     page.get_by_label("预算", exact=True).fill("2500000")

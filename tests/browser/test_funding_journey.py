@@ -12,7 +12,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,6 +23,8 @@ from playwright.sync_api import Browser, Page, expect
 from tests import factories
 from tests.browser.pages import sign_in, start_worker, stop_worker
 from tests.support import demo
+
+from pilotzone.web.deadlines import tenant_today
 
 GZ = "/z/guangzhou"
 T = TypeVar("T")
@@ -131,7 +133,7 @@ def _review(page: Page, server: str, application: str, declared: str, verified: 
 def test_funding_journey(server: str, browser: Browser, owner_dsn: str, people: dict, tmp_path: Path) -> None:
     tag = people["tag"]
     program_name = f"旅程出口奖励{tag}"
-    today = date.today()
+    today = tenant_today()
 
     # the bureau admin defines the program in the builder and its round in the round form
     admin = _as(browser, server, demo("admin", "guangzhou"), f"{GZ}/programs/new")

@@ -25,6 +25,7 @@ from pilotzone.funding.application_tables import (
     Payment,
 )
 from pilotzone.funding.tables import Program, ProgramVersion, Round
+from pilotzone.web.deadlines import tenant_today
 from pilotzone.workflow.states import Kind
 from pilotzone.workflow.tables import Submission
 
@@ -84,8 +85,8 @@ async def funding_round(slug: str, program: Program, **values: Any) -> Round:
             name_zh=values.pop("name_zh", "测试轮次"),
             name_en=values.pop("name_en", "test round"),
             budget=values.pop("budget", Decimal("1000")),
-            opens_at=values.pop("opens_at", date.today()),
-            closes_at=values.pop("closes_at", date.today()),
+            opens_at=values.pop("opens_at", tenant_today()),
+            closes_at=values.pop("closes_at", tenant_today()),
             **values,
         )
         await row.save()

@@ -9,13 +9,13 @@ factories write the row as those services would have left it.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from tests.factories.base import acting_in, new_resident_id, new_uscc, unique
 
 from pilotzone.registry.tables import Enterprise, NegativeListEntry, OverseasWarehouse, Park, Talent
+from pilotzone.web.deadlines import tenant_today
 
 
 async def park(slug: str, **values: Any) -> Park:
@@ -99,7 +99,7 @@ async def negative_entry(slug: str, enterprise: int, **values: Any) -> NegativeL
             enterprise=enterprise,
             reason=values.pop("reason", "测试理由"),
             source=values.pop("source", None) or unique("测试清单"),
-            valid_from=values.pop("valid_from", date.today()),
+            valid_from=values.pop("valid_from", tenant_today()),
             **values,
         )
         await row.save()

@@ -12,6 +12,7 @@ from tests.factories.base import acting_in
 from pilotzone.trade.codes import Source
 from pilotzone.trade.figures import Figure, check_rows, enterprise_ids
 from pilotzone.trade.store import Counts, start_batch, write
+from pilotzone.web.deadlines import tenant_today
 
 
 async def trade_figures(
@@ -26,7 +27,7 @@ async def trade_figures(
     ]
     async with acting_in(slug):
         ids = await enterprise_ids([f.uscc for f in figures])
-        checked, problems = check_rows(figures, today or date.today(), ids)
+        checked, problems = check_rows(figures, today or tenant_today(), ids)
         assert problems == [], problems
         batch = await start_batch(source, "test")
         return await write(checked, source, batch)

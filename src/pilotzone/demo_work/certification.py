@@ -6,7 +6,7 @@ their resolution, the issue of the certificate."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from pilotzone.auth import audit
@@ -29,6 +29,7 @@ from pilotzone.demo_work.common import DEMO_IP
 from pilotzone.demo_work.people import Cast, act, backdate, file_documents, present
 from pilotzone.registry.tables import Enterprise
 from pilotzone.settings import get_settings
+from pilotzone.web.deadlines import tenant_today
 from pilotzone.workflow import submissions
 from pilotzone.workflow.forms import ObjectionForm, ReviewForm
 from pilotzone.workflow.states import Action
@@ -64,7 +65,7 @@ def value_of(spec: FieldSpec, i: int) -> str:
     if spec.type == "boolean":
         return "yes"
     if spec.type == "date":
-        return (date.today() - timedelta(days=400 + 30 * i)).isoformat()
+        return (tenant_today() - timedelta(days=400 + 30 * i)).isoformat()
     if spec.type == "text":
         text = TEXTS[i % len(TEXTS)]
         return text[: spec.max_length] if spec.max_length else text

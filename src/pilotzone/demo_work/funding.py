@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from pilotzone.auth.principal import Principal
@@ -31,6 +31,7 @@ from pilotzone.funding.reviews import decide
 from pilotzone.funding.tables import Program, Round
 from pilotzone.jobs.tables import JobRun
 from pilotzone.registry.tables import Enterprise
+from pilotzone.web.deadlines import tenant_today
 from pilotzone.workflow.forms import ReviewForm
 from pilotzone.workflow.states import Kind
 from pilotzone.workflow.tables import Notice
@@ -63,7 +64,7 @@ def value_of(spec: InputSpec, i: int) -> str:
     if spec.type == "boolean":
         return "yes"
     if spec.type == "date":
-        return (date.today() - timedelta(days=200)).isoformat()
+        return (tenant_today() - timedelta(days=200)).isoformat()
     if spec.type == "text":
         return "跨境电商出口业务"
     low = spec.min or Decimal(0)
@@ -76,7 +77,7 @@ async def _round(
 ) -> Round:
     """A round of the program (as the bureau's round form writes it), open from ``opened`` days ago
     until ``closes`` days from today."""
-    today = date.today()
+    today = tenant_today()
     row = Round(
         program=program.id,
         key=key,
@@ -232,8 +233,8 @@ async def _pay(cast: Cast, applications: list[int]) -> int:
             continue
         form = PaymentForm(
             amount=str(amount),
-            voucher=f"ZF{date.today().year}-{entry.id:06d}",
-            paid_on=(date.today() - timedelta(days=2 - n)).isoformat(),  # after the notice ended
+            voucher=f"ZF{tenant_today().year}-{entry.id:06d}",
+            paid_on=(tenant_today() - timedelta(days=2 - n)).isoformat(),  # after the notice ended
         )
         await record_payment(cast["admin"], entry.id, form)
         paid += 1

@@ -29,6 +29,7 @@ from pilotzone.overview.rollups import refresh_current_tenant
 from pilotzone.settings import ROOT
 from pilotzone.tenancy.context import TenantContext, current_tenant_id, tenant_transaction
 from pilotzone.tenancy.services import list_tenants
+from pilotzone.web.deadlines import tenant_today
 from pilotzone.web.formats import local_time, zone_label
 from pilotzone.web.i18n import reset_locale, set_locale
 
@@ -41,7 +42,7 @@ _env = jinja2.Environment(
 
 
 def previous_month(today: date | None = None) -> str:
-    today = today or date.today()
+    today = today or tenant_today()
     return f"{today.year - (today.month == 1)}-{(today.month - 2) % 12 + 1:02d}"
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
@@ -20,6 +19,7 @@ from pilotzone.registry.forms import EnterpriseForm, ParkForm, entered
 from pilotzone.registry.negative_list import entries_of
 from pilotzone.registry.tables import PARK_KINDS, Park
 from pilotzone.tenancy.dependencies import CurrentTenant
+from pilotzone.web.deadlines import tenant_today
 from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.render import render
@@ -222,7 +222,7 @@ async def enterprise_context(enterprise_id: int) -> dict:
         "enterprise": enterprise,
         "park": await services.get_park(enterprise.park) if enterprise and enterprise.park else None,
         "negative": await entries_of(enterprise_id),
-        "today": date.today(),
+        "today": tenant_today(),
         "issued": None,
         "errors": {},
         "documents": await documents_of("enterprise", enterprise_id),

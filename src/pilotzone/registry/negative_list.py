@@ -26,6 +26,7 @@ from pilotzone.registry.forms import EndEntryForm, NegativeEntryForm, entered
 from pilotzone.registry.services import RegistryError, text_field
 from pilotzone.registry.tables import Enterprise, NegativeListEntry
 from pilotzone.tenancy.dependencies import CurrentTenant
+from pilotzone.web.deadlines import tenant_today
 from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import N_
@@ -86,7 +87,7 @@ async def list_entries(
     page: int | None, q: str = "", state: str = "current", size: int = 50
 ) -> tuple[Page, list[dict]]:
     """Entries with their enterprise: ``current`` (not expired or ended by today), ``ended``, ``all``."""
-    args: list = [date.today()]
+    args: list = [tenant_today()]
     current_sql = _CURRENT.format(d="$1")
     where = {"current": current_sql, "ended": f"NOT ({current_sql})"}.get(state, "$1::date IS NOT NULL")
     if q:
@@ -159,7 +160,7 @@ async def add_entry(principal: Principal, form: NegativeEntryForm) -> NegativeLi
 
 async def end_entry(principal: Principal, entry_id: int, reason: str) -> bool:
     """Ends the entry today (it no longer applies from today on); False when it had ended already."""
-    today = date.today()
+    today = tenant_today()
     done = (
         await NegativeListEntry.update(
             {
@@ -248,7 +249,7 @@ async def _page(
         "state": state,
         "form": form or {},
         "errors": errors or {},
-        "today": date.today(),
+        "today": tenant_today(),
     }
     return render(
         request,

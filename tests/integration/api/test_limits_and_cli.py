@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +13,7 @@ from click.testing import CliRunner
 
 from pilotzone.api.codes import Scope
 from pilotzone.settings import reload_settings
+from pilotzone.web.deadlines import tenant_today
 
 
 async def test_rate_limit_answers_429_with_retry_after(
@@ -51,7 +51,7 @@ async def test_warehouse_operations_replace_and_validate(
     created = await make_client("guangzhou", (Scope.WAREHOUSE_WRITE,))
     auth = {"Authorization": f"Bearer {await token_of(created)}"}
     path = f"/api/v1/z/guangzhou/warehouses/{house.id}/operations"
-    month = date.today().strftime("%Y-%m")
+    month = tenant_today().strftime("%Y-%m")
     body = {"period": month, "orders_fulfilled": 1200, "returns_handled": 30, "area_used": "420.50"}
     first = await client.post(path, json=body, headers=auth)
     assert first.status_code == 200 and first.json()["status"] == "inserted", first.text
@@ -65,7 +65,7 @@ async def test_warehouse_operations_replace_and_validate(
                                 "AND object_id = $1", str(house.id)) == 2
     too_big = await client.post(path, json={**body, "area_used": "500.01"}, headers=auth)
     assert too_big.status_code == 422 and too_big.json()["errors"][0]["column"] == "area_used"
-    future = await client.post(path, json={**body, "period": f"{date.today().year + 1}-01", "orders_fulfilled": -1},
+    future = await client.post(path, json={**body, "period": f"{tenant_today().year + 1}-01", "orders_fulfilled": -1},
                                headers=auth)
     assert {e["column"] for e in future.json()["errors"]} == {"period", "orders_fulfilled"}
     missing = await client.post("/api/v1/z/guangzhou/warehouses/999999999/operations", json=body, headers=auth)

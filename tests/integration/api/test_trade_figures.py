@@ -3,18 +3,18 @@ and a client of one city never reading or writing another's figures."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import asyncpg
 
 from pilotzone.api.codes import Scope
+from pilotzone.web.deadlines import tenant_today
 
 PROBLEM = "application/problem+json"
 
 
 def _last_month() -> str:
-    today = date.today()
+    today = tenant_today()
     return f"{today.year - 1}-12" if today.month == 1 else f"{today.year}-{today.month - 1:02d}"
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -26,6 +26,7 @@ from pilotzone.demo import TENANT_ACCOUNTS, sample_pdf
 from pilotzone.documents.storage import get_storage
 from pilotzone.notify.events import Event
 from pilotzone.notify.services import emit
+from pilotzone.web.deadlines import tenant_today
 from pilotzone.workflow.states import Kind
 
 VICTIM = "guangzhou"
@@ -176,7 +177,7 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> AsyncIte
                 enterprise["id"],
                 reason=f"{marker}-negative",
                 source="isolation",
-                valid_from=date.today() + timedelta(days=3650),
+                valid_from=tenant_today() + timedelta(days=3650),
             )
         ).id
     yield {

@@ -5,11 +5,13 @@ session's environment is set: pilotzone and the factories are imported inside th
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import asyncpg
 import pytest
+
+from pilotzone.web.deadlines import tenant_today
 
 SPEC = {
     "key": "test-export-reward",
@@ -47,7 +49,7 @@ async def program(owner: asyncpg.Connection, tenants: dict) -> AsyncIterator[dic
         name_en=SPEC["name_en"],
         source="file",
     )
-    today = date.today()
+    today = tenant_today()
     round_ = await factories.funding_round(
         "guangzhou",
         made,

@@ -4,7 +4,7 @@ negative list of the enterprise behind it, registration status, validity windows
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import asyncpg
@@ -12,6 +12,7 @@ from tests import factories
 
 from pilotzone.funding.facts import facts_of, subject_facts
 from pilotzone.tenancy.context import TenantContext, tenant_transaction
+from pilotzone.web.deadlines import tenant_today
 
 
 async def _certify(marker: str, scheme_key: str, kind: str, subject: int, **cert: object) -> None:
@@ -73,7 +74,7 @@ async def _check_facts(owner: asyncpg.Connection, tenants: dict, marker: str) ->
     talent = (await factories.talent("guangzhou", listed, name=f"{marker}-talent", category="leading_talent")).id
     await factories.negative_entry(
         "guangzhou", listed, reason=f"{marker}-reason", source="facts test list",
-        valid_from=date.today() - timedelta(days=1),
+        valid_from=tenant_today() - timedelta(days=1),
     )
     now = datetime.now(UTC)
     await _certify(marker, schemes["park"], "park", park)

@@ -4,13 +4,14 @@ verification with verified values and an information request, withdrawal, scope.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import asyncpg
 from tests import factories
 from tests.support import demo
 
 from pilotzone.demo import sample_pdf
+from pilotzone.web.deadlines import tenant_today
 
 BASE = "/z/guangzhou/funding/applications"
 
@@ -139,7 +140,7 @@ async def test_other_tenant_and_other_enterprise_do_not_see_it(as_user, owner, p
 async def test_submission_refused_while_on_the_negative_list(as_user, owner, program) -> None:
     enterprise = await _enterprise(owner, program["tenant"])
     entry = await factories.negative_entry(
-        "guangzhou", enterprise, reason="虚假申报", source="测试来源", valid_from=date.today() - timedelta(days=1)
+        "guangzhou", enterprise, reason="虚假申报", source="测试来源", valid_from=tenant_today() - timedelta(days=1)
     )
     try:
         async with as_user(demo("enterprise", "guangzhou")) as client:

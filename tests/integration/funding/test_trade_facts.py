@@ -5,7 +5,7 @@ offers the facts, and the cities' export rewards name them."""
 from __future__ import annotations
 
 import asyncio
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,9 +20,10 @@ from pilotzone.funding.programs import ProgramError, check, compiled
 from pilotzone.funding.programs import parse as parse_programs
 from pilotzone.trade.codes import Source
 from pilotzone.trade.facts import TRADE_FACTS, trade_facts
+from pilotzone.web.deadlines import tenant_today
 
 ROOT = Path(__file__).resolve().parents[3]
-LAST = date.today().year - 1  # a round opening this year: "last_year" is the year before
+LAST = tenant_today().year - 1  # a round opening this year: "last_year" is the year before
 SPEC = {
     "key": "trade-fact-reward",
     "subject": "enterprise",
@@ -64,7 +65,7 @@ async def calculated(owner: asyncpg.Connection, admin_gz, worker) -> dict:  # ty
     export figures (two countries; a 9710 figure, a figure of this year and a declared one beside them),
     ``declared`` has none; calculated on the real broker."""
     made = await factories.program("guangzhou", factories.unique("trade-fact"), spec=SPEC)
-    today = date.today()
+    today = tenant_today()
     rnd = await factories.funding_round("guangzhou", made, budget=Decimal("10000000"),
                                         opens_at=today - timedelta(days=1), closes_at=today)
     official = await factories.enterprise("guangzhou", name=factories.unique("官方数据企业"))

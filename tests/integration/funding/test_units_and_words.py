@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import asyncpg
 import pytest
 from tests import factories
 from tests.support import demo
+
+from pilotzone.web.deadlines import tenant_today
 
 GZ = "/z/guangzhou"
 SPEC = {  # like guangzhou's export reward: declared in 万元, thresholds and amounts in 元
@@ -38,7 +40,7 @@ async def wan(owner: asyncpg.Connection, tenants: dict) -> AsyncIterator[dict]:
         "guangzhou", SPEC["key"], spec=SPEC, example_parameters=True, name_zh=SPEC["name_zh"],
         name_en=SPEC["name_en"], source="file",
     )
-    today = date.today()
+    today = tenant_today()
     round_ = await factories.funding_round(
         "guangzhou", made, key="2026", name_zh="2026年度", name_en="2026", budget=Decimal("1000000"),
         opens_at=today - timedelta(days=1), closes_at=today + timedelta(days=30),

@@ -12,6 +12,7 @@ from tests.support import demo
 
 from pilotzone.registry.negative_list import active_negative_entries, active_negative_entry
 from pilotzone.tenancy.context import TenantContext, tenant_transaction
+from pilotzone.web.deadlines import tenant_today
 
 GZ = "/z/guangzhou/negative-list/"
 
@@ -33,7 +34,7 @@ async def _enterprises(owner: asyncpg.Connection, tenant_id: int, n: int) -> lis
 
 async def test_bureau_adds_filters_and_ends_entries(admin_gz, as_user, owner, tenants, cleanup) -> None:
     first, second = await _enterprises(owner, tenants["guangzhou"], 2)
-    today = date.today()
+    today = tenant_today()
     form = {
         "uscc": first["uscc"],
         "reason": "海关认定失信",
