@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -180,8 +180,24 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> AsyncIte
                 valid_from=tenant_today() + timedelta(days=3650),
             )
         ).id
+    # trade: a monthly return, an official import with its figure, a reconciliation flag
+    period = date(2015, 3, 1)  # a month no demo figure uses
+    trade_return = await factories.trade_return(VICTIM, enterprise["id"], period, status="submitted", label=enterprise["name"])
+    batch = await factories.official_import(
+        VICTIM, [(enterprise["uscc"], "2015-03", "9610", "export", "US", "1000.00", "1", "1")], label=f"{marker}-import.csv"
+    )
+    figure = await owner.fetchval("SELECT id FROM trade_figure WHERE batch = $1", batch)
+    gap = await owner.fetchval(
+        "INSERT INTO trade_gap (tenant_id, enterprise, period, mode, declared, official, gap, gap_percent, status, note) "
+        "VALUES ($1, $2, $3, '9610', 10.00, 1000.00, -990.00, 99.00, 'open', $4) RETURNING id",
+        gz, enterprise["id"], period, f"{marker}-gap",
+    )
     yield {
         "values": {
+            "return_id": trade_return,
+            "batch_id": batch,
+            "figure_id": figure,
+            "gap_id": gap,
             "application_id": application,
             "objection_id": objection,
             "certificate_id": certificate,
@@ -228,6 +244,10 @@ async def victim(admin_gz, owner: asyncpg.Connection, tenants: dict) -> AsyncIte
         ("DELETE FROM talent WHERE id = $1", talent),
         ("DELETE FROM overseas_warehouse WHERE id = $1", warehouse),
         ("DELETE FROM api_client WHERE id = $1", api_client),
+        ("DELETE FROM trade_gap WHERE id = $1", gap),
+        ("DELETE FROM trade_figure WHERE batch = $1", batch),
+        ("DELETE FROM trade_batch WHERE id = $1", batch),
+        ("DELETE FROM submission WHERE id = $1", trade_return),  # with its return part
     ):
         await owner.execute(sql, key)
     storage = get_storage()
