@@ -23,6 +23,7 @@ from pilotzone import db
 from pilotzone.funding.programs import SubjectFacts
 from pilotzone.registry.negative_list import active_negative_entries
 from pilotzone.trade.facts import TradeFacts, trade_facts
+from pilotzone.web.deadlines import tenant_today
 
 Subject = tuple[str, int]
 SUBJECT_KINDS = ("enterprise", "park", "overseas_warehouse", "talent")
@@ -70,9 +71,10 @@ async def subject_facts(
     kinds, ids = [k for k, _ in wanted], [i for _, i in wanted]
     moment = _moment(on)
     found = {(r["kind"], r["id"]): r for r in await db.fetch(_SUBJECTS, kinds, ids) if r["status"] is not None}
-    certs = {(r["kind"], r["id"]): frozenset(r["keys"]) for r in await db.fetch(_CERTIFICATIONS, kinds, ids, moment)}
+    day = tenant_today(moment)  # certificates and list entries run by the tenant's days, not UTC's
+    certs = {(r["kind"], r["id"]): frozenset(r["keys"]) for r in await db.fetch(_CERTIFICATIONS, kinds, ids, day)}
     owners = sorted({r["enterprise"] for r in found.values() if r["enterprise"] is not None})
-    negative = await active_negative_entries(owners, moment.date()) if owners else {}
+    negative = await active_negative_entries(owners, day) if owners else {}
     traders = sorted({r["enterprise"] for k, r in found.items() if k[0] in TRADE_KINDS and r["enterprise"]})
     trade = await trade_facts(traders, trade_year) if trade_year is not None else {}
     empty = TradeFacts(trade_year) if trade_year is not None else None  # a park, a talent: no figures
