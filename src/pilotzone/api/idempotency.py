@@ -11,11 +11,8 @@ import random
 
 from litestar.types import (
     ASGIApp,
-    HTTPDisconnectEvent,
-    HTTPRequestEvent,
     Message,
     Receive,
-    ReceiveMessage,
     Scope,
     Send,
 )
@@ -23,6 +20,7 @@ from litestar.types import (
 from pilotzone import db
 from pilotzone.api.principal import ApiClient
 from pilotzone.api.problems import ApiProblem
+from pilotzone.auth.middleware import replay
 from pilotzone.settings import get_settings
 
 HEADER = b"idempotency-key"
@@ -49,21 +47,6 @@ async def _read(receive: Receive) -> bytes:
         if not message.get("more_body", False):
             break
     return bytes(body)
-
-
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> ReceiveMessage:
-        nonlocal sent
-        if not sent:
-            sent = True
-            request: HTTPRequestEvent = {"type": "http.request", "body": body, "more_body": False}
-            return request
-        disconnect: HTTPDisconnectEvent = {"type": "http.disconnect"}
-        return disconnect
-
-    return receive
 
 
 async def _answer(send: Send, status: int, content_type: str, body: bytes) -> None:
@@ -110,7 +93,7 @@ async def run_once(scope: Scope, receive: Receive, send: Send, next_app: ASGIApp
     async def capture(message: Message) -> None:
         messages.append(message)
 
-    await next_app(scope, _replay(body), capture)
+    await next_app(scope, replay(body), capture)
     start = next((m for m in messages if m["type"] == "http.response.start"), None)
     status = int(start["status"]) if start is not None else 500
     if status < 500:

@@ -225,7 +225,7 @@ class CSRFMiddleware(ASGIMiddleware):
             offered = parse_qs(body.decode("latin-1")).get("csrf_token", [""])[0]
             if not token_matches(scope, offered):
                 raise CsrfFailed("the form's security token is missing or wrong")
-            return _replay(bytes(body))
+            return replay(bytes(body))
         handler = scope.get("route_handler")
         if (
             content_type.startswith("multipart/form-data")
@@ -236,7 +236,8 @@ class CSRFMiddleware(ASGIMiddleware):
         raise CsrfFailed("the request carries no security token")
 
 
-def _replay(body: bytes) -> Receive:
+def replay(body: bytes) -> Receive:
+    """A ``receive`` that hands the app a body already read (once), then a disconnect."""
     sent = False
 
     async def receive() -> ReceiveMessage:
