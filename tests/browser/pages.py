@@ -31,6 +31,13 @@ def sign_in(page, server: str, email: str, next_path: str = "") -> None:  # type
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def scroll_to(page, element_id: str) -> None:  # type: ignore[no-untyped-def]
+    """Scroll an element into view in the page's own script. Sections loaded on reveal swap themselves
+    out (outerHTML), so a Playwright handle taken before the swap can be detached by the time it is
+    scrolled; looking the id up in the page is one step."""
+    page.evaluate("id => document.getElementById(id).scrollIntoView()", element_id)
+
+
 def refresh_rollups() -> None:
     """Refresh every tenant's rollups with the app's own code, in a worker thread with its own loop
     (the test server has no in-process worker when REDIS_URL is set)."""

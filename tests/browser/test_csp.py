@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Browser, Page, expect
-from tests.browser.pages import refresh_rollups, sign_in
+from tests.browser.pages import refresh_rollups, scroll_to, sign_in
 from tests.support import demo
 
 WATCH = """
@@ -63,7 +63,7 @@ def test_pages_run_without_csp_violations(server: str, browser: Browser) -> None
 
     page.goto(server + "/z/guangzhou/dashboard/")  # server-side SVG charts, sections loaded on reveal
     expect(page.locator("svg[role=img]").first).to_be_visible()
-    page.locator("#trend-section").scroll_into_view_if_needed()
+    scroll_to(page, "trend-section")
     page.wait_for_load_state("networkidle")
     seen["city dashboard"] = _violations(page, console)
     page.context.close()
@@ -71,7 +71,7 @@ def test_pages_run_without_csp_violations(server: str, browser: Browser) -> None
     page, console = _watched(browser)
     sign_in(page, server, demo("province-viewer"), "/province/")
     expect(page.locator("svg[role=img]").first).to_be_visible()
-    page.locator("#trend-section").scroll_into_view_if_needed()
+    scroll_to(page, "trend-section")
     expect(page.locator("#trend-table tfoot th")).to_have_text("合计")
     page.locator("#main-table thead a[data-sort=enterprises]").click()
     expect(page).to_have_url(re.compile(r"sort=enterprises"))

@@ -9,7 +9,7 @@ import re
 
 import openpyxl
 from playwright.sync_api import Browser, expect
-from tests.browser.pages import refresh_rollups, sign_in
+from tests.browser.pages import refresh_rollups, scroll_to, sign_in
 from tests.support import demo
 
 
@@ -23,10 +23,10 @@ def test_province_viewer_sorts_drills_down_and_downloads(server: str, browser: B
     expect(page.locator("svg[role=img]").first).to_be_visible()
     expect(page.locator("#refreshed time").first).to_be_visible()  # the time of the last refresh
     # the secondary tables load on their own when scrolled into view (HTMX), with their exports
-    page.locator("#trend-section").scroll_into_view_if_needed()
+    scroll_to(page, "trend-section")
     expect(page.locator("#trend-table tfoot th")).to_have_text("合计")
     expect(page.locator("#trend-section [data-export=trend-xlsx]")).to_be_visible()
-    page.locator("#overview-main").scroll_into_view_if_needed()
+    scroll_to(page, "overview-main")
 
     # sort by enterprises: the table is swapped in place and the URL pushed
     page.locator("#main-table thead a[data-sort=enterprises]").click()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Browser, expect
-from tests.browser.pages import refresh_rollups, sign_in
+from tests.browser.pages import refresh_rollups, scroll_to, sign_in
 from tests.support import demo
 
 
@@ -26,7 +26,7 @@ def test_trade_section_on_a_phone(server: str, browser: Browser) -> None:
     expect(page.locator("#trade_modes-table tfoot th")).to_have_text("合计")
     # the trend (with year on year) and the top lists load on their own when scrolled into view
     for key in ("trade_trend", "trade_countries", "trade_enterprises", "trade_compliance"):
-        page.locator(f"#{key}-section").scroll_into_view_if_needed()
+        scroll_to(page, f"{key}-section")
         expect(page.locator(f"#{key}-table tfoot th")).to_be_visible()
     expect(page.locator("#trade_countries-table tbody")).to_contain_text("美国 (US)")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
