@@ -24,7 +24,7 @@ from pilotzone.funding import builder_form, services
 from pilotzone.funding.builder_form import ROWS, BuilderErrors, ProgramForm
 from pilotzone.funding.builder_words import FieldError, check_error, formula_error
 from pilotzone.funding.explain import formula_lines, words
-from pilotzone.funding.formula import EvaluationError
+from pilotzone.funding.formula_values import EvaluationError
 from pilotzone.funding.program_spec import INPUT_TYPES, SUBJECTS, ProgramSpec, from_stored
 from pilotzone.funding.programs import InputError, ProgramError, check, convert
 from pilotzone.funding.tables import RULES, Program

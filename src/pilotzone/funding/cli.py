@@ -26,7 +26,7 @@ def funding() -> None:
 def funding_evaluate(slug: str, key: str, inputs: str, subject: int | None) -> None:
     """Print {"eligible", "amount", "explanation"} as JSON for the program's current version."""
     from pilotzone.embedded import embedded_services
-    from pilotzone.funding.formula import EvaluationError
+    from pilotzone.funding.formula_values import EvaluationError
     from pilotzone.funding.programs import InputError
     from pilotzone.funding.services import UnknownProgram, evaluate
 

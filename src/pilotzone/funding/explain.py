@@ -3,7 +3,7 @@
 text. Staff also see the formula lines (:func:`formula_lines`: ``expr = value（note）``).
 
 Steps are the dicts an evaluation stores (``CompiledProgram.evaluate``, ``calculation_result.explanation``)
-or :class:`~pilotzone.funding.formula.Step` objects; ``kind`` and ``args`` say what a step is (older
+or :class:`~pilotzone.funding.formula_values.Step` objects; ``kind`` and ``args`` say what a step is (older
 steps without them are read by their expression: a name, else their note)."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pilotzone.funding.formula import Step, explanation
+from pilotzone.funding.formula import explanation
+from pilotzone.funding.formula_values import Step
 from pilotzone.funding.program_spec import ProgramSpec
 from pilotzone.trade.facts import TRADE_FACTS
 from pilotzone.web.formats import amount, grouped, in_unit, unit_label

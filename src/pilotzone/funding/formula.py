@@ -25,11 +25,12 @@ records its steps (each call and named value used, as exact text) to explain an 
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TypeVar, cast
+from typing import cast
 
+from pilotzone.funding.formula_brackets import call_progressive as _progressive
+from pilotzone.funding.formula_brackets import call_tier as _tier
 from pilotzone.funding.formula_syntax import (
     Binary,
     Bool,
@@ -43,67 +44,23 @@ from pilotzone.funding.formula_syntax import (
     Unary,
     parse,
 )
-
-CONTEXT = decimal.Context(
-    prec=60,
-    rounding=decimal.ROUND_HALF_EVEN,
-    traps=[decimal.DivisionByZero, decimal.InvalidOperation, decimal.Overflow],
+from pilotzone.funding.formula_values import (
+    ANY,
+    BOOL,
+    CONTEXT,
+    NUM,
+    BoolFn,
+    Evaluation,
+    EvaluationError,
+    Fn,
+    NumFn,
+    Step,
+    V,
+    Value,
+    _Run,
+    round_fen,
+    text,
 )
-FEN = Decimal("0.01")
-ZERO = Decimal(0)
-Value = Decimal | bool
-NUM, BOOL, ANY = "number", "boolean", "any"
-
-
-class EvaluationError(FormulaError):
-    """Division by zero, a missing or mistyped value: raised by :meth:`Formula.evaluate`."""
-
-
-@dataclass
-class Step:
-    """One step: the formula text and its exact value with notes (what staff see), and ``kind`` and
-    ``args`` (exact texts) from which :mod:`pilotzone.funding.explain` says it in words: ``name``
-    {name}, ``tier`` {x, threshold (absent below every threshold), of (the name tested, if a name)},
-    ``if`` {branch: first | second}, ``min``, ``max``, ``round_fen``, ``progressive``."""
-
-    expr: str
-    value: str
-    note_zh: str = ""
-    note_en: str = ""
-    kind: str = ""
-    args: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Evaluation:
-    value: Value
-    steps: list[Step] = field(default_factory=list)
-
-
-def text(value: Value) -> str:
-    """The exact text of a value: ``true``/``false`` or a plain decimal without exponent."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return format(value, "f")
-
-
-def round_fen(value: Decimal) -> Decimal:
-    return value.quantize(FEN, rounding=decimal.ROUND_HALF_UP)
-
-
-class _Run:
-    """One evaluation: the values, the steps so far and the names already recorded."""
-
-    __slots__ = ("env", "steps", "seen")
-
-    def __init__(self, env: Mapping[str, Value]) -> None:
-        self.env, self.steps, self.seen = env, list[Step](), set[str]()
-
-
-Fn = Callable[[_Run], Value]
-NumFn = Callable[[_Run], Decimal]  # an Fn of kind NUM
-BoolFn = Callable[[_Run], bool]  # an Fn of kind BOOL
-V = TypeVar("V", Decimal, bool, Value)
 
 
 class Formula:
@@ -322,91 +279,5 @@ class _Compiler:
             lambda run: self.record(node, run, round_fen(arg(run)), "四舍五入到分", "rounded half-up to the fen")
         ), NUM
 
-    def literal(self, node: Node, what: str) -> Decimal:
-        """A number literal (optionally negative) in a tier/progressive list."""
-        if isinstance(node, Num):
-            return node.value
-        if isinstance(node, Unary) and node.op == "-" and isinstance(node.operand, Num):
-            return -node.operand.value
-        raise self.error(node, f"{what} must be a number literal")
-
-    def brackets(self, node: Call) -> list[ListLit]:
-        arg = node.args[1]
-        if not isinstance(arg, ListLit) or not arg.items:
-            raise self.error(arg, f"{node.func}() needs a list of brackets as its second argument")
-        return [item for item in arg.items if isinstance(item, ListLit)]
-
-    def call_tier(self, node: Call) -> tuple[Fn, str]:
-        x = self.number(node.args[0])
-        of = {"of": node.args[0].name} if isinstance(node.args[0], Name) else {}
-        tiers: list[tuple[Decimal, NumFn]] = []
-        for item in self.brackets(node):
-            if len(item.items) != 2:
-                raise self.error(item, "a tier is [threshold, amount]")
-            threshold = self.literal(item.items[0], "a tier threshold")
-            if tiers and threshold <= tiers[-1][0]:
-                raise self.error(item.items[0], f"tier thresholds must ascend ({text(threshold)} after {text(tiers[-1][0])})")
-            tiers.append((threshold, self.number(item.items[1])))
-
-        def tier(run: _Run) -> Decimal:
-            value = x(run)
-            chosen = None
-            for threshold, amount in tiers:
-                if threshold <= value:
-                    chosen = (threshold, amount)
-                else:
-                    break
-            if chosen is None:
-                return self.record(
-                    node, run, ZERO, f"{text(value)} 低于最低门槛，为 0", f"{text(value)} is below every threshold: 0",
-                    x=text(value), **of,
-                )
-            result = chosen[1](run)
-            t = text(chosen[0])
-            return self.record(
-                node, run, result, f"{text(value)} ≥ 门槛 {t}，对应金额", f"{text(value)} reaches threshold {t}",
-                x=text(value), threshold=t, **of,
-            )
-
-        return tier, NUM
-
-    def call_progressive(self, node: Call) -> tuple[Fn, str]:
-        x = self.number(node.args[0])
-        bounds: list[tuple[Decimal | None, NumFn]] = []  # None: open (no upper bound)
-        items = self.brackets(node)
-        for i, item in enumerate(items):
-            last = i == len(items) - 1
-            if len(item.items) == 1 and last:
-                bounds.append((None, self.number(item.items[0])))
-                continue
-            if len(item.items) != 2:
-                raise self.error(item, "a bracket is [upto, rate] (only the last may be open: [rate])")
-            if isinstance(item.items[0], Inf):
-                if not last:
-                    raise self.error(item.items[0], "only the last bracket may be 'inf'")
-                bounds.append((None, self.number(item.items[1])))
-                continue
-            upto = self.literal(item.items[0], "a bracket bound")
-            previous = bounds[-1][0] if bounds else ZERO
-            assert previous is not None
-            if upto <= previous:
-                raise self.error(item.items[0], f"bracket bounds must ascend above 0 ({text(upto)} after {text(previous)})")
-            bounds.append((upto, self.number(item.items[1])))
-
-        def progressive(run: _Run) -> Decimal:
-            value = x(run)
-            total, lower, parts = ZERO, ZERO, []
-            for upto, rate in bounds:
-                if value <= lower:
-                    break
-                top = value if upto is None else min(value, upto)
-                r = rate(run)
-                total += (top - lower) * r
-                parts.append(f"({text(top)}-{text(lower)})×{text(r)}")
-                if upto is None:
-                    break
-                lower = upto
-            detail = " + ".join(parts) or "0"
-            return self.record(node, run, total, f"分段累进：{detail}", f"marginal brackets: {detail}")
-
-        return progressive, NUM
+    call_tier = _tier  # tier() and progressive(): formula_brackets
+    call_progressive = _progressive

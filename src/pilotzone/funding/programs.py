@@ -23,14 +23,11 @@ from typing import Any
 import msgspec
 
 from pilotzone.funding.formula import (
-    BOOL,
-    NUM,
     Formula,
     FormulaError,
     compile_formula,
-    round_fen,
-    text,
 )
+from pilotzone.funding.formula_values import BOOL, NUM, round_fen, text
 from pilotzone.funding.program_spec import (
     FORMULA_TYPES,
     MONEY_UNITS,

@@ -11,7 +11,7 @@ from piccolo.columns import Column
 from pilotzone import db
 from pilotzone.funding.deadlines import round_deadline
 from pilotzone.funding.facts import facts_of
-from pilotzone.funding.formula import text
+from pilotzone.funding.formula_values import text
 from pilotzone.funding.program_spec import ProgramSpec, RoundSpec
 from pilotzone.funding.programs import compiled, to_json
 from pilotzone.funding.states import BY_DATE, RoundState, state_on

@@ -11,12 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pilotzone.funding import formula as formula_module
-from pilotzone.funding.formula import (
-    EvaluationError,
-    FormulaError,
-    compile_formula,
-    explanation,
-)
+from pilotzone.funding.formula import FormulaError, compile_formula, explanation
+from pilotzone.funding.formula_values import EvaluationError
 
 
 def run(source: str, **env):
