@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from pilotzone import db
 from pilotzone.demo_work.people import Cast
+from pilotzone.trade.codes import GapStatus
 from pilotzone.trade.reconcile import explain_gap, reconcile
 from pilotzone.trade.reconcile_job import recent_months
-from pilotzone.trade.tables import GapStatus
 from pilotzone.web.deadlines import tenant_today
 
 NOTE = "企业申报含退货冲减前金额，已与企业核实（演示）"

@@ -71,3 +71,12 @@ def mode_of(text: str) -> Mode | None:
 def direction_of(text: str) -> Direction | None:
     """``export`` / ``import`` (any case) or 出口 / 进口; None if unknown."""
     return _DIRECTIONS.get(text.strip().lower())
+
+
+class GapStatus(Coded):
+    """A reconciliation flag: open (over the tolerance, not explained) → explained (the bureau's note)
+    or cleared (a later run found the gap within the tolerance); a changed number reopens it."""
+
+    OPEN = "open", "待核实", "Open"
+    EXPLAINED = "explained", "已说明", "Explained"
+    CLEARED = "cleared", "已消除", "Cleared"

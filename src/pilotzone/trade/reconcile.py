@@ -29,8 +29,8 @@ from pilotzone import db
 from pilotzone.auth import audit
 from pilotzone.tenancy.context import current_tenant_id
 from pilotzone.trade import settings
-from pilotzone.trade.codes import Source
-from pilotzone.trade.tables import GapStatus, TradeGap
+from pilotzone.trade.codes import GapStatus, Source
+from pilotzone.trade.tables import TradeGap
 
 DEFAULT_TOLERANCE = settings.DEFAULT_TOLERANCE
 

@@ -9,8 +9,7 @@ from decimal import Decimal
 import msgspec
 
 from pilotzone import db
-from pilotzone.trade.codes import Source
-from pilotzone.trade.tables import GapStatus
+from pilotzone.trade.codes import GapStatus, Source
 
 MONTHS_SHOWN = 24
 

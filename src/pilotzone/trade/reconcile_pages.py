@@ -17,9 +17,8 @@ from litestar.response import Redirect, Template
 from pilotzone import db
 from pilotzone.auth.guards import allow, tenant
 from pilotzone.auth.principal import current_principal
-from pilotzone.trade.codes import Mode
+from pilotzone.trade.codes import GapStatus, Mode
 from pilotzone.trade.reconcile import NoteError, explain_gap, tolerance
-from pilotzone.trade.tables import GapStatus
 from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
 from pilotzone.web.labels import label

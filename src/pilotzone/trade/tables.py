@@ -26,11 +26,10 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 
 from pilotzone.auth.tables import User
-from pilotzone.codes import Coded
 from pilotzone.db import DB
 from pilotzone.registry.tables import Enterprise, OverseasWarehouse
 from pilotzone.tenancy.tables import Index, Ref, TenantTable, Unique
-from pilotzone.trade.codes import BatchStatus, Direction, Mode, Source
+from pilotzone.trade.codes import BatchStatus, Direction, GapStatus, Mode, Source
 from pilotzone.workflow.tables import Submission
 
 VALUE = (16, 2)  # yuan, fen-exact
@@ -137,15 +136,6 @@ class TradeReturnLine(TenantTable, db=DB, tablename="trade_return_line"):
 
 
 # -- reconciliation (helper "reconcile": trade/reconcile*.py) -------------------------------------
-
-
-class GapStatus(Coded):
-    """A reconciliation flag: open (over the tolerance, not explained) → explained (the bureau's note)
-    or cleared (a later run found the gap within the tolerance); a changed number reopens it."""
-
-    OPEN = "open", "待核实", "Open"
-    EXPLAINED = "explained", "已说明", "Explained"
-    CLEARED = "cleared", "已消除", "Cleared"
 
 
 class TradeGap(TenantTable, db=DB, tablename="trade_gap"):
