@@ -5,8 +5,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from pilotzone.codes import check_sql
 from pilotzone.db import DB
-from pilotzone.trade.codes import BatchStatus, Direction, Mode, Source
-from pilotzone.trade.tables import GapStatus
+from pilotzone.trade.codes import BatchStatus, Direction, GapStatus, Mode, Source
 
 ID = "2026-12-05T00:00:01:000000"
 VERSION = "1.38.0"
