@@ -377,7 +377,6 @@ async def arrange(owner_dsn: str) -> dict[str, list[int]]:
     )
     made["calculation"] = [calculation.id]
     made["job_run"] += await factories.job_runs(SLUG)
-    made["api_client"] = [(await factories.api_client(SLUG)).client.id]  # its revoke page
     # an official import and its figure (the import's and the figure's pages)
     uscc = await db_uscc(owner_dsn, company["id"])
     made["trade_batch"] = [await factories.official_import(SLUG, [(uscc, "2025-06", "9610", "export", "US", "1000.50", "3", "4")])]
@@ -408,7 +407,6 @@ async def tidy(owner_dsn: str, made: dict[str, list[int]]) -> None:
         await owner.execute("DELETE FROM overseas_warehouse WHERE id = ANY($1::int[])", made["warehouse"])
         await owner.execute("DELETE FROM talent WHERE id = ANY($1::int[])", made["talent"])
         await owner.execute("DELETE FROM job_run WHERE id = ANY($1::int[])", made["job_run"])
-        await owner.execute("DELETE FROM api_client WHERE id = ANY($1::int[])", made.get("api_client", []))
         await owner.execute("DELETE FROM trade_figure WHERE batch = ANY($1::int[])", made.get("trade_batch", []))
         await owner.execute("DELETE FROM trade_batch WHERE id = ANY($1::int[])", made.get("trade_batch", []))
     finally:

@@ -19,7 +19,7 @@ from pilotzone import db
 from pilotzone.auth.passwords import hash_password
 from pilotzone.auth.principal import ANONYMOUS, set_principal
 from pilotzone.auth.tables import User, find_user
-from pilotzone.demo_work import certification, funding, trade, trade_gaps
+from pilotzone.demo_work import api_clients, certification, funding, trade, trade_gaps
 from pilotzone.demo_work import returns as trade_returns
 from pilotzone.demo_work.common import DEMO_TENANTS, demo_email, demo_password
 from pilotzone.demo_work.people import (
@@ -50,6 +50,7 @@ class Seeded:
     registrations: int = 0
     trade_figures: int = 0  # official trade figures (a year and the year before)
     trade_gaps: trade_gaps.Done | None = None
+    api_clients: int = 0  # machine-API clients (one of them revoked)
     skipped: bool = False
 
 
@@ -91,6 +92,7 @@ async def seed_city(
         seeded.registrations = await registrations(tenant["name_zh"], parks[0], tenant["id"])
         # last: after the returns and the official figures of the trade demo steps
         seeded.trade_gaps = await trade_gaps.seed(people)
+        seeded.api_clients = await api_clients.seed(people)
     set_principal(ANONYMOUS)
     return seeded
 
