@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 import asyncpg
+from tests.support import demo
 
 from pilotzone.demo_work import trade
 
@@ -56,3 +57,27 @@ def test_the_figures_are_deterministic() -> None:
     assert first == second and len(first) > 2 * 24
     assert {r.period for r in first} == set(trade.months(today)) and trade.months(today)[-1] == date(2026, 11, 1)
     assert trade.figures("foshan", enterprises, today) != first  # each city its own
+
+
+async def test_the_machine_api_has_its_demo_clients(owner: asyncpg.Connection, tenants: dict) -> None:
+    """接口客户端 is not empty in the demo: the clients made by the city's admin, one of them revoked,
+    each with its creation in the audit log."""
+    from pilotzone.demo_work.api_clients import CLIENTS
+
+    for slug in CITIES:
+        rows = await owner.fetch(
+            "SELECT c.id, c.name, c.scopes, c.revoked_at IS NOT NULL AS revoked, u.email FROM api_client c "
+            "JOIN pz_user u ON u.id = c.created_by WHERE c.tenant_id = $1 AND c.name LIKE '%（演示%' ORDER BY c.id",
+            tenants[slug],
+        )
+        assert [(r["name"], tuple(r["scopes"]), r["revoked"]) for r in rows] == [
+            (name, tuple(s.value for s in scopes), revoked) for name, scopes, revoked in CLIENTS
+        ], slug
+        assert {r["email"] for r in rows} == {demo("admin", slug)}, slug
+        audited = await owner.fetchval(
+            "SELECT count(*) FROM audit_log WHERE tenant_id = $1 AND object_type = 'api_client' "
+            "AND object_id = ANY($2::text[])",
+            tenants[slug],
+            [str(r["id"]) for r in rows],
+        )
+        assert audited == len(CLIENTS) + 1, slug  # three made, one revoked
