@@ -20,7 +20,10 @@ from pilotzone.auth import audit
 from pilotzone.auth.dependencies import CurrentPrincipal
 from pilotzone.auth.guards import allow, tenant
 from pilotzone.auth.middleware import CsrfFailed, token_matches
+from pilotzone.auth.principal import Principal
 from pilotzone.documents import services as documents
+from pilotzone.documents.owners import OwnerKind
+from pilotzone.documents.owners import register as register_owner
 from pilotzone.jobs.services import get_run
 from pilotzone.tenancy.dependencies import CurrentTenant
 from pilotzone.trade import import_views as views
@@ -40,6 +43,26 @@ IMPORT_TYPES = (
 )
 BUREAU = tenant("bureau_admin", "bureau_reviewer")  # and, reading, province users
 IMPORTER = tenant("bureau_admin", province_read=False)  # a city's imports are its bureau's work
+
+
+async def _batch_visible(principal: Principal, batch_id: int) -> bool:
+    """The uploaded file of an import: its city's bureau admins (the tenant by RLS), as the import page."""
+    return principal.role == "bureau_admin" and (await views.batch(batch_id))[0] is not None
+
+
+async def _never(principal: Principal, batch_id: int) -> bool:
+    return False  # an import's file comes with the upload on the imports page, nothing is added later
+
+
+async def _no_context(batch_id: int) -> dict:
+    return {"batches": [], "error": ""}
+
+
+register_owner(
+    OWNER_KIND,
+    OwnerKind(visible=_batch_visible, may_upload=_never, page="trade/imports/index.html", context=_no_context,
+              route=("trade_imports", None)),
+)
 
 
 async def _list(request: Request, error: str = "", status_code: int = 200) -> Template:
@@ -107,6 +130,7 @@ class TradeImportController(Controller):
             "batch": {**dict(found), "status_label": views.status_label(found["status"])},
             "problems": problems,
             "run": await get_run(run_id) if run_id is not None else None,
+            "files": await documents.documents_of(OWNER_KIND, batch_id),  # the uploaded file (none from the CLI)
             "live": found["status"] == "running",
         }
         return render(request, "trade/imports/result.html", context, partial="trade/imports/partials/result.html")

@@ -4,9 +4,11 @@ refused upload leaves no batch; the figures page lists the result and one figure
 
 from __future__ import annotations
 
+import re
+
 import asyncpg
 from tests.integration.trade.import_support import csv_text, row
-from tests.support import wait_done
+from tests.support import demo, wait_done
 
 
 async def _upload(client, owner: asyncpg.Connection, name: str, body: bytes) -> tuple[int, str]:  # type: ignore[no-untyped-def]
@@ -26,7 +28,7 @@ async def _upload(client, owner: asyncpg.Connection, name: str, body: bytes) -> 
 
 
 async def test_upload_with_a_bad_row_then_the_fixed_file(
-    importing: dict, owner: asyncpg.Connection, admin_gz, worker  # type: ignore[no-untyped-def]
+    importing: dict, owner: asyncpg.Connection, admin_gz, worker, as_user  # type: ignore[no-untyped-def]
 ) -> None:
     (a, b), marker = (e.uscc for e in importing["enterprises"]), importing["marker"]
     listing = await admin_gz.get("/z/guangzhou/trade/imports/")
@@ -36,6 +38,12 @@ async def test_upload_with_a_bad_row_then_the_fixed_file(
     batch, page = await _upload(admin_gz, owner, f"{marker}-page.csv", bad)
     assert 'id="import-problems"' in page and "<td>3</td><td>country</td>" in page
     assert "未知的国家（地区）" in page  # the reason in zh-CN
+    # the file as uploaded, to correct it: its bureau admin downloads it, a reviewer does not
+    link = re.search(r'<a href="([^"]+)" id="import-file" download>([^<]+)</a>', page)
+    assert link is not None and link[2] == f"{marker}-page.csv"
+    assert (await admin_gz.get(link[1])).content == bad
+    async with as_user(demo("reviewer", "guangzhou")) as reviewer:
+        assert (await reviewer.get(link[1])).status_code == 404
     assert await owner.fetchval("SELECT count(*) FROM trade_figure WHERE batch = $1", batch) == 0
     assert await owner.fetchval(
         "SELECT count(*) FROM trade_figure WHERE enterprise = ANY($1::int[])", [e.id for e in importing["enterprises"]]
@@ -66,8 +74,6 @@ async def test_a_refused_upload_leaves_no_batch(importing: dict, owner: asyncpg.
 
 
 async def test_other_roles_cannot_open_the_import_page(as_user) -> None:  # type: ignore[no-untyped-def]
-    from tests.support import demo
-
     async with as_user(demo("reviewer", "guangzhou")) as reviewer:
         assert (await reviewer.get("/z/guangzhou/trade/imports/")).status_code in (403, 404)
         assert (await reviewer.get("/z/guangzhou/trade/figures/")).status_code == 200
