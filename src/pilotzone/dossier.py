@@ -24,7 +24,7 @@ from pilotzone.auth.principal import Principal
 from pilotzone.certification import dossier as certified
 from pilotzone.funding import dossier as funded
 from pilotzone.registry import dossier as registry
-from pilotzone.trade.reconcile_dossier import TradeMonth, trade_months
+from pilotzone.trade import dossier as traded
 from pilotzone.web.deadlines import tenant_today
 from pilotzone.web.labels import audit_action, label
 from pilotzone.web.render import render
@@ -61,7 +61,8 @@ class Dossier:
     awards: list[funded.DossierAward]
     payments: list[funded.DossierPayment]
     objections: list[workflow_dossier.DossierObjection]
-    trade: list[TradeMonth]  # declared against official figures per month (enterprises)
+    returns: list[traded.ReturnMonth]  # monthly returns (enterprises)
+    trade: list[traded.TradeMonth]  # declared against official figures per month (enterprises)
     documents: list[dict]
     trail: list[dict]
 
@@ -122,7 +123,8 @@ async def dossier(profile: registry.Profile, today: date) -> Dossier:
             *await workflow_dossier.objections(Kind.CERTIFICATION, kind, subject_id),
             *await workflow_dossier.objections(Kind.AWARD, kind, subject_id),
         ],
-        trade=await trade_months(subject_id) if kind == "enterprise" else [],
+        returns=await traded.returns(subject_id) if kind == "enterprise" else [],
+        trade=await traded.trade_months(subject_id) if kind == "enterprise" else [],
         documents=documents,
         trail=await _trail(objects),
     )

@@ -48,3 +48,29 @@ async def test_returns_wait_in_the_demo(owner: asyncpg.Connection, tenants: dict
         tenant,
     )
     assert reasons >= 1
+
+
+async def test_the_enterprise_file_lists_its_returns(owner: asyncpg.Connection, tenants: dict, admin_gz, as_user) -> None:  # type: ignore[no-untyped-def]
+    """一企一档: the enterprise's returns with state, deadline and lateness; the month links to the return
+    for the bureau (who may open it), not for provincial staff (who may not)."""
+    from tests.support import demo
+
+    late = await owner.fetchrow(
+        "SELECT r.id, r.enterprise, r.period FROM trade_return r WHERE r.tenant_id = $1 AND r.period = $2 AND r.late "
+        "ORDER BY r.id LIMIT 1",
+        tenants["guangzhou"],
+        months_ago(1),
+    )
+    path = f"/z/guangzhou/dossier/enterprises/{late['enterprise']}"
+    month = late["period"].strftime("%Y-%m")
+    page = await admin_gz.get(path)
+    assert page.status_code == 200
+    section = page.text.split('id="returns-heading"', 1)[1].split("</section>", 1)[0]
+    assert f'<a href="/z/guangzhou/returns/{late["id"]}">{month}</a>' in section
+    row = section.split(f">{month}</a>", 1)[1].split("</tr>", 1)[0]
+    assert "逾期报送" in row and "late" not in row  # the label, not the code
+    async with as_user(demo("province-viewer")) as province:
+        read = await province.get(path)
+        assert read.status_code == 200
+        section = read.text.split('id="returns-heading"', 1)[1].split("</section>", 1)[0]
+        assert f"<td>{month}</td>" in section and "/returns/" not in section

@@ -1,17 +1,21 @@
-"""The trade section of an enterprise's file (一企一档, ``pilotzone.dossier``): declared against official
-figures per month (all modes, directions and countries) and the month's reconciliation flags."""
+"""The trade sections of an enterprise's file (一企一档, ``pilotzone.dossier``): its monthly returns
+(state, deadline, when filed, late), and declared against official figures per month (all modes,
+directions and countries) with the month's reconciliation flags."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import msgspec
 
 from pilotzone import db
 from pilotzone.trade.codes import GapStatus, Source
+from pilotzone.web.labels import label
+from pilotzone.workflow.states import TradeReturnState
 
 MONTHS_SHOWN = 24
+RETURNS_SHOWN = 24
 
 
 class TradeMonth(msgspec.Struct, frozen=True):
@@ -44,4 +48,35 @@ async def trade_months(enterprise_id: int, limit: int = MONTHS_SHOWN) -> list[Tr
     return [
         TradeMonth(r["period"], r["declared"], r["official"], r["open"], r["explained"])
         for r in await db.fetch(_MONTHS, enterprise_id, limit)
+    ]
+
+
+class ReturnMonth(msgspec.Struct, frozen=True, kw_only=True):
+    """One monthly return of the enterprise (企业统计月报)."""
+
+    id: int
+    period: date
+    status: str
+    status_label: str
+    due_on: date
+    submitted_at: datetime | None  # first filed; None while a draft
+    late: bool
+
+
+_RETURNS = """
+SELECT r.id, r.period, r.due_on, r.late, s.status, s.submitted_at
+  FROM trade_return r JOIN submission s ON s.id = r.id AND s.tenant_id = r.tenant_id
+ WHERE r.enterprise = $1
+ ORDER BY r.period DESC LIMIT $2
+"""
+
+
+async def returns(enterprise_id: int, limit: int = RETURNS_SHOWN) -> list[ReturnMonth]:
+    """The enterprise's last ``limit`` monthly returns, newest first (RLS: the tenant's only)."""
+    return [
+        ReturnMonth(
+            id=r["id"], period=r["period"], status=r["status"], status_label=label(TradeReturnState, r["status"]),
+            due_on=r["due_on"], submitted_at=r["submitted_at"], late=r["late"],
+        )
+        for r in await db.fetch(_RETURNS, enterprise_id, limit)
     ]
