@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import date
 
 from pilotzone.trade import settings
-from pilotzone.web.deadlines import Deadline, tenant_today
+from pilotzone.web.deadlines import tenant_today
 from pilotzone.web.i18n import gettext as _
-from pilotzone.web.i18n import ngettext
 
 DEFAULT_DAY = settings.DEFAULT_DAY
 SHOWN_MONTHS = 12  # the months an enterprise's list shows (the last ended month first)
@@ -70,18 +69,3 @@ def fileable(period: date, today: date | None = None) -> bool:
 async def return_day() -> int:
     """The current tenant's deadline day (``[trade] return_day``, ``trade.settings``)."""
     return (await settings.current()).return_day
-
-
-def file_by(day: date, today: date | None = None) -> Deadline:
-    """By when a return is to be filed (``day`` included), in words."""
-    days = (day - (today or tenant_today())).days
-    when = day.isoformat()
-    if days > 0:
-        text = ngettext("File by %(date)s, %(num)d day left", "File by %(date)s, %(num)d days left", days, date=when)
-    elif days == 0:
-        text = _("File by today (%(date)s)", date=when)
-    else:
-        text = ngettext(
-            "%(num)d day overdue (was due by %(date)s)", "%(num)d days overdue (was due by %(date)s)", -days, date=when
-        )
-    return Deadline(day, days, text)

@@ -22,6 +22,7 @@ from pilotzone.trade.codes import COMBINATIONS, Direction, Mode
 from pilotzone.trade.countries import COUNTRIES, country_name
 from pilotzone.trade.return_form import ReturnForm
 from pilotzone.trade.returns import Return, ReturnError
+from pilotzone.web.deadlines import file_by
 from pilotzone.web.formats import amount
 from pilotzone.web.forms import URL_ENCODED
 from pilotzone.web.i18n import gettext as _
@@ -68,7 +69,7 @@ async def my_months(enterprise: int) -> list[dict[str, Any]]:
                 "period": period,
                 "text": dates.period_text(period),
                 "label": dates.period_label(period),
-                "due": None if submitted else dates.file_by(due),
+                "due": None if submitted else file_by(due),
                 "due_on": due,
                 "id": row["id"] if row else None,
                 "state": label(State, row["status"]) if row else _("Not started"),
@@ -108,7 +109,7 @@ async def _context(request: Request, ret: Return, form: ReturnForm | None = None
         "can_decide": returns.decidable(principal, ret),
         "status_label": label(State, ret.sub.status),
         "warehouse": await returns.has_warehouse(ret.app.enterprise),
-        "deadline": dates.file_by(ret.app.due_on) if ret.sub.submitted_at is None else None,
+        "deadline": file_by(ret.app.due_on) if ret.sub.submitted_at is None else None,
         "reasons": await returns.last_reasons(ret.id),
         "stored": stored,
         "total": amount(sum((line.value_cny for line in stored), start=0)) if stored else "",

@@ -1,5 +1,5 @@
 """Dates that end something, in words: how long a round stays open, by when an information request is
-to be answered. Days are counted in the tenant's zone (Asia/Shanghai, ``formats.TZ``): a deadline
+to be answered or a monthly return filed. Days are counted in the tenant's zone (Asia/Shanghai, ``formats.TZ``): a deadline
 date lasts to the end of that day there, so "today" is the tenant's date, never the server's.
 
     closes_in(date(2026, 12, 20), today=date(2026, 12, 17)).text  → "还剩 3 天，2026-12-20 截止"
@@ -8,6 +8,7 @@ date lasts to the end of that day there, so "today" is the tenant's date, never 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -54,16 +55,43 @@ def opens_on(day: date, today: date | None = None) -> Deadline:
     return Deadline(day, days, _("Opens on %(date)s", date=day.isoformat()))
 
 
-def answer_by(day: date, today: date | None = None) -> Deadline:
-    """By when an information request is to be answered (``day`` included)."""
+def _due(
+    day: date,
+    today: date | None,
+    left: Callable[[int, str], str],
+    last: Callable[[str], str],
+    overdue: Callable[[int, str], str],
+) -> Deadline:
+    """A date by which something is owed (``day`` included), in the words of what is owed: ``left(days,
+    date)`` before it, ``last(date)`` on it, ``overdue(days, date)`` after it."""
     days = (day - (today or tenant_today())).days
     when = day.isoformat()
-    if days > 0:
-        text = ngettext("Answer by %(date)s, %(num)d day left", "Answer by %(date)s, %(num)d days left", days, date=when)
-    elif days == 0:
-        text = _("Answer by today (%(date)s)", date=when)
-    else:
-        text = ngettext(
-            "%(num)d day overdue (was due by %(date)s)", "%(num)d days overdue (was due by %(date)s)", -days, date=when
-        )
+    text = left(days, when) if days > 0 else last(when) if days == 0 else overdue(-days, when)
     return Deadline(day, days, text)
+
+
+def answer_by(day: date, today: date | None = None) -> Deadline:
+    """By when an information request is to be answered (``day`` included)."""
+    return _due(
+        day,
+        today,
+        lambda n, when: ngettext("Answer by %(date)s, %(num)d day left", "Answer by %(date)s, %(num)d days left", n, date=when),
+        lambda when: _("Answer by today (%(date)s)", date=when),
+        lambda n, when: ngettext(
+            "%(num)d day overdue (was due by %(date)s)", "%(num)d days overdue (was due by %(date)s)", n, date=when
+        ),
+    )
+
+
+def file_by(day: date, today: date | None = None) -> Deadline:
+    """By when a monthly statistical return is to be filed (``day`` included)."""
+    return _due(
+        day,
+        today,
+        lambda n, when: ngettext("File by %(date)s, %(num)d day left", "File by %(date)s, %(num)d days left", n, date=when),
+        lambda when: _("File by today (%(date)s)", date=when),
+        lambda n, when: ngettext(
+            "%(num)d day overdue (was to be filed by %(date)s)", "%(num)d days overdue (was to be filed by %(date)s)",
+            n, date=when,
+        ),
+    )
