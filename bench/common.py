@@ -75,13 +75,55 @@ async def bench_user(conn: asyncpg.Connection, tenant_id: int, role: str) -> int
     return user_id
 
 
-def session_cookie(base: str) -> str:
+VIEWER_EMAIL = "viewer@bench.cn"
+
+
+async def province_viewer(conn: asyncpg.Connection) -> list[dict]:
+    """The province viewer ``viewer@bench.cn`` (BENCH_PASSWORD); the database's tenants (id, slug)."""
+    from pilotzone.auth.passwords import hash_password
+
+    await conn.execute(
+        "INSERT INTO pz_user (email, display_name, password_hash, province_role, is_active, created_at) "
+        "VALUES ($1, 'bench', $2, 'province_viewer', true, now())",
+        VIEWER_EMAIL,
+        hash_password(BENCH_PASSWORD),
+    )
+    return [dict(r) for r in await conn.fetch("SELECT id, slug FROM tenant ORDER BY id")]
+
+
+async def tenants_of(name: str) -> list[dict]:
+    """The tenants (id, slug) of the bench database ``name`` kept from an earlier run."""
+    conn = await asyncpg.connect(db_url(name))
+    try:
+        return [dict(r) for r in await conn.fetch("SELECT id, slug FROM tenant ORDER BY id")]
+    finally:
+        await conn.close()
+
+
+async def refresh_all(tenants: list[dict]) -> list[float]:
+    """The dashboards' rollups as the app builds them (the refresh job's code), one tenant transaction
+    each; the seconds each took."""
+    from pilotzone import db
+    from pilotzone.overview.rollups import refresh_current_tenant
+    from pilotzone.tenancy.context import TenantContext, tenant_transaction
+
+    times = []
+    for t in tenants:
+        started = time.perf_counter()
+        async with tenant_transaction(TenantContext(t["id"], t["slug"])):
+            await refresh_current_tenant()
+        times.append(time.perf_counter() - started)
+    await db.DB.close_connection_pool()
+    return times
+
+
+def session_cookie(base: str, email: str = BENCH_EMAIL) -> str:
     """Sign in through the app like a browser; the benchmark requests carry this session."""
     with httpx.Client(base_url=base, follow_redirects=False) as client:
         page = client.get("/login")
         token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
         signed_in = client.post(
-            "/login", data={"email": BENCH_EMAIL, "password": BENCH_PASSWORD, "csrf_token": token}
+            "/login", data={"email": email, "password": BENCH_PASSWORD, "csrf_token": token}
         )
         assert signed_in.status_code == 303, signed_in.text[:300]
         return f"pz_session={client.cookies['pz_session']}"

@@ -28,7 +28,8 @@ import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.pages import BENCH_PASSWORD, start  # noqa: E402
+from bench import common  # noqa: E402
+from bench.common import start  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -91,6 +92,9 @@ GENERATE = [
        SELECT s.tenant_id, s.id, m.id, m.version, '{{}}'
          FROM submission s JOIN s_map m ON m.tenant_id = s.tenant_id AND m.subject = s.subject_kind
         WHERE s.kind = 'certification'""",
+    # a tenant without schemes (a city of the province not yet running a pilot-zone file) takes none
+    """DELETE FROM submission s WHERE s.kind = 'certification'
+          AND NOT EXISTS (SELECT 1 FROM application a WHERE a.tenant_id = s.tenant_id AND a.id = s.id)""",
     # the decision of every decided application, 1..60 days after submission
     """INSERT INTO submission_change (tenant_id, submission, user_email, at, field_key, old_value, new_value)
        SELECT tenant_id, id, '', submitted_at + (1 + id % 60) * interval '1 day', 'status', 'in_review',
@@ -144,39 +148,9 @@ async def prepare() -> list[dict]:
         f"generated in {time.perf_counter() - started:.1f} s: "
         + ", ".join(f"{k} {v:,}" for k, v in counts.items())
     )
-    from pilotzone.auth.passwords import hash_password
-
-    await conn.execute(
-        "INSERT INTO pz_user (email, display_name, password_hash, province_role, is_active, created_at) "
-        "VALUES ('viewer@bench.cn', 'bench', $1, 'province_viewer', true, now())",
-        hash_password(BENCH_PASSWORD),
-    )
-    tenants = [dict(r) for r in await conn.fetch("SELECT id, slug FROM tenant ORDER BY id")]
+    tenants = await common.province_viewer(conn)
     await conn.close()
     return tenants
-
-
-async def existing() -> list[dict]:
-    conn = await asyncpg.connect(db_url())
-    try:
-        return [dict(r) for r in await conn.fetch("SELECT id, slug FROM tenant ORDER BY id")]
-    finally:
-        await conn.close()
-
-
-async def refresh_all(tenants: list[dict]) -> list[float]:
-    from pilotzone import db
-    from pilotzone.overview.rollups import refresh_current_tenant
-    from pilotzone.tenancy.context import TenantContext, tenant_transaction
-
-    times = []
-    for t in tenants:
-        started = time.perf_counter()
-        async with tenant_transaction(TenantContext(t["id"], t["slug"])):
-            await refresh_current_tenant()
-        times.append(time.perf_counter() - started)
-    await db.DB.close_connection_pool()
-    return times
 
 
 def direct_sql() -> str:
@@ -312,8 +286,8 @@ def main() -> int:
 
 
 def run(opts: argparse.Namespace, env: dict[str, str]) -> int:
-    tenants = asyncio.run(existing() if opts.reuse else prepare())
-    times = asyncio.run(refresh_all(tenants))
+    tenants = asyncio.run(common.tenants_of(DB) if opts.reuse else prepare())
+    times = asyncio.run(common.refresh_all(tenants))
     print(
         f"rollup refresh: {sum(times):.1f} s for {len(times)} tenants "
         f"(per tenant: median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms)"
@@ -339,13 +313,7 @@ def run(opts: argparse.Namespace, env: dict[str, str]) -> int:
         "http://127.0.0.1:8711/healthz",
     )
     try:
-        with httpx.Client(base_url="http://127.0.0.1:8711", follow_redirects=False) as client:
-            token = client.get("/login").text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-            done = client.post(
-                "/login", data={"email": "viewer@bench.cn", "password": BENCH_PASSWORD, "csrf_token": token}
-            )
-            assert done.status_code == 303, done.text[:300]
-            cookie = f"pz_session={client.cookies['pz_session']}"
+        cookie = common.session_cookie("http://127.0.0.1:8711", common.VIEWER_EMAIL)
         ours, raw = asyncio.run(measure("http://127.0.0.1:8711", cookie, opts.connections, opts.duration))
     finally:
         server.terminate()

@@ -27,7 +27,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `python bench/pages.py` puts bench/ first
 from bench import common  # noqa: E402
-from bench.common import BENCH_PASSWORD, session_cookie, start, stop  # noqa: E402, F401 - dashboard.py imports these from here
+from bench.common import session_cookie, start, stop  # noqa: E402
 
 DB = "pilotzone_bench"
 ROWS = 10_000

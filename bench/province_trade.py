@@ -32,7 +32,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import common  # noqa: E402
-from bench.common import BENCH_PASSWORD, start, stop  # noqa: E402
+from bench.common import start, stop  # noqa: E402
 
 DB = "pilotzone_bench_trade"
 TENANTS, ENTERPRISES, MONTHS = 50, 500, 25  # 16 keys per enterprise and month: 10,000,000 rows
@@ -116,40 +116,9 @@ async def prepare() -> list[dict]:
     await conn.execute("VACUUM ANALYZE")
     rows = await conn.fetchval("SELECT count(*) FROM trade_figure")
     print(f"generated {rows:,} trade figures in {time.perf_counter() - started:.1f} s")
-    from pilotzone.auth.passwords import hash_password
-
-    await conn.execute(
-        "INSERT INTO pz_user (email, display_name, password_hash, province_role, is_active, created_at) "
-        "VALUES ('viewer@bench.cn', 'bench', $1, 'province_viewer', true, now())",
-        hash_password(BENCH_PASSWORD),
-    )
-    tenants = [dict(r) for r in await conn.fetch("SELECT id, slug FROM tenant ORDER BY id")]
+    tenants = await common.province_viewer(conn)
     await conn.close()
     return tenants
-
-
-async def existing() -> list[dict]:
-    conn = await asyncpg.connect(db_url())
-    try:
-        return [dict(r) for r in await conn.fetch("SELECT id, slug FROM tenant ORDER BY id")]
-    finally:
-        await conn.close()
-
-
-async def refresh_all(tenants: list[dict]) -> list[float]:
-    """The rollups as the app builds them: the refresh job's code, one tenant transaction each."""
-    from pilotzone import db
-    from pilotzone.overview.rollups import refresh_current_tenant
-    from pilotzone.tenancy.context import TenantContext, tenant_transaction
-
-    times = []
-    for t in tenants:
-        started = time.perf_counter()
-        async with tenant_transaction(TenantContext(t["id"], t["slug"])):
-            await refresh_current_tenant()
-        times.append(time.perf_counter() - started)
-    await db.DB.close_connection_pool()
-    return times
 
 
 async def check_rollups() -> int:
@@ -247,8 +216,8 @@ def main() -> int:
 
 
 def run(opts: argparse.Namespace, env: dict[str, str]) -> int:
-    tenants = asyncio.run(existing() if opts.reuse else prepare())
-    times = asyncio.run(refresh_all(tenants))
+    tenants = asyncio.run(common.tenants_of(DB) if opts.reuse else prepare())
+    times = asyncio.run(common.refresh_all(tenants))
     print(
         f"rollup refresh: {sum(times):.1f} s for {len(times)} tenants "
         f"(per tenant: median {statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms)"
@@ -263,13 +232,8 @@ def run(opts: argparse.Namespace, env: dict[str, str]) -> int:
     base = f"http://127.0.0.1:{PORT}"
     url = f"{base}/province/?from={PERIOD[0]}&to={PERIOD[1]}"
     try:
+        cookie = common.session_cookie(base, common.VIEWER_EMAIL)
         with httpx.Client(base_url=base, follow_redirects=False) as client:
-            token = client.get("/login").text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-            done = client.post(
-                "/login", data={"email": "viewer@bench.cn", "password": BENCH_PASSWORD, "csrf_token": token}
-            )
-            assert done.status_code == 303, done.text[:300]
-            cookie = f"pz_session={client.cookies['pz_session']}"
             started = time.perf_counter()
             first = client.get(url, headers={"Cookie": cookie})
             cold = (time.perf_counter() - started) * 1000
