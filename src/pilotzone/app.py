@@ -149,6 +149,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     env.globals["unit_suffix"] = formats.unit_suffix
     env.globals["field_value"] = formats.field_value
     env.globals["number"] = formats.number  # a quantity with thousands separators (88,000.25)
+    env.globals["file_size"] = formats.file_size  # 220 字节, 12.5 KB
 
 
 def _freeze_heap() -> None:

@@ -122,3 +122,24 @@ def test_drill_down_states_read_as_labels(zh) -> None:  # type: ignore[no-untype
     assert drill.state_label("parks", "pending") == "待确认" and drill.state_label("paid", "paid") == "已拨付"
     assert drill.dim_label("applications", "in_review") == "审核中" and drill.dim_label("budget", "x-key") == "x-key"
     assert set(drill.STATES) == set(drill.TITLES)  # every figure's states are labelled
+
+
+@pytest.mark.parametrize(
+    ("size", "zh_text", "en_text"),
+    [
+        (None, "—", "—"),
+        (1, "1 字节", "1 byte"),
+        (220, "220 字节", "220 bytes"),
+        (1023, "1,023 字节", "1,023 bytes"),
+        (1536, "1.5 KB", "1.5 KB"),
+        (5 * 1024 * 1024 + 104858, "5.1 MB", "5.1 MB"),
+        (3 * 1024**3, "3.0 GB", "3.0 GB"),
+    ],
+)
+def test_file_sizes_read_in_the_page_language(size, zh_text, en_text) -> None:  # type: ignore[no-untyped-def]
+    for locale, expected in (("zh_CN", zh_text), ("en", en_text)):
+        token = set_locale(locale)
+        try:
+            assert formats.file_size(size) == expected, locale
+        finally:
+            reset_locale(token)

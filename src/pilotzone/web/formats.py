@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pilotzone.codes import CustomsMode
 from pilotzone.tenancy.middleware import current_tenant_zone
-from pilotzone.web.i18n import get_locale, gettext
+from pilotzone.web.i18n import get_locale, gettext, ngettext
 
 DEFAULT_ZONE = "Asia/Shanghai"
 TZ = ZoneInfo(DEFAULT_ZONE)  # the default zone (a tenant without its own setting, provincial pages)
@@ -82,6 +82,21 @@ def number(value: Decimal | int | str | None) -> str:
         return grouped(value)
     except ArithmeticError:
         return str(value)
+
+
+def file_size(size: int | None) -> str:
+    """A file's size as people read it: ``220 字节`` / ``220 bytes`` below a kilobyte, else ``12.5 KB``,
+    ``3.2 MB`` (1,024 each) with separators; None → ``—``."""
+    if size is None:
+        return "—"
+    if size < 1024:
+        return ngettext("%(num)s byte", "%(num)s bytes", size, num=grouped(size))
+    value = Decimal(size)
+    for unit in ("KB", "MB"):
+        value /= 1024
+        if value < 1024:
+            return f"{grouped(value, 1)} {unit}"
+    return f"{grouped(value / 1024, 1)} GB"
 
 
 def amount(value: Decimal | int | str | None, unit: str = MoneyUnit.YUAN) -> str:
